@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+/** Pipeline-as-code: the one schema behind the REST API, the YAML editor and the designer. */
+
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsLabel = z
+  .string({ error: (i) => (i.input === undefined ? "required" : "must be a string") })
+  .min(1, "required")
+  .max(63, "must be at most 63 characters")
+  .regex(DNS1123_LABEL, "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit");
+
+export const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
+const paramName = z
+  .string({ error: (i) => (i.input === undefined ? "required" : "must be a string") })
+  .regex(ENV_NAME, "must match [A-Z_][A-Z0-9_]* (upper case, digits, '_')");
+
+const envMap = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and '_'"),
+  z.union([z.string(), z.number(), z.boolean()]).transform(String),
+);
+
+export const ParamSpecSchema = z.strictObject({
+  name: paramName,
+  description: z.string().optional(),
+  default: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+  secret: z.boolean().default(false),
+  required: z.boolean().default(false),
+});
+
+export const TaskSpecSchema = z.strictObject({
+  name: dnsLabel,
+  template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
+  params: z.record(z.string(), z.unknown()).default({}),
+  env: envMap.default({}),
+  timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+  retries: z.number().int().min(0).max(10).default(0),
+});
+
+export const StageSpecSchema = z.strictObject({
+  name: dnsLabel,
+  mode: z.enum(["sequential", "parallel"]).default("sequential"),
+  tasks: z.array(TaskSpecSchema).min(1, "a stage needs at least one task"),
+});
+
+export const PipelineSpecSchema = z
+  .strictObject({
+    name: dnsLabel,
+    description: z.string().max(2000).optional(),
+    params: z.array(ParamSpecSchema).default([]),
+    stages: z.array(StageSpecSchema).min(1, "a pipeline needs at least one stage"),
+  })
+  .superRefine((spec, ctx) => {
+    const dup = (names: string[], path: (i: number) => (string | number)[], what: string) => {
+      const seen = new Set<string>();
+      names.forEach((n, i) => {
+        if (seen.has(n)) ctx.addIssue({ code: "custom", path: path(i), message: `duplicate ${what} name '${n}'` });
+        seen.add(n);
+      });
+    };
+    dup(spec.params.map((p) => p.name), (i) => ["params", i, "name"], "param");
+    dup(spec.stages.map((s) => s.name), (i) => ["stages", i, "name"], "stage");
+    const tasks = spec.stages.flatMap((s, si) => s.tasks.map((t, ti) => ({ name: t.name, si, ti })));
+    dup(tasks.map((t) => t.name), (i) => ["stages", tasks[i].si, "tasks", tasks[i].ti, "name"], "task");
+  });
+
+export type PipelineSpec = z.output<typeof PipelineSpecSchema>;
+export type PipelineSpecInput = z.input<typeof PipelineSpecSchema>;
+export type TaskSpec = z.output<typeof TaskSpecSchema>;
+export type StageSpec = z.output<typeof StageSpecSchema>;
+
+/** `stages[0].tasks[1].params.script` from a path array. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export function zodIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): FieldError[] {
+  return issues.map((i) => {
+    let message = i.message;
+    if (i.code === "unrecognized_keys") message = `unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => `'${k}'`).join(", ")}`;
+    return { path: formatPath([...prefix, ...i.path]), message };
+  });
+}

@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+/** A task resolved against its template: everything an executor needs, frozen at run creation. */
+export const TaskPlanSchema = z.object({
+  template: z.string(),
+  templateVersion: z.number().int(),
+  image: z.string(),
+  /** argv for the Kubernetes executor (container command + args). */
+  command: z.array(z.string()),
+  /** argv for the local executor. */
+  localCommand: z.array(z.string()).nullable(),
+  env: z.record(z.string(), z.string()),
+  timeoutSeconds: z.number().int().positive(),
+  retries: z.number().int().min(0),
+});
+export type TaskPlan = z.infer<typeof TaskPlanSchema>;

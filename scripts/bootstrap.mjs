@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Entry point of `npm start|dev|test|bench`. Plain JavaScript on purpose: it runs before the
+// dependencies (tsx among them) are installed, installs them when missing or stale, then hands
+// over to the TypeScript orchestrator.
+import { spawnSync, spawn } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const cmd = process.argv[2] ?? "start";
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 20 || (major === 20 && minor < 9)) {
+  console.error(`Gantry needs Node.js 20.9 or newer; this is ${process.versions.node}.`);
+  process.exit(1);
+}
+
+const marker = path.join(root, "node_modules/.package-lock.json");
+const lock = path.join(root, "package-lock.json");
+const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+if (stale) {
+  console.log("▸ installing npm dependencies (first run only)…");
+  const r = spawnSync("npm", [existsSync(lock) ? "ci" : "install", "--no-audit", "--no-fund"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (r.status !== 0) {
+    console.error("✗ npm install failed; see the output above.");
+    process.exit(r.status ?? 1);
+  }
+}
+
+const tsx = path.join(root, "node_modules/.bin/tsx");
+const child = spawn(tsx, [path.join(root, "scripts/gantry.ts"), cmd, ...process.argv.slice(3)], {
+  cwd: root,
+  stdio: "inherit",
+});
+// The orchestrator handles Ctrl-C itself (it shares our process group); just wait for it.
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 130 : 1)));

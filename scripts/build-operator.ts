@@ -1,0 +1,3 @@
+import { buildOperator } from "./lib/build";
+
+await buildOperator(process.cwd());

@@ -1,0 +1,154 @@
+/**
+ * `npm start | dev | test | bench`: sets up everything Gantry needs on one machine and runs it.
+ * See README.md. Each command is a sequence of idempotent steps, so a second run is fast.
+ */
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { aptInstall, fail, freePort, ok, run, step } from "./lib/proc";
+import { migrateAndSeed, provideDatabase, ROOT, startApp, type Database, type Stack } from "./lib/stack";
+import { buildIfStale } from "./lib/build";
+
+const cmd = process.argv[2] ?? "start";
+const cleanups: (() => Promise<void>)[] = [];
+let stopping = false;
+
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  if (code === 130) console.log("\n▸ stopping Gantry…");
+  for (const c of cleanups.reverse()) await c().catch((e) => console.error(e));
+  process.exit(code);
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(130));
+
+async function main() {
+  mkdirSync(path.join(ROOT, ".gantry"), { recursive: true });
+  switch (cmd) {
+    case "start":
+    case "dev":
+      return serve(cmd === "dev");
+    case "test":
+      return test(process.argv.slice(3));
+    case "bench":
+      return bench();
+    default:
+      fail(`unknown command '${cmd}': use start, dev, test or bench`);
+  }
+}
+
+async function serve(dev: boolean) {
+  const port = Number(process.env.PORT ?? 3000);
+  const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/db"), port: Number(process.env.GANTRY_DB_PORT ?? 3307), name: "gantry" });
+  cleanups.push(db.stop);
+  const seeded = await migrateAndSeed(db.url, { adminPassword: process.env.GANTRY_ADMIN_PASSWORD, adminToken: process.env.GANTRY_ADMIN_TOKEN });
+  if (!dev) await buildIfStale(ROOT);
+  step(`starting the web app and the operator${dev ? " (dev mode, hot reload)" : ""}…`);
+  const stack = await startApp({ databaseUrl: db.url, port, dev });
+  cleanups.push(stack.stop);
+  const pw = seeded.generatedPassword;
+  if (pw) {
+    const f = path.join(ROOT, ".gantry/initial-admin-password");
+    writeFileSync(f, pw + "\n", { mode: 0o600 });
+  }
+  console.log(`
+  \x1b[1mGantry is running\x1b[0m at \x1b[4m${stack.url}\x1b[0m
+  sign in as \x1b[1madmin\x1b[0m with ${
+    pw
+      ? `password \x1b[1m${pw}\x1b[0m (generated now and shown once; also in .gantry/initial-admin-password)`
+      : process.env.GANTRY_ADMIN_PASSWORD
+        ? "the password in GANTRY_ADMIN_PASSWORD"
+        : "the password printed at the first start (.gantry/initial-admin-password, unless you changed it)"
+  }
+  Ctrl-C stops everything.
+`);
+  await new Promise<void>((resolve) => {
+    stack.web.on("exit", (c) => {
+      if (!stopping) console.error(`web app exited (${c}); stopping`);
+      resolve();
+    });
+    stack.operator.on("exit", (c) => {
+      if (!stopping) console.error(`operator exited (${c}); stopping`);
+      resolve();
+    });
+  });
+  await shutdown(1);
+}
+
+async function ensureChromium(): Promise<string> {
+  const p = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (!existsSync(p)) await aptInstall(["chromium"], "the browser tests drive Debian's Chromium");
+  if (!existsSync(p)) fail(`no Chromium at ${p}`);
+  return p;
+}
+
+async function test(args: string[]) {
+  const only = new Set(args.filter((a) => !a.startsWith("-")));
+  const want = (s: string) => only.size === 0 || only.has(s);
+  const vitest = path.join(ROOT, "node_modules/.bin/vitest");
+  const t0 = Date.now();
+
+  if (want("unit")) {
+    step("unit tests…");
+    await run(vitest, ["run", "--project", "unit"], { cwd: ROOT });
+  }
+  if (!want("integration") && !want("e2e")) return;
+
+  const chromium = want("e2e") ? await ensureChromium() : "";
+  // A fresh database per test run, on the test server kept under .gantry/test-db.
+  const db: Database = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_test", fresh: true });
+  cleanups.push(db.stop);
+  const adminUrl = db.url.replace(/[^/]+$/, "");
+  const token = `gtr_test_${randomBytes(16).toString("hex")}`;
+  const password = "test-admin-password";
+  await migrateAndSeed(db.url, { adminPassword: password, adminToken: token });
+  await buildIfStale(ROOT);
+  const port = await freePort();
+  step(`starting the stack under test on port ${port}…`);
+  const stack: Stack = await startApp({
+    databaseUrl: db.url,
+    port,
+    quiet: !process.env.GANTRY_TEST_VERBOSE,
+    env: { GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"), LOG_LEVEL: "warn", GANTRY_CONCURRENCY: "8" },
+  });
+  cleanups.push(stack.stop);
+  const env = {
+    ...process.env,
+    GANTRY_TEST_URL: stack.url,
+    GANTRY_TEST_TOKEN: token,
+    GANTRY_TEST_DB_ADMIN_URL: adminUrl,
+    DATABASE_URL: db.url,
+    GANTRY_E2E_URL: stack.url,
+    GANTRY_E2E_PASSWORD: password,
+    CHROMIUM_PATH: chromium,
+  };
+  if (want("integration")) {
+    step("integration tests (real MariaDB, real web app and operator)…");
+    await run(vitest, ["run", "--project", "integration"], { cwd: ROOT, env });
+  }
+  if (want("e2e")) {
+    step("browser end-to-end tests (Playwright + Chromium)…");
+    await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test"], { cwd: ROOT, env });
+  }
+  ok(`all tests passed in ${Math.round((Date.now() - t0) / 1000)}s`);
+  await shutdown(0);
+}
+
+async function bench() {
+  const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_bench", fresh: true });
+  cleanups.push(db.stop);
+  const token = `gtr_bench_${randomBytes(16).toString("hex")}`;
+  await migrateAndSeed(db.url, { adminPassword: "bench-admin-password", adminToken: token });
+  await buildIfStale(ROOT);
+  const port = await freePort();
+  const stack = await startApp({ databaseUrl: db.url, port, quiet: true, env: { LOG_LEVEL: "warn", GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-workspaces") } });
+  cleanups.push(stack.stop);
+  const { runBench } = await import("../bench/bench");
+  await runBench({ url: stack.url, token, webPid: stack.web.pid!, operatorPid: stack.operator.pid! });
+  await shutdown(0);
+}
+
+main().catch(async (e) => {
+  console.error(`\x1b[31m✗\x1b[0m ${(e as Error).message}`);
+  await shutdown(1);
+});

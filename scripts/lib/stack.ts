@@ -1,0 +1,122 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { startMariaDb, ensureDatabase, type MariaDb } from "./mariadb";
+import { ok, startChild, step, stopChild, waitFor } from "./proc";
+
+export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
+
+export interface Database {
+  url: string;
+  stop: () => Promise<void>;
+}
+
+/** `DATABASE_URL` when set, else the private MariaDB under `dir`. */
+export async function provideDatabase(opts: { dir: string; port: number; name: string; fresh?: boolean }): Promise<Database> {
+  if (process.env.DATABASE_URL && !opts.fresh) {
+    step(`using the database at ${redact(process.env.DATABASE_URL)}`);
+    return { url: process.env.DATABASE_URL, stop: async () => undefined };
+  }
+  step("starting the private MariaDB server…");
+  const m: MariaDb = await startMariaDb(opts.dir, opts.port);
+  await ensureDatabase(m.adminUrl, opts.name, opts.fresh);
+  ok(`MariaDB is up on 127.0.0.1:${opts.port} (data in ${path.relative(ROOT, opts.dir)})`);
+  return { url: m.url(opts.name), stop: m.stop };
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+
+/** Migrations and seed run in this process (tsx), against the given database. */
+export async function migrateAndSeed(url: string, opts: { adminPassword?: string; adminToken?: string }) {
+  process.env.DATABASE_URL = url;
+  const { createDb } = await import("../../server/db/client");
+  const { applyMigrations } = await import("../../server/db/migrate");
+  const { seed } = await import("../../server/seed/seed");
+  const { db, pool } = createDb(url);
+  try {
+    step("applying database migrations…");
+    await applyMigrations(db);
+    step("seeding templates, the admin user and the demo pipeline…");
+    return await seed(db, opts);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** A random next-auth secret kept in `.gantry/`, so sessions survive restarts. */
+export function authSecret(): string {
+  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
+  const f = path.join(ROOT, ".gantry/nextauth-secret");
+  if (!existsSync(f)) {
+    mkdirSync(path.dirname(f), { recursive: true });
+    writeFileSync(f, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  return readFileSync(f, "utf8").trim();
+}
+
+export interface Stack {
+  url: string;
+  web: ChildProcess;
+  operator: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** Web app + operator as child processes in their own process groups. */
+export async function startApp(opts: {
+  databaseUrl: string;
+  port: number;
+  dev?: boolean;
+  env?: Record<string, string>;
+  quiet?: boolean;
+}): Promise<Stack> {
+  const url = `http://localhost:${opts.port}`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: opts.databaseUrl,
+    PORT: String(opts.port),
+    NEXTAUTH_URL: url,
+    NEXTAUTH_SECRET: authSecret(),
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...opts.env,
+  };
+  const next = path.join(ROOT, "node_modules/next/dist/bin/next");
+  const stdio = opts.quiet ? ("ignore" as const) : ("inherit" as const);
+  const web = startChild("web", process.execPath, [next, opts.dev ? "dev" : "start", "-p", String(opts.port)], {
+    cwd: ROOT,
+    env: { ...env, GANTRY_PROCESS: "web" },
+    stdio,
+  });
+  const operator = opts.dev
+    ? startChild("operator", path.join(ROOT, "node_modules/.bin/tsx"), ["watch", "--clear-screen=false", "operator/main.ts"], {
+        cwd: ROOT,
+        env: { ...env, GANTRY_PROCESS: "operator" },
+        stdio,
+      })
+    : startChild("operator", process.execPath, ["--enable-source-maps", path.join(ROOT, ".gantry/build/operator.mjs")], {
+        cwd: ROOT,
+        env: { ...env, GANTRY_PROCESS: "operator" },
+        stdio,
+      });
+  const stop = async () => {
+    // Operator first: it drains its tasks while the database is still there.
+    await stopChild(operator, "SIGTERM", 20_000);
+    await stopChild(web, "SIGTERM", 10_000);
+  };
+  try {
+    await waitFor(
+      `the web app on ${url}`,
+      async () => {
+        if (web.exitCode !== null) throw new Error(`web app exited with ${web.exitCode}`);
+        const r = await fetch(`${url}/api/readyz`);
+        return r.ok;
+      },
+      opts.dev ? 180_000 : 60_000,
+      250,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, web, operator, stop };
+}

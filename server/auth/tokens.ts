@@ -1,0 +1,36 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { and, eq, gt, isNull, or, sql } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import { apiTokens, users } from "../db/schema";
+import type { SessionUser } from "./users";
+
+export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+
+export async function createToken(db: DbOrTx, userId: string, name: string, scope: "read" | "run" | "admin" = "admin", expiresAt?: Date) {
+  const token = `gtr_${randomBytes(24).toString("base64url")}`;
+  await db.insert(apiTokens).values({ id: randomUUID(), userId, name, tokenHash: hashToken(token), scope, expiresAt: expiresAt ?? null });
+  return token;
+}
+
+/** Makes `GANTRY_ADMIN_TOKEN` a valid admin token (idempotent). */
+export async function ensureAdminToken(db: DbOrTx, token: string) {
+  const [admin] = await db.select({ id: users.id }).from(users).where(eq(users.username, "admin"));
+  if (!admin) throw new Error("admin user missing; seed first");
+  await db
+    .insert(apiTokens)
+    .values({ id: randomUUID(), userId: admin.id, name: "GANTRY_ADMIN_TOKEN", tokenHash: hashToken(token), scope: "admin" })
+    .onDuplicateKeyUpdate({ set: { userId: admin.id } });
+}
+
+export async function userForToken(db: DbOrTx, token: string): Promise<(SessionUser & { scope: string }) | null> {
+  const h = hashToken(token);
+  const [row] = await db
+    .select({ u: users, t: apiTokens })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(and(eq(apiTokens.tokenHash, h), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`CURRENT_TIMESTAMP(3)`))));
+  if (!row) return null;
+  // Last-use time is informational; don't make every request wait for it.
+  void db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.t.id)).catch(() => undefined);
+  return { id: row.u.id, username: row.u.username, name: row.u.name, role: row.u.role, scope: row.t.scope };
+}

@@ -1,0 +1,49 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import bcrypt from "bcryptjs";
+import { eq } from "drizzle-orm";
+import type { DbOrTx } from "../db/client";
+import { users } from "../db/schema";
+
+export interface SessionUser {
+  id: string;
+  username: string;
+  name: string;
+  role: "admin" | "user";
+}
+
+export async function verifyPassword(db: DbOrTx, username: string, password: string): Promise<SessionUser | null> {
+  const [u] = await db.select().from(users).where(eq(users.username, username));
+  // Compare against a dummy hash when the user is unknown, so timing doesn't reveal usernames.
+  const hash = u?.passwordHash ?? "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.jl5Qe1s2k4p7e5Q0sQ3yV7wE7mYW";
+  const ok = await bcrypt.compare(password, hash);
+  if (!u || !ok) return null;
+  return { id: u.id, username: u.username, name: u.name, role: u.role };
+}
+
+export async function getUser(db: DbOrTx, id: string): Promise<SessionUser | null> {
+  const [u] = await db.select().from(users).where(eq(users.id, id));
+  return u ? { id: u.id, username: u.username, name: u.name, role: u.role } : null;
+}
+
+/**
+ * Creates the `admin` user when missing. Returns the password only when it was generated now,
+ * so that the caller can print it exactly once.
+ */
+export async function ensureAdmin(db: DbOrTx, password?: string): Promise<{ created: boolean; generatedPassword?: string }> {
+  const [u] = await db.select().from(users).where(eq(users.username, "admin"));
+  if (u) {
+    if (password && !(await bcrypt.compare(password, u.passwordHash ?? ""))) {
+      await db.update(users).set({ passwordHash: await bcrypt.hash(password, 10) }).where(eq(users.id, u.id));
+    }
+    return { created: false };
+  }
+  const generated = password ? undefined : randomBytes(12).toString("base64url");
+  await db.insert(users).values({
+    id: randomUUID(),
+    username: "admin",
+    name: "Administrator",
+    role: "admin",
+    passwordHash: await bcrypt.hash(password ?? generated!, 10),
+  });
+  return { created: true, generatedPassword: generated };
+}

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/** Environment configuration, validated once. Documented in README.md's configuration table. */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url().default("mysql://root@127.0.0.1:3307/gantry"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  GANTRY_ADMIN_TOKEN: z.string().min(16).optional(),
+  GANTRY_ADMIN_PASSWORD: z.string().min(8).optional(),
+  GANTRY_WORKSPACES: z.string().default(".gantry/workspaces"),
+  GANTRY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  GANTRY_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
+  GANTRY_KILL_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  GANTRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  GANTRY_OPERATOR_ID: z.string().optional(),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (!cached) {
+    const r = EnvSchema.safeParse(process.env);
+    if (!r.success) {
+      const msg = r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`invalid environment: ${msg}`);
+    }
+    cached = r.data;
+  }
+  return cached;
+}

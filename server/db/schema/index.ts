@@ -1,0 +1,4 @@
+export * from "./users";
+export * from "./templates";
+export * from "./pipelines";
+export * from "./runs";

@@ -1,0 +1,36 @@
+import { sql } from "drizzle-orm";
+import { int, json, mysqlTable, text, uniqueIndex, varchar } from "drizzle-orm/mysql-core";
+import { id, ts } from "./common";
+import { users } from "./users";
+import type { PipelineSpec } from "@/lib/pipeline-spec";
+
+export const pipelines = mysqlTable(
+  "pipelines",
+  {
+    id: id().primaryKey(),
+    name: varchar("name", { length: 63 }).notNull(),
+    description: text("description"),
+    currentVersion: int("current_version").notNull(),
+    createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [uniqueIndex("pipelines_name").on(t.name)],
+);
+
+/** Immutable: rows are only ever inserted. */
+export const pipelineVersions = mysqlTable(
+  "pipeline_versions",
+  {
+    id: id().primaryKey(),
+    pipelineId: id("pipeline_id").notNull().references(() => pipelines.id, { onDelete: "cascade" }),
+    version: int("version").notNull(),
+    spec: json("spec").$type<PipelineSpec>().notNull(),
+    /** The text the author saved (YAML or JSON), kept so comments survive a round trip. */
+    source: text("source"),
+    message: varchar("message", { length: 500 }),
+    authorId: id("author_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [uniqueIndex("pipeline_versions_pv").on(t.pipelineId, t.version)],
+);

@@ -1,0 +1,89 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, int, json, longtext, mysqlTable, uniqueIndex, varchar } from "drizzle-orm/mysql-core";
+import { id, ts } from "./common";
+import { pipelines } from "./pipelines";
+import { users } from "./users";
+import type { RunStatus } from "@/lib/status";
+import type { TaskPlan } from "@/lib/plan";
+
+export const runs = mysqlTable(
+  "runs",
+  {
+    id: id().primaryKey(),
+    pipelineId: id("pipeline_id").notNull().references(() => pipelines.id, { onDelete: "cascade" }),
+    number: int("number").notNull(),
+    version: int("version").notNull(),
+    status: varchar("status", { length: 16 }).$type<RunStatus>().notNull(),
+    message: varchar("message", { length: 1000 }),
+    /** Param values as given; secret ones are never returned by the API. */
+    params: json("params").$type<Record<string, string>>().notNull(),
+    secretNames: json("secret_names").$type<string[]>().notNull(),
+    trigger: varchar("trigger", { length: 32 }).notNull().default("manual"),
+    cancelRequested: boolean("cancel_requested").notNull().default(false),
+    /** Bumped on every change of the run or one of its task runs; SSE watchers poll it. */
+    rev: int("rev").notNull().default(0),
+    createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("runs_pipeline_number").on(t.pipelineId, t.number),
+    index("runs_status").on(t.status),
+  ],
+);
+
+export const taskRuns = mysqlTable(
+  "task_runs",
+  {
+    id: id().primaryKey(),
+    runId: id("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    stageIndex: int("stage_index").notNull(),
+    stageName: varchar("stage_name", { length: 63 }).notNull(),
+    stageMode: varchar("stage_mode", { length: 16 }).$type<"sequential" | "parallel">().notNull(),
+    taskIndex: int("task_index").notNull(),
+    name: varchar("name", { length: 63 }).notNull(),
+    status: varchar("status", { length: 16 }).$type<RunStatus>().notNull(),
+    message: varchar("message", { length: 1000 }),
+    exitCode: int("exit_code"),
+    attempt: int("attempt").notNull().default(0),
+    /** The resolved task: command, env, timeout, retries. Frozen when the run is created. */
+    plan: json("plan").$type<TaskPlan>().notNull(),
+    /** Which operator instance runs it, and its handle there (pid, BuildJob name). */
+    claimedBy: varchar("claimed_by", { length: 100 }),
+    executorRef: varchar("executor_ref", { length: 253 }),
+    /** Highest log sequence number stored; lets readers know where the log ends. */
+    logSeq: bigint("log_seq", { mode: "number" }).notNull().default(0),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [index("task_runs_run").on(t.runId), index("task_runs_status").on(t.status)],
+);
+
+/** Bulk log store: lines of one task run in batches, ordered by sequence number. */
+export const logChunks = mysqlTable(
+  "log_chunks",
+  {
+    id: bigint("id", { mode: "number" }).autoincrement().primaryKey(),
+    taskRunId: id("task_run_id").notNull().references(() => taskRuns.id, { onDelete: "cascade" }),
+    seqStart: bigint("seq_start", { mode: "number" }).notNull(),
+    seqEnd: bigint("seq_end", { mode: "number" }).notNull(),
+    /** JSON array of [seq, epochMillis, stream, text] tuples. */
+    data: longtext("data").notNull(),
+    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [uniqueIndex("log_chunks_task_seq").on(t.taskRunId, t.seqStart)],
+);
+
+/** Live operator instances; a stale heartbeat means its in-flight task runs are orphaned. */
+export const operators = mysqlTable("operators", {
+  id: varchar("id", { length: 100 }).primaryKey(),
+  hostname: varchar("hostname", { length: 253 }).notNull(),
+  pid: int("pid").notNull(),
+  startedAt: ts("started_at").notNull(),
+  heartbeatAt: ts("heartbeat_at").notNull(),
+});
+
+export type RunRow = typeof runs.$inferSelect;
+export type TaskRunRow = typeof taskRuns.$inferSelect;

@@ -1,0 +1,193 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+import type { PipelineSpec } from "@/lib/pipeline-spec";
+import { AppError, notFound } from "@/lib/errors";
+import type { Db, DbOrTx } from "../db/client";
+import { pipelines, pipelineVersions, runs, users } from "../db/schema";
+import { checkSpecAgainstCatalog } from "./validate";
+
+export interface SaveInput {
+  spec: PipelineSpec;
+  /** The text as the author wrote it (YAML keeps comments); optional for JSON clients. */
+  source?: string;
+  message?: string;
+  userId?: string | null;
+}
+
+export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: string; name: string; version: number }> {
+  await checkSpecAgainstCatalog(db, input.spec);
+  const id = randomUUID();
+  try {
+    await db.transaction(async (tx) => {
+      await tx.insert(pipelines).values({
+        id,
+        name: input.spec.name,
+        description: input.spec.description ?? null,
+        currentVersion: 1,
+        createdBy: input.userId ?? null,
+      });
+      await insertVersion(tx, id, 1, input);
+    });
+  } catch (e) {
+    if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists`);
+    throw e;
+  }
+  return { id, name: input.spec.name, version: 1 };
+}
+
+/**
+ * Saves a new immutable version. With `baseVersion` (optimistic concurrency), a pipeline that
+ * was saved by someone else in between is refused with 409 instead of silently overwritten.
+ */
+export async function savePipelineVersion(db: Db, id: string, input: SaveInput & { baseVersion?: number }): Promise<{ version: number }> {
+  await checkSpecAgainstCatalog(db, input.spec);
+  try {
+    return await db.transaction(async (tx) => {
+      const [cur] = await tx.select().from(pipelines).where(eq(pipelines.id, id)).for("update");
+      if (!cur) throw notFound("pipeline", id);
+      if (input.baseVersion !== undefined && input.baseVersion !== cur.currentVersion) {
+        throw new AppError(
+          "conflict",
+          `pipeline '${cur.name}' was changed by someone else: you edited version ${input.baseVersion}, the current version is ${cur.currentVersion}`,
+          { currentVersion: cur.currentVersion, baseVersion: input.baseVersion },
+        );
+      }
+      const version = cur.currentVersion + 1;
+      await insertVersion(tx, id, version, input);
+      await tx
+        .update(pipelines)
+        .set({ currentVersion: version, name: input.spec.name, description: input.spec.description ?? null, updatedAt: new Date() })
+        .where(eq(pipelines.id, id));
+      return { version };
+    });
+  } catch (e) {
+    if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists`);
+    throw e;
+  }
+}
+
+async function insertVersion(db: DbOrTx, pipelineId: string, version: number, input: SaveInput) {
+  await db.insert(pipelineVersions).values({
+    id: randomUUID(),
+    pipelineId,
+    version,
+    spec: input.spec,
+    source: input.source ?? null,
+    message: input.message?.slice(0, 500) ?? null,
+    authorId: input.userId ?? null,
+  });
+}
+
+export interface PipelineSummary {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  lastRun: { id: string; number: number; status: string; createdAt: Date } | null;
+}
+
+export async function listPipelines(db: DbOrTx): Promise<PipelineSummary[]> {
+  const rows = await db.select().from(pipelines).orderBy(asc(pipelines.name));
+  // Latest run per pipeline in one query (runs.number is per pipeline and increasing).
+  const last = await db
+    .select({ id: runs.id, pipelineId: runs.pipelineId, number: runs.number, status: runs.status, createdAt: runs.createdAt })
+    .from(runs)
+    .where(sql`(${runs.pipelineId}, ${runs.number}) in (select pipeline_id, max(number) from runs group by pipeline_id)`);
+  const byPipeline = new Map(last.map((r) => [r.pipelineId, r]));
+  return rows.map((p) => {
+    const r = byPipeline.get(p.id);
+    return {
+      id: p.id,
+      name: p.name,
+      description: p.description,
+      version: p.currentVersion,
+      createdAt: p.createdAt,
+      updatedAt: p.updatedAt,
+      lastRun: r ? { id: r.id, number: r.number, status: r.status, createdAt: r.createdAt } : null,
+    };
+  });
+}
+
+export interface PipelineDetail {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  spec: PipelineSpec;
+  source: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export async function getPipeline(db: DbOrTx, id: string): Promise<PipelineDetail> {
+  const [row] = await db
+    .select({ p: pipelines, v: pipelineVersions })
+    .from(pipelines)
+    .innerJoin(pipelineVersions, and(eq(pipelineVersions.pipelineId, pipelines.id), eq(pipelineVersions.version, pipelines.currentVersion)))
+    .where(eq(pipelines.id, id));
+  if (!row) throw notFound("pipeline", id);
+  return {
+    id: row.p.id,
+    name: row.p.name,
+    description: row.p.description,
+    version: row.p.currentVersion,
+    spec: row.v.spec,
+    source: row.v.source,
+    createdAt: row.p.createdAt,
+    updatedAt: row.p.updatedAt,
+  };
+}
+
+export async function findPipelineByName(db: DbOrTx, name: string) {
+  const [row] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.name, name));
+  return row?.id ?? null;
+}
+
+export interface VersionSummary {
+  version: number;
+  message: string | null;
+  author: string | null;
+  createdAt: Date;
+}
+
+export async function listVersions(db: DbOrTx, pipelineId: string): Promise<VersionSummary[]> {
+  await assertPipeline(db, pipelineId);
+  return db
+    .select({ version: pipelineVersions.version, message: pipelineVersions.message, author: users.username, createdAt: pipelineVersions.createdAt })
+    .from(pipelineVersions)
+    .leftJoin(users, eq(users.id, pipelineVersions.authorId))
+    .where(eq(pipelineVersions.pipelineId, pipelineId))
+    .orderBy(desc(pipelineVersions.version));
+}
+
+export async function getVersion(db: DbOrTx, pipelineId: string, version: number) {
+  await assertPipeline(db, pipelineId);
+  const [row] = await db
+    .select({ v: pipelineVersions, author: users.username })
+    .from(pipelineVersions)
+    .leftJoin(users, eq(users.id, pipelineVersions.authorId))
+    .where(and(eq(pipelineVersions.pipelineId, pipelineId), eq(pipelineVersions.version, version)));
+  if (!row) throw notFound("pipeline version", `${pipelineId}@${version}`);
+  return {
+    version: row.v.version,
+    spec: row.v.spec,
+    source: row.v.source,
+    message: row.v.message,
+    author: row.author,
+    createdAt: row.v.createdAt,
+  };
+}
+
+async function assertPipeline(db: DbOrTx, id: string) {
+  const [row] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, id));
+  if (!row) throw notFound("pipeline", id);
+}
+
+export function isDuplicate(e: unknown): boolean {
+  for (let cur: unknown = e; cur; cur = (cur as { cause?: unknown }).cause) {
+    if ((cur as { code?: string }).code === "ER_DUP_ENTRY") return true;
+  }
+  return false;
+}

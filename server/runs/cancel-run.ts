@@ -1,0 +1,31 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { isFinal } from "@/lib/status";
+import { AppError, notFound } from "@/lib/errors";
+import type { Db } from "../db/client";
+import { runs, taskRuns } from "../db/schema";
+import { advanceRun, bumpRev } from "./state";
+
+/**
+ * Requests cancellation. Queued tasks are skipped and waiting ones cancelled at once; running
+ * ones are stopped by the operator that runs them, which then finishes the run as cancelled.
+ */
+export async function cancelRun(db: Db, runId: string, by?: string | null): Promise<{ id: string; status: string }> {
+  return db.transaction(async (tx) => {
+    const [run] = await tx.select().from(runs).where(eq(runs.id, runId)).for("update");
+    if (!run) throw notFound("run", runId);
+    if (isFinal(run.status)) throw new AppError("conflict", `run #${run.number} already ${run.status}`);
+    const message = by ? `cancelled by ${by}` : "cancelled";
+    await tx.update(runs).set({ cancelRequested: true, message }).where(eq(runs.id, runId));
+    const waiting = await tx.select({ id: taskRuns.id }).from(taskRuns).where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "waiting")));
+    if (waiting.length) {
+      await tx
+        .update(taskRuns)
+        .set({ status: "cancelled", message, finishedAt: new Date(), updatedAt: new Date() })
+        .where(inArray(taskRuns.id, waiting.map((w) => w.id)));
+    }
+    await bumpRev(tx, runId);
+    await advanceRun(tx, { ...run, cancelRequested: true, message });
+    const [after] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));
+    return { id: runId, status: after.status };
+  });
+}

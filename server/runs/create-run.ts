@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import { eq, max } from "drizzle-orm";
+import { validationFailed } from "@/lib/errors";
+import type { Db } from "../db/client";
+import { pipelines, runs, taskRuns } from "../db/schema";
+import { getVersion } from "../pipelines/pipelines";
+import { findTemplates } from "../templates/catalog";
+import { compileTask, resolveRunParams } from "./compile";
+import { notFound } from "@/lib/errors";
+
+export interface CreateRunInput {
+  params?: Record<string, unknown>;
+  version?: number;
+  userId?: string | null;
+  trigger?: string;
+}
+
+/** Queues a run of a pipeline version (the current one by default) with all its task runs. */
+export async function createRun(db: Db, pipelineId: string, input: CreateRunInput = {}): Promise<{ id: string; number: number; status: "queued" }> {
+  const [p] = await db.select().from(pipelines).where(eq(pipelines.id, pipelineId));
+  if (!p) throw notFound("pipeline", pipelineId);
+  const version = input.version ?? p.currentVersion;
+  const v = await getVersion(db, pipelineId, version);
+  const { values, secrets } = resolveRunParams(v.spec, input.params ?? {});
+  const found = await findTemplates(db, v.spec.stages.flatMap((s) => s.tasks.map((t) => t.template)));
+  const missing = v.spec.stages.flatMap((s, si) =>
+    s.tasks.flatMap((t, ti) => (found.has(t.template) ? [] : [{ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` }])),
+  );
+  if (missing.length) throw validationFailed(missing);
+
+  const id = randomUUID();
+  const taskRows = v.spec.stages.flatMap((stage, si) =>
+    stage.tasks.map((task, ti) => ({
+      id: randomUUID(),
+      runId: id,
+      stageIndex: si,
+      stageName: stage.name,
+      stageMode: stage.mode,
+      taskIndex: ti,
+      name: task.name,
+      status: "queued" as const,
+      plan: compileTask(task, found.get(task.template)!, `stages[${si}].tasks[${ti}]`),
+    })),
+  );
+  const number = await db.transaction(async (tx) => {
+    // Lock the pipeline row so run numbers are handed out one at a time.
+    await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId)).for("update");
+    const [m] = await tx.select({ n: max(runs.number) }).from(runs).where(eq(runs.pipelineId, pipelineId));
+    const n = (m?.n ?? 0) + 1;
+    await tx.insert(runs).values({
+      id,
+      pipelineId,
+      number: n,
+      version,
+      status: "queued",
+      params: values,
+      secretNames: secrets,
+      trigger: input.trigger ?? "manual",
+      createdBy: input.userId ?? null,
+    });
+    await tx.insert(taskRuns).values(taskRows);
+    return n;
+  });
+  return { id, number, status: "queued" };
+}

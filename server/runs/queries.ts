@@ -1,0 +1,161 @@
+import { count, desc, eq } from "drizzle-orm";
+import type { RunStatus } from "@/lib/status";
+import { notFound } from "@/lib/errors";
+import type { DbOrTx } from "../db/client";
+import { pipelines, runs, taskRuns, users, type TaskRunRow } from "../db/schema";
+
+export interface TaskRunView {
+  id: string;
+  name: string;
+  template: string;
+  status: RunStatus;
+  exitCode: number | null;
+  attempt: number;
+  maxAttempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  message: string | null;
+}
+export interface StageView {
+  name: string;
+  mode: "sequential" | "parallel";
+  status: RunStatus;
+  tasks: TaskRunView[];
+}
+export interface RunView {
+  id: string;
+  pipelineId: string;
+  pipelineName: string;
+  number: number;
+  version: number;
+  status: RunStatus;
+  message: string | null;
+  params: Record<string, string>;
+  trigger: string;
+  createdBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  rev: number;
+  stages: StageView[];
+}
+
+export function stageStatus(tasks: { status: RunStatus }[]): RunStatus {
+  const has = (s: RunStatus) => tasks.some((t) => t.status === s);
+  if (has("running")) return "running";
+  if (has("waiting")) return "waiting";
+  if (has("failed")) return "failed";
+  if (has("cancelled")) return "cancelled";
+  if (tasks.every((t) => t.status === "skipped")) return "skipped";
+  if (tasks.every((t) => t.status === "succeeded" || t.status === "skipped")) return "succeeded";
+  if (has("succeeded")) return "running";
+  return "queued";
+}
+
+export function toTaskRunView(t: TaskRunRow): TaskRunView {
+  return {
+    id: t.id,
+    name: t.name,
+    template: t.plan.template,
+    status: t.status,
+    exitCode: t.exitCode,
+    attempt: t.attempt,
+    maxAttempts: t.plan.retries + 1,
+    startedAt: t.startedAt,
+    finishedAt: t.finishedAt,
+    message: t.message,
+  };
+}
+
+export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
+  const [row] = await db
+    .select({ r: runs, pipelineName: pipelines.name, createdBy: users.username })
+    .from(runs)
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.createdBy))
+    .where(eq(runs.id, id));
+  if (!row) throw notFound("run", id);
+  const trs = await db.select().from(taskRuns).where(eq(taskRuns.runId, id));
+  trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
+  const stages: StageView[] = [];
+  for (const t of trs) {
+    let s = stages[t.stageIndex];
+    if (!s) s = stages[t.stageIndex] = { name: t.stageName, mode: t.stageMode, status: "queued", tasks: [] };
+    s.tasks.push(toTaskRunView(t));
+  }
+  for (const s of stages) s.status = stageStatus(s.tasks);
+  const r = row.r;
+  return {
+    id: r.id,
+    pipelineId: r.pipelineId,
+    pipelineName: row.pipelineName,
+    number: r.number,
+    version: r.version,
+    status: r.status,
+    message: r.message,
+    params: maskParams(r.params, r.secretNames),
+    trigger: r.trigger,
+    createdBy: row.createdBy,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    rev: r.rev,
+    stages: stages.filter(Boolean),
+  };
+}
+
+/** Secret param values never leave the server. */
+export function maskParams(params: Record<string, string>, secrets: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, secrets.includes(k) && v ? "***" : v]));
+}
+
+export interface RunSummary {
+  id: string;
+  number: number;
+  version: number;
+  status: RunStatus;
+  message: string | null;
+  trigger: string;
+  createdBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export async function listRuns(db: DbOrTx, pipelineId: string, page = 1, perPage = 20): Promise<{ items: RunSummary[]; total: number; page: number; perPage: number }> {
+  const [p] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId));
+  if (!p) throw notFound("pipeline", pipelineId);
+  const [{ n }] = await db.select({ n: count() }).from(runs).where(eq(runs.pipelineId, pipelineId));
+  const items = await db
+    .select({
+      id: runs.id,
+      number: runs.number,
+      version: runs.version,
+      status: runs.status,
+      message: runs.message,
+      trigger: runs.trigger,
+      createdBy: users.username,
+      createdAt: runs.createdAt,
+      startedAt: runs.startedAt,
+      finishedAt: runs.finishedAt,
+    })
+    .from(runs)
+    .leftJoin(users, eq(users.id, runs.createdBy))
+    .where(eq(runs.pipelineId, pipelineId))
+    .orderBy(desc(runs.number))
+    .limit(perPage)
+    .offset((page - 1) * perPage);
+  return { items, total: Number(n), page, perPage };
+}
+
+export async function getTaskRun(db: DbOrTx, id: string): Promise<TaskRunRow> {
+  const [t] = await db.select().from(taskRuns).where(eq(taskRuns.id, id));
+  if (!t) throw notFound("task run", id);
+  return t;
+}
+
+/** Cheap poll target for live views: changes whenever the run or a task run changes. */
+export async function getRunRev(db: DbOrTx, id: string): Promise<{ rev: number; status: RunStatus } | null> {
+  const [r] = await db.select({ rev: runs.rev, status: runs.status }).from(runs).where(eq(runs.id, id));
+  return r ?? null;
+}
