@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { parseSpecText, validateSpec } from "./parse-spec";
+
+const ok = `
+name: hello-world
+params:
+  - name: GREETING
+    default: hello
+  - name: TOKEN
+    secret: true
+stages:
+  - name: build
+    mode: parallel
+    tasks:
+      - name: say
+        template: shell
+        params: { script: "echo $GREETING" }
+        env: { FOO: bar, N: 3 }
+`;
+
+describe("pipeline spec validation", () => {
+  it("accepts the documented example and fills defaults", () => {
+    const r = parseSpecText(ok);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.spec.stages[0].tasks[0]).toMatchObject({ retries: 0, env: { FOO: "bar", N: "3" } });
+    expect(r.spec.params[1]).toMatchObject({ name: "TOKEN", secret: true });
+  });
+
+  it("defaults a stage to sequential", () => {
+    const r = validateSpec({ name: "p", stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }] });
+    expect(r.ok && r.spec.stages[0].mode).toBe("sequential");
+  });
+
+  it("names the field path and the line of a missing template", () => {
+    const r = parseSpecText(ok.replace("        template: shell\n", ""));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toContainEqual(expect.objectContaining({ path: "stages[0].tasks[0].template", message: "required" }));
+    // The nearest existing node is the task itself, on the line of `- name: say`.
+    expect(r.errors[0].line).toBe(12);
+  });
+
+  it("rejects names that break DNS-1123 with a message that says why", () => {
+    const r = validateSpec({ name: "Hello_World", stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }] });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors[0].path).toBe("name");
+    expect(r.errors[0].message).toMatch(/DNS-1123/);
+  });
+
+  it("rejects param names that are not environment-style", () => {
+    const r = validateSpec({ name: "p", params: [{ name: "greeting" }], stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }] });
+    expect(!r.ok && r.errors[0]).toMatchObject({ path: "params[0].name" });
+  });
+
+  it("reports duplicate task names across stages", () => {
+    const r = validateSpec({
+      name: "p",
+      stages: [
+        { name: "a", tasks: [{ name: "t", template: "shell" }] },
+        { name: "b", tasks: [{ name: "t", template: "shell" }] },
+      ],
+    });
+    expect(!r.ok && r.errors).toContainEqual({ path: "stages[1].tasks[0].name", message: "duplicate task name 't'" });
+  });
+
+  it("reports unknown fields instead of silently dropping them", () => {
+    const r = validateSpec({ name: "p", stagez: [], stages: [{ name: "s", tasks: [{ name: "t", template: "shell", timeout: 5 }] }] });
+    expect(!r.ok && r.errors.map((e) => e.path + ": " + e.message)).toEqual(expect.arrayContaining([": unknown field 'stagez'", "stages[0].tasks[0]: unknown field 'timeout'"]));
+  });
+
+  it("points YAML syntax errors at their line", () => {
+    const r = parseSpecText("name: p\nstages:\n  - name: s\n    tasks: [\n");
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.syntax).toBe(true);
+    expect(r.errors[0].line).toBeGreaterThanOrEqual(4);
+  });
+
+  it("refuses a spec that is not an object", () => {
+    const r = parseSpecText("- just\n- a list\n");
+    expect(!r.ok && r.errors[0].message).toMatch(/must be an object/);
+  });
+
+  it("requires at least one stage and one task per stage", () => {
+    const r = validateSpec({ name: "p", stages: [{ name: "s", tasks: [] }] });
+    expect(!r.ok && r.errors[0]).toEqual({ path: "stages[0].tasks", message: "a stage needs at least one task" });
+  });
+});
