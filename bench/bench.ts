@@ -1,0 +1,157 @@
+/**
+ * `npm run bench`: run-start latency and log throughput against a running stack (started by
+ * scripts/gantry.ts on a fresh database), with the peak memory of the web and operator processes.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+interface Opts {
+  url: string;
+  token: string;
+  webPid: number;
+  operatorPid: number;
+}
+
+const START_RUNS = 50;
+const LOG_LINES = 200_000;
+
+export async function runBench(o: Opts) {
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(o.url + path, {
+      method,
+      headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const pipeline = (name: string, script: string) =>
+    api("POST", "/api/v1/pipelines", { name, stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script } }] }] });
+
+  // 1. Run-start latency: POST run → first log line received over SSE.
+  const quick = await pipeline(`bench-start-${Date.now()}`, "echo started");
+  const latencies: number[] = [];
+  for (let i = 0; i < START_RUNS; i++) {
+    const t0 = performance.now();
+    const run = await api("POST", `/api/v1/pipelines/${quick.id}/runs`, {});
+    const view = await api("GET", `/api/v1/runs/${run.id}`);
+    const taskId = view.stages[0].tasks[0].id;
+    await followLog(o, taskId, () => true);
+    latencies.push(performance.now() - t0);
+    await waitFinal(api, run.id);
+  }
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+
+  // 2. Log throughput: a task printing 200,000 lines, read by one SSE client.
+  const big = await pipeline(`bench-logs-${Date.now()}`, `seq 1 ${LOG_LINES} | sed 's/^/log line number /'`);
+  const mem = sampleMemory({ web: o.webPid, operator: o.operatorPid });
+  const run = await api("POST", `/api/v1/pipelines/${big.id}/runs`, {});
+  const view = await api("GET", `/api/v1/runs/${run.id}`);
+  const t0 = performance.now();
+  let first = 0;
+  let count = 0;
+  await followLog(o, view.stages[0].tasks[0].id, () => {
+    if (count++ === 0) first = performance.now();
+    return false;
+  });
+  const t1 = performance.now();
+  const peaks = mem.stop();
+  await waitFinal(api, run.id);
+
+  const fmt = (n: number) => n.toFixed(0).padStart(6);
+  console.log(`
+Gantry benchmark (${new Date().toISOString()}, node ${process.versions.node}, ${START_RUNS} runs)
+
+run start latency (POST run → first log line over SSE)
+  p50 ${fmt(pct(50))} ms    p95 ${fmt(pct(95))} ms    min ${fmt(latencies[0])} ms    max ${fmt(latencies[latencies.length - 1])} ms   (aim: p95 < 300 ms)
+
+log throughput (one task printing ${LOG_LINES.toLocaleString("en")} lines → one SSE client)
+  received ${count.toLocaleString("en")} lines in ${((t1 - t0) / 1000).toFixed(2)} s from run start
+  ${fmt(count / ((t1 - t0) / 1000))} lines/s end to end, ${fmt(count / ((t1 - first) / 1000))} lines/s from the first line   (aim: > 50,000 lines/s)
+
+peak memory (RSS of the process and its children, sampled every 100 ms)
+  web      ${fmt(peaks.web / 1024)} MiB
+  operator ${fmt(peaks.operator / 1024)} MiB
+`);
+  if (count !== LOG_LINES) throw new Error(`expected ${LOG_LINES} lines over SSE, got ${count}`);
+}
+
+/** Reads an SSE log stream until `event: end` (or until onLine returns true). */
+async function followLog(o: Opts, taskRunId: string, onLine: () => boolean) {
+  const ctrl = new AbortController();
+  const r = await fetch(`${o.url}/api/v1/task-runs/${taskRunId}/logs?follow=true`, {
+    headers: { authorization: `Bearer ${o.token}`, accept: "text/event-stream" },
+    signal: ctrl.signal,
+  });
+  if (!r.ok || !r.body) throw new Error(`log stream → ${r.status}`);
+  const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buf += value;
+      let i: number;
+      while ((i = buf.indexOf("\n\n")) !== -1) {
+        const ev = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (/^event: end$/m.test(ev)) return;
+        if (/^data: /m.test(ev) && !/^event: /m.test(ev) && onLine()) return;
+      }
+    }
+  } finally {
+    ctrl.abort();
+  }
+}
+
+async function waitFinal(api: (m: string, p: string) => Promise<{ status: string }>, runId: string) {
+  for (;;) {
+    const v = await api("GET", `/api/v1/runs/${runId}`);
+    if (["succeeded", "failed", "cancelled"].includes(v.status)) {
+      if (v.status !== "succeeded") throw new Error(`bench run ${runId} ${v.status}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function sampleMemory(pids: Record<string, number>) {
+  const peaks: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
+  const t = setInterval(() => {
+    const tree = processTree();
+    for (const [k, pid] of Object.entries(pids)) peaks[k] = Math.max(peaks[k], treeRssKb(pid, tree));
+  }, 100);
+  return {
+    stop: () => {
+      clearInterval(t);
+      return peaks as { web: number; operator: number };
+    },
+  };
+}
+
+function processTree(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {}
+  }
+  return children;
+}
+
+function treeRssKb(pid: number, tree: Map<number, number[]>): number {
+  let kb = 0;
+  try {
+    kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  } catch {}
+  // Task processes are the operator's children but not the operator's memory: count only node.
+  for (const c of tree.get(pid) ?? []) {
+    try {
+      if (readFileSync(`/proc/${c}/comm`, "utf8").trim().startsWith("node") || readFileSync(`/proc/${c}/comm`, "utf8").includes("next")) kb += treeRssKb(c, tree);
+    } catch {}
+  }
+  return kb;
+}
