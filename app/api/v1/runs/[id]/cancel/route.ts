@@ -1,0 +1,17 @@
+import { getDb } from "@/server/db/client";
+import { api, json } from "@/server/http/handler";
+import { authorize } from "@/server/http/guard";
+import { cancelRun } from "@/server/runs/cancel-run";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+/**
+ * Requests cancellation: queued tasks are skipped at once, running ones are stopped by the
+ * operator, which then finishes the run as cancelled. 409 when the run is already over.
+ */
+export const POST = api<{ id: string }>(async (req, { params }) => {
+  const user = await authorize(req, "run");
+  const { id } = await params;
+  return json(await cancelRun(getDb(), id, user.username));
+});

@@ -1,0 +1,19 @@
+import { notFound } from "@/lib/errors";
+import { getDb } from "@/server/db/client";
+import { api } from "@/server/http/handler";
+import { authorize } from "@/server/http/guard";
+import { hub } from "@/server/live/hub";
+import { runEventsResponse } from "@/server/live/run-stream";
+import { lastEventId } from "@/server/live/sse";
+import { getRunRev } from "@/server/runs/queries";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+/** SSE: `event: run` (id = rev) on every change of the run or its task runs, then `event: end`. */
+export const GET = api<{ id: string }>(async (req, { params }) => {
+  await authorize(req, "read");
+  const { id } = await params;
+  if (!(await getRunRev(getDb(), id))) throw notFound("run", id);
+  return runEventsResponse(req, hub(), id, lastEventId(req));
+});

@@ -1,0 +1,262 @@
+import { z } from "zod";
+import * as S from "@/lib/api-schemas";
+import { RunStatusSchema } from "@/lib/status";
+
+/**
+ * The OpenAPI 3.1 document of REST API v1, served at /api/v1/openapi.json. Component schemas are
+ * generated from the zod schemas the handlers use (lib/api-schemas.ts); paths are written here.
+ */
+
+const COMPONENTS: [string, z.ZodType][] = [
+  ["Error", S.ErrorSchema],
+  ["RunStatus", RunStatusSchema],
+  ["PipelineSpec", S.PipelineSpecSchema],
+  ["Template", S.TemplateSchema],
+  ["TemplateList", S.TemplateListSchema],
+  ["PipelineCreated", S.PipelineCreatedSchema],
+  ["PipelineSummary", S.PipelineSummarySchema],
+  ["PipelineList", S.PipelineListSchema],
+  ["Pipeline", S.PipelineDetailSchema],
+  ["VersionSaved", S.VersionSavedSchema],
+  ["VersionSummary", S.VersionSummarySchema],
+  ["VersionList", S.VersionListSchema],
+  ["Version", S.VersionDetailSchema],
+  ["CreateRunRequest", S.CreateRunBodySchema],
+  ["RunCreated", S.RunCreatedSchema],
+  ["TaskRun", S.TaskRunSchema],
+  ["StageRun", S.StageRunSchema],
+  ["Run", S.RunSchema],
+  ["RunSummary", S.RunSummarySchema],
+  ["RunPage", S.RunPageSchema],
+  ["CancelResult", S.CancelResultSchema],
+  ["LogLineEvent", S.LogLineEventSchema],
+  ["LogEndEvent", S.LogEndEventSchema],
+  ["RunEndEvent", S.RunEndEventSchema],
+  ["Health", S.HealthSchema],
+  ["Readiness", S.ReadySchema],
+];
+
+function componentSchemas(): Record<string, unknown> {
+  const reg = z.registry<{ id: string }>();
+  for (const [id, schema] of COMPONENTS) reg.add(schema, { id });
+  // "input": request bodies are described as clients write them (defaults optional).
+  const { schemas } = z.toJSONSchema(reg, { io: "input", target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, s]) => {
+      const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
+      return [id, rest];
+    }),
+  );
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+const jsonContent = (id: string) => ({ "application/json": { schema: ref(id) } });
+const ok = (id: string, description = "OK") => ({ description, content: jsonContent(id) });
+const err = (description: string) => ({ description, content: jsonContent("Error") });
+
+const E = {
+  400: err("Malformed request: invalid JSON/YAML or query parameter"),
+  401: err("Missing or invalid credentials"),
+  403: err("The token's scope does not allow this call"),
+  404: err("No such resource"),
+  409: err("Conflict"),
+  413: err("Request body over the size limit (GANTRY_MAX_BODY_BYTES)"),
+  415: err("Unsupported Content-Type"),
+  422: err("Validation failed; `details.errors` lists each field path (and YAML line)"),
+  503: err("The database is unavailable"),
+};
+const common = { 401: E[401], 403: E[403], 503: E[503] };
+
+const idParam = (name: string, description: string) => ({ name, in: "path", required: true, schema: { type: "string" }, description });
+const queryParam = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: "query", required: false, schema, description });
+
+const specBody = {
+  required: true,
+  description: "A pipeline spec as JSON or YAML (YAML is stored as written, comments included).",
+  content: { "application/json": { schema: ref("PipelineSpec") }, "application/yaml": { schema: ref("PipelineSpec") } },
+};
+const messageParams = [
+  { name: "X-Gantry-Message", in: "header", required: false, schema: { type: "string" }, description: "Version message (percent-encode non-ASCII)." },
+  queryParam("message", { type: "string" }, "Version message (alternative to the header)."),
+];
+
+const sse = (description: string, dataSchemas: string[]) => ({
+  description,
+  content: { "text/event-stream": { schema: { type: "string" }, "x-event-data": dataSchemas.map(ref) } },
+});
+
+export function openApiDocument(serverUrl?: string) {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Gantry REST API",
+      version: "1.0.0",
+      description:
+        "Pipelines, versions, runs and live logs. Authenticate with `Authorization: Bearer <token>` (or a signed-in session). " +
+        'Errors are `{"error":{"code","message","details"}}`. Bodies may be `application/json` or `application/yaml`.',
+    },
+    servers: serverUrl ? [{ url: serverUrl }] : undefined,
+    security: [{ bearer: [] }],
+    tags: [{ name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "logs" }, { name: "health" }],
+    paths: {
+      "/api/v1/templates": {
+        get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
+      },
+      "/api/v1/templates/{name}": {
+        get: {
+          tags: ["templates"],
+          operationId: "getTemplate",
+          summary: "One template with its params JSON Schema",
+          parameters: [idParam("name", "template name")],
+          responses: { 200: ok("Template"), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/pipelines": {
+        get: { tags: ["pipelines"], operationId: "listPipelines", summary: "All pipelines, by name", responses: { 200: ok("PipelineList"), ...common } },
+        post: {
+          tags: ["pipelines"],
+          operationId: "createPipeline",
+          summary: "Create a pipeline from a spec (its version 1)",
+          parameters: messageParams,
+          requestBody: specBody,
+          responses: { 201: ok("PipelineCreated", "Created"), 400: E[400], 409: err("A pipeline with that name exists"), 413: E[413], 415: E[415], 422: E[422], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}": {
+        get: {
+          tags: ["pipelines"],
+          operationId: "getPipeline",
+          summary: "A pipeline with its current version and spec (ETag = the version)",
+          parameters: [idParam("id", "pipeline id")],
+          responses: { 200: ok("Pipeline"), 404: E[404], ...common },
+        },
+        put: {
+          tags: ["pipelines"],
+          operationId: "savePipeline",
+          summary: "Save a new immutable version",
+          parameters: [
+            idParam("id", "pipeline id"),
+            { name: "If-Match", in: "header", required: false, schema: { type: "string", examples: ['"3"'] }, description: "Save only if the current version is still this one (409 otherwise)." },
+            queryParam("baseVersion", { type: "integer", minimum: 1 }, "Same as If-Match."),
+            ...messageParams,
+          ],
+          requestBody: specBody,
+          responses: { 200: ok("VersionSaved"), 400: E[400], 404: E[404], 409: err("Stale baseVersion, or the new name is taken"), 413: E[413], 415: E[415], 422: E[422], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/versions": {
+        get: {
+          tags: ["pipelines"],
+          operationId: "listVersions",
+          summary: "Version history, newest first",
+          parameters: [idParam("id", "pipeline id")],
+          responses: { 200: ok("VersionList"), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/versions/{n}": {
+        get: {
+          tags: ["pipelines"],
+          operationId: "getVersion",
+          summary: "One version with its spec",
+          parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
+          responses: { 200: ok("Version"), 400: E[400], 404: E[404], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/runs": {
+        get: {
+          tags: ["runs"],
+          operationId: "listRuns",
+          summary: "The pipeline's runs, newest first",
+          parameters: [
+            idParam("id", "pipeline id"),
+            queryParam("page", { type: "integer", minimum: 1, default: 1 }, "page number"),
+            queryParam("perPage", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "runs per page"),
+          ],
+          responses: { 200: ok("RunPage"), 400: E[400], 404: E[404], ...common },
+        },
+        post: {
+          tags: ["runs"],
+          operationId: "createRun",
+          summary: "Start a run (queued until the operator picks it up)",
+          parameters: [idParam("id", "pipeline id")],
+          requestBody: { required: false, content: { "application/json": { schema: ref("CreateRunRequest") }, "application/yaml": { schema: ref("CreateRunRequest") } } },
+          responses: { 201: ok("RunCreated", "Created"), 400: E[400], 404: E[404], 413: E[413], 415: E[415], 422: E[422], ...common },
+        },
+      },
+      "/api/v1/runs/{id}": {
+        get: {
+          tags: ["runs"],
+          operationId: "getRun",
+          summary: "A run with its stages and task runs",
+          parameters: [idParam("id", "run id")],
+          responses: { 200: ok("Run"), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/runs/{id}/cancel": {
+        post: {
+          tags: ["runs"],
+          operationId: "cancelRun",
+          summary: "Cancel: running processes are stopped, the rest skipped",
+          parameters: [idParam("id", "run id")],
+          responses: { 200: ok("CancelResult"), 404: E[404], 409: err("The run is already over"), ...common },
+        },
+      },
+      "/api/v1/runs/{id}/events": {
+        get: {
+          tags: ["runs"],
+          operationId: "runEvents",
+          summary: "Live run changes (SSE)",
+          description:
+            "`event: run` with `id:` = the run's rev and the Run as data, each time the run or one of its task runs changes; " +
+            "`event: end` (RunEndEvent) when the run is final, then the stream closes. `: ping` comments every 15 s. " +
+            "With `Last-Event-ID` equal to the current rev the unchanged run is not sent again.",
+          parameters: [idParam("id", "run id"), { name: "Last-Event-ID", in: "header", required: false, schema: { type: "integer" } }],
+          responses: { 200: sse("Event stream", ["Run", "RunEndEvent"]), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/task-runs/{id}/logs": {
+        get: {
+          tags: ["logs"],
+          operationId: "taskRunLogs",
+          summary: "A task run's log: text, or live SSE",
+          description:
+            "Without `Accept: text/event-stream`: the log so far as text/plain, one line per stored line. " +
+            "With it (or with `?follow=true` unless `Accept: text/plain`): SSE with one event per line, `id:` = the line's sequence number, " +
+            "data = LogLineEvent; resumable with `Last-Event-ID` or `?after=`; `event: end` (LogEndEvent) once the task run is over and every line was sent.",
+          parameters: [
+            idParam("id", "task run id (from a run's stages[].tasks[].id)"),
+            queryParam("follow", { type: "boolean" }, "stream as SSE and follow until the task run ends"),
+            queryParam("after", { type: "integer", minimum: 0 }, "only lines with a higher sequence number"),
+            queryParam("timestamps", { type: "boolean" }, "text/plain: prefix lines with `[ISO time] `"),
+            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "integer" } },
+          ],
+          responses: {
+            200: { description: "The log", content: { "text/plain": { schema: { type: "string" } }, ...sse("", ["LogLineEvent", "LogEndEvent"]).content } },
+            400: E[400],
+            404: E[404],
+            ...common,
+          },
+        },
+      },
+      "/api/v1/openapi.json": {
+        get: { tags: ["health"], operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1" }, ...common } },
+      },
+      "/api/healthz": {
+        get: { tags: ["health"], operationId: "healthz", summary: "Liveness (no database)", security: [], responses: { 200: ok("Health") } },
+      },
+      "/api/readyz": {
+        get: {
+          tags: ["health"],
+          operationId: "readyz",
+          summary: "Readiness: database reachable and migrations applied",
+          security: [],
+          responses: { 200: ok("Readiness"), 503: ok("Readiness", "Not ready, with the reason") },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (gtr_…)" } },
+      schemas: componentSchemas(),
+    },
+  };
+}

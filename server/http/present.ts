@@ -1,0 +1,79 @@
+import type {
+  PipelineDetailJson,
+  PipelineSummaryJson,
+  RunJson,
+  RunSummaryJson,
+  VersionDetailJson,
+  VersionSummaryJson,
+} from "@/lib/api-schemas";
+import type { PipelineDetail, PipelineSummary, VersionSummary, getVersion } from "../pipelines/pipelines";
+import type { RunSummary, RunView } from "../runs/queries";
+
+/**
+ * Server views → the JSON shapes of REST API v1 (lib/api-schemas.ts). Dates become ISO strings
+ * here, explicitly, so that the same object is sent by GET and by the SSE streams.
+ */
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function runJson(v: RunView): RunJson {
+  return {
+    id: v.id,
+    pipelineId: v.pipelineId,
+    version: v.version,
+    status: v.status,
+    message: v.message,
+    startedAt: isoOrNull(v.startedAt),
+    finishedAt: isoOrNull(v.finishedAt),
+    stages: v.stages.map((s) => ({
+      name: s.name,
+      status: s.status,
+      mode: s.mode,
+      tasks: s.tasks.map((t) => ({
+        id: t.id,
+        name: t.name,
+        status: t.status,
+        exitCode: t.exitCode,
+        attempt: t.attempt,
+        startedAt: isoOrNull(t.startedAt),
+        finishedAt: isoOrNull(t.finishedAt),
+        message: t.message,
+        template: t.template,
+        maxAttempts: t.maxAttempts,
+      })),
+    })),
+    pipelineName: v.pipelineName,
+    number: v.number,
+    params: v.params,
+    trigger: v.trigger,
+    createdBy: v.createdBy,
+    createdAt: iso(v.createdAt),
+    rev: v.rev,
+  };
+}
+
+export function runSummaryJson(r: RunSummary): RunSummaryJson {
+  return { ...r, createdAt: iso(r.createdAt), startedAt: isoOrNull(r.startedAt), finishedAt: isoOrNull(r.finishedAt) };
+}
+
+export function pipelineSummaryJson(p: PipelineSummary): PipelineSummaryJson {
+  return {
+    ...p,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    lastRun: p.lastRun ? { ...p.lastRun, status: p.lastRun.status as RunJson["status"], createdAt: iso(p.lastRun.createdAt) } : null,
+  };
+}
+
+export function pipelineJson(p: PipelineDetail): PipelineDetailJson {
+  return { ...p, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) };
+}
+
+export function versionSummaryJson(v: VersionSummary): VersionSummaryJson {
+  return { ...v, createdAt: iso(v.createdAt) };
+}
+
+export function versionJson(v: Awaited<ReturnType<typeof getVersion>>): VersionDetailJson {
+  return { ...v, createdAt: iso(v.createdAt) };
+}

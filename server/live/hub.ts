@@ -1,0 +1,308 @@
+import { eq } from "drizzle-orm";
+import { isFinal, type RunStatus } from "@/lib/status";
+import type { DbOrTx } from "../db/client";
+import { getDb } from "../db/client";
+import { taskRuns } from "../db/schema";
+import { MySqlLogStore, type LogLine } from "../logs/store";
+import { getRunRev, getRunView, type RunView } from "../runs/queries";
+import { logger } from "../logger";
+
+/**
+ * The live hub: one poll loop per watched run and per followed task-run log, shared by all of
+ * its viewers (a hundred viewers cost one query loop, not a hundred). A loop starts with its
+ * first subscriber and stops when the last one leaves or when what it watches is final.
+ *
+ * The web process is stateless: the hub only tails MySQL (runs.rev, task_runs.log_seq and the log
+ * store), so any number of web replicas can serve live views.
+ */
+
+/** What the hub reads; the default reads MySQL, tests may wrap it to count queries. */
+export interface LiveSource {
+  runRev(runId: string): Promise<{ rev: number; status: RunStatus } | null>;
+  runView(runId: string): Promise<RunView>;
+  taskRunProgress(taskRunId: string): Promise<{ status: RunStatus; logSeq: number } | null>;
+  readLog(taskRunId: string, afterSeq: number, limit: number): Promise<LogLine[]>;
+}
+
+export function dbSource(db: () => DbOrTx = getDb): LiveSource {
+  return {
+    runRev: (id) => getRunRev(db(), id),
+    runView: (id) => getRunView(db(), id),
+    async taskRunProgress(id) {
+      const [r] = await db().select({ status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(eq(taskRuns.id, id));
+      return r ?? null;
+    },
+    readLog: (id, after, limit) => new MySqlLogStore(db()).read(id, after, limit),
+  };
+}
+
+export interface HubOptions {
+  runPollMs?: number;
+  logPollMs?: number;
+  /** Lines kept in memory per followed log, for viewers that are close to the end. */
+  bufferLines?: number;
+  bufferChars?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** A shared poll loop with a change counter that subscribers wait on. */
+abstract class Topic {
+  /** Incremented on every change subscribers should look at. */
+  version = 0;
+  /** Nothing will change any more (final, or gone): the loop has stopped. */
+  done = false;
+  private subscribers = 0;
+  private running = false;
+  private waiters = new Set<() => void>();
+  private failures = 0;
+
+  constructor(
+    readonly key: string,
+    private readonly pollMs: number,
+    private readonly onIdle: (t: Topic) => void,
+  ) {}
+
+  protected abstract poll(): Promise<void>;
+
+  acquire() {
+    this.subscribers++;
+    if (!this.running && !this.done) void this.loop();
+  }
+
+  release() {
+    this.subscribers--;
+    if (this.subscribers <= 0) this.onIdle(this);
+  }
+
+  get subscriberCount() {
+    return this.subscribers;
+  }
+
+  /** Resolves once `version` has moved past `seen`, after `timeoutMs`, or when `signal` aborts. */
+  wait(seen: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.version !== seen || this.done || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", finish);
+        this.waiters.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      signal?.addEventListener("abort", finish, { once: true });
+      this.waiters.add(finish);
+    });
+  }
+
+  protected changed() {
+    this.version++;
+    for (const w of [...this.waiters]) w();
+  }
+
+  private async loop() {
+    this.running = true;
+    try {
+      while (this.subscribers > 0 && !this.done) {
+        try {
+          await this.poll();
+          this.failures = 0;
+        } catch (e) {
+          // The database may be away; viewers keep their streams (with heartbeats) meanwhile.
+          if (this.failures++ % 20 === 0) logger.warn({ err: (e as Error).message, key: this.key }, "live poll failed; retrying");
+        }
+        if (this.done) break;
+        await sleep(this.pollMs * Math.min(2 ** this.failures, 40));
+      }
+    } finally {
+      this.running = false;
+      if (this.done) this.changed();
+    }
+  }
+}
+
+/** Watches one run: the latest view, refreshed whenever `runs.rev` moves. */
+export class RunWatch extends Topic {
+  view: RunView | null = null;
+  /** The run does not exist (any more). */
+  gone = false;
+
+  constructor(
+    readonly runId: string,
+    private source: LiveSource,
+    pollMs: number,
+    onIdle: (t: Topic) => void,
+  ) {
+    super(`run:${runId}`, pollMs, onIdle);
+  }
+
+  protected async poll() {
+    const r = await this.source.runRev(this.runId);
+    if (!r) {
+      this.gone = this.done = true;
+      this.changed();
+      return;
+    }
+    if (this.view && this.view.rev === r.rev && this.view.status === r.status) return;
+    const view = await this.source.runView(this.runId);
+    this.view = view;
+    if (isFinal(view.status)) this.done = true;
+    this.changed();
+  }
+}
+
+/**
+ * Follows one task run's log. It holds the newest lines (since it started, bounded), so that
+ * viewers at the end of the log are served from memory; a viewer further behind (catching up
+ * from the start, or one that fell behind the buffer) reads the store on its own.
+ */
+export class LogTail extends Topic {
+  status: RunStatus | null = null;
+  /** Highest sequence number held (lines ≤ `base` are not in the buffer). */
+  cursor = 0;
+  base = 0;
+  ready = false;
+  gone = false;
+  /** Final status and every line read. */
+  final = false;
+  private finalSeen = false;
+  private chunks: LogLine[][] = [];
+  private bufLines = 0;
+  private bufChars = 0;
+
+  constructor(
+    readonly taskRunId: string,
+    private source: LiveSource,
+    pollMs: number,
+    private limits: { lines: number; chars: number },
+    onIdle: (t: Topic) => void,
+  ) {
+    super(`log:${taskRunId}`, pollMs, onIdle);
+  }
+
+  protected async poll() {
+    const p = await this.source.taskRunProgress(this.taskRunId);
+    if (!p) {
+      this.gone = this.done = true;
+      this.changed();
+      return;
+    }
+    let changed = false;
+    if (!this.ready) {
+      // History is read by each viewer from the store; the tail only follows what comes next.
+      this.ready = true;
+      this.cursor = this.base = p.logSeq;
+      changed = true;
+    }
+    for (let i = 0; i < 8 && this.cursor < p.logSeq; i++) {
+      const lines = await this.source.readLog(this.taskRunId, this.cursor, 5000);
+      if (lines.length === 0) break;
+      this.push(lines);
+      changed = true;
+    }
+    if (p.status !== this.status) {
+      this.status = p.status;
+      changed = true;
+    }
+    if (isFinal(p.status) && this.cursor >= p.logSeq) {
+      // Writers flush before they finish a task run; one more look covers a late batch anyway.
+      if (this.finalSeen) {
+        this.final = this.done = true;
+        changed = true;
+      }
+      this.finalSeen = true;
+    } else this.finalSeen = false;
+    if (changed) this.changed();
+  }
+
+  private push(lines: LogLine[]) {
+    this.chunks.push(lines);
+    this.cursor = lines[lines.length - 1].seq;
+    this.bufLines += lines.length;
+    for (const l of lines) this.bufChars += l.text.length;
+    while (this.chunks.length > 1 && (this.bufLines > this.limits.lines || this.bufChars > this.limits.chars)) {
+      const old = this.chunks.shift()!;
+      this.bufLines -= old.length;
+      for (const l of old) this.bufChars -= l.text.length;
+      this.base = old[old.length - 1].seq;
+    }
+  }
+
+  /**
+   * Lines after `after` from memory (at most `max`): an array (empty when the viewer is at the
+   * end), or null when the viewer is behind the buffer and must read the store.
+   */
+  linesAfter(after: number, max: number): LogLine[] | null {
+    if (!this.ready) return [];
+    if (after < this.base) return null;
+    const out: LogLine[] = [];
+    for (const chunk of this.chunks) {
+      const last = chunk[chunk.length - 1].seq;
+      if (last <= after) continue;
+      // Sequence numbers are contiguous, so the position of `after + 1` is arithmetic.
+      const start = Math.max(0, after + 1 - chunk[0].seq);
+      for (let i = start; i < chunk.length && out.length < max; i++) out.push(chunk[i]);
+      if (out.length >= max) break;
+      after = last;
+    }
+    return out;
+  }
+}
+
+export class Hub {
+  readonly source: LiveSource;
+  private topics = new Map<string, RunWatch | LogTail>();
+  private opts: Required<HubOptions>;
+
+  constructor(source: LiveSource = dbSource(), opts: HubOptions = {}) {
+    this.source = source;
+    this.opts = { runPollMs: 150, logPollMs: 50, bufferLines: 20_000, bufferChars: 8 * 1024 * 1024, ...opts };
+  }
+
+  private idle = (t: Topic) => {
+    if (this.topics.get(t.key) === t) this.topics.delete(t.key);
+  };
+
+  /** Subscribes to a run; call `close()` when the viewer leaves. */
+  watchRun(runId: string): { topic: RunWatch; close: () => void } {
+    const key = `run:${runId}`;
+    let t = this.topics.get(key) as RunWatch | undefined;
+    if (!t) this.topics.set(key, (t = new RunWatch(runId, this.source, this.opts.runPollMs, this.idle)));
+    return this.lease(t);
+  }
+
+  /** Subscribes to a task run's log; call `close()` when the viewer leaves. */
+  followLog(taskRunId: string): { topic: LogTail; close: () => void } {
+    const key = `log:${taskRunId}`;
+    let t = this.topics.get(key) as LogTail | undefined;
+    if (!t) {
+      const limits = { lines: this.opts.bufferLines, chars: this.opts.bufferChars };
+      this.topics.set(key, (t = new LogTail(taskRunId, this.source, this.opts.logPollMs, limits, this.idle)));
+    }
+    return this.lease(t);
+  }
+
+  private lease<T extends Topic>(t: T) {
+    t.acquire();
+    let open = true;
+    return {
+      topic: t,
+      close: () => {
+        if (open) t.release();
+        open = false;
+      },
+    };
+  }
+
+  /** Loops currently alive (for tests and metrics). */
+  get size() {
+    return this.topics.size;
+  }
+}
+
+const g = globalThis as unknown as { __gantryHub?: Hub };
+
+/** The process-wide hub (kept on globalThis so hot reload doesn't start a second one). */
+export function hub(): Hub {
+  return (g.__gantryHub ??= new Hub());
+}
