@@ -6,10 +6,17 @@ import { logger } from "../logger";
 export const MAX_LINE_CHARS = 64 * 1024;
 const MAX_BATCH_LINES = 5000;
 const MAX_BATCH_CHARS = 2 * 1024 * 1024;
+/** Above this many characters not yet stored, producers should wait (`waitForRoom`). */
+const HIGH_WATER_CHARS = 16 * 1024 * 1024;
+/** Overhead per line in the backlog count (the JSON tuple around the text). */
+const LINE_OVERHEAD = 32;
+/** Hold-back when the masker does not say how long a secret can be. */
+const DEFAULT_HOLD = 4096;
 
 export interface LogWriterOptions {
   flushMs?: number;
-  mask?: (line: string) => string;
+  /** A `Masker` from lib/mask (its `maxLength` lets long lines be split without tearing a secret). */
+  mask?: ((line: string) => string) & { maxLength?: number };
   /** Sequence number to continue after (lines already stored, e.g. from an earlier attempt). */
   startSeq?: number;
 }
@@ -18,18 +25,23 @@ export interface LogWriterOptions {
  * Turns raw output of one task run into masked, numbered lines and stores them in batches (not a
  * row per line). Streams are split into lines independently, so stdout and stderr never tear each
  * other's lines; invalid UTF-8 becomes U+FFFD rather than breaking the store or the viewer. A
- * failed store write is retried with back-off, keeping lines in order.
+ * failed store write is retried with back-off, keeping lines in order; one write is in flight at a
+ * time and the next batch takes everything that arrived meanwhile.
  */
 export class LogWriter {
   private seq: number;
   private pending: LogLine[] = [];
   private pendingChars = 0;
+  private inflightChars = 0;
   private partial: Record<LogStream, string> = { out: "", err: "", sys: "" };
   private decoders: Record<"out" | "err", StringDecoder> = { out: new StringDecoder("utf8"), err: new StringDecoder("utf8") };
   private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  private pump: Promise<void> | null = null;
+  private roomWaiters: (() => void)[] = [];
   private readonly flushMs: number;
   private readonly mask: (line: string) => string;
+  /** A forced split of a long line keeps this many characters back, so no secret is cut in two. */
+  private readonly hold: number;
   private closed = false;
 
   constructor(
@@ -40,10 +52,26 @@ export class LogWriter {
     this.seq = opts.startSeq ?? 0;
     this.flushMs = opts.flushMs ?? 50;
     this.mask = opts.mask ?? ((l) => l);
+    this.hold = opts.mask ? (opts.mask.maxLength ?? DEFAULT_HOLD) : 0;
   }
 
   get lastSeq() {
     return this.seq;
+  }
+
+  /** Characters written but not yet stored. */
+  get backlog() {
+    return this.pendingChars + this.inflightChars;
+  }
+
+  /** True when a producer should stop reading its source until `waitForRoom()` resolves. */
+  get full() {
+    return this.backlog >= HIGH_WATER_CHARS;
+  }
+
+  waitForRoom(): Promise<void> {
+    if (!this.full) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
   write(stream: "out" | "err", data: Buffer | string) {
@@ -59,60 +87,93 @@ export class LogWriter {
   private feed(stream: LogStream, text: string) {
     if (!text) return;
     let buf = this.partial[stream] + text;
+    let start = 0;
     let nl: number;
-    while ((nl = buf.indexOf("\n")) !== -1) {
-      this.pushLine(stream, buf.slice(0, nl));
-      buf = buf.slice(nl + 1);
+    while ((nl = buf.indexOf("\n", start)) !== -1) {
+      this.pushLine(stream, buf.slice(start, nl));
+      start = nl + 1;
     }
-    while (buf.length > MAX_LINE_CHARS) {
-      this.pushLine(stream, buf.slice(0, MAX_LINE_CHARS));
-      buf = buf.slice(MAX_LINE_CHARS);
+    buf = start ? buf.slice(start) : buf;
+    // A line without an end yet: store what is certainly complete, masked, keeping a tail back
+    // long enough that a secret still arriving is masked whole when the rest comes.
+    if (buf.length > MAX_LINE_CHARS + this.hold) {
+      const masked = this.mask(buf);
+      let i = 0;
+      while (masked.length - i > MAX_LINE_CHARS + this.hold) {
+        this.pushPiece(stream, masked.slice(i, i + MAX_LINE_CHARS));
+        i += MAX_LINE_CHARS;
+      }
+      buf = masked.slice(i);
     }
     this.partial[stream] = buf;
     this.schedule();
   }
 
+  /** Masks the whole line first (a secret can't hide across a split), then splits it. */
   private pushLine(stream: LogStream, raw: string) {
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    for (let i = 0; i < Math.max(line.length, 1); i += MAX_LINE_CHARS) {
-      const text = this.mask(line.slice(i, i + MAX_LINE_CHARS));
-      this.pending.push({ seq: ++this.seq, ts: Date.now(), stream, text });
-      this.pendingChars += text.length + 32;
-    }
-    if (this.pending.length >= MAX_BATCH_LINES || this.pendingChars >= MAX_BATCH_CHARS) this.flushNow();
+    const line = this.mask(raw.endsWith("\r") ? raw.slice(0, -1) : raw);
+    if (line.length <= MAX_LINE_CHARS) return this.pushPiece(stream, line);
+    for (let i = 0; i < line.length; i += MAX_LINE_CHARS) this.pushPiece(stream, line.slice(i, i + MAX_LINE_CHARS));
+  }
+
+  private pushPiece(stream: LogStream, text: string) {
+    this.pending.push({ seq: ++this.seq, ts: Date.now(), stream, text });
+    this.pendingChars += text.length + LINE_OVERHEAD;
+    if (this.pending.length >= MAX_BATCH_LINES || this.pendingChars >= MAX_BATCH_CHARS) void this.kick();
   }
 
   private schedule() {
-    if (!this.timer && this.pending.length) this.timer = setTimeout(() => this.flushNow(), this.flushMs);
+    if (!this.timer && !this.pump && this.pending.length) this.timer = setTimeout(() => void this.kick(), this.flushMs);
   }
 
-  private flushNow() {
+  /** Starts the store loop if it is idle; resolves when it has stored everything pending. */
+  private kick(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.pending.length === 0) return this.chain;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingChars = 0;
-    this.chain = this.chain.then(() => this.persist(batch));
-    return this.chain;
+    if (!this.pump && this.pending.length) {
+      this.pump = (async () => {
+        try {
+          while (this.pending.length) await this.persist(this.takeBatch());
+        } finally {
+          this.pump = null;
+        }
+      })();
+    }
+    return this.pump ?? Promise.resolve();
+  }
+
+  private takeBatch(): LogLine[] {
+    let n = 0;
+    let chars = 0;
+    while (n < this.pending.length && n < MAX_BATCH_LINES && chars < MAX_BATCH_CHARS) chars += this.pending[n++].text.length + LINE_OVERHEAD;
+    const batch = n === this.pending.length ? this.pending : this.pending.slice(0, n);
+    this.pending = n === this.pending.length ? [] : this.pending.slice(n);
+    this.pendingChars -= chars;
+    this.inflightChars = chars;
+    return batch;
   }
 
   private async persist(batch: LogLine[]) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.store.append(this.taskRunId, batch);
-        return;
-      } catch (e) {
-        const wait = Math.min(5000, 100 * 2 ** attempt);
-        if (attempt % 10 === 0) logger.warn({ err: (e as Error).message, taskRunId: this.taskRunId, wait }, "log store write failed; retrying");
-        if (this.closed && attempt > 200) {
-          logger.error({ taskRunId: this.taskRunId, lines: batch.length }, "giving up on log batch");
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.store.append(this.taskRunId, batch);
           return;
+        } catch (e) {
+          const wait = Math.min(5000, 100 * 2 ** attempt);
+          if (attempt % 10 === 0) logger.warn({ err: (e as Error).message, taskRunId: this.taskRunId, wait }, "log store write failed; retrying");
+          if (this.closed && attempt > 200) {
+            logger.error({ taskRunId: this.taskRunId, lines: batch.length }, "giving up on log batch");
+            return;
+          }
+          await new Promise((r) => setTimeout(r, wait));
         }
-        await new Promise((r) => setTimeout(r, wait));
       }
+    } finally {
+      this.inflightChars = 0;
+      if (!this.full && this.roomWaiters.length) for (const w of this.roomWaiters.splice(0)) w();
     }
   }
 
@@ -129,13 +190,11 @@ export class LogWriter {
       }
     }
     this.closed = true;
-    await this.flushNow();
-    await this.chain;
+    await this.flush();
   }
 
   /** Waits for what has been written so far to be stored, without closing. */
   async flush(): Promise<void> {
-    await this.flushNow();
-    await this.chain;
+    while (this.pending.length || this.pump) await this.kick();
   }
 }

@@ -113,6 +113,9 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     const next = tasks.find((t) => !isFinal(t.status))!;
     return next.status === "queued" ? [next] : [];
   }
+  // Every stage is done. (A run still `queued` here had nothing to run; it passes through
+  // `running` because queued → succeeded is not an allowed transition.)
+  if (run.status === "queued" && (await transitionRun(tx, run, "running"))) run = { ...run, status: "running" };
   await transitionRun(tx, run, "succeeded", null);
   return [];
 }
@@ -120,5 +123,9 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
 /** The task's own status, as users read it: "exit code 2", "timed out after 600s". */
 export function exitMessage(code: number | null, signal: string | null): string {
   if (signal) return `killed by ${signal}`;
-  return code === 0 ? "" : `exit code ${code}`;
+  if (code === 0) return "";
+  // The two codes a shell uses for "could not run it" deserve words, not just a number.
+  if (code === 127) return "exit code 127 (command not found)";
+  if (code === 126) return "exit code 126 (command not executable)";
+  return `exit code ${code}`;
 }

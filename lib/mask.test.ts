@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { createMasker, MASK, maskVariants } from "./mask";
+
+describe("secret masking", () => {
+  const secret = "s3cr3t-Value/with+chars=";
+  const mask = createMasker([secret]);
+
+  it("masks the plain value wherever it appears in a line", () => {
+    expect(mask(`token=${secret} and again ${secret}.`)).toBe(`token=${MASK} and again ${MASK}.`);
+  });
+
+  it("masks the base64 form, with and without padding", () => {
+    const b64 = Buffer.from(secret).toString("base64");
+    expect(mask(`echo ${b64}`)).toBe(`echo ${MASK}`);
+    const short = createMasker(["abcd"]); // base64 "YWJjZA==" has padding
+    expect(short("YWJjZA== YWJjZA")).toBe(`${MASK} ${MASK}`);
+  });
+
+  it("masks the URL-encoded form (a secret in a printed URL)", () => {
+    expect(mask(`https://x.test/?t=${encodeURIComponent(secret)}`)).toBe(`https://x.test/?t=${MASK}`);
+  });
+
+  it("treats regex metacharacters in a secret literally", () => {
+    const m = createMasker(["a.b*c(d)"]);
+    expect(m("a.b*c(d) axbbbcd")).toBe(`${MASK} axbbbcd`);
+  });
+
+  it("masks the longest matching secret first, leaving no fragment of it", () => {
+    const m = createMasker(["abc123", "abc123456789"]);
+    expect(m("x abc123456789 y")).toBe(`x ${MASK} y`);
+  });
+
+  it("ignores secrets too short to mask without shredding every line, and empty ones", () => {
+    expect(maskVariants("ab")).toEqual([]);
+    const m = createMasker(["", "a"]);
+    expect(m("a banana")).toBe("a banana");
+    expect(m.maxLength).toBe(0);
+  });
+
+  it("masks each line of a multi-line secret, since logs are masked line by line", () => {
+    const pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD9\n-----END KEY-----";
+    const m = createMasker([pem]);
+    expect(m("MIIBOgIBAAJBAKj34GkxFhD9")).toBe(MASK);
+    expect(m("-----BEGIN KEY-----")).toBe(MASK);
+  });
+
+  it("reports the longest masked text, which the log writer needs to split long lines safely", () => {
+    const b64 = Buffer.from(secret).toString("base64");
+    expect(mask.maxLength).toBe(Math.max(b64.length, encodeURIComponent(secret).length, secret.length));
+  });
+
+  it("leaves lines without secrets untouched", () => {
+    expect(mask("nothing to see 👋 \u001b[32mgreen\u001b[0m")).toBe("nothing to see 👋 \u001b[32mgreen\u001b[0m");
+  });
+});
