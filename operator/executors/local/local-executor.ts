@@ -1,0 +1,65 @@
+import { mkdir, rm } from "node:fs/promises";
+import { hostname } from "node:os";
+import path from "node:path";
+import { ExecutorError, gantryEnv, type ExecHandle, type ExecTask, type Executor, type LogSink } from "../types";
+import { LocalProcess } from "./local-process";
+
+export interface LocalExecutorOptions {
+  /** Root of the per-run workspaces (absolute, or relative to the working directory). */
+  workspacesDir: string;
+  /** Time between SIGTERM and SIGKILL when a task times out or is stopped. */
+  killGraceMs: number;
+  /** Variables passed through from the operator's own environment; everything else stays out. */
+  inherit?: readonly string[];
+}
+
+/** Only what a program needs to find its tools and speak the locale: no operator secrets. */
+const INHERIT = ["PATH", "HOME", "LANG"] as const;
+
+/**
+ * Runs each task as a child process in its own process group, in a workspace directory shared by
+ * the run's tasks (`<workspaces>/<runId>`).
+ */
+export class LocalExecutor implements Executor {
+  readonly kind = "local" as const;
+  private readonly root: string;
+  private readonly host = hostname();
+
+  constructor(private opts: LocalExecutorOptions) {
+    this.root = path.resolve(opts.workspacesDir);
+  }
+
+  workspaceOf(runId: string): string {
+    // Run ids are UUIDs; refuse anything that could walk out of the root.
+    if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new ExecutorError(`invalid run id '${runId}'`, true);
+    return path.join(this.root, runId);
+  }
+
+  async start(task: ExecTask, sink: LogSink): Promise<ExecHandle> {
+    const argv = task.plan.localCommand;
+    if (!argv || argv.length === 0 || !argv[0]) {
+      throw new ExecutorError(`template '${task.plan.template}' cannot run on the local executor (it needs Kubernetes)`, true);
+    }
+    const workspace = this.workspaceOf(task.runId);
+    try {
+      await mkdir(workspace, { recursive: true });
+    } catch (e) {
+      throw new ExecutorError(`cannot create the workspace ${workspace}: ${(e as Error).message}`, false);
+    }
+    const inherited: Record<string, string> = {};
+    for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
+    const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace) };
+    return new LocalProcess(argv, {
+      cwd: workspace,
+      env,
+      sink,
+      timeoutSeconds: task.plan.timeoutSeconds,
+      killGraceMs: this.opts.killGraceMs,
+      refPrefix: `local:${this.host}`,
+    });
+  }
+
+  async releaseRun(runId: string): Promise<void> {
+    await rm(this.workspaceOf(runId), { recursive: true, force: true });
+  }
+}

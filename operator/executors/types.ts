@@ -1,0 +1,80 @@
+import type { TaskPlan } from "@/lib/plan";
+import type { LogWriter } from "@/server/logs/writer";
+
+/**
+ * The contract between the scheduler and whatever runs a task: local child processes today, a
+ * BuildJob custom resource in Kubernetes (issue 3). The scheduler owns statuses, attempts and
+ * retries; an executor runs one attempt and says how it ended.
+ */
+
+/** One attempt of one task run. */
+export interface ExecTask {
+  taskRunId: string;
+  runId: string;
+  /** The task's name (`GANTRY_TASK`). */
+  taskName: string;
+  stageName: string;
+  plan: TaskPlan;
+  /** Pipeline params and the task's env. The executor adds `GANTRY_*` and its own basics. */
+  env: Record<string, string>;
+  /** 1-based. */
+  attempt: number;
+}
+
+/** Where output goes: lines are split, masked, numbered and stored by the sink. */
+export type LogSink = Pick<LogWriter, "write" | "system" | "full" | "waitForRoom">;
+
+export interface ExecResult {
+  /** The process's exit code; null when it was killed by a signal or never started. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  /** Stopped through `cancel()`. */
+  cancelled: boolean;
+  /** Human-readable outcome for the task run's `message`: "" on success. */
+  message: string;
+  /** A failure that retrying cannot fix (the program doesn't exist, the template can't run here). */
+  permanent: boolean;
+}
+
+export interface ExecHandle {
+  /** Where it runs, for operators (`local:host:pid`, a BuildJob name). */
+  readonly ref: string;
+  /** Resolves once the attempt is over and all its output has reached the sink. Never rejects. */
+  wait(): Promise<ExecResult>;
+  /** Stops the attempt (TERM, then KILL after the grace period); `wait()` then reports `cancelled`. */
+  cancel(reason: string): void;
+}
+
+export interface Executor {
+  readonly kind: "local" | "kubernetes";
+  /**
+   * Starts one attempt. Rejects with an `ExecutorError` when it cannot even start (the template
+   * cannot run on this executor, the workspace cannot be created).
+   */
+  start(task: ExecTask, sink: LogSink): Promise<ExecHandle>;
+  /** The run is over: free what its tasks shared (workspace directory, PVC). */
+  releaseRun(runId: string): Promise<void>;
+}
+
+export class ExecutorError extends Error {
+  constructor(
+    message: string,
+    /** True when retrying cannot help. */
+    readonly permanent: boolean,
+  ) {
+    super(message);
+    this.name = "ExecutorError";
+  }
+}
+
+/** Names of the variables every task gets, whatever runs it. */
+export function gantryEnv(task: ExecTask, workspace: string): Record<string, string> {
+  return {
+    GANTRY_RUN_ID: task.runId,
+    GANTRY_TASK: task.taskName,
+    GANTRY_STAGE: task.stageName,
+    GANTRY_ATTEMPT: String(task.attempt),
+    GANTRY_WORKSPACE: workspace,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The operator worker: claims queued work from MySQL and runs it on the local executor. Drains on
+ * SIGTERM/SIGINT: claims nothing more, lets running tasks finish up to GANTRY_DRAIN_SECONDS,
+ * stops the rest (failed, "operator shut down while the task was running"), and exits 0.
+ */
+import "./process-name";
+import type { Server } from "node:http";
+import { createDb } from "@/server/db/client";
+import { logger } from "@/server/logger";
+import { operatorConfig } from "./config";
+import { LocalExecutor } from "./executors/local/local-executor";
+import { portOf, startHealthServer } from "./health";
+import { Scheduler } from "./scheduler/scheduler";
+
+const cfg = operatorConfig();
+const log = logger.child({ operatorId: cfg.operatorId });
+const { db, pool } = createDb(cfg.DATABASE_URL);
+const executor = new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS });
+const scheduler = new Scheduler({
+  db,
+  executor,
+  operatorId: cfg.operatorId,
+  concurrency: cfg.GANTRY_CONCURRENCY,
+  pollMs: cfg.GANTRY_POLL_MS,
+  staleSeconds: cfg.GANTRY_OPERATOR_STALE_SECONDS,
+  log: logger,
+});
+
+// A broken promise somewhere must not take running tasks down with the process.
+process.on("unhandledRejection", (e) => log.error({ err: e }, "unhandled rejection"));
+
+let health: Server | null = null;
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) {
+    log.warn({ signal }, "second signal: stopping running tasks now");
+    scheduler.hurry();
+    return;
+  }
+  shuttingDown = true;
+  const drainMs = cfg.GANTRY_DRAIN_SECONDS * 1000;
+  log.info({ signal, drainMs, tasks: scheduler.inFlight }, "shutting down");
+  // Past this, give up on a database that doesn't answer: what's lost is recovered at the next start.
+  const hardStop = setTimeout(() => {
+    log.error("shutdown took too long; exiting");
+    process.exit(1);
+  }, drainMs + cfg.GANTRY_KILL_GRACE_MS + 15_000);
+  hardStop.unref();
+  await scheduler.stop(drainMs);
+  health?.close();
+  await pool.end().catch(() => undefined);
+  log.flush();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
+
+health = cfg.GANTRY_OPERATOR_PORT ? await startHealthServer(cfg.GANTRY_OPERATOR_PORT, () => scheduler.readiness()) : null;
+scheduler.start();
+log.info(
+  {
+    concurrency: cfg.GANTRY_CONCURRENCY,
+    pollMs: cfg.GANTRY_POLL_MS,
+    workspaces: cfg.workspacesDir,
+    healthPort: health ? portOf(health) : null,
+  },
+  "operator started",
+);

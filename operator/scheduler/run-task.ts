@@ -1,0 +1,119 @@
+import type { Logger } from "pino";
+import { createMasker } from "@/lib/mask";
+import type { Db } from "@/server/db/client";
+import type { LogStore } from "@/server/logs/store";
+import { LogWriter } from "@/server/logs/writer";
+import { finishTaskRun, setExecutorRef, setTaskAttempt, type ClaimedTask } from "@/server/runs/operator-queries";
+import { ExecutorError, type ExecHandle, type ExecResult, type Executor } from "../executors/types";
+import { retryUntilDone } from "./backoff";
+
+/** Why a task in flight must stop before it ends on its own. */
+export type StopReason =
+  /** The run was cancelled: the task ends `cancelled` with this message ("cancelled by alice"). */
+  | { kind: "cancel"; message: string }
+  /** The operator is shutting down past its drain deadline: the task ends `failed`. */
+  | { kind: "shutdown"; message: string }
+  /** Someone else already gave the task run its final status (it was declared orphaned). */
+  | { kind: "lost"; message: string };
+
+export interface InFlight {
+  claimed: ClaimedTask;
+  handle: ExecHandle | null;
+  stop: StopReason | null;
+  done: Promise<void>;
+}
+
+export interface TaskContext {
+  db: Db;
+  executor: Executor;
+  store: LogStore;
+  log: Logger;
+}
+
+/** Stops a task in flight, now or as soon as its process exists. */
+export function stopTask(inf: InFlight, reason: StopReason) {
+  if (inf.stop) return;
+  inf.stop = reason;
+  inf.handle?.cancel(reason.message);
+}
+
+/**
+ * Runs one claimed task run to its end: attempts (with retries), logs, and the final status,
+ * which is written even if the database is down when the task ends (it waits for it).
+ */
+export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
+  const { taskRun: tr, run } = inf.claimed;
+  const log = ctx.log.child({ taskRunId: tr.id, runId: run.id, task: tr.name });
+  const secrets = run.secretNames.map((n) => run.params[n]).filter((v): v is string => !!v);
+  const mask = createMasker(secrets);
+  const writer = new LogWriter(ctx.store, tr.id, { mask, startSeq: tr.logSeq });
+  const maxAttempts = tr.plan.retries + 1;
+  const dbRetry = (what: string) => (e: unknown, failures: number, wait: number) => {
+    if (failures === 1 || failures % 10 === 0) log.warn({ err: (e as Error).message, wait }, `${what} failed; retrying`);
+  };
+
+  let attempt = Math.max(1, tr.attempt);
+  let result: ExecResult;
+  for (;;) {
+    if (attempt > 1) {
+      writer.system(`attempt ${attempt} of ${maxAttempts}`);
+      await retryUntilDone(() => setTaskAttempt(ctx.db, tr, attempt), dbRetry("recording the attempt"));
+    }
+    result = await runAttempt(ctx, inf, attempt, writer, log);
+    const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
+    if (ok || inf.stop || result.permanent || attempt >= maxAttempts) break;
+    writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
+    attempt++;
+  }
+
+  const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
+  const stop = inf.stop as StopReason | null;
+  const status = ok ? "succeeded" : stop?.kind === "cancel" ? "cancelled" : "failed";
+  const message = ok ? null : stop && stop.kind !== "lost" ? stop.message : result.message;
+  if (!ok && message) writer.system(message);
+  // Logs first: whoever sees the task run end must be able to read all of its lines.
+  await writer.close();
+  if (stop?.kind === "lost") {
+    log.warn({ reason: stop.message }, "task run was finished elsewhere; its result is dropped");
+    return;
+  }
+  const written = await retryUntilDone(
+    () => finishTaskRun(ctx.db, tr, { status, exitCode: result.exitCode, message: message ? mask(message) : null, attempt }),
+    dbRetry("recording the task result"),
+  );
+  if (!written) log.warn("task run was no longer running when its result came; the earlier final status stands");
+  else log.info({ status, exitCode: result.exitCode, attempt }, "task finished");
+}
+
+async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writer: LogWriter, log: Logger): Promise<ExecResult> {
+  const { taskRun: tr, run } = inf.claimed;
+  const stopped = (message: string): ExecResult => ({ exitCode: null, signal: null, timedOut: false, cancelled: true, message, permanent: true });
+  if (inf.stop) return stopped(inf.stop.message);
+  let handle: ExecHandle;
+  try {
+    handle = await ctx.executor.start(
+      {
+        taskRunId: tr.id,
+        runId: run.id,
+        taskName: tr.name,
+        stageName: tr.stageName,
+        plan: tr.plan,
+        // Task env wins over pipeline params of the same name: it is the more specific setting.
+        env: { ...run.params, ...tr.plan.env },
+        attempt,
+      },
+      writer,
+    );
+  } catch (e) {
+    const permanent = e instanceof ExecutorError ? e.permanent : false;
+    log.warn({ err: (e as Error).message }, "task could not start");
+    return { exitCode: null, signal: null, timedOut: false, cancelled: false, message: (e as Error).message, permanent };
+  }
+  inf.handle = handle;
+  if (inf.stop) handle.cancel((inf.stop as StopReason).message);
+  void setExecutorRef(ctx.db, tr.id, handle.ref).catch((e) => log.debug({ err: (e as Error).message }, "could not record the executor ref"));
+  const result = await handle.wait();
+  inf.handle = null;
+  return result;
+}
+

@@ -1,0 +1,321 @@
+import { hostname } from "node:os";
+import type { Logger } from "pino";
+import { AppError } from "@/lib/errors";
+import type { Db } from "@/server/db/client";
+import { logger as rootLogger } from "@/server/logger";
+import { MySqlLogStore, type LogStore } from "@/server/logs/store";
+import {
+  advanceAndClaim,
+  failOrphanedTaskRuns,
+  finishedRunIds,
+  finishTaskRun,
+  heartbeatOperator,
+  listActiveRuns,
+  listTaskRunsToStop,
+  ownTaskRunsNotInFlight,
+  registerOperator,
+  removeOperator,
+  SHUTDOWN_MESSAGE,
+  type ClaimedTask,
+} from "@/server/runs/operator-queries";
+import type { Executor } from "../executors/types";
+import { backoffMs, sleep } from "./backoff";
+import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
+
+export interface SchedulerOptions {
+  db: Db;
+  executor: Executor;
+  /** Stable across restarts of the same instance: how it recognises its own orphans. */
+  operatorId: string;
+  /** Tasks this operator runs at once. */
+  concurrency: number;
+  /** How often it looks for work (it also looks right after a task ends). */
+  pollMs: number;
+  /** An operator whose heartbeat is older than this is dead; its running task runs are failed. */
+  staleSeconds?: number;
+  heartbeatMs?: number;
+  /** How often workspaces of finished runs are removed. */
+  sweepMs?: number;
+  store?: LogStore;
+  log?: Logger;
+}
+
+type Phase = "new" | "running" | "draining" | "stopped";
+
+/**
+ * The operator's loop: claims runs (SELECT … FOR UPDATE SKIP LOCKED, so replicas share the work),
+ * advances them through the run state machine, starts ready task runs on the executor up to the
+ * concurrency limit, stops what was cancelled, and keeps its heartbeat. Database errors never end
+ * the loop: it backs off and carries on where the database left it.
+ */
+export class Scheduler {
+  private readonly db: Db;
+  private readonly me: { id: string; hostname: string; pid: number };
+  private readonly log: Logger;
+  private readonly ctx: TaskContext;
+  private readonly staleSeconds: number;
+  private readonly heartbeatMs: number;
+  private readonly sweepMs: number;
+
+  private phase: Phase = "new";
+  private inflight = new Map<string, InFlight>();
+  /** Runs advanced with nothing left to start, at this rev: no need to lock them again until it moves. */
+  private seen = new Map<string, { rev: number; waitingForCapacity: boolean }>();
+  private seenClearedAt = Date.now();
+  /** Runs whose advance hit a bug (not a database error): left alone for a while, not retried hot. */
+  private cooldown = new Map<string, number>();
+  /** Runs whose tasks ran here: their workspaces go when they end. */
+  private touchedRuns = new Set<string>();
+  private registered = false;
+  private dbOk = false;
+  private failures = 0;
+  /** Start of the current stretch without database errors. */
+  private healthySince: number | null = null;
+  private lastHeartbeat = 0;
+  private lastSweep = Date.now();
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | null = null;
+  private hurryUp: (() => void) | null = null;
+
+  constructor(private opts: SchedulerOptions) {
+    this.db = opts.db;
+    this.me = { id: opts.operatorId, hostname: hostname(), pid: process.pid };
+    this.log = (opts.log ?? rootLogger).child({ operatorId: opts.operatorId });
+    this.staleSeconds = opts.staleSeconds ?? 30;
+    this.heartbeatMs = opts.heartbeatMs ?? Math.min(5000, (this.staleSeconds * 1000) / 4);
+    this.sweepMs = opts.sweepMs ?? 60_000;
+    this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
+  }
+
+  start() {
+    if (this.phase !== "new") return;
+    this.phase = "running";
+    this.loopDone = this.loop();
+  }
+
+  /** Looks for work now instead of at the next poll. */
+  wake() {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  get inFlight(): number {
+    return this.inflight.size;
+  }
+
+  readiness(): { ready: boolean; reason: string } {
+    if (this.phase === "new") return { ready: false, reason: "not started" };
+    if (this.phase !== "running") return { ready: false, reason: `shutting down (${this.inflight.size} task(s) in flight)` };
+    if (!this.registered || !this.dbOk) return { ready: false, reason: "the database is unreachable; retrying" };
+    return { ready: true, reason: "ok" };
+  }
+
+  /**
+   * Drains: claims nothing more, lets running tasks finish for up to `drainMs`, then stops them
+   * and fails them with "operator shut down while the task was running".
+   */
+  stop(drainMs: number): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (this.phase === "new") this.phase = "stopped";
+    else this.phase = "draining";
+    this.stopping = (async () => {
+      this.wake();
+      if (this.inflight.size) {
+        this.log.info({ tasks: this.inflight.size, drainMs }, "draining: waiting for running tasks");
+        const hurried = new Promise<void>((r) => (this.hurryUp = r));
+        await Promise.race([this.allDone(), sleep(drainMs), hurried]);
+        const left = [...this.inflight.values()];
+        if (left.length) {
+          this.log.warn({ tasks: left.length }, "drain deadline passed: stopping the remaining tasks");
+          for (const inf of left) stopTask(inf, { kind: "shutdown", message: SHUTDOWN_MESSAGE });
+          await this.allDone();
+          // Let those runs show it now (failed, later stages skipped), not at the next start.
+          for (const runId of new Set(left.map((i) => i.claimed.run.id))) {
+            await advanceAndClaim(this.db, runId, { operatorId: this.me.id, capacity: 0 }).catch((e) =>
+              this.log.warn({ err: (e as Error).message, runId }, "could not advance the run after stopping its task"),
+            );
+          }
+        }
+      }
+      this.phase = "stopped";
+      this.wake();
+      await this.loopDone;
+      if (this.registered) await removeOperator(this.db, this.me.id).catch(() => undefined);
+      this.log.info("operator stopped");
+    })();
+    return this.stopping;
+  }
+
+  /** Cuts a drain short (a second SIGTERM): running tasks are stopped now. */
+  hurry() {
+    this.hurryUp?.();
+  }
+
+  private async allDone() {
+    while (this.inflight.size) await Promise.all([...this.inflight.values()].map((i) => i.done));
+  }
+
+  private async loop() {
+    while (this.phase !== "stopped") {
+      try {
+        if (!this.registered) await this.boot();
+        await this.tick();
+        this.dbRecovered();
+      } catch (e) {
+        this.dbFailed(e);
+      }
+      await this.nap(this.failures ? backoffMs(this.failures) : this.opts.pollMs);
+    }
+  }
+
+  private async nap(ms: number) {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.wakeUp = null;
+    this.woken = false;
+  }
+
+  private dbRecovered() {
+    if (this.failures > 0) this.log.info({ after: this.failures }, "database is reachable again; carrying on");
+    this.failures = 0;
+    this.dbOk = true;
+    this.healthySince ??= Date.now();
+  }
+
+  private dbFailed(e: unknown) {
+    this.failures++;
+    this.dbOk = false;
+    this.healthySince = null;
+    if (this.failures === 1 || this.failures % 20 === 0) {
+      this.log.warn({ err: (e as Error).message, failures: this.failures }, "scheduler step failed (database unreachable?); backing off");
+    }
+  }
+
+  /** Registers this instance and fails what its previous life (and dead operators) left running. */
+  private async boot() {
+    await registerOperator(this.db, this.me);
+    const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds });
+    for (const o of orphans) this.log.warn({ taskRunId: o.id, runId: o.runId, task: o.name, claimedBy: o.claimedBy }, o.message);
+    this.registered = true;
+    this.lastHeartbeat = Date.now();
+    this.log.info({ orphansFailed: orphans.length }, "operator registered");
+  }
+
+  private async tick() {
+    const now = Date.now();
+    if (now - this.lastHeartbeat >= this.heartbeatMs) {
+      await heartbeatOperator(this.db, this.me);
+      this.lastHeartbeat = now;
+      await this.recover(now);
+    }
+    await this.applyStops();
+    if (this.phase === "running") await this.claim();
+    if (now - this.lastSweep >= this.sweepMs) {
+      this.lastSweep = now;
+      await this.sweepWorkspaces();
+    }
+  }
+
+  /** Recovery that runs with the heartbeat: dead operators' task runs, and claims whose answer was lost. */
+  private async recover(now: number) {
+    // Only after a full stale period of our own uninterrupted contact: when the database comes back
+    // from an outage, every heartbeat is old, and live operators need a moment to renew theirs.
+    if (this.healthySince !== null && now - this.healthySince >= this.staleSeconds * 1000) {
+      const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: false, staleSeconds: this.staleSeconds });
+      for (const o of orphans) this.log.warn({ taskRunId: o.id, runId: o.runId, task: o.name, claimedBy: o.claimedBy }, o.message);
+    }
+    if (this.phase === "running") {
+      for (const c of await ownTaskRunsNotInFlight(this.db, this.me.id, [...this.inflight.keys()])) {
+        this.log.warn({ taskRunId: c.taskRun.id }, "found a task run claimed by this operator but not started (lost answer); starting it");
+        this.launch(c);
+      }
+    }
+  }
+
+  private async applyStops() {
+    if (this.inflight.size === 0) return;
+    for (const c of await listTaskRunsToStop(this.db, this.me.id, [...this.inflight.keys()])) {
+      const inf = this.inflight.get(c.id);
+      if (inf && !inf.stop) {
+        this.log.info({ taskRunId: c.id, action: c.action, reason: c.message }, "stopping a running task");
+        stopTask(inf, { kind: c.action, message: c.message });
+      }
+    }
+  }
+
+  private async claim() {
+    const now = Date.now();
+    // Level-based at heart: forget what was settled now and then, and look at every run again.
+    if (now - this.seenClearedAt > 10_000) {
+      this.seen.clear();
+      this.seenClearedAt = now;
+    }
+    const active = await listActiveRuns(this.db);
+    const live = new Set(active.map((r) => r.id));
+    for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
+    for (const [id, until] of this.cooldown) if (until <= now || !live.has(id)) this.cooldown.delete(id);
+
+    for (const r of active) {
+      if (this.phase !== "running") return;
+      const capacity = this.opts.concurrency - this.inflight.size;
+      const s = this.seen.get(r.id);
+      if (s && s.rev === r.rev && (!s.waitingForCapacity || capacity === 0)) continue;
+      // A run stays queued until one of its tasks can really start here.
+      if (capacity === 0 && r.status === "queued") continue;
+      if (this.cooldown.has(r.id)) continue;
+      let res;
+      try {
+        res = await advanceAndClaim(this.db, r.id, { operatorId: this.me.id, capacity });
+      } catch (e) {
+        if (!(e instanceof AppError)) throw e; // the database: back off and retry the whole step
+        this.log.error({ err: e.message, runId: r.id }, "could not advance the run; trying again later");
+        this.cooldown.set(r.id, now + 10_000);
+        continue;
+      }
+      for (const c of res.claimed) this.launch(c);
+      if (res.skipped) this.seen.delete(r.id);
+      else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0 });
+    }
+  }
+
+  private launch(c: ClaimedTask) {
+    const id = c.taskRun.id;
+    const inf: InFlight = { claimed: c, handle: null, stop: null, done: Promise.resolve() };
+    this.inflight.set(id, inf);
+    this.touchedRuns.add(c.run.id);
+    this.log.info({ taskRunId: id, runId: c.run.id, task: c.taskRun.name }, "task started");
+    inf.done = runTask(this.ctx, inf)
+      .catch(async (e) => {
+        // A bug, not the database (runTask waits out database errors): fail the task run rather
+        // than leave it running with nobody running it.
+        this.log.error({ err: e, taskRunId: id }, "task runner crashed");
+        await finishTaskRun(this.db, c.taskRun, { status: "failed", exitCode: null, message: `internal error in the operator: ${(e as Error).message}` }).catch(
+          () => undefined,
+        );
+      })
+      .finally(() => {
+        this.inflight.delete(id);
+        this.wake();
+      });
+  }
+
+  private async sweepWorkspaces() {
+    const busy = new Set([...this.inflight.values()].map((i) => i.claimed.run.id));
+    const candidates = [...this.touchedRuns].filter((id) => !busy.has(id));
+    for (const runId of await finishedRunIds(this.db, candidates)) {
+      await this.opts.executor.releaseRun(runId).catch((e) => this.log.warn({ err: (e as Error).message, runId }, "could not remove the run's workspace"));
+      this.touchedRuns.delete(runId);
+    }
+  }
+}

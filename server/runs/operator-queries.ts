@@ -1,0 +1,238 @@
+import { and, asc, eq, inArray, isNull, lt, max, ne, notExists, or, sql } from "drizzle-orm";
+import type { RunStatus } from "@/lib/status";
+import type { Db, DbOrTx } from "../db/client";
+import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
+import { MySqlLogStore } from "../logs/store";
+import { advanceRun, affected, transitionTaskRun } from "./state";
+
+/**
+ * What the operator asks of the database: its own liveness row, claiming work, reporting task
+ * results, and recovering task runs that a dead operator left `running`. Times come from the
+ * database clock (NOW(3)), so operators on hosts with skewed clocks agree on staleness.
+ */
+
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ["queued", "running", "waiting"];
+
+/** The run data a task needs at execution time. */
+export type RunForTask = Pick<RunRow, "id" | "pipelineId" | "number" | "params" | "secretNames">;
+export interface ClaimedTask {
+  taskRun: TaskRunRow;
+  run: RunForTask;
+}
+
+export const RESTARTED_MESSAGE = "operator restarted while the task was running";
+export const SHUTDOWN_MESSAGE = "operator shut down while the task was running";
+export const staleMessage = (operatorId: string, staleSeconds: number) =>
+  `operator '${operatorId}' stopped responding (no heartbeat for over ${staleSeconds}s) while the task was running`;
+
+export async function registerOperator(db: Db, op: { id: string; hostname: string; pid: number }) {
+  await db
+    .insert(operators)
+    .values({ ...op, startedAt: sql`NOW(3)`, heartbeatAt: sql`NOW(3)` })
+    .onDuplicateKeyUpdate({ set: { hostname: op.hostname, pid: op.pid, startedAt: sql`NOW(3)`, heartbeatAt: sql`NOW(3)` } });
+}
+
+/** Marks the operator alive; re-creates its row if someone removed it. */
+export async function heartbeatOperator(db: Db, op: { id: string; hostname: string; pid: number }) {
+  const r = await db.update(operators).set({ heartbeatAt: sql`NOW(3)` }).where(eq(operators.id, op.id));
+  if (affected(r) === 0) await registerOperator(db, op);
+}
+
+/** A cleanly stopped operator leaves no row, so nobody waits for its heartbeat. */
+export async function removeOperator(db: Db, id: string) {
+  await db.delete(operators).where(eq(operators.id, id));
+}
+
+/** Runs that may have something to do, oldest first, with their `rev` (bumped on every change). */
+export async function listActiveRuns(db: DbOrTx, limit = 1000): Promise<{ id: string; rev: number; status: RunStatus }[]> {
+  return db
+    .select({ id: runs.id, rev: runs.rev, status: runs.status })
+    .from(runs)
+    .where(inArray(runs.status, ACTIVE_RUN_STATUSES))
+    .orderBy(asc(runs.createdAt))
+    .limit(limit);
+}
+
+export interface AdvanceResult {
+  /** Task runs this operator now owns (queued → running, claimedBy set, attempt 1). */
+  claimed: ClaimedTask[];
+  /** The run was locked by another operator, or is no longer active. */
+  skipped: boolean;
+  /** Ready task runs left queued because `capacity` ran out. */
+  unclaimed: number;
+  /** The run's rev and status after this call. */
+  rev: number;
+  status: RunStatus | null;
+}
+
+/**
+ * Advances one run under its row lock (SKIP LOCKED: a run another operator is advancing is
+ * skipped, not waited for) and claims up to `capacity` of the task runs that may start.
+ */
+export async function advanceAndClaim(db: Db, runId: string, opts: { operatorId: string; capacity: number }): Promise<AdvanceResult> {
+  return db.transaction(async (tx) => {
+    const [run] = await tx
+      .select()
+      .from(runs)
+      .where(and(eq(runs.id, runId), inArray(runs.status, ACTIVE_RUN_STATUSES)))
+      .for("update", { skipLocked: true });
+    if (!run) return { claimed: [], skipped: true, unclaimed: 0, rev: 0, status: null };
+    const ready = await advanceRun(tx, run);
+    const ids: string[] = [];
+    for (const t of ready) {
+      if (ids.length >= opts.capacity) break;
+      if (await claimTaskRun(tx, t, opts.operatorId)) ids.push(t.id);
+    }
+    const claimedRows = ids.length ? await tx.select().from(taskRuns).where(inArray(taskRuns.id, ids)) : [];
+    claimedRows.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
+    const [after] = await tx.select({ rev: runs.rev, status: runs.status }).from(runs).where(eq(runs.id, runId));
+    const forTask: RunForTask = { id: run.id, pipelineId: run.pipelineId, number: run.number, params: run.params, secretNames: run.secretNames };
+    return {
+      claimed: claimedRows.map((taskRun) => ({ taskRun, run: forTask })),
+      skipped: false,
+      unclaimed: ready.length - ids.length,
+      rev: after.rev,
+      status: after.status,
+    };
+  });
+}
+
+/** queued → running, owned by this operator. False when someone else got there first. */
+export async function claimTaskRun(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "runId" | "status">, operatorId: string): Promise<boolean> {
+  if (tr.status !== "queued") return false;
+  return transitionTaskRun(db, tr, "running", { claimedBy: operatorId, attempt: 1, exitCode: null, message: null });
+}
+
+/** A retry: the task run stays running with the next attempt number. */
+export async function setTaskAttempt(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "runId">, attempt: number): Promise<boolean> {
+  return transitionTaskRun(db, { ...tr, status: "running" }, "running", { attempt, exitCode: null });
+}
+
+/** Where the task runs in its executor (pid, BuildJob name); shown to operators, not users. */
+export async function setExecutorRef(db: DbOrTx, taskRunId: string, ref: string) {
+  await db.update(taskRuns).set({ executorRef: ref.slice(0, 253) }).where(eq(taskRuns.id, taskRunId));
+}
+
+/**
+ * running → final. False when the task run is no longer running (another operator declared it
+ * orphaned meanwhile): the first final word stands.
+ */
+export async function finishTaskRun(
+  db: DbOrTx,
+  tr: Pick<TaskRunRow, "id" | "runId">,
+  result: { status: "succeeded" | "failed" | "cancelled"; exitCode: number | null; message: string | null; attempt?: number },
+): Promise<boolean> {
+  return transitionTaskRun(db, { ...tr, status: "running" }, result.status, {
+    exitCode: result.exitCode,
+    message: result.message || null,
+    ...(result.attempt !== undefined ? { attempt: result.attempt } : {}),
+  });
+}
+
+export interface TaskRunControl {
+  id: string;
+  /** `cancel`: the run was cancelled; `lost`: the task run is no longer ours to run. */
+  action: "cancel" | "lost";
+  message: string;
+}
+
+/** Which of these task runs (all in flight here) should be stopped, and why. */
+export async function listTaskRunsToStop(db: DbOrTx, operatorId: string, taskRunIds: string[]): Promise<TaskRunControl[]> {
+  if (taskRunIds.length === 0) return [];
+  const rows = await db
+    .select({ id: taskRuns.id, status: taskRuns.status, claimedBy: taskRuns.claimedBy, cancelRequested: runs.cancelRequested, runMessage: runs.message })
+    .from(taskRuns)
+    .innerJoin(runs, eq(runs.id, taskRuns.runId))
+    .where(inArray(taskRuns.id, taskRunIds));
+  const found = new Set(rows.map((r) => r.id));
+  const out: TaskRunControl[] = taskRunIds.filter((id) => !found.has(id)).map((id) => ({ id, action: "lost" as const, message: "task run was deleted" }));
+  for (const r of rows) {
+    if (r.status !== "running" || r.claimedBy !== operatorId) out.push({ id: r.id, action: "lost", message: `task run is ${r.status} and owned by ${r.claimedBy ?? "nobody"}` });
+    else if (r.cancelRequested) out.push({ id: r.id, action: "cancel", message: r.runMessage || "cancelled" });
+  }
+  return out;
+}
+
+export interface OrphanedTaskRun {
+  id: string;
+  runId: string;
+  name: string;
+  claimedBy: string | null;
+  message: string;
+}
+
+/**
+ * Fails the task runs left `running` by a dead operator: with `own`, this operator's previous
+ * life (same id; call it only at start); with `staleSeconds`, any other operator whose heartbeat
+ * is older than that or that has no row. Logs are kept; a system line says what happened; the
+ * run then advances (it fails and its later stages are skipped).
+ */
+export async function failOrphanedTaskRuns(db: Db, opts: { operatorId: string; own: boolean; staleSeconds?: number }): Promise<OrphanedTaskRun[]> {
+  const others =
+    opts.staleSeconds === undefined
+      ? sql`false`
+      : and(
+          ne(taskRuns.claimedBy, opts.operatorId),
+          or(
+            notExists(db.select({ one: sql`1` }).from(operators).where(eq(operators.id, taskRuns.claimedBy))),
+            inArray(
+              taskRuns.claimedBy,
+              db
+                .select({ id: operators.id })
+                .from(operators)
+                .where(lt(operators.heartbeatAt, sql`NOW(3) - INTERVAL ${opts.staleSeconds} SECOND`)),
+            ),
+          ),
+        );
+  const candidates = await db
+    .select({ id: taskRuns.id, runId: taskRuns.runId, name: taskRuns.name, claimedBy: taskRuns.claimedBy })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.status, "running"), or(opts.own ? eq(taskRuns.claimedBy, opts.operatorId) : sql`false`, isNull(taskRuns.claimedBy), others)));
+
+  const done: OrphanedTaskRun[] = [];
+  for (const c of candidates) {
+    const message = c.claimedBy === opts.operatorId || c.claimedBy === null ? RESTARTED_MESSAGE : staleMessage(c.claimedBy, opts.staleSeconds ?? 0);
+    const ok = await db.transaction(async (tx) => {
+      // Run row first, then its task runs: the same lock order as advanceAndClaim.
+      const [run] = await tx.select().from(runs).where(eq(runs.id, c.runId)).for("update");
+      const [tr] = await tx.select().from(taskRuns).where(eq(taskRuns.id, c.id)).for("update");
+      if (!run || !tr || tr.status !== "running" || tr.claimedBy !== c.claimedBy) return false;
+      // The log line goes in before the status turns final, so a reader who sees the end of
+      // the task run has already been able to read it.
+      const [m] = await tx.select({ s: max(logChunks.seqEnd) }).from(logChunks).where(eq(logChunks.taskRunId, tr.id));
+      const seq = Math.max(Number(m?.s ?? 0), tr.logSeq) + 1;
+      await new MySqlLogStore(tx).append(tr.id, [{ seq, ts: Date.now(), stream: "sys", text: message }]);
+      if (!(await transitionTaskRun(tx, tr, "failed", { message }))) return false;
+      await advanceRun(tx, run);
+      return true;
+    });
+    if (ok) done.push({ ...c, message });
+  }
+  return done;
+}
+
+/**
+ * Task runs this operator owns (running, claimed by it) that it is not running: a claim whose
+ * commit succeeded while the answer was lost with the connection. They never started, so they
+ * can be started now.
+ */
+export async function ownTaskRunsNotInFlight(db: DbOrTx, operatorId: string, inFlight: string[]): Promise<ClaimedTask[]> {
+  const rows = await db
+    .select({ taskRun: taskRuns, run: { id: runs.id, pipelineId: runs.pipelineId, number: runs.number, params: runs.params, secretNames: runs.secretNames } })
+    .from(taskRuns)
+    .innerJoin(runs, eq(runs.id, taskRuns.runId))
+    .where(and(eq(taskRuns.status, "running"), eq(taskRuns.claimedBy, operatorId)));
+  const skip = new Set(inFlight);
+  return rows.filter((r) => !skip.has(r.taskRun.id));
+}
+
+/**
+ * Of these runs, the ones that are over, whose workspaces may be removed. A run this database
+ * doesn't know is left alone: the workspace root may be shared with an operator of another
+ * database.
+ */
+export async function finishedRunIds(db: DbOrTx, runIds: string[]): Promise<string[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, runIds));
+  return rows.filter((r) => !ACTIVE_RUN_STATUSES.includes(r.status)).map((r) => r.id);
+}
