@@ -30,14 +30,17 @@ const scheduler = new Scheduler({
 process.on("unhandledRejection", (e) => log.error({ err: e }, "unhandled rejection"));
 
 let health: Server | null = null;
-let shuttingDown = false;
+let shuttingDownAt = 0;
 async function shutdown(signal: string) {
-  if (shuttingDown) {
+  if (shuttingDownAt) {
+    // One signal often arrives twice (to the process group, and relayed by `tsx watch`): only a
+    // deliberate second one cuts the drain short.
+    if (Date.now() - shuttingDownAt < 1000) return;
     log.warn({ signal }, "second signal: stopping running tasks now");
     scheduler.hurry();
     return;
   }
-  shuttingDown = true;
+  shuttingDownAt = Date.now();
   const drainMs = cfg.GANTRY_DRAIN_SECONDS * 1000;
   log.info({ signal, drainMs, tasks: scheduler.inFlight }, "shutting down");
   // Past this, give up on a database that doesn't answer: what's lost is recovered at the next start.

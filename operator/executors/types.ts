@@ -53,8 +53,22 @@ export interface Executor {
    * cannot run on this executor, the workspace cannot be created).
    */
   start(task: ExecTask, sink: LogSink): Promise<ExecHandle>;
+  /**
+   * A dead operator's task run was failed: stop what it left running, if this executor can reach
+   * it (a local process group on this machine, a BuildJob). True when something was stopped.
+   */
+  reapOrphan(task: OrphanTask): Promise<boolean>;
   /** The run is over: free what its tasks shared (workspace directory, PVC). */
   releaseRun(runId: string): Promise<void>;
+}
+
+/** A task run whose operator died while it ran. */
+export interface OrphanTask {
+  taskRunId: string;
+  runId: string;
+  taskName: string;
+  /** What the dead operator's executor recorded (`ExecHandle.ref`), if it got that far. */
+  executorRef: string | null;
 }
 
 export class ExecutorError extends Error {

@@ -17,6 +17,7 @@ import {
   removeOperator,
   SHUTDOWN_MESSAGE,
   type ClaimedTask,
+  type OrphanedTaskRun,
 } from "@/server/runs/operator-queries";
 import type { Executor } from "../executors/types";
 import { backoffMs, sleep } from "./backoff";
@@ -206,7 +207,7 @@ export class Scheduler {
   private async boot() {
     await registerOperator(this.db, this.me);
     const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds });
-    for (const o of orphans) this.log.warn({ taskRunId: o.id, runId: o.runId, task: o.name, claimedBy: o.claimedBy }, o.message);
+    await this.reap(orphans);
     this.registered = true;
     this.lastHeartbeat = Date.now();
     this.log.info({ orphansFailed: orphans.length }, "operator registered");
@@ -232,14 +233,23 @@ export class Scheduler {
     // Only after a full stale period of our own uninterrupted contact: when the database comes back
     // from an outage, every heartbeat is old, and live operators need a moment to renew theirs.
     if (this.healthySince !== null && now - this.healthySince >= this.staleSeconds * 1000) {
-      const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: false, staleSeconds: this.staleSeconds });
-      for (const o of orphans) this.log.warn({ taskRunId: o.id, runId: o.runId, task: o.name, claimedBy: o.claimedBy }, o.message);
+      await this.reap(await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: false, staleSeconds: this.staleSeconds }));
     }
     if (this.phase === "running") {
       for (const c of await ownTaskRunsNotInFlight(this.db, this.me.id, [...this.inflight.keys()])) {
         this.log.warn({ taskRunId: c.taskRun.id }, "found a task run claimed by this operator but not started (lost answer); starting it");
         this.launch(c);
       }
+    }
+  }
+
+  /** Failed orphans may still have processes (or Jobs) running: stop them where the executor can. */
+  private async reap(orphans: OrphanedTaskRun[]) {
+    for (const o of orphans) {
+      const stopped = await this.opts.executor
+        .reapOrphan({ taskRunId: o.id, runId: o.runId, taskName: o.name, executorRef: o.executorRef })
+        .catch((e) => (this.log.warn({ err: (e as Error).message, taskRunId: o.id }, "could not stop an orphaned task's processes"), false));
+      this.log.warn({ taskRunId: o.id, runId: o.runId, task: o.name, claimedBy: o.claimedBy, leftoversStopped: stopped }, o.message);
     }
   }
 

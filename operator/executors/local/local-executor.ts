@@ -1,8 +1,9 @@
 import { mkdir, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { ExecutorError, gantryEnv, type ExecHandle, type ExecTask, type Executor, type LogSink } from "../types";
+import { ExecutorError, gantryEnv, type ExecHandle, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { LocalProcess } from "./local-process";
+import { findTaskProcessGroup } from "./orphans";
 
 export interface LocalExecutorOptions {
   /** Root of the per-run workspaces (absolute, or relative to the working directory). */
@@ -57,6 +58,19 @@ export class LocalExecutor implements Executor {
       killGraceMs: this.opts.killGraceMs,
       refPrefix: `local:${this.host}`,
     });
+  }
+
+  async reapOrphan(o: OrphanTask): Promise<boolean> {
+    const m = /^local:(.+):(\d+)$/.exec(o.executorRef ?? "");
+    if (!m || m[1] !== this.host) return false;
+    const pgid = Number(m[2]);
+    if ((await findTaskProcessGroup(pgid, o.runId, o.taskName)).length === 0) return false;
+    try {
+      process.kill(-pgid, "SIGKILL");
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async releaseRun(runId: string): Promise<void> {
