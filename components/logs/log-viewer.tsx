@@ -1,0 +1,236 @@
+"use client";
+
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { ArrowDownToLine, Clock, Download, RotateCw, WrapText } from "lucide-react";
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
+import { formatExact } from "@/components/ui/time";
+import { parseAnsi, spanStyle } from "./ansi";
+import type { LogLine } from "./log-buffer";
+import { useLogStream, type StreamState } from "./use-log-stream";
+
+const ROW = 20;
+
+export interface LogViewerProps {
+  taskRunId: string;
+  /** Names the region for assistive tech and tests: "Log of say". */
+  taskName: string;
+  /** The task has not started yet: say so instead of "no output". */
+  waiting: boolean;
+  downloadName: string;
+  /** Extra header content (task status, exit code…). */
+  header?: ReactNode;
+}
+
+/**
+ * A task run's log: virtualised (only visible rows are in the DOM), appended in per-frame
+ * batches, following the end until the reader scrolls up. ANSI colours, line numbers, times on
+ * hover, long lines scroll sideways (or wrap), and the raw log is one click away.
+ */
+export function LogViewer(props: LogViewerProps) {
+  // A new task run is a new log: remount so buffers and scroll state start over.
+  return <LogViewerInner key={props.taskRunId} {...props} />;
+}
+
+function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: LogViewerProps) {
+  const { buffer, count, dropped, state, retry } = useLogStream(taskRunId);
+  const [follow, setFollow] = useState(true);
+  const [wrap, setWrap] = useState(false);
+  const [showTimes, setShowTimes] = useState(false);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const lastTop = useRef(0);
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW,
+    overscan: 30,
+  });
+
+  // Wrapped rows have their own heights; unwrapped ones are all ROW tall again.
+  useEffect(() => virtualizer.measure(), [wrap, virtualizer]);
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (follow && el && count > 0) {
+      el.scrollTop = el.scrollHeight;
+      lastTop.current = el.scrollTop;
+    }
+  }, [count, follow, wrap]);
+
+  const onScroll = useCallback(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW;
+    // Scrolling up means "let me read": stop following. Reaching the end again resumes it.
+    if (el.scrollTop < lastTop.current - 1 && !atBottom) setFollow(false);
+    else if (atBottom) setFollow(true);
+    lastTop.current = el.scrollTop;
+  }, []);
+
+  const digits = String(Math.max(count, 999)).length;
+  const gutter = digits + 2; // in ch
+  const items = virtualizer.getVirtualItems();
+  const lines = buffer.lines;
+
+  return (
+    <div className="flex h-full min-h-0 flex-col">
+      <div className="flex flex-wrap items-center gap-2 border-b px-3 py-2">
+        <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">{header}</div>
+        <StreamBadge state={state} count={count} onRetry={retry} />
+        <div className="flex items-center gap-1" role="toolbar" aria-label="Log options">
+          <Button size="sm" variant={follow ? "primary" : "secondary"} aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the end of the log in view">
+            <ArrowDownToLine /> Follow
+          </Button>
+          <Button size="sm" variant="ghost" aria-pressed={wrap} onClick={() => setWrap((w) => !w)} className={cn(wrap && "bg-surface-2")} title="Wrap long lines">
+            <WrapText /> Wrap
+          </Button>
+          <Button size="sm" variant="ghost" aria-pressed={showTimes} onClick={() => setShowTimes((t) => !t)} className={cn(showTimes && "bg-surface-2")} title="Show the time of each line">
+            <Clock /> Times
+          </Button>
+          <a
+            href={`/api/v1/task-runs/${encodeURIComponent(taskRunId)}/logs`}
+            download={downloadName}
+            className={buttonVariants({ size: "sm", variant: "ghost" })}
+          >
+            <Download aria-hidden /> Download raw log
+          </a>
+        </div>
+      </div>
+      {dropped > 0 && (
+        <p className="border-b bg-danger-soft px-3 py-1.5 text-xs text-danger">
+          The viewer holds the first {lines.length.toLocaleString()} lines; {dropped.toLocaleString()} more are in the raw log.
+        </p>
+      )}
+      <div
+        ref={scrollRef}
+        onScroll={onScroll}
+        role="region"
+        aria-label={`Log of ${taskName}`}
+        tabIndex={0}
+        className="relative min-h-0 flex-1 overflow-auto bg-log-bg font-mono text-[12.5px] leading-5 text-log-fg [tab-size:8]"
+      >
+        {count === 0 ? (
+          <p className="px-4 py-3 font-sans text-sm text-muted">
+            {state === "failed"
+              ? "The log could not be loaded."
+              : state === "ended"
+                ? "This task printed nothing."
+                : waiting
+                  ? "Waiting for the task to start…"
+                  : "Waiting for output…"}
+          </p>
+        ) : (
+          <div
+            className="relative"
+            style={{
+              height: virtualizer.getTotalSize(),
+              width: wrap ? "100%" : `max(100%, calc(${gutter + (showTimes ? 14 : 0) + buffer.maxColumns}ch + 2rem))`,
+            }}
+          >
+            {items.map((v) => (
+              <LogRow
+                key={v.key}
+                index={v.index}
+                line={lines[v.index]}
+                start={v.start}
+                wrap={wrap}
+                showTime={showTimes}
+                gutter={gutter}
+                measure={wrap ? virtualizer.measureElement : undefined}
+              />
+            ))}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+const time = (ts: number) => {
+  const d = new Date(ts);
+  return `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+};
+
+const LogRow = memo(function LogRow({
+  index,
+  line,
+  start,
+  wrap,
+  showTime,
+  gutter,
+  measure,
+}: {
+  index: number;
+  line: LogLine;
+  start: number;
+  wrap: boolean;
+  showTime: boolean;
+  gutter: number;
+  measure?: (el: HTMLElement | null) => void;
+}) {
+  const spans = parseAnsi(line.text, line.start).spans;
+  const err = line.stream === "err";
+  const sys = line.stream === "sys";
+  return (
+    <div
+      ref={measure}
+      data-index={index}
+      data-stream={line.stream}
+      className={cn("group absolute top-0 left-0 flex w-full hover:bg-log-hover", err && "bg-st-failed/6")}
+      style={{ transform: `translateY(${start}px)`, minHeight: ROW, height: wrap ? undefined : ROW }}
+    >
+      <span
+        className={cn(
+          "sticky left-0 z-[1] shrink-0 bg-log-bg pr-3 pl-2 text-right text-log-gutter select-none group-hover:bg-log-hover",
+          err && "text-st-failed",
+        )}
+        style={{ width: `${gutter}ch` }}
+        title={formatExact(line.ts)}
+      >
+        {index + 1}
+      </span>
+      {showTime && <span className="shrink-0 pr-3 text-log-gutter select-none">{time(line.ts)}</span>}
+      <span className={cn("min-w-0 flex-1 pr-4", wrap ? "break-all whitespace-pre-wrap" : "whitespace-pre", sys && "text-muted italic")}>
+        {spans.map((s, i) => (
+          <span key={i} style={spanStyle(s.style)}>
+            {s.text}
+          </span>
+        ))}
+        {line.fullLength !== undefined && (
+          <span className="ml-2 rounded bg-surface-2 px-1.5 font-sans text-[11px] text-muted not-italic select-none">
+            line cut at {line.text.length.toLocaleString()} of {line.fullLength.toLocaleString()} characters — download the raw log for all of it
+          </span>
+        )}
+      </span>
+      {!showTime && (
+        <span className="sticky right-0 hidden shrink-0 bg-log-hover px-2 text-log-gutter select-none group-hover:inline" aria-hidden>
+          {time(line.ts)}
+        </span>
+      )}
+    </div>
+  );
+});
+
+function StreamBadge({ state, count, onRetry }: { state: StreamState; count: number; onRetry: () => void }) {
+  const lines = `${count.toLocaleString()} line${count === 1 ? "" : "s"}`;
+  if (state === "failed")
+    return (
+      <span className="flex items-center gap-2 text-xs text-danger">
+        Log stream lost
+        <Button size="sm" onClick={onRetry}>
+          <RotateCw /> Retry
+        </Button>
+      </span>
+    );
+  return (
+    <span className="flex items-center gap-1.5 text-xs text-muted" aria-live="off">
+      {(state === "live" || state === "reconnecting" || state === "connecting") && (
+        <span className={cn("size-1.5 rounded-full", state === "live" ? "animate-pulse bg-st-running" : "bg-st-waiting")} aria-hidden />
+      )}
+      {state === "reconnecting" ? "reconnecting… " : state === "live" ? "live · " : ""}
+      {lines}
+    </span>
+  );
+}
