@@ -1,0 +1,150 @@
+"use client";
+
+import { Ban, SquareTerminal } from "lucide-react";
+import Link from "next/link";
+import { useCallback, useState, useTransition } from "react";
+import { LogViewer } from "@/components/logs/log-viewer";
+import { Button } from "@/components/ui/button";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Duration, RelativeTime } from "@/components/ui/relative-time";
+import { useToast } from "@/components/ui/toast";
+import type { RunJson } from "@/lib/api-schemas";
+import { cancelRunAction } from "@/server/actions/runs";
+import { defaultTask, findTask, isRunActive } from "./run-events";
+import { StageList } from "./stage-list";
+import { StatusBadge } from "./status-badge";
+import { useRunLive } from "./use-run-live";
+
+/** The run page: header, stages and tasks with live status, and the selected task's log. */
+export function RunDetail({ initial, initialTask }: { initial: RunJson; initialTask: string | null }) {
+  const { run, apply } = useRunLive(initial);
+  const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
+  const task = findTask(run, selected);
+  const active = isRunActive(run);
+
+  const select = useCallback((id: string) => {
+    setSelected(id);
+    // Shareable link to this task's log, without a server round trip.
+    const url = new URL(window.location.href);
+    url.searchParams.set("task", id);
+    window.history.replaceState(null, "", url);
+  }, []);
+
+  return (
+    <div className="flex flex-col gap-4">
+      <header className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0">
+          <nav aria-label="Breadcrumb" className="mb-1 text-xs text-muted">
+            <Link href="/pipelines" className="hover:text-foreground hover:underline">
+              Pipelines
+            </Link>
+            <span className="mx-1">/</span>
+            <Link href={`/pipelines/${run.pipelineId}`} className="hover:text-foreground hover:underline">
+              {run.pipelineName}
+            </Link>
+          </nav>
+          <div className="flex items-center gap-3">
+            <h1 className="text-lg font-semibold tracking-tight">
+              {run.pipelineName} <span className="text-muted">#{run.number}</span>
+            </h1>
+            {/* A live region: screen readers hear the run finish. */}
+            <span role="status" aria-label="Run status">
+              <StatusBadge status={run.status} />
+            </span>
+          </div>
+          <p className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-muted">
+            <span>version {run.version}</span>
+            <span>
+              {run.trigger} run{run.createdBy ? ` by ${run.createdBy}` : ""}, <RelativeTime date={run.createdAt} />
+            </span>
+            {run.startedAt && (
+              <span>
+                {run.finishedAt ? "took " : "running for "}
+                <Duration start={run.startedAt} end={run.finishedAt} className="tabular-nums" />
+              </span>
+            )}
+          </p>
+        </div>
+        {active && <CancelButton runId={run.id} number={run.number} onDone={apply} />}
+      </header>
+
+      {run.message && (
+        <p role="status" className="rounded-md border bg-surface px-3 py-2 text-sm">
+          {run.message}
+        </p>
+      )}
+
+      <div className="grid min-h-[28rem] grid-cols-1 gap-4 lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]">
+        <aside className="flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2">
+          <StageList run={run} selected={selected} onSelect={select} />
+          {Object.keys(run.params).length > 0 && (
+            <section aria-labelledby="params-heading" className="border-t px-1 pt-3">
+              <h3 id="params-heading" className="mb-1.5 text-xs font-semibold tracking-wide text-muted uppercase">
+                Params
+              </h3>
+              <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 gap-y-1 text-xs">
+                {Object.entries(run.params).map(([k, v]) => (
+                  <div key={k} className="contents">
+                    <dt className="font-mono text-muted">{k}</dt>
+                    <dd className="truncate font-mono" title={v}>
+                      {v === "" ? <span className="text-muted italic">empty</span> : v}
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+            </section>
+          )}
+        </aside>
+        <section className="min-h-[24rem] overflow-hidden rounded-lg border bg-surface" aria-label="Task log">
+          {task ? (
+            <LogViewer
+              taskRunId={task.id}
+              taskName={task.name}
+              waiting={task.status === "queued" || task.status === "waiting"}
+              downloadName={`${run.pipelineName}-${run.number}-${task.name}.log`}
+              header={
+                <>
+                  <h2 className="truncate text-sm font-semibold">{task.name}</h2>
+                  <StatusBadge status={task.status} />
+                  {task.exitCode !== null && <span className="text-xs text-muted">exit code {task.exitCode}</span>}
+                  {task.maxAttempts > 1 && task.attempt > 0 && (
+                    <span className="text-xs text-muted">
+                      attempt {task.attempt} of {task.maxAttempts}
+                    </span>
+                  )}
+                  {task.message && <span className="min-w-0 truncate text-xs text-muted" title={task.message}>{task.message}</span>}
+                </>
+              }
+            />
+          ) : (
+            <EmptyState icon={SquareTerminal} title="Select a task to see its log">
+              Logs follow live while a task runs.
+            </EmptyState>
+          )}
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function CancelButton({ runId, number, onDone }: { runId: string; number: number; onDone: (r: RunJson) => void }) {
+  const [pending, start] = useTransition();
+  const toast = useToast();
+  return (
+    <Button
+      variant="danger"
+      disabled={pending}
+      onClick={() =>
+        start(async () => {
+          const r = await cancelRunAction(runId);
+          if (r.ok) {
+            onDone(r.data);
+            toast({ tone: "success", title: `Cancelling run #${number}`, description: "Running tasks are being stopped." });
+          } else toast({ tone: "error", title: "Could not cancel the run", description: r.error.message });
+        })
+      }
+    >
+      <Ban /> Cancel run
+    </Button>
+  );
+}

@@ -1,0 +1,44 @@
+import { count, desc, eq, inArray } from "drizzle-orm";
+import type { RunStatus } from "@/lib/status";
+import type { DbOrTx } from "../db/client";
+import { pipelines, runs, users } from "../db/schema";
+import type { RunSummary } from "./queries";
+
+export interface RecentRun extends RunSummary {
+  pipelineId: string;
+  pipelineName: string;
+}
+
+/** Runs of every pipeline, newest first: the "Runs" page. Optionally only some statuses. */
+export async function listRecentRuns(
+  db: DbOrTx,
+  opts: { page?: number; perPage?: number; statuses?: RunStatus[] } = {},
+): Promise<{ items: RecentRun[]; total: number; page: number; perPage: number }> {
+  const page = Math.max(1, opts.page ?? 1);
+  const perPage = Math.min(100, Math.max(1, opts.perPage ?? 25));
+  const where = opts.statuses?.length ? inArray(runs.status, opts.statuses) : undefined;
+  const [{ n }] = await db.select({ n: count() }).from(runs).where(where);
+  const items = await db
+    .select({
+      id: runs.id,
+      pipelineId: runs.pipelineId,
+      pipelineName: pipelines.name,
+      number: runs.number,
+      version: runs.version,
+      status: runs.status,
+      message: runs.message,
+      trigger: runs.trigger,
+      createdBy: users.username,
+      createdAt: runs.createdAt,
+      startedAt: runs.startedAt,
+      finishedAt: runs.finishedAt,
+    })
+    .from(runs)
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .leftJoin(users, eq(users.id, runs.createdBy))
+    .where(where)
+    .orderBy(desc(runs.createdAt), desc(runs.number))
+    .limit(perPage)
+    .offset((page - 1) * perPage);
+  return { items, total: Number(n), page, perPage };
+}
