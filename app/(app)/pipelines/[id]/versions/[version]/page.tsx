@@ -1,0 +1,66 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { stringify } from "yaml";
+import { RunDialog } from "@/components/pipelines/run-dialog";
+import { SpecEditor } from "@/components/pipelines/spec-editor";
+import { PageHeader } from "@/components/ui/page-header";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { getDb } from "@/server/db/client";
+import { getPipeline, getVersion } from "@/server/pipelines/pipelines";
+import { orNotFound } from "../../load";
+
+type Props = { params: Promise<{ id: string; version: string }> };
+
+async function load(props: Props) {
+  const { id, version } = await props.params;
+  const n = Number(version);
+  if (!Number.isInteger(n) || n < 1) notFound();
+  const db = getDb();
+  const [pipeline, v] = await Promise.all([orNotFound(getPipeline(db, id)), orNotFound(getVersion(db, id, n))]);
+  return { pipeline, v };
+}
+
+export async function generateMetadata(props: Props): Promise<Metadata> {
+  const { pipeline, v } = await load(props);
+  return { title: `${pipeline.name} version ${v.version}` };
+}
+
+/** One saved version, read-only; it can be run as it was. */
+export default async function VersionPage(props: Props) {
+  const { pipeline, v } = await load(props);
+  const current = v.version === pipeline.version;
+  return (
+    <>
+      <PageHeader
+        breadcrumb={
+          <>
+            <Link href="/pipelines" className="hover:text-foreground hover:underline">
+              Pipelines
+            </Link>
+            <span className="mx-1">/</span>
+            <Link href={`/pipelines/${pipeline.id}?tab=versions`} className="hover:text-foreground hover:underline">
+              {pipeline.name}
+            </Link>
+          </>
+        }
+        title={
+          <>
+            {pipeline.name} <span className="text-muted">version {v.version}</span>
+            {current && <span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 align-middle text-xs font-normal text-accent">current</span>}
+          </>
+        }
+        description={
+          <>
+            {v.message ?? "no message"} · {v.author ? `by ${v.author}, ` : ""}
+            <RelativeTime date={v.createdAt} />
+          </>
+        }
+        actions={
+          <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={v.spec.params} version={v.version} label={current ? "Run" : `Run version ${v.version}`} />
+        }
+      />
+      <SpecEditor value={v.source ?? stringify(v.spec)} readOnly label={`Spec of version ${v.version} (read-only)`} className="h-[70vh] min-h-80" />
+    </>
+  );
+}

@@ -1,0 +1,118 @@
+"use client";
+
+import { LoaderCircle, Save } from "lucide-react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useState, useTransition } from "react";
+import { Button } from "@/components/ui/button";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { useToast } from "@/components/ui/toast";
+import type { FieldError } from "@/lib/pipeline-spec";
+import { savePipelineAction } from "@/server/actions/pipelines";
+import { SpecEditor } from "./spec-editor";
+import { withLines } from "./spec-errors";
+import { useSpecValidation } from "./use-spec-validation";
+
+interface Conflict {
+  message: string;
+  currentVersion?: number;
+}
+
+/**
+ * Edits the current version and saves a new one. The save names the version it started from,
+ * so a save on top of someone else's newer version is refused and says so (409).
+ */
+export function EditSpec({ pipelineId, version, source }: { pipelineId: string; version: number; source: string }) {
+  const router = useRouter();
+  const toast = useToast();
+  const [text, setText] = useState(source);
+  const [message, setMessage] = useState("");
+  const [server, setServer] = useState<{ text: string; errors: FieldError[] } | null>(null);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const [pending, start] = useTransition();
+  const local = useSpecValidation(text);
+  const dirty = text !== source;
+  // Server errors hold only for the text they were about.
+  const errors = !local.ok ? local.errors : server && server.text === text ? server.errors : [];
+  const canSave = dirty && local.ok && !pending;
+
+  const save = useCallback(
+    (baseVersion: number) => {
+      if (!local.ok) return;
+      start(async () => {
+        const r = await savePipelineAction({ pipelineId, source: text, message, baseVersion });
+        if (r.ok) {
+          setConflict(null);
+          setFailure(null);
+          toast({ tone: "success", title: `Saved version ${r.data.version}` });
+          router.refresh();
+          return;
+        }
+        const e = r.error;
+        if (e.code === "conflict" && typeof e.details?.currentVersion === "number") {
+          setConflict({ message: e.message, currentVersion: e.details.currentVersion });
+        } else if (e.code === "validation_failed" && e.errors?.length) {
+          setServer({ text, errors: withLines(text, e.errors) });
+          toast({ tone: "error", title: "Not saved: the spec has problems", description: e.message });
+        } else {
+          setFailure(e.message);
+          toast({ tone: "error", title: "Not saved", description: e.message });
+        }
+      });
+    },
+    [local.ok, pipelineId, text, message, toast, router],
+  );
+
+  return (
+    <div className="flex flex-col gap-3">
+      <form
+        className="flex flex-wrap items-end gap-2"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (canSave) save(version);
+        }}
+      >
+        <div className="text-xs text-muted">
+          Editing version {version}
+          {dirty && <span className="ml-2 rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
+        </div>
+        <div className="ml-auto flex w-full max-w-md flex-col gap-1">
+          <Label htmlFor="save-message">Change message</Label>
+          <Input id="save-message" value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} placeholder="What changed, for the version history" />
+        </div>
+        <Button type="submit" variant="primary" disabled={!canSave} title="Save a new version (Ctrl+S)">
+          {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
+          Save
+        </Button>
+      </form>
+
+      {conflict && (
+        <div role="alert" className="flex flex-wrap items-center gap-3 rounded-md border border-st-waiting/40 bg-st-waiting/10 px-3 py-2 text-sm">
+          <p className="min-w-0 flex-1">{conflict.message}. Your text is still here.</p>
+          {conflict.currentVersion && (
+            <>
+              <Link className="text-accent underline-offset-2 hover:underline" href={`/pipelines/${pipelineId}/versions/${conflict.currentVersion}`} target="_blank">
+                See version {conflict.currentVersion}
+              </Link>
+              <Button size="sm" onClick={() => save(conflict.currentVersion!)}>
+                Save mine on top of version {conflict.currentVersion}
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => router.refresh()}>
+                Discard mine, load version {conflict.currentVersion}
+              </Button>
+            </>
+          )}
+        </div>
+      )}
+      {failure && !conflict && (
+        <p role="alert" className="rounded-md border border-danger/30 bg-danger-soft px-3 py-2 text-sm text-danger">
+          {failure}
+        </p>
+      )}
+
+      <SpecEditor value={text} onChange={setText} errors={errors} onSave={() => canSave && save(version)} className="h-[62vh] min-h-80" />
+    </div>
+  );
+}
