@@ -181,6 +181,37 @@ describe("live streams", () => {
   });
 });
 
+describe("awkward output", () => {
+  it("serves a task that printed nothing: empty text, and a stream that just ends", async () => {
+    const run = await waitForRun(await startRun(await createPipeline(shellSpec(uniqueName("runs-quiet"), "true"))));
+    const taskId = run.stages[0].tasks[0].id;
+    const text = await get(`/api/v1/task-runs/${taskId}/logs`);
+    expect(text.status).toBe(200);
+    const events = await collectSse(await openSse(`/api/v1/task-runs/${taskId}/logs?follow=true`));
+    const lines = events.filter((e) => e.event === "message");
+    expect(lines.map((e) => JSON.parse(e.data).stream).every((s) => s === "sys")).toBe(true);
+    expect(events.at(-1)!.event).toBe("end");
+  });
+
+  it("serves a line over 1 MiB and binary junk over text and SSE", async () => {
+    const script = "head -c 1500000 /dev/zero | tr '\\0' 'x'; echo; head -c 3000 /dev/urandom; echo; echo after-junk";
+    const run = await waitForRun(await startRun(await createPipeline(shellSpec(uniqueName("runs-junk"), script))));
+    expect(run.status).toBe("succeeded");
+    const taskId = run.stages[0].tasks[0].id;
+    const text = await get(`/api/v1/task-runs/${taskId}/logs`);
+    expect(text.status).toBe(200);
+    expect(text.text.replace(/[^x]/g, "").length).toBeGreaterThanOrEqual(1_500_000);
+    expect(text.text).toContain("after-junk\n");
+
+    const events = await collectSse(await openSse(`/api/v1/task-runs/${taskId}/logs?follow=true`));
+    const lines = events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data));
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
+    expect(lines.filter((l) => l.stream === "out").map((l) => l.text).join("").replace(/[^x]/g, "").length).toBeGreaterThanOrEqual(1_500_000);
+    expect(lines.at(-1)!.text === "after-junk" || lines.some((l) => l.text === "after-junk")).toBe(true);
+    expect(events.at(-1)!.event).toBe("end");
+  });
+});
+
 describe("cancel", () => {
   it("stops a running task and finishes the run as cancelled; a second cancel is 409", async () => {
     const id = await createPipeline({

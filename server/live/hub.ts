@@ -46,6 +46,30 @@ export interface HubOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * How many lines to read next so that one read stays around `targetChars` of text: thousands of
+ * short lines at once, but not thousands of 64 KiB lines (the store reads by line count).
+ */
+export class PageSize {
+  private n: number;
+  constructor(
+    private readonly max = 5000,
+    private readonly targetChars = 2 * 1024 * 1024,
+  ) {
+    this.n = max;
+  }
+  get next() {
+    return this.n;
+  }
+  observe(lines: LogLine[]) {
+    if (lines.length === 0) return;
+    let chars = 0;
+    for (const l of lines) chars += l.text.length + 64;
+    const avg = chars / lines.length;
+    this.n = Math.max(8, Math.min(this.max, Math.floor(this.targetChars / avg)));
+  }
+}
+
 /** A shared poll loop with a change counter that subscribers wait on. */
 abstract class Topic {
   /** Incremented on every change subscribers should look at. */
@@ -167,6 +191,7 @@ export class LogTail extends Topic {
   final = false;
   private finalSeen = false;
   private chunks: LogLine[][] = [];
+  private page = new PageSize();
   private bufLines = 0;
   private bufChars = 0;
 
@@ -195,8 +220,9 @@ export class LogTail extends Topic {
       changed = true;
     }
     for (let i = 0; i < 8 && this.cursor < p.logSeq; i++) {
-      const lines = await this.source.readLog(this.taskRunId, this.cursor, 5000);
+      const lines = await this.source.readLog(this.taskRunId, this.cursor, this.page.next);
       if (lines.length === 0) break;
+      this.page.observe(lines);
       this.push(lines);
       changed = true;
     }

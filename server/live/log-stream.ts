@@ -1,5 +1,5 @@
 import type { LogLine } from "../logs/store";
-import type { Hub, LiveSource } from "./hub";
+import { PageSize, type Hub, type LiveSource } from "./hub";
 import { HEARTBEAT, HEARTBEAT_MS, sseEvent, sseResponse } from "./sse";
 
 /**
@@ -9,7 +9,6 @@ import { HEARTBEAT, HEARTBEAT_MS, sseEvent, sseResponse } from "./sse";
 
 /** Lines per write: many events per chunk keeps the per-line cost low (50,000+ lines/s). */
 const LINES_PER_WRITE = 5000;
-const PAGE = 5000;
 
 function lineEvents(lines: LogLine[]): string {
   let s = "";
@@ -21,13 +20,15 @@ export function logEventsResponse(req: Request, hub: Hub, taskRunId: string, aft
   const { topic, close } = hub.followLog(taskRunId);
   let cursor = after;
   let ended = false;
+  const page = new PageSize(LINES_PER_WRITE);
   const produce = async (signal: AbortSignal): Promise<string | null> => {
     while (!ended && !signal.aborted) {
       const seen = topic.version;
       if (topic.gone) return null;
       // Near the end: the shared tail's memory. Behind it: this viewer reads the store itself.
-      let lines = topic.linesAfter(cursor, LINES_PER_WRITE);
-      if (lines === null) lines = await hub.source.readLog(taskRunId, cursor, LINES_PER_WRITE);
+      let lines = topic.linesAfter(cursor, page.next);
+      if (lines === null) lines = await hub.source.readLog(taskRunId, cursor, page.next);
+      page.observe(lines);
       if (lines.length > 0) {
         cursor = lines[lines.length - 1].seq;
         return lineEvents(lines);
@@ -49,12 +50,14 @@ export function logTextResponse(req: Request, source: LiveSource, taskRunId: str
   const enc = new TextEncoder();
   let cursor = opts.after ?? 0;
   let aborted = false;
+  const page = new PageSize();
   req.signal?.addEventListener("abort", () => (aborted = true), { once: true });
   const stream = new ReadableStream<Uint8Array>(
     {
       async pull(c) {
-        const lines = aborted ? [] : await source.readLog(taskRunId, cursor, PAGE);
+        const lines = aborted ? [] : await source.readLog(taskRunId, cursor, page.next);
         if (lines.length === 0) return c.close();
+        page.observe(lines);
         cursor = lines[lines.length - 1].seq;
         let s = "";
         if (opts.timestamps) for (const l of lines) s += `[${new Date(l.ts).toISOString()}] ${l.text}\n`;
