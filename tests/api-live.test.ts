@@ -86,6 +86,32 @@ describe("live hub", () => {
     await waitForRun(runId);
   });
 
+  it("gives a slow viewer that fell behind the shared buffer every line, in order", async () => {
+    const N = 2000;
+    const id = await createPipeline(shellSpec(uniqueName("hub-slow"), `for i in $(seq 1 ${N}); do echo "n $i"; [ $((i % 200)) = 0 ] && sleep 0.05; done; true`));
+    const runId = await startRun(id);
+    const taskId = (await get(`/api/v1/runs/${runId}`)).body.stages[0].tasks[0].id;
+    // A tiny buffer, so the tail drops lines the slow viewer has not read yet.
+    const hub = new Hub(countingSource().source, { logPollMs: 20, bufferLines: 50, bufferChars: 4096 });
+    const fast = readAll(logEventsResponse(request(), hub, taskId, 0));
+    const slow = (async () => {
+      const out: SseEvent[] = [];
+      for await (const e of sseEvents(logEventsResponse(request(), hub, taskId, 0))) {
+        out.push(e);
+        if (out.length % 25 === 0) await sleep(20);
+        if (e.event === "end") break;
+      }
+      return out;
+    })();
+    for (const events of await Promise.all([fast, slow])) {
+      const seqs = events.filter((e) => e.event === "message").map((e) => Number(e.id));
+      expect(seqs.length).toBe(N);
+      expect(seqs.every((s, i) => s === i + 1), "every line once, in order").toBe(true);
+      expect(events.at(-1)!.event).toBe("end");
+    }
+    await waitForRun(runId);
+  });
+
   it("stops polling when the only viewer goes away", async () => {
     const id = await createPipeline(shellSpec(uniqueName("hub-abort"), "echo started; sleep 5"));
     const runId = await startRun(id);

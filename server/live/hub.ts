@@ -282,7 +282,7 @@ export class Hub {
 
   constructor(source: LiveSource = dbSource(), opts: HubOptions = {}) {
     this.source = source;
-    this.opts = { runPollMs: 150, logPollMs: 50, bufferLines: 20_000, bufferChars: 8 * 1024 * 1024, ...opts };
+    this.opts = { runPollMs: 150, logPollMs: 50, bufferLines: 10_000, bufferChars: 4 * 1024 * 1024, ...opts };
   }
 
   private idle = (t: Topic) => {
