@@ -38,6 +38,8 @@ export interface TestDatabase {
   name: string;
   url: string;
   db: Db;
+  /** Plain SQL for checks Drizzle has no reason to express (raw stored chunks). */
+  query: <T>(sql: string, params?: unknown[]) => Promise<T[]>;
   close: () => Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function createTestDatabase(prefix = "gantry_exec"): Promise<TestDa
     name,
     url,
     db,
+    query: async <T>(q: string, params: unknown[] = []) => (await pool.query(q, params))[0] as T[],
     close: async () => {
       await pool.end();
       const c = await mysql.createConnection(adminUrl());
@@ -221,7 +224,7 @@ export interface OperatorProcess {
   child: ChildProcess;
   output: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** SIGTERM to the operator (tsx relays it to the node process running main.ts). */
+  /** SIGTERM to the operator, as a process supervisor sends it. */
   term: () => void;
   /** SIGKILL to tsx and the operator: no drain, no clean-up, as in a crash. */
   kill9: () => void;
@@ -250,7 +253,13 @@ export function startOperatorProcess(env: Record<string, string>): OperatorProce
     child,
     output: () => out,
     exited,
-    term: () => child.kill("SIGTERM"),
+    // To the node process running main.ts, not to tsx: tsx relays a signal only if the child
+    // confirms it within 30 ms, else it SIGKILLs the child, which would make the drain flaky.
+    term: () => {
+      const main = childPids(child.pid!)[0];
+      if (main) process.kill(main, "SIGTERM");
+      else child.kill("SIGTERM");
+    },
     kill9: () => {
       try {
         process.kill(-child.pid!, "SIGKILL");
@@ -259,6 +268,14 @@ export function startOperatorProcess(env: Record<string, string>): OperatorProce
       }
     },
   };
+}
+
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** Waits until the operator process has registered itself (its log says so). */

@@ -215,7 +215,7 @@ describe("local executor", () => {
     expect(await logText(t.db, id, "out")).toEqual(["plain: ***", "***", "url: ***", "visible: not-secret"]);
     expect(await logText(t.db, id, "err")).toEqual(["err: ***"]);
     // Nothing of it anywhere in the stored chunks.
-    const [rows] = (await t.db.$client.query("select data from log_chunks where task_run_id = ?", [id])) as unknown as [{ data: string }[]];
+    const rows = await t.query<{ data: string }>("select data from log_chunks where task_run_id = ?", [id]);
     const raw = rows.map((r) => r.data).join("");
     expect(raw).not.toContain(secret);
     expect(raw).not.toContain(Buffer.from(secret).toString("base64"));
@@ -268,7 +268,7 @@ describe("local executor", () => {
   it("records where each task ran (pid on this host) for operators", async () => {
     const runId = await startRun(t.db, [{ name: "s", tasks: [sh("one", "sleep 0.3")] }]);
     await waitForRunEnd(t.db, runId);
-    const [row] = (await t.db.$client.query("select executor_ref from task_runs where run_id = ?", [runId])) as unknown as [{ executor_ref: string }[]];
+    const row = await t.query<{ executor_ref: string }>("select executor_ref from task_runs where run_id = ?", [runId]);
     expect(row[0].executor_ref).toMatch(/^local:[^:]+:\d+$/);
     expect((await runRow(t.db, runId)).status).toBe("succeeded");
   });
