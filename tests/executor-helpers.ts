@@ -199,7 +199,7 @@ export async function pidFile(workspaces: string, runId: string, file: string): 
 export const quietLogger = () => pino({ level: process.env.GANTRY_TEST_VERBOSE ? "debug" : "silent" });
 
 /** An operator scheduler in this process, on its own workspace root. */
-export function startInProcessOperator(db: Db, opts: { concurrency?: number; killGraceMs?: number; operatorId?: string } = {}) {
+export function startInProcessOperator(db: Db, opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number } = {}) {
   const workspaces = tempDir("ws");
   const scheduler = new Scheduler({
     db,
@@ -207,6 +207,7 @@ export function startInProcessOperator(db: Db, opts: { concurrency?: number; kil
     operatorId: opts.operatorId ?? `test-inproc-${randomBytes(3).toString("hex")}`,
     concurrency: opts.concurrency ?? 8,
     pollMs: 50,
+    sweepMs: opts.sweepMs,
     log: quietLogger(),
   });
   scheduler.start();

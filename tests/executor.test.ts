@@ -1,3 +1,5 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { MAX_LINE_CHARS } from "@/server/logs/writer";
@@ -14,6 +16,7 @@ import {
   startRun,
   startRunWithPlans,
   taskOf,
+  tempDir,
   waitFor,
   waitForRunEnd,
   waitForTask,
@@ -284,5 +287,43 @@ describe("concurrency limit", () => {
     const spans = run.stages[0].tasks.map((x) => [ms(x.startedAt), ms(x.finishedAt)] as const);
     const most = Math.max(...spans.map(([s]) => spans.filter(([a, b]) => a <= s && s < b).length));
     expect(most, "tasks running at the same moment").toBe(2);
+  });
+});
+
+describe("several operators on one database", () => {
+  it("runs every task exactly once when two operators compete for the same runs", async () => {
+    await op.stop();
+    op = startInProcessOperator(t.db, { concurrency: 3 });
+    const other = startInProcessOperator(t.db, { concurrency: 3 });
+    const dir = tempDir("tally");
+    const tally = path.join(dir, "tally");
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const work = sh("w", `echo "$GANTRY_RUN_ID $GANTRY_TASK" >> ${tally}; sleep 0.1`);
+        ids.push(await startRun(t.db, [{ name: "p", mode: "parallel", tasks: ["a", "b", "c"].map((n) => ({ ...work, name: n })) }]));
+      }
+      for (const id of ids) expect((await waitForRunEnd(t.db, id, 30_000)).status).toBe("succeeded");
+      const lines = readFileSync(tally, "utf8").trim().split("\n");
+      expect(lines).toHaveLength(24);
+      expect(new Set(lines).size, "no task ran twice").toBe(24);
+      const owners = await t.query<{ claimed_by: string }>(
+        `select distinct claimed_by from task_runs where run_id in (${ids.map(() => "?").join(",")})`,
+        ids,
+      );
+      expect(owners.length, "both operators took work").toBe(2);
+    } finally {
+      await other.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("removes a run's workspace once the run is over", async () => {
+    await op.stop();
+    op = startInProcessOperator(t.db, { sweepMs: 100 });
+    const runId = await startRun(t.db, [{ name: "s", tasks: [sh("make", "echo data > file.txt")] }]);
+    await waitForRunEnd(t.db, runId);
+    const ws = path.join(op.workspaces, runId);
+    await waitFor("the workspace to be removed", async () => !existsSync(ws), 5000);
   });
 });

@@ -50,7 +50,7 @@ export class LogWriter {
     opts: LogWriterOptions = {},
   ) {
     this.seq = opts.startSeq ?? 0;
-    this.flushMs = opts.flushMs ?? 50;
+    this.flushMs = opts.flushMs ?? 20;
     this.mask = opts.mask ?? ((l) => l);
     this.hold = opts.mask ? (opts.mask.maxLength ?? DEFAULT_HOLD) : 0;
   }
