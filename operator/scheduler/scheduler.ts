@@ -13,6 +13,7 @@ import {
   listActiveRuns,
   listTaskRunsToStop,
   ownTaskRunsNotInFlight,
+  pruneOperators,
   registerOperator,
   removeOperator,
   SHUTDOWN_MESSAGE,
@@ -234,6 +235,7 @@ export class Scheduler {
     // from an outage, every heartbeat is old, and live operators need a moment to renew theirs.
     if (this.healthySince !== null && now - this.healthySince >= this.staleSeconds * 1000) {
       await this.reap(await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: false, staleSeconds: this.staleSeconds }));
+      await pruneOperators(this.db, Math.max(3600, this.staleSeconds * 10));
     }
     if (this.phase === "running") {
       for (const c of await ownTaskRunsNotInFlight(this.db, this.me.id, [...this.inflight.keys()])) {

@@ -38,6 +38,21 @@ export async function heartbeatOperator(db: Db, op: { id: string; hostname: stri
   if (affected(r) === 0) await registerOperator(db, op);
 }
 
+/**
+ * Forgets operators gone for long (a pod that was replaced) once none of their task runs is
+ * still running; their history stays in `task_runs.claimed_by`.
+ */
+export async function pruneOperators(db: Db, olderThanSeconds: number) {
+  await db
+    .delete(operators)
+    .where(
+      and(
+        lt(operators.heartbeatAt, sql`NOW(3) - INTERVAL ${olderThanSeconds} SECOND`),
+        notExists(db.select({ one: sql`1` }).from(taskRuns).where(and(eq(taskRuns.claimedBy, operators.id), eq(taskRuns.status, "running")))),
+      ),
+    );
+}
+
 /** A cleanly stopped operator leaves no row, so nobody waits for its heartbeat. */
 export async function removeOperator(db: Db, id: string) {
   await db.delete(operators).where(eq(operators.id, id));
@@ -158,6 +173,7 @@ export interface OrphanedTaskRun {
   runId: string;
   name: string;
   claimedBy: string | null;
+  executorRef: string | null;
   message: string;
 }
 
@@ -185,7 +201,7 @@ export async function failOrphanedTaskRuns(db: Db, opts: { operatorId: string; o
           ),
         );
   const candidates = await db
-    .select({ id: taskRuns.id, runId: taskRuns.runId, name: taskRuns.name, claimedBy: taskRuns.claimedBy })
+    .select({ id: taskRuns.id, runId: taskRuns.runId, name: taskRuns.name, claimedBy: taskRuns.claimedBy, executorRef: taskRuns.executorRef })
     .from(taskRuns)
     .where(and(eq(taskRuns.status, "running"), or(opts.own ? eq(taskRuns.claimedBy, opts.operatorId) : sql`false`, isNull(taskRuns.claimedBy), others)));
 

@@ -50,14 +50,19 @@ export class LocalExecutor implements Executor {
     const inherited: Record<string, string> = {};
     for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
     const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace) };
-    return new LocalProcess(argv, {
-      cwd: workspace,
-      env,
-      sink,
-      timeoutSeconds: task.plan.timeoutSeconds,
-      killGraceMs: this.opts.killGraceMs,
-      refPrefix: `local:${this.host}`,
-    });
+    try {
+      return new LocalProcess(argv, {
+        cwd: workspace,
+        env,
+        sink,
+        timeoutSeconds: task.plan.timeoutSeconds,
+        killGraceMs: this.opts.killGraceMs,
+        refPrefix: `local:${this.host}`,
+      });
+    } catch (e) {
+      // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
+      throw new ExecutorError(`cannot run '${argv[0]}': ${(e as Error).message}`, true);
+    }
   }
 
   async reapOrphan(o: OrphanTask): Promise<boolean> {
