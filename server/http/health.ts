@@ -18,7 +18,7 @@ export async function readiness(given?: Db, timeoutMs = 2500): Promise<{ ready: 
     });
     return applied ? { ready: true } : { ready: false, reason: "database migrations are not applied" };
   } catch (e) {
-    return { ready: false, reason: `database unreachable: ${(e as Error).message.split("\n")[0]}` };
+    return { ready: false, reason: `database unreachable: ${rootMessage(e)}` };
   } finally {
     clearTimeout(timer);
   }
@@ -29,4 +29,11 @@ function hasCode(e: unknown, code: string): boolean {
     if ((cur as { code?: string }).code === code) return true;
   }
   return false;
+}
+
+/** Drizzle wraps driver errors ("Failed query: …"); the cause says what actually went wrong. */
+function rootMessage(e: unknown): string {
+  let cur = e as { message?: string; cause?: unknown; code?: string };
+  for (let i = 0; cur?.cause && i < 5; i++) cur = cur.cause as typeof cur;
+  return (cur?.message || cur?.code || String(e)).split("\n")[0];
 }
