@@ -7,9 +7,11 @@ import { LogWriter, MAX_LINE_CHARS } from "./writer";
 class MemoryStore implements LogStore {
   batches: LogLine[][] = [];
   failNext = 0;
+  failWith: unknown = null;
   gate: Promise<void> | null = null;
   async append(_id: string, lines: LogLine[]) {
     if (this.gate) await this.gate;
+    if (this.failWith) throw this.failWith;
     if (this.failNext > 0) {
       this.failNext--;
       throw new Error("connection lost");
@@ -163,5 +165,16 @@ describe("log writer", () => {
     expect(resumed).toBe(true);
     await w.close();
     expect(store.lines.every((l) => l.text.length === 1000)).toBe(true);
+  });
+
+  it("drops lines at once when their task run no longer exists, instead of retrying for minutes", async () => {
+    const store = new MemoryStore();
+    store.failWith = new Error("Failed query", { cause: Object.assign(new Error("foreign key"), { code: "ER_NO_REFERENCED_ROW_2" }) });
+    const w = new LogWriter(store, "tr");
+    w.write("out", "orphan\n");
+    const t0 = Date.now();
+    await w.close();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(store.batches).toEqual([]);
   });
 });

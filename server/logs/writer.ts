@@ -10,8 +10,18 @@ const MAX_BATCH_CHARS = 2 * 1024 * 1024;
 const HIGH_WATER_CHARS = 16 * 1024 * 1024;
 /** Overhead per line in the backlog count (the JSON tuple around the text). */
 const LINE_OVERHEAD = 32;
+/** Store errors that retrying cannot fix: the task run row no longer exists. */
+const GONE = new Set(["ER_NO_REFERENCED_ROW_2", "ER_NO_REFERENCED_ROW"]);
 /** Hold-back when the masker does not say how long a secret can be. */
 const DEFAULT_HOLD = 4096;
+
+/** Drizzle wraps driver errors (`cause`), so look down the chain for the MySQL code. */
+function isGone(e: unknown): boolean {
+  for (let cur = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
+    if (GONE.has((cur as { code?: string }).code ?? "")) return true;
+  }
+  return false;
+}
 
 export interface LogWriterOptions {
   flushMs?: number;
@@ -162,6 +172,11 @@ export class LogWriter {
           await this.store.append(this.taskRunId, batch);
           return;
         } catch (e) {
+          if (isGone(e)) {
+            // The task run was deleted (its pipeline was): nobody can read these lines any more.
+            logger.warn({ taskRunId: this.taskRunId, lines: batch.length }, "task run is gone; dropping its log lines");
+            return;
+          }
           const wait = Math.min(5000, 100 * 2 ** attempt);
           if (attempt % 10 === 0) logger.warn({ err: (e as Error).message, taskRunId: this.taskRunId, wait }, "log store write failed; retrying");
           if (this.closed && attempt > 200) {
