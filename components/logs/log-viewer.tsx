@@ -5,7 +5,7 @@ import { ArrowDownToLine, Clock, Download, RotateCw, WrapText } from "lucide-rea
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
-import { formatExact } from "@/components/ui/time";
+import { formatClock, formatExact } from "@/components/ui/time";
 import { parseAnsi, spanStyle } from "./ansi";
 import type { LogLine } from "./log-buffer";
 import { useLogStream, type StreamState } from "./use-log-stream";
@@ -34,7 +34,7 @@ export function LogViewer(props: LogViewerProps) {
 }
 
 function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: LogViewerProps) {
-  const { buffer, count, dropped, state, retry } = useLogStream(taskRunId);
+  const { buffer, count, dropped, state, error, retry } = useLogStream(taskRunId);
   const [follow, setFollow] = useState(true);
   const [wrap, setWrap] = useState(false);
   const [showTimes, setShowTimes] = useState(false);
@@ -78,7 +78,7 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
     <div className="flex h-full min-h-0 flex-col">
       <div className="flex flex-wrap items-center gap-2 border-b px-3 py-2">
         <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">{header}</div>
-        <StreamBadge state={state} count={count} onRetry={retry} />
+        <StreamBadge state={state} count={count} error={error} onRetry={retry} />
         <div className="flex items-center gap-1" role="toolbar" aria-label="Log options">
           <Button size="sm" variant={follow ? "primary" : "secondary"} aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the end of the log in view">
             <ArrowDownToLine /> Follow
@@ -114,7 +114,7 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
         {count === 0 ? (
           <p className="px-4 py-3 font-sans text-sm text-muted">
             {state === "failed"
-              ? "The log could not be loaded."
+              ? `The log could not be loaded: ${error ?? "the stream was refused"}.`
               : state === "ended"
                 ? "This task printed nothing."
                 : waiting
@@ -147,11 +147,6 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
     </div>
   );
 }
-
-const time = (ts: number) => {
-  const d = new Date(ts);
-  return `${d.toLocaleTimeString(undefined, { hour12: false })}.${String(d.getMilliseconds()).padStart(3, "0")}`;
-};
 
 const LogRow = memo(function LogRow({
   index,
@@ -191,7 +186,7 @@ const LogRow = memo(function LogRow({
       >
         {index + 1}
       </span>
-      {showTime && <span className="shrink-0 pr-3 text-log-gutter select-none">{time(line.ts)}</span>}
+      {showTime && <span className="shrink-0 pr-3 text-log-gutter select-none">{formatClock(line.ts)}</span>}
       <span className={cn("min-w-0 flex-1 pr-4", wrap ? "break-all whitespace-pre-wrap" : "whitespace-pre", sys && "text-muted italic")}>
         {spans.map((s, i) => (
           <span key={i} style={spanStyle(s.style)}>
@@ -206,19 +201,19 @@ const LogRow = memo(function LogRow({
       </span>
       {!showTime && (
         <span className="sticky right-0 hidden shrink-0 bg-log-hover px-2 text-log-gutter select-none group-hover:inline" aria-hidden>
-          {time(line.ts)}
+          {formatClock(line.ts)}
         </span>
       )}
     </div>
   );
 });
 
-function StreamBadge({ state, count, onRetry }: { state: StreamState; count: number; onRetry: () => void }) {
+function StreamBadge({ state, count, error, onRetry }: { state: StreamState; count: number; error: string | null; onRetry: () => void }) {
   const lines = `${count.toLocaleString()} line${count === 1 ? "" : "s"}`;
   if (state === "failed")
     return (
-      <span className="flex items-center gap-2 text-xs text-danger">
-        Log stream lost
+      <span className="flex items-center gap-2 text-xs text-danger" title={error ?? undefined}>
+        Log stream refused
         <Button size="sm" onClick={onRetry}>
           <RotateCw /> Retry
         </Button>

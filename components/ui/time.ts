@@ -16,19 +16,28 @@ export function formatRelative(d: DateLike, now: number = Date.now()): string {
   return toDate(d).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
+// Intl formatters are costly to create and cheap to reuse: the log viewer formats one per row.
+const exactFormat = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  timeZoneName: "short",
+});
+const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+
 /** The exact time for tooltips: local, with seconds and the zone, unambiguous. */
 export function formatExact(d: DateLike): string {
   const date = toDate(d);
-  const local = date.toLocaleString(undefined, {
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    timeZoneName: "short",
-  });
-  return `${local} (${date.toISOString()})`;
+  return `${exactFormat.format(date)} (${date.toISOString()})`;
+}
+
+/** 14:03:27.931, for log lines. */
+export function formatClock(d: DateLike): string {
+  const date = toDate(d);
+  return `${clockFormat.format(date)}.${String(date.getMilliseconds()).padStart(3, "0")}`;
 }
 
 /** 850 ms, 12.3 s, 4 min 05 s, 2 h 03 min. */
