@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useCallback, useState, useTransition } from "react";
 import { LogViewer } from "@/components/logs/log-viewer";
 import { Button } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Duration, RelativeTime } from "@/components/ui/relative-time";
 import { useToast } from "@/components/ui/toast";
@@ -69,7 +70,13 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
       </header>
 
       {run.message && (
-        <p role="status" className="rounded-md border bg-surface px-3 py-2 text-sm">
+        <p
+          role="status"
+          className={cn(
+            "rounded-md border px-3 py-2 text-sm",
+            run.status === "failed" ? "border-danger/30 bg-danger-soft text-danger" : "bg-surface",
+          )}
+        >
           {run.message}
         </p>
       )}
@@ -106,7 +113,10 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
                 <>
                   <h2 className="truncate text-sm font-semibold">{task.name}</h2>
                   <StatusBadge status={task.status} />
-                  {task.exitCode !== null && <span className="text-xs text-muted">exit code {task.exitCode}</span>}
+                  {/* The message usually says it better ("timed out after 600s"); the bare code only when it doesn't. */}
+                  {task.exitCode !== null && !task.message?.includes(`exit code ${task.exitCode}`) && (
+                    <span className="text-xs text-muted">exit code {task.exitCode}</span>
+                  )}
                   {task.maxAttempts > 1 && task.attempt > 0 && (
                     <span className="text-xs text-muted">
                       attempt {task.attempt} of {task.maxAttempts}
