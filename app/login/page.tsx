@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { currentUser } from "@/server/auth/authenticate";
 import { LoginForm } from "./login-form";
-import { safeCallbackUrl } from "./callback-url";
+import { safeCallbackUrl } from "@/components/shell/callback-url";
 
 export const metadata: Metadata = { title: "Sign in" };
 

@@ -2,7 +2,7 @@
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { ArrowDownToLine, Clock, Download, RotateCw, WrapText } from "lucide-react";
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from "react";
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { formatClock, formatExact } from "@/components/ui/time";
@@ -21,6 +21,8 @@ export interface LogViewerProps {
   downloadName: string;
   /** Extra header content (task status, exit code…). */
   header?: ReactNode;
+  /** What to say when the log is over and empty, if not "This task printed nothing." */
+  emptyText?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ export function LogViewer(props: LogViewerProps) {
   return <LogViewerInner key={props.taskRunId} {...props} />;
 }
 
-function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: LogViewerProps) {
+function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, emptyText }: LogViewerProps) {
   const { buffer, count, dropped, state, error, retry } = useLogStream(taskRunId);
   const [follow, setFollow] = useState(true);
   const [wrap, setWrap] = useState(false);
@@ -69,6 +71,18 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
     lastTop.current = el.scrollTop;
   }, []);
 
+  // Shortcuts while the log has focus (only then, so they never catch typing elsewhere).
+  const onKeyDown = useCallback((e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const k = e.key.toLowerCase();
+    if (k === "f") setFollow((f) => !f);
+    else if (k === "w") setWrap((w) => !w);
+    else if (k === "t") setShowTimes((t) => !t);
+    else if (e.key === "End") setFollow(true);
+    else return;
+    if (e.key !== "End") e.preventDefault();
+  }, []);
+
   const digits = String(Math.max(count, 999)).length;
   const gutter = digits + 2; // in ch
   const items = virtualizer.getVirtualItems();
@@ -80,13 +94,13 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
         <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">{header}</div>
         <StreamBadge state={state} count={count} error={error} onRetry={retry} />
         <div className="flex items-center gap-1" role="toolbar" aria-label="Log options">
-          <Button size="sm" variant={follow ? "primary" : "secondary"} aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the end of the log in view">
+          <Button size="sm" variant={follow ? "primary" : "secondary"} aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the end of the log in view (F)" aria-keyshortcuts="F">
             <ArrowDownToLine /> Follow
           </Button>
-          <Button size="sm" variant="ghost" aria-pressed={wrap} onClick={() => setWrap((w) => !w)} className={cn(wrap && "bg-surface-2")} title="Wrap long lines">
+          <Button size="sm" variant="ghost" aria-pressed={wrap} onClick={() => setWrap((w) => !w)} className={cn(wrap && "bg-surface-2")} title="Wrap long lines (W)" aria-keyshortcuts="W">
             <WrapText /> Wrap
           </Button>
-          <Button size="sm" variant="ghost" aria-pressed={showTimes} onClick={() => setShowTimes((t) => !t)} className={cn(showTimes && "bg-surface-2")} title="Show the time of each line">
+          <Button size="sm" variant="ghost" aria-pressed={showTimes} onClick={() => setShowTimes((t) => !t)} className={cn(showTimes && "bg-surface-2")} title="Show the time of each line (T)" aria-keyshortcuts="T">
             <Clock /> Times
           </Button>
           <a
@@ -106,6 +120,7 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
       <div
         ref={scrollRef}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
         role="region"
         aria-label={`Log of ${taskName}`}
         tabIndex={0}
@@ -116,7 +131,7 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header }: 
             {state === "failed"
               ? `The log could not be loaded: ${error ?? "the stream was refused"}.`
               : state === "ended"
-                ? "This task printed nothing."
+                ? (emptyText ?? "This task printed nothing.")
                 : waiting
                   ? "Waiting for the task to start…"
                   : "Waiting for output…"}

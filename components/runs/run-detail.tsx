@@ -108,6 +108,7 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
               taskRunId={task.id}
               taskName={task.name}
               waiting={task.status === "queued" || task.status === "waiting"}
+              emptyText={task.status === "skipped" ? "This task was skipped, so it has no log." : undefined}
               downloadName={`${run.pipelineName}-${run.number}-${task.name}.log`}
               header={
                 <>
