@@ -3,7 +3,7 @@
 import { LoaderCircle, Save } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useState, useTransition } from "react";
+import { useCallback, useMemo, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -35,7 +35,7 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
   const local = useSpecValidation(text);
   const dirty = text !== source;
   // Server errors hold only for the text they were about.
-  const errors = !local.ok ? local.errors : server && server.text === text ? server.errors : [];
+  const errors = useMemo(() => (!local.ok ? withLines(text, local.errors) : server && server.text === text ? server.errors : []), [local, server, text]);
   const canSave = dirty && local.ok && !pending;
 
   const save = useCallback(

@@ -2,7 +2,7 @@
 
 import { LoaderCircle, Plus } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useMemo, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 import type { FieldError } from "@/lib/pipeline-spec";
@@ -35,7 +35,7 @@ export function NewPipelineForm() {
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, start] = useTransition();
   const local = useSpecValidation(text);
-  const errors = !local.ok ? local.errors : server && server.text === text ? server.errors : [];
+  const errors = useMemo(() => (!local.ok ? withLines(text, local.errors) : server && server.text === text ? server.errors : []), [local, server, text]);
 
   const create = () => {
     if (!local.ok || pending) return;
