@@ -70,6 +70,11 @@ describe("pipeline spec validation", () => {
     expect(!r.ok && r.errors.map((e) => e.path + ": " + e.message)).toEqual(expect.arrayContaining([": unknown field 'stagez'", "stages[0].tasks[0]: unknown field 'timeout'"]));
   });
 
+  it("points an unknown field at the key's own line", () => {
+    const r = parseSpecText(ok.replace("        retries: 0\n", "").replace("        env: { FOO: bar, N: 3 }\n", "        env: { FOO: bar }\n        retry: 2\n"));
+    expect(!r.ok && r.errors[0]).toMatchObject({ path: "stages[0].tasks[0]", message: "unknown field 'retry'", line: 16 });
+  });
+
   it("points YAML syntax errors at their line", () => {
     const r = parseSpecText("name: p\nstages:\n  - name: s\n    tasks: [\n");
     expect(r.ok).toBe(false);

@@ -26,7 +26,13 @@ export function parseSpecText(text: string): ParseResult {
   const raw = doc.toJS({ maxAliasCount: 100 });
   const r = validateSpec(raw);
   if (r.ok) return r;
-  return { ok: false, syntax: false, errors: r.errors.map((e) => ({ ...e, line: lineOf(doc, lineCounter, e.path) })) };
+  return { ok: false, syntax: false, errors: r.errors.map((e) => ({ ...e, line: lineOf(doc, lineCounter, linePath(e)) })) };
+}
+
+/** "unknown field 'x'" is about the key itself, so it points at the key's line, not its parent's. */
+function linePath(e: FieldError): string {
+  const key = /^unknown fields? '([^']+)'/.exec(e.message)?.[1];
+  return key ? (e.path ? `${e.path}.${key}` : key) : e.path;
 }
 
 export function validateSpec(raw: unknown): ParseResult {

@@ -30,6 +30,8 @@ export const runs = mysqlTable(
   (t) => [
     uniqueIndex("runs_pipeline_number").on(t.pipelineId, t.number),
     index("runs_status").on(t.status),
+    // The cross-pipeline Runs page lists newest first.
+    index("runs_created_at").on(t.createdAt),
   ],
 );
 

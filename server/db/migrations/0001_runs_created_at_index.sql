@@ -1,0 +1,1 @@
+CREATE INDEX `runs_created_at` ON `runs` (`created_at`);
