@@ -2,7 +2,7 @@ import { count, desc, eq, inArray } from "drizzle-orm";
 import type { RunStatus } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { pipelines, runs, users } from "../db/schema";
-import type { RunSummary } from "./queries";
+import { runSummaryColumns, type RunSummary } from "./queries";
 
 export interface RecentRun extends RunSummary {
   pipelineId: string;
@@ -19,20 +19,7 @@ export async function listRecentRuns(
   const where = opts.statuses?.length ? inArray(runs.status, opts.statuses) : undefined;
   const [{ n }] = await db.select({ n: count() }).from(runs).where(where);
   const items = await db
-    .select({
-      id: runs.id,
-      pipelineId: runs.pipelineId,
-      pipelineName: pipelines.name,
-      number: runs.number,
-      version: runs.version,
-      status: runs.status,
-      message: runs.message,
-      trigger: runs.trigger,
-      createdBy: users.username,
-      createdAt: runs.createdAt,
-      startedAt: runs.startedAt,
-      finishedAt: runs.finishedAt,
-    })
+    .select({ ...runSummaryColumns, pipelineId: runs.pipelineId, pipelineName: pipelines.name })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .leftJoin(users, eq(users.id, runs.createdBy))

@@ -122,23 +122,26 @@ export interface RunSummary {
   finishedAt: Date | null;
 }
 
+/** The columns of a RunSummary; list queries add their own (pipeline name…) to it. */
+export const runSummaryColumns = {
+  id: runs.id,
+  number: runs.number,
+  version: runs.version,
+  status: runs.status,
+  message: runs.message,
+  trigger: runs.trigger,
+  createdBy: users.username,
+  createdAt: runs.createdAt,
+  startedAt: runs.startedAt,
+  finishedAt: runs.finishedAt,
+};
+
 export async function listRuns(db: DbOrTx, pipelineId: string, page = 1, perPage = 20): Promise<{ items: RunSummary[]; total: number; page: number; perPage: number }> {
   const [p] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId));
   if (!p) throw notFound("pipeline", pipelineId);
   const [{ n }] = await db.select({ n: count() }).from(runs).where(eq(runs.pipelineId, pipelineId));
   const items = await db
-    .select({
-      id: runs.id,
-      number: runs.number,
-      version: runs.version,
-      status: runs.status,
-      message: runs.message,
-      trigger: runs.trigger,
-      createdBy: users.username,
-      createdAt: runs.createdAt,
-      startedAt: runs.startedAt,
-      finishedAt: runs.finishedAt,
-    })
+    .select(runSummaryColumns)
     .from(runs)
     .leftJoin(users, eq(users.id, runs.createdBy))
     .where(eq(runs.pipelineId, pipelineId))
