@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TaskSpecSchema } from "./pipeline-spec";
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -19,6 +20,8 @@ export const TemplateDefinitionSchema = z.object({
   paramsSchema: z.record(z.string(), z.unknown()),
   uiSchema: z.record(z.string(), z.unknown()).optional(),
   timeoutSeconds: z.number().int().positive().optional(),
+  /** A ready-to-paste task using this template (shown in the catalog, dropped by the designer). */
+  example: TaskSpecSchema.optional(),
   local: z
     .object({
       supported: z.boolean(),

@@ -1,0 +1,51 @@
+import { icons } from "lucide-react";
+import { describe, expect, it } from "vitest";
+import { loadBuiltinTemplates } from "./catalog";
+import { schemaProblem, validateParams } from "./params";
+
+const pascal = (s: string) => s.split("-").map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+const builtins = loadBuiltinTemplates();
+
+describe("built-in templates", () => {
+  it("cover the catalog the issue asks for", () => {
+    expect(builtins.map((t) => t.name).sort()).toEqual(
+      [
+        "artifact-upload", "git-clone", "go-build", "harbor-label", "helm-deploy", "integration-test", "jenkins-job", "jira-issue",
+        "kaniko-build", "kubectl-apply", "manual-approval", "maven-build", "node-build", "notify", "shell", "sonarqube-scan", "spinnaker-webhook",
+      ].sort(),
+    );
+  });
+
+  for (const t of builtins) {
+    describe(t.name, () => {
+      it("has a params schema that compiles, an icon that exists and a description", () => {
+        expect(schemaProblem(t.paramsSchema), "params schema").toBeNull();
+        expect(icons[pascal(t.icon) as keyof typeof icons], `lucide icon '${t.icon}'`).toBeDefined();
+        expect(t.description.length).toBeGreaterThan(20);
+      });
+
+      it("has an example task whose params satisfy its own schema", () => {
+        expect(t.example, "example").toBeDefined();
+        expect(t.example!.template).toBe(t.name);
+        const r = validateParams(t.paramsSchema, t.example!.params, "params");
+        expect(r.ok ? [] : r.errors).toEqual([]);
+      });
+
+      it("says why when it cannot run locally, and what it needs when it can", () => {
+        if (t.local.supported) expect(t.local.requires.length).toBeGreaterThan(0);
+        else expect(t.local.reason?.length ?? 0, "local.reason").toBeGreaterThan(20);
+      });
+
+      it("marks secret params so forms mask them", () => {
+        const props = (t.paramsSchema.properties ?? {}) as Record<string, Record<string, unknown>>;
+        for (const [k, p] of Object.entries(props)) {
+          if (/password|token|secretKey/i.test(k)) expect(p.secret, `${k} is secret`).toBe(true);
+        }
+      });
+    });
+  }
+
+  it("run locally: shell, git clone and the Node, Go and Maven builds; the rest are cluster-only", () => {
+    expect(builtins.filter((t) => t.local.supported).map((t) => t.name).sort()).toEqual(["git-clone", "go-build", "maven-build", "node-build", "shell"]);
+  });
+});
