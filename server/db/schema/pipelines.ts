@@ -30,6 +30,11 @@ export const pipelineVersions = mysqlTable(
     source: text("source"),
     message: varchar("message", { length: 500 }),
     authorId: id("author_id").references(() => users.id, { onDelete: "set null" }),
+    /**
+     * Template versions this version was saved with, by template name; runs use exactly these.
+     * Null on versions saved before pinning existed: they follow the latest template versions.
+     */
+    templates: json("templates").$type<Record<string, number>>(),
     createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("pipeline_versions_pv").on(t.pipelineId, t.version)],

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { boolean, int, json, mysqlTable, uniqueIndex, varchar, text } from "drizzle-orm/mysql-core";
 import { id, ts } from "./common";
+import { users } from "./users";
 import type { TemplateDefinition } from "@/lib/template-schema";
 
 export const templates = mysqlTable(
@@ -15,6 +16,8 @@ export const templates = mysqlTable(
     latestVersion: int("latest_version").notNull(),
     builtin: boolean("builtin").notNull().default(false),
     deprecated: boolean("deprecated").notNull().default(false),
+    /** Who added a user template (null for built-ins); issue 5's roles decide who may edit it. */
+    createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
