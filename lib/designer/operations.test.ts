@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { apply } from "./apply";
+import type { PipelineDoc } from "./types";
+
+const doc = (): PipelineDoc => ({
+  name: "demo",
+  stages: [
+    { name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "make" } }, { name: "pack", template: "shell" }] },
+    { name: "test", mode: "parallel", tasks: [{ name: "unit", template: "shell" }] },
+  ],
+});
+const names = (d: PipelineDoc) => d.stages.map((s) => `${s.name}:${s.tasks.map((t) => t.name).join(",")}`);
+
+describe("designer operations", () => {
+  it("adds a task from a template at an index, renaming it when the name is taken", () => {
+    const d = apply(doc(), { type: "addTask", stage: 0, index: 1, task: { name: "compile", template: "shell", params: {} } });
+    expect(names(d)).toEqual(["build:compile,compile-2,pack", "test:unit"]);
+    expect(names(apply(doc(), { type: "addTask", stage: 1, task: { name: "lint", template: "shell" } }))).toEqual(["build:compile,pack", "test:unit,lint"]);
+  });
+
+  it("never mutates the document it was given", () => {
+    const before = doc();
+    const copy = structuredClone(before);
+    apply(before, { type: "moveTask", from: { stage: 0, index: 0 }, to: { stage: 1, index: 0 } });
+    apply(before, { type: "updateTask", task: { stage: 0, index: 0 }, patch: { params: { script: "x" } } });
+    expect(before).toEqual(copy);
+  });
+
+  it("moves a task within a stage and into another stage", () => {
+    expect(names(apply(doc(), { type: "moveTask", from: { stage: 0, index: 0 }, to: { stage: 0, index: 1 } }))).toEqual(["build:pack,compile", "test:unit"]);
+    expect(names(apply(doc(), { type: "moveTask", from: { stage: 0, index: 1 }, to: { stage: 1, index: 0 } }))).toEqual(["build:compile", "test:pack,unit"]);
+  });
+
+  it("reorders stages", () => {
+    expect(names(apply(doc(), { type: "moveStage", from: 0, to: 1 }))).toEqual(["test:unit", "build:compile,pack"]);
+  });
+
+  it("duplicates a task and a stage with unique names right after the original", () => {
+    const t = apply(doc(), { type: "duplicateTask", task: { stage: 0, index: 0 } });
+    expect(names(t)).toEqual(["build:compile,compile-2,pack", "test:unit"]);
+    expect(t.stages[0].tasks[1].params).toEqual({ script: "make" });
+    const s = apply(apply(doc(), { type: "duplicateStage", stage: 0 }), { type: "duplicateStage", stage: 0 });
+    expect(names(s)).toEqual(["build:compile,pack", "build-3:compile-3,pack-3", "build-2:compile-2,pack-2", "test:unit"]);
+  });
+
+  it("deletes a task (its stage stays, empty) and a stage", () => {
+    expect(names(apply(doc(), { type: "deleteTask", task: { stage: 1, index: 0 } }))).toEqual(["build:compile,pack", "test:"]);
+    expect(names(apply(doc(), { type: "deleteStage", stage: 0 }))).toEqual(["test:unit"]);
+  });
+
+  it("switches a stage between sequential and parallel", () => {
+    expect(apply(doc(), { type: "setStageMode", stage: 0, mode: "parallel" }).stages[0].mode).toBe("parallel");
+    expect(apply(doc(), { type: "setStageMode", stage: 1, mode: "sequential" }).stages[1].mode).toBe("sequential");
+  });
+
+  it("updates a task's name, params, env, timeout and retries, dropping emptied fields", () => {
+    const ref = { stage: 0, index: 0 };
+    let d = apply(doc(), { type: "updateTask", task: ref, patch: { name: "build-it", params: { script: "make all" }, env: { CI: "1" }, timeoutSeconds: 60, retries: 2 } });
+    expect(d.stages[0].tasks[0]).toEqual({ name: "build-it", template: "shell", params: { script: "make all" }, env: { CI: "1" }, timeoutSeconds: 60, retries: 2 });
+    d = apply(d, { type: "updateTask", task: ref, patch: { env: {}, timeoutSeconds: null, retries: 0 } });
+    expect(d.stages[0].tasks[0]).toEqual({ name: "build-it", template: "shell", params: { script: "make all" } });
+  });
+
+  it("adds an empty stage with a unique name, and renames stages and the pipeline", () => {
+    const d = apply(apply(doc(), { type: "addStage", name: "build" }), { type: "addStage", index: 0 });
+    expect(names(d)).toEqual(["stage:", "build:compile,pack", "test:unit", "build-2:"]);
+    expect(apply(doc(), { type: "rename", stage: 1, name: "verify" }).stages[1].name).toBe("verify");
+    const p = apply(doc(), { type: "rename", name: "other", description: "about" });
+    expect([p.name, p.description]).toEqual(["other", "about"]);
+  });
+
+  it("replaces the whole document (a YAML edit)", () => {
+    const next = { name: "x", stages: [] };
+    expect(apply(doc(), { type: "replace", doc: next })).toBe(next);
+  });
+
+  it("refuses an operation on a task that does not exist", () => {
+    expect(() => apply(doc(), { type: "deleteTask", task: { stage: 0, index: 9 } })).toThrow(/no task/);
+  });
+});

@@ -1,0 +1,45 @@
+import type { PipelineDoc, TaskDoc, TaskRef } from "../types";
+import { taskAt, withStage } from "./util";
+
+/**
+ * Changes a task's own fields. `null` removes an optional field (timeout), and an empty env or
+ * params map is dropped, so the YAML only says what the user set.
+ */
+export interface UpdateTask {
+  type: "updateTask";
+  task: TaskRef;
+  patch: {
+    name?: string;
+    params?: Record<string, unknown>;
+    env?: Record<string, string>;
+    timeoutSeconds?: number | null;
+    retries?: number | null;
+  };
+}
+
+export function updateTask(doc: PipelineDoc, op: UpdateTask): PipelineDoc {
+  taskAt(doc, op.task);
+  return withStage(doc, op.task.stage, (s) => ({
+    ...s,
+    tasks: s.tasks.map((t, i) => (i === op.task.index ? patchTask(t, op.patch) : t)),
+  }));
+}
+
+function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {
+  const out: TaskDoc = { ...t };
+  if (patch.name !== undefined) out.name = patch.name;
+  if (patch.params !== undefined) out.params = patch.params;
+  if (patch.env !== undefined) {
+    if (Object.keys(patch.env).length) out.env = patch.env;
+    else delete out.env;
+  }
+  if (patch.timeoutSeconds !== undefined) {
+    if (patch.timeoutSeconds === null) delete out.timeoutSeconds;
+    else out.timeoutSeconds = patch.timeoutSeconds;
+  }
+  if (patch.retries !== undefined) {
+    if (patch.retries === null || patch.retries === 0) delete out.retries;
+    else out.retries = patch.retries;
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import type { TaskDoc } from "./types";
+
+/** What the designer needs to know about a catalog template. */
+export interface PaletteTemplate {
+  name: string;
+  title: string;
+  category: string;
+  description: string;
+  icon: string;
+  paramsSchema: Record<string, unknown>;
+  uiSchema?: Record<string, unknown>;
+  example?: { name: string; template: string; params?: Record<string, unknown>; env?: Record<string, unknown>; timeoutSeconds?: number; retries?: number };
+}
+
+/**
+ * A new task from a template: the template's example when it has one, else its schema defaults.
+ * The name is made unique when the task is added.
+ */
+export function taskFromTemplate(t: PaletteTemplate): TaskDoc {
+  if (t.example) return { ...structuredClone(t.example), template: t.name } as TaskDoc;
+  return { name: t.name, template: t.name, params: schemaDefaults(t.paramsSchema) };
+}
+
+function schemaDefaults(schema: Record<string, unknown>): Record<string, unknown> {
+  const props = (schema.properties ?? {}) as Record<string, { default?: unknown }>;
+  const out: Record<string, unknown> = {};
+  for (const [k, p] of Object.entries(props)) if (p && typeof p === "object" && "default" in p) out[k] = structuredClone(p.default);
+  return out;
+}

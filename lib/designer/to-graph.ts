@@ -1,0 +1,170 @@
+import type { Edge, Node } from "@xyflow/react";
+import type { PipelineDoc, StageMode } from "./types";
+
+/**
+ * The canvas is derived from the document, never stored (STYLE.md #10): stages are lanes left to
+ * right; a sequential stage chains its tasks top to bottom with edges, a parallel stage stacks
+ * them side by side in time (no edges between them); one edge joins each stage to the next.
+ */
+
+export const LAYOUT = {
+  laneWidth: 248,
+  laneGap: 72,
+  header: 64,
+  pad: 16,
+  taskWidth: 216,
+  taskHeight: 60,
+  sequentialGap: 28,
+  parallelGap: 12,
+  emptyBody: 76,
+} as const;
+
+export interface StageNodeData extends Record<string, unknown> {
+  index: number;
+  name: string;
+  mode: StageMode;
+  taskCount: number;
+  status?: string;
+  errors: string[];
+  selected: boolean;
+  readOnly: boolean;
+}
+
+export interface TaskNodeData extends Record<string, unknown> {
+  stage: number;
+  index: number;
+  name: string;
+  template: string;
+  status?: string;
+  errors: string[];
+  selected: boolean;
+  readOnly: boolean;
+  /** Where it sits in a sequential chain, for the step number on the node. */
+  step?: number;
+}
+
+export interface AddStageNodeData extends Record<string, unknown> {
+  index: number;
+}
+
+export type StageNode = Node<StageNodeData, "stage">;
+export type TaskNode = Node<TaskNodeData, "task">;
+export type AddStageNode = Node<AddStageNodeData, "addStage">;
+export type DesignerNode = StageNode | TaskNode | AddStageNode;
+
+export type Selection = { kind: "stage"; stage: number } | { kind: "task"; stage: number; index: number } | null;
+
+export interface GraphOptions {
+  /** Live status by task name (run page). */
+  statuses?: Record<string, string>;
+  /** Stage status by stage name (run page). */
+  stageStatuses?: Record<string, string>;
+  /** Problems per task (`"stage/index"`) and per stage (`"stage"`). */
+  errors?: Record<string, string[]>;
+  selection?: Selection;
+  readOnly?: boolean;
+}
+
+export const stageId = (i: number) => `stage-${i}`;
+export const taskId = (stage: number, index: number) => `task-${stage}-${index}`;
+
+export function stageBodyHeight(count: number, mode: StageMode): number {
+  if (count === 0) return LAYOUT.emptyBody;
+  const gap = mode === "parallel" ? LAYOUT.parallelGap : LAYOUT.sequentialGap;
+  return count * LAYOUT.taskHeight + (count - 1) * gap + LAYOUT.pad;
+}
+
+/** Top of task `index` inside its lane. */
+export function taskTop(index: number, mode: StageMode): number {
+  const gap = mode === "parallel" ? LAYOUT.parallelGap : LAYOUT.sequentialGap;
+  return LAYOUT.header + index * (LAYOUT.taskHeight + gap);
+}
+
+export const laneLeft = (i: number) => i * (LAYOUT.laneWidth + LAYOUT.laneGap);
+
+export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: DesignerNode[]; edges: Edge[]; width: number; height: number } {
+  const nodes: DesignerNode[] = [];
+  const edges: Edge[] = [];
+  const sel = opts.selection ?? null;
+  const readOnly = !!opts.readOnly;
+  const laneHeight = Math.max(LAYOUT.header + LAYOUT.emptyBody, ...doc.stages.map((s) => LAYOUT.header + stageBodyHeight(s.tasks.length, s.mode ?? "sequential")));
+
+  doc.stages.forEach((stage, si) => {
+    const mode: StageMode = stage.mode ?? "sequential";
+    nodes.push({
+      id: stageId(si),
+      type: "stage",
+      position: { x: laneLeft(si), y: 0 },
+      width: LAYOUT.laneWidth,
+      height: laneHeight,
+      style: { width: LAYOUT.laneWidth, height: laneHeight },
+      draggable: !readOnly,
+      selectable: false,
+      data: {
+        index: si,
+        name: stage.name,
+        mode,
+        taskCount: stage.tasks.length,
+        status: opts.stageStatuses?.[stage.name],
+        errors: opts.errors?.[String(si)] ?? [],
+        selected: sel?.kind === "stage" && sel.stage === si,
+        readOnly,
+      },
+    });
+    stage.tasks.forEach((task, ti) => {
+      nodes.push({
+        id: taskId(si, ti),
+        type: "task",
+        parentId: stageId(si),
+        position: { x: (LAYOUT.laneWidth - LAYOUT.taskWidth) / 2, y: taskTop(ti, mode) },
+        width: LAYOUT.taskWidth,
+        height: LAYOUT.taskHeight,
+        style: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
+        draggable: !readOnly,
+        selectable: false,
+        data: {
+          stage: si,
+          index: ti,
+          name: task.name,
+          template: task.template,
+          status: opts.statuses?.[task.name],
+          errors: opts.errors?.[`${si}/${ti}`] ?? [],
+          selected: sel?.kind === "task" && sel.stage === si && sel.index === ti,
+          readOnly,
+          step: mode === "sequential" && stage.tasks.length > 1 ? ti + 1 : undefined,
+        },
+      });
+      if (mode === "sequential" && ti > 0)
+        edges.push({ id: `e-${taskId(si, ti - 1)}-${taskId(si, ti)}`, source: taskId(si, ti - 1), target: taskId(si, ti), type: "smoothstep", data: { kind: "task" } });
+    });
+    if (si > 0) edges.push({ id: `e-${stageId(si - 1)}-${stageId(si)}`, source: stageId(si - 1), target: stageId(si), type: "smoothstep", data: { kind: "stage" } });
+  });
+
+  if (!readOnly)
+    nodes.push({
+      id: "add-stage",
+      type: "addStage",
+      position: { x: laneLeft(doc.stages.length), y: 0 },
+      width: LAYOUT.laneWidth,
+      height: laneHeight,
+      style: { width: LAYOUT.laneWidth, height: laneHeight },
+      draggable: false,
+      selectable: false,
+      data: { index: doc.stages.length },
+    });
+
+  const lanes = doc.stages.length + (readOnly ? 0 : 1);
+  return { nodes, edges, width: Math.max(0, lanes * (LAYOUT.laneWidth + LAYOUT.laneGap) - LAYOUT.laneGap), height: laneHeight };
+}
+
+/** The stage lane under canvas x, or the end when past the last one (for drops and drags). */
+export function laneAt(x: number, stageCount: number): number {
+  const i = Math.floor((x + LAYOUT.laneGap / 2) / (LAYOUT.laneWidth + LAYOUT.laneGap));
+  return Math.min(Math.max(i, 0), stageCount);
+}
+
+/** The insertion index in a lane for a point `y` (relative to the lane's top). */
+export function slotAt(y: number, count: number, mode: StageMode): number {
+  for (let i = 0; i < count; i++) if (y < taskTop(i, mode) + LAYOUT.taskHeight / 2) return i;
+  return count;
+}
