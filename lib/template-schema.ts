@@ -3,7 +3,48 @@ import { TaskSpecSchema } from "./pipeline-spec";
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** A catalog template as written in `templates/*.yaml` (and, later, uploaded by users). */
+/** Kubernetes resource.Quantity ("500m", "1Gi"); a YAML number (`cpu: 1`) is read as its text. */
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const quantity = z.union([z.string().regex(QUANTITY, "must be a Kubernetes quantity like 500m or 1Gi"), z.number().nonnegative()]).transform(String);
+const resourceList = z.record(z.string().min(1), quantity);
+
+/** Requests and limits of a container (Kubernetes executor only). */
+export const TemplateResourcesSchema = z.object({
+  requests: resourceList.optional(),
+  limits: resourceList.optional(),
+});
+export type TemplateResources = z.output<typeof TemplateResourcesSchema>;
+
+/**
+ * A container next to the task in its pod (Kubernetes executor only): a `service` the task talks
+ * to (a database for integration tests), or an `upload` hook that sees the workspace and does its
+ * work in `preStop`, after the task has ended.
+ */
+export const TemplateSidecarSchema = z.object({
+  name: z.string().max(63).regex(dns1123, "must be a DNS-1123 label (lowercase letters, digits, '-')"),
+  role: z.enum(["service", "upload"]).default("service"),
+  image: z.string().min(1),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int().min(1).max(65535), protocol: z.enum(["TCP", "UDP", "SCTP"]).optional() })).optional(),
+  resources: TemplateResourcesSchema.optional(),
+  /** A Kubernetes probe object, passed through. */
+  readinessProbe: z.record(z.string(), z.unknown()).optional(),
+  startupProbe: z.record(z.string(), z.unknown()).optional(),
+  /** argv run when the task has ended, before the sidecar stops. */
+  preStop: z.array(z.string()).min(1).optional(),
+  gracePeriodSeconds: z.number().int().min(0).max(3600).optional(),
+  runAsUser: z.number().int().min(1).optional(),
+});
+export type TemplateSidecar = z.output<typeof TemplateSidecarSchema>;
+
+/**
+ * A catalog template as written in `templates/*.yaml` (and, later, uploaded by users).
+ * The Kubernetes-only fields below are all optional and have no defaults, so templates without
+ * them keep their content hash (and their version). A template that needs Kubernetes says
+ * `local: {supported: false, reason}`; the local executor already refuses it.
+ */
 export const TemplateDefinitionSchema = z.object({
   name: z.string().max(63).regex(dns1123, "must be a DNS-1123 label (lowercase letters, digits, '-')"),
   title: z.string().min(1).max(200),
@@ -22,6 +63,14 @@ export const TemplateDefinitionSchema = z.object({
   timeoutSeconds: z.number().int().positive().optional(),
   /** A ready-to-paste task using this template (shown in the catalog, dropped by the designer). */
   example: TaskSpecSchema.optional(),
+  /** Sidecars of the task's pod (Kubernetes only). */
+  sidecars: z.array(TemplateSidecarSchema).optional(),
+  /** Where the pipeline's cache volume is mounted (Kubernetes only), e.g. `/home/gantry/.npm`. */
+  cachePath: z.string().regex(/^\/./, "must be an absolute path").optional(),
+  /** Default requests and limits of the task's container; a task may override them (Kubernetes only). */
+  resources: TemplateResourcesSchema.optional(),
+  /** Mount the pod's service account token: only for tasks that call the Kubernetes API themselves. */
+  automountServiceAccountToken: z.boolean().optional(),
   local: z
     .object({
       supported: z.boolean(),
