@@ -18,7 +18,7 @@ const positiveInt = (what: string) =>
 
 // ---------------------------------------------------------------- requests
 
-export { PipelineSpecSchema };
+export { PipelineSpecSchema, TemplateDefinitionSchema };
 
 export const CreateRunBodySchema = z
   .strictObject({
@@ -77,6 +77,23 @@ export const TemplateSchema = TemplateDefinitionSchema.extend({
 
 export const TemplateListSchema = z.object({ items: z.array(TemplateSchema) });
 
+export const TemplateSavedSchema = z.object({
+  name: z.string(),
+  version: z.number().int(),
+  changed: z.boolean().optional().meta({ description: "false when the definition was identical to the latest version (no new version)" }),
+});
+
+export const TemplateVersionSummarySchema = z.object({ version: z.number().int(), createdAt: dateTime(), image: z.string() });
+export const TemplateVersionListSchema = z.object({ items: z.array(TemplateVersionSummarySchema) });
+export const TemplateVersionSchema = TemplateSchema.extend({ createdAt: dateTime().nullable() });
+export const TemplateDeprecatedSchema = z.object({ name: z.string(), deprecated: z.boolean() });
+
+const templatePins = () =>
+  z
+    .record(z.string(), z.number().int())
+    .nullable()
+    .meta({ description: "template name → the template version this pipeline version runs with (null: saved before pinning; follows the latest)" });
+
 export const PipelineCreatedSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int() });
 
 export const PipelineSummarySchema = z
@@ -101,6 +118,7 @@ export const PipelineDetailSchema = z
     version: z.number().int().meta({ description: "current version" }),
     spec: PipelineSpecSchema,
     source: z.string().nullable().meta({ description: "the YAML text as written, when the version was saved as YAML" }),
+    templates: templatePins(),
     createdAt: dateTime(),
     updatedAt: dateTime(),
   })
@@ -114,7 +132,14 @@ export const VersionSummarySchema = z
 
 export const VersionListSchema = z.object({ items: z.array(VersionSummarySchema) });
 
-export const VersionDetailSchema = VersionSummarySchema.extend({ spec: PipelineSpecSchema, source: z.string().nullable() });
+export const VersionDetailSchema = VersionSummarySchema.extend({ spec: PipelineSpecSchema, source: z.string().nullable(), templates: templatePins() });
+
+export const RestoredSchema = z.object({ version: z.number().int().meta({ description: "the new version" }), restoredFrom: z.number().int() });
+
+export const UpgradeResultSchema = z.object({
+  version: z.number().int().meta({ description: "the new version, or the current one when nothing was outdated" }),
+  upgraded: z.array(z.object({ name: z.string(), pinned: z.number().int(), latest: z.number().int() })),
+});
 
 export const RunCreatedSchema = z.object({ id: z.string(), number: z.number().int(), status: RunStatusSchema });
 
@@ -207,4 +232,5 @@ export type PipelineSummaryJson = z.input<typeof PipelineSummarySchema>;
 export type PipelineDetailJson = z.input<typeof PipelineDetailSchema>;
 export type VersionSummaryJson = z.input<typeof VersionSummarySchema>;
 export type VersionDetailJson = z.input<typeof VersionDetailSchema>;
+export type TemplateVersionSummaryJson = z.input<typeof TemplateVersionSummarySchema>;
 export type LogLineEvent = z.infer<typeof LogLineEventSchema>;

@@ -13,6 +13,13 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["PipelineSpec", S.PipelineSpecSchema],
   ["Template", S.TemplateSchema],
   ["TemplateList", S.TemplateListSchema],
+  ["TemplateDefinition", S.TemplateDefinitionSchema],
+  ["TemplateSaved", S.TemplateSavedSchema],
+  ["TemplateVersionList", S.TemplateVersionListSchema],
+  ["TemplateVersion", S.TemplateVersionSchema],
+  ["TemplateDeprecated", S.TemplateDeprecatedSchema],
+  ["Restored", S.RestoredSchema],
+  ["UpgradeResult", S.UpgradeResultSchema],
   ["PipelineCreated", S.PipelineCreatedSchema],
   ["PipelineSummary", S.PipelineSummarySchema],
   ["PipelineList", S.PipelineListSchema],
@@ -75,6 +82,11 @@ const specBody = {
   description: "A pipeline spec as JSON or YAML (YAML is stored as written, comments included).",
   content: { "application/json": { schema: ref("PipelineSpec") }, "application/yaml": { schema: ref("PipelineSpec") } },
 };
+const templateBody = {
+  required: true,
+  description: "A template definition as JSON or YAML (the format of templates/*.yaml).",
+  content: { "application/json": { schema: ref("TemplateDefinition") }, "application/yaml": { schema: ref("TemplateDefinition") } },
+};
 const messageParams = [
   { name: "X-Gantry-Message", in: "header", required: false, schema: { type: "string" }, description: "Version message (percent-encode non-ASCII)." },
   queryParam("message", { type: "string" }, "Version message (alternative to the header)."),
@@ -101,14 +113,70 @@ export function openApiDocument(serverUrl?: string) {
     paths: {
       "/api/v1/templates": {
         get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
+        post: {
+          tags: ["templates"],
+          operationId: "createTemplate",
+          summary: "Add a user template (its version 1); admin scope",
+          requestBody: templateBody,
+          responses: { 201: ok("TemplateSaved", "Created"), 400: E[400], 409: err("The name exists or is a built-in"), 413: E[413], 415: E[415], 422: E[422], ...common },
+        },
       },
       "/api/v1/templates/{name}": {
         get: {
           tags: ["templates"],
           operationId: "getTemplate",
-          summary: "One template with its params JSON Schema",
+          summary: "One template (latest version) with its params JSON Schema",
           parameters: [idParam("name", "template name")],
           responses: { 200: ok("Template"), 404: E[404], ...common },
+        },
+        put: {
+          tags: ["templates"],
+          operationId: "updateTemplate",
+          summary: "Add a version of a user template (pinned pipelines keep theirs); admin scope",
+          parameters: [idParam("name", "template name")],
+          requestBody: templateBody,
+          responses: { 200: ok("TemplateSaved"), 400: E[400], 403: err("Built-in templates cannot be edited"), 404: E[404], 413: E[413], 415: E[415], 422: E[422], 401: E[401], 503: E[503] },
+        },
+        delete: {
+          tags: ["templates"],
+          operationId: "deleteTemplate",
+          summary: "Delete a user template no pipeline version uses; admin scope",
+          parameters: [idParam("name", "template name")],
+          responses: { 204: { description: "Deleted" }, 403: err("Built-in templates cannot be deleted"), 404: E[404], 409: err("In use: `details.pipelines` lists who uses it; deprecate instead"), 401: E[401], 503: E[503] },
+        },
+      },
+      "/api/v1/templates/{name}/deprecate": {
+        post: {
+          tags: ["templates"],
+          operationId: "deprecateTemplate",
+          summary: "Deprecate: pipelines using it keep it, new tasks cannot add it",
+          parameters: [idParam("name", "template name")],
+          responses: { 200: ok("TemplateDeprecated"), 403: err("Built-in templates cannot be deprecated"), 404: E[404], 401: E[401], 503: E[503] },
+        },
+        delete: {
+          tags: ["templates"],
+          operationId: "undeprecateTemplate",
+          summary: "Take a deprecation back",
+          parameters: [idParam("name", "template name")],
+          responses: { 200: ok("TemplateDeprecated"), 403: E[403], 404: E[404], 401: E[401], 503: E[503] },
+        },
+      },
+      "/api/v1/templates/{name}/versions": {
+        get: {
+          tags: ["templates"],
+          operationId: "listTemplateVersions",
+          summary: "A template's versions, newest first",
+          parameters: [idParam("name", "template name")],
+          responses: { 200: ok("TemplateVersionList"), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/templates/{name}/versions/{n}": {
+        get: {
+          tags: ["templates"],
+          operationId: "getTemplateVersion",
+          summary: "One version of a template",
+          parameters: [idParam("name", "template name"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
+          responses: { 200: ok("TemplateVersion"), 400: E[400], 404: E[404], ...common },
         },
       },
       "/api/v1/pipelines": {
@@ -160,6 +228,34 @@ export function openApiDocument(serverUrl?: string) {
           summary: "One version with its spec",
           parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
           responses: { 200: ok("Version"), 400: E[400], 404: E[404], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/versions/{n}/restore": {
+        post: {
+          tags: ["pipelines"],
+          operationId: "restoreVersion",
+          summary: "Save version n's spec and template pins as a new version (message \"restored version n\")",
+          parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }, queryParam("baseVersion", { type: "integer", minimum: 1 }, "Only if this is still the current version (or If-Match).")],
+          responses: { 201: ok("Restored", "Created"), 400: E[400], 404: E[404], 409: err("Stale baseVersion"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/upgrade-templates": {
+        post: {
+          tags: ["pipelines"],
+          operationId: "upgradeTemplates",
+          summary: "Save a new version pinned to the latest version of each template it uses",
+          description: "Nothing is saved (and `upgraded` is empty) when no template has a newer version; 422 when the newer templates reject the params.",
+          parameters: [idParam("id", "pipeline id"), queryParam("baseVersion", { type: "integer", minimum: 1 }, "Only if this is still the current version (or If-Match).")],
+          responses: { 200: ok("UpgradeResult"), 404: E[404], 409: err("Stale baseVersion"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/export": {
+        get: {
+          tags: ["pipelines"],
+          operationId: "exportPipeline",
+          summary: "The pipeline as a YAML file (import it with POST /api/v1/pipelines)",
+          parameters: [idParam("id", "pipeline id"), queryParam("version", { type: "integer", minimum: 1 }, "an older version instead of the current one")],
+          responses: { 200: { description: "YAML attachment", content: { "application/yaml": { schema: ref("PipelineSpec") } } }, 400: E[400], 404: E[404], ...common },
         },
       },
       "/api/v1/pipelines/{id}/runs": {

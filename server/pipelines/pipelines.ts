@@ -4,6 +4,7 @@ import type { PipelineSpec } from "@/lib/pipeline-spec";
 import { AppError, notFound } from "@/lib/errors";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, runs, users } from "../db/schema";
+import { pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog } from "./validate";
 
 export interface SaveInput {
@@ -12,10 +13,16 @@ export interface SaveInput {
   source?: string;
   message?: string;
   userId?: string | null;
+  /**
+   * Template versions to use instead of the ones kept from the previous version (upgrade,
+   * restore). Templates the previous version did not use are pinned to their latest version.
+   */
+  templates?: TemplatePins;
 }
 
 export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: string; name: string; version: number }> {
-  await checkSpecAgainstCatalog(db, input.spec);
+  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates });
+  const pins = pinsOf(used);
   const id = randomUUID();
   try {
     await db.transaction(async (tx) => {
@@ -26,7 +33,7 @@ export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: st
         currentVersion: 1,
         createdBy: input.userId ?? null,
       });
-      await insertVersion(tx, id, 1, input);
+      await insertVersion(tx, id, 1, input, pins);
     });
   } catch (e) {
     if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists`);
@@ -40,7 +47,10 @@ export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: st
  * was saved by someone else in between is refused with 409 instead of silently overwritten.
  */
 export async function savePipelineVersion(db: Db, id: string, input: SaveInput & { baseVersion?: number }): Promise<{ version: number }> {
-  await checkSpecAgainstCatalog(db, input.spec);
+  // Saving keeps the previous version's pins for templates still in use; new ones get the latest.
+  const prev = await currentPins(db, id);
+  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: { ...prev.pins, ...input.templates }, previous: prev.names });
+  const pins = pinsOf(used);
   try {
     return await db.transaction(async (tx) => {
       const [cur] = await tx.select().from(pipelines).where(eq(pipelines.id, id)).for("update");
@@ -53,7 +63,7 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
         );
       }
       const version = cur.currentVersion + 1;
-      await insertVersion(tx, id, version, input);
+      await insertVersion(tx, id, version, input, pins);
       await tx
         .update(pipelines)
         .set({ currentVersion: version, name: input.spec.name, description: input.spec.description ?? null, updatedAt: new Date() })
@@ -66,7 +76,18 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
   }
 }
 
-async function insertVersion(db: DbOrTx, pipelineId: string, version: number, input: SaveInput) {
+/** The current version's template pins and names (an unknown pipeline is reported by the save). */
+async function currentPins(db: DbOrTx, id: string): Promise<{ pins: TemplatePins; names: Set<string> }> {
+  const [row] = await db
+    .select({ spec: pipelineVersions.spec, pins: pipelineVersions.templates })
+    .from(pipelines)
+    .innerJoin(pipelineVersions, and(eq(pipelineVersions.pipelineId, pipelines.id), eq(pipelineVersions.version, pipelines.currentVersion)))
+    .where(eq(pipelines.id, id));
+  if (!row) return { pins: {}, names: new Set() };
+  return { pins: row.pins ?? {}, names: new Set(templateNames(row.spec)) };
+}
+
+async function insertVersion(db: DbOrTx, pipelineId: string, version: number, input: SaveInput, pins: TemplatePins) {
   await db.insert(pipelineVersions).values({
     id: randomUUID(),
     pipelineId,
@@ -75,6 +96,7 @@ async function insertVersion(db: DbOrTx, pipelineId: string, version: number, in
     source: input.source ?? null,
     message: input.message?.slice(0, 500) ?? null,
     authorId: input.userId ?? null,
+    templates: pins,
   });
 }
 
@@ -117,6 +139,8 @@ export interface PipelineDetail {
   version: number;
   spec: PipelineSpec;
   source: string | null;
+  /** Template versions the current version is pinned to (null: saved before pinning). */
+  templates: TemplatePins | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -135,6 +159,7 @@ export async function getPipeline(db: DbOrTx, id: string): Promise<PipelineDetai
     version: row.p.currentVersion,
     spec: row.v.spec,
     source: row.v.source,
+    templates: row.v.templates,
     createdAt: row.p.createdAt,
     updatedAt: row.p.updatedAt,
   };
@@ -174,6 +199,7 @@ export async function getVersion(db: DbOrTx, pipelineId: string, version: number
     version: row.v.version,
     spec: row.v.spec,
     source: row.v.source,
+    templates: row.v.templates,
     message: row.v.message,
     author: row.author,
     createdAt: row.v.createdAt,

@@ -1,25 +1,37 @@
 import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
 import { validationFailed } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
-import { findTemplates, type TemplateView } from "../templates/catalog";
+import type { TemplateView } from "../templates/catalog";
 import { validateParams } from "../templates/params";
+import { resolveTemplates, type TemplatePins } from "./pins";
+
+export interface CatalogCheckOptions {
+  /** Template versions to check against (the pipeline's pins); unpinned templates use the latest. */
+  pins?: TemplatePins | null;
+  /** Templates the previous version already used: these may stay even when deprecated. */
+  previous?: ReadonlySet<string>;
+}
 
 /**
  * Checks a shape-valid spec against the catalog: templates exist, task params satisfy each
  * template's JSON Schema, and the template can run on the configured executor. Throws a 422
- * AppError listing every problem with its field path; returns the templates used.
+ * AppError listing every problem with its field path; returns the templates used (at the
+ * versions checked).
  */
-export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec): Promise<Map<string, TemplateView>> {
-  const names = spec.stages.flatMap((s) => s.tasks.map((t) => t.template));
-  const found = await findTemplates(db, names);
+export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, opts: CatalogCheckOptions = {}): Promise<Map<string, TemplateView>> {
+  const found = await resolveTemplates(db, spec, opts.pins);
   const errors: FieldError[] = [];
   spec.stages.forEach((stage, si) =>
     stage.tasks.forEach((task, ti) => {
       const at = `stages[${si}].tasks[${ti}]`;
       const tpl = found.get(task.template);
       if (!tpl) {
-        errors.push({ path: `${at}.template`, message: `unknown template '${task.template}'` });
+        const pin = opts.pins?.[task.template];
+        errors.push({ path: `${at}.template`, message: pin ? `template '${task.template}' version ${pin} no longer exists` : `unknown template '${task.template}'` });
         return;
+      }
+      if (tpl.deprecated && !opts.previous?.has(tpl.name)) {
+        errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot` });
       }
       if (!tpl.local.supported) {
         errors.push({

@@ -4,7 +4,7 @@ import { validationFailed } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { pipelines, runs, taskRuns } from "../db/schema";
 import { getVersion } from "../pipelines/pipelines";
-import { findTemplates } from "../templates/catalog";
+import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
 import { notFound } from "@/lib/errors";
 
@@ -22,7 +22,8 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
   const version = input.version ?? p.currentVersion;
   const v = await getVersion(db, pipelineId, version);
   const { values, secrets } = resolveRunParams(v.spec, input.params ?? {});
-  const found = await findTemplates(db, v.spec.stages.flatMap((s) => s.tasks.map((t) => t.template)));
+  // The version's pinned template versions: a template changed since the save changes nothing.
+  const found = await resolveTemplates(db, v.spec, v.templates);
   const missing = v.spec.stages.flatMap((s, si) =>
     s.tasks.flatMap((t, ti) => (found.has(t.template) ? [] : [{ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` }])),
   );

@@ -1,0 +1,16 @@
+import { getDb } from "@/server/db/client";
+import { api, json } from "@/server/http/handler";
+import { authorize } from "@/server/http/guard";
+import { saveOptions } from "@/server/http/request";
+import { upgradeTemplates } from "@/server/pipelines/versions";
+
+export const dynamic = "force-dynamic";
+export const runtime = "nodejs";
+
+/** Saves a new version pinned to the latest template versions (nothing is saved when none is newer). */
+export const POST = api<{ id: string }>(async (req, { params }) => {
+  const user = await authorize(req, "admin");
+  const { id } = await params;
+  const { baseVersion } = saveOptions(req);
+  return json(await upgradeTemplates(getDb(), id, { userId: user.id, baseVersion }));
+});

@@ -1,0 +1,52 @@
+import type { PipelineSpec } from "@/lib/pipeline-spec";
+import { AppError } from "@/lib/errors";
+import type { DbOrTx } from "../db/client";
+import { findTemplates, getTemplate, type TemplateView } from "../templates/catalog";
+
+/**
+ * Template version pinning: a pipeline version keeps the template versions it was saved with,
+ * so a template's new version changes nothing until the pipeline is upgraded on purpose.
+ */
+
+export type TemplatePins = Record<string, number>;
+
+export const templateNames = (spec: PipelineSpec) => [...new Set(spec.stages.flatMap((s) => s.tasks.map((t) => t.template)))];
+
+/**
+ * The templates a spec uses, each at its pinned version when `pins` names it, else the latest.
+ * Missing templates (or pinned versions) are absent from the map.
+ */
+export async function resolveTemplates(db: DbOrTx, spec: PipelineSpec, pins?: TemplatePins | null): Promise<Map<string, TemplateView>> {
+  const names = templateNames(spec);
+  const out = await findTemplates(db, names);
+  for (const name of names) {
+    const pin = pins?.[name];
+    const latest = out.get(name);
+    if (pin === undefined || !latest || latest.version === pin) continue;
+    try {
+      out.set(name, await getTemplate(db, name, pin));
+    } catch (e) {
+      if (e instanceof AppError && e.code === "not_found") out.delete(name);
+      else throw e;
+    }
+  }
+  return out;
+}
+
+export const pinsOf = (used: Map<string, TemplateView>): TemplatePins => Object.fromEntries([...used].map(([n, t]) => [n, t.version]));
+
+export interface OutdatedTemplate {
+  name: string;
+  pinned: number;
+  latest: number;
+}
+
+/** Templates of a version that have a newer version than the pinned one. */
+export async function outdatedTemplates(db: DbOrTx, spec: PipelineSpec, pins: TemplatePins | null): Promise<OutdatedTemplate[]> {
+  if (!pins) return [];
+  const latest = await findTemplates(db, templateNames(spec));
+  return Object.entries(pins)
+    .filter(([name, v]) => (latest.get(name)?.version ?? v) > v)
+    .map(([name, v]) => ({ name, pinned: v, latest: latest.get(name)!.version }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
