@@ -83,7 +83,7 @@ export class ExecutorError extends Error {
 }
 
 /** Names of the variables every task gets, whatever runs it. */
-export function gantryEnv(task: ExecTask, workspace: string): Record<string, string> {
+export function gantryEnv(task: Pick<ExecTask, "runId" | "taskName" | "stageName" | "attempt">, workspace: string): Record<string, string> {
   return {
     GANTRY_RUN_ID: task.runId,
     GANTRY_TASK: task.taskName,

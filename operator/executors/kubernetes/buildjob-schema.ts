@@ -71,7 +71,10 @@ export const GitSourceSchema = z.object({
   /** A leading '-' would reach git as an option. */
   revision: z.string().regex(/^[^-\s][^\s]*$/, "must not start with '-' or contain spaces"),
   /** Directory inside the workspace. */
-  dir: z.string().regex(/^[A-Za-z0-9._][A-Za-z0-9._/-]*$/),
+  dir: z
+    .string()
+    .regex(/^[A-Za-z0-9._][A-Za-z0-9._/-]*$/)
+    .refine((d) => !d.split("/").includes(".."), "must stay inside the workspace"),
   image: z.string().min(1).optional(),
 });
 
