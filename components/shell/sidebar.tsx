@@ -1,6 +1,6 @@
 "use client";
 
-import { PlayCircle, Workflow, type LucideIcon } from "lucide-react";
+import { Blocks, PlayCircle, Workflow, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/components/ui/cn";
@@ -11,6 +11,7 @@ import { UserMenu, type ShellUser } from "./user-menu";
 const NAV: { href: string; label: string; icon: LucideIcon }[] = [
   { href: "/pipelines", label: "Pipelines", icon: Workflow },
   { href: "/runs", label: "Runs", icon: PlayCircle },
+  { href: "/catalog", label: "Catalog", icon: Blocks },
 ];
 
 export function Sidebar({ user }: { user: ShellUser }) {

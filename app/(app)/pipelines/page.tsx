@@ -1,6 +1,7 @@
 import { Plus, Workflow } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { ImportPipeline } from "@/components/pipelines/import-pipeline";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { buttonVariants } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -22,7 +23,13 @@ export default async function PipelinesPage() {
   );
   return (
     <>
-      <PageHeader title="Pipelines" description="Stages of tasks, versioned as code." actions={pipelines.length > 0 && newButton} />
+      <PageHeader title="Pipelines" description="Stages of tasks, versioned as code." actions={
+          <>
+            <ImportPipeline />
+            {pipelines.length > 0 && newButton}
+          </>
+        }
+      />
       <Card>
         {pipelines.length === 0 ? (
           <EmptyState icon={Workflow} title="No pipelines yet" action={newButton}>

@@ -1,7 +1,10 @@
-import { FileCode, History, PlayCircle } from "lucide-react";
+import { Download, FileCode, History, PlayCircle } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { stringify } from "yaml";
+import { UpgradeBanner } from "@/components/pipelines/upgrade-banner";
+import { VersionsPanel } from "@/components/pipelines/versions-panel";
+import { buttonVariants } from "@/components/ui/button";
 import { EditSpec } from "@/components/pipelines/edit-spec";
 import { RunDialog } from "@/components/pipelines/run-dialog";
 import { RunsTable } from "@/components/runs/runs-table";
@@ -10,11 +13,11 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { UrlTabs } from "@/components/ui/url-tabs";
 import { getDb } from "@/server/db/client";
-import { getPipeline, listVersions } from "@/server/pipelines/pipelines";
+import { getPipeline } from "@/server/pipelines/pipelines";
+import { listVersionsWithRuns, pipelineOutdatedTemplates } from "@/server/pipelines/versions";
 import { listRuns } from "@/server/runs/queries";
 import { orNotFound } from "./load";
 
@@ -33,7 +36,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   const db = getDb();
   const pipeline = await orNotFound(getPipeline(db, id));
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
-  const [runs, versions] = await Promise.all([listRuns(db, id, page, PER_PAGE), listVersions(db, id)]);
+  const [runs, versions, outdated] = await Promise.all([listRuns(db, id, page, PER_PAGE), listVersionsWithRuns(db, id), pipelineOutdatedTemplates(db, id)]);
   const tab = (TABS as readonly string[]).includes(sp.tab ?? "") ? sp.tab! : "runs";
   const source = pipeline.source ?? stringify(pipeline.spec);
 
@@ -54,8 +57,16 @@ export default async function PipelinePage({ params, searchParams }: Props) {
             </span>
           </span>
         }
-        actions={<RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={pipeline.spec.params} />}
+        actions={
+          <>
+            <a href={`/api/v1/pipelines/${pipeline.id}/export`} download className={buttonVariants({ variant: "secondary" })}>
+              <Download aria-hidden /> Export YAML
+            </a>
+            <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={pipeline.spec.params} />
+          </>
+        }
       />
+      {outdated.length > 0 && <UpgradeBanner key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} outdated={outdated} />}
       <UrlTabs defaultValue={tab}>
         <TabsList aria-label="Pipeline sections">
           <TabsTrigger value="runs">
@@ -92,35 +103,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
         </TabsContent>
 
         <TabsContent value="versions">
-          <Card>
-            <Table aria-label="Versions">
-              <thead>
-                <tr>
-                  <Th className="w-32">Version</Th>
-                  <Th>Message</Th>
-                  <Th className="w-32">Author</Th>
-                  <Th className="w-40">Saved</Th>
-                </tr>
-              </thead>
-              <tbody>
-                {versions.map((v) => (
-                  <Tr key={v.version}>
-                    <Td>
-                      <Link href={`/pipelines/${id}/versions/${v.version}`} className="font-medium text-accent hover:underline">
-                        Version {v.version}
-                      </Link>
-                      {v.version === pipeline.version && <span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 text-[11px] text-accent">current</span>}
-                    </Td>
-                    <Td className="max-w-0 truncate text-muted">{v.message ?? <span className="italic">no message</span>}</Td>
-                    <Td className="text-muted">{v.author ?? "—"}</Td>
-                    <Td className="text-muted">
-                      <RelativeTime date={v.createdAt} />
-                    </Td>
-                  </Tr>
-                ))}
-              </tbody>
-            </Table>
-          </Card>
+          <VersionsPanel key={pipeline.version} pipelineId={pipeline.id} current={pipeline.version} versions={versions} />
         </TabsContent>
       </UrlTabs>
     </>

@@ -1,0 +1,43 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { stringify } from "yaml";
+import { TemplateForm } from "@/components/catalog/template-form";
+import { PageHeader } from "@/components/ui/page-header";
+import { AppError } from "@/lib/errors";
+import { getDb } from "@/server/db/client";
+import { getTemplate } from "@/server/templates/catalog";
+
+type Props = { params: Promise<{ name: string }> };
+
+export const metadata: Metadata = { title: "Edit template" };
+
+export default async function EditTemplatePage({ params }: Props) {
+  const { name } = await params;
+  let t;
+  try {
+    t = await getTemplate(getDb(), name);
+  } catch (e) {
+    if (e instanceof AppError && e.code === "not_found") notFound();
+    throw e;
+  }
+  const { version: _v, builtin, deprecated: _d, ...definition } = t;
+  return (
+    <>
+      <PageHeader
+        breadcrumb={
+          <Link href={`/catalog/${name}`} className="hover:text-foreground hover:underline">
+            Catalog / {name}
+          </Link>
+        }
+        title={`Edit ${t.title}`}
+        description={
+          builtin
+            ? "Built-in templates cannot be edited; save this under another name with Add template."
+            : `Saving creates version ${t.version + 1}; pipelines keep version ${t.version} until they are upgraded.`
+        }
+      />
+      <TemplateForm name={builtin ? undefined : name} initial={stringify(definition)} />
+    </>
+  );
+}
