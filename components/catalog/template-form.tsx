@@ -2,7 +2,7 @@
 
 import { LoaderCircle, Save, Upload } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
+import { useEffect, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { Textarea } from "@/components/ui/input";
@@ -21,6 +21,9 @@ export function TemplateForm({ name, initial }: { name?: string; initial: string
   const [errors, setErrors] = useState<FieldError[]>([]);
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, start] = useTransition();
+  // Until hydrated, typing would be lost to React's first render; the button says when it's safe.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
 
   const upload = async (file: File | undefined) => {
     if (!file) return;
@@ -79,7 +82,7 @@ export function TemplateForm({ name, initial }: { name?: string; initial: string
         <Button variant="ghost" onClick={() => router.back()}>
           Cancel
         </Button>
-        <Button variant="primary" onClick={submit} disabled={pending || !text.trim()}>
+        <Button variant="primary" onClick={submit} disabled={!ready || pending || !text.trim()}>
           {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
           {name ? "Save new version" : "Add template"}
         </Button>
