@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
+import { BuildJobSchema } from "./buildjob-schema";
+import { buildJobToJob } from "./job-spec";
+import { RUN_ID, TASK_RUN_ID } from "./test-fixtures";
+
+const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
+  namespace: "team-shop",
+  pipeline: "shop-backend",
+  taskRunId: TASK_RUN_ID,
+  runId: RUN_ID,
+  task: "build",
+  stage: "build",
+  attempt: 1,
+  plan: { template: "node-build", templateVersion: 2, image: "node:22", command: ["npm", "ci"], localCommand: ["npm", "ci"], env: { NODE_ENV: "test" }, timeoutSeconds: 900, retries: 1 },
+  params: { BRANCH: "main", NPM_TOKEN: "npm_s3cr3t", NODE_ENV: "production" },
+  secretParams: ["NPM_TOKEN"],
+  singleTaskRun: false,
+  ...over,
+});
+
+describe("task run attempt → BuildJob", () => {
+  it("is a valid BuildJob named like its Job, labelled with run, task run and pipeline", () => {
+    const { buildJob } = buildJobFor(input());
+    expect(BuildJobSchema.safeParse(buildJob).error).toBeUndefined();
+    expect(buildJob.metadata).toMatchObject({ name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1", namespace: "team-shop" });
+    expect(buildJob.metadata.labels).toMatchObject({ "gantry.dev/run": RUN_ID, "gantry.dev/task-run": TASK_RUN_ID, "gantry.dev/pipeline": "shop-backend" });
+  });
+
+  it("keeps secret params out of the BuildJob: they go to a Secret the pod reads", () => {
+    const { buildJob, paramsSecret } = buildJobFor(input());
+    expect(JSON.stringify(buildJob)).not.toContain("npm_s3cr3t");
+    expect(buildJob.spec.secretEnv).toEqual([{ name: "NPM_TOKEN", secretName: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1-params", key: "NPM_TOKEN" }]);
+    expect(paramsSecret).toMatchObject({ kind: "Secret", metadata: { name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1-params", namespace: "team-shop" }, stringData: { NPM_TOKEN: "npm_s3cr3t" } });
+    expect(buildJobFor(input({ secretParams: [], params: { BRANCH: "main" } })).paramsSecret).toBeNull();
+  });
+
+  it("leaves out a param the task's env overrides, as the local executor does", () => {
+    const { buildJob } = buildJobFor(input());
+    expect(buildJob.spec.params).toEqual({ BRANCH: "main" });
+    expect(buildJob.spec.plan.env).toEqual({ NODE_ENV: "test" });
+  });
+
+  it("shares a PVC between the run's tasks, and gives a single-task run an emptyDir", () => {
+    expect(buildJobFor(input()).buildJob.spec.workspace).toEqual({ type: "PersistentVolumeClaim", claimName: "gantry-ws-0a1b2c3d4e5f4a6b8c7d8e9f0a1b2c3d" });
+    expect(buildJobFor(input({ singleTaskRun: true, project: { workspaceSizeLimit: "5Gi" } })).buildJob.spec.workspace).toEqual({ type: "EmptyDir", sizeLimit: "5Gi" });
+  });
+
+  it("takes cache path, sidecars, resources and the token flag from the template, with the task's resources on top", () => {
+    const { buildJob } = buildJobFor(
+      input({
+        template: {
+          cachePath: "/home/gantry/.npm",
+          sidecars: [{ name: "redis", role: "service", image: "redis:7" }],
+          resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } },
+          automountServiceAccountToken: true,
+        },
+        taskResources: { requests: { memory: "3Gi" } },
+      }),
+    );
+    expect(buildJob.spec.cache).toEqual({ claimName: "gantry-cache-shop-backend", mountPath: "/home/gantry/.npm" });
+    expect(buildJob.spec.sidecars).toEqual([{ name: "redis", role: "service", image: "redis:7" }]);
+    expect(buildJob.spec.resources).toEqual({ requests: { cpu: "1", memory: "3Gi" }, limits: { memory: "3Gi" } });
+    expect(buildJob.spec.security).toEqual({ automountServiceAccountToken: true });
+  });
+
+  it("carries the project's node placement into the pod", () => {
+    const scheduling = { nodeSelector: { pool: "build" }, tolerations: [{ key: "build", operator: "Exists" as const, effect: "NoSchedule" as const }], serviceAccountName: "builder" };
+    const { buildJob } = buildJobFor(input({ project: { scheduling, ttlSecondsAfterFinished: 600 } }));
+    const job = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } });
+    expect(job.spec!.template.spec).toMatchObject({ nodeSelector: { pool: "build" }, serviceAccountName: "builder", tolerations: scheduling.tolerations });
+    expect(job.spec!.ttlSecondsAfterFinished).toBe(600);
+  });
+
+  it("has the params Secret owned by the created BuildJob, so pruning the BuildJob removes it", () => {
+    const { buildJob, paramsSecret } = buildJobFor(input());
+    const owned = ownedSecret(paramsSecret!, { ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } });
+    expect(owned.metadata!.ownerReferences).toEqual([{ apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", name: buildJob.metadata.name, uid: "u-1", controller: true, blockOwnerDeletion: true }]);
+  });
+});

@@ -1,0 +1,112 @@
+import type { V1Secret } from "@kubernetes/client-node";
+import type { TaskPlan } from "@/lib/plan";
+import type { TemplateDefinition } from "@/lib/template-schema";
+import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Resources } from "./buildjob-schema";
+import { ownerReference } from "./job-spec";
+import { buildJobName, cacheClaimName, LABEL, labelValue, MANAGED_BY, workspaceClaimName } from "./names";
+import { mergeResources } from "./resources";
+
+/**
+ * A task run attempt → the BuildJob the executor creates for it (and the Secret with the run's
+ * secret params). Pure: everything it needs comes in, so it is tested without a database or a
+ * cluster, and the BuildJob alone is enough for the controller afterwards.
+ */
+
+/** The Kubernetes part of a template definition. */
+export type TemplateKubernetes = Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "automountServiceAccountToken">;
+
+/** A project's settings for its build pods (DESIGN.md: node pool, quota). */
+export interface ProjectKubernetesSettings {
+  scheduling?: BuildJobSpec["scheduling"];
+  /** emptyDir size limit of single-task runs' workspaces. */
+  workspaceSizeLimit?: string;
+  ttlSecondsAfterFinished?: number;
+}
+
+export interface BuildJobInput {
+  namespace: string;
+  pipeline: string;
+  taskRunId: string;
+  runId: string;
+  task: string;
+  stage: string;
+  attempt: number;
+  plan: TaskPlan;
+  /** The run's param values, secret ones included. */
+  params: Record<string, string>;
+  /** Names of the secret params: their values go into a Secret, never into the BuildJob. */
+  secretParams: readonly string[];
+  /** A run of one task gets an emptyDir instead of a PVC: nothing to share. */
+  singleTaskRun: boolean;
+  template?: TemplateKubernetes;
+  taskResources?: Resources;
+  project?: ProjectKubernetesSettings;
+  source?: NonNullable<BuildJobSpec["source"]>;
+}
+
+export const paramsSecretName = (buildJob: string) => `${buildJob}-params`;
+
+export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsSecret: V1Secret | null } {
+  const name = buildJobName(input.taskRunId, input.attempt);
+  const secretName = paramsSecretName(name);
+  const secret = new Set(input.secretParams);
+  const params: Record<string, string> = {};
+  const secretValues: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input.params)) {
+    // The task's own env of the same name wins (as in local mode): the param is not needed at all.
+    if (k in input.plan.env) continue;
+    if (secret.has(k)) secretValues[k] = v;
+    else params[k] = v;
+  }
+  const t = input.template ?? {};
+  const resources = mergeResources(t.resources, input.taskResources);
+  const spec: BuildJobSpec = {
+    taskRunId: input.taskRunId,
+    runId: input.runId,
+    pipeline: input.pipeline,
+    task: input.task,
+    stage: input.stage,
+    attempt: input.attempt,
+    plan: {
+      template: input.plan.template,
+      templateVersion: input.plan.templateVersion,
+      image: input.plan.image,
+      command: [...input.plan.command],
+      env: { ...input.plan.env },
+      timeoutSeconds: input.plan.timeoutSeconds,
+      retries: input.plan.retries,
+    },
+    ...(Object.keys(params).length ? { params } : {}),
+    ...(Object.keys(secretValues).length ? { secretEnv: Object.keys(secretValues).map((k) => ({ name: k, secretName, key: k })) } : {}),
+    ...(input.source ? { source: input.source } : {}),
+    workspace: input.singleTaskRun
+      ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
+      : { type: "PersistentVolumeClaim", claimName: workspaceClaimName(input.runId) },
+    ...(t.cachePath ? { cache: { claimName: cacheClaimName(input.pipeline), mountPath: t.cachePath } } : {}),
+    ...(t.sidecars?.length ? { sidecars: t.sidecars.map((s) => structuredClone(s)) } : {}),
+    ...(resources ? { resources } : {}),
+    ...(input.project?.scheduling ? { scheduling: structuredClone(input.project.scheduling) } : {}),
+    ...(t.automountServiceAccountToken ? { security: { automountServiceAccountToken: true } } : {}),
+    ...(input.project?.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: input.project.ttlSecondsAfterFinished } : {}),
+  };
+  const labels = {
+    [LABEL.managedBy]: MANAGED_BY,
+    [LABEL.run]: labelValue(input.runId),
+    [LABEL.taskRun]: labelValue(input.taskRunId),
+    [LABEL.pipeline]: labelValue(input.pipeline),
+    [LABEL.task]: labelValue(input.task),
+  };
+  const buildJob: BuildJob = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: input.namespace, labels }, spec };
+  const paramsSecret: V1Secret | null = Object.keys(secretValues).length
+    ? { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: secretName, namespace: input.namespace, labels: { ...labels } }, stringData: secretValues }
+    : null;
+  return { buildJob, paramsSecret };
+}
+
+/**
+ * The params Secret, owned by its BuildJob once that exists (it needs the BuildJob's uid), so
+ * pruning the BuildJob removes it and the operator never has to read or delete Secrets itself.
+ */
+export function ownedSecret(secret: V1Secret, created: BuildJob): V1Secret {
+  return { ...secret, metadata: { ...secret.metadata, ownerReferences: [ownerReference(created)] } };
+}
