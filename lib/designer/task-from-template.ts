@@ -9,6 +9,9 @@ export interface PaletteTemplate {
   icon: string;
   paramsSchema: Record<string, unknown>;
   uiSchema?: Record<string, unknown>;
+  timeoutSeconds?: number;
+  /** Kept for tasks that use it; not offered in the palette. */
+  deprecated?: boolean;
   example?: { name: string; template: string; params?: Record<string, unknown>; env?: Record<string, unknown>; timeoutSeconds?: number; retries?: number };
 }
 

@@ -8,11 +8,11 @@ import type { PipelineDoc, StageMode } from "./types";
  */
 
 export const LAYOUT = {
-  laneWidth: 248,
-  laneGap: 72,
+  laneWidth: 224,
+  laneGap: 56,
   header: 64,
   pad: 16,
-  taskWidth: 216,
+  taskWidth: 196,
   taskHeight: 60,
   sequentialGap: 28,
   parallelGap: 12,

@@ -1,10 +1,11 @@
-import { Download, FileCode, History, PlayCircle } from "lucide-react";
+import { Download, FileCode, History, PlayCircle, Workflow } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { stringify } from "yaml";
 import { UpgradeBanner } from "@/components/pipelines/upgrade-banner";
 import { VersionsPanel } from "@/components/pipelines/versions-panel";
 import { buttonVariants } from "@/components/ui/button";
+import { DesignTab } from "@/components/designer/design-tab";
 import { EditSpec } from "@/components/pipelines/edit-spec";
 import { RunDialog } from "@/components/pipelines/run-dialog";
 import { RunsTable } from "@/components/runs/runs-table";
@@ -23,7 +24,7 @@ import { orNotFound } from "./load";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
 
-const TABS = ["runs", "spec", "versions"] as const;
+const TABS = ["design", "runs", "spec", "versions"] as const;
 const PER_PAGE = 20;
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -37,7 +38,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   const pipeline = await orNotFound(getPipeline(db, id));
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
   const [runs, versions, outdated] = await Promise.all([listRuns(db, id, page, PER_PAGE), listVersionsWithRuns(db, id), pipelineOutdatedTemplates(db, id)]);
-  const tab = (TABS as readonly string[]).includes(sp.tab ?? "") ? sp.tab! : "runs";
+  const tab = (TABS as readonly string[]).includes(sp.tab ?? "") ? sp.tab! : "design";
   const source = pipeline.source ?? stringify(pipeline.spec);
 
   return (
@@ -69,6 +70,9 @@ export default async function PipelinePage({ params, searchParams }: Props) {
       {outdated.length > 0 && <UpgradeBanner key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} outdated={outdated} />}
       <UrlTabs defaultValue={tab}>
         <TabsList aria-label="Pipeline sections">
+          <TabsTrigger value="design">
+            <Workflow aria-hidden /> Design
+          </TabsTrigger>
           <TabsTrigger value="runs">
             <PlayCircle aria-hidden /> Runs <span className="text-xs text-muted">{runs.total}</span>
           </TabsTrigger>
@@ -79,6 +83,11 @@ export default async function PipelinePage({ params, searchParams }: Props) {
             <History aria-hidden /> Versions <span className="text-xs text-muted">{versions.length}</span>
           </TabsTrigger>
         </TabsList>
+
+        {/* Kept mounted while another tab shows, so unsaved designer edits survive a look at the runs. */}
+        <TabsContent value="design" forceMount className="data-[state=inactive]:hidden">
+          <DesignTab pipelineId={pipeline.id} version={pipeline.version} source={source} />
+        </TabsContent>
 
         <TabsContent value="runs">
           <Card>

@@ -1,0 +1,166 @@
+"use client";
+
+import "@xyflow/react/dist/base.css";
+import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Node, type NodeChange } from "@xyflow/react";
+import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
+import { cn } from "@/components/ui/cn";
+import { laneAt, LAYOUT, slotAt, toGraph, type DesignerNode, type GraphOptions } from "@/lib/designer/to-graph";
+import type { PaletteTemplate } from "@/lib/designer/task-from-template";
+import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
+import { CanvasContext, type CanvasContextValue } from "./canvas-context";
+import { nodeTypes } from "./nodes";
+
+/** The drag payload of a palette item. */
+export const TEMPLATE_MIME = "application/x-gantry-template";
+
+export interface CanvasProps extends GraphOptions {
+  doc: PipelineDoc;
+  templates: ReadonlyMap<string, PaletteTemplate>;
+  onTaskClick: (stage: number, index: number) => void;
+  onStageClick?: (stage: number) => void;
+  onStageMode?: (stage: number, mode: StageMode) => void;
+  onAddStage?: () => void;
+  /** A palette template dropped at `lane` (== stage count: a new stage) and `slot`. */
+  onDropTemplate?: (template: string, lane: number, slot: number) => void;
+  onMoveTask?: (from: TaskRef, to: TaskRef) => void;
+  onMoveStage?: (from: number, to: number) => void;
+  onPaneClick?: () => void;
+  label: string;
+  className?: string;
+}
+
+/** The pipeline graph: editable in the designer, read-only with live statuses on the run page. */
+export function Canvas(props: CanvasProps) {
+  return (
+    <ReactFlowProvider>
+      <CanvasInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+const noop = () => {};
+
+const defaultEdgeOptions = {
+  style: { stroke: "var(--muted)", strokeWidth: 1.5 },
+  markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: "var(--muted)" },
+};
+
+function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, onAddStage, onDropTemplate, onMoveTask, onMoveStage, onPaneClick, label, className, ...opts }: CanvasProps) {
+  const { statuses, stageStatuses, errors, selection, readOnly } = opts;
+  const graph = useMemo(
+    () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly }),
+    [doc, statuses, stageStatuses, errors, selection, readOnly],
+  );
+  // xyflow moves nodes while they are dragged; the document only changes when they are dropped.
+  const [local, setLocal] = useState({ base: graph.nodes, nodes: graph.nodes as DesignerNode[] });
+  if (local.base !== graph.nodes) setLocal({ base: graph.nodes, nodes: graph.nodes });
+  const [dropTarget, setDropTarget] = useState<{ lane: number; slot: number } | null>(null);
+  const flow = useReactFlow();
+  const wrapRef = useRef<HTMLDivElement>(null);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<DesignerNode>[]) => setLocal((l) => ({ ...l, nodes: applyNodeChanges(changes.filter((c) => c.type === "position" || c.type === "dimensions"), l.nodes) })),
+    [],
+  );
+
+  const targetAt = useCallback(
+    (clientX: number, clientY: number) => {
+      const p = flow.screenToFlowPosition({ x: clientX, y: clientY });
+      const lane = laneAt(p.x, doc.stages.length);
+      const stage = doc.stages[lane];
+      return { lane, slot: stage ? slotAt(p.y, stage.tasks.length, stage.mode ?? "sequential") : 0 };
+    },
+    [flow, doc],
+  );
+
+  const onDragOver = (e: DragEvent) => {
+    if (readOnly || !e.dataTransfer.types.includes(TEMPLATE_MIME)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+    const t = targetAt(e.clientX, e.clientY);
+    setDropTarget((d) => (d && d.lane === t.lane && d.slot === t.slot ? d : t));
+  };
+  const onDrop = (e: DragEvent) => {
+    const name = e.dataTransfer.getData(TEMPLATE_MIME);
+    setDropTarget(null);
+    if (readOnly || !name) return;
+    e.preventDefault();
+    const t = targetAt(e.clientX, e.clientY);
+    onDropTemplate?.(name, t.lane, t.slot);
+  };
+
+  const onNodeDragStop = useCallback(
+    (_e: unknown, node: Node) => {
+      const n = node as DesignerNode;
+      if (n.type === "task") {
+        const from = { stage: n.data.stage, index: n.data.index };
+        const parentX = from.stage * (LAYOUT.laneWidth + LAYOUT.laneGap);
+        const lane = Math.min(laneAt(parentX + n.position.x + LAYOUT.taskWidth / 2, doc.stages.length), doc.stages.length - 1);
+        const target = doc.stages[lane];
+        const others = target.tasks.length - (lane === from.stage ? 1 : 0);
+        const index = slotAt(n.position.y + LAYOUT.taskHeight / 2, others, target.mode ?? "sequential");
+        if (lane !== from.stage || index !== from.index) onMoveTask?.(from, { stage: lane, index });
+      } else if (n.type === "stage") {
+        const to = Math.min(laneAt(n.position.x + LAYOUT.laneWidth / 2, doc.stages.length), doc.stages.length - 1);
+        if (to !== n.data.index) onMoveStage?.(n.data.index, to);
+      }
+      // Snap back into the layout whether or not the drop changed anything.
+      setLocal({ base: graph.nodes, nodes: graph.nodes });
+    },
+    [doc, graph.nodes, onMoveTask, onMoveStage],
+  );
+
+  const ctx: CanvasContextValue = useMemo(
+    () => ({ templates, onTaskClick, onStageClick, onStageMode, onAddStage, dropTarget }),
+    [templates, onTaskClick, onStageClick, onStageMode, onAddStage, dropTarget],
+  );
+
+  return (
+    <CanvasContext.Provider value={ctx}>
+      <div
+        ref={wrapRef}
+        className={cn("gantry-canvas relative h-full w-full", className)}
+        role="region"
+        aria-label={label}
+        onDragOver={onDragOver}
+        onDragLeave={(e) => {
+          if (!e.currentTarget.contains(e.relatedTarget as globalThis.Node | null)) setDropTarget(null);
+        }}
+        onDrop={onDrop}
+      >
+        <ReactFlow
+          nodes={local.nodes}
+          edges={graph.edges}
+          nodeTypes={nodeTypes}
+          onNodesChange={onNodesChange}
+          onNodeDragStop={onNodeDragStop}
+          onPaneClick={onPaneClick}
+          // Any click handler gives every node pointer events; without one, xyflow makes undraggable nodes (add-stage lane, the run graph) ignore the mouse.
+          onNodeClick={noop}
+          defaultEdgeOptions={defaultEdgeOptions}
+          nodesConnectable={false}
+          nodesDraggable={!readOnly}
+          elementsSelectable={false}
+          deleteKeyCode={null}
+          selectionKeyCode={null}
+          multiSelectionKeyCode={null}
+          disableKeyboardA11y
+          zoomOnDoubleClick={false}
+          panOnScroll
+          minZoom={0.2}
+          maxZoom={1.5}
+          onInit={(instance) => {
+            // Readable first: zoom out only as far as 70%, then the user pans (scroll) to the rest.
+            const box = wrapRef.current?.getBoundingClientRect();
+            const zoom = box ? Math.min(1, Math.max(0.7, (box.width - 48) / Math.max(graph.width, 1))) : 1;
+            const y = box ? Math.max(24, (box.height - graph.height * zoom) / 3) : 24;
+            void instance.setViewport({ x: 24, y, zoom });
+          }}
+        >
+          <Background gap={20} size={1} color="var(--border)" />
+          <Controls showInteractive={false} position="bottom-right" />
+        </ReactFlow>
+      </div>
+    </CanvasContext.Provider>
+  );
+}

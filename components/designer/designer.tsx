@@ -1,0 +1,458 @@
+"use client";
+
+import "./designer.css";
+import { Code2, Columns2, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useTransition, type KeyboardEvent } from "react";
+import { SpecEditor } from "@/components/pipelines/spec-editor";
+import { withLines } from "@/components/pipelines/spec-errors";
+import { useSpecValidation } from "@/components/pipelines/use-spec-validation";
+import { Button } from "@/components/ui/button";
+import { cn } from "@/components/ui/cn";
+import { Dialog, DialogContent } from "@/components/ui/dialog";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { useToast } from "@/components/ui/toast";
+import { apply, type Operation } from "@/lib/designer/apply";
+import { canRedo, canUndo, historyReducer, initHistory } from "@/lib/designer/history";
+import type { UpdateTask } from "@/lib/designer/operations/update-task";
+import { problemsByNode } from "@/lib/designer/problems";
+import { taskFromTemplate, type PaletteTemplate } from "@/lib/designer/task-from-template";
+import type { Selection } from "@/lib/designer/to-graph";
+import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
+import type { FieldError } from "@/lib/pipeline-spec";
+import { savePipelineAction } from "@/server/actions/pipelines";
+import { Canvas } from "./canvas";
+import { docToYaml, yamlToDoc } from "./doc-text";
+import { PipelineInspector, StageInspector, TaskInspector, type Move } from "./inspector";
+import { Palette } from "./palette";
+import { paramProblems } from "./params-validator";
+import { useLeaveGuard } from "./use-leave-guard";
+
+type View = "design" | "yaml" | "split";
+
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement && (t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+
+const nodeKey = (s: Selection) => (!s ? null : s.kind === "stage" ? String(s.stage) : `${s.stage}/${s.index}`);
+
+/**
+ * The visual designer: palette, canvas and inspector over one pipeline document, with the same
+ * document as YAML. Every edit is an operation in an undoable history; saving sends the YAML
+ * with the version it started from, like the Spec editor.
+ */
+export function Designer({ pipelineId, version, source, templates }: { pipelineId: string; version: number; source: string; templates: PaletteTemplate[] }) {
+  const router = useRouter();
+  const toast = useToast();
+  const initial = useMemo(() => yamlToDoc(source) ?? { name: "pipeline", stages: [] }, [source]);
+  const [history, dispatch] = useReducer(historyReducer, initial, initHistory);
+  const doc = history.present;
+  // The text the user typed stays as typed (comments and all) while it describes this document.
+  const [typed, setTyped] = useState<{ doc: PipelineDoc; text: string }>({ doc: initial, text: source });
+  const generated = useMemo(() => (typed.doc === doc ? null : docToYaml(doc)), [typed.doc, doc]);
+  const text = generated ?? typed.text;
+  const dirty = text !== source;
+  useLeaveGuard(dirty);
+
+  const [view, setView] = useState<View>("design");
+  const [selection, setSelection] = useState<Selection>(null);
+  const [server, setServer] = useState<{ text: string; errors: FieldError[] } | null>(null);
+  const [conflict, setConflict] = useState<{ message: string; currentVersion?: number } | null>(null);
+  const [saveOpen, setSaveOpen] = useState(false);
+  const [message, setMessage] = useState("");
+  const [pending, start] = useTransition();
+  const rootRef = useRef<HTMLDivElement>(null);
+  const focusAfter = useRef(false);
+
+  const byName = useMemo(() => new Map(templates.map((t) => [t.name, t])), [templates]);
+  const checkParams = useCallback(
+    (template: string, params: Record<string, unknown>) => {
+      const t = byName.get(template);
+      return t ? paramProblems(t.paramsSchema, params) : null;
+    },
+    [byName],
+  );
+
+  // Problems by node: the spec's rules, each task's params, and what the server said about this text.
+  const problems = useMemo(() => {
+    const out = problemsByNode(doc, checkParams);
+    if (server && server.text === text)
+      for (const e of server.errors) {
+        const m = /^stages\[(\d+)\](?:\.tasks\[(\d+)\])?/.exec(e.path);
+        const key = m ? (m[2] !== undefined ? `${m[1]}/${m[2]}` : m[1]) : "";
+        if (!(out[key] ?? []).some((p) => p.path === e.path)) (out[key] ??= []).push({ path: e.path, message: e.message });
+      }
+    return out;
+  }, [doc, checkParams, server, text]);
+  const badgeErrors = useMemo(() => Object.fromEntries(Object.entries(problems).map(([k, ps]) => [k, ps.map((p) => `${p.path}: ${p.message}`)])), [problems]);
+  const allProblems = useMemo(() => Object.entries(problems).flatMap(([key, ps]) => ps.map((problem) => ({ key, problem }))), [problems]);
+
+  const local = useSpecValidation(text);
+  const yamlErrors = useMemo(() => {
+    if (!local.ok) return withLines(text, local.errors);
+    const params = allProblems.filter((p) => /\.params\b/.test(p.problem.path) || /\.template$/.test(p.problem.path)).map((p) => p.problem);
+    return withLines(text, params);
+  }, [local, text, allProblems]);
+  const valid = local.ok && allProblems.length === 0;
+
+  // A selection that no longer exists (undo, YAML edit) is dropped.
+  const sel: Selection = useMemo(() => {
+    if (!selection) return null;
+    const stage = doc.stages[selection.stage];
+    if (!stage) return null;
+    if (selection.kind === "task" && !stage.tasks[selection.index]) return null;
+    return selection;
+  }, [selection, doc]);
+
+  const run = useCallback((op: Operation, coalesceKey?: string) => dispatch({ type: "apply", op, coalesceKey }), []);
+  const select = useCallback((s: Selection, focus = false) => {
+    focusAfter.current = focus;
+    setSelection(s);
+  }, []);
+
+  useEffect(() => {
+    if (!focusAfter.current) return;
+    focusAfter.current = false;
+    const key = nodeKey(sel);
+    if (key) rootRef.current?.querySelector<HTMLElement>(`[data-node-key="${key}"]`)?.focus();
+  }, [sel, doc]);
+
+  const addTemplate = useCallback(
+    (t: PaletteTemplate, lane?: number, slot?: number) => {
+      const task = taskFromTemplate(t);
+      let stage: number;
+      let index: number;
+      if (lane !== undefined) {
+        stage = lane;
+        index = slot ?? 0;
+      } else if (sel) {
+        stage = sel.stage;
+        index = sel.kind === "task" ? sel.index + 1 : doc.stages[sel.stage].tasks.length;
+      } else {
+        stage = Math.max(0, doc.stages.length - 1);
+        index = doc.stages[stage]?.tasks.length ?? 0;
+      }
+      if (stage >= doc.stages.length) {
+        // A drop past the last lane: a new stage holding the task, as one undoable edit.
+        const withStage = apply(doc, { type: "addStage", name: t.category === "general" ? "stage" : t.category });
+        stage = withStage.stages.length - 1;
+        index = 0;
+        run({ type: "replace", doc: apply(withStage, { type: "addTask", stage, index, task }) });
+      } else run({ type: "addTask", stage, index, task });
+      select({ kind: "task", stage, index });
+    },
+    [doc, sel, run, select],
+  );
+
+  const moveSelected = useCallback(
+    (m: Move, focus = false) => {
+      if (!sel) return;
+      if (sel.kind === "stage") {
+        const to = m === "left" || m === "up" ? sel.stage - 1 : sel.stage + 1;
+        if (to < 0 || to >= doc.stages.length) return;
+        run({ type: "moveStage", from: sel.stage, to });
+        select({ kind: "stage", stage: to }, focus);
+        return;
+      }
+      let to: TaskRef;
+      if (m === "up" || m === "down") {
+        const index = sel.index + (m === "up" ? -1 : 1);
+        if (index < 0 || index >= doc.stages[sel.stage].tasks.length) return;
+        to = { stage: sel.stage, index };
+      } else {
+        const stage = sel.stage + (m === "left" ? -1 : 1);
+        if (stage < 0 || stage >= doc.stages.length) return;
+        to = { stage, index: Math.min(sel.index, doc.stages[stage].tasks.length) };
+      }
+      run({ type: "moveTask", from: { stage: sel.stage, index: sel.index }, to });
+      select({ kind: "task", ...to }, focus);
+    },
+    [sel, doc, run, select],
+  );
+
+  const duplicateSelected = useCallback(
+    (focus = false) => {
+      if (!sel) return;
+      if (sel.kind === "stage") {
+        run({ type: "duplicateStage", stage: sel.stage });
+        select({ kind: "stage", stage: sel.stage + 1 }, focus);
+      } else {
+        run({ type: "duplicateTask", task: { stage: sel.stage, index: sel.index } });
+        select({ kind: "task", stage: sel.stage, index: sel.index + 1 }, focus);
+      }
+    },
+    [sel, run, select],
+  );
+
+  const deleteSelected = useCallback(
+    (focus = false) => {
+      if (!sel) return;
+      if (sel.kind === "stage") {
+        run({ type: "deleteStage", stage: sel.stage });
+        select(null);
+        return;
+      }
+      run({ type: "deleteTask", task: { stage: sel.stage, index: sel.index } });
+      const left = doc.stages[sel.stage].tasks.length - 1;
+      select(left > 0 ? { kind: "task", stage: sel.stage, index: Math.min(sel.index, left - 1) } : { kind: "stage", stage: sel.stage }, focus);
+    },
+    [sel, doc, run, select],
+  );
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (isTyping(e.target) || saveOpen) return;
+    const mod = e.ctrlKey || e.metaKey;
+    const key = e.key.toLowerCase();
+    if (mod && key === "z") {
+      e.preventDefault();
+      dispatch({ type: e.shiftKey ? "redo" : "undo" });
+    } else if (mod && key === "y") {
+      e.preventDefault();
+      dispatch({ type: "redo" });
+    } else if (mod && key === "s") {
+      e.preventDefault();
+      if (dirty && valid) setSaveOpen(true);
+    } else if (!sel) return;
+    else if (e.key === "Delete" || e.key === "Backspace") {
+      e.preventDefault();
+      deleteSelected(true);
+    } else if (mod && key === "d") {
+      e.preventDefault();
+      duplicateSelected(true);
+    } else if (e.altKey && e.key.startsWith("Arrow")) {
+      e.preventDefault();
+      moveSelected(e.key.slice(5).toLowerCase() as Move, true);
+    } else if (e.key === "Escape") select(null);
+  };
+
+  const onYaml = (t: string) => {
+    const next = yamlToDoc(t);
+    if (next) {
+      setTyped({ doc: next, text: t });
+      run({ type: "replace", doc: next }, "yaml");
+    } else setTyped({ doc, text: t });
+  };
+
+  const save = (baseVersion: number) =>
+    start(async () => {
+      const r = await savePipelineAction({ pipelineId, source: text, message, baseVersion });
+      setSaveOpen(false);
+      if (r.ok) {
+        setConflict(null);
+        toast({ tone: "success", title: `Saved version ${r.data.version}` });
+        router.refresh();
+        return;
+      }
+      const e = r.error;
+      if (e.code === "conflict" && typeof e.details?.currentVersion === "number") setConflict({ message: e.message, currentVersion: e.details.currentVersion });
+      else if (e.code === "validation_failed" && e.errors?.length) {
+        setServer({ text, errors: e.errors });
+        toast({ tone: "error", title: "Not saved: the pipeline has problems", description: e.message });
+      } else toast({ tone: "error", title: "Not saved", description: e.message });
+    });
+
+  const selectedTask = sel?.kind === "task" ? doc.stages[sel.stage].tasks[sel.index] : null;
+  const target = sel ? `stage ${doc.stages[sel.stage].name}` : doc.stages.length ? `stage ${doc.stages[doc.stages.length - 1].name}` : "a new stage";
+
+  const canvas = (
+    <Canvas
+      label="Pipeline graph"
+      doc={doc}
+      templates={byName}
+      errors={badgeErrors}
+      selection={sel}
+      onTaskClick={(stage, index) => select({ kind: "task", stage, index })}
+      onStageClick={(stage) => select({ kind: "stage", stage })}
+      onStageMode={(stage, mode) => run({ type: "setStageMode", stage, mode })}
+      onAddStage={() => {
+        run({ type: "addStage" });
+        select({ kind: "stage", stage: doc.stages.length });
+      }}
+      onDropTemplate={(name, lane, slot) => {
+        const t = byName.get(name);
+        if (t) addTemplate(t, lane, slot);
+      }}
+      onMoveTask={(from, to) => {
+        run({ type: "moveTask", from, to });
+        select({ kind: "task", ...to });
+      }}
+      onMoveStage={(from, to) => {
+        run({ type: "moveStage", from, to });
+        select({ kind: "stage", stage: to });
+      }}
+      onPaneClick={() => select(null)}
+    />
+  );
+
+  const yamlPane = (
+    <SpecEditor
+      value={text}
+      onChange={onYaml}
+      errors={yamlErrors}
+      onSave={() => dirty && valid && setSaveOpen(true)}
+      label="Pipeline YAML"
+      className="h-full min-h-0 p-2"
+    />
+  );
+
+  return (
+    <div ref={rootRef} onKeyDown={onKeyDown} className="flex flex-col gap-2">
+      <div role="toolbar" aria-label="Designer" className="flex flex-wrap items-center gap-1.5">
+        <Button size="icon" variant="ghost" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo(history)} onClick={() => dispatch({ type: "undo" })}>
+          <Undo2 />
+        </Button>
+        <Button size="icon" variant="ghost" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo(history)} onClick={() => dispatch({ type: "redo" })}>
+          <Redo2 />
+        </Button>
+        <span className="mx-1 h-5 w-px bg-border" aria-hidden />
+        <Button
+          size="sm"
+          onClick={() => {
+            run({ type: "addStage" });
+            select({ kind: "stage", stage: doc.stages.length }, true);
+          }}
+        >
+          <Plus /> Add stage
+        </Button>
+        <div role="group" aria-label="View" className="ml-2 inline-flex rounded-md border bg-surface p-0.5">
+          {(
+            [
+              ["design", "Designer", Workflow],
+              ["split", "Split", Columns2],
+              ["yaml", "YAML", Code2],
+            ] as const
+          ).map(([v, label, Icon]) => (
+            <button
+              key={v}
+              type="button"
+              aria-pressed={view === v}
+              onClick={() => setView(v)}
+              className={cn("inline-flex h-6 items-center gap-1 rounded px-2 text-xs text-muted hover:text-foreground", view === v && "bg-accent-soft font-medium text-accent")}
+            >
+              <Icon className="size-3.5" aria-hidden /> {label}
+            </button>
+          ))}
+        </div>
+        <div className="ml-auto flex items-center gap-2 text-xs text-muted">
+          <span>Version {version}</span>
+          {dirty && <span className="rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
+          <span role="status" className={cn("rounded px-1.5 py-0.5", valid ? "bg-st-succeeded/12 text-st-succeeded" : "bg-danger-soft text-danger")}>
+            {valid ? "valid" : local.ok ? `${allProblems.length} problem${allProblems.length === 1 ? "" : "s"}` : `${local.errors.length} YAML problem${local.errors.length === 1 ? "" : "s"}`}
+          </span>
+        </div>
+        <Button
+          variant="primary"
+          disabled={!dirty || !valid || pending}
+          title={!valid ? "Fix the problems first" : !dirty ? "Nothing to save" : "Save a new version (Ctrl+S)"}
+          onClick={() => setSaveOpen(true)}
+        >
+          {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
+          Save…
+        </Button>
+      </div>
+
+      {conflict && (
+        <div role="alert" className="flex flex-wrap items-center gap-3 rounded-md border border-st-waiting/40 bg-st-waiting/10 px-3 py-2 text-sm">
+          <p className="min-w-0 flex-1">{conflict.message}. Your design is still here.</p>
+          {conflict.currentVersion && (
+            <>
+              <Link className="text-accent underline-offset-2 hover:underline" href={`/pipelines/${pipelineId}/versions/${conflict.currentVersion}`} target="_blank">
+                See version {conflict.currentVersion}
+              </Link>
+              <Button size="sm" onClick={() => save(conflict.currentVersion!)}>
+                Save mine on top of version {conflict.currentVersion}
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => router.refresh()}>
+                Discard mine, load version {conflict.currentVersion}
+              </Button>
+            </>
+          )}
+        </div>
+      )}
+
+      <div className="h-[calc(100dvh-15rem)] min-h-[34rem] overflow-hidden rounded-lg border bg-surface">
+        {view === "yaml" ? (
+          yamlPane
+        ) : view === "split" ? (
+          <div className="grid h-full grid-cols-[minmax(0,1fr)_minmax(0,1fr)]">
+            <div className="min-h-0 border-r bg-background">{canvas}</div>
+            <div className="min-h-0">{yamlPane}</div>
+          </div>
+        ) : (
+          <div className="grid h-full grid-cols-[14rem_minmax(0,1fr)_22rem]">
+            <Palette templates={templates} target={target} onPick={(t) => addTemplate(t)} />
+            <div className="min-h-0 bg-background">{canvas}</div>
+            <aside aria-label="Inspector" className="min-h-0 overflow-y-auto border-l">
+              {selectedTask && sel?.kind === "task" ? (
+                <TaskInspector
+                  key={`${sel.stage}/${sel.index}/${selectedTask.template}`}
+                  task={selectedTask}
+                  template={byName.get(selectedTask.template)}
+                  problems={problems[`${sel.stage}/${sel.index}`] ?? []}
+                  onUpdate={(patch: UpdateTask["patch"], field: string) =>
+                    run({ type: "updateTask", task: { stage: sel.stage, index: sel.index }, patch }, `${sel.stage}/${sel.index}/${field}`)
+                  }
+                  onDuplicate={() => duplicateSelected()}
+                  onDelete={() => deleteSelected()}
+                  onMove={(m) => moveSelected(m)}
+                  onClose={() => select(null)}
+                />
+              ) : sel?.kind === "stage" ? (
+                <StageInspector
+                  key={sel.stage}
+                  stage={doc.stages[sel.stage]}
+                  problems={problems[String(sel.stage)] ?? []}
+                  onRename={(name) => run({ type: "rename", stage: sel.stage, name }, `stage/${sel.stage}/name`)}
+                  onMode={(mode: StageMode) => run({ type: "setStageMode", stage: sel.stage, mode })}
+                  onDuplicate={() => duplicateSelected()}
+                  onDelete={() => deleteSelected()}
+                  onMove={(m) => moveSelected(m)}
+                  onClose={() => select(null)}
+                />
+              ) : (
+                <PipelineInspector
+                  doc={doc}
+                  problems={allProblems}
+                  onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
+                  onSelectProblem={(key) => {
+                    const [s, i] = key.split("/").map(Number);
+                    if (key === "" || !doc.stages[s]) return;
+                    select(i === undefined ? { kind: "stage", stage: s } : { kind: "task", stage: s, index: i });
+                  }}
+                />
+              )}
+            </aside>
+          </div>
+        )}
+      </div>
+
+      <Dialog open={saveOpen} onOpenChange={setSaveOpen}>
+        <DialogContent title="Save a new version" description={`Saves on top of version ${version}. The message shows in the version history.`}>
+          <form
+            className="flex flex-col gap-3 p-4"
+            onSubmit={(e) => {
+              e.preventDefault();
+              save(version);
+            }}
+          >
+            <div className="flex flex-col gap-1">
+              <Label htmlFor="designer-save-message">Change message</Label>
+              <Input id="designer-save-message" autoFocus value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} placeholder="What changed" />
+            </div>
+            <div className="flex justify-end gap-2">
+              <Button variant="ghost" onClick={() => setSaveOpen(false)}>
+                Cancel
+              </Button>
+              <Button type="submit" variant="primary" disabled={pending}>
+                {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
+                Save version
+              </Button>
+            </div>
+          </form>
+        </DialogContent>
+      </Dialog>
+    </div>
+  );
+}
+

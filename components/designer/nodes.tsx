@@ -1,0 +1,184 @@
+"use client";
+
+import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { CircleAlert, ListOrdered, Plus, Rows3 } from "lucide-react";
+import { memo } from "react";
+import { StatusIcon, statusLabel } from "@/components/runs/status-badge";
+import { cn } from "@/components/ui/cn";
+import { LAYOUT, taskTop, type AddStageNode as AddStageNodeType, type StageNode as StageNodeType, type TaskNode as TaskNodeType } from "@/lib/designer/to-graph";
+import { useCanvas } from "./canvas-context";
+import { TemplateIcon } from "./template-icon";
+
+const hidden = "!pointer-events-none !size-1 !min-h-0 !min-w-0 !border-0 !bg-transparent";
+
+/** Live status as a coloured edge on the node (run page). */
+const STATUS_RING: Record<string, string> = {
+  queued: "border-l-st-queued",
+  running: "border-l-st-running ring-2 ring-st-running/30",
+  waiting: "border-l-st-waiting",
+  succeeded: "border-l-st-succeeded bg-st-succeeded/8",
+  failed: "border-l-st-failed bg-st-failed/8",
+  cancelled: "border-l-st-cancelled",
+  skipped: "border-l-st-skipped opacity-70",
+};
+
+export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>) {
+  const { templates, onTaskClick } = useCanvas();
+  const t = templates.get(data.template);
+  const problems = data.errors.length;
+  const label = data.status ? `Task ${data.name}, ${statusLabel(data.status).toLowerCase()}` : `Task ${data.name}`;
+  return (
+    <div
+      data-task={data.name}
+      data-status={data.status}
+      className={cn(
+        "group relative flex h-full w-full items-center gap-2.5 rounded-lg border bg-surface px-2.5 shadow-sm transition-[box-shadow,border-color]",
+        data.status && "border-l-4",
+        data.status && STATUS_RING[data.status],
+        !data.readOnly && "hover:border-accent/50 hover:shadow-md",
+        problems > 0 && "border-danger/60",
+        data.selected && "border-accent ring-2 ring-accent/40",
+      )}
+    >
+      <Handle type="target" position={Position.Top} className={hidden} isConnectable={false} />
+      <span
+        className={cn(
+          "grid size-8 shrink-0 place-items-center rounded-md",
+          problems > 0 ? "bg-danger-soft text-danger" : "bg-accent-soft text-accent",
+        )}
+      >
+        {data.status ? <StatusIcon status={data.status} className="size-4.5" /> : <TemplateIcon icon={t?.icon} className="size-4.5" />}
+      </span>
+      <button
+        type="button"
+        aria-label={label}
+        aria-pressed={data.selected}
+        data-node-key={`${data.stage}/${data.index}`}
+        onClick={() => onTaskClick(data.stage, data.index)}
+        className="min-w-0 flex-1 text-left outline-none after:absolute after:inset-0 after:rounded-lg focus-visible:after:ring-2 focus-visible:after:ring-ring"
+      >
+        <span className="block truncate text-sm font-medium">{data.name}</span>
+        <span className="block truncate text-xs text-muted">{t?.title ?? data.template}</span>
+      </button>
+      {data.step !== undefined && <span className="text-[10px] text-muted tabular-nums" aria-hidden>{data.step}</span>}
+      {problems > 0 && (
+        <span
+          role="img"
+          aria-label={`${data.name}: ${problems === 1 ? "1 problem" : `${problems} problems`}`}
+          title={data.errors.join("\n")}
+          className="absolute -top-2 -right-2 grid h-5 min-w-5 place-items-center rounded-full bg-danger px-1 text-[11px] font-semibold text-white shadow"
+        >
+          {problems}
+        </span>
+      )}
+      <Handle type="source" position={Position.Bottom} className={hidden} isConnectable={false} />
+    </div>
+  );
+});
+
+export const StageNode = memo(function StageNode({ data }: NodeProps<StageNodeType>) {
+  const { onStageClick, onStageMode, dropTarget } = useCanvas();
+  const dropping = dropTarget?.lane === data.index;
+  const problems = data.errors.length;
+  return (
+    <div
+      data-stage={data.name}
+      className={cn(
+        "relative h-full w-full rounded-xl border bg-surface-2/70 transition-colors",
+        data.taskCount === 0 && "border-dashed",
+        dropping && "border-accent bg-accent-soft/60",
+        problems > 0 && "border-danger/50",
+        data.selected && "border-accent ring-2 ring-accent/40",
+      )}
+    >
+      <Handle type="target" position={Position.Left} style={{ top: 24 }} className={hidden} isConnectable={false} />
+      <div className="flex h-8 items-center gap-1.5 px-3 pt-2">
+        {data.status && <StatusIcon status={data.status} className="size-3.5" />}
+        {data.readOnly ? (
+          <span className="min-w-0 flex-1 truncate text-xs font-semibold tracking-wide uppercase">{data.name}</span>
+        ) : (
+          <button
+            type="button"
+            aria-label={`Stage ${data.name}`}
+            aria-pressed={data.selected}
+            data-node-key={`${data.index}`}
+            onClick={() => onStageClick?.(data.index)}
+            className="min-w-0 flex-1 truncate rounded text-left text-xs font-semibold tracking-wide uppercase outline-none hover:text-accent focus-visible:ring-2 focus-visible:ring-ring"
+          >
+            {data.name}
+          </button>
+        )}
+        {problems > 0 && (
+          <span role="img" aria-label={`Stage ${data.name}: ${problems === 1 ? "1 problem" : `${problems} problems`}`} title={data.errors.join("\n")}>
+            <CircleAlert className="size-3.5 text-danger" aria-hidden />
+          </span>
+        )}
+        <span className="text-[11px] text-muted tabular-nums">{data.taskCount}</span>
+      </div>
+      <div className="flex h-7 items-center px-3 pb-1">
+        {data.readOnly || !onStageMode ? (
+          <span className="inline-flex items-center gap-1 text-[11px] text-muted">
+            {data.mode === "parallel" ? <Rows3 className="size-3" aria-hidden /> : <ListOrdered className="size-3" aria-hidden />}
+            {data.mode}
+          </span>
+        ) : (
+          <div role="group" aria-label={`Mode of stage ${data.name}`} className="nodrag inline-flex rounded-md border bg-surface p-0.5 text-[11px]">
+            {(["sequential", "parallel"] as const).map((m) => (
+              <button
+                key={m}
+                type="button"
+                aria-pressed={data.mode === m}
+                title={m === "sequential" ? "Tasks run one after another" : "Tasks run at the same time"}
+                onClick={() => data.mode !== m && onStageMode(data.index, m)}
+                className={cn(
+                  "inline-flex items-center gap-1 rounded px-1.5 py-0.5 capitalize text-muted hover:text-foreground",
+                  data.mode === m && "bg-accent-soft font-medium text-accent",
+                )}
+              >
+                {m === "parallel" ? <Rows3 className="size-3" aria-hidden /> : <ListOrdered className="size-3" aria-hidden />}
+                {m}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+      {data.taskCount === 0 && (
+        <p className="absolute inset-x-4 text-center text-xs text-muted" style={{ top: LAYOUT.header + 12 }}>
+          Drop a template here, or select the stage and press Enter on one in the palette
+        </p>
+      )}
+      {dropping && (
+        <div
+          aria-hidden
+          className="absolute inset-x-3 h-0.5 rounded bg-accent"
+          style={{ top: dropTarget.slot === 0 ? LAYOUT.header - 6 : taskTop(dropTarget.slot - 1, data.mode) + LAYOUT.taskHeight + 5 }}
+        />
+      )}
+      <Handle type="source" position={Position.Right} style={{ top: 24 }} className={hidden} isConnectable={false} />
+    </div>
+  );
+});
+
+export const AddStageNode = memo(function AddStageNode({ data }: NodeProps<AddStageNodeType>) {
+  const { onAddStage, dropTarget } = useCanvas();
+  const dropping = dropTarget?.lane === data.index;
+  return (
+    <div
+      className={cn(
+        "flex h-full w-full flex-col items-center justify-center gap-2 rounded-xl border border-dashed text-xs text-muted transition-colors",
+        dropping && "border-accent bg-accent-soft/60 text-accent",
+      )}
+    >
+      <button
+        type="button"
+        onClick={() => onAddStage?.()}
+        className="inline-flex items-center gap-1.5 rounded-md border bg-surface px-2.5 py-1.5 text-sm text-foreground shadow-xs hover:bg-surface-2"
+      >
+        <Plus className="size-4" aria-hidden /> Add stage
+      </button>
+      <span>or drop a template here</span>
+    </div>
+  );
+});
+
+export const nodeTypes = { task: TaskNode, stage: StageNode, addStage: AddStageNode };

@@ -1,0 +1,91 @@
+"use client";
+
+import Form from "@rjsf/core";
+import { getDefaultFormState, type IconButtonProps, type RJSFSchema, type UiSchema } from "@rjsf/utils";
+import { ArrowDown, ArrowUp, Copy, Plus, Trash2 } from "lucide-react";
+import { useMemo } from "react";
+import { cn } from "@/components/ui/cn";
+import { paramsValidator, validateTaskParams } from "./params-validator";
+
+/**
+ * A task's params as a form generated from its template's JSON Schema (STYLE.md #11). Errors
+ * show next to their fields from the start, the same ones that put a badge on the node.
+ */
+export function ParamsForm({
+  schema,
+  uiSchema,
+  value,
+  onChange,
+}: {
+  schema: Record<string, unknown>;
+  uiSchema?: Record<string, unknown>;
+  value: Record<string, unknown>;
+  onChange: (params: Record<string, unknown>) => void;
+}) {
+  const ui = useMemo(() => withSecretWidgets(schema, { ...(uiSchema ?? {}), "ui:submitButtonOptions": { norender: true } }), [schema, uiSchema]);
+  const { errorSchema } = useMemo(() => validateTaskParams(schema, value), [schema, value]);
+  if (!schema.properties || Object.keys(schema.properties as object).length === 0)
+    return <p className="text-xs text-muted">This template takes no params.</p>;
+  return (
+    <Form
+      className="gantry-form"
+      schema={schema as RJSFSchema}
+      uiSchema={ui}
+      formData={value}
+      validator={paramsValidator}
+      extraErrors={errorSchema}
+      showErrorList={false}
+      noHtml5Validate
+      templates={{ ButtonTemplates: { AddButton, RemoveButton, MoveUpButton, MoveDownButton, CopyButton } }}
+      onChange={(e) => {
+        const next = (e.formData ?? {}) as Record<string, unknown>;
+        // rjsf reports the schema defaults it filled in as a change; only the user's edits count.
+        if (JSON.stringify(next) === JSON.stringify(getDefaultFormState(paramsValidator, schema as RJSFSchema, value))) return;
+        onChange(next);
+      }}
+    />
+  );
+}
+
+type Ui = Record<string, unknown>;
+
+/** Params marked `secret: true` or `format: password` get a password input unless the uiSchema says otherwise. */
+export function withSecretWidgets(schema: Record<string, unknown>, ui: Ui): UiSchema {
+  const props = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const out: Ui = { ...ui };
+  for (const [key, p] of Object.entries(props)) {
+    if (!p || typeof p !== "object") continue;
+    const own = { ...((ui[key] as Ui | undefined) ?? {}) };
+    if ((p.secret === true || p.format === "password") && !own["ui:widget"]) own["ui:widget"] = "password";
+    if (p.type === "object") Object.assign(own, withSecretWidgets(p, own));
+    if (Object.keys(own).length) out[key] = own;
+  }
+  return out as UiSchema;
+}
+
+function IconBtn({ label, icon: Icon, className, onClick, disabled, danger }: { label: string; icon: typeof Plus; className?: string; onClick?: IconButtonProps["onClick"]; disabled?: boolean; danger?: boolean }) {
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      title={label}
+      disabled={disabled}
+      onClick={onClick}
+      className={cn("inline-grid size-7 place-items-center rounded-md border bg-surface text-muted hover:bg-surface-2 hover:text-foreground disabled:opacity-40", danger && "hover:text-danger", className)}
+    >
+      <Icon className="size-3.5" aria-hidden />
+    </button>
+  );
+}
+
+function AddButton({ onClick, disabled }: IconButtonProps) {
+  return (
+    <button type="button" onClick={onClick} disabled={disabled} className="inline-flex h-7 items-center gap-1 rounded-md border bg-surface px-2 text-xs hover:bg-surface-2">
+      <Plus className="size-3.5" aria-hidden /> Add item
+    </button>
+  );
+}
+const RemoveButton = (p: IconButtonProps) => <IconBtn label="Remove item" icon={Trash2} onClick={p.onClick} disabled={p.disabled} danger />;
+const MoveUpButton = (p: IconButtonProps) => <IconBtn label="Move item up" icon={ArrowUp} onClick={p.onClick} disabled={p.disabled} />;
+const MoveDownButton = (p: IconButtonProps) => <IconBtn label="Move item down" icon={ArrowDown} onClick={p.onClick} disabled={p.disabled} />;
+const CopyButton = (p: IconButtonProps) => <IconBtn label="Copy item" icon={Copy} onClick={p.onClick} disabled={p.disabled} />;
