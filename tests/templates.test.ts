@@ -215,3 +215,37 @@ describe("template version pinning", () => {
     expect((await get(`/api/v1/pipelines/${id}`)).body.version).toBe(1);
   });
 });
+
+describe("built-in build templates run locally", () => {
+  it("builds and tests a Go module and a Node.js project with the local toolchains", async () => {
+    const prepare = [
+      "mkdir -p src web",
+      "printf 'module example.com/hello\\n\\ngo 1.21\\n' > src/go.mod",
+      "printf 'package main\\n\\nimport \"fmt\"\\n\\nfunc Greeting() string { return \"hello\" }\\n\\nfunc main() { fmt.Println(Greeting()) }\\n' > src/main.go",
+      "printf 'package main\\n\\nimport \"testing\"\\n\\nfunc TestGreeting(t *testing.T) {\\n\\tif Greeting() != \"hello\" {\\n\\t\\tt.Fatal(\"wrong greeting\")\\n\\t}\\n}\\n' > src/main_test.go",
+      `cat > web/package.json <<'JSON'\n{"name":"web","version":"1.0.0","private":true,"scripts":{"build":"node -e \\"console.log('web built')\\"","test":"node -e \\"console.log('web tests ok')\\""}}\nJSON`,
+    ].join("\n");
+    const id = await createPipeline({
+      name: uniqueName("local-builds"),
+      stages: [
+        { name: "prepare", tasks: [{ name: "sources", template: "shell", params: { script: prepare } }] },
+        {
+          name: "build",
+          mode: "parallel",
+          tasks: [
+            { name: "go", template: "go-build", params: { dir: "src", testFlags: "-count=1" } },
+            { name: "node", template: "node-build", params: { dir: "web", scripts: "build test" } },
+          ],
+        },
+      ],
+    });
+    const run = await waitForRun(await startRun(id), 120_000);
+    const log = async (task: string) => {
+      const t = run.stages[1].tasks.find((x: { name: string }) => x.name === task);
+      return (await get(`/api/v1/task-runs/${t.id}/logs`, { headers: { accept: "text/plain" } })).text;
+    };
+    expect(run.status, `${JSON.stringify(run.stages)}\n${await log("go")}\n${await log("node")}`).toBe("succeeded");
+    expect(await log("go")).toMatch(/ok\s+example\.com\/hello/);
+    expect(await log("node")).toContain("web tests ok");
+  }, 150_000);
+});
