@@ -42,8 +42,8 @@ const VOLUME = { workspace: "workspace", home: "home", cache: "cache" } as const
 export const CLONE_SCRIPT = [
   "set -eu",
   'url=$1 dir=$2 rev=$3',
-  "exec 9>>.gantry-clone.lock",
-  "flock 9",
+  // Without flock (an image whose busybox lacks it) only parallel first-stage tasks may race.
+  "if command -v flock >/dev/null; then exec 9>>.gantry-clone.lock; flock 9; fi",
   'if [ -f "$dir/.git/gantry-checkout" ]; then echo "gantry: $dir already holds this run\'s checkout"; exit 0; fi',
   'rm -rf -- "$dir"',
   'git clone --quiet --no-checkout -- "$url" "$dir"',

@@ -1,0 +1,95 @@
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CLONE_SCRIPT } from "./job-spec";
+
+/**
+ * The clone init container's script, run here with the real sh and git against a local
+ * repository: the kwok test cluster runs no containers, so this is where its behaviour is shown.
+ */
+
+let root: string;
+let repo: string;
+let tagged: string;
+/** Only what git needs: no global config of whoever runs the tests. */
+const env = (): NodeJS.ProcessEnv => {
+  const vars: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" };
+  return vars as NodeJS.ProcessEnv;
+};
+const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8" }).trim();
+
+/** Runs the script as the init container does: `sh -c SCRIPT gantry-clone URL DIR REV` in the workspace. */
+function clone(workspace: string, url: string, dir: string, rev: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn("sh", ["-c", CLONE_SCRIPT, "gantry-clone", url, dir, rev], { cwd: workspace, env: env() });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d));
+    p.stderr.on("data", (d: Buffer) => (out += d));
+    p.on("close", (code: number | null) => resolve({ code: code ?? -1, out }));
+  });
+}
+const newWorkspace = () => mkdtempSync(path.join(root, "ws-"));
+
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), "gantry-clone-"));
+  repo = path.join(root, "repo");
+  mkdirSync(repo);
+  git(repo, "init", "--quiet", "-b", "main");
+  writeFileSync(path.join(repo, "README"), "v1\n");
+  git(repo, "add", "README");
+  git(repo, "commit", "--quiet", "-m", "first");
+  git(repo, "tag", "v1");
+  tagged = git(repo, "rev-parse", "HEAD");
+  writeFileSync(path.join(repo, "README"), "v2\n");
+  git(repo, "commit", "--quiet", "-am", "second");
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("clone init container script", () => {
+  it("clones the repository into the workspace and checks out the revision", async () => {
+    const ws = newWorkspace();
+    const r = await clone(ws, `file://${repo}`, "src", "v1");
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`checked out ${tagged} (first)`);
+    expect(git(path.join(ws, "src"), "rev-parse", "HEAD")).toBe(tagged);
+  });
+
+  it("leaves the checkout alone for the run's later tasks", async () => {
+    const ws = newWorkspace();
+    expect((await clone(ws, `file://${repo}`, "src", "main")).code).toBe(0);
+    writeFileSync(path.join(ws, "src", "build-output"), "made by the first task");
+    const again = await clone(ws, `file://${repo}`, "src", "main");
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toContain("already holds this run's checkout");
+    expect(existsSync(path.join(ws, "src", "build-output"))).toBe(true);
+  });
+
+  it("clones again over what a killed attempt left half done", async () => {
+    const ws = newWorkspace();
+    mkdirSync(path.join(ws, "src", ".git"), { recursive: true });
+    writeFileSync(path.join(ws, "src", "junk"), "partial");
+    const r = await clone(ws, `file://${repo}`, "src", "v1");
+    expect(r.code, r.out).toBe(0);
+    expect(existsSync(path.join(ws, "src", "junk"))).toBe(false);
+    expect(git(path.join(ws, "src"), "rev-parse", "HEAD")).toBe(tagged);
+  });
+
+  it("clones once when parallel tasks of the run start together", async () => {
+    const ws = newWorkspace();
+    const results = await Promise.all([1, 2, 3].map(() => clone(ws, `file://${repo}`, "src", "main")));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(results.filter((r) => r.out.includes("checked out")).length).toBe(1);
+  });
+
+  it("never runs a URL or revision as shell: they are only ever git's arguments", async () => {
+    const ws = newWorkspace();
+    const r = await clone(ws, `file://${repo}"; touch pwned-url; "`, "src", "$(touch pwned-rev)");
+    expect(r.code).not.toBe(0);
+    expect(existsSync(path.join(ws, "pwned-url"))).toBe(false);
+    const ok = await clone(ws, `file://${repo}`, "src2", "$(touch pwned-rev)");
+    expect(ok.code).not.toBe(0);
+    expect(existsSync(path.join(ws, "pwned-rev"))).toBe(false);
+  });
+});
