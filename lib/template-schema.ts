@@ -71,6 +71,11 @@ export const TemplateDefinitionSchema = z.object({
   resources: TemplateResourcesSchema.optional(),
   /** Mount the pod's service account token: only for tasks that call the Kubernetes API themselves. */
   automountServiceAccountToken: z.boolean().optional(),
+  /**
+   * Not a process: a gate the scheduler decides (manual approval, issue 5). Image and command are
+   * ignored; until approvals exist, pipelines using such a template are refused at validation.
+   */
+  gate: z.enum(["approval"]).optional(),
   local: z
     .object({
       supported: z.boolean(),

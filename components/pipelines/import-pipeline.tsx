@@ -2,7 +2,7 @@
 
 import { FileUp, LoaderCircle } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useRef, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import { useToast } from "@/components/ui/toast";
 import { buttonVariants } from "@/components/ui/button";
 import { createPipelineAction } from "@/server/actions/pipelines";
@@ -13,6 +13,9 @@ export function ImportPipeline() {
   const toast = useToast();
   const input = useRef<HTMLInputElement>(null);
   const [pending, start] = useTransition();
+  // A file chosen before hydration would be ignored: enable the input once handlers are attached.
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
   const onFile = (file: File | undefined) => {
     if (!file) return;
     start(async () => {
@@ -33,7 +36,7 @@ export function ImportPipeline() {
       <label htmlFor="import-pipeline" className={buttonVariants({ variant: "secondary" }) + " cursor-pointer"}>
         {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <FileUp aria-hidden />} Import YAML
       </label>
-      <input ref={input} id="import-pipeline" type="file" accept=".yaml,.yml,application/yaml,text/yaml" className="sr-only" onChange={(e) => onFile(e.target.files?.[0])} />
+      <input ref={input} id="import-pipeline" type="file" accept=".yaml,.yml,application/yaml,text/yaml" className="sr-only" disabled={!ready || pending} onChange={(e) => onFile(e.target.files?.[0])} />
     </>
   );
 }

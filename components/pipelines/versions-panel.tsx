@@ -87,7 +87,7 @@ export function VersionsPanel({ pipelineId, current, versions }: { pipelineId: s
               <Th className="w-10">
                 <span className="sr-only">Compare</span>
               </Th>
-              <Th className="w-36">Version</Th>
+              <Th className="w-44">Version</Th>
               <Th>Message</Th>
               <Th className="w-28">Author</Th>
               <Th className="w-32">Saved</Th>
@@ -109,7 +109,7 @@ export function VersionsPanel({ pipelineId, current, versions }: { pipelineId: s
                     className="size-4 accent-[var(--accent)]"
                   />
                 </Td>
-                <Td>
+                <Td className="whitespace-nowrap">
                   <Link href={`/pipelines/${pipelineId}/versions/${v.version}`} className="font-medium text-accent hover:underline">
                     Version {v.version}
                   </Link>

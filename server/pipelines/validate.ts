@@ -33,6 +33,11 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
       if (tpl.deprecated && !opts.previous?.has(tpl.name)) {
         errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot` });
       }
+      if (tpl.gate) {
+        // Checked before the executor: a gate is not a process on any executor.
+        errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is a manual ${tpl.gate} gate, not a process: ${tpl.gate} gates are not supported on this server yet` });
+        return;
+      }
       if (!tpl.local.supported) {
         errors.push({
           path: `${at}.template`,

@@ -45,6 +45,11 @@ describe("built-in templates", () => {
     });
   }
 
+  it("mark manual approval as a gate, not a process", () => {
+    expect(builtins.find((t) => t.name === "manual-approval")?.gate).toBe("approval");
+    expect(builtins.filter((t) => t.gate).map((t) => t.name)).toEqual(["manual-approval"]);
+  });
+
   it("run locally: shell, git clone and the Node, Go and Maven builds; the rest are cluster-only", () => {
     expect(builtins.filter((t) => t.local.supported).map((t) => t.name).sort()).toEqual(["git-clone", "go-build", "maven-build", "node-build", "shell"]);
   });

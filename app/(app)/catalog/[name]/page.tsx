@@ -98,6 +98,11 @@ export default async function TemplatePage({ params }: Props) {
           <Card aria-labelledby="modes-h">
             <CardHeader id="modes-h" title="Where it runs" />
             <ul className="flex flex-col gap-2 px-3 py-3 text-sm">
+              {t.gate && (
+                <li className="text-sm">
+                  Not a process: a manual {t.gate} gate that the scheduler decides. {t.gate} gates are not supported on this server yet.
+                </li>
+              )}
               <li className="flex items-start gap-2">
                 <Server className="mt-0.5 size-4 text-accent" aria-hidden /> Kubernetes cluster: yes
               </li>
