@@ -12,6 +12,35 @@ const OperatorEnvSchema = z.object({
   GANTRY_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   /** An operator whose heartbeat is older than this is dead and its running tasks are failed. */
   GANTRY_OPERATOR_STALE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Where tasks run: child processes here (`local`), or BuildJobs in a cluster (`kubernetes`). */
+  GANTRY_EXECUTOR: z.enum(["local", "kubernetes"]).default("local"),
+  /** Kubernetes mode: the (default project's) namespace for BuildJobs, and where the leader Lease lives. */
+  GANTRY_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("gantry"),
+  /** Kubernetes mode: `emptyDir` when the cluster has no volume provisioner (runs then share no workspace). */
+  GANTRY_KUBE_WORKSPACE: z.enum(["pvc", "emptyDir"]).default("pvc"),
+  GANTRY_KUBE_STORAGE_CLASS: z.string().optional(),
+  /** Kubernetes mode: how long finished BuildJobs stay (history stays in MySQL). */
+  GANTRY_BUILDJOB_RETENTION_SECONDS: z.coerce.number().int().min(0).default(3600),
+  /** Kubernetes mode: apply the BuildJob CRD on start (needs the permission; else it must be there). */
+  GANTRY_APPLY_CRD: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** Kubernetes mode: elect one reconciling replica through a Lease (off: this one always reconciles). */
+  GANTRY_LEADER_ELECTION: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /**
+   * Kubernetes mode: `ENV=annotation,…`: a task whose env has ENV gets a pod annotation with its
+   * value (scheduling hints; the test cluster's kwok stages read `gantry.dev/kwok-*` this way).
+   */
+  GANTRY_POD_ANNOTATIONS_FROM_ENV: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const out: Record<string, string> = {};
+      for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=([A-Za-z0-9./-]+)$/.exec(pair);
+        if (!m) ctx.addIssue({ code: "custom", message: `'${pair}' is not ENV=annotation-key` });
+        else out[m[1]] = m[2];
+      }
+      return out;
+    }),
 });
 
 export type OperatorConfig = Config &

@@ -1,5 +1,6 @@
 /**
- * The operator worker: claims queued work from MySQL and runs it on the local executor. Drains on
+ * The operator worker: claims queued work from MySQL and runs it on the local executor, or as
+ * BuildJobs in a cluster with GANTRY_EXECUTOR=kubernetes. Drains on
  * SIGTERM/SIGINT: claims nothing more, lets running tasks finish up to GANTRY_DRAIN_SECONDS,
  * stops the rest (failed, "operator shut down while the task was running"), and exits 0.
  */
@@ -8,14 +9,34 @@ import type { Server } from "node:http";
 import { createDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { operatorConfig } from "./config";
+import { startKubernetesMode, type KubernetesMode } from "./executors/kubernetes/setup";
 import { LocalExecutor } from "./executors/local/local-executor";
+import type { Executor } from "./executors/types";
 import { portOf, startHealthServer } from "./health";
 import { Scheduler } from "./scheduler/scheduler";
 
 const cfg = operatorConfig();
 const log = logger.child({ operatorId: cfg.operatorId });
 const { db, pool } = createDb(cfg.DATABASE_URL);
-const executor = new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS });
+let kube: KubernetesMode | null = null;
+let executor: Executor;
+if (cfg.GANTRY_EXECUTOR === "kubernetes") {
+  kube = await startKubernetesMode({
+    db,
+    namespace: cfg.GANTRY_NAMESPACE,
+    operatorId: cfg.operatorId,
+    workspace: cfg.GANTRY_KUBE_WORKSPACE,
+    storageClassName: cfg.GANTRY_KUBE_STORAGE_CLASS,
+    retentionSeconds: cfg.GANTRY_BUILDJOB_RETENTION_SECONDS,
+    applyCrd: cfg.GANTRY_APPLY_CRD,
+    leaderElection: cfg.GANTRY_LEADER_ELECTION,
+    podAnnotationsFromEnv: cfg.GANTRY_POD_ANNOTATIONS_FROM_ENV,
+    log,
+  });
+  executor = kube.executor;
+} else {
+  executor = new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS });
+}
 const scheduler = new Scheduler({
   db,
   executor,
@@ -50,6 +71,7 @@ async function shutdown(signal: string) {
   }, drainMs + cfg.GANTRY_KILL_GRACE_MS + 15_000);
   hardStop.unref();
   await scheduler.stop(drainMs);
+  await kube?.stop().catch(() => undefined);
   health?.close();
   await pool.end().catch(() => undefined);
   log.flush();
@@ -62,6 +84,8 @@ health = cfg.GANTRY_OPERATOR_PORT ? await startHealthServer(cfg.GANTRY_OPERATOR_
 scheduler.start();
 log.info(
   {
+    executor: executor.kind,
+    ...(kube ? { namespace: cfg.GANTRY_NAMESPACE } : {}),
     concurrency: cfg.GANTRY_CONCURRENCY,
     pollMs: cfg.GANTRY_POLL_MS,
     workspaces: cfg.workspacesDir,

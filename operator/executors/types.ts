@@ -19,6 +19,8 @@ export interface ExecTask {
   env: Record<string, string>;
   /** 1-based. */
   attempt: number;
+  /** Names of the pipeline params in `env` that are secret (kept out of what others can read). */
+  secretParams?: readonly string[];
 }
 
 /** Where output goes: lines are split, masked, numbered and stored by the sink. */
@@ -60,6 +62,14 @@ export interface Executor {
   reapOrphan(task: OrphanTask): Promise<boolean>;
   /** The run is over: free what its tasks shared (workspace directory, PVC). */
   releaseRun(runId: string): Promise<void>;
+  /**
+   * Whether an attempt recorded with this ref outlives the operator process (a BuildJob does, a
+   * child process does not): then a restarted operator re-attaches with `resume` instead of
+   * failing the task run.
+   */
+  canResume?(executorRef: string | null): boolean;
+  /** Follows an attempt started by a previous life of this operator; creates nothing. */
+  resume?(task: ExecTask, executorRef: string | null, sink: LogSink, opts?: { notBefore?: Date }): Promise<ExecHandle>;
 }
 
 /** A task run whose operator died while it ran. */

@@ -21,6 +21,8 @@ export interface InFlight {
   handle: ExecHandle | null;
   stop: StopReason | null;
   done: Promise<void>;
+  /** The operator restarted while this attempt ran: follow it again instead of starting another. */
+  resume?: boolean;
 }
 
 export interface TaskContext {
@@ -90,20 +92,27 @@ async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writ
   const stopped = (message: string): ExecResult => ({ exitCode: null, signal: null, timedOut: false, cancelled: true, message, permanent: true });
   if (inf.stop) return stopped(inf.stop.message);
   let handle: ExecHandle;
+  const task = {
+    taskRunId: tr.id,
+    runId: run.id,
+    taskName: tr.name,
+    stageName: tr.stageName,
+    plan: tr.plan,
+    // Task env wins over pipeline params of the same name: it is the more specific setting.
+    env: { ...run.params, ...tr.plan.env },
+    attempt,
+    secretParams: run.secretNames,
+  };
+  const resume = inf.resume;
+  inf.resume = false;
   try {
-    handle = await ctx.executor.start(
-      {
-        taskRunId: tr.id,
-        runId: run.id,
-        taskName: tr.name,
-        stageName: tr.stageName,
-        plan: tr.plan,
-        // Task env wins over pipeline params of the same name: it is the more specific setting.
-        env: { ...run.params, ...tr.plan.env },
-        attempt,
-      },
-      writer,
-    );
+    if (resume && ctx.executor.resume) {
+      // Lines stored before the restart are not written again: follow from the last one's time.
+      const [last] = tr.logSeq > 0 ? await ctx.store.read(tr.id, tr.logSeq - 1, 1) : [];
+      handle = await ctx.executor.resume(task, tr.executorRef, writer, last ? { notBefore: new Date(last.ts) } : {});
+    } else {
+      handle = await ctx.executor.start(task, writer);
+    }
   } catch (e) {
     const permanent = e instanceof ExecutorError ? e.permanent : false;
     log.warn({ err: (e as Error).message }, "task could not start");
@@ -111,7 +120,7 @@ async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writ
   }
   inf.handle = handle;
   if (inf.stop) handle.cancel((inf.stop as StopReason).message);
-  void setExecutorRef(ctx.db, tr.id, handle.ref).catch((e) => log.debug({ err: (e as Error).message }, "could not record the executor ref"));
+  if (handle.ref !== tr.executorRef) void setExecutorRef(ctx.db, tr.id, handle.ref).catch((e) => log.debug({ err: (e as Error).message }, "could not record the executor ref"));
   const result = await handle.wait();
   inf.handle = null;
   return result;

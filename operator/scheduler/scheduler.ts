@@ -207,7 +207,17 @@ export class Scheduler {
   /** Registers this instance and fails what its previous life (and dead operators) left running. */
   private async boot() {
     await registerOperator(this.db, this.me);
-    const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds });
+    // What outlives the process (a BuildJob) is followed again, not failed: it is still running.
+    const resumed: string[] = [];
+    if (this.opts.executor.canResume) {
+      for (const c of await ownTaskRunsNotInFlight(this.db, this.me.id, [...this.inflight.keys()])) {
+        if (!this.opts.executor.canResume(c.taskRun.executorRef)) continue;
+        this.log.info({ taskRunId: c.taskRun.id, executorRef: c.taskRun.executorRef }, "re-attaching to a task started before the restart");
+        this.launch(c);
+      }
+      resumed.push(...this.inflight.keys());
+    }
+    const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds, keep: resumed });
     await this.reap(orphans);
     this.registered = true;
     this.lastHeartbeat = Date.now();
@@ -303,7 +313,9 @@ export class Scheduler {
 
   private launch(c: ClaimedTask) {
     const id = c.taskRun.id;
-    const inf: InFlight = { claimed: c, handle: null, stop: null, done: Promise.resolve() };
+    if (this.inflight.has(id)) return;
+    const resume = !!this.opts.executor.canResume?.(c.taskRun.executorRef);
+    const inf: InFlight = { claimed: c, handle: null, stop: null, done: Promise.resolve(), resume };
     this.inflight.set(id, inf);
     this.touchedRuns.add(c.run.id);
     this.log.info({ taskRunId: id, runId: c.run.id, task: c.taskRun.name }, "task started");

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, max, ne, notExists, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, max, ne, notExists, notInArray, or, sql } from "drizzle-orm";
 import type { RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
@@ -183,7 +183,10 @@ export interface OrphanedTaskRun {
  * is older than that or that has no row. Logs are kept; a system line says what happened; the
  * run then advances (it fails and its later stages are skipped).
  */
-export async function failOrphanedTaskRuns(db: Db, opts: { operatorId: string; own: boolean; staleSeconds?: number }): Promise<OrphanedTaskRun[]> {
+export async function failOrphanedTaskRuns(
+  db: Db,
+  opts: { operatorId: string; own: boolean; staleSeconds?: number; /** Task runs that are not orphans (re-attached after a restart). */ keep?: string[] },
+): Promise<OrphanedTaskRun[]> {
   const others =
     opts.staleSeconds === undefined
       ? sql`false`
@@ -203,7 +206,13 @@ export async function failOrphanedTaskRuns(db: Db, opts: { operatorId: string; o
   const candidates = await db
     .select({ id: taskRuns.id, runId: taskRuns.runId, name: taskRuns.name, claimedBy: taskRuns.claimedBy, executorRef: taskRuns.executorRef })
     .from(taskRuns)
-    .where(and(eq(taskRuns.status, "running"), or(opts.own ? eq(taskRuns.claimedBy, opts.operatorId) : sql`false`, isNull(taskRuns.claimedBy), others)));
+    .where(
+      and(
+        eq(taskRuns.status, "running"),
+        or(opts.own ? eq(taskRuns.claimedBy, opts.operatorId) : sql`false`, isNull(taskRuns.claimedBy), others),
+        opts.keep?.length ? notInArray(taskRuns.id, opts.keep) : undefined,
+      ),
+    );
 
   const done: OrphanedTaskRun[] = [];
   for (const c of candidates) {

@@ -1,0 +1,165 @@
+import http from "node:http";
+import https from "node:https";
+import { existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { GROUP, PLURAL, VERSION } from "./buildjob-schema";
+
+/**
+ * A small REST client over the kubeconfig's credentials. The generated client-node APIs cover
+ * neither status subresources of custom objects with merge patches nor streaming logs with our
+ * own reconnect rules well, and one `request` is easy to reason about in the write budget.
+ */
+
+export class KubeApiError extends Error {
+  constructor(
+    readonly code: number,
+    /** The Status object's `reason` (AlreadyExists, NotFound, Conflict, Forbidden, Invalid…). */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "KubeApiError";
+  }
+}
+
+export const isNotFound = (e: unknown) => e instanceof KubeApiError && e.code === 404;
+export const isAlreadyExists = (e: unknown) => e instanceof KubeApiError && e.code === 409 && e.reason === "AlreadyExists";
+export const isConflict = (e: unknown) => e instanceof KubeApiError && e.code === 409;
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export const MERGE_PATCH = "application/merge-patch+json";
+export const APPLY_PATCH = "application/apply-patch+yaml";
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+}
+
+/** Loads KUBECONFIG, else ~/.kube/config, else the in-cluster service account; null when there is none. */
+export function loadKubeConfig(env: NodeJS.ProcessEnv = process.env): KubeConfig | null {
+  const kc = new KubeConfig();
+  if (env.KUBECONFIG) {
+    kc.loadFromDefault();
+    return kc;
+  }
+  const home = path.join(os.homedir(), ".kube", "config");
+  if (existsSync(home)) {
+    kc.loadFromFile(home);
+    return kc;
+  }
+  if (env.KUBERNETES_SERVICE_HOST && existsSync("/var/run/secrets/kubernetes.io/serviceaccount/token")) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  return null;
+}
+
+export class KubeApi {
+  private readonly server: URL;
+
+  constructor(readonly kc: KubeConfig) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster");
+    this.server = new URL(cluster.server);
+  }
+
+  get<T>(p: string, query?: Query): Promise<T> {
+    return this.request<T>("GET", p, { query });
+  }
+  create<T>(p: string, body: unknown, query?: Query): Promise<T> {
+    return this.request<T>("POST", p, { body, query });
+  }
+  mergePatch<T>(p: string, body: unknown): Promise<T> {
+    return this.request<T>("PATCH", p, { body, contentType: MERGE_PATCH });
+  }
+  /** Server-side apply as the operator's field manager, taking over conflicting fields. */
+  apply<T>(p: string, body: unknown, fieldManager = "gantry-operator"): Promise<T> {
+    return this.request<T>("PATCH", p, { body, contentType: APPLY_PATCH, query: { fieldManager, force: true } });
+  }
+  put<T>(p: string, body: unknown): Promise<T> {
+    return this.request<T>("PUT", p, { body });
+  }
+  delete<T>(p: string, body?: unknown): Promise<T> {
+    return this.request<T>("DELETE", p, { body });
+  }
+
+  async request<T>(method: string, p: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.open(method, p, opts);
+    const text = await readAll(res);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** The response as a stream (pod logs with follow=true); rejects on an error status. */
+  async stream(p: string, query: Query, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    return this.open("GET", p, { query, signal });
+  }
+
+  private async open(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const url = new URL(this.server.toString());
+    url.pathname = `${url.pathname.replace(/\/$/, "")}${p}`;
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const reqOpts: https.RequestOptions = { method, headers: { Accept: "application/json" } };
+    await this.kc.applyToHTTPSOptions(reqOpts);
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    if (body !== undefined) {
+      reqOpts.headers = { ...reqOpts.headers, "Content-Type": opts.contentType ?? "application/json", "Content-Length": Buffer.byteLength(body) };
+    }
+    const mod = url.protocol === "http:" ? http : https;
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, { ...reqOpts, signal: opts.signal }, resolve);
+      req.on("error", reject);
+      req.setTimeout(opts.signal ? 0 : 30_000, () => req.destroy(new Error(`${method} ${p}: no answer in 30s`)));
+      if (body !== undefined) req.write(body);
+      req.end();
+    });
+    if ((res.statusCode ?? 500) >= 400) {
+      const text = await readAll(res).catch(() => "");
+      let reason = "";
+      let message = text.slice(0, 2000);
+      try {
+        const st = JSON.parse(text) as { reason?: string; message?: string };
+        reason = st.reason ?? "";
+        message = st.message ?? message;
+      } catch {}
+      throw new KubeApiError(res.statusCode ?? 500, reason, `${method} ${p}: ${res.statusCode} ${message}`);
+    }
+    return res;
+  }
+}
+
+function readAll(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    res.on("data", (d: Buffer) => parts.push(d));
+    res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+    res.on("error", reject);
+  });
+}
+
+// ---------------------------------------------------------------- paths
+
+
+export const paths = {
+  buildJobs: (ns?: string) => (ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`),
+  buildJob: (ns: string, name: string) => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}/${name}`,
+  buildJobStatus: (ns: string, name: string) => `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}/${name}/status`,
+  jobs: (ns?: string) => (ns ? `/apis/batch/v1/namespaces/${ns}/jobs` : `/apis/batch/v1/jobs`),
+  job: (ns: string, name: string) => `/apis/batch/v1/namespaces/${ns}/jobs/${name}`,
+  pods: (ns?: string) => (ns ? `/api/v1/namespaces/${ns}/pods` : `/api/v1/pods`),
+  podLog: (ns: string, name: string) => `/api/v1/namespaces/${ns}/pods/${name}/log`,
+  events: (ns: string) => `/api/v1/namespaces/${ns}/events`,
+  pvcs: (ns: string) => `/api/v1/namespaces/${ns}/persistentvolumeclaims`,
+  pvc: (ns: string, name: string) => `/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`,
+  secrets: (ns: string) => `/api/v1/namespaces/${ns}/secrets`,
+  namespace: (name: string) => `/api/v1/namespaces/${name}`,
+  resourceQuota: (ns: string, name: string) => `/api/v1/namespaces/${ns}/resourcequotas/${name}`,
+  limitRange: (ns: string, name: string) => `/api/v1/namespaces/${ns}/limitranges/${name}`,
+  leases: (ns: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+  lease: (ns: string, name: string) => `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`,
+  crd: (name: string) => `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+};

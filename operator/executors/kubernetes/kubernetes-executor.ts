@@ -1,0 +1,255 @@
+import type { CoreV1Event, V1Secret } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { ExecutorError, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
+import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
+import { BuildJobSchema, FINAL_PHASES, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
+import type { Controller } from "./controller";
+import { EventLines } from "./events";
+import { isAlreadyExists, isNotFound, KubeApiError, paths, type KubeApi } from "./kube-api";
+import { PodLogs } from "./log-follower";
+import { buildJobName, workspaceClaimName } from "./names";
+import { execResultOf, SUCCEEDED } from "./status";
+
+/**
+ * The Kubernetes executor: an attempt becomes a BuildJob (and its params Secret); the controller
+ * (on whichever replica leads) makes the Job; this side waits on the BuildJob's status through
+ * the informers' cache, follows the pods' logs and shows their events, and cancels by asking the
+ * controller (`spec.cancelRequested`). The handle's ref `k8s:<namespace>/<name>` is enough for a
+ * restarted operator to re-attach (`resume`).
+ */
+
+/** What the executor needs beyond the ExecTask, from the database. */
+export type TaskDetails = Pick<BuildJobInput, "pipeline" | "singleTaskRun" | "template" | "taskResources" | "project" | "source"> & {
+  secretParams: readonly string[];
+};
+
+export interface KubernetesExecutorOptions {
+  api: KubeApi;
+  controller: Controller;
+  namespace: string;
+  describe: (task: ExecTask) => Promise<TaskDetails>;
+  /** "emptyDir": runs share no workspace (clusters without a volume provisioner). */
+  workspace?: "pvc" | "emptyDir";
+  /** How often Kubernetes events of a running attempt are read. */
+  eventsPollMs?: number;
+  log?: Logger;
+}
+
+export const REF_PREFIX = "k8s:";
+const QUIET = new Set(["Creating", "Pending", "Running", "Initializing", "ContainerCreating", "PodInitializing", "Succeeded"]);
+
+export function parseRef(ref: string | null | undefined): { namespace: string; name: string } | null {
+  const m = /^k8s:([a-z0-9-]+)\/([a-z0-9.-]+)$/.exec(ref ?? "");
+  return m ? { namespace: m[1], name: m[2] } : null;
+}
+
+export class KubernetesExecutor implements Executor {
+  readonly kind = "kubernetes" as const;
+
+  constructor(private readonly o: KubernetesExecutorOptions) {}
+
+  async start(task: ExecTask, sink: LogSink): Promise<ExecHandle> {
+    let details: TaskDetails;
+    try {
+      details = await this.o.describe(task);
+    } catch (e) {
+      throw new ExecutorError(`cannot prepare the BuildJob: ${(e as Error).message}`, false);
+    }
+    const { buildJob, paramsSecret } = buildJobFor({
+      namespace: this.o.namespace,
+      taskRunId: task.taskRunId,
+      runId: task.runId,
+      task: task.taskName,
+      stage: task.stageName,
+      attempt: task.attempt,
+      plan: task.plan,
+      params: task.env,
+      ...details,
+      singleTaskRun: details.singleTaskRun || this.o.workspace === "emptyDir",
+    });
+    const ns = this.o.namespace;
+    const name = buildJob.metadata.name;
+    let created: BuildJob;
+    try {
+      created = await this.o.api.create<BuildJob>(paths.buildJobs(ns), buildJob);
+    } catch (e) {
+      if (isAlreadyExists(e)) {
+        // An earlier start of this attempt whose answer was lost: the same object, by its name.
+        created = await this.o.api.get<BuildJob>(paths.buildJob(ns, name));
+      } else if (e instanceof KubeApiError && (e.code === 422 || e.code === 400)) {
+        throw new ExecutorError(`the cluster refused the BuildJob: ${e.message}`, true);
+      } else {
+        throw new ExecutorError(`cannot create the BuildJob: ${(e as Error).message}`, false);
+      }
+    }
+    if (paramsSecret) {
+      await this.o.api.create<V1Secret>(paths.secrets(ns), ownedSecret(paramsSecret, created)).catch((e) => {
+        if (!isAlreadyExists(e)) throw new ExecutorError(`cannot create the params Secret: ${(e as Error).message}`, false);
+      });
+    }
+    sink.system(`BuildJob ${ns}/${name} created`);
+    return new BuildJobHandle(this.o, ns, name, sink, null);
+  }
+
+  /** Every attempt is a BuildJob with a deterministic name: found again even if its ref was never recorded. */
+  canResume(ref: string | null): boolean {
+    return ref === null || parseRef(ref) !== null;
+  }
+
+  /**
+   * Re-attaches to an attempt a previous life of this operator started. When there is no such
+   * BuildJob (the operator died before creating it), the attempt starts now: creating is
+   * idempotent by name, so nothing can run twice.
+   */
+  async resume(task: ExecTask, ref: string | null, sink: LogSink, opts: { notBefore?: Date } = {}): Promise<ExecHandle> {
+    const r = parseRef(ref) ?? { namespace: this.o.namespace, name: buildJobName(task.taskRunId, task.attempt) };
+    try {
+      await this.o.api.get(paths.buildJob(r.namespace, r.name));
+    } catch (e) {
+      if (isNotFound(e)) {
+        if (ref) throw new ExecutorError(`the BuildJob ${r.namespace}/${r.name} no longer exists`, false);
+        return this.start(task, sink);
+      }
+      throw new ExecutorError(`cannot read the BuildJob ${r.namespace}/${r.name}: ${(e as Error).message}`, false);
+    }
+    sink.system(`operator restarted: following BuildJob ${r.namespace}/${r.name} again`);
+    return new BuildJobHandle(this.o, r.namespace, r.name, sink, opts.notBefore ?? null);
+  }
+
+  async reapOrphan(o: OrphanTask): Promise<boolean> {
+    const r = parseRef(o.executorRef);
+    if (!r) return false;
+    try {
+      await this.o.api.mergePatch(paths.buildJob(r.namespace, r.name), { spec: { cancelRequested: true, cancelMessage: "its operator stopped responding" } });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  async releaseRun(runId: string): Promise<void> {
+    await this.o.api.delete(paths.pvc(this.o.namespace, workspaceClaimName(runId))).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+  }
+}
+
+class BuildJobHandle implements ExecHandle {
+  readonly ref: string;
+  private readonly result: Promise<ExecResult>;
+  private cancelMessage: string | null = null;
+
+  constructor(
+    private readonly o: KubernetesExecutorOptions,
+    private readonly namespace: string,
+    private readonly name: string,
+    private readonly sink: LogSink,
+    private readonly notBefore: Date | null,
+  ) {
+    this.ref = `${REF_PREFIX}${namespace}/${name}`;
+    this.result = this.watch().catch((e) => {
+      o.log?.error({ err: e, buildJob: this.ref }, "waiting on the BuildJob failed");
+      return { exitCode: null, signal: null, timedOut: false, cancelled: false, message: `internal error while waiting on the BuildJob: ${(e as Error).message}`, permanent: false };
+    });
+  }
+
+  wait(): Promise<ExecResult> {
+    return this.result;
+  }
+
+  cancel(reason: string): void {
+    if (this.cancelMessage !== null) return;
+    this.cancelMessage = reason;
+    void (async () => {
+      for (let i = 0; i < 20; i++) {
+        try {
+          await this.o.api.mergePatch(paths.buildJob(this.namespace, this.name), { spec: { cancelRequested: true, cancelMessage: reason.slice(0, 1000) } });
+          return;
+        } catch (e) {
+          if (isNotFound(e)) return;
+          await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** i)));
+        }
+      }
+    })();
+  }
+
+  private async watch(): Promise<ExecResult> {
+    const { controller } = this.o;
+    const key = `${this.namespace}/${this.name}`;
+    const followers = new Map<string, PodLogs>();
+    const events = new EventLines();
+    let lastReason = "";
+    let missingSince = 0;
+    let lastEvents = 0;
+    let wake: () => void = () => {};
+    const off = controller.onChange((k) => k === key && wake());
+    try {
+      for (;;) {
+        const raw = controller.buildJobs.get(this.namespace, this.name);
+        let status: BuildJobStatus | undefined;
+        if (!raw) {
+          missingSince ||= Date.now();
+          if (Date.now() - missingSince > 5000) {
+            const gone = await this.o.api.get(paths.buildJob(this.namespace, this.name)).then(
+              () => false,
+              (e) => isNotFound(e),
+            );
+            if (gone) return { exitCode: null, signal: null, timedOut: false, cancelled: this.cancelMessage !== null, message: this.cancelMessage ?? "the BuildJob was deleted before it finished", permanent: false };
+            missingSince = Date.now();
+          }
+        } else {
+          missingSince = 0;
+          const parsed = BuildJobSchema.safeParse(raw);
+          status = parsed.success ? parsed.data.status : (raw as { status?: BuildJobStatus }).status;
+        }
+        for (const pod of controller.podsOf(this.namespace, this.name)) {
+          const podName = pod.metadata?.name;
+          if (!podName) continue;
+          let f = followers.get(podName);
+          if (!f) {
+            f = new PodLogs(podName, { api: this.o.api, namespace: this.namespace, sink: this.sink, pod: () => controller.pods.get(this.namespace, podName), notBefore: this.notBefore ?? undefined, log: this.o.log });
+            followers.set(podName, f);
+          }
+          f.poke();
+        }
+        const cond = status?.conditions?.find((c) => c.type === SUCCEEDED);
+        if (cond && cond.reason !== lastReason) {
+          lastReason = cond.reason;
+          if (!QUIET.has(cond.reason) && cond.message && !FINAL_PHASES.includes(status!.phase)) this.sink.system(`${cond.reason}: ${cond.message}`);
+        }
+        const final = status && FINAL_PHASES.includes(status.phase);
+        if (final || Date.now() - lastEvents >= (this.o.eventsPollMs ?? 3000)) {
+          lastEvents = Date.now();
+          await this.showEvents(events, [this.name, ...followers.keys()]);
+        }
+        if (final) {
+          // Every line before the end: the streams close once their containers have terminated.
+          await Promise.race([Promise.all([...followers.values()].map((f) => f.done())), new Promise((r) => setTimeout(r, 15_000))]);
+          for (const f of followers.values()) f.stop();
+          return execResultOf(status!)!;
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 1000);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      off();
+      for (const f of followers.values()) f.stop();
+    }
+  }
+
+  /** Kubernetes events of the Job and its pods, as system lines next to the log. */
+  private async showEvents(shown: EventLines, names: string[]) {
+    const all: CoreV1Event[] = [];
+    for (const n of names) {
+      const list = await this.o.api.get<{ items: CoreV1Event[] }>(paths.events(this.namespace), { fieldSelector: `involvedObject.name=${n}` }).catch(() => null);
+      if (list) all.push(...list.items);
+    }
+    for (const line of shown.take(all)) this.sink.system(line);
+  }
+}

@@ -1,0 +1,189 @@
+import { createInterface } from "node:readline";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { LogSink } from "../types";
+import { paths, type KubeApi } from "./kube-api";
+import { MAIN_CONTAINER } from "./job-spec";
+
+/**
+ * Follows the logs of every container of an attempt's pods (init, main, sidecars) through the
+ * API (`follow=true&timestamps=true`) into the task run's log sink. A dropped stream is resumed
+ * with `sinceTime`; since that has only second precision, lines older than the last one written
+ * are skipped, and of those with the same timestamp as many as were already written. A stream
+ * is closed when the pod's status says the container has terminated, then read once more
+ * without follow for what came last (kwok's follow streams never end on their own).
+ */
+
+export interface ContainerCursor {
+  /** Timestamp (as the API wrote it) of the last line written, and how many lines had it. */
+  lastTs: string;
+  sameTs: number;
+}
+
+/** `<RFC3339Nano> <text>` → its parts; a line without a timestamp keeps the previous one. */
+export function splitTimestamped(line: string): { ts: string; text: string } | null {
+  const sp = line.indexOf(" ");
+  const ts = sp < 0 ? line : line.slice(0, sp);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(ts)) return null;
+  return { ts, text: sp < 0 ? "" : line.slice(sp + 1) };
+}
+
+/** Compares API timestamps as instants with nanoseconds (Date has only milliseconds). */
+export function compareTs(a: string, b: string): number {
+  const key = (t: string) => {
+    const ms = Date.parse(t);
+    const frac = /\.(\d+)/.exec(t)?.[1] ?? "";
+    return [Math.floor(ms / 1000), Number((frac + "000000000").slice(0, 9))];
+  };
+  const [as, an] = key(a);
+  const [bs, bn] = key(b);
+  return as - bs || an - bn;
+}
+
+/**
+ * Decides, line by line, what a reconnected stream repeats. Pure, for the unit tests: feed it
+ * every line the API returns, in order; it says which to write.
+ */
+export class LineDeduper {
+  private seenAtLast = 0;
+  constructor(private cursor: ContainerCursor | null = null) {}
+
+  /** The position to resume from (`sinceTime`, second precision: the API rounds down). */
+  get sinceTime(): string | undefined {
+    return this.cursor ? new Date(Math.floor(Date.parse(this.cursor.lastTs) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z") : undefined;
+  }
+
+  get position(): ContainerCursor | null {
+    return this.cursor ? { ...this.cursor } : null;
+  }
+
+  /** A new stream starts: lines at the cursor's timestamp are counted again from zero. */
+  restart() {
+    this.seenAtLast = 0;
+  }
+
+  accept(ts: string): boolean {
+    const c = this.cursor;
+    if (c) {
+      const cmp = compareTs(ts, c.lastTs);
+      if (cmp < 0) return false;
+      if (cmp === 0) {
+        this.seenAtLast++;
+        if (this.seenAtLast <= c.sameTs) return false;
+        c.sameTs++;
+        return true;
+      }
+    }
+    this.cursor = { lastTs: ts, sameTs: 1 };
+    this.seenAtLast = 1;
+    return true;
+  }
+}
+
+export interface PodLogsOptions {
+  api: Pick<KubeApi, "stream">;
+  namespace: string;
+  sink: LogSink;
+  /** The pod as the informer has it now (status decides when a container is done). */
+  pod: () => V1Pod | undefined;
+  /** Skip lines at or before this instant (a resumed operator: what it wrote before). */
+  notBefore?: Date;
+  log?: Logger;
+}
+
+/** All containers of one pod. */
+export class PodLogs {
+  private readonly followers = new Map<string, Promise<void>>();
+  private stopped = false;
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(
+    private readonly podName: string,
+    private readonly o: PodLogsOptions,
+  ) {}
+
+  /** Starts following containers that have started; call on every pod update. */
+  poke() {
+    if (this.stopped) return;
+    const pod = this.o.pod();
+    if (!pod) return;
+    for (const name of containerNames(pod)) {
+      if (this.followers.has(name)) continue;
+      const st = containerState(pod, name);
+      if (!st || st.waiting || (!st.running && !st.terminated)) continue;
+      this.followers.set(name, this.follow(name));
+    }
+  }
+
+  /** Resolves once every started container's stream has ended (its container terminated). */
+  async done(): Promise<void> {
+    this.poke();
+    await Promise.all(this.followers.values());
+  }
+
+  /** Stops now (the pod is gone). */
+  stop() {
+    this.stopped = true;
+    for (const a of this.aborts) a.abort();
+  }
+
+  private async follow(container: string) {
+    const prefix = container === MAIN_CONTAINER ? "" : `[${container}] `;
+    const dedupe = new LineDeduper(this.o.notBefore ? { lastTs: this.o.notBefore.toISOString(), sameTs: Number.MAX_SAFE_INTEGER } : null);
+    let failures = 0;
+    const terminated = () => !!containerState(this.o.pod(), container)?.terminated || !this.o.pod();
+    for (;;) {
+      if (this.stopped) return;
+      const last = terminated();
+      const ac = new AbortController();
+      this.aborts.add(ac);
+      // Close a follow stream once the container has ended: kwok's never ends on its own.
+      const watch = last
+        ? null
+        : setInterval(() => {
+            if (terminated()) ac.abort();
+          }, 250);
+      try {
+        dedupe.restart();
+        const res = await this.o.api.stream(
+          paths.podLog(this.o.namespace, this.podName),
+          { container, timestamps: true, ...(last ? {} : { follow: true }), ...(dedupe.sinceTime ? { sinceTime: dedupe.sinceTime } : {}) },
+          ac.signal,
+        );
+        const rl = createInterface({ input: res, crlfDelay: Infinity });
+        for await (const line of rl) {
+          const p = splitTimestamped(line);
+          if (!p) {
+            this.o.sink.write("out", `${prefix}${line}\n`);
+            continue;
+          }
+          if (!dedupe.accept(p.ts)) continue;
+          if (this.o.sink.full) await this.o.sink.waitForRoom();
+          this.o.sink.write("out", `${prefix}${p.text}\n`);
+        }
+        failures = 0;
+      } catch (e) {
+        if (!ac.signal.aborted) {
+          failures++;
+          if (failures === 1 || failures % 10 === 0) this.o.log?.debug({ err: (e as Error).message, pod: this.podName, container }, "log stream failed; resuming");
+          await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
+          // A pod that no longer exists has no more logs to give.
+          if (failures > 30 && terminated()) return;
+        }
+      } finally {
+        if (watch) clearInterval(watch);
+        this.aborts.delete(ac);
+      }
+      if (last && failures === 0) return;
+    }
+  }
+}
+
+function containerNames(pod: V1Pod): string[] {
+  return [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].map((c) => c.name);
+}
+
+function containerState(pod: V1Pod | undefined, name: string) {
+  const st = pod?.status;
+  return [...(st?.initContainerStatuses ?? []), ...(st?.containerStatuses ?? [])].find((c) => c.name === name)?.state;
+}

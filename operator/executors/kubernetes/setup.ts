@@ -1,0 +1,85 @@
+import type { V1Job } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Db } from "@/server/db/client";
+import { kubernetesTaskDetails } from "@/server/runs/kubernetes-task-details";
+import type { BuildJob } from "./buildjob-schema";
+import { Controller } from "./controller";
+import { KubeApi, loadKubeConfig } from "./kube-api";
+import { KubernetesExecutor } from "./kubernetes-executor";
+import { ensureCrd, ensureProjectNamespace } from "./namespaces";
+import { LEADER_LEASE } from "./permissions";
+
+/** Everything Kubernetes mode needs, put together from the operator's settings. */
+
+export interface KubernetesModeOptions {
+  db: Db;
+  namespace: string;
+  operatorId: string;
+  workspace: "pvc" | "emptyDir";
+  storageClassName?: string;
+  retentionSeconds: number;
+  applyCrd: boolean;
+  leaderElection: boolean;
+  leaseDurationMs?: number;
+  leaseRetryMs?: number;
+  /** Task env name → pod annotation key (GANTRY_POD_ANNOTATIONS_FROM_ENV). */
+  podAnnotationsFromEnv?: Record<string, string>;
+  log: Logger;
+}
+
+export interface KubernetesMode {
+  executor: KubernetesExecutor;
+  controller: Controller;
+  api: KubeApi;
+  stop(): Promise<void>;
+}
+
+export async function startKubernetesMode(o: KubernetesModeOptions): Promise<KubernetesMode> {
+  const kc = loadKubeConfig();
+  if (!kc) throw new Error("GANTRY_EXECUTOR=kubernetes but there is no kubeconfig (KUBECONFIG, ~/.kube/config) and no in-cluster service account");
+  const api = new KubeApi(kc);
+  if (o.applyCrd) {
+    const outcome = await ensureCrd(api, o.log);
+    o.log.info({ outcome }, "BuildJob CRD ready");
+  }
+  await ensureProjectNamespace(api, o.namespace).catch((e) =>
+    // Least privilege may leave namespaces to an administrator: the BuildJobs tell if it is missing.
+    o.log.warn({ err: (e as Error).message, namespace: o.namespace }, "could not apply the project namespace"),
+  );
+  const controller = new Controller({
+    api,
+    kc,
+    namespace: o.namespace,
+    retentionMs: o.retentionSeconds * 1000,
+    storageClassName: o.storageClassName,
+    decorateJob: o.podAnnotationsFromEnv && Object.keys(o.podAnnotationsFromEnv).length ? annotateFromEnv(o.podAnnotationsFromEnv) : undefined,
+    leaderElection: o.leaderElection
+      ? { namespace: o.namespace, name: LEADER_LEASE, identity: `${o.operatorId}-${process.pid}`, leaseDurationMs: o.leaseDurationMs, retryMs: o.leaseRetryMs }
+      : null,
+    log: o.log,
+  });
+  await controller.start();
+  const executor = new KubernetesExecutor({
+    api,
+    controller,
+    namespace: o.namespace,
+    workspace: o.workspace,
+    describe: (task) => kubernetesTaskDetails(o.db, task.runId, { name: task.plan.template, version: task.plan.templateVersion }),
+    log: o.log,
+  });
+  return { executor, controller, api, stop: () => controller.stop() };
+}
+
+/** Copies chosen task env values onto the pod template as annotations. */
+export function annotateFromEnv(map: Record<string, string>): (job: V1Job, bj: BuildJob) => V1Job {
+  return (job, bj) => {
+    const extra: Record<string, string> = {};
+    for (const [env, key] of Object.entries(map)) {
+      const v = bj.spec.plan.env[env];
+      if (v !== undefined) extra[key] = v;
+    }
+    if (!Object.keys(extra).length || !job.spec?.template) return job;
+    const t = job.spec.template;
+    return { ...job, spec: { ...job.spec, template: { ...t, metadata: { ...t.metadata, annotations: { ...t.metadata?.annotations, ...extra } } } } };
+  };
+}
