@@ -119,9 +119,11 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
     <CanvasContext.Provider value={ctx}>
       <div
         ref={wrapRef}
-        className={cn("gantry-canvas relative h-full w-full", className)}
+        className={cn("gantry-canvas relative h-full w-full outline-none", className)}
         role="region"
         aria-label={label}
+        // Focusable so that a click on the empty canvas still takes the designer's shortcuts.
+        tabIndex={readOnly ? undefined : 0}
         onDragOver={onDragOver}
         onDragLeave={(e) => {
           if (!e.currentTarget.contains(e.relatedTarget as globalThis.Node | null)) setDropTarget(null);

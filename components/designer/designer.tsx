@@ -48,10 +48,14 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   const initial = useMemo(() => yamlToDoc(source) ?? { name: "pipeline", stages: [] }, [source]);
   const [history, dispatch] = useReducer(historyReducer, initial, initHistory);
   const doc = history.present;
-  // The text the user typed stays as typed (comments and all) while it describes this document.
-  const [typed, setTyped] = useState<{ doc: PipelineDoc; text: string }>({ doc: initial, text: source });
-  const generated = useMemo(() => (typed.doc === doc ? null : docToYaml(doc)), [typed.doc, doc]);
-  const text = generated ?? typed.text;
+  // Text the user typed stays as typed (comments and all) for the document it parsed to; other
+  // documents (graph edits) are written out. Text that doesn't parse shows until the next edit,
+  // undo or redo, while the canvas keeps the last document it could draw.
+  const typedFor = useRef(new WeakMap<PipelineDoc, string>([[initial, source]]));
+  const [broken, setBroken] = useState<{ doc: PipelineDoc; text: string } | null>(null);
+  const known = typedFor.current.get(doc);
+  const generated = useMemo(() => (known === undefined ? docToYaml(doc) : null), [known, doc]);
+  const text = (broken && broken.doc === doc ? broken.text : null) ?? known ?? generated ?? "";
   const dirty = text !== source;
   useLeaveGuard(dirty);
 
@@ -115,7 +119,17 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
     if (!focusAfter.current) return;
     focusAfter.current = false;
     const key = nodeKey(sel);
-    if (key) rootRef.current?.querySelector<HTMLElement>(`[data-node-key="${key}"]`)?.focus();
+    if (!key) return;
+    // xyflow renders a new node a frame or two after the document changes.
+    let frame = 0;
+    let tries = 0;
+    const tryFocus = () => {
+      const el = rootRef.current?.querySelector<HTMLElement>(`[data-node-key="${key}"]`);
+      if (el) el.focus();
+      else if (tries++ < 20) frame = requestAnimationFrame(tryFocus);
+    };
+    tryFocus();
+    return () => cancelAnimationFrame(frame);
   }, [sel, doc]);
 
   const addTemplate = useCallback(
@@ -206,10 +220,11 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
     const key = e.key.toLowerCase();
     if (mod && key === "z") {
       e.preventDefault();
-      dispatch({ type: e.shiftKey ? "redo" : "undo" });
+      if (e.shiftKey) redo();
+      else undo();
     } else if (mod && key === "y") {
       e.preventDefault();
-      dispatch({ type: "redo" });
+      redo();
     } else if (mod && key === "s") {
       e.preventDefault();
       if (dirty && valid) setSaveOpen(true);
@@ -229,9 +244,18 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   const onYaml = (t: string) => {
     const next = yamlToDoc(t);
     if (next) {
-      setTyped({ doc: next, text: t });
+      typedFor.current.set(next, t);
+      setBroken(null);
       run({ type: "replace", doc: next }, "yaml");
-    } else setTyped({ doc, text: t });
+    } else setBroken({ doc, text: t });
+  };
+  const undo = () => {
+    setBroken(null);
+    dispatch({ type: "undo" });
+  };
+  const redo = () => {
+    setBroken(null);
+    dispatch({ type: "redo" });
   };
 
   const save = (baseVersion: number) =>
@@ -299,10 +323,10 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   return (
     <div ref={rootRef} onKeyDown={onKeyDown} className="flex flex-col gap-2">
       <div role="toolbar" aria-label="Designer" className="flex flex-wrap items-center gap-1.5">
-        <Button size="icon" variant="ghost" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo(history)} onClick={() => dispatch({ type: "undo" })}>
+        <Button size="icon" variant="ghost" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo(history)} onClick={undo}>
           <Undo2 />
         </Button>
-        <Button size="icon" variant="ghost" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo(history)} onClick={() => dispatch({ type: "redo" })}>
+        <Button size="icon" variant="ghost" aria-label="Redo" title="Redo (Ctrl+Shift+Z)" disabled={!canRedo(history)} onClick={redo}>
           <Redo2 />
         </Button>
         <span className="mx-1 h-5 w-px bg-border" aria-hidden />

@@ -1,8 +1,9 @@
 "use client";
 
-import { Ban, SquareTerminal } from "lucide-react";
+import { Ban, List, SquareTerminal, Workflow } from "lucide-react";
 import Link from "next/link";
 import { useCallback, useState, useTransition } from "react";
+import { RunGraph } from "@/components/designer/run-graph";
 import { LogViewer } from "@/components/logs/log-viewer";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
@@ -22,6 +23,7 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
   const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
   const task = findTask(run, selected);
   const active = isRunActive(run);
+  const [view, setView] = useState<"list" | "graph">("list");
 
   const select = useCallback((id: string) => {
     setSelected(id);
@@ -81,8 +83,28 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
         </p>
       )}
 
-      <div className="grid min-h-[28rem] grid-cols-1 gap-4 lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]">
-        <aside className="flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2">
+      <div role="group" aria-label="Stages view" className="-mb-2 inline-flex self-start rounded-md border bg-surface p-0.5">
+        {(
+          [
+            ["list", "List", List],
+            ["graph", "Graph", Workflow],
+          ] as const
+        ).map(([v, label, Icon]) => (
+          <button
+            key={v}
+            type="button"
+            aria-pressed={view === v}
+            onClick={() => setView(v)}
+            className={cn("inline-flex h-6 items-center gap-1 rounded px-2 text-xs text-muted hover:text-foreground", view === v && "bg-accent-soft font-medium text-accent")}
+          >
+            <Icon className="size-3.5" aria-hidden /> {label}
+          </button>
+        ))}
+      </div>
+      {view === "graph" && <RunGraph run={run} selected={selected} onSelect={select} />}
+
+      <div className={cn("grid min-h-[28rem] grid-cols-1 gap-4", view === "list" ? "lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]" : "lg:h-[calc(100dvh-29rem)]")}>
+        <aside className={cn("flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2", view === "graph" && "hidden")}>
           <StageList run={run} selected={selected} onSelect={select} />
           {Object.keys(run.params).length > 0 && (
             <section aria-labelledby="params-heading" className="border-t px-1 pt-3">

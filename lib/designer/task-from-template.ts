@@ -20,7 +20,14 @@ export interface PaletteTemplate {
  * The name is made unique when the task is added.
  */
 export function taskFromTemplate(t: PaletteTemplate): TaskDoc {
-  if (t.example) return { ...structuredClone(t.example), template: t.name } as TaskDoc;
+  if (t.example) {
+    // Examples come back from the catalog with the spec's defaults filled in; keep the YAML short.
+    const { env, retries, ...rest } = structuredClone(t.example);
+    const task = { ...rest, template: t.name } as TaskDoc;
+    if (env && Object.keys(env).length) task.env = env as Record<string, string>;
+    if (retries) task.retries = retries;
+    return task;
+  }
   return { name: t.name, template: t.name, params: schemaDefaults(t.paramsSchema) };
 }
 

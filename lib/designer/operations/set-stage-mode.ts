@@ -9,5 +9,6 @@ export interface SetStageMode {
 }
 
 export function setStageMode(doc: PipelineDoc, op: SetStageMode): PipelineDoc {
-  return withStage(doc, op.stage, (s) => ({ ...s, mode: op.mode }));
+  // Written right after the name, where people look for it in the YAML.
+  return withStage(doc, op.stage, ({ name, mode: _old, ...rest }) => ({ name, mode: op.mode, ...rest }));
 }

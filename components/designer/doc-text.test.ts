@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { docToYaml, yamlToDoc } from "./doc-text";
+import { withSecretWidgets } from "./params-form";
+import { paramProblems } from "./params-validator";
+
+describe("YAML ↔ designer document", () => {
+  it("draws a spec that has problems but a drawable shape, and refuses one it can't draw", () => {
+    expect(yamlToDoc("name: p\nstages:\n  - name: Bad Name\n    tasks:\n")).toEqual({ name: "p", stages: [{ name: "Bad Name", tasks: [] }] });
+    expect(yamlToDoc("name: p\nstages: [\n")).toBeNull();
+    expect(yamlToDoc("name: p\nstages:\n  - name: a\n    tasks:\n      - template: shell\n")).toBeNull();
+    expect(yamlToDoc("- just a list")).toBeNull();
+  });
+
+  it("writes scripts as literal blocks and reads back the same document", () => {
+    const doc = { name: "p", stages: [{ name: "a", tasks: [{ name: "t", template: "shell", params: { script: "echo one\necho two\n" } }] }] };
+    const text = docToYaml(doc);
+    expect(text).toContain("script: |");
+    expect(yamlToDoc(text)).toEqual(doc);
+  });
+});
+
+describe("generated params form", () => {
+  it("uses a password input for secret and password-format params, nested ones too", () => {
+    const ui = withSecretWidgets(
+      {
+        type: "object",
+        properties: {
+          token: { type: "string", secret: true },
+          pass: { type: "string", format: "password" },
+          plain: { type: "string" },
+          auth: { type: "object", properties: { key: { type: "string", secret: true } } },
+        },
+      },
+      { plain: { "ui:widget": "textarea" } },
+    ) as Record<string, Record<string, unknown>>;
+    expect(ui.token["ui:widget"]).toBe("password");
+    expect(ui.pass["ui:widget"]).toBe("password");
+    expect(ui.plain["ui:widget"]).toBe("textarea");
+    expect((ui.auth.key as Record<string, unknown>)["ui:widget"]).toBe("password");
+  });
+
+  it("reports params errors the way the node badge shows them", () => {
+    const schema = { type: "object", required: ["script"], properties: { script: { type: "string", minLength: 1 }, shell: { enum: ["bash", "sh"] } } };
+    expect(paramProblems(schema, { script: "x" })).toEqual([]);
+    const problems = paramProblems(schema, { shell: "zsh" });
+    expect(problems.map((p) => p.path).sort()).toEqual(["script", "shell"]);
+  });
+});

@@ -1,0 +1,51 @@
+"use client";
+
+import "./designer.css";
+import { useMemo } from "react";
+import type { RunJson } from "@/lib/api-schemas";
+import type { PaletteTemplate } from "@/lib/designer/task-from-template";
+import type { Selection } from "@/lib/designer/to-graph";
+import type { PipelineDoc } from "@/lib/designer/types";
+import { Canvas } from "./canvas";
+
+const NO_TEMPLATES: ReadonlyMap<string, PaletteTemplate> = new Map();
+
+/**
+ * The designer's graph on the run page: read-only, nodes coloured by the live task statuses,
+ * a click selecting the task whose log shows next to it.
+ */
+export function RunGraph({ run, selected, onSelect }: { run: RunJson; selected: string | null; onSelect: (taskRunId: string) => void }) {
+  // Structure only changes with a new version; statuses change on every live event.
+  const shape = run.stages.map((s) => `${s.name}:${s.mode}:${s.tasks.map((t) => `${t.name}/${t.template}`).join(",")}`).join("|");
+  const doc = useMemo<PipelineDoc>(
+    () => ({ name: run.pipelineName, stages: run.stages.map((s) => ({ name: s.name, mode: s.mode, tasks: s.tasks.map((t) => ({ name: t.name, template: t.template })) })) }),
+    [shape, run.pipelineName],
+  );
+  const statuses = useMemo(() => Object.fromEntries(run.stages.flatMap((s) => s.tasks.map((t) => [t.name, t.status]))), [run]);
+  const stageStatuses = useMemo(() => Object.fromEntries(run.stages.map((s) => [s.name, s.status])), [run]);
+  const selection = useMemo<Selection>(() => {
+    for (const [si, s] of run.stages.entries()) {
+      const ti = s.tasks.findIndex((t) => t.id === selected);
+      if (ti >= 0) return { kind: "task", stage: si, index: ti };
+    }
+    return null;
+  }, [run, selected]);
+
+  return (
+    <div className="h-64 overflow-hidden rounded-lg border bg-background">
+      <Canvas
+        label="Run graph"
+        doc={doc}
+        templates={NO_TEMPLATES}
+        statuses={statuses}
+        stageStatuses={stageStatuses}
+        selection={selection}
+        readOnly
+        onTaskClick={(si, ti) => {
+          const t = run.stages[si]?.tasks[ti];
+          if (t) onSelect(t.id);
+        }}
+      />
+    </div>
+  );
+}
