@@ -31,8 +31,8 @@ async function main() {
     case "up": {
       step(`test cluster: Kubernetes v${v.kubernetes}, etcd v${v.etcd}, kwok v${v.kwok}; binaries in ${binDir(v)}`);
       const c = await startCluster({ name, log });
-      ok(`cluster '${c.name}' is up (${((Date.now() - t0) / 1000).toFixed(1)}s); stop it with 'npm run cluster:down'`);
-      console.log(`  kubectl: ${c.bins.kubectl} --kubeconfig ${c.kubeconfig} get nodes`);
+      ok(`cluster '${c.name}' is ready (${((Date.now() - t0) / 1000).toFixed(1)}s in all); 'npm run cluster:down' stops it`);
+      console.log(`  try: ${c.bins.kubectl} --kubeconfig ${c.kubeconfig} get nodes`);
       console.log(c.kubeconfig);
       return;
     }

@@ -201,6 +201,16 @@ async function withLock<T>(dir: string, log: Log, fn: () => Promise<T>): Promise
   }
 }
 
+/**
+ * Why a cluster cannot be had here, or null: the binaries are cached, or Go is there to build
+ * them. (A Go older than the modules need is reported by the build itself.)
+ */
+export function clusterUnavailableReason(): string | null {
+  if (cachedBinaries()) return null;
+  if (which("go")) return null;
+  return `Go is not installed and ${binDir()} has no binaries: the test cluster is built from source with Go ≥ 1.26 (docs/kubernetes-test-cluster.md)`;
+}
+
 function checkGo(): string {
   const go = which("go");
   if (!go) throw new Error("Go is not installed: the test cluster is built from source and needs Go ≥ 1.26 (see docs/kubernetes-test-cluster.md)");
