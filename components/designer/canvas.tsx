@@ -1,8 +1,8 @@
 "use client";
 
 import "@xyflow/react/dist/base.css";
-import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Node, type NodeChange } from "@xyflow/react";
-import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
+import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type Node, type NodeChange } from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { cn } from "@/components/ui/cn";
 import { laneAt, LAYOUT, slotAt, toGraph, type DesignerNode, type GraphOptions } from "@/lib/designer/to-graph";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
@@ -40,6 +40,18 @@ export function Canvas(props: CanvasProps) {
 
 const noop = () => {};
 
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
+function sameNode(a: DesignerNode, b: DesignerNode): boolean {
+  if (a.type !== b.type || a.parentId !== b.parentId || a.position.x !== b.position.x || a.position.y !== b.position.y || a.height !== b.height || a.draggable !== b.draggable) return false;
+  const ka = Object.keys(a.data);
+  const bd = b.data as Record<string, unknown>;
+  return ka.length === Object.keys(bd).length && ka.every((k) => sameValue((a.data as Record<string, unknown>)[k], bd[k]));
+}
+
 const defaultEdgeOptions = {
   style: { stroke: "var(--muted)", strokeWidth: 1.5 },
   markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: "var(--muted)" },
@@ -47,10 +59,22 @@ const defaultEdgeOptions = {
 
 function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, onAddStage, onDropTemplate, onMoveTask, onMoveStage, onPaneClick, label, className, ...opts }: CanvasProps) {
   const { statuses, stageStatuses, errors, selection, readOnly } = opts;
-  const graph = useMemo(
+  const raw = useMemo(
     () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly }),
     [doc, statuses, stageStatuses, errors, selection, readOnly],
   );
+  // Nodes that did not change keep their object, so one edit re-renders one node, not 300.
+  const previous = useRef<{ nodes: Map<string, DesignerNode>; edges: Map<string, Edge> }>({ nodes: new Map(), edges: new Map() });
+  const graph = useMemo(() => {
+    const prev = previous.current;
+    const nodes = raw.nodes.map((n) => {
+      const p = prev.nodes.get(n.id);
+      return p && sameNode(p, n) ? p : n;
+    });
+    const edges = raw.edges.map((e) => prev.edges.get(e.id) ?? e);
+    previous.current = { nodes: new Map(nodes.map((n) => [n.id, n])), edges: new Map(edges.map((e) => [e.id, e])) };
+    return { ...raw, nodes, edges };
+  }, [raw]);
   // xyflow moves nodes while they are dragged; the document only changes when they are dropped.
   const [local, setLocal] = useState({ base: graph.nodes, nodes: graph.nodes as DesignerNode[] });
   if (local.base !== graph.nodes) setLocal({ base: graph.nodes, nodes: graph.nodes });
@@ -110,10 +134,21 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
     [doc, graph.nodes, onMoveTask, onMoveStage],
   );
 
-  const ctx: CanvasContextValue = useMemo(
-    () => ({ templates, onTaskClick, onStageClick, onStageMode, onAddStage, dropTarget }),
-    [templates, onTaskClick, onStageClick, onStageMode, onAddStage, dropTarget],
+  // Stable callbacks in the context: a new one per render would re-render every node.
+  const latest = useRef({ onTaskClick, onStageClick, onStageMode, onAddStage });
+  useEffect(() => {
+    latest.current = { onTaskClick, onStageClick, onStageMode, onAddStage };
+  });
+  const callbacks = useMemo(
+    () => ({
+      onTaskClick: (stage: number, index: number) => latest.current.onTaskClick(stage, index),
+      onStageClick: (stage: number) => latest.current.onStageClick?.(stage),
+      onStageMode: (stage: number, mode: StageMode) => latest.current.onStageMode?.(stage, mode),
+      onAddStage: () => latest.current.onAddStage?.(),
+    }),
+    [],
   );
+  const ctx: CanvasContextValue = useMemo(() => ({ templates, dropTarget, ...callbacks }), [templates, dropTarget, callbacks]);
 
   return (
     <CanvasContext.Provider value={ctx}>

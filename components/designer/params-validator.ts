@@ -12,9 +12,18 @@ export function validateTaskParams(schema: Record<string, unknown>, params: Reco
   return paramsValidator.validateFormData(params, schema);
 }
 
+/** By schema, then params object: operations keep untouched tasks' objects, so a 300-task edit checks one. */
+const cache = new WeakMap<object, WeakMap<object, Problem[]>>();
+
 export function paramProblems(schema: Record<string, unknown>, params: Record<string, unknown>): Problem[] {
-  return validateTaskParams(schema, params).errors.map((e) => ({
+  let bySchema = cache.get(schema);
+  if (!bySchema) cache.set(schema, (bySchema = new WeakMap()));
+  const hit = bySchema.get(params);
+  if (hit) return hit;
+  const problems = validateTaskParams(schema, params).errors.map((e) => ({
     path: (e.property ?? "").replace(/^\./, ""),
     message: e.message ?? "invalid",
   }));
+  bySchema.set(params, problems);
+  return problems;
 }

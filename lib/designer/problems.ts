@@ -1,6 +1,8 @@
 import { formatPath, PipelineSpecSchema } from "@/lib/pipeline-spec";
 import type { PipelineDoc } from "./types";
 
+const NO_PARAMS: Record<string, unknown> = Object.freeze({});
+
 export interface Problem {
   path: string;
   message: string;
@@ -28,7 +30,7 @@ export function problemsByNode(
     }
   doc.stages.forEach((s, si) =>
     s.tasks.forEach((t, ti) => {
-      const errs = checkParams(t.template, (t.params ?? {}) as Record<string, unknown>);
+      const errs = checkParams(t.template, (t.params ?? NO_PARAMS) as Record<string, unknown>);
       if (errs === null) add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` });
       else for (const e of errs) add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].params${e.path ? `.${e.path}` : ""}`, message: e.message });
     }),
