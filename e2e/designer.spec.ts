@@ -82,6 +82,13 @@ test("builds a two-stage pipeline with mouse and keyboard, fixes a form error, s
   await expect(d.task("unit")).toBeVisible();
   await expect(d.inspector.getByLabel("Script")).toHaveValue("echo unit ok");
   await d.expectLanes(["stage", "checks"]);
+  // Arrow keys walk the canvas: from the stage header down into its tasks, then across stages.
+  await d.stage("checks").focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(d.task("unit")).toBeFocused();
+  await page.keyboard.press("ArrowLeft");
+  await expect(d.task("compile")).toBeFocused();
+  await expect(d.inspector.getByLabel("Task name")).toHaveValue("compile");
 
   await expect(page.getByRole("status").filter({ hasText: "valid" })).toHaveText("valid");
   await page.screenshot({ path: testInfo.outputPath("designer.png") });

@@ -29,11 +29,18 @@ import { PipelineInspector, StageInspector, TaskInspector, type Move } from "./i
 import { Palette } from "./palette";
 import { paramProblems } from "./params-validator";
 import { useLeaveGuard } from "./use-leave-guard";
+import { neighbour } from "@/lib/designer/navigate";
 
 type View = "design" | "yaml" | "split";
 
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
+
+function fromKey(key: string, doc: PipelineDoc): Selection {
+  const [s, i] = key.split("/").map(Number);
+  if (!doc.stages[s]) return null;
+  return i === undefined || Number.isNaN(i) ? { kind: "stage", stage: s } : doc.stages[s].tasks[i] ? { kind: "task", stage: s, index: i } : null;
+}
 
 const nodeKey = (s: Selection) => (!s ? null : s.kind === "stage" ? String(s.stage) : `${s.stage}/${s.index}`);
 
@@ -115,6 +122,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
     return selection;
   }, [selection, doc]);
 
+  const selected = sel;
   const run = useCallback((op: Operation, coalesceKey?: string) => dispatch({ type: "apply", op, coalesceKey }), []);
   const select = useCallback((s: Selection, focus = false) => {
     focusAfter.current = focus;
@@ -166,7 +174,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   );
 
   const moveSelected = useCallback(
-    (m: Move, focus = false) => {
+    (m: Move, focus = false, sel: Selection = selected) => {
       if (!sel) return;
       if (sel.kind === "stage") {
         const to = m === "left" || m === "up" ? sel.stage - 1 : sel.stage + 1;
@@ -192,7 +200,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   );
 
   const duplicateSelected = useCallback(
-    (focus = false) => {
+    (focus = false, sel: Selection = selected) => {
       if (!sel) return;
       if (sel.kind === "stage") {
         run({ type: "duplicateStage", stage: sel.stage });
@@ -206,7 +214,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   );
 
   const deleteSelected = useCallback(
-    (focus = false) => {
+    (focus = false, sel: Selection = selected) => {
       if (!sel) return;
       if (sel.kind === "stage") {
         run({ type: "deleteStage", stage: sel.stage });
@@ -222,6 +230,9 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (isTyping(e.target) || saveOpen) return;
+    // Keys act on the focused node (Tab moves focus without clicking), else on the selected one.
+    const focusedKey = (e.target as HTMLElement).dataset?.nodeKey;
+    const sel = focusedKey !== undefined ? fromKey(focusedKey, doc) ?? selected : selected;
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.toLowerCase();
     if (mod && key === "z") {
@@ -237,14 +248,19 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
     } else if (!sel) return;
     else if (e.key === "Delete" || e.key === "Backspace") {
       e.preventDefault();
-      deleteSelected(true);
+      deleteSelected(true, sel);
     } else if (mod && key === "d") {
       e.preventDefault();
-      duplicateSelected(true);
+      duplicateSelected(true, sel);
     } else if (e.altKey && e.key.startsWith("Arrow")) {
       e.preventDefault();
-      moveSelected(e.key.slice(5).toLowerCase() as Move, true);
+      moveSelected(e.key.slice(5).toLowerCase() as Move, true, sel);
     } else if (e.key === "Escape") select(null);
+    else if (e.key.startsWith("Arrow") && !mod && !e.shiftKey && (e.target as HTMLElement).closest?.(".gantry-canvas")) {
+      e.preventDefault();
+      const next = neighbour(doc, sel, e.key.slice(5).toLowerCase() as Move);
+      if (next) select(next, true);
+    }
   };
 
   const onYaml = (t: string) => {

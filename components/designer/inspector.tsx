@@ -282,6 +282,8 @@ export function PipelineInspector({
       </Section>
       <Section title="Keyboard">
         <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs text-muted">
+          <dt className="font-mono">Arrows</dt>
+          <dd>walk between stages and tasks</dd>
           <dt className="font-mono">Enter</dt>
           <dd>in the palette: add to the selected stage</dd>
           <dt className="font-mono">Delete</dt>
