@@ -9,10 +9,10 @@ export function ParamsTable({ schema }: { schema: Record<string, unknown> }) {
     <Table aria-label="Params">
       <thead>
         <tr>
-          <Th className="w-48">Name</Th>
-          <Th className="w-40">Type</Th>
-          <Th className="w-24">Required</Th>
-          <Th className="w-40">Default</Th>
+          <Th className="w-44">Name</Th>
+          <Th className="w-36">Type</Th>
+          <Th className="w-20">Required</Th>
+          <Th className="w-32">Default</Th>
           <Th>Description</Th>
         </tr>
       </thead>

@@ -1,4 +1,4 @@
-import { Laptop, Pencil, Server } from "lucide-react";
+import { Monitor, Pencil, Server, UserCheck } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -76,7 +76,7 @@ export default async function TemplatePage({ params }: Props) {
             <div className="flex flex-col gap-2 px-3 py-3 text-sm">
               <p className="whitespace-pre-line">{t.description}</p>
               <p className="text-xs text-muted">
-                Image <code className="font-mono">{t.image}</code>
+                {t.gate ? "Decided by the scheduler" : <>Image <code className="font-mono">{t.image}</code></>}
                 {t.timeoutSeconds ? ` · timeout ${t.timeoutSeconds} s` : ""}
               </p>
             </div>
@@ -98,22 +98,29 @@ export default async function TemplatePage({ params }: Props) {
           <Card aria-labelledby="modes-h">
             <CardHeader id="modes-h" title="Where it runs" />
             <ul className="flex flex-col gap-2 px-3 py-3 text-sm">
-              {t.gate && (
-                <li className="text-sm">
-                  Not a process: a manual {t.gate} gate that the scheduler decides. {t.gate} gates are not supported on this server yet.
+              {t.gate ? (
+                <li className="flex items-start gap-2">
+                  <UserCheck className="mt-0.5 size-4 shrink-0 text-accent" aria-hidden />
+                  <span>
+                    Not a process: a manual {t.gate} gate that the scheduler decides.
+                    <span className="block text-xs text-muted">Gates are not supported on this server yet; pipelines using this template are refused.</span>
+                  </span>
                 </li>
+              ) : (
+                <>
+                <li className="flex items-start gap-2">
+                  <Server className="mt-0.5 size-4 shrink-0 text-accent" aria-hidden /> Kubernetes cluster: yes
+                </li>
+                <li className="flex items-start gap-2">
+                  <Monitor className={`mt-0.5 size-4 shrink-0 ${t.local.supported ? "text-accent" : "text-muted"}`} aria-hidden />
+                  <span>
+                    Local process: {t.local.supported ? "yes" : "no"}
+                    {t.local.supported && t.local.requires.length > 0 && <span className="block text-xs text-muted">needs {t.local.requires.join(", ")} on PATH</span>}
+                    {!t.local.supported && t.local.reason && <span className="block text-xs text-muted">{t.local.reason}</span>}
+                  </span>
+                </li>
+                </>
               )}
-              <li className="flex items-start gap-2">
-                <Server className="mt-0.5 size-4 text-accent" aria-hidden /> Kubernetes cluster: yes
-              </li>
-              <li className="flex items-start gap-2">
-                <Laptop className={`mt-0.5 size-4 ${t.local.supported ? "text-accent" : "text-muted"}`} aria-hidden />
-                <span>
-                  Local process: {t.local.supported ? "yes" : "no"}
-                  {t.local.supported && t.local.requires.length > 0 && <span className="block text-xs text-muted">needs {t.local.requires.join(", ")} on PATH</span>}
-                  {!t.local.supported && t.local.reason && <span className="block text-xs text-muted">{t.local.reason}</span>}
-                </span>
-              </li>
             </ul>
           </Card>
           <Card aria-labelledby="versions-h">

@@ -1,9 +1,11 @@
+import { Download } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { stringify } from "yaml";
 import { RunDialog } from "@/components/pipelines/run-dialog";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
+import { buttonVariants } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { getDb } from "@/server/db/client";
@@ -54,10 +56,28 @@ export default async function VersionPage(props: Props) {
           <>
             {v.message ?? "no message"} · {v.author ? `by ${v.author}, ` : ""}
             <RelativeTime date={v.createdAt} />
+            {v.templates && Object.keys(v.templates).length > 0 && (
+              <span className="mt-0.5 block text-xs">
+                Templates:{" "}
+                {Object.entries(v.templates).map(([name, tv], i) => (
+                  <span key={name}>
+                    {i > 0 && ", "}
+                    <Link href={`/catalog/${name}`} className="hover:text-foreground hover:underline">
+                      {name} v{tv}
+                    </Link>
+                  </span>
+                ))}
+              </span>
+            )}
           </>
         }
         actions={
-          <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={v.spec.params} version={v.version} label={current ? "Run" : `Run version ${v.version}`} />
+          <>
+            <a href={`/api/v1/pipelines/${pipeline.id}/export?version=${v.version}`} download className={buttonVariants({ variant: "secondary" })}>
+              <Download aria-hidden /> Export YAML
+            </a>
+            <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={v.spec.params} version={v.version} label={current ? "Run" : `Run version ${v.version}`} />
+          </>
         }
       />
       <SpecEditor value={v.source ?? stringify(v.spec)} readOnly label={`Spec of version ${v.version} (read-only)`} className="h-[70vh] min-h-80" />
