@@ -1,0 +1,251 @@
+import { randomBytes } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { taskRuns } from "@/server/db/schema";
+import { cancelRun } from "@/server/runs/cancel-run";
+import { getRunView } from "@/server/runs/queries";
+import { cachedBinaries, criLine, kubectlFor, podLogsManifest, startCluster, type Cluster } from "../scripts/lib/cluster";
+import {
+  createTestDatabase,
+  logLines,
+  sh,
+  startOperatorProcess,
+  startRun,
+  taskOf,
+  tempDir,
+  waitFor,
+  waitForRunEnd,
+  waitForTask,
+  type OperatorProcess,
+  type TestDatabase,
+} from "./executor-helpers";
+
+/**
+ * The Kubernetes executor against a real control plane (docs/kubernetes-test-cluster.md): the
+ * operator entrypoint in Kubernetes mode, a real apiserver, Job controller and scheduler, kwok
+ * playing the kubelet. Task env KWOK_DURATION / KWOK_EXIT_CODE become kwok's pod annotations
+ * (GANTRY_POD_ANNOTATIONS_FROM_ENV), so a task chooses how its pod ends.
+ */
+
+let own: Cluster | undefined;
+let kubeconfig: string;
+let kubectl: (args: string[], input?: string) => Promise<string>;
+let t: TestDatabase;
+let logDir: string;
+const ns = `kexec-${randomBytes(3).toString("hex")}`;
+const started: OperatorProcess[] = [];
+
+beforeAll(async () => {
+  if (process.env.KUBECONFIG) {
+    kubeconfig = process.env.KUBECONFIG;
+    kubectl = kubectlFor(kubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
+  } else {
+    own = await startCluster({ name: `gantry-kexec-${process.pid}`, log: (m) => console.log(m) });
+    kubeconfig = own.kubeconfig;
+    kubectl = own.kubectl;
+  }
+  t = await createTestDatabase("gantry_kube");
+  logDir = tempDir("kube-logs");
+}, 60 * 60_000);
+
+afterAll(async () => {
+  for (const op of started.splice(0)) {
+    op.kill9();
+    await op.exited;
+  }
+  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
+  await t?.close();
+  await own?.stop();
+  if (logDir) rmSync(logDir, { recursive: true, force: true });
+}, 120_000);
+
+function operator(id: string, env: Record<string, string> = {}): OperatorProcess {
+  const op = startOperatorProcess({
+    DATABASE_URL: t.url,
+    GANTRY_OPERATOR_ID: id,
+    GANTRY_WORKSPACES: logDir,
+    GANTRY_EXECUTOR: "kubernetes",
+    KUBECONFIG: kubeconfig,
+    GANTRY_NAMESPACE: ns,
+    // kwok has no volume provisioner: a PVC would never bind.
+    GANTRY_KUBE_WORKSPACE: "emptyDir",
+    GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration,KWOK_EXIT_CODE=gantry.dev/kwok-exit-code",
+    ...env,
+  });
+  started.push(op);
+  return op;
+}
+
+async function ready(op: OperatorProcess) {
+  await waitFor(
+    "the operator to register",
+    async () => {
+      if (op.child.exitCode !== null) throw new Error(`operator exited early:\n${op.output().slice(-4000)}`);
+      return op.output().includes('"operator registered"');
+    },
+    60_000,
+    200,
+  );
+}
+
+const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
+type Obj = { metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: any; status?: any };
+
+async function taskRunOf(runId: string, name: string) {
+  return taskOf(await getRunView(t.db, runId), name);
+}
+
+async function jobsOfTaskRun(taskRunId: string): Promise<Obj[]> {
+  return (await json<{ items: Obj[] }>(["get", "jobs", "-l", `gantry.dev/task-run=${taskRunId}`])).items;
+}
+
+describe("Kubernetes executor on a real control plane", () => {
+  let op: OperatorProcess;
+
+  it("installs the BuildJob CRD on start, which rejects an invalid BuildJob", async () => {
+    op = operator("kube-a");
+    await ready(op);
+    const crd = JSON.parse(await kubectl(["get", "crd", "buildjobs.gantry.dev", "-o", "json"]));
+    expect(crd.spec.names.shortNames).toContain("bj");
+    const bad = { apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", metadata: { name: "bad", namespace: ns }, spec: { taskRunId: "x", attempt: 0 } };
+    const err = await kubectl(["create", "-f", "-"], JSON.stringify(bad)).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(err).toMatch(/spec\.attempt|spec\.plan|Invalid value|Required value/);
+  }, 120_000);
+
+  it("runs a task as a Job owned by its BuildJob (labels, restricted security context, deadline) and succeeds", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("compile", "make", { timeoutSeconds: 120, env: { KWOK_DURATION: "2s" } })] }]);
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    const task = taskOf(run, "compile");
+    expect(run.status, task.message ?? "").toBe("succeeded");
+    expect(task.exitCode).toBe(0);
+
+    const [job] = await jobsOfTaskRun(task.id);
+    expect(job, "one Job for the task run").toBeDefined();
+    const owner = job.metadata.ownerReferences?.find((o) => o.controller);
+    expect(owner?.kind).toBe("BuildJob");
+    const bj = await json<Obj>(["get", "buildjob", owner!.name]);
+    expect(owner?.uid).toBe(bj.metadata.uid);
+    expect(bj.status.phase).toBe("Succeeded");
+    expect(bj.status.jobName).toBe(job.metadata.name);
+    expect(job.metadata.labels).toMatchObject({ "gantry.dev/run": runId, "gantry.dev/task-run": task.id, "app.kubernetes.io/managed-by": "gantry" });
+    expect(job.spec.activeDeadlineSeconds).toBe(120);
+    expect(job.spec.backoffLimit).toBe(0);
+    const pod = job.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.containers[0]).toMatchObject({ name: "main", image: "debian:bookworm-slim", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } });
+    expect(pod.containers[0].command).toEqual(["bash", "-eo", "pipefail", "-c", "make"]);
+  }, 120_000);
+
+  it("fails a task whose container exits non-zero, with the exit code", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const runId = await startRun(t.db, [{ name: "test", tasks: [sh("unit", "exit 3", { env: { KWOK_EXIT_CODE: "3" } })] }]);
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    const task = taskOf(run, "unit");
+    expect(run.status).toBe("failed");
+    expect(task.status).toBe("failed");
+    expect(task.exitCode).toBe(3);
+    expect(task.message).toMatch(/exit code 3/);
+  }, 120_000);
+
+  it("fails a task that runs past its timeout (the Job's deadline)", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const runId = await startRun(t.db, [{ name: "test", tasks: [sh("slow", "sleep 1000", { timeoutSeconds: 3, env: { KWOK_DURATION: "1h" } })] }]);
+    const run = await waitForRunEnd(t.db, runId, 90_000);
+    const task = taskOf(run, "slow");
+    expect(task.status).toBe("failed");
+    expect(task.message).toMatch(/timed out after 3s/);
+  }, 120_000);
+
+  it("cancel deletes the Job and the task ends cancelled", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const runId = await startRun(t.db, [{ name: "test", tasks: [sh("long", "sleep 1000", { env: { KWOK_DURATION: "1h" } })] }]);
+    const tr = await waitForTask(t.db, runId, "long", "running", 30_000);
+    await waitFor("the Job", async () => (await jobsOfTaskRun(tr.id)).length === 1, 30_000, 250);
+    await cancelRun(t.db, runId, "alice");
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    expect(run.status).toBe("cancelled");
+    expect(taskOf(run, "long").status).toBe("cancelled");
+    await waitFor("the Job to be deleted", async () => (await jobsOfTaskRun(tr.id)).length === 0, 60_000, 250);
+    const bjs = (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${tr.id}`])).items;
+    expect(bjs.map((b) => b.status?.phase)).toEqual(["Cancelled"]);
+  }, 120_000);
+
+  it("stores the pod's log lines in order, the ones written after it started too", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const file = path.join(logDir, "main.log");
+    const base = Date.now() - 30_000;
+    const lines = Array.from({ length: 50 }, (_, i) => `line ${String(i).padStart(2, "0")}`);
+    // Several lines per second: resuming at second precision must neither drop nor repeat them.
+    writeFileSync(file, lines.map((l, i) => criLine(l, new Date(base + i * 100))).join(""));
+    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("logs", "echo", { env: { KWOK_DURATION: "6s" } })] }]);
+    const tr = await waitForTask(t.db, runId, "logs", "running", 30_000);
+    // kwok serves a pod's log from the Logs object named after it, which can only exist once the
+    // pod does: until then the pod's log is kwok's placeholder line.
+    const pod = await waitFor("the pod", async () => (await json<{ items: Obj[] }>(["get", "pods", "-l", `gantry.dev/task-run=${tr.id}`])).items[0]?.metadata.name, 30_000, 200);
+    await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, pod, [{ containers: ["main"], file }])));
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    const task = taskOf(run, "logs");
+    expect(task.status).toBe("succeeded");
+    const out = (await logLines(t.db, task.id)).filter((l) => l.stream === "out" && !l.text.startsWith("kwok:")).map((l) => l.text);
+    expect(out).toEqual(lines);
+  }, 120_000);
+
+  it("an operator killed mid-run re-attaches after its restart: the task finishes, with one Job", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("survivor", "make", { env: { KWOK_DURATION: "10s" } })] }]);
+    const tr = await waitForTask(t.db, runId, "survivor", "running", 30_000);
+    await waitFor("the executor ref", async () => (await t.db.select().from(taskRuns).where(eq(taskRuns.id, tr.id)))[0]?.executorRef?.startsWith("k8s:"), 30_000, 100);
+    await waitFor("the Job", async () => (await jobsOfTaskRun(tr.id)).length === 1, 30_000, 250);
+    op.kill9();
+    await op.exited;
+    started.splice(started.indexOf(op), 1);
+    op = operator("kube-a");
+    await ready(op);
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    expect(taskOf(run, "survivor").status, taskOf(run, "survivor").message ?? "").toBe("succeeded");
+    expect(await jobsOfTaskRun(tr.id)).toHaveLength(1);
+    expect(op.output()).toContain("re-attaching");
+  }, 180_000);
+
+  it("two replicas: one holds the lease; when it is killed the other takes over and runs go on", async () => {
+    for (const o of started.splice(0)) {
+      o.kill9();
+      await o.exited;
+    }
+    // A dead replica's lease runs out after its duration: release it between tests.
+    await kubectl(["delete", "lease", "gantry-operator", "-n", ns, "--ignore-not-found"]);
+    const a = operator("kube-r1");
+    const b = operator("kube-r2");
+    await Promise.all([ready(a), ready(b)]);
+    const holder = async () => (await json<Obj>(["get", "lease", "gantry-operator"])).spec?.holderIdentity as string | undefined;
+    const first = await waitFor("a leader", holder, 30_000, 250);
+    const [leader, other] = first.startsWith("kube-r1") ? [a, b] : [b, a];
+    const r1 = await startRun(t.db, [{ name: "s", tasks: [sh("one", "true")] }]);
+    expect((await waitForRunEnd(t.db, r1, 60_000)).status).toBe("succeeded");
+
+    leader.kill9();
+    await leader.exited;
+    started.splice(started.indexOf(leader), 1);
+    const next = await waitFor("another leader", async () => {
+      const h = await holder();
+      return h && h !== first ? h : null;
+    }, 60_000, 500);
+    expect(next.startsWith(first.startsWith("kube-r1") ? "kube-r2" : "kube-r1")).toBe(true);
+    const r2 = await startRun(t.db, [{ name: "s", tasks: [sh("two", "true")] }]);
+    expect((await waitForRunEnd(t.db, r2, 60_000)).status).toBe("succeeded");
+    expect(other.child.exitCode).toBeNull();
+  }, 180_000);
+});
