@@ -1,6 +1,8 @@
 import type { PipelineSpec } from "@/lib/pipeline-spec";
-import { AppError } from "@/lib/errors";
+import { inArray } from "drizzle-orm";
+import { AppError, validationFailed } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
+import { templates } from "../db/schema";
 import { findTemplates, getTemplate, type TemplateView } from "../templates/catalog";
 
 /**
@@ -49,4 +51,18 @@ export async function outdatedTemplates(db: DbOrTx, spec: PipelineSpec, pins: Te
     .filter(([name, v]) => (latest.get(name)?.version ?? v) > v)
     .map(([name, v]) => ({ name, pinned: v, latest: latest.get(name)!.version }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Inside the saving transaction: locks the rows of the templates a version pins, so that deleting
+ * one of them (which locks its row, then checks usage) cannot slip in between the catalog check
+ * and the insert of the version; a template deleted meanwhile is reported like an unknown one.
+ */
+export async function lockPinnedTemplates(tx: DbOrTx, pins: TemplatePins): Promise<void> {
+  const names = Object.keys(pins);
+  if (names.length === 0) return;
+  const rows = await tx.select({ name: templates.name }).from(templates).where(inArray(templates.name, names)).for("update");
+  const present = new Set(rows.map((r) => r.name));
+  const gone = names.filter((n) => !present.has(n));
+  if (gone.length) throw validationFailed(gone.map((n) => ({ path: "", message: `template '${n}' was deleted while saving` })));
 }

@@ -4,7 +4,7 @@ import type { PipelineSpec } from "@/lib/pipeline-spec";
 import { AppError, notFound } from "@/lib/errors";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, runs, users } from "../db/schema";
-import { pinsOf, templateNames, type TemplatePins } from "./pins";
+import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog } from "./validate";
 
 export interface SaveInput {
@@ -33,6 +33,7 @@ export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: st
         currentVersion: 1,
         createdBy: input.userId ?? null,
       });
+      await lockPinnedTemplates(tx, pins);
       await insertVersion(tx, id, 1, input, pins);
     });
   } catch (e) {
@@ -63,6 +64,7 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
         );
       }
       const version = cur.currentVersion + 1;
+      await lockPinnedTemplates(tx, pins);
       await insertVersion(tx, id, version, input, pins);
       await tx
         .update(pipelines)
