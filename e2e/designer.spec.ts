@@ -191,7 +191,11 @@ test("a save on top of someone else's newer version is refused with a clear mess
   const alert = page.getByRole("alert").filter({ hasText: "changed by someone else" });
   await expect(alert).toContainText("the current version is 2");
   await expect(mine.task("mine"), "my design is kept").toBeVisible();
-  await expect(alert.getByRole("link", { name: "See version 2" })).toBeVisible();
+  await alert.getByRole("button", { name: "See the difference" }).click();
+  const diff = page.getByRole("dialog", { name: "Version 2 and your design" });
+  await expect(diff.locator("td").filter({ hasText: "- name: theirs" })).toBeVisible();
+  await expect(diff.locator("td").filter({ hasText: "- name: mine" })).toBeVisible();
+  await diff.getByRole("button", { name: "Close" }).click();
   await alert.getByRole("button", { name: "Save mine on top of version 2" }).click();
   await expect(page.getByText("Saved version 3")).toBeVisible();
   await otherPage.close();

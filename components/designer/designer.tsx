@@ -1,7 +1,7 @@
 "use client";
 
 import "./designer.css";
-import { Code2, Columns2, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
+import { Code2, Columns2, GitCompare, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useTransition, type KeyboardEvent } from "react";
@@ -21,9 +21,10 @@ import { problemsByNode } from "@/lib/designer/problems";
 import { taskFromTemplate, type PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { Selection } from "@/lib/designer/to-graph";
 import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
-import type { FieldError } from "@/lib/pipeline-spec";
+import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
 import { savePipelineAction } from "@/server/actions/pipelines";
 import { Canvas } from "./canvas";
+import { ConflictDiff } from "./conflict-diff";
 import { docToYaml, yamlToDoc } from "./doc-text";
 import { PipelineInspector, StageInspector, TaskInspector, type Move } from "./inspector";
 import { Palette } from "./palette";
@@ -74,6 +75,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   const [selection, setSelection] = useState<Selection>(null);
   const [server, setServer] = useState<{ doc: PipelineDoc; errors: FieldError[] } | null>(null);
   const [conflict, setConflict] = useState<{ message: string; currentVersion?: number } | null>(null);
+  const [theirs, setTheirs] = useState<{ version: number; text: string; spec: PipelineSpec } | null>(null);
   const [saveOpen, setSaveOpen] = useState(false);
   const [message, setMessage] = useState("");
   const [pending, start] = useTransition();
@@ -280,6 +282,16 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
     dispatch({ type: "redo" });
   };
 
+  const showTheirs = async (n: number) => {
+    const res = await fetch(`/api/v1/pipelines/${pipelineId}/versions/${n}`);
+    const v = await res.json().catch(() => null);
+    if (!res.ok || !v) {
+      toast({ tone: "error", title: `Could not load version ${n}`, description: v?.error?.message ?? res.statusText });
+      return;
+    }
+    setTheirs({ version: n, text: v.source ?? docToYaml(v.spec), spec: v.spec });
+  };
+
   const save = (baseVersion: number) =>
     start(async () => {
       const source = currentText();
@@ -404,6 +416,9 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
           <p className="min-w-0 flex-1">{conflict.message}. Your design is still here.</p>
           {conflict.currentVersion && (
             <>
+              <Button size="sm" variant="ghost" onClick={() => showTheirs(conflict.currentVersion!)}>
+                <GitCompare /> See the difference
+              </Button>
               <Link className="text-accent underline-offset-2 hover:underline" href={`/pipelines/${pipelineId}/versions/${conflict.currentVersion}`} target="_blank">
                 See version {conflict.currentVersion}
               </Link>
@@ -473,6 +488,14 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
           </div>
         )}
       </div>
+
+      <Dialog open={theirs !== null} onOpenChange={(o) => !o && setTheirs(null)}>
+        {theirs && (
+          <DialogContent title={`Version ${theirs.version} and your design`} className="top-[6vh] max-h-[88vh] w-[min(72rem,calc(100vw-2rem))]">
+            <ConflictDiff theirs={theirs} mine={{ text: currentText(), doc }} />
+          </DialogContent>
+        )}
+      </Dialog>
 
       <Dialog open={saveOpen} onOpenChange={setSaveOpen}>
         <DialogContent title="Save a new version" description={`Saves on top of version ${version}. The message shows in the version history.`}>
