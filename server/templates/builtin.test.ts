@@ -54,3 +54,15 @@ describe("built-in templates", () => {
     expect(builtins.filter((t) => t.local.supported).map((t) => t.name).sort()).toEqual(["git-clone", "go-build", "maven-build", "node-build", "shell"]);
   });
 });
+
+describe("schemaErrors", () => {
+  it("points at the wrong keyword inside a params schema", async () => {
+    const { schemaErrors } = await import("./params");
+    expect(schemaErrors({ type: "object", properties: { n: { type: "strnig" } } })).toEqual([
+      { path: "properties.n.type", message: expect.stringMatching(/^must be equal to one of the allowed values \("array", "boolean", "integer", "null", "number", "object", "string"\)$/) },
+    ]);
+    expect(schemaErrors({ type: "object", required: "x" })).toEqual([{ path: "required", message: "must be array" }]);
+    expect(schemaErrors({ type: "object", properties: { a: { $ref: "#/nowhere" } } })[0].message).toMatch(/can't resolve reference/);
+    expect(schemaErrors({ type: "object" })).toEqual([]);
+  });
+});

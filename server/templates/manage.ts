@@ -8,7 +8,7 @@ import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, templates, templateVersions, users } from "../db/schema";
 import { isDuplicate } from "../pipelines/pipelines";
 import { getTemplate, upsertTemplate } from "./catalog";
-import { schemaProblem, validateParams } from "./params";
+import { schemaErrors, validateParams } from "./params";
 
 /**
  * User templates: add, new version, deprecate, delete. Built-ins are owned by `templates/*.yaml`
@@ -35,8 +35,9 @@ export function parseTemplateDefinition(value: unknown, yamlText?: string): Temp
   if (def.paramsSchema.type !== undefined && def.paramsSchema.type !== "object") {
     errors.push({ path: "paramsSchema.type", message: "params are an object: the schema's type must be 'object'" });
   }
-  const problem = schemaProblem(def.paramsSchema);
-  if (problem) errors.push({ path: "paramsSchema", message: `not a valid JSON Schema: ${problem}` });
+  const schemaErrs = schemaErrors(def.paramsSchema);
+  for (const e of schemaErrs) errors.push({ path: e.path ? `paramsSchema.${e.path}` : "paramsSchema", message: `not a valid JSON Schema: ${e.message}` });
+  const problem = schemaErrs.length > 0;
   if (def.example) {
     if (def.example.template !== def.name) errors.push({ path: "example.template", message: `must be '${def.name}', the template's own name` });
     if (!problem) {

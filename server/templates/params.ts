@@ -61,3 +61,30 @@ export function schemaProblem(schema: Record<string, unknown>): string | null {
     return (e as Error).message;
   }
 }
+
+/**
+ * Problems of a params schema as a JSON Schema, each with a path inside the schema
+ * (`properties.n.type`), so an author sees which keyword is wrong; empty when it compiles.
+ */
+export function schemaErrors(schema: Record<string, unknown>): FieldError[] {
+  if (!ajv.validateSchema(schema)) {
+    const seen = new Set<string>();
+    const out: FieldError[] = [];
+    for (const e of ajv.errors ?? []) {
+      if (seen.has(e.instancePath)) continue; // anyOf alternatives repeat the same spot
+      seen.add(e.instancePath);
+      const path = e.instancePath
+        .split("/")
+        .slice(1)
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+        .map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`))
+        .join("")
+        .replace(/^\./, "");
+      const allowed = e.keyword === "enum" ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")})` : "";
+      out.push({ path, message: `${e.message ?? "invalid"}${allowed}` });
+    }
+    return out;
+  }
+  const problem = schemaProblem(schema);
+  return problem ? [{ path: "", message: problem }] : [];
+}
