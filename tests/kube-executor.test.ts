@@ -5,7 +5,6 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskRuns } from "@/server/db/schema";
 import { cancelRun } from "@/server/runs/cancel-run";
-import { getRunView } from "@/server/runs/queries";
 import { cachedBinaries, criLine, kubectlFor, podLogsManifest, startCluster, type Cluster } from "../scripts/lib/cluster";
 import {
   createTestDatabase,
@@ -93,8 +92,25 @@ async function ready(op: OperatorProcess) {
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
 type Obj = { metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: any; status?: any };
 
-async function taskRunOf(runId: string, name: string) {
-  return taskOf(await getRunView(t.db, runId), name);
+/**
+ * Writes of the kinds the operator makes (BuildJobs and their status, Jobs, Secrets, PVCs), from
+ * the apiserver's own counters. The Job controller's writes (pods, jobs/status) and the leader
+ * lease's renewals (a cost per operator, not per task run) are not counted.
+ */
+async function operatorWrites(): Promise<Record<string, number>> {
+  const text = await kubectl(["get", "--raw", "/metrics"]);
+  const n: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{")) continue;
+    const label = (k: string) => new RegExp(`[{,]${k}="([^"]*)"`).exec(line)?.[1] ?? "";
+    if (!["POST", "PUT", "PATCH", "DELETE", "APPLY"].includes(label("verb"))) continue;
+    const r = label("resource");
+    const sub = label("subresource");
+    const ours = r === "buildjobs" || (r === "jobs" && sub === "") || r === "secrets" || r === "persistentvolumeclaims";
+    const key = `${label("verb")} ${r}${sub ? `/${sub}` : ""} ${label("code")}`;
+    if (ours) n[key] = (n[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return n;
 }
 
 async function jobsOfTaskRun(taskRunId: string): Promise<Obj[]> {
@@ -201,6 +217,86 @@ describe("Kubernetes executor on a real control plane", () => {
     const out = (await logLines(t.db, task.id)).filter((l) => l.stream === "out" && !l.text.startsWith("kwok:")).map((l) => l.text);
     expect(out).toEqual(lines);
   }, 120_000);
+
+  it("runs sequential and parallel stages in order, with at most 4 API writes per task run", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const before = await operatorWrites();
+    const runId = await startRun(t.db, [
+      { name: "build", tasks: [sh("compile", "make", { env: { KWOK_DURATION: "2s" } })] },
+      { name: "test", mode: "parallel", tasks: [sh("unit", "make test"), sh("lint", "make lint"), sh("e2e", "make e2e")] },
+    ]);
+    const run = await waitForRunEnd(t.db, runId, 90_000);
+    expect(run.status).toBe("succeeded");
+    const tasks = run.stages.flatMap((st) => st.tasks);
+    const compile = taskOf(run, "compile");
+    for (const name of ["unit", "lint", "e2e"]) {
+      // A later stage starts only after the stage before it has succeeded.
+      expect(new Date(taskOf(run, name).startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(compile.finishedAt!).getTime());
+    }
+    const after = await operatorWrites();
+    const delta = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v));
+    const writes = (Object.values(delta) as number[]).reduce((a, b) => a + b, 0);
+    expect(writes, `API writes for ${tasks.length} task runs: ${JSON.stringify(delta)}`).toBeLessThanOrEqual(4 * tasks.length);
+    expect(writes).toBeGreaterThanOrEqual(3 * tasks.length); // BuildJob, Job, final status at least
+  }, 150_000);
+
+  it("retries a failing task through the Job's backoffLimit and says how many attempts failed", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    const runId = await startRun(t.db, [{ name: "test", tasks: [sh("flaky", "exit 2", { retries: 1, env: { KWOK_EXIT_CODE: "2" } })] }]);
+    const run = await waitForRunEnd(t.db, runId, 90_000);
+    const task = taskOf(run, "flaky");
+    expect(task.status).toBe("failed");
+    expect(task.exitCode).toBe(2);
+    expect(task.message).toMatch(/exit code 2 \(2 attempts\)/);
+    const [job] = await jobsOfTaskRun(task.id);
+    expect(job.spec.backoffLimit).toBe(1);
+    expect(job.status.failed).toBe(2);
+  }, 150_000);
+
+  it("prunes a finished BuildJob after the retention period, its Job with it; the history stays in MySQL", async () => {
+    if (op) {
+      op.kill9();
+      await op.exited;
+      started.splice(started.indexOf(op), 1);
+    }
+    const pruner = operator("kube-a", { GANTRY_BUILDJOB_RETENTION_SECONDS: "2" });
+    await ready(pruner);
+    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("short-lived", "true")] }]);
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    const task = taskOf(run, "short-lived");
+    expect(task.status).toBe("succeeded");
+    await waitFor("the BuildJob to be pruned", async () => (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${task.id}`])).items.length === 0, 30_000, 500);
+    await waitFor("its Job to be collected", async () => (await jobsOfTaskRun(task.id)).length === 0, 60_000, 500);
+    expect(taskOf(await waitForRunEnd(t.db, runId), "short-lived").status).toBe("succeeded");
+    pruner.kill9();
+    await pruner.exited;
+    started.splice(started.indexOf(pruner), 1);
+    op = operator("kube-a");
+  }, 150_000);
+
+  it("applies a project namespace with the restricted Pod Security label, a ResourceQuota and a LimitRange", async () => {
+    const { KubeApi } = await import("@/operator/executors/kubernetes/kube-api");
+    const { ensureProjectNamespace, QUOTA_NAME, LIMIT_RANGE_NAME } = await import("@/operator/executors/kubernetes/namespaces");
+    const { KubeConfig } = await import("@kubernetes/client-node");
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const project = `kproj-${randomBytes(3).toString("hex")}`;
+    const settings = { quota: { pods: "20", "requests.cpu": "4" }, limits: { default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } } };
+    try {
+      await ensureProjectNamespace(new KubeApi(kc), project, settings);
+      await ensureProjectNamespace(new KubeApi(kc), project, settings); // applying again changes nothing
+      const nsObj = JSON.parse(await kubectl(["get", "namespace", project, "-o", "json"]));
+      expect(nsObj.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+      const quota = JSON.parse(await kubectl(["get", "resourcequota", QUOTA_NAME, "-n", project, "-o", "json"]));
+      expect(quota.spec.hard).toEqual({ pods: "20", "requests.cpu": "4" });
+      const lr = JSON.parse(await kubectl(["get", "limitrange", LIMIT_RANGE_NAME, "-n", project, "-o", "json"]));
+      expect(lr.spec.limits[0]).toMatchObject({ type: "Container", default: { cpu: "1", memory: "1Gi" } });
+    } finally {
+      await kubectl(["delete", "namespace", project, "--wait=false"]).catch(() => {});
+    }
+  }, 60_000);
 
   it("an operator killed mid-run re-attaches after its restart: the task finishes, with one Job", async () => {
     op ??= operator("kube-a");

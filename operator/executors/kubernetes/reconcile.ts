@@ -46,6 +46,8 @@ export class Reconciler {
   /** Status writes made, for the write budget in tests and metrics. */
   statusWrites = 0;
   private readonly created = new Map<string, V1Job>();
+  /** Status this controller wrote, with the resourceVersion it wrote over: the cache may lag behind. */
+  private readonly written = new Map<string, { status: BuildJobStatus; over: string | undefined }>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -58,6 +60,7 @@ export class Reconciler {
     if (!raw || raw.metadata?.deletionTimestamp) {
       // The Job is named like its BuildJob.
       this.created.delete(key);
+      this.written.delete(key);
       return;
     }
     const now = this.now();
@@ -73,7 +76,7 @@ export class Reconciler {
       await this.writeStatus(namespace, name, failedStatus("InvalidSpec", message, now));
       return;
     }
-    const bj = parsed.data;
+    const bj = this.withOwnWrites(key, parsed.data);
     const prev = bj.status;
 
     if (prev && FINAL_PHASES.includes(prev.phase)) {
@@ -184,9 +187,23 @@ export class Reconciler {
     });
   }
 
+  /**
+   * The BuildJob as it is after our last status write: while the informer still holds the
+   * version we wrote over, its status is the one we wrote (else every event in between would
+   * write the same status again).
+   */
+  private withOwnWrites(key: string, bj: BuildJob): BuildJob {
+    const w = this.written.get(key);
+    if (!w) return bj;
+    if (w.over !== undefined && w.over === bj.metadata.resourceVersion) return { ...bj, status: w.status };
+    this.written.delete(key);
+    return bj;
+  }
+
   private async writeIfChanged(bj: BuildJob, status: BuildJobStatus) {
     if (!needsWrite(bj.status, status)) return;
     await this.writeStatus(bj.metadata.namespace!, bj.metadata.name, status);
+    this.written.set(`${bj.metadata.namespace}/${bj.metadata.name}`, { status, over: bj.metadata.resourceVersion });
   }
 
   private async writeStatus(namespace: string, name: string, status: BuildJobStatus) {
