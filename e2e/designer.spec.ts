@@ -167,7 +167,7 @@ stages:
   await d.expectLanes(["verify", "build"]);
 });
 
-test("a save on top of someone else's newer version is refused with a clear message, and can be redone on top", async ({ page, context }) => {
+test("a save on top of someone else's newer version is refused with a clear message, and can be redone on top", async ({ page, context }, testInfo) => {
   const name = `e2e-conflict-${uid()}`;
   const mine = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n");
   const url = page.url();
@@ -195,6 +195,10 @@ test("a save on top of someone else's newer version is refused with a clear mess
   const diff = page.getByRole("dialog", { name: "Version 2 and your design" });
   await expect(diff.locator("td").filter({ hasText: "- name: theirs" })).toBeVisible();
   await expect(diff.locator("td").filter({ hasText: "- name: mine" })).toBeVisible();
+  await expect(diff.getByRole("region", { name: "Graph of Your design (not saved)" }).getByRole("button", { name: "Task mine, added" }), "the graph marks my task").toBeVisible();
+  await expect(diff.getByRole("region", { name: "Graph of Version 2 (saved)" }).getByRole("button", { name: "Task theirs, removed" })).toBeVisible();
+  await page.screenshot({ path: testInfo.outputPath("designer-conflict.png") });
+  await testInfo.attach("designer conflict", { path: testInfo.outputPath("designer-conflict.png"), contentType: "image/png" });
   await diff.getByRole("button", { name: "Close" }).click();
   await alert.getByRole("button", { name: "Save mine on top of version 2" }).click();
   await expect(page.getByText("Saved version 3")).toBeVisible();

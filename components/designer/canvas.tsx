@@ -58,10 +58,10 @@ const defaultEdgeOptions = {
 };
 
 function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, onAddStage, onDropTemplate, onMoveTask, onMoveStage, onPaneClick, label, className, ...opts }: CanvasProps) {
-  const { statuses, stageStatuses, errors, selection, readOnly } = opts;
+  const { statuses, stageStatuses, errors, selection, readOnly, changes } = opts;
   const raw = useMemo(
-    () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly }),
-    [doc, statuses, stageStatuses, errors, selection, readOnly],
+    () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly, changes }),
+    [doc, statuses, stageStatuses, errors, selection, readOnly, changes],
   );
   // Nodes that did not change keep their object, so one edit re-renders one node, not 300.
   const previous = useRef<{ nodes: Map<string, DesignerNode>; edges: Map<string, Edge> }>({ nodes: new Map(), edges: new Map() });

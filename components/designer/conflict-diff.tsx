@@ -2,6 +2,7 @@
 
 import { useMemo } from "react";
 import { cn } from "@/components/ui/cn";
+import { DiffGraph } from "./diff-graph";
 import { diffLines, diffStats, sideBySide } from "@/lib/diff/line-diff";
 import { diffSpecs } from "@/lib/diff/spec-diff";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
@@ -29,6 +30,9 @@ export function ConflictDiff({ theirs, mine }: { theirs: { version: number; text
       <p className="border-b px-3 py-2 text-xs text-muted">
         <span className="text-danger">−{stats.removed}</span> <span className="text-accent">+{stats.added}</span> lines{parts.length ? ` · ${parts.join("; ")}` : ""}
       </p>
+      <div className="border-b p-3">
+        <DiffGraph left={{ label: `Version ${theirs.version} (saved)`, spec: theirs.spec }} right={{ label: "Your design (not saved)", spec: mine.doc }} />
+      </div>
       <table className="w-full table-fixed border-collapse font-mono text-xs" aria-label="Side-by-side diff">
         <thead>
           <tr className="text-left text-muted">

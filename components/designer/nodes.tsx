@@ -9,6 +9,13 @@ import { LAYOUT, taskTop, type AddStageNode as AddStageNodeType, type StageNode 
 import { useCanvas } from "./canvas-context";
 import { TemplateIcon } from "./template-icon";
 
+/** Version diff colours: added like the diff's added lines, removed like its removed ones. */
+const CHANGE: Record<string, string> = {
+  added: "border-accent bg-accent-soft",
+  removed: "border-danger/60 bg-danger-soft line-through decoration-danger/60",
+  changed: "border-st-waiting bg-st-waiting/10",
+};
+
 const hidden = "!pointer-events-none !size-1 !min-h-0 !min-w-0 !border-0 !bg-transparent";
 
 /** Live status as a coloured edge on the node (run page). */
@@ -26,7 +33,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
   const { templates, onTaskClick } = useCanvas();
   const t = templates.get(data.template);
   const problems = data.errors.length;
-  const label = data.status ? `Task ${data.name}, ${statusLabel(data.status).toLowerCase()}` : `Task ${data.name}`;
+  const label = data.status ? `Task ${data.name}, ${statusLabel(data.status).toLowerCase()}` : data.change ? `Task ${data.name}, ${data.change}` : `Task ${data.name}`;
   return (
     <div
       data-task={data.name}
@@ -37,6 +44,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
         data.status && STATUS_RING[data.status],
         !data.readOnly && "hover:border-accent/50 hover:shadow-md",
         problems > 0 && "border-danger/60",
+        data.change && CHANGE[data.change],
         data.selected && "border-accent ring-2 ring-accent/40",
       )}
     >
@@ -60,6 +68,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
         <span className="block truncate text-sm font-medium">{data.name}</span>
         <span className="block truncate text-xs text-muted">{t?.title ?? data.template}</span>
       </button>
+      {data.change && <span className="text-[10px] font-medium text-muted uppercase">{data.change}</span>}
       {data.step !== undefined && <span className="text-[10px] text-muted tabular-nums" aria-hidden>{data.step}</span>}
       {problems > 0 && (
         <span

@@ -118,3 +118,11 @@ describe("spec → graph → operations → spec", () => {
       expect(rebuildFromGraph(doc)).toEqual(doc);
     });
 });
+
+describe("toGraph for a version diff", () => {
+  it("marks tasks by how they changed", () => {
+    const { nodes } = toGraph(demo, { readOnly: true, changes: { lint: "added", package: "changed" } });
+    const change = (name: string) => (nodes.find((n) => n.type === "task" && (n.data as TaskNodeData).name === name)!.data as TaskNodeData).change;
+    expect([change("lint"), change("package"), change("say")]).toEqual(["added", "changed", undefined]);
+  });
+});

@@ -41,7 +41,11 @@ export interface TaskNodeData extends Record<string, unknown> {
   readOnly: boolean;
   /** Where it sits in a sequential chain, for the step number on the node. */
   step?: number;
+  /** Version diff: how this task differs from the other side. */
+  change?: Change;
 }
+
+export type Change = "added" | "removed" | "changed";
 
 export interface AddStageNodeData extends Record<string, unknown> {
   index: number;
@@ -63,6 +67,8 @@ export interface GraphOptions {
   errors?: Record<string, string[]>;
   selection?: Selection;
   readOnly?: boolean;
+  /** Version diff: task name → how it differs (graph diff of two versions). */
+  changes?: Record<string, Change>;
 }
 
 export const stageId = (i: number) => `stage-${i}`;
@@ -132,6 +138,7 @@ export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: Des
           selected: sel?.kind === "task" && sel.stage === si && sel.index === ti,
           readOnly,
           step: mode === "sequential" && stage.tasks.length > 1 ? ti + 1 : undefined,
+          change: opts.changes?.[task.name],
         },
       });
       if (mode === "sequential" && ti > 0)
