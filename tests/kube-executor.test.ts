@@ -298,6 +298,67 @@ describe("Kubernetes executor on a real control plane", () => {
     }
   }, 60_000);
 
+  it("resumes a pod's log after its stream is cut, without losing or repeating a line", async () => {
+    const { KubeApi } = await import("@/operator/executors/kubernetes/kube-api");
+    const { PodLogs } = await import("@/operator/executors/kubernetes/log-follower");
+    const { KubeConfig } = await import("@kubernetes/client-node");
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    const api = new KubeApi(kc);
+    const name = `cut-${randomBytes(3).toString("hex")}`;
+    const file = path.join(logDir, `${name}.log`);
+    const base = Date.now() - 30_000;
+    // Ten lines per second: a resume at second precision gets some of them twice from the API.
+    const lines = Array.from({ length: 40 }, (_, i) => `cut line ${String(i).padStart(2, "0")}`);
+    writeFileSync(file, lines.map((l, i) => criLine(l, new Date(base + i * 100))).join(""));
+    const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true };
+    await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, name, [{ containers: ["main"], file }])));
+    await kubectl(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name, namespace: ns, annotations: { "gantry.dev/kwok-duration": "6s" } },
+      spec: {
+        restartPolicy: "Never",
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [{ name: "main", image: "busybox", securityContext: restricted }],
+      },
+    }));
+    let pod: any;
+    const poll = setInterval(() => void json<any>(["get", "pod", name]).then((p) => (pod = p), () => {}), 200);
+    try {
+      await waitFor("the pod to run", async () => pod?.status?.containerStatuses?.[0]?.state?.running, 30_000, 100);
+      // The first two streams are cut after a few lines each, as a dropped connection would.
+      let cuts = 0;
+      const cutting = {
+        stream: async (p: string, q: Record<string, string | number | boolean | undefined>, signal?: AbortSignal) => {
+          const res = await api.stream(p, q, signal);
+          if (cuts < 2) {
+            cuts++;
+            let seen = 0;
+            res.on("data", (d: Buffer) => {
+              seen += d.toString().split("\n").length - 1;
+              if (seen >= 7) res.destroy(new Error("connection reset (test)"));
+            });
+          }
+          return res;
+        },
+      };
+      const got: string[] = [];
+      const sink = { write: (_s: "out" | "err", d: Buffer | string) => got.push(...String(d).split("\n").filter(Boolean)), system: () => {}, full: false, waitForRoom: async () => {} };
+      const logs = new PodLogs(name, { api: cutting, namespace: ns, sink: sink as any, pod: () => pod });
+      const timer = setInterval(() => logs.poke(), 200);
+      logs.poke();
+      await waitFor("the container to end", async () => pod?.status?.containerStatuses?.[0]?.state?.terminated, 30_000, 100);
+      await logs.done();
+      clearInterval(timer);
+      expect(cuts).toBe(2);
+      expect(got).toEqual(lines);
+    } finally {
+      clearInterval(poll);
+      await kubectl(["delete", "pod", name, "-n", ns, "--wait=false"]).catch(() => {});
+    }
+  }, 90_000);
+
   it("an operator killed mid-run re-attaches after its restart: the task finishes, with one Job", async () => {
     op ??= operator("kube-a");
     await ready(op);
