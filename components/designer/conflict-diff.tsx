@@ -6,6 +6,7 @@ import { DiffGraph } from "./diff-graph";
 import { diffLines, diffStats, sideBySide } from "@/lib/diff/line-diff";
 import { diffSpecs } from "@/lib/diff/spec-diff";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
+import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { PipelineDoc } from "@/lib/designer/types";
 
 const cell = { same: "", del: "bg-danger-soft", add: "bg-accent-soft" } as const;
@@ -14,7 +15,15 @@ const cell = { same: "", del: "bg-danger-soft", add: "bg-accent-soft" } as const
  * After a refused save: the version someone else saved next to the unsaved design, so the user
  * can decide to save on top of it or to start over from it.
  */
-export function ConflictDiff({ theirs, mine }: { theirs: { version: number; text: string; spec: PipelineSpec }; mine: { text: string; doc: PipelineDoc } }) {
+export function ConflictDiff({
+  theirs,
+  mine,
+  templates,
+}: {
+  theirs: { version: number; text: string; spec: PipelineSpec };
+  mine: { text: string; doc: PipelineDoc };
+  templates?: ReadonlyMap<string, PaletteTemplate>;
+}) {
   const { rows, stats, parts } = useMemo(() => {
     const ops = diffLines(theirs.text, mine.text);
     const s = diffSpecs(theirs.spec, mine.doc as unknown as PipelineSpec);
@@ -31,7 +40,7 @@ export function ConflictDiff({ theirs, mine }: { theirs: { version: number; text
         <span className="text-danger">−{stats.removed}</span> <span className="text-accent">+{stats.added}</span> lines{parts.length ? ` · ${parts.join("; ")}` : ""}
       </p>
       <div className="border-b p-3">
-        <DiffGraph left={{ label: `Version ${theirs.version} (saved)`, spec: theirs.spec }} right={{ label: "Your design (not saved)", spec: mine.doc }} />
+        <DiffGraph left={{ label: `Version ${theirs.version} (saved)`, spec: theirs.spec }} right={{ label: "Your design (not saved)", spec: mine.doc }} templates={templates} />
       </div>
       <table className="w-full table-fixed border-collapse font-mono text-xs" aria-label="Side-by-side diff">
         <thead>

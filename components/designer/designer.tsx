@@ -492,7 +492,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
       <Dialog open={theirs !== null} onOpenChange={(o) => !o && setTheirs(null)}>
         {theirs && (
           <DialogContent title={`Version ${theirs.version} and your design`} className="top-[6vh] max-h-[88vh] w-[min(72rem,calc(100vw-2rem))]">
-            <ConflictDiff theirs={theirs} mine={{ text: currentText(), doc }} />
+            <ConflictDiff theirs={theirs} mine={{ text: currentText(), doc }} templates={byName} />
           </DialogContent>
         )}
       </Dialog>
