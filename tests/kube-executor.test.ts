@@ -3,7 +3,9 @@ import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { taskRuns } from "@/server/db/schema";
+import { runs, taskRuns } from "@/server/db/schema";
+import { compileTask } from "@/server/runs/compile";
+import { getTemplate } from "@/server/templates/catalog";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { cachedBinaries, criLine, kubectlFor, podLogsManifest, startCluster, type Cluster } from "../scripts/lib/cluster";
 import {
@@ -12,6 +14,7 @@ import {
   sh,
   startOperatorProcess,
   startRun,
+  startRunWithPlans,
   taskOf,
   tempDir,
   waitFor,
@@ -158,6 +161,32 @@ describe("Kubernetes executor on a real control plane", () => {
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.containers[0]).toMatchObject({ name: "main", image: "debian:bookworm-slim", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } });
     expect(pod.containers[0].command).toEqual(["bash", "-eo", "pipefail", "-c", "make"]);
+  }, 120_000);
+
+  it("runs a template's sidecar as a native sidecar, keeps secret params in an owned Secret, and logs every container and the pod's events", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    // Pipelines are still checked against the local executor when saved (server/pipelines/validate.ts):
+    // the run is made from the template's real plan directly.
+    const tpl = await getTemplate(t.db, "artifact-upload");
+    const plan = compileTask({ name: "upload", template: tpl.name, params: { store: "http", path: "dist", destination: "https://example.invalid/up" }, env: { KWOK_DURATION: "2s" }, retries: 0 }, tpl, "task");
+    const runId = await startRunWithPlans(t.db, [{ name: "upload", plan }]);
+    await t.db.update(runs).set({ params: { TOKEN: "s3cr3t-value" }, secretNames: ["TOKEN"] }).where(eq(runs.id, runId));
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    const task = taskOf(run, "upload");
+    expect(task.status, task.message ?? "").toBe("succeeded");
+    const [job] = await jobsOfTaskRun(task.id);
+    const bjName = job.metadata.ownerReferences![0].name;
+    const pod = job.spec.template.spec;
+    expect(pod.initContainers[0]).toMatchObject({ name: "upload", restartPolicy: "Always", volumeMounts: [{ name: "workspace", readOnly: true }] });
+    expect(pod.containers[0].env).toContainEqual({ name: "TOKEN", valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "TOKEN" } } });
+    const secret = await json<Obj>(["get", "secret", `${bjName}-params`]);
+    expect(secret.metadata.ownerReferences?.[0]).toMatchObject({ kind: "BuildJob", name: bjName });
+    expect(JSON.stringify(await json<Obj>(["get", "buildjob", bjName]))).not.toContain("s3cr3t-value");
+    const lines = await logLines(t.db, task.id);
+    // kwok serves a placeholder line for containers without a log file: one per container.
+    expect(lines.filter((l) => l.stream === "out").map((l) => l.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[upload\] kwok:/), expect.stringMatching(/^kwok:/)]));
+    expect(lines.some((l) => l.stream === "sys" && /Normal Scheduled on pod/.test(l.text)), "the pod's Scheduled event is in the log").toBe(true);
   }, 120_000);
 
   it("fails a task whose container exits non-zero, with the exit code", async () => {
