@@ -1,21 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { operatorConfig } from "./config";
 
+const cfg = (env: Record<string, string>) => operatorConfig(env as unknown as NodeJS.ProcessEnv);
+
 describe("operator settings for Kubernetes mode", () => {
   it("runs tasks locally unless told otherwise", () => {
-    const c = operatorConfig({});
+    const c = cfg({});
     expect(c.GANTRY_EXECUTOR).toBe("local");
     expect(c.GANTRY_NAMESPACE).toBe("gantry");
     expect(c.GANTRY_LEADER_ELECTION).toBe(true);
   });
 
   it("reads which task env values become pod annotations", () => {
-    const c = operatorConfig({ GANTRY_EXECUTOR: "kubernetes", GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration, KWOK_EXIT_CODE=gantry.dev/kwok-exit-code" });
+    const c = cfg({ GANTRY_EXECUTOR: "kubernetes", GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration, KWOK_EXIT_CODE=gantry.dev/kwok-exit-code" });
     expect(c.GANTRY_POD_ANNOTATIONS_FROM_ENV).toEqual({ KWOK_DURATION: "gantry.dev/kwok-duration", KWOK_EXIT_CODE: "gantry.dev/kwok-exit-code" });
   });
 
   it("refuses a namespace that is not a DNS label and a malformed annotation list, naming the setting", () => {
-    expect(() => operatorConfig({ GANTRY_NAMESPACE: "Not_A_Namespace" })).toThrow(/GANTRY_NAMESPACE/);
-    expect(() => operatorConfig({ GANTRY_POD_ANNOTATIONS_FROM_ENV: "oops" })).toThrow(/GANTRY_POD_ANNOTATIONS_FROM_ENV/);
+    expect(() => cfg({ GANTRY_NAMESPACE: "Not_A_Namespace" })).toThrow(/GANTRY_NAMESPACE/);
+    expect(() => cfg({ GANTRY_POD_ANNOTATIONS_FROM_ENV: "oops" })).toThrow(/GANTRY_POD_ANNOTATIONS_FROM_ENV/);
   });
 });
