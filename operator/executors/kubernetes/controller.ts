@@ -1,4 +1,4 @@
-import { Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import { Watch, type CoreV1Event, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Job, type V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { Informer, labelledBuildJobKey, ownerBuildJobKey, ownKey } from "./informer";
 import type { KubeApi } from "./kube-api";
@@ -28,6 +28,8 @@ export class Controller {
   readonly buildJobs: Informer<KubernetesObject>;
   readonly jobs: Informer<V1Job>;
   readonly pods: Informer<V1Pod>;
+  /** Events of the namespace: reasons for the status (FailedCreate, FailedScheduling) and lines next to the log. */
+  readonly events: Informer<CoreV1Event>;
   readonly reconciler: Reconciler;
   private queue: WorkQueue | null = null;
   private workersDone: Promise<void> = Promise.resolve();
@@ -49,12 +51,14 @@ export class Controller {
     this.buildJobs = new Informer<KubernetesObject>({ name: "buildjobs", path: paths.buildJobs(ns), list: list(paths.buildJobs(ns)), watch, keys: ownKey, queue: sink, log: o.log });
     this.jobs = new Informer<V1Job>({ name: "jobs", path: paths.jobs(ns), list: list(paths.jobs(ns), managed), labelSelector: managed, watch, keys: ownerBuildJobKey, queue: sink, log: o.log });
     this.pods = new Informer<V1Pod>({ name: "pods", path: paths.pods(ns), list: list(paths.pods(ns), managed), labelSelector: managed, watch, keys: labelledBuildJobKey, queue: sink, log: o.log });
+    this.events = new Informer<CoreV1Event>({ name: "events", path: paths.events(ns), list: list(paths.events(ns)), watch, keys: eventBuildJobKey, queue: sink, log: o.log });
     this.reconciler = new Reconciler({
       api: o.api,
       caches: {
         buildJob: (n, name) => this.buildJobs.get(n, name),
         job: (n, name) => this.jobs.get(n, name),
         pods: (n, bj) => this.podsOf(n, bj),
+        events: (n, bj) => this.eventsOf(n, bj),
       },
       retentionMs: o.retentionMs,
       workspaceSize: o.workspaceSize,
@@ -85,7 +89,8 @@ export class Controller {
     this.buildJobs.start();
     this.jobs.start();
     this.pods.start();
-    await Promise.all([this.buildJobs.synced, this.jobs.synced, this.pods.synced]);
+    this.events.start();
+    await Promise.all([this.buildJobs.synced, this.jobs.synced, this.pods.synced, this.events.synced]);
     if (this.elector) this.elector.start();
     else this.lead();
   }
@@ -97,6 +102,7 @@ export class Controller {
     this.buildJobs.stop();
     this.jobs.stop();
     this.pods.stop();
+    this.events.stop();
   }
 
   /** Called with the BuildJob key whenever it, its Job or its pods change. */
@@ -107,6 +113,11 @@ export class Controller {
 
   podsOf(namespace: string, buildJob: string): V1Pod[] {
     return this.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABEL.buildJob] === buildJob);
+  }
+
+  /** Events about the BuildJob's Job and its pods. */
+  eventsOf(namespace: string, buildJob: string): CoreV1Event[] {
+    return this.events.list(namespace).filter((e) => eventBuildJobKey(e)[0] === `${namespace}/${buildJob}`);
   }
 
   private lead() {
@@ -125,4 +136,17 @@ export class Controller {
     this.queue?.shutdown();
     this.queue = null;
   }
+}
+
+/** Job events name the Job (named like its BuildJob); pod events name the pod (`<job>-<5 characters>`). */
+export function eventBuildJobKey(e: CoreV1Event): string[] {
+  const o = e.involvedObject;
+  if (!o?.name || !o.name.startsWith("gantry-")) return [];
+  const ns = o.namespace ?? e.metadata?.namespace ?? "";
+  if (o.kind === "Job" || o.kind === "BuildJob") return [`${ns}/${o.name}`];
+  if (o.kind === "Pod") {
+    const m = /^(.*)-[a-z0-9]{5}$/.exec(o.name);
+    return m ? [`${ns}/${m[1]}`] : [];
+  }
+  return [];
 }

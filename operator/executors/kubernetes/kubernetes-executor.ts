@@ -1,4 +1,4 @@
-import type { CoreV1Event, V1Secret } from "@kubernetes/client-node";
+import type { V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { ExecutorError, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
@@ -30,8 +30,6 @@ export interface KubernetesExecutorOptions {
   describe: (task: ExecTask) => Promise<TaskDetails>;
   /** "emptyDir": runs share no workspace (clusters without a volume provisioner). */
   workspace?: "pvc" | "emptyDir";
-  /** How often Kubernetes events of a running attempt are read. */
-  eventsPollMs?: number;
   log?: Logger;
 }
 
@@ -181,7 +179,6 @@ class BuildJobHandle implements ExecHandle {
     const events = new EventLines();
     let lastReason = "";
     let missingSince = 0;
-    let lastEvents = 0;
     let wake: () => void = () => {};
     const off = controller.onChange((k) => k === key && wake());
     try {
@@ -218,11 +215,8 @@ class BuildJobHandle implements ExecHandle {
           lastReason = cond.reason;
           if (!QUIET.has(cond.reason) && cond.message && !FINAL_PHASES.includes(status!.phase)) this.sink.system(`${cond.reason}: ${cond.message}`);
         }
+        for (const line of events.take(controller.eventsOf(this.namespace, this.name))) this.sink.system(line);
         const final = status && FINAL_PHASES.includes(status.phase);
-        if (final || Date.now() - lastEvents >= (this.o.eventsPollMs ?? 3000)) {
-          lastEvents = Date.now();
-          await this.showEvents(events, [this.name, ...followers.keys()]);
-        }
         if (final) {
           // Every line before the end: the streams close once their containers have terminated.
           await Promise.race([Promise.all([...followers.values()].map((f) => f.done())), new Promise((r) => setTimeout(r, 15_000))]);
@@ -241,15 +235,5 @@ class BuildJobHandle implements ExecHandle {
       off();
       for (const f of followers.values()) f.stop();
     }
-  }
-
-  /** Kubernetes events of the Job and its pods, as system lines next to the log. */
-  private async showEvents(shown: EventLines, names: string[]) {
-    const all: CoreV1Event[] = [];
-    for (const n of names) {
-      const list = await this.o.api.get<{ items: CoreV1Event[] }>(paths.events(this.namespace), { fieldSelector: `involvedObject.name=${n}` }).catch(() => null);
-      if (list) all.push(...list.items);
-    }
-    for (const line of shown.take(all)) this.sink.system(line);
   }
 }

@@ -1,4 +1,4 @@
-import type { V1Job, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
+import type { CoreV1Event, V1Job, V1PersistentVolumeClaim, V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { ExecutorError } from "../types";
 import { BuildJobSchema, FINAL_PHASES, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
@@ -21,6 +21,8 @@ export interface ReconcileCaches {
   job(namespace: string, name: string): V1Job | undefined;
   /** Pods carrying the BuildJob's label. */
   pods(namespace: string, buildJob: string): V1Pod[];
+  /** Events about the BuildJob's Job and pods (none when not watched). */
+  events?(namespace: string, buildJob: string): CoreV1Event[];
 }
 
 export interface ReconcilerOptions {
@@ -131,7 +133,8 @@ export class Reconciler {
     }
 
     const pods = this.o.caches.pods(namespace, name);
-    const status = deriveStatus({ buildJob: bj, job, jobDeleted, pods, now });
+    const events = this.o.caches.events?.(namespace, name) ?? [];
+    const status = deriveStatus({ buildJob: bj, job, jobDeleted, pods, events, now });
     // The Job was created by this call: say so in the status, or a restart would not know it.
     if (job && !status.jobName) status.jobName = jn;
     await this.writeIfChanged(bj, status);
