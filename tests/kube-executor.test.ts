@@ -388,6 +388,24 @@ describe("Kubernetes executor on a real control plane", () => {
     }
   }, 90_000);
 
+  it("says why a task cannot start when the namespace's quota refuses its pod, and can still be cancelled", async () => {
+    op ??= operator("kube-a");
+    await ready(op);
+    await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "no-pods", namespace: ns }, spec: { hard: { pods: "0" } } }));
+    try {
+      const runId = await startRun(t.db, [{ name: "test", tasks: [sh("blocked", "make")] }]);
+      const tr = await waitForTask(t.db, runId, "blocked", "running", 30_000);
+      const line = await waitFor("the reason in the task's log", async () => (await logLines(t.db, tr.id)).find((l) => l.stream === "sys" && /^FailedCreate: /.test(l.text)), 60_000, 250);
+      expect(line.text).toMatch(/exceeded quota/);
+      const bj = (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${tr.id}`])).items[0];
+      expect(bj.status.phase).toBe("Pending");
+      await cancelRun(t.db, runId, "alice");
+      expect(taskOf(await waitForRunEnd(t.db, runId, 60_000), "blocked").status).toBe("cancelled");
+    } finally {
+      await kubectl(["delete", "resourcequota", "no-pods", "-n", ns, "--ignore-not-found"]);
+    }
+  }, 150_000);
+
   it("an operator killed mid-run re-attaches after its restart: the task finishes, with one Job", async () => {
     op ??= operator("kube-a");
     await ready(op);
