@@ -406,6 +406,45 @@ describe("Kubernetes executor on a real control plane", () => {
     }
   }, 150_000);
 
+  it("shares a PVC workspace between the tasks of a run when the cluster can bind one", async () => {
+    if (op) {
+      op.kill9();
+      await op.exited;
+      started.splice(started.indexOf(op), 1);
+    }
+    // kwok has no provisioner: a static volume of our own class for the claim to bind to.
+    const pv = `${ns}-ws`;
+    await kubectl(["apply", "-f", "-"], JSON.stringify({
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: pv },
+      spec: { storageClassName: `${ns}-manual`, capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: `/tmp/${pv}` } },
+    }));
+    const pvcOp = operator("kube-a", { GANTRY_KUBE_WORKSPACE: "pvc", GANTRY_KUBE_STORAGE_CLASS: `${ns}-manual` });
+    try {
+      await ready(pvcOp);
+      const runId = await startRun(t.db, [
+        { name: "build", tasks: [sh("compile", "make")] },
+        { name: "test", tasks: [sh("unit", "make test")] },
+      ]);
+      const run = await waitForRunEnd(t.db, runId, 90_000);
+      expect(run.status, JSON.stringify(run.stages.flatMap((st) => st.tasks.map((x) => x.message)))).toBe("succeeded");
+      const claims = (await json<{ items: Obj[] }>(["get", "pvc", "-l", `gantry.dev/run=${runId}`])).items;
+      expect(claims).toHaveLength(1);
+      expect(claims[0].spec.storageClassName).toBe(`${ns}-manual`);
+      for (const name of ["compile", "unit"]) {
+        const [job] = await jobsOfTaskRun(taskOf(run, name).id);
+        expect(job.spec.template.spec.volumes).toContainEqual({ name: "workspace", persistentVolumeClaim: { claimName: claims[0].metadata.name } });
+      }
+    } finally {
+      pvcOp.kill9();
+      await pvcOp.exited;
+      started.splice(started.indexOf(pvcOp), 1);
+      op = operator("kube-a");
+      await kubectl(["delete", "pv", pv, "--wait=false", "--ignore-not-found"]).catch(() => {});
+    }
+  }, 180_000);
+
   it("an operator killed mid-run re-attaches after its restart: the task finishes, with one Job", async () => {
     op ??= operator("kube-a");
     await ready(op);

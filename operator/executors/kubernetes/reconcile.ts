@@ -4,7 +4,7 @@ import { ExecutorError } from "../types";
 import { BuildJobSchema, FINAL_PHASES, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
 import { buildJobToJob } from "./job-spec";
 import { isAlreadyExists, isNotFound, paths, type KubeApi } from "./kube-api";
-import { childLabels, jobName } from "./names";
+import { childLabels, jobName, LABEL, labelValue, MANAGED_BY } from "./names";
 import { deriveStatus, SUCCEEDED } from "./status";
 import type { WorkResult } from "./work-queue";
 
@@ -178,7 +178,8 @@ export class Reconciler {
     const pvc: V1PersistentVolumeClaim = {
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
-      metadata: { name: claimName, namespace: ns, labels: many ? { "app.kubernetes.io/managed-by": "gantry" } : childLabels(bj) },
+      // The run's tasks share it, so it carries the run's labels, not one task's.
+      metadata: { name: claimName, namespace: ns, labels: many ? { [LABEL.managedBy]: MANAGED_BY, [LABEL.pipeline]: labelValue(bj.spec.pipeline) } : runLabels(bj) },
       spec: {
         accessModes: ["ReadWriteOnce"],
         resources: { requests: { storage: size } },
@@ -245,4 +246,9 @@ function failedStatus(reason: string, message: string, now: Date, generation?: n
     completionTime: t,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
+}
+
+function runLabels(bj: BuildJob): Record<string, string> {
+  const all = childLabels(bj);
+  return { [LABEL.managedBy]: all[LABEL.managedBy], [LABEL.run]: all[LABEL.run], [LABEL.pipeline]: all[LABEL.pipeline] };
 }
