@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runs, taskRuns } from "@/server/db/schema";
 import { compileTask } from "@/server/runs/compile";
+import { getRunView } from "@/server/runs/queries";
 import { getTemplate } from "@/server/templates/catalog";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { cachedBinaries, criLine, kubectlFor, podLogsManifest, startCluster, type Cluster } from "../scripts/lib/cluster";
@@ -114,6 +115,10 @@ async function operatorWrites(): Promise<Record<string, number>> {
     if (ours) n[key] = (n[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
   }
   return n;
+}
+
+async function taskRunOfId(runId: string, name: string) {
+  return taskOf(await getRunView(t.db, runId), name);
 }
 
 async function jobsOfTaskRun(taskRunId: string): Promise<Obj[]> {
@@ -397,6 +402,8 @@ describe("Kubernetes executor on a real control plane", () => {
       const tr = await waitForTask(t.db, runId, "blocked", "running", 30_000);
       const line = await waitFor("the reason in the task's log", async () => (await logLines(t.db, tr.id)).find((l) => l.stream === "sys" && /^FailedCreate: /.test(l.text)), 60_000, 250);
       expect(line.text).toMatch(/exceeded quota/);
+      // The task run itself says why it is not running yet.
+      await waitFor("the task's message", async () => /^FailedCreate: .*exceeded quota/.test((await taskRunOfId(runId, "blocked")).message ?? ""), 10_000, 200);
       const bj = (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${tr.id}`])).items[0];
       expect(bj.status.phase).toBe("Pending");
       await cancelRun(t.db, runId, "alice");

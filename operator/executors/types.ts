@@ -21,6 +21,11 @@ export interface ExecTask {
   attempt: number;
   /** Names of the pipeline params in `env` that are secret (kept out of what others can read). */
   secretParams?: readonly string[];
+  /**
+   * The attempt waits on something a person should know about ("Unschedulable: …"), or no
+   * longer (null): shown as the running task run's message.
+   */
+  progress?: (message: string | null) => void;
 }
 
 /** Where output goes: lines are split, masked, numbered and stored by the sink. */

@@ -3,7 +3,7 @@ import { createMasker } from "@/lib/mask";
 import type { Db } from "@/server/db/client";
 import type { LogStore } from "@/server/logs/store";
 import { LogWriter } from "@/server/logs/writer";
-import { finishTaskRun, setExecutorRef, setTaskAttempt, type ClaimedTask } from "@/server/runs/operator-queries";
+import { finishTaskRun, setExecutorRef, setRunningMessage, setTaskAttempt, type ClaimedTask } from "@/server/runs/operator-queries";
 import { ExecutorError, type ExecHandle, type ExecResult, type Executor } from "../executors/types";
 import { retryUntilDone } from "./backoff";
 
@@ -61,7 +61,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
       writer.system(`attempt ${attempt} of ${maxAttempts}`);
       await retryUntilDone(() => setTaskAttempt(ctx.db, tr, attempt), dbRetry("recording the attempt"));
     }
-    result = await runAttempt(ctx, inf, attempt, writer, log);
+    result = await runAttempt(ctx, inf, attempt, writer, log, mask);
     const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
     if (ok || inf.stop || result.permanent || attempt >= maxAttempts) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
@@ -87,7 +87,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   else log.info({ status, exitCode: result.exitCode, attempt }, "task finished");
 }
 
-async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writer: LogWriter, log: Logger): Promise<ExecResult> {
+async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writer: LogWriter, log: Logger, mask: (s: string) => string): Promise<ExecResult> {
   const { taskRun: tr, run } = inf.claimed;
   const stopped = (message: string): ExecResult => ({ exitCode: null, signal: null, timedOut: false, cancelled: true, message, permanent: true });
   if (inf.stop) return stopped(inf.stop.message);
@@ -102,6 +102,8 @@ async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writ
     env: { ...run.params, ...tr.plan.env },
     attempt,
     secretParams: run.secretNames,
+    progress: (message: string | null) =>
+      void setRunningMessage(ctx.db, tr, message === null ? null : mask(message)).catch((e) => log.debug({ err: (e as Error).message }, "could not record the task's progress")),
   };
   const resume = inf.resume;
   inf.resume = false;

@@ -123,6 +123,11 @@ export async function setTaskAttempt(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "ru
   return transitionTaskRun(db, { ...tr, status: "running" }, "running", { attempt, exitCode: null });
 }
 
+/** Why a running task run is not really running yet (or null once it is); it stays running. */
+export async function setRunningMessage(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "runId">, message: string | null): Promise<boolean> {
+  return transitionTaskRun(db, { ...tr, status: "running" }, "running", { message });
+}
+
 /** Where the task runs in its executor (pid, BuildJob name); shown to operators, not users. */
 export async function setExecutorRef(db: DbOrTx, taskRunId: string, ref: string) {
   await db.update(taskRuns).set({ executorRef: ref.slice(0, 253) }).where(eq(taskRuns.id, taskRunId));

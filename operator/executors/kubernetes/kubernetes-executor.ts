@@ -86,7 +86,7 @@ export class KubernetesExecutor implements Executor {
       });
     }
     sink.system(`BuildJob ${ns}/${name} created`);
-    return new BuildJobHandle(this.o, ns, name, sink, null);
+    return new BuildJobHandle(this.o, ns, name, sink, null, task.progress);
   }
 
   /** Every attempt is a BuildJob with a deterministic name: found again even if its ref was never recorded. */
@@ -111,7 +111,7 @@ export class KubernetesExecutor implements Executor {
       throw new ExecutorError(`cannot read the BuildJob ${r.namespace}/${r.name}: ${(e as Error).message}`, false);
     }
     sink.system(`operator restarted: following BuildJob ${r.namespace}/${r.name} again`);
-    return new BuildJobHandle(this.o, r.namespace, r.name, sink, opts.notBefore ?? null);
+    return new BuildJobHandle(this.o, r.namespace, r.name, sink, opts.notBefore ?? null, task.progress);
   }
 
   async reapOrphan(o: OrphanTask): Promise<boolean> {
@@ -144,6 +144,7 @@ class BuildJobHandle implements ExecHandle {
     private readonly name: string,
     private readonly sink: LogSink,
     private readonly notBefore: Date | null,
+    private readonly progress?: (message: string | null) => void,
   ) {
     this.ref = `${REF_PREFIX}${namespace}/${name}`;
     this.result = this.watch().catch((e) => {
@@ -212,8 +213,14 @@ class BuildJobHandle implements ExecHandle {
         }
         const cond = status?.conditions?.find((c) => c.type === SUCCEEDED);
         if (cond && cond.reason !== lastReason) {
+          const waiting = !QUIET.has(cond.reason) && !!cond.message && !FINAL_PHASES.includes(status!.phase);
+          if (waiting) {
+            this.sink.system(`${cond.reason}: ${cond.message}`);
+            this.progress?.(`${cond.reason}: ${cond.message}`);
+          } else if (lastReason && !QUIET.has(lastReason) && !FINAL_PHASES.includes(status!.phase)) {
+            this.progress?.(null);
+          }
           lastReason = cond.reason;
-          if (!QUIET.has(cond.reason) && cond.message && !FINAL_PHASES.includes(status!.phase)) this.sink.system(`${cond.reason}: ${cond.message}`);
         }
         for (const line of events.take(controller.eventsOf(this.namespace, this.name))) this.sink.system(line);
         const final = status && FINAL_PHASES.includes(status.phase);
