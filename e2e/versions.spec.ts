@@ -37,6 +37,11 @@ test("diffs two versions side by side and restores the older one as a new versio
   await expect(diff).toContainText("−1 +1 lines · tasks: changed hello");
   await page.screenshot({ path: test.info().outputPath("versions-diff.png"), fullPage: true });
 
+  // The same difference on the graphs: the changed task is marked on both versions.
+  await diff.getByRole("button", { name: "Graph" }).click();
+  await expect(diff.getByLabel("Task hello, changed")).toHaveCount(2);
+  await diff.getByRole("button", { name: "YAML" }).click();
+
   await page.getByRole("button", { name: "Restore version 1" }).click();
   const dialog = page.getByRole("dialog", { name: "Restore version 1?" });
   await expect(dialog).toContainText("as version 3");

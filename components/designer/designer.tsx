@@ -33,6 +33,8 @@ import { useLeaveGuard } from "./use-leave-guard";
 import { neighbour } from "@/lib/designer/navigate";
 
 type View = "design" | "yaml" | "split";
+/** Per pipeline, in this browser tab only (set by clicks, so the server never has an entry). */
+const lastView = new Map<string, View>();
 
 const isTyping = (t: EventTarget | null) =>
   t instanceof HTMLElement && (t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
@@ -61,7 +63,12 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   // undo or redo, while the canvas keeps the last document it could draw.
   const typedFor = useRef(new WeakMap<PipelineDoc, string>([[initial, source]]));
   const [broken, setBroken] = useState<{ doc: PipelineDoc; text: string } | null>(null);
-  const [view, setView] = useState<View>("design");
+  // Saving remounts the designer on the new version; the view the user picked survives that.
+  const [view, setViewState] = useState<View>(() => lastView.get(pipelineId) ?? "design");
+  const setView = (v: View) => {
+    lastView.set(pipelineId, v);
+    setViewState(v);
+  };
   const showYaml = view !== "design";
   const brokenText = broken && broken.doc === doc ? broken.text : null;
   const known = typedFor.current.get(doc);

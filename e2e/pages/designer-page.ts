@@ -41,7 +41,9 @@ export class DesignerPage {
   }
 
   async view(name: "Designer" | "Split" | "YAML") {
-    await this.page.getByRole("group", { name: "View" }).getByRole("button", { name }).click();
+    const button = this.page.getByRole("group", { name: "View" }).getByRole("button", { name });
+    await button.click();
+    await expect(button).toHaveAttribute("aria-pressed", "true");
   }
 
   get saveButton() {
