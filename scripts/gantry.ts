@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { aptInstall, fail, freePort, ok, run, step } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
+import { clusterUnavailableReason, startCluster } from "./lib/cluster";
 
 const cmd = process.argv[2] ?? "start";
 const cleanups: (() => Promise<void>)[] = [];
@@ -123,7 +124,20 @@ async function test(args: string[]) {
     CHROMIUM_PATH: chromium,
   };
   if (want("integration")) {
-    step("integration tests (real MariaDB, real web app and operator)…");
+    // One real control plane (kube-apiserver, controller-manager, scheduler, etcd + kwok) for the
+    // Kubernetes suites; built from source into a cache outside the repo the first time.
+    const noCluster = clusterUnavailableReason();
+    if (noCluster) {
+      if (process.env.CI === "true") fail(`the Kubernetes suite cannot run: ${noCluster}`);
+      console.warn(`\x1b[33m!\x1b[0m the Kubernetes suites will be skipped: ${noCluster}`);
+    } else {
+      step("starting the test Kubernetes control plane (kwok; the first build of its binaries takes ~30 min)…");
+      const cluster = await startCluster({ name: "gantry-test", log: (m) => console.log(`  ${m}`) });
+      cleanups.push(cluster.stop);
+      Object.assign(env, { KUBECONFIG: cluster.kubeconfig });
+      ok("Kubernetes control plane is up");
+    }
+    step("integration tests (real MariaDB, real web app and operator, real Kubernetes API)…");
     await run(vitest, ["run", "--project", "integration"], { cwd: ROOT, env });
   }
   if (want("e2e")) {
