@@ -3,12 +3,15 @@
  * scripts/gantry.ts on a fresh database), with the peak memory of the web and operator processes.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { benchDesigner } from "./designer";
 
 interface Opts {
   url: string;
   token: string;
   webPid: number;
   operatorPid: number;
+  password: string;
+  chromium: string;
 }
 
 const START_RUNS = 50;
@@ -58,6 +61,10 @@ export async function runBench(o: Opts) {
   const peaks = mem.stop();
   await waitFinal(api, run.id);
 
+  // 3. Designer: a 20 × 15 pipeline, load to interactive and one drag-and-drop edit.
+  const designer = await benchDesigner({ url: o.url, token: o.token, password: o.password, chromium: o.chromium });
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
   const fmt = (n: number) => n.toFixed(0).padStart(6);
   console.log(`
 Gantry benchmark (${new Date().toISOString()}, node ${process.versions.node}, ${START_RUNS} runs)
@@ -72,6 +79,10 @@ log throughput (one task printing ${LOG_LINES.toLocaleString("en")} lines → on
 peak memory (RSS of the process and its children, sampled every 100 ms)
   web      ${fmt(peaks.web / 1024)} MiB
   operator ${fmt(peaks.operator / 1024)} MiB
+
+designer, pipeline of 20 stages × 15 tasks, Chromium (median of ${designer.loadMs.length})
+  navigation → interactive ${fmt(med(designer.loadMs))} ms   (all: ${designer.loadMs.join(", ")})   (aim: < 1500 ms)
+  one drag-and-drop edit   ${fmt(med(designer.editMs))} ms   (all: ${designer.editMs.map((x) => x.toFixed(0)).join(", ")}; mouse-up → DOM)   (aim: < 50 ms)
 `);
   if (count !== LOG_LINES) throw new Error(`expected ${LOG_LINES} lines over SSE, got ${count}`);
 }

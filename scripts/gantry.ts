@@ -149,6 +149,7 @@ async function test(args: string[]) {
 }
 
 async function bench() {
+  const chromium = await ensureChromium();
   const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_bench", fresh: true });
   cleanups.push(db.stop);
   const token = `gtr_bench_${randomBytes(16).toString("hex")}`;
@@ -158,7 +159,7 @@ async function bench() {
   const stack = await startApp({ databaseUrl: db.url, port, quiet: true, env: { LOG_LEVEL: "warn", GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-workspaces") } });
   cleanups.push(stack.stop);
   const { runBench } = await import("../bench/bench");
-  await runBench({ url: stack.url, token, webPid: stack.web.pid!, operatorPid: stack.operator.pid! });
+  await runBench({ url: stack.url, token, webPid: stack.web.pid!, operatorPid: stack.operator.pid!, password: "bench-admin-password", chromium });
   await shutdown(0);
 }
 

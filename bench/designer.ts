@@ -1,0 +1,108 @@
+/**
+ * Designer figures for `npm run bench` (issue 4): navigation → interactive for a pipeline of
+ * 20 stages × 15 tasks, and the time of one drag-and-drop edit on it, in Debian's Chromium.
+ */
+import { chromium, type Page } from "@playwright/test";
+
+const STAGES = 20;
+const TASKS = 15;
+const REPEAT = 5;
+
+export interface DesignerFigures {
+  loadMs: number[];
+  editMs: number[];
+}
+
+export async function benchDesigner(o: { url: string; token: string; password: string; chromium: string }): Promise<DesignerFigures> {
+  const spec = {
+    name: `bench-designer-${Date.now()}`,
+    stages: Array.from({ length: STAGES }, (_, s) => ({
+      name: `stage-${s}`,
+      mode: s % 2 ? "parallel" : "sequential",
+      tasks: Array.from({ length: TASKS }, (_, t) => ({ name: `t-${s}-${t}`, template: "shell", params: { script: `echo ${s}.${t}` } })),
+    })),
+  };
+  const r = await fetch(`${o.url}/api/v1/pipelines`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
+    body: JSON.stringify(spec),
+  });
+  if (!r.ok) throw new Error(`creating the designer bench pipeline → ${r.status} ${await r.text()}`);
+  const { id } = (await r.json()) as { id: string };
+
+  const browser = await chromium.launch({
+    executablePath: o.chromium,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Leaving after an unsaved edit asks first; the bench always means to leave.
+    page.on("dialog", (d) => void d.accept());
+    await page.goto(`${o.url}/login`);
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password").fill(o.password);
+    await page.getByRole("button", { name: /sign in/i }).click();
+    await page.waitForURL(/\/pipelines/);
+
+    const loadMs: number[] = [];
+    const editMs: number[] = [];
+    // One warm-up load (first compile of the route's server code), then the measured ones.
+    for (let i = 0; i <= REPEAT; i++) {
+      const t0 = Date.now();
+      await openInteractive(page, `${o.url}/pipelines/${id}`);
+      if (i > 0) loadMs.push(Date.now() - t0);
+      editMs.push(await dragOneTask(page));
+    }
+    return { loadMs, editMs };
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Interactive = hydrated: a click on a task node opens its form in the inspector. */
+async function openInteractive(page: Page, url: string) {
+  await page.goto(url);
+  await page.getByRole("button", { name: "Task t-0-0", exact: true }).click();
+  await page.getByLabel("Task name").waitFor();
+}
+
+/**
+ * Drags a task of the first stage onto the second with the mouse and measures, inside the page,
+ * from the mouse-up to the DOM showing the edited document (the Save button becomes enabled).
+ */
+async function dragOneTask(page: Page): Promise<number> {
+  const from = page.locator('[data-task="t-0-1"]');
+  const to = page.locator('[data-task="t-1-0"]');
+  const a = await from.boundingBox();
+  const b = await to.boundingBox();
+  if (!a || !b) throw new Error("designer bench: task nodes not on screen");
+  await page.evaluate(() => {
+    const w = window as unknown as { __edit?: Promise<number> };
+    w.__edit = new Promise<number>((resolve, reject) => {
+      window.addEventListener(
+        "mouseup",
+        () => {
+          const t0 = performance.now();
+          const save = [...document.querySelectorAll("button")].find((x) => x.textContent?.trim() === "Save…");
+          if (!save) return reject(new Error("no Save button"));
+          if (!save.disabled) return resolve(performance.now() - t0);
+          const mo = new MutationObserver(() => {
+            if (!save.disabled) {
+              mo.disconnect();
+              resolve(performance.now() - t0);
+            }
+          });
+          mo.observe(save, { attributes: true, attributeFilter: ["disabled"] });
+          setTimeout(() => reject(new Error("the drop made no edit within 5 s")), 5000);
+        },
+        { capture: true, once: true },
+      );
+    });
+  });
+  await page.mouse.move(a.x + 20, a.y + 10);
+  await page.mouse.down();
+  await page.mouse.move(a.x + 60, a.y + 30, { steps: 5 });
+  await page.mouse.move(b.x + 20, b.y + b.height + 10, { steps: 10 });
+  await page.mouse.up();
+  return page.evaluate(() => (window as unknown as { __edit: Promise<number> }).__edit);
+}
