@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   GANTRY_KILL_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   GANTRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   GANTRY_OPERATOR_ID: z.string().optional(),
+  /** Where tasks run; the web app needs it too, to accept cluster-only templates in Kubernetes mode. */
+  GANTRY_EXECUTOR: z.enum(["local", "kubernetes"]).default("local"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 

@@ -3,6 +3,7 @@ import { validationFailed } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import type { TemplateView } from "../templates/catalog";
 import { validateParams } from "../templates/params";
+import { config } from "../config";
 import { resolveTemplates, type TemplatePins } from "./pins";
 
 export interface CatalogCheckOptions {
@@ -10,6 +11,8 @@ export interface CatalogCheckOptions {
   pins?: TemplatePins | null;
   /** Templates the previous version already used: these may stay even when deprecated. */
   previous?: ReadonlySet<string>;
+  /** The executor tasks will run on; cluster-only templates are refused on the local one. */
+  executor?: "local" | "kubernetes";
 }
 
 /**
@@ -20,6 +23,7 @@ export interface CatalogCheckOptions {
  */
 export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, opts: CatalogCheckOptions = {}): Promise<Map<string, TemplateView>> {
   const found = await resolveTemplates(db, spec, opts.pins);
+  const executor = opts.executor ?? config().GANTRY_EXECUTOR;
   const errors: FieldError[] = [];
   spec.stages.forEach((stage, si) =>
     stage.tasks.forEach((task, ti) => {
@@ -38,7 +42,7 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
         errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is a manual ${tpl.gate} gate, not a process: ${tpl.gate} gates are not supported on this server yet` });
         return;
       }
-      if (!tpl.local.supported) {
+      if (executor === "local" && !tpl.local.supported) {
         errors.push({
           path: `${at}.template`,
           message: `template '${tpl.name}' cannot run on the local executor${tpl.local.reason ? `: ${tpl.local.reason}` : ""}`,
