@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TemplateSidecarSchema } from "./template-schema";
 
 /** A task resolved against its template: everything an executor needs, frozen at run creation. */
 export const TaskPlanSchema = z.object({
@@ -12,5 +13,7 @@ export const TaskPlanSchema = z.object({
   env: z.record(z.string(), z.string()),
   timeoutSeconds: z.number().int().positive(),
   retries: z.number().int().min(0),
+  /** The template's sidecars with `{{params.x}}` filled in (Kubernetes executor). */
+  sidecars: z.array(TemplateSidecarSchema).optional(),
 });
 export type TaskPlan = z.infer<typeof TaskPlanSchema>;

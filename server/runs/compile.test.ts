@@ -37,6 +37,20 @@ describe("compiling a task", () => {
   });
 });
 
+describe("sidecars", () => {
+  it("fills the task's params into a template's sidecars, e.g. the database image of an integration test", () => {
+    const t = { name: "it", template: "integration-test", params: { database: "postgres", version: "16", script: "make it" }, env: {}, retries: 0 } as never;
+    const plan = compileTask(t, builtin("integration-test"), "x");
+    expect(plan.sidecars).toEqual([expect.objectContaining({ name: "database", image: "postgres:16", runAsUser: 999 })]);
+    expect(plan.command).toContain("postgres");
+  });
+
+  it("uses the schema's defaults for sidecar params the task leaves out", () => {
+    const t = { name: "it", template: "integration-test", params: { script: "make it" }, env: {}, retries: 0 } as never;
+    expect(compileTask(t, builtin("integration-test"), "x").sidecars?.[0].image).toBe("mysql:latest");
+  });
+});
+
 describe("run params", () => {
   const r = validateSpec({
     name: "p",

@@ -21,7 +21,17 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
       return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
     });
   const command = [...tpl.command, ...tpl.args].map(sub);
+  // Sidecars take params too (the integration-test template picks its database image from one).
+  const sidecars = tpl.sidecars?.map((sc) => ({
+    ...sc,
+    image: sub(sc.image),
+    ...(sc.command ? { command: sc.command.map(sub) } : {}),
+    ...(sc.args ? { args: sc.args.map(sub) } : {}),
+    ...(sc.env ? { env: Object.fromEntries(Object.entries(sc.env).map(([k, v]) => [k, sub(v)])) } : {}),
+    ...(sc.preStop ? { preStop: sc.preStop.map(sub) } : {}),
+  }));
   return {
+    ...(sidecars?.length ? { sidecars } : {}),
     template: tpl.name,
     templateVersion: tpl.version,
     image: tpl.image,

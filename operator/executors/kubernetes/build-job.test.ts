@@ -64,6 +64,12 @@ describe("task run attempt → BuildJob", () => {
     expect(buildJob.spec.security).toEqual({ automountServiceAccountToken: true });
   });
 
+  it("prefers the plan's sidecars, whose params were filled in when the run was created", () => {
+    const plan = { ...input().plan, sidecars: [{ name: "database", role: "service" as const, image: "postgres:16" }] };
+    const { buildJob } = buildJobFor(input({ plan, template: { sidecars: [{ name: "database", role: "service", image: "{{params.database}}:{{params.version}}" }] } }));
+    expect(buildJob.spec.sidecars).toEqual([{ name: "database", role: "service", image: "postgres:16" }]);
+  });
+
   it("carries the project's node placement into the pod", () => {
     const scheduling = { nodeSelector: { pool: "build" }, tolerations: [{ key: "build", operator: "Exists" as const, effect: "NoSchedule" as const }], serviceAccountName: "builder" };
     const { buildJob } = buildJobFor(input({ project: { scheduling, ttlSecondsAfterFinished: 600 } }));

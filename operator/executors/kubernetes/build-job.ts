@@ -83,7 +83,8 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
       ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
       : { type: "PersistentVolumeClaim", claimName: workspaceClaimName(input.runId) },
     ...(t.cachePath ? { cache: { claimName: cacheClaimName(input.pipeline), mountPath: t.cachePath } } : {}),
-    ...(t.sidecars?.length ? { sidecars: t.sidecars.map((s) => structuredClone(s)) } : {}),
+    // The plan's sidecars have the task's params filled in; older plans fall back to the template's.
+    ...((input.plan.sidecars ?? t.sidecars)?.length ? { sidecars: (input.plan.sidecars ?? t.sidecars)!.map((s) => structuredClone(s)) } : {}),
     ...(resources ? { resources } : {}),
     ...(input.project?.scheduling ? { scheduling: structuredClone(input.project.scheduling) } : {}),
     ...(t.automountServiceAccountToken ? { security: { automountServiceAccountToken: true } } : {}),
