@@ -30,8 +30,9 @@ if (stale) {
   }
 }
 
-const tsx = path.join(root, "node_modules/.bin/tsx");
-const child = spawn(tsx, [path.join(root, "scripts/gantry.ts"), cmd, ...process.argv.slice(3)], {
+// tsx as a loader in this same node process rather than its CLI: the CLI relays Ctrl-C and kills
+// its child if it doesn't exit at once, which would cut the orderly shutdown (database last) short.
+const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/gantry.ts"), cmd, ...process.argv.slice(3)], {
   cwd: root,
   stdio: "inherit",
 });

@@ -19,6 +19,7 @@ async function shutdown(code: number) {
   stopping = true;
   if (code === 130) console.log("\n▸ stopping Gantry…");
   for (const c of cleanups.reverse()) await c().catch((e) => console.error(e));
+  if (code === 130) ok("Gantry stopped (web app, operator, database)");
   process.exit(code);
 }
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(130));
