@@ -82,6 +82,23 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
   const flow = useReactFlow();
   const wrapRef = useRef<HTMLDivElement>(null);
 
+  // Only nodes on screen are rendered (a 300-task pipeline loads faster), so a node selected by
+  // keyboard off screen is scrolled into view first; the designer then focuses it once it renders.
+  const selectedId = useMemo(() => graph.nodes.find((n) => (n.data as { selected?: boolean }).selected)?.id, [graph.nodes]);
+  useEffect(() => {
+    const n = selectedId ? flow.getInternalNode(selectedId) : undefined;
+    const box = wrapRef.current?.getBoundingClientRect();
+    if (!n || !box) return;
+    const { x, y, zoom } = flow.getViewport();
+    const p = n.internals.positionAbsolute;
+    const w = n.measured?.width ?? n.width ?? 0;
+    const h = n.measured?.height ?? n.height ?? 0;
+    const sx = p.x * zoom + x;
+    const sy = p.y * zoom + y;
+    if (sx >= 0 && sy >= 0 && sx + w * zoom <= box.width && sy + h * zoom <= box.height) return;
+    void flow.setCenter(p.x + w / 2, p.y + h / 2, { zoom });
+  }, [selectedId, flow]);
+
   const onNodesChange = useCallback(
     (changes: NodeChange<DesignerNode>[]) => setLocal((l) => ({ ...l, nodes: applyNodeChanges(changes.filter((c) => c.type === "position" || c.type === "dimensions"), l.nodes) })),
     [],
@@ -183,6 +200,7 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
           multiSelectionKeyCode={null}
           disableKeyboardA11y
           zoomOnDoubleClick={false}
+          onlyRenderVisibleElements
           panOnScroll
           minZoom={0.2}
           maxZoom={1.5}
