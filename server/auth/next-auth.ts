@@ -9,7 +9,8 @@ const Credentials = z.object({ username: z.string().min(1).max(64), password: z.
 export const authOptions: NextAuthOptions = {
   session: { strategy: "jwt", maxAge: 12 * 3600 },
   pages: { signIn: "/login" },
-  secret: authSecret(),
+  // `npm start` writes a random secret to `.gantry/` and passes it on, so sessions survive restarts.
+  secret: process.env.NEXTAUTH_SECRET,
   providers: [
     CredentialsProvider({
       name: "Gantry",
@@ -43,11 +44,3 @@ export const authOptions: NextAuthOptions = {
     },
   },
 };
-
-/**
- * next-auth needs a secret to sign sessions. `NEXTAUTH_SECRET` wins; `npm start` writes a random
- * one to `.gantry/` and passes it on, so sessions survive restarts without configuration.
- */
-function authSecret(): string | undefined {
-  return process.env.NEXTAUTH_SECRET;
-}

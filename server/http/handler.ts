@@ -1,4 +1,4 @@
-import { ZodError, type z } from "zod";
+import { ZodError } from "zod";
 import { parse as parseYaml } from "yaml";
 import { AppError, ERROR_STATUS } from "@/lib/errors";
 import { zodIssuesToFieldErrors } from "@/lib/pipeline-spec";
@@ -85,9 +85,4 @@ async function readLimited(req: Request, limit: number): Promise<string> {
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/** Validates with a zod schema; failures become 422 with field paths through `errorResponse`. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  return schema.parse(value);
 }

@@ -1,6 +1,6 @@
 import type { PipelineSpec, TaskSpec } from "@/lib/pipeline-spec";
 import type { TaskPlan } from "@/lib/plan";
-import { AppError, validationFailed } from "@/lib/errors";
+import { validationFailed } from "@/lib/errors";
 import type { FieldError } from "@/lib/pipeline-spec";
 import type { TemplateView } from "../templates/catalog";
 import { validateParams } from "../templates/params";
@@ -60,8 +60,4 @@ export function resolveRunParams(spec: PipelineSpec, given: Record<string, unkno
   }
   if (errors.length) throw validationFailed(errors, "params");
   return { values, secrets: spec.params.filter((p) => p.secret).map((p) => p.name) };
-}
-
-export function assertTemplates(spec: PipelineSpec, found: Map<string, TemplateView>) {
-  for (const s of spec.stages) for (const t of s.tasks) if (!found.has(t.template)) throw new AppError("validation_failed", `unknown template '${t.template}'`);
 }
