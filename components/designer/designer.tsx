@@ -2,7 +2,6 @@
 
 import "./designer.css";
 import { Code2, Columns2, GitCompare, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useTransition, type KeyboardEvent } from "react";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
@@ -31,6 +30,8 @@ import { Palette } from "./palette";
 import { paramProblems } from "./params-validator";
 import { useLeaveGuard } from "./use-leave-guard";
 import { neighbour } from "@/lib/designer/navigate";
+import { SegmentedControl } from "@/components/ui/segmented";
+import { SaveConflictBanner, type SaveConflict } from "@/components/pipelines/save-conflict";
 
 type View = "design" | "yaml" | "split";
 /** Per pipeline, in this browser tab only (set by clicks, so the server never has an entry). */
@@ -81,7 +82,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
 
   const [selection, setSelection] = useState<Selection>(null);
   const [server, setServer] = useState<{ doc: PipelineDoc; errors: FieldError[] } | null>(null);
-  const [conflict, setConflict] = useState<{ message: string; currentVersion?: number } | null>(null);
+  const [conflict, setConflict] = useState<SaveConflict | null>(null);
   const [theirs, setTheirs] = useState<{ version: number; text: string; spec: PipelineSpec } | null>(null);
   const [saveOpen, setSaveOpen] = useState(false);
   const [message, setMessage] = useState("");
@@ -381,25 +382,17 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
         >
           <Plus /> Add stage
         </Button>
-        <div role="group" aria-label="View" className="ml-2 inline-flex rounded-md border bg-surface p-0.5">
-          {(
-            [
-              ["design", "Designer", Workflow],
-              ["split", "Split", Columns2],
-              ["yaml", "YAML", Code2],
-            ] as const
-          ).map(([v, label, Icon]) => (
-            <button
-              key={v}
-              type="button"
-              aria-pressed={view === v}
-              onClick={() => setView(v)}
-              className={cn("inline-flex h-6 items-center gap-1 rounded px-2 text-xs text-muted hover:text-foreground", view === v && "bg-accent-soft font-medium text-accent")}
-            >
-              <Icon className="size-3.5" aria-hidden /> {label}
-            </button>
-          ))}
-        </div>
+        <SegmentedControl
+          label="View"
+          className="ml-2"
+          value={view}
+          onChange={setView}
+          segments={[
+            { value: "design", label: "Designer", icon: Workflow },
+            { value: "split", label: "Split", icon: Columns2 },
+            { value: "yaml", label: "YAML", icon: Code2 },
+          ]}
+        />
         <div className="ml-auto flex items-center gap-2 text-xs text-muted">
           <span>Version {version}</span>
           {dirty && <span className="rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
@@ -419,25 +412,11 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
       </div>
 
       {conflict && (
-        <div role="alert" className="flex flex-wrap items-center gap-3 rounded-md border border-st-waiting/40 bg-st-waiting/10 px-3 py-2 text-sm">
-          <p className="min-w-0 flex-1">{conflict.message}. Your design is still here.</p>
-          {conflict.currentVersion && (
-            <>
-              <Button size="sm" variant="ghost" onClick={() => showTheirs(conflict.currentVersion!)}>
-                <GitCompare /> See the difference
-              </Button>
-              <Link className="text-accent underline-offset-2 hover:underline" href={`/pipelines/${pipelineId}/versions/${conflict.currentVersion}`} target="_blank">
-                See version {conflict.currentVersion}
-              </Link>
-              <Button size="sm" onClick={() => save(conflict.currentVersion!)}>
-                Save mine on top of version {conflict.currentVersion}
-              </Button>
-              <Button size="sm" variant="ghost" onClick={() => router.refresh()}>
-                Discard mine, load version {conflict.currentVersion}
-              </Button>
-            </>
-          )}
-        </div>
+        <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="design" onSaveOnTop={save} onDiscard={() => router.refresh()}>
+          <Button size="sm" variant="ghost" onClick={() => showTheirs(conflict.currentVersion!)}>
+            <GitCompare /> See the difference
+          </Button>
+        </SaveConflictBanner>
       )}
 
       <div className="h-[calc(100dvh-15rem)] min-h-[34rem] overflow-hidden rounded-lg border bg-surface">

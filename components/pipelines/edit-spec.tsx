@@ -1,7 +1,6 @@
 "use client";
 
 import { LoaderCircle, Save } from "lucide-react";
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useMemo, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
@@ -13,11 +12,7 @@ import { savePipelineAction } from "@/server/actions/pipelines";
 import { SpecEditor } from "./spec-editor";
 import { withLines } from "./spec-errors";
 import { useSpecValidation } from "./use-spec-validation";
-
-interface Conflict {
-  message: string;
-  currentVersion?: number;
-}
+import { SaveConflictBanner, type SaveConflict } from "@/components/pipelines/save-conflict";
 
 /**
  * Edits the current version and saves a new one. The save names the version it started from,
@@ -29,7 +24,7 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
   const [text, setText] = useState(source);
   const [message, setMessage] = useState("");
   const [server, setServer] = useState<{ text: string; errors: FieldError[] } | null>(null);
-  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [conflict, setConflict] = useState<SaveConflict | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, start] = useTransition();
   const local = useSpecValidation(text);
@@ -88,24 +83,7 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
         </Button>
       </form>
 
-      {conflict && (
-        <div role="alert" className="flex flex-wrap items-center gap-3 rounded-md border border-st-waiting/40 bg-st-waiting/10 px-3 py-2 text-sm">
-          <p className="min-w-0 flex-1">{conflict.message}. Your text is still here.</p>
-          {conflict.currentVersion && (
-            <>
-              <Link className="text-accent underline-offset-2 hover:underline" href={`/pipelines/${pipelineId}/versions/${conflict.currentVersion}`} target="_blank">
-                See version {conflict.currentVersion}
-              </Link>
-              <Button size="sm" onClick={() => save(conflict.currentVersion!)}>
-                Save mine on top of version {conflict.currentVersion}
-              </Button>
-              <Button size="sm" variant="ghost" onClick={() => router.refresh()}>
-                Discard mine, load version {conflict.currentVersion}
-              </Button>
-            </>
-          )}
-        </div>
-      )}
+      {conflict && <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="text" onSaveOnTop={save} onDiscard={() => router.refresh()} />}
       {failure && !conflict && (
         <p role="alert" className="rounded-md border border-danger/30 bg-danger-soft px-3 py-2 text-sm text-danger">
           {failure}

@@ -6,6 +6,7 @@ import { cn } from "@/components/ui/cn";
 import { diffLines, diffStats, sideBySide } from "@/lib/diff/line-diff";
 import { diffSpecs } from "@/lib/diff/spec-diff";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
+import { SegmentedControl } from "@/components/ui/segmented";
 
 export interface DiffSide {
   version: number;
@@ -42,19 +43,15 @@ export function VersionDiff({ left, right }: { left: DiffSide; right: DiffSide }
           <span className="text-danger">−{stats.removed}</span> <span className="text-accent">+{stats.added}</span> lines
           {parts.length > 0 ? ` · tasks: ${parts.join("; ")}` : summary.same ? " · the specs are the same" : ""}
         </p>
-        <div role="group" aria-label="Show the difference as" className="flex overflow-hidden rounded-md border">
-          {(["yaml", "graph"] as const).map((v) => (
-            <button
-              key={v}
-              type="button"
-              aria-pressed={view === v}
-              onClick={() => setView(v)}
-              className={cn("px-2 py-0.5", view === v ? "bg-accent-soft text-foreground" : "hover:bg-surface-2")}
-            >
-              {v === "yaml" ? "YAML" : "Graph"}
-            </button>
-          ))}
-        </div>
+        <SegmentedControl
+          label="Show the difference as"
+          value={view}
+          onChange={setView}
+          segments={[
+            { value: "yaml", label: "YAML" },
+            { value: "graph", label: "Graph" },
+          ]}
+        />
       </div>
       {view === "graph" ? (
         <div className="p-2">

@@ -1,7 +1,6 @@
 "use client";
 
 import { Ban, List, SquareTerminal, Workflow } from "lucide-react";
-import Link from "next/link";
 import { useCallback, useState, useTransition } from "react";
 import { RunGraph } from "@/components/designer/run-graph";
 import { LogViewer } from "@/components/logs/log-viewer";
@@ -16,6 +15,8 @@ import { defaultTask, findTask, isRunActive } from "./run-events";
 import { StageList } from "./stage-list";
 import { StatusBadge } from "./status-badge";
 import { useRunLive } from "./use-run-live";
+import { SegmentedControl } from "@/components/ui/segmented";
+import { Breadcrumbs } from "@/components/ui/page-header";
 
 /** The run page: header, stages and tasks with live status, and the selected task's log. */
 export function RunDetail({ initial, initialTask }: { initial: RunJson; initialTask: string | null }) {
@@ -37,15 +38,7 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
     <div className="flex flex-col gap-4">
       <header className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <nav aria-label="Breadcrumb" className="mb-1 text-xs text-muted">
-            <Link href="/pipelines" className="hover:text-foreground hover:underline">
-              Pipelines
-            </Link>
-            <span className="mx-1">/</span>
-            <Link href={`/pipelines/${run.pipelineId}`} className="hover:text-foreground hover:underline">
-              {run.pipelineName}
-            </Link>
-          </nav>
+          <Breadcrumbs crumbs={[{ href: "/pipelines", label: "Pipelines" }, { href: `/pipelines/${run.pipelineId}`, label: run.pipelineName }]} />
           <div className="flex items-center gap-3">
             <h1 className="text-lg font-semibold tracking-tight">
               {run.pipelineName} <span className="text-muted">#{run.number}</span>
@@ -83,24 +76,16 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
         </p>
       )}
 
-      <div role="group" aria-label="Stages view" className="-mb-2 inline-flex self-start rounded-md border bg-surface p-0.5">
-        {(
-          [
-            ["list", "List", List],
-            ["graph", "Graph", Workflow],
-          ] as const
-        ).map(([v, label, Icon]) => (
-          <button
-            key={v}
-            type="button"
-            aria-pressed={view === v}
-            onClick={() => setView(v)}
-            className={cn("inline-flex h-6 items-center gap-1 rounded px-2 text-xs text-muted hover:text-foreground", view === v && "bg-accent-soft font-medium text-accent")}
-          >
-            <Icon className="size-3.5" aria-hidden /> {label}
-          </button>
-        ))}
-      </div>
+      <SegmentedControl
+        label="Stages view"
+        className="-mb-2 self-start"
+        value={view}
+        onChange={setView}
+        segments={[
+          { value: "list", label: "List", icon: List },
+          { value: "graph", label: "Graph", icon: Workflow },
+        ]}
+      />
       {view === "graph" && <RunGraph run={run} selected={selected} onSelect={select} />}
 
       <div className={cn("grid min-h-[28rem] grid-cols-1 gap-4", view === "list" ? "lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]" : "lg:h-[calc(100dvh-29rem)]")}>

@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { eq, max } from "drizzle-orm";
-import { validationFailed } from "@/lib/errors";
+import { notFound, validationFailed } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { pipelines, runs, taskRuns } from "../db/schema";
 import { getVersion } from "../pipelines/pipelines";
 import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
-import { notFound } from "@/lib/errors";
 
 export interface CreateRunInput {
   params?: Record<string, unknown>;

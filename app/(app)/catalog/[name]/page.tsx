@@ -41,11 +41,7 @@ export default async function TemplatePage({ params }: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={
-          <Link href="/catalog" className="hover:text-foreground hover:underline">
-            Catalog
-          </Link>
-        }
+        breadcrumb={[{ href: "/catalog", label: "Catalog" }]}
         title={
           <span className="flex items-center gap-2">
             <TemplateIcon name={t.icon} className="size-5 text-accent" />

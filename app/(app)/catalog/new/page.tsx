@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { TemplateForm } from "@/components/catalog/template-form";
 import { PageHeader } from "@/components/ui/page-header";
 
@@ -41,11 +40,7 @@ export default function NewTemplatePage() {
   return (
     <>
       <PageHeader
-        breadcrumb={
-          <Link href="/catalog" className="hover:text-foreground hover:underline">
-            Catalog
-          </Link>
-        }
+        breadcrumb={[{ href: "/catalog", label: "Catalog" }]}
         title="Add template"
         description="Upload or paste the template's YAML. Pipelines pin the version they are saved with."
       />

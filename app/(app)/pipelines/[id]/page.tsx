@@ -1,6 +1,5 @@
 import { Download, FileCode, History, PlayCircle, Workflow } from "lucide-react";
 import type { Metadata } from "next";
-import Link from "next/link";
 import { stringify } from "yaml";
 import { UpgradeBanner } from "@/components/pipelines/upgrade-banner";
 import { VersionsPanel } from "@/components/pipelines/versions-panel";
@@ -44,11 +43,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={
-          <Link href="/pipelines" className="hover:text-foreground hover:underline">
-            Pipelines
-          </Link>
-        }
+        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }]}
         title={pipeline.name}
         description={
           <span className="flex flex-wrap items-center gap-x-3">

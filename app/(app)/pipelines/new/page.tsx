@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { NewPipelineForm } from "@/components/pipelines/new-pipeline-form";
 import { PageHeader } from "@/components/ui/page-header";
 
@@ -11,11 +10,7 @@ export default function NewPipelinePage() {
       <PageHeader
         title="New pipeline"
         description="The spec is checked as you type; the catalog (templates and their params) is checked when you create it."
-        breadcrumb={
-          <Link href="/pipelines" className="hover:text-foreground hover:underline">
-            Pipelines
-          </Link>
-        }
+        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }]}
       />
       <NewPipelineForm />
     </>

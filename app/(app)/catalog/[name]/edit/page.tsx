@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { stringify } from "yaml";
 import { TemplateForm } from "@/components/catalog/template-form";
@@ -25,11 +24,7 @@ export default async function EditTemplatePage({ params }: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={
-          <Link href={`/catalog/${name}`} className="hover:text-foreground hover:underline">
-            Catalog / {name}
-          </Link>
-        }
+        breadcrumb={[{ href: "/catalog", label: "Catalog" }, { href: `/catalog/${name}`, label: name }]}
         title={`Edit ${t.title}`}
         description={
           builtin

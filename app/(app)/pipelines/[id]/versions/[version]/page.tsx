@@ -35,17 +35,7 @@ export default async function VersionPage(props: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={
-          <>
-            <Link href="/pipelines" className="hover:text-foreground hover:underline">
-              Pipelines
-            </Link>
-            <span className="mx-1">/</span>
-            <Link href={`/pipelines/${pipeline.id}?tab=versions`} className="hover:text-foreground hover:underline">
-              {pipeline.name}
-            </Link>
-          </>
-        }
+        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }, { href: `/pipelines/${pipeline.id}?tab=versions`, label: pipeline.name }]}
         title={
           <>
             {pipeline.name} <span className="text-muted">version {v.version}</span>
