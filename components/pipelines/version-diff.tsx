@@ -2,7 +2,7 @@
 
 import { useMemo, useState } from "react";
 import { DiffGraph } from "@/components/designer/diff-graph";
-import { cn } from "@/components/ui/cn";
+import { SideBySideTable } from "./side-by-side";
 import { diffLines, diffStats, sideBySide } from "@/lib/diff/line-diff";
 import { diffSpecs } from "@/lib/diff/spec-diff";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
@@ -13,12 +13,6 @@ export interface DiffSide {
   text: string;
   spec: PipelineSpec;
 }
-
-const cell = {
-  same: "",
-  del: "bg-danger-soft",
-  add: "bg-accent-soft",
-} as const;
 
 /**
  * Two versions compared, older first, with a summary of what changed: their YAML side by side,
@@ -59,32 +53,7 @@ export function VersionDiff({ left, right }: { left: DiffSide; right: DiffSide }
         </div>
       ) : (
         <div className="overflow-x-auto">
-          <table className="w-full table-fixed border-collapse font-mono text-xs" aria-label="Side-by-side diff">
-            <thead>
-              <tr className="text-left text-muted">
-                <th scope="col" className="w-10 border-b px-2 py-1 font-normal" />
-                <th scope="col" className="border-b border-r px-2 py-1 font-sans font-medium">Version {left.version}</th>
-                <th scope="col" className="w-10 border-b px-2 py-1 font-normal" />
-                <th scope="col" className="border-b px-2 py-1 font-sans font-medium">Version {right.version}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r, i) => (
-                <tr key={i}>
-                  <td className={cn("px-2 text-right text-muted select-none", r.left && cell[r.left.kind])}>{r.left?.line}</td>
-                  <td className={cn("border-r px-2 whitespace-pre-wrap break-all", r.left ? cell[r.left.kind] : "bg-surface-2")} data-kind={r.left?.kind}>
-                    {r.left?.kind === "del" && <span className="sr-only">removed: </span>}
-                    {r.left?.text}
-                  </td>
-                  <td className={cn("px-2 text-right text-muted select-none", r.right && cell[r.right.kind])}>{r.right?.line}</td>
-                  <td className={cn("px-2 whitespace-pre-wrap break-all", r.right ? cell[r.right.kind] : "bg-surface-2")} data-kind={r.right?.kind}>
-                    {r.right?.kind === "add" && <span className="sr-only">added: </span>}
-                    {r.right?.text}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <SideBySideTable rows={rows} left={`Version ${left.version}`} right={`Version ${right.version}`} />
         </div>
       )}
     </section>
