@@ -30,7 +30,11 @@ export async function userForToken(db: DbOrTx, token: string): Promise<(SessionU
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(and(eq(apiTokens.tokenHash, h), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`CURRENT_TIMESTAMP(3)`))));
   if (!row) return null;
-  // Last-use time is informational; don't make every request wait for it.
-  void db.update(apiTokens).set({ lastUsedAt: new Date() }).where(eq(apiTokens.id, row.t.id)).catch(() => undefined);
+  // Last-use time is informational: recorded at most once a minute per token, and no request
+  // waits for it, so a script's stream of API calls doesn't turn every read into a write.
+  const now = Date.now();
+  if (!row.t.lastUsedAt || now - row.t.lastUsedAt.getTime() > 60_000) {
+    void db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, row.t.id)).catch(() => undefined);
+  }
   return { id: row.u.id, username: row.u.username, name: row.u.name, role: row.u.role, scope: row.t.scope };
 }

@@ -190,13 +190,16 @@ export async function listVersions(db: DbOrTx, pipelineId: string): Promise<Vers
 }
 
 export async function getVersion(db: DbOrTx, pipelineId: string, version: number) {
-  await assertPipeline(db, pipelineId);
   const [row] = await db
     .select({ v: pipelineVersions, author: users.username })
     .from(pipelineVersions)
     .leftJoin(users, eq(users.id, pipelineVersions.authorId))
     .where(and(eq(pipelineVersions.pipelineId, pipelineId), eq(pipelineVersions.version, version)));
-  if (!row) throw notFound("pipeline version", `${pipelineId}@${version}`);
+  if (!row) {
+    // Only a miss costs the second query: was it the pipeline or the version that isn't there?
+    await assertPipeline(db, pipelineId);
+    throw notFound("pipeline version", `${pipelineId}@${version}`);
+  }
   return {
     version: row.v.version,
     spec: row.v.spec,
