@@ -84,6 +84,14 @@ async function ensureChromium(): Promise<string> {
   return p;
 }
 
+/**
+ * GANTRY_TEST_FILES (space-separated paths) narrows the integration and browser suites to those
+ * files, so one test can be run against the full set-up while working on it.
+ */
+function filesFor(dir: string): string[] {
+  return (process.env.GANTRY_TEST_FILES ?? "").split(/\s+/).filter((f) => f.startsWith(dir));
+}
+
 async function test(args: string[]) {
   const only = new Set(args.filter((a) => !a.startsWith("-")));
   const want = (s: string) => only.size === 0 || only.has(s);
@@ -139,11 +147,11 @@ async function test(args: string[]) {
       ok("Kubernetes control plane is up");
     }
     step("integration tests (real MariaDB, real web app and operator, real Kubernetes API)…");
-    await run(vitest, ["run", "--project", "integration"], { cwd: ROOT, env });
+    await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });
   }
   if (want("e2e")) {
     step("browser end-to-end tests (Playwright + Chromium)…");
-    await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test"], { cwd: ROOT, env });
+    await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test", ...filesFor("e2e/")], { cwd: ROOT, env });
   }
   ok(`all tests passed in ${Math.round((Date.now() - t0) / 1000)}s`);
   await shutdown(0);
