@@ -8,6 +8,8 @@ import "./process-name";
 import type { Server } from "node:http";
 import { createDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
+import { metricsConfig } from "@/server/metrics/config";
+import { metricsPortOf, startMetricsServer } from "@/server/metrics/operator";
 import { operatorConfig } from "./config";
 import { startKubernetesMode, type KubernetesMode } from "./executors/kubernetes/setup";
 import { LocalExecutor } from "./executors/local/local-executor";
@@ -51,6 +53,7 @@ const scheduler = new Scheduler({
 process.on("unhandledRejection", (e) => log.error({ err: e }, "unhandled rejection"));
 
 let health: Server | null = null;
+let metrics: Server | null = null;
 let shuttingDownAt = 0;
 async function shutdown(signal: string) {
   if (shuttingDownAt) {
@@ -73,6 +76,7 @@ async function shutdown(signal: string) {
   await scheduler.stop(drainMs);
   await kube?.stop().catch(() => undefined);
   health?.close();
+  metrics?.close();
   await pool.end().catch(() => undefined);
   log.flush();
   process.exit(0);
@@ -81,6 +85,8 @@ process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
 health = cfg.GANTRY_OPERATOR_PORT ? await startHealthServer(cfg.GANTRY_OPERATOR_PORT, () => scheduler.readiness()) : null;
+const mcfg = metricsConfig();
+metrics = await startMetricsServer({ port: mcfg.GANTRY_METRICS_PORT, address: mcfg.GANTRY_METRICS_ADDRESS, token: mcfg.GANTRY_METRICS_TOKEN, log });
 scheduler.start();
 log.info(
   {
@@ -90,6 +96,7 @@ log.info(
     pollMs: cfg.GANTRY_POLL_MS,
     workspaces: cfg.workspacesDir,
     healthPort: health ? portOf(health) : null,
+    metricsPort: metrics ? metricsPortOf(metrics) : null,
   },
   "operator started",
 );

@@ -6,6 +6,8 @@ import { LogWriter } from "@/server/logs/writer";
 import { finishTaskRun, setExecutorRef, setRunningMessage, setTaskAttempt, type ClaimedTask } from "@/server/runs/operator-queries";
 import { ExecutorError, type ExecHandle, type ExecResult, type Executor } from "../executors/types";
 import { retryUntilDone } from "./backoff";
+import { countingLogStore } from "@/server/metrics/operator";
+import { trackTask } from "../metrics";
 
 /** Why a task in flight must stop before it ends on its own. */
 export type StopReason =
@@ -48,7 +50,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const log = ctx.log.child({ taskRunId: tr.id, runId: run.id, task: tr.name });
   const secrets = run.secretNames.map((n) => run.params[n]).filter((v): v is string => !!v);
   const mask = createMasker(secrets);
-  const writer = new LogWriter(ctx.store, tr.id, { mask, startSeq: tr.logSeq });
+  const writer = new LogWriter(countingLogStore(ctx.store), tr.id, { mask, startSeq: tr.logSeq });
+  const metrics = trackTask(ctx.db, ctx.executor, inf.claimed, log, { resumed: !!inf.resume });
   const maxAttempts = tr.plan.retries + 1;
   const dbRetry = (what: string) => (e: unknown, failures: number, wait: number) => {
     if (failures === 1 || failures % 10 === 0) log.warn({ err: (e as Error).message, wait }, `${what} failed; retrying`);
@@ -73,6 +76,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const status = ok ? "succeeded" : stop?.kind === "cancel" ? "cancelled" : "failed";
   const message = ok ? null : stop && stop.kind !== "lost" ? stop.message : result.message;
   if (!ok && message) writer.system(message);
+  await metrics.collectPushed(writer);
+  metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
   await writer.close();
   if (stop?.kind === "lost") {

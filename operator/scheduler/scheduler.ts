@@ -22,6 +22,8 @@ import {
 } from "@/server/runs/operator-queries";
 import type { Executor } from "../executors/types";
 import { backoffMs, sleep } from "./backoff";
+import { isFinal } from "@/lib/status";
+import { runFinished } from "../metrics";
 import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
 
 export interface SchedulerOptions {
@@ -306,6 +308,8 @@ export class Scheduler {
         continue;
       }
       for (const c of res.claimed) this.launch(c);
+      // Only active runs are advanced, so a final status here means this call ended the run.
+      if (res.status && isFinal(res.status)) void runFinished(this.db, r.id, this.log);
       if (res.skipped) this.seen.delete(r.id);
       else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0 });
     }

@@ -7,6 +7,7 @@ import { LeaderElector } from "./leader-election";
 import { LABEL, MANAGED_BY } from "./names";
 import { Reconciler, type ReconcilerOptions } from "./reconcile";
 import { WorkQueue } from "./work-queue";
+import { operatorMetrics } from "@/server/metrics/operator";
 
 /**
  * The BuildJob controller: informers on BuildJobs, Jobs and Pods of the build namespace (every
@@ -124,10 +125,28 @@ export class Controller {
     if (this.queue) return;
     const queue = new WorkQueue();
     this.queue = queue;
-    this.workersDone = queue.run((key) => this.reconciler.reconcile(key), {
-      concurrency: this.o.workers ?? 4,
-      onError: (key, err) => this.o.log?.warn({ buildJob: key, err: (err as Error).message }, "reconcile failed; retrying"),
-    });
+    const m = operatorMetrics();
+    m.trackQueue("buildjobs", () => this.queue?.length ?? 0);
+    this.workersDone = queue.run(
+      async (key) => {
+        const t0 = performance.now();
+        let result = "error";
+        try {
+          const r = await this.reconciler.reconcile(key);
+          result = r ? "requeue" : "ok";
+          return r;
+        } finally {
+          m.reconcileDuration.observe({ result }, (performance.now() - t0) / 1000);
+        }
+      },
+      {
+        concurrency: this.o.workers ?? 4,
+        onError: (key, err) => {
+          m.reconcileErrors.inc();
+          this.o.log?.warn({ buildJob: key, err: (err as Error).message }, "reconcile failed; retrying");
+        },
+      },
+    );
     // Level-based: a new leader looks at everything, whatever it missed while following.
     this.buildJobs.resync();
   }

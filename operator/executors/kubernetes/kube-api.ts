@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { observeKubeApi } from "@/server/metrics/operator";
 import { GROUP, PLURAL, VERSION } from "./buildjob-schema";
 
 /**
@@ -99,7 +100,21 @@ export class KubeApi {
     return this.open("GET", p, { query, signal });
   }
 
+  /** Counted by verb and status code (gantry_kube_api_requests_total). */
   private async open(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const t0 = performance.now();
+    const verb = opts.query?.watch ? "WATCH" : method === "GET" && opts.query?.follow ? "STREAM" : method;
+    try {
+      const res = await this.send(method, p, opts);
+      observeKubeApi(verb, res.statusCode ?? 0, t0);
+      return res;
+    } catch (e) {
+      observeKubeApi(verb, e instanceof KubeApiError ? e.code : 0, t0);
+      throw e;
+    }
+  }
+
+  private async send(method: string, p: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const url = new URL(this.server.toString());
     url.pathname = `${url.pathname.replace(/\/$/, "")}${p}`;
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

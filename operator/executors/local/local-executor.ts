@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { ExecutorError, gantryEnv, type ExecHandle, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
@@ -49,7 +49,8 @@ export class LocalExecutor implements Executor {
     }
     const inherited: Record<string, string> = {};
     for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
-    const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace) };
+    const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace), GANTRY_METRICS_FILE: this.metricsFileOf(task) };
+    await mkdir(path.dirname(env.GANTRY_METRICS_FILE), { recursive: true }).catch(() => undefined);
     try {
       return new LocalProcess(argv, {
         cwd: workspace,
@@ -62,6 +63,33 @@ export class LocalExecutor implements Executor {
     } catch (e) {
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
       throw new ExecutorError(`cannot run '${argv[0]}': ${(e as Error).message}`, true);
+    }
+  }
+
+  /**
+   * Where the task may write Prometheus text lines for its own metrics (docs/operations.md):
+   * next to the workspaces, not in one, so that a clone into an empty workspace still works.
+   */
+  metricsFileOf(task: { runId: string; taskRunId: string }): string {
+    return path.join(this.root, ".gantry-metrics", `${task.taskRunId.replace(/[^A-Za-z0-9_-]/g, "_")}.prom`);
+  }
+
+  /** The task's metrics file (at most 256 KiB of it), removed once read; null when there is none. */
+  async collectMetrics(task: { runId: string; taskRunId: string }): Promise<string | null> {
+    const file = this.metricsFileOf(task);
+    let fh;
+    try {
+      fh = await open(file, "r");
+    } catch {
+      return null;
+    }
+    try {
+      const buf = Buffer.alloc(256 * 1024);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return buf.subarray(0, bytesRead).toString("utf8");
+    } finally {
+      await fh.close();
+      await rm(file, { force: true });
     }
   }
 

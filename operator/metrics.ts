@@ -1,0 +1,112 @@
+import { and, desc, eq, isNotNull, lte } from "drizzle-orm";
+import type { Logger } from "pino";
+import type { Db } from "@/server/db/client";
+import { pipelines, runs, taskRuns } from "@/server/db/schema";
+import { operatorMetrics } from "@/server/metrics/operator";
+import { parseTaskMetrics } from "@/server/metrics/task-metrics";
+import type { ClaimedTask } from "@/server/runs/operator-queries";
+import type { Executor, LogSink } from "./executors/types";
+
+/** An executor that gives tasks GANTRY_METRICS_FILE and hands its content back after the task. */
+export interface CollectsTaskMetrics {
+  /** The file's text (and removes it), or null when the task wrote none. */
+  collectMetrics(task: { runId: string; taskRunId: string }): Promise<string | null>;
+}
+const collects = (e: Executor): e is Executor & CollectsTaskMetrics => typeof (e as Partial<CollectsTaskMetrics>).collectMetrics === "function";
+
+/**
+ * What the scheduler reports about the task runs it runs: started/finished counters, duration
+ * and queue-time histograms, and the task's own pushed metrics (GANTRY_METRICS_FILE). Metrics
+ * never get in the way of a task: every lookup here is best-effort.
+ */
+
+const names = new Map<string, { labels: { pipeline: string }; at: number }>();
+
+/** The pipeline's name, cached for a minute (renames are rare). */
+async function pipelineLabels(db: Db, pipelineId: string): Promise<{ pipeline: string }> {
+  const hit = names.get(pipelineId);
+  if (hit && Date.now() - hit.at < 60_000) return hit.labels;
+  const [r] = await db.select({ pipeline: pipelines.name }).from(pipelines).where(eq(pipelines.id, pipelineId));
+  const labels = r ?? { pipeline: pipelineId };
+  if (names.size > 10_000) names.clear();
+  names.set(pipelineId, { labels, at: Date.now() });
+  return labels;
+}
+
+/** Seconds from when the task could first start (run created, or the run's previous task ended) to its start. */
+async function queueSeconds(db: Db, runId: string, startedAt: Date): Promise<number | null> {
+  const [run] = await db.select({ createdAt: runs.createdAt }).from(runs).where(eq(runs.id, runId));
+  if (!run) return null;
+  const [prev] = await db
+    .select({ finishedAt: taskRuns.finishedAt })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.runId, runId), isNotNull(taskRuns.finishedAt), lte(taskRuns.finishedAt, startedAt)))
+    .orderBy(desc(taskRuns.finishedAt))
+    .limit(1);
+  const since = Math.max(run.createdAt.getTime(), prev?.finishedAt?.getTime() ?? 0);
+  return Math.max(0, (startedAt.getTime() - since) / 1000);
+}
+
+export interface TaskMetrics {
+  /** Reads the task's pushed metrics (if the executor supports them) and keeps them with the run's labels. */
+  collectPushed(sink: Pick<LogSink, "system">): Promise<void>;
+  finished(status: string): void;
+}
+
+export function trackTask(db: Db, executor: Executor, claimed: ClaimedTask, log: Logger, opts: { resumed: boolean }): TaskMetrics {
+  const m = operatorMetrics();
+  const { taskRun: tr, run } = claimed;
+  const t0 = tr.startedAt?.getTime() ?? Date.now();
+  const labels = pipelineLabels(db, run.pipelineId).catch((e) => {
+    log.debug({ err: (e as Error).message }, "metrics: no pipeline name");
+    return { pipeline: run.pipelineId };
+  });
+  m.tasksRunning.inc();
+  void labels.then(async (l) => {
+    m.taskRunsStarted.inc(l);
+    if (opts.resumed || !tr.startedAt) return;
+    const q = await queueSeconds(db, run.id, tr.startedAt).catch(() => null);
+    if (q !== null) m.taskQueue.observe(l, q);
+  });
+  return {
+    async collectPushed(sink) {
+      if (!collects(executor)) return;
+      try {
+        const text = await executor.collectMetrics({ runId: run.id, taskRunId: tr.id });
+        if (text === null) return;
+        const parsed = parseTaskMetrics(text);
+        if (parsed.skipped) m.taskMetricsRejected.inc(parsed.skipped);
+        if (parsed.problems.length) sink.system(`metrics file: ${parsed.skipped} line(s) skipped (${parsed.problems.join("; ")})`);
+        m.taskMetrics.add({ ...(await labels), run: String(run.number), task: tr.name }, parsed);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, "could not read the task's metrics file");
+      }
+    },
+    finished(status) {
+      m.tasksRunning.dec();
+      void labels.then((l) => {
+        m.taskRunsFinished.inc({ ...l, status });
+        m.taskDuration.observe({ ...l, status }, Math.max(0, (Date.now() - t0) / 1000));
+      });
+    },
+  };
+}
+
+/** A run just got its final status from this operator: count it, with its duration and queue time. */
+export async function runFinished(db: Db, runId: string, log: Logger): Promise<void> {
+  try {
+    const [r] = await db
+      .select({ status: runs.status, pipelineId: runs.pipelineId, createdAt: runs.createdAt, startedAt: runs.startedAt, finishedAt: runs.finishedAt })
+      .from(runs)
+      .where(eq(runs.id, runId));
+    if (!r) return;
+    const m = operatorMetrics();
+    const { pipeline } = await pipelineLabels(db, r.pipelineId);
+    const end = (r.finishedAt ?? new Date()).getTime();
+    m.runsFinished.inc({ pipeline, status: r.status });
+    m.runDuration.observe({ pipeline, status: r.status }, Math.max(0, (end - (r.startedAt ?? r.createdAt).getTime()) / 1000));
+    if (r.startedAt) m.runQueue.observe({ pipeline }, Math.max(0, (r.startedAt.getTime() - r.createdAt.getTime()) / 1000));
+  } catch (e) {
+    log.debug({ err: (e as Error).message, runId }, "metrics: could not read the finished run");
+  }
+}
