@@ -4,17 +4,22 @@ import { AppError, ERROR_STATUS } from "@/lib/errors";
 import { zodIssuesToFieldErrors } from "@/lib/pipeline-spec";
 import { config } from "../config";
 import { logger } from "../logger";
+import { observeHttp } from "../metrics/web";
 
 /** Route-handler glue: one error mapper for every REST endpoint (STYLE.md #3). */
 type Ctx<P> = { params: Promise<P> };
 
 export function api<P = Record<string, string>>(fn: (req: Request, ctx: Ctx<P>) => Promise<Response>) {
   return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
+    const t0 = performance.now();
+    let res: Response;
     try {
-      return await fn(req, ctx);
+      res = await fn(req, ctx);
     } catch (e) {
-      return errorResponse(e, req);
+      res = errorResponse(e, req);
     }
+    observeHttp(req.method, res.status, t0);
+    return res;
   };
 }
 

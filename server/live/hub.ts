@@ -36,6 +36,33 @@ export function dbSource(db: () => DbOrTx = getDb): LiveSource {
   };
 }
 
+/** Upstream reads by kind: a run's rev, its whole view, a task run's progress, a page of log lines. */
+export type ReadKind = "run_rev" | "run_view" | "log_progress" | "log_lines";
+const READ_KINDS: ReadKind[] = ["run_rev", "run_view", "log_progress", "log_lines"];
+
+/**
+ * What the hub costs upstream, for metrics and the fan-out benchmark: reads by the shared loops
+ * (one loop per watched run or followed log, however many viewers) and reads by viewers on their
+ * own (catching up from behind the shared buffer), and the viewers connected now.
+ */
+export interface HubStats {
+  loopReads: Record<ReadKind, number>;
+  viewerReads: Record<ReadKind, number>;
+  viewers: { run: number; log: number };
+}
+
+const zeroReads = (): Record<ReadKind, number> => Object.fromEntries(READ_KINDS.map((k) => [k, 0])) as Record<ReadKind, number>;
+
+/** The same source, counting each read in `counts`. */
+function counted(source: LiveSource, counts: Record<ReadKind, number>): LiveSource {
+  return {
+    runRev: (id) => (counts.run_rev++, source.runRev(id)),
+    runView: (id) => (counts.run_view++, source.runView(id)),
+    taskRunProgress: (id) => (counts.log_progress++, source.taskRunProgress(id)),
+    readLog: (id, after, limit) => (counts.log_lines++, source.readLog(id, after, limit)),
+  };
+}
+
 export interface HubOptions {
   runPollMs?: number;
   logPollMs?: number;
@@ -276,12 +303,16 @@ export class LogTail extends Topic {
 }
 
 export class Hub {
+  /** For viewers' own reads (counted as `viewerReads`); the shared loops read through their own. */
   readonly source: LiveSource;
+  readonly stats: HubStats = { loopReads: zeroReads(), viewerReads: zeroReads(), viewers: { run: 0, log: 0 } };
+  private readonly loopSource: LiveSource;
   private topics = new Map<string, RunWatch | LogTail>();
   private opts: Required<HubOptions>;
 
   constructor(source: LiveSource = dbSource(), opts: HubOptions = {}) {
-    this.source = source;
+    this.source = counted(source, this.stats.viewerReads);
+    this.loopSource = counted(source, this.stats.loopReads);
     this.opts = { runPollMs: 150, logPollMs: 50, bufferLines: 10_000, bufferChars: 4 * 1024 * 1024, ...opts };
   }
 
@@ -293,8 +324,8 @@ export class Hub {
   watchRun(runId: string): { topic: RunWatch; close: () => void } {
     const key = `run:${runId}`;
     let t = this.topics.get(key) as RunWatch | undefined;
-    if (!t) this.topics.set(key, (t = new RunWatch(runId, this.source, this.opts.runPollMs, this.idle)));
-    return this.lease(t);
+    if (!t) this.topics.set(key, (t = new RunWatch(runId, this.loopSource, this.opts.runPollMs, this.idle)));
+    return this.lease(t, "run");
   }
 
   /** Subscribes to a task run's log; call `close()` when the viewer leaves. */
@@ -303,21 +334,32 @@ export class Hub {
     let t = this.topics.get(key) as LogTail | undefined;
     if (!t) {
       const limits = { lines: this.opts.bufferLines, chars: this.opts.bufferChars };
-      this.topics.set(key, (t = new LogTail(taskRunId, this.source, this.opts.logPollMs, limits, this.idle)));
+      this.topics.set(key, (t = new LogTail(taskRunId, this.loopSource, this.opts.logPollMs, limits, this.idle)));
     }
-    return this.lease(t);
+    return this.lease(t, "log");
   }
 
-  private lease<T extends Topic>(t: T) {
+  private lease<T extends Topic>(t: T, kind: "run" | "log") {
     t.acquire();
+    this.stats.viewers[kind]++;
     let open = true;
     return {
       topic: t,
       close: () => {
-        if (open) t.release();
+        if (open) {
+          t.release();
+          this.stats.viewers[kind]--;
+        }
         open = false;
       },
     };
+  }
+
+  /** Loops alive now by kind: one per watched run and one per followed task-run log. */
+  loops(): { run: number; log: number } {
+    let run = 0;
+    for (const k of this.topics.keys()) if (k.startsWith("run:")) run++;
+    return { run, log: this.topics.size - run };
   }
 
   /** Loops currently alive (for tests and metrics). */
