@@ -9,6 +9,7 @@ import { aptInstall, fail, freePort, ok, run, step } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { clusterUnavailableReason, startCluster } from "./lib/cluster";
+import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
 
 const cmd = process.argv[2] ?? "start";
 const cleanups: (() => Promise<void>)[] = [];
@@ -114,12 +115,22 @@ async function test(args: string[]) {
   await migrateAndSeed(db.url, { adminPassword: password, adminToken: token });
   await buildIfStale(ROOT);
   const port = await freePort();
+  // The operator's metrics port, and a scrape token, so the metrics suite scrapes like Prometheus in production.
+  const metricsPort = await freePort();
+  const metricsToken = `metrics_${randomBytes(16).toString("hex")}`;
   step(`starting the stack under test on port ${port}…`);
   const stack: Stack = await startApp({
     databaseUrl: db.url,
     port,
     quiet: !process.env.GANTRY_TEST_VERBOSE,
-    env: { GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"), LOG_LEVEL: "warn", GANTRY_CONCURRENCY: "8" },
+    env: {
+      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
+      LOG_LEVEL: "warn",
+      GANTRY_CONCURRENCY: "8",
+      GANTRY_METRICS_PORT: String(metricsPort),
+      GANTRY_METRICS_ADDRESS: "127.0.0.1",
+      GANTRY_METRICS_TOKEN: metricsToken,
+    },
   });
   cleanups.push(stack.stop);
   const env = {
@@ -128,6 +139,8 @@ async function test(args: string[]) {
     GANTRY_TEST_TOKEN: token,
     GANTRY_TEST_DB_ADMIN_URL: adminUrl,
     DATABASE_URL: db.url,
+    GANTRY_TEST_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
+    GANTRY_TEST_METRICS_TOKEN: metricsToken,
     GANTRY_E2E_URL: stack.url,
     GANTRY_E2E_PASSWORD: password,
     CHROMIUM_PATH: chromium,
@@ -146,7 +159,23 @@ async function test(args: string[]) {
       Object.assign(env, { KUBECONFIG: cluster.kubeconfig });
       ok("Kubernetes control plane is up");
     }
-    step("integration tests (real MariaDB, real web app and operator, real Kubernetes API)…");
+    // A real Prometheus scraping the web app and the operator every second, for the metrics suite.
+    const noPrometheus = await ensurePrometheus();
+    if (noPrometheus) {
+      if (process.env.CI === "true") fail(`the metrics suite cannot run: ${noPrometheus}`);
+      console.warn(`\x1b[33m!\x1b[0m the metrics suite will be skipped: ${noPrometheus}`);
+    } else {
+      step("starting Prometheus (scraping the web app and the operator every second)…");
+      const web = new URL(stack.url);
+      const prom = await startPrometheus(path.join(ROOT, ".gantry/test-prometheus"), [
+        { job: "gantry-web", target: `127.0.0.1:${web.port}`, path: "/api/metrics", bearer: metricsToken },
+        { job: "gantry-operator", target: `127.0.0.1:${metricsPort}`, path: "/metrics", bearer: metricsToken },
+      ]);
+      cleanups.push(prom.stop);
+      Object.assign(env, { PROMETHEUS_TEST_URL: prom.url });
+      ok(`Prometheus is up on ${prom.url}`);
+    }
+    step("integration tests (real MariaDB, real web app and operator, real Kubernetes API, real Prometheus)…");
     await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });
   }
   if (want("e2e")) {
@@ -165,7 +194,13 @@ async function bench() {
   await migrateAndSeed(db.url, { adminPassword: "bench-admin-password", adminToken: token });
   await buildIfStale(ROOT);
   const port = await freePort();
-  const stack = await startApp({ databaseUrl: db.url, port, quiet: true, env: { LOG_LEVEL: "warn", GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-workspaces") } });
+  const stack = await startApp({
+    databaseUrl: db.url,
+    port,
+    quiet: true,
+    // Concurrency for the fan-out case (50 task runs at once).
+    env: { LOG_LEVEL: "warn", GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-workspaces"), GANTRY_CONCURRENCY: "64", GANTRY_METRICS_PORT: String(await freePort()), GANTRY_METRICS_ADDRESS: "127.0.0.1" },
+  });
   cleanups.push(stack.stop);
   const { runBench } = await import("../bench/bench");
   await runBench({ url: stack.url, token, webPid: stack.web.pid!, operatorPid: stack.operator.pid!, password: "bench-admin-password", chromium });
