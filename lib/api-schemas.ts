@@ -2,6 +2,7 @@ import { z } from "zod";
 import { RunStatusSchema } from "./status";
 import { PipelineSpecSchema } from "./pipeline-spec";
 import { TemplateDefinitionSchema } from "./template-schema";
+import { ProjectSettingsSchema, ProjectSlugSchema, RoleSchema } from "./projects";
 
 /**
  * REST API v1 contract: request schemas (parsed by the route handlers) and response schemas
@@ -35,6 +36,47 @@ export const PaginationQuerySchema = z.object({
   perPage: positiveInt("perPage").max(100, "perPage must be at most 100").default(20),
 });
 
+export const ProjectQuerySchema = z.object({
+  project: ProjectSlugSchema.optional().meta({ description: "Project slug; lists: only that project, creation: where to create (default `default`)." }),
+});
+
+export const CreateProjectBodySchema = z.strictObject({
+  slug: ProjectSlugSchema.meta({ description: "URL and namespace name: lower-case letters, digits and '-'" }),
+  name: z.string().trim().min(1, "name is required").max(100),
+  description: z.string().max(2000).optional(),
+  settings: ProjectSettingsSchema.optional(),
+});
+
+export const UpdateProjectBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(100).optional(),
+  description: z.string().max(2000).nullable().optional(),
+  settings: ProjectSettingsSchema.optional().meta({ description: "Replaces the settings as a whole." }),
+});
+
+export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });
+
+export const CreateUserBodySchema = z.strictObject({
+  username: z
+    .string()
+    .min(2)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, "lower-case letters, digits, '.', '_' and '-'"),
+  name: z.string().trim().min(1).max(200),
+  email: z.email("not an email address").max(254).optional(),
+  password: z.string().min(12, "passwords need at least 12 characters").max(200).optional(),
+  role: z.enum(["admin", "user"]).default("user"),
+});
+
+export const AuditQuerySchema = z.object({
+  actor: z.string().max(64).optional(),
+  action: z.string().max(64).optional().meta({ description: "`run` matches every run.* action; `run.cancel` only that one" }),
+  targetType: z.string().max(32).optional(),
+  since: z.iso.datetime({ offset: true }).optional(),
+  until: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().min(1).optional().meta({ description: "keyset cursor: the `next` of the previous page" }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
 export const SaveQuerySchema = z.object({
   baseVersion: positiveInt("baseVersion").optional(),
   message: z.string().max(500, "message must be at most 500 characters").optional(),
@@ -48,6 +90,18 @@ export const LogQuerySchema = z.object({
   timestamps: flag.default(false),
   follow: flag.default(false),
 });
+
+/** GET /api/v1/logs/search */
+export const LogSearchQuerySchema = z
+  .object({
+    q: z.string({ error: "q is required" }).trim().min(1, "q must not be empty").max(500, "q is at most 500 characters"),
+    pipeline: z.string().max(100).optional(),
+    status: RunStatusSchema.optional(),
+    since: z.coerce.date({ error: "since must be a date (ISO 8601)" }).optional(),
+    until: z.coerce.date({ error: "until must be a date (ISO 8601)" }).optional(),
+    limit: z.coerce.number({ error: "limit must be a number" }).int().min(1).max(200).default(50),
+  })
+  .refine((q) => !q.since || !q.until || q.since <= q.until, { message: "since must not be after until", path: ["since"] });
 
 // ---------------------------------------------------------------- responses
 
@@ -79,6 +133,7 @@ export const TemplateListSchema = z.object({ items: z.array(TemplateSchema) });
 
 export const TemplateSavedSchema = z.object({
   name: z.string(),
+  project: z.string().optional().meta({ description: "the project the new template belongs to (creation only)" }),
   version: z.number().int(),
   changed: z.boolean().optional().meta({ description: "false when the definition was identical to the latest version (no new version)" }),
 });
@@ -94,11 +149,14 @@ const templatePins = () =>
     .nullable()
     .meta({ description: "template name → the template version this pipeline version runs with (null: saved before pinning; follows the latest)" });
 
-export const PipelineCreatedSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int() });
+export const PipelineCreatedSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), project: z.string() });
+
+const projectRef = () => z.object({ id: z.string(), slug: z.string(), name: z.string() });
 
 export const PipelineSummarySchema = z
   .object({
     id: z.string(),
+    project: projectRef(),
     name: z.string(),
     description: z.string().nullable(),
     version: z.number().int().meta({ description: "current version" }),
@@ -113,6 +171,7 @@ export const PipelineListSchema = z.object({ items: z.array(PipelineSummarySchem
 export const PipelineDetailSchema = z
   .object({
     id: z.string(),
+    project: projectRef(),
     name: z.string(),
     description: z.string().nullable(),
     version: z.number().int().meta({ description: "current version" }),
@@ -218,6 +277,38 @@ export const LogEndEventSchema = z
   .object({ status: RunStatusSchema, lastSeq: z.number().int() })
   ;
 
+export const LogSearchHitSchema = z.object({
+  taskRunId: z.string(),
+  taskName: z.string(),
+  runId: z.string(),
+  runNumber: z.number().int(),
+  runStatus: RunStatusSchema,
+  pipelineId: z.string(),
+  pipelineName: z.string(),
+  seq: z.number().int(),
+  ts: dateTime(),
+  stream: z.enum(["out", "err", "sys"]),
+  text: z.string().meta({ description: "the line (first 2000 characters)" }),
+  highlights: z.array(z.tuple([z.number().int(), z.number().int()])).meta({ description: "[start, end) character ranges of text that matched" }),
+  url: z.string().meta({ description: "the run page with this task's log scrolled to the line (`#L<seq>`)" }),
+});
+export const LogSearchResultSchema = z.object({
+  engine: z.enum(["elasticsearch", "mysql"]).meta({ description: "elasticsearch: full text, ranked; mysql: substring scan of recent lines, newest first" }),
+  total: z.number().int(),
+  totalIsExact: z.boolean().meta({ description: "false: at least `total` lines match" }),
+  hits: z.array(LogSearchHitSchema),
+});
+export type LogSearchResultJson = z.input<typeof LogSearchResultSchema>;
+
+/** A task run's log: where it ends, and how much of it is not in the archive yet. */
+export const LogStatusSchema = z.object({
+  lastSeq: z.number().int().meta({ description: "highest line written" }),
+  archivedSeq: z.number().int().meta({ description: "highest line readable from the log store" }),
+  behind: z.number().int().meta({ description: "lines written but not yet in the archive (buffered while it was unreachable)" }),
+  engine: z.enum(["elasticsearch", "mysql"]),
+});
+export type LogStatusJson = z.input<typeof LogStatusSchema>;
+
 /** `data:` of the final `event: end` of a run's event stream. */
 export const RunEndEventSchema = z.object({ status: RunStatusSchema, rev: z.number().int() });
 
@@ -234,3 +325,43 @@ export type VersionSummaryJson = z.input<typeof VersionSummarySchema>;
 export type VersionDetailJson = z.input<typeof VersionDetailSchema>;
 export type TemplateVersionSummaryJson = z.input<typeof TemplateVersionSummarySchema>;
 export type LogLineEvent = z.infer<typeof LogLineEventSchema>;
+
+export const ProjectSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  settings: ProjectSettingsSchema,
+  namespace: z.string().meta({ description: "Kubernetes namespace of the project's BuildJobs" }),
+  role: RoleSchema.meta({ description: "the caller's role (site administrators: owner)" }),
+  pipelines: z.number().int(),
+  members: z.number().int(),
+  createdAt: dateTime(),
+});
+export const ProjectListSchema = z.object({ items: z.array(ProjectSchema) });
+export const ProjectCreatedSchema = z.object({ id: z.string(), slug: z.string() });
+
+export const MemberSchema = z.object({
+  userId: z.string(),
+  username: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  role: RoleSchema,
+  since: dateTime(),
+});
+export const MemberListSchema = z.object({ items: z.array(MemberSchema) });
+
+export const UserSchema = z.object({ id: z.string(), username: z.string(), name: z.string(), email: z.string().nullable(), role: z.enum(["admin", "user"]), disabled: z.boolean(), createdAt: dateTime() });
+export const UserListSchema = z.object({ items: z.array(UserSchema) });
+
+export const AuditEventSchema = z.object({
+  id: z.number().int(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.object({ type: z.string(), id: z.string().nullable(), name: z.string().nullable() }),
+  project: z.string().nullable(),
+  address: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  createdAt: dateTime(),
+});
+export const AuditListSchema = z.object({ items: z.array(AuditEventSchema), next: z.number().int().nullable() });

@@ -39,7 +39,7 @@ describe("creating pipelines", () => {
     const name = uniqueName("api-json");
     const r = await post("/api/v1/pipelines", shellSpec(name, "echo hi"));
     expect(r.status).toBe(201);
-    expect(r.body).toEqual({ id: expect.any(String), name, version: 1 });
+    expect(r.body).toEqual({ id: expect.any(String), name, version: 1, project: "default" });
     expect(r.headers.get("location")).toBe(`/api/v1/pipelines/${r.body.id}`);
 
     const one = await get(`/api/v1/pipelines/${r.body.id}`);

@@ -1,3 +1,4 @@
+import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -82,7 +83,7 @@ export const sh = (name: string, script: string, extra: Partial<StageInput["task
 
 export async function createTestPipeline(db: Db, stages: StageInput[], params: ParamInput[] = []): Promise<string> {
   const spec = PipelineSpecSchema.parse({ name: `p-${randomBytes(5).toString("hex")}`, params, stages });
-  return (await createPipeline(db, { spec })).id;
+  return (await createPipeline(db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
 }
 
 /** Creates a pipeline with these stages and queues a run of it. */

@@ -33,7 +33,7 @@ describe("template CRUD", () => {
     const name = uniqueName("tpl-yaml");
     const r = await call("POST", "/api/v1/templates", { raw: stringify(echoTemplate(name, "v1")), contentType: "application/yaml" });
     expect(r.status, r.text).toBe(201);
-    expect(r.body).toEqual({ name, version: 1 });
+    expect(r.body).toEqual({ name, version: 1, project: "default" });
     expect(r.headers.get("location")).toBe(`/api/v1/templates/${name}`);
 
     const list = await get("/api/v1/templates");

@@ -24,7 +24,7 @@ export interface VersionRow {
 }
 
 /** Versions tab: history with runs, compare two versions side by side, restore an old one. */
-export function VersionsPanel({ pipelineId, current, versions }: { pipelineId: string; current: number; versions: VersionRow[] }) {
+export function VersionsPanel({ pipelineId, current, versions, canRestore = true }: { pipelineId: string; current: number; versions: VersionRow[]; canRestore?: boolean }) {
   const router = useRouter();
   const toast = useToast();
   const [selected, setSelected] = useState<number[]>([]);
@@ -130,7 +130,7 @@ export function VersionsPanel({ pipelineId, current, versions }: { pipelineId: s
                   )}
                 </Td>
                 <Td className="text-right">
-                  {v.version !== current && (
+                  {canRestore && v.version !== current && (
                     <Button size="sm" variant="ghost" onClick={() => setRestoring(v.version)} aria-label={`Restore version ${v.version}`}>
                       <RotateCcw aria-hidden /> Restore
                     </Button>

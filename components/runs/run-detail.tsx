@@ -11,6 +11,7 @@ import { Duration, RelativeTime } from "@/components/ui/relative-time";
 import { useToast } from "@/components/ui/toast";
 import type { RunJson } from "@/lib/api-schemas";
 import { cancelRunAction } from "@/server/actions/runs";
+import type { Action } from "@/lib/permissions";
 import { defaultTask, findTask, isRunActive } from "./run-events";
 import { StageList } from "./stage-list";
 import { StatusBadge } from "./status-badge";
@@ -19,7 +20,7 @@ import { SegmentedControl } from "@/components/ui/segmented";
 import { Breadcrumbs } from "@/components/ui/page-header";
 
 /** The run page: header, stages and tasks with live status, and the selected task's log. */
-export function RunDetail({ initial, initialTask }: { initial: RunJson; initialTask: string | null }) {
+export function RunDetail({ initial, initialTask, can = [] }: { initial: RunJson; initialTask: string | null; can?: Action[] }) {
   const { run, apply } = useRunLive(initial);
   const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
   const task = findTask(run, selected);
@@ -61,7 +62,7 @@ export function RunDetail({ initial, initialTask }: { initial: RunJson; initialT
             )}
           </p>
         </div>
-        {active && <CancelButton runId={run.id} number={run.number} onDone={apply} />}
+        {active && can.includes("run.cancel") && <CancelButton runId={run.id} number={run.number} onDone={apply} />}
       </header>
 
       {run.message && (

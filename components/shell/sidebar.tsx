@@ -1,20 +1,23 @@
 "use client";
 
-import { Blocks, PlayCircle, Workflow, type LucideIcon } from "lucide-react";
+import { Blocks, FolderKanban, PlayCircle, ScrollText, Workflow, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/components/ui/cn";
 import { ThemeToggle } from "./theme-toggle";
 import { UserMenu, type ShellUser } from "./user-menu";
+import { ProjectSwitcher, type SwitcherProject } from "./project-switcher";
 
 /** Only sections that have real pages are listed; the rest arrive with their issues. */
 const NAV: { href: string; label: string; icon: LucideIcon }[] = [
   { href: "/pipelines", label: "Pipelines", icon: Workflow },
   { href: "/runs", label: "Runs", icon: PlayCircle },
   { href: "/catalog", label: "Catalog", icon: Blocks },
+  { href: "/projects", label: "Projects", icon: FolderKanban },
+  { href: "/audit", label: "Audit", icon: ScrollText },
 ];
 
-export function Sidebar({ user }: { user: ShellUser }) {
+export function Sidebar({ user, projects, currentProject }: { user: ShellUser; projects: SwitcherProject[]; currentProject: string | null }) {
   const path = usePathname();
   return (
     <aside className="flex w-52 shrink-0 flex-col border-r bg-surface">
@@ -27,6 +30,7 @@ export function Sidebar({ user }: { user: ShellUser }) {
           Gantry
         </Link>
       </div>
+      <ProjectSwitcher projects={projects} current={currentProject} />
       <nav aria-label="Main" className="flex-1 p-2">
         <ul className="flex flex-col gap-0.5">
           {NAV.map(({ href, label, icon: Icon }) => {

@@ -11,3 +11,7 @@ export function Input({ className, ...props }: ComponentProps<"input">) {
 export function Textarea({ className, ...props }: ComponentProps<"textarea">) {
   return <textarea className={cn(field, "min-h-16 py-1.5", className)} {...props} />;
 }
+
+export function Select({ className, ...props }: ComponentProps<"select">) {
+  return <select className={cn(field, "h-8 pr-7", className)} {...props} />;
+}

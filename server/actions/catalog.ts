@@ -5,7 +5,9 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { getDb } from "../db/client";
-import { createTemplate, deleteTemplate, parseTemplateDefinition, setDeprecated, updateTemplate } from "../templates/manage";
+import { parseTemplateDefinition } from "../templates/manage";
+import { createTemplateAs, deleteTemplateAs, setDeprecatedAs, updateTemplateAs } from "../templates/commands";
+import { ProjectSlugSchema } from "@/lib/projects";
 import { action } from "./result";
 
 /** Template pages' actions: the same rules as the REST API (server/templates/manage.ts). */
@@ -22,17 +24,17 @@ function parseText(text: string) {
   return parseTemplateDefinition(value, text);
 }
 
-export async function createTemplateAction(input: { text: string }) {
-  return action("createTemplate", async (user) => {
-    const r = await createTemplate(getDb(), parseText(Text.parse(input.text)), user.id);
+export async function createTemplateAction(input: { text: string; project?: string }) {
+  return action("createTemplate", async (actor) => {
+    const r = await createTemplateAs(getDb(), actor, parseText(Text.parse(input.text)), ProjectSlugSchema.optional().parse(input.project));
     revalidatePath("/catalog");
     return r;
   });
 }
 
 export async function updateTemplateAction(input: { name: string; text: string }) {
-  return action("updateTemplate", async () => {
-    const r = await updateTemplate(getDb(), z.string().min(1).parse(input.name), parseText(Text.parse(input.text)));
+  return action("updateTemplate", async (actor) => {
+    const r = await updateTemplateAs(getDb(), actor, z.string().min(1).parse(input.name), parseText(Text.parse(input.text)));
     revalidatePath("/catalog");
     revalidatePath(`/catalog/${r.name}`);
     return r;
@@ -40,8 +42,8 @@ export async function updateTemplateAction(input: { name: string; text: string }
 }
 
 export async function setDeprecatedAction(input: { name: string; deprecated: boolean }) {
-  return action("deprecateTemplate", async () => {
-    const r = await setDeprecated(getDb(), z.string().min(1).parse(input.name), z.boolean().parse(input.deprecated));
+  return action("deprecateTemplate", async (actor) => {
+    const r = await setDeprecatedAs(getDb(), actor, z.string().min(1).parse(input.name), z.boolean().parse(input.deprecated));
     revalidatePath("/catalog");
     revalidatePath(`/catalog/${r.name}`);
     return r;
@@ -49,9 +51,9 @@ export async function setDeprecatedAction(input: { name: string; deprecated: boo
 }
 
 export async function deleteTemplateAction(input: { name: string }) {
-  return action("deleteTemplate", async () => {
+  return action("deleteTemplate", async (actor) => {
     const name = z.string().min(1).parse(input.name);
-    await deleteTemplate(getDb(), name);
+    await deleteTemplateAs(getDb(), actor, name);
     revalidatePath("/catalog");
     return { name };
   });

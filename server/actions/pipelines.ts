@@ -4,9 +4,11 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { validationFailed } from "@/lib/errors";
 import { parseSpecText } from "@/lib/parse-spec";
+import { ProjectSlugSchema } from "@/lib/projects";
 import { getDb } from "../db/client";
-import { createPipeline, savePipelineVersion } from "../pipelines/pipelines";
+import { createPipelineAs, savePipelineAs } from "../pipelines/commands";
 import { action } from "./result";
+import { currentProjectSlug } from "../projects/current";
 
 const SpecText = z.string().max(1_000_000, "the spec is larger than 1 MB");
 
@@ -24,23 +26,24 @@ function parseOrThrow(source: string) {
   return r.spec;
 }
 
-export async function createPipelineAction(input: { source: string }) {
-  return action("createPipeline", async (user) => {
+export async function createPipelineAction(input: { source: string; project?: string }) {
+  return action("createPipeline", async (actor) => {
     const source = SpecText.parse(input.source);
-    const created = await createPipeline(getDb(), { spec: parseOrThrow(source), source, message: "created", userId: user.id });
+    // Without an explicit project: the one the switcher shows (else the default project).
+    const project = ProjectSlugSchema.optional().parse(input.project) ?? (await currentProjectSlug()) ?? undefined;
+    const created = await createPipelineAs(getDb(), actor, { project, spec: parseOrThrow(source), source, message: "created" });
     revalidatePath("/pipelines");
     return created;
   });
 }
 
 export async function savePipelineAction(input: z.input<typeof SaveInput>) {
-  return action("savePipeline", async (user) => {
+  return action("savePipeline", async (actor) => {
     const i = SaveInput.parse(input);
-    const saved = await savePipelineVersion(getDb(), i.pipelineId, {
+    const saved = await savePipelineAs(getDb(), actor, i.pipelineId, {
       spec: parseOrThrow(i.source),
       source: i.source,
       message: i.message?.trim() || undefined,
-      userId: user.id,
       baseVersion: i.baseVersion,
     });
     revalidatePath(`/pipelines/${i.pipelineId}`);

@@ -1,8 +1,9 @@
 import { ZodError } from "zod";
 import { AppError, type ErrorCode } from "@/lib/errors";
 import { zodIssuesToFieldErrors, type FieldError } from "@/lib/pipeline-spec";
-import { currentUser } from "../auth/authenticate";
-import type { SessionUser } from "../auth/users";
+import { headers } from "next/headers";
+import { clientAddress, currentUser } from "../auth/authenticate";
+import type { Actor } from "../authz/authz";
 import { isDbDown } from "../http/handler";
 import { logger } from "../logger";
 
@@ -19,11 +20,12 @@ export interface ActionError {
 }
 
 /** Signs in, runs the action, maps errors the same way the REST API does (STYLE.md #3). */
-export async function action<T>(name: string, fn: (user: SessionUser) => Promise<T>): Promise<ActionResult<T>> {
+export async function action<T>(name: string, fn: (actor: Actor) => Promise<T>): Promise<ActionResult<T>> {
   try {
     const user = await currentUser();
     if (!user) return { ok: false, error: { code: "unauthorized", message: "your session has expired: sign in again" } };
-    return { ok: true, data: await fn(user) };
+    const actor: Actor = { ...user, scope: "admin", via: "session", address: clientAddress(await headers()) };
+    return { ok: true, data: await fn(actor) };
   } catch (e) {
     if (e instanceof AppError) {
       const { errors, ...details } = e.details ?? {};

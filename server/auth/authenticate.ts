@@ -1,30 +1,43 @@
 import { getServerSession } from "next-auth";
 import { AppError } from "@/lib/errors";
+import { isScope } from "@/lib/permissions";
+import type { Actor } from "../authz/authz";
 import { getDb } from "../db/client";
 import { authOptions } from "./next-auth";
 import { userForToken } from "./tokens";
-import type { SessionUser } from "./users";
+import { getUser, type SessionUser } from "./users";
 
-export type Principal = SessionUser & { via: "session" | "token"; scope: string };
+export type Principal = Actor;
+
+/** The client's address as the proxy in front (or Next's own server) reports it. */
+export function clientAddress(headers: Headers): string | null {
+  const fwd = headers.get("x-forwarded-for");
+  if (fwd) return fwd.split(",")[0].trim().slice(0, 64) || null;
+  return headers.get("x-real-ip")?.slice(0, 64) ?? null;
+}
 
 /** Session cookie or `Authorization: Bearer <token>`; anything else is 401. */
-export async function authenticate(req: Request): Promise<Principal> {
+export async function authenticate(req: Request): Promise<Actor> {
+  const address = clientAddress(req.headers);
   const auth = req.headers.get("authorization");
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     if (!m) throw new AppError("unauthorized", "malformed Authorization header: expected 'Bearer <token>'");
     const u = await userForToken(getDb(), m[1]);
-    if (!u) throw new AppError("unauthorized", "invalid or expired API token");
-    return { ...u, via: "token" };
+    if (!u) throw new AppError("unauthorized", "invalid, revoked or expired API token");
+    return { ...u, scope: isScope(u.scope) ? u.scope : "read", via: "token", address };
   }
-  const s = await getServerSession(authOptions);
-  const u = (s as unknown as { user?: SessionUser } | null)?.user;
-  if (u?.id) return { ...u, via: "session", scope: "admin" };
+  const u = await currentUser();
+  if (u) return { ...u, via: "session", scope: "admin", address };
   throw new AppError("unauthorized", "authentication required: sign in or send 'Authorization: Bearer <token>'");
 }
 
-/** For server components and actions: the signed-in user, or null. */
+/**
+ * For server components and actions: the signed-in user, or null. The session's user is looked
+ * up again so that a disabled or deleted user loses access at once, not when the cookie expires.
+ */
 export async function currentUser(): Promise<SessionUser | null> {
   const s = await getServerSession(authOptions);
-  return (s as unknown as { user?: SessionUser } | null)?.user ?? null;
+  const id = (s as unknown as { user?: SessionUser } | null)?.user?.id;
+  return id ? getUser(getDb(), id) : null;
 }

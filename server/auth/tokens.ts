@@ -29,7 +29,7 @@ export async function userForToken(db: DbOrTx, token: string): Promise<(SessionU
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(and(eq(apiTokens.tokenHash, h), or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, sql`CURRENT_TIMESTAMP(3)`))));
-  if (!row) return null;
+  if (!row || row.u.disabled) return null;
   // Last-use time is informational: recorded at most once a minute per token, and no request
   // waits for it, so a script's stream of API calls doesn't turn every read into a write.
   const now = Date.now();

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
+import { AppError } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import { users } from "../db/schema";
 
@@ -16,13 +17,13 @@ export async function verifyPassword(db: DbOrTx, username: string, password: str
   // Compare against a dummy hash when the user is unknown, so timing doesn't reveal usernames.
   const hash = u?.passwordHash ?? "$2b$10$CwTycUXWue0Thq9StjUM0uJ8.jl5Qe1s2k4p7e5Q0sQ3yV7wE7mYW";
   const ok = await bcrypt.compare(password, hash);
-  if (!u || !ok) return null;
+  if (!u || !ok || u.disabled) return null;
   return { id: u.id, username: u.username, name: u.name, role: u.role };
 }
 
 export async function getUser(db: DbOrTx, id: string): Promise<SessionUser | null> {
   const [u] = await db.select().from(users).where(eq(users.id, id));
-  return u ? { id: u.id, username: u.username, name: u.name, role: u.role } : null;
+  return u && !u.disabled ? { id: u.id, username: u.username, name: u.name, role: u.role } : null;
 }
 
 /**
@@ -46,4 +47,47 @@ export async function ensureAdmin(db: DbOrTx, password?: string): Promise<{ crea
     passwordHash: await bcrypt.hash(password ?? generated!, 10),
   });
   return { created: true, generatedPassword: generated };
+}
+
+export interface UserView {
+  id: string;
+  username: string;
+  name: string;
+  email: string | null;
+  role: "admin" | "user";
+  disabled: boolean;
+  createdAt: Date;
+}
+
+const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? (e as Error)?.message));
+
+/** Site administrators add users; a user without a password signs in only through SSO. */
+export async function createUser(
+  db: DbOrTx,
+  input: { username: string; name: string; email?: string; password?: string; role: "admin" | "user" },
+): Promise<UserView> {
+  const id = randomUUID();
+  try {
+    await db.insert(users).values({
+      id,
+      username: input.username,
+      name: input.name,
+      email: input.email ?? null,
+      role: input.role,
+      passwordHash: input.password ? await bcrypt.hash(input.password, 10) : null,
+    });
+  } catch (e) {
+    if (isDuplicate(e)) throw new AppError("conflict", `a user named '${input.username}' already exists`);
+    throw e;
+  }
+  const [u] = await db.select().from(users).where(eq(users.id, id));
+  return userView(u);
+}
+
+export async function listUsers(db: DbOrTx): Promise<UserView[]> {
+  return (await db.select().from(users).orderBy(asc(users.username))).map(userView);
+}
+
+function userView(u: typeof users.$inferSelect): UserView {
+  return { id: u.id, username: u.username, name: u.name, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
 }

@@ -1,18 +1,14 @@
-import { AppError } from "@/lib/errors";
-import { authenticate, type Principal } from "../auth/authenticate";
+import type { Action } from "@/lib/permissions";
+import { authenticate } from "../auth/authenticate";
+import { checkScope, type Actor } from "../authz/authz";
 
 /**
- * The one permission check of the REST API: authenticate (session or bearer token), then compare
- * the token's scope with what the call needs. A `read` token may look, a `run` token may also
- * start and cancel runs, an `admin` token (and a signed-in session) may change pipelines.
+ * Authenticates a REST call and checks the token's scope for calls that are not about one
+ * project (the catalog, the caller's own tokens). Project calls then go through
+ * server/authz (requireProject / requirePipeline / requireRun …), the one permission check.
  */
-export type Need = "read" | "run" | "admin";
-const RANK: Record<string, number> = { read: 0, run: 1, admin: 2 };
-
-export async function authorize(req: Request, need: Need): Promise<Principal> {
-  const p = await authenticate(req);
-  if ((RANK[p.scope] ?? -1) < RANK[need]) {
-    throw new AppError("forbidden", `this token's scope '${p.scope}' does not allow this call; it needs '${need}'`);
-  }
-  return p;
+export async function authorize(req: Request, action: Action = "project.view"): Promise<Actor> {
+  const actor = await authenticate(req);
+  checkScope(actor, action);
+  return actor;
 }

@@ -1,3 +1,6 @@
+import type { MemberView, ProjectView } from "../projects/projects";
+import type { UserView } from "../auth/users";
+import type { listAudit } from "../audit/audit";
 import type {
   PipelineDetailJson,
   PipelineSummaryJson,
@@ -76,4 +79,20 @@ export function versionSummaryJson(v: VersionSummary): VersionSummaryJson {
 
 export function versionJson(v: Awaited<ReturnType<typeof getVersion>>): VersionDetailJson {
   return { ...v, createdAt: iso(v.createdAt) };
+}
+
+export function projectJson(p: ProjectView) {
+  return { ...p, createdAt: iso(p.createdAt) };
+}
+
+export function memberJson(m: MemberView) {
+  return { ...m, since: iso(m.since) };
+}
+
+export function userJson(u: UserView) {
+  return { ...u, createdAt: iso(u.createdAt) };
+}
+
+export function auditJson(page: Awaited<ReturnType<typeof listAudit>>) {
+  return { ...page, items: page.items.map((e) => ({ ...e, createdAt: iso(e.createdAt) })) };
 }

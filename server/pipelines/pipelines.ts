@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
 import { AppError, notFound } from "@/lib/errors";
 import type { Db, DbOrTx } from "../db/client";
-import { pipelines, pipelineVersions, runs, users } from "../db/schema";
+import { pipelines, pipelineVersions, projects, runs, users } from "../db/schema";
 import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog } from "./validate";
 
@@ -20,7 +20,7 @@ export interface SaveInput {
   templates?: TemplatePins;
 }
 
-export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: string; name: string; version: number }> {
+export async function createPipeline(db: Db, input: SaveInput & { projectId: string }): Promise<{ id: string; name: string; version: number }> {
   const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates });
   const pins = pinsOf(used);
   const id = randomUUID();
@@ -28,6 +28,7 @@ export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: st
     await db.transaction(async (tx) => {
       await tx.insert(pipelines).values({
         id,
+        projectId: input.projectId,
         name: input.spec.name,
         description: input.spec.description ?? null,
         currentVersion: 1,
@@ -37,7 +38,7 @@ export async function createPipeline(db: Db, input: SaveInput): Promise<{ id: st
       await insertVersion(tx, id, 1, input, pins);
     });
   } catch (e) {
-    if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists`);
+    if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists in this project`);
     throw e;
   }
   return { id, name: input.spec.name, version: 1 };
@@ -73,7 +74,7 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
       return { version };
     });
   } catch (e) {
-    if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists`);
+    if (isDuplicate(e)) throw new AppError("conflict", `a pipeline named '${input.spec.name}' already exists in this project`);
     throw e;
   }
 }
@@ -104,6 +105,7 @@ async function insertVersion(db: DbOrTx, pipelineId: string, version: number, in
 
 export interface PipelineSummary {
   id: string;
+  project: { id: string; slug: string; name: string };
   name: string;
   description: string | null;
   version: number;
@@ -112,18 +114,26 @@ export interface PipelineSummary {
   lastRun: { id: string; number: number; status: string; createdAt: Date } | null;
 }
 
-export async function listPipelines(db: DbOrTx): Promise<PipelineSummary[]> {
-  const rows = await db.select().from(pipelines).orderBy(asc(pipelines.name));
+/** Pipelines of the given projects (null: all), by name. */
+export async function listPipelines(db: DbOrTx, projectIds: string[] | null = null): Promise<PipelineSummary[]> {
+  if (projectIds && projectIds.length === 0) return [];
+  const rows = await db
+    .select({ p: pipelines, project: { id: projects.id, slug: projects.slug, name: projects.name } })
+    .from(pipelines)
+    .innerJoin(projects, eq(projects.id, pipelines.projectId))
+    .where(projectIds ? inArray(pipelines.projectId, projectIds) : undefined)
+    .orderBy(asc(pipelines.name), asc(projects.slug));
   // Latest run per pipeline in one query (runs.number is per pipeline and increasing).
   const last = await db
     .select({ id: runs.id, pipelineId: runs.pipelineId, number: runs.number, status: runs.status, createdAt: runs.createdAt })
     .from(runs)
     .where(sql`(${runs.pipelineId}, ${runs.number}) in (select pipeline_id, max(number) from runs group by pipeline_id)`);
   const byPipeline = new Map(last.map((r) => [r.pipelineId, r]));
-  return rows.map((p) => {
+  return rows.map(({ p, project }) => {
     const r = byPipeline.get(p.id);
     return {
       id: p.id,
+      project,
       name: p.name,
       description: p.description,
       version: p.currentVersion,
@@ -136,6 +146,7 @@ export async function listPipelines(db: DbOrTx): Promise<PipelineSummary[]> {
 
 export interface PipelineDetail {
   id: string;
+  project: { id: string; slug: string; name: string };
   name: string;
   description: string | null;
   version: number;
@@ -149,13 +160,15 @@ export interface PipelineDetail {
 
 export async function getPipeline(db: DbOrTx, id: string): Promise<PipelineDetail> {
   const [row] = await db
-    .select({ p: pipelines, v: pipelineVersions })
+    .select({ p: pipelines, v: pipelineVersions, project: { id: projects.id, slug: projects.slug, name: projects.name } })
     .from(pipelines)
     .innerJoin(pipelineVersions, and(eq(pipelineVersions.pipelineId, pipelines.id), eq(pipelineVersions.version, pipelines.currentVersion)))
+    .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .where(eq(pipelines.id, id));
   if (!row) throw notFound("pipeline", id);
   return {
     id: row.p.id,
+    project: row.project,
     name: row.p.name,
     description: row.p.description,
     version: row.p.currentVersion,
@@ -167,8 +180,11 @@ export async function getPipeline(db: DbOrTx, id: string): Promise<PipelineDetai
   };
 }
 
-export async function findPipelineByName(db: DbOrTx, name: string) {
-  const [row] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.name, name));
+export async function findPipelineByName(db: DbOrTx, projectId: string, name: string) {
+  const [row] = await db
+    .select({ id: pipelines.id })
+    .from(pipelines)
+    .where(and(eq(pipelines.projectId, projectId), eq(pipelines.name, name)));
   return row?.id ?? null;
 }
 

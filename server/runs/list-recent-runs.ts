@@ -1,4 +1,4 @@
-import { count, desc, eq, inArray } from "drizzle-orm";
+import { and, count, desc, eq, inArray } from "drizzle-orm";
 import type { RunStatus } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { pipelines, runs, users } from "../db/schema";
@@ -12,12 +12,17 @@ export interface RecentRun extends RunSummary {
 /** Runs of every pipeline, newest first: the "Runs" page. Optionally only some statuses. */
 export async function listRecentRuns(
   db: DbOrTx,
-  opts: { page?: number; perPage?: number; statuses?: RunStatus[] } = {},
+  opts: { page?: number; perPage?: number; statuses?: RunStatus[]; projectIds?: string[] | null } = {},
 ): Promise<{ items: RecentRun[]; total: number; page: number; perPage: number }> {
   const page = Math.max(1, opts.page ?? 1);
   const perPage = Math.min(100, Math.max(1, opts.perPage ?? 25));
-  const where = opts.statuses?.length ? inArray(runs.status, opts.statuses) : undefined;
-  const [{ n }] = await db.select({ n: count() }).from(runs).where(where);
+  if (opts.projectIds && opts.projectIds.length === 0) return { items: [], total: 0, page, perPage };
+  const conds = [
+    ...(opts.statuses?.length ? [inArray(runs.status, opts.statuses)] : []),
+    ...(opts.projectIds ? [inArray(pipelines.projectId, opts.projectIds)] : []),
+  ];
+  const where = conds.length ? and(...conds) : undefined;
+  const [{ n }] = await db.select({ n: count() }).from(runs).innerJoin(pipelines, eq(pipelines.id, runs.pipelineId)).where(where);
   const items = await db
     .select({ ...runSummaryColumns, pipelineId: runs.pipelineId, pipelineName: pipelines.name })
     .from(runs)

@@ -6,6 +6,7 @@ import { ensureAdminToken } from "../auth/tokens";
 import { syncBuiltinTemplates } from "../templates/catalog";
 import { createPipeline, findPipelineByName } from "../pipelines/pipelines";
 import { parseSpecText } from "@/lib/parse-spec";
+import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 
 export interface SeedResult {
   adminCreated: boolean;
@@ -23,10 +24,10 @@ export async function seed(db: Db, opts: { adminPassword?: string; adminToken?: 
     const text = readFileSync(path.join(process.cwd(), "server/seed/demo-pipeline.yaml"), "utf8");
     const parsed = parseSpecText(text);
     if (!parsed.ok) throw new Error(`demo pipeline is invalid: ${JSON.stringify(parsed.errors)}`);
-    demoPipelineId = await findPipelineByName(db, parsed.spec.name);
+    demoPipelineId = await findPipelineByName(db, DEFAULT_PROJECT_ID, parsed.spec.name);
     // Only on first start: a user who deleted or renamed it doesn't want it back.
     if (!demoPipelineId && admin.created) {
-      demoPipelineId = (await createPipeline(db, { spec: parsed.spec, source: text, message: "demo pipeline" })).id;
+      demoPipelineId = (await createPipeline(db, { spec: parsed.spec, source: text, message: "demo pipeline", projectId: DEFAULT_PROJECT_ID })).id;
     }
   }
   return { adminCreated: admin.created, generatedPassword: admin.generatedPassword, demoPipelineId };

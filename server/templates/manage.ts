@@ -62,7 +62,7 @@ function refuseBuiltin(row: { builtin: boolean; name: string }, what: string) {
   }
 }
 
-export async function createTemplate(db: Db, def: TemplateDefinition, userId: string | null): Promise<{ name: string; version: number }> {
+export async function createTemplate(db: Db, def: TemplateDefinition, userId: string | null, projectId: string | null = null): Promise<{ name: string; version: number }> {
   const [existing] = await db.select({ builtin: templates.builtin }).from(templates).where(eq(templates.name, def.name));
   if (existing) {
     throw new AppError(
@@ -75,7 +75,7 @@ export async function createTemplate(db: Db, def: TemplateDefinition, userId: st
   try {
     await db.transaction(async (tx) => {
       await upsertTemplate(tx, def, false);
-      await tx.update(templates).set({ createdBy: userId }).where(eq(templates.name, def.name));
+      await tx.update(templates).set({ createdBy: userId, projectId }).where(eq(templates.name, def.name));
     });
   } catch (e) {
     if (isDuplicate(e)) throw new AppError("conflict", `a template named '${def.name}' already exists`);

@@ -11,11 +11,15 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { getDb } from "@/server/db/client";
 import { listPipelines } from "@/server/pipelines/pipelines";
+import { pageActor } from "@/server/authz/page";
+import { listScope } from "@/server/projects/current";
 
 export const metadata: Metadata = { title: "Pipelines" };
 
 export default async function PipelinesPage() {
-  const pipelines = await listPipelines(getDb());
+  const db = getDb();
+  const scope = await listScope(db, await pageActor());
+  const pipelines = await listPipelines(db, scope.projectIds);
   const newButton = (
     <Link href="/pipelines/new" className={buttonVariants({ variant: "primary" })}>
       <Plus aria-hidden /> New pipeline
@@ -23,7 +27,10 @@ export default async function PipelinesPage() {
   );
   return (
     <>
-      <PageHeader title="Pipelines" description="Stages of tasks, versioned as code." actions={
+      <PageHeader
+        title="Pipelines"
+        description={scope.current ? `Pipelines of ${scope.current.slug}: stages of tasks, versioned as code.` : "Stages of tasks, versioned as code, in every project you belong to."}
+        actions={
           <>
             <ImportPipeline />
             {pipelines.length > 0 && newButton}
@@ -40,6 +47,7 @@ export default async function PipelinesPage() {
             <thead>
               <tr>
                 <Th>Name</Th>
+                {!scope.current && <Th className="w-40">Project</Th>}
                 <Th>Description</Th>
                 <Th className="w-20">Version</Th>
                 <Th className="w-64">Last run</Th>
@@ -53,6 +61,7 @@ export default async function PipelinesPage() {
                       {p.name}
                     </Link>
                   </Td>
+                  {!scope.current && <Td className="text-muted">{p.project.name}</Td>}
                   <Td className="max-w-0 truncate text-muted" title={p.description ?? undefined}>
                     {p.description}
                   </Td>

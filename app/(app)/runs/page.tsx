@@ -9,6 +9,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import type { RunStatus } from "@/lib/status";
 import { getDb } from "@/server/db/client";
+import { pageActor } from "@/server/authz/page";
+import { listScope } from "@/server/projects/current";
 import { listRecentRuns } from "@/server/runs/list-recent-runs";
 
 export const metadata: Metadata = { title: "Runs" };
@@ -25,7 +27,9 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const sp = await searchParams;
   const filter = FILTERS.find((f) => f.key === sp.status) ?? FILTERS[0];
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
-  const runs = await listRecentRuns(getDb(), { page, perPage: 25, statuses: filter.statuses });
+  const db = getDb();
+  const scope = await listScope(db, await pageActor());
+  const runs = await listRecentRuns(db, { page, perPage: 25, statuses: filter.statuses, projectIds: scope.projectIds });
   const href = (key: string, p = 1) => `/runs?${new URLSearchParams({ ...(key !== "all" ? { status: key } : {}), ...(p > 1 ? { page: String(p) } : {}) })}`;
   return (
     <>

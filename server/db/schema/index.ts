@@ -2,3 +2,5 @@ export * from "./users";
 export * from "./templates";
 export * from "./pipelines";
 export * from "./runs";
+export * from "./projects";
+export * from "./approvals";

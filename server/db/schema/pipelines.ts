@@ -2,12 +2,14 @@ import { sql } from "drizzle-orm";
 import { int, json, mysqlTable, text, uniqueIndex, varchar } from "drizzle-orm/mysql-core";
 import { id, ts } from "./common";
 import { users } from "./users";
+import { projects } from "./projects";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
 
 export const pipelines = mysqlTable(
   "pipelines",
   {
     id: id().primaryKey(),
+    projectId: id("project_id").notNull().references(() => projects.id, { onDelete: "restrict" }),
     name: varchar("name", { length: 63 }).notNull(),
     description: text("description"),
     currentVersion: int("current_version").notNull(),
@@ -15,7 +17,8 @@ export const pipelines = mysqlTable(
     createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
-  (t) => [uniqueIndex("pipelines_name").on(t.name)],
+  // Names are unique within a project; two teams may both have a `build`.
+  (t) => [uniqueIndex("pipelines_project_name").on(t.projectId, t.name)],
 );
 
 /** Immutable: rows are only ever inserted. */

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { boolean, int, json, mysqlTable, uniqueIndex, varchar, text } from "drizzle-orm/mysql-core";
 import { id, ts } from "./common";
 import { users } from "./users";
+import { projects } from "./projects";
 import type { TemplateDefinition } from "@/lib/template-schema";
 
 export const templates = mysqlTable(
@@ -16,7 +17,9 @@ export const templates = mysqlTable(
     latestVersion: int("latest_version").notNull(),
     builtin: boolean("builtin").notNull().default(false),
     deprecated: boolean("deprecated").notNull().default(false),
-    /** Who added a user template (null for built-ins); issue 5's roles decide who may edit it. */
+    /** The project a user template belongs to (its maintainers edit it); null for built-ins. */
+    projectId: id("project_id").references(() => projects.id, { onDelete: "restrict" }),
+    /** Who added a user template (null for built-ins). */
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
     updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { mysqlTable, uniqueIndex, varchar, index } from "drizzle-orm/mysql-core";
+import { boolean, int, mysqlTable, uniqueIndex, varchar, index } from "drizzle-orm/mysql-core";
 import { id, ts } from "./common";
 
 export const users = mysqlTable(
@@ -8,11 +8,14 @@ export const users = mysqlTable(
     id: id().primaryKey(),
     username: varchar("username", { length: 64 }).notNull(),
     name: varchar("name", { length: 200 }).notNull(),
+    email: varchar("email", { length: 254 }),
     passwordHash: varchar("password_hash", { length: 100 }),
+    /** A disabled user can neither sign in nor use a token. */
+    disabled: boolean("disabled").notNull().default(false),
     role: varchar("role", { length: 16 }).$type<"admin" | "user">().notNull().default("user"),
     createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
   },
-  (t) => [uniqueIndex("users_username").on(t.username)],
+  (t) => [uniqueIndex("users_username").on(t.username), index("users_email").on(t.email)],
 );
 
 export const apiTokens = mysqlTable(
@@ -30,3 +33,27 @@ export const apiTokens = mysqlTable(
   },
   (t) => [uniqueIndex("api_tokens_hash").on(t.tokenHash), index("api_tokens_user").on(t.userId)],
 );
+
+/** Sign-ins through OAuth/OIDC providers, linked to a local user. */
+export const accounts = mysqlTable(
+  "accounts",
+  {
+    id: id().primaryKey(),
+    userId: id("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: varchar("provider", { length: 32 }).notNull(),
+    providerAccountId: varchar("provider_account_id", { length: 255 }).notNull(),
+    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+  },
+  (t) => [uniqueIndex("accounts_provider_account").on(t.provider, t.providerAccountId), index("accounts_user").on(t.userId)],
+);
+
+/**
+ * Failed sign-ins per key (user name or client address) in the current window. In the database
+ * so that every web replica sees the same count.
+ */
+export const loginThrottle = mysqlTable("login_throttle", {
+  key: varchar("key", { length: 200 }).primaryKey(),
+  failures: int("failures").notNull(),
+  windowStart: ts("window_start").notNull(),
+  lockedUntil: ts("locked_until"),
+});

@@ -20,6 +20,8 @@ import { getPipeline } from "@/server/pipelines/pipelines";
 import { listVersionsWithRuns, pipelineOutdatedTemplates } from "@/server/pipelines/versions";
 import { listRuns } from "@/server/runs/queries";
 import { orNotFound } from "./load";
+import { requirePipeline } from "@/server/authz/authz";
+import { pageAccess, pageActor } from "@/server/authz/page";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
 
@@ -27,13 +29,17 @@ const TABS = ["design", "runs", "spec", "versions"] as const;
 const PER_PAGE = 20;
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const p = await orNotFound(getPipeline(getDb(), (await params).id));
+  const id = (await params).id;
+  await pageAccess(requirePipeline(getDb(), await pageActor(), id, "project.view"));
+  const p = await orNotFound(getPipeline(getDb(), id));
   return { title: p.name };
 }
 
 export default async function PipelinePage({ params, searchParams }: Props) {
   const [{ id }, sp] = await Promise.all([params, searchParams]);
   const db = getDb();
+  const { can } = await pageAccess(requirePipeline(db, await pageActor(), id, "project.view"));
+  const canEdit = can.includes("pipeline.edit");
   const pipeline = await orNotFound(getPipeline(db, id));
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
   const [runs, versions, outdated] = await Promise.all([listRuns(db, id, page, PER_PAGE), listVersionsWithRuns(db, id), pipelineOutdatedTemplates(db, id)]);
@@ -43,7 +49,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }]}
+        breadcrumb={[{ href: `/pipelines?project=${pipeline.project.slug}`, label: pipeline.project.name }, { href: "/pipelines", label: "Pipelines" }]}
         title={pipeline.name}
         description={
           <span className="flex flex-wrap items-center gap-x-3">
@@ -58,11 +64,11 @@ export default async function PipelinePage({ params, searchParams }: Props) {
             <a href={`/api/v1/pipelines/${pipeline.id}/export`} download className={buttonVariants({ variant: "secondary" })}>
               <Download aria-hidden /> Export YAML
             </a>
-            <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={pipeline.spec.params} />
+            {can.includes("run.start") && <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={pipeline.spec.params} />}
           </>
         }
       />
-      {outdated.length > 0 && <UpgradeBanner key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} outdated={outdated} />}
+      {canEdit && outdated.length > 0 && <UpgradeBanner key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} outdated={outdated} />}
       <UrlTabs defaultValue={tab}>
         <TabsList aria-label="Pipeline sections">
           <TabsTrigger value="design">
@@ -107,7 +113,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
         </TabsContent>
 
         <TabsContent value="versions">
-          <VersionsPanel key={pipeline.version} pipelineId={pipeline.id} current={pipeline.version} versions={versions} />
+          <VersionsPanel key={pipeline.version} pipelineId={pipeline.id} current={pipeline.version} versions={versions} canRestore={canEdit} />
         </TabsContent>
       </UrlTabs>
     </>

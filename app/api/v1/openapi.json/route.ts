@@ -9,7 +9,7 @@ let doc: ReturnType<typeof openApiDocument> | undefined;
 
 /** The OpenAPI 3.1 document of this API (generated from the same schemas the handlers use). */
 export const GET = api(async (req) => {
-  await authorize(req, "read");
+  await authorize(req);
   doc ??= openApiDocument();
   return json(doc);
 });

@@ -1,7 +1,8 @@
 import { stringify } from "yaml";
 import { getDb } from "@/server/db/client";
 import { api } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
+import { authenticate } from "@/server/auth/authenticate";
+import { requirePipeline } from "@/server/authz/authz";
 import { intParam } from "@/server/http/request";
 import { getPipeline, getVersion } from "@/server/pipelines/pipelines";
 
@@ -13,8 +14,9 @@ export const runtime = "nodejs";
  * POST /api/v1/pipelines recreates it. The text as written is kept, comments included.
  */
 export const GET = api<{ id: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  const actor = await authenticate(req);
   const { id } = await params;
+  await requirePipeline(getDb(), actor, id, "project.view");
   const q = new URL(req.url).searchParams.get("version");
   const db = getDb();
   const v = q ? await getVersion(db, id, intParam(q, "version")) : await getPipeline(db, id);

@@ -2,7 +2,9 @@ import { CreateRunBodySchema, PaginationQuerySchema } from "@/lib/api-schemas";
 import { AppError, validationFailed } from "@/lib/errors";
 import { getDb } from "@/server/db/client";
 import { api, json, readBody } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
+import { authenticate } from "@/server/auth/authenticate";
+import { requirePipeline } from "@/server/authz/authz";
+import { startRunAs } from "@/server/runs/commands";
 import { runSummaryJson } from "@/server/http/present";
 import { parseQuery } from "@/server/http/request";
 import { createRun } from "@/server/runs/create-run";
@@ -13,8 +15,9 @@ export const runtime = "nodejs";
 
 /** The pipeline's runs, newest first: `?page=1&perPage=20` (at most 100). */
 export const GET = api<{ id: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  const actor = await authenticate(req);
   const { id } = await params;
+  await requirePipeline(getDb(), actor, id, "project.view");
   const q = parseQuery(req, PaginationQuerySchema);
   const page = await listRuns(getDb(), id, q.page, q.perPage);
   return json({ ...page, items: page.items.map(runSummaryJson) });
@@ -22,11 +25,11 @@ export const GET = api<{ id: string }>(async (req, { params }) => {
 
 /** Queues a run of the current version (or `version`) with `params`. */
 export const POST = api<{ id: string }>(async (req, { params }) => {
-  const user = await authorize(req, "run");
+  const actor = await authenticate(req);
   const { id } = await params;
   const body = CreateRunBodySchema.parse((await readBody(req)).value ?? {});
   try {
-    const run = await createRun(getDb(), id, { params: body.params, version: body.version, userId: user.id, trigger: "api" });
+    const run = await startRunAs(getDb(), actor, id, { params: body.params, version: body.version, trigger: "api" });
     return json(run, 201, { location: `/api/v1/runs/${run.id}` });
   } catch (e) {
     // The pipeline exists but not that version: the body is wrong, not the URL.

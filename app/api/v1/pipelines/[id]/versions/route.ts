@@ -1,6 +1,7 @@
 import { getDb } from "@/server/db/client";
 import { api, json } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
+import { authenticate } from "@/server/auth/authenticate";
+import { requirePipeline } from "@/server/authz/authz";
 import { versionSummaryJson } from "@/server/http/present";
 import { listVersions } from "@/server/pipelines/pipelines";
 
@@ -9,7 +10,8 @@ export const runtime = "nodejs";
 
 /** The pipeline's history, newest version first. */
 export const GET = api<{ id: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  const actor = await authenticate(req);
   const { id } = await params;
+  await requirePipeline(getDb(), actor, id, "project.view");
   return json({ items: (await listVersions(getDb(), id)).map(versionSummaryJson) });
 });

@@ -1,7 +1,7 @@
 import { getDb } from "@/server/db/client";
 import { api, json } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
-import { cancelRun } from "@/server/runs/cancel-run";
+import { authenticate } from "@/server/auth/authenticate";
+import { cancelRunAs } from "@/server/runs/commands";
 
 export const dynamic = "force-dynamic";
 export const runtime = "nodejs";
@@ -11,7 +11,7 @@ export const runtime = "nodejs";
  * operator, which then finishes the run as cancelled. 409 when the run is already over.
  */
 export const POST = api<{ id: string }>(async (req, { params }) => {
-  const user = await authorize(req, "run");
+  const actor = await authenticate(req);
   const { id } = await params;
-  return json(await cancelRun(getDb(), id, user.username));
+  return json(await cancelRunAs(getDb(), actor, id));
 });

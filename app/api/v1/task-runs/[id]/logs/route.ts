@@ -1,7 +1,8 @@
 import { LogQuerySchema } from "@/lib/api-schemas";
 import { getDb } from "@/server/db/client";
 import { api } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
+import { authenticate } from "@/server/auth/authenticate";
+import { requireTaskRun } from "@/server/authz/authz";
 import { parseQuery } from "@/server/http/request";
 import { hub } from "@/server/live/hub";
 import { logEventsResponse, logTextResponse } from "@/server/live/log-stream";
@@ -18,8 +19,9 @@ export const runtime = "nodejs";
  * (`?timestamps=true` prefixes each line with its time).
  */
 export const GET = api<{ id: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  const actor = await authenticate(req);
   const { id } = await params;
+  await requireTaskRun(getDb(), actor, id, "project.view");
   const q = parseQuery(req, LogQuerySchema);
   await getTaskRun(getDb(), id);
   const accept = req.headers.get("accept") ?? "";

@@ -1,6 +1,7 @@
 import { getDb } from "@/server/db/client";
 import { api, json } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
+import { authenticate } from "@/server/auth/authenticate";
+import { setDeprecatedAs } from "@/server/templates/commands";
 import { setDeprecated } from "@/server/templates/manage";
 
 export const dynamic = "force-dynamic";
@@ -8,14 +9,14 @@ export const runtime = "nodejs";
 
 /** Deprecates a user template: pipelines using it keep working, new tasks cannot use it. */
 export const POST = api<{ name: string }>(async (req, { params }) => {
-  await authorize(req, "admin");
+  const actor = await authenticate(req);
   const { name } = await params;
-  return json(await setDeprecated(getDb(), name, true));
+  return json(await setDeprecatedAs(getDb(), actor, name, true));
 });
 
 /** Takes a deprecation back. */
 export const DELETE = api<{ name: string }>(async (req, { params }) => {
-  await authorize(req, "admin");
+  const actor = await authenticate(req);
   const { name } = await params;
-  return json(await setDeprecated(getDb(), name, false));
+  return json(await setDeprecatedAs(getDb(), actor, name, false));
 });

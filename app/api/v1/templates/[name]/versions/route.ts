@@ -8,7 +8,7 @@ export const runtime = "nodejs";
 
 /** The template's versions, newest first. */
 export const GET = api<{ name: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  await authorize(req);
   const { name } = await params;
   const items = await listTemplateVersions(getDb(), name);
   return json({ items: items.map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })) });

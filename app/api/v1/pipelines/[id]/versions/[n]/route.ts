@@ -1,6 +1,7 @@
 import { getDb } from "@/server/db/client";
 import { api, json } from "@/server/http/handler";
-import { authorize } from "@/server/http/guard";
+import { authenticate } from "@/server/auth/authenticate";
+import { requirePipeline } from "@/server/authz/authz";
 import { versionJson } from "@/server/http/present";
 import { intParam } from "@/server/http/request";
 import { getVersion } from "@/server/pipelines/pipelines";
@@ -10,7 +11,8 @@ export const runtime = "nodejs";
 
 /** One immutable version with its spec. */
 export const GET = api<{ id: string; n: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  const actor = await authenticate(req);
   const { id, n } = await params;
+  await requirePipeline(getDb(), actor, id, "project.view");
   return json(versionJson(await getVersion(getDb(), id, intParam(n, "version"))));
 });

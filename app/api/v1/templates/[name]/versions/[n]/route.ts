@@ -9,7 +9,7 @@ export const runtime = "nodejs";
 
 /** One version of a template, as pipelines pinned to it run it. */
 export const GET = api<{ name: string; n: string }>(async (req, { params }) => {
-  await authorize(req, "read");
+  await authorize(req);
   const { name, n } = await params;
   const v = await getTemplateVersion(getDb(), name, intParam(n, "version"));
   return json({ ...v, createdAt: v.createdAt?.toISOString() ?? null });

@@ -1,0 +1,114 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, useTransition } from "react";
+import { Button } from "@/components/ui/button";
+import { Input, Select, Textarea } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { useToast } from "@/components/ui/toast";
+import type { ProjectSettings } from "@/lib/projects";
+import { updateProjectAction } from "@/server/actions/projects";
+
+/** `key=value` lines ⇄ a label map. */
+const toLines = (m?: Record<string, string>) => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
+const fromLines = (s: string) =>
+  Object.fromEntries(
+    s
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => [l.split("=")[0].trim(), l.split("=").slice(1).join("=").trim()]),
+  );
+
+/**
+ * Project settings the Kubernetes executor applies: executor, namespace, node selector, service
+ * account, quota and container defaults. Errors from the server show next to their field.
+ */
+export function SettingsForm({ slug, name, description, settings, namespace, canManage }: { slug: string; name: string; description: string | null; settings: ProjectSettings; namespace: string; canManage: boolean }) {
+  const router = useRouter();
+  const toast = useToast();
+  const [pending, start] = useTransition();
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [f, setF] = useState({
+    name,
+    description: description ?? "",
+    executor: settings.executor ?? "",
+    namespace: settings.namespace ?? "",
+    nodeSelector: toLines(settings.nodeSelector),
+    serviceAccount: settings.serviceAccount ?? "",
+    cpu: settings.quota?.cpu ?? "",
+    memory: settings.quota?.memory ?? "",
+    pods: settings.quota?.pods?.toString() ?? "",
+    defaultCpu: settings.limitRange?.defaultCpu ?? "",
+    defaultMemory: settings.limitRange?.defaultMemory ?? "",
+  });
+  const opt = (v: string) => v.trim() || undefined;
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const next: ProjectSettings = {
+      ...settings,
+      executor: (opt(f.executor) as ProjectSettings["executor"]) ?? undefined,
+      namespace: opt(f.namespace),
+      nodeSelector: f.nodeSelector.trim() ? fromLines(f.nodeSelector) : undefined,
+      serviceAccount: opt(f.serviceAccount),
+      quota: f.cpu || f.memory || f.pods ? { cpu: opt(f.cpu), memory: opt(f.memory), pods: f.pods ? Number(f.pods) : undefined } : undefined,
+      limitRange: f.defaultCpu || f.defaultMemory ? { ...settings.limitRange, defaultCpu: opt(f.defaultCpu), defaultMemory: opt(f.defaultMemory) } : undefined,
+    };
+    start(async () => {
+      const r = await updateProjectAction(slug, { name: f.name, description: f.description || null, settings: next });
+      if (r.ok) {
+        setErrors({});
+        toast({ tone: "success", title: "Settings saved" });
+        router.refresh();
+      } else {
+        setErrors(Object.fromEntries((r.error.errors ?? []).map((x) => [x.path.replace(/^settings\./, ""), x.message])));
+        toast({ tone: "error", title: "Settings not saved", description: r.error.message });
+      }
+    });
+  };
+  const text = (k: keyof typeof f, label: string, hint: string, errKey: string = k, multi = false) => {
+    const C = multi ? Textarea : Input;
+    return (
+      <div className="grid gap-1">
+        <Label htmlFor={`ps-${k}`}>{label}</Label>
+        <C id={`ps-${k}`} value={f[k]} disabled={!canManage} aria-invalid={!!errors[errKey]} onChange={(e) => setF((s) => ({ ...s, [k]: e.target.value }))} />
+        <p className={errors[errKey] ? "text-xs text-danger" : "text-xs text-muted"}>{errors[errKey] ?? hint}</p>
+      </div>
+    );
+  };
+  return (
+    <form onSubmit={submit} className="grid max-w-2xl gap-4 p-4">
+      {text("name", "Name", "Shown in the project switcher.")}
+      {text("description", "Description", "Optional.", "description", true)}
+      <div className="grid gap-1">
+        <Label htmlFor="ps-executor">Executor</Label>
+        <Select id="ps-executor" value={f.executor} disabled={!canManage} onChange={(e) => setF((s) => ({ ...s, executor: e.target.value }))}>
+          <option value="">Server default</option>
+          <option value="local">Local processes</option>
+          <option value="kubernetes">Kubernetes Jobs</option>
+        </Select>
+      </div>
+      {text("namespace", "Namespace", `Where this project's BuildJobs run; now ${namespace}.`)}
+      {text("nodeSelector", "Node selector", "One key=value per line.", "nodeSelector", true)}
+      {text("serviceAccount", "Service account", "Build pods run as this account (no API token is mounted unless a template asks).")}
+      <fieldset className="grid grid-cols-3 gap-3">
+        <legend className="mb-1 text-sm font-medium">Namespace quota</legend>
+        {text("cpu", "CPU", "e.g. 8", "quota.cpu")}
+        {text("memory", "Memory", "e.g. 16Gi", "quota.memory")}
+        {text("pods", "Pods", "e.g. 50", "quota.pods")}
+      </fieldset>
+      <fieldset className="grid grid-cols-2 gap-3">
+        <legend className="mb-1 text-sm font-medium">Container defaults (LimitRange)</legend>
+        {text("defaultCpu", "CPU limit", "e.g. 1", "limitRange.defaultCpu")}
+        {text("defaultMemory", "Memory limit", "e.g. 1Gi", "limitRange.defaultMemory")}
+      </fieldset>
+      {canManage && (
+        <div>
+          <Button type="submit" variant="primary" disabled={pending}>
+            Save settings
+          </Button>
+        </div>
+      )}
+    </form>
+  );
+}

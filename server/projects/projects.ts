@@ -1,0 +1,174 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, count, eq, inArray } from "drizzle-orm";
+import { AppError, notFound } from "@/lib/errors";
+import { ProjectSettingsSchema, type ProjectSettings, type Role, namespaceOf } from "@/lib/projects";
+import type { Db, DbOrTx } from "../db/client";
+import { memberships, pipelines, projects, secrets, templates, users } from "../db/schema";
+import { audit } from "../audit/audit";
+import { requireProject, rolesOf, visibleProjectIds, type Actor } from "../authz/authz";
+
+export interface ProjectView {
+  id: string;
+  slug: string;
+  name: string;
+  description: string | null;
+  settings: ProjectSettings;
+  namespace: string;
+  /** The caller's role (site admins: owner). */
+  role: Role;
+  pipelines: number;
+  members: number;
+  createdAt: Date;
+}
+
+const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? (e as Error)?.message));
+
+export async function listProjects(db: DbOrTx, actor: Actor): Promise<ProjectView[]> {
+  const ids = await visibleProjectIds(db, actor);
+  if (ids && ids.length === 0) return [];
+  const rows = await db.select().from(projects).where(ids ? inArray(projects.id, ids) : undefined).orderBy(asc(projects.name));
+  const roles = await rolesOf(db, actor);
+  const pc = await db.select({ id: pipelines.projectId, n: count() }).from(pipelines).groupBy(pipelines.projectId);
+  const mc = await db.select({ id: memberships.projectId, n: count() }).from(memberships).groupBy(memberships.projectId);
+  const pn = new Map(pc.map((r) => [r.id, Number(r.n)]));
+  const mn = new Map(mc.map((r) => [r.id, Number(r.n)]));
+  return rows.map((p) => ({
+    id: p.id,
+    slug: p.slug,
+    name: p.name,
+    description: p.description,
+    settings: p.settings,
+    namespace: namespaceOf(p),
+    role: roles.get(p.id) ?? "viewer",
+    pipelines: pn.get(p.id) ?? 0,
+    members: mn.get(p.id) ?? 0,
+    createdAt: p.createdAt,
+  }));
+}
+
+export async function getProject(db: DbOrTx, actor: Actor, idOrSlug: string): Promise<ProjectView> {
+  const access = await requireProject(db, actor, idOrSlug, "project.view");
+  const all = await listProjects(db, actor);
+  const p = all.find((x) => x.id === access.projectId);
+  if (!p) throw notFound("project", idOrSlug);
+  return p;
+}
+
+/** Any signed-in user may create a project; they become its owner. */
+export async function createProject(db: Db, actor: Actor, input: { slug: string; name: string; description?: string; settings?: ProjectSettings }) {
+  if (actor.scope !== "admin") throw new AppError("forbidden", `this token's scope '${actor.scope}' does not allow this call; it needs 'admin'`);
+  const id = randomUUID();
+  const settings = ProjectSettingsSchema.parse(input.settings ?? {});
+  try {
+    await db.transaction(async (tx) => {
+      await tx.insert(projects).values({ id, slug: input.slug, name: input.name, description: input.description ?? null, settings });
+      await tx.insert(memberships).values({ projectId: id, userId: actor.id, role: "owner" });
+      await audit(tx, actor, { action: "project.create", targetType: "project", targetId: id, targetName: input.slug, projectId: id, details: { settings } });
+    });
+  } catch (e) {
+    if (isDuplicate(e)) throw new AppError("conflict", `a project with the slug '${input.slug}' already exists`);
+    throw e;
+  }
+  return { id, slug: input.slug };
+}
+
+export async function updateProject(
+  db: Db,
+  actor: Actor,
+  idOrSlug: string,
+  input: { name?: string; description?: string | null; settings?: ProjectSettings },
+) {
+  const access = await requireProject(db, actor, idOrSlug, "project.manage");
+  const settings = input.settings === undefined ? undefined : ProjectSettingsSchema.parse(input.settings);
+  await db.transaction(async (tx) => {
+    await tx
+      .update(projects)
+      .set({ ...(input.name !== undefined && { name: input.name }), ...(input.description !== undefined && { description: input.description }), ...(settings && { settings }), updatedAt: new Date() })
+      .where(eq(projects.id, access.projectId));
+    await audit(tx, actor, { action: "project.update", targetType: "project", targetId: access.projectId, targetName: access.projectSlug, projectId: access.projectId, details: { name: input.name, settings } });
+  });
+  return getProject(db, actor, access.projectId);
+}
+
+/** Deleting a project that still owns pipelines or templates is refused: move or delete them first. */
+export async function deleteProject(db: Db, actor: Actor, idOrSlug: string) {
+  const access = await requireProject(db, actor, idOrSlug, "project.manage");
+  if (access.projectSlug === "default") throw new AppError("conflict", "the default project cannot be deleted");
+  await db.transaction(async (tx) => {
+    const [{ n }] = await tx.select({ n: count() }).from(pipelines).where(eq(pipelines.projectId, access.projectId));
+    const [{ t }] = await tx.select({ t: count() }).from(templates).where(eq(templates.projectId, access.projectId));
+    if (Number(n) > 0 || Number(t) > 0) {
+      throw new AppError("conflict", `project '${access.projectSlug}' still has ${n} pipeline(s) and ${t} template(s); delete them first`);
+    }
+    await tx.delete(secrets).where(eq(secrets.projectId, access.projectId));
+    await tx.delete(projects).where(eq(projects.id, access.projectId));
+    await audit(tx, actor, { action: "project.delete", targetType: "project", targetId: access.projectId, targetName: access.projectSlug, projectId: null });
+  });
+}
+
+// ---------------------------------------------------------------- members
+
+export interface MemberView {
+  userId: string;
+  username: string;
+  name: string;
+  email: string | null;
+  role: Role;
+  since: Date;
+}
+
+export async function listMembers(db: DbOrTx, actor: Actor, idOrSlug: string): Promise<MemberView[]> {
+  const access = await requireProject(db, actor, idOrSlug, "project.view");
+  return db
+    .select({ userId: users.id, username: users.username, name: users.name, email: users.email, role: memberships.role, since: memberships.createdAt })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.projectId, access.projectId))
+    .orderBy(asc(users.username));
+}
+
+async function ownerCount(tx: DbOrTx, projectId: string) {
+  const [{ n }] = await tx.select({ n: count() }).from(memberships).where(and(eq(memberships.projectId, projectId), eq(memberships.role, "owner")));
+  return Number(n);
+}
+
+/** Adds a member or changes their role. A project always keeps at least one owner. */
+export async function setMember(db: Db, actor: Actor, idOrSlug: string, username: string, role: Role) {
+  const access = await requireProject(db, actor, idOrSlug, "member.manage");
+  const [u] = await db.select({ id: users.id, disabled: users.disabled }).from(users).where(eq(users.username, username));
+  if (!u) throw new AppError("validation_failed", `no user named '${username}'`, { errors: [{ path: "username", message: `no user named '${username}'` }] });
+  await db.transaction(async (tx) => {
+    const [cur] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)))
+      .for("update");
+    if (cur?.role === role) return;
+    if (cur?.role === "owner" && role !== "owner" && (await ownerCount(tx, access.projectId)) <= 1) {
+      throw new AppError("conflict", `'${username}' is the last owner of '${access.projectSlug}'; make someone else owner first`);
+    }
+    if (cur) await tx.update(memberships).set({ role }).where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)));
+    else await tx.insert(memberships).values({ projectId: access.projectId, userId: u.id, role });
+    await audit(tx, actor, { action: cur ? "member.update" : "member.add", targetType: "member", targetId: u.id, targetName: username, projectId: access.projectId, details: { role, previous: cur?.role ?? null } });
+  });
+  return { username, role };
+}
+
+export async function removeMember(db: Db, actor: Actor, idOrSlug: string, username: string) {
+  const access = await requireProject(db, actor, idOrSlug, "member.manage");
+  const [u] = await db.select({ id: users.id }).from(users).where(eq(users.username, username));
+  if (!u) throw notFound("member", username);
+  await db.transaction(async (tx) => {
+    const [cur] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)))
+      .for("update");
+    if (!cur) throw notFound("member", username);
+    if (cur.role === "owner" && (await ownerCount(tx, access.projectId)) <= 1) {
+      throw new AppError("conflict", `'${username}' is the last owner of '${access.projectSlug}'; make someone else owner first`);
+    }
+    await tx.delete(memberships).where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)));
+    await audit(tx, actor, { action: "member.remove", targetType: "member", targetId: u.id, targetName: username, projectId: access.projectId, details: { role: cur.role } });
+  });
+}
