@@ -38,7 +38,23 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["CancelResult", S.CancelResultSchema],
   ["LogLineEvent", S.LogLineEventSchema],
   ["LogEndEvent", S.LogEndEventSchema],
+  ["LogSearchHit", S.LogSearchHitSchema],
+  ["LogSearchResult", S.LogSearchResultSchema],
+  ["LogStatus", S.LogStatusSchema],
   ["RunEndEvent", S.RunEndEventSchema],
+  ["Project", S.ProjectSchema],
+  ["ProjectList", S.ProjectListSchema],
+  ["ProjectCreated", S.ProjectCreatedSchema],
+  ["CreateProjectRequest", S.CreateProjectBodySchema],
+  ["UpdateProjectRequest", S.UpdateProjectBodySchema],
+  ["Member", S.MemberSchema],
+  ["MemberList", S.MemberListSchema],
+  ["SetMemberRequest", S.SetMemberBodySchema],
+  ["User", S.UserSchema],
+  ["UserList", S.UserListSchema],
+  ["CreateUserRequest", S.CreateUserBodySchema],
+  ["AuditEvent", S.AuditEventSchema],
+  ["AuditList", S.AuditListSchema],
   ["Health", S.HealthSchema],
   ["Readiness", S.ReadySchema],
 ];
@@ -64,8 +80,8 @@ const err = (description: string) => ({ description, content: jsonContent("Error
 const E = {
   400: err("Malformed request: invalid JSON/YAML or query parameter"),
   401: err("Missing or invalid credentials"),
-  403: err("The token's scope does not allow this call"),
-  404: err("No such resource"),
+  403: err("The token's scope, or the caller's role in the project, does not allow this call (the message names what is needed)"),
+  404: err("No such resource, or one in a project the caller is not a member of"),
   409: err("Conflict"),
   413: err("Request body over the size limit (GANTRY_MAX_BODY_BYTES)"),
   415: err("Unsupported Content-Type"),
@@ -92,6 +108,17 @@ const messageParams = [
   queryParam("message", { type: "string" }, "Version message (alternative to the header)."),
 ];
 
+const jsonBody = (id: string) => ({ required: true, content: jsonContent(id) });
+const auditParams = [
+  queryParam("actor", { type: "string" }, "only this user's actions"),
+  queryParam("action", { type: "string" }, "`run` matches every run.* action; `run.cancel` only that one"),
+  queryParam("targetType", { type: "string" }, "pipeline, run, template, project, member, secret, token, user"),
+  queryParam("since", { type: "string", format: "date-time" }, "from this time"),
+  queryParam("until", { type: "string", format: "date-time" }, "up to this time"),
+  queryParam("before", { type: "integer" }, "keyset cursor: the `next` of the previous page"),
+  queryParam("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "events per page"),
+];
+
 const sse = (description: string, dataSchemas: string[]) => ({
   description,
   content: { "text/event-stream": { schema: { type: "string" }, "x-event-data": dataSchemas.map(ref) } },
@@ -109,7 +136,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     servers: serverUrl ? [{ url: serverUrl }] : undefined,
     security: [{ bearer: [] }],
-    tags: [{ name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "logs" }, { name: "health" }],
+    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "logs" }, { name: "health" }],
     paths: {
       "/api/v1/templates": {
         get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
@@ -332,6 +359,103 @@ export function openApiDocument(serverUrl?: string) {
             404: E[404],
             ...common,
           },
+        },
+      },
+      "/api/v1/projects": {
+        get: { tags: ["projects"], operationId: "listProjects", summary: "Projects the caller belongs to (site administrators: all), with the caller's role", responses: { 200: ok("ProjectList"), ...common } },
+        post: {
+          tags: ["projects"],
+          operationId: "createProject",
+          summary: "Create a project; the caller becomes its owner",
+          requestBody: jsonBody("CreateProjectRequest"),
+          responses: { 201: ok("ProjectCreated", "Created"), 400: E[400], 409: err("The slug is taken"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/projects/{project}": {
+        parameters: [idParam("project", "project slug or id")],
+        get: { tags: ["projects"], operationId: "getProject", summary: "A project with its settings and the caller's role", responses: { 200: ok("Project"), 404: E[404], ...common } },
+        patch: {
+          tags: ["projects"],
+          operationId: "updateProject",
+          summary: "Change name, description or settings (executor, namespace, node selector, quota…); owners",
+          requestBody: jsonBody("UpdateProjectRequest"),
+          responses: { 200: ok("Project"), 400: E[400], 404: E[404], 422: E[422], ...common },
+        },
+        delete: { tags: ["projects"], operationId: "deleteProject", summary: "Delete an empty project; owners", responses: { 204: { description: "Deleted" }, 404: E[404], 409: err("It still has pipelines or templates, or it is the default project"), ...common } },
+      },
+      "/api/v1/projects/{project}/members": {
+        get: { tags: ["projects"], operationId: "listMembers", summary: "Members and their roles", parameters: [idParam("project", "project slug or id")], responses: { 200: ok("MemberList"), 404: E[404], ...common } },
+      },
+      "/api/v1/projects/{project}/members/{username}": {
+        parameters: [idParam("project", "project slug or id"), idParam("username", "user name")],
+        put: {
+          tags: ["projects"],
+          operationId: "setMember",
+          summary: "Add a member or change their role; owners",
+          requestBody: jsonBody("SetMemberRequest"),
+          responses: { 200: ok("SetMemberRequest"), 404: E[404], 409: err("That would leave the project without an owner"), 422: E[422], ...common },
+        },
+        delete: { tags: ["projects"], operationId: "removeMember", summary: "Remove a member; owners", responses: { 204: { description: "Removed" }, 404: E[404], 409: err("The last owner cannot leave"), ...common } },
+      },
+      "/api/v1/projects/{project}/audit": {
+        get: {
+          tags: ["audit"],
+          operationId: "listProjectAudit",
+          summary: "The project's audit trail, newest first; maintainers and owners",
+          parameters: [idParam("project", "project slug or id"), ...auditParams],
+          responses: { 200: ok("AuditList"), 400: E[400], 404: E[404], ...common },
+        },
+      },
+      "/api/v1/audit": {
+        get: {
+          tags: ["audit"],
+          operationId: "listAudit",
+          summary: "The audit trail of every project where the caller may read it (site administrators: everything)",
+          parameters: auditParams,
+          responses: { 200: ok("AuditList"), 400: E[400], ...common },
+        },
+      },
+      "/api/v1/users": {
+        get: { tags: ["users"], operationId: "listUsers", summary: "Every user; site administrators", responses: { 200: ok("UserList"), ...common } },
+        post: {
+          tags: ["users"],
+          operationId: "createUser",
+          summary: "Add a user (with a password, or none for single sign-on only); site administrators",
+          requestBody: jsonBody("CreateUserRequest"),
+          responses: { 201: ok("User", "Created"), 400: E[400], 409: err("The user name is taken"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/task-runs/{id}/log-status": {
+        get: {
+          tags: ["logs"],
+          operationId: "taskRunLogStatus",
+          summary: "Where a task run's log ends, and how far the archive is behind",
+          description:
+            "`lastSeq`: the highest line written; `archivedSeq`: the highest line the log store can serve. `behind` > 0 while an operator " +
+            "replays lines it buffered on disk when Elasticsearch was unreachable; they appear in the log as they are stored.",
+          parameters: [idParam("id", "task run id")],
+          responses: { 200: ok("LogStatus"), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/logs/search": {
+        get: {
+          tags: ["logs"],
+          operationId: "searchLogs",
+          summary: "Search the logs of all runs",
+          description:
+            "`q`: words (all must match, any order) and \"quoted phrases\" (words in that order), case-insensitive. " +
+            "With Elasticsearch: full-text, best matches first, `highlights` mark the matched words. With the MySQL log store: every word and " +
+            "phrase must occur as typed in the line (substrings), newest lines first, scanning the 2,000 most recent matching chunks. " +
+            "Each hit's `url` opens the run with the task's log scrolled to the line.",
+          parameters: [
+            { name: "q", in: "query", required: true, schema: { type: "string", minLength: 1, maxLength: 500 }, description: 'words and "phrases"' },
+            queryParam("pipeline", { type: "string" }, "pipeline id or name"),
+            queryParam("status", { $ref: "#/components/schemas/RunStatus" }, "only runs with this status now"),
+            queryParam("since", { type: "string", format: "date-time" }, "lines written at or after"),
+            queryParam("until", { type: "string", format: "date-time" }, "lines written at or before"),
+            queryParam("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "hits returned"),
+          ],
+          responses: { 200: ok("LogSearchResult"), 400: E[400], ...common },
         },
       },
       "/api/v1/openapi.json": {
