@@ -1,4 +1,5 @@
 import type { TaskPlan } from "@/lib/plan";
+import type { LogLine } from "@/server/logs/store";
 import type { LogWriter } from "@/server/logs/writer";
 
 /**
@@ -73,8 +74,17 @@ export interface Executor {
    * failing the task run.
    */
   canResume?(executorRef: string | null): boolean;
-  /** Follows an attempt started by a previous life of this operator; creates nothing. */
-  resume?(task: ExecTask, executorRef: string | null, sink: LogSink, opts?: { notBefore?: Date }): Promise<ExecHandle>;
+  /**
+   * Follows an attempt started by a previous life of this operator, or by a dead one it adopted;
+   * creates nothing. `tail`: the last stored lines of the task run, to go on after them without
+   * repeating any; `notBefore`: the time of the last one, when the executor can do no better.
+   */
+  resume?(task: ExecTask, executorRef: string | null, sink: LogSink, opts?: { notBefore?: Date; tail?: readonly LogLine[] }): Promise<ExecHandle>;
+  /**
+   * Whether a dead operator's running task run can be taken over (its attempt still runs
+   * without it, and this executor can reach it): then a survivor adopts it instead of failing it.
+   */
+  canAdopt?(task: { taskRunId: string; attempt: number; executorRef: string | null }): boolean;
 }
 
 /** A task run whose operator died while it ran. */

@@ -9,6 +9,9 @@ import { retryUntilDone } from "./backoff";
 import { countingLogStore } from "@/server/metrics/operator";
 import { trackTask } from "../metrics";
 
+/** Stored lines a resumed attempt is shown, to find where each of its streams left off. */
+const RESUME_TAIL_LINES = 2000;
+
 /** Why a task in flight must stop before it ends on its own. */
 export type StopReason =
   /** The run was cancelled: the task ends `cancelled` with this message ("cancelled by alice"). */
@@ -114,9 +117,11 @@ async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writ
   inf.resume = false;
   try {
     if (resume && ctx.executor.resume) {
-      // Lines stored before the restart are not written again: follow from the last one's time.
-      const [last] = tr.logSeq > 0 ? await ctx.store.read(tr.id, tr.logSeq - 1, 1) : [];
-      handle = await ctx.executor.resume(task, tr.executorRef, writer, last ? { notBefore: new Date(last.ts) } : {});
+      // Lines stored before the restart (or the adoption) are not written again: the executor
+      // goes on after the last ones it finds here.
+      const tail = tr.logSeq > 0 ? await ctx.store.read(tr.id, Math.max(0, tr.logSeq - RESUME_TAIL_LINES), RESUME_TAIL_LINES) : [];
+      const last = tail.at(-1);
+      handle = await ctx.executor.resume(task, tr.executorRef, writer, last ? { notBefore: new Date(last.ts), tail } : {});
     } else {
       handle = await ctx.executor.start(task, writer);
     }

@@ -5,6 +5,7 @@ import type { Db } from "@/server/db/client";
 import { logger as rootLogger } from "@/server/logger";
 import { MySqlLogStore, type LogStore } from "@/server/logs/store";
 import {
+  adoptOrphanedTaskRuns,
   advanceAndClaim,
   failOrphanedTaskRuns,
   finishedRunIds,
@@ -219,6 +220,7 @@ export class Scheduler {
       }
       resumed.push(...this.inflight.keys());
     }
+    await this.adopt();
     const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds, keep: resumed });
     await this.reap(orphans);
     this.registered = true;
@@ -246,6 +248,7 @@ export class Scheduler {
     // Only after a full stale period of our own uninterrupted contact: when the database comes back
     // from an outage, every heartbeat is old, and live operators need a moment to renew theirs.
     if (this.healthySince !== null && now - this.healthySince >= this.staleSeconds * 1000) {
+      await this.adopt();
       await this.reap(await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: false, staleSeconds: this.staleSeconds }));
       await pruneOperators(this.db, Math.max(3600, this.staleSeconds * 10));
     }
@@ -254,6 +257,25 @@ export class Scheduler {
         this.log.warn({ taskRunId: c.taskRun.id }, "found a task run claimed by this operator but not started (lost answer); starting it");
         this.launch(c);
       }
+    }
+  }
+
+  /**
+   * Dead operators' task runs whose attempts outlive them (BuildJobs) are taken over and followed
+   * here rather than failed; the rest are failed by failOrphanedTaskRuns. Past the concurrency
+   * limit if need be: the work already runs, refusing it would only fail it.
+   */
+  private async adopt() {
+    const executor = this.opts.executor;
+    if (!executor.canAdopt || this.phase !== "running") return;
+    const adopted = await adoptOrphanedTaskRuns(this.db, {
+      operatorId: this.me.id,
+      staleSeconds: this.staleSeconds,
+      canAdopt: (c) => !this.inflight.has(c.id) && executor.canAdopt!({ taskRunId: c.id, attempt: c.attempt, executorRef: c.executorRef }),
+    });
+    for (const c of adopted) {
+      this.log.warn({ taskRunId: c.taskRun.id, runId: c.run.id, task: c.taskRun.name, executorRef: c.taskRun.executorRef }, "adopted a task run of a dead operator; following it");
+      this.launch(c);
     }
   }
 

@@ -53,6 +53,8 @@ export class LogWriter {
   /** A forced split of a long line keeps this many characters back, so no secret is cut in two. */
   private readonly hold: number;
   private closed = false;
+  /** The source's time of what `write` is feeding now, if it said. */
+  private sourceTs: number | undefined;
 
   constructor(
     private store: LogStore,
@@ -84,9 +86,18 @@ export class LogWriter {
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
-  write(stream: "out" | "err", data: Buffer | string) {
+  /**
+   * `ts`: when the source says the output was written (epoch ms; a pod log's timestamp), so a
+   * follower resuming from the store knows where it left off; else the time it arrives here.
+   */
+  write(stream: "out" | "err", data: Buffer | string, ts?: number) {
     const text = typeof data === "string" ? data : this.decoders[stream].write(data);
-    this.feed(stream, text);
+    this.sourceTs = ts;
+    try {
+      this.feed(stream, text);
+    } finally {
+      this.sourceTs = undefined;
+    }
   }
 
   /** A line from Gantry itself (attempt markers, timeouts), shown distinctly in the viewer. */
@@ -127,7 +138,7 @@ export class LogWriter {
   }
 
   private pushPiece(stream: LogStream, text: string) {
-    this.pending.push({ seq: ++this.seq, ts: Date.now(), stream, text });
+    this.pending.push({ seq: ++this.seq, ts: this.sourceTs ?? Date.now(), stream, text });
     this.pendingChars += text.length + LINE_OVERHEAD;
     if (this.pending.length >= MAX_BATCH_LINES || this.pendingChars >= MAX_BATCH_CHARS) void this.kick();
   }

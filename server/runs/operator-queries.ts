@@ -241,6 +241,71 @@ export async function failOrphanedTaskRuns(
   return done;
 }
 
+/** A dead operator's task run whose work outlives it (a BuildJob), as candidates for adoption. */
+export interface AdoptionCandidate {
+  id: string;
+  attempt: number;
+  claimedBy: string | null;
+  executorRef: string | null;
+}
+
+export const adoptedMessage = (from: string, to: string, staleSeconds: number) =>
+  `operator '${from}' stopped responding (no heartbeat for over ${staleSeconds}s); operator '${to}' took the task over`;
+
+/**
+ * Takes over the running task runs of dead operators (heartbeat older than `staleSeconds`, or no
+ * row) that `canAdopt` accepts, instead of failing them: their work still runs elsewhere (a
+ * BuildJob in the cluster), so this operator follows it on. Each claim moves in a transaction
+ * that re-checks the owner under lock, so of two survivors only one adopts a task run. A system
+ * line says who took over. Returns the adopted task runs, fresh (with their stored log position).
+ */
+export async function adoptOrphanedTaskRuns(
+  db: Db,
+  opts: { operatorId: string; staleSeconds: number; canAdopt: (c: AdoptionCandidate) => boolean | Promise<boolean> },
+): Promise<ClaimedTask[]> {
+  const candidates = await db
+    .select({ id: taskRuns.id, runId: taskRuns.runId, attempt: taskRuns.attempt, claimedBy: taskRuns.claimedBy, executorRef: taskRuns.executorRef })
+    .from(taskRuns)
+    .where(
+      and(
+        eq(taskRuns.status, "running"),
+        ne(taskRuns.claimedBy, opts.operatorId),
+        or(
+          notExists(db.select({ one: sql`1` }).from(operators).where(eq(operators.id, taskRuns.claimedBy))),
+          inArray(
+            taskRuns.claimedBy,
+            db
+              .select({ id: operators.id })
+              .from(operators)
+              .where(lt(operators.heartbeatAt, sql`NOW(3) - INTERVAL ${opts.staleSeconds} SECOND`)),
+          ),
+        ),
+      ),
+    );
+  const adopted: string[] = [];
+  for (const c of candidates) {
+    if (!(await opts.canAdopt(c))) continue;
+    const ok = await db.transaction(async (tx) => {
+      // Run row first, then its task runs: the same lock order as advanceAndClaim.
+      const [run] = await tx.select().from(runs).where(eq(runs.id, c.runId)).for("update");
+      const [tr] = await tx.select().from(taskRuns).where(eq(taskRuns.id, c.id)).for("update");
+      if (!run || !tr || tr.status !== "running" || tr.claimedBy !== c.claimedBy) return false;
+      const [m] = await tx.select({ s: max(logChunks.seqEnd) }).from(logChunks).where(eq(logChunks.taskRunId, tr.id));
+      const seq = Math.max(Number(m?.s ?? 0), tr.logSeq) + 1;
+      const text = adoptedMessage(c.claimedBy ?? "unknown", opts.operatorId, opts.staleSeconds);
+      await new MySqlLogStore(tx).append(tr.id, [{ seq, ts: Date.now(), stream: "sys", text }]);
+      return transitionTaskRun(tx, tr, "running", { claimedBy: opts.operatorId });
+    });
+    if (ok) adopted.push(c.id);
+  }
+  if (!adopted.length) return [];
+  return db
+    .select({ taskRun: taskRuns, run: { id: runs.id, pipelineId: runs.pipelineId, number: runs.number, params: runs.params, secretNames: runs.secretNames } })
+    .from(taskRuns)
+    .innerJoin(runs, eq(runs.id, taskRuns.runId))
+    .where(and(inArray(taskRuns.id, adopted), eq(taskRuns.status, "running"), eq(taskRuns.claimedBy, opts.operatorId)));
+}
+
 /**
  * Task runs this operator owns (running, claimed by it) that it is not running: a claim whose
  * commit succeeded while the answer was lost with the connection. They never started, so they

@@ -30,4 +30,10 @@ describe("pod events next to the log", () => {
     expect(lines.take([pulled, scheduled, backoff])).toEqual(['Warning BackOff on pod p1: Back-off pulling image "node:222"']);
     expect(lines.take([{ ...backoff, count: 3, lastTimestamp: new Date(Date.UTC(2026, 4, 4, 10, 0, 40)) }])).toEqual(['Warning BackOff on pod p1: Back-off pulling image "node:222" (×3)']);
   });
+
+  it("does not show again the events a previous operator already wrote to the log", () => {
+    const first = ev("1", "Scheduled", "assigned to node-0", 0);
+    const lines = new EventLines([eventLine(first)]);
+    expect(lines.take([first, ev("2", "Pulled", "image present", 1)])).toEqual(["Normal Pulled on pod p1: image present"]);
+  });
 });

@@ -8,13 +8,19 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 export class EventLines {
   /** Event uid (or name) → the count already shown. */
   private readonly shown = new Map<string, number>();
+  /** Lines already in the log (written before an operator took the attempt over). */
+  private readonly written: Set<string>;
+
+  constructor(alreadyWritten: Iterable<string> = []) {
+    this.written = new Set(alreadyWritten);
+  }
 
   take(events: readonly CoreV1Event[]): string[] {
     const fresh = events
       .filter((e) => (e.count ?? 1) > (this.shown.get(idOf(e)) ?? 0))
       .sort((a, b) => at(a) - at(b) || idOf(a).localeCompare(idOf(b)));
     for (const e of fresh) this.shown.set(idOf(e), e.count ?? 1);
-    return fresh.map(eventLine);
+    return fresh.map(eventLine).filter((line) => !this.written.delete(line));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { LogLine } from "@/server/logs/store";
 import { ExecutorError, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
 import { BuildJobSchema, FINAL_PHASES, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
@@ -86,7 +87,7 @@ export class KubernetesExecutor implements Executor {
       });
     }
     sink.system(`BuildJob ${ns}/${name} created`);
-    return new BuildJobHandle(this.o, ns, name, sink, null, task.progress);
+    return new BuildJobHandle(this.o, ns, name, sink, {}, task.progress);
   }
 
   /** Every attempt is a BuildJob with a deterministic name: found again even if its ref was never recorded. */
@@ -99,7 +100,7 @@ export class KubernetesExecutor implements Executor {
    * BuildJob (the operator died before creating it), the attempt starts now: creating is
    * idempotent by name, so nothing can run twice.
    */
-  async resume(task: ExecTask, ref: string | null, sink: LogSink, opts: { notBefore?: Date } = {}): Promise<ExecHandle> {
+  async resume(task: ExecTask, ref: string | null, sink: LogSink, opts: { notBefore?: Date; tail?: readonly LogLine[] } = {}): Promise<ExecHandle> {
     const r = parseRef(ref) ?? { namespace: this.o.namespace, name: buildJobName(task.taskRunId, task.attempt) };
     try {
       await this.o.api.get(paths.buildJob(r.namespace, r.name));
@@ -110,8 +111,20 @@ export class KubernetesExecutor implements Executor {
       }
       throw new ExecutorError(`cannot read the BuildJob ${r.namespace}/${r.name}: ${(e as Error).message}`, false);
     }
-    sink.system(`operator restarted: following BuildJob ${r.namespace}/${r.name} again`);
-    return new BuildJobHandle(this.o, r.namespace, r.name, sink, opts.notBefore ?? null, task.progress);
+    sink.system(`following BuildJob ${r.namespace}/${r.name} again (operator restarted or took the task over)`);
+    return new BuildJobHandle(this.o, r.namespace, r.name, sink, { notBefore: opts.notBefore, tail: opts.tail }, task.progress);
+  }
+
+  /**
+   * A dead operator's attempt goes on in the cluster without it: adopt it when its BuildJob is in
+   * the namespace this operator watches (by its recorded ref, or, when the ref was never
+   * recorded, by its deterministic name in the informer's cache).
+   */
+  canAdopt(t: { taskRunId: string; attempt: number; executorRef: string | null }): boolean {
+    const r = parseRef(t.executorRef);
+    if (r) return r.namespace === this.o.namespace;
+    if (t.executorRef !== null) return false;
+    return !!this.o.controller.buildJobs.get(this.o.namespace, buildJobName(t.taskRunId, Math.max(1, t.attempt)));
   }
 
   async reapOrphan(o: OrphanTask): Promise<boolean> {
@@ -126,10 +139,19 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
+  /**
+   * Deletes the run's workspace PVC, if it has one: none with `emptyDir` workspaces, nor for a
+   * run of one task; looked up first (a read), so runs without one cost no write.
+   */
   async releaseRun(runId: string): Promise<void> {
-    await this.o.api.delete(paths.pvc(this.o.namespace, workspaceClaimName(runId))).catch((e) => {
+    if (this.o.workspace === "emptyDir") return;
+    const p = paths.pvc(this.o.namespace, workspaceClaimName(runId));
+    try {
+      await this.o.api.get(p);
+      await this.o.api.delete(p);
+    } catch (e) {
       if (!isNotFound(e)) throw e;
-    });
+    }
   }
 }
 
@@ -143,7 +165,7 @@ class BuildJobHandle implements ExecHandle {
     private readonly namespace: string,
     private readonly name: string,
     private readonly sink: LogSink,
-    private readonly notBefore: Date | null,
+    private readonly resumeFrom: { notBefore?: Date; tail?: readonly LogLine[] },
     private readonly progress?: (message: string | null) => void,
   ) {
     this.ref = `${REF_PREFIX}${namespace}/${name}`;
@@ -177,7 +199,8 @@ class BuildJobHandle implements ExecHandle {
     const { controller } = this.o;
     const key = `${this.namespace}/${this.name}`;
     const followers = new Map<string, PodLogs>();
-    const events = new EventLines();
+    // Events the previous operator already showed are not shown again.
+    const events = new EventLines((this.resumeFrom.tail ?? []).filter((l) => l.stream === "sys").map((l) => l.text));
     let lastReason = "";
     let missingSince = 0;
     let wake: () => void = () => {};
@@ -206,7 +229,15 @@ class BuildJobHandle implements ExecHandle {
           if (!podName) continue;
           let f = followers.get(podName);
           if (!f) {
-            f = new PodLogs(podName, { api: this.o.api, namespace: this.namespace, sink: this.sink, pod: () => controller.pods.get(this.namespace, podName), notBefore: this.notBefore ?? undefined, log: this.o.log });
+            f = new PodLogs(podName, {
+              api: this.o.api,
+              namespace: this.namespace,
+              sink: this.sink,
+              pod: () => controller.pods.get(this.namespace, podName),
+              notBefore: this.resumeFrom.notBefore,
+              storedTail: this.resumeFrom.tail,
+              log: this.o.log,
+            });
             followers.set(podName, f);
           }
           f.poke();

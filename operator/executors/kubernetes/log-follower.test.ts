@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareTs, LineDeduper, splitTimestamped } from "./log-follower";
+import { compareTs, cursorFromStored, LineDeduper, splitTimestamped } from "./log-follower";
 
 describe("log lines of a resumed stream", () => {
   it("splits the API's timestamp from the text, keeping spaces in the text", () => {
@@ -26,5 +26,24 @@ describe("log lines of a resumed stream", () => {
   it("skips what a previous operator already stored when it resumes from a time", () => {
     const d = new LineDeduper({ lastTs: "2026-01-02T03:04:05.500Z", sameTs: Number.MAX_SAFE_INTEGER });
     expect(["2026-01-02T03:04:05.1Z", "2026-01-02T03:04:05.500Z", "2026-01-02T03:04:05.6Z"].map((ts) => d.accept(ts))).toEqual([false, false, true]);
+  });
+
+  it("goes on after each container's last stored line when an operator takes an attempt over", () => {
+    const at = (ms: number) => Date.parse("2026-01-02T03:04:05Z") + ms;
+    const tail = [
+      { seq: 1, ts: at(0), stream: "sys" as const, text: "BuildJob gantry/x created" },
+      { seq: 2, ts: at(100), stream: "out" as const, text: "[clone] cloning" },
+      { seq: 3, ts: at(200), stream: "out" as const, text: "one" },
+      { seq: 4, ts: at(300), stream: "out" as const, text: "two" },
+      { seq: 5, ts: at(300), stream: "out" as const, text: "two again" },
+      { seq: 6, ts: at(900), stream: "sys" as const, text: "operator 'a' stopped responding" },
+    ];
+    expect(cursorFromStored(tail, "main", ["clone", "main"])).toEqual({ lastTs: "2026-01-02T03:04:05.300Z", sameTs: 2 });
+    expect(cursorFromStored(tail, "clone", ["clone", "main"])).toEqual({ lastTs: "2026-01-02T03:04:05.100Z", sameTs: 1 });
+    expect(cursorFromStored(tail, "cache", ["clone", "main", "cache"])).toBeNull();
+    // The API gives nanoseconds, the store kept milliseconds: same-millisecond lines are counted.
+    const d = new LineDeduper(cursorFromStored(tail, "main", ["clone", "main"]), "ms");
+    const replay = ["2026-01-02T03:04:05.200000001Z", "2026-01-02T03:04:05.300000002Z", "2026-01-02T03:04:05.300000003Z", "2026-01-02T03:04:05.300000004Z", "2026-01-02T03:04:05.4Z"];
+    expect(replay.map((ts) => d.accept(ts))).toEqual([false, false, false, true, true]);
   });
 });

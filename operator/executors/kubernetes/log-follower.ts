@@ -1,6 +1,7 @@
 import { createInterface } from "node:readline";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import type { LogLine } from "@/server/logs/store";
 import type { LogSink } from "../types";
 import { paths, type KubeApi } from "./kube-api";
 import { MAIN_CONTAINER } from "./job-spec";
@@ -40,13 +41,27 @@ export function compareTs(a: string, b: string): number {
   return as - bs || an - bn;
 }
 
+/** An instant at millisecond precision, as the log store keeps it. */
+const msOf = (ts: string) => Date.parse(ts);
+
 /**
  * Decides, line by line, what a reconnected stream repeats. Pure, for the unit tests: feed it
  * every line the API returns, in order; it says which to write.
  */
 export class LineDeduper {
   private seenAtLast = 0;
-  constructor(private cursor: ContainerCursor | null = null) {}
+  /**
+   * `ms`: timestamps compare at millisecond precision, as the log store keeps them; for a cursor
+   * rebuilt from stored lines (an operator that adopted or re-attached to an attempt).
+   */
+  constructor(
+    private cursor: ContainerCursor | null = null,
+    private readonly precision: "ns" | "ms" = "ns",
+  ) {}
+
+  private compare(a: string, b: string): number {
+    return this.precision === "ms" ? msOf(a) - msOf(b) : compareTs(a, b);
+  }
 
   /** The position to resume from (`sinceTime`, second precision: the API rounds down). */
   get sinceTime(): string | undefined {
@@ -65,7 +80,7 @@ export class LineDeduper {
   accept(ts: string): boolean {
     const c = this.cursor;
     if (c) {
-      const cmp = compareTs(ts, c.lastTs);
+      const cmp = this.compare(ts, c.lastTs);
       if (cmp < 0) return false;
       if (cmp === 0) {
         this.seenAtLast++;
@@ -80,6 +95,29 @@ export class LineDeduper {
   }
 }
 
+/**
+ * Where one container's stored lines end, from the tail of the task run's stored log: the time
+ * (ms) of its last line and how many of its lines at the end have that time. A container's lines
+ * are the pod lines (stream `out`) with its `[name] ` prefix, the main container's those with
+ * none of the others'. Null when the tail holds none of its lines.
+ */
+export function cursorFromStored(tail: readonly LogLine[], container: string, others: readonly string[]): ContainerCursor | null {
+  const mine =
+    container === MAIN_CONTAINER
+      ? (l: LogLine) => !others.some((o) => o !== MAIN_CONTAINER && l.text.startsWith(`[${o}] `))
+      : (l: LogLine) => l.text.startsWith(`[${container}] `);
+  let last: number | null = null;
+  let same = 0;
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const l = tail[i];
+    if (l.stream !== "out" || !mine(l)) continue;
+    if (last === null) last = l.ts;
+    else if (l.ts !== last) break;
+    same++;
+  }
+  return last === null ? null : { lastTs: new Date(last).toISOString(), sameTs: same };
+}
+
 export interface PodLogsOptions {
   api: Pick<KubeApi, "stream">;
   namespace: string;
@@ -88,6 +126,11 @@ export interface PodLogsOptions {
   pod: () => V1Pod | undefined;
   /** Skip lines at or before this instant (a resumed operator: what it wrote before). */
   notBefore?: Date;
+  /**
+   * The last lines stored before this operator took the attempt over: each container goes on
+   * after its own last stored line (see cursorFromStored), rather than after `notBefore`.
+   */
+  storedTail?: readonly LogLine[];
   log?: Logger;
 }
 
@@ -127,9 +170,23 @@ export class PodLogs {
     for (const a of this.aborts) a.abort();
   }
 
+  private startCursor(container: string): LineDeduper {
+    const tail = this.o.storedTail;
+    if (tail?.length) {
+      const pod = this.o.pod();
+      const cursor = cursorFromStored(tail, container, pod ? containerNames(pod) : []);
+      if (cursor) return new LineDeduper(cursor, "ms");
+      // None of its lines among the stored ones: all of them are new if the tail is the whole
+      // log, else go on after the oldest line shown (nothing stored can be older than that).
+      if (tail[0].seq <= 1) return new LineDeduper(null, "ms");
+      return new LineDeduper({ lastTs: new Date(tail[0].ts).toISOString(), sameTs: Number.MAX_SAFE_INTEGER }, "ms");
+    }
+    return new LineDeduper(this.o.notBefore ? { lastTs: this.o.notBefore.toISOString(), sameTs: Number.MAX_SAFE_INTEGER } : null);
+  }
+
   private async follow(container: string) {
     const prefix = container === MAIN_CONTAINER ? "" : `[${container}] `;
-    const dedupe = new LineDeduper(this.o.notBefore ? { lastTs: this.o.notBefore.toISOString(), sameTs: Number.MAX_SAFE_INTEGER } : null);
+    const dedupe = this.startCursor(container);
     let failures = 0;
     const terminated = () => !!containerState(this.o.pod(), container)?.terminated || !this.o.pod();
     for (;;) {
@@ -159,7 +216,7 @@ export class PodLogs {
           }
           if (!dedupe.accept(p.ts)) continue;
           if (this.o.sink.full) await this.o.sink.waitForRoom();
-          this.o.sink.write("out", `${prefix}${p.text}\n`);
+          this.o.sink.write("out", `${prefix}${p.text}\n`, msOf(p.ts));
         }
         failures = 0;
       } catch (e) {
