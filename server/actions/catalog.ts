@@ -9,6 +9,7 @@ import { parseTemplateDefinition } from "../templates/manage";
 import { createTemplateAs, deleteTemplateAs, setDeprecatedAs, updateTemplateAs } from "../templates/commands";
 import { ProjectSlugSchema } from "@/lib/projects";
 import { action } from "./result";
+import { currentProjectSlug } from "../projects/current";
 
 /** Template pages' actions: the same rules as the REST API (server/templates/manage.ts). */
 
@@ -26,7 +27,9 @@ function parseText(text: string) {
 
 export async function createTemplateAction(input: { text: string; project?: string }) {
   return action("createTemplate", async (actor) => {
-    const r = await createTemplateAs(getDb(), actor, parseText(Text.parse(input.text)), ProjectSlugSchema.optional().parse(input.project));
+    // Without an explicit project: the one the switcher shows (else the default project).
+    const project = ProjectSlugSchema.optional().parse(input.project) ?? (await currentProjectSlug()) ?? undefined;
+    const r = await createTemplateAs(getDb(), actor, parseText(Text.parse(input.text)), project);
     revalidatePath("/catalog");
     return r;
   });

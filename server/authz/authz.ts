@@ -146,6 +146,17 @@ export async function requireTemplate(db: DbOrTx, actor: Actor, name: string, ac
   await requireVia(db, actor, "template", name, action, { projectId: row.projectId, slug: row.slug ?? "" });
 }
 
+/** Whether the actor may manage a template (for pages deciding what to show). */
+export async function mayManageTemplate(db: DbOrTx, actor: Actor, name: string): Promise<boolean> {
+  try {
+    await requireTemplate(db, actor, name, "template.manage");
+    return true;
+  } catch (e) {
+    if (e instanceof AppError && (e.code === "forbidden" || e.code === "not_found")) return false;
+    throw e;
+  }
+}
+
 /** Only site administrators create users and projects for others (any user may create a project). */
 export function requireSiteAdmin(actor: Actor, what: string) {
   if (actor.role !== "admin") throw new AppError("forbidden", `only site administrators may ${what}`);

@@ -13,6 +13,9 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { AppError } from "@/lib/errors";
 import { getDb } from "@/server/db/client";
+import { mayManageTemplate, visibleProjectIds } from "@/server/authz/authz";
+import { pageActor } from "@/server/authz/page";
+import { listPipelines } from "@/server/pipelines/pipelines";
 import { getTemplate } from "@/server/templates/catalog";
 import { listTemplateVersions, templateAuthor, templateUsage } from "@/server/templates/manage";
 
@@ -35,7 +38,17 @@ export default async function TemplatePage({ params }: Props) {
   const { name } = await params;
   const db = getDb();
   const t = await load(name);
-  const [versions, usage, author] = await Promise.all([listTemplateVersions(db, name), templateUsage(db, name), templateAuthor(db, name)]);
+  const actor = await pageActor();
+  const [versions, allUsage, author, canManage, visible] = await Promise.all([
+    listTemplateVersions(db, name),
+    templateUsage(db, name),
+    templateAuthor(db, name),
+    mayManageTemplate(db, actor, name),
+    visibleProjectIds(db, actor).then((ids) => listPipelines(db, ids)),
+  ]);
+  // Pipelines of projects the user is not in stay out of sight (their names would leak).
+  const seen = new Set(visible.map((p) => p.id));
+  const usage = allUsage.filter((u) => seen.has(u.id));
   const example = t.example ? stringify({ ...t.example, env: Object.keys(t.example.env ?? {}).length ? t.example.env : undefined, retries: t.example.retries || undefined }) : null;
 
   return (
@@ -55,12 +68,12 @@ export default async function TemplatePage({ params }: Props) {
           </span>
         }
         actions={
-          !t.builtin && (
+          !t.builtin && canManage && (
             <>
               <Link href={`/catalog/${t.name}/edit`} className={buttonVariants({ variant: "secondary" })}>
                 <Pencil aria-hidden /> Edit
               </Link>
-              <TemplateActions name={t.name} deprecated={t.deprecated} inUse={usage.length > 0} />
+              <TemplateActions name={t.name} deprecated={t.deprecated} inUse={allUsage.length > 0} />
             </>
           )
         }

@@ -6,6 +6,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { AppError } from "@/lib/errors";
 import { getDb } from "@/server/db/client";
 import { getTemplate } from "@/server/templates/catalog";
+import { mayManageTemplate } from "@/server/authz/authz";
+import { pageActor } from "@/server/authz/page";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -16,6 +18,8 @@ export default async function EditTemplatePage({ params }: Props) {
   let t;
   try {
     t = await getTemplate(getDb(), name);
+    // Only those who may change it get the editor (built-ins: site administrators).
+    if (!(await mayManageTemplate(getDb(), await pageActor(), name))) notFound();
   } catch (e) {
     if (e instanceof AppError && e.code === "not_found") notFound();
     throw e;

@@ -11,6 +11,8 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { getDb } from "@/server/db/client";
 import { getPipeline, getVersion } from "@/server/pipelines/pipelines";
 import { orNotFound } from "../../load";
+import { requirePipeline } from "@/server/authz/authz";
+import { pageAccess, pageActor } from "@/server/authz/page";
 
 type Props = { params: Promise<{ id: string; version: string }> };
 
@@ -19,8 +21,9 @@ async function load(props: Props) {
   const n = Number(version);
   if (!Number.isInteger(n) || n < 1) notFound();
   const db = getDb();
+  const { can } = await pageAccess(requirePipeline(db, await pageActor(), id, "project.view"));
   const [pipeline, v] = await Promise.all([orNotFound(getPipeline(db, id)), orNotFound(getVersion(db, id, n))]);
-  return { pipeline, v };
+  return { pipeline, v, can };
 }
 
 export async function generateMetadata(props: Props): Promise<Metadata> {
@@ -30,7 +33,7 @@ export async function generateMetadata(props: Props): Promise<Metadata> {
 
 /** One saved version, read-only; it can be run as it was. */
 export default async function VersionPage(props: Props) {
-  const { pipeline, v } = await load(props);
+  const { pipeline, v, can } = await load(props);
   const current = v.version === pipeline.version;
   return (
     <>
@@ -66,7 +69,7 @@ export default async function VersionPage(props: Props) {
             <a href={`/api/v1/pipelines/${pipeline.id}/export?version=${v.version}`} download className={buttonVariants({ variant: "secondary" })}>
               <Download aria-hidden /> Export YAML
             </a>
-            <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={v.spec.params} version={v.version} label={current ? "Run" : `Run version ${v.version}`} />
+            {can.includes("run.start") && <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={v.spec.params} version={v.version} label={current ? "Run" : `Run version ${v.version}`} />}
           </>
         }
       />
