@@ -55,6 +55,23 @@ export const UpdateProjectBodySchema = z.strictObject({
 
 export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });
 
+/** Largest secret value: 64 KiB of UTF-8 (a kubeconfig or a PEM bundle fits). */
+export const MAX_SECRET_BYTES = 64 * 1024;
+export const SecretNameSchema = z
+  .string()
+  .max(100, "a secret name is at most 100 characters")
+  .regex(/^[A-Z_][A-Z0-9_]*$/, "a secret name is an environment variable name: upper-case letters, digits and '_', not starting with a digit")
+  .meta({ description: "Environment variable name: `^[A-Z_][A-Z0-9_]*$`" });
+
+export const PutSecretBodySchema = z.strictObject({
+  value: z
+    .string({ error: (i) => (i.input === undefined ? "value is required" : "value must be a string") })
+    .min(1, "value must not be empty")
+    .refine((v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES, `value must be at most ${MAX_SECRET_BYTES / 1024} KiB`)
+    .meta({ description: "The secret value; stored encrypted and never returned by any API or page." }),
+  description: z.string().max(500).nullable().optional().meta({ description: "What it is for; kept when omitted on a replace." }),
+});
+
 export const CreateUserBodySchema = z.strictObject({
   username: z
     .string()
@@ -350,6 +367,15 @@ export const MemberSchema = z.object({
   since: dateTime(),
 });
 export const MemberListSchema = z.object({ items: z.array(MemberSchema) });
+
+export const SecretSchema = z.object({
+  name: z.string(),
+  description: z.string().nullable(),
+  createdBy: z.string().nullable().meta({ description: "user name of who created it" }),
+  createdAt: dateTime(),
+  updatedAt: dateTime(),
+});
+export const SecretListSchema = z.object({ items: z.array(SecretSchema) });
 
 export const UserSchema = z.object({ id: z.string(), username: z.string(), name: z.string(), email: z.string().nullable(), role: z.enum(["admin", "user"]), disabled: z.boolean(), createdAt: dateTime() });
 export const UserListSchema = z.object({ items: z.array(UserSchema) });

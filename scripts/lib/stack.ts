@@ -55,6 +55,21 @@ export function authSecret(): string {
   return readFileSync(f, "utf8").trim();
 }
 
+/**
+ * The key project secrets are encrypted with (`GANTRY_SECRET_KEY`), or a random one kept in
+ * `.gantry/secret-key` so that `npm start` works out of the box. Losing it loses every secret:
+ * docs/operations.md says how to back it up and rotate it.
+ */
+export function secretKey(): string {
+  if (process.env.GANTRY_SECRET_KEY) return process.env.GANTRY_SECRET_KEY;
+  const f = path.join(ROOT, ".gantry/secret-key");
+  if (!existsSync(f)) {
+    mkdirSync(path.dirname(f), { recursive: true });
+    writeFileSync(f, randomBytes(32).toString("base64"), { mode: 0o600 });
+  }
+  return readFileSync(f, "utf8").trim();
+}
+
 export interface Stack {
   url: string;
   web: ChildProcess;
@@ -77,6 +92,7 @@ export async function startApp(opts: {
     PORT: String(opts.port),
     NEXTAUTH_URL: url,
     NEXTAUTH_SECRET: authSecret(),
+    GANTRY_SECRET_KEY: secretKey(),
     NEXT_TELEMETRY_DISABLED: "1",
     ...opts.env,
   };

@@ -50,6 +50,9 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["Member", S.MemberSchema],
   ["MemberList", S.MemberListSchema],
   ["SetMemberRequest", S.SetMemberBodySchema],
+  ["Secret", S.SecretSchema],
+  ["SecretList", S.SecretListSchema],
+  ["PutSecretRequest", S.PutSecretBodySchema],
   ["User", S.UserSchema],
   ["UserList", S.UserListSchema],
   ["CreateUserRequest", S.CreateUserBodySchema],
@@ -396,6 +399,26 @@ export function openApiDocument(serverUrl?: string) {
           responses: { 200: ok("SetMemberRequest"), 404: E[404], 409: err("That would leave the project without an owner"), 422: E[422], ...common },
         },
         delete: { tags: ["projects"], operationId: "removeMember", summary: "Remove a member; owners", responses: { 204: { description: "Removed" }, 404: E[404], 409: err("The last owner cannot leave"), ...common } },
+      },
+      "/api/v1/projects/{project}/secrets": {
+        get: {
+          tags: ["projects"],
+          operationId: "listSecrets",
+          summary: "The project's secrets: names, descriptions, who created them and when; never values. Every member",
+          parameters: [idParam("project", "project slug or id")],
+          responses: { 200: ok("SecretList"), 404: E[404], ...common },
+        },
+      },
+      "/api/v1/projects/{project}/secrets/{name}": {
+        parameters: [idParam("project", "project slug or id"), idParam("name", "secret name (an environment variable name)")],
+        put: {
+          tags: ["projects"],
+          operationId: "putSecret",
+          summary: "Create or replace a secret (value at most 64 KiB, encrypted at rest, never returned); maintainers and owners, admin scope",
+          requestBody: jsonBody("PutSecretRequest"),
+          responses: { 200: ok("Secret", "Replaced"), 201: ok("Secret", "Created"), 400: E[400], 404: E[404], 422: E[422], ...common },
+        },
+        delete: { tags: ["projects"], operationId: "deleteSecret", summary: "Delete a secret; maintainers and owners", responses: { 204: { description: "Deleted" }, 404: E[404], ...common } },
       },
       "/api/v1/projects/{project}/audit": {
         get: {

@@ -1,4 +1,5 @@
 import type { MemberView, ProjectView } from "../projects/projects";
+import type { SecretView } from "../secrets/secrets";
 import type { UserView } from "../auth/users";
 import type { listAudit } from "../audit/audit";
 import type {
@@ -87,6 +88,11 @@ export function projectJson(p: ProjectView) {
 
 export function memberJson(m: MemberView) {
   return { ...m, since: iso(m.since) };
+}
+
+/** Name, description and who/when: a secret's value never leaves the server. */
+export function secretJson(s: SecretView) {
+  return { name: s.name, description: s.description, createdBy: s.createdBy, createdAt: iso(s.createdAt), updatedAt: iso(s.updatedAt) };
 }
 
 export function userJson(u: UserView) {

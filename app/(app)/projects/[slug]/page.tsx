@@ -1,6 +1,7 @@
-import { Settings, Users } from "lucide-react";
+import { KeyRound, Settings, Users } from "lucide-react";
 import type { Metadata } from "next";
 import { MembersPanel } from "@/components/projects/members-panel";
+import { SecretsPanel } from "@/components/projects/secrets-panel";
 import { SettingsForm } from "@/components/projects/settings-form";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
@@ -10,6 +11,7 @@ import { requireProject } from "@/server/authz/authz";
 import { pageAccess, pageActor } from "@/server/authz/page";
 import { getDb } from "@/server/db/client";
 import { getProject, listMembers } from "@/server/projects/projects";
+import { listSecrets } from "@/server/secrets/secrets";
 
 type Props = { params: Promise<{ slug: string }>; searchParams: Promise<{ tab?: string }> };
 
@@ -22,8 +24,8 @@ export default async function ProjectPage({ params, searchParams }: Props) {
   const db = getDb();
   const actor = await pageActor();
   const { can } = await pageAccess(requireProject(db, actor, slug, "project.view"));
-  const [project, members] = await Promise.all([getProject(db, actor, slug), listMembers(db, actor, slug)]);
-  const tab = sp.tab === "settings" ? "settings" : "members";
+  const [project, members, secrets] = await Promise.all([getProject(db, actor, slug), listMembers(db, actor, slug), listSecrets(db, actor, slug)]);
+  const tab = sp.tab === "settings" || sp.tab === "secrets" ? sp.tab : "members";
   return (
     <>
       <PageHeader
@@ -43,6 +45,9 @@ export default async function ProjectPage({ params, searchParams }: Props) {
           <TabsTrigger value="members">
             <Users aria-hidden /> Members <span className="text-xs text-muted">{members.length}</span>
           </TabsTrigger>
+          <TabsTrigger value="secrets">
+            <KeyRound aria-hidden /> Secrets <span className="text-xs text-muted">{secrets.length}</span>
+          </TabsTrigger>
           <TabsTrigger value="settings">
             <Settings aria-hidden /> Settings
           </TabsTrigger>
@@ -50,6 +55,15 @@ export default async function ProjectPage({ params, searchParams }: Props) {
         <TabsContent value="members">
           <Card>
             <MembersPanel slug={project.slug} members={members} canManage={can.includes("member.manage")} />
+          </Card>
+        </TabsContent>
+        <TabsContent value="secrets">
+          <Card>
+            <SecretsPanel
+              slug={project.slug}
+              secrets={secrets.map((x) => ({ name: x.name, description: x.description, createdBy: x.createdBy, updatedAt: x.updatedAt.toISOString() }))}
+              canManage={can.includes("secret.manage")}
+            />
           </Card>
         </TabsContent>
         <TabsContent value="settings">
