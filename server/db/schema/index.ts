@@ -4,3 +4,4 @@ export * from "./pipelines";
 export * from "./runs";
 export * from "./projects";
 export * from "./approvals";
+export * from "./schedules";

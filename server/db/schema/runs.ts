@@ -3,6 +3,7 @@ import { bigint, boolean, index, int, json, longtext, mysqlTable, uniqueIndex, v
 import { id, ts } from "./common";
 import { pipelines } from "./pipelines";
 import { users } from "./users";
+import { schedules } from "./schedules";
 import type { RunStatus } from "@/lib/status";
 import type { TaskPlan } from "@/lib/plan";
 
@@ -19,6 +20,12 @@ export const runs = mysqlTable(
     params: json("params").$type<Record<string, string>>().notNull(),
     secretNames: json("secret_names").$type<string[]>().notNull(),
     trigger: varchar("trigger", { length: 32 }).notNull().default("manual"),
+    /** The branch or tag the run is for (trigger metadata); runs of one ref may queue or replace each other. */
+    ref: varchar("ref", { length: 255 }),
+    /** The schedule that started it, if any. */
+    scheduleId: id("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
+    /** The run this one re-runs, if any. */
+    rerunOf: id("rerun_of"),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     /** Bumped on every change of the run or one of its task runs; SSE watchers poll it. */
     rev: int("rev").notNull().default(0),
@@ -32,6 +39,9 @@ export const runs = mysqlTable(
     index("runs_status").on(t.status),
     // The cross-pipeline Runs page lists newest first.
     index("runs_created_at").on(t.createdAt),
+    // Concurrency limits count a pipeline's active runs; schedules list and check their own.
+    index("runs_pipeline_status").on(t.pipelineId, t.status),
+    index("runs_schedule").on(t.scheduleId),
   ],
 );
 
@@ -51,6 +61,8 @@ export const taskRuns = mysqlTable(
     attempt: int("attempt").notNull().default(0),
     /** The resolved task: command, env, timeout, retries. Frozen when the run is created. */
     plan: json("plan").$type<TaskPlan>().notNull(),
+    /** A re-run's task whose result was taken from this earlier task run instead of running again. */
+    reusedFrom: id("reused_from"),
     /** Which operator instance runs it, and its handle there (pid, BuildJob name). */
     claimedBy: varchar("claimed_by", { length: 100 }),
     executorRef: varchar("executor_ref", { length: 253 }),
