@@ -42,11 +42,23 @@ export const StageSpecSchema = z.strictObject({
   tasks: z.array(TaskSpecSchema).min(1, "a stage needs at least one task"),
 });
 
+/**
+ * How many runs of the pipeline may be active at once (`max`; the rest wait queued, oldest first)
+ * and what a new run does to an older one of the same `ref` (branch or tag): wait for it to end
+ * (`queue`) or have it cancelled (`cancel-previous`). Enforced when the operator starts a run.
+ */
+export const ConcurrencySpecSchema = z.strictObject({
+  max: z.number().int().min(1, "must be at least 1").max(1000).optional(),
+  sameRef: z.enum(["queue", "cancel-previous"]).optional(),
+});
+export type ConcurrencySpec = z.output<typeof ConcurrencySpecSchema>;
+
 export const PipelineSpecSchema = z
   .strictObject({
     name: dnsLabel,
     description: z.string().max(2000).optional(),
     params: z.array(ParamSpecSchema).default([]),
+    concurrency: ConcurrencySpecSchema.optional(),
     stages: z.array(StageSpecSchema).min(1, "a pipeline needs at least one stage"),
   })
   .superRefine((spec, ctx) => {
