@@ -28,6 +28,9 @@ export const CreateRunBodySchema = z
       .optional()
       .meta({ description: "Values for the pipeline's declared params; missing ones take their defaults." }),
     version: z.number().int().min(1).optional().meta({ description: "Pipeline version to run; the current one by default." }),
+    ref: z.string().trim().min(1).max(255).optional().meta({
+      description: "Branch or tag the run is for; the pipeline's `concurrency.sameRef` queues or cancels older runs of the same ref.",
+    }),
   })
   ;
 
@@ -231,6 +234,9 @@ export const TaskRunSchema = z
     message: z.string().nullable(),
     template: z.string(),
     maxAttempts: z.number().int(),
+    reusedFrom: z.string().nullable().optional().meta({
+      description: "re-runs: id of the earlier task run whose result this one took over (it did not run again); null otherwise",
+    }),
   })
   ;
 
@@ -251,7 +257,10 @@ export const RunSchema = z
     pipelineName: z.string(),
     number: z.number().int(),
     params: z.record(z.string(), z.string()).meta({ description: "secret params show as ***" }),
-    trigger: z.string(),
+    trigger: z.string().meta({ description: "manual, api, schedule, rerun, …" }),
+    ref: z.string().nullable().optional().meta({ description: "branch or tag the run is for, if given" }),
+    scheduleId: z.string().nullable().optional().meta({ description: "the schedule that started it, if any" }),
+    rerunOf: z.object({ id: z.string(), number: z.number().int() }).nullable().optional().meta({ description: "the run this one re-runs, if any" }),
     createdBy: z.string().nullable(),
     createdAt: dateTime(),
     rev: z.number().int().meta({ description: "bumped on every change of the run or its task runs; the SSE event id" }),
@@ -276,6 +285,18 @@ export const RunSummarySchema = z
 export const RunPageSchema = z
   .object({ items: z.array(RunSummarySchema), total: z.number().int(), page: z.number().int(), perPage: z.number().int() })
   ;
+
+export const RerunBodySchema = z
+  .strictObject({
+    mode: z.enum(["all", "failed", "from-stage"]).meta({
+      description:
+        "all: every task again; failed: only tasks that did not succeed (succeeded ones keep their result, marked reusedFrom); from-stage: that stage and the ones after it (earlier ones are skipped)",
+    }),
+    stage: z.string().min(1).optional().meta({ description: "stage name; required for from-stage" }),
+  })
+  .superRefine((b, ctx) => {
+    if (b.mode === "from-stage" && !b.stage) ctx.addIssue({ code: "custom", path: ["stage"], message: "name the stage to start from" });
+  });
 
 export const CancelResultSchema = z.object({ id: z.string(), status: RunStatusSchema });
 

@@ -12,6 +12,10 @@ export interface CreateRunInput {
   version?: number;
   userId?: string | null;
   trigger?: string;
+  /** The branch or tag the run is for (`refs/heads/main`, `main`); concurrency rules group runs by it. */
+  ref?: string | null;
+  /** The schedule that starts it. */
+  scheduleId?: string | null;
 }
 
 /** Queues a run of a pipeline version (the current one by default) with all its task runs. */
@@ -56,6 +60,8 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
       params: values,
       secretNames: secrets,
       trigger: input.trigger ?? "manual",
+      ref: input.ref ?? null,
+      scheduleId: input.scheduleId ?? null,
       createdBy: input.userId ?? null,
     });
     await tx.insert(taskRuns).values(taskRows);

@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from "../db/client";
 import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { MySqlLogStore } from "../logs/store";
 import { advanceRun, affected, transitionTaskRun } from "./state";
+import { cancelReplaced, decideConcurrency } from "./concurrency";
 
 /**
  * What the operator asks of the database: its own liveness row, claiming work, reporting task
@@ -85,13 +86,21 @@ export interface AdvanceResult {
  * skipped, not waited for) and claims up to `capacity` of the task runs that may start.
  */
 export async function advanceAndClaim(db: Db, runId: string, opts: { operatorId: string; capacity: number }): Promise<AdvanceResult> {
-  return db.transaction(async (tx) => {
+  let replaces: { run: RunRow; victims: { id: string; number: number }[] } | null = null;
+  const result = await db.transaction(async (tx): Promise<AdvanceResult> => {
     const [run] = await tx
       .select()
       .from(runs)
       .where(and(eq(runs.id, runId), inArray(runs.status, ACTIVE_RUN_STATUSES)))
       .for("update", { skipLocked: true });
     if (!run) return { claimed: [], skipped: true, unclaimed: 0, rev: 0, status: null };
+    // The pipeline's concurrency settings may keep a queued run waiting (looked at again each poll).
+    const conc = await decideConcurrency(tx, run);
+    if (conc.wait) {
+      const [held] = await tx.select({ rev: runs.rev, status: runs.status }).from(runs).where(eq(runs.id, runId));
+      return { claimed: [], skipped: false, unclaimed: 1, rev: held.rev, status: held.status };
+    }
+    if (conc.cancel.length) replaces = { run, victims: conc.cancel };
     const ready = await advanceRun(tx, run);
     const ids: string[] = [];
     for (const t of ready) {
@@ -110,6 +119,10 @@ export async function advanceAndClaim(db: Db, runId: string, opts: { operatorId:
       status: after.status,
     };
   });
+  // Older runs of the same ref go once this one is on its way (their own locks, after ours).
+  const r = replaces as { run: RunRow; victims: { id: string; number: number }[] } | null;
+  if (r) await cancelReplaced(db, r.run, r.victims);
+  return result;
 }
 
 /** queued → running, owned by this operator. False when someone else got there first. */

@@ -15,6 +15,8 @@ export interface TaskRunView {
   startedAt: Date | null;
   finishedAt: Date | null;
   message: string | null;
+  /** Re-runs: the earlier task run whose result this one took over instead of running. */
+  reusedFrom: string | null;
 }
 export interface StageView {
   name: string;
@@ -32,6 +34,11 @@ export interface RunView {
   message: string | null;
   params: Record<string, string>;
   trigger: string;
+  /** Branch or tag the run is for, if given. */
+  ref: string | null;
+  scheduleId: string | null;
+  /** The run this one re-runs. */
+  rerunOf: { id: string; number: number } | null;
   createdBy: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -64,6 +71,7 @@ export function toTaskRunView(t: TaskRunRow): TaskRunView {
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
     message: t.message,
+    reusedFrom: t.reusedFrom ?? null,
   };
 }
 
@@ -85,6 +93,7 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
   }
   for (const s of stages) s.status = stageStatus(s.tasks);
   const r = row.r;
+  const [source] = r.rerunOf ? await db.select({ id: runs.id, number: runs.number }).from(runs).where(eq(runs.id, r.rerunOf)) : [];
   return {
     id: r.id,
     pipelineId: r.pipelineId,
@@ -95,6 +104,9 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
     message: r.message,
     params: maskParams(r.params, r.secretNames),
     trigger: r.trigger,
+    ref: r.ref,
+    scheduleId: r.scheduleId,
+    rerunOf: source ?? null,
     createdBy: row.createdBy,
     createdAt: r.createdAt,
     startedAt: r.startedAt,

@@ -29,7 +29,7 @@ export const POST = api<{ id: string }>(async (req, { params }) => {
   const { id } = await params;
   const body = CreateRunBodySchema.parse((await readBody(req)).value ?? {});
   try {
-    const run = await startRunAs(getDb(), actor, id, { params: body.params, version: body.version, trigger: "api" });
+    const run = await startRunAs(getDb(), actor, id, { params: body.params, version: body.version, trigger: "api", ref: body.ref });
     return json(run, 201, { location: `/api/v1/runs/${run.id}` });
   } catch (e) {
     // The pipeline exists but not that version: the body is wrong, not the URL.
