@@ -14,6 +14,22 @@ const EnvSchema = z.object({
   GANTRY_OPERATOR_ID: z.string().optional(),
   /** Where tasks run; the web app needs it too, to accept cluster-only templates in Kubernetes mode. */
   GANTRY_EXECUTOR: z.enum(["local", "kubernetes"]).default("local"),
+  /** Log lines go to Elasticsearch (v8) instead of MySQL when set; see docs/operations.md. */
+  ELASTICSEARCH_URL: z.string().url().optional(),
+  ELASTICSEARCH_USERNAME: z.string().optional(),
+  ELASTICSEARCH_PASSWORD: z.string().optional(),
+  /** Base64 `id:key` API key; wins over username/password. */
+  ELASTICSEARCH_API_KEY: z.string().optional(),
+  /** PEM file of the CA that signed the cluster's certificate. */
+  ELASTICSEARCH_CA_FILE: z.string().optional(),
+  /** `false` skips certificate checks (test clusters with self-signed certificates only). */
+  ELASTICSEARCH_TLS_VERIFY: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** Daily indices are `<prefix>-YYYY.MM.DD`. */
+  ELASTICSEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("gantry-logs"),
+  /** Elasticsearch: days of logs kept (whole daily indices are deleted after); 0 keeps all. */
+  GANTRY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  /** Operator: where log lines wait while Elasticsearch is unreachable (default: <workspaces>/.log-buffer). */
+  GANTRY_LOG_BUFFER_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
