@@ -5,3 +5,4 @@ export * from "./runs";
 export * from "./projects";
 export * from "./approvals";
 export * from "./schedules";
+export * from "./hooks";

@@ -22,6 +22,11 @@ export const runs = mysqlTable(
     trigger: varchar("trigger", { length: 32 }).notNull().default("manual"),
     /** The branch or tag the run is for (trigger metadata); runs of one ref may queue or replace each other. */
     ref: varchar("ref", { length: 255 }),
+    /**
+     * What triggered the run, normalised (lib/triggers.ts: provider, ref, sha, author…), with the
+     * commits since the last successful run of the same ref and the issue keys in them.
+     */
+    event: json("event").$type<Record<string, unknown>>(),
     /** The schedule that started it, if any. */
     scheduleId: id("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
     /** The run this one re-runs, if any. */
