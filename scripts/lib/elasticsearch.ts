@@ -74,7 +74,15 @@ async function health(url: string): Promise<boolean> {
  * Starts a node with its data in `dir` (kept unless `fresh`), HTTP on 127.0.0.1:`port`. Resolves
  * once the cluster health is green or yellow; on failure shows the tail of the node's log.
  */
-export async function startElasticsearch(opts: { dir: string; port: number; fresh?: boolean; heapMb?: number; quiet?: boolean }): Promise<Elasticsearch> {
+export async function startElasticsearch(opts: {
+  dir: string;
+  port: number;
+  fresh?: boolean;
+  heapMb?: number;
+  quiet?: boolean;
+  /** Full JIT (C2) for sustained load, as in the bench; tests start faster with C1 only. */
+  fullJit?: boolean;
+}): Promise<Elasticsearch> {
   const dist = await buildElasticsearch();
   const dir = path.resolve(opts.dir);
   if (opts.fresh) rmSync(dir, { recursive: true, force: true });
@@ -93,7 +101,7 @@ export async function startElasticsearch(opts: { dir: string; port: number; fres
       `-Xms${heap}`,
       `-Xmx${heap}`,
       "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1",
+      ...(opts.fullJit ? [] : ["-XX:TieredStopAtLevel=1"]),
       "-Xshare:auto",
       "-Dlog4j2.disable.jmx=true",
       "-Dlog4j.shutdownHookEnabled=false",
