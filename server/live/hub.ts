@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { isFinal, type RunStatus } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { getDb } from "../db/client";
@@ -21,8 +21,12 @@ export interface LiveSource {
   runRev(runId: string): Promise<{ rev: number; status: RunStatus } | null>;
   runView(runId: string): Promise<RunView>;
   taskRunProgress(taskRunId: string): Promise<{ status: RunStatus; logSeq: number } | null>;
+  /** Progress of many task runs in one read (missing ids: gone); without it, one read per id. */
+  taskRunsProgress?(taskRunIds: string[]): Promise<Map<string, Progress>>;
   readLog(taskRunId: string, afterSeq: number, limit: number): Promise<LogLine[]>;
 }
+
+export type Progress = { status: RunStatus; logSeq: number };
 
 export function dbSource(db: () => DbOrTx = getDb): LiveSource {
   return {
@@ -31,6 +35,10 @@ export function dbSource(db: () => DbOrTx = getDb): LiveSource {
     async taskRunProgress(id) {
       const [r] = await db().select({ status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(eq(taskRuns.id, id));
       return r ?? null;
+    },
+    async taskRunsProgress(ids) {
+      const rows = await db().select({ id: taskRuns.id, status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(inArray(taskRuns.id, ids));
+      return new Map(rows.map((r) => [r.id, { status: r.status, logSeq: r.logSeq }]));
     },
     readLog: (id, after, limit) => new MySqlLogStore(db()).read(id, after, limit),
   };
@@ -59,6 +67,7 @@ function counted(source: LiveSource, counts: Record<ReadKind, number>): LiveSour
     runRev: (id) => (counts.run_rev++, source.runRev(id)),
     runView: (id) => (counts.run_view++, source.runView(id)),
     taskRunProgress: (id) => (counts.log_progress++, source.taskRunProgress(id)),
+    taskRunsProgress: source.taskRunsProgress ? (ids) => (counts.log_progress++, source.taskRunsProgress!(ids)) : undefined,
     readLog: (id, after, limit) => (counts.log_lines++, source.readLog(id, after, limit)),
   };
 }
@@ -94,6 +103,51 @@ export class PageSize {
     for (const l of lines) chars += l.text.length + 64;
     const avg = chars / lines.length;
     this.n = Math.max(8, Math.min(this.max, Math.floor(this.targetChars / avg)));
+  }
+}
+
+/**
+ * Progress polls of all followed logs, batched: while one read is in flight, the task runs asked
+ * for meanwhile wait for the next, which asks for all of them at once. Fifty followed logs polled
+ * every 50 ms cost a few reads per poll period instead of a thousand reads a second, and the read
+ * rate adapts to how fast the database answers.
+ */
+export class ProgressBatcher {
+  private waiting = new Map<string, { resolve: (p: Progress | null) => void; reject: (e: unknown) => void }[]>();
+  private busy = false;
+
+  constructor(private readonly source: LiveSource) {}
+
+  get(taskRunId: string): Promise<Progress | null> {
+    if (!this.source.taskRunsProgress) return this.source.taskRunProgress(taskRunId);
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(taskRunId) ?? [];
+      list.push({ resolve, reject });
+      this.waiting.set(taskRunId, list);
+      if (!this.busy) void this.flush();
+    });
+  }
+
+  private async flush() {
+    this.busy = true;
+    try {
+      // One macrotask lets the loops that wake together join this read.
+      await new Promise((r) => setImmediate(r));
+      while (this.waiting.size) {
+        const batch = this.waiting;
+        this.waiting = new Map();
+        const ids = [...batch.keys()];
+        try {
+          const found = new Map<string, Progress>();
+          for (let i = 0; i < ids.length; i += 500) for (const [k, v] of await this.source.taskRunsProgress!(ids.slice(i, i + 500))) found.set(k, v);
+          for (const [id, ws] of batch) for (const w of ws) w.resolve(found.get(id) ?? null);
+        } catch (e) {
+          for (const ws of batch.values()) for (const w of ws) w.reject(e);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
   }
 }
 
@@ -227,13 +281,14 @@ export class LogTail extends Topic {
     private source: LiveSource,
     pollMs: number,
     private limits: { lines: number; chars: number },
+    private progress: (taskRunId: string) => Promise<Progress | null>,
     onIdle: (t: Topic) => void,
   ) {
     super(`log:${taskRunId}`, pollMs, onIdle);
   }
 
   protected async poll() {
-    const p = await this.source.taskRunProgress(this.taskRunId);
+    const p = await this.progress(this.taskRunId);
     if (!p) {
       this.gone = this.done = true;
       this.changed();
@@ -307,12 +362,14 @@ export class Hub {
   readonly source: LiveSource;
   readonly stats: HubStats = { loopReads: zeroReads(), viewerReads: zeroReads(), viewers: { run: 0, log: 0 } };
   private readonly loopSource: LiveSource;
+  private readonly progress: ProgressBatcher;
   private topics = new Map<string, RunWatch | LogTail>();
   private opts: Required<HubOptions>;
 
   constructor(source: LiveSource = dbSource(), opts: HubOptions = {}) {
     this.source = counted(source, this.stats.viewerReads);
     this.loopSource = counted(source, this.stats.loopReads);
+    this.progress = new ProgressBatcher(this.loopSource);
     this.opts = { runPollMs: 150, logPollMs: 50, bufferLines: 10_000, bufferChars: 4 * 1024 * 1024, ...opts };
   }
 
@@ -334,7 +391,7 @@ export class Hub {
     let t = this.topics.get(key) as LogTail | undefined;
     if (!t) {
       const limits = { lines: this.opts.bufferLines, chars: this.opts.bufferChars };
-      this.topics.set(key, (t = new LogTail(taskRunId, this.loopSource, this.opts.logPollMs, limits, this.idle)));
+      this.topics.set(key, (t = new LogTail(taskRunId, this.loopSource, this.opts.logPollMs, limits, (id) => this.progress.get(id), this.idle)));
     }
     return this.lease(t, "log");
   }
