@@ -298,6 +298,29 @@ export const RerunBodySchema = z
     if (b.mode === "from-stage" && !b.stage) ctx.addIssue({ code: "custom", path: ["stage"], message: "name the stage to start from" });
   });
 
+export const RecentRunsQuerySchema = PaginationQuerySchema.extend({
+  project: ProjectSlugSchema.optional().meta({ description: "only this project's runs" }),
+  pipeline: z.string().max(100).optional().meta({ description: "only this pipeline's runs (id)" }),
+  status: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      const parts = s.split(",").map((x) => x.trim());
+      const bad = parts.filter((x) => !RunStatusSchema.safeParse(x).success);
+      if (bad.length) ctx.addIssue({ code: "custom", message: `unknown status '${bad[0]}'; use ${RunStatusSchema.options.join(", ")}` });
+      return parts as z.infer<typeof RunStatusSchema>[];
+    })
+    .meta({ description: "comma-separated statuses, e.g. `running,waiting`" }),
+});
+
+export const RecentRunPageSchema = z.object({
+  items: z.array(RunSummarySchema.extend({ pipelineId: z.string(), pipelineName: z.string() })),
+  total: z.number().int(),
+  page: z.number().int(),
+  perPage: z.number().int(),
+});
+
 export const CancelResultSchema = z.object({ id: z.string(), status: RunStatusSchema });
 
 /** `data:` of one log SSE event; its `id:` is `seq`. */

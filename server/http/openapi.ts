@@ -36,6 +36,7 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["RunSummary", S.RunSummarySchema],
   ["RunPage", S.RunPageSchema],
   ["CancelResult", S.CancelResultSchema],
+  ["RecentRunPage", S.RecentRunPageSchema],
   ["LogLineEvent", S.LogLineEventSchema],
   ["LogEndEvent", S.LogEndEventSchema],
   ["LogSearchHit", S.LogSearchHitSchema],
@@ -307,6 +308,21 @@ export function openApiDocument(serverUrl?: string) {
           parameters: [idParam("id", "pipeline id")],
           requestBody: { required: false, content: { "application/json": { schema: ref("CreateRunRequest") }, "application/yaml": { schema: ref("CreateRunRequest") } } },
           responses: { 201: ok("RunCreated", "Created"), 400: E[400], 404: E[404], 413: E[413], 415: E[415], 422: E[422], ...common },
+        },
+      },
+      "/api/v1/runs": {
+        get: {
+          tags: ["runs"],
+          operationId: "listRecentRuns",
+          summary: "Runs of every pipeline the caller may see, newest first",
+          parameters: [
+            queryParam("project", { type: "string" }, "only this project's runs (slug)"),
+            queryParam("pipeline", { type: "string" }, "only this pipeline's runs (id)"),
+            queryParam("status", { type: "string" }, "comma-separated statuses, e.g. running,waiting"),
+            queryParam("page", { type: "integer", minimum: 1, default: 1 }, "page number"),
+            queryParam("perPage", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "runs per page"),
+          ],
+          responses: { 200: ok("RecentRunPage"), 400: E[400], 404: E[404], ...common },
         },
       },
       "/api/v1/runs/{id}": {

@@ -12,7 +12,7 @@ export interface RecentRun extends RunSummary {
 /** Runs of every pipeline, newest first: the "Runs" page. Optionally only some statuses. */
 export async function listRecentRuns(
   db: DbOrTx,
-  opts: { page?: number; perPage?: number; statuses?: RunStatus[]; projectIds?: string[] | null } = {},
+  opts: { page?: number; perPage?: number; statuses?: RunStatus[]; projectIds?: string[] | null; pipelineId?: string } = {},
 ): Promise<{ items: RecentRun[]; total: number; page: number; perPage: number }> {
   const page = Math.max(1, opts.page ?? 1);
   const perPage = Math.min(100, Math.max(1, opts.perPage ?? 25));
@@ -20,6 +20,7 @@ export async function listRecentRuns(
   const conds = [
     ...(opts.statuses?.length ? [inArray(runs.status, opts.statuses)] : []),
     ...(opts.projectIds ? [inArray(pipelines.projectId, opts.projectIds)] : []),
+    ...(opts.pipelineId ? [eq(runs.pipelineId, opts.pipelineId)] : []),
   ];
   const where = conds.length ? and(...conds) : undefined;
   const [{ n }] = await db.select({ n: count() }).from(runs).innerJoin(pipelines, eq(pipelines.id, runs.pipelineId)).where(where);
