@@ -26,6 +26,8 @@ import { backoffMs, sleep } from "./backoff";
 import { isFinal } from "@/lib/status";
 import { runFinished } from "../metrics";
 import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
+import { fireDueSchedules } from "@/server/schedules/fire";
+import type { Clock } from "@/server/schedules/clock";
 
 export interface SchedulerOptions {
   db: Db;
@@ -43,6 +45,9 @@ export interface SchedulerOptions {
   sweepMs?: number;
   store?: LogStore;
   log?: Logger;
+  /** How often due pipeline schedules are looked for (default 1 s), and the clock they are read with. */
+  schedulesMs?: number;
+  clock?: Clock;
 }
 
 type Phase = "new" | "running" | "draining" | "stopped";
@@ -78,6 +83,7 @@ export class Scheduler {
   private healthySince: number | null = null;
   private lastHeartbeat = 0;
   private lastSweep = Date.now();
+  private lastSchedules = 0;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -236,6 +242,11 @@ export class Scheduler {
       await this.recover(now);
     }
     await this.applyStops();
+    // Pipeline schedules: a due tick is claimed under lock with the run it starts (server/schedules/fire.ts).
+    if (this.phase === "running" && now - this.lastSchedules >= (this.opts.schedulesMs ?? 1000)) {
+      this.lastSchedules = now;
+      await fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log });
+    }
     if (this.phase === "running") await this.claim();
     if (now - this.lastSweep >= this.sweepMs) {
       this.lastSweep = now;

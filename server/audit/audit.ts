@@ -10,7 +10,7 @@ export const SYSTEM_ACTOR: AuditActor = { id: null, username: "gantry", address:
 export interface AuditEntry {
   /** dotted verb, e.g. `pipeline.create`, `run.cancel`, `secret.delete` */
   action: string;
-  targetType: "pipeline" | "run" | "task_run" | "template" | "project" | "member" | "secret" | "token" | "user";
+  targetType: "pipeline" | "run" | "task_run" | "template" | "project" | "member" | "secret" | "token" | "user" | "schedule";
   targetId?: string | null;
   targetName?: string | null;
   projectId?: string | null;

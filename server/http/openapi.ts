@@ -1,5 +1,7 @@
 import { z } from "zod";
 import * as S from "@/lib/api-schemas";
+import { ScheduleBodySchema, ScheduleUpdateSchema } from "@/lib/schedules";
+import { ScheduleListSchema, ScheduleSchema } from "@/lib/schedule-json";
 import { RunStatusSchema } from "@/lib/status";
 
 /**
@@ -36,6 +38,11 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["RunSummary", S.RunSummarySchema],
   ["RunPage", S.RunPageSchema],
   ["CancelResult", S.CancelResultSchema],
+  ["RerunRequest", S.RerunBodySchema],
+  ["Schedule", ScheduleSchema],
+  ["ScheduleList", ScheduleListSchema],
+  ["CreateScheduleRequest", ScheduleBodySchema],
+  ["UpdateScheduleRequest", ScheduleUpdateSchema],
   ["RecentRunPage", S.RecentRunPageSchema],
   ["LogLineEvent", S.LogLineEventSchema],
   ["LogEndEvent", S.LogEndEventSchema],
@@ -140,7 +147,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     servers: serverUrl ? [{ url: serverUrl }] : undefined,
     security: [{ bearer: [] }],
-    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "logs" }, { name: "health" }],
+    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "schedules" }, { name: "logs" }, { name: "health" }],
     paths: {
       "/api/v1/templates": {
         get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
@@ -341,6 +348,60 @@ export function openApiDocument(serverUrl?: string) {
           summary: "Cancel: running processes are stopped, the rest skipped",
           parameters: [idParam("id", "run id")],
           responses: { 200: ok("CancelResult"), 404: E[404], 409: err("The run is already over"), ...common },
+        },
+      },
+      "/api/v1/runs/{id}/rerun": {
+        post: {
+          tags: ["runs"],
+          operationId: "rerunRun",
+          summary: "Re-run: all of it, only what failed, or from a stage (same version and params)",
+          description:
+            "`failed`: tasks that succeeded keep their result (status succeeded, `reusedFrom` = the task run that did the work); approval gates are asked again. " +
+            "`from-stage`: tasks of earlier stages are skipped. Needs run.start; audited as run.rerun. `failed` and `from-stage` need a finished run.",
+          parameters: [idParam("id", "run id of the run to repeat")],
+          requestBody: { required: true, content: jsonContent("RerunRequest") },
+          responses: { 201: ok("RunCreated", "The new run, queued"), 404: E[404], 409: err("The run is still active, or nothing in it failed"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/schedules": {
+        get: {
+          tags: ["schedules"],
+          operationId: "listSchedules",
+          summary: "The pipeline's cron schedules, with their next ticks and listed runs",
+          parameters: [idParam("id", "pipeline id")],
+          responses: { 200: ok("ScheduleList"), 404: E[404], ...common },
+        },
+        post: {
+          tags: ["schedules"],
+          operationId: "createSchedule",
+          summary: "Add a schedule (pipeline.edit; audited)",
+          parameters: [idParam("id", "pipeline id")],
+          requestBody: { required: true, content: jsonContent("CreateScheduleRequest") },
+          responses: { 201: ok("Schedule", "Created"), 404: E[404], 422: E[422], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/schedules/{scheduleId}": {
+        get: {
+          tags: ["schedules"],
+          operationId: "getSchedule",
+          summary: "One schedule",
+          parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
+          responses: { 200: ok("Schedule"), 404: E[404], ...common },
+        },
+        patch: {
+          tags: ["schedules"],
+          operationId: "updateSchedule",
+          summary: "Change fields; {suspend: true|false} suspends or resumes (from the next tick, no catch-up)",
+          parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
+          requestBody: { required: true, content: jsonContent("UpdateScheduleRequest") },
+          responses: { 200: ok("Schedule"), 404: E[404], 422: E[422], ...common },
+        },
+        delete: {
+          tags: ["schedules"],
+          operationId: "deleteSchedule",
+          summary: "Delete the schedule; the runs it started stay",
+          parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
+          responses: { 204: { description: "Deleted" }, 404: E[404], ...common },
         },
       },
       "/api/v1/runs/{id}/events": {
