@@ -14,6 +14,7 @@ import { cancelRunAction } from "@/server/actions/runs";
 import type { Action } from "@/lib/permissions";
 import { defaultTask, findTask, isRunActive } from "./run-events";
 import { StageList } from "./stage-list";
+import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
 import { useRunLive } from "./use-run-live";
 import { SegmentedControl } from "@/components/ui/segmented";
@@ -51,6 +52,15 @@ export function RunDetail({ initial, initialTask, can = [] }: { initial: RunJson
           </div>
           <p className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-muted">
             <span>version {run.version}</span>
+            {run.ref && <span>ref {run.ref}</span>}
+            {run.rerunOf && (
+              <span>
+                re-run of{" "}
+                <a href={`/runs/${run.rerunOf.id}`} className="underline">
+                  #{run.rerunOf.number}
+                </a>
+              </span>
+            )}
             <span>
               {run.trigger} run{run.createdBy ? ` by ${run.createdBy}` : ""}, <RelativeTime date={run.createdAt} />
             </span>
@@ -62,7 +72,10 @@ export function RunDetail({ initial, initialTask, can = [] }: { initial: RunJson
             )}
           </p>
         </div>
-        {active && can.includes("run.cancel") && <CancelButton runId={run.id} number={run.number} onDone={apply} />}
+        <div className="flex flex-wrap items-center gap-2">
+          {active && can.includes("run.cancel") && <CancelButton runId={run.id} number={run.number} onDone={apply} />}
+          {can.includes("run.start") && <RerunControls run={run} />}
+        </div>
       </header>
 
       {run.message && (
@@ -116,7 +129,13 @@ export function RunDetail({ initial, initialTask, can = [] }: { initial: RunJson
               taskRunId={task.id}
               taskName={task.name}
               waiting={task.status === "queued" || task.status === "waiting"}
-              emptyText={task.status === "skipped" ? "This task was skipped, so it has no log." : undefined}
+              emptyText={
+                task.reusedFrom
+                  ? "Not run again: this task's result was reused from an earlier run, where its log is."
+                  : task.status === "skipped"
+                    ? "This task was skipped, so it has no log."
+                    : undefined
+              }
               downloadName={`${run.pipelineName}-${run.number}-${task.name}.log`}
               header={
                 <>

@@ -30,7 +30,7 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                     type="button"
                     onClick={() => onSelect(t.id)}
                     aria-pressed={active}
-                    aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}`}
+                    aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}${t.reusedFrom ? ", reused from an earlier run" : ""}`}
                     className={cn(
                       "group flex h-8 w-full items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-surface-2",
                       active && "bg-accent-soft hover:bg-accent-soft",
@@ -38,6 +38,11 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                   >
                     <StatusIcon status={t.status} />
                     <span className={cn("min-w-0 flex-1 truncate", active && "font-medium")}>{t.name}</span>
+                    {t.reusedFrom && (
+                      <span className="rounded border px-1 text-[11px] text-muted" title="not run again: the result of an earlier run was reused">
+                        reused
+                      </span>
+                    )}
                     {t.maxAttempts > 1 && t.attempt > 1 && (
                       <span className="text-[11px] text-muted" title={`attempt ${t.attempt} of ${t.maxAttempts}`}>
                         #{t.attempt}

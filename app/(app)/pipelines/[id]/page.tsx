@@ -1,7 +1,8 @@
-import { Download, FileCode, History, PlayCircle, Workflow } from "lucide-react";
+import { CalendarClock, Download, FileCode, History, PlayCircle, Workflow } from "lucide-react";
 import type { Metadata } from "next";
 import { stringify } from "yaml";
 import { UpgradeBanner } from "@/components/pipelines/upgrade-banner";
+import { SchedulesPanel } from "@/components/schedules/schedules-panel";
 import { VersionsPanel } from "@/components/pipelines/versions-panel";
 import { buttonVariants } from "@/components/ui/button";
 import { DesignTab } from "@/components/designer/design-tab";
@@ -25,7 +26,7 @@ import { pageAccess, pageActor } from "@/server/authz/page";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
 
-const TABS = ["design", "runs", "spec", "versions"] as const;
+const TABS = ["design", "runs", "spec", "versions", "schedules"] as const;
 const PER_PAGE = 20;
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -83,6 +84,9 @@ export default async function PipelinePage({ params, searchParams }: Props) {
           <TabsTrigger value="versions">
             <History aria-hidden /> Versions <span className="text-xs text-muted">{versions.length}</span>
           </TabsTrigger>
+          <TabsTrigger value="schedules">
+            <CalendarClock aria-hidden /> Schedules
+          </TabsTrigger>
         </TabsList>
 
         {/* Kept mounted while another tab shows, so unsaved designer edits survive a look at the runs. */}
@@ -114,6 +118,11 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         <TabsContent value="versions">
           <VersionsPanel key={pipeline.version} pipelineId={pipeline.id} current={pipeline.version} versions={versions} canRestore={canEdit} />
+        </TabsContent>
+
+        {/* Loaded when the tab opens. */}
+        <TabsContent value="schedules">
+          <SchedulesPanel pipelineId={pipeline.id} params={pipeline.spec.params} canEdit={canEdit} />
         </TabsContent>
       </UrlTabs>
     </>
