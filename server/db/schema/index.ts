@@ -6,3 +6,4 @@ export * from "./projects";
 export * from "./approvals";
 export * from "./schedules";
 export * from "./hooks";
+export * from "./notifications";
