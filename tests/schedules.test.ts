@@ -7,7 +7,10 @@ import type { Actor } from "@/server/authz/authz";
 import { fireDueSchedules } from "@/server/schedules/fire";
 import { createScheduleAs, deleteScheduleAs, getSchedule, listSchedules, updateScheduleAs } from "@/server/schedules/schedules";
 import { advanceAndClaim, finishTaskRun } from "@/server/runs/operator-queries";
-import { createTestDatabase, createTestPipeline, runRow, sh, type TestDatabase } from "./executor-helpers";
+import { createTestDatabase, createTestPipeline, runRow, sh, tempDir, waitForRunEnd, type TestDatabase } from "./executor-helpers";
+import { LocalExecutor } from "@/operator/executors/local/local-executor";
+import { Scheduler } from "@/operator/scheduler/scheduler";
+import pino from "pino";
 import { del, get, patch, post, uniqueName } from "./schedule-api";
 
 /**
@@ -204,6 +207,35 @@ describe("history limits", () => {
     await deleteScheduleAs(t.db, admin, pipelineId, id);
     // Deleting the schedule keeps its runs.
     expect((await runRow(t.db, s.succeeded[0].id)).scheduleId).toBeNull();
+  });
+});
+
+describe("in the operator", () => {
+  it("the operator's loop fires a due schedule with its clock and runs the run to the end", async () => {
+    // Only this test's schedule may be due.
+    await t.db.update(schedules).set({ suspend: true });
+    const clock = new FakeClock(new Date("2026-02-01T11:59:30Z"));
+    const { id } = await schedule(clock, { cron: "0 12 * * *", params: { WHO: "operator" } }, 'echo "hello $WHO"');
+    clock.set("2026-02-01T12:00:01Z");
+    const scheduler = new Scheduler({
+      db: t.db,
+      executor: new LocalExecutor({ workspacesDir: tempDir("sched-ws"), killGraceMs: 500 }),
+      operatorId: "sched-op",
+      concurrency: 2,
+      pollMs: 50,
+      schedulesMs: 50,
+      clock,
+      log: pino({ level: "silent" }),
+    });
+    scheduler.start();
+    try {
+      await expect.poll(async () => (await runsOf(id)).length, { timeout: 10_000 }).toBe(1);
+      const [r] = await runsOf(id);
+      expect((await waitForRunEnd(t.db, r.id)).status).toBe("succeeded");
+      expect(await runsOf(id)).toHaveLength(1);
+    } finally {
+      await scheduler.stop(0);
+    }
   });
 });
 
