@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { TriggerSpecSchema } from "./triggers";
+import { NotificationSpecSchema } from "./notifications";
 
 /** Pipeline-as-code: the one schema behind the REST API, the YAML editor and the designer. */
 
@@ -59,6 +61,10 @@ export const PipelineSpecSchema = z
     description: z.string().max(2000).optional(),
     params: z.array(ParamSpecSchema).default([]),
     concurrency: ConcurrencySpecSchema.optional(),
+    /** Webhook triggers (lib/triggers.ts): provider, secret, filters. */
+    triggers: z.array(TriggerSpecSchema).max(20, "at most 20 triggers").optional(),
+    /** Who hears about the run's end or wait (lib/notifications.ts). */
+    notifications: z.array(NotificationSpecSchema).max(20, "at most 20 notifications").optional(),
     stages: z.array(StageSpecSchema).min(1, "a pipeline needs at least one stage"),
   })
   .superRefine((spec, ctx) => {
