@@ -263,13 +263,25 @@ export class ElasticsearchLogStore implements LogStore {
     opts.buffer?.attach((t, m, l) => this.index(t, m, l));
   }
 
-  /** Installs the index template (once per client; again after a failure). */
+  /**
+   * Installs the index template (once per client; again after a failure). A template that is
+   * refused (e.g. another one claims the same index pattern) is logged and lines are indexed
+   * anyway, with Elasticsearch's dynamic mapping; only an unreachable store stops appends.
+   */
   ensureTemplate(): Promise<void> {
     let p = templates.get(this.client);
     if (!p) {
       const t = indexTemplate(this.prefix);
-      p = this.client.indices.putIndexTemplate({ name: t.name, index_patterns: t.index_patterns, priority: t.priority, template: t.template }).then(() => undefined);
-      p.catch(() => templates.delete(this.client));
+      p = this.client.indices
+        .putIndexTemplate({ name: t.name, index_patterns: t.index_patterns, priority: t.priority, template: t.template })
+        .then(
+          () => undefined,
+          (e) => {
+            templates.delete(this.client);
+            if (isUnavailable(e)) throw e;
+            logger.error({ err: (e as Error).message, template: t.name }, "Elasticsearch refused Gantry's index template; log lines are indexed with its default mapping");
+          },
+        );
       templates.set(this.client, p);
     }
     return p;
