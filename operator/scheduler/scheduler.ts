@@ -23,6 +23,7 @@ import {
 } from "@/server/runs/operator-queries";
 import type { Executor } from "../executors/types";
 import { backoffMs, sleep } from "./backoff";
+import { Notifier } from "./notifier";
 import { isFinal } from "@/lib/status";
 import { runFinished } from "../metrics";
 import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
@@ -87,6 +88,8 @@ export class Scheduler {
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loopDone: Promise<void> = Promise.resolve();
+  /** Sends queued run notifications (server/notifications/outbox.ts) beside the loop. */
+  private readonly notifier: Notifier;
   private stopping: Promise<void> | null = null;
   private hurryUp: (() => void) | null = null;
 
@@ -97,6 +100,7 @@ export class Scheduler {
     this.staleSeconds = opts.staleSeconds ?? 30;
     this.heartbeatMs = opts.heartbeatMs ?? Math.min(5000, (this.staleSeconds * 1000) / 4);
     this.sweepMs = opts.sweepMs ?? 60_000;
+    this.notifier = new Notifier(opts.db, this.log);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
   }
 
@@ -153,6 +157,7 @@ export class Scheduler {
       this.phase = "stopped";
       this.wake();
       await this.loopDone;
+      await this.notifier.drain();
       if (this.registered) await removeOperator(this.db, this.me.id).catch(() => undefined);
       this.log.info("operator stopped");
     })();
@@ -247,6 +252,7 @@ export class Scheduler {
       this.lastSchedules = now;
       await fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log });
     }
+    this.notifier.tick(now);
     if (this.phase === "running") await this.claim();
     if (now - this.lastSweep >= this.sweepMs) {
       this.lastSweep = now;
