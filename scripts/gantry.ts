@@ -127,6 +127,8 @@ async function test(args: string[]) {
       GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
       LOG_LEVEL: "warn",
       GANTRY_CONCURRENCY: "8",
+      // Notifications in the tests go to receivers on this machine (server/net/outbound.ts).
+      GANTRY_OUTBOUND_ALLOW: "127.0.0.1,::1,localhost",
       GANTRY_METRICS_PORT: String(metricsPort),
       GANTRY_METRICS_ADDRESS: "127.0.0.1",
       GANTRY_METRICS_TOKEN: metricsToken,
