@@ -222,6 +222,58 @@ export const UpgradeResultSchema = z.object({
 
 export const RunCreatedSchema = z.object({ id: z.string(), number: z.number().int(), status: RunStatusSchema });
 
+export const ApprovalDecisionSchema = z.object({
+  username: z.string(),
+  decision: z.enum(["approve", "deny"]),
+  comment: z.string().nullable(),
+  at: dateTime(),
+});
+
+/** A manual-approval gate as a task run shows it. */
+export const ApprovalSchema = z.object({
+  approvers: z.array(z.string()).meta({ description: "user names and/or `role:<role>` entries (that role or above in the project)" }),
+  requiredApprovals: z.number().int(),
+  approvals: z.number().int().meta({ description: "approvals so far" }),
+  onTimeout: z.enum(["fail", "approve", "skip"]),
+  instructions: z.string(),
+  deadline: dateTime().nullable().meta({ description: "when the gate times out; null before it starts waiting" }),
+  decisions: z.array(ApprovalDecisionSchema).meta({ description: "oldest first" }),
+  canDecide: z
+    .boolean()
+    .optional()
+    .meta({ description: "whether the caller may decide now (GET /runs/{id} only; absent in event streams)" }),
+});
+
+export const DecideApprovalBodySchema = z.strictObject({
+  decision: z.enum(["approve", "deny"]),
+  comment: z.string().trim().max(2000).optional().meta({ description: "why; shown on the run with the decision" }),
+});
+
+export const ApprovalResultSchema = z.object({
+  taskRunId: z.string(),
+  runId: z.string(),
+  status: RunStatusSchema.meta({ description: "the gate's status after the decision (succeeded once the quorum is reached, failed on a denial)" }),
+  message: z.string().nullable(),
+  decision: ApprovalDecisionSchema,
+  approval: ApprovalSchema,
+});
+
+export const PendingApprovalSchema = z.object({
+  taskRunId: z.string(),
+  taskName: z.string(),
+  runId: z.string(),
+  runNumber: z.number().int(),
+  pipelineId: z.string(),
+  pipelineName: z.string(),
+  project: z.string(),
+  startedAt: dateTime().nullable(),
+  approval: ApprovalSchema,
+});
+export const PendingApprovalListSchema = z.object({ items: z.array(PendingApprovalSchema) });
+export type ApprovalJson = z.input<typeof ApprovalSchema>;
+export type ApprovalResultJson = z.input<typeof ApprovalResultSchema>;
+export type PendingApprovalJson = z.input<typeof PendingApprovalSchema>;
+
 export const TaskRunSchema = z
   .object({
     id: z.string().meta({ description: "task run id, for /api/v1/task-runs/{id}/logs" }),
@@ -234,6 +286,7 @@ export const TaskRunSchema = z
     message: z.string().nullable(),
     template: z.string(),
     maxAttempts: z.number().int(),
+    approval: ApprovalSchema.optional().meta({ description: "manual-approval gates only" }),
     reusedFrom: z.string().nullable().optional().meta({
       description: "re-runs: id of the earlier task run whose result this one took over (it did not run again); null otherwise",
     }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GatePlanSchema } from "./approvals";
 import { TemplateSidecarSchema } from "./template-schema";
 
 /** A task resolved against its template: everything an executor needs, frozen at run creation. */
@@ -15,5 +16,7 @@ export const TaskPlanSchema = z.object({
   retries: z.number().int().min(0),
   /** The template's sidecars with `{{params.x}}` filled in (Kubernetes executor). */
   sidecars: z.array(TemplateSidecarSchema).optional(),
+  /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
+  gate: GatePlanSchema.optional(),
 });
 export type TaskPlan = z.infer<typeof TaskPlanSchema>;

@@ -14,7 +14,7 @@ export const isFinal = (s: RunStatus) => FINAL_STATUSES.includes(s);
 export const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   queued: ["running", "waiting", "cancelled", "skipped", "failed"],
   running: ["succeeded", "failed", "cancelled", "waiting", "queued"],
-  waiting: ["running", "succeeded", "failed", "cancelled"],
+  waiting: ["running", "succeeded", "failed", "cancelled", "skipped"],
   succeeded: [],
   failed: [],
   cancelled: [],

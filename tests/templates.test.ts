@@ -148,13 +148,18 @@ describe("template CRUD", () => {
     expect((await post("/api/v1/pipelines", spec(uniqueName("new-undep")))).status).toBe(201);
   });
 
-  it("says at validation time that cluster-only templates (manual approval) do not run on this server", async () => {
-    const r = await post("/api/v1/pipelines", {
+  it("accepts an approval gate on the local executor, but not a quorum its named approvers cannot reach", async () => {
+    const gate = (params: Record<string, unknown>) => ({
       name: uniqueName("approve"),
-      stages: [{ name: "gate", tasks: [{ name: "ok", template: "manual-approval", params: { approvers: ["admin"] } }] }],
+      stages: [{ name: "gate", tasks: [{ name: "ok", template: "manual-approval", params }] }],
     });
+    expect((await post("/api/v1/pipelines", gate({ approvers: ["admin"] }))).status).toBe(201);
+    const r = await post("/api/v1/pipelines", gate({ approvers: ["admin"], requiredApprovals: 2 }));
     expect(r.status).toBe(422);
-    expect(r.body.error.details.errors[0].message).toMatch(/manual-approval.*not supported on this server yet/);
+    expect(r.body.error.details.errors[0]).toMatchObject({ path: "stages[0].tasks[0].params.requiredApprovals", message: expect.stringMatching(/names only 1 approver/) });
+    const bad = await post("/api/v1/pipelines", gate({ approvers: ["role:viewer"] }));
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.errors[0].path).toBe("stages[0].tasks[0].params.approvers[0]");
   });
 
   it("needs an admin token to change the catalog", async () => {

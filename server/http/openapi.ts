@@ -38,6 +38,17 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["RunSummary", S.RunSummarySchema],
   ["RunPage", S.RunPageSchema],
   ["CancelResult", S.CancelResultSchema],
+  ["Approval", S.ApprovalSchema],
+  ["ApprovalDecision", S.ApprovalDecisionSchema],
+  ["DecideApprovalRequest", S.DecideApprovalBodySchema],
+  ["ApprovalResult", S.ApprovalResultSchema],
+  ["PendingApproval", S.PendingApprovalSchema],
+  ["PendingApprovalList", S.PendingApprovalListSchema],
+  ["RerunRequest", S.RerunBodySchema],
+  ["Schedule", ScheduleSchema],
+  ["ScheduleList", ScheduleListSchema],
+  ["CreateScheduleRequest", ScheduleBodySchema],
+  ["UpdateScheduleRequest", ScheduleUpdateSchema],
   ["RerunRequest", S.RerunBodySchema],
   ["Schedule", ScheduleSchema],
   ["ScheduleList", ScheduleListSchema],
@@ -402,6 +413,35 @@ export function openApiDocument(serverUrl?: string) {
           summary: "Delete the schedule; the runs it started stay",
           parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
           responses: { 204: { description: "Deleted" }, 404: E[404], ...common },
+        },
+      },
+      "/api/v1/task-runs/{id}/approval": {
+        post: {
+          tags: ["runs"],
+          operationId: "decideApproval",
+          summary: "Approve or deny a waiting manual-approval gate",
+          description:
+            "Records the caller's decision (once per approver) and audits it. The gate succeeds when `requiredApprovals` approved and fails at the first denial; " +
+            "the run then goes on, or fails. Needs a token with the `run` scope.",
+          parameters: [idParam("id", "task run id of the gate")],
+          requestBody: jsonBody("DecideApprovalRequest"),
+          responses: {
+            200: ok("ApprovalResult"),
+            403: err("Not an approver of this gate, or the token's scope does not allow running"),
+            404: E[404],
+            409: err("Already decided by the caller, the gate is not waiting (not yet, or over), or its deadline passed"),
+            422: E[422],
+            401: E[401],
+            503: E[503],
+          },
+        },
+      },
+      "/api/v1/approvals": {
+        get: {
+          tags: ["runs"],
+          operationId: "listPendingApprovals",
+          summary: "Approval gates waiting for the caller's decision",
+          responses: { 200: ok("PendingApprovalList"), ...common },
         },
       },
       "/api/v1/runs/{id}/events": {

@@ -2,7 +2,12 @@ import type { MemberView, ProjectView } from "../projects/projects";
 import type { SecretView } from "../secrets/secrets";
 import type { UserView } from "../auth/users";
 import type { listAudit } from "../audit/audit";
+import type { ApprovalState } from "../approvals/gate";
+import type { PendingApproval, decideApproval } from "../approvals/approvals";
 import type {
+  ApprovalJson,
+  ApprovalResultJson,
+  PendingApprovalJson,
   PipelineDetailJson,
   PipelineSummaryJson,
   RunJson,
@@ -45,6 +50,7 @@ export function runJson(v: RunView): RunJson {
         message: t.message,
         template: t.template,
         maxAttempts: t.maxAttempts,
+        ...(t.approval ? { approval: approvalJson(t.approval) } : {}),
         reusedFrom: t.reusedFrom,
       })),
     })),
@@ -59,6 +65,23 @@ export function runJson(v: RunView): RunJson {
     createdAt: iso(v.createdAt),
     rev: v.rev,
   };
+}
+
+export function approvalJson(a: ApprovalState): ApprovalJson {
+  return {
+    ...a,
+    deadline: isoOrNull(a.deadline),
+    decisions: a.decisions.map((d) => ({ ...d, at: iso(d.at) })),
+  };
+}
+
+export function approvalResultJson(r: Awaited<ReturnType<typeof decideApproval>>): ApprovalResultJson {
+  return { ...r, decision: { ...r.decision, at: iso(r.decision.at) }, approval: approvalJson(r.approval) };
+}
+
+export function pendingApprovalJson(p: PendingApproval): PendingApprovalJson {
+  const { projectSlug, ...rest } = p;
+  return { ...rest, project: projectSlug, startedAt: isoOrNull(p.startedAt), approval: approvalJson(p.approval) };
 }
 
 export function runSummaryJson(r: RunSummary): RunSummaryJson {

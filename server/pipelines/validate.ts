@@ -5,6 +5,7 @@ import type { TemplateView } from "../templates/catalog";
 import { validateParams } from "../templates/params";
 import { config } from "../config";
 import { resolveTemplates, type TemplatePins } from "./pins";
+import { roleOfEntry } from "@/lib/approvals";
 
 export interface CatalogCheckOptions {
   /** Template versions to check against (the pipeline's pins); unpinned templates use the latest. */
@@ -38,8 +39,10 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
         errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot` });
       }
       if (tpl.gate) {
-        // Checked before the executor: a gate is not a process on any executor.
-        errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is a manual ${tpl.gate} gate, not a process: ${tpl.gate} gates are not supported on this server yet` });
+        // Not a process on any executor: the scheduler decides it, so the executor check does not apply.
+        const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`);
+        if (!r.ok) errors.push(...r.errors);
+        else errors.push(...gateProblems(r.value, `${at}.params`));
         return;
       }
       if (executor === "local" && !tpl.local.supported) {
@@ -54,4 +57,15 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
   );
   if (errors.length) throw validationFailed(errors);
   return found;
+}
+
+/** What a schema cannot say about an approval gate: a quorum that named approvers alone can never reach. */
+function gateProblems(p: Record<string, unknown>, at: string): FieldError[] {
+  const approvers = Array.isArray(p.approvers) ? p.approvers.map(String) : [];
+  const required = typeof p.requiredApprovals === "number" ? p.requiredApprovals : 1;
+  if (approvers.some((a) => roleOfEntry(a))) return [];
+  if (required > approvers.length) {
+    return [{ path: `${at}.requiredApprovals`, message: `needs ${required} approvals but names only ${approvers.length} approver${approvers.length === 1 ? "" : "s"}` }];
+  }
+  return [];
 }

@@ -1,5 +1,6 @@
 import type { PipelineSpec, TaskSpec } from "@/lib/pipeline-spec";
 import type { TaskPlan } from "@/lib/plan";
+import type { GatePlan } from "@/lib/approvals";
 import { validationFailed } from "@/lib/errors";
 import type { FieldError } from "@/lib/pipeline-spec";
 import type { TemplateView } from "../templates/catalog";
@@ -32,6 +33,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
   }));
   return {
     ...(sidecars?.length ? { sidecars } : {}),
+    ...(tpl.gate === "approval" ? { gate: approvalGate(r.value) } : {}),
     template: tpl.name,
     templateVersion: tpl.version,
     image: tpl.image,
@@ -40,6 +42,19 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
     env: { ...tpl.env, ...task.env },
     timeoutSeconds: task.timeoutSeconds ?? tpl.timeoutSeconds ?? DEFAULT_TIMEOUT,
     retries: task.retries,
+  };
+}
+
+/** A manual-approval task's params (already validated by its template's schema) → its gate. */
+function approvalGate(p: Record<string, unknown>): GatePlan {
+  const minutes = typeof p.timeoutMinutes === "number" ? p.timeoutMinutes : 1440;
+  return {
+    kind: "approval",
+    approvers: Array.isArray(p.approvers) ? p.approvers.map(String) : [],
+    requiredApprovals: typeof p.requiredApprovals === "number" ? p.requiredApprovals : 1,
+    timeoutSeconds: Math.max(1, Math.round(minutes * 60)),
+    onTimeout: p.onTimeout === "approve" || p.onTimeout === "skip" ? p.onTimeout : "fail",
+    instructions: typeof p.instructions === "string" ? p.instructions : "",
   };
 }
 

@@ -3,6 +3,7 @@ import type { RunStatus } from "@/lib/status";
 import { notFound } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import { pipelines, runs, taskRuns, users, type TaskRunRow } from "../db/schema";
+import { approvalState, decisionsOf, type ApprovalState } from "../approvals/gate";
 
 export interface TaskRunView {
   id: string;
@@ -17,6 +18,8 @@ export interface TaskRunView {
   message: string | null;
   /** Re-runs: the earlier task run whose result this one took over instead of running. */
   reusedFrom: string | null;
+  /** Approval gates only: approvers, quorum, deadline and the decisions so far. */
+  approval?: ApprovalState;
 }
 export interface StageView {
   name: string;
@@ -59,8 +62,9 @@ export function stageStatus(tasks: { status: RunStatus }[]): RunStatus {
   return "queued";
 }
 
-export function toTaskRunView(t: TaskRunRow): TaskRunView {
+export function toTaskRunView(t: TaskRunRow, decisions: Parameters<typeof approvalState>[2] = []): TaskRunView {
   return {
+    ...(t.plan.gate ? { approval: approvalState(t.plan.gate, t.startedAt, decisions) } : {}),
     id: t.id,
     name: t.name,
     template: t.plan.template,
@@ -85,11 +89,12 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
   if (!row) throw notFound("run", id);
   const trs = await db.select().from(taskRuns).where(eq(taskRuns.runId, id));
   trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
+  const decisions = await decisionsOf(db, trs.filter((t) => t.plan.gate).map((t) => t.id));
   const stages: StageView[] = [];
   for (const t of trs) {
     let s = stages[t.stageIndex];
     if (!s) s = stages[t.stageIndex] = { name: t.stageName, mode: t.stageMode, status: "queued", tasks: [] };
-    s.tasks.push(toTaskRunView(t));
+    s.tasks.push(toTaskRunView(t, decisions.filter((d) => d.taskRunId === t.id)));
   }
   for (const s of stages) s.status = stageStatus(s.tasks);
   const r = row.r;

@@ -3,6 +3,7 @@ import { canTransition, isFinal, type RunStatus } from "@/lib/status";
 import { AppError } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
+import { openGate, settleGates } from "../approvals/gate";
 
 /**
  * The one place where run and task-run statuses change (STYLE.md #6). Every change bumps the
@@ -70,8 +71,10 @@ export function affected(r: unknown): number {
  */
 export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]> {
   if (isFinal(run.status)) return [];
-  const trs = await tx.select().from(taskRuns).where(eq(taskRuns.runId, run.id));
+  let trs = await tx.select().from(taskRuns).where(eq(taskRuns.runId, run.id));
   trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
+  // Approval gates are decided here, from their decisions and deadline: no process runs them.
+  if (!run.cancelRequested) trs = await settleGates(tx, trs);
   const active = trs.filter((t) => t.status === "running" || t.status === "waiting");
 
   const skipQueued = async (message: string) => {
@@ -91,11 +94,33 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     return [];
   }
 
+  // Gates still waiting beside a failure would hold the run for nothing: they are skipped too.
+  const skipWaitingGates = async (message: string) => {
+    let left = 0;
+    for (const t of active) {
+      if (t.status === "waiting" && t.plan.gate) await transitionTaskRun(tx, t, "skipped", { message });
+      else left++;
+    }
+    return left;
+  };
+
   const broken = trs.find((t) => t.status === "failed" || t.status === "cancelled");
   if (broken) {
     await skipQueued(`skipped: task '${broken.name}' ${broken.status}`);
-    if (active.length === 0) {
+    if ((await skipWaitingGates(`skipped: task '${broken.name}' ${broken.status}`)) === 0) {
       await transitionRun(tx, run, "failed", `task '${broken.name}' ${broken.status}${broken.message ? `: ${broken.message}` : ""}`);
+    }
+    return [];
+  }
+
+  // A gate that timed out with `onTimeout: skip` skips the rest of the run, which then ends
+  // without failing. (Gates skipped for other reasons never started waiting: no startedAt.)
+  const skippedGate = trs.find((t) => t.plan.gate && t.status === "skipped" && t.startedAt && t.finishedAt);
+  if (skippedGate) {
+    await skipQueued(`skipped: approval gate '${skippedGate.name}' timed out`);
+    if ((await skipWaitingGates(`skipped: approval gate '${skippedGate.name}' timed out`)) === 0) {
+      if (run.status === "queued" && (await transitionRun(tx, run, "running"))) run = { ...run, status: "running" };
+      await transitionRun(tx, run, "succeeded", `approval gate '${skippedGate.name}' timed out: the rest of the run was skipped`);
     }
     return [];
   }
@@ -109,9 +134,18 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
       run = { ...run, status: "running" };
     }
     const parallel = tasks[0].stageMode === "parallel";
-    if (parallel) return tasks.filter((t) => t.status === "queued");
     const next = tasks.find((t) => !isFinal(t.status))!;
-    return next.status === "queued" ? [next] : [];
+    let ready = parallel ? tasks.filter((t) => t.status === "queued") : next.status === "queued" ? [next] : [];
+    // Gates are not claimed by an operator: they start waiting here.
+    let opened = 0;
+    for (const g of ready.filter((t) => t.plan.gate)) if (await openGate(tx, g)) opened++;
+    ready = ready.filter((t) => !t.plan.gate);
+    // The run is `waiting` while nothing but gates is left to happen in it.
+    const busy = ready.length > 0 || tasks.some((t) => t.status === "running");
+    const gated = opened > 0 || tasks.some((t) => t.status === "waiting");
+    if (gated && !busy && run.status === "running") await transitionRun(tx, run, "waiting");
+    else if (run.status === "waiting" && (busy || !gated)) await transitionRun(tx, run, "running");
+    return ready;
   }
   // Every stage is done. (A run still `queued` here had nothing to run; it passes through
   // `running` because queued → succeeded is not an allowed transition.)
