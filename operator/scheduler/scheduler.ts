@@ -27,6 +27,7 @@ import { Notifier } from "./notifier";
 import { isFinal } from "@/lib/status";
 import { runFinished } from "../metrics";
 import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
+import { GateWatcher, type GateWatcherOptions } from "./gates";
 import { fireDueSchedules } from "@/server/schedules/fire";
 import type { Clock } from "@/server/schedules/clock";
 
@@ -46,6 +47,8 @@ export interface SchedulerOptions {
   sweepMs?: number;
   store?: LogStore;
   log?: Logger;
+  /** Approval gates: how often deadlines are checked, and the mailer (default: from the environment). */
+  gates?: GateWatcherOptions;
   /** How often due pipeline schedules are looked for (default 1 s), and the clock they are read with. */
   schedulesMs?: number;
   clock?: Clock;
@@ -67,6 +70,7 @@ export class Scheduler {
   private readonly staleSeconds: number;
   private readonly heartbeatMs: number;
   private readonly sweepMs: number;
+  private readonly gates: GateWatcher;
 
   private phase: Phase = "new";
   private inflight = new Map<string, InFlight>();
@@ -101,6 +105,7 @@ export class Scheduler {
     this.heartbeatMs = opts.heartbeatMs ?? Math.min(5000, (this.staleSeconds * 1000) / 4);
     this.sweepMs = opts.sweepMs ?? 60_000;
     this.notifier = new Notifier(opts.db, this.log);
+    this.gates = new GateWatcher(opts.db, this.log, opts.gates);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
   }
 
@@ -253,6 +258,8 @@ export class Scheduler {
       await fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log });
     }
     this.notifier.tick(now);
+    // Runs whose approval gate passed its deadline are advanced now, not when next looked at.
+    if (this.phase === "running") for (const runId of await this.gates.tick(now)) this.seen.delete(runId);
     if (this.phase === "running") await this.claim();
     if (now - this.lastSweep >= this.sweepMs) {
       this.lastSweep = now;
