@@ -13,6 +13,7 @@ import type { RunJson } from "@/lib/api-schemas";
 import { cancelRunAction } from "@/server/actions/runs";
 import type { Action } from "@/lib/permissions";
 import { defaultTask, findTask, isRunActive } from "./run-events";
+import { ApprovalPanel, type Approver } from "./approval-panel";
 import { StageList } from "./stage-list";
 import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
@@ -21,7 +22,7 @@ import { SegmentedControl } from "@/components/ui/segmented";
 import { Breadcrumbs } from "@/components/ui/page-header";
 
 /** The run page: header, stages and tasks with live status, and the selected task's log. */
-export function RunDetail({ initial, initialTask, can = [] }: { initial: RunJson; initialTask: string | null; can?: Action[] }) {
+export function RunDetail({ initial, initialTask, can = [], me = null }: { initial: RunJson; initialTask: string | null; can?: Action[]; me?: Approver }) {
   const { run, apply } = useRunLive(initial);
   const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
   const task = findTask(run, selected);
@@ -124,7 +125,9 @@ export function RunDetail({ initial, initialTask, can = [] }: { initial: RunJson
           )}
         </aside>
         <section className="min-h-[24rem] overflow-hidden rounded-lg border bg-surface" aria-label="Task log">
-          {task ? (
+          {task?.approval ? (
+            <ApprovalPanel task={task} me={me} />
+          ) : task ? (
             <LogViewer
               taskRunId={task.id}
               taskName={task.name}

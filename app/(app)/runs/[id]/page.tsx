@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { RunDetail } from "@/components/runs/run-detail";
 import { AppError } from "@/lib/errors";
 import { getDb } from "@/server/db/client";
+import { approverIdentity, markDecidable } from "@/server/approvals/approvals";
 import { runJson } from "@/server/http/present";
 import { getRunView } from "@/server/runs/queries";
 import { requireRun } from "@/server/authz/authz";
@@ -28,6 +29,8 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function RunPage({ params, searchParams }: Props) {
   const [{ id }, { task }] = await Promise.all([params, searchParams]);
   const view = await load(id);
-  const { can } = await pageAccess(requireRun(getDb(), await pageActor(), id, "project.view"));
-  return <RunDetail initial={runJson(view)} initialTask={typeof task === "string" ? task : null} can={can} />;
+  const actor = await pageActor();
+  const { can, role } = await pageAccess(requireRun(getDb(), actor, id, "project.view"));
+  const me = approverIdentity(actor, role);
+  return <RunDetail initial={runJson(markDecidable(view, me))} initialTask={typeof task === "string" ? task : null} can={can} me={me} />;
 }
