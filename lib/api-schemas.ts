@@ -488,3 +488,69 @@ export const AuditEventSchema = z.object({
   createdAt: dateTime(),
 });
 export const AuditListSchema = z.object({ items: z.array(AuditEventSchema), next: z.number().int().nullable() });
+
+// ---------------------------------------------------------------- analytics
+
+export const AnalyticsQuerySchema = z.object({
+  days: z.coerce
+    .number({ error: "days must be a number" })
+    .int("days must be a whole number")
+    .min(1, "days must be at least 1")
+    .max(365, "days must be at most 365")
+    .default(30)
+    .meta({ description: "window in UTC days, today included (1–365, default 30)" }),
+  project: ProjectSlugSchema.optional().meta({ description: "only this project's pipelines (GET /api/v1/analytics)" }),
+});
+
+const ms = (description: string) => z.number().nullable().meta({ description: `${description}, milliseconds; null without data` });
+const AnalyticsTaskSchema = z.object({
+  pipelineId: z.string(),
+  pipelineName: z.string(),
+  stageName: z.string(),
+  name: z.string(),
+  runs: z.number().int().meta({ description: "finished (succeeded or failed) task runs in the window" }),
+});
+export const AnalyticsSchema = z.object({
+  days: z.number().int(),
+  from: dateTime().meta({ description: "start of the first day (UTC midnight)" }),
+  to: dateTime(),
+  truncated: z.boolean().meta({ description: "more than 5000 finished runs in the window: only the newest 5000 were counted" }),
+  summary: z.object({
+    runs: z.number().int().meta({ description: "finished runs (succeeded, failed, cancelled) created in the window" }),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int(),
+    successRate: z.number().nullable().meta({ description: "succeeded / (succeeded + failed), 0–1; cancelled runs are left out" }),
+    durationP50: ms("run duration (start to finish), median"),
+    durationP95: ms("run duration, 95th percentile"),
+    queueP50: ms("queue time (created to started), median"),
+    queueP95: ms("queue time, 95th percentile"),
+  }),
+  daily: z.array(
+    z.object({
+      day: z.string().meta({ description: "UTC day, YYYY-MM-DD; every day of the window, empty ones too" }),
+      runs: z.number().int(),
+      succeeded: z.number().int(),
+      failed: z.number().int(),
+      cancelled: z.number().int(),
+      successRate: z.number().nullable(),
+      durationP50: ms("median run duration"),
+      durationP95: ms("95th percentile run duration"),
+      queueP50: ms("median queue time"),
+      queueP95: ms("95th percentile queue time"),
+    }),
+  ),
+  slowestTasks: z.array(AnalyticsTaskSchema.extend({ p50: z.number(), p95: z.number(), max: z.number() })).meta({ description: "by median duration, slowest first (at most 10)" }),
+  flakyTasks: z
+    .array(
+      AnalyticsTaskSchema.extend({
+        failures: z.number().int(),
+        flakyFailures: z.number().int().meta({ description: "failures on a pipeline version on which the task also succeeded in the window" }),
+        retriedSuccesses: z.number().int().meta({ description: "successes that needed more than one attempt" }),
+        flips: z.number().int().meta({ description: "pass↔fail changes between consecutive runs of the same version" }),
+        flakeRate: z.number().meta({ description: "(flakyFailures + retriedSuccesses) / runs, 0–1" }),
+      }),
+    )
+    .meta({ description: "flakiest first (at most 10); see docs/analytics.md" }),
+});
+export type AnalyticsJson = z.infer<typeof AnalyticsSchema>;

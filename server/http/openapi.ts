@@ -61,6 +61,7 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["LogSearchResult", S.LogSearchResultSchema],
   ["LogStatus", S.LogStatusSchema],
   ["RunEndEvent", S.RunEndEventSchema],
+  ["Analytics", S.AnalyticsSchema],
   ["Project", S.ProjectSchema],
   ["ProjectList", S.ProjectListSchema],
   ["ProjectCreated", S.ProjectCreatedSchema],
@@ -158,7 +159,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     servers: serverUrl ? [{ url: serverUrl }] : undefined,
     security: [{ bearer: [] }],
-    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "schedules" }, { name: "logs" }, { name: "health" }],
+    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "schedules" }, { name: "analytics" }, { name: "logs" }, { name: "health" }],
     paths: {
       "/api/v1/templates": {
         get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
@@ -341,6 +342,27 @@ export function openApiDocument(serverUrl?: string) {
             queryParam("perPage", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "runs per page"),
           ],
           responses: { 200: ok("RecentRunPage"), 400: E[400], 404: E[404], ...common },
+        },
+      },
+      "/api/v1/pipelines/{id}/analytics": {
+        get: {
+          tags: ["analytics"],
+          operationId: "pipelineAnalytics",
+          summary: "Success rate, duration and queue-time percentiles per day, slowest and flaky tasks of one pipeline",
+          parameters: [idParam("id", "pipeline id"), queryParam("days", { type: "integer", minimum: 1, maximum: 365, default: 30 }, "window in UTC days, today included")],
+          responses: { 200: ok("Analytics"), 400: E[400], 404: E[404], ...common },
+        },
+      },
+      "/api/v1/analytics": {
+        get: {
+          tags: ["analytics"],
+          operationId: "analytics",
+          summary: "The same figures across every pipeline the caller may see, or one project's",
+          parameters: [
+            queryParam("days", { type: "integer", minimum: 1, maximum: 365, default: 30 }, "window in UTC days, today included"),
+            queryParam("project", { type: "string" }, "project slug: only its pipelines"),
+          ],
+          responses: { 200: ok("Analytics"), 400: E[400], 404: E[404], ...common },
         },
       },
       "/api/v1/runs/{id}": {
