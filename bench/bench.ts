@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { benchDesigner } from "./designer";
+import { benchFanout, printFanout } from "./fanout";
 
 interface Opts {
   url: string;
@@ -18,6 +19,8 @@ const START_RUNS = 50;
 const LOG_LINES = 200_000;
 
 export async function runBench(o: Opts) {
+  // GANTRY_BENCH=fanout measures only the SSE fan-out (500 viewers on 50 task runs).
+  if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(o.url + path, {
       method,
@@ -85,6 +88,9 @@ designer, pipeline of 20 stages × 15 tasks, Chromium (median of ${designer.load
   one drag-and-drop edit   ${fmt(med(designer.editMs))} ms   (all: ${designer.editMs.map((x) => x.toFixed(0)).join(", ")}; mouse-up → DOM)   (aim: < 50 ms)
 `);
   if (count !== LOG_LINES) throw new Error(`expected ${LOG_LINES} lines over SSE, got ${count}`);
+
+  // 4. SSE fan-out: 500 viewers on 50 running task runs.
+  printFanout(await benchFanout({ url: o.url, token: o.token }));
 }
 
 /** Reads an SSE log stream until `event: end` (or until onLine returns true). */
