@@ -53,3 +53,24 @@ describe("secret masking", () => {
     expect(mask("nothing to see 👋 \u001b[32mgreen\u001b[0m")).toBe("nothing to see 👋 \u001b[32mgreen\u001b[0m");
   });
 });
+
+describe("secrets inside longer base64 texts", () => {
+  it("masks a secret encoded together with text around it, at every byte offset", () => {
+    const secret = "hunter2-token";
+    const mask = createMasker([secret]);
+    for (const before of ["", "u", "us", "user:", "admin:"]) {
+      const blob = Buffer.from(`${before}${secret}:tail`).toString("base64");
+      const out = mask(`auth ${blob}`);
+      expect(out, before).toContain(MASK);
+      // What is left cannot be decoded back to the secret.
+      const rest = out.slice(5).split(MASK).map((p) => Buffer.from(p, "base64").toString("latin1")).join("");
+      expect(rest).not.toContain(secret);
+      expect(rest).not.toContain("hunter2");
+    }
+  });
+
+  it("leaves short secrets to the exact forms only", () => {
+    expect(maskVariants("abcde")).toHaveLength(new Set(maskVariants("abcde")).size);
+    expect(maskVariants("abcde").every((v) => v.length >= 3)).toBe(true);
+  });
+});
