@@ -115,6 +115,7 @@ export const LogQuerySchema = z.object({
 export const LogSearchQuerySchema = z
   .object({
     q: z.string({ error: "q is required" }).trim().min(1, "q must not be empty").max(500, "q is at most 500 characters"),
+    project: ProjectSlugSchema.optional().meta({ description: "only runs of this project (slug)" }),
     pipeline: z.string().max(100).optional(),
     status: RunStatusSchema.optional(),
     since: z.coerce.date({ error: "since must be a date (ISO 8601)" }).optional(),

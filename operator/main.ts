@@ -8,6 +8,7 @@ import "./process-name";
 import type { Server } from "node:http";
 import { createDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
+import { operatorLogStore } from "@/server/logs/select";
 import { metricsConfig } from "@/server/metrics/config";
 import { metricsPortOf, startMetricsServer } from "@/server/metrics/operator";
 import { operatorConfig } from "./config";
@@ -39,9 +40,12 @@ if (cfg.GANTRY_EXECUTOR === "kubernetes") {
 } else {
   executor = new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS });
 }
+// Log lines: MySQL, or Elasticsearch with a disk buffer for when it is down (ELASTICSEARCH_URL).
+const logs = operatorLogStore(db, { workspacesDir: cfg.workspacesDir, operatorId: cfg.operatorId });
 const scheduler = new Scheduler({
   db,
   executor,
+  store: logs.store,
   operatorId: cfg.operatorId,
   concurrency: cfg.GANTRY_CONCURRENCY,
   pollMs: cfg.GANTRY_POLL_MS,
@@ -74,6 +78,7 @@ async function shutdown(signal: string) {
   }, drainMs + cfg.GANTRY_KILL_GRACE_MS + 15_000);
   hardStop.unref();
   await scheduler.stop(drainMs);
+  await logs.close().catch(() => undefined);
   await kube?.stop().catch(() => undefined);
   health?.close();
   metrics?.close();

@@ -611,13 +611,14 @@ export function openApiDocument(serverUrl?: string) {
             "Each hit's `url` opens the run with the task's log scrolled to the line.",
           parameters: [
             { name: "q", in: "query", required: true, schema: { type: "string", minLength: 1, maxLength: 500 }, description: 'words and "phrases"' },
+            queryParam("project", { type: "string" }, "project slug (default: every project you can see)"),
             queryParam("pipeline", { type: "string" }, "pipeline id or name"),
             queryParam("status", { $ref: "#/components/schemas/RunStatus" }, "only runs with this status now"),
             queryParam("since", { type: "string", format: "date-time" }, "lines written at or after"),
             queryParam("until", { type: "string", format: "date-time" }, "lines written at or before"),
             queryParam("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "hits returned"),
           ],
-          responses: { 200: ok("LogSearchResult"), 400: E[400], ...common },
+          responses: { 200: ok("LogSearchResult"), 400: E[400], 404: E[404], ...common },
         },
       },
       "/api/v1/openapi.json": {

@@ -3,7 +3,8 @@ import { isFinal, type RunStatus } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { getDb } from "../db/client";
 import { taskRuns } from "../db/schema";
-import { MySqlLogStore, type LogLine } from "../logs/store";
+import type { LogLine } from "../logs/store";
+import { logStore } from "../logs/select";
 import { getRunRev, getRunView, type RunView } from "../runs/queries";
 import { logger } from "../logger";
 
@@ -40,7 +41,7 @@ export function dbSource(db: () => DbOrTx = getDb): LiveSource {
       const rows = await db().select({ id: taskRuns.id, status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(inArray(taskRuns.id, ids));
       return new Map(rows.map((r) => [r.id, { status: r.status, logSeq: r.logSeq }]));
     },
-    readLog: (id, after, limit) => new MySqlLogStore(db()).read(id, after, limit),
+    readLog: (id, after, limit) => logStore(db()).read(id, after, limit),
   };
 }
 
