@@ -113,6 +113,19 @@ describe("runs of the same ref", () => {
   });
 });
 
+describe("max with cancel-previous", () => {
+  it("a newer run of the same ref replaces the older one even when it has to wait for the slot it frees", async () => {
+    const p = await pipeline({ max: 1, sameRef: "cancel-previous" });
+    const old = await start(p, "main");
+    expect((await claim(old)).claimed).toHaveLength(1);
+    const fresh = await start(p, "main");
+    expect((await claim(fresh)).claimed).toHaveLength(0);
+    expect(await runRow(t.db, old)).toMatchObject({ cancelRequested: true });
+    await finish(old, "cancelled");
+    expect((await claim(fresh)).claimed).toHaveLength(1);
+  });
+});
+
 describe("through the running stack", () => {
   it("a run created with a ref over the API waits for the running one of the same ref", async () => {
     const name = `conc-${randomBytes(4).toString("hex")}`;

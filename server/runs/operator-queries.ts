@@ -96,11 +96,12 @@ export async function advanceAndClaim(db: Db, runId: string, opts: { operatorId:
     if (!run) return { claimed: [], skipped: true, unclaimed: 0, rev: 0, status: null };
     // The pipeline's concurrency settings may keep a queued run waiting (looked at again each poll).
     const conc = await decideConcurrency(tx, run);
+    // Older runs of its ref are cancelled even while this one waits for a slot (they hold the slots).
+    if (conc.cancel.length) replaces = { run, victims: conc.cancel };
     if (conc.wait) {
       const [held] = await tx.select({ rev: runs.rev, status: runs.status }).from(runs).where(eq(runs.id, runId));
       return { claimed: [], skipped: false, unclaimed: 1, rev: held.rev, status: held.status };
     }
-    if (conc.cancel.length) replaces = { run, victims: conc.cancel };
     const ready = await advanceRun(tx, run);
     const ids: string[] = [];
     for (const t of ready) {
