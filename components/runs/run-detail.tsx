@@ -1,7 +1,8 @@
 "use client";
 
-import { Ban, List, SquareTerminal, Workflow } from "lucide-react";
+import { Ban, ChartGantt, List, SquareTerminal, Workflow } from "lucide-react";
 import { useCallback, useState, useTransition } from "react";
+import { RunTimeline } from "@/components/analytics/run-timeline";
 import { RunGraph } from "@/components/designer/run-graph";
 import { LogViewer } from "@/components/logs/log-viewer";
 import { Button } from "@/components/ui/button";
@@ -27,7 +28,7 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
   const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
   const task = findTask(run, selected);
   const active = isRunActive(run);
-  const [view, setView] = useState<"list" | "graph">("list");
+  const [view, setView] = useState<"list" | "graph" | "timeline">("list");
 
   const select = useCallback((id: string) => {
     setSelected(id);
@@ -99,12 +100,14 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
         segments={[
           { value: "list", label: "List", icon: List },
           { value: "graph", label: "Graph", icon: Workflow },
+          { value: "timeline", label: "Timeline", icon: ChartGantt },
         ]}
       />
       {view === "graph" && <RunGraph run={run} selected={selected} onSelect={select} />}
+      {view === "timeline" && <RunTimeline run={run} selected={selected} onSelect={select} />}
 
       <div className={cn("grid min-h-[28rem] grid-cols-1 gap-4", view === "list" ? "lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]" : "lg:h-[calc(100dvh-29rem)]")}>
-        <aside className={cn("flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2", view === "graph" && "hidden")}>
+        <aside className={cn("flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2", view !== "list" && "hidden")}>
           <StageList run={run} selected={selected} onSelect={select} />
           {Object.keys(run.params).length > 0 && (
             <section aria-labelledby="params-heading" className="border-t px-1 pt-3">

@@ -1,6 +1,6 @@
 "use client";
 
-import { Blocks, FolderKanban, PlayCircle, ScrollText, UserCheck, Workflow, type LucideIcon } from "lucide-react";
+import { Blocks, ChartColumn, FolderKanban, PlayCircle, ScrollText, UserCheck, Workflow, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/components/ui/cn";
@@ -12,6 +12,7 @@ import { ProjectSwitcher, type SwitcherProject } from "./project-switcher";
 const NAV: { href: string; label: string; icon: LucideIcon }[] = [
   { href: "/pipelines", label: "Pipelines", icon: Workflow },
   { href: "/runs", label: "Runs", icon: PlayCircle },
+  { href: "/analytics", label: "Analytics", icon: ChartColumn },
   { href: "/approvals", label: "Approvals", icon: UserCheck },
   { href: "/catalog", label: "Catalog", icon: Blocks },
   { href: "/projects", label: "Projects", icon: FolderKanban },
