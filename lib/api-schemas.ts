@@ -58,8 +58,11 @@ export const UpdateProjectBodySchema = z.strictObject({
 
 export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });
 
-/** Largest secret value: 64 KiB of UTF-8 (a kubeconfig or a PEM bundle fits). */
-export const MAX_SECRET_BYTES = 64 * 1024;
+/**
+ * Largest secret value in UTF-8 bytes (a kubeconfig or a PEM bundle fits): its ciphertext (IV, tag,
+ * base64) must fit the `secrets.ciphertext` TEXT column (65,535 bytes).
+ */
+export const MAX_SECRET_BYTES = 48_000;
 export const SecretNameSchema = z
   .string()
   .max(100, "a secret name is at most 100 characters")
@@ -70,7 +73,7 @@ export const PutSecretBodySchema = z.strictObject({
   value: z
     .string({ error: (i) => (i.input === undefined ? "value is required" : "value must be a string") })
     .min(1, "value must not be empty")
-    .refine((v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES, `value must be at most ${MAX_SECRET_BYTES / 1024} KiB`)
+    .refine((v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES, `value must be at most ${MAX_SECRET_BYTES.toLocaleString("en")} bytes`)
     .meta({ description: "The secret value; stored encrypted and never returned by any API or page." }),
   description: z.string().max(500).nullable().optional().meta({ description: "What it is for; kept when omitted on a replace." }),
 });

@@ -93,3 +93,30 @@ describe("pipeline spec validation", () => {
     expect(!r.ok && r.errors[0]).toEqual({ path: "stages[0].tasks", message: "a stage needs at least one task" });
   });
 });
+
+describe("task secrets", () => {
+  const spec = (task: Record<string, unknown>) => ({ name: "p", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", ...task }] }] });
+
+  it("takes a list of environment-style names, and leaves the field out when absent", () => {
+    const r = validateSpec(spec({ secrets: ["DEPLOY_TOKEN", "_X1"] }));
+    expect(r.ok && r.spec.stages[0].tasks[0].secrets).toEqual(["DEPLOY_TOKEN", "_X1"]);
+    const none = validateSpec(spec({}));
+    expect(none.ok && "secrets" in none.spec.stages[0].tasks[0]).toBe(false);
+  });
+
+  it("keeps the field through YAML", () => {
+    const r = parseSpecText(`name: p\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n        secrets: [API_KEY]\n`);
+    expect(r.ok && r.spec.stages[0].tasks[0].secrets).toEqual(["API_KEY"]);
+  });
+
+  it("names the path of a bad, repeated or clashing name", () => {
+    const bad = validateSpec(spec({ secrets: ["ok", "GOOD"] }));
+    expect(!bad.ok && bad.errors[0]).toMatchObject({ path: "stages[0].tasks[0].secrets[0]" });
+    const twice = validateSpec(spec({ secrets: ["A_B", "A_B"] }));
+    expect(!twice.ok && twice.errors[0]).toMatchObject({ path: "stages[0].tasks[0].secrets[1]", message: "secret 'A_B' is listed twice" });
+    const clash = validateSpec(spec({ secrets: ["TOKEN"], env: { TOKEN: "x" } }));
+    expect(!clash.ok && clash.errors[0]).toMatchObject({ path: "stages[0].tasks[0].secrets[0]", message: expect.stringMatching(/also set in env/) });
+    const notList = validateSpec(spec({ secrets: "TOKEN" }));
+    expect(!notList.ok && notList.errors[0].path).toBe("stages[0].tasks[0].secrets");
+  });
+});

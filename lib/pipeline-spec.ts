@@ -36,6 +36,21 @@ export const TaskSpecSchema = z.strictObject({
   env: envMap.default({}),
   timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
   retries: z.number().int().min(0).max(10).default(0),
+  /**
+   * Project secrets the task gets as environment variables of the same name (README.md, "Pipeline spec").
+   * Names only: values are resolved when the task starts and never appear in the spec or plan.
+   */
+  secrets: z
+    .array(paramName)
+    .max(100, "at most 100 secrets per task")
+    .optional()
+    .superRefine((names, ctx) => {
+      const seen = new Set<string>();
+      (names ?? []).forEach((n, i) => {
+        if (seen.has(n)) ctx.addIssue({ code: "custom", path: [i], message: `secret '${n}' is listed twice` });
+        seen.add(n);
+      });
+    }),
 });
 
 export const StageSpecSchema = z.strictObject({
@@ -79,6 +94,14 @@ export const PipelineSpecSchema = z
     dup(spec.stages.map((s) => s.name), (i) => ["stages", i, "name"], "stage");
     const tasks = spec.stages.flatMap((s, si) => s.tasks.map((t, ti) => ({ name: t.name, si, ti })));
     dup(tasks.map((t) => t.name), (i) => ["stages", tasks[i].si, "tasks", tasks[i].ti, "name"], "task");
+    // A secret and an env entry of the same name would leave it unclear which one the task sees.
+    spec.stages.forEach((st, si) =>
+      st.tasks.forEach((t, ti) =>
+        (t.secrets ?? []).forEach((n, i) => {
+          if (n in t.env) ctx.addIssue({ code: "custom", path: ["stages", si, "tasks", ti, "secrets", i], message: `'${n}' is also set in env; drop one of them` });
+        }),
+      ),
+    );
   });
 
 export type PipelineSpec = z.output<typeof PipelineSpecSchema>;

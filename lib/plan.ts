@@ -16,6 +16,8 @@ export const TaskPlanSchema = z.object({
   retries: z.number().int().min(0),
   /** The template's sidecars with `{{params.x}}` filled in (Kubernetes executor). */
   sidecars: z.array(TemplateSidecarSchema).optional(),
+  /** Names of the project secrets the task gets as env; values are resolved by the operator at start. */
+  secrets: z.array(z.string()).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

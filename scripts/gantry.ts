@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { aptInstall, fail, freePort, ok, run, step } from "./lib/proc";
-import { migrateAndSeed, provideDatabase, ROOT, startApp, type Database, type Stack } from "./lib/stack";
+import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { clusterUnavailableReason, startCluster } from "./lib/cluster";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
@@ -141,6 +141,8 @@ async function test(args: string[]) {
     GANTRY_TEST_TOKEN: token,
     GANTRY_TEST_DB_ADMIN_URL: adminUrl,
     DATABASE_URL: db.url,
+    // The stack's key: suites that create runs or read secrets in-process use the same one.
+    GANTRY_SECRET_KEY: secretKey(),
     GANTRY_TEST_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
     GANTRY_TEST_METRICS_TOKEN: metricsToken,
     GANTRY_E2E_URL: stack.url,

@@ -244,6 +244,8 @@ export function startOperatorProcess(env: Record<string, string>): OperatorProce
       LOG_LEVEL: "info",
       GANTRY_POLL_MS: "50",
       GANTRY_KILL_GRACE_MS: "500",
+      // The key secrets are sealed with (`npm test` sets it), as every operator has in production.
+      ...(process.env.GANTRY_SECRET_KEY ? { GANTRY_SECRET_KEY: process.env.GANTRY_SECRET_KEY } : {}),
       ...env,
     } as unknown as NodeJS.ProcessEnv,
   });

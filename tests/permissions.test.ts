@@ -37,8 +37,7 @@ const template = (name: string) => ({
 
 /**
  * One call per action; each may first set up what it needs as the site admin (default token).
- * run.approve and secret.manage are walked by the approval and secret suites, which own the
- * set-up those need (a waiting gate; the secrets API).
+ * run.approve is walked by the approval suite, which owns the set-up it needs (a waiting gate).
  */
 const PROBES: Partial<Record<Action, (token: string) => Promise<ApiResponse>>> = {
   "project.view": (t) => call("GET", `/api/v1/pipelines/${pipelineId}`, { token: t }),
@@ -55,6 +54,7 @@ const PROBES: Partial<Record<Action, (token: string) => Promise<ApiResponse>>> =
     return call("PUT", `/api/v1/projects/${p.slug}/members/${u.username}`, { token: t, body: { role: "viewer" } });
   },
   "project.manage": (t) => call("PATCH", `/api/v1/projects/${p.slug}`, { token: t, body: { description: `changed ${Date.now()}` } }),
+  "secret.manage": (t) => call("PUT", `/api/v1/projects/${p.slug}/secrets/MATRIX_SECRET`, { token: t, body: { value: "s3cret-value" } }),
 };
 
 describe("the permission matrix over the REST API", () => {

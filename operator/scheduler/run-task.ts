@@ -7,7 +7,13 @@ import { finishTaskRun, setExecutorRef, setRunningMessage, setTaskAttempt, type 
 import { ExecutorError, type ExecHandle, type ExecResult, type Executor } from "../executors/types";
 import { retryUntilDone } from "./backoff";
 import { countingLogStore } from "@/server/metrics/operator";
+import { taskSecrets, type TaskSecrets } from "@/server/secrets/run-secrets";
+import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
+import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
+
+/** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
+const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
 
 /** Stored lines a resumed attempt is shown, to find where each of its streams left off. */
 const RESUME_TAIL_LINES = 2000;
@@ -51,8 +57,15 @@ export function stopTask(inf: InFlight, reason: StopReason) {
 export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const { taskRun: tr, run } = inf.claimed;
   const log = ctx.log.child({ taskRunId: tr.id, runId: run.id, task: tr.name });
-  const secrets = run.secretNames.map((n) => run.params[n]).filter((v): v is string => !!v);
-  const mask = createMasker(secrets);
+  // Secret values exist in clear only here, in memory: secret params are sealed in the database
+  // and project secrets are read now. A secret that is gone or does not decrypt fails the task.
+  const sec = await retryUntilDone(
+    () => taskSecrets(ctx.db, run, tr.plan).catch((e: unknown) => (isPermanentSecretError(e) ? (e as Error) : Promise.reject(e))),
+    (e, failures, wait) => {
+      if (failures === 1 || failures % 10 === 0) log.warn({ err: (e as Error).message, wait }, "resolving the task's secrets failed; retrying");
+    },
+  );
+  const mask = createMasker(sec instanceof Error ? [] : sec.values);
   const writer = new LogWriter(countingLogStore(ctx.store), tr.id, { mask, startSeq: tr.logSeq });
   const metrics = trackTask(ctx.db, ctx.executor, inf.claimed, log, { resumed: !!inf.resume });
   const maxAttempts = tr.plan.retries + 1;
@@ -67,7 +80,11 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
       writer.system(`attempt ${attempt} of ${maxAttempts}`);
       await retryUntilDone(() => setTaskAttempt(ctx.db, tr, attempt), dbRetry("recording the attempt"));
     }
-    result = await runAttempt(ctx, inf, attempt, writer, log, mask);
+    if (sec instanceof Error) {
+      result = { exitCode: null, signal: null, timedOut: false, cancelled: false, message: `cannot start: ${sec.message}`, permanent: true };
+      break;
+    }
+    result = await runAttempt(ctx, inf, attempt, writer, log, mask, sec);
     const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
     if (ok || inf.stop || result.permanent || attempt >= maxAttempts) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
@@ -95,7 +112,15 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   else log.info({ status, exitCode: result.exitCode, attempt }, "task finished");
 }
 
-async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writer: LogWriter, log: Logger, mask: (s: string) => string): Promise<ExecResult> {
+async function runAttempt(
+  ctx: TaskContext,
+  inf: InFlight,
+  attempt: number,
+  writer: LogWriter,
+  log: Logger,
+  mask: (s: string) => string,
+  sec: TaskSecrets,
+): Promise<ExecResult> {
   const { taskRun: tr, run } = inf.claimed;
   const stopped = (message: string): ExecResult => ({ exitCode: null, signal: null, timedOut: false, cancelled: true, message, permanent: true });
   if (inf.stop) return stopped(inf.stop.message);
@@ -106,10 +131,11 @@ async function runAttempt(ctx: TaskContext, inf: InFlight, attempt: number, writ
     taskName: tr.name,
     stageName: tr.stageName,
     plan: tr.plan,
-    // Task env wins over pipeline params of the same name: it is the more specific setting.
-    env: { ...run.params, ...tr.plan.env },
+    // Task env wins over pipeline params of the same name: it is the more specific setting; the
+    // project secrets the task names win over both (the spec refuses a name in both env and secrets).
+    env: { ...sec.params, ...tr.plan.env, ...sec.secrets },
     attempt,
-    secretParams: run.secretNames,
+    secretParams: [...run.secretNames, ...Object.keys(sec.secrets)],
     progress: (message: string | null) =>
       void setRunningMessage(ctx.db, tr, message === null ? null : mask(message)).catch((e) => log.debug({ err: (e as Error).message }, "could not record the task's progress")),
   };

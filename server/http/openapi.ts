@@ -553,7 +553,7 @@ export function openApiDocument(serverUrl?: string) {
         put: {
           tags: ["projects"],
           operationId: "putSecret",
-          summary: "Create or replace a secret (value at most 64 KiB, encrypted at rest, never returned); maintainers and owners, admin scope",
+          summary: "Create or replace a secret (value at most 48,000 bytes, encrypted at rest, never returned); maintainers and owners, admin scope",
           requestBody: jsonBody("PutSecretRequest"),
           responses: { 200: ok("Secret", "Replaced"), 201: ok("Secret", "Created"), 400: E[400], 404: E[404], 422: E[422], ...common },
         },

@@ -6,6 +6,7 @@ import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, projects, runs, users } from "../db/schema";
 import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog } from "./validate";
+import { checkSpecSecrets } from "../secrets/secrets";
 
 export interface SaveInput {
   spec: PipelineSpec;
@@ -22,6 +23,7 @@ export interface SaveInput {
 
 export async function createPipeline(db: Db, input: SaveInput & { projectId: string }): Promise<{ id: string; name: string; version: number }> {
   const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates });
+  await checkSpecSecrets(db, input.projectId, input.spec);
   const pins = pinsOf(used);
   const id = randomUUID();
   try {
@@ -52,6 +54,8 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
   // Saving keeps the previous version's pins for templates still in use; new ones get the latest.
   const prev = await currentPins(db, id);
   const used = await checkSpecAgainstCatalog(db, input.spec, { pins: { ...prev.pins, ...input.templates }, previous: prev.names });
+  const [owner] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, id));
+  if (owner) await checkSpecSecrets(db, owner.projectId, input.spec);
   const pins = pinsOf(used);
   try {
     return await db.transaction(async (tx) => {

@@ -33,6 +33,8 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
   }));
   return {
     ...(sidecars?.length ? { sidecars } : {}),
+    // Names only: the operator resolves the values when the task starts (server/secrets).
+    ...(task.secrets?.length ? { secrets: [...task.secrets] } : {}),
     ...(tpl.gate === "approval" ? { gate: approvalGate(r.value) } : {}),
     template: tpl.name,
     templateVersion: tpl.version,

@@ -6,6 +6,7 @@ import { pipelines, runs, taskRuns } from "../db/schema";
 import { getVersion } from "../pipelines/pipelines";
 import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
+import { sealRunParams } from "../secrets/run-secrets";
 
 export interface CreateRunInput {
   params?: Record<string, unknown>;
@@ -57,7 +58,8 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
       number: n,
       version,
       status: "queued",
-      params: values,
+      // Secret param values are sealed (server/secrets): the database never holds them in clear.
+      params: sealRunParams(values, secrets),
       secretNames: secrets,
       trigger: input.trigger ?? "manual",
       ref: input.ref ?? null,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { AppError, notFound } from "@/lib/errors";
+import { AppError, notFound, validationFailed } from "@/lib/errors";
+import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, projects, secrets, users } from "../db/schema";
 import { audit } from "../audit/audit";
@@ -141,4 +142,16 @@ export async function resolveSecrets(db: DbOrTx, pipelineId: string, names: read
     throw new AppError("not_found", `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} no longer exist${missing.length > 1 ? "" : "s"} in project '${p.slug}'`);
   }
   return Object.fromEntries(rows.map((r) => [r.name, decrypt(r.ciphertext, r.keyId, secretAad(p.projectId, r.name))]));
+}
+
+/**
+ * On save: every secret a task names exists in the pipeline's project. A 422 lists each missing
+ * one at its field path (`stages[0].tasks[1].secrets[0]`).
+ */
+export async function checkSpecSecrets(db: DbOrTx, projectId: string, spec: PipelineSpec) {
+  const refs = spec.stages.flatMap((st, si) => st.tasks.flatMap((t, ti) => (t.secrets ?? []).map((name, i) => ({ name, path: `stages[${si}].tasks[${ti}].secrets[${i}]` }))));
+  if (refs.length === 0) return;
+  const have = await existingSecretNames(db, projectId, refs.map((r) => r.name));
+  const errors: FieldError[] = refs.filter((r) => !have.has(r.name)).map((r) => ({ path: r.path, message: `no secret named '${r.name}' in this project (add it on the project's Secrets tab)` }));
+  if (errors.length) throw validationFailed(errors);
 }

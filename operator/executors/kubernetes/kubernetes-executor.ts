@@ -64,6 +64,8 @@ export class KubernetesExecutor implements Executor {
       plan: task.plan,
       params: task.env,
       ...details,
+      // The scheduler's list also names the project secrets the task uses (resolved into `env`).
+      secretParams: [...new Set([...details.secretParams, ...(task.secretParams ?? [])])],
       singleTaskRun: details.singleTaskRun || this.o.workspace === "emptyDir",
     });
     const ns = this.o.namespace;

@@ -1,0 +1,48 @@
+import type { TaskPlan } from "@/lib/plan";
+import type { DbOrTx } from "../db/client";
+import { isSealed, seal, unseal } from "./crypto";
+import { resolveSecrets } from "./secrets";
+
+/**
+ * Secret values of a run, in the two places they live: secret pipeline params (sealed inside
+ * `runs.params` when the run is created) and the project secrets a task names (`secrets:`),
+ * resolved only when the task starts. Nothing here is ever written back in clear.
+ */
+
+/**
+ * Binds a sealed param to its name. Not to its run: a re-run may copy the params of the run it
+ * repeats as they are.
+ */
+export const runParamAad = (name: string) => `run-param:${name}`;
+
+/** At run creation: the values of secret params are sealed; the others stay as they are. */
+export function sealRunParams(values: Record<string, string>, secretNames: readonly string[]): Record<string, string> {
+  const secret = new Set(secretNames);
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, secret.has(k) && v !== "" ? seal(v, runParamAad(k)) : v]));
+}
+
+/** In the operator: the run's params in clear (runs made before sealing are read as they are). */
+export function openRunParams(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, isSealed(v) ? unseal(v, runParamAad(k)) : v]));
+}
+
+export interface TaskSecrets {
+  /** The run's params in clear, secret ones included. */
+  params: Record<string, string>;
+  /** The project secrets the task names, by name. */
+  secrets: Record<string, string>;
+  /** Every secret value of the task, for the log masker. */
+  values: string[];
+}
+
+/** At task start: what the task needs in clear. Throws when a named secret is gone or a value does not decrypt. */
+export async function taskSecrets(
+  db: DbOrTx,
+  run: { id: string; pipelineId: string; params: Record<string, string>; secretNames: readonly string[] },
+  plan: Pick<TaskPlan, "secrets">,
+): Promise<TaskSecrets> {
+  const params = openRunParams(run.params);
+  const secrets = await resolveSecrets(db, run.pipelineId, plan.secrets ?? []);
+  const values = [...run.secretNames.map((n) => params[n]), ...Object.values(secrets)].filter((v): v is string => !!v);
+  return { params, secrets, values };
+}
