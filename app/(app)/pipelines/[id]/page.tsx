@@ -1,6 +1,7 @@
-import { CalendarClock, Download, FileCode, History, PlayCircle, Workflow } from "lucide-react";
+import { CalendarClock, ChartColumn, Download, FileCode, History, PlayCircle, Workflow } from "lucide-react";
 import type { Metadata } from "next";
 import { stringify } from "yaml";
+import { AnalyticsPanel } from "@/components/analytics/analytics-panel";
 import { UpgradeBanner } from "@/components/pipelines/upgrade-banner";
 import { SchedulesPanel } from "@/components/schedules/schedules-panel";
 import { VersionsPanel } from "@/components/pipelines/versions-panel";
@@ -26,7 +27,7 @@ import { pageAccess, pageActor } from "@/server/authz/page";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
 
-const TABS = ["design", "runs", "spec", "versions", "schedules"] as const;
+const TABS = ["design", "runs", "spec", "versions", "analytics", "schedules"] as const;
 const PER_PAGE = 20;
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -84,6 +85,9 @@ export default async function PipelinePage({ params, searchParams }: Props) {
           <TabsTrigger value="versions">
             <History aria-hidden /> Versions <span className="text-xs text-muted">{versions.length}</span>
           </TabsTrigger>
+          <TabsTrigger value="analytics">
+            <ChartColumn aria-hidden /> Analytics
+          </TabsTrigger>
           <TabsTrigger value="schedules">
             <CalendarClock aria-hidden /> Schedules
           </TabsTrigger>
@@ -118,6 +122,11 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         <TabsContent value="versions">
           <VersionsPanel key={pipeline.version} pipelineId={pipeline.id} current={pipeline.version} versions={versions} canRestore={canEdit} />
+        </TabsContent>
+
+        {/* Fetched when the tab opens, so the designer never waits for it. */}
+        <TabsContent value="analytics">
+          <AnalyticsPanel endpoint={`/api/v1/pipelines/${pipeline.id}/analytics`} />
         </TabsContent>
 
         {/* Loaded when the tab opens. */}
