@@ -9,6 +9,8 @@ import { formatClock, formatExact } from "@/components/ui/time";
 import { parseAnsi, spanStyle } from "./ansi";
 import type { LogLine } from "./log-buffer";
 import { useLogStream, type StreamState } from "./use-log-stream";
+import { useArchiveLag } from "./use-archive-lag";
+import { useLineAnchor } from "./use-line-anchor";
 
 const ROW = 20;
 
@@ -42,6 +44,7 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
   const [showTimes, setShowTimes] = useState(false);
   const scrollRef = useRef<HTMLDivElement>(null);
   const lastTop = useRef(0);
+  const behind = useArchiveLag(taskRunId, state === "ended");
 
   const virtualizer = useVirtualizer({
     count,
@@ -49,6 +52,16 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
     estimateSize: () => ROW,
     overscan: 30,
   });
+
+  // `#L<n>` (a search hit's link): scroll line n into view once it has arrived, and mark it.
+  const target = useLineAnchor();
+  const scrolledTo = useRef<number | null>(null);
+  useEffect(() => {
+    if (target === null || scrolledTo.current === target || count < target) return;
+    scrolledTo.current = target;
+    setFollow(false);
+    virtualizer.scrollToIndex(target - 1, { align: "center" });
+  }, [target, count, virtualizer]);
 
   // Wrapped rows have their own heights; unwrapped ones are all ROW tall again.
   useEffect(() => virtualizer.measure(), [wrap, virtualizer]);
@@ -112,6 +125,11 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
           </a>
         </div>
       </div>
+      {behind > 0 && (
+        <p role="status" className="border-b bg-st-waiting/10 px-3 py-1.5 text-xs text-fg">
+          The log archive is behind: {behind.toLocaleString()} line{behind === 1 ? " is" : "s are"} written but not stored yet (the log store was unreachable). They appear here as they are stored.
+        </p>
+      )}
       {dropped > 0 && (
         <p className="border-b bg-danger-soft px-3 py-1.5 text-xs text-danger">
           The viewer holds the first {lines.length.toLocaleString()} lines; {dropped.toLocaleString()} more are in the raw log.
@@ -153,6 +171,7 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
                 wrap={wrap}
                 showTime={showTimes}
                 gutter={gutter}
+                marked={target === v.index + 1}
                 measure={wrap ? virtualizer.measureElement : undefined}
               />
             ))}
@@ -170,6 +189,7 @@ const LogRow = memo(function LogRow({
   wrap,
   showTime,
   gutter,
+  marked,
   measure,
 }: {
   index: number;
@@ -178,6 +198,7 @@ const LogRow = memo(function LogRow({
   wrap: boolean;
   showTime: boolean;
   gutter: number;
+  marked: boolean;
   measure?: (el: HTMLElement | null) => void;
 }) {
   const spans = parseAnsi(line.text, line.start).spans;
@@ -188,7 +209,9 @@ const LogRow = memo(function LogRow({
       ref={measure}
       data-index={index}
       data-stream={line.stream}
-      className={cn("group absolute top-0 left-0 flex w-full hover:bg-log-hover", err && "bg-st-failed/6")}
+      id={`L${index + 1}`}
+      aria-current={marked ? "location" : undefined}
+      className={cn("group absolute top-0 left-0 flex w-full hover:bg-log-hover", err && "bg-st-failed/6", marked && "bg-st-waiting/25 ring-1 ring-st-waiting ring-inset")}
       style={{ transform: `translateY(${start}px)`, minHeight: ROW, height: wrap ? undefined : ROW }}
     >
       <span

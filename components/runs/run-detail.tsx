@@ -35,6 +35,7 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
     // Shareable link to this task's log, without a server round trip.
     const url = new URL(window.location.href);
     url.searchParams.set("task", id);
+    url.hash = ""; // a #L<n> line anchor belongs to the task it was linked for
     window.history.replaceState(null, "", url);
   }, []);
 

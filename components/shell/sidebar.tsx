@@ -1,6 +1,6 @@
 "use client";
 
-import { Blocks, ChartColumn, FolderKanban, PlayCircle, ScrollText, UserCheck, Workflow, type LucideIcon } from "lucide-react";
+import { Blocks, ChartColumn, FolderKanban, PlayCircle, ScrollText, Search, UserCheck, Workflow, type LucideIcon } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/components/ui/cn";
@@ -14,6 +14,7 @@ const NAV: { href: string; label: string; icon: LucideIcon }[] = [
   { href: "/runs", label: "Runs", icon: PlayCircle },
   { href: "/analytics", label: "Analytics", icon: ChartColumn },
   { href: "/approvals", label: "Approvals", icon: UserCheck },
+  { href: "/search", label: "Log search", icon: Search },
   { href: "/catalog", label: "Catalog", icon: Blocks },
   { href: "/projects", label: "Projects", icon: FolderKanban },
   { href: "/audit", label: "Audit", icon: ScrollText },
