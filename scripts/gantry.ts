@@ -183,6 +183,13 @@ async function test(args: string[]) {
     await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });
   }
   if (want("e2e")) {
+    // Kubernetes mode in the browser: a second stack on the test cluster, for e2e/kube-run.spec.ts.
+    const e2eFiles = filesFor("e2e/");
+    if (!e2eFiles.length || e2eFiles.some((f) => f.includes("kube-"))) {
+      const { startKubeE2eStack } = await import("./lib/kube-e2e");
+      const kubeconfig = want("integration") && !clusterUnavailableReason() ? (env as Record<string, string | undefined>).KUBECONFIG : undefined;
+      Object.assign(env, await startKubeE2eStack({ adminUrl, password, kubeconfig, cleanups }));
+    }
     step("browser end-to-end tests (Playwright + Chromium)…");
     await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test", ...filesFor("e2e/")], { cwd: ROOT, env });
   }
