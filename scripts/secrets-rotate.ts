@@ -15,9 +15,9 @@ const { createDb } = await import("../server/db/client");
 const { loadKeyring } = await import("../server/secrets/crypto");
 const { rotateSecrets } = await import("../server/secrets/rotate");
 
-const kr = loadKeyring();
 const { db, pool } = createDb(process.env.DATABASE_URL);
 try {
+  const kr = loadKeyring();
   console.log(`re-encrypting under key ${kr.current.id} (also accepted for decryption: ${[...kr.byId.keys()].filter((k) => k !== kr.current.id).join(", ") || "none"})…`);
   const r = await rotateSecrets(db, kr);
   console.log(`done: ${r.secrets} secret(s) and ${r.runs} run(s) re-encrypted${r.sealedLegacy ? `, ${r.sealedLegacy} param value(s) that were in clear now sealed` : ""}.`);

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { AppError } from "@/lib/errors";
 
 /**
  * Encryption at rest for project secrets and secret run params: AES-256-GCM, a fresh random
@@ -18,9 +19,13 @@ const KEY_BYTES = 32;
 /** Prefix of a sealed value kept inside a JSON column (secret run params). */
 export const SEALED_PREFIX = "gantry:enc:v1:";
 
-export class SecretKeyError extends Error {
+/**
+ * The key is missing or malformed: a server configuration problem, answered as 503 with this
+ * message by the REST API and server actions, and failing (not retrying) a task in the operator.
+ */
+export class SecretKeyError extends AppError {
   constructor(message: string) {
-    super(message);
+    super("unavailable", message);
     this.name = "SecretKeyError";
   }
 }
