@@ -54,7 +54,16 @@ export function sseResponse(req: Request, produce: Producer, cleanup: () => void
       async pull(c) {
         try {
           const chunk = closed ? null : await produce(ac.signal);
-          if (chunk === null || closed) {
+          if (closed) {
+            // The client went away meanwhile (the stream may be cancelled already): nothing to send.
+            try {
+              c.close();
+            } catch {
+              /* already closed */
+            }
+            return;
+          }
+          if (chunk === null) {
             finish();
             c.close();
             return;
