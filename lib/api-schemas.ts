@@ -90,6 +90,17 @@ export const CreateUserBodySchema = z.strictObject({
   role: z.enum(["admin", "user"]).default("user"),
 });
 
+export const TokenScopeSchema = z.enum(["read", "run", "admin"]);
+
+export const CreateTokenBodySchema = z.strictObject({
+  name: z.string().trim().min(1, "give the token a name").max(100),
+  scope: TokenScopeSchema.meta({ description: "read < run < admin; never wider than the scope of the caller's token" }),
+  expiresAt: z.iso
+    .datetime({ offset: true, message: "expiresAt must be an ISO 8601 date-time" })
+    .nullish()
+    .meta({ description: "when the token stops working; omit or null for never" }),
+});
+
 export const AuditQuerySchema = z.object({
   actor: z.string().max(64).optional(),
   action: z.string().max(64).optional().meta({ description: "`run` matches every run.* action; `run.cancel` only that one" }),
@@ -492,6 +503,20 @@ export const AuditEventSchema = z.object({
   createdAt: dateTime(),
 });
 export const AuditListSchema = z.object({ items: z.array(AuditEventSchema), next: z.number().int().nullable() });
+
+export const ApiTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  scope: TokenScopeSchema,
+  owner: z.string(),
+  createdAt: dateTime(),
+  expiresAt: dateTime().nullable(),
+  lastUsedAt: dateTime().nullable().meta({ description: "updated at most once a minute" }),
+  expired: z.boolean(),
+});
+export const ApiTokenListSchema = z.object({ items: z.array(ApiTokenSchema) });
+export const ApiTokenCreatedSchema = ApiTokenSchema.extend({ token: z.string().meta({ description: "the secret; shown only in this response" }) });
+export type ApiTokenJson = z.infer<typeof ApiTokenSchema>;
 
 // ---------------------------------------------------------------- analytics
 

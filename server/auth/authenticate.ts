@@ -4,7 +4,7 @@ import { isScope } from "@/lib/permissions";
 import type { Actor } from "../authz/authz";
 import { getDb } from "../db/client";
 import { authOptions } from "./next-auth";
-import { userForToken } from "./tokens";
+import { lookupToken } from "./tokens";
 import { getUser, type SessionUser } from "./users";
 
 export type Principal = Actor;
@@ -23,8 +23,9 @@ export async function authenticate(req: Request): Promise<Actor> {
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth);
     if (!m) throw new AppError("unauthorized", "malformed Authorization header: expected 'Bearer <token>'");
-    const u = await userForToken(getDb(), m[1]);
-    if (!u) throw new AppError("unauthorized", "invalid, revoked or expired API token");
+    const r = await lookupToken(getDb(), m[1]);
+    if ("problem" in r) throw new AppError("unauthorized", r.problem);
+    const u = r.user;
     return { ...u, scope: isScope(u.scope) ? u.scope : "read", via: "token", address };
   }
   const u = await currentUser();

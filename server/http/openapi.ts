@@ -76,6 +76,10 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["User", S.UserSchema],
   ["UserList", S.UserListSchema],
   ["CreateUserRequest", S.CreateUserBodySchema],
+  ["ApiToken", S.ApiTokenSchema],
+  ["ApiTokenList", S.ApiTokenListSchema],
+  ["ApiTokenCreated", S.ApiTokenCreatedSchema],
+  ["CreateTokenRequest", S.CreateTokenBodySchema],
   ["AuditEvent", S.AuditEventSchema],
   ["AuditList", S.AuditListSchema],
   ["Health", S.HealthSchema],
@@ -159,7 +163,7 @@ export function openApiDocument(serverUrl?: string) {
     },
     servers: serverUrl ? [{ url: serverUrl }] : undefined,
     security: [{ bearer: [] }],
-    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "schedules" }, { name: "analytics" }, { name: "logs" }, { name: "health" }],
+    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "tokens" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "schedules" }, { name: "analytics" }, { name: "logs" }, { name: "health" }],
     paths: {
       "/api/v1/templates": {
         get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
@@ -585,6 +589,28 @@ export function openApiDocument(serverUrl?: string) {
           summary: "Add a user (with a password, or none for single sign-on only); site administrators",
           requestBody: jsonBody("CreateUserRequest"),
           responses: { 201: ok("User", "Created"), 400: E[400], 409: err("The user name is taken"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/tokens": {
+        get: { tags: ["tokens"], operationId: "listTokens", summary: "The caller's own API tokens (never the secrets)", responses: { 200: ok("ApiTokenList"), ...common } },
+        post: {
+          tags: ["tokens"],
+          operationId: "createToken",
+          summary: "Create a personal API token; the secret is returned only in this response",
+          description:
+            "Through a token, only an `admin`-scoped token may create tokens, and never one with a wider scope than its own. " +
+            "An expired token is refused with 401 and a message saying when it expired.",
+          requestBody: jsonBody("CreateTokenRequest"),
+          responses: { 201: ok("ApiTokenCreated", "Created"), 400: E[400], 422: E[422], ...common },
+        },
+      },
+      "/api/v1/tokens/{id}": {
+        delete: {
+          tags: ["tokens"],
+          operationId: "revokeToken",
+          summary: "Revoke a token: your own (site administrators: anyone's); it stops working at once",
+          parameters: [idParam("id", "token id")],
+          responses: { 204: { description: "Revoked" }, 404: E[404], ...common },
         },
       },
       "/api/v1/task-runs/{id}/log-status": {
