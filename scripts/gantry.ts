@@ -115,6 +115,12 @@ async function test(args: string[]) {
   await migrateAndSeed(db.url, { adminPassword: password, adminToken: token });
   await buildIfStale(ROOT);
   const port = await freePort();
+  // A real OpenID Connect provider (tests/oidc/provider.ts) with a client for this stack's callback URL,
+  // so single sign-on is tested end to end; the stack shows its "Sign in with Test OIDC" button.
+  const { startTestOidc, TEST_OIDC_CLIENT } = await import("../tests/oidc/provider");
+  const oidc = await startTestOidc(await freePort(), [`http://localhost:${port}/api/auth/callback/oidc`]);
+  cleanups.push(oidc.close);
+  const oidcEnv = { GANTRY_OIDC_ISSUER: oidc.issuer, GANTRY_OIDC_CLIENT_ID: TEST_OIDC_CLIENT.id, GANTRY_OIDC_CLIENT_SECRET: TEST_OIDC_CLIENT.secret, GANTRY_OIDC_NAME: "Test OIDC" };
   // The operator's metrics port, and a scrape token, so the metrics suite scrapes like Prometheus in production.
   const metricsPort = await freePort();
   const metricsToken = `metrics_${randomBytes(16).toString("hex")}`;
@@ -126,6 +132,7 @@ async function test(args: string[]) {
     env: {
       GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
       LOG_LEVEL: "warn",
+      ...oidcEnv,
       GANTRY_CONCURRENCY: "8",
       // Notifications in the tests go to receivers on this machine (server/net/outbound.ts).
       GANTRY_OUTBOUND_ALLOW: "127.0.0.1,::1,localhost",
@@ -139,6 +146,7 @@ async function test(args: string[]) {
     ...process.env,
     GANTRY_TEST_URL: stack.url,
     GANTRY_TEST_TOKEN: token,
+    GANTRY_TEST_OIDC_ISSUER: oidc.issuer,
     GANTRY_TEST_DB_ADMIN_URL: adminUrl,
     DATABASE_URL: db.url,
     // The stack's key: suites that create runs or read secrets in-process use the same one.

@@ -7,10 +7,20 @@ import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { signInErrorMessage } from "@/lib/login-errors";
 
-export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
+export function LoginForm({
+  callbackUrl,
+  providers = [],
+  initialError = null,
+}: {
+  callbackUrl: string;
+  /** Configured single sign-on providers: one button each. */
+  providers?: { id: string; name: string }[];
+  initialError?: string | null;
+}) {
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(initialError);
   const [pending, setPending] = useState(false);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
@@ -25,7 +35,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         password: String(form.get("password") ?? ""),
       });
       if (!res || res.error) {
-        setError(res?.error === "CredentialsSignin" || !res ? "Wrong username or password." : `Sign-in failed: ${res.error}`);
+        setError(signInErrorMessage(res?.error ?? "CredentialsSignin"));
         setPending(false);
         return;
       }
@@ -56,6 +66,20 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         {pending && <LoaderCircle className="animate-spin" aria-hidden />}
         Sign in
       </Button>
+      {providers.length > 0 && (
+        <>
+          <div className="flex items-center gap-3 text-xs text-muted" aria-hidden>
+            <span className="h-px flex-1 bg-border" />
+            or
+            <span className="h-px flex-1 bg-border" />
+          </div>
+          {providers.map((p) => (
+            <Button key={p.id} type="button" variant="secondary" className="h-9" disabled={pending} onClick={() => void signIn(p.id, { callbackUrl })}>
+              Sign in with {p.name}
+            </Button>
+          ))}
+        </>
+      )}
     </form>
   );
 }

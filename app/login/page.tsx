@@ -3,11 +3,15 @@ import { redirect } from "next/navigation";
 import { currentUser } from "@/server/auth/authenticate";
 import { LoginForm } from "./login-form";
 import { safeCallbackUrl } from "@/components/shell/callback-url";
+import { ssoProviderList } from "@/server/auth/sso-providers";
+import { signInErrorMessage } from "@/lib/login-errors";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[] }> }) {
-  const { callbackUrl } = await searchParams;
+export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[] }> }) {
+  const { callbackUrl, error } = await searchParams;
+  // next-auth sends failed single sign-ons (and refusals by the linking rules) back here with ?error=.
+  const initialError = signInErrorMessage(Array.isArray(error) ? error[0] : error) || null;
   const target = safeCallbackUrl(callbackUrl);
   if (await currentUser()) redirect(target);
   return (
@@ -22,7 +26,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
           <p className="mb-5 text-sm text-muted">
             Use your Gantry account. <code className="font-mono text-xs">npm start</code> prints the admin login.
           </p>
-          <LoginForm callbackUrl={target} />
+          <LoginForm callbackUrl={target} providers={ssoProviderList()} initialError={initialError} />
         </div>
       </div>
     </main>

@@ -11,10 +11,15 @@ export class LoginPage {
   async signIn(username: string, password: string) {
     await this.page.getByLabel("Username").fill(username);
     await this.page.getByLabel("Password").fill(password);
-    await this.page.getByRole("button", { name: "Sign in" }).click();
+    await this.page.getByRole("button", { name: "Sign in", exact: true }).click();
+  }
+
+  /** One button per configured single sign-on provider. */
+  ssoButton(provider: string) {
+    return this.page.getByRole("button", { name: `Sign in with ${provider}` });
   }
 
   get error() {
-    return this.page.getByRole("alert").filter({ hasText: /password|sign-in|server/i });
+    return this.page.getByRole("alert").filter({ hasText: /password|sign-in|server|account/i });
   }
 }

@@ -1,31 +1,93 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { lockedError } from "@/lib/login-errors";
 import { getDb } from "../db/client";
+import { logger } from "../logger";
+import { authConfig } from "./auth-config";
+import { lockedUntil, recordFailure, recordSuccess } from "./login-throttle";
+import { resolveSsoUser, userForAccount } from "./sso";
+import { ssoProviders, type SsoProfile } from "./sso-providers";
 import { verifyPassword, type SessionUser } from "./users";
 
 const Credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
 
+/** The client address next-auth hands to `authorize` (headers as a plain object). */
+function addressOf(headers: Record<string, unknown> | undefined): string | null {
+  const fwd = headers?.["x-forwarded-for"];
+  const first = (Array.isArray(fwd) ? fwd[0] : typeof fwd === "string" ? fwd : "").split(",")[0].trim();
+  const real = headers?.["x-real-ip"];
+  return (first || (typeof real === "string" ? real : "")).slice(0, 64) || null;
+}
+
+/** A sign-in refusal shown on the login page as it is written (lib/login-errors.ts). */
+const refuse = (message: string) => `/login?error=${encodeURIComponent(`sso:${message}`)}`;
+
+const cfg = authConfig();
+
 export const authOptions: NextAuthOptions = {
-  session: { strategy: "jwt", maxAge: 12 * 3600 },
-  pages: { signIn: "/login" },
+  // JWT sessions, renewed while the user is active: the cookie is re-issued on each session read,
+  // so GANTRY_SESSION_MAX_AGE is an idle timeout. Each request re-reads the user (authenticate.ts).
+  session: { strategy: "jwt", maxAge: cfg.GANTRY_SESSION_MAX_AGE },
+  pages: { signIn: "/login", error: "/login" },
   // `npm start` writes a random secret to `.gantry/` and passes it on, so sessions survive restarts.
   secret: process.env.NEXTAUTH_SECRET,
   providers: [
     CredentialsProvider({
       name: "Gantry",
       credentials: { username: { label: "Username", type: "text" }, password: { label: "Password", type: "password" } },
-      async authorize(raw) {
+      async authorize(raw, req) {
         const c = Credentials.safeParse(raw);
         if (!c.success) return null;
-        const u = await verifyPassword(getDb(), c.data.username, c.data.password);
-        return u ? { id: u.id, name: u.name, email: null, username: u.username, role: u.role } : null;
+        const db = getDb();
+        const address = addressOf(req?.headers);
+        // Locked: refused without looking at the password, so a lock cannot be used to test guesses.
+        const locked = await lockedUntil(db, c.data.username, address);
+        if (locked) throw new Error(lockedError(locked));
+        const u = await verifyPassword(db, c.data.username, c.data.password);
+        if (!u) {
+          const lock = await recordFailure(db, c.data.username, address, {
+            perUser: cfg.GANTRY_LOGIN_MAX_FAILURES,
+            perAddress: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_ADDRESS,
+            windowMs: cfg.GANTRY_LOGIN_WINDOW_MINUTES * 60_000,
+            lockMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
+          });
+          if (lock) {
+            logger.warn({ username: c.data.username, address, until: lock }, "sign-in locked after repeated failures");
+            throw new Error(lockedError(lock));
+          }
+          return null;
+        }
+        await recordSuccess(db, c.data.username);
+        return { id: u.id, name: u.name, email: null, username: u.username, role: u.role };
       },
     }),
+    ...ssoProviders(),
   ],
   callbacks: {
-    jwt({ token, user }) {
-      if (user) {
+    async signIn({ user, account }) {
+      if (!account || account.type !== "oauth") return true;
+      const p = user as unknown as SsoProfile;
+      const provider = ssoProviders().find((x) => x.id === account.provider);
+      const r = await resolveSsoUser(
+        getDb(),
+        { provider: account.provider, providerAccountId: account.providerAccountId, email: p.email, emailVerified: p.emailVerified, username: p.username, name: p.name },
+        { autoCreate: cfg.GANTRY_SSO_AUTO_CREATE, providerName: provider?.name ?? account.provider },
+      );
+      if ("refused" in r) {
+        logger.info({ provider: account.provider, account: account.providerAccountId, reason: r.refused }, "single sign-on refused");
+        return refuse(r.refused);
+      }
+      logger.info({ provider: account.provider, user: r.user.username, how: r.how }, "single sign-on");
+      return true;
+    },
+    async jwt({ token, user, account }) {
+      if (user && account?.type === "oauth") {
+        // The provider's profile is not our user: look up the one signIn linked it to.
+        const u = await userForAccount(getDb(), account.provider, account.providerAccountId);
+        if (!u) throw new Error("AccessDenied");
+        Object.assign(token, { sub: u.id, uid: u.id, username: u.username, role: u.role, name: u.name, email: null, picture: null });
+      } else if (user) {
         const u = user as unknown as SessionUser;
         token.uid = u.id;
         token.username = u.username;
