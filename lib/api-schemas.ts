@@ -329,6 +329,22 @@ export const RunSchema = z
     ref: z.string().nullable().optional().meta({ description: "branch or tag the run is for, if given" }),
     scheduleId: z.string().nullable().optional().meta({ description: "the schedule that started it, if any" }),
     rerunOf: z.object({ id: z.string(), number: z.number().int() }).nullable().optional().meta({ description: "the run this one re-runs, if any" }),
+    event: z
+      .object({
+        provider: z.string(),
+        type: z.string(),
+        ref: z.string().nullable(),
+        sha: z.string().nullable(),
+        author: z.string().nullable(),
+        image: z.string().nullable(),
+        mrIid: z.number().int().nullable(),
+        title: z.string().nullable(),
+        commits: z.array(z.object({ sha: z.string(), message: z.string(), author: z.string(), url: z.string().optional() })),
+        issueKeys: z.array(z.string()),
+      })
+      .nullable()
+      .optional()
+      .meta({ description: "the webhook event that started the run: ref, commit, the commits since the last successful run of the ref and their issue keys" }),
     createdBy: z.string().nullable(),
     createdAt: dateTime(),
     rev: z.number().int().meta({ description: "bumped on every change of the run or its task runs; the SSE event id" }),

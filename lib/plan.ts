@@ -18,6 +18,12 @@ export const TaskPlanSchema = z.object({
   sidecars: z.array(TemplateSidecarSchema).optional(),
   /** Names of the project secrets the task gets as env; values are resolved by the operator at start. */
   secrets: z.array(z.string()).optional(),
+  /**
+   * Files the task gets, each named by an env var holding its absolute path (the trigger event as
+   * $GANTRY_EVENT_PATH, the commits as $GANTRY_COMMITS_PATH). Kept outside the workspace, so a
+   * clone into an empty workspace still works.
+   */
+  files: z.array(z.object({ env: z.string(), name: z.string().regex(/^[A-Za-z0-9._-]+$/), content: z.string() })).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

@@ -18,6 +18,7 @@ import { ApprovalPanel, type Approver } from "./approval-panel";
 import { StageList } from "./stage-list";
 import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
+import { RunTrigger } from "./run-trigger";
 import { useRunLive } from "./use-run-live";
 import { SegmentedControl } from "@/components/ui/segmented";
 import { Breadcrumbs } from "@/components/ui/page-header";
@@ -92,6 +93,8 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
           {run.message}
         </p>
       )}
+
+      {run.event && <RunTrigger event={run.event} />}
 
       <SegmentedControl
         label="Stages view"

@@ -74,6 +74,14 @@ export async function readBody(req: Request): Promise<{ value: unknown; text: st
   }
 }
 
+/** The body exactly as sent (signatures are computed over it), within the size limit (413). */
+export async function readRawBody(req: Request): Promise<string> {
+  const limit = config().GANTRY_MAX_BODY_BYTES;
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  if (declared > limit) throw new AppError("payload_too_large", `request body is ${declared} bytes; the limit is ${limit}`);
+  return readLimited(req, limit);
+}
+
 async function readLimited(req: Request, limit: number): Promise<string> {
   if (!req.body) return "";
   const reader = req.body.getReader();

@@ -61,6 +61,7 @@ export function runJson(v: RunView): RunJson {
     ref: v.ref,
     scheduleId: v.scheduleId,
     rerunOf: v.rerunOf,
+    event: v.event,
     createdBy: v.createdBy,
     createdAt: iso(v.createdAt),
     rev: v.rev,

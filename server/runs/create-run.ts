@@ -17,6 +17,12 @@ export interface CreateRunInput {
   ref?: string | null;
   /** The schedule that starts it. */
   scheduleId?: string | null;
+  /** The normalised trigger event (webhooks), kept with the run. */
+  event?: Record<string, unknown> | null;
+  /** Environment every task gets (trigger data such as GIT_SHA); a task's own env wins. */
+  env?: Record<string, string>;
+  /** Files every task gets (the trigger event, its commits), each named by an env var. */
+  files?: { env: string; name: string; content: string }[];
 }
 
 /** Queues a run of a pipeline version (the current one by default) with all its task runs. */
@@ -44,7 +50,7 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
       taskIndex: ti,
       name: task.name,
       status: "queued" as const,
-      plan: compileTask(task, found.get(task.template)!, `stages[${si}].tasks[${ti}]`),
+      plan: withEnv(compileTask(task, found.get(task.template)!, `stages[${si}].tasks[${ti}]`), input.env, input.files),
     })),
   );
   const number = await db.transaction(async (tx) => {
@@ -64,10 +70,15 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
       trigger: input.trigger ?? "manual",
       ref: input.ref ?? null,
       scheduleId: input.scheduleId ?? null,
+      event: input.event ?? null,
       createdBy: input.userId ?? null,
     });
     await tx.insert(taskRuns).values(taskRows);
     return n;
   });
   return { id, number, status: "queued" };
+}
+
+function withEnv<P extends { env: Record<string, string> }>(plan: P, env?: Record<string, string>, files?: CreateRunInput["files"]): P {
+  return { ...plan, ...(env && { env: { ...env, ...plan.env } }), ...(files?.length && { files }) };
 }

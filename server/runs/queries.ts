@@ -42,6 +42,8 @@ export interface RunView {
   scheduleId: string | null;
   /** The run this one re-runs. */
   rerunOf: { id: string; number: number } | null;
+  /** The trigger event of a webhook-started run (provider, ref, sha, commits, issue keys). */
+  event: RunEvent | null;
   createdBy: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -112,12 +114,44 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
     ref: r.ref,
     scheduleId: r.scheduleId,
     rerunOf: source ?? null,
+    event: runEvent(r.event),
     createdBy: row.createdBy,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     rev: r.rev,
     stages: stages.filter(Boolean),
+  };
+}
+
+export interface RunEvent {
+  provider: string;
+  type: string;
+  ref: string | null;
+  sha: string | null;
+  author: string | null;
+  image: string | null;
+  mrIid: number | null;
+  title: string | null;
+  commits: { sha: string; message: string; author: string; url?: string }[];
+  issueKeys: string[];
+}
+
+/** The stored event as the API shows it: what the run page lists, not the raw payload. */
+function runEvent(e: Record<string, unknown> | null): RunEvent | null {
+  if (!e) return null;
+  const s = (k: string) => (typeof e[k] === "string" ? (e[k] as string) : null);
+  return {
+    provider: s("provider") ?? "",
+    type: s("type") ?? "",
+    ref: s("ref"),
+    sha: s("sha"),
+    author: s("author"),
+    image: s("image"),
+    mrIid: typeof e.mrIid === "number" ? e.mrIid : null,
+    title: s("title"),
+    commits: Array.isArray(e.commits) ? (e.commits as RunEvent["commits"]) : [],
+    issueKeys: Array.isArray(e.issueKeys) ? (e.issueKeys as string[]) : [],
   };
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { canTransition, isFinal, type RunStatus } from "@/lib/status";
 import { AppError } from "@/lib/errors";
+import { enqueueRunNotifications } from "../notifications/outbox";
 import type { DbOrTx } from "../db/client";
 import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { openGate, settleGates } from "../approvals/gate";
@@ -53,7 +54,10 @@ export async function transitionRun(db: DbOrTx, run: Pick<RunRow, "id" | "status
       ...(isFinal(to) ? { finishedAt: now } : {}),
     })
     .where(and(eq(runs.id, run.id), eq(runs.status, run.status)));
-  return affected(r) === 1;
+  const changed = affected(r) === 1;
+  // In the same transaction as the change: the notification cannot be lost or invented.
+  if (changed) await enqueueRunNotifications(db, run.id, to);
+  return changed;
 }
 
 export async function bumpRev(db: DbOrTx, runId: string) {

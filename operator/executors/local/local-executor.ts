@@ -1,4 +1,4 @@
-import { mkdir, open, rm } from "node:fs/promises";
+import { mkdir, open, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { ExecutorError, gantryEnv, type ExecHandle, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
@@ -50,6 +50,7 @@ export class LocalExecutor implements Executor {
     const inherited: Record<string, string> = {};
     for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
     const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace), GANTRY_METRICS_FILE: this.metricsFileOf(task) };
+    Object.assign(env, await this.writeFiles(task));
     await mkdir(path.dirname(env.GANTRY_METRICS_FILE), { recursive: true }).catch(() => undefined);
     try {
       return new LocalProcess(argv, {
@@ -63,6 +64,25 @@ export class LocalExecutor implements Executor {
     } catch (e) {
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
       throw new ExecutorError(`cannot run '${argv[0]}': ${(e as Error).message}`, true);
+    }
+  }
+
+  /** Writes the plan's files (trigger event, commits) next to the workspaces; returns their env vars. */
+  async writeFiles(task: ExecTask): Promise<Record<string, string>> {
+    const files = task.plan.files ?? [];
+    if (files.length === 0) return {};
+    const dir = this.filesDirOf(task.runId);
+    try {
+      await mkdir(dir, { recursive: true });
+      const env: Record<string, string> = {};
+      for (const f of files) {
+        const p = path.join(dir, path.basename(f.name));
+        await writeFile(p, f.content);
+        env[f.env] = p;
+      }
+      return env;
+    } catch (e) {
+      throw new ExecutorError(`cannot write the task's files to ${dir}: ${(e as Error).message}`, false);
     }
   }
 
@@ -106,7 +126,12 @@ export class LocalExecutor implements Executor {
     }
   }
 
+  filesDirOf(runId: string): string {
+    return path.join(this.root, ".gantry-files", path.basename(this.workspaceOf(runId)));
+  }
+
   async releaseRun(runId: string): Promise<void> {
     await rm(this.workspaceOf(runId), { recursive: true, force: true });
+    await rm(this.filesDirOf(runId), { recursive: true, force: true });
   }
 }

@@ -22,6 +22,7 @@ import { getPipeline } from "@/server/pipelines/pipelines";
 import { listVersionsWithRuns, pipelineOutdatedTemplates } from "@/server/pipelines/versions";
 import { listRuns } from "@/server/runs/queries";
 import { orNotFound } from "./load";
+import { TriggersLink } from "@/components/pipelines/triggers-link";
 import { requirePipeline } from "@/server/authz/authz";
 import { pageAccess, pageActor } from "@/server/authz/page";
 
@@ -66,6 +67,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
             <a href={`/api/v1/pipelines/${pipeline.id}/export`} download className={buttonVariants({ variant: "secondary" })}>
               <Download aria-hidden /> Export YAML
             </a>
+            <TriggersLink pipelineId={pipeline.id} count={pipeline.spec.triggers?.length ?? 0} />
             {can.includes("run.start") && <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={pipeline.spec.params} />}
           </>
         }

@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { TriggersPanel } from "@/components/pipelines/triggers-panel";
+import { PageHeader } from "@/components/ui/page-header";
+import { requirePipeline } from "@/server/authz/authz";
+import { pageAccess, pageActor } from "@/server/authz/page";
+import { getDb } from "@/server/db/client";
+import { listDeliveries } from "@/server/hooks/deliver";
+import { getPipeline } from "@/server/pipelines/pipelines";
+
+type Props = { params: Promise<{ id: string }> };
+
+export const metadata: Metadata = { title: "Triggers" };
+
+/** Webhook triggers of a pipeline, the URLs to give the providers, and the deliveries received. */
+export default async function TriggersPage({ params }: Props) {
+  const { id } = await params;
+  const db = getDb();
+  const actor = await pageActor();
+  const { can } = await pageAccess(requirePipeline(db, actor, id, "project.view"));
+  const [pipeline, deliveries] = await Promise.all([getPipeline(db, id), listDeliveries(db, actor, id)]);
+  const h = await headers();
+  const origin = process.env.GANTRY_PUBLIC_URL?.replace(/\/+$/, "") ?? `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
+  return (
+    <>
+      <PageHeader
+        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }, { href: `/pipelines/${id}`, label: pipeline.name }]}
+        title="Triggers"
+        description="Git pushes, merge requests and image pushes that start this pipeline."
+      />
+      <TriggersPanel
+        pipelineId={id}
+        origin={origin}
+        triggers={pipeline.spec.triggers ?? []}
+        deliveries={deliveries.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() }))}
+        canReplay={can.includes("run.start")}
+      />
+    </>
+  );
+}

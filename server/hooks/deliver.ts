@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import { and, desc, eq, gt, isNotNull } from "drizzle-orm";
+import { AppError, notFound } from "@/lib/errors";
+import { PROVIDERS, filterMismatch, type Provider, type TriggerSpec } from "@/lib/triggers";
+import type { Db, DbOrTx } from "../db/client";
+import { pipelines, runs, webhookDeliveries } from "../db/schema";
+import { audit, SYSTEM_ACTOR } from "../audit/audit";
+import { requirePipeline, type Actor } from "../authz/authz";
+import { getPipeline } from "../pipelines/pipelines";
+import { createRun } from "../runs/create-run";
+import { resolveSecrets } from "../secrets/secrets";
+import { deliveryId, eventEnv, issueKeys, normalise, verify, type Commit, type HookEvent } from "./providers";
+
+/**
+ * A webhook delivery from receipt to run: signature (401, nothing recorded as run), de-duplication
+ * by the provider's delivery id, payload (400), the pipeline's triggers and their filters, the
+ * commits since the last successful run of the same ref, and the run itself. Every delivery that
+ * passed the signature is recorded with what happened, and can be replayed.
+ */
+
+export type DeliveryResult = "accepted" | "skipped" | "rejected" | "failed";
+export interface DeliveryOutcome {
+  status: number;
+  body: { delivery: string; result: DeliveryResult | "duplicate"; message: string; runId: string | null };
+}
+
+/** Header names never stored: they carry the credential itself. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "x-gitlab-token", "cookie"]);
+const MAX_COMMITS = 500;
+
+function storedHeaders(h: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of h) if (!CREDENTIAL_HEADERS.has(k)) out[k] = v.slice(0, 1000);
+  return out;
+}
+
+export function parseProvider(p: string): Provider {
+  if (!(PROVIDERS as readonly string[]).includes(p)) throw notFound("webhook provider", p);
+  return p as Provider;
+}
+
+async function triggersOf(db: DbOrTx, pipelineId: string, provider: Provider): Promise<TriggerSpec[]> {
+  const p = await getPipeline(db, pipelineId);
+  const list = (p.spec.triggers ?? []).filter((t) => t.provider === provider);
+  if (list.length === 0) throw new AppError("not_found", `pipeline '${p.name}' has no ${provider} trigger`);
+  return list;
+}
+
+export async function receiveDelivery(db: Db, input: { provider: string; pipelineId: string; headers: Headers; body: string }): Promise<DeliveryOutcome> {
+  const provider = parseProvider(input.provider);
+  const triggers = await triggersOf(db, input.pipelineId, provider);
+  // Which triggers this delivery proves it may use: those whose secret signed it.
+  const values = await resolveSecrets(db, input.pipelineId, [...new Set(triggers.map((t) => t.secret))]).catch((e: unknown) => {
+    if (e instanceof AppError && e.code === "not_found") throw new AppError("unauthorized", `webhook rejected: ${e.message}; add it under the project's secrets`);
+    throw e;
+  });
+  let lastError: unknown = null;
+  const signed = triggers.filter((t) => {
+    try {
+      verify(provider, input.headers, input.body, values[t.secret]);
+      return true;
+    } catch (e) {
+      lastError = e;
+      return false;
+    }
+  });
+  if (signed.length === 0) throw lastError;
+
+  const id = deliveryId(provider, input.headers, input.body);
+  const [dup] = await db
+    .select({ id: webhookDeliveries.id, runId: webhookDeliveries.runId, result: webhookDeliveries.result })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.pipelineId, input.pipelineId), eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, id)));
+  if (dup) return { status: 200, body: { delivery: dup.id, result: "duplicate", message: `delivery ${id} was already received (${dup.result})`, runId: dup.runId } };
+
+  return process(db, { pipelineId: input.pipelineId, provider, deliveryId: id, headers: storedHeaders(input.headers), body: input.body, rawHeaders: input.headers, triggers: signed, replayOf: null, actor: SYSTEM_ACTOR });
+}
+
+async function process(
+  db: Db,
+  d: {
+    pipelineId: string;
+    provider: Provider;
+    deliveryId: string;
+    headers: Record<string, string>;
+    rawHeaders: Headers;
+    body: string;
+    triggers: TriggerSpec[];
+    replayOf: string | null;
+    actor: Actor | typeof SYSTEM_ACTOR;
+  },
+): Promise<DeliveryOutcome> {
+  const rowId = randomUUID();
+  const record = async (result: DeliveryResult, message: string, event: string | null, runId: string | null = null) => {
+    try {
+      await db.insert(webhookDeliveries).values({
+        id: rowId,
+        pipelineId: d.pipelineId,
+        provider: d.provider,
+        deliveryId: d.deliveryId,
+        event,
+        headers: d.headers,
+        payload: d.body,
+        result,
+        message: message.slice(0, 1000),
+        runId,
+        replayOf: d.replayOf,
+      });
+    } catch (e) {
+      // Two copies of one delivery racing: the loser reports the winner.
+      if (/ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string }).code ?? (e as Error).message))) {
+        return false;
+      }
+      throw e;
+    }
+    return true;
+  };
+  const done = (status: number, result: DeliveryResult, message: string, runId: string | null = null): DeliveryOutcome => ({ status, body: { delivery: rowId, result, message, runId } });
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(d.body);
+  } catch (e) {
+    const message = `malformed webhook payload: not JSON (${(e as Error).message})`;
+    await record("rejected", message, null);
+    throw new AppError("bad_request", message);
+  }
+  let event: HookEvent | null;
+  try {
+    event = normalise(d.provider, d.rawHeaders, payload);
+  } catch (e) {
+    await record("rejected", (e as Error).message, null);
+    throw e;
+  }
+  if (!event) {
+    const raw = d.rawHeaders.get("x-github-event") ?? (payload as { object_kind?: string }).object_kind ?? "event";
+    const message = `'${raw}' deliveries do not start runs`;
+    await record("skipped", message, String(raw));
+    return done(202, "skipped", message);
+  }
+  const reasons: string[] = [];
+  const match = d.triggers.find((t) => {
+    const why = filterMismatch(t, event!);
+    if (why) reasons.push(why);
+    return !why;
+  });
+  if (!match) {
+    const message = `no trigger matches: ${reasons.join("; ")}`;
+    await record("skipped", message, event.rawType);
+    return done(202, "skipped", message);
+  }
+
+  const commits = await commitsSinceLastSuccess(db, d.pipelineId, event);
+  const keys = issueKeys(commits.map((c) => c.message));
+  const stored = { ...event, commits, issueKeys: keys, deliveryId: d.deliveryId };
+  try {
+    const run = await createRun(db, d.pipelineId, {
+      trigger: d.provider,
+      ref: event.ref,
+      event: stored,
+      env: { ...eventEnv(event), ...(keys.length ? { GANTRY_ISSUE_KEYS: keys.join(",") } : {}) },
+      files: [
+        // Every task's plan carries the file, so a very large payload is left to the delivery record.
+        { env: "GANTRY_EVENT_PATH", name: "event.json", content: JSON.stringify({ ...stored, payload: d.body.length <= 256 * 1024 ? payload : `(omitted: ${d.body.length} bytes; see delivery ${rowId})` }, null, 2) },
+        { env: "GANTRY_COMMITS_PATH", name: "commits.json", content: JSON.stringify({ commits, issueKeys: keys }, null, 2) },
+      ],
+    });
+    const message = `started run #${run.number} for ${event.type}${event.ref ? ` of ${event.ref}` : event.image ? ` of ${event.image}` : ""}`;
+    await record("accepted", message, event.rawType, run.id);
+    const [p] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, d.pipelineId));
+    await audit(db, d.actor, {
+      action: d.replayOf ? "webhook.replay" : "run.start",
+      targetType: "run",
+      targetId: run.id,
+      targetName: `#${run.number}`,
+      projectId: p?.projectId ?? null,
+      details: { trigger: d.provider, delivery: d.deliveryId, ref: event.ref, sha: event.sha },
+    });
+    return done(201, "accepted", message, run.id);
+  } catch (e) {
+    const message = e instanceof AppError ? e.message : "the run could not be created";
+    await record("failed", message, event.rawType);
+    throw e;
+  }
+}
+
+/**
+ * Commits of this push plus those of the runs of the same pipeline and ref since its last
+ * successful run (the changes a failing build has accumulated), newest first, without repeats.
+ */
+async function commitsSinceLastSuccess(db: DbOrTx, pipelineId: string, event: HookEvent): Promise<Commit[]> {
+  const own = [...event.commits].reverse();
+  if (!event.ref) return own.slice(0, MAX_COMMITS);
+  const [ok] = await db
+    .select({ createdAt: runs.createdAt })
+    .from(runs)
+    .where(and(eq(runs.pipelineId, pipelineId), eq(runs.ref, event.ref), eq(runs.status, "succeeded")))
+    .orderBy(desc(runs.createdAt))
+    .limit(1);
+  const since = await db
+    .select({ event: runs.event })
+    .from(runs)
+    .where(and(eq(runs.pipelineId, pipelineId), eq(runs.ref, event.ref), isNotNull(runs.event), ...(ok ? [gt(runs.createdAt, ok.createdAt)] : [])))
+    .orderBy(desc(runs.createdAt))
+    .limit(100);
+  const seen = new Set<string>();
+  const out: Commit[] = [];
+  for (const c of [...own, ...since.flatMap((r) => [...(((r.event as { commits?: Commit[] } | null)?.commits ?? []) as Commit[])])]) {
+    if (seen.has(c.sha)) continue;
+    seen.add(c.sha);
+    out.push(c);
+    if (out.length >= MAX_COMMITS) break;
+  }
+  return out;
+}
+
+/** Runs a recorded delivery again (same payload, no signature: the caller is a signed-in member). */
+export async function replayDelivery(db: Db, actor: Actor, deliveryRowId: string): Promise<DeliveryOutcome> {
+  const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryRowId));
+  if (!row) throw notFound("webhook delivery", deliveryRowId);
+  await requirePipeline(db, actor, row.pipelineId, "run.start");
+  const provider = parseProvider(row.provider);
+  const triggers = await triggersOf(db, row.pipelineId, provider);
+  return process(db, {
+    pipelineId: row.pipelineId,
+    provider,
+    deliveryId: `${row.deliveryId.slice(0, 150)}:replay:${randomUUID().slice(0, 8)}`,
+    headers: row.headers,
+    rawHeaders: new Headers(row.headers),
+    body: row.payload,
+    triggers,
+    replayOf: row.id,
+    actor,
+  });
+}
+
+export interface DeliveryView {
+  id: string;
+  provider: string;
+  deliveryId: string;
+  event: string | null;
+  result: string;
+  message: string | null;
+  runId: string | null;
+  runNumber: number | null;
+  replayOf: string | null;
+  createdAt: Date;
+}
+
+export async function listDeliveries(db: DbOrTx, actor: Actor, pipelineId: string, limit = 50): Promise<DeliveryView[]> {
+  await requirePipeline(db, actor, pipelineId, "project.view");
+  return db
+    .select({
+      id: webhookDeliveries.id,
+      provider: webhookDeliveries.provider,
+      deliveryId: webhookDeliveries.deliveryId,
+      event: webhookDeliveries.event,
+      result: webhookDeliveries.result,
+      message: webhookDeliveries.message,
+      runId: webhookDeliveries.runId,
+      runNumber: runs.number,
+      replayOf: webhookDeliveries.replayOf,
+      createdAt: webhookDeliveries.createdAt,
+    })
+    .from(webhookDeliveries)
+    .leftJoin(runs, eq(runs.id, webhookDeliveries.runId))
+    .where(eq(webhookDeliveries.pipelineId, pipelineId))
+    .orderBy(desc(webhookDeliveries.createdAt))
+    .limit(limit);
+}
+
+export async function getDelivery(db: DbOrTx, actor: Actor, id: string) {
+  const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
+  if (!row) throw notFound("webhook delivery", id);
+  await requirePipeline(db, actor, row.pipelineId, "project.view");
+  return row;
+}

@@ -1,0 +1,236 @@
+import { execFileSync } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, get, put, testEnv, uniqueName, waitForRun } from "./api-helpers";
+
+/**
+ * Webhooks with real signed HTTP deliveries: every provider (good, bad signature, duplicate,
+ * replay, filters), hostile branch names that never reach a shell, and the commits between builds
+ * taken from a real git repository made here.
+ */
+
+const SECRET = `hook-${randomUUID()}`;
+const secretName = `HOOK_${randomUUID().slice(0, 8).toUpperCase().replace(/-/g, "")}`;
+const marker = path.join(tmpdir(), `gantry-pwned-${randomUUID()}`);
+let pipelineId: string;
+let repo: string;
+
+const sign = (body: string, secret = SECRET) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+async function deliver(provider: string, payload: unknown, headers: Record<string, string> = {}, id = pipelineId) {
+  const body = typeof payload === "string" ? payload : JSON.stringify(payload);
+  const h: Record<string, string> = { "content-type": "application/json", ...headers };
+  if (provider === "github" && !("x-hub-signature-256" in h)) h["x-hub-signature-256"] = sign(body);
+  if (provider === "generic" && !("x-gantry-signature" in h)) h["x-gantry-signature"] = sign(body);
+  if (provider === "gitlab" && !("x-gitlab-token" in h)) h["x-gitlab-token"] = SECRET;
+  if (provider === "registry" && !("authorization" in h)) h.authorization = SECRET;
+  return call("POST", `/api/v1/hooks/${provider}/${id}`, { raw: body, headers: h, token: null });
+}
+
+const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.test", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.test" } }).trim();
+
+/** A GitHub push payload for the commits before..after of the test repository. */
+function pushPayload(branch: string, before: string, after: string) {
+  const log = git("log", "--format=%H%x1f%s%x1f%an", `${before}..${after}`)
+    .split("\n")
+    .filter(Boolean)
+    .reverse()
+    .map((l) => {
+      const [id, message, name] = l.split("\x1f");
+      const files = git("show", "--name-only", "--format=", id).split("\n").filter(Boolean);
+      return { id, message, author: { name }, added: files, modified: [], removed: [] };
+    });
+  return { ref: `refs/heads/${branch}`, before, after, repository: { clone_url: `file://${repo}` }, pusher: { name: "dev" }, commits: log };
+}
+
+const logOf = async (runId: string) => {
+  const run = (await get(`/api/v1/runs/${runId}`)).body;
+  return (await get(`/api/v1/task-runs/${run.stages[0].tasks[0].id}/logs`, { headers: { accept: "text/plain" } })).text;
+};
+
+beforeAll(async () => {
+  testEnv();
+  expect((await put(`/api/v1/projects/default/secrets/${secretName}`, { value: SECRET })).status).toBeLessThan(300);
+  const spec = {
+    name: uniqueName("hooks"),
+    triggers: [
+      { provider: "github", secret: secretName, branches: ["main", "feature/**"], paths: ["src/**", "README.md"] },
+      { provider: "github", secret: secretName, events: ["tag"], tags: ["v*"] },
+      { provider: "gitlab", secret: secretName, events: ["push", "merge_request"] },
+      { provider: "registry", secret: secretName },
+      { provider: "generic", secret: secretName },
+    ],
+    stages: [
+      {
+        name: "build",
+        tasks: [
+          {
+            name: "show",
+            template: "shell",
+            params: {
+              script: [
+                'echo "type=$GANTRY_EVENT_TYPE branch=$GIT_BRANCH tag=$GIT_TAG sha=$GIT_SHA before=$GIT_BEFORE_SHA author=$GIT_AUTHOR mr=$MR_IID image=$IMAGE"',
+                'echo "keys=$GANTRY_ISSUE_KEYS"',
+                'test -f "$GANTRY_EVENT_PATH" && echo "event file ok"',
+                'cat "$GANTRY_COMMITS_PATH" | tr -d "\\n "',
+                "echo",
+                'if [ "$GIT_BRANCH" = "feature/fail" ]; then exit 1; fi',
+              ].join("\n"),
+            },
+          },
+        ],
+      },
+    ],
+  };
+  const r = await call("POST", "/api/v1/pipelines", { body: spec });
+  expect(r.status, r.text).toBe(201);
+  pipelineId = r.body.id;
+  repo = mkdtempSync(path.join(tmpdir(), "gantry-hook-repo-"));
+  execFileSync("git", ["init", "-q", "-b", "main", repo]);
+});
+afterAll(() => {
+  if (repo) rmSync(repo, { recursive: true, force: true });
+});
+
+describe("GitHub", () => {
+  it("starts a run for a signed push, giving the event to the task as env and files", async () => {
+    git("commit", "-q", "--allow-empty", "-m", "root");
+    const before = git("rev-parse", "HEAD");
+    execFileSync("sh", ["-c", `echo hi > ${repo}/README.md`]);
+    git("add", ".");
+    git("commit", "-q", "-m", "[KK-134] describe the service");
+    const after = git("rev-parse", "HEAD");
+    const r = await deliver("github", pushPayload("main", before, after), { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body.result).toBe("accepted");
+    const run = await waitForRun(r.body.runId);
+    expect(run.status).toBe("succeeded");
+    expect(run.trigger).toBe("github");
+    const log = await logOf(r.body.runId);
+    expect(log).toContain(`type=push branch=main tag= sha=${after} before=${before} author=dev`);
+    expect(log).toContain("keys=KK-134");
+    expect(log).toContain("event file ok");
+    expect(log).toContain(`"sha":"${after}"`);
+  });
+
+  it("refuses a bad or missing signature with 401 and runs nothing", async () => {
+    const payload = { ref: "refs/heads/main", after: "abc", commits: [], repository: {} };
+    const before = (await get(`/api/v1/pipelines/${pipelineId}/runs`)).body.total;
+    const bad = await deliver("github", payload, { "x-github-event": "push", "x-hub-signature-256": sign(JSON.stringify(payload), "wrong-secret") });
+    expect(bad.status).toBe(401);
+    expect(bad.body.error.message).toMatch(/X-Hub-Signature-256 does not match/i);
+    const missing = await deliver("github", payload, { "x-github-event": "push", "x-hub-signature-256": "" });
+    expect(missing.status).toBe(401);
+    expect((await get(`/api/v1/pipelines/${pipelineId}/runs`)).body.total).toBe(before);
+  });
+
+  it("recognises a redelivery by its delivery id and runs once", async () => {
+    const id = randomUUID();
+    const payload = { ref: "refs/heads/main", before: "0".repeat(40), after: "1".repeat(40), commits: [{ id: "1".repeat(40), message: "x", author: { name: "a" }, added: ["src/a.ts"] }], repository: {} };
+    const first = await deliver("github", payload, { "x-github-event": "push", "x-github-delivery": id });
+    expect(first.status).toBe(201);
+    const again = await deliver("github", payload, { "x-github-event": "push", "x-github-delivery": id });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ result: "duplicate", runId: first.body.runId });
+  });
+
+  it("applies the trigger's filters: branch, changed paths, tag globs", async () => {
+    const base = { before: "0".repeat(40), after: "2".repeat(40), repository: {}, commits: [{ id: "2".repeat(40), message: "m", author: { name: "a" }, added: ["src/x.ts"] }] };
+    const other = await deliver("github", { ...base, ref: "refs/heads/develop" }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    expect(other.status).toBe(202);
+    expect(other.body.message).toMatch(/branch 'develop' matches none of main, feature\/\*\*/);
+    const docs = await deliver("github", { ...base, ref: "refs/heads/main", commits: [{ ...base.commits[0], added: ["docs/x.md"] }] }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    expect(docs.status).toBe(202);
+    expect(docs.body.message).toMatch(/no changed file matches src\/\*\*, README.md/);
+    const tag = await deliver("github", { ...base, ref: "refs/tags/v1.2.0", commits: [] }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    expect(tag.status).toBe(201);
+    expect(await logOf((await waitForRun(tag.body.runId)).id)).toContain("type=tag branch= tag=v1.2.0");
+    const ping = await deliver("github", { zen: "hi", hook_id: 1 }, { "x-github-event": "ping" });
+    expect(ping.status).toBe(202);
+  });
+
+  it("never lets a hostile branch name reach a shell", async () => {
+    for (const branch of [`feature/$(touch ${marker})`, `feature/\`touch ${marker}\``, `feature/x";touch ${marker};"`]) {
+      const r = await deliver("github", { ref: `refs/heads/${branch}`, before: "0".repeat(40), after: "3".repeat(40), repository: {}, commits: [{ id: "3".repeat(40), message: "m", author: { name: "a" }, added: ["src/y"] }] }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+      expect(r.status, r.text).toBe(201);
+      const run = await waitForRun(r.body.runId);
+      expect(run.status).toBe("succeeded");
+      expect(await logOf(run.id)).toContain(`branch=${branch} `);
+    }
+    expect(existsSync(marker), "no payload text was run as a command").toBe(false);
+  });
+
+  it("lists the commits since the last successful run of the same branch, and their issue keys", async () => {
+    git("checkout", "-q", "-b", "feature/fail");
+    const start = git("rev-parse", "HEAD");
+    execFileSync("sh", ["-c", `mkdir -p ${repo}/src && echo 1 > ${repo}/src/a`]);
+    git("add", ".");
+    git("commit", "-q", "-m", "LOT-3372 first try");
+    const c1 = git("rev-parse", "HEAD");
+    const r1 = await deliver("github", pushPayload("feature/fail", start, c1), { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    expect((await waitForRun(r1.body.runId)).status).toBe("failed");
+    execFileSync("sh", ["-c", `echo 2 > ${repo}/src/a`]);
+    git("commit", "-q", "-am", "fix it [KK-135]");
+    const c2 = git("rev-parse", "HEAD");
+    const r2 = await deliver("github", pushPayload("feature/fail", c1, c2), { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    await waitForRun(r2.body.runId);
+    const log = await logOf(r2.body.runId);
+    // The failed run's commit is still "since the last success", so it is listed too.
+    expect(log).toContain(`"sha":"${c2}"`);
+    expect(log).toContain(`"sha":"${c1}"`);
+    expect(log).toMatch(/keys=KK-135,LOT-3372|keys=LOT-3372,KK-135/);
+    const run = (await get(`/api/v1/runs/${r2.body.runId}`)).body;
+    expect(run.event.commits.map((c: { sha: string }) => c.sha)).toEqual([c2, c1]);
+  });
+
+  it("records deliveries and replays one on request", async () => {
+    const list = await get(`/api/v1/pipelines/${pipelineId}/deliveries`);
+    expect(list.status).toBe(200);
+    const accepted = list.body.items.find((d: { result: string }) => d.result === "accepted");
+    expect(list.body.items.some((d: { result: string }) => d.result === "skipped")).toBe(true);
+    const replay = await call("POST", `/api/v1/deliveries/${accepted.id}/replay`);
+    expect(replay.status, replay.text).toBe(201);
+    expect(replay.body.runId).not.toBe(accepted.runId);
+    const after = await get(`/api/v1/pipelines/${pipelineId}/deliveries`);
+    expect(after.body.items[0]).toMatchObject({ replayOf: accepted.id, result: "accepted" });
+  });
+});
+
+describe("other providers", () => {
+  it("GitLab: X-Gitlab-Token, pushes and merge requests", async () => {
+    const push = await deliver("gitlab", { object_kind: "push", ref: "refs/heads/main", before: "a".repeat(40), checkout_sha: "b".repeat(40), user_username: "gl-user", project: { git_http_url: "https://gitlab.example/x.git" }, commits: [] }, { "x-gitlab-event-uuid": randomUUID() });
+    expect(push.status, push.text).toBe(201);
+    expect(await logOf((await waitForRun(push.body.runId)).id)).toContain(`branch=main tag= sha=${"b".repeat(40)}`);
+    const mr = await deliver("gitlab", { object_kind: "merge_request", user: { username: "rev" }, project: {}, object_attributes: { iid: 42, action: "open", source_branch: "topic", title: "Add $(reboot)", last_commit: { id: "c".repeat(40) } } }, { "x-gitlab-event-uuid": randomUUID() });
+    expect(mr.status).toBe(201);
+    expect(await logOf((await waitForRun(mr.body.runId)).id)).toContain("type=merge_request branch=topic");
+    const wrong = await deliver("gitlab", { object_kind: "push", ref: "refs/heads/main" }, { "x-gitlab-token": "nope" });
+    expect(wrong.status).toBe(401);
+  });
+
+  it("Harbor and the Docker registry: image pushed", async () => {
+    const harbor = await deliver("registry", { type: "PUSH_ARTIFACT", operator: "robot", event_data: { resources: [{ resource_url: "harbor.example/app/web:1.4", tag: "1.4", digest: "sha256:abc" }], repository: { repo_full_name: "app/web" } } });
+    expect(harbor.status, harbor.text).toBe(201);
+    expect(await logOf((await waitForRun(harbor.body.runId)).id)).toContain("image=harbor.example/app/web:1.4");
+    const docker = await deliver("registry", { events: [{ action: "push", target: { repository: "team/api", tag: "2.0", digest: "sha256:def" }, request: { host: "registry.local:5000" }, actor: { name: "ci" } }] });
+    expect(docker.status).toBe(201);
+    expect(await logOf((await waitForRun(docker.body.runId)).id)).toContain("image=registry.local:5000/team/api:2.0");
+    expect((await deliver("registry", { events: [] }, { authorization: "Bearer wrong" })).status).toBe(401);
+  });
+
+  it("generic JSON hook with an HMAC, malformed bodies, limits and unknown targets", async () => {
+    const ok = await deliver("generic", { event: "push", ref: "refs/heads/main", sha: "d".repeat(40), author: "bot" });
+    expect(ok.status, ok.text).toBe(201);
+    const body = "{not json";
+    const malformed = await deliver("generic", body);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/malformed webhook payload/);
+    const big = JSON.stringify({ event: "push", pad: "x".repeat(1_100_000) });
+    expect((await deliver("generic", big)).status).toBe(413);
+    expect((await deliver("bitbucket", {})).status).toBe(404);
+    expect((await deliver("generic", { event: "push" }, {}, "no-such-pipeline")).status).toBe(404);
+  });
+});
