@@ -6,7 +6,8 @@ import { chromium, type Page } from "@playwright/test";
 
 const STAGES = 20;
 const TASKS = 15;
-const REPEAT = 5;
+// GANTRY_BENCH_REPEAT: more edits and loads for a steadier median on a busy machine.
+const REPEAT = Number(process.env.GANTRY_BENCH_REPEAT ?? 5);
 
 export interface DesignerFigures {
   loadMs: number[];
@@ -36,6 +37,7 @@ export async function benchDesigner(o: { url: string; token: string; password: s
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    if (process.env.GANTRY_BENCH_PROFILE) page.on("console", (m) => m.text().startsWith("edit mutations") && console.log(`  ${m.text()}`));
     // Leaving after an unsaved edit asks first; the bench always means to leave.
     page.on("dialog", (d) => void d.accept());
     await page.goto(`${o.url}/login`);
@@ -103,6 +105,73 @@ async function dragOneTask(page: Page): Promise<number> {
   await page.mouse.down();
   await page.mouse.move(a.x + 60, a.y + 30, { steps: 5 });
   await page.mouse.move(b.x + 20, b.y + b.height + 10, { steps: 10 });
+  const profile = process.env.GANTRY_BENCH_PROFILE === "cpu" ? await startProfile(page) : null;
+  if (process.env.GANTRY_BENCH_PROFILE === "dom") await countMutations(page);
   await page.mouse.up();
-  return page.evaluate(() => (window as unknown as { __edit: Promise<number> }).__edit);
+  const ms = await page.evaluate(() => (window as unknown as { __edit: Promise<number> }).__edit);
+  if (profile) await profile.stop();
+  return ms;
+}
+
+/** With the profile: how many DOM nodes and attributes the edit touched, by where they are. */
+async function countMutations(page: Page) {
+  // A string, not a function: tsx would wrap the named helpers in a `__name` the page lacks.
+  await page.evaluate(`(() => {
+    const counts = {};
+    const where = (n) => {
+      const e = n instanceof Element ? n : n && n.parentElement;
+      if (!e) return "?";
+      if (e.closest("aside")) return "inspector";
+      if (e.closest(".react-flow__edges, .react-flow__edge")) return "edges";
+      if (e.closest(".react-flow__node-task")) return "task nodes";
+      if (e.closest(".react-flow__node-stage")) return "stage nodes";
+      if (e.closest(".react-flow__nodes")) return "node wrappers";
+      if (e.closest(".react-flow")) return "flow (other)";
+      return "page (other)";
+    };
+    const mo = new MutationObserver((records) => {
+      for (const r of records) {
+        const k = r.type + " " + where(r.target);
+        counts[k] = (counts[k] || 0) + (r.type === "childList" ? r.addedNodes.length + r.removedNodes.length : 1);
+        if (r.type === "childList" && k.endsWith("node wrappers") && (counts.samples || "").length < 600)
+          counts.samples = (counts.samples || "") + [...r.removedNodes].map((n) => "-" + (n.getAttribute && n.getAttribute("data-id"))).join("") + [...r.addedNodes].map((n) => "+" + (n.getAttribute && n.getAttribute("data-id"))).join("") + "@" + Math.round(performance.now()) + " ";
+      }
+    });
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    setTimeout(() => { mo.disconnect(); console.log("edit mutations: " + JSON.stringify(counts)); }, 150);
+  })()`);
+}
+
+/**
+ * GANTRY_BENCH_PROFILE=1: a CPU profile of each edit (mouse-up to the edited DOM, plus 200 ms of
+ * effects after it), printed as self time per script and per function, to see where an edit goes.
+ */
+async function startProfile(page: Page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+  await cdp.send("Profiler.start");
+  return {
+    async stop() {
+      await page.waitForTimeout(200);
+      const { profile } = (await cdp.send("Profiler.stop")) as {
+        profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[]; samples: number[]; timeDeltas: number[] };
+      };
+      const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+      const self = new Map<string, number>();
+      const perUrl = new Map<string, number>();
+      profile.samples.forEach((id, i) => {
+        const f = byId.get(id)!.callFrame;
+        const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+        const url = f.url.replace(/^.*\//, "") || "(native)";
+        const k = `${f.functionName || "(anon)"} ${url}:${f.lineNumber}:${f.columnNumber}`;
+        self.set(k, (self.get(k) ?? 0) + dt);
+        perUrl.set(url, (perUrl.get(url) ?? 0) + dt);
+      });
+      const top = (m: Map<string, number>, n: number) =>
+        [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${v.toFixed(1).padStart(6)} ms  ${k}`).join("\n");
+      console.log(`  edit profile, self time by script:\n${top(perUrl, 8)}\n  by function:\n${top(self, 25)}`);
+      await cdp.detach();
+    },
+  };
 }

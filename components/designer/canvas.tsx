@@ -1,7 +1,7 @@
 "use client";
 
 import "@xyflow/react/dist/base.css";
-import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Edge, type Node, type NodeChange } from "@xyflow/react";
+import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStoreApi, type Edge, type Node, type NodeChange } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { cn } from "@/components/ui/cn";
 import { laneAt, LAYOUT, slotAt, toGraph, type DesignerNode, type GraphOptions } from "@/lib/designer/to-graph";
@@ -58,10 +58,10 @@ const defaultEdgeOptions = {
 };
 
 function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, onAddStage, onDropTemplate, onMoveTask, onMoveStage, onPaneClick, label, className, ...opts }: CanvasProps) {
-  const { statuses, stageStatuses, errors, selection, readOnly, changes } = opts;
+  const { statuses, stageStatuses, errors, selection, readOnly, changes, ids } = opts;
   const raw = useMemo(
-    () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly, changes }),
-    [doc, statuses, stageStatuses, errors, selection, readOnly, changes],
+    () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly, changes, ids }),
+    [doc, statuses, stageStatuses, errors, selection, readOnly, changes, ids],
   );
   // Nodes that did not change keep their object, so one edit re-renders one node, not 300.
   const previous = useRef<{ nodes: Map<string, DesignerNode>; edges: Map<string, Edge> }>({ nodes: new Map(), edges: new Map() });
@@ -80,6 +80,7 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
   if (local.base !== graph.nodes) setLocal({ base: graph.nodes, nodes: graph.nodes });
   const [dropTarget, setDropTarget] = useState<{ lane: number; slot: number } | null>(null);
   const flow = useReactFlow();
+  const store = useStoreApi();
   const wrapRef = useRef<HTMLDivElement>(null);
 
   // Only nodes on screen are rendered (a 300-task pipeline loads faster), so a node selected by
@@ -87,8 +88,9 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
   const selectedId = useMemo(() => graph.nodes.find((n) => (n.data as { selected?: boolean }).selected)?.id, [graph.nodes]);
   useEffect(() => {
     const n = selectedId ? flow.getInternalNode(selectedId) : undefined;
-    const box = wrapRef.current?.getBoundingClientRect();
-    if (!n || !box) return;
+    // The canvas size xyflow already knows: reading the DOM here forced a layout on every edit.
+    const box = store.getState();
+    if (!n || !box.width || !box.height) return;
     const { x, y, zoom } = flow.getViewport();
     const p = n.internals.positionAbsolute;
     const w = n.measured?.width ?? n.width ?? 0;
@@ -97,7 +99,7 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
     const sy = p.y * zoom + y;
     if (sx >= 0 && sy >= 0 && sx + w * zoom <= box.width && sy + h * zoom <= box.height) return;
     void flow.setCenter(p.x + w / 2, p.y + h / 2, { zoom });
-  }, [selectedId, flow]);
+  }, [selectedId, flow, store]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<DesignerNode>[]) => setLocal((l) => ({ ...l, nodes: applyNodeChanges(changes.filter((c) => c.type === "position" || c.type === "dimensions"), l.nodes) })),

@@ -3,7 +3,7 @@
 import "./designer.css";
 import { Code2, Columns2, GitCompare, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState, useTransition, type KeyboardEvent } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useReducer, useRef, useState, useTransition, type KeyboardEvent } from "react";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
 import { withLines } from "@/components/pipelines/spec-errors";
 import { useSpecValidation } from "@/components/pipelines/use-spec-validation";
@@ -16,7 +16,8 @@ import { useToast } from "@/components/ui/toast";
 import { apply, type Operation } from "@/lib/designer/apply";
 import { canRedo, canUndo, historyReducer, initHistory } from "@/lib/designer/history";
 import type { UpdateTask } from "@/lib/designer/operations/update-task";
-import { problemsByNode } from "@/lib/designer/problems";
+import { carryIds, type DocIds } from "@/lib/designer/ids";
+import { otherSpecIssues, problemsByNode } from "@/lib/designer/problems";
 import { taskFromTemplate, type PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { Selection } from "@/lib/designer/to-graph";
 import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
@@ -80,6 +81,20 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   const dirty = brokenText !== null ? brokenText !== source : known !== undefined ? known !== source : true;
   useLeaveGuard(dirty);
 
+  // Stable ids per document (undo/redo finds the same ones again), carried from the last one.
+  const idsFor = useRef(new WeakMap<PipelineDoc, DocIds>());
+  const lastIds = useRef<{ doc: PipelineDoc; ids: DocIds } | null>(null);
+  const idSeq = useRef(0);
+  const ids = useMemo(() => {
+    let found = idsFor.current.get(doc);
+    if (!found) {
+      found = carryIds(lastIds.current, doc, () => `n${++idSeq.current}`);
+      idsFor.current.set(doc, found);
+    }
+    lastIds.current = { doc, ids: found };
+    return found;
+  }, [doc]);
+
   const [selection, setSelection] = useState<Selection>(null);
   const [server, setServer] = useState<{ doc: PipelineDoc; errors: FieldError[] } | null>(null);
   const [conflict, setConflict] = useState<SaveConflict | null>(null);
@@ -100,8 +115,11 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
   );
 
   // Problems by node: the spec's rules, each task's params, and what the server said about this text.
+  // The whole-spec parse (for cross-field rules) follows a frame later, off the edit's critical path.
+  const checkedDoc = useDeferredValue(doc);
+  const wholeSpec = useMemo(() => ({ doc: checkedDoc, issues: otherSpecIssues(checkedDoc) }), [checkedDoc]);
   const problems = useMemo(() => {
-    const out = problemsByNode(doc, checkParams);
+    const out = problemsByNode(doc, checkParams, wholeSpec.doc === doc ? wholeSpec.issues : []);
     if (server && server.doc === doc)
       for (const e of server.errors) {
         const m = /^stages\[(\d+)\](?:\.tasks\[(\d+)\])?/.exec(e.path);
@@ -109,7 +127,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
         if (!(out[key] ?? []).some((p) => p.path === e.path)) (out[key] ??= []).push({ path: e.path, message: e.message });
       }
     return out;
-  }, [doc, checkParams, server]);
+  }, [doc, checkParams, server, wholeSpec]);
   const badgeErrors = useMemo(() => Object.fromEntries(Object.entries(problems).map(([k, ps]) => [k, ps.map((p) => `${p.path}: ${p.message}`)])), [problems]);
   const allProblems = useMemo(() => Object.entries(problems).flatMap(([key, ps]) => ps.map((problem) => ({ key, problem }))), [problems]);
 
@@ -329,6 +347,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
       templates={byName}
       errors={badgeErrors}
       selection={sel}
+      ids={ids}
       onTaskClick={(stage, index) => select({ kind: "task", stage, index })}
       onStageClick={(stage) => select({ kind: "stage", stage })}
       onStageMode={(stage, mode) => run({ type: "setStageMode", stage, mode })}
@@ -434,7 +453,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
             <aside aria-label="Inspector" className="min-h-0 overflow-y-auto border-l">
               {selectedTask && sel?.kind === "task" ? (
                 <TaskInspector
-                  key={`${sel.stage}/${sel.index}/${selectedTask.template}`}
+                  key={`${ids.tasks[sel.stage][sel.index]}/${selectedTask.template}`}
                   task={selectedTask}
                   template={byName.get(selectedTask.template)}
                   problems={problems[`${sel.stage}/${sel.index}`] ?? []}
@@ -448,7 +467,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
                 />
               ) : sel?.kind === "stage" ? (
                 <StageInspector
-                  key={sel.stage}
+                  key={ids.stages[sel.stage]}
                   stage={doc.stages[sel.stage]}
                   problems={problems[String(sel.stage)] ?? []}
                   onRename={(name) => run({ type: "rename", stage: sel.stage, name }, `stage/${sel.stage}/name`)}

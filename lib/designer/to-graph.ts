@@ -1,4 +1,5 @@
 import type { Edge, Node } from "@xyflow/react";
+import type { DocIds } from "./ids";
 import type { PipelineDoc, StageMode } from "./types";
 
 /**
@@ -69,6 +70,8 @@ export interface GraphOptions {
   readOnly?: boolean;
   /** Version diff: task name → how it differs (graph diff of two versions). */
   changes?: Record<string, Change>;
+  /** Stable node ids (the designer's): a moved node keeps its id. Position-based without. */
+  ids?: DocIds;
 }
 
 export const stageId = (i: number) => `stage-${i}`;
@@ -88,6 +91,11 @@ export function taskTop(index: number, mode: StageMode): number {
 
 export const laneLeft = (i: number) => i * (LAYOUT.laneWidth + LAYOUT.laneGap);
 
+/**
+ * Every node carries its size as `measured` too: sizes are fixed by the layout, and a node xyflow
+ * thinks unmeasured is always rendered (to be measured), so without it each edit re-rendered and
+ * re-measured all 300 nodes of a big pipeline instead of the few on screen that changed.
+ */
 export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: DesignerNode[]; edges: Edge[]; width: number; height: number } {
   const nodes: DesignerNode[] = [];
   const edges: Edge[] = [];
@@ -95,14 +103,17 @@ export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: Des
   const readOnly = !!opts.readOnly;
   const laneHeight = Math.max(LAYOUT.header + LAYOUT.emptyBody, ...doc.stages.map((s) => LAYOUT.header + stageBodyHeight(s.tasks.length, s.mode ?? "sequential")));
 
+  const sid = (si: number) => opts.ids?.stages[si] ?? stageId(si);
+  const tid = (si: number, ti: number) => opts.ids?.tasks[si]?.[ti] ?? taskId(si, ti);
   doc.stages.forEach((stage, si) => {
     const mode: StageMode = stage.mode ?? "sequential";
     nodes.push({
-      id: stageId(si),
+      id: sid(si),
       type: "stage",
       position: { x: laneLeft(si), y: 0 },
       width: LAYOUT.laneWidth,
       height: laneHeight,
+      measured: { width: LAYOUT.laneWidth, height: laneHeight },
       style: { width: LAYOUT.laneWidth, height: laneHeight },
       draggable: !readOnly,
       selectable: false,
@@ -119,12 +130,13 @@ export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: Des
     });
     stage.tasks.forEach((task, ti) => {
       nodes.push({
-        id: taskId(si, ti),
+        id: tid(si, ti),
         type: "task",
-        parentId: stageId(si),
+        parentId: sid(si),
         position: { x: (LAYOUT.laneWidth - LAYOUT.taskWidth) / 2, y: taskTop(ti, mode) },
         width: LAYOUT.taskWidth,
         height: LAYOUT.taskHeight,
+        measured: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
         style: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
         draggable: !readOnly,
         selectable: false,
@@ -142,9 +154,9 @@ export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: Des
         },
       });
       if (mode === "sequential" && ti > 0)
-        edges.push({ id: `e-${taskId(si, ti - 1)}-${taskId(si, ti)}`, source: taskId(si, ti - 1), target: taskId(si, ti), type: "smoothstep", data: { kind: "task" } });
+        edges.push({ id: `e-${tid(si, ti - 1)}-${tid(si, ti)}`, source: tid(si, ti - 1), target: tid(si, ti), type: "smoothstep", data: { kind: "task" } });
     });
-    if (si > 0) edges.push({ id: `e-${stageId(si - 1)}-${stageId(si)}`, source: stageId(si - 1), target: stageId(si), type: "smoothstep", data: { kind: "stage" } });
+    if (si > 0) edges.push({ id: `e-${sid(si - 1)}-${sid(si)}`, source: sid(si - 1), target: sid(si), type: "smoothstep", data: { kind: "stage" } });
   });
 
   if (!readOnly)
@@ -154,6 +166,7 @@ export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: Des
       position: { x: laneLeft(doc.stages.length), y: 0 },
       width: LAYOUT.laneWidth,
       height: laneHeight,
+      measured: { width: LAYOUT.laneWidth, height: laneHeight },
       style: { width: LAYOUT.laneWidth, height: laneHeight },
       draggable: false,
       selectable: false,
