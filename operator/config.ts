@@ -23,6 +23,8 @@ const OperatorEnvSchema = z.object({
   GANTRY_BUILDJOB_RETENTION_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Kubernetes mode: apply the BuildJob CRD on start (needs the permission; else it must be there). */
   GANTRY_APPLY_CRD: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /** How often project namespaces (quota, container defaults) are applied from the settings; 0: never. */
+  GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS: z.coerce.number().int().min(0).default(60),
   /** Kubernetes mode: elect one reconciling replica through a Lease (off: this one always reconciles). */
   GANTRY_LEADER_ELECTION: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /**

@@ -32,6 +32,7 @@ if (cfg.GANTRY_EXECUTOR === "kubernetes") {
     storageClassName: cfg.GANTRY_KUBE_STORAGE_CLASS,
     retentionSeconds: cfg.GANTRY_BUILDJOB_RETENTION_SECONDS,
     applyCrd: cfg.GANTRY_APPLY_CRD,
+    projectNamespaceSyncMs: cfg.GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS * 1000,
     leaderElection: cfg.GANTRY_LEADER_ELECTION,
     podAnnotationsFromEnv: cfg.GANTRY_POD_ANNOTATIONS_FROM_ENV,
     log,

@@ -7,6 +7,7 @@ import { Controller } from "./controller";
 import { KubeApi, loadKubeConfig } from "./kube-api";
 import { KubernetesExecutor } from "./kubernetes-executor";
 import { ensureCrd, ensureProjectNamespace } from "./namespaces";
+import { startProjectNamespaceSync } from "./project-namespaces";
 import { LEADER_LEASE } from "./permissions";
 
 /** Everything Kubernetes mode needs, put together from the operator's settings. */
@@ -19,6 +20,8 @@ export interface KubernetesModeOptions {
   storageClassName?: string;
   retentionSeconds: number;
   applyCrd: boolean;
+  /** Apply every project's namespace with its quota and limits this often (0: never). */
+  projectNamespaceSyncMs?: number;
   leaderElection: boolean;
   leaseDurationMs?: number;
   leaseRetryMs?: number;
@@ -59,6 +62,7 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     log: o.log,
   });
   await controller.start();
+  const stopSync = o.projectNamespaceSyncMs ? startProjectNamespaceSync(o.db, api, o.log, o.projectNamespaceSyncMs) : () => undefined;
   const executor = new KubernetesExecutor({
     api,
     controller,
@@ -67,7 +71,15 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     describe: (task) => kubernetesTaskDetails(o.db, task.runId, { name: task.plan.template, version: task.plan.templateVersion }),
     log: o.log,
   });
-  return { executor, controller, api, stop: () => controller.stop() };
+  return {
+    executor,
+    controller,
+    api,
+    stop: () => {
+      stopSync();
+      return controller.stop();
+    },
+  };
 }
 
 /** Copies chosen task env values onto the pod template as annotations. */

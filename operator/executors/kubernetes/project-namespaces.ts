@@ -1,0 +1,63 @@
+import type { Logger } from "pino";
+import { namespaceOf, type ProjectSettings } from "@/lib/projects";
+import type { Db } from "@/server/db/client";
+import { projects } from "@/server/db/schema";
+import type { KubeApi } from "./kube-api";
+import { ensureProjectNamespace, type NamespaceSettings } from "./namespaces";
+
+/**
+ * Each project maps to a namespace (DESIGN.md: project ↔ namespace, quota per project): the
+ * operator applies `gantry-<slug>` (or the project's own `namespace`) with the ResourceQuota and
+ * LimitRange its settings ask for, at start and then periodically, so a settings change in the UI
+ * reaches the cluster without a restart. Server-side apply makes a second operator a no-op.
+ */
+
+export function namespaceSettingsOf(s: ProjectSettings): NamespaceSettings {
+  const quota: Record<string, string> = {};
+  if (s.quota?.cpu) quota["requests.cpu"] = s.quota.cpu;
+  if (s.quota?.memory) quota["requests.memory"] = s.quota.memory;
+  if (s.quota?.pods) quota.pods = String(s.quota.pods);
+  const def: Record<string, string> = {};
+  const req: Record<string, string> = {};
+  if (s.limitRange?.defaultCpu) def.cpu = s.limitRange.defaultCpu;
+  if (s.limitRange?.defaultMemory) def.memory = s.limitRange.defaultMemory;
+  if (s.limitRange?.defaultRequestCpu) req.cpu = s.limitRange.defaultRequestCpu;
+  if (s.limitRange?.defaultRequestMemory) req.memory = s.limitRange.defaultRequestMemory;
+  return {
+    ...(Object.keys(quota).length ? { quota } : {}),
+    ...(Object.keys(def).length || Object.keys(req).length ? { limits: { ...(Object.keys(def).length ? { default: def } : {}), ...(Object.keys(req).length ? { defaultRequest: req } : {}) } } : {}),
+  };
+}
+
+/** Applies every Kubernetes-mode project's namespace; returns the namespaces applied. */
+export async function syncProjectNamespaces(db: Db, api: Pick<KubeApi, "apply">, log: Logger): Promise<string[]> {
+  const rows = await db.select({ slug: projects.slug, settings: projects.settings }).from(projects);
+  const done: string[] = [];
+  for (const p of rows) {
+    if (p.settings.executor === "local") continue;
+    const ns = namespaceOf(p);
+    try {
+      await ensureProjectNamespace(api, ns, namespaceSettingsOf(p.settings));
+      done.push(ns);
+    } catch (e) {
+      log.warn({ err: (e as Error).message, project: p.slug, namespace: ns }, "could not apply the project's namespace");
+    }
+  }
+  return done;
+}
+
+/** Keeps the project namespaces applied every `everyMs`; returns a stop function. */
+export function startProjectNamespaceSync(db: Db, api: Pick<KubeApi, "apply">, log: Logger, everyMs: number): () => void {
+  let busy = false;
+  const tick = () => {
+    if (busy) return;
+    busy = true;
+    syncProjectNamespaces(db, api, log)
+      .catch((e: unknown) => log.warn({ err: (e as Error).message }, "project namespace sync failed; will retry"))
+      .finally(() => (busy = false));
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
