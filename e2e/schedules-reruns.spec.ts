@@ -58,7 +58,7 @@ test("a failed run is re-run from its page: only the failed task runs again, the
 
   await page.waitForURL((u) => u.pathname.startsWith("/runs/") && !u.pathname.endsWith(runId));
   await expect(run.status).toHaveText("Succeeded", { timeout: 30_000 });
-  await expect(page.getByText("re-run of")).toBeVisible();
+  await expect(page.getByText(/^re-run of #1$/)).toBeVisible();
   await expect(run.task("compile")).toHaveAccessibleName("compile, succeeded, reused from an earlier run");
   await expect(run.task("flaky")).toHaveAccessibleName("flaky, succeeded");
   rmSync(flag, { force: true });
