@@ -9,6 +9,7 @@ import { aptInstall, fail, freePort, ok, run, step } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { clusterUnavailableReason, startCluster } from "./lib/cluster";
+import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
 
 const cmd = process.argv[2] ?? "start";
@@ -106,6 +107,10 @@ async function test(args: string[]) {
   if (!want("integration") && !want("e2e")) return;
 
   const chromium = want("e2e") ? await ensureChromium() : "";
+  // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;
+  // stopped on the way out even when a later step (the build) fails.
+  const esStarting = startElasticsearch({ dir: path.join(ROOT, ".gantry/test-es"), port: await freePort(), fresh: true, quiet: true });
+  esStarting.then((es) => cleanups.push(es.stop), () => undefined);
   // A fresh database per test run, on the test server kept under .gantry/test-db.
   const db: Database = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_test", fresh: true });
   cleanups.push(db.stop);
@@ -124,13 +129,17 @@ async function test(args: string[]) {
   // The operator's metrics port, and a scrape token, so the metrics suite scrapes like Prometheus in production.
   const metricsPort = await freePort();
   const metricsToken = `metrics_${randomBytes(16).toString("hex")}`;
+  const es = await esStarting;
+  // The stack keeps its logs in Elasticsearch, so every suite reads the live view and the archive
+  // through it; GANTRY_TEST_LOG_STORE=mysql runs it on the MySQL store instead.
+  const esEnv: Record<string, string> = process.env.GANTRY_TEST_LOG_STORE === "mysql" ? {} : { ELASTICSEARCH_URL: es.url };
   step(`starting the stack under test on port ${port}…`);
   const stack: Stack = await startApp({
     databaseUrl: db.url,
     port,
     quiet: !process.env.GANTRY_TEST_VERBOSE,
     env: {
-      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
+      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"), ...esEnv,
       LOG_LEVEL: "warn",
       ...oidcEnv,
       GANTRY_CONCURRENCY: "8",
@@ -148,6 +157,10 @@ async function test(args: string[]) {
     GANTRY_TEST_TOKEN: token,
     GANTRY_TEST_OIDC_ISSUER: oidc.issuer,
     GANTRY_TEST_DB_ADMIN_URL: adminUrl,
+    ELASTICSEARCH_TEST_URL: es.url,
+    GANTRY_TEST_LOG_STORE: esEnv.ELASTICSEARCH_URL ? "elasticsearch" : "mysql",
+    // Tests that read the stack logs in process (the live hub tests) use its store too.
+    ...esEnv,
     DATABASE_URL: db.url,
     // The stack's key: suites that create runs or read secrets in-process use the same one.
     GANTRY_SECRET_KEY: secretKey(),
@@ -211,6 +224,8 @@ async function bench() {
   cleanups.push(db.stop);
   const token = `gtr_bench_${randomBytes(16).toString("hex")}`;
   await migrateAndSeed(db.url, { adminPassword: "bench-admin-password", adminToken: token });
+  // GANTRY_BENCH=elasticsearch: only the Elasticsearch log store (on its own node; no stack needed).
+  if (process.env.GANTRY_BENCH === "elasticsearch") return benchElasticsearchStore();
   await buildIfStale(ROOT);
   const port = await freePort();
   const stack = await startApp({
@@ -223,6 +238,14 @@ async function bench() {
   cleanups.push(stack.stop);
   const { runBench } = await import("../bench/bench");
   await runBench({ url: stack.url, token, webPid: stack.web.pid!, operatorPid: stack.operator.pid!, password: "bench-admin-password", chromium });
+  if (!process.env.GANTRY_BENCH) await benchElasticsearchStore();
+  await shutdown(0);
+}
+
+async function benchElasticsearchStore() {
+  step("Elasticsearch log store: ingestion, line → searchable, search over 1,000,000 lines (a few minutes)…");
+  const { benchElasticsearch } = await import("../bench/elasticsearch");
+  await benchElasticsearch({ dir: path.join(ROOT, ".gantry/bench-es") });
   await shutdown(0);
 }
 
