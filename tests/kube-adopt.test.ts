@@ -129,7 +129,8 @@ describe("Kubernetes mode: a surviving operator adopts a dead one's task runs", 
       started.splice(started.indexOf(dead), 1);
       await waitFor("the survivor to adopt the task run", async () => (await owner()).claimedBy !== first, 60_000, 200);
       expect((await owner()).status).toBe("running");
-      expect(survivor.output()).toContain("adopted a task run of a dead operator");
+      // Its log line may reach us a moment after the claim is in the database.
+      await waitFor("the survivor to say so", async () => survivor.output().includes("adopted a task run of a dead operator"), 10_000, 100);
       // Lines keep coming after the adoption, until shortly before the pod ends.
       await new Promise((r) => setTimeout(r, 3000));
     } finally {

@@ -113,12 +113,12 @@ export class Controller {
   }
 
   podsOf(namespace: string, buildJob: string): V1Pod[] {
-    return this.pods.list(namespace).filter((p) => p.metadata?.labels?.[LABEL.buildJob] === buildJob);
+    return this.pods.byKey(`${namespace}/${buildJob}`);
   }
 
   /** Events about the BuildJob's Job and its pods. */
   eventsOf(namespace: string, buildJob: string): CoreV1Event[] {
-    return this.events.list(namespace).filter((e) => eventBuildJobKey(e)[0] === `${namespace}/${buildJob}`);
+    return this.events.byKey(`${namespace}/${buildJob}`);
   }
 
   private lead() {

@@ -38,7 +38,7 @@ function scriptedWatch() {
   return { client, calls };
 }
 
-function setup(lists: Obj[][], opts: { resyncMs?: number } = {}) {
+function setup(lists: Obj[][], opts: { resyncMs?: number; keys?: (o: Obj) => string[] } = {}) {
   const { client, calls } = scriptedWatch();
   const keys: string[] = [];
   let listCalls = 0;
@@ -136,6 +136,29 @@ describe("informer", () => {
     await vi.advanceTimersByTimeAsync(1000);
     await t.informer.synced;
     expect(t.informer.consecutiveFailures).toBe(0);
+    t.informer.stop();
+  });
+
+  it("finds one BuildJob's objects through its index, as they are after adds, changes, deletes and a relist", async () => {
+    const pod = (name: string, rv: string, bj: string) => ({ metadata: { name, namespace: "team", resourceVersion: rv, labels: { "gantry.dev/build-job": bj } } }) as Obj;
+    const t = setup([[pod("p1", "1", "bj-a"), pod("p2", "2", "bj-b")], [pod("p2", "300", "bj-b")]], { keys: labelledBuildJobKey });
+    const names = (key: string) => t.informer.byKey(key).map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+    t.informer.start();
+    await t.informer.synced;
+    expect(names("team/bj-a")).toEqual(["p1@1"]);
+    expect(names("team/bj-b")).toEqual(["p2@2"]);
+    t.calls[0].emit("ADDED", pod("p3", "101", "bj-a"));
+    t.calls[0].emit("MODIFIED", pod("p1", "102", "bj-a"));
+    expect(names("team/bj-a")).toEqual(["p1@102", "p3@101"]);
+    t.calls[0].emit("DELETED", pod("p3", "103", "bj-a"));
+    expect(names("team/bj-a")).toEqual(["p1@102"]);
+    // Relisted after 410 Gone: p1 was deleted meanwhile.
+    t.calls[0].emit("ERROR", { code: 410, reason: "Expired", message: "too old resource version" });
+    t.calls[0].end(null);
+    await settle();
+    expect(names("team/bj-a")).toEqual([]);
+    expect(names("team/bj-b")).toEqual(["p2@300"]);
+    expect(names("team/none")).toEqual([]);
     t.informer.stop();
   });
 

@@ -40,6 +40,9 @@ export class Informer<T extends KubernetesObject> {
   /** Resolves once the first list is in the cache: reconcile nothing before, or "missing" means "not seen yet". */
   readonly synced: Promise<void> = new Promise((r) => (this.syncedResolve = r));
   private isSynced = false;
+  /** Key → the objects it stands for (by `namespace/name`), and each object's keys. */
+  private readonly index = new Map<string, Map<string, T>>();
+  private readonly keysOf = new Map<string, string[]>();
 
   constructor(private readonly opts: InformerOptions<T>) {
     const list = async () => {
@@ -69,9 +72,10 @@ export class Informer<T extends KubernetesObject> {
     const enqueue = (obj: T) => {
       for (const k of opts.keys(obj)) opts.queue.add(k);
     };
-    this.lw.on(ADD, enqueue);
-    this.lw.on(UPDATE, enqueue);
-    this.lw.on(DELETE, enqueue);
+    // The index first: whoever a key wakes reads the objects of that key as they are now.
+    this.lw.on(ADD, (obj) => (this.indexObject(obj, false), enqueue(obj)));
+    this.lw.on(UPDATE, (obj) => (this.indexObject(obj, false), enqueue(obj)));
+    this.lw.on(DELETE, (obj) => (this.indexObject(obj, true), enqueue(obj)));
     this.lw.on(ERROR, (err) => this.onError(err));
   }
 
@@ -99,6 +103,35 @@ export class Informer<T extends KubernetesObject> {
 
   list(namespace?: string): readonly T[] {
     return this.lw.list(namespace);
+  }
+
+  /**
+   * The cached objects that `keys` maps to this key (the pods or events of one BuildJob), from an
+   * index kept with the cache: a look-up per key, not a scan of every object of the namespace,
+   * which grew with the retention period and cost every waiting task a scan per second.
+   */
+  byKey(key: string): T[] {
+    const m = this.index.get(key);
+    return m ? [...m.values()] : [];
+  }
+
+  private indexObject(obj: T, deleted: boolean) {
+    const id = `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+    for (const k of this.keysOf.get(id) ?? []) {
+      const m = this.index.get(k);
+      m?.delete(id);
+      if (m && m.size === 0) this.index.delete(k);
+    }
+    this.keysOf.delete(id);
+    if (deleted) return;
+    const keys = this.opts.keys(obj);
+    if (!keys.length) return;
+    this.keysOf.set(id, keys);
+    for (const k of keys) {
+      let m = this.index.get(k);
+      if (!m) this.index.set(k, (m = new Map()));
+      m.set(id, obj);
+    }
   }
 
   get resourceVersion(): string {
