@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScheduleBodySchema } from "@/lib/schedules";
@@ -22,6 +23,8 @@ import { del, get, patch, post, uniqueName } from "./schedule-api";
 let t: TestDatabase;
 let admin: Actor;
 beforeAll(async () => {
+  // Secret params are sealed in this process (the stack has its own key).
+  process.env.GANTRY_SECRET_KEY ??= randomBytes(32).toString("base64");
   t = await createTestDatabase("gantry_sched");
   const [u] = await t.db.select().from(users).where(eq(users.username, "admin"));
   admin = { id: u.id, username: u.username, name: u.name ?? "admin", role: "admin", scope: "admin", via: "session", address: "127.0.0.1" } as Actor;
@@ -187,6 +190,25 @@ describe("firing ticks", () => {
     expect(o).toMatchObject({ result: "error", message: expect.stringContaining("params.NEEDED: required") });
     expect(await runsOf(id)).toHaveLength(0);
     expect((await fire(clock, id)).length).toBe(0);
+  });
+});
+
+describe("secret params", () => {
+  it("are stored sealed, shown as ***, kept when *** comes back, and given to the run in clear", async () => {
+    const clock = new FakeClock(new Date("2026-03-01T00:00:30Z"));
+    const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "true")] }], [{ name: "TOKEN", secret: true }, { name: "WHO", default: "x" }]);
+    const created = await createScheduleAs(t.db, admin, pipelineId, ScheduleBodySchema.parse({ cron: "0 * * * *", params: { TOKEN: "hunter2", WHO: "me" } }), clock);
+    expect(created.params).toEqual({ TOKEN: "***", WHO: "me" });
+    const [row] = await t.db.select().from(schedules).where(eq(schedules.id, created.id));
+    expect(row.params.TOKEN).not.toContain("hunter2");
+    await updateScheduleAs(t.db, admin, pipelineId, created.id, { params: { TOKEN: "***", WHO: "you" } }, clock);
+    const [after] = await t.db.select().from(schedules).where(eq(schedules.id, created.id));
+    expect(after.params.TOKEN).toBe(row.params.TOKEN);
+    clock.set("2026-03-01T01:00:00Z");
+    const [o] = await fire(clock, created.id);
+    expect(o.result).toBe("started");
+    const { openRunParams } = await import("@/server/secrets/run-secrets");
+    expect(openRunParams((await runRow(t.db, o.runId!)).params)).toEqual({ TOKEN: "hunter2", WHO: "you" });
   });
 });
 

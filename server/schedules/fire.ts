@@ -7,6 +7,7 @@ import { pipelines, runs, schedules, type ScheduleRow } from "../db/schema";
 import { audit, SYSTEM_ACTOR } from "../audit/audit";
 import { cancelRun } from "../runs/cancel-run";
 import { createRun } from "../runs/create-run";
+import { openRunParams } from "../secrets/run-secrets";
 import { systemClock, type Clock } from "./clock";
 
 /**
@@ -102,9 +103,17 @@ async function fireOne(db: Db, id: string, clock: Clock): Promise<TickOutcome | 
 }
 
 async function startRun(tx: Db, s: ScheduleRow, tick: Date, skippedTicks: number, when: string): Promise<TickOutcome> {
+  let params: Record<string, string>;
+  try {
+    params = openRunParams(s.params);
+  } catch (e) {
+    // A key that is gone or wrong: this schedule cannot start runs, the others go on.
+    return { scheduleId: s.id, tick, skippedTicks, result: "error", message: `could not start a run for the tick at ${when}: ${(e as Error).message}` };
+  }
   try {
     // A savepoint inside the claim's transaction: a run that cannot be created leaves the tick handled.
-    const run = await createRun(tx, s.pipelineId, { params: s.params, trigger: "schedule", scheduleId: s.id, userId: s.createdBy });
+    // Secret values are stored sealed; createRun seals them again for the run.
+    const run = await createRun(tx, s.pipelineId, { params, trigger: "schedule", scheduleId: s.id, userId: s.createdBy });
     const [p] = await tx.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, s.pipelineId));
     await audit(tx, SYSTEM_ACTOR, {
       action: "run.start",

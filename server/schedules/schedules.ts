@@ -10,6 +10,7 @@ import { requirePipeline, type Actor } from "../authz/authz";
 import { getVersion } from "../pipelines/pipelines";
 import { resolveRunParams } from "../runs/compile";
 import { maskParams } from "../runs/queries";
+import { openRunParams, sealRunParams } from "../secrets/run-secrets";
 import { systemClock, type Clock } from "./clock";
 
 /**
@@ -140,6 +141,8 @@ export async function createScheduleAs(db: Db, actor: Actor, pipelineId: string,
   const p = await secretNamesOf(db, pipelineId);
   p.check(body.params);
   const id = randomUUID();
+  // Secret param values are sealed like a run's (server/secrets); the operator opens them to start a run.
+  const params = sealRunParams(body.params, p.secrets);
   const now = clock.now();
   await db.transaction(async (tx) => {
     await tx.insert(schedules).values({
@@ -148,7 +151,7 @@ export async function createScheduleAs(db: Db, actor: Actor, pipelineId: string,
       description: body.description ?? null,
       cron: body.cron,
       timeZone: body.timeZone,
-      params: body.params,
+      params,
       concurrencyPolicy: body.concurrencyPolicy,
       suspend: body.suspend,
       startingDeadlineSeconds: body.startingDeadlineSeconds ?? null,
@@ -179,9 +182,14 @@ export async function updateScheduleAs(
     if (!s) throw notFound("schedule", scheduleId);
     const next = { ...s, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as ScheduleRow;
     if (patch.params) {
-      // A secret left as *** (as the API shows it) keeps its stored value.
-      next.params = Object.fromEntries(Object.entries(patch.params).map(([k, v]) => [k, p.secrets.includes(k) && v === "***" && s.params[k] !== undefined ? s.params[k] : v]));
-      p.check(next.params);
+      // A secret left as *** (as the API shows it) keeps its stored value; new values are sealed.
+      const keep = (k: string, v: string) => p.secrets.includes(k) && v === "***" && s.params[k] !== undefined;
+      const given = Object.fromEntries(Object.entries(patch.params).filter(([k, v]) => !keep(k, v)));
+      p.check({ ...openRunParams(Object.fromEntries(Object.keys(patch.params).filter((k) => keep(k, patch.params![k])).map((k) => [k, s.params[k]]))), ...given });
+      next.params = {
+        ...Object.fromEntries(Object.keys(patch.params).filter((k) => keep(k, patch.params![k])).map((k) => [k, s.params[k]])),
+        ...sealRunParams(given, p.secrets),
+      };
     }
     // A new expression, zone or a resume starts from the next tick after now: nothing missed is caught up.
     const timing = patch.cron !== undefined || patch.timeZone !== undefined || (s.suspend && patch.suspend === false);
