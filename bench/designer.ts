@@ -143,7 +143,7 @@ async function countMutations(page: Page) {
 }
 
 /**
- * GANTRY_BENCH_PROFILE=1: a CPU profile of each edit (mouse-up to the edited DOM, plus 200 ms of
+ * GANTRY_BENCH_PROFILE=cpu: a CPU profile of each edit (mouse-up to the edited DOM, plus 200 ms of
  * effects after it), printed as self time per script and per function, to see where an edit goes.
  */
 async function startProfile(page: Page) {
