@@ -47,6 +47,8 @@ export interface SchedulerOptions {
   sweepMs?: number;
   store?: LogStore;
   log?: Logger;
+  /** Runs advanced at once per claim step; default 8 with the Kubernetes executor, else 1. */
+  claimParallelism?: number;
   /** Approval gates: how often deadlines are checked, and the mailer (default: from the environment). */
   gates?: GateWatcherOptions;
   /** How often due pipeline schedules are looked for (default 1 s), and the clock they are read with. */
@@ -97,6 +99,9 @@ export class Scheduler {
   private stopping: Promise<void> | null = null;
   private hurryUp: (() => void) | null = null;
 
+  /** Runs advanced at once in a claim step (1: one after the other). */
+  private readonly claimParallelism: number;
+
   constructor(private opts: SchedulerOptions) {
     this.db = opts.db;
     this.me = { id: opts.operatorId, hostname: hostname(), pid: process.pid };
@@ -104,6 +109,9 @@ export class Scheduler {
     this.staleSeconds = opts.staleSeconds ?? 30;
     this.heartbeatMs = opts.heartbeatMs ?? Math.min(5000, (this.staleSeconds * 1000) / 4);
     this.sweepMs = opts.sweepMs ?? 60_000;
+    // Starting a BuildJob costs the operator little, so the claim round-trips decide how fast
+    // Kubernetes tasks start; local processes keep the one-run-at-a-time order.
+    this.claimParallelism = opts.claimParallelism ?? (opts.executor.kind === "kubernetes" ? 8 : 1);
     this.notifier = new Notifier(opts.db, this.log);
     this.gates = new GateWatcher(opts.db, this.log, opts.gates);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
@@ -336,14 +344,23 @@ export class Scheduler {
     for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
     for (const [id, until] of this.cooldown) if (until <= now || !live.has(id)) this.cooldown.delete(id);
 
-    for (const r of active) {
-      if (this.phase !== "running") return;
-      const capacity = this.opts.concurrency - this.inflight.size;
+    // Runs are advanced by `claimParallelism` workers at once (each call locks only its own run
+    // row); each may claim an equal share of the free capacity, so that together they never claim
+    // more than it. A run left with tasks unclaimed is looked at again at the next tick.
+    const workers = Math.max(1, this.claimParallelism);
+    let reserved = 0;
+    let next = 0;
+    const advanceOne = async (r: (typeof active)[number]) => {
+      const free = this.opts.concurrency - this.inflight.size - reserved;
       const s = this.seen.get(r.id);
-      if (s && s.rev === r.rev && (!s.waitingForCapacity || capacity === 0)) continue;
+      if (s && s.rev === r.rev && (!s.waitingForCapacity || free <= 0)) return;
       // A run stays queued until one of its tasks can really start here.
-      if (capacity === 0 && r.status === "queued") continue;
-      if (this.cooldown.has(r.id)) continue;
+      if (free <= 0 && r.status === "queued") return;
+      if (this.cooldown.has(r.id)) return;
+      // Reserved before the next await, so workers starting meanwhile see what is left.
+      const capacity = free <= 0 ? 0 : workers === 1 ? free : Math.max(1, Math.floor(free / workers));
+      if (capacity === 0 && r.status === "queued") return;
+      reserved += capacity;
       let res;
       try {
         res = await advanceAndClaim(this.db, r.id, { operatorId: this.me.id, capacity });
@@ -351,14 +368,24 @@ export class Scheduler {
         if (!(e instanceof AppError)) throw e; // the database: back off and retry the whole step
         this.log.error({ err: e.message, runId: r.id }, "could not advance the run; trying again later");
         this.cooldown.set(r.id, now + 10_000);
-        continue;
+        return;
+      } finally {
+        reserved -= capacity;
       }
       for (const c of res.claimed) this.launch(c);
       // Only active runs are advanced, so a final status here means this call ended the run.
       if (res.status && isFinal(res.status)) void runFinished(this.db, r.id, this.log);
       if (res.skipped) this.seen.delete(r.id);
       else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0 });
-    }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(workers, active.length) }, async () => {
+        while (next < active.length) {
+          if (this.phase !== "running") return;
+          await advanceOne(active[next++]);
+        }
+      }),
+    );
   }
 
   private launch(c: ClaimedTask) {
