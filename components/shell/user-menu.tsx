@@ -1,6 +1,7 @@
 "use client";
 
-import { ChevronDown, LogOut } from "lucide-react";
+import { ChevronDown, KeyRound, LogOut } from "lucide-react";
+import Link from "next/link";
 import { signOut } from "next-auth/react";
 import { useEffect, useId, useRef, useState } from "react";
 
@@ -48,6 +49,10 @@ export function UserMenu({ user }: { user: ShellUser }) {
       </button>
       {open && (
         <div id={panelId} className="absolute bottom-full left-0 z-30 mb-1 w-48 rounded-md border bg-surface p-1 shadow-lg">
+          <Link href="/settings/tokens" onClick={() => setOpen(false)} className="flex h-8 w-full items-center gap-2 rounded px-2 text-sm hover:bg-surface-2">
+            <KeyRound className="size-4 text-muted" aria-hidden />
+            API tokens
+          </Link>
           <button
             type="button"
             onClick={() => signOut({ callbackUrl: "/login" })}
