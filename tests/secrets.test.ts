@@ -137,6 +137,19 @@ describe("secrets in tasks", () => {
     expect(r.body.error.details.errors).toEqual([{ path: "stages[0].tasks[0].secrets[1]", message: expect.stringMatching(/no secret named 'NOT_THERE'/) }]);
   });
 
+  it("refuses a secret whose name the task's template sets itself", async () => {
+    const tpl = uniqueName("with-env");
+    const t = await call("POST", `/api/v1/templates?project=${p.slug}`, {
+      body: { name: tpl, title: "With env", description: "sets DEPLOY_TOKEN", category: "test", image: "alpine:3", command: ["sh", "-c", "true"], env: { DEPLOY_TOKEN: "from-template" }, paramsSchema: { type: "object", properties: {} }, local: { supported: true } },
+    });
+    expect(t.status, t.text).toBe(201);
+    const r = await call("POST", `/api/v1/pipelines?project=${p.slug}`, {
+      body: { name: uniqueName("clash"), stages: [{ name: "s", tasks: [{ name: "t", template: tpl, secrets: ["DEPLOY_TOKEN"] }] }] },
+    });
+    expect(r.status, r.text).toBe(422);
+    expect(r.body.error.details.errors).toEqual([{ path: "stages[0].tasks[0].secrets[0]", message: `template '${tpl}' sets 'DEPLOY_TOKEN' itself; give the secret another name` }]);
+  });
+
   it("gives the task its secrets as env, masks them in every form, and stores no clear text", async () => {
     expect((await call("PUT", url("API_KEY"), { token: as("maintainer"), body: { value: secret } })).status).toBe(201);
     const created = await call("POST", `/api/v1/pipelines?project=${p.slug}`, {

@@ -23,7 +23,7 @@ export interface SaveInput {
 
 export async function createPipeline(db: Db, input: SaveInput & { projectId: string }): Promise<{ id: string; name: string; version: number }> {
   const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates });
-  await checkSpecSecrets(db, input.projectId, input.spec);
+  await checkSpecSecrets(db, input.projectId, input.spec, used);
   const pins = pinsOf(used);
   const id = randomUUID();
   try {
@@ -55,7 +55,7 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
   const prev = await currentPins(db, id);
   const used = await checkSpecAgainstCatalog(db, input.spec, { pins: { ...prev.pins, ...input.templates }, previous: prev.names });
   const [owner] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, id));
-  if (owner) await checkSpecSecrets(db, owner.projectId, input.spec);
+  if (owner) await checkSpecSecrets(db, owner.projectId, input.spec, used);
   const pins = pinsOf(used);
   try {
     return await db.transaction(async (tx) => {
