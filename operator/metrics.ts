@@ -1,7 +1,7 @@
 import { and, desc, eq, isNotNull, lte } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "@/server/db/client";
-import { pipelines, runs, taskRuns } from "@/server/db/schema";
+import { pipelines, projects, runs, taskRuns } from "@/server/db/schema";
 import { operatorMetrics } from "@/server/metrics/operator";
 import { parseTaskMetrics } from "@/server/metrics/task-metrics";
 import type { ClaimedTask } from "@/server/runs/operator-queries";
@@ -20,14 +20,18 @@ const collects = (e: Executor): e is Executor & CollectsTaskMetrics => typeof (e
  * never get in the way of a task: every lookup here is best-effort.
  */
 
-const names = new Map<string, { labels: { pipeline: string }; at: number }>();
+const names = new Map<string, { labels: { project: string; pipeline: string }; at: number }>();
 
-/** The pipeline's name, cached for a minute (renames are rare). */
-async function pipelineLabels(db: Db, pipelineId: string): Promise<{ pipeline: string }> {
+/** The pipeline's project slug and name, cached for a minute (renames are rare). */
+async function pipelineLabels(db: Db, pipelineId: string): Promise<{ project: string; pipeline: string }> {
   const hit = names.get(pipelineId);
   if (hit && Date.now() - hit.at < 60_000) return hit.labels;
-  const [r] = await db.select({ pipeline: pipelines.name }).from(pipelines).where(eq(pipelines.id, pipelineId));
-  const labels = r ?? { pipeline: pipelineId };
+  const [r] = await db
+    .select({ project: projects.slug, pipeline: pipelines.name })
+    .from(pipelines)
+    .innerJoin(projects, eq(projects.id, pipelines.projectId))
+    .where(eq(pipelines.id, pipelineId));
+  const labels = r ?? { project: "", pipeline: pipelineId };
   if (names.size > 10_000) names.clear();
   names.set(pipelineId, { labels, at: Date.now() });
   return labels;
@@ -59,7 +63,7 @@ export function trackTask(db: Db, executor: Executor, claimed: ClaimedTask, log:
   const t0 = tr.startedAt?.getTime() ?? Date.now();
   const labels = pipelineLabels(db, run.pipelineId).catch((e) => {
     log.debug({ err: (e as Error).message }, "metrics: no pipeline name");
-    return { pipeline: run.pipelineId };
+    return { project: "", pipeline: run.pipelineId };
   });
   m.tasksRunning.inc();
   void labels.then(async (l) => {
@@ -101,11 +105,11 @@ export async function runFinished(db: Db, runId: string, log: Logger): Promise<v
       .where(eq(runs.id, runId));
     if (!r) return;
     const m = operatorMetrics();
-    const { pipeline } = await pipelineLabels(db, r.pipelineId);
+    const { project, pipeline } = await pipelineLabels(db, r.pipelineId);
     const end = (r.finishedAt ?? new Date()).getTime();
-    m.runsFinished.inc({ pipeline, status: r.status });
-    m.runDuration.observe({ pipeline, status: r.status }, Math.max(0, (end - (r.startedAt ?? r.createdAt).getTime()) / 1000));
-    if (r.startedAt) m.runQueue.observe({ pipeline }, Math.max(0, (r.startedAt.getTime() - r.createdAt.getTime()) / 1000));
+    m.runsFinished.inc({ project, pipeline, status: r.status });
+    m.runDuration.observe({ project, pipeline, status: r.status }, Math.max(0, (end - (r.startedAt ?? r.createdAt).getTime()) / 1000));
+    if (r.startedAt) m.runQueue.observe({ project, pipeline }, Math.max(0, (r.startedAt.getTime() - r.createdAt.getTime()) / 1000));
   } catch (e) {
     log.debug({ err: (e as Error).message, runId }, "metrics: could not read the finished run");
   }

@@ -63,21 +63,21 @@ describe("TaskMetricsStore", () => {
 
   it("renders each family once with the run's labels", () => {
     const s = new TaskMetricsStore(5);
-    s.add({ pipeline: "build", run: "1", task: "compile" }, parsed("# TYPE build_seconds gauge\nbuild_seconds 3"));
-    s.add({ pipeline: "build", run: "1", task: "test" }, parsed('build_seconds 4\ntests{r="ok"} 7'));
+    s.add({ project: "default", pipeline: "build", run: "1", task: "compile" }, parsed("# TYPE build_seconds gauge\nbuild_seconds 3"));
+    s.add({ project: "default", pipeline: "build", run: "1", task: "test" }, parsed('build_seconds 4\ntests{r="ok"} 7'));
     const out = s.render();
     expect(out.match(/# TYPE build_seconds/g)).toHaveLength(1);
-    expect(out).toContain('build_seconds{pipeline="build",run="1",task="compile"} 3\n');
-    expect(out).toContain('build_seconds{pipeline="build",run="1",task="test"} 4\n');
-    expect(out).toContain('tests{r="ok",pipeline="build",run="1",task="test"} 7\n');
+    expect(out).toContain('build_seconds{project="default",pipeline="build",run="1",task="compile"} 3\n');
+    expect(out).toContain('build_seconds{project="default",pipeline="build",run="1",task="test"} 4\n');
+    expect(out).toContain('tests{r="ok",project="default",pipeline="build",run="1",task="test"} 7\n');
     // One task said gauge, the other nothing: the family is untyped.
     expect(out).toContain("# TYPE build_seconds untyped");
   });
 
   it("keeps the last N runs of each pipeline", () => {
     const s = new TaskMetricsStore(2);
-    for (const run of ["1", "2", "3"]) s.add({ pipeline: "a", run, task: "t" }, parsed("m 1"));
-    s.add({ pipeline: "b", run: "1", task: "t" }, parsed("m 1"));
+    for (const run of ["1", "2", "3"]) s.add({ project: "p", pipeline: "a", run, task: "t" }, parsed("m 1"));
+    s.add({ project: "p", pipeline: "b", run: "1", task: "t" }, parsed("m 1"));
     const out = s.render();
     expect(out).not.toContain('pipeline="a",run="1"');
     expect(out).toContain('pipeline="a",run="2"');
@@ -89,11 +89,11 @@ describe("TaskMetricsStore", () => {
   it("groups histogram parts under their declared family", () => {
     const s = new TaskMetricsStore();
     s.add(
-      { pipeline: "p", run: "1", task: "t" },
+      { project: "x", pipeline: "p", run: "1", task: "t" },
       parsed('# TYPE req_seconds histogram\nreq_seconds_bucket{le="1"} 2\nreq_seconds_bucket{le="+Inf"} 3\nreq_seconds_sum 2.5\nreq_seconds_count 3'),
     );
     const out = s.render();
-    expect(out).toMatch(/^# HELP req_seconds .*\n# TYPE req_seconds histogram\nreq_seconds_bucket\{le="1",pipeline="p",run="1",task="t"\} 2\n/);
-    expect(out).toContain('req_seconds_count{pipeline="p",run="1",task="t"} 3');
+    expect(out).toMatch(/^# HELP req_seconds .*\n# TYPE req_seconds histogram\nreq_seconds_bucket\{le="1",project="x",pipeline="p",run="1",task="t"\} 2\n/);
+    expect(out).toContain('req_seconds_count{project="x",pipeline="p",run="1",task="t"} 3');
   });
 });

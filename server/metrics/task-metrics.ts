@@ -2,7 +2,7 @@
  * Metrics that tasks push themselves (docs/operations.md, "Task metrics"): a task writes
  * Prometheus text lines to the file named by `GANTRY_METRICS_FILE`; when it ends, the operator
  * parses them (here), and exposes them on its metrics port with the run's labels added
- * (`pipeline`, `run`, `task`), for the last few runs of each pipeline.
+ * (`project`, `pipeline`, `run`, `task`), for the last few runs of each pipeline.
  *
  * The input comes from user code, so it is validated hard: names and label names must be
  * Prometheus-valid, `gantry_` is reserved, the run labels can't be overridden, values must be
@@ -16,7 +16,7 @@ export const MAX_FILE_BYTES = 256 * 1024;
 const MAX_LABEL_VALUE = 256;
 const MAX_NAME = 128;
 
-/** Labels the operator adds (`project` is kept for projects, issue 5); a task can't set them. */
+/** Labels the operator adds; a task can't set them. */
 export const RUN_LABELS = ["project", "pipeline", "run", "task"] as const;
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -156,6 +156,7 @@ export function formatSample(name: string, labels: Record<string, string>, value
 }
 
 export interface TaskRunLabels {
+  project: string;
   pipeline: string;
   run: string;
   task: string;
@@ -178,7 +179,7 @@ export class TaskMetricsStore {
 
   add(labels: TaskRunLabels, parsed: ParsedTaskMetrics) {
     if (parsed.samples.length === 0) return;
-    const key = `${labels.pipeline}\u0000${labels.run}\u0000${labels.task}`;
+    const key = `${labels.project}\u0000${labels.pipeline}\u0000${labels.run}\u0000${labels.task}`;
     this.entries.delete(key);
     this.entries.set(key, { labels, parsed });
     this.evict();
@@ -194,7 +195,7 @@ export class TaskMetricsStore {
     // Runs per pipeline, newest last (the order their tasks' metrics arrived).
     const runs = new Map<string, string[]>();
     for (const { labels } of this.entries.values()) {
-      const p = labels.pipeline;
+      const p = `${labels.project}\u0000${labels.pipeline}`;
       const list = runs.get(p) ?? [];
       const i = list.indexOf(labels.run);
       if (i >= 0) list.splice(i, 1);
@@ -203,7 +204,7 @@ export class TaskMetricsStore {
     }
     const dropped = new Set<string>();
     for (const [p, list] of runs) for (const r of list.slice(0, Math.max(0, list.length - this.runsPerPipeline))) dropped.add(`${p}\u0000${r}`);
-    for (const [k, { labels }] of this.entries) if (dropped.has(`${labels.pipeline}\u0000${labels.run}`)) this.entries.delete(k);
+    for (const [k, { labels }] of this.entries) if (dropped.has(`${labels.project}\u0000${labels.pipeline}\u0000${labels.run}`)) this.entries.delete(k);
     while (this.seriesCount > this.maxSeries && this.entries.size > 1) this.entries.delete(this.entries.keys().next().value!);
   }
 

@@ -3,7 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { ACTIVE_STATUSES_FOR_METRICS } from "./statuses";
 import type { DbOrTx } from "../db/client";
 import { getDb } from "../db/client";
-import { pipelines, runs, taskRuns } from "../db/schema";
+import { pipelines, projects, runs, taskRuns } from "../db/schema";
 import { hub } from "../live/hub";
 
 /**
@@ -22,18 +22,20 @@ function make(db: () => DbOrTx) {
     const q =
       table === "runs"
         ? db()
-            .select({ pipeline: pipelines.name, status: runs.status, n: sql<number>`count(*)` })
+            .select({ project: projects.slug, pipeline: pipelines.name, status: runs.status, n: sql<number>`count(*)` })
             .from(runs)
             .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+            .innerJoin(projects, eq(projects.id, pipelines.projectId))
             .where(inArray(runs.status, ACTIVE_STATUSES_FOR_METRICS))
-            .groupBy(pipelines.name, runs.status)
+            .groupBy(projects.slug, pipelines.name, runs.status)
         : db()
-            .select({ pipeline: pipelines.name, status: taskRuns.status, n: sql<number>`count(*)` })
+            .select({ project: projects.slug, pipeline: pipelines.name, status: taskRuns.status, n: sql<number>`count(*)` })
             .from(taskRuns)
             .innerJoin(runs, eq(runs.id, taskRuns.runId))
             .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+            .innerJoin(projects, eq(projects.id, pipelines.projectId))
             .where(inArray(taskRuns.status, ACTIVE_STATUSES_FOR_METRICS))
-            .groupBy(pipelines.name, taskRuns.status);
+            .groupBy(projects.slug, pipelines.name, taskRuns.status);
     return (await q).map((r) => ({ ...r, n: Number(r.n) }));
   };
   const h = () => hub();
@@ -42,21 +44,21 @@ function make(db: () => DbOrTx) {
     runs: new Gauge({
       name: "gantry_runs",
       help: "Runs in a non-final status (queued, running, waiting) now, by pipeline.",
-      labelNames: ["pipeline", "status"] as const,
+      labelNames: ["project", "pipeline", "status"] as const,
       registers: [registry],
       async collect() {
         this.reset();
-        for (const r of await active("runs")) this.set({ pipeline: r.pipeline, status: r.status }, r.n);
+        for (const r of await active("runs")) this.set({ project: r.project, pipeline: r.pipeline, status: r.status }, r.n);
       },
     }),
     taskRuns: new Gauge({
       name: "gantry_task_runs",
       help: "Task runs in a non-final status (queued, running, waiting) now, by pipeline.",
-      labelNames: ["pipeline", "status"] as const,
+      labelNames: ["project", "pipeline", "status"] as const,
       registers: [registry],
       async collect() {
         this.reset();
-        for (const r of await active("task_runs")) this.set({ pipeline: r.pipeline, status: r.status }, r.n);
+        for (const r of await active("task_runs")) this.set({ project: r.project, pipeline: r.pipeline, status: r.status }, r.n);
       },
     }),
     runsActive: new Gauge({
