@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScheduleBodySchema } from "@/lib/schedules";
@@ -288,3 +288,35 @@ describe("REST API on the running stack", () => {
   });
 });
 
+
+describe("who may manage schedules and re-run", () => {
+  it("viewers read schedules but may not change them or re-run; developers may; outsiders see nothing", async () => {
+    const { DEFAULT_PROJECT_ID } = await import("@/lib/projects");
+    const { memberships } = await import("@/server/db/schema");
+    const { rerunAs } = await import("@/server/runs/commands");
+    const { createRun } = await import("@/server/runs/create-run");
+    const person = async (role: "viewer" | "developer" | null): Promise<Actor> => {
+      const id = randomUUID();
+      const username = `u-${id.slice(0, 8)}`;
+      await t.db.insert(users).values({ id, username, name: username });
+      if (role) await t.db.insert(memberships).values({ projectId: DEFAULT_PROJECT_ID, userId: id, role });
+      return { id, username, name: username, role: "user", scope: "admin", via: "token", address: null };
+    };
+    const [viewer, developer, outsider] = [await person("viewer"), await person("developer"), await person(null)];
+    const clock = new FakeClock(new Date("2026-04-01T00:00:00Z"));
+    const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "false")] }]);
+    const body = ScheduleBodySchema.parse({ cron: "@daily" });
+
+    const s = await createScheduleAs(t.db, developer, pipelineId, body, clock);
+    expect(await listSchedules(t.db, viewer, pipelineId, clock)).toHaveLength(1);
+    await expect(createScheduleAs(t.db, viewer, pipelineId, body, clock)).rejects.toMatchObject({ code: "forbidden", message: expect.stringContaining("needs 'developer'") });
+    await expect(updateScheduleAs(t.db, viewer, pipelineId, s.id, { suspend: true }, clock)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(deleteScheduleAs(t.db, viewer, pipelineId, s.id)).rejects.toMatchObject({ code: "forbidden" });
+    await expect(listSchedules(t.db, outsider, pipelineId, clock)).rejects.toMatchObject({ code: "not_found" });
+
+    const { id: runId } = await createRun(t.db, pipelineId, {});
+    await finishRun(runId, "failed");
+    await expect(rerunAs(t.db, viewer, runId, { mode: "failed" })).rejects.toMatchObject({ code: "forbidden" });
+    expect((await rerunAs(t.db, developer, runId, { mode: "failed" })).status).toBe("queued");
+  });
+});
