@@ -133,6 +133,8 @@ async function test(args: string[]) {
   // The stack keeps its logs in Elasticsearch, so every suite reads the live view and the archive
   // through it; GANTRY_TEST_LOG_STORE=mysql runs it on the MySQL store instead.
   const esEnv: Record<string, string> = process.env.GANTRY_TEST_LOG_STORE === "mysql" ? {} : { ELASTICSEARCH_URL: es.url };
+  // Approval emails go to an SMTP server the approval suites start on this port (smtp-server).
+  const smtpPort = await freePort();
   step(`starting the stack under test on port ${port}…`);
   const stack: Stack = await startApp({
     databaseUrl: db.url,
@@ -148,6 +150,8 @@ async function test(args: string[]) {
       GANTRY_METRICS_PORT: String(metricsPort),
       GANTRY_METRICS_ADDRESS: "127.0.0.1",
       GANTRY_METRICS_TOKEN: metricsToken,
+      GANTRY_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      GANTRY_MAIL_FROM: "Gantry under test <gantry@example.test>",
     },
   });
   cleanups.push(stack.stop);
@@ -166,6 +170,7 @@ async function test(args: string[]) {
     GANTRY_SECRET_KEY: secretKey(),
     GANTRY_TEST_METRICS_URL: `http://127.0.0.1:${metricsPort}/metrics`,
     GANTRY_TEST_METRICS_TOKEN: metricsToken,
+    GANTRY_TEST_SMTP_PORT: String(smtpPort),
     GANTRY_E2E_URL: stack.url,
     GANTRY_E2E_PASSWORD: password,
     CHROMIUM_PATH: chromium,

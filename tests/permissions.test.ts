@@ -3,6 +3,7 @@ import { ACTIONS, MIN_ROLE, type Action } from "@/lib/permissions";
 import { ROLES, atLeast, type Role } from "@/lib/projects";
 import { call, shellSpec, uniqueName, type ApiResponse } from "./api-helpers";
 import { createTestProject, createUserWithToken, type TestProject } from "./project-helpers";
+import { createGatePipeline, decide, startGatedRun } from "./approval-helpers";
 
 /**
  * Walks the whole permission matrix (lib/permissions.ts) over the REST API: for every action and
@@ -13,12 +14,14 @@ import { createTestProject, createUserWithToken, type TestProject } from "./proj
 
 let p: TestProject;
 let pipelineId: string;
+let gatePipelineId: string;
 
 beforeAll(async () => {
   p = await createTestProject("matrix");
   const r = await call("POST", `/api/v1/pipelines?project=${p.slug}`, { body: shellSpec(uniqueName("matrix"), "sleep 30") });
   expect(r.status).toBe(201);
   pipelineId = r.body.id;
+  gatePipelineId = await createGatePipeline(p.slug, uniqueName("matrix-gate"), { approvers: ["role:developer"] });
 });
 afterAll(async () => {
   await p?.pool.end();
@@ -35,14 +38,16 @@ const template = (name: string) => ({
   paramsSchema: { type: "object", properties: {} },
 });
 
-/**
- * One call per action; each may first set up what it needs as the site admin (default token).
- * run.approve is walked by the approval suite, which owns the set-up it needs (a waiting gate).
- */
+/** One call per action; each may first set up what it needs as the site admin (default token). */
 const PROBES: Partial<Record<Action, (token: string) => Promise<ApiResponse>>> = {
   "project.view": (t) => call("GET", `/api/v1/pipelines/${pipelineId}`, { token: t }),
   "pipeline.edit": (t) => call("PUT", `/api/v1/pipelines/${pipelineId}`, { token: t, body: shellSpec(`matrix-edit`, "sleep 30") }),
   "run.start": (t) => call("POST", `/api/v1/pipelines/${pipelineId}/runs`, { token: t, body: {} }),
+  // A fresh waiting gate each time, whose approvers are `role:developer`: approving it needs that role.
+  "run.approve": async (t) => {
+    const { gateId } = await startGatedRun(gatePipelineId);
+    return decide(gateId, t, "approve");
+  },
   "run.cancel": async (t) => {
     const run = await call("POST", `/api/v1/pipelines/${pipelineId}/runs`, { body: {} });
     return call("POST", `/api/v1/runs/${run.body.id}/cancel`, { token: t });
