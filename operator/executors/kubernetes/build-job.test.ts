@@ -35,6 +35,18 @@ describe("task run attempt → BuildJob", () => {
     expect(buildJobFor(input({ secretParams: [], params: { BRANCH: "main" } })).paramsSecret).toBeNull();
   });
 
+  it("gives the plan's files (a webhook's event) through the params Secret, mounted read-only, named by env", () => {
+    const files = [{ env: "GANTRY_EVENT_PATH", name: "event.json", content: '{"ref":"refs/heads/$(x)"}' }];
+    const { buildJob, paramsSecret } = buildJobFor(input({ secretParams: [], params: {}, plan: { ...input().plan, files } }));
+    expect(JSON.stringify(buildJob)).not.toContain("refs/heads");
+    expect(buildJob.spec.plan.env.GANTRY_EVENT_PATH).toBe("/gantry/files/event.json");
+    expect(paramsSecret!.stringData).toEqual({ "event.json": '{"ref":"refs/heads/$(x)"}' });
+    expect(buildJob.spec.secretEnv).toBeUndefined();
+    const pod = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } }).spec!.template.spec!;
+    expect(pod.volumes).toContainEqual({ name: expect.any(String), secret: { secretName: paramsSecret!.metadata!.name } });
+    expect(pod.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/gantry/files", readOnly: true }));
+  });
+
   it("leaves out a param the task's env overrides, as the local executor does", () => {
     const { buildJob } = buildJobFor(input());
     expect(buildJob.spec.params).toEqual({ BRANCH: "main" });

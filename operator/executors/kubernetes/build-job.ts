@@ -45,6 +45,8 @@ export interface BuildJobInput {
 }
 
 export const paramsSecretName = (buildJob: string) => `${buildJob}-params`;
+/** Where the plan's files (the trigger event, its commits) appear in the pod. */
+export const FILES_PATH = "/gantry/files";
 
 export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsSecret: V1Secret | null } {
   const name = buildJobName(input.taskRunId, input.attempt);
@@ -58,6 +60,11 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     if (secret.has(k)) secretValues[k] = v;
     else params[k] = v;
   }
+  // The plan's files ride in the same Secret (keys are their names), mounted read-only, so a
+  // webhook payload never sits in the BuildJob and costs no extra API write.
+  const files = input.plan.files ?? [];
+  const fileValues = Object.fromEntries(files.map((f) => [f.name, f.content]));
+  const fileEnv = Object.fromEntries(files.map((f) => [f.env, `${FILES_PATH}/${f.name}`]));
   const t = input.template ?? {};
   const resources = mergeResources(t.resources, input.taskResources);
   const spec: BuildJobSpec = {
@@ -72,12 +79,13 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
       templateVersion: input.plan.templateVersion,
       image: input.plan.image,
       command: [...input.plan.command],
-      env: { ...input.plan.env },
+      env: { ...input.plan.env, ...fileEnv },
       timeoutSeconds: input.plan.timeoutSeconds,
       retries: input.plan.retries,
     },
     ...(Object.keys(params).length ? { params } : {}),
     ...(Object.keys(secretValues).length ? { secretEnv: Object.keys(secretValues).map((k) => ({ name: k, secretName, key: k })) } : {}),
+    ...(files.length ? { files: [{ kind: "Secret" as const, name: secretName, mountPath: FILES_PATH }] } : {}),
     ...(input.source ? { source: input.source } : {}),
     workspace: input.singleTaskRun
       ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
@@ -98,9 +106,10 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     [LABEL.task]: labelValue(input.task),
   };
   const buildJob: BuildJob = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: input.namespace, labels }, spec };
-  const paramsSecret: V1Secret | null = Object.keys(secretValues).length
-    ? { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: secretName, namespace: input.namespace, labels: { ...labels } }, stringData: secretValues }
-    : null;
+  const paramsSecret: V1Secret | null =
+    Object.keys(secretValues).length || files.length
+      ? { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: secretName, namespace: input.namespace, labels: { ...labels } }, stringData: { ...secretValues, ...fileValues } }
+      : null;
   return { buildJob, paramsSecret };
 }
 
