@@ -12,6 +12,7 @@ export class Notifier {
   private last = 0;
   private readonly mailer: Mailer | null;
   private readonly publicUrl: string;
+  private readonly everyMs: number;
 
   constructor(
     private readonly db: Db,
@@ -23,8 +24,6 @@ export class Notifier {
     this.publicUrl = cfg.publicUrl;
     this.everyMs = opts.everyMs ?? 1000;
   }
-
-  private readonly everyMs: number;
 
   tick(now: number) {
     if (this.inFlight || now - this.last < this.everyMs) return;

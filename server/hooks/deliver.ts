@@ -6,7 +6,7 @@ import type { Db, DbOrTx } from "../db/client";
 import { pipelines, runs, webhookDeliveries } from "../db/schema";
 import { audit, SYSTEM_ACTOR } from "../audit/audit";
 import { requirePipeline, type Actor } from "../authz/authz";
-import { getPipeline } from "../pipelines/pipelines";
+import { getPipeline, isDuplicate } from "../pipelines/pipelines";
 import { createRun } from "../runs/create-run";
 import { resolveSecrets } from "../secrets/secrets";
 import { deliveryId, eventEnv, issueKeys, normalise, verify, type Commit, type HookEvent } from "./providers";
@@ -107,10 +107,8 @@ async function process(
         replayOf: d.replayOf,
       });
     } catch (e) {
-      // Two copies of one delivery racing: the loser reports the winner.
-      if (/ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string }).code ?? (e as Error).message))) {
-        return false;
-      }
+      // Two copies of one delivery racing past the duplicate check: the first record stands.
+      if (isDuplicate(e)) return false;
       throw e;
     }
     return true;
