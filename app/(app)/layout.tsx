@@ -3,17 +3,17 @@ import { Sidebar } from "@/components/shell/sidebar";
 import { pageActor } from "@/server/authz/page";
 import { getDb } from "@/server/db/client";
 import { currentProjectSlug } from "@/server/projects/current";
-import { listProjects } from "@/server/projects/projects";
+import { projectChoices } from "@/server/projects/projects";
 
 /** Every page inside needs a signed-in user (proxy.ts adds the callbackUrl; this is the real check). */
 export default async function AppLayout({ children }: { children: ReactNode }) {
   const user = await pageActor();
-  const [projects, current] = await Promise.all([listProjects(getDb(), user), currentProjectSlug()]);
+  const [projects, current] = await Promise.all([projectChoices(getDb(), user), currentProjectSlug()]);
   return (
     <div className="flex h-full min-h-0">
       <Sidebar
         user={{ name: user.name, username: user.username, role: user.role }}
-        projects={projects.map((p) => ({ slug: p.slug, name: p.name }))}
+        projects={projects}
         currentProject={projects.some((p) => p.slug === current) ? current : null}
       />
       <main className="min-w-0 flex-1 overflow-y-auto">

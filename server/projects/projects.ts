@@ -5,7 +5,7 @@ import { ProjectSettingsSchema, type ProjectSettings, type Role, namespaceOf } f
 import type { Db, DbOrTx } from "../db/client";
 import { memberships, pipelines, projects, secrets, templates, users } from "../db/schema";
 import { audit } from "../audit/audit";
-import { requireProject, rolesOf, visibleProjectIds, type Actor } from "../authz/authz";
+import { requireProject, rolesOf, type Actor } from "../authz/authz";
 
 export interface ProjectView {
   id: string;
@@ -23,13 +23,32 @@ export interface ProjectView {
 
 const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? (e as Error)?.message));
 
+/** Projects the actor belongs to (site admins: all), by name, with the actor's role and counts. */
 export async function listProjects(db: DbOrTx, actor: Actor): Promise<ProjectView[]> {
-  const ids = await visibleProjectIds(db, actor);
-  if (ids && ids.length === 0) return [];
-  const rows = await db.select().from(projects).where(ids ? inArray(projects.id, ids) : undefined).orderBy(asc(projects.name));
+  return projectViews(db, actor);
+}
+
+export async function getProject(db: DbOrTx, actor: Actor, idOrSlug: string): Promise<ProjectView> {
+  const access = await requireProject(db, actor, idOrSlug, "project.view");
+  const [p] = await projectViews(db, actor, [access.projectId]);
+  if (!p) throw notFound("project", idOrSlug);
+  return p;
+}
+
+/** Slugs and names only, for the project switcher on every page: no counts. */
+export async function projectChoices(db: DbOrTx, actor: Actor): Promise<{ slug: string; name: string }[]> {
+  const ids = [...(await rolesOf(db, actor)).keys()];
+  if (ids.length === 0) return [];
+  return db.select({ slug: projects.slug, name: projects.name }).from(projects).where(inArray(projects.id, ids)).orderBy(asc(projects.name));
+}
+
+async function projectViews(db: DbOrTx, actor: Actor, only?: string[]): Promise<ProjectView[]> {
   const roles = await rolesOf(db, actor);
-  const pc = await db.select({ id: pipelines.projectId, n: count() }).from(pipelines).groupBy(pipelines.projectId);
-  const mc = await db.select({ id: memberships.projectId, n: count() }).from(memberships).groupBy(memberships.projectId);
+  const ids = only ? only.filter((id) => roles.has(id)) : [...roles.keys()];
+  if (ids.length === 0) return [];
+  const rows = await db.select().from(projects).where(inArray(projects.id, ids)).orderBy(asc(projects.name));
+  const pc = await db.select({ id: pipelines.projectId, n: count() }).from(pipelines).where(inArray(pipelines.projectId, ids)).groupBy(pipelines.projectId);
+  const mc = await db.select({ id: memberships.projectId, n: count() }).from(memberships).where(inArray(memberships.projectId, ids)).groupBy(memberships.projectId);
   const pn = new Map(pc.map((r) => [r.id, Number(r.n)]));
   const mn = new Map(mc.map((r) => [r.id, Number(r.n)]));
   return rows.map((p) => ({
@@ -44,14 +63,6 @@ export async function listProjects(db: DbOrTx, actor: Actor): Promise<ProjectVie
     members: mn.get(p.id) ?? 0,
     createdAt: p.createdAt,
   }));
-}
-
-export async function getProject(db: DbOrTx, actor: Actor, idOrSlug: string): Promise<ProjectView> {
-  const access = await requireProject(db, actor, idOrSlug, "project.view");
-  const all = await listProjects(db, actor);
-  const p = all.find((x) => x.id === access.projectId);
-  if (!p) throw notFound("project", idOrSlug);
-  return p;
 }
 
 /** Any signed-in user may create a project; they become its owner. */
