@@ -32,11 +32,29 @@ export const ProjectSettingsSchema = z
           operator: z.enum(["Exists", "Equal"]).optional(),
           value: z.string().max(63).optional(),
           effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]).optional(),
+          tolerationSeconds: z.number().int().min(0).optional(),
         }),
       )
       .max(20)
       .optional(),
-    serviceAccount: z.string().max(253).optional(),
+    /** Pod affinity of build pods, as in a PodSpec (nodeAffinity, podAffinity, podAntiAffinity). */
+    affinity: z
+      .strictObject({
+        nodeAffinity: z.record(z.string(), z.unknown()).optional(),
+        podAffinity: z.record(z.string(), z.unknown()).optional(),
+        podAntiAffinity: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+    serviceAccount: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name: lower-case letters, digits, '-' and '.'")
+      .optional(),
+    priorityClassName: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name: lower-case letters, digits, '-' and '.'")
+      .optional(),
     /** ResourceQuota `hard` limits of the namespace. */
     quota: z
       .object({ cpu: Quantity.optional(), memory: Quantity.optional(), pods: z.number().int().positive().max(100000).optional() })
@@ -66,4 +84,54 @@ export const ProjectSlugSchema = z
 export const DEFAULT_PROJECT_ID = "00000000-0000-4000-8000-000000000001";
 export const DEFAULT_PROJECT_SLUG = "default";
 
-export const namespaceOf = (p: { slug: string; settings: ProjectSettings }) => p.settings.namespace ?? `gantry-${p.slug}`;
+/**
+ * The namespace of a project's BuildJobs: its `namespace` setting, else `gantry-<slug>`; the
+ * default project's is the operator's own (GANTRY_NAMESPACE, `home`), where BuildJobs ran before
+ * projects existed.
+ */
+export const namespaceOf = (p: { id: string; slug: string; settings: ProjectSettings }, home = "gantry") =>
+  p.settings.namespace ?? (p.id === DEFAULT_PROJECT_ID ? home : `gantry-${p.slug}`);
+
+/** Where a project's tasks run: its own setting, else the server's GANTRY_EXECUTOR. */
+export const executorOf = (settings: ProjectSettings, serverDefault: "local" | "kubernetes"): "local" | "kubernetes" => settings.executor ?? serverDefault;
+
+export type Toleration = NonNullable<ProjectSettings["tolerations"]>[number];
+const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+
+/**
+ * Tolerations as lines in the notation of `kubectl taint`: `key=value:Effect` tolerates that
+ * taint, `key:Effect` any value of the key, `key` alone every effect, `*` every taint. An error
+ * names the line.
+ */
+export function parseTolerations(text: string): { ok: true; value: Toleration[] } | { ok: false; error: string } {
+  const out: Toleration[] = [];
+  const lines = text.split("\n").map((l) => l.trim());
+  for (const [i, line] of lines.entries()) {
+    if (!line) continue;
+    if (line === "*") {
+      out.push({ operator: "Exists" });
+      continue;
+    }
+    const m = /^([^=:\s]+)(?:=([^:\s]*))?(?::(\S+))?$/.exec(line);
+    const effect = m?.[3];
+    if (!m || (effect !== undefined && !(EFFECTS as readonly string[]).includes(effect))) {
+      return { ok: false, error: `line ${i + 1} ('${line}'): write key=value:Effect, key:Effect or key, where Effect is ${EFFECTS.join(", ")}` };
+    }
+    out.push({
+      key: m[1],
+      ...(m[2] !== undefined ? { operator: "Equal" as const, value: m[2] } : { operator: "Exists" as const }),
+      ...(effect ? { effect: effect as Toleration["effect"] } : {}),
+    });
+  }
+  return { ok: true, value: out };
+}
+
+export function formatTolerations(ts: readonly Toleration[] | undefined): string {
+  return (ts ?? [])
+    .map((t) => {
+      if (!t.key) return "*";
+      const v = t.operator === "Exists" ? "" : `=${t.value ?? ""}`;
+      return `${t.key}${v}${t.effect ? `:${t.effect}` : ""}`;
+    })
+    .join("\n");
+}

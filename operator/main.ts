@@ -14,7 +14,10 @@ import { metricsPortOf, startMetricsServer } from "@/server/metrics/operator";
 import { operatorConfig } from "./config";
 import { startKubernetesMode, type KubernetesMode } from "./executors/kubernetes/setup";
 import { LocalExecutor } from "./executors/local/local-executor";
+import { ProjectExecutors } from "./executors/project-executors";
 import type { Executor } from "./executors/types";
+import { executorOf } from "@/lib/projects";
+import { runProject } from "@/server/runs/kubernetes-task-details";
 import { portOf, startHealthServer } from "./health";
 import { Scheduler } from "./scheduler/scheduler";
 
@@ -22,11 +25,13 @@ const cfg = operatorConfig();
 const log = logger.child({ operatorId: cfg.operatorId });
 const { db, pool } = createDb(cfg.DATABASE_URL);
 let kube: KubernetesMode | null = null;
-let executor: Executor;
-if (cfg.GANTRY_EXECUTOR === "kubernetes") {
+// Each project's tasks run on its executor (its setting, else GANTRY_EXECUTOR); Kubernetes mode
+// starts at once when it is the default, else when a project first needs it.
+const kubernetes = ProjectExecutors.lazy(async () => {
   kube = await startKubernetesMode({
     db,
     namespace: cfg.GANTRY_NAMESPACE,
+    defaultExecutor: cfg.GANTRY_EXECUTOR,
     operatorId: cfg.operatorId,
     workspace: cfg.GANTRY_KUBE_WORKSPACE,
     storageClassName: cfg.GANTRY_KUBE_STORAGE_CLASS,
@@ -37,10 +42,15 @@ if (cfg.GANTRY_EXECUTOR === "kubernetes") {
     podAnnotationsFromEnv: cfg.GANTRY_POD_ANNOTATIONS_FROM_ENV,
     log,
   });
-  executor = kube.executor;
-} else {
-  executor = new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS });
-}
+  return kube.executor;
+});
+if (cfg.GANTRY_EXECUTOR === "kubernetes") await kubernetes.get();
+const executor: Executor = new ProjectExecutors({
+  defaultKind: cfg.GANTRY_EXECUTOR,
+  local: new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS }),
+  kubernetes,
+  kindOfRun: async (runId) => executorOf((await runProject(db, runId))?.settings ?? {}, cfg.GANTRY_EXECUTOR),
+});
 // Log lines: MySQL, or Elasticsearch with a disk buffer for when it is down (ELASTICSEARCH_URL).
 const logs = operatorLogStore(db, { workspacesDir: cfg.workspacesDir, operatorId: cfg.operatorId });
 const scheduler = new Scheduler({
@@ -97,7 +107,7 @@ scheduler.start();
 log.info(
   {
     executor: executor.kind,
-    ...(kube ? { namespace: cfg.GANTRY_NAMESPACE } : {}),
+    ...(cfg.GANTRY_EXECUTOR === "kubernetes" ? { namespace: cfg.GANTRY_NAMESPACE } : {}),
     concurrency: cfg.GANTRY_CONCURRENCY,
     pollMs: cfg.GANTRY_POLL_MS,
     workspaces: cfg.workspacesDir,

@@ -14,6 +14,8 @@ const EnvSchema = z.object({
   GANTRY_OPERATOR_ID: z.string().optional(),
   /** Where tasks run; the web app needs it too, to accept cluster-only templates in Kubernetes mode. */
   GANTRY_EXECUTOR: z.enum(["local", "kubernetes"]).default("local"),
+  /** The operator's namespace, also the default project's (shown on its settings page). */
+  GANTRY_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("gantry"),
   /** Log lines go to Elasticsearch (v8) instead of MySQL when set; see docs/operations.md. */
   ELASTICSEARCH_URL: z.string().url().optional(),
   ELASTICSEARCH_USERNAME: z.string().optional(),

@@ -81,14 +81,14 @@ export const sh = (name: string, script: string, extra: Partial<StageInput["task
   ...extra,
 });
 
-export async function createTestPipeline(db: Db, stages: StageInput[], params: ParamInput[] = []): Promise<string> {
+export async function createTestPipeline(db: Db, stages: StageInput[], params: ParamInput[] = [], projectId = DEFAULT_PROJECT_ID): Promise<string> {
   const spec = PipelineSpecSchema.parse({ name: `p-${randomBytes(5).toString("hex")}`, params, stages });
-  return (await createPipeline(db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
+  return (await createPipeline(db, { spec, projectId })).id;
 }
 
-/** Creates a pipeline with these stages and queues a run of it. */
-export async function startRun(db: Db, stages: StageInput[], opts: { params?: ParamInput[]; values?: Record<string, string> } = {}): Promise<string> {
-  const pipelineId = await createTestPipeline(db, stages, opts.params);
+/** Creates a pipeline with these stages (in the default project unless told) and queues a run of it. */
+export async function startRun(db: Db, stages: StageInput[], opts: { params?: ParamInput[]; values?: Record<string, string>; projectId?: string } = {}): Promise<string> {
+  const pipelineId = await createTestPipeline(db, stages, opts.params, opts.projectId);
   return (await createRun(db, pipelineId, { params: opts.values })).id;
 }
 

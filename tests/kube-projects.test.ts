@@ -2,14 +2,15 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { projects } from "@/server/db/schema";
+import { projects, taskRuns } from "@/server/db/schema";
 import { cachedBinaries, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
-import { createTestDatabase, startOperatorProcess, tempDir, waitFor, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import { createTestDatabase, logText, sh, startOperatorProcess, startRun, taskOf, tempDir, waitFor, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /**
  * Project ↔ namespace against the real test control plane: an operator in Kubernetes mode applies
  * each project's namespace with the ResourceQuota and LimitRange of its settings, and a settings
- * change reaches the cluster at the next sync, without a restart.
+ * change reaches the cluster at the next sync, without a restart; each project's tasks run in its
+ * namespace, placed by its settings, or as local processes when the project says so.
  */
 
 let own: Cluster | undefined;
@@ -19,6 +20,8 @@ let workDir: string;
 let op: OperatorProcess | undefined;
 const slug = `kp-${randomBytes(3).toString("hex")}`;
 const ns = `gantry-${slug}`;
+/** A project placing its build pods, in a namespace of its own choosing. */
+const placedNs = `kplace-${randomBytes(3).toString("hex")}`;
 
 beforeAll(async () => {
   if (process.env.KUBECONFIG) kubectl = kubectlFor(process.env.KUBECONFIG, cachedBinaries()?.kubectl ?? "kubectl");
@@ -35,7 +38,8 @@ afterAll(async () => {
     op.kill9();
     await op.exited;
   }
-  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
+  for (const n of [ns, placedNs]) await kubectl?.(["delete", "namespace", n, "--wait=false"]).catch(() => {});
+  await kubectl?.(["delete", "priorityclass", placedNs, "--wait=false"]).catch(() => {});
   await t?.close();
   await own?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -77,5 +81,63 @@ describe("project namespaces", () => {
       500,
     );
     expect(changed.spec.hard.pods).toBe("30");
+  });
+});
+
+describe("project placement", () => {
+  it("runs a project's tasks in its namespace with its node selector, affinity, tolerations and service account", async () => {
+    expect(op, "the operator of the previous test").toBeDefined();
+    const id = randomUUID();
+    const placement = {
+      namespace: placedNs,
+      nodeSelector: { type: "kwok" },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["linux"] }] }] },
+        },
+      },
+      tolerations: [{ key: "dedicated", operator: "Equal" as const, value: "ci", effect: "NoSchedule" as const }],
+      serviceAccount: "builder",
+      priorityClassName: placedNs,
+    };
+    await t.db.insert(projects).values({ id, slug: `kpl-${randomBytes(2).toString("hex")}`, name: "placed", settings: placement });
+    // The account the project names is the cluster administrator's to make.
+    await kubectl(["create", "namespace", placedNs]);
+    await kubectl(["create", "serviceaccount", "builder", "-n", placedNs]);
+    await kubectl(["create", "priorityclass", placedNs, "--value=1000"]);
+
+    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("compile", "echo compiled")] }], { projectId: id });
+    const run = await waitForRunEnd(t.db, runId, 90_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${op!.output().slice(-3000)}`);
+    });
+    expect(run.status, taskOf(run, "compile").message ?? "").toBe("succeeded");
+    const [tr] = await t.db.select().from(taskRuns).where(eq(taskRuns.runId, runId));
+    expect(tr.executorRef).toMatch(new RegExp(`^k8s:${placedNs}/gantry-`));
+
+    const jobs = JSON.parse(await kubectl(["get", "jobs", "-n", placedNs, "-l", `gantry.dev/run=${runId}`, "-o", "json"]));
+    expect(jobs.items, "the run's Job, in the project's namespace").toHaveLength(1);
+    const pod = jobs.items[0].spec.template.spec;
+    expect(pod.nodeSelector).toEqual({ type: "kwok" });
+    expect(pod.affinity).toEqual(placement.affinity);
+    expect(pod.tolerations).toEqual(placement.tolerations);
+    expect(pod.serviceAccountName).toBe("builder");
+    expect(pod.priorityClassName).toBe(placedNs);
+    // A named account still gets no API token unless the template asks.
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const elsewhere = JSON.parse(await kubectl(["get", "jobs", "-A", "-l", `gantry.dev/run=${runId}`, "-o", "json"]));
+    expect(elsewhere.items.map((j: { metadata: { namespace: string } }) => j.metadata.namespace)).toEqual([placedNs]);
+  });
+
+  it("runs the tasks of a project set to the local executor as local processes, beside Kubernetes ones", async () => {
+    const id = randomUUID();
+    await t.db.insert(projects).values({ id, slug: `kloc-${randomBytes(2).toString("hex")}`, name: "local", settings: { executor: "local" } });
+    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("here", "echo ran-on-$(hostname)-as-process")] }], { projectId: id });
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    expect(run.status, taskOf(run, "here").message ?? "").toBe("succeeded");
+    const [tr] = await t.db.select().from(taskRuns).where(eq(taskRuns.runId, runId));
+    expect(tr.executorRef).toMatch(/^local:/);
+    expect((await logText(t.db, tr.id, "out")).join("\n")).toMatch(/ran-on-.*-as-process/);
+    const jobs = JSON.parse(await kubectl(["get", "buildjobs", "-A", "-l", `gantry.dev/run=${runId}`, "-o", "json"]));
+    expect(jobs.items, "no BuildJob for a local project's task").toHaveLength(0);
   });
 });

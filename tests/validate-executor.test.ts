@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
 import { checkSpecAgainstCatalog } from "@/server/pipelines/validate";
+import { createPipeline } from "@/server/pipelines/pipelines";
+import { projects } from "@/server/db/schema";
+import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { validateSpec } from "@/lib/parse-spec";
 import type { AppError } from "@/lib/errors";
 import { createTestDatabase, type TestDatabase } from "./executor-helpers";
@@ -28,5 +32,17 @@ describe("cluster-only templates and the configured executor", () => {
   it("accepts the same pipeline when tasks run on Kubernetes", async () => {
     const found = await checkSpecAgainstCatalog(t.db, kanikoPipeline(), { executor: "kubernetes" });
     expect(found.get("kaniko-build")?.local.supported).toBe(false);
+  });
+});
+
+describe("the project's executor decides", () => {
+  it("saves a cluster-only template in a project that builds on Kubernetes, and refuses it where tasks run locally", async () => {
+    const id = randomUUID();
+    await t.db.insert(projects).values({ id, slug: `k-${id.slice(0, 6)}`, name: "on the cluster", settings: { executor: "kubernetes" } });
+    const saved = await createPipeline(t.db, { spec: kanikoPipeline(), projectId: id });
+    expect(saved.version).toBe(1);
+    // The default project follows GANTRY_EXECUTOR, local in this process.
+    const e = (await createPipeline(t.db, { spec: kanikoPipeline(), projectId: DEFAULT_PROJECT_ID }).catch((x) => x)) as AppError;
+    expect(e.details?.errors?.[0]).toMatchObject({ path: "stages[0].tasks[0].template", message: expect.stringMatching(/cannot run on the local executor/) });
   });
 });

@@ -7,6 +7,7 @@ import { pipelines, pipelineVersions, projects, runs, users } from "../db/schema
 import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog } from "./validate";
 import { checkSpecSecrets } from "../secrets/secrets";
+import { projectExecutor } from "../projects/projects";
 
 export interface SaveInput {
   spec: PipelineSpec;
@@ -22,7 +23,7 @@ export interface SaveInput {
 }
 
 export async function createPipeline(db: Db, input: SaveInput & { projectId: string }): Promise<{ id: string; name: string; version: number }> {
-  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates });
+  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates, executor: await projectExecutor(db, input.projectId) });
   await checkSpecSecrets(db, input.projectId, input.spec, used);
   const pins = pinsOf(used);
   const id = randomUUID();
@@ -53,8 +54,9 @@ export async function createPipeline(db: Db, input: SaveInput & { projectId: str
 export async function savePipelineVersion(db: Db, id: string, input: SaveInput & { baseVersion?: number }): Promise<{ version: number }> {
   // Saving keeps the previous version's pins for templates still in use; new ones get the latest.
   const prev = await currentPins(db, id);
-  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: { ...prev.pins, ...input.templates }, previous: prev.names });
   const [owner] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, id));
+  const executor = owner ? await projectExecutor(db, owner.projectId) : undefined;
+  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: { ...prev.pins, ...input.templates }, previous: prev.names, executor });
   if (owner) await checkSpecSecrets(db, owner.projectId, input.spec, used);
   const pins = pinsOf(used);
   try {

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, count, eq, inArray } from "drizzle-orm";
 import { AppError, notFound } from "@/lib/errors";
-import { ProjectSettingsSchema, type ProjectSettings, type Role, namespaceOf } from "@/lib/projects";
+import { ProjectSettingsSchema, type ProjectSettings, type Role, executorOf, namespaceOf } from "@/lib/projects";
+import { config } from "../config";
 import type { Db, DbOrTx } from "../db/client";
 import { memberships, pipelines, projects, secrets, templates, users } from "../db/schema";
 import { audit } from "../audit/audit";
@@ -57,7 +58,7 @@ async function projectViews(db: DbOrTx, actor: Actor, only?: string[]): Promise<
     name: p.name,
     description: p.description,
     settings: p.settings,
-    namespace: namespaceOf(p),
+    namespace: namespaceOf(p, config().GANTRY_NAMESPACE),
     role: roles.get(p.id) ?? "viewer",
     pipelines: pn.get(p.id) ?? 0,
     members: mn.get(p.id) ?? 0,
@@ -182,4 +183,10 @@ export async function removeMember(db: Db, actor: Actor, idOrSlug: string, usern
     await tx.delete(memberships).where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)));
     await audit(tx, actor, { action: "member.remove", targetType: "member", targetId: u.id, targetName: username, projectId: access.projectId, details: { role: cur.role } });
   });
+}
+
+/** Which executor runs the project's tasks (its setting, else the server's GANTRY_EXECUTOR). */
+export async function projectExecutor(db: DbOrTx, projectId: string): Promise<"local" | "kubernetes"> {
+  const [p] = await db.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId));
+  return executorOf(p?.settings ?? {}, config().GANTRY_EXECUTOR);
 }

@@ -22,13 +22,18 @@ import { execResultOf, SUCCEEDED } from "./status";
 /** What the executor needs beyond the ExecTask, from the database. */
 export type TaskDetails = Pick<BuildJobInput, "pipeline" | "singleTaskRun" | "template" | "taskResources" | "project" | "source"> & {
   secretParams: readonly string[];
+  /** The project's namespace: where the BuildJob goes. */
+  namespace: string;
 };
 
 export interface KubernetesExecutorOptions {
   api: KubeApi;
   controller: Controller;
-  namespace: string;
   describe: (task: ExecTask) => Promise<TaskDetails>;
+  /** Creates a project namespace the BuildJob found missing (a project newer than the last sync). */
+  ensureNamespace?: (namespace: string) => Promise<void>;
+  /** The namespace of a run's BuildJobs, for a run this process has not started a task of. */
+  namespaceOfRun: (runId: string) => Promise<string>;
   /** "emptyDir": runs share no workspace (clusters without a volume provisioner). */
   workspace?: "pvc" | "emptyDir";
   log?: Logger;
@@ -45,6 +50,9 @@ export function parseRef(ref: string | null | undefined): { namespace: string; n
 export class KubernetesExecutor implements Executor {
   readonly kind = "kubernetes" as const;
 
+  /** Run → the namespace its BuildJobs went to, for releaseRun without a database round trip. */
+  private readonly runNamespaces = new Map<string, string>();
+
   constructor(private readonly o: KubernetesExecutorOptions) {}
 
   async start(task: ExecTask, sink: LogSink): Promise<ExecHandle> {
@@ -54,8 +62,13 @@ export class KubernetesExecutor implements Executor {
     } catch (e) {
       throw new ExecutorError(`cannot prepare the BuildJob: ${(e as Error).message}`, false);
     }
+    const ns = details.namespace;
+    this.runNamespaces.set(task.runId, ns);
+    // Its informers first: the handle waits on the BuildJob through their caches.
+    await this.o.controller.watchNamespace(ns).catch((e: unknown) => {
+      throw new ExecutorError((e as Error).message, false);
+    });
     const { buildJob, paramsSecret } = buildJobFor({
-      namespace: this.o.namespace,
       taskRunId: task.taskRunId,
       runId: task.runId,
       task: task.taskName,
@@ -68,11 +81,10 @@ export class KubernetesExecutor implements Executor {
       secretParams: [...new Set([...details.secretParams, ...(task.secretParams ?? [])])],
       singleTaskRun: details.singleTaskRun || this.o.workspace === "emptyDir",
     });
-    const ns = this.o.namespace;
     const name = buildJob.metadata.name;
     let created: BuildJob;
     try {
-      created = await this.o.api.create<BuildJob>(paths.buildJobs(ns), buildJob);
+      created = await this.createBuildJob(ns, buildJob);
     } catch (e) {
       if (isAlreadyExists(e)) {
         // An earlier start of this attempt whose answer was lost: the same object, by its name.
@@ -92,6 +104,17 @@ export class KubernetesExecutor implements Executor {
     return new BuildJobHandle(this.o, ns, name, sink, {}, task.progress);
   }
 
+  /** A project created since the last namespace sync has no namespace yet: make it, then create again. */
+  private async createBuildJob(ns: string, buildJob: BuildJob): Promise<BuildJob> {
+    try {
+      return await this.o.api.create<BuildJob>(paths.buildJobs(ns), buildJob);
+    } catch (e) {
+      if (!isNotFound(e) || !this.o.ensureNamespace) throw e;
+      await this.o.ensureNamespace(ns);
+      return this.o.api.create<BuildJob>(paths.buildJobs(ns), buildJob);
+    }
+  }
+
   /** Every attempt is a BuildJob with a deterministic name: found again even if its ref was never recorded. */
   canResume(ref: string | null): boolean {
     return ref === null || parseRef(ref) !== null;
@@ -103,7 +126,18 @@ export class KubernetesExecutor implements Executor {
    * idempotent by name, so nothing can run twice.
    */
   async resume(task: ExecTask, ref: string | null, sink: LogSink, opts: { notBefore?: Date; tail?: readonly LogLine[] } = {}): Promise<ExecHandle> {
-    const r = parseRef(ref) ?? { namespace: this.o.namespace, name: buildJobName(task.taskRunId, task.attempt) };
+    let r = parseRef(ref);
+    if (!r) {
+      // Never recorded: the name is deterministic, the namespace is the project's.
+      const details = await this.o.describe(task).catch((e) => {
+        throw new ExecutorError(`cannot find the task's project namespace: ${(e as Error).message}`, false);
+      });
+      r = { namespace: details.namespace, name: buildJobName(task.taskRunId, task.attempt) };
+    }
+    this.runNamespaces.set(task.runId, r.namespace);
+    await this.o.controller.watchNamespace(r.namespace).catch((e: unknown) => {
+      throw new ExecutorError((e as Error).message, false);
+    });
     try {
       await this.o.api.get(paths.buildJob(r.namespace, r.name));
     } catch (e) {
@@ -119,14 +153,14 @@ export class KubernetesExecutor implements Executor {
 
   /**
    * A dead operator's attempt goes on in the cluster without it: adopt it when its BuildJob is in
-   * the namespace this operator watches (by its recorded ref, or, when the ref was never
-   * recorded, by its deterministic name in the informer's cache).
+   * a namespace this operator watches (by its recorded ref, or, when the ref was never recorded,
+   * by its deterministic name in the informers' caches).
    */
   canAdopt(t: { taskRunId: string; attempt: number; executorRef: string | null }): boolean {
     const r = parseRef(t.executorRef);
-    if (r) return r.namespace === this.o.namespace;
+    if (r) return this.o.controller.isWatching(r.namespace);
     if (t.executorRef !== null) return false;
-    return !!this.o.controller.buildJobs.get(this.o.namespace, buildJobName(t.taskRunId, Math.max(1, t.attempt)));
+    return !!this.o.controller.findBuildJob(buildJobName(t.taskRunId, Math.max(1, t.attempt)));
   }
 
   async reapOrphan(o: OrphanTask): Promise<boolean> {
@@ -147,7 +181,9 @@ export class KubernetesExecutor implements Executor {
    */
   async releaseRun(runId: string): Promise<void> {
     if (this.o.workspace === "emptyDir") return;
-    const p = paths.pvc(this.o.namespace, workspaceClaimName(runId));
+    const ns = this.runNamespaces.get(runId) ?? (await this.o.namespaceOfRun(runId));
+    this.runNamespaces.delete(runId);
+    const p = paths.pvc(ns, workspaceClaimName(runId));
     try {
       await this.o.api.get(p);
       await this.o.api.delete(p);
@@ -209,7 +245,7 @@ class BuildJobHandle implements ExecHandle {
     const off = controller.onChange((k) => k === key && wake());
     try {
       for (;;) {
-        const raw = controller.buildJobs.get(this.namespace, this.name);
+        const raw = controller.buildJob(this.namespace, this.name);
         let status: BuildJobStatus | undefined;
         if (!raw) {
           missingSince ||= Date.now();
@@ -235,7 +271,7 @@ class BuildJobHandle implements ExecHandle {
               api: this.o.api,
               namespace: this.namespace,
               sink: this.sink,
-              pod: () => controller.pods.get(this.namespace, podName),
+              pod: () => controller.pod(this.namespace, podName),
               notBefore: this.resumeFrom.notBefore,
               storedTail: this.resumeFrom.tail,
               log: this.o.log,

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { namespaceOf, type ProjectSettings } from "@/lib/projects";
+import { executorOf, namespaceOf, type ProjectSettings } from "@/lib/projects";
 import type { Db } from "@/server/db/client";
 import { projects } from "@/server/db/schema";
 import type { KubeApi } from "./kube-api";
@@ -29,30 +29,48 @@ export function namespaceSettingsOf(s: ProjectSettings): NamespaceSettings {
   };
 }
 
-/** Applies every Kubernetes-mode project's namespace; returns the namespaces applied. */
-export async function syncProjectNamespaces(db: Db, api: Pick<KubeApi, "apply">, log: Logger): Promise<string[]> {
-  const rows = await db.select({ slug: projects.slug, settings: projects.settings }).from(projects);
+export interface ProjectNamespaceOptions {
+  /** The operator's namespace, the default project's (GANTRY_NAMESPACE). */
+  home: string;
+  /** GANTRY_EXECUTOR: projects that do not choose run on this. */
+  defaultExecutor: "local" | "kubernetes";
+}
+
+/** The projects that build on Kubernetes, with their namespaces. */
+export async function kubernetesProjects(db: Db, o: ProjectNamespaceOptions): Promise<{ slug: string; namespace: string; settings: ProjectSettings }[]> {
+  const rows = await db.select({ id: projects.id, slug: projects.slug, settings: projects.settings }).from(projects);
+  return rows.filter((p) => executorOf(p.settings, o.defaultExecutor) === "kubernetes").map((p) => ({ slug: p.slug, namespace: namespaceOf(p, o.home), settings: p.settings }));
+}
+
+/**
+ * Applies the namespace of every project that builds on Kubernetes (or only `only`'s), with the
+ * quota and limits of its settings; returns the namespaces applied.
+ */
+export async function syncProjectNamespaces(db: Db, api: Pick<KubeApi, "apply">, log: Logger, o: ProjectNamespaceOptions & { only?: string }): Promise<string[]> {
   const done: string[] = [];
-  for (const p of rows) {
-    if (p.settings.executor === "local") continue;
-    const ns = namespaceOf(p);
+  for (const p of await kubernetesProjects(db, o)) {
+    if (o.only !== undefined && p.namespace !== o.only) continue;
     try {
-      await ensureProjectNamespace(api, ns, namespaceSettingsOf(p.settings));
-      done.push(ns);
+      await ensureProjectNamespace(api, p.namespace, namespaceSettingsOf(p.settings));
+      done.push(p.namespace);
     } catch (e) {
-      log.warn({ err: (e as Error).message, project: p.slug, namespace: ns }, "could not apply the project's namespace");
+      log.warn({ err: (e as Error).message, project: p.slug, namespace: p.namespace }, "could not apply the project's namespace");
     }
   }
   return done;
 }
 
-/** Keeps the project namespaces applied every `everyMs`; returns a stop function. */
-export function startProjectNamespaceSync(db: Db, api: Pick<KubeApi, "apply">, log: Logger, everyMs: number): () => void {
+/**
+ * Keeps the project namespaces applied every `everyMs` and tells `onNamespace` about each (the
+ * controller watches it); returns a stop function.
+ */
+export function startProjectNamespaceSync(db: Db, api: Pick<KubeApi, "apply">, log: Logger, everyMs: number, o: ProjectNamespaceOptions & { onNamespace?: (ns: string) => void }): () => void {
   let busy = false;
   const tick = () => {
     if (busy) return;
     busy = true;
-    syncProjectNamespaces(db, api, log)
+    syncProjectNamespaces(db, api, log, o)
+      .then((applied) => applied.forEach((ns) => o.onNamespace?.(ns)))
       .catch((e: unknown) => log.warn({ err: (e as Error).message }, "project namespace sync failed; will retry"))
       .finally(() => (busy = false));
   };

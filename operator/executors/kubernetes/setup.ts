@@ -1,20 +1,24 @@
 import type { V1Job } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { namespaceOf } from "@/lib/projects";
 import type { Db } from "@/server/db/client";
-import { kubernetesTaskDetails } from "@/server/runs/kubernetes-task-details";
+import { kubernetesTaskDetails, runProject } from "@/server/runs/kubernetes-task-details";
 import type { BuildJob } from "./buildjob-schema";
 import { Controller } from "./controller";
 import { KubeApi, loadKubeConfig } from "./kube-api";
 import { KubernetesExecutor } from "./kubernetes-executor";
 import { ensureCrd, ensureProjectNamespace } from "./namespaces";
-import { startProjectNamespaceSync } from "./project-namespaces";
+import { kubernetesProjects, startProjectNamespaceSync, syncProjectNamespaces } from "./project-namespaces";
 import { LEADER_LEASE } from "./permissions";
 
 /** Everything Kubernetes mode needs, put together from the operator's settings. */
 
 export interface KubernetesModeOptions {
   db: Db;
+  /** GANTRY_NAMESPACE: the operator's own, and the default project's. */
   namespace: string;
+  /** GANTRY_EXECUTOR: what projects that do not choose run on. */
+  defaultExecutor: "local" | "kubernetes";
   operatorId: string;
   workspace: "pvc" | "emptyDir";
   storageClassName?: string;
@@ -49,10 +53,17 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     // Least privilege may leave namespaces to an administrator: the BuildJobs tell if it is missing.
     o.log.warn({ err: (e as Error).message, namespace: o.namespace }, "could not apply the project namespace"),
   );
+  const projectOpts = { home: o.namespace, defaultExecutor: o.defaultExecutor };
+  // Best effort: with the database down, the namespace sync adds them once it answers.
+  const namespaces = await kubernetesProjects(o.db, projectOpts).then(
+    (ps) => ps.map((p) => p.namespace),
+    (e: unknown) => (o.log.warn({ err: (e as Error).message }, "could not list the projects' namespaces yet"), []),
+  );
   const controller = new Controller({
     api,
     kc,
     namespace: o.namespace,
+    namespaces,
     retentionMs: o.retentionSeconds * 1000,
     storageClassName: o.storageClassName,
     decorateJob: o.podAnnotationsFromEnv && Object.keys(o.podAnnotationsFromEnv).length ? annotateFromEnv(o.podAnnotationsFromEnv) : undefined,
@@ -62,13 +73,21 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     log: o.log,
   });
   await controller.start();
-  const stopSync = o.projectNamespaceSyncMs ? startProjectNamespaceSync(o.db, api, o.log, o.projectNamespaceSyncMs) : () => undefined;
+  const watch = (ns: string) => void controller.watchNamespace(ns).catch((e: unknown) => o.log.warn({ err: (e as Error).message, namespace: ns }, "could not watch the namespace"));
+  const stopSync = o.projectNamespaceSyncMs ? startProjectNamespaceSync(o.db, api, o.log, o.projectNamespaceSyncMs, { ...projectOpts, onNamespace: watch }) : () => undefined;
   const executor = new KubernetesExecutor({
     api,
     controller,
-    namespace: o.namespace,
     workspace: o.workspace,
-    describe: (task) => kubernetesTaskDetails(o.db, task.runId, { name: task.plan.template, version: task.plan.templateVersion }),
+    describe: (task) => kubernetesTaskDetails(o.db, task.runId, { name: task.plan.template, version: task.plan.templateVersion }, o.namespace),
+    ensureNamespace: async (ns) => {
+      const applied = await syncProjectNamespaces(o.db, api, o.log, { ...projectOpts, only: ns });
+      if (!applied.length) await ensureProjectNamespace(api, ns);
+    },
+    namespaceOfRun: async (runId) => {
+      const p = await runProject(o.db, runId);
+      return p ? namespaceOf(p, o.namespace) : o.namespace;
+    },
     log: o.log,
   });
   return {
