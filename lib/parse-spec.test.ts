@@ -120,3 +120,28 @@ describe("task secrets", () => {
     expect(!notList.ok && notList.errors[0].path).toBe("stages[0].tasks[0].secrets");
   });
 });
+
+describe("a task's kubernetes block", () => {
+  const withK8s = (kubernetes: unknown) => validateSpec({ name: "k", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" }, kubernetes }] }] });
+
+  it("accepts resources, envFrom and a JobSpec, reading YAML numbers as quantities", () => {
+    const r = withK8s({ resources: { requests: { cpu: 1, memory: "2Gi" } }, envFrom: [{ configMap: "app-config", prefix: "APP_" }, { secret: "registry" }] });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.spec.stages[0].tasks[0].kubernetes?.resources).toEqual({ requests: { cpu: "1", memory: "2Gi" } });
+  });
+
+  it("says which source is wrong and why", () => {
+    const r = withK8s({ envFrom: [{ configMap: "a", secret: "b" }, { secret: "gantry-abc-params" }], resources: { limits: { cpu: "lots" } }, jobSpec: { template: {} } });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const at = "stages[0].tasks[0].kubernetes";
+    expect(r.errors).toEqual(
+      expect.arrayContaining([
+        { path: `${at}.envFrom[0]`, message: "name either a configMap or a secret" },
+        { path: `${at}.envFrom[1].secret`, message: expect.stringMatching(/Gantry's own/) },
+        { path: `${at}.resources.limits.cpu`, message: expect.stringMatching(/Kubernetes quantity/) },
+        { path: `${at}.jobSpec`, message: "a JobSpec needs template.spec.containers" },
+      ]),
+    );
+  });
+});

@@ -29,6 +29,52 @@ export const ParamSpecSchema = z.strictObject({
   required: z.boolean().default(false),
 });
 
+/** Kubernetes resource.Quantity ("500m", "1Gi"); a YAML number (`cpu: 1`) is read as its text. */
+const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
+const quantity = z.union([z.string().regex(QUANTITY, "must be a Kubernetes quantity like 500m or 1Gi"), z.number().nonnegative()]).transform(String);
+const resourceList = z.record(z.string().min(1), quantity);
+
+/** Requests and limits of a container (Kubernetes executor only). */
+export const ResourcesSpecSchema = z.object({
+  requests: resourceList.optional(),
+  limits: resourceList.optional(),
+});
+
+const objectName = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name: lower-case letters, digits, '-' and '.'");
+
+/** A ConfigMap or Secret of the project's namespace whose keys become the task's env. */
+const EnvFromSpecSchema = z
+  .strictObject({
+    configMap: objectName.optional(),
+    secret: objectName
+      .refine((n) => !n.startsWith("gantry-"), "Secrets named gantry-… are Gantry's own (a run's params): list project secrets under `secrets` instead")
+      .optional(),
+    prefix: z.string().regex(ENV_NAME, "must match [A-Z_][A-Z0-9_]*").optional(),
+    optional: z.boolean().optional(),
+  })
+  .refine((e) => (e.configMap === undefined) !== (e.secret === undefined), "name either a configMap or a secret");
+
+/**
+ * What only the Kubernetes executor does with a task: its container's resources (over the
+ * template's defaults), env from ConfigMaps and Secrets of the project's namespace, or a whole
+ * batch/v1 JobSpec used as is (still labelled and owned by its BuildJob).
+ */
+export const TaskKubernetesSpecSchema = z.strictObject({
+  resources: ResourcesSpecSchema.optional(),
+  envFrom: z.array(EnvFromSpecSchema).max(20, "at most 20 sources").optional(),
+  jobSpec: z
+    .record(z.string(), z.unknown())
+    .refine((js) => {
+      const spec = (js.template as { spec?: { containers?: unknown } } | undefined)?.spec;
+      return Array.isArray(spec?.containers) && spec.containers.length > 0;
+    }, "a JobSpec needs template.spec.containers")
+    .optional(),
+});
+export type TaskKubernetesSpec = z.output<typeof TaskKubernetesSpecSchema>;
+
 export const TaskSpecSchema = z.strictObject({
   name: dnsLabel,
   template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
@@ -51,6 +97,8 @@ export const TaskSpecSchema = z.strictObject({
         seen.add(n);
       });
     }),
+  /** Kubernetes executor only: resources, envFrom, or a raw JobSpec. */
+  kubernetes: TaskKubernetesSpecSchema.optional(),
 });
 
 export const StageSpecSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GatePlanSchema } from "./approvals";
+import { TaskKubernetesSpecSchema } from "./pipeline-spec";
 import { TemplateSidecarSchema } from "./template-schema";
 
 /** A task resolved against its template: everything an executor needs, frozen at run creation. */
@@ -24,6 +25,8 @@ export const TaskPlanSchema = z.object({
    * clone into an empty workspace still works.
    */
   files: z.array(z.object({ env: z.string(), name: z.string().regex(/^[A-Za-z0-9._-]+$/), content: z.string() })).optional(),
+  /** The task's `kubernetes` block (resources over the template's, envFrom, a raw JobSpec). */
+  kubernetes: TaskKubernetesSpecSchema.optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

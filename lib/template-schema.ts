@@ -1,18 +1,10 @@
 import { z } from "zod";
-import { TaskSpecSchema } from "./pipeline-spec";
+import { ResourcesSpecSchema, TaskSpecSchema } from "./pipeline-spec";
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Kubernetes resource.Quantity ("500m", "1Gi"); a YAML number (`cpu: 1`) is read as its text. */
-const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-const quantity = z.union([z.string().regex(QUANTITY, "must be a Kubernetes quantity like 500m or 1Gi"), z.number().nonnegative()]).transform(String);
-const resourceList = z.record(z.string().min(1), quantity);
-
-/** Requests and limits of a container (Kubernetes executor only). */
-export const TemplateResourcesSchema = z.object({
-  requests: resourceList.optional(),
-  limits: resourceList.optional(),
-});
+/** Requests and limits of a container (Kubernetes executor only); a task may override them. */
+export const TemplateResourcesSchema = ResourcesSpecSchema;
 export type TemplateResources = z.output<typeof TemplateResourcesSchema>;
 
 /**

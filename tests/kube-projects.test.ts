@@ -140,4 +140,46 @@ describe("project placement", () => {
     const jobs = JSON.parse(await kubectl(["get", "buildjobs", "-A", "-l", `gantry.dev/run=${runId}`, "-o", "json"]));
     expect(jobs.items, "no BuildJob for a local project's task").toHaveLength(0);
   });
+
+  it("gives a task its resources and envFrom, or runs its raw JobSpec, from the task's kubernetes block", async () => {
+    const id = randomUUID();
+    const kslug = `kraw-${randomBytes(2).toString("hex")}`;
+    await t.db.insert(projects).values({ id, slug: kslug, name: "raw", settings: { executor: "kubernetes" } });
+    // Raw, but it must still pass the namespace's Pod Security "restricted" profile.
+    const jobSpec = {
+      backoffLimit: 0,
+      template: {
+        spec: {
+          restartPolicy: "Never",
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [{ name: "own", image: "busybox:1.36", command: ["echo", "my own pod"], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+        },
+      },
+    };
+    const runId = await startRun(
+      t.db,
+      [
+        {
+          name: "build",
+          mode: "parallel",
+          tasks: [
+            sh("configured", "env", { kubernetes: { resources: { requests: { cpu: "250m" }, limits: { memory: "512Mi" } }, envFrom: [{ configMap: "app-config", prefix: "APP_", optional: true }] } }),
+            sh("raw", "true", { kubernetes: { jobSpec } }),
+          ],
+        },
+      ],
+      { projectId: id },
+    );
+    const run = await waitForRunEnd(t.db, runId, 90_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${op!.output().slice(-3000)}`);
+    });
+    expect(run.status, `${taskOf(run, "configured").message} / ${taskOf(run, "raw").message}`).toBe("succeeded");
+    const jobs = JSON.parse(await kubectl(["get", "jobs", "-n", `gantry-${kslug}`, "-l", `gantry.dev/run=${runId}`, "-o", "json"]));
+    const byTask = new Map(jobs.items.map((j: { metadata: { labels: Record<string, string> } }) => [j.metadata.labels["gantry.dev/task"], j]));
+    const configured = (byTask.get("configured") as { spec: { template: { spec: { containers: { env: unknown; envFrom: unknown; resources: unknown }[] } } } }).spec.template.spec.containers[0];
+    expect(configured.envFrom).toEqual([{ prefix: "APP_", configMapRef: { name: "app-config", optional: true } }]);
+    expect(configured.resources).toEqual({ requests: { cpu: "250m" }, limits: { memory: "512Mi" } });
+    const raw = (byTask.get("raw") as { spec: { template: { spec: { containers: unknown[] } } } }).spec.template.spec;
+    expect(raw.containers).toEqual([expect.objectContaining({ name: "own", image: "busybox:1.36", command: ["echo", "my own pod"] })]);
+  }, 120_000);
 });

@@ -46,3 +46,27 @@ describe("the project's executor decides", () => {
     expect(e.details?.errors?.[0]).toMatchObject({ path: "stages[0].tasks[0].template", message: expect.stringMatching(/cannot run on the local executor/) });
   });
 });
+
+describe("a task's kubernetes block and the executor", () => {
+  it("refuses envFrom and a raw JobSpec where tasks run locally, at their fields, and accepts them on Kubernetes", async () => {
+    const r = validateSpec({
+      name: "raw",
+      stages: [
+        {
+          name: "s",
+          tasks: [
+            { name: "cfg", template: "shell", params: { script: "env" }, kubernetes: { envFrom: [{ configMap: "app" }], resources: { requests: { cpu: "1" } } } },
+            { name: "raw", template: "shell", params: { script: "true" }, kubernetes: { jobSpec: { template: { spec: { containers: [{ name: "c", image: "busybox" }] } } } } },
+          ],
+        },
+      ],
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const e = (await checkSpecAgainstCatalog(t.db, r.spec, { executor: "local" }).catch((x) => x)) as AppError;
+    expect(e.details?.errors).toEqual([
+      { path: "stages[0].tasks[0].kubernetes.envFrom", message: expect.stringMatching(/needs the Kubernetes executor/) },
+      { path: "stages[0].tasks[1].kubernetes.jobSpec", message: expect.stringMatching(/needs the Kubernetes executor/) },
+    ]);
+    await expect(checkSpecAgainstCatalog(t.db, r.spec, { executor: "kubernetes" })).resolves.toBeDefined();
+  });
+});

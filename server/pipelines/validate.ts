@@ -45,6 +45,12 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
         else errors.push(...gateProblems(r.value, `${at}.params`));
         return;
       }
+      if (executor === "local") {
+        // Resources are only a request to a scheduler; these two cannot mean anything to a local process.
+        for (const k of ["envFrom", "jobSpec"] as const) {
+          if (task.kubernetes?.[k]) errors.push({ path: `${at}.kubernetes.${k}`, message: `${k} needs the Kubernetes executor; this project's tasks run as local processes` });
+        }
+      }
       if (executor === "local" && !tpl.local.supported) {
         errors.push({
           path: `${at}.template`,

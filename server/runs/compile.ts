@@ -36,6 +36,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
     // Names only: the operator resolves the values when the task starts (server/secrets).
     ...(task.secrets?.length ? { secrets: [...task.secrets] } : {}),
     ...(tpl.gate === "approval" ? { gate: approvalGate(r.value) } : {}),
+    ...(task.kubernetes ? { kubernetes: structuredClone(task.kubernetes) } : {}),
     template: tpl.name,
     templateVersion: tpl.version,
     image: tpl.image,

@@ -47,6 +47,25 @@ describe("task run attempt → BuildJob", () => {
     expect(pod.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/gantry/files", readOnly: true }));
   });
 
+  it("takes the task's kubernetes block: resources over the template's, envFrom, or a raw JobSpec labelled and owned", () => {
+    const kubernetes = {
+      resources: { requests: { cpu: "2" } },
+      envFrom: [{ configMap: "shop-config", prefix: "CFG_" }, { secret: "registry-creds", optional: true }],
+    };
+    const { buildJob } = buildJobFor(input({ template: { resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1" } } }, plan: { ...input().plan, kubernetes } }));
+    expect(buildJob.spec.resources).toEqual({ requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "2" } });
+    const main = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } }).spec!.template.spec!.containers[0];
+    expect(main.envFrom).toEqual([{ prefix: "CFG_", configMapRef: { name: "shop-config" } }, { secretRef: { name: "registry-creds", optional: true } }]);
+
+    const jobSpec = { backoffLimit: 0, template: { spec: { restartPolicy: "Never", containers: [{ name: "x", image: "busybox", command: ["true"] }] } } };
+    const raw = buildJobFor(input({ plan: { ...input().plan, kubernetes: { jobSpec } } })).buildJob;
+    expect(BuildJobSchema.safeParse(raw).error).toBeUndefined();
+    const job = buildJobToJob({ ...raw, metadata: { ...raw.metadata, uid: "u-2" } });
+    expect(job.spec!.template.spec!.containers).toEqual(jobSpec.template.spec.containers);
+    expect(job.spec!.template.metadata!.labels).toMatchObject({ "gantry.dev/task-run": TASK_RUN_ID });
+    expect(job.metadata!.ownerReferences![0]).toMatchObject({ kind: "BuildJob", uid: "u-2", controller: true });
+  });
+
   it("leaves out a param the task's env overrides, as the local executor does", () => {
     const { buildJob } = buildJobFor(input());
     expect(buildJob.spec.params).toEqual({ BRANCH: "main" });

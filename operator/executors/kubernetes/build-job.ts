@@ -66,7 +66,14 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
   const fileValues = Object.fromEntries(files.map((f) => [f.name, f.content]));
   const fileEnv = Object.fromEntries(files.map((f) => [f.env, `${FILES_PATH}/${f.name}`]));
   const t = input.template ?? {};
-  const resources = mergeResources(t.resources, input.taskResources);
+  const k8s = input.plan.kubernetes;
+  const resources = mergeResources(t.resources, input.taskResources ?? k8s?.resources);
+  const envFrom = (k8s?.envFrom ?? []).map((e) => ({
+    kind: e.configMap !== undefined ? ("ConfigMap" as const) : ("Secret" as const),
+    name: (e.configMap ?? e.secret)!,
+    ...(e.prefix ? { prefix: e.prefix } : {}),
+    ...(e.optional !== undefined ? { optional: e.optional } : {}),
+  }));
   const spec: BuildJobSpec = {
     taskRunId: input.taskRunId,
     runId: input.runId,
@@ -94,6 +101,8 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     // The plan's sidecars have the task's params filled in; older plans fall back to the template's.
     ...((input.plan.sidecars ?? t.sidecars)?.length ? { sidecars: (input.plan.sidecars ?? t.sidecars)!.map((s) => structuredClone(s)) } : {}),
     ...(resources ? { resources } : {}),
+    ...(envFrom.length ? { envFrom } : {}),
+    ...(k8s?.jobSpec ? { jobSpec: structuredClone(k8s.jobSpec) } : {}),
     ...(input.project?.scheduling ? { scheduling: structuredClone(input.project.scheduling) } : {}),
     ...(t.automountServiceAccountToken ? { security: { automountServiceAccountToken: true } } : {}),
     ...(input.project?.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: input.project.ttlSecondsAfterFinished } : {}),
