@@ -63,3 +63,42 @@ test("creates a project, adds a viewer, who sees it without run controls", async
   await expect(vp.getByRole("table", { name: "Pipelines" })).not.toContainText("hello-world");
   await ctx.close();
 });
+
+/**
+ * Where a project's build pods may run is set on its page: a toleration in kubectl's notation,
+ * an affinity in YAML; a mistake is shown at its field and nothing is saved; the saved values
+ * come back as written.
+ */
+test("sets where a project's build pods run, refusing a bad toleration at its field", async ({ page, request }) => {
+  const token = process.env.GANTRY_TEST_TOKEN;
+  if (!token) throw new Error("GANTRY_TEST_TOKEN is not set; `npm test` sets it");
+  const slug = `pool-${randomBytes(3).toString("hex")}`;
+  const auth = { authorization: `Bearer ${token}` };
+  expect((await request.post("/api/v1/projects", { headers: auth, data: { slug, name: `Pool ${slug}` } })).status()).toBe(201);
+
+  await page.goto(`/projects/${slug}`);
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await page.getByLabel("Node selector").fill("pool=builds");
+  await page.getByLabel("Tolerations").fill("dedicated=ci:NoSchedule\nspot:Sometimes");
+  await page.getByLabel("Affinity").fill("nodeAffinity:\n  requiredDuringSchedulingIgnoredDuringExecution:\n    nodeSelectorTerms:\n      - matchExpressions:\n          - { key: zone, operator: In, values: [a] }\n");
+  await page.getByLabel("Service account").fill("builder");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("line 2 ('spot:Sometimes')")).toBeVisible();
+
+  await page.getByLabel("Tolerations").fill("dedicated=ci:NoSchedule\nspot:NoExecute");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Settings saved")).toBeVisible();
+
+  const saved = await (await request.get(`/api/v1/projects/${slug}`, { headers: auth })).json();
+  expect(saved.settings).toMatchObject({
+    nodeSelector: { pool: "builds" },
+    tolerations: [
+      { key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" },
+      { key: "spot", operator: "Exists", effect: "NoExecute" },
+    ],
+    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] }] } } },
+    serviceAccount: "builder",
+  });
+  await page.reload();
+  await expect(page.getByLabel("Tolerations")).toHaveValue("dedicated=ci:NoSchedule\nspot:NoExecute");
+});

@@ -6,7 +6,8 @@ import { Button } from "@/components/ui/button";
 import { Input, Select, Textarea } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useToast } from "@/components/ui/toast";
-import type { ProjectSettings } from "@/lib/projects";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { formatTolerations, parseTolerations, type ProjectSettings } from "@/lib/projects";
 import { updateProjectAction } from "@/server/actions/projects";
 
 /** `key=value` lines ⇄ a label map. */
@@ -20,9 +21,22 @@ const fromLines = (s: string) =>
       .map((l) => [l.split("=")[0].trim(), l.split("=").slice(1).join("=").trim()]),
   );
 
+/** The affinity field: YAML (or JSON) of a PodSpec `affinity`; empty for none. */
+function parseAffinity(text: string): { ok: true; value: ProjectSettings["affinity"] } | { ok: false; error: string } {
+  if (!text.trim()) return { ok: true, value: undefined };
+  try {
+    const v: unknown = parseYaml(text);
+    if (!v || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: "a mapping with nodeAffinity, podAffinity or podAntiAffinity" };
+    return { ok: true, value: v as ProjectSettings["affinity"] };
+  } catch (e) {
+    return { ok: false, error: `not YAML: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
 /**
- * Project settings the Kubernetes executor applies: executor, namespace, node selector, service
- * account, quota and container defaults. Errors from the server show next to their field.
+ * Project settings the executors apply: executor, namespace, where build pods may run (node
+ * selector, affinity, tolerations, priority), service account, quota and container defaults.
+ * Errors from the server show next to their field.
  */
 export function SettingsForm({ slug, name, description, settings, namespace, canManage }: { slug: string; name: string; description: string | null; settings: ProjectSettings; namespace: string; canManage: boolean }) {
   const router = useRouter();
@@ -36,6 +50,9 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
     namespace: settings.namespace ?? "",
     nodeSelector: toLines(settings.nodeSelector),
     serviceAccount: settings.serviceAccount ?? "",
+    tolerations: formatTolerations(settings.tolerations),
+    affinity: settings.affinity ? toYaml(settings.affinity) : "",
+    priorityClassName: settings.priorityClassName ?? "",
     cpu: settings.quota?.cpu ?? "",
     memory: settings.quota?.memory ?? "",
     pods: settings.quota?.pods?.toString() ?? "",
@@ -45,12 +62,23 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
   const opt = (v: string) => v.trim() || undefined;
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
+    // Fields with a notation of their own are read here; a mistake stays in the form, next to its field.
+    const tolerations = parseTolerations(f.tolerations);
+    const affinity = parseAffinity(f.affinity);
+    if (!tolerations.ok || !affinity.ok) {
+      setErrors({ ...(tolerations.ok ? {} : { tolerations: tolerations.error }), ...(affinity.ok ? {} : { affinity: affinity.error }) });
+      toast({ tone: "error", title: "Settings not saved", description: "Fix the fields marked in red." });
+      return;
+    }
     const next: ProjectSettings = {
       ...settings,
       executor: (opt(f.executor) as ProjectSettings["executor"]) ?? undefined,
       namespace: opt(f.namespace),
       nodeSelector: f.nodeSelector.trim() ? fromLines(f.nodeSelector) : undefined,
       serviceAccount: opt(f.serviceAccount),
+      tolerations: tolerations.value.length ? tolerations.value : undefined,
+      affinity: affinity.value,
+      priorityClassName: opt(f.priorityClassName),
       quota: f.cpu || f.memory || f.pods ? { cpu: opt(f.cpu), memory: opt(f.memory), pods: f.pods ? Number(f.pods) : undefined } : undefined,
       limitRange: f.defaultCpu || f.defaultMemory ? { ...settings.limitRange, defaultCpu: opt(f.defaultCpu), defaultMemory: opt(f.defaultMemory) } : undefined,
     };
@@ -61,7 +89,8 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
         toast({ tone: "success", title: "Settings saved" });
         router.refresh();
       } else {
-        setErrors(Object.fromEntries((r.error.errors ?? []).map((x) => [x.path.replace(/^settings\./, ""), x.message])));
+        // A field's errors include those of its parts (`tolerations[1].effect` shows under Tolerations).
+        setErrors(Object.fromEntries((r.error.errors ?? []).map((x) => [x.path.replace(/^settings\./, "").replace(/^(tolerations|affinity|nodeSelector)\b.*$/, "$1"), x.message])));
         toast({ tone: "error", title: "Settings not saved", description: r.error.message });
       }
     });
@@ -90,6 +119,9 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
       </div>
       {text("namespace", "Namespace", `Where this project's BuildJobs run; now ${namespace}.`)}
       {text("nodeSelector", "Node selector", "One key=value per line.", "nodeSelector", true)}
+      {text("affinity", "Affinity", "YAML of a pod affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a PodSpec.", "affinity", true)}
+      {text("tolerations", "Tolerations", "One per line, as kubectl taint writes them: key=value:NoSchedule, key:NoExecute, key, or * for every taint.", "tolerations", true)}
+      {text("priorityClassName", "Priority class", "PriorityClass of build pods; empty for the cluster default.")}
       {text("serviceAccount", "Service account", "Build pods run as this account (no API token is mounted unless a template asks).")}
       <fieldset className="grid grid-cols-3 gap-3">
         <legend className="mb-1 text-sm font-medium">Namespace quota</legend>
