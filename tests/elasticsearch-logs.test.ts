@@ -89,6 +89,38 @@ describe("Elasticsearch log store", () => {
     expect(got.some((l) => l.text.includes("hunter2"))).toBe(false);
   });
 
+  it("keeps the container each pod line came from in its document's container field", async () => {
+    const tr = await taskRun();
+    const store = new ElasticsearchLogStore(client, t.db, { prefix });
+    const w = new LogWriter(store, tr.id);
+    const ts = Date.now();
+    // As the Kubernetes log follower writes them: whole lines, the pod's time, the container.
+    w.write("out", "[clone] checked out 1a2b3c\n", ts, "clone");
+    w.write("out", "building\n", ts + 1, "main");
+    w.write("out", "[db] ready for connections\n", ts + 2, "db");
+    w.system("attempt 1 of 1");
+    // The local executor's output has no container.
+    w.write("err", "a local line\n");
+    await w.close();
+    await client.indices.refresh({ index: `${prefix}-*` });
+    const r = await client.search<{ seq: number; container: string | null; message: string }>({
+      index: `${prefix}-*`,
+      query: { term: { taskRunId: tr.id } },
+      sort: [{ seq: "asc" }],
+      _source: ["seq", "container", "message"],
+    });
+    expect(r.hits.hits.map((h) => [h._source!.message, h._source!.container])).toEqual([
+      ["[clone] checked out 1a2b3c", "clone"],
+      ["building", "main"],
+      ["[db] ready for connections", "db"],
+      ["attempt 1 of 1", null],
+      ["a local line", null],
+    ]);
+    // A container of its own is a keyword: a filter finds that container's lines only.
+    const main = await client.search({ index: `${prefix}-*`, query: { bool: { filter: [{ term: { taskRunId: tr.id } }, { term: { container: "main" } }] } } });
+    expect(main.hits.hits).toHaveLength(1);
+  });
+
   it("reads lines stored in MySQL before the switch, and the operator's own notes written there", async () => {
     const tr = await taskRun();
     await new MySqlLogStore(t.db).append(tr.id, lines(1, 3, (i) => `old ${i}`));

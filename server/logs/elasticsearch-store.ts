@@ -331,7 +331,7 @@ export class ElasticsearchLogStore implements LogStore {
       const part = lines.slice(i, i + BULK_DOCS);
       for (const l of part) {
         ops.push({ index: { _index: indexFor(this.prefix, l.ts), _id: `${taskRunId}:${l.seq}` } });
-        ops.push({ taskRunId, ...meta, container: null, stream: l.stream, seq: l.seq, ts: l.ts, message: l.text } satisfies LogDoc);
+        ops.push({ taskRunId, ...meta, container: l.container ?? null, stream: l.stream, seq: l.seq, ts: l.ts, message: l.text } satisfies LogDoc);
       }
       sends.push(this.pipe.send(ops, part.length));
     }

@@ -10,6 +10,12 @@ export interface LogLine {
   ts: number;
   stream: LogStream;
   text: string;
+  /**
+   * The Kubernetes container that wrote the line (`main`, `clone`, a sidecar's name); unset for
+   * the local executor and Gantry's own lines. Kept by the Elasticsearch store (its `container`
+   * field); the MySQL store does not keep it (the text's `[name] ` prefix still shows it).
+   */
+  container?: string;
 }
 
 /**

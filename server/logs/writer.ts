@@ -55,6 +55,8 @@ export class LogWriter {
   private closed = false;
   /** The source's time of what `write` is feeding now, if it said. */
   private sourceTs: number | undefined;
+  /** The container that wrote what `write` is feeding now, if the source said. */
+  private sourceContainer: string | undefined;
 
   constructor(
     private store: LogStore,
@@ -89,14 +91,17 @@ export class LogWriter {
   /**
    * `ts`: when the source says the output was written (epoch ms; a pod log's timestamp), so a
    * follower resuming from the store knows where it left off; else the time it arrives here.
+   * `container`: the Kubernetes container that wrote it, kept on the lines it completes.
    */
-  write(stream: "out" | "err", data: Buffer | string, ts?: number) {
+  write(stream: "out" | "err", data: Buffer | string, ts?: number, container?: string) {
     const text = typeof data === "string" ? data : this.decoders[stream].write(data);
     this.sourceTs = ts;
+    this.sourceContainer = container;
     try {
       this.feed(stream, text);
     } finally {
       this.sourceTs = undefined;
+      this.sourceContainer = undefined;
     }
   }
 
@@ -138,7 +143,9 @@ export class LogWriter {
   }
 
   private pushPiece(stream: LogStream, text: string) {
-    this.pending.push({ seq: ++this.seq, ts: this.sourceTs ?? Date.now(), stream, text });
+    const line: LogLine = { seq: ++this.seq, ts: this.sourceTs ?? Date.now(), stream, text };
+    if (this.sourceContainer !== undefined) line.container = this.sourceContainer;
+    this.pending.push(line);
     this.pendingChars += text.length + LINE_OVERHEAD;
     if (this.pending.length >= MAX_BATCH_LINES || this.pendingChars >= MAX_BATCH_CHARS) void this.kick();
   }

@@ -211,12 +211,12 @@ export class PodLogs {
         for await (const line of rl) {
           const p = splitTimestamped(line);
           if (!p) {
-            this.o.sink.write("out", `${prefix}${line}\n`);
+            this.o.sink.write("out", `${prefix}${line}\n`, undefined, container);
             continue;
           }
           if (!dedupe.accept(p.ts)) continue;
           if (this.o.sink.full) await this.o.sink.waitForRoom();
-          this.o.sink.write("out", `${prefix}${p.text}\n`, msOf(p.ts));
+          this.o.sink.write("out", `${prefix}${p.text}\n`, msOf(p.ts), container);
         }
         failures = 0;
       } catch (e) {
