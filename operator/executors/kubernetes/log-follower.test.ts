@@ -1,5 +1,22 @@
+import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { compareTs, cursorFromStored, LineDeduper, splitTimestamped } from "./log-follower";
+import { compareTs, cursorFromStored, LineDeduper, splitTimestamped, streamLines } from "./log-follower";
+
+async function linesOf(chunks: (string | Buffer)[], keepUnended: boolean, fail?: Error): Promise<{ lines: string[]; error?: string }> {
+  const src = Readable.from(
+    (async function* () {
+      yield* chunks;
+      if (fail) throw fail;
+    })(),
+  );
+  const lines: string[] = [];
+  try {
+    for await (const l of streamLines(src, keepUnended)) lines.push(l);
+  } catch (e) {
+    return { lines, error: (e as Error).message };
+  }
+  return { lines };
+}
 
 describe("log lines of a resumed stream", () => {
   it("splits the API's timestamp from the text, keeping spaces in the text", () => {
@@ -21,6 +38,18 @@ describe("log lines of a resumed stream", () => {
     d.restart();
     const again = [...first, "2026-01-02T03:04:05.2Z", "2026-01-02T03:04:06.0Z"];
     expect(again.map((ts) => d.accept(ts))).toEqual([false, false, false, true, true]);
+  });
+
+  it("leaves out a line a follow stream stopped in the middle of: the resumed stream brings it whole", async () => {
+    const ts = "2026-01-02T03:04:05.1Z";
+    // Closed cleanly by the other end, or reset: either way the cut line is not given.
+    expect(await linesOf([`${ts} one\r\n${ts} tw`, "o\n", `${ts} ::gantry-metrics::be`], false)).toEqual({ lines: [`${ts} one`, `${ts} two`] });
+    expect(await linesOf([`${ts} one\n${ts} cut_va`], false, new Error("connection reset"))).toEqual({ lines: [`${ts} one`], error: "connection reset" });
+    // The last read, to the end of a terminated container's log, keeps a last line without a newline.
+    expect(await linesOf([`${ts} one\n${ts} last`], true)).toEqual({ lines: [`${ts} one`, `${ts} last`] });
+    // UTF-8 split between chunks.
+    const b = Buffer.from(`${ts} café\n`);
+    expect(await linesOf([b.subarray(0, b.length - 3), b.subarray(b.length - 3)], false)).toEqual({ lines: [`${ts} café`] });
   });
 
   it("skips what a previous operator already stored when it resumes from a time", () => {

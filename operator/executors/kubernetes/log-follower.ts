@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline";
+import { StringDecoder } from "node:string_decoder";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { LogLine } from "@/server/logs/store";
@@ -39,6 +39,31 @@ export function compareTs(a: string, b: string): number {
   const [as, an] = key(a);
   const [bs, bn] = key(b);
   return as - bs || an - bn;
+}
+
+/**
+ * The lines of a log stream (without their `\n`, or `\r\n`). A follow stream that stops in the
+ * middle of a line (its connection closed) leaves that piece out: the resumed stream brings the
+ * whole line, which would otherwise be skipped as already written, leaving a cut one in the log
+ * (a cut line of a metrics block would even be a wrong value). A last read to the end of the
+ * log keeps it (`keepUnended`): the container wrote no more.
+ */
+export async function* streamLines(input: AsyncIterable<Buffer | string>, keepUnended: boolean): AsyncGenerator<string> {
+  const decoder = new StringDecoder("utf8");
+  const strip = (l: string) => (l.endsWith("\r") ? l.slice(0, -1) : l);
+  let buf = "";
+  for await (const chunk of input) {
+    buf += typeof chunk === "string" ? chunk : decoder.write(chunk);
+    let start = 0;
+    let nl: number;
+    while ((nl = buf.indexOf("\n", start)) !== -1) {
+      yield strip(buf.slice(start, nl));
+      start = nl + 1;
+    }
+    buf = buf.slice(start);
+  }
+  buf += decoder.end();
+  if (buf && keepUnended) yield strip(buf);
 }
 
 /** An instant at millisecond precision, as the log store keeps it. */
@@ -207,8 +232,7 @@ export class PodLogs {
           { container, timestamps: true, ...(last ? {} : { follow: true }), ...(dedupe.sinceTime ? { sinceTime: dedupe.sinceTime } : {}) },
           ac.signal,
         );
-        const rl = createInterface({ input: res, crlfDelay: Infinity });
-        for await (const line of rl) {
+        for await (const line of streamLines(res, last)) {
           const p = splitTimestamped(line);
           if (!p) {
             this.o.sink.write("out", `${prefix}${line}\n`, undefined, container);
