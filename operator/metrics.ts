@@ -16,7 +16,8 @@ const collects = (e: Executor): e is Executor & CollectsTaskMetrics => typeof (e
 
 /**
  * What the scheduler reports about the task runs it runs: started/finished counters, duration
- * and queue-time histograms, and the task's own pushed metrics (GANTRY_METRICS_FILE). Metrics
+ * and queue-time histograms, and the task's own pushed metrics (GANTRY_METRICS_FILE and metrics
+ * blocks in its output). Metrics
  * never get in the way of a task: every lookup here is best-effort.
  */
 
@@ -52,8 +53,12 @@ async function queueSeconds(db: Db, runId: string, startedAt: Date): Promise<num
 }
 
 export interface TaskMetrics {
-  /** Reads the task's pushed metrics (if the executor supports them) and keeps them with the run's labels. */
-  collectPushed(sink: Pick<LogSink, "system">): Promise<void>;
+  /**
+   * Reads the task's pushed metrics, its metrics file (if the executor gives one) after the
+   * metrics blocks of its output (`blocks`, from MetricsBlocks), parses them together under one
+   * set of limits, masks secret values as in the log, and keeps them with the run's labels.
+   */
+  collectPushed(sink: Pick<LogSink, "system">, blocks: string | null, mask: (text: string) => string): Promise<void>;
   finished(status: string): void;
 }
 
@@ -73,17 +78,19 @@ export function trackTask(db: Db, executor: Executor, claimed: ClaimedTask, log:
     if (q !== null) m.taskQueue.observe(l, q);
   });
   return {
-    async collectPushed(sink) {
-      if (!collects(executor)) return;
+    async collectPushed(sink, blocks, mask) {
       try {
-        const text = await executor.collectMetrics({ runId: run.id, taskRunId: tr.id });
-        if (text === null) return;
+        const file = collects(executor) ? await executor.collectMetrics({ runId: run.id, taskRunId: tr.id }) : null;
+        if (file === null && blocks === null) return;
+        // The file last: it is read after the task, so its lines are the latest (the last of a series wins).
+        const text = mask((blocks ?? "") + (file ?? ""));
         const parsed = parseTaskMetrics(text);
+        const source = file === null ? "metrics block" : blocks === null ? "metrics file" : "metrics blocks and file";
         if (parsed.skipped) m.taskMetricsRejected.inc(parsed.skipped);
-        if (parsed.problems.length) sink.system(`metrics file: ${parsed.skipped} line(s) skipped (${parsed.problems.join("; ")})`);
+        if (parsed.problems.length) sink.system(`${source}: ${parsed.skipped} line(s) skipped (${parsed.problems.join("; ")})`);
         m.taskMetrics.add({ ...(await labels), run: String(run.number), task: tr.name }, parsed);
       } catch (e) {
-        log.warn({ err: (e as Error).message }, "could not read the task's metrics file");
+        log.warn({ err: (e as Error).message }, "could not read the task's pushed metrics");
       }
     },
     finished(status) {

@@ -268,6 +268,35 @@ describe("local executor", () => {
     expect(taskOf(run, "k8s-only")).toMatchObject({ status: "failed", message: "template 'kaniko' cannot run on the local executor (it needs Kubernetes)" });
   });
 
+  it("takes a metrics block out of the task's log and exposes it with the metrics file's lines and the run's labels", async () => {
+    const script = [
+      "echo before",
+      "echo '::gantry-metrics::begin'",
+      `echo 'block_seconds{step="compile"} 4'`,
+      "echo 'not a metric'",
+      // A secret param's value is masked here too, as in the log.
+      `echo "block_info{token=\\"$TOKEN\\"} 1"`,
+      "echo '::gantry-metrics::end'",
+      "echo 'file_bytes 10' >> \"$GANTRY_METRICS_FILE\"",
+      "echo 'see ::gantry-metrics::begin in the docs'",
+      "echo after",
+    ].join("\n");
+    const runId = await startRun(t.db, [{ name: "s", tasks: [sh("metrics-report", script)] }], {
+      params: [{ name: "TOKEN", secret: true }],
+      values: { TOKEN: "s3cr3t-token-value" },
+    });
+    const run = await waitForRunEnd(t.db, runId);
+    const task = taskOf(run, "metrics-report");
+    expect(task.status, task.message ?? "").toBe("succeeded");
+    expect(await logText(t.db, task.id, "out")).toEqual(["before", "see ::gantry-metrics::begin in the docs", "after"]);
+    expect((await logText(t.db, task.id, "sys")).join("\n")).toMatch(/metrics blocks and file: 1 line\(s\) skipped \(line 2: not a sample line/);
+    const { operatorMetrics } = await import("@/server/metrics/operator");
+    const text = operatorMetrics().taskMetrics.render();
+    const mine = text.split("\n").filter((l) => l.includes('task="metrics-report"'));
+    const labels = `project="default",pipeline="${run.pipelineName}",run="${run.number}",task="metrics-report"`;
+    expect(mine.sort()).toEqual([`block_info{token="***",${labels}} 1`, `block_seconds{step="compile",${labels}} 4`, `file_bytes{${labels}} 10`]);
+  });
+
   it("records where each task ran (pid on this host) for operators", async () => {
     const runId = await startRun(t.db, [{ name: "s", tasks: [sh("one", "sleep 0.3")] }]);
     await waitForRunEnd(t.db, runId);

@@ -29,8 +29,14 @@ export interface ExecTask {
   progress?: (message: string | null) => void;
 }
 
-/** Where output goes: lines are split, masked, numbered and stored by the sink. */
+/**
+ * Where output goes: lines are split, masked, numbered and stored by the sink. `write`'s
+ * `container` names the Kubernetes container a line came from; the task's own is `TASK_CONTAINER`.
+ */
 export type LogSink = Pick<LogWriter, "write" | "system" | "full" | "waitForRoom">;
+
+/** The container that runs the task itself (not a clone step or a sidecar), in Kubernetes mode. */
+export const TASK_CONTAINER = "main";
 
 export interface ExecResult {
   /** The process's exit code; null when it was killed by a signal or never started. */

@@ -4,13 +4,14 @@ import type { Db } from "@/server/db/client";
 import type { LogStore } from "@/server/logs/store";
 import { LogWriter } from "@/server/logs/writer";
 import { finishTaskRun, setExecutorRef, setRunningMessage, setTaskAttempt, type ClaimedTask } from "@/server/runs/operator-queries";
-import { ExecutorError, type ExecHandle, type ExecResult, type Executor } from "../executors/types";
+import { ExecutorError, type ExecHandle, type ExecResult, type Executor, type LogSink } from "../executors/types";
 import { retryUntilDone } from "./backoff";
 import { countingLogStore } from "@/server/metrics/operator";
 import { taskSecrets, type TaskSecrets } from "@/server/secrets/run-secrets";
 import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
 import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
+import { MetricsBlocks } from "./metrics-blocks";
 
 /** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
 const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
@@ -67,6 +68,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   );
   const mask = createMasker(sec instanceof Error ? [] : sec.values);
   const writer = new LogWriter(countingLogStore(ctx.store), tr.id, { mask, startSeq: tr.logSeq });
+  // What executors write goes through here: metrics blocks in the task's output are taken out.
+  const output = new MetricsBlocks(writer);
   const metrics = trackTask(ctx.db, ctx.executor, inf.claimed, log, { resumed: !!inf.resume });
   const maxAttempts = tr.plan.retries + 1;
   const dbRetry = (what: string) => (e: unknown, failures: number, wait: number) => {
@@ -84,7 +87,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
       result = { exitCode: null, signal: null, timedOut: false, cancelled: false, message: `cannot start: ${sec.message}`, permanent: true };
       break;
     }
-    result = await runAttempt(ctx, inf, attempt, writer, log, mask, sec);
+    result = await runAttempt(ctx, inf, attempt, output, log, mask, sec);
+    output.endOfOutput();
     const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
     if (ok || inf.stop || result.permanent || attempt >= maxAttempts) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
@@ -96,7 +100,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const status = ok ? "succeeded" : stop?.kind === "cancel" ? "cancelled" : "failed";
   const message = ok ? null : stop && stop.kind !== "lost" ? stop.message : result.message;
   if (!ok && message) writer.system(message);
-  await metrics.collectPushed(writer);
+  await metrics.collectPushed(writer, output.text(), mask);
   metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
   await writer.close();
@@ -116,7 +120,7 @@ async function runAttempt(
   ctx: TaskContext,
   inf: InFlight,
   attempt: number,
-  writer: LogWriter,
+  sink: LogSink,
   log: Logger,
   mask: (s: string) => string,
   sec: TaskSecrets,
@@ -147,9 +151,9 @@ async function runAttempt(
       // goes on after the last ones it finds here.
       const tail = tr.logSeq > 0 ? await ctx.store.read(tr.id, Math.max(0, tr.logSeq - RESUME_TAIL_LINES), RESUME_TAIL_LINES) : [];
       const last = tail.at(-1);
-      handle = await ctx.executor.resume(task, tr.executorRef, writer, last ? { notBefore: new Date(last.ts), tail } : {});
+      handle = await ctx.executor.resume(task, tr.executorRef, sink, last ? { notBefore: new Date(last.ts), tail } : {});
     } else {
-      handle = await ctx.executor.start(task, writer);
+      handle = await ctx.executor.start(task, sink);
     }
   } catch (e) {
     const permanent = e instanceof ExecutorError ? e.permanent : false;

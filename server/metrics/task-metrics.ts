@@ -1,14 +1,23 @@
 /**
- * Metrics that tasks push themselves (docs/operations.md, "Task metrics"): a task writes
- * Prometheus text lines to the file named by `GANTRY_METRICS_FILE`; when it ends, the operator
- * parses them (here), and exposes them on its metrics port with the run's labels added
- * (`project`, `pipeline`, `run`, `task`), for the last few runs of each pipeline.
+ * Metrics that tasks push themselves (docs/operations.md, "Metrics pushed by tasks"): a task
+ * writes Prometheus text lines to the file named by `GANTRY_METRICS_FILE`, or prints them in its
+ * output between `METRICS_BEGIN` and `METRICS_END` lines; when it ends, the operator parses them
+ * (here), and exposes them on its metrics port with the run's labels added (`project`,
+ * `pipeline`, `run`, `task`), for the last few runs of each pipeline.
  *
  * The input comes from user code, so it is validated hard: names and label names must be
  * Prometheus-valid, `gantry_` is reserved, the run labels can't be overridden, values must be
  * numbers, and a file gives at most `MAX_SAMPLES` samples. Bad lines are skipped with a reason,
  * not fatal: a task's own metrics never fail the task.
  */
+
+/**
+ * A line that is exactly this (trailing blanks aside) opens a block of metrics in a task's
+ * output; the block's lines are taken out of the log (operator/scheduler/metrics-blocks.ts).
+ * Kubernetes mode prints `GANTRY_METRICS_FILE` this way after the task (job-spec.ts).
+ */
+export const METRICS_BEGIN = "::gantry-metrics::begin";
+export const METRICS_END = "::gantry-metrics::end";
 
 export const MAX_SAMPLES = 100;
 export const MAX_LABELS = 16;
@@ -48,7 +57,7 @@ export function parseTaskMetrics(text: string): ParsedTaskMetrics {
   if (text.length > MAX_FILE_BYTES) {
     text = text.slice(0, MAX_FILE_BYTES);
     text = text.slice(0, text.lastIndexOf("\n") + 1);
-    out.problems.push(`file larger than ${MAX_FILE_BYTES} bytes: the rest was ignored`);
+    out.problems.push(`more than ${MAX_FILE_BYTES} bytes: the rest was ignored`);
   }
   // One value per series: the last line for the same name and labels wins.
   const byKey = new Map<string, TaskSample>();
@@ -223,7 +232,7 @@ export class TaskMetricsStore {
     }
     let out = "";
     for (const [name, g] of byName) {
-      out += `# HELP ${name} Pushed by tasks through GANTRY_METRICS_FILE.\n# TYPE ${name} ${g.type}\n`;
+      out += `# HELP ${name} Pushed by tasks (GANTRY_METRICS_FILE or a metrics block in the output).\n# TYPE ${name} ${g.type}\n`;
       // Samples of a family must be together; histogram parts are fine in any order within it.
       out += g.lines.join("");
     }

@@ -11,7 +11,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
-import { ExecutorError, gantryEnv } from "../types";
+import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Sidecar } from "./buildjob-schema";
 import { ANNOTATION, childLabels, jobName } from "./names";
 
@@ -20,7 +20,7 @@ import { ANNOTATION, childLabels, jobName } from "./names";
  * the controller can compare, and tests can assert the whole spec without a cluster.
  */
 
-export const MAIN_CONTAINER = "main";
+export const MAIN_CONTAINER = TASK_CONTAINER;
 export const CLONE_CONTAINER = "clone";
 export const WORKSPACE_PATH = "/workspace";
 /** Build pods run as an arbitrary user with no home in the image: give them a writable one. */

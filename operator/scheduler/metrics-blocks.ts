@@ -1,0 +1,195 @@
+import { StringDecoder } from "node:string_decoder";
+import { MAX_FILE_BYTES, METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
+import { TASK_CONTAINER, type LogSink } from "../executors/types";
+
+/**
+ * Takes metrics blocks out of a task's output, for every executor: a line that is exactly
+ * `::gantry-metrics::begin`, Prometheus text lines, a line `::gantry-metrics::end`
+ * (docs/operations.md, "Metrics pushed by tasks"). The block's lines never reach the log; their
+ * text is kept for the task's pushed metrics. Everything else passes through unchanged.
+ *
+ * Lines are found across writes (a marker may arrive in pieces), per stream and container, so a
+ * sidecar's lines or stderr never break a block of stdout. Only a whole line is a marker: the
+ * marker's text inside a line is output. Only the task's own output counts (no container, or
+ * the task's container), not a clone step's or a sidecar's. A block that is not ended when the
+ * output ends (the task died in the middle, the attempt was stopped), or that is followed by
+ * another begin (a replaced pod started over), was not metrics after all: its lines go back to
+ * the log, after a note, rather than vanish.
+ */
+
+/** Blanks a marker line may end with (an echo with a space, `\r\n` output); more is output. */
+const MARKER_SLACK = 16;
+/** The most of one line kept inside a block: past the size limit it is only counted. */
+const LINE_LIMIT = MAX_FILE_BYTES + 1;
+
+function isMarker(line: string, marker: string): boolean {
+  return line.length <= marker.length + MARKER_SLACK && line.startsWith(marker) && /^[ \t\r]*$/.test(line.slice(marker.length));
+}
+
+/** True while a line that has not ended yet may still turn out to be the marker. */
+function mayBecome(partial: string, marker: string): boolean {
+  return partial.length <= marker.length ? marker.startsWith(partial) : isMarker(partial, marker);
+}
+
+interface HeldLine {
+  text: string;
+  ts?: number;
+}
+
+interface Track {
+  stream: "out" | "err";
+  container?: string;
+  decoder: StringDecoder;
+  /** The current line so far, held back: it may be a marker, or it belongs to a block. */
+  line: string;
+  /** The current line is ordinary output, already passed on: its rest follows as it comes. */
+  passing: boolean;
+  /** The current line is inside a block and longer than any block may be: its rest is dropped. */
+  lineCut: boolean;
+  /** The open block: its begin line and the lines since; null outside a block. */
+  block: { begin: HeldLine; lines: HeldLine[]; chars: number; dropped: number } | null;
+}
+
+export class MetricsBlocks implements LogSink {
+  private readonly tracks = new Map<string, Track>();
+  private readonly collected: string[] = [];
+  private chars = 0;
+  private ended = 0;
+
+  constructor(private readonly inner: LogSink) {}
+
+  get full() {
+    return this.inner.full;
+  }
+
+  waitForRoom() {
+    return this.inner.waitForRoom();
+  }
+
+  system(text: string) {
+    this.inner.system(text);
+  }
+
+  write(stream: "out" | "err", data: Buffer | string, ts?: number, container?: string) {
+    if (container !== undefined && container !== TASK_CONTAINER) return this.inner.write(stream, data, ts, container);
+    const t = this.track(stream, container);
+    this.feed(t, typeof data === "string" ? data : t.decoder.write(data), ts);
+  }
+
+  /** Blocks ended so far (all attempts of the task run). */
+  get count(): number {
+    return this.ended;
+  }
+
+  /** The lines of every ended block, in order; null when there was none. */
+  text(): string | null {
+    return this.ended ? this.collected.join("\n") + "\n" : null;
+  }
+
+  /**
+   * The attempt's output is over (`ExecHandle.wait()` resolved): a line without its newline is
+   * passed on as it is, and an open block goes back to the log. The next attempt starts afresh;
+   * the blocks of this one are kept.
+   */
+  endOfOutput() {
+    for (const t of this.tracks.values()) {
+      const rest = t.decoder.end();
+      if (rest) this.feed(t, rest);
+      if (t.block) {
+        if (t.line) this.addToBlock(t, t.line);
+        this.restore(t, "the output ended first");
+      } else if (t.line) this.inner.write(t.stream, t.line, undefined, t.container);
+    }
+    this.tracks.clear();
+  }
+
+  private track(stream: "out" | "err", container?: string): Track {
+    const key = `${stream}\u0000${container ?? ""}`;
+    let t = this.tracks.get(key);
+    if (!t) this.tracks.set(key, (t = { stream, container, decoder: new StringDecoder("utf8"), line: "", passing: false, lineCut: false, block: null }));
+    return t;
+  }
+
+  private feed(t: Track, text: string, ts?: number) {
+    // Output without a begin marker in its whole lines goes on at once (the local executor's
+    // chunks hold many lines; the bench pushes 200,000 a second); its last, open line is looked at.
+    if (!t.block && !t.line) {
+      const lastNl = text.lastIndexOf("\n");
+      if (lastNl >= 0 && !text.includes(METRICS_BEGIN)) {
+        this.inner.write(t.stream, text.slice(0, lastNl + 1), ts, t.container);
+        t.passing = false;
+        text = text.slice(lastNl + 1);
+      }
+    }
+    let out = "";
+    const flush = () => {
+      if (out) this.inner.write(t.stream, out, ts, t.container);
+      out = "";
+    };
+    let i = 0;
+    while (i < text.length) {
+      const nl = text.indexOf("\n", i);
+      const end = nl < 0 ? text.length : nl + 1;
+      if (t.passing) {
+        out += text.slice(i, end);
+        t.passing = nl < 0;
+        i = end;
+        continue;
+      }
+      if (!t.lineCut) t.line += text.slice(i, nl < 0 ? end : nl);
+      i = end;
+      if (t.block && t.line.length > LINE_LIMIT) {
+        t.line = t.line.slice(0, LINE_LIMIT);
+        t.lineCut = true;
+      }
+      if (nl < 0) {
+        // Not a marker and not in a block: the rest of this line needs no looking at.
+        if (!t.block && !mayBecome(t.line, METRICS_BEGIN)) {
+          out += t.line;
+          t.line = "";
+          t.passing = true;
+        }
+        continue;
+      }
+      const line = t.line;
+      t.line = "";
+      t.lineCut = false;
+      if (!t.block) {
+        if (isMarker(line, METRICS_BEGIN)) {
+          flush();
+          t.block = { begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
+        } else out += line + "\n";
+      } else if (isMarker(line, METRICS_END)) {
+        this.collected.push(...t.block.lines.map((l) => l.text));
+        this.chars += t.block.chars;
+        this.ended++;
+        t.block = null;
+      } else if (isMarker(line, METRICS_BEGIN)) {
+        flush();
+        this.restore(t, "another begin came first");
+        t.block = { begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
+      } else this.addToBlock(t, line, ts);
+    }
+    flush();
+  }
+
+  /** A line of the open block, kept while the task's blocks stay within the size limit (the parser says what was cut). */
+  private addToBlock(t: Track, text: string, ts?: number) {
+    const b = t.block!;
+    if (this.chars + b.chars <= MAX_FILE_BYTES) {
+      b.lines.push({ text, ts });
+      b.chars += text.length + 1;
+    } else b.dropped++;
+  }
+
+  /** The open block was not metrics: its lines go to the log after all, as they came. */
+  private restore(t: Track, why: string) {
+    const b = t.block!;
+    t.block = null;
+    const n = b.lines.length + b.dropped;
+    this.inner.system(`${METRICS_BEGIN} without ${METRICS_END} (${why}): the ${n} line(s) after it are shown as they came, not taken as metrics`);
+    this.inner.write(t.stream, b.begin.text + "\n", b.begin.ts, t.container);
+    for (const l of b.lines) this.inner.write(t.stream, l.text + "\n", l.ts, t.container);
+    if (b.dropped) this.inner.system(`${b.dropped} more line(s) of it were past the ${MAX_FILE_BYTES}-byte limit and were not kept`);
+  }
+}
