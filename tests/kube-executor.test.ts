@@ -165,7 +165,10 @@ describe("Kubernetes executor on a real control plane", () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.containers[0]).toMatchObject({ name: "main", image: "debian:bookworm-slim", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } });
-    expect(pod.containers[0].command).toEqual(["bash", "-eo", "pipefail", "-c", "make"]);
+    // The task's argv after the metrics wrapper, run by the task's own shell (job-spec.ts).
+    expect(pod.containers[0].command.slice(0, 2)).toEqual(["bash", "-c"]);
+    expect(pod.containers[0].command.slice(3)).toEqual(["gantry-task", "bash", "-eo", "pipefail", "-c", "make"]);
+    expect(pod.containers[0].env).toContainEqual({ name: "GANTRY_METRICS_FILE", value: "/home/gantry/.gantry-metrics.prom" });
   }, 120_000);
 
   it("runs a template's sidecar as a native sidecar, keeps secret params in an owned Secret, and logs every container and the pod's events", async () => {

@@ -2,7 +2,7 @@ import type { V1Container, V1EnvVar, V1Job, V1PodSpec } from "@kubernetes/client
 import { describe, expect, it } from "vitest";
 import { ExecutorError } from "../types";
 import { BuildJobSchema, DNS1123_LABEL } from "./buildjob-schema";
-import { buildJobToJob, CLONE_CONTAINER, CLONE_SCRIPT, DEFAULT_TTL_SECONDS, escapeExpansion, HOME_PATH, IDLE_COMMAND, MAIN_CONTAINER, WORKSPACE_PATH } from "./job-spec";
+import { buildJobToJob, CLONE_CONTAINER, CLONE_SCRIPT, DEFAULT_TTL_SECONDS, escapeExpansion, HOME_PATH, IDLE_COMMAND, MAIN_CONTAINER, METRICS_FILE, METRICS_WRAPPER, WORKSPACE_PATH } from "./job-spec";
 import { idPart, jobName, labelValue } from "./names";
 import { mergeResources, quantityValue } from "./resources";
 import { RUN_ID, sampleBuildJob, TASK_RUN_ID } from "./test-fixtures";
@@ -71,7 +71,8 @@ describe("BuildJob → Job", () => {
   it("runs the plan's argv in the main container, in the workspace, with params, task env and GANTRY_* variables", () => {
     const c = main(buildJobToJob(sampleBuildJob()));
     expect(c.image).toBe("debian:bookworm-slim");
-    expect(c.command).toEqual(["bash", "-eo", "pipefail", "-c", "make test"]);
+    // Through the metrics wrapper, run by the task's own shell (see the next test).
+    expect(c.command).toEqual(["bash", "-c", escapeExpansion(METRICS_WRAPPER), "gantry-task", "bash", "-eo", "pipefail", "-c", "make test"]);
     expect(c.args).toBeUndefined();
     expect(c.workingDir).toBe(WORKSPACE_PATH);
     expect(envOf(c)).toEqual({
@@ -83,7 +84,37 @@ describe("BuildJob → Job", () => {
       GANTRY_STAGE: "test",
       GANTRY_ATTEMPT: "1",
       GANTRY_WORKSPACE: WORKSPACE_PATH,
+      GANTRY_METRICS_FILE: METRICS_FILE,
     });
+  });
+
+  it("gives a task run through a shell GANTRY_METRICS_FILE in its home volume, printed as a metrics block after the task", () => {
+    const planWith = (command: string[], env: Record<string, string> = {}) => sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command, env } });
+    for (const shell of ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/bash", "ash", "dash"]) {
+      const c = main(buildJobToJob(planWith([shell, "-c", "make"])));
+      expect(c.command!.slice(0, 4), shell).toEqual([shell, "-c", escapeExpansion(METRICS_WRAPPER), "gantry-task"]);
+      expect(c.command!.slice(4)).toEqual([shell, "-c", "make"]);
+      expect(envOf(c).GANTRY_METRICS_FILE).toBe(METRICS_FILE);
+    }
+    // The file is in the home emptyDir, which the main container mounts writable.
+    expect(METRICS_FILE.startsWith(`${HOME_PATH}/`)).toBe(true);
+    const c = main(buildJobToJob(planWith(["sh", "-c", "make"])));
+    expect(c.volumeMounts!.find((m) => m.mountPath === HOME_PATH)).toMatchObject({ name: "home" });
+    expect(c.volumeMounts!.find((m) => m.mountPath === HOME_PATH)!.readOnly).toBeUndefined();
+    // The task's env cannot point it elsewhere: the wrapper prints the file it was given.
+    expect(envOf(main(buildJobToJob(planWith(["sh", "-c", "make"], { GANTRY_METRICS_FILE: "/tmp/x" })))).GANTRY_METRICS_FILE).toBe(METRICS_FILE);
+    // The wrapper is a constant with markers the operator knows; Kubernetes sees `$$` for each `$`.
+    expect(METRICS_WRAPPER).toContain("::gantry-metrics::begin");
+    expect(METRICS_WRAPPER).toContain("::gantry-metrics::end");
+    expect(escapeExpansion(METRICS_WRAPPER).replaceAll("$$", "$")).toBe(METRICS_WRAPPER);
+  });
+
+  it("leaves a command that is not a shell as it is, without GANTRY_METRICS_FILE: such a task prints its block itself", () => {
+    for (const command of [["/kaniko/executor", "--context", "/workspace"], ["node", "build.js"], ["shellcheck", "x.sh"], ["/usr/bin/env", "bash", "-c", "make"], ["zsh", "-c", "make"]]) {
+      const c = main(buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command } })));
+      expect(c.command, command[0]).toEqual(command);
+      expect(envOf(c).GANTRY_METRICS_FILE).toBeUndefined();
+    }
   });
 
   it("lets the task's env win over a param of the same name, and never lists a variable twice", () => {
@@ -101,10 +132,11 @@ describe("BuildJob → Job", () => {
   it("passes $(…) through to the container unchanged instead of letting Kubernetes expand it", () => {
     const script = 'echo "$(date) $(HOME) $$ ${HOME}"';
     const job = buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: ["bash", "-c", script], env: { GREETING: "$(BRANCH)" } } }));
-    expect(main(job).command![2]).toBe('echo "$$(date) $$(HOME) $$$$ $${HOME}"');
+    // The task's argv follows the metrics wrapper's four.
+    expect(main(job).command![6]).toBe('echo "$$(date) $$(HOME) $$$$ $${HOME}"');
     expect(envOf(main(job)).GREETING).toBe("$$(BRANCH)");
     // Kubernetes reads `$$` as one `$`: undoing the escape gives the script back.
-    expect(main(job).command![2].replaceAll("$$", "$")).toBe(script);
+    expect(main(job).command![6].replaceAll("$$", "$")).toBe(script);
     expect(escapeExpansion("no dollars")).toBe("no dollars");
   });
 

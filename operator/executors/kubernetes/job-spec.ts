@@ -11,6 +11,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Sidecar } from "./buildjob-schema";
 import { ANNOTATION, childLabels, jobName } from "./names";
@@ -51,6 +52,44 @@ export const CLONE_SCRIPT = [
   "git -C \"$dir\" log -1 --format='checked out %H (%s)'",
   'touch "$dir/.git/gantry-checkout"',
 ].join("\n");
+
+/** Where a task run through a shell may write its metrics (GANTRY_METRICS_FILE): the pod's own home volume. */
+export const METRICS_FILE = `${HOME_PATH}/.gantry-metrics.prom`;
+
+/** Shells whose `-c` runs the POSIX script below; the task's own command names one, so the image has it. */
+const SHELL = /^(\/[^\s]*\/)?(sh|bash|ash|dash)$/;
+
+/**
+ * Runs the task (`"$@"`) as a child, then prints GANTRY_METRICS_FILE between the metrics markers
+ * for the operator to take out of the log (docs/operations.md), and exits with the task's code.
+ * SIGTERM (the pod's deadline, a cancel) is passed on to the task, which as a child of PID 1 no
+ * longer ignores it; a trapped signal cuts `wait` short, so it waits on until the task is gone,
+ * then once more for its exit status (the shell keeps it). Only builtins: no `cat` needed.
+ */
+export const METRICS_WRAPPER = [
+  // Trapped before the task starts: a signal that comes first ends the pod as it would have.
+  "pid=",
+  `trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; else exit 143; fi' TERM INT HUP`,
+  '"$@" &',
+  "pid=$!",
+  'wait "$pid"',
+  'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done',
+  'wait "$pid"',
+  "code=$?",
+  "trap - TERM INT HUP",
+  'f=$GANTRY_METRICS_FILE',
+  'if [ -s "$f" ]; then',
+  `  printf '%s\\n' '${METRICS_BEGIN}'`,
+  `  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"`,
+  `  printf '%s\\n' '${METRICS_END}'`,
+  "fi",
+  'exit "$code"',
+].join("\n");
+
+/** A task's command through a shell gets the metrics wrapper (run by that shell); others are left as they are. */
+export function wrapsMetrics(command: readonly string[]): boolean {
+  return command.length > 0 && SHELL.test(command[0]);
+}
 
 /**
  * Kubernetes expands `$(VAR)` in command, args and env values (not in hooks or probes); `$$` is its escape. Doubling every
@@ -161,7 +200,10 @@ function scheduling(spec: BuildJobSpec): Partial<V1PodSpec> {
   return out;
 }
 
-/** Variables in order of precedence, later ones winning: HOME, params, secret params, the task's env, GANTRY_*. */
+/**
+ * Variables in order of precedence, later ones winning: HOME, params, secret params, the task's
+ * env, GANTRY_* (GANTRY_METRICS_FILE only with the metrics wrapper, which prints it).
+ */
 function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   const env = new Map<string, V1EnvVar>();
   const put = (v: V1EnvVar) => {
@@ -173,6 +215,7 @@ function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   for (const s of spec.secretEnv ?? []) put({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } });
   for (const [name, value] of Object.entries(spec.plan.env)) put({ name, value: escapeExpansion(value) });
   for (const [name, value] of Object.entries(gantryVars(spec))) put({ name, value: escapeExpansion(value) });
+  if (wrapsMetrics(spec.plan.command)) put({ name: "GANTRY_METRICS_FILE", value: METRICS_FILE });
   return [...env.values()];
 }
 
@@ -220,7 +263,7 @@ function mainContainer(spec: BuildJobSpec): V1Container {
   return {
     name: MAIN_CONTAINER,
     image: spec.plan.image,
-    command: spec.plan.command.map(escapeExpansion),
+    command: mainCommand(spec.plan.command).map(escapeExpansion),
     workingDir: WORKSPACE_PATH,
     env: mainEnv(spec),
     ...(from ? { envFrom: from } : {}),
@@ -228,6 +271,10 @@ function mainContainer(spec: BuildJobSpec): V1Container {
     volumeMounts: mounts,
     securityContext: containerSecurityContext(),
   };
+}
+
+function mainCommand(command: readonly string[]): string[] {
+  return wrapsMetrics(command) ? [command[0], "-c", METRICS_WRAPPER, "gantry-task", ...command] : [...command];
 }
 
 function cloneContainer(spec: BuildJobSpec): V1Container {

@@ -1,0 +1,97 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LogWriter } from "@/server/logs/writer";
+import type { LogLine } from "@/server/logs/store";
+import { parseTaskMetrics } from "@/server/metrics/task-metrics";
+import { MetricsBlocks } from "@/operator/scheduler/metrics-blocks";
+import { buildJobToJob, MAIN_CONTAINER } from "./job-spec";
+import { sampleBuildJob } from "./test-fixtures";
+
+/**
+ * The main container's metrics wrapper, run here with the real shells: the kwok test cluster
+ * runs no containers, so this is where its behaviour is shown. The command is the one the Job
+ * gets, with Kubernetes' `$$` → `$` undone as the kubelet would.
+ */
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(path.join(tmpdir(), "gantry-metrics-wrapper-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Runs `[shell, -c, script]` as the main container would; SIGTERM goes to it (PID "1") once its output has `termOn`. */
+function runTask(shell: string, script: string, opts: { termOn?: string } = {}): Promise<{ code: number | null; out: string; file: string }> {
+  const job = buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: [shell, "-c", script] } }));
+  const main = job.spec!.template.spec!.containers.find((c) => c.name === MAIN_CONTAINER)!;
+  const argv = main.command!.map((a) => a.replaceAll("$$", "$"));
+  const file = path.join(mkdtempSync(path.join(root, "home-")), "metrics.prom");
+  return new Promise((resolve) => {
+    // Its own process group, stdin not a socket (bash would read ~/.bashrc, taking itself for sshd's).
+    const p = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_METRICS_FILE: file } as unknown as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let code: number | null = null;
+    let termed = false;
+    const take = (d: Buffer) => {
+      out += d;
+      if (opts.termOn && !termed && out.includes(opts.termOn)) termed = p.kill("SIGTERM");
+    };
+    p.stdout.on("data", take);
+    p.stderr.on("data", take);
+    p.on("exit", (c) => {
+      code = c;
+      // When PID 1 ends, the container's other processes end with it (a task's leftover `sleep`).
+      try {
+        process.kill(-p.pid!, "SIGKILL");
+      } catch {
+        // none left
+      }
+    });
+    p.on("close", () => resolve({ code, out, file }));
+  });
+}
+
+async function throughOperator(out: string): Promise<{ log: string[]; metrics: string | null }> {
+  const stored: LogLine[] = [];
+  const writer = new LogWriter({ append: async (_id, l) => void stored.push(...l), read: async () => [], lastSeq: async () => 0 }, "tr");
+  const blocks = new MetricsBlocks(writer);
+  blocks.write("out", out, undefined, MAIN_CONTAINER);
+  blocks.endOfOutput();
+  await writer.close();
+  return { log: stored.map((l) => l.text), metrics: blocks.text() };
+}
+
+describe.each(["sh", "bash"])("metrics wrapper run by %s", (shell) => {
+  it("prints the task's metrics file as a block after the task and exits with the task's code", async () => {
+    const r = await runTask(shell, ['echo "building"', 'echo "artifact_bytes 123" >> "$GANTRY_METRICS_FILE"', `printf 'tests_total{result="ok"} 7' >> "$GANTRY_METRICS_FILE"`, "exit 3"].join("\n"));
+    expect(r.code).toBe(3);
+    expect(r.out).toBe('building\n::gantry-metrics::begin\nartifact_bytes 123\ntests_total{result="ok"} 7\n::gantry-metrics::end\n');
+    // What the operator makes of it: the log keeps the task's own line, the block is metrics.
+    const seen = await throughOperator(r.out);
+    expect(seen.log).toEqual(["building"]);
+    expect(parseTaskMetrics(seen.metrics!).samples).toEqual([
+      { name: "artifact_bytes", labels: {}, value: 123 },
+      { name: "tests_total", labels: { result: "ok" }, value: 7 },
+    ]);
+  });
+
+  it("prints nothing more when the task wrote no metrics, and keeps success", async () => {
+    const r = await runTask(shell, "echo hi; : > \"$GANTRY_METRICS_FILE\"");
+    expect(r).toMatchObject({ code: 0, out: "hi\n" });
+    expect(await runTask(shell, "echo hi")).toMatchObject({ code: 0, out: "hi\n" });
+  });
+
+  it("passes SIGTERM on to the task (a deadline, a cancel), then prints what it wrote and keeps its code", async () => {
+    const trapping = ['trap \'echo "stopped 1" >> "$GANTRY_METRICS_FILE"; exit 5\' TERM', "echo started", "sleep 30 & wait"].join("\n");
+    const r = await runTask(shell, trapping, { termOn: "started" });
+    expect(r.code).toBe(5);
+    expect(r.out).toBe("started\n::gantry-metrics::begin\nstopped 1\n::gantry-metrics::end\n");
+    // A task that does not handle TERM dies of it, and so does the container's exit code say.
+    const plain = await runTask(shell, 'echo "partial 1" >> "$GANTRY_METRICS_FILE"; echo waiting; sleep 30', { termOn: "waiting" });
+    expect(plain.code).toBe(143);
+    // (dash says "Terminated" about its child on stderr.)
+    expect(plain.out).toMatch(/^waiting\n(Terminated\n)?::gantry-metrics::begin\npartial 1\n::gantry-metrics::end\n$/);
+  }, 20_000);
+});
