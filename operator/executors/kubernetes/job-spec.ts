@@ -64,19 +64,25 @@ const SHELL = /^(\/[^\s]*\/)?(sh|bash|ash|dash)$/;
  * for the operator to take out of the log (docs/operations.md), and exits with the task's code.
  * SIGTERM (the pod's deadline, a cancel) is passed on to the task, which as a child of PID 1 no
  * longer ignores it; a trapped signal cuts `wait` short, so it waits on until the task is gone,
- * then once more for its exit status (the shell keeps it). Only builtins: no `cat` needed.
+ * then once more for its exit status (dash, bash and busybox keep it). Only builtins: no `cat`
+ * needed.
  */
 export const METRICS_WRAPPER = [
-  // Trapped before the task starts: a signal that comes first ends the pod as it would have.
-  "pid=",
-  `trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; else exit 143; fi' TERM INT HUP`,
+  // Trapped before the task starts: a signal that comes before its pid is known is passed on then.
+  "pid= stop=",
+  `trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; else stop=1; fi' TERM INT HUP`,
   '"$@" &',
   "pid=$!",
-  'wait "$pid"',
-  'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; done',
+  '[ -z "$stop" ] || kill -TERM "$pid" 2>/dev/null',
   'wait "$pid"',
   "code=$?",
-  "trap - TERM INT HUP",
+  'while kill -0 "$pid" 2>/dev/null; do wait "$pid"; code=$?; done',
+  // A signal can cut the last wait short just as the task ends: ask again (127: not kept).
+  'wait "$pid"',
+  "c=$?",
+  '[ "$c" -eq 127 ] || code=$c',
+  // The task is over; the short print is not cut by a late signal (a cut block would be lost).
+  "trap '' TERM INT HUP",
   'f=$GANTRY_METRICS_FILE',
   'if [ -s "$f" ]; then',
   `  printf '%s\\n' '${METRICS_BEGIN}'`,
