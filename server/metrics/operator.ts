@@ -109,7 +109,7 @@ function make() {
     }),
     taskMetricsSeries: new Gauge({
       name: "gantry_task_pushed_series",
-      help: "Series pushed by tasks through GANTRY_METRICS_FILE that are exposed now.",
+      help: "Series pushed by tasks (GANTRY_METRICS_FILE or metrics blocks) that are exposed now.",
       registers: [registry],
       collect() {
         this.set(pushed.seriesCount);
@@ -117,7 +117,7 @@ function make() {
     }),
     taskMetricsRejected: new Counter({
       name: "gantry_task_pushed_samples_rejected_total",
-      help: "Lines of GANTRY_METRICS_FILE files that were skipped (invalid, reserved name, over the limit).",
+      help: "Lines pushed by tasks (GANTRY_METRICS_FILE or metrics blocks) that were skipped (invalid, reserved name, over the limit).",
       registers: [registry],
     }),
     /** Pushed metrics of recent runs, rendered after the registry's own. */
