@@ -160,7 +160,7 @@ export class MetricsBlocks implements LogSink {
           t.block = { begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
         } else out += line + "\n";
       } else if (isMarker(line, METRICS_END)) {
-        this.collected.push(...t.block.lines.map((l) => l.text));
+        for (const l of t.block.lines) this.collected.push(l.text);
         this.chars += t.block.chars;
         this.ended++;
         t.block = null;
