@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TriggerSpecSchema } from "./triggers";
 import { NotificationSpecSchema } from "./notifications";
+import { paramRefs, RepositorySpecSchema } from "./repository";
 
 /** Pipeline-as-code: the one schema behind the REST API, the YAML editor and the designer. */
 
@@ -124,6 +125,8 @@ export const PipelineSpecSchema = z
     description: z.string().max(2000).optional(),
     params: z.array(ParamSpecSchema).default([]),
     concurrency: ConcurrencySpecSchema.optional(),
+    /** Cloned into the run's workspace before each task starts (lib/repository.ts). */
+    repository: RepositorySpecSchema.optional(),
     /** Webhook triggers (lib/triggers.ts): provider, secret, filters. */
     triggers: z.array(TriggerSpecSchema).max(20, "at most 20 triggers").optional(),
     /** Who hears about the run's end or wait (lib/notifications.ts). */
@@ -139,6 +142,12 @@ export const PipelineSpecSchema = z
       });
     };
     dup(spec.params.map((p) => p.name), (i) => ["params", i, "name"], "param");
+    // The revision is written into every BuildJob: only a declared, non-secret param may fill it.
+    for (const name of paramRefs(spec.repository?.revision ?? "")) {
+      const p = spec.params.find((x) => x.name === name);
+      if (!p) ctx.addIssue({ code: "custom", path: ["repository", "revision"], message: `unknown param '${name}' (declared: ${spec.params.map((x) => x.name).join(", ") || "none"})` });
+      else if (p.secret) ctx.addIssue({ code: "custom", path: ["repository", "revision"], message: `param '${name}' is secret and cannot be part of the revision` });
+    }
     dup(spec.stages.map((s) => s.name), (i) => ["stages", i, "name"], "stage");
     const tasks = spec.stages.flatMap((s, si) => s.tasks.map((t, ti) => ({ name: t.name, si, ti })));
     dup(tasks.map((t) => t.name), (i) => ["stages", tasks[i].si, "tasks", tasks[i].ti, "name"], "task");

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { parseSpecText } from "./parse-spec";
+import { PipelineSpecSchema } from "./pipeline-spec";
+import { repositoryKey, resolveSource, sameRepository, type RepositorySpec } from "./repository";
+
+const spec = (repository: string, params = "") => `
+name: web
+${params}
+repository:
+${repository}
+stages:
+  - name: build
+    tasks:
+      - name: say
+        template: shell
+        params: { script: "ls src" }
+`;
+
+const errorsOf = (text: string) => {
+  const r = parseSpecText(text);
+  return r.ok ? [] : r.errors.map((e) => ({ path: e.path, message: e.message, line: e.line }));
+};
+
+describe("pipeline repository in the spec", () => {
+  it("accepts each URL form and defaults the directory to src", () => {
+    for (const url of ["https://github.com/acme/web.git", "ssh://git@git.example.com:2222/acme/web.git", "git@github.com:acme/web.git", "file:///srv/git/web"]) {
+      const r = parseSpecText(spec(`  url: ${url}`));
+      expect(r.ok, `${url}: ${JSON.stringify(r)}`).toBe(true);
+      if (r.ok) expect(r.spec.repository).toEqual({ url, dir: "src" });
+    }
+  });
+
+  it("leaves the field out when the spec has none", () => {
+    const r = PipelineSpecSchema.parse({ name: "web", stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }] });
+    expect(r.repository).toBeUndefined();
+  });
+
+  it("refuses URLs git would not take as a repository, or that carry credentials, at repository.url", () => {
+    for (const url of ["http://github.com/acme/web", "ftp://host/x", "-u/x", "github.com/acme/web", "https://user:token@github.com/acme/web.git"]) {
+      const errs = errorsOf(spec(`  url: "${url}"`));
+      expect(errs, url).toHaveLength(1);
+      expect(errs[0]).toMatchObject({ path: "repository.url", line: 5 });
+    }
+    expect(errorsOf(spec(`  url: "https://user:token@github.com/acme/web.git"`))[0].message).toContain("password or token");
+    expect(errorsOf(spec("  revision: main"))).toEqual([{ path: "repository.url", message: "required", line: 5 }]);
+  });
+
+  it("keeps the checkout inside the workspace", () => {
+    for (const dir of ["../x", "/abs", "a/../b", ".", "a//b", "-x", "a b"]) {
+      const errs = errorsOf(spec(`  url: https://github.com/acme/web.git\n  dir: "${dir}"`));
+      expect(errs.map((e) => e.path), dir).toEqual(["repository.dir"]);
+      expect(errs[0].message).toContain("inside the workspace");
+    }
+    expect(errorsOf(spec("  url: https://github.com/acme/web.git\n  dir: app/.src_1"))).toEqual([]);
+  });
+
+  it("refuses revisions that git would read as an option, and unknown or secret params in them", () => {
+    const url = "  url: https://github.com/acme/web.git\n";
+    expect(errorsOf(spec(`${url}  revision: "--upload-pack=x"`))).toMatchObject([{ path: "repository.revision", message: "must not start with '-'" }]);
+    expect(errorsOf(spec(`${url}  revision: "main branch"`))[0].message).toContain("spaces");
+    expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`))).toMatchObject([{ path: "repository.revision", message: "unknown param 'BRANCH' (declared: none)" }]);
+    const params = "params:\n  - name: TOKEN\n    secret: true\n  - name: BRANCH\n    default: main";
+    expect(errorsOf(spec(`${url}  revision: "{{params.TOKEN}}"`, params))[0].message).toContain("is secret");
+    expect(errorsOf(spec(`${url}  revision: "release/{{ params.BRANCH }}"`, params))).toEqual([]);
+  });
+
+  it("names unknown fields of the repository", () => {
+    expect(errorsOf(spec("  url: https://github.com/acme/web.git\n  branch: main"))).toMatchObject([{ path: "repository", message: "unknown field 'branch'" }]);
+  });
+});
+
+describe("the checkout a run gets", () => {
+  const repo: RepositorySpec = { url: "https://github.com/acme/web.git", revision: "main", dir: "src" };
+
+  it("is nothing without a repository in the spec", () => {
+    expect(resolveSource(undefined, {}, { repoUrl: "https://github.com/acme/web.git", sha: "abc" })).toEqual({ ok: true, source: null });
+  });
+
+  it("is the spec's revision for a run started by hand, else the default branch", () => {
+    expect(resolveSource(repo, {})).toEqual({ ok: true, source: { url: repo.url, revision: "main", dir: "src" } });
+    expect(resolveSource({ url: repo.url, dir: "app" }, {})).toEqual({ ok: true, source: { url: repo.url, revision: "HEAD", dir: "app" } });
+  });
+
+  it("is the pushed commit when a webhook of the same repository started the run, however the URL is spelt", () => {
+    const r = resolveSource(repo, {}, { repoUrl: "git@GitHub.com:acme/web", sha: "0123abcd", branch: "feature/x" });
+    expect(r).toEqual({ ok: true, source: { url: repo.url, revision: "0123abcd", dir: "src" } });
+    expect(resolveSource(repo, {}, { repoUrl: repo.url, sha: null, tag: "v1.2.0" })).toMatchObject({ source: { revision: "v1.2.0" } });
+  });
+
+  it("ignores events of another repository, and event text git would read as an option", () => {
+    expect(resolveSource(repo, {}, { repoUrl: "https://github.com/acme/lib.git", sha: "0123abcd" })).toMatchObject({ source: { revision: "main" } });
+    expect(resolveSource(repo, {}, { repoUrl: repo.url, sha: null, branch: "--upload-pack=x" })).toMatchObject({ source: { revision: "main" } });
+  });
+
+  it("fills params into the revision and says which param broke it", () => {
+    const withParam = { ...repo, revision: "{{params.BRANCH}}" };
+    expect(resolveSource(withParam, { BRANCH: "release/2" })).toMatchObject({ source: { revision: "release/2" } });
+    expect(resolveSource(withParam, { BRANCH: "" })).toMatchObject({ source: { revision: "HEAD" } });
+    expect(resolveSource(withParam, { BRANCH: "-x" })).toEqual({ ok: false, errors: [{ path: "params.BRANCH", message: "used in repository.revision: must not start with '-'" }] });
+  });
+
+  it("compares repositories by host and path", () => {
+    expect(repositoryKey("https://github.com/Acme/Web.git/")).toBe("github.com/acme/web");
+    expect(repositoryKey("ssh://git@github.com:22/acme/web.git")).toBe("github.com/acme/web");
+    expect(sameRepository("file:///srv/git/web", "file:///srv/git/web.git")).toBe(true);
+    expect(sameRepository("https://github.com/acme/web", "https://gitlab.com/acme/web")).toBe(false);
+    expect(sameRepository("not a url", "not a url")).toBe(false);
+  });
+});
