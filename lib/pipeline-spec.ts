@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { TriggerSpecSchema } from "./triggers";
 import { NotificationSpecSchema } from "./notifications";
-import { paramRefs, RepositorySpecSchema } from "./repository";
+import { paramRefs, RepositorySpecSchema, revisionProblem } from "./repository";
 
 /** Pipeline-as-code: the one schema behind the REST API, the YAML editor and the designer. */
 
@@ -147,6 +147,9 @@ export const PipelineSpecSchema = z
       const p = spec.params.find((x) => x.name === name);
       if (!p) ctx.addIssue({ code: "custom", path: ["repository", "revision"], message: `unknown param '${name}' (declared: ${spec.params.map((x) => x.name).join(", ") || "none"})` });
       else if (p.secret) ctx.addIssue({ code: "custom", path: ["repository", "revision"], message: `param '${name}' is secret and cannot be part of the revision` });
+      else if (p.default && revisionProblem(p.default)) {
+        ctx.addIssue({ code: "custom", path: ["params", spec.params.indexOf(p), "default"], message: `used in repository.revision: ${revisionProblem(p.default)}` });
+      }
     }
     dup(spec.stages.map((s) => s.name), (i) => ["stages", i, "name"], "stage");
     const tasks = spec.stages.flatMap((s, si) => s.tasks.map((t, ti) => ({ name: t.name, si, ti })));

@@ -27,6 +27,11 @@ export const TaskPlanSchema = z.object({
   files: z.array(z.object({ env: z.string(), name: z.string().regex(/^[A-Za-z0-9._-]+$/), content: z.string() })).optional(),
   /** The task's `kubernetes` block (resources over the template's, envFrom, a raw JobSpec). */
   kubernetes: TaskKubernetesSpecSchema.optional(),
+  /**
+   * The run's checkout (the spec's `repository`, resolved when the run was created): cloned into
+   * the workspace before the task, by the clone init container or, locally, by the same script.
+   */
+  source: z.object({ git: z.object({ url: z.string(), revision: z.string(), dir: z.string() }) }).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

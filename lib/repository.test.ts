@@ -62,6 +62,7 @@ describe("pipeline repository in the spec", () => {
     const params = "params:\n  - name: TOKEN\n    secret: true\n  - name: BRANCH\n    default: main";
     expect(errorsOf(spec(`${url}  revision: "{{params.TOKEN}}"`, params))[0].message).toContain("is secret");
     expect(errorsOf(spec(`${url}  revision: "release/{{ params.BRANCH }}"`, params))).toEqual([]);
+    expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`, "params:\n  - name: BRANCH\n    default: -f"))).toMatchObject([{ path: "params[0].default", message: "used in repository.revision: must not start with '-'" }]);
   });
 
   it("names unknown fields of the repository", () => {

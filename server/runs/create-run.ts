@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, max } from "drizzle-orm";
 import { notFound, validationFailed } from "@/lib/errors";
+import { resolveSource, type SourceEvent } from "@/lib/repository";
 import type { Db } from "../db/client";
 import { pipelines, runs, taskRuns } from "../db/schema";
 import { getVersion } from "../pipelines/pipelines";
@@ -38,6 +39,10 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
     s.tasks.flatMap((t, ti) => (found.has(t.template) ? [] : [{ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` }])),
   );
   if (missing.length) throw validationFailed(missing);
+  const checkout = resolveSource(v.spec.repository, values, input.event as SourceEvent | null | undefined);
+  if (!checkout.ok) throw validationFailed(checkout.errors, "params");
+  // Gates run nothing, so they clone nothing.
+  const withSource = <P extends { gate?: unknown }>(plan: P): P => (checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan);
 
   const id = randomUUID();
   const taskRows = v.spec.stages.flatMap((stage, si) =>
@@ -50,7 +55,7 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
       taskIndex: ti,
       name: task.name,
       status: "queued" as const,
-      plan: withEnv(compileTask(task, found.get(task.template)!, `stages[${si}].tasks[${ti}]`), input.env, input.files),
+      plan: withEnv(withSource(compileTask(task, found.get(task.template)!, `stages[${si}].tasks[${ti}]`)), input.env, input.files),
     })),
   );
   const number = await db.transaction(async (tx) => {

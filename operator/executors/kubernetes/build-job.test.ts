@@ -66,6 +66,17 @@ describe("task run attempt → BuildJob", () => {
     expect(job.metadata!.ownerReferences![0]).toMatchObject({ kind: "BuildJob", uid: "u-2", controller: true });
   });
 
+  it("clones the run's checkout, frozen in the plan, in an init container of every task's pod", () => {
+    const git = { url: "https://git.example.com/shop.git", revision: "0123abcd", dir: "src" };
+    const { buildJob } = buildJobFor(input({ plan: { ...input().plan, source: { git } } }));
+    expect(BuildJobSchema.safeParse(buildJob).error).toBeUndefined();
+    expect(buildJob.spec.source).toEqual({ git });
+    expect(buildJob.spec.plan).not.toHaveProperty("source");
+    const pod = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } }).spec!.template.spec!;
+    expect(pod.initContainers?.map((c) => [c.name, ...c.command!.slice(-3)])).toEqual([["clone", git.url, "src", "0123abcd"]]);
+    expect(buildJobFor(input()).buildJob.spec.source).toBeUndefined();
+  });
+
   it("leaves out a param the task's env overrides, as the local executor does", () => {
     const { buildJob } = buildJobFor(input());
     expect(buildJob.spec.params).toEqual({ BRANCH: "main" });

@@ -93,7 +93,8 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     ...(Object.keys(params).length ? { params } : {}),
     ...(Object.keys(secretValues).length ? { secretEnv: Object.keys(secretValues).map((k) => ({ name: k, secretName, key: k })) } : {}),
     ...(files.length ? { files: [{ kind: "Secret" as const, name: secretName, mountPath: FILES_PATH }] } : {}),
-    ...(input.source ? { source: input.source } : {}),
+    // The run's checkout, frozen in every task's plan when the run was created.
+    ...(input.source ? { source: input.source } : input.plan.source ? { source: structuredClone(input.plan.source) } : {}),
     workspace: input.singleTaskRun
       ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
       : { type: "PersistentVolumeClaim", claimName: workspaceClaimName(input.runId) },

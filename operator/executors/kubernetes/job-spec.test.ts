@@ -219,6 +219,8 @@ describe("BuildJob → Job", () => {
     expect(clone.workingDir).toBe(WORKSPACE_PATH);
     expect(clone.volumeMounts).toContainEqual({ name: "workspace", mountPath: WORKSPACE_PATH });
     expect(clone.restartPolicy).toBeUndefined();
+    // git's own error (unknown revision, no such repository) becomes the task's message.
+    expect(clone.terminationMessagePolicy).toBe("FallbackToLogsOnError");
     // Same request as the task: free (the pod asks for the larger of the two) and quota-friendly.
     expect(clone.resources).toEqual({ requests: { cpu: "2" } });
   });

@@ -295,6 +295,8 @@ function cloneContainer(spec: BuildJobSpec): V1Container {
     // asking what the task asks costs nothing extra and satisfies a namespace quota.
     ...(spec.resources ? { resources: structuredClone(spec.resources) } : {}),
     volumeMounts: [workspaceMount(), homeMount()],
+    // git's last lines (an unknown revision, a repository not found) become the task's message.
+    terminationMessagePolicy: "FallbackToLogsOnError",
     securityContext: containerSecurityContext(),
   };
 }
