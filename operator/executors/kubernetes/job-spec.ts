@@ -12,6 +12,7 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
+import { CLONE_SCRIPT } from "../clone-script";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Sidecar } from "./buildjob-schema";
 import { ANNOTATION, childLabels, jobName } from "./names";
@@ -34,24 +35,7 @@ export const DEFAULT_TTL_SECONDS = 24 * 3600;
 
 const VOLUME = { workspace: "workspace", home: "home", cache: "cache" } as const;
 
-/**
- * The clone script is a constant; the URL, directory and revision arrive as positional
- * arguments, so no value is ever parsed as shell. The run's tasks share the workspace: the first
- * to take the lock clones, the others (parallel tasks of the first stage, later stages, retries)
- * find the finished checkout; a partial clone left by a killed attempt has no marker and is redone.
- */
-export const CLONE_SCRIPT = [
-  "set -eu",
-  'url=$1 dir=$2 rev=$3',
-  // Without flock (an image whose busybox lacks it) only parallel first-stage tasks may race.
-  "if command -v flock >/dev/null; then exec 9>>.gantry-clone.lock; flock 9; fi",
-  'if [ -f "$dir/.git/gantry-checkout" ]; then echo "gantry: $dir already holds this run\'s checkout"; exit 0; fi',
-  'rm -rf -- "$dir"',
-  'git clone --quiet --no-checkout -- "$url" "$dir"',
-  'git -C "$dir" -c advice.detachedHead=false checkout --quiet "$rev" --',
-  "git -C \"$dir\" log -1 --format='checked out %H (%s)'",
-  'touch "$dir/.git/gantry-checkout"',
-].join("\n");
+export { CLONE_SCRIPT } from "../clone-script";
 
 /** Where a task run through a shell may write its metrics (GANTRY_METRICS_FILE): the pod's own home volume. */
 export const METRICS_FILE = `${HOME_PATH}/.gantry-metrics.prom`;

@@ -1,7 +1,8 @@
-import { mkdir, open, rm, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { ExecutorError, gantryEnv, type ExecHandle, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
+import { CLONE_SCRIPT } from "../clone-script";
+import { ExecutorError, gantryEnv, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { LocalProcess } from "./local-process";
 import { findTaskProcessGroup } from "./orphans";
 
@@ -52,19 +53,32 @@ export class LocalExecutor implements Executor {
     const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace), GANTRY_METRICS_FILE: this.metricsFileOf(task) };
     Object.assign(env, await this.writeFiles(task));
     await mkdir(path.dirname(env.GANTRY_METRICS_FILE), { recursive: true }).catch(() => undefined);
+    const git = task.plan.source?.git;
     try {
-      return new LocalProcess(argv, {
-        cwd: workspace,
-        env,
-        sink,
-        timeoutSeconds: task.plan.timeoutSeconds,
-        killGraceMs: this.opts.killGraceMs,
-        refPrefix: `local:${this.host}`,
-      });
+      const opts = { cwd: workspace, env, sink, timeoutSeconds: task.plan.timeoutSeconds, killGraceMs: this.opts.killGraceMs, refPrefix: `local:${this.host}` };
+      if (!git) return new LocalProcess(argv, opts);
+      const failed = await this.checkoutFailureFile(task);
+      sink.system(`checking out ${git.url} at ${git.revision} into ${git.dir}`);
+      const tail = new ErrTail(sink);
+      const proc = new LocalProcess(["sh", "-c", WITH_CHECKOUT, "gantry-checkout", CLONE_SCRIPT, failed, git.url, git.dir, git.revision, ...argv], { ...opts, sink: tail });
+      return new CheckoutHandle(proc, failed, argv[0], tail);
     } catch (e) {
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
       throw new ExecutorError(`cannot run '${argv[0]}': ${(e as Error).message}`, true);
     }
+  }
+
+  /** Where the checkout wrapper says what failed before the task could start; none yet. */
+  private async checkoutFailureFile(task: ExecTask): Promise<string> {
+    const dir = this.filesDirOf(task.runId);
+    const file = path.join(dir, `checkout-${task.taskRunId.replace(/[^A-Za-z0-9_-]/g, "_")}-${task.attempt}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await rm(file, { force: true });
+    } catch (e) {
+      throw new ExecutorError(`cannot prepare the checkout in ${dir}: ${(e as Error).message}`, false);
+    }
+    return file;
   }
 
   /** Writes the plan's files (trigger event, commits) next to the workspaces; returns their env vars. */
@@ -133,5 +147,71 @@ export class LocalExecutor implements Executor {
   async releaseRun(runId: string): Promise<void> {
     await rm(this.workspaceOf(runId), { recursive: true, force: true });
     await rm(this.filesDirOf(runId), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The run's checkout before the task, in the task's own process (one process group, one ref, one
+ * timeout, one cancel): the clone init container's script, with the same arguments and with no
+ * more environment than the container has (no params or secrets), then `exec` of the task. What
+ * failed first is written to a file, so a clone failure is told apart from the task's own.
+ */
+const WITH_CHECKOUT = [
+  'script=$1 failed=$2 url=$3 dir=$4 rev=$5',
+  "shift 5",
+  'if ! command -v "$1" >/dev/null 2>&1; then echo program > "$failed"; exit 127; fi',
+  'env -i PATH="$PATH" HOME="${HOME:-$PWD}" GIT_TERMINAL_PROMPT=0 sh -c "$script" gantry-clone "$url" "$dir" "$rev" || { s=$?; echo clone > "$failed"; exit $s; }',
+  'exec "$@"',
+].join("\n");
+
+/** Passes output on, keeping the end of stderr: git's reason when the clone fails. */
+class ErrTail implements LogSink {
+  private text = "";
+  constructor(private readonly sink: LogSink) {}
+  write(stream: "out" | "err", data: Buffer | string, ts?: number) {
+    if (stream === "err") this.text = (this.text + data.toString()).slice(-2048);
+    this.sink.write(stream, data, ts);
+  }
+  system(text: string) {
+    this.sink.system(text);
+  }
+  get full() {
+    return this.sink.full;
+  }
+  waitForRoom() {
+    return this.sink.waitForRoom();
+  }
+  /** git's first `fatal:`/`error:` line (the cause; hints follow it), else the last line. */
+  reason(): string {
+    const lines = this.text.split("\n").map((l) => l.trim()).filter(Boolean);
+    return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? "";
+  }
+}
+
+class CheckoutHandle implements ExecHandle {
+  constructor(
+    private readonly proc: LocalProcess,
+    private readonly failedFile: string,
+    private readonly program: string,
+    private readonly tail: ErrTail,
+  ) {}
+
+  get ref() {
+    return this.proc.ref;
+  }
+
+  async wait(): Promise<ExecResult> {
+    const r = await this.proc.wait();
+    if (r.exitCode === 0 || r.cancelled || r.timedOut) return r;
+    const failed = (await readFile(this.failedFile, "utf8").catch(() => "")).trim();
+    await rm(this.failedFile, { force: true }).catch(() => undefined);
+    if (failed === "program") return { ...r, message: `cannot run '${this.program}': program not found (is it installed and on the PATH?)`, permanent: true };
+    // Worded as in Kubernetes mode, where the clone init container fails.
+    if (failed === "clone") return { ...r, message: `clone failed with exit code ${r.exitCode}${this.tail.reason() ? `: ${this.tail.reason()}` : ""}` };
+    return r;
+  }
+
+  cancel(reason: string): void {
+    this.proc.cancel(reason);
   }
 }
