@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { apply } from "@/lib/designer/apply";
+import { PipelineSpecSchema } from "@/lib/pipeline-spec";
 import { docToYaml, yamlToDoc } from "./doc-text";
 import { withSecretWidgets } from "./params-form";
 import { paramProblems } from "./params-validator";
@@ -16,6 +18,17 @@ describe("YAML ↔ designer document", () => {
     const text = docToYaml(doc);
     expect(text).toContain("script: |");
     expect(yamlToDoc(text)).toEqual(doc);
+  });
+
+  it("keeps the pipeline's repository through YAML → designer edits → YAML", () => {
+    const text = "name: p\nparams:\n  - name: BRANCH\nrepository:\n  url: git@github.com:acme/web.git\n  revision: \"{{params.BRANCH}}\"\nstages:\n  - name: a\n    tasks:\n      - name: t\n        template: shell\n";
+    const doc = yamlToDoc(text)!;
+    const moved = apply(apply(doc, { type: "addStage", name: "b" }), { type: "rename", description: "web" });
+    const back = docToYaml(moved);
+    expect(yamlToDoc(back)!.repository).toEqual({ url: "git@github.com:acme/web.git", revision: "{{params.BRANCH}}" });
+    expect(back.indexOf("repository:")).toBeLessThan(back.indexOf("stages:"));
+    // The new stage is still empty (a problem of its own); the repository has none.
+    expect(PipelineSpecSchema.safeParse(yamlToDoc(back)).error?.issues.map((i) => i.path.join("."))).toEqual(["stages.1.tasks"]);
   });
 });
 

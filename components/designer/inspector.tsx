@@ -8,6 +8,7 @@ import { Label } from "@/components/ui/label";
 import type { Problem } from "@/lib/designer/problems";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { PipelineDoc, StageDoc, StageMode, TaskDoc } from "@/lib/designer/types";
+import type { SetRepository } from "@/lib/designer/operations/set-repository";
 import type { UpdateTask } from "@/lib/designer/operations/update-task";
 import { ParamsForm } from "./params-form";
 import { TemplateIcon } from "./template-icon";
@@ -242,13 +243,17 @@ export function PipelineInspector({
   doc,
   problems,
   onRename,
+  onRepository,
   onSelectProblem,
 }: {
   doc: PipelineDoc;
   problems: { key: string; problem: Problem }[];
   onRename: (p: { name?: string; description?: string }) => void;
+  onRepository: (patch: NonNullable<SetRepository["patch"]>) => void;
   onSelectProblem: (key: string) => void;
 }) {
+  const repo = doc.repository;
+  const repoProblems = problems.filter((p) => p.problem.path.startsWith("repository"));
   return (
     <div aria-label="Pipeline settings" role="region">
       <header className="px-4 pt-3 pb-2">
@@ -265,6 +270,46 @@ export function PipelineInspector({
           <Textarea id="pipeline-description" value={doc.description ?? ""} onChange={(e) => onRename({ description: e.target.value })} rows={3} />
         </div>
       </Section>
+      <Section title="Repository">
+        <p className="mb-2 text-xs text-muted">Cloned into the workspace before every task. Leave the URL empty to clone nothing.</p>
+        <div className="flex flex-col gap-1">
+          <Label htmlFor="pipeline-repository-url">Repository URL</Label>
+          <Input
+            id="pipeline-repository-url"
+            value={repo?.url ?? ""}
+            onChange={(e) => onRepository({ url: e.target.value })}
+            placeholder="https://github.com/acme/web.git"
+            spellCheck={false}
+            className="font-mono text-xs"
+          />
+        </div>
+        <div className="mt-3 flex flex-col gap-1">
+          <Label htmlFor="pipeline-repository-revision">Revision</Label>
+          <Input
+            id="pipeline-repository-revision"
+            value={repo?.revision ?? ""}
+            onChange={(e) => onRepository({ revision: e.target.value })}
+            placeholder="default branch"
+            disabled={!repo}
+            spellCheck={false}
+            className="font-mono text-xs"
+          />
+          <p className="text-[11px] leading-snug text-muted">Branch, tag or commit; {"{{params.NAME}}"} takes a param. A push to this repository builds its own commit.</p>
+        </div>
+        <div className="mt-3 flex flex-col gap-1">
+          <Label htmlFor="pipeline-repository-dir">Directory</Label>
+          <Input
+            id="pipeline-repository-dir"
+            value={repo?.dir ?? ""}
+            onChange={(e) => onRepository({ dir: e.target.value })}
+            placeholder="src"
+            disabled={!repo}
+            spellCheck={false}
+            className="font-mono text-xs"
+          />
+        </div>
+      </Section>
+      <ProblemList problems={repoProblems.map((p) => p.problem)} label="Repository problems" />
       <Section title={problems.length ? `${problems.length} problem${problems.length === 1 ? "" : "s"}` : "Problems"}>
         {problems.length === 0 ? (
           <p className="text-xs text-st-succeeded">No problems: ready to save.</p>

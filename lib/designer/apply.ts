@@ -8,6 +8,7 @@ import { moveStage, type MoveStage } from "./operations/move-stage";
 import { moveTask, type MoveTask } from "./operations/move-task";
 import { rename, type Rename } from "./operations/rename";
 import { replace, type Replace } from "./operations/replace";
+import { setRepository, type SetRepository } from "./operations/set-repository";
 import { setStageMode, type SetStageMode } from "./operations/set-stage-mode";
 import { updateTask, type UpdateTask } from "./operations/update-task";
 import type { PipelineDoc } from "./types";
@@ -24,6 +25,7 @@ export type Operation =
   | UpdateTask
   | AddStage
   | Rename
+  | SetRepository
   | Replace;
 
 /** Every designer edit goes through here: pure, never mutates `doc` (STYLE.md #9). */
@@ -51,6 +53,8 @@ export function apply(doc: PipelineDoc, op: Operation): PipelineDoc {
       return addStage(doc, op);
     case "rename":
       return rename(doc, op);
+    case "setRepository":
+      return setRepository(doc, op);
     case "replace":
       return replace(doc, op);
   }

@@ -69,6 +69,18 @@ describe("designer operations", () => {
     expect([p.name, p.description]).toEqual(["other", "about"]);
   });
 
+  it("sets the pipeline's repository field by field, before the stages, and drops what was cleared", () => {
+    let d = apply(doc(), { type: "setRepository", patch: { url: "https://github.com/acme/web.git" } });
+    expect(Object.keys(d)).toEqual(["name", "repository", "stages"]);
+    expect(d.repository).toEqual({ url: "https://github.com/acme/web.git" });
+    d = apply(d, { type: "setRepository", patch: { revision: "main", dir: "app" } });
+    expect(d.repository).toEqual({ url: "https://github.com/acme/web.git", revision: "main", dir: "app" });
+    d = apply(d, { type: "setRepository", patch: { revision: "", dir: "" } });
+    expect(d.repository).toEqual({ url: "https://github.com/acme/web.git" });
+    expect(apply(d, { type: "setRepository", patch: { url: "" } })).not.toHaveProperty("repository");
+    expect(apply(d, { type: "setRepository", patch: null })).toEqual(doc());
+  });
+
   it("replaces the whole document (a YAML edit)", () => {
     const next = { name: "x", stages: [] };
     expect(apply(doc(), { type: "replace", doc: next })).toBe(next);

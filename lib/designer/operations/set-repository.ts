@@ -1,0 +1,33 @@
+import type { PipelineDoc } from "../types";
+
+type RepositoryDoc = NonNullable<PipelineDoc["repository"]>;
+
+/**
+ * Sets fields of the pipeline's repository (the checkout before every task). An empty revision
+ * or directory is dropped, so the default applies and the YAML only says what the user set; with
+ * no URL and nothing else left, or `patch: null`, the repository goes and runs clone nothing.
+ */
+export interface SetRepository {
+  type: "setRepository";
+  patch: { url?: string; revision?: string; dir?: string } | null;
+}
+
+export function setRepository(doc: PipelineDoc, op: SetRepository): PipelineDoc {
+  const { repository: current, ...rest } = doc;
+  if (op.patch === null) return rest;
+  const next: RepositoryDoc = { ...(current ?? { url: "" }), ...op.patch };
+  if (!next.revision) delete next.revision;
+  if (!next.dir) delete next.dir;
+  if (!next.url && next.revision === undefined && next.dir === undefined) return rest;
+  if (current) return { ...doc, repository: next };
+  // A new key goes where the README puts it: after the pipeline's own fields, before triggers and stages.
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (!("repository" in out) && LATER.has(k)) out.repository = next;
+    out[k] = v;
+  }
+  if (!("repository" in out)) out.repository = next;
+  return out as PipelineDoc;
+}
+
+const LATER = new Set(["triggers", "notifications", "stages"]);
