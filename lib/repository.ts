@@ -50,15 +50,15 @@ export const repositoryDir = text("dir")
 export const DEFAULT_REPOSITORY_DIR = "src";
 
 export const RepositorySpecSchema = z.strictObject({
-  url: repositoryUrl,
+  url: repositoryUrl.meta({ description: "https://, ssh://, git@host:path or file:/// URL of the repository, without credentials" }),
   /**
    * Branch, tag or commit, may use `{{params.NAME}}`. A run started by a webhook of this same
    * repository checks out the event's commit instead; empty (or absent): the default branch.
    */
-  revision: repositoryRevision.optional(),
+  revision: repositoryRevision.meta({ description: "Branch, tag or commit ({{params.NAME}} allowed); a webhook of this repository checks out its own commit; default: the default branch" }).optional(),
   /** Directory of the checkout inside the workspace. */
-  dir: repositoryDir.default(DEFAULT_REPOSITORY_DIR),
-});
+  dir: repositoryDir.default(DEFAULT_REPOSITORY_DIR).meta({ description: "Directory of the checkout in the workspace" }),
+}).meta({ description: "Cloned into the run's workspace before every task (docs/repository.md)" });
 export type RepositorySpec = z.output<typeof RepositorySpecSchema>;
 
 /** The pipeline params a revision refers to. */
