@@ -204,3 +204,23 @@ test("a save on top of someone else's newer version is refused with a clear mess
   await expect(page.getByText("Saved version 3")).toBeVisible();
   await otherPage.close();
 });
+
+test("the pipeline settings set the repository to check out; the YAML and the saved version keep it", async ({ page }) => {
+  const name = `e2e-repo-${uid()}`;
+  const d = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make -C src\n");
+  const settings = d.inspector.getByRole("region", { name: "Pipeline settings" });
+  await settings.getByLabel("Repository URL").fill("http://github.com/acme/web");
+  await expect(settings.getByRole("list", { name: "Repository problems" }), "a URL git should not take is named at its field").toContainText("repository.url");
+  await expect(d.saveButton).toBeDisabled();
+  await settings.getByLabel("Repository URL").fill("https://github.com/acme/web.git");
+  await settings.getByLabel("Revision").fill("main");
+  await expect(settings.getByRole("list", { name: "Repository problems" })).toHaveCount(0);
+  await d.view("Split");
+  await expect.poll(() => d.yaml.text()).toContain("repository:\n  url: https://github.com/acme/web.git\n  revision: main\nstages:");
+  await d.view("Designer");
+  await d.save("clone the repository");
+  await expect(page.getByText("Saved version 2")).toBeVisible();
+  await page.reload();
+  await expect(d.inspector.getByLabel("Repository URL")).toHaveValue("https://github.com/acme/web.git");
+  await expect(d.inspector.getByLabel("Revision")).toHaveValue("main");
+});
