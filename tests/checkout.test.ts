@@ -38,6 +38,8 @@ beforeAll(async () => {
   execFileSync("git", ["init", "-q", "-b", "main", repo], { env: gitEnv });
   sha.v1 = commit("1", "first");
   git("tag", "v1");
+  writeFileSync(path.join(repo, "run.sh"), '#!/bin/sh\necho "run.sh of the checkout"\n', { mode: 0o755 });
+  git("add", "run.sh");
   sha.main = commit("2", "second");
   git("checkout", "-q", "-b", "feature/x");
   sha.feature = commit("3", "on a branch");
@@ -113,13 +115,16 @@ describe("checkout of the pipeline's repository (local executor)", () => {
     expect(taskOf(view, "build").message).toMatch(/^clone failed with exit code 128: fatal: .*gone' does not appear to be a git repository$/);
   }, 90_000);
 
-  it("still says a task's program is not installed, without cloning or retrying", async () => {
+  it("runs a program of the checkout itself, and still says a task's program is not installed, without retrying", async () => {
+    const source = { git: { url: `file://${repo}`, revision: "main", dir: "src" } };
+    const own = await startRunWithPlans(t.db, [{ name: "own", plan: { localCommand: ["src/run.sh"], source } }]);
+    expect(await logText(t.db, taskOf(await waitForRunEnd(t.db, own, 60_000), "own").id, "out")).toContain("run.sh of the checkout");
+
     const runId = await startRunWithPlans(t.db, [
-      { name: "nope", plan: { localCommand: ["gantry-no-such-program"], retries: 2, source: { git: { url: `file://${repo}`, revision: "main", dir: "src" } } } },
+      { name: "nope", plan: { localCommand: ["gantry-no-such-program"], retries: 2, source } },
     ]);
     const task = taskOf(await waitForRunEnd(t.db, runId, 60_000), "nope");
     expect(task.message).toBe("cannot run 'gantry-no-such-program': program not found (is it installed and on the PATH?)");
     expect(task.attempt).toBe(1);
-    expect(await logText(t.db, task.id, "out")).toEqual([]);
   }, 60_000);
 });

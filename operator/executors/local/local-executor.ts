@@ -159,8 +159,9 @@ export class LocalExecutor implements Executor {
 const WITH_CHECKOUT = [
   'script=$1 failed=$2 url=$3 dir=$4 rev=$5',
   "shift 5",
-  'if ! command -v "$1" >/dev/null 2>&1; then echo program > "$failed"; exit 127; fi',
   'env -i PATH="$PATH" HOME="${HOME:-$PWD}" GIT_TERMINAL_PROMPT=0 sh -c "$script" gantry-clone "$url" "$dir" "$rev" || { s=$?; echo clone > "$failed"; exit $s; }',
+  // After the clone: the task's program may be a script of the checkout.
+  'if ! command -v "$1" >/dev/null 2>&1; then echo program > "$failed"; exit 127; fi',
   'exec "$@"',
 ].join("\n");
 
