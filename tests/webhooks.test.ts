@@ -234,3 +234,38 @@ describe("other providers", () => {
     expect((await deliver("generic", { event: "push" }, {}, "no-such-pipeline")).status).toBe(404);
   });
 });
+
+describe("the pipeline's repository", () => {
+  it("a signed push of that repository checks out the pushed commit before the task, a run by hand the spec's revision", async () => {
+    const spec = {
+      name: uniqueName("hooks-co"),
+      triggers: [{ provider: "github", secret: secretName }],
+      repository: { url: `file://${repo}`, revision: "main" },
+      stages: [{ name: "build", tasks: [{ name: "show", template: "shell", params: { script: 'echo "found $(cat src/CHECKOUT) at $(git -C src rev-parse HEAD)"' } }] }],
+    };
+    const created = await call("POST", "/api/v1/pipelines", { body: spec });
+    expect(created.status, created.text).toBe(201);
+    git("checkout", "-q", "main"); // earlier tests leave other branches checked out
+    execFileSync("sh", ["-c", `echo on-main > ${repo}/CHECKOUT`]);
+    git("add", ".");
+    git("commit", "-q", "-m", "checkout on main");
+    const onMain = git("rev-parse", "HEAD");
+    git("checkout", "-q", "-b", "feature/checkout");
+    execFileSync("sh", ["-c", `echo pushed > ${repo}/CHECKOUT`]);
+    git("commit", "-q", "-am", "checkout on a branch");
+    const pushed = git("rev-parse", "HEAD");
+    git("checkout", "-q", "main");
+
+    const r = await deliver("github", pushPayload("feature/checkout", onMain, pushed), { "x-github-event": "push", "x-github-delivery": randomUUID() }, created.body.id);
+    expect(r.status, r.text).toBe(201);
+    const run = await waitForRun(r.body.runId);
+    const log = await logOf(run.id);
+    expect(run.status, log).toBe("succeeded");
+    expect(log).toContain(`found pushed at ${pushed}`);
+
+    const manual = await call("POST", `/api/v1/pipelines/${created.body.id}/runs`, { body: {} });
+    expect(manual.status, manual.text).toBe(201);
+    const byHand = await waitForRun(manual.body.id);
+    expect(await logOf(byHand.id)).toContain(`found on-main at ${onMain}`);
+  });
+});
