@@ -58,6 +58,7 @@ describe("pipeline repository in the spec", () => {
     const url = "  url: https://github.com/acme/web.git\n";
     expect(errorsOf(spec(`${url}  revision: "--upload-pack=x"`))).toMatchObject([{ path: "repository.revision", message: "must not start with '-'" }]);
     expect(errorsOf(spec(`${url}  revision: "main branch"`))[0].message).toContain("spaces");
+    expect(errorsOf(spec(`${url}  revision: "main:refs/heads/x"`))).toMatchObject([{ path: "repository.revision", message: "must not contain ':'" }]);
     expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`))).toMatchObject([{ path: "repository.revision", message: "unknown param 'BRANCH' (declared: none)" }]);
     const params = "params:\n  - name: TOKEN\n    secret: true\n  - name: BRANCH\n    default: main";
     expect(errorsOf(spec(`${url}  revision: "{{params.TOKEN}}"`, params))[0].message).toContain("is secret");

@@ -29,6 +29,8 @@ export function revisionProblem(rev: string): string | null {
   // A leading '-' would reach git as an option.
   if (rev.startsWith("-")) return "must not start with '-'";
   if (/[\s\u0000-\u001f\u007f]/.test(rev)) return "must not contain spaces or control characters";
+  // No ref or commit has one; given to `git fetch` it would name a destination ref.
+  if (rev.includes(":")) return "must not contain ':'";
   return null;
 }
 

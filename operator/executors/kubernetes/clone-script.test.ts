@@ -13,6 +13,7 @@ import { CLONE_SCRIPT } from "./job-spec";
 let root: string;
 let repo: string;
 let tagged: string;
+let pullHead: string;
 /** Only what git needs: no global config of whoever runs the tests. */
 const env = (): NodeJS.ProcessEnv => {
   const vars: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" };
@@ -42,6 +43,14 @@ beforeAll(() => {
   git(repo, "commit", "--quiet", "-m", "first");
   git(repo, "tag", "v1");
   tagged = git(repo, "rev-parse", "HEAD");
+  git(repo, "checkout", "--quiet", "-b", "fork");
+  writeFileSync(path.join(repo, "README"), "fork\n");
+  git(repo, "commit", "--quiet", "-am", "from a fork");
+  pullHead = git(repo, "rev-parse", "HEAD");
+  // Only a pull request ref holds it, as on GitHub: a clone gets branches and tags, not refs/pull/*.
+  git(repo, "update-ref", "refs/pull/1/head", pullHead);
+  git(repo, "checkout", "--quiet", "main");
+  git(repo, "branch", "--quiet", "-D", "fork");
   writeFileSync(path.join(repo, "README"), "v2\n");
   git(repo, "commit", "--quiet", "-am", "second");
 });
@@ -54,6 +63,16 @@ describe("clone init container script", () => {
     expect(r.code, r.out).toBe(0);
     expect(r.out).toContain(`checked out ${tagged} (first)`);
     expect(git(path.join(ws, "src"), "rev-parse", "HEAD")).toBe(tagged);
+  });
+
+  it("fetches a commit that no branch or tag holds (a pull request from a fork), and names an unknown revision", async () => {
+    const ws = newWorkspace();
+    const r = await clone(ws, `file://${repo}`, "src", pullHead);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain(`checked out ${pullHead} (from a fork)`);
+    const bad = await clone(newWorkspace(), `file://${repo}`, "src", "no-such-branch");
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/couldn't find remote ref no-such-branch/);
   });
 
   it("leaves the checkout alone for the run's later tasks", async () => {
