@@ -31,7 +31,19 @@ export const TaskPlanSchema = z.object({
    * The run's checkout (the spec's `repository`, resolved when the run was created): cloned into
    * the workspace before the task, by the clone init container or, locally, by the same script.
    */
-  source: z.object({ git: z.object({ url: z.string(), revision: z.string(), dir: z.string() }) }).optional(),
+  source: z
+    .object({
+      git: z.object({
+        url: z.string(),
+        revision: z.string(),
+        dir: z.string(),
+        /** Names of the project secrets the clone uses, never their values (lib/repository.ts). */
+        credentials: z
+          .object({ secret: z.string().optional(), username: z.string().optional(), sshKey: z.string().optional(), knownHosts: z.string().optional() })
+          .optional(),
+      }),
+    })
+    .optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

@@ -109,3 +109,43 @@ describe("the checkout a run gets", () => {
     expect(sameRepository("not a url", "not a url")).toBe(false);
   });
 });
+
+describe("credentials of a private repository", () => {
+  const https = "  url: https://github.com/acme/web.git\n";
+  const ssh = "  url: git@github.com:acme/web.git\n";
+
+  it("names project secrets only: a token for https, a key (and known hosts) for ssh", () => {
+    const r = parseSpecText(spec(`${https}  credentials:\n    secret: GIT_TOKEN\n    username: bot`));
+    expect(r.ok && r.spec.repository?.credentials).toEqual({ secret: "GIT_TOKEN", username: "bot" });
+    expect(errorsOf(spec(`${ssh}  credentials: { sshKey: DEPLOY_KEY, knownHosts: GITHUB_HOSTS }`))).toEqual([]);
+    expect(errorsOf(spec(`  url: ssh://git@git.example.com:2222/acme/web.git\n  credentials: { sshKey: DEPLOY_KEY }`))).toEqual([]);
+  });
+
+  it("refuses a credential that does not fit the URL, at its field", () => {
+    expect(errorsOf(spec(`${ssh}  credentials: { secret: GIT_TOKEN }`))).toMatchObject([{ path: "repository.credentials.secret", message: expect.stringContaining("needs an https:// URL") }]);
+    expect(errorsOf(spec(`${https}  credentials: { sshKey: DEPLOY_KEY }`))).toMatchObject([{ path: "repository.credentials.sshKey", message: expect.stringContaining("ssh:// or git@host:path") }]);
+    expect(errorsOf(spec(`  url: file:///srv/git/web\n  credentials: { sshKey: DEPLOY_KEY }`))).toMatchObject([{ path: "repository.credentials", message: "a file:/// repository takes no credentials" }]);
+    expect(errorsOf(spec(`  url: https://bob@github.com/acme/web.git\n  credentials: { secret: GIT_TOKEN, username: alice }`))).toMatchObject([
+      { path: "repository.credentials.username", message: "the URL already names user 'bob': drop one of them" },
+    ]);
+  });
+
+  it("refuses mixed, empty or malformed credentials, naming the field", () => {
+    expect(errorsOf(spec(`${https}  credentials: {}`))).toMatchObject([{ path: "repository.credentials", message: expect.stringContaining("either secret") }]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: A, sshKey: B }`)).map((e) => e.path)).toContain("repository.credentials.sshKey");
+    expect(errorsOf(spec(`${ssh}  credentials: { sshKey: K, username: x }`))).toMatchObject([{ path: "repository.credentials.username" }]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: T, knownHosts: H }`))).toMatchObject([{ path: "repository.credentials.knownHosts" }]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: git-token }`))).toMatchObject([{ path: "repository.credentials.secret", message: expect.stringContaining("project secret") }]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: T, username: "a:b" }`))).toMatchObject([{ path: "repository.credentials.username" }]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: T, password: x }`))).toMatchObject([{ path: "repository.credentials", message: "unknown field 'password'" }]);
+  });
+
+  it("reach the plan as names, with the https user name decided at run creation", () => {
+    const url = "https://github.com/acme/web.git";
+    expect(resolveSource({ url, dir: "src", credentials: { secret: "GIT_TOKEN" } }, {})).toMatchObject({ source: { credentials: { secret: "GIT_TOKEN", username: "x-access-token" } } });
+    expect(resolveSource({ url: "https://bob@github.com/acme/web.git", dir: "src", credentials: { secret: "GIT_TOKEN" } }, {})).toMatchObject({ source: { credentials: { secret: "GIT_TOKEN" } } });
+    expect(resolveSource({ url: "https://bob@github.com/acme/web.git", dir: "src", credentials: { secret: "T" } }, {})).not.toMatchObject({ source: { credentials: { username: expect.anything() } } });
+    const bySsh = resolveSource({ url: "git@github.com:acme/web.git", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } }, {}, { repoUrl: url, sha: "0123abcd" });
+    expect(bySsh).toEqual({ ok: true, source: { url: "git@github.com:acme/web.git", revision: "0123abcd", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } } });
+  });
+});

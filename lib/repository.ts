@@ -51,6 +51,52 @@ export const repositoryDir = text("dir")
 
 export const DEFAULT_REPOSITORY_DIR = "src";
 
+/** What an HTTPS credential's user name is when neither the spec nor the URL gives one; GitHub, Gitea and GitLab take any with a token. */
+export const DEFAULT_GIT_USERNAME = "x-access-token";
+
+const secretRef = (what: string) => text(what).regex(/^[A-Z_][A-Z0-9_]*$/, "must name a project secret: [A-Z_][A-Z0-9_]*");
+
+/**
+ * Names of project secrets, never values: `secret` (a token or password, with `username`) for an
+ * https:// URL, `sshKey` (a private key, with `knownHosts`) for an ssh:// or scp-style URL.
+ */
+export const RepositoryCredentialsSchema = z
+  .strictObject({
+    secret: secretRef("secret").meta({ description: "Project secret holding the token or password (https:// URLs)" }).optional(),
+    username: text("username")
+      .min(1, "required")
+      .max(200, "must be at most 200 characters")
+      .refine((u) => !/[\s:@/\u0000-\u001f\u007f]/.test(u), "must not contain spaces, control characters, ':', '@' or '/'")
+      .meta({ description: `User name sent with the token (default: the URL's user, else ${DEFAULT_GIT_USERNAME})` })
+      .optional(),
+    sshKey: secretRef("sshKey").meta({ description: "Project secret holding a private key (ssh:// and git@host:path URLs)" }).optional(),
+    knownHosts: secretRef("knownHosts")
+      .meta({ description: "Project secret holding known_hosts lines for the server; without it the host key is accepted unchecked" })
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.secret === undefined && c.sshKey === undefined) ctx.addIssue({ code: "custom", message: "give either secret (a token for an https:// URL) or sshKey (for an ssh URL)" });
+    if (c.secret !== undefined && c.sshKey !== undefined) ctx.addIssue({ code: "custom", path: ["sshKey"], message: "give either secret or sshKey, not both" });
+    if (c.username !== undefined && c.secret === undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "goes with secret (an https:// token), not with sshKey" });
+    if (c.knownHosts !== undefined && c.sshKey === undefined) ctx.addIssue({ code: "custom", path: ["knownHosts"], message: "goes with sshKey, not with secret" });
+  })
+  .meta({ description: "Project secrets the clone uses for a private repository (docs/repository.md)" });
+export type RepositoryCredentials = z.output<typeof RepositoryCredentialsSchema>;
+
+/** Which kind of credential a repository URL takes: a token (https), a key (ssh, scp style) or none (file). */
+export function credentialKind(url: string): "https" | "ssh" | "none" {
+  if (/^https:\/\//i.test(url)) return "https";
+  if (/^file:\/\//i.test(url)) return "none";
+  return "ssh";
+}
+
+/** The user an https:// URL names (`https://bob@host/…`), if any. */
+const urlUser = (url: string) => /^https:\/\/([^/@]+)@/i.exec(url)?.[1];
+
+/** The project secrets the clone of this repository needs, by name. */
+export const credentialSecretNames = (c: Pick<RepositoryCredentials, "secret" | "sshKey" | "knownHosts"> | undefined): string[] =>
+  c ? [c.secret, c.sshKey, c.knownHosts].filter((n): n is string => !!n) : [];
+
 export const RepositorySpecSchema = z.strictObject({
   url: repositoryUrl.meta({ description: "https://, ssh://, git@host:path or file:/// URL of the repository, without credentials" }),
   /**
@@ -60,7 +106,21 @@ export const RepositorySpecSchema = z.strictObject({
   revision: repositoryRevision.meta({ description: "Branch, tag or commit ({{params.NAME}} allowed); a webhook of this repository checks out its own commit; default: the default branch" }).optional(),
   /** Directory of the checkout inside the workspace. */
   dir: repositoryDir.default(DEFAULT_REPOSITORY_DIR).meta({ description: "Directory of the checkout in the workspace" }),
-}).meta({ description: "Cloned into the run's workspace before every task (docs/repository.md)" });
+  credentials: RepositoryCredentialsSchema.optional(),
+})
+  .superRefine((r, ctx) => {
+    const c = r.credentials;
+    if (!c) return;
+    const kind = credentialKind(r.url);
+    if (kind === "none") ctx.addIssue({ code: "custom", path: ["credentials"], message: "a file:/// repository takes no credentials" });
+    else if (kind === "https" && c.sshKey !== undefined) ctx.addIssue({ code: "custom", path: ["credentials", "sshKey"], message: "an ssh key needs an ssh:// or git@host:path URL; an https:// URL takes secret (a token)" });
+    else if (kind === "ssh" && c.secret !== undefined) ctx.addIssue({ code: "custom", path: ["credentials", "secret"], message: "a token needs an https:// URL; an ssh URL takes sshKey" });
+    const user = urlUser(r.url);
+    if (kind === "https" && user && c.username !== undefined && c.username !== user) {
+      ctx.addIssue({ code: "custom", path: ["credentials", "username"], message: `the URL already names user '${user}': drop one of them` });
+    }
+  })
+  .meta({ description: "Cloned into the run's workspace before every task (docs/repository.md)" });
 export type RepositorySpec = z.output<typeof RepositorySpecSchema>;
 
 /** The pipeline params a revision refers to. */
@@ -99,6 +159,26 @@ export interface GitSource {
   url: string;
   revision: string;
   dir: string;
+  /** Names of the project secrets the clone uses (values are resolved when the task starts), and the https user name. */
+  credentials?: GitSourceCredentials;
+}
+
+export interface GitSourceCredentials {
+  /** Project secret with the token or password (https). */
+  secret?: string;
+  username?: string;
+  /** Project secret with the private key (ssh). */
+  sshKey?: string;
+  /** Project secret with known_hosts lines (ssh). */
+  knownHosts?: string;
+}
+
+/** The plan's credentials: names only; an https token gets its user name now (the spec's, else none when the URL has one, else the default). */
+function planCredentials(repository: RepositorySpec): GitSourceCredentials | undefined {
+  const c = repository.credentials;
+  if (!c) return undefined;
+  if (c.secret) return { secret: c.secret, ...(urlUser(repository.url) && !c.username ? {} : { username: c.username ?? DEFAULT_GIT_USERNAME }) };
+  return { sshKey: c.sshKey, ...(c.knownHosts ? { knownHosts: c.knownHosts } : {}) };
 }
 
 export type ResolveResult = { ok: true; source: GitSource | null } | { ok: false; errors: { path: string; message: string }[] };
@@ -111,10 +191,12 @@ export type ResolveResult = { ok: true; source: GitSource | null } | { ok: false
 export function resolveSource(repository: RepositorySpec | undefined, params: Record<string, string>, event?: SourceEvent | null): ResolveResult {
   if (!repository) return { ok: true, source: null };
   const dir = repository.dir ?? DEFAULT_REPOSITORY_DIR;
+  const credentials = planCredentials(repository);
+  const withCredentials = (src: GitSource): GitSource => (credentials ? { ...src, credentials } : src);
   if (event?.repoUrl && sameRepository(event.repoUrl, repository.url)) {
     const rev = event.sha || event.tag || event.branch;
     // Event text is untrusted: it must pass the same check as a spec's revision.
-    if (rev && !revisionProblem(rev)) return { ok: true, source: { url: repository.url, revision: rev, dir } };
+    if (rev && !revisionProblem(rev)) return { ok: true, source: withCredentials({ url: repository.url, revision: rev, dir }) };
   }
   const spec = repository.revision ?? "";
   const errors: { path: string; message: string }[] = [];
@@ -126,5 +208,5 @@ export function resolveSource(repository: RepositorySpec | undefined, params: Re
   const rev = spec.replace(PARAM_REF, (_, name: string) => params[name] ?? "").trim();
   const problem = rev ? revisionProblem(rev) : null;
   if (problem) return { ok: false, errors: [{ path: "repository.revision", message: `'${rev}' with the run's params ${problem}` }] };
-  return { ok: true, source: { url: repository.url, revision: rev || "HEAD", dir } };
+  return { ok: true, source: withCredentials({ url: repository.url, revision: rev || "HEAD", dir }) };
 }

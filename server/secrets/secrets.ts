@@ -145,20 +145,25 @@ export async function resolveSecrets(db: DbOrTx, pipelineId: string, names: read
 }
 
 /**
- * On save: every secret a task names exists in the pipeline's project. A 422 lists each missing
- * one at its field path (`stages[0].tasks[1].secrets[0]`).
+ * On save: every secret a task or the repository's credentials name exists in the pipeline's
+ * project. A 422 lists each missing one at its field path (`stages[0].tasks[1].secrets[0]`,
+ * `repository.credentials.secret`).
  */
 export async function checkSpecSecrets(db: DbOrTx, projectId: string, spec: PipelineSpec, templates?: ReadonlyMap<string, { env: Record<string, string> }>) {
-  const refs = spec.stages.flatMap((st, si) =>
+  const refs: { name: string; template?: string; path: string }[] = spec.stages.flatMap((st, si) =>
     st.tasks.flatMap((t, ti) => (t.secrets ?? []).map((name, i) => ({ name, template: t.template, path: `stages[${si}].tasks[${ti}].secrets[${i}]` }))),
   );
+  const cred = spec.repository?.credentials;
+  for (const field of ["secret", "sshKey", "knownHosts"] as const) {
+    if (cred?.[field]) refs.push({ name: cred[field], path: `repository.credentials.${field}` });
+  }
   if (refs.length === 0) return;
   const have = await existingSecretNames(db, projectId, refs.map((r) => r.name));
   const errors: FieldError[] = [];
   for (const r of refs) {
     if (!have.has(r.name)) errors.push({ path: r.path, message: `no secret named '${r.name}' in this project (add it on the project's Secrets tab)` });
     // Executors disagree on which wins when the template sets the variable itself: refuse the clash.
-    else if (templates?.get(r.template)?.env && r.name in templates.get(r.template)!.env) {
+    else if (r.template && templates?.get(r.template)?.env && r.name in templates.get(r.template)!.env) {
       errors.push({ path: r.path, message: `template '${r.template}' sets '${r.name}' itself; give the secret another name` });
     }
   }
