@@ -7,9 +7,54 @@
  * find the finished checkout; a partial clone left by a killed attempt has no marker and is redone.
  * A revision the clone does not hold (a commit only under refs/pull/*) is fetched by name.
  */
+/**
+ * The variables a private repository's credentials reach the clone in (docs/repository.md): set
+ * from the params Secret by `secretKeyRef` in the clone init container, and only in the clone
+ * step's environment locally. Never in argv, never written where the task can read them.
+ */
+export const GIT_CREDENTIAL_ENV = {
+  username: "GANTRY_GIT_USERNAME",
+  password: "GANTRY_GIT_PASSWORD",
+  sshKey: "GANTRY_GIT_SSH_KEY",
+  knownHosts: "GANTRY_GIT_KNOWN_HOSTS",
+} as const;
+
+/**
+ * An https token: git asks this credential helper, whose text names the variables and never holds
+ * their values. The empty helper before it drops the user's own (a `store` helper would write the
+ * token to ~/.git-credentials); set through GIT_CONFIG_* so every git command of the script has it.
+ */
+const HTTPS_CREDENTIALS = [
+  'if [ -n "${GANTRY_GIT_PASSWORD-}" ]; then',
+  "  export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_0=credential.helper GIT_CONFIG_VALUE_0= GIT_CONFIG_KEY_1=credential.helper",
+  `  export GIT_CONFIG_VALUE_1='!f() { test "$1" = get || exit 0; if [ -n "\${GANTRY_GIT_USERNAME-}" ]; then echo "username=$GANTRY_GIT_USERNAME"; fi; echo "password=$GANTRY_GIT_PASSWORD"; }; f'`,
+  "fi",
+];
+
+/**
+ * An ssh key: written 0600 into a private temporary directory that is removed when the script
+ * ends (signals included). Without known_hosts the server's key is accepted unchecked.
+ */
+const SSH_CREDENTIALS = [
+  'if [ -n "${GANTRY_GIT_SSH_KEY-}" ]; then',
+  "  keys=$(umask 077 && mktemp -d)",
+  `  trap 'rm -rf "$keys"' EXIT`,
+  "  trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM",
+  `  (umask 077 && printf '%s\\n' "$GANTRY_GIT_SSH_KEY" > "$keys/id")`,
+  "  check=accept-new",
+  '  if [ -n "${GANTRY_GIT_KNOWN_HOSTS-}" ]; then printf \'%s\\n\' "$GANTRY_GIT_KNOWN_HOSTS" > "$keys/known_hosts"; check=yes; fi',
+  `  export GIT_SSH_COMMAND="ssh -i '$keys/id' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=$check -o UserKnownHostsFile='$keys/known_hosts'"`,
+  "  unset GANTRY_GIT_SSH_KEY GANTRY_GIT_KNOWN_HOSTS",
+  "fi",
+];
+
 export const CLONE_SCRIPT = [
   "set -eu",
   'url=$1 dir=$2 rev=$3',
+  // No one can answer a prompt: a missing credential fails at once, with git's reason.
+  "export GIT_TERMINAL_PROMPT=0",
+  ...HTTPS_CREDENTIALS,
+  ...SSH_CREDENTIALS,
   // Without flock (an image whose busybox lacks it) only parallel first-stage tasks may race.
   "if command -v flock >/dev/null; then exec 9>>.gantry-clone.lock; flock 9; fi",
   'if [ -f "$dir/.git/gantry-checkout" ]; then echo "gantry: $dir already holds this run\'s checkout"; exit 0; fi',

@@ -23,6 +23,11 @@ export interface ExecTask {
   /** Names of the pipeline params in `env` that are secret (kept out of what others can read). */
   secretParams?: readonly string[];
   /**
+   * Values of the project secrets `plan.source.git.credentials` names, by name: for the clone
+   * step only, never in `env` (unless the task lists the secret itself).
+   */
+  cloneSecrets?: Record<string, string>;
+  /**
    * The attempt waits on something a person should know about ("Unschedulable: …"), or no
    * longer (null): shown as the running task run's message.
    */

@@ -140,6 +140,7 @@ async function runAttempt(
     env: { ...sec.params, ...tr.plan.env, ...sec.secrets },
     attempt,
     secretParams: [...run.secretNames, ...Object.keys(sec.secrets)],
+    cloneSecrets: sec.clone,
     progress: (message: string | null) =>
       void setRunningMessage(ctx.db, tr, message === null ? null : mask(message)).catch((e) => log.debug({ err: (e as Error).message }, "could not record the task's progress")),
   };

@@ -1,4 +1,5 @@
 import type { TaskPlan } from "@/lib/plan";
+import { credentialSecretNames } from "@/lib/repository";
 import type { DbOrTx } from "../db/client";
 import { isSealed, seal, unseal } from "./crypto";
 import { resolveSecrets } from "./secrets";
@@ -31,6 +32,8 @@ export interface TaskSecrets {
   params: Record<string, string>;
   /** The project secrets the task names, by name. */
   secrets: Record<string, string>;
+  /** The project secrets the clone's credentials name, by name: for the clone step only. */
+  clone: Record<string, string>;
   /** Every secret value of the task, for the log masker. */
   values: string[];
 }
@@ -39,10 +42,14 @@ export interface TaskSecrets {
 export async function taskSecrets(
   db: DbOrTx,
   run: { id: string; pipelineId: string; params: Record<string, string>; secretNames: readonly string[] },
-  plan: Pick<TaskPlan, "secrets">,
+  plan: Pick<TaskPlan, "secrets" | "source">,
 ): Promise<TaskSecrets> {
   const params = openRunParams(run.params);
-  const secrets = await resolveSecrets(db, run.pipelineId, plan.secrets ?? []);
-  const values = [...run.secretNames.map((n) => params[n]), ...Object.values(secrets)].filter((v): v is string => !!v);
-  return { params, secrets, values };
+  const own = plan.secrets ?? [];
+  const cloneNames = credentialSecretNames(plan.source?.git?.credentials);
+  const all = await resolveSecrets(db, run.pipelineId, [...new Set([...own, ...cloneNames])]);
+  const pick = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, all[n]]));
+  // The clone's credential is masked like the task's own secrets: git or a hook may print it.
+  const values = [...run.secretNames.map((n) => params[n]), ...Object.values(all)].filter((v): v is string => !!v);
+  return { params, secrets: pick(own), clone: pick(cloneNames), values };
 }

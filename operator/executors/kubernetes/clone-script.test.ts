@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GIT_CREDENTIAL_ENV } from "../clone-script";
 import { CLONE_SCRIPT } from "./job-spec";
 
 /**
@@ -22,9 +23,9 @@ const env = (): NodeJS.ProcessEnv => {
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8" }).trim();
 
 /** Runs the script as the init container does: `sh -c SCRIPT gantry-clone URL DIR REV` in the workspace. */
-function clone(workspace: string, url: string, dir: string, rev: string): Promise<{ code: number; out: string }> {
+function clone(workspace: string, url: string, dir: string, rev: string, extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn("sh", ["-c", CLONE_SCRIPT, "gantry-clone", url, dir, rev], { cwd: workspace, env: env() });
+    const p = spawn("sh", ["-c", CLONE_SCRIPT, "gantry-clone", url, dir, rev], { cwd: workspace, env: { ...env(), ...extra } });
     let out = "";
     p.stdout.on("data", (d: Buffer) => (out += d));
     p.stderr.on("data", (d: Buffer) => (out += d));
@@ -110,5 +111,52 @@ describe("clone init container script", () => {
     const ok = await clone(ws, `file://${repo}`, "src2", "$(touch pwned-rev)");
     expect(ok.code).not.toBe(0);
     expect(existsSync(path.join(ws, "pwned-rev"))).toBe(false);
+  });
+
+  it("hands an ssh key to ssh as a 0600 file of its own, removed afterwards, and checks the host against the known hosts given", async () => {
+    // A stand-in for ssh on the PATH: it reports what it was given, as far as git gets.
+    const bin = mkdtempSync(path.join(root, "bin-"));
+    const report = path.join(bin, "report");
+    writeFileSync(
+      path.join(bin, "ssh"),
+      `#!/bin/sh\nkey=$2\n{ echo "args: $*"; echo "mode: $(stat -c %a "$key")"; echo "key: $(cat "$key")"; echo "hosts: $(cat "$(dirname "$key")/known_hosts")"; echo "dir: $(dirname "$key")"; } > ${report}\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-secret-key-body\n-----END OPENSSH PRIVATE KEY-----";
+    const r = await clone(newWorkspace(), "git@git.example.test:acme/web.git", "src", "main", {
+      PATH: `${bin}:${process.env.PATH}`,
+      [GIT_CREDENTIAL_ENV.sshKey]: key,
+      [GIT_CREDENTIAL_ENV.knownHosts]: "git.example.test ssh-ed25519 AAAAC3Nza",
+    });
+    expect(r.code).not.toBe(0);
+    const seen = readFileSync(report, "utf8");
+    expect(seen).toContain("mode: 600");
+    expect(seen).toContain(`key: ${key}`);
+    expect(seen).toContain("hosts: git.example.test ssh-ed25519 AAAAC3Nza");
+    expect(seen).toMatch(/args: -i \S+\/id -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\S+\/known_hosts /);
+    expect(seen).not.toContain("secret-key-body\nargs");
+    expect(seen.split("\n").find((l) => l.startsWith("args:"))).not.toContain("secret-key-body");
+    const dir = /^dir: (.+)$/m.exec(seen)![1];
+    expect(existsSync(dir), `${dir} should be gone once the clone ended`).toBe(false);
+  });
+
+  it("gives an https token to git through a credential helper that holds no value, and drops the user's own helpers", async () => {
+    // `git credential fill` asks the same helpers a clone would; the script's environment is the clone's.
+    const probe = CLONE_SCRIPT.replace(/\nif command -v flock[\s\S]*$/, "\nprintf 'protocol=https\\nhost=git.example.test\\n\\n' | git credential fill; env | grep '^GIT_CONFIG_VALUE_1='");
+    // The user's own helper (a `store` would write the token to disk) must not even be asked.
+    const asked = path.join(root, "user-helper-asked");
+    const userConfig = path.join(root, "user-gitconfig");
+    writeFileSync(userConfig, `[credential]\n\thelper = "!f() { touch ${asked}; echo password=from-user-helper; }; f"\n`);
+    const p = spawn("sh", ["-c", probe, "gantry-clone", "u", "d", "r"], {
+      cwd: newWorkspace(),
+      env: { ...env(), [GIT_CREDENTIAL_ENV.username]: "bot", [GIT_CREDENTIAL_ENV.password]: "tok-123456", GIT_CONFIG_GLOBAL: userConfig },
+    });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => (out += d));
+    p.stderr.on("data", (d: Buffer) => (out += d));
+    await new Promise((r) => p.on("close", r));
+    expect(out).toContain("username=bot\npassword=tok-123456");
+    expect(existsSync(asked)).toBe(false);
+    expect(out.split("\n").find((l) => l.startsWith("GIT_CONFIG_VALUE_1="))).not.toContain("tok-123456");
   });
 });

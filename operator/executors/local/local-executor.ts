@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { CLONE_SCRIPT } from "../clone-script";
+import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { LocalProcess } from "./local-process";
 import { findTaskProcessGroup } from "./orphans";
@@ -60,7 +60,16 @@ export class LocalExecutor implements Executor {
       const failed = await this.checkoutFailureFile(task);
       sink.system(`checking out ${git.url} at ${git.revision} into ${git.dir}`);
       const tail = new ErrTail(sink);
-      const proc = new LocalProcess(["sh", "-c", WITH_CHECKOUT, "gantry-checkout", CLONE_SCRIPT, failed, git.url, git.dir, git.revision, ...argv], { ...opts, sink: tail });
+      // The clone's credentials ride in the wrapper's environment, which the clone step keeps
+      // (dropping all else) and the task's program does not get.
+      const creds = cloneCredentialEnv(task);
+      const keep = new Set(["PATH", "HOME", ...Object.keys(creds)]);
+      const drop = Object.keys(env).filter((k) => !keep.has(k)).join(" ");
+      const proc = new LocalProcess(["sh", "-c", WITH_CHECKOUT, "gantry-checkout", CLONE_SCRIPT, failed, git.url, git.dir, git.revision, drop, ...argv], {
+        ...opts,
+        env: { ...env, ...creds },
+        sink: tail,
+      });
       return new CheckoutHandle(proc, failed, argv[0], tail);
     } catch (e) {
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
@@ -150,18 +159,37 @@ export class LocalExecutor implements Executor {
   }
 }
 
+/** The clone's credentials (values of the project secrets the plan names) as the clone script reads them. */
+function cloneCredentialEnv(task: ExecTask): Record<string, string> {
+  const c = task.plan.source?.git?.credentials;
+  const v = task.cloneSecrets ?? {};
+  const out: Record<string, string> = {};
+  if (c?.secret && v[c.secret] !== undefined) {
+    out[GIT_CREDENTIAL_ENV.password] = v[c.secret];
+    if (c.username) out[GIT_CREDENTIAL_ENV.username] = c.username;
+  }
+  if (c?.sshKey && v[c.sshKey] !== undefined) out[GIT_CREDENTIAL_ENV.sshKey] = v[c.sshKey];
+  if (c?.knownHosts && v[c.knownHosts] !== undefined) out[GIT_CREDENTIAL_ENV.knownHosts] = v[c.knownHosts];
+  return out;
+}
+
 /**
  * The run's checkout before the task, in the task's own process (one process group, one ref, one
  * timeout, one cancel): the clone init container's script, with the same arguments and with no
- * more environment than the container has (no params or secrets), then `exec` of the task. What
- * failed first is written to a file, so a clone failure is told apart from the task's own.
+ * more environment than the container has (PATH, HOME and the clone's credentials; no params or
+ * secrets: `$drop` names everything else), then `exec` of the task without the credentials.
+ * Values are never in argv: `env -i NAME=value` would show them in the process list. What failed
+ * first is written to a file, so a clone failure is told apart from the task's own.
  */
 const WITH_CHECKOUT = [
-  'script=$1 failed=$2 url=$3 dir=$4 rev=$5',
-  "shift 5",
-  'env -i PATH="$PATH" HOME="${HOME:-$PWD}" GIT_TERMINAL_PROMPT=0 sh -c "$script" gantry-clone "$url" "$dir" "$rev" || { s=$?; echo clone > "$failed"; exit $s; }',
+  // Arguments: script, failure file, url, dir, revision, names to drop, then the task's argv.
+  // Positional only: a shell variable would clash with a task's env of the same name.
+  '( unset $6; export HOME="${HOME:-$PWD}"; exec sh -c "$1" gantry-clone "$3" "$4" "$5" ) || { s=$?; echo clone > "$2"; exit $s; }',
+  "gantry_failed=$2",
+  "shift 6",
+  `unset ${Object.values(GIT_CREDENTIAL_ENV).join(" ")}`,
   // After the clone: the task's program may be a script of the checkout.
-  'if ! command -v "$1" >/dev/null 2>&1; then echo program > "$failed"; exit 127; fi',
+  'if ! command -v "$1" >/dev/null 2>&1; then echo program > "$gantry_failed"; exit 127; fi',
   'exec "$@"',
 ].join("\n");
 
