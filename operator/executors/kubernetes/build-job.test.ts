@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
 import { BuildJobSchema } from "./buildjob-schema";
-import { buildJobToJob } from "./job-spec";
+import { buildJobToJob, CLONE_CONTAINER, MAIN_CONTAINER } from "./job-spec";
 import { RUN_ID, TASK_RUN_ID } from "./test-fixtures";
 
 const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
@@ -43,7 +43,8 @@ describe("task run attempt → BuildJob", () => {
     expect(paramsSecret!.stringData).toEqual({ "event.json": '{"ref":"refs/heads/$(x)"}' });
     expect(buildJob.spec.secretEnv).toBeUndefined();
     const pod = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } }).spec!.template.spec!;
-    expect(pod.volumes).toContainEqual({ name: expect.any(String), secret: { secretName: paramsSecret!.metadata!.name } });
+    // Only the files' keys: the same Secret may hold values the main container must not see.
+    expect(pod.volumes).toContainEqual({ name: expect.any(String), secret: { secretName: paramsSecret!.metadata!.name, items: [{ key: "event.json", path: "event.json" }] } });
     expect(pod.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/gantry/files", readOnly: true }));
   });
 
@@ -124,5 +125,57 @@ describe("task run attempt → BuildJob", () => {
     const { buildJob, paramsSecret } = buildJobFor(input());
     const owned = ownedSecret(paramsSecret!, { ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } });
     expect(owned.metadata!.ownerReferences).toEqual([{ apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", name: buildJob.metadata.name, uid: "u-1", controller: true, blockOwnerDeletion: true }]);
+  });
+
+  describe("a private repository's credentials", () => {
+    const token = "ghp_cl0ne-t0ken-value";
+    const https = { url: "https://git.example.com/shop.git", revision: "main", dir: "src", credentials: { secret: "GIT_TOKEN", username: "x-access-token" } };
+    const created = (bj: ReturnType<typeof buildJobFor>["buildJob"]) => ({ ...bj, metadata: { ...bj.metadata, uid: "u-1" } });
+    const env = (c: { env?: { name: string }[] } | undefined) => (c?.env ?? []).map((e) => e.name);
+
+    it("go into the params Secret under Gantry's own keys; the BuildJob and its Job only say where the clone reads them", () => {
+      const { buildJob, paramsSecret } = buildJobFor(input({ secretParams: [], params: {}, plan: { ...input().plan, source: { git: https } }, cloneSecrets: { GIT_TOKEN: token } }));
+      expect(BuildJobSchema.safeParse(buildJob).error).toBeUndefined();
+      const secretName = paramsSecret!.metadata!.name!;
+      expect(paramsSecret!.stringData).toEqual({ "gantry-git-password": token });
+      expect(buildJob.spec.source!.git!.credentials).toEqual({ username: "x-access-token", password: { secretName, key: "gantry-git-password" } });
+      const job = buildJobToJob(created(buildJob));
+      expect(JSON.stringify(buildJob)).not.toContain(token);
+      expect(JSON.stringify(job)).not.toContain(token);
+      const pod = job.spec!.template.spec!;
+      const clone = pod.initContainers!.find((c) => c.name === CLONE_CONTAINER)!;
+      expect(clone.env).toEqual([
+        { name: "HOME", value: "/home/gantry" },
+        { name: "GANTRY_GIT_USERNAME", value: "x-access-token" },
+        { name: "GANTRY_GIT_PASSWORD", valueFrom: { secretKeyRef: { name: secretName, key: "gantry-git-password" } } },
+      ]);
+      // Not in argv either: the clone's command is the constant script and URL, dir, revision.
+      expect(clone.command!.join(" ")).not.toContain(token);
+      const main = pod.containers.find((c) => c.name === MAIN_CONTAINER)!;
+      expect(env(main)).not.toContain("GANTRY_GIT_PASSWORD");
+      expect(JSON.stringify(main)).not.toContain("gantry-git-password");
+      expect(pod.volumes!.filter((v) => v.secret)).toEqual([]);
+    });
+
+    it("reach the main container only when the task lists the secret itself, and then as its own variable", () => {
+      const plan = { ...input().plan, secrets: ["GIT_TOKEN"], source: { git: https } };
+      const { buildJob, paramsSecret } = buildJobFor(input({ params: { GIT_TOKEN: token }, secretParams: ["GIT_TOKEN"], plan, cloneSecrets: { GIT_TOKEN: token } }));
+      expect(paramsSecret!.stringData).toEqual({ GIT_TOKEN: token, "gantry-git-password": token });
+      const pod = buildJobToJob(created(buildJob)).spec!.template.spec!;
+      const main = pod.containers.find((c) => c.name === MAIN_CONTAINER)!;
+      expect(env(main)).toContain("GIT_TOKEN");
+      expect(env(main)).not.toContain("GANTRY_GIT_PASSWORD");
+    });
+
+    it("give an ssh key and known hosts to the clone by secretKeyRef, and fail the attempt for good when a value was not resolved", () => {
+      const git = { url: "git@git.example.com:shop.git", revision: "main", dir: "src", credentials: { sshKey: "DEPLOY_KEY", knownHosts: "HOSTS" } };
+      const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
+      const { buildJob, paramsSecret } = buildJobFor(input({ secretParams: [], params: {}, plan: { ...input().plan, source: { git } }, cloneSecrets: { DEPLOY_KEY: key, HOSTS: "git.example.com ssh-ed25519 AAAA" } }));
+      expect(paramsSecret!.stringData).toEqual({ "gantry-git-ssh-key": key, "gantry-git-known-hosts": "git.example.com ssh-ed25519 AAAA" });
+      expect(JSON.stringify(buildJob)).not.toContain("PRIVATE KEY");
+      const clone = buildJobToJob(created(buildJob)).spec!.template.spec!.initContainers!.find((c) => c.name === CLONE_CONTAINER)!;
+      expect(env(clone)).toEqual(["HOME", "GANTRY_GIT_SSH_KEY", "GANTRY_GIT_KNOWN_HOSTS"]);
+      expect(() => buildJobFor(input({ plan: { ...input().plan, source: { git } }, cloneSecrets: {} }))).toThrow(/secret 'DEPLOY_KEY' for the clone was not resolved/);
+    });
   });
 });

@@ -2,6 +2,7 @@ import type { V1Secret } from "@kubernetes/client-node";
 import type { TaskPlan } from "@/lib/plan";
 import type { TemplateDefinition } from "@/lib/template-schema";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Resources } from "./buildjob-schema";
+import { ExecutorError } from "../types";
 import { ownerReference } from "./job-spec";
 import { buildJobName, cacheClaimName, LABEL, labelValue, MANAGED_BY, workspaceClaimName } from "./names";
 import { mergeResources } from "./resources";
@@ -42,7 +43,15 @@ export interface BuildJobInput {
   taskResources?: Resources;
   project?: ProjectKubernetesSettings;
   source?: NonNullable<BuildJobSpec["source"]>;
+  /** Values of the project secrets the plan's clone credentials name, by name (ExecTask.cloneSecrets). */
+  cloneSecrets?: Record<string, string>;
 }
+
+/**
+ * Keys of the clone's credentials in the params Secret. Lower case with dashes: no param or
+ * project secret (upper case) and no plan file can have them.
+ */
+export const GIT_CREDENTIAL_KEYS = { password: "gantry-git-password", sshKey: "gantry-git-ssh-key", knownHosts: "gantry-git-known-hosts" } as const;
 
 export const paramsSecretName = (buildJob: string) => `${buildJob}-params`;
 /** Where the plan's files (the trigger event, its commits) appear in the pod. */
@@ -64,6 +73,7 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
   // webhook payload never sits in the BuildJob and costs no extra API write.
   const files = input.plan.files ?? [];
   const fileValues = Object.fromEntries(files.map((f) => [f.name, f.content]));
+  const clone = cloneCredentials(input, secretName);
   const fileEnv = Object.fromEntries(files.map((f) => [f.env, `${FILES_PATH}/${f.name}`]));
   const t = input.template ?? {};
   const k8s = input.plan.kubernetes;
@@ -92,9 +102,9 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     },
     ...(Object.keys(params).length ? { params } : {}),
     ...(Object.keys(secretValues).length ? { secretEnv: Object.keys(secretValues).map((k) => ({ name: k, secretName, key: k })) } : {}),
-    ...(files.length ? { files: [{ kind: "Secret" as const, name: secretName, mountPath: FILES_PATH }] } : {}),
+    ...(files.length ? { files: [{ kind: "Secret" as const, name: secretName, mountPath: FILES_PATH, keys: files.map((f) => f.name) }] } : {}),
     // The run's checkout, frozen in every task's plan when the run was created.
-    ...(input.source ? { source: input.source } : input.plan.source ? { source: structuredClone(input.plan.source) } : {}),
+    ...(input.source ? { source: input.source } : input.plan.source?.git ? { source: { git: gitSource(input.plan.source.git, clone.refs) } } : {}),
     workspace: input.singleTaskRun
       ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
       : { type: "PersistentVolumeClaim", claimName: workspaceClaimName(input.runId) },
@@ -117,10 +127,43 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
   };
   const buildJob: BuildJob = { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace: input.namespace, labels }, spec };
   const paramsSecret: V1Secret | null =
-    Object.keys(secretValues).length || files.length
-      ? { apiVersion: "v1", kind: "Secret", type: "Opaque", metadata: { name: secretName, namespace: input.namespace, labels: { ...labels } }, stringData: { ...secretValues, ...fileValues } }
+    Object.keys(secretValues).length || files.length || Object.keys(clone.values).length
+      ? {
+          apiVersion: "v1",
+          kind: "Secret",
+          type: "Opaque",
+          metadata: { name: secretName, namespace: input.namespace, labels: { ...labels } },
+          stringData: { ...secretValues, ...fileValues, ...clone.values },
+        }
       : null;
   return { buildJob, paramsSecret };
+}
+
+type PlanGit = NonNullable<NonNullable<BuildJobInput["plan"]["source"]>["git"]>;
+type GitCredentials = NonNullable<NonNullable<NonNullable<BuildJobSpec["source"]>["git"]>["credentials"]>;
+
+/**
+ * The clone's credentials: their values go into the params Secret under Gantry's own keys (no
+ * extra API write), and the BuildJob only says where the clone init container reads them.
+ */
+function cloneCredentials(input: BuildJobInput, secretName: string): { values: Record<string, string>; refs: GitCredentials | undefined } {
+  const c = input.plan.source?.git?.credentials;
+  if (!c) return { values: {}, refs: undefined };
+  const given = input.cloneSecrets ?? {};
+  const values: Record<string, string> = {};
+  const refs: GitCredentials = c.username ? { username: c.username } : {};
+  for (const [field, name] of [["password", c.secret], ["sshKey", c.sshKey], ["knownHosts", c.knownHosts]] as const) {
+    if (!name) continue;
+    // The scheduler resolved every name the plan gives; a missing one would clone without it and fail less clearly.
+    if (given[name] === undefined) throw new ExecutorError(`the value of secret '${name}' for the clone was not resolved`, true);
+    values[GIT_CREDENTIAL_KEYS[field]] = given[name];
+    refs[field] = { secretName, key: GIT_CREDENTIAL_KEYS[field] };
+  }
+  return { values, refs };
+}
+
+function gitSource(git: PlanGit, credentials: GitCredentials | undefined): NonNullable<NonNullable<BuildJobSpec["source"]>["git"]> {
+  return { url: git.url, revision: git.revision, dir: git.dir, ...(credentials ? { credentials } : {}) };
 }
 
 /**

@@ -64,7 +64,23 @@ export const SecretEnvSchema = z
   .meta({ description: "An environment variable read from a Secret (secret params never appear in the BuildJob)." });
 
 export const EnvFromSchema = ConfigSourceSchema.extend({ prefix: z.string().regex(ENV_NAME).optional() });
-export const FileMountSchema = ConfigSourceSchema.extend({ mountPath: absolutePath });
+export const FileMountSchema = ConfigSourceSchema.extend({
+  mountPath: absolutePath,
+  /** Only these keys become files (all when absent): the params Secret also holds values the main container must not see. */
+  keys: z.array(z.string().min(1).max(253)).optional(),
+});
+
+const SecretKeyRefSchema = z.object({ secretName: objectName, key: z.string().min(1).max(253) });
+
+export const GitCredentialsSchema = z
+  .object({
+    /** Not secret: the user name sent with the token. */
+    username: z.string().optional(),
+    password: SecretKeyRefSchema.optional(),
+    sshKey: SecretKeyRefSchema.optional(),
+    knownHosts: SecretKeyRefSchema.optional(),
+  })
+  .meta({ description: "Where the clone init container reads a private repository's credentials from; values never appear in the BuildJob." });
 
 export const GitSourceSchema = z.object({
   url: z.string().min(1),
@@ -76,6 +92,7 @@ export const GitSourceSchema = z.object({
     .regex(/^[A-Za-z0-9._][A-Za-z0-9._/-]*$/)
     .refine((d) => !d.split("/").includes(".."), "must stay inside the workspace"),
   image: z.string().min(1).optional(),
+  credentials: GitCredentialsSchema.optional(),
 });
 
 export const WorkspaceSchema = z

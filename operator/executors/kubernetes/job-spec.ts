@@ -12,7 +12,7 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
-import { CLONE_SCRIPT } from "../clone-script";
+import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Sidecar } from "./buildjob-schema";
 import { ANNOTATION, childLabels, jobName } from "./names";
@@ -232,7 +232,10 @@ function volumes(spec: BuildJobSpec): V1Volume[] {
   if (spec.cache) out.push({ name: VOLUME.cache, persistentVolumeClaim: { claimName: spec.cache.claimName } });
   (spec.files ?? []).forEach((f, i) => {
     const opt = f.optional !== undefined ? { optional: f.optional } : {};
-    out.push(f.kind === "ConfigMap" ? { name: fileVolume(i), configMap: { name: f.name, ...opt } } : { name: fileVolume(i), secret: { secretName: f.name, ...opt } });
+    const items = f.keys ? { items: f.keys.map((key) => ({ key, path: key })) } : {};
+    out.push(
+      f.kind === "ConfigMap" ? { name: fileVolume(i), configMap: { name: f.name, ...items, ...opt } } : { name: fileVolume(i), secret: { secretName: f.name, ...items, ...opt } },
+    );
   });
   return out;
 }
@@ -274,7 +277,7 @@ function cloneContainer(spec: BuildJobSpec): V1Container {
     image: git.image ?? DEFAULT_GIT_IMAGE,
     command: ["sh", "-c", CLONE_SCRIPT, "gantry-clone", git.url, git.dir, git.revision].map(escapeExpansion),
     workingDir: WORKSPACE_PATH,
-    env: [{ name: "HOME", value: HOME_PATH }],
+    env: [{ name: "HOME", value: HOME_PATH }, ...cloneCredentialEnv(git.credentials)],
     // The pod's request is the larger of its init containers' and the sum of the others':
     // asking what the task asks costs nothing extra and satisfies a namespace quota.
     ...(spec.resources ? { resources: structuredClone(spec.resources) } : {}),
@@ -283,6 +286,18 @@ function cloneContainer(spec: BuildJobSpec): V1Container {
     terminationMessagePolicy: "FallbackToLogsOnError",
     securityContext: containerSecurityContext(),
   };
+}
+
+/** The clone's credentials, read from the params Secret by this container alone. */
+function cloneCredentialEnv(c: NonNullable<NonNullable<BuildJobSpec["source"]>["git"]>["credentials"]): V1EnvVar[] {
+  if (!c) return [];
+  const ref = (r: { secretName: string; key: string }) => ({ valueFrom: { secretKeyRef: { name: r.secretName, key: r.key } } });
+  return [
+    ...(c.username ? [{ name: GIT_CREDENTIAL_ENV.username, value: escapeExpansion(c.username) }] : []),
+    ...(c.password ? [{ name: GIT_CREDENTIAL_ENV.password, ...ref(c.password) }] : []),
+    ...(c.sshKey ? [{ name: GIT_CREDENTIAL_ENV.sshKey, ...ref(c.sshKey) }] : []),
+    ...(c.knownHosts ? [{ name: GIT_CREDENTIAL_ENV.knownHosts, ...ref(c.knownHosts) }] : []),
+  ];
 }
 
 /**

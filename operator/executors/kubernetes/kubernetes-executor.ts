@@ -79,6 +79,7 @@ export class KubernetesExecutor implements Executor {
       ...details,
       // The scheduler's list also names the project secrets the task uses (resolved into `env`).
       secretParams: [...new Set([...details.secretParams, ...(task.secretParams ?? [])])],
+      cloneSecrets: task.cloneSecrets,
       singleTaskRun: details.singleTaskRun || this.o.workspace === "emptyDir",
     });
     const name = buildJob.metadata.name;
