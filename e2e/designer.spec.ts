@@ -224,3 +224,23 @@ test("the pipeline settings set the repository to check out; the YAML and the sa
   await expect(d.inspector.getByLabel("Repository URL")).toHaveValue("https://github.com/acme/web.git");
   await expect(d.inspector.getByLabel("Revision")).toHaveValue("main");
 });
+
+test("a task's Kubernetes requests and limits are set in the inspector, checked as quantities, and kept in the YAML", async ({ page }) => {
+  const name = `e2e-res-${uid()}`;
+  const d = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n");
+  await d.task("compile").click();
+  const task = d.inspector.getByRole("region", { name: "Task compile settings" });
+  await task.getByLabel("CPU request").fill("lots");
+  await expect(task.getByRole("list", { name: "Task problems" }), "a bad quantity is named at its field").toContainText("resources.requests.cpu");
+  await expect(d.saveButton).toBeDisabled();
+  await task.getByLabel("CPU request").fill("500m");
+  await task.getByLabel("Memory limit").fill("1Gi");
+  await d.view("Split");
+  await expect.poll(() => d.yaml.text()).toMatch(/kubernetes:\n\s+resources:\n\s+requests:\n\s+cpu: 500m\n\s+limits:\n\s+memory: 1Gi/);
+  await d.view("Designer");
+  await d.save("resources");
+  await expect(page.getByText("Saved version 2")).toBeVisible();
+  await page.reload();
+  await d.task("compile").click();
+  await expect(d.inspector.getByLabel("CPU request")).toHaveValue("500m");
+});

@@ -16,6 +16,7 @@ export async function DesignTab({ pipelineId, version, source }: { pipelineId: s
       paramsSchema: t.paramsSchema,
       uiSchema: t.uiSchema,
       timeoutSeconds: t.timeoutSeconds,
+      ...(t.resources ? { resources: t.resources } : {}),
       example: (t as { example?: PaletteTemplate["example"] }).example,
       deprecated: t.deprecated,
     }));

@@ -89,4 +89,17 @@ describe("designer operations", () => {
   it("refuses an operation on a task that does not exist", () => {
     expect(() => apply(doc(), { type: "deleteTask", task: { stage: 0, index: 9 } })).toThrow(/no task/);
   });
+  it("sets a task's Kubernetes resources, keeping the rest of its kubernetes block, and drops the block when nothing is left", () => {
+    const ref = { stage: 0, index: 0 };
+    const envFrom = [{ configMap: "app" }];
+    let d = apply(doc(), { type: "updateTask", task: ref, patch: { resources: { requests: { cpu: "500m" }, limits: {} } } });
+    expect(d.stages[0].tasks[0].kubernetes).toEqual({ resources: { requests: { cpu: "500m" } } });
+    d = { ...d, stages: [{ ...d.stages[0], tasks: [{ ...d.stages[0].tasks[0], kubernetes: { ...d.stages[0].tasks[0].kubernetes, envFrom } }, ...d.stages[0].tasks.slice(1)] }, ...d.stages.slice(1)] };
+    d = apply(d, { type: "updateTask", task: ref, patch: { resources: null } });
+    expect(d.stages[0].tasks[0].kubernetes).toEqual({ envFrom });
+    d = apply(d, { type: "updateTask", task: ref, patch: { resources: { limits: { memory: "1Gi" } } } });
+    expect(d.stages[0].tasks[0].kubernetes).toEqual({ envFrom, resources: { limits: { memory: "1Gi" } } });
+    const bare = apply(apply(doc(), { type: "updateTask", task: ref, patch: { resources: { requests: { cpu: "1" } } } }), { type: "updateTask", task: ref, patch: { resources: {} } });
+    expect(bare.stages[0].tasks[0]).not.toHaveProperty("kubernetes");
+  });
 });

@@ -10,6 +10,8 @@ export interface PaletteTemplate {
   paramsSchema: Record<string, unknown>;
   uiSchema?: Record<string, unknown>;
   timeoutSeconds?: number;
+  /** The container's default requests and limits (placeholders of the task's own). */
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** Kept for tasks that use it; not offered in the palette. */
   deprecated?: boolean;
   example?: { name: string; template: string; params?: Record<string, unknown>; env?: Record<string, unknown>; timeoutSeconds?: number; retries?: number };

@@ -14,6 +14,8 @@ export interface UpdateTask {
     env?: Record<string, string>;
     timeoutSeconds?: number | null;
     retries?: number | null;
+    /** The task's Kubernetes requests and limits (over the template's); empty or null removes them. */
+    resources?: { requests?: Record<string, string>; limits?: Record<string, string> } | null;
   };
 }
 
@@ -40,6 +42,16 @@ function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {
   if (patch.retries !== undefined) {
     if (patch.retries === null || patch.retries === 0) delete out.retries;
     else out.retries = patch.retries;
+  }
+  if (patch.resources !== undefined) {
+    const r = patch.resources ?? {};
+    const pick = (m?: Record<string, string>) => (m && Object.keys(m).length ? { ...m } : undefined);
+    const resources = { ...(pick(r.requests) ? { requests: pick(r.requests) } : {}), ...(pick(r.limits) ? { limits: pick(r.limits) } : {}) };
+    const k8s = { ...(t.kubernetes ?? {}) };
+    if (Object.keys(resources).length) k8s.resources = resources;
+    else delete k8s.resources;
+    if (Object.keys(k8s).length) out.kubernetes = k8s;
+    else delete out.kubernetes;
   }
   return out;
 }
