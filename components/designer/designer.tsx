@@ -482,7 +482,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
                   doc={doc}
                   problems={allProblems}
                   onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
-                  onRepository={(patch) => run({ type: "setRepository", patch }, `pipeline/repository/${Object.keys(patch)[0]}`)}
+                  onRepository={(patch) => run({ type: "setRepository", patch }, `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`)}
                   onSelectProblem={(key) => {
                     const [s, i] = key.split("/").map(Number);
                     if (key === "" || !doc.stages[s]) return;

@@ -9,6 +9,7 @@ import type { Problem } from "@/lib/designer/problems";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { PipelineDoc, StageDoc, StageMode, TaskDoc } from "@/lib/designer/types";
 import type { SetRepository } from "@/lib/designer/operations/set-repository";
+import { credentialKind, DEFAULT_GIT_USERNAME } from "@/lib/repository";
 import type { UpdateTask } from "@/lib/designer/operations/update-task";
 import { ParamsForm } from "./params-form";
 import { TemplateIcon } from "./template-icon";
@@ -277,6 +278,42 @@ export function StageInspector({
   );
 }
 
+/**
+ * A private repository: the names of project secrets (never values) the clone uses, the fields
+ * that fit the URL's kind. The project's Secrets tab holds the values.
+ */
+function RepositoryCredentialFields({ repo, onRepository }: { repo: PipelineDoc["repository"]; onRepository: (patch: NonNullable<SetRepository["patch"]>) => void }) {
+  const kind = credentialKind(repo?.url ?? "");
+  const c = repo?.credentials ?? {};
+  const field = (key: "secret" | "username" | "sshKey" | "knownHosts", label: string, placeholder: string, hint: string) => (
+    <div className="mt-3 flex flex-col gap-1">
+      <Label htmlFor={`pipeline-repository-credentials-${key}`}>{label}</Label>
+      <Input
+        id={`pipeline-repository-credentials-${key}`}
+        value={c[key] ?? ""}
+        onChange={(e) => onRepository({ credentials: { [key]: e.target.value } })}
+        placeholder={placeholder}
+        disabled={!repo?.url}
+        spellCheck={false}
+        className="font-mono text-xs"
+      />
+      <p className="text-[11px] leading-snug text-muted">{hint}</p>
+    </div>
+  );
+  if (!repo?.url || kind === "none") return null;
+  return kind === "https" ? (
+    <>
+      {field("secret", "Token secret", "none: a public repository", "Name of the project secret with a token or password, for a private repository.")}
+      {c.secret ? field("username", "User name", DEFAULT_GIT_USERNAME, "Sent with the token; GitHub and GitLab take any.") : null}
+    </>
+  ) : (
+    <>
+      {field("sshKey", "SSH key secret", "none: a public repository", "Name of the project secret with a private key (a deploy key).")}
+      {c.sshKey ? field("knownHosts", "Known hosts secret", "none: accept the host key unchecked", "Name of a project secret with the server's known_hosts lines.") : null}
+    </>
+  );
+}
+
 export function PipelineInspector({
   doc,
   problems,
@@ -346,6 +383,7 @@ export function PipelineInspector({
             className="font-mono text-xs"
           />
         </div>
+        <RepositoryCredentialFields repo={repo} onRepository={onRepository} />
       </Section>
       <ProblemList problems={repoProblems.map((p) => p.problem)} label="Repository problems" />
       <Section title={problems.length ? `${problems.length} problem${problems.length === 1 ? "" : "s"}` : "Problems"}>
