@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -36,12 +36,28 @@ const savedHome = process.env.HOME;
 const token = `tok-${randomBytes(12).toString("hex")}`;
 /** Authorization headers the server was sent, to show what git used. */
 const seenUsers: string[] = [];
+/** Command lines of this machine's processes that held a credential while git was asking the server. */
+const argvHits: string[] = [];
+
+/** Every process's argv, looked at while the clone runs (git and its helpers are alive then). */
+function scanArgv(values: string[]) {
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      continue;
+    }
+    if (values.some((v) => cmd.includes(v))) argvHits.push(`${pid}: ${cmd}`);
+  }
+}
 
 const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.test", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.test" };
 
 /** git http-backend as a CGI: the request's body on stdin, headers and body on stdout. */
 function startGitServer(projectRoot: string, cert: { key: Buffer; cert: Buffer }): Promise<Server> {
   const s = createServer(cert, (req, res) => {
+    scanArgv([token, "not-the-token"]);
     const auth = req.headers.authorization ?? "";
     const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString().split(":");
     if (auth) seenUsers.push(user);
@@ -164,6 +180,7 @@ describe("checkout of a private repository over HTTPS (local executor)", () => {
     expect(sec).toMatchObject({ secrets: {}, clone: { GIT_TOKEN: token } });
     expect(createMasker(sec.values)(`x ${token} y`)).toBe(`x ${MASK} y`);
     expect(JSON.stringify(row.plan)).not.toContain(token);
+    expect(argvHits, "no process's command line may hold the token").toEqual([]);
   }, 90_000);
 
   it("fails the task with git's reason when the token is wrong, before the task runs, without writing the token anywhere", async () => {
@@ -175,6 +192,7 @@ describe("checkout of a private repository over HTTPS (local executor)", () => {
     const text = await storedText(task.id, task.message);
     expect(text).not.toContain("task ran");
     expect(text).not.toContain("not-the-token");
+    expect(argvHits).toEqual([]);
   }, 90_000);
 
   it("fails the task saying git could not ask for a user name when the spec gives no credentials", async () => {
