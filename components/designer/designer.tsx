@@ -54,7 +54,20 @@ const nodeKey = (s: Selection) => (!s ? null : s.kind === "stage" ? String(s.sta
  * document as YAML. Every edit is an operation in an undoable history; saving sends the YAML
  * with the version it started from, like the Spec editor.
  */
-export function Designer({ pipelineId, version, source, templates }: { pipelineId: string; version: number; source: string; templates: PaletteTemplate[] }) {
+export function Designer({
+  pipelineId,
+  version,
+  source,
+  templates,
+  secretNames = [],
+}: {
+  pipelineId: string;
+  version: number;
+  source: string;
+  templates: PaletteTemplate[];
+  /** The project's secret names (never values), offered for the repository's credentials. */
+  secretNames?: string[];
+}) {
   const router = useRouter();
   const toast = useToast();
   const initial = useMemo(() => yamlToDoc(source) ?? { name: "pipeline", stages: [] }, [source]);
@@ -480,6 +493,7 @@ export function Designer({ pipelineId, version, source, templates }: { pipelineI
               ) : (
                 <PipelineInspector
                   doc={doc}
+                  secretNames={secretNames}
                   problems={allProblems}
                   onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
                   onRepository={(patch) => run({ type: "setRepository", patch }, `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`)}

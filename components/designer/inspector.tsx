@@ -282,7 +282,15 @@ export function StageInspector({
  * A private repository: the names of project secrets (never values) the clone uses, the fields
  * that fit the URL's kind. The project's Secrets tab holds the values.
  */
-function RepositoryCredentialFields({ repo, onRepository }: { repo: PipelineDoc["repository"]; onRepository: (patch: NonNullable<SetRepository["patch"]>) => void }) {
+function RepositoryCredentialFields({
+  repo,
+  secretNames,
+  onRepository,
+}: {
+  repo: PipelineDoc["repository"];
+  secretNames: readonly string[];
+  onRepository: (patch: NonNullable<SetRepository["patch"]>) => void;
+}) {
   const kind = credentialKind(repo?.url ?? "");
   const c = repo?.credentials ?? {};
   const field = (key: "secret" | "username" | "sshKey" | "knownHosts", label: string, placeholder: string, hint: string) => (
@@ -292,6 +300,8 @@ function RepositoryCredentialFields({ repo, onRepository }: { repo: PipelineDoc[
         id={`pipeline-repository-credentials-${key}`}
         value={c[key] ?? ""}
         onChange={(e) => onRepository({ credentials: { [key]: e.target.value } })}
+        // A free text input that suggests the project's secrets: a name may be added on the Secrets tab later.
+        list={key === "username" ? undefined : SECRET_NAMES_LIST}
         placeholder={placeholder}
         disabled={!repo?.url}
         spellCheck={false}
@@ -301,18 +311,29 @@ function RepositoryCredentialFields({ repo, onRepository }: { repo: PipelineDoc[
     </div>
   );
   if (!repo?.url || kind === "none") return null;
-  return kind === "https" ? (
+  return (
     <>
-      {field("secret", "Token secret", "none: a public repository", "Name of the project secret with a token or password, for a private repository.")}
-      {c.secret ? field("username", "User name", DEFAULT_GIT_USERNAME, "Sent with the token; GitHub and GitLab take any.") : null}
-    </>
-  ) : (
-    <>
-      {field("sshKey", "SSH key secret", "none: a public repository", "Name of the project secret with a private key (a deploy key).")}
-      {c.sshKey ? field("knownHosts", "Known hosts secret", "none: accept the host key unchecked", "Name of a project secret with the server's known_hosts lines.") : null}
+      <datalist id={SECRET_NAMES_LIST}>
+        {secretNames.map((n) => (
+          <option key={n} value={n} />
+        ))}
+      </datalist>
+      {kind === "https" ? (
+        <>
+          {field("secret", "Token secret", "none: a public repository", "Name of the project secret with a token or password, for a private repository.")}
+          {c.secret ? field("username", "User name", DEFAULT_GIT_USERNAME, "Sent with the token; GitHub and GitLab take any.") : null}
+        </>
+      ) : (
+        <>
+          {field("sshKey", "SSH key secret", "none: a public repository", "Name of the project secret with a private key (a deploy key).")}
+          {c.sshKey ? field("knownHosts", "Known hosts secret", "none: accept the host key unchecked", "Name of a project secret with the server's known_hosts lines.") : null}
+        </>
+      )}
     </>
   );
 }
+
+const SECRET_NAMES_LIST = "pipeline-repository-secret-names";
 
 export function PipelineInspector({
   doc,
@@ -320,8 +341,10 @@ export function PipelineInspector({
   onRename,
   onRepository,
   onSelectProblem,
+  secretNames = [],
 }: {
   doc: PipelineDoc;
+  secretNames?: readonly string[];
   problems: { key: string; problem: Problem }[];
   onRename: (p: { name?: string; description?: string }) => void;
   onRepository: (patch: NonNullable<SetRepository["patch"]>) => void;
@@ -383,7 +406,7 @@ export function PipelineInspector({
             className="font-mono text-xs"
           />
         </div>
-        <RepositoryCredentialFields repo={repo} onRepository={onRepository} />
+        <RepositoryCredentialFields repo={repo} secretNames={secretNames} onRepository={onRepository} />
       </Section>
       <ProblemList problems={repoProblems.map((p) => p.problem)} label="Repository problems" />
       <Section title={problems.length ? `${problems.length} problem${problems.length === 1 ? "" : "s"}` : "Problems"}>

@@ -21,6 +21,7 @@ import { getDb } from "@/server/db/client";
 import { getPipeline } from "@/server/pipelines/pipelines";
 import { listVersionsWithRuns, pipelineOutdatedTemplates } from "@/server/pipelines/versions";
 import { listRuns } from "@/server/runs/queries";
+import { listSecrets } from "@/server/secrets/secrets";
 import { orNotFound } from "./load";
 import { TriggersLink } from "@/components/pipelines/triggers-link";
 import { requirePipeline } from "@/server/authz/authz";
@@ -41,11 +42,18 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function PipelinePage({ params, searchParams }: Props) {
   const [{ id }, sp] = await Promise.all([params, searchParams]);
   const db = getDb();
-  const { can } = await pageAccess(requirePipeline(db, await pageActor(), id, "project.view"));
+  const actor = await pageActor();
+  const { can } = await pageAccess(requirePipeline(db, actor, id, "project.view"));
   const canEdit = can.includes("pipeline.edit");
   const pipeline = await orNotFound(getPipeline(db, id));
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
-  const [runs, versions, outdated] = await Promise.all([listRuns(db, id, page, PER_PAGE), listVersionsWithRuns(db, id), pipelineOutdatedTemplates(db, id)]);
+  const [runs, versions, outdated, secrets] = await Promise.all([
+    listRuns(db, id, page, PER_PAGE),
+    listVersionsWithRuns(db, id),
+    pipelineOutdatedTemplates(db, id),
+    // Names only, which every member may see: suggestions for the repository's credentials.
+    listSecrets(db, actor, pipeline.project.slug),
+  ]);
   const tab = (TABS as readonly string[]).includes(sp.tab ?? "") ? sp.tab! : "design";
   const source = pipeline.source ?? stringify(pipeline.spec);
 
@@ -97,7 +105,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         {/* Kept mounted while another tab shows, so unsaved designer edits survive a look at the runs. */}
         <TabsContent value="design" forceMount className="data-[state=inactive]:hidden">
-          <DesignTab pipelineId={pipeline.id} version={pipeline.version} source={source} />
+          <DesignTab pipelineId={pipeline.id} version={pipeline.version} source={source} secretNames={secrets.map((s) => s.name)} />
         </TabsContent>
 
         <TabsContent value="runs">
