@@ -72,6 +72,7 @@ export class LocalExecutor implements Executor {
       });
       return new CheckoutHandle(proc, failed, argv[0], tail);
     } catch (e) {
+      if (e instanceof ExecutorError) throw e;
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
       throw new ExecutorError(`cannot run '${argv[0]}': ${(e as Error).message}`, true);
     }
@@ -164,12 +165,14 @@ function cloneCredentialEnv(task: ExecTask): Record<string, string> {
   const c = task.plan.source?.git?.credentials;
   const v = task.cloneSecrets ?? {};
   const out: Record<string, string> = {};
-  if (c?.secret && v[c.secret] !== undefined) {
-    out[GIT_CREDENTIAL_ENV.password] = v[c.secret];
-    if (c.username) out[GIT_CREDENTIAL_ENV.username] = c.username;
+  if (!c) return out;
+  if (c.username) out[GIT_CREDENTIAL_ENV.username] = c.username;
+  for (const [field, name] of [["password", c.secret], ["sshKey", c.sshKey], ["knownHosts", c.knownHosts]] as const) {
+    if (!name) continue;
+    // The scheduler resolves every name the plan gives; cloning without one would fail less clearly.
+    if (v[name] === undefined) throw new ExecutorError(`the value of secret '${name}' for the clone was not resolved`, true);
+    out[GIT_CREDENTIAL_ENV[field]] = v[name];
   }
-  if (c?.sshKey && v[c.sshKey] !== undefined) out[GIT_CREDENTIAL_ENV.sshKey] = v[c.sshKey];
-  if (c?.knownHosts && v[c.knownHosts] !== undefined) out[GIT_CREDENTIAL_ENV.knownHosts] = v[c.knownHosts];
   return out;
 }
 
