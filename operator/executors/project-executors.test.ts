@@ -102,4 +102,15 @@ describe("ProjectExecutors", () => {
     expect(s.kube.calls).toEqual(["start b", "release b"]);
     expect(s.local.calls).toEqual(["release a"]);
   });
+
+  it("hands on a local task's metrics file, which the operator reads when the task ends", async () => {
+    const local = recorder("local");
+    const router = new ProjectExecutors({
+      defaultKind: "kubernetes",
+      local: { ...local.e, collectMetrics: async (t: { taskRunId: string }) => `size{task="${t.taskRunId}"} 1\n` } as Executor,
+      kubernetes: ProjectExecutors.lazy(async () => recorder("kubernetes").e),
+      kindOfRun: async () => "local",
+    });
+    await expect(router.collectMetrics({ runId: "r", taskRunId: "tr" })).resolves.toBe('size{task="tr"} 1\n');
+  });
 });

@@ -118,6 +118,12 @@ export class ProjectExecutors implements Executor {
     return this.o.local.reapOrphan(o);
   }
 
+  /** A local task's metrics file (operator/metrics.ts); a BuildJob's metrics arrive in its log instead. */
+  collectMetrics(task: { runId: string; taskRunId: string }): Promise<string | null> {
+    const local = this.o.local as Executor & { collectMetrics?: (t: { runId: string; taskRunId: string }) => Promise<string | null> };
+    return local.collectMetrics ? local.collectMetrics(task) : Promise.resolve(null);
+  }
+
   async releaseRun(runId: string): Promise<void> {
     const kind = this.kinds.get(runId) ?? (await this.kindOf(runId).catch(() => null));
     this.kinds.delete(runId);

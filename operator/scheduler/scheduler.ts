@@ -248,6 +248,8 @@ export class Scheduler {
     const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds, keep: resumed });
     await this.reap(orphans);
     this.registered = true;
+    // It has just talked to the database: ready now, not only after the first whole tick.
+    this.dbOk = true;
     this.lastHeartbeat = Date.now();
     this.log.info({ orphansFailed: orphans.length }, "operator registered");
   }
