@@ -57,6 +57,10 @@ export interface SchedulerOptions {
 }
 
 type Phase = "new" | "running" | "draining" | "stopped";
+type ActiveRun = Awaited<ReturnType<typeof listActiveRuns>>[number];
+
+/** A settled run is advanced again after this long (plus up to half as much, so they spread out). */
+const RECHECK_MS = 10_000;
 
 /**
  * The operator's loop: claims runs (SELECT … FOR UPDATE SKIP LOCKED, so replicas share the work),
@@ -76,9 +80,21 @@ export class Scheduler {
 
   private phase: Phase = "new";
   private inflight = new Map<string, InFlight>();
-  /** Runs advanced with nothing left to start, at this rev: no need to lock them again until it moves. */
-  private seen = new Map<string, { rev: number; waitingForCapacity: boolean }>();
-  private seenClearedAt = Date.now();
+  /**
+   * Runs advanced with nothing left to start, at this rev: no need to lock them again until it
+   * moves, or until `recheckAt` (level-based at heart: a settled run is looked at again now and
+   * then, each at its own time rather than all together).
+   */
+  private seen = new Map<string, { rev: number; waitingForCapacity: boolean; recheckAt: number }>();
+  /** Runs due for an advance, fresh work first; refilled by every tick, drained by the workers. */
+  private pending: ActiveRun[] = [];
+  /** Runs being advanced now, and those calls. */
+  private advancing = new Set<string>();
+  private advances = new Set<Promise<void>>();
+  /** Capacity promised to advances in progress. */
+  private reserved = 0;
+  /** A database error from an advance: the next tick fails with it and backs off. */
+  private advanceError: unknown = null;
   /** Runs whose advance hit a bug (not a database error): left alone for a while, not retried hot. */
   private cooldown = new Map<string, number>();
   /** Runs whose tasks ran here: their workspaces go when they end. */
@@ -160,6 +176,7 @@ export class Scheduler {
           for (const inf of left) stopTask(inf, { kind: "shutdown", message: SHUTDOWN_MESSAGE });
           await this.allDone();
           // Let those runs show it now (failed, later stages skipped), not at the next start.
+          await this.advancesDone();
           for (const runId of new Set(left.map((i) => i.claimed.run.id))) {
             await advanceAndClaim(this.db, runId, { operatorId: this.me.id, capacity: 0 }).catch((e) =>
               this.log.warn({ err: (e as Error).message, runId }, "could not advance the run after stopping its task"),
@@ -170,6 +187,7 @@ export class Scheduler {
       this.phase = "stopped";
       this.wake();
       await this.loopDone;
+      await this.advancesDone();
       await this.notifier.drain();
       if (this.registered) await removeOperator(this.db, this.me.id).catch(() => undefined);
       this.log.info("operator stopped");
@@ -184,6 +202,10 @@ export class Scheduler {
 
   private async allDone() {
     while (this.inflight.size) await Promise.all([...this.inflight.values()].map((i) => i.done));
+  }
+
+  private async advancesDone() {
+    while (this.advances.size) await Promise.all([...this.advances]);
   }
 
   private async loop() {
@@ -256,6 +278,11 @@ export class Scheduler {
 
   private async tick() {
     const now = Date.now();
+    if (this.advanceError) {
+      const e = this.advanceError;
+      this.advanceError = null;
+      throw e;
+    }
     if (now - this.lastHeartbeat >= this.heartbeatMs) {
       await heartbeatOperator(this.db, this.me);
       this.lastHeartbeat = now;
@@ -288,6 +315,8 @@ export class Scheduler {
     }
     if (this.phase === "running") {
       for (const c of await ownTaskRunsNotInFlight(this.db, this.me.id, [...this.inflight.keys()])) {
+        // Claimed by an advance whose answer is still on its way: that advance starts it.
+        if (this.advancing.has(c.run.id)) continue;
         this.log.warn({ taskRunId: c.taskRun.id }, "found a task run claimed by this operator but not started (lost answer); starting it");
         this.launch(c);
       }
@@ -334,60 +363,81 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Lists the active runs and hands those with something to do to the advance workers, without
+   * waiting for them: a slow advance (a long transaction, a busy database) must not hold up the
+   * claims of runs queued meanwhile, which the next tick finds and hands out at once. Runs whose
+   * rev moved (new runs, ended tasks) go before the periodic re-checks of settled runs.
+   */
   private async claim() {
     const now = Date.now();
-    // Level-based at heart: forget what was settled now and then, and look at every run again.
-    if (now - this.seenClearedAt > 10_000) {
-      this.seen.clear();
-      this.seenClearedAt = now;
-    }
     const active = await listActiveRuns(this.db);
     const live = new Set(active.map((r) => r.id));
     for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
     for (const [id, until] of this.cooldown) if (until <= now || !live.has(id)) this.cooldown.delete(id);
 
-    // Runs are advanced by `claimParallelism` workers at once (each call locks only its own run
-    // row); each may claim an equal share of the free capacity, so that together they never claim
-    // more than it. A run left with tasks unclaimed is looked at again at the next tick.
-    const workers = Math.max(1, this.claimParallelism);
-    let reserved = 0;
-    let next = 0;
-    const advanceOne = async (r: (typeof active)[number]) => {
-      const free = this.opts.concurrency - this.inflight.size - reserved;
+    const fresh: ActiveRun[] = [];
+    const waiting: ActiveRun[] = [];
+    const rechecks: ActiveRun[] = [];
+    for (const r of active) {
+      if (this.advancing.has(r.id) || this.cooldown.has(r.id)) continue;
       const s = this.seen.get(r.id);
-      if (s && s.rev === r.rev && (!s.waitingForCapacity || free <= 0)) return;
+      if (!s || s.rev !== r.rev) fresh.push(r);
+      else if (s.waitingForCapacity) waiting.push(r);
+      else if (s.recheckAt <= now) rechecks.push(r);
+    }
+    this.pending = [...fresh, ...waiting, ...rechecks];
+    this.dispatch();
+  }
+
+  /**
+   * Starts advances of pending runs on up to `claimParallelism` workers (each call locks only its
+   * own run row). Each may claim an equal share of the capacity left, reserved before it starts,
+   * so that together they never claim more than it. A run left with tasks unclaimed is looked at
+   * again at the next tick.
+   */
+  private dispatch() {
+    const workers = Math.max(1, this.claimParallelism);
+    while (this.advancing.size < workers && this.pending.length && this.phase === "running" && !this.advanceError) {
+      const r = this.pending.shift()!;
+      if (this.advancing.has(r.id)) continue;
+      const free = this.opts.concurrency - this.inflight.size - this.reserved;
       // A run stays queued until one of its tasks can really start here.
-      if (free <= 0 && r.status === "queued") return;
-      if (this.cooldown.has(r.id)) return;
-      // Reserved before the next await, so workers starting meanwhile see what is left.
+      if (free <= 0 && r.status === "queued") continue;
+      if (free <= 0 && this.seen.get(r.id)?.waitingForCapacity && this.seen.get(r.id)?.rev === r.rev) continue;
       const capacity = free <= 0 ? 0 : workers === 1 ? free : Math.max(1, Math.floor(free / workers));
-      if (capacity === 0 && r.status === "queued") return;
-      reserved += capacity;
-      let res;
-      try {
-        res = await advanceAndClaim(this.db, r.id, { operatorId: this.me.id, capacity });
-      } catch (e) {
-        if (!(e instanceof AppError)) throw e; // the database: back off and retry the whole step
-        this.log.error({ err: e.message, runId: r.id }, "could not advance the run; trying again later");
-        this.cooldown.set(r.id, now + 10_000);
-        return;
-      } finally {
-        reserved -= capacity;
-      }
-      for (const c of res.claimed) this.launch(c);
-      // Only active runs are advanced, so a final status here means this call ended the run.
-      if (res.status && isFinal(res.status)) void runFinished(this.db, r.id, this.log);
-      if (res.skipped) this.seen.delete(r.id);
-      else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0 });
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(workers, active.length) }, async () => {
-        while (next < active.length) {
-          if (this.phase !== "running") return;
-          await advanceOne(active[next++]);
-        }
-      }),
-    );
+      this.advancing.add(r.id);
+      this.reserved += capacity;
+      const p = this.advanceOne(r, capacity)
+        .catch((e) => {
+          this.advanceError ??= e;
+          this.pending = [];
+        })
+        .finally(() => {
+          this.reserved -= capacity;
+          this.advancing.delete(r.id);
+          this.advances.delete(p);
+          this.dispatch();
+        });
+      this.advances.add(p);
+    }
+  }
+
+  private async advanceOne(r: ActiveRun, capacity: number) {
+    let res;
+    try {
+      res = await advanceAndClaim(this.db, r.id, { operatorId: this.me.id, capacity });
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e; // the database: the next tick backs off and retries
+      this.log.error({ err: e.message, runId: r.id }, "could not advance the run; trying again later");
+      this.cooldown.set(r.id, Date.now() + 10_000);
+      return;
+    }
+    for (const c of res.claimed) this.launch(c);
+    // Only active runs are advanced, so a final status here means this call ended the run.
+    if (res.status && isFinal(res.status)) void runFinished(this.db, r.id, this.log);
+    if (res.skipped) this.seen.delete(r.id);
+    else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0, recheckAt: Date.now() + RECHECK_MS * (1 + Math.random() / 2) });
   }
 
   private launch(c: ClaimedTask) {
