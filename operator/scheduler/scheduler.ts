@@ -433,17 +433,23 @@ export class Scheduler {
       this.cooldown.set(r.id, Date.now() + 10_000);
       return;
     }
-    for (const c of res.claimed) this.launch(c);
+    for (const c of res.claimed) this.launch(c, { justClaimed: true });
     // Only active runs are advanced, so a final status here means this call ended the run.
     if (res.status && isFinal(res.status)) void runFinished(this.db, r.id, this.log);
     if (res.skipped) this.seen.delete(r.id);
     else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0, recheckAt: Date.now() + RECHECK_MS * (1 + Math.random() / 2) });
   }
 
-  private launch(c: ClaimedTask) {
+  /**
+   * Runs a task run this operator owns. One it has just claimed starts afresh; one found running
+   * (after a restart, adopted, or a claim whose answer was lost) is re-attached to where the
+   * executor can, which for the Kubernetes executor means a look-up of its BuildJob first: a
+   * round trip that a fresh claim, which cannot have one yet, does without.
+   */
+  private launch(c: ClaimedTask, opts: { justClaimed?: boolean } = {}) {
     const id = c.taskRun.id;
     if (this.inflight.has(id)) return;
-    const resume = !!this.opts.executor.canResume?.(c.taskRun.executorRef);
+    const resume = !opts.justClaimed && !!this.opts.executor.canResume?.(c.taskRun.executorRef);
     const inf: InFlight = { claimed: c, handle: null, stop: null, done: Promise.resolve(), resume };
     this.inflight.set(id, inf);
     this.touchedRuns.add(c.run.id);
