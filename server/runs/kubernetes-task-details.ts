@@ -1,4 +1,4 @@
-import { and, count, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { namespaceOf, type ProjectSettings } from "@/lib/projects";
 import type { TemplateDefinition } from "@/lib/template-schema";
 import type { DbOrTx } from "../db/client";
@@ -14,11 +14,13 @@ export interface KubernetesTaskDetails {
   pipeline: string;
   singleTaskRun: boolean;
   secretParams: string[];
-  template?: Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "automountServiceAccountToken">;
+  template?: TemplateKubernetesPart;
   /** Where the project's BuildJobs go, and where on the cluster their pods may run. */
   namespace: string;
   project: { scheduling?: ProjectScheduling };
 }
+
+type TemplateKubernetesPart = Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "automountServiceAccountToken">;
 
 /** The BuildJob `spec.scheduling` a project's settings ask for (none when they say nothing). */
 export interface ProjectScheduling {
@@ -40,29 +42,48 @@ export function schedulingOf(s: ProjectSettings): ProjectScheduling | undefined 
   return Object.keys(out).length ? out : undefined;
 }
 
-/** `home`: the operator's namespace (GANTRY_NAMESPACE), the default project's. */
+/**
+ * Kubernetes parts of template versions by their row id. A version's definition never changes (a
+ * change makes a new version), and ids are never reused, unlike a (name, version) pair of a
+ * template deleted and made again; so entries never go stale, they only make room.
+ */
+const templateParts = new Map<string, TemplateKubernetesPart | null>();
+const TEMPLATE_CACHE_SIZE = 500;
+
+/**
+ * One round trip on the way to every BuildJob (three before): the run, its pipeline's name and
+ * project (`home`, GANTRY_NAMESPACE, is the default project's namespace), its task count and the id of the template version in one query; the definition itself from the
+ * cache above, read only the first time a version is used.
+ */
 export async function kubernetesTaskDetails(db: DbOrTx, runId: string, template: { name: string; version: number }, home: string): Promise<KubernetesTaskDetails> {
+  const version = db
+    .select({ id: templateVersions.id })
+    .from(templateVersions)
+    .innerJoin(templates, eq(templates.id, templateVersions.templateId))
+    .where(and(eq(templates.name, template.name), eq(templateVersions.version, template.version)));
   const [run] = await db
-    .select({ pipeline: pipelines.name, secretNames: runs.secretNames, projectId: projects.id, slug: projects.slug, settings: projects.settings })
+    .select({
+      pipeline: pipelines.name,
+      secretNames: runs.secretNames,
+      tasks: sql<number>`(select count(*) from ${taskRuns} where ${taskRuns.runId} = ${runs.id})`,
+      templateVersionId: sql<string | null>`(${version})`,
+      projectId: projects.id,
+      slug: projects.slug,
+      settings: projects.settings,
+    })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .where(eq(runs.id, runId));
   if (!run) throw new Error(`run ${runId} not found`);
-  const [tasks] = await db.select({ n: count() }).from(taskRuns).where(eq(taskRuns.runId, runId));
-  const [tv] = await db
-    .select({ definition: templateVersions.definition })
-    .from(templateVersions)
-    .innerJoin(templates, eq(templates.id, templateVersions.templateId))
-    .where(and(eq(templates.name, template.name), eq(templateVersions.version, template.version)));
-  const d = tv?.definition;
+  const part = run.templateVersionId ? await templatePart(db, run.templateVersionId) : null;
   return {
     pipeline: run.pipeline,
-    singleTaskRun: Number(tasks?.n ?? 0) <= 1,
+    singleTaskRun: Number(run.tasks ?? 0) <= 1,
     secretParams: run.secretNames,
     namespace: namespaceOf({ id: run.projectId, slug: run.slug, settings: run.settings }, home),
     project: { scheduling: schedulingOf(run.settings) },
-    ...(d ? { template: { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, automountServiceAccountToken: d.automountServiceAccountToken } } : {}),
+    ...(part ? { template: part } : {}),
   };
 }
 
@@ -75,4 +96,15 @@ export async function runProject(db: DbOrTx, runId: string): Promise<{ id: strin
     .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .where(eq(runs.id, runId));
   return p ?? null;
+}
+
+async function templatePart(db: DbOrTx, id: string): Promise<TemplateKubernetesPart | null> {
+  const hit = templateParts.get(id);
+  if (hit !== undefined) return hit;
+  const [tv] = await db.select({ definition: templateVersions.definition }).from(templateVersions).where(eq(templateVersions.id, id));
+  const d = tv?.definition;
+  const part = d ? { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, automountServiceAccountToken: d.automountServiceAccountToken } : null;
+  if (templateParts.size >= TEMPLATE_CACHE_SIZE) templateParts.delete(templateParts.keys().next().value!);
+  templateParts.set(id, part);
+  return part;
 }
