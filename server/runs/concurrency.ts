@@ -26,15 +26,30 @@ export interface ConcurrencyDecision {
 
 const ACTIVE = ["queued", "running", "waiting"] as const;
 
+/**
+ * Concurrency settings by pipeline version. A saved version never changes (an edit saves a new
+ * one), so an entry never goes stale; this spares every claim of a queued run a round trip while
+ * it holds the run's lock.
+ */
+const settings = new Map<string, ConcurrencySpec | null>();
+const SETTINGS_CACHE_SIZE = 1000;
+
 async function concurrencyOf(tx: DbOrTx, run: Pick<RunRow, "pipelineId" | "version">): Promise<ConcurrencySpec | null> {
-  // Only the one field: a spec can be large, and this is read on every look at a held run.
+  const key = `${run.pipelineId}:${run.version}`;
+  const hit = settings.get(key);
+  if (hit !== undefined) return hit;
+  // Only the one field: a spec can be large.
   const [row] = await tx
     .select({ c: sql<string | null>`JSON_EXTRACT(${pipelineVersions.spec}, '$.concurrency')` })
     .from(pipelineVersions)
     .where(and(eq(pipelineVersions.pipelineId, run.pipelineId), eq(pipelineVersions.version, run.version)));
-  if (!row?.c) return null;
-  const parsed = ConcurrencySpecSchema.safeParse(typeof row.c === "string" ? JSON.parse(row.c) : row.c);
-  return parsed.success ? parsed.data : null;
+  // A version not found is not remembered: it may be written in a moment.
+  if (!row) return null;
+  const parsed = row.c ? ConcurrencySpecSchema.safeParse(typeof row.c === "string" ? JSON.parse(row.c) : row.c) : null;
+  const spec = parsed?.success ? parsed.data : null;
+  if (settings.size >= SETTINGS_CACHE_SIZE) settings.delete(settings.keys().next().value!);
+  settings.set(key, spec);
+  return spec;
 }
 
 /** Call with the run row locked, before advancing it. Only queued runs that have not started are held. */
