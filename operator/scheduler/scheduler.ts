@@ -283,6 +283,9 @@ export class Scheduler {
       this.advanceError = null;
       throw e;
     }
+    // New work first: listing and handing out is quick, and the rest of the tick (heartbeat,
+    // stops, schedules, gates) would otherwise stand between a queued run and its claim.
+    if (this.phase === "running") await this.claim();
     if (now - this.lastHeartbeat >= this.heartbeatMs) {
       await heartbeatOperator(this.db, this.me);
       this.lastHeartbeat = now;
@@ -295,9 +298,8 @@ export class Scheduler {
       await fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log });
     }
     this.notifier.tick(now);
-    // Runs whose approval gate passed its deadline are advanced now, not when next looked at.
+    // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
     if (this.phase === "running") for (const runId of await this.gates.tick(now)) this.seen.delete(runId);
-    if (this.phase === "running") await this.claim();
     if (now - this.lastSweep >= this.sweepMs) {
       this.lastSweep = now;
       await this.sweepWorkspaces();
