@@ -131,6 +131,7 @@ async function main() {
     if (run && (type === "ADDED" || type === "MODIFIED") && o.status?.phase === "Running" && !podRunning.has(run)) podRunning.set(run, Date.now());
   });
   await new Promise((r) => setTimeout(r, 1000));
+  await untilNoNamespaceTerminates(api);
 
   // --- 1. steady load
   const total = Math.round(RATE * SECONDS);
@@ -230,6 +231,22 @@ steady load: ${ids.length} runs at ${RATE}/s for ${SECONDS}s (created in ${creat
   console.log("");
   line("operator peak RSS (both phases)", `${(peak / 1024).toFixed(0)} MiB`, "", null);
   console.log("");
+}
+
+/**
+ * Waits while a namespace is being deleted (the previous run's, with its burst of 1,000
+ * BuildJobs, Jobs and pods): the garbage collector's deletes keep the apiserver and kwok so busy
+ * that pods take minutes to run, tasks pile up to GANTRY_CONCURRENCY, and new runs then wait for
+ * capacity, which is not what this measures.
+ */
+async function untilNoNamespaceTerminates(api: KubeApi) {
+  for (let waited = 0; ; waited += 5) {
+    const list = await api.get<{ items: { metadata?: { name?: string }; status?: { phase?: string } }[] }>("/api/v1/namespaces");
+    const busy = list.items.filter((n) => n.status?.phase === "Terminating").map((n) => n.metadata?.name);
+    if (!busy.length) return;
+    if (waited % 30 === 0) step(`waiting for namespace${busy.length > 1 ? "s" : ""} ${busy.join(", ")} to be deleted…`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
 }
 
 /** p-th percentile (nearest rank) of the finite values. */
