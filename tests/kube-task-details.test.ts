@@ -32,30 +32,34 @@ describe("kubernetesTaskDetails", () => {
     const template = await planOf(id);
     const tpl = await getTemplate(t.db, template.name);
 
-    const d = await kubernetesTaskDetails(t.db, id, template);
+    const d = await kubernetesTaskDetails(t.db, id, template, "ops");
     expect(d).toEqual({
       pipeline: p.name,
       singleTaskRun: true,
       secretParams: ["TOKEN"],
       template: { sidecars: tpl.sidecars, cachePath: tpl.cachePath, resources: tpl.resources, automountServiceAccountToken: tpl.automountServiceAccountToken },
+      // The default project builds in the operator's own namespace, placed nowhere in particular.
+      namespace: "ops",
+      project: { scheduling: undefined },
     });
     // The second time the template part comes from the cache: the same answer.
-    expect(await kubernetesTaskDetails(t.db, id, template)).toEqual(d);
+    expect(await kubernetesTaskDetails(t.db, id, template, "ops")).toEqual(d);
   });
 
   it("says a run with two tasks is not a single-task run", async () => {
     const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("a", "true")] }, { name: "t", tasks: [sh("b", "true")] }]);
     const { id } = await createRun(t.db, pipelineId);
-    const d = await kubernetesTaskDetails(t.db, id, await planOf(id));
+    const d = await kubernetesTaskDetails(t.db, id, await planOf(id), "ops");
     expect(d.singleTaskRun).toBe(false);
+    expect(d.namespace).toBe("ops");
     expect(d.secretParams).toEqual([]);
   });
 
   it("leaves the template part out when the template version is unknown, and refuses an unknown run", async () => {
     const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("a", "true")] }]);
     const { id } = await createRun(t.db, pipelineId);
-    const d = await kubernetesTaskDetails(t.db, id, { name: "no-such-template", version: 1 });
+    const d = await kubernetesTaskDetails(t.db, id, { name: "no-such-template", version: 1 }, "ops");
     expect(d.template).toBeUndefined();
-    await expect(kubernetesTaskDetails(t.db, "00000000-0000-4000-8000-000000000000", { name: "shell", version: 1 })).rejects.toThrow(/not found/);
+    await expect(kubernetesTaskDetails(t.db, "00000000-0000-4000-8000-000000000000", { name: "shell", version: 1 }, "ops")).rejects.toThrow(/not found/);
   });
 });

@@ -52,8 +52,9 @@ const TEMPLATE_CACHE_SIZE = 500;
 
 /**
  * One round trip on the way to every BuildJob (three before): the run, its pipeline's name and
- * project (`home`, GANTRY_NAMESPACE, is the default project's namespace), its task count and the id of the template version in one query; the definition itself from the
- * cache above, read only the first time a version is used.
+ * project (`home`, GANTRY_NAMESPACE, is the default project's namespace), its task count and the
+ * id of the template version in one query; the definition itself from the cache above, read
+ * only the first time a version is used.
  */
 export async function kubernetesTaskDetails(db: DbOrTx, runId: string, template: { name: string; version: number }, home: string): Promise<KubernetesTaskDetails> {
   const version = db
