@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { appendFileSync, rmSync, writeFileSync } from "node:fs";
+import { endKubeTest, testCluster } from "./kube-helpers";
+import { appendFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskRuns } from "@/server/db/schema";
-import { cachedBinaries, clusterLogsManifest, criLine, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
+import { clusterLogsManifest, criLine, type Cluster } from "../scripts/lib/cluster";
 import {
   createTestDatabase,
   logLines,
@@ -39,33 +40,19 @@ const STALE_SECONDS = 3;
 let defaultLogs: string | undefined;
 
 beforeAll(async () => {
-  if (process.env.KUBECONFIG) {
-    kubeconfig = process.env.KUBECONFIG;
-    kubectl = kubectlFor(kubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
-  } else {
-    own = await startCluster({ name: `gantry-kadopt-${process.pid}`, log: (m) => console.log(m) });
-    kubeconfig = own.kubeconfig;
-    kubectl = own.kubectl;
-  }
+  ({ own, kubeconfig, kubectl } = await testCluster("kadopt"));
   t = await createTestDatabase("gantry_kadopt");
   logDir = tempDir("kadopt-logs");
 }, 60 * 60_000);
 
 afterAll(async () => {
-  for (const op of started.splice(0)) {
-    op.kill9();
-    await op.exited;
-  }
   await kubectl?.(["delete", "clusterlogs", ns, "--ignore-not-found"]).catch(() => {});
   if (defaultLogs) {
     const o = JSON.parse(defaultLogs) as { metadata: Record<string, unknown> };
     o.metadata = { name: o.metadata.name, labels: o.metadata.labels };
     await kubectl(["apply", "-f", "-"], JSON.stringify(o)).catch((e) => console.error(`could not restore ClusterLogs gantry-default: ${(e as Error).message}`));
   }
-  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
-  await t?.close();
-  await own?.stop();
-  if (logDir) rmSync(logDir, { recursive: true, force: true });
+  await endKubeTest({ operators: started.splice(0), kubectl, namespaces: [ns], db: t, own, dir: logDir });
 }, 120_000);
 
 function operator(id: string): OperatorProcess {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { endKubeTest, testCluster } from "./kube-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { PipelineSpecSchema } from "@/lib/pipeline-spec";
@@ -9,7 +9,7 @@ import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
-import { cachedBinaries, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
+import type { Cluster } from "../scripts/lib/cluster";
 import { createTestDatabase, logLines, sh, startOperatorProcess, taskOf, tempDir, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /**
@@ -29,28 +29,12 @@ let op: OperatorProcess | undefined;
 const ns = `kco-${randomBytes(3).toString("hex")}`;
 
 beforeAll(async () => {
-  if (process.env.KUBECONFIG) {
-    kubeconfig = process.env.KUBECONFIG;
-    kubectl = kubectlFor(kubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
-  } else {
-    own = await startCluster({ name: `gantry-kco-${process.pid}`, log: (m) => console.log(m) });
-    kubeconfig = own.kubeconfig;
-    kubectl = own.kubectl;
-  }
+  ({ own, kubeconfig, kubectl } = await testCluster("kco"));
   t = await createTestDatabase("gantry_kco");
   workDir = tempDir("kco");
 }, 60 * 60_000);
 
-afterAll(async () => {
-  if (op) {
-    op.kill9();
-    await op.exited;
-  }
-  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
-  await t?.close();
-  await own?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => endKubeTest({ operators: [op], kubectl, namespaces: [ns], db: t, own, dir: workDir }), 120_000);
 
 type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
 type Container = { name: string; image: string; command: string[]; workingDir: string; terminationMessagePolicy?: string; volumeMounts: { name: string; mountPath: string }[]; env?: EnvVar[] };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { endKubeTest, testCluster } from "./kube-helpers";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +9,7 @@ import { compileTask } from "@/server/runs/compile";
 import { getRunView } from "@/server/runs/queries";
 import { getTemplate } from "@/server/templates/catalog";
 import { cancelRun } from "@/server/runs/cancel-run";
-import { cachedBinaries, criLine, kubectlFor, podLogsManifest, startCluster, type Cluster } from "../scripts/lib/cluster";
+import { criLine, podLogsManifest, type Cluster } from "../scripts/lib/cluster";
 import {
   createTestDatabase,
   logLines,
@@ -41,28 +42,12 @@ const ns = `kexec-${randomBytes(3).toString("hex")}`;
 const started: OperatorProcess[] = [];
 
 beforeAll(async () => {
-  if (process.env.KUBECONFIG) {
-    kubeconfig = process.env.KUBECONFIG;
-    kubectl = kubectlFor(kubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
-  } else {
-    own = await startCluster({ name: `gantry-kexec-${process.pid}`, log: (m) => console.log(m) });
-    kubeconfig = own.kubeconfig;
-    kubectl = own.kubectl;
-  }
+  ({ own, kubeconfig, kubectl } = await testCluster("kexec"));
   t = await createTestDatabase("gantry_kube");
   logDir = tempDir("kube-logs");
 }, 60 * 60_000);
 
-afterAll(async () => {
-  for (const op of started.splice(0)) {
-    op.kill9();
-    await op.exited;
-  }
-  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
-  await t?.close();
-  await own?.stop();
-  if (logDir) rmSync(logDir, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => endKubeTest({ operators: started.splice(0), kubectl, namespaces: [ns], db: t, own, dir: logDir }), 120_000);
 
 function operator(id: string, env: Record<string, string> = {}): OperatorProcess {
   const op = startOperatorProcess({

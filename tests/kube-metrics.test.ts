@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { endKubeTest, testCluster } from "./kube-helpers";
+import { writeFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -9,7 +10,7 @@ import { LogWriter } from "@/server/logs/writer";
 import { parseTaskMetrics } from "@/server/metrics/task-metrics";
 import { MetricsBlocks } from "@/operator/scheduler/metrics-blocks";
 import { freePort } from "@/scripts/lib/proc";
-import { cachedBinaries, criLine, kubectlFor, podLogsManifest, startCluster, type Cluster } from "../scripts/lib/cluster";
+import { criLine, podLogsManifest, type Cluster } from "../scripts/lib/cluster";
 import {
   createTestDatabase,
   logLines,
@@ -43,14 +44,7 @@ let metricsPort: number;
 const ns = `kmetrics-${randomBytes(3).toString("hex")}`;
 
 beforeAll(async () => {
-  if (process.env.KUBECONFIG) {
-    kubeconfig = process.env.KUBECONFIG;
-    kubectl = kubectlFor(kubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
-  } else {
-    own = await startCluster({ name: `gantry-kmetrics-${process.pid}`, log: (m) => console.log(m) });
-    kubeconfig = own.kubeconfig;
-    kubectl = own.kubectl;
-  }
+  ({ own, kubeconfig, kubectl } = await testCluster("kmetrics"));
   t = await createTestDatabase("gantry_kmetrics");
   logDir = tempDir("kube-metrics-logs");
   metricsPort = await freePort();
@@ -77,16 +71,7 @@ beforeAll(async () => {
   );
 }, 60 * 60_000);
 
-afterAll(async () => {
-  if (op) {
-    op.kill9();
-    await op.exited;
-  }
-  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
-  await t?.close();
-  await own?.stop();
-  if (logDir) rmSync(logDir, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => endKubeTest({ operators: [op], kubectl, namespaces: [ns], db: t, own, dir: logDir }), 120_000);
 
 const podOf = async (taskRunId: string) =>
   waitFor(

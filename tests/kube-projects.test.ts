@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { endKubeTest, testCluster } from "./kube-helpers";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projects, taskRuns } from "@/server/db/schema";
-import { cachedBinaries, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
+import type { Cluster } from "../scripts/lib/cluster";
 import { createTestDatabase, logText, sh, startOperatorProcess, startRun, taskOf, tempDir, waitFor, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /**
@@ -24,25 +24,14 @@ const ns = `gantry-${slug}`;
 const placedNs = `kplace-${randomBytes(3).toString("hex")}`;
 
 beforeAll(async () => {
-  if (process.env.KUBECONFIG) kubectl = kubectlFor(process.env.KUBECONFIG, cachedBinaries()?.kubectl ?? "kubectl");
-  else {
-    own = await startCluster({ name: `gantry-kp-${process.pid}`, log: (m) => console.log(m) });
-    kubectl = own.kubectl;
-  }
+  ({ own, kubectl } = await testCluster("kp"));
   t = await createTestDatabase("gantry_kproj");
   workDir = tempDir("kproj");
 }, 60 * 60_000);
 
 afterAll(async () => {
-  if (op) {
-    op.kill9();
-    await op.exited;
-  }
-  for (const n of [ns, placedNs]) await kubectl?.(["delete", "namespace", n, "--wait=false"]).catch(() => {});
   await kubectl?.(["delete", "priorityclass", placedNs, "--wait=false"]).catch(() => {});
-  await t?.close();
-  await own?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
+  await endKubeTest({ operators: [op], kubectl, namespaces: [ns, placedNs], db: t, own, dir: workDir });
 }, 120_000);
 
 const get = async (kind: string, name: string) => JSON.parse(await kubectl(["get", kind, name, "-n", ns, "-o", "json"]));

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { endKubeTest, testCluster } from "./kube-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { secrets } from "@/server/db/schema";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
-import { cachedBinaries, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
+import type { Cluster } from "../scripts/lib/cluster";
 import {
   createTestDatabase,
   createTestPipeline,
@@ -36,28 +36,12 @@ let op: OperatorProcess | undefined;
 const ns = `ksec-${randomBytes(3).toString("hex")}`;
 
 beforeAll(async () => {
-  if (process.env.KUBECONFIG) {
-    kubeconfig = process.env.KUBECONFIG;
-    kubectl = kubectlFor(kubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
-  } else {
-    own = await startCluster({ name: `gantry-ksec-${process.pid}`, log: (m) => console.log(m) });
-    kubeconfig = own.kubeconfig;
-    kubectl = own.kubectl;
-  }
+  ({ own, kubeconfig, kubectl } = await testCluster("ksec"));
   t = await createTestDatabase("gantry_ksec");
   workDir = tempDir("ksec");
 }, 60 * 60_000);
 
-afterAll(async () => {
-  if (op) {
-    op.kill9();
-    await op.exited;
-  }
-  await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
-  await t?.close();
-  await own?.stop();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}, 120_000);
+afterAll(() => endKubeTest({ operators: [op], kubectl, namespaces: [ns], db: t, own, dir: workDir }), 120_000);
 
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
 type Obj = { metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; data?: Record<string, string>; spec?: any };
