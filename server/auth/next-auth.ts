@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { lockedError } from "@/lib/login-errors";
 import { getDb } from "../db/client";
+import { clientAddress } from "../http/client-address";
 import { logger } from "../logger";
 import { authConfig } from "./auth-config";
 import { lockedUntil, recordFailure, recordSuccess } from "./login-throttle";
@@ -11,14 +12,6 @@ import { ssoProviders, type SsoProfile } from "./sso-providers";
 import { verifyPassword, type SessionUser } from "./users";
 
 const Credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
-
-/** The client address next-auth hands to `authorize` (headers as a plain object). */
-function addressOf(headers: Record<string, unknown> | undefined): string | null {
-  const fwd = headers?.["x-forwarded-for"];
-  const first = (Array.isArray(fwd) ? fwd[0] : typeof fwd === "string" ? fwd : "").split(",")[0].trim();
-  const real = headers?.["x-real-ip"];
-  return (first || (typeof real === "string" ? real : "")).slice(0, 64) || null;
-}
 
 /** A sign-in refusal shown on the login page as it is written (lib/login-errors.ts). */
 const refuse = (message: string) => `/login?error=${encodeURIComponent(`sso:${message}`)}`;
@@ -40,7 +33,7 @@ export const authOptions: NextAuthOptions = {
         const c = Credentials.safeParse(raw);
         if (!c.success) return null;
         const db = getDb();
-        const address = addressOf(req?.headers);
+        const address = clientAddress(req?.headers);
         // Locked: refused without looking at the password, so a lock cannot be used to test guesses.
         const locked = await lockedUntil(db, c.data.username, address);
         if (locked) throw new Error(lockedError(locked));
