@@ -18,6 +18,15 @@ const refuse = (message: string) => `/login?error=${encodeURIComponent(`sso:${me
 
 const cfg = authConfig();
 
+export const throttleLimits = () => ({
+  perPair: cfg.GANTRY_LOGIN_MAX_FAILURES,
+  perAddress: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_ADDRESS,
+  perUser: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_USER,
+  windowMs: cfg.GANTRY_LOGIN_WINDOW_MINUTES * 60_000,
+  lockMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
+  maxDelayMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
+});
+
 export const authOptions: NextAuthOptions = {
   // JWT sessions, renewed while the user is active: the cookie is re-issued on each session read,
   // so GANTRY_SESSION_MAX_AGE is an idle timeout. Each request re-reads the user (authenticate.ts).
@@ -39,19 +48,14 @@ export const authOptions: NextAuthOptions = {
         if (locked) throw new Error(lockedError(locked));
         const u = await verifyPassword(db, c.data.username, c.data.password);
         if (!u) {
-          const lock = await recordFailure(db, c.data.username, address, {
-            perUser: cfg.GANTRY_LOGIN_MAX_FAILURES,
-            perAddress: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_ADDRESS,
-            windowMs: cfg.GANTRY_LOGIN_WINDOW_MINUTES * 60_000,
-            lockMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
-          });
+          const lock = await recordFailure(db, c.data.username, address, throttleLimits());
           if (lock) {
             logger.warn({ username: c.data.username, address, until: lock }, "sign-in locked after repeated failures");
             throw new Error(lockedError(lock));
           }
           return null;
         }
-        await recordSuccess(db, c.data.username);
+        await recordSuccess(db, c.data.username, address);
         return { id: u.id, name: u.name, email: null, username: u.username, role: u.role };
       },
     }),
