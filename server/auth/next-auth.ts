@@ -9,7 +9,7 @@ import { authConfig } from "./auth-config";
 import { lockedUntil, recordFailure, recordSuccess } from "./login-throttle";
 import { resolveSsoUser, userForAccount } from "./sso";
 import { ssoProviders, type SsoProfile } from "./sso-providers";
-import { verifyPassword, type SessionUser } from "./users";
+import { recordSignIn, verifyPassword, type SessionUser } from "./users";
 
 const Credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
 
@@ -56,6 +56,7 @@ export const authOptions: NextAuthOptions = {
           return null;
         }
         await recordSuccess(db, c.data.username, address);
+        await recordSignIn(db, u.id);
         return { id: u.id, name: u.name, email: null, username: u.username, role: u.role };
       },
     }),
@@ -76,6 +77,7 @@ export const authOptions: NextAuthOptions = {
         return refuse(r.refused);
       }
       logger.info({ provider: account.provider, user: r.user.username, how: r.how }, "single sign-on");
+      await recordSignIn(getDb(), r.user.id);
       return true;
     },
     async jwt({ token, user, account }) {

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { post } from "../api-helpers";
+import { get, post } from "../api-helpers";
 import { signIn } from "./auth-helpers";
 
 /**
  * Item 6 of the attack review (issue 16): five bad passwords locked any account for everyone for
  * 15 minutes. Now the (user, address) pair slows down, the user's own address is not locked, a
- * far higher per-user ceiling stops guessing from many addresses.
+ * far higher per-user ceiling stops guessing from many addresses, and an administrator can unlock.
  * Every sign-in here comes through the stack's trusted proxy (127.0.0.2), so that X-Forwarded-For
  * gives each "client" its own address without touching 127.0.0.1's budget.
  */
@@ -45,5 +45,35 @@ describe("sign-in throttling", () => {
     expect((await signIn(u.username, "guess-6", from)).error).toBe("locked:4");
     await sleep(4_100);
     expect((await signIn(u.username, "guess-7", from)).error).toBe("locked:8");
+  });
+
+  it("guessing from a hundred addresses locks the name for everyone until an administrator unlocks it, audited", async () => {
+    const u = await newUser("ceiling");
+    const addresses = Array.from({ length: 100 }, (_, i) => `203.0.113.${i + 1}`);
+    const errors: (string | null)[] = [];
+    for (let i = 0; i < addresses.length; i += 10) {
+      const batch = addresses.slice(i, i + 10).map((a, j) => signIn(u.username, `guess-${i + j}`, { from: PROXY, forwardedFor: a }));
+      errors.push(...(await Promise.all(batch)).map((r) => r.error));
+    }
+    expect(errors.filter((e) => e?.startsWith("locked:")).length, "the 100th failure reaches the ceiling").toBeGreaterThanOrEqual(1);
+    const refused = await signIn(u.username, u.password, { from: PROXY, forwardedFor: "198.51.100.30" });
+    expect(refused.error, "past the ceiling the name is locked from a fresh address too").toMatch(/^locked:(8\d\d|900)$/);
+
+    const listed = await get(`/api/v1/users/${u.id}`);
+    expect(listed.body.lockedUntil).toBeTruthy();
+
+    const unlocked = await post(`/api/v1/users/${u.id}/unlock`);
+    expect(unlocked.status, unlocked.text).toBe(200);
+    expect(unlocked.body.cleared).toBeGreaterThanOrEqual(1);
+    expect(unlocked.body.user.lockedUntil).toBeNull();
+    const again = await signIn(u.username, u.password, { from: PROXY, forwardedFor: "198.51.100.30" });
+    expect(again.error).toBeNull();
+
+    const audit = await get(`/api/v1/audit?action=user.unlock&limit=200`);
+    expect(audit.body.items.find((e: any) => e.target.id === u.id)?.actor).toBe("admin");
+  }, 180_000);
+
+  it("only site administrators unlock, and an unknown user is 404", async () => {
+    expect((await post(`/api/v1/users/no-such-user/unlock`)).status).toBe(404);
   });
 });
