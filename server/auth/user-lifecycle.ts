@@ -1,8 +1,8 @@
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, or } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { audit, type AuditActor } from "../audit/audit";
 import type { DbOrTx } from "../db/client";
-import { accounts, apiTokens, memberships, users } from "../db/schema";
+import { accounts, apiTokens, memberships, projects, users } from "../db/schema";
 import { unlockUser } from "./login-throttle";
 import { getUserView, type UserView } from "./users";
 
@@ -51,7 +51,19 @@ function refuseSelf(actor: Actor, target: UserRow, what: string) {
   if (actor.id === target.id) throw new AppError("conflict", `you cannot ${what} your own account; another administrator can`);
 }
 
-const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? "") + String((e as Error)?.message ?? ""));
+/** Projects the user is the only owner of, which deleting them would leave without one. */
+async function soleOwnerOf(tx: DbOrTx, userId: string): Promise<string[]> {
+  const owned = await tx.select({ projectId: memberships.projectId }).from(memberships).where(and(eq(memberships.userId, userId), eq(memberships.role, "owner")));
+  if (owned.length === 0) return [];
+  const ids = owned.map((o) => o.projectId);
+  const owners = await tx
+    .select({ projectId: memberships.projectId, slug: projects.slug, n: count() })
+    .from(memberships)
+    .innerJoin(projects, eq(projects.id, memberships.projectId))
+    .where(and(inArray(memberships.projectId, ids), eq(memberships.role, "owner")))
+    .groupBy(memberships.projectId, projects.slug);
+  return owners.filter((o) => Number(o.n) <= 1).map((o) => o.slug);
+}
 
 /** PATCH /users/{id}: name, email, role, disabled. Disabling ends the user's sessions and tokens at once (they are checked on every request). */
 export async function updateUser(db: DbOrTx, actor: Actor, id: string, patch: UserPatch): Promise<UserView> {
@@ -74,12 +86,7 @@ export async function updateUser(db: DbOrTx, actor: Actor, id: string, patch: Us
     if (patch.role !== undefined && patch.role !== target.role) (set.role = patch.role), (changes.role = patch.role);
     if (patch.disabled !== undefined && patch.disabled !== target.disabled) set.disabled = patch.disabled;
     if (Object.keys(set).length === 0) return;
-    try {
-      await tx.update(users).set(set).where(eq(users.id, id));
-    } catch (e) {
-      if (isDuplicate(e)) throw new AppError("conflict", `another user already has the email '${patch.email}'`);
-      throw e;
-    }
+    await tx.update(users).set(set).where(eq(users.id, id));
     const entry = { targetType: "user" as const, targetId: id, targetName: target.username };
     if (set.disabled !== undefined) await audit(tx, actor, { ...entry, action: set.disabled ? "user.disable" : "user.enable" });
     if (Object.keys(changes).length) await audit(tx, actor, { ...entry, action: "user.update", details: changes });
@@ -98,6 +105,10 @@ export async function deleteUser(db: DbOrTx, actor: Actor, id: string): Promise<
     const { target, enabledAdmins } = await lockForChange(tx, id);
     refuseSelf(actor, target, "delete");
     refuseLastAdmin(target, enabledAdmins, "delete");
+    const sole = await soleOwnerOf(tx, id);
+    if (sole.length) {
+      throw new AppError("conflict", `cannot delete '${target.username}': they are the only owner of ${sole.map((x) => `'${x}'`).join(", ")}; make someone else owner first`);
+    }
     const [tokens] = await tx.delete(apiTokens).where(eq(apiTokens.userId, id));
     const [links] = await tx.delete(accounts).where(eq(accounts.userId, id));
     const [members] = await tx.delete(memberships).where(eq(memberships.userId, id));

@@ -613,9 +613,9 @@ export function openApiDocument(serverUrl?: string) {
           description:
             "Their API tokens, single sign-on links and project memberships are removed and their sessions end at once. " +
             "Runs, versions, approvals and the audit trail keep their name, which stays reserved. " +
-            "The last enabled administrator and the caller's own account cannot be deleted (409).",
+            "The last enabled administrator, the caller's own account and a project's only owner cannot be deleted (409).",
           parameters: [idParam("id", "user id")],
-          responses: { 204: { description: "Deleted" }, 404: E[404], 409: err("Last enabled administrator, or the caller's own account"), ...common },
+          responses: { 204: { description: "Deleted" }, 404: E[404], 409: err("Last enabled administrator, the caller's own account, or a project's only owner"), ...common },
         },
       },
       "/api/v1/users/{id}/unlock": {

@@ -102,6 +102,24 @@ describe("deleting a user", () => {
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain(`the user name '${u.username}' belonged to a deleted user`);
   });
+
+  it("refuses to leave a project without an owner, naming it", async () => {
+    const u = await userWithAccess("owner");
+    const project = `own-${randomBytes(3).toString("hex")}`;
+    expect((await post("/api/v1/projects", { slug: project, name: project })).status).toBe(201);
+    expect((await put(`/api/v1/projects/${project}/members/${u.username}`, { role: "owner" })).status).toBeLessThan(300);
+    expect((await del(`/api/v1/projects/${project}/members/admin`)).status).toBeLessThan(300);
+    const r = await del(`/api/v1/users/${u.id}`);
+    expect(r.status).toBe(409);
+    expect(r.body.error.message).toBe(`cannot delete '${u.username}': they are the only owner of '${project}'; make someone else owner first`);
+    expect(await u.byToken(), "a refused delete changes nothing").toBe(200);
+    expect((await put(`/api/v1/projects/${project}/members/admin`, { role: "owner" })).status).toBeLessThan(300);
+    expect((await del(`/api/v1/users/${u.id}`)).status).toBe(204);
+    // Nor can the deleted user be added back to a project.
+    const readd = await put(`/api/v1/projects/${project}/members/${u.username}`, { role: "viewer" });
+    expect(readd.status).toBe(422);
+    expect(readd.body.error.message).toBe(`no user named '${u.username}'`);
+  });
 });
 
 describe("administrators", () => {
