@@ -43,3 +43,16 @@ export function authConfig(): AuthConfig {
   }
   return cached;
 }
+
+/** The sign-in throttle's limits (server/auth/login-throttle.ts) from the GANTRY_LOGIN_* settings. */
+export function throttleLimits() {
+  const c = authConfig();
+  return {
+    perPair: c.GANTRY_LOGIN_MAX_FAILURES,
+    perAddress: c.GANTRY_LOGIN_MAX_FAILURES_PER_ADDRESS,
+    perUser: c.GANTRY_LOGIN_MAX_FAILURES_PER_USER,
+    windowMs: c.GANTRY_LOGIN_WINDOW_MINUTES * 60_000,
+    lockMs: c.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
+    maxDelayMs: c.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
+  };
+}

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, like, or, sql } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, like, or, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { loginThrottle } from "../db/schema";
 
@@ -95,29 +95,45 @@ export async function recordSuccess(db: DbOrTx, username: string, address: strin
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** An administrator's unlock: the user name's ceiling and every address's delays for it. Returns how many locks were active. */
-export async function unlockUser(db: DbOrTx, username: string, now = new Date()): Promise<number> {
+/**
+ * An administrator's unlock: the user name's ceiling and every address's delays for it. Returns
+ * how many of them had been locked or delayed in their current window.
+ */
+export async function unlockUser(db: DbOrTx, username: string): Promise<number> {
   const where = or(eq(loginThrottle.key, userKey(username)), like(loginThrottle.key, `${likeEscape(pairPrefix(username))}%`));
   const rows = await db.select().from(loginThrottle).where(where);
   await db.delete(loginThrottle).where(where);
-  return rows.filter((r) => r.lockedUntil && r.lockedUntil > now).length;
+  return rows.filter((r) => r.lockedUntil !== null).length;
 }
 
 export interface LockState {
   /** The user name is locked for every address until then (the ceiling was reached). */
   lockedUntil: Date | null;
-  /** Addresses that must wait before trying this user name again. */
+  /**
+   * Addresses past the pair limit for this user name in the current window: each further failure
+   * from them waits longer (whether or not their last wait has run out).
+   */
   delayedAddresses: number;
 }
 
-/** For the Users page and API: which users are locked now, by lower-cased user name. */
-export async function lockStates(db: DbOrTx, usernames: string[], now = new Date()): Promise<Map<string, LockState>> {
+/** For the Users page and API: which users are locked or slowed now, by lower-cased user name. */
+export async function lockStates(
+  db: DbOrTx,
+  usernames: string[],
+  limits: Pick<ThrottleLimits, "perPair" | "windowMs">,
+  now = new Date(),
+): Promise<Map<string, LockState>> {
   const out = new Map<string, LockState>();
   if (usernames.length === 0) return out;
   const rows = await db
     .select()
     .from(loginThrottle)
-    .where(and(gt(loginThrottle.lockedUntil, now), or(like(loginThrottle.key, "user:%"), like(loginThrottle.key, "pair:%"))));
+    .where(
+      or(
+        and(like(loginThrottle.key, "user:%"), gt(loginThrottle.lockedUntil, now)),
+        and(like(loginThrottle.key, "pair:%"), gte(loginThrottle.failures, limits.perPair), gt(loginThrottle.windowStart, new Date(now.getTime() - limits.windowMs))),
+      ),
+    );
   const wanted = new Set(usernames.map((u) => u.toLowerCase()));
   for (const r of rows) {
     const user = r.key.startsWith("user:") ? r.key.slice(5) : r.key.slice(5, r.key.lastIndexOf("|"));

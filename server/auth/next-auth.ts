@@ -5,7 +5,7 @@ import { lockedError } from "@/lib/login-errors";
 import { getDb } from "../db/client";
 import { clientAddress } from "../http/client-address";
 import { logger } from "../logger";
-import { authConfig } from "./auth-config";
+import { authConfig, throttleLimits } from "./auth-config";
 import { lockedUntil, recordFailure, recordSuccess } from "./login-throttle";
 import { resolveSsoUser, userForAccount } from "./sso";
 import { ssoProviders, type SsoProfile } from "./sso-providers";
@@ -17,15 +17,6 @@ const Credentials = z.object({ username: z.string().min(1).max(64), password: z.
 const refuse = (message: string) => `/login?error=${encodeURIComponent(`sso:${message}`)}`;
 
 const cfg = authConfig();
-
-export const throttleLimits = () => ({
-  perPair: cfg.GANTRY_LOGIN_MAX_FAILURES,
-  perAddress: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_ADDRESS,
-  perUser: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_USER,
-  windowMs: cfg.GANTRY_LOGIN_WINDOW_MINUTES * 60_000,
-  lockMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
-  maxDelayMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
-});
 
 export const authOptions: NextAuthOptions = {
   // JWT sessions, renewed while the user is active: the cookie is re-issued on each session read,

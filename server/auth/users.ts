@@ -4,6 +4,7 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import { users } from "../db/schema";
+import { throttleLimits } from "./auth-config";
 import { lockStates, type LockState } from "./login-throttle";
 
 export interface SessionUser {
@@ -99,7 +100,7 @@ export async function createUser(
 /** Every user but the deleted ones, with their sign-in locks. */
 export async function listUsers(db: DbOrTx): Promise<UserView[]> {
   const rows = await db.select().from(users).where(isNull(users.deletedAt)).orderBy(asc(users.username));
-  const locks = await lockStates(db, rows.map((u) => u.username));
+  const locks = await lockStates(db, rows.map((u) => u.username), throttleLimits());
   return rows.map((u) => userView(u, locks.get(u.username.toLowerCase())));
 }
 
@@ -107,7 +108,7 @@ export async function listUsers(db: DbOrTx): Promise<UserView[]> {
 export async function getUserView(db: DbOrTx, id: string): Promise<UserView | null> {
   const [u] = await db.select().from(users).where(and(eq(users.id, id), isNull(users.deletedAt)));
   if (!u) return null;
-  return userView(u, (await lockStates(db, [u.username])).get(u.username.toLowerCase()));
+  return userView(u, (await lockStates(db, [u.username], throttleLimits())).get(u.username.toLowerCase()));
 }
 
 /** Remembers a successful sign-in for the Users page; never fails the sign-in. */
