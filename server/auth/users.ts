@@ -3,6 +3,7 @@ import bcrypt from "bcryptjs";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
+import { isDuplicateKey } from "../db/errors";
 import { users } from "../db/schema";
 import { throttleLimits } from "./auth-config";
 import { lockStates, type LockState } from "./login-throttle";
@@ -66,7 +67,6 @@ export interface UserView {
   delayedAddresses: number;
 }
 
-const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? (e as Error)?.message));
 
 /** Site administrators add users; a user without a password signs in only through SSO. */
 export async function createUser(
@@ -84,7 +84,7 @@ export async function createUser(
       passwordHash: input.password ? await bcrypt.hash(input.password, 10) : null,
     });
   } catch (e) {
-    if (isDuplicate(e)) {
+    if (isDuplicateKey(e)) {
       const [old] = await db.select({ deletedAt: users.deletedAt }).from(users).where(eq(users.username, input.username));
       if (old?.deletedAt) {
         throw new AppError("conflict", `the user name '${input.username}' belonged to a deleted user and stays reserved, so that the history keeps meaning one person; choose another`);

@@ -69,7 +69,8 @@ export async function signIn(username: string, password: string, opts: { from?: 
   });
   const session = cookiesOf(res).find((c) => c.startsWith("next-auth.session-token=")) ?? null;
   let error: string | null = null;
-  if (res.status === 200) {
+  // With `json=true` next-auth answers {url} (401 for a refused sign-in) instead of redirecting.
+  if ((res.status === 200 || res.status === 401) && /json/.test(String(res.headers["content-type"]))) {
     const target = new URL(res.json().url, url);
     error = target.searchParams.get("error");
   } else if (res.status >= 300 && res.status < 400) {

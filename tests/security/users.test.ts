@@ -73,6 +73,15 @@ describe("disabling a user", () => {
     const asUser = await patch(`/api/v1/users/${u.id}`, { name: "Me" }, { token: u.token });
     expect(asUser.status).toBe(403);
     expect((await del(`/api/v1/users/${u.id}`, { token: u.token })).status).toBe(403);
+    expect((await post(`/api/v1/users/${u.id}/unlock`, undefined, { token: u.token })).status).toBe(403);
+    for (const [method, path] of [
+      ["GET", `/api/v1/users/${u.id}`],
+      ["PATCH", `/api/v1/users/${u.id}`],
+      ["DELETE", `/api/v1/users/${u.id}`],
+      ["POST", `/api/v1/users/${u.id}/unlock`],
+    ]) {
+      expect((await call(method, path, { token: null, body: method === "PATCH" ? { disabled: true } : undefined })).status, `${method} ${path} without credentials`).toBe(401);
+    }
   });
 });
 
@@ -98,6 +107,9 @@ describe("deleting a user", () => {
     const deletion = audit.find((e: any) => e.action === "user.delete" && e.target.id === u.id);
     expect(deletion).toMatchObject({ actor: "admin", target: { name: u.username }, details: { tokens: 1, memberships: 1 } });
 
+    const taken = await post("/api/v1/users", { username: "admin", name: "Impostor" });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.message).toBe("a user named 'admin' already exists");
     const again = await post("/api/v1/users", { username: u.username, name: "Impostor" });
     expect(again.status).toBe(409);
     expect(again.body.error.message).toContain(`the user name '${u.username}' belonged to a deleted user`);
@@ -160,7 +172,7 @@ describe("administrators", () => {
           message: `cannot ${what} 'admin': it is the last enabled administrator; make another user an administrator first`,
         });
       }
-      await updateUser(t.db, actor(adminId, "admin"), other.id, { disabled: false });
+      await t.query("update users set role = 'user', disabled = 0 where id = ?", [other.id]);
     });
 
     it("survives two administrators removing each other at the same moment", async () => {
