@@ -13,7 +13,7 @@ test("an administrator adds a user, unlocks them, disables and enables them, and
   const password = "people-password-123";
 
   await page.goto("/settings/users");
-  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Users", level: 1 })).toBeVisible();
 
   // Add
   await page.getByRole("button", { name: "New user" }).click();
@@ -41,7 +41,9 @@ test("an administrator adds a user, unlocks them, disables and enables them, and
   const asUser = (path: string) => raw("GET", path, { headers: { cookie: session.session! } });
   expect((await asUser("/api/v1/projects")).status).toBe(200);
   // Not an administrator: the Users page is not there for them.
-  expect((await asUser("/settings/users")).status).toBe(404);
+  const notForThem = await asUser("/settings/users");
+  expect(notForThem.text).toContain("It may have been deleted, or the link is wrong.");
+  expect(notForThem.text).not.toContain("New user");
 
   // Disable: their open session stops working at once.
   await page.reload();

@@ -46,7 +46,7 @@ export function UsersPanel({ users, me }: { users: UserJson[]; me: string }) {
   return (
     <Card>
       <div className="flex items-center justify-between border-b px-4 py-2.5">
-        <h2 className="text-sm font-semibold">Users</h2>
+        <h2 className="text-sm font-semibold">All users</h2>
         <NewUserDialog onCreated={() => router.refresh()} />
       </div>
       {users.length === 0 ? (
