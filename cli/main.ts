@@ -3,6 +3,8 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ApiError, Client } from "./client";
 import { configPath, readConfig, writeConfig } from "./config";
+import { UsageError } from "./usage-error";
+import { users, USERS_USAGE } from "./users";
 
 /**
  * `gantry`: the command line for Gantry, through the REST API only. Human output by default,
@@ -24,11 +26,12 @@ const USAGE = `Usage: gantry <command> [options]
   deny TASK_RUN [-m COMMENT]               deny it
   runs ls [--project P] [--pipeline NAME|ID] [--status S] [--limit N]
                                            recent runs, newest first
+${USERS_USAGE}
 
   --json   machine-readable output        GANTRY_URL, GANTRY_TOKEN override the saved login
 Exit codes: 0 ok, 1 run failed, 2 usage, 3 run cancelled, 4 API or connection error.`;
 
-export class UsageError extends Error {}
+export { UsageError };
 
 type Out = { log: (s: string) => void; err: (s: string) => void };
 const out: Out = { log: (s) => process.stdout.write(s + "\n"), err: (s) => process.stderr.write(s + "\n") };
@@ -299,6 +302,9 @@ export async function main(argv: string[]): Promise<number> {
         break;
       case "runs":
         await runs(rest);
+        break;
+      case "users":
+        await users(rest, { client, log: out.log, table, readStdin });
         break;
       case undefined:
       case "help":

@@ -90,6 +90,16 @@ export const CreateUserBodySchema = z.strictObject({
   role: z.enum(["admin", "user"]).default("user"),
 });
 
+export const UpdateUserBodySchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    email: z.email("not an email address").max(254).nullable().optional().meta({ description: "null removes it" }),
+    role: z.enum(["admin", "user"]).optional(),
+    disabled: z.boolean().optional().meta({ description: "true ends the user's sessions and tokens at once; false lets them back in" }),
+  })
+  .refine((b) => Object.keys(b).length > 0, "give at least one of name, email, role, disabled");
+export type UpdateUserBody = z.infer<typeof UpdateUserBodySchema>;
+
 export const TokenScopeSchema = z.enum(["read", "run", "admin"]);
 
 export const CreateTokenBodySchema = z.strictObject({
@@ -505,8 +515,25 @@ export const SecretSchema = z.object({
 });
 export const SecretListSchema = z.object({ items: z.array(SecretSchema) });
 
-export const UserSchema = z.object({ id: z.string(), username: z.string(), name: z.string(), email: z.string().nullable(), role: z.enum(["admin", "user"]), disabled: z.boolean(), createdAt: dateTime() });
+export const UserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  name: z.string(),
+  email: z.string().nullable(),
+  role: z.enum(["admin", "user"]),
+  disabled: z.boolean().meta({ description: "a disabled user can neither sign in nor use a token; existing sessions end at once" }),
+  createdAt: dateTime(),
+  lastSignInAt: dateTime().nullable().meta({ description: "last password or single sign-on sign-in; null when never" }),
+  lockedUntil: dateTime()
+    .nullable()
+    .meta({ description: "set while the user name is locked for every address (too many failed sign-ins); `POST /users/{id}/unlock` lifts it" }),
+  delayedAddresses: z.number().int().meta({ description: "client addresses that must wait before trying this user name again" }),
+});
 export const UserListSchema = z.object({ items: z.array(UserSchema) });
+export const UnlockResultSchema = z.object({
+  user: UserSchema,
+  cleared: z.number().int().meta({ description: "how many active locks and delays were lifted" }),
+});
 
 export const AuditEventSchema = z.object({
   id: z.number().int(),
@@ -599,3 +626,4 @@ export const AnalyticsSchema = z.object({
     .meta({ description: "flakiest first (at most 10); see docs/analytics.md" }),
 });
 export type AnalyticsJson = z.infer<typeof AnalyticsSchema>;
+export type UserJson = z.infer<typeof UserSchema>;

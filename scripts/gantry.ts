@@ -152,6 +152,9 @@ async function test(args: string[]) {
       GANTRY_METRICS_TOKEN: metricsToken,
       GANTRY_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       GANTRY_MAIL_FROM: "Gantry under test <gantry@example.test>",
+      // Requests from 127.0.0.2 come "through a proxy" (tests/security/client-address.test.ts);
+      // everything else, 127.0.0.1 included, is a client whose X-Forwarded-For is ignored.
+      GANTRY_TRUSTED_PROXIES: "127.0.0.2",
     },
   });
   cleanups.push(stack.stop);

@@ -130,4 +130,38 @@ describe("gantry CLI", () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/not logged in/);
   });
+
+  it("manages users: create with a password from stdin, list, disable, enable, unlock, delete only with --yes", async () => {
+    const user = uniqueName("cli-user");
+    const created = await gantry(["users", "create", user, "--name", "CLI User", "--password-stdin"], { stdin: "cli-user-password-123\n" });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(new RegExp(`Created user ${user} \\(user, id `));
+    const ls = JSON.parse((await gantry(["users", "ls", "--json"])).stdout);
+    expect(ls.find((u: { username: string }) => u.username === user)).toMatchObject({ name: "CLI User", role: "user", disabled: false });
+    const human = await gantry(["users", "ls"]);
+    expect(human.stdout).toMatch(new RegExp(`${user}\\s+CLI User\\s+user\\s+active\\s+never`));
+
+    const disabled = await gantry(["users", "disable", user]);
+    expect(disabled.stdout).toContain(`Disabled ${user}; their sessions and tokens stopped working.`);
+    expect((await gantry(["users", "ls"])).stdout).toMatch(new RegExp(`${user}\\s+CLI User\\s+user\\s+disabled`));
+    expect((await gantry(["users", "enable", user])).stdout).toContain(`Enabled ${user}.`);
+    const unlock = await gantry(["users", "unlock", user]);
+    expect(unlock.code, unlock.stderr).toBe(0);
+    expect(unlock.stdout).toContain(`${user} was not locked`);
+
+    const unconfirmed = await gantry(["users", "delete", user]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain(`users delete removes '${user}' for good: add --yes to confirm`);
+    const deleted = await gantry(["users", "delete", user, "--yes"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const gone = await gantry(["users", "disable", user]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain(`no user '${user}'`);
+    const self = await gantry(["users", "delete", "admin", "--yes"]);
+    expect(self.code).toBe(4);
+    expect(self.stderr).toContain("you cannot delete your own account");
+    const bad = await gantry(["users", "create", uniqueName("x"), "--role", "root"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--role must be 'admin' or 'user', got 'root'");
+  });
 });

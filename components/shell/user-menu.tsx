@@ -1,6 +1,6 @@
 "use client";
 
-import { ChevronDown, KeyRound, LogOut } from "lucide-react";
+import { ChevronDown, KeyRound, LogOut, Users } from "lucide-react";
 import Link from "next/link";
 import { signOut } from "next-auth/react";
 import { useEffect, useId, useRef, useState } from "react";
@@ -53,6 +53,12 @@ export function UserMenu({ user }: { user: ShellUser }) {
             <KeyRound className="size-4 text-muted" aria-hidden />
             API tokens
           </Link>
+          {user.role === "admin" && (
+            <Link href="/settings/users" onClick={() => setOpen(false)} className="flex h-8 w-full items-center gap-2 rounded px-2 text-sm hover:bg-surface-2">
+              <Users className="size-4 text-muted" aria-hidden />
+              Users
+            </Link>
+          )}
           <button
             type="button"
             onClick={() => signOut({ callbackUrl: "/login" })}

@@ -3,18 +3,14 @@ import { AppError } from "@/lib/errors";
 import { isScope } from "@/lib/permissions";
 import type { Actor } from "../authz/authz";
 import { getDb } from "../db/client";
+import { clientAddress } from "../http/client-address";
 import { authOptions } from "./next-auth";
 import { lookupToken } from "./tokens";
 import { getUser, type SessionUser } from "./users";
 
 export type Principal = Actor;
 
-/** The client's address as the proxy in front (or Next's own server) reports it. */
-export function clientAddress(headers: Headers): string | null {
-  const fwd = headers.get("x-forwarded-for");
-  if (fwd) return fwd.split(",")[0].trim().slice(0, 64) || null;
-  return headers.get("x-real-ip")?.slice(0, 64) ?? null;
-}
+export { clientAddress };
 
 /** Session cookie or `Authorization: Bearer <token>`; anything else is 401. */
 export async function authenticate(req: Request): Promise<Actor> {

@@ -3,22 +3,15 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { lockedError } from "@/lib/login-errors";
 import { getDb } from "../db/client";
+import { clientAddress } from "../http/client-address";
 import { logger } from "../logger";
-import { authConfig } from "./auth-config";
+import { authConfig, throttleLimits } from "./auth-config";
 import { lockedUntil, recordFailure, recordSuccess } from "./login-throttle";
 import { resolveSsoUser, userForAccount } from "./sso";
 import { ssoProviders, type SsoProfile } from "./sso-providers";
-import { verifyPassword, type SessionUser } from "./users";
+import { recordSignIn, verifyPassword, type SessionUser } from "./users";
 
 const Credentials = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
-
-/** The client address next-auth hands to `authorize` (headers as a plain object). */
-function addressOf(headers: Record<string, unknown> | undefined): string | null {
-  const fwd = headers?.["x-forwarded-for"];
-  const first = (Array.isArray(fwd) ? fwd[0] : typeof fwd === "string" ? fwd : "").split(",")[0].trim();
-  const real = headers?.["x-real-ip"];
-  return (first || (typeof real === "string" ? real : "")).slice(0, 64) || null;
-}
 
 /** A sign-in refusal shown on the login page as it is written (lib/login-errors.ts). */
 const refuse = (message: string) => `/login?error=${encodeURIComponent(`sso:${message}`)}`;
@@ -40,25 +33,21 @@ export const authOptions: NextAuthOptions = {
         const c = Credentials.safeParse(raw);
         if (!c.success) return null;
         const db = getDb();
-        const address = addressOf(req?.headers);
+        const address = clientAddress(req?.headers);
         // Locked: refused without looking at the password, so a lock cannot be used to test guesses.
         const locked = await lockedUntil(db, c.data.username, address);
         if (locked) throw new Error(lockedError(locked));
         const u = await verifyPassword(db, c.data.username, c.data.password);
         if (!u) {
-          const lock = await recordFailure(db, c.data.username, address, {
-            perUser: cfg.GANTRY_LOGIN_MAX_FAILURES,
-            perAddress: cfg.GANTRY_LOGIN_MAX_FAILURES_PER_ADDRESS,
-            windowMs: cfg.GANTRY_LOGIN_WINDOW_MINUTES * 60_000,
-            lockMs: cfg.GANTRY_LOGIN_LOCK_MINUTES * 60_000,
-          });
+          const lock = await recordFailure(db, c.data.username, address, throttleLimits());
           if (lock) {
             logger.warn({ username: c.data.username, address, until: lock }, "sign-in locked after repeated failures");
             throw new Error(lockedError(lock));
           }
           return null;
         }
-        await recordSuccess(db, c.data.username);
+        await recordSuccess(db, c.data.username, address);
+        await recordSignIn(db, u.id);
         return { id: u.id, name: u.name, email: null, username: u.username, role: u.role };
       },
     }),
@@ -79,6 +68,7 @@ export const authOptions: NextAuthOptions = {
         return refuse(r.refused);
       }
       logger.info({ provider: account.provider, user: r.user.username, how: r.how }, "single sign-on");
+      await recordSignIn(getDb(), r.user.id);
       return true;
     },
     async jwt({ token, user, account }) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, like, or } from "drizzle-orm";
 import { audit } from "../audit/audit";
 import type { Db } from "../db/client";
+import { isDuplicateKey } from "../db/errors";
 import { accounts, users } from "../db/schema";
 import type { SessionUser } from "./users";
 
@@ -26,7 +27,6 @@ export interface SsoIdentity {
 
 export type SsoResult = { user: SessionUser; how: "linked" | "matched" | "created" } | { refused: string };
 
-const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? "") + String((e as Error)?.message ?? ""));
 
 /** A valid Gantry user name (`[a-z0-9][a-z0-9._-]*`, ≤ 64) from whatever the provider offers. */
 export function usernameBase(id: SsoIdentity): string {
@@ -97,7 +97,7 @@ export async function resolveSsoUser(db: Db, id: SsoIdentity, opts: { autoCreate
         });
       });
     } catch (e) {
-      if (!isDuplicate(e)) throw e;
+      if (!isDuplicateKey(e)) throw e;
       // Someone took the name, or the same account signed in twice at once: look again.
       const again = await resolveSsoUser(db, id, { ...opts, autoCreate: attempt < 2 });
       if ("user" in again) return again;
@@ -122,7 +122,7 @@ async function link(db: Db, u: typeof users.$inferSelect, id: SsoIdentity, how: 
       });
     });
   } catch (e) {
-    if (!isDuplicate(e)) throw e;
+    if (!isDuplicateKey(e)) throw e;
   }
   return { user: sessionUser(u), how };
 }

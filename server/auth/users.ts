@@ -1,9 +1,12 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
+import { isDuplicateKey } from "../db/errors";
 import { users } from "../db/schema";
+import { throttleLimits } from "./auth-config";
+import { lockStates, type LockState } from "./login-throttle";
 
 export interface SessionUser {
   id: string;
@@ -57,9 +60,13 @@ export interface UserView {
   role: "admin" | "user";
   disabled: boolean;
   createdAt: Date;
+  lastSignInAt: Date | null;
+  /** The user name is locked for every address until then (the sign-in ceiling was reached). */
+  lockedUntil: Date | null;
+  /** Addresses that must wait before trying this user name again. */
+  delayedAddresses: number;
 }
 
-const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((e as { code?: string })?.code ?? (e as Error)?.message));
 
 /** Site administrators add users; a user without a password signs in only through SSO. */
 export async function createUser(
@@ -77,17 +84,49 @@ export async function createUser(
       passwordHash: input.password ? await bcrypt.hash(input.password, 10) : null,
     });
   } catch (e) {
-    if (isDuplicate(e)) throw new AppError("conflict", `a user named '${input.username}' already exists`);
+    if (isDuplicateKey(e)) {
+      const [old] = await db.select({ deletedAt: users.deletedAt }).from(users).where(eq(users.username, input.username));
+      if (old?.deletedAt) {
+        throw new AppError("conflict", `the user name '${input.username}' belonged to a deleted user and stays reserved, so that the history keeps meaning one person; choose another`);
+      }
+      throw new AppError("conflict", `a user named '${input.username}' already exists`);
+    }
     throw e;
   }
   const [u] = await db.select().from(users).where(eq(users.id, id));
   return userView(u);
 }
 
+/** Every user but the deleted ones, with their sign-in locks. */
 export async function listUsers(db: DbOrTx): Promise<UserView[]> {
-  return (await db.select().from(users).orderBy(asc(users.username))).map(userView);
+  const rows = await db.select().from(users).where(isNull(users.deletedAt)).orderBy(asc(users.username));
+  const locks = await lockStates(db, rows.map((u) => u.username), throttleLimits());
+  return rows.map((u) => userView(u, locks.get(u.username.toLowerCase())));
 }
 
-function userView(u: typeof users.$inferSelect): UserView {
-  return { id: u.id, username: u.username, name: u.name, email: u.email, role: u.role, disabled: u.disabled, createdAt: u.createdAt };
+/** One user (not deleted), with their sign-in locks; null when there is none. */
+export async function getUserView(db: DbOrTx, id: string): Promise<UserView | null> {
+  const [u] = await db.select().from(users).where(and(eq(users.id, id), isNull(users.deletedAt)));
+  if (!u) return null;
+  return userView(u, (await lockStates(db, [u.username], throttleLimits())).get(u.username.toLowerCase()));
+}
+
+/** Remembers a successful sign-in for the Users page; never fails the sign-in. */
+export async function recordSignIn(db: DbOrTx, id: string, now = new Date()) {
+  await db.update(users).set({ lastSignInAt: now }).where(eq(users.id, id)).catch(() => undefined);
+}
+
+function userView(u: typeof users.$inferSelect, lock?: LockState): UserView {
+  return {
+    id: u.id,
+    username: u.username,
+    name: u.name,
+    email: u.email,
+    role: u.role,
+    disabled: u.disabled,
+    createdAt: u.createdAt,
+    lastSignInAt: u.lastSignInAt,
+    lockedUntil: lock?.lockedUntil ?? null,
+    delayedAddresses: lock?.delayedAddresses ?? 0,
+  };
 }

@@ -76,6 +76,8 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["User", S.UserSchema],
   ["UserList", S.UserListSchema],
   ["CreateUserRequest", S.CreateUserBodySchema],
+  ["UpdateUserRequest", S.UpdateUserBodySchema],
+  ["UnlockResult", S.UnlockResultSchema],
   ["ApiToken", S.ApiTokenSchema],
   ["ApiTokenList", S.ApiTokenListSchema],
   ["ApiTokenCreated", S.ApiTokenCreatedSchema],
@@ -588,7 +590,41 @@ export function openApiDocument(serverUrl?: string) {
           operationId: "createUser",
           summary: "Add a user (with a password, or none for single sign-on only); site administrators",
           requestBody: jsonBody("CreateUserRequest"),
-          responses: { 201: ok("User", "Created"), 400: E[400], 409: err("The user name is taken"), 422: E[422], ...common },
+          responses: { 201: ok("User", "Created"), 400: E[400], 409: err("The user name is taken (also by a deleted user: names stay reserved)"), 422: E[422], ...common },
+        },
+      },
+      "/api/v1/users/{id}": {
+        get: { tags: ["users"], operationId: "getUser", summary: "One user; site administrators", parameters: [idParam("id", "user id")], responses: { 200: ok("User"), 404: E[404], ...common } },
+        patch: {
+          tags: ["users"],
+          operationId: "updateUser",
+          summary: "Change a user's name, email or role, or disable/enable them; site administrators",
+          description:
+            "Disabling ends the user's sessions and API tokens from the next request on. " +
+            "The last enabled administrator cannot be disabled or demoted, and nobody disables or demotes themselves (409).",
+          parameters: [idParam("id", "user id")],
+          requestBody: jsonBody("UpdateUserRequest"),
+          responses: { 200: ok("User"), 400: E[400], 404: E[404], 409: err("Last enabled administrator, or the caller's own account"), 422: E[422], ...common },
+        },
+        delete: {
+          tags: ["users"],
+          operationId: "deleteUser",
+          summary: "Delete a user; site administrators",
+          description:
+            "Their API tokens, single sign-on links and project memberships are removed and their sessions end at once. " +
+            "Runs, versions, approvals and the audit trail keep their name, which stays reserved. " +
+            "The last enabled administrator, the caller's own account and a project's only owner cannot be deleted (409).",
+          parameters: [idParam("id", "user id")],
+          responses: { 204: { description: "Deleted" }, 404: E[404], 409: err("Last enabled administrator, the caller's own account, or a project's only owner"), ...common },
+        },
+      },
+      "/api/v1/users/{id}/unlock": {
+        post: {
+          tags: ["users"],
+          operationId: "unlockUser",
+          summary: "Lift a user's sign-in lock and every address's delays for them; site administrators (audited)",
+          parameters: [idParam("id", "user id")],
+          responses: { 200: ok("UnlockResult"), 404: E[404], ...common },
         },
       },
       "/api/v1/tokens": {

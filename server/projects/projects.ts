@@ -147,8 +147,9 @@ async function ownerCount(tx: DbOrTx, projectId: string) {
 /** Adds a member or changes their role. A project always keeps at least one owner. */
 export async function setMember(db: Db, actor: Actor, idOrSlug: string, username: string, role: Role) {
   const access = await requireProject(db, actor, idOrSlug, "member.manage");
-  const [u] = await db.select({ id: users.id, disabled: users.disabled }).from(users).where(eq(users.username, username));
-  if (!u) throw new AppError("validation_failed", `no user named '${username}'`, { errors: [{ path: "username", message: `no user named '${username}'` }] });
+  const [u] = await db.select({ id: users.id, disabled: users.disabled, deletedAt: users.deletedAt }).from(users).where(eq(users.username, username));
+  // A deleted user keeps their row for the history but is no one to add.
+  if (!u || u.deletedAt) throw new AppError("validation_failed", `no user named '${username}'`, { errors: [{ path: "username", message: `no user named '${username}'` }] });
   await db.transaction(async (tx) => {
     const [cur] = await tx
       .select({ role: memberships.role })

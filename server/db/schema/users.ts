@@ -14,6 +14,14 @@ export const users = mysqlTable(
     disabled: boolean("disabled").notNull().default(false),
     role: varchar("role", { length: 16 }).$type<"admin" | "user">().notNull().default("user"),
     createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    /** When the user last signed in (password or single sign-on); API tokens do not count. */
+    lastSignInAt: ts("last_sign_in_at"),
+    /**
+     * Set when an administrator deleted the user. The row stays, disabled and without password or
+     * email, so that runs, versions, approvals and the audit trail keep naming who did what, and the
+     * user name is never given to someone else (server/auth/user-lifecycle.ts).
+     */
+    deletedAt: ts("deleted_at"),
   },
   (t) => [uniqueIndex("users_username").on(t.username), index("users_email").on(t.email)],
 );
