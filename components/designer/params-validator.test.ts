@@ -60,6 +60,11 @@ describe("params validator without eval", () => {
     expect(browserFindings(schema, data)).toEqual(serverFindings(schema, data));
   });
 
+  it("counts a param the form emptied (undefined) as missing, as ajv does", () => {
+    expect(browserFindings(schema, { script: undefined, tags: ["ab", undefined] })).toEqual(serverFindings(schema, { script: undefined, tags: ["ab", undefined] }));
+    expect(browserFindings(schema, { script: undefined })).toEqual(["script: must have required property 'script'"]);
+  });
+
   it("puts a missing param's error on its field, for the form", () => {
     expect(validateTaskParams(schema, {}).errorSchema).toMatchObject({ script: { __errors: ["must have required property 'script'"] } });
   });

@@ -116,7 +116,21 @@ function toAjvError(u: OutputUnit, schema: Json, data: unknown): ErrorObject | n
   }
 }
 
+/**
+ * The form sets an emptied field to `undefined`; ajv counts such a property as missing, the
+ * interpreter as present (`key in object`). Drop them so `required` means the same to both.
+ */
+function withoutUndefined(value: unknown): unknown {
+  // An array keeps its length: a hole is a value of the wrong type, as ajv sees it.
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : withoutUndefined(v)));
+  if (!value || typeof value !== "object") return value;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+  return out;
+}
+
 export function rawValidation(schema: Json, formData: unknown): { errors?: ErrorObject[]; validationError?: Error } {
+  formData = withoutUndefined(formData);
   try {
     const r = validatorFor(schema).validate(formData);
     if (r.valid) return {};
@@ -146,7 +160,7 @@ class InterpretingValidator implements ValidatorType<unknown, RJSFSchema> {
   isValid(schema: RJSFSchema, formData: unknown, rootSchema: RJSFSchema): boolean {
     try {
       const withDefs = schema === rootSchema ? schema : { ...schema, $defs: rootSchema.$defs, definitions: rootSchema.definitions };
-      return validatorFor(withDefs as Json).validate(formData).valid;
+      return validatorFor(withDefs as Json).validate(withoutUndefined(formData)).valid;
     } catch {
       return false;
     }
