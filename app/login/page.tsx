@@ -12,7 +12,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const { callbackUrl, error } = await searchParams;
   // next-auth sends failed single sign-ons (and refusals by the linking rules) back here with ?error=.
   const initialError = signInErrorMessage(Array.isArray(error) ? error[0] : error) || null;
-  const target = safeCallbackUrl(callbackUrl);
+  const target = safeCallbackUrl(callbackUrl, process.env.NEXTAUTH_URL);
   if (await currentUser()) redirect(target);
   return (
     <main className="flex min-h-full items-center justify-center bg-background p-6">

@@ -503,6 +503,34 @@ async function killLeftovers(dir: string, log: Log) {
   }
 }
 
+/** One `kwokctl create cluster`; the failure's output and the components' last log lines, or null. */
+async function createCluster(bins: Binaries, name: string, configFile: string, env: Record<string, string>, dir: string): Promise<string | null> {
+  const create = await exec(
+    bins.kwokctl,
+    [
+      "create", "cluster",
+      "--name", name,
+      "--config", configFile,
+      "--runtime", "binary",
+      "--kube-apiserver-binary", bins.kubeApiserver,
+      "--kube-controller-manager-binary", bins.kubeControllerManager,
+      "--kube-scheduler-binary", bins.kubeScheduler,
+      "--kwok-controller-binary", bins.kwok,
+      "--etcd-binary", bins.etcd,
+      "--kubeconfig", "", // do not touch ~/.kube/config
+      "--wait", "2m",
+      "--quiet-pull",
+    ],
+    { env },
+  );
+  if (create.code === 0) return null;
+  const logs = ["kube-apiserver", "etcd"].map((c) => {
+    const f = path.join(dir, "logs", `${c}.log`);
+    return existsSync(f) ? `--- ${c}.log (last lines)\n${readFileSync(f, "utf8").split("\n").slice(-12).join("\n")}` : "";
+  });
+  return [`${create.stdout}\n${create.stderr}`.trim(), ...logs].filter(Boolean).join("\n");
+}
+
 /**
  * Builds what is missing, starts a cluster and waits until it can run pods: the apiserver
  * answers, the kwok node is Ready and the `default` service account exists.
@@ -525,29 +553,15 @@ export async function startCluster(opts: { name?: string; workdir?: string; log?
   writeFileSync(configFile, kwokConfig());
 
   const t0 = Date.now();
-  log(`starting cluster '${name}' (kwokctl --runtime binary, KWOK_WORKDIR=${path.relative(process.cwd(), workdir) || "."})…`);
-  const create = await exec(
-    bins.kwokctl,
-    [
-      "create", "cluster",
-      "--name", name,
-      "--config", configFile,
-      "--runtime", "binary",
-      "--kube-apiserver-binary", bins.kubeApiserver,
-      "--kube-controller-manager-binary", bins.kubeControllerManager,
-      "--kube-scheduler-binary", bins.kubeScheduler,
-      "--kwok-controller-binary", bins.kwok,
-      "--etcd-binary", bins.etcd,
-      "--kubeconfig", "", // do not touch ~/.kube/config
-      "--wait", "2m",
-      "--quiet-pull",
-    ],
-    { env },
-  );
-  if (create.code !== 0) {
-    const out = `${create.stdout}\n${create.stderr}`.trim();
+  // A loaded machine (a build beside it) can keep the apiserver from answering within kwokctl's
+  // wait; a second try on a clean slate then succeeds, so one failure is not the end of the run.
+  for (let attempt = 1; ; attempt++) {
+    log(`starting cluster '${name}' (kwokctl --runtime binary, KWOK_WORKDIR=${path.relative(process.cwd(), workdir) || "."})…`);
+    const failure = await createCluster(bins, name, configFile, env, dir);
+    if (!failure) break;
     await stopCluster({ name, workdir }).catch(() => {});
-    throw new Error(`kwokctl create cluster failed:\n${out}`);
+    if (attempt >= 2) throw new Error(`kwokctl create cluster failed twice:\n${failure}`);
+    log(`kwokctl create cluster failed; trying once more:\n${failure.split("\n").slice(-15).join("\n")}`);
   }
   const kubeconfig = kubeconfigPath(name, workdir);
   const kubectl = kubectlFor(kubeconfig, bins.kubectl);

@@ -4,6 +4,7 @@ import { isScope } from "@/lib/permissions";
 import type { Actor } from "../authz/authz";
 import { getDb } from "../db/client";
 import { clientAddress } from "../http/client-address";
+import { assertSameOrigin } from "../http/same-origin";
 import { authOptions } from "./next-auth";
 import { lookupToken } from "./tokens";
 import { getUser, type SessionUser } from "./users";
@@ -24,6 +25,8 @@ export async function authenticate(req: Request): Promise<Actor> {
     const u = r.user;
     return { ...u, scope: isScope(u.scope) ? u.scope : "read", via: "token", address };
   }
+  // The browser sends the cookie on its own, also for requests other sites make it send.
+  assertSameOrigin(req);
   const u = await currentUser();
   if (u) return { ...u, via: "session", scope: "admin", address };
   throw new AppError("unauthorized", "authentication required: sign in or send 'Authorization: Bearer <token>'");

@@ -1,6 +1,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
+import { sameOriginPath } from "@/components/shell/callback-url";
 import { lockedError } from "@/lib/login-errors";
 import { getDb } from "../db/client";
 import { clientAddress } from "../http/client-address";
@@ -54,6 +55,11 @@ export const authOptions: NextAuthOptions = {
     ...ssoProviders(),
   ],
   callbacks: {
+    // Where next-auth sends the browser after a sign-in (single sign-on above all): a page of this
+    // app only, judged as the browser will read it (components/shell/callback-url.ts).
+    redirect({ url, baseUrl }) {
+      return new URL(sameOriginPath(url, baseUrl) ?? "/", baseUrl).toString();
+    },
     async signIn({ user, account }) {
       if (!account || account.type !== "oauth") return true;
       const p = user as unknown as SsoProfile;

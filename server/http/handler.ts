@@ -52,6 +52,9 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json; charset=utf-8", ...headers } });
 }
 
+const YAML_TYPES = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]);
+const isJsonType = (t: string) => t === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(t);
+
 /**
  * Reads a JSON or YAML body (by Content-Type) within the size limit. Returns the parsed value and
  * the original text, so a YAML spec can be stored as written.
@@ -61,10 +64,19 @@ export async function readBody(req: Request): Promise<{ value: unknown; text: st
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > limit) throw new AppError("payload_too_large", `request body is ${declared} bytes; the limit is ${limit}`);
   const text = await readLimited(req, limit);
-  const type = (req.headers.get("content-type") ?? "application/json").split(";")[0].trim().toLowerCase();
-  const yaml = /yaml/.test(type);
-  if (!yaml && !/json/.test(type) && type !== "text/plain") {
-    throw new AppError("unsupported_media_type", `unsupported Content-Type '${type}': send application/json or application/yaml`);
+  const header = req.headers.get("content-type");
+  const type = header?.split(";")[0].trim().toLowerCase() ?? "";
+  if (text.trim() === "" && !header) return { value: {}, text, yaml: false };
+  // Only types a browser cannot send across sites without asking first (a CORS preflight):
+  // text/plain, forms and a typeless body are what a forged request would use.
+  const yaml = YAML_TYPES.has(type);
+  if (!yaml && !isJsonType(type)) {
+    throw new AppError(
+      "unsupported_media_type",
+      header
+        ? `unsupported Content-Type '${type}': send application/json or application/yaml`
+        : "the request has a body but no Content-Type: send application/json or application/yaml",
+    );
   }
   if (text.trim() === "") return { value: {}, text, yaml };
   try {
