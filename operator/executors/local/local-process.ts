@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { exitMessage } from "@/server/runs/state";
 import type { ExecHandle, ExecResult, LogSink } from "../types";
+import { processGroupMembers } from "./orphans";
 
 /** After the main process exits, how long stray holders of its stdout may keep us waiting. */
 const STDIO_DRAIN_MS = 2000;
@@ -12,6 +13,15 @@ export interface LocalProcessOptions {
   timeoutSeconds: number;
   killGraceMs: number;
   refPrefix: string;
+  /** Switch to this uid/gid before exec (a root operator starting the sandbox as the task user). */
+  uid?: number;
+  gid?: number;
+  /**
+   * The group leader supervises the task rather than being it (bwrap): a stop's SIGTERM goes to
+   * the rest of the group, so the task gets its grace and the leader reports how it ended; the
+   * SIGKILL after the grace still goes to everyone.
+   */
+  supervisedByLeader?: boolean;
 }
 
 /**
@@ -45,6 +55,8 @@ export class LocalProcess implements ExecHandle {
       env: opts.env as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     this.ref = `${opts.refPrefix}:${this.child.pid ?? "not-started"}`;
     this.child.stdout!.on("data", (d: Buffer) => this.output("out", d));
@@ -106,7 +118,16 @@ export class LocalProcess implements ExecHandle {
 
   private terminate() {
     if (this.exited) return;
-    this.killGroup("SIGTERM");
+    if (this.opts.supervisedByLeader && this.child.pid !== undefined) {
+      for (const pid of processGroupMembers(this.child.pid)) {
+        if (pid === this.child.pid) continue;
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          // gone meanwhile
+        }
+      }
+    } else this.killGroup("SIGTERM");
     if (!this.killTimer) this.killTimer = setTimeout(() => this.killGroup("SIGKILL"), this.opts.killGraceMs);
   }
 
