@@ -1,7 +1,7 @@
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import mysql from "mysql2/promise";
@@ -207,6 +207,8 @@ export const quietLogger = () => pino({ level: process.env.GANTRY_TEST_VERBOSE ?
  */
 export function startInProcessOperator(db: Db, opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number; sandbox?: SandboxSettings } = {}) {
   const workspaces = tempDir("ws");
+  // mkdtemp's 0700 would keep the sandbox's uid out of its workspaces.
+  if (opts.sandbox && opts.sandbox.mode !== "off") chmodSync(workspaces, 0o755);
   const scheduler = new Scheduler({
     db,
     executor: new LocalExecutor({ workspacesDir: workspaces, killGraceMs: opts.killGraceMs ?? 500, sandbox: opts.sandbox ?? SANDBOX_OFF }),
