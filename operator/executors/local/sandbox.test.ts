@@ -8,7 +8,7 @@ const ops = (args: string[]) => {
     const a = args[i];
     if (a === "--") break;
     if (["--ro-bind", "--bind"].includes(a)) out.push(`${a} ${args[++i]} ${args[++i]}`);
-    else if (["--tmpfs", "--dev", "--proc", "--chdir"].includes(a)) out.push(`${a} ${args[++i]}`);
+    else if (["--tmpfs", "--dev", "--proc", "--chdir", "--remount-ro"].includes(a)) out.push(`${a} ${args[++i]}`);
     else out.push(a);
   }
   return out;
@@ -40,6 +40,9 @@ describe("bwrapArgs", () => {
     expect(at("--ro-bind /srv/ws/.gantry-files/run-1 /srv/ws/.gantry-files/run-1")).toBeGreaterThan(at("--tmpfs /srv/ws"));
     expect(at("--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom")).toBeGreaterThan(at("--tmpfs /srv/ws"));
     expect(o).toContain("--tmpfs /srv/app/.gantry");
+    // The covers are made read-only once everything is bound into them.
+    expect(at("--remount-ro /srv/ws")).toBeGreaterThan(at("--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom"));
+    expect(o).toContain("--remount-ro /srv/app/.gantry");
     expect(o.at(-1)).toBe("--chdir /srv/ws/run-1");
     // Nothing else of the host is writable.
     expect(o.filter((x) => x.startsWith("--bind "))).toEqual(["--bind /srv/ws/run-1 /srv/ws/run-1", "--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom"]);

@@ -57,6 +57,8 @@ export function bwrapArgs(s: Pick<SandboxSettings, "network">, hidden: readonly 
   args.push("--bind", m.workspace, m.workspace);
   for (const d of m.readOnlyDirs ?? []) args.push("--ro-bind", d, d);
   for (const f of m.writableFiles ?? []) args.push("--bind", f, f);
+  // The covers stay empty and read-only: nothing a task writes outside its workspace survives or lands anywhere.
+  for (const h of hidden) args.push("--remount-ro", h);
   args.push("--chdir", m.workspace, "--", ...argv);
   return args;
 }
