@@ -58,6 +58,24 @@ describe("the local executor in the sandbox", () => {
     expect(taskOf(run, "read")).toMatchObject({ status: "failed", exitCode: 3, message: "exit code 3" });
   });
 
+  it("hands the task's environment to the task only, not to bwrap outside the sandbox (where LD_PRELOAD would load unconfined)", async () => {
+    const mark = `MARK=${Math.random().toString(36).slice(2)}`;
+    const runId = await startRun(t.db, [{ name: "s", tasks: [sh("env", 'echo "greeting=$GREETING"; echo started; sleep 30', { env: { MARK: mark.slice(5), GREETING: "hi there", LD_PRELOAD: "" } })] }]);
+    const running = await waitForTask(t.db, runId, "env", "running");
+    await waitFor("the task to start", async () => (await logText(t.db, running.id)).includes("started"));
+    // Host processes of the run: bwrap outside (one pid level) and the task inside (two).
+    const levels = (pid: number) => (/^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? "").trim().split(/\s+/).length;
+    const env = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    const procs = processesOf(runId);
+    const outside = procs.filter((p) => levels(p) === 1);
+    const inside = procs.filter((p) => levels(p) > 1);
+    expect(outside.length, "bwrap runs outside").toBeGreaterThan(0);
+    expect(inside.some((p) => env(p).includes(mark)), "the task has its env").toBe(true);
+    for (const p of outside) expect(env(p).filter((e) => /^(MARK|GREETING|LD_PRELOAD)=/.test(e)), `bwrap (${p}) got the task's env`).toEqual([]);
+    await cancelRun(t.db, runId, "test");
+    await waitForRunEnd(t.db, runId);
+  });
+
   it("cancel gives the task its grace (SIGTERM reaches it, not bwrap) and then nothing of it is left", async () => {
     const runId = await startRun(t.db, [{ name: "long", tasks: [sh("wait", "trap 'echo got TERM; exit 7' TERM; sleep 120 & echo started; wait")] }]);
     const running = await waitForTask(t.db, runId, "wait", "running");

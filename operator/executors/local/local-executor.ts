@@ -5,7 +5,7 @@ import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { LocalProcess } from "./local-process";
 import { findTaskProcessGroup } from "./orphans";
-import { bwrapArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
+import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
 
 export interface LocalExecutorOptions {
   /** Root of the per-run workspaces (absolute, or relative to the working directory). */
@@ -115,7 +115,9 @@ export class LocalExecutor implements Executor {
         ? new LocalProcess([this.bwrap!, ...bwrapArgs(this.opts.sandbox, this.hidden(), { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE], readOnlyDirs: [this.filesDirOf(task.runId)] }, inner)], {
             ...opts,
             ...this.owner,
-            env: procEnv,
+            // bwrap's own environment: nothing of the task's but what finds an orphaned task (orphans.ts).
+            env: { PATH: "/usr/bin:/bin", GANTRY_RUN_ID: task.runId, GANTRY_TASK: task.taskName },
+            fd3: envArgs(procEnv),
             sink: tail ?? sink,
             // bwrap can only be started from a directory the task uid may enter; it then goes to the workspace.
             cwd: "/",

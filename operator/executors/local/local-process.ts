@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
 import { exitMessage } from "@/server/runs/state";
 import type { ExecHandle, ExecResult, LogSink } from "../types";
 import { processGroupMembers } from "./orphans";
@@ -22,6 +23,8 @@ export interface LocalProcessOptions {
    * SIGKILL after the grace still goes to everyone.
    */
   supervisedByLeader?: boolean;
+  /** Written to the child's descriptor 3, then closed (the sandbox's arguments that must not be in argv). */
+  fd3?: Buffer;
 }
 
 /**
@@ -54,11 +57,16 @@ export class LocalProcess implements ExecHandle {
       cwd: opts.cwd,
       env: opts.env as NodeJS.ProcessEnv,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: opts.fd3 ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
       ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
       ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     this.ref = `${opts.refPrefix}:${this.child.pid ?? "not-started"}`;
+    const fd3 = this.child.stdio[3] as Writable | null | undefined;
+    if (opts.fd3 && fd3) {
+      fd3.on("error", () => undefined); // EPIPE: the child ended first, and says why itself
+      fd3.end(opts.fd3);
+    }
     this.child.stdout!.on("data", (d: Buffer) => this.output("out", d));
     this.child.stderr!.on("data", (d: Buffer) => this.output("err", d));
     this.child.on("error", (e: NodeJS.ErrnoException) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bwrapArgs, existingHidden, spawnIdentity, SANDBOX_OFF } from "./sandbox";
+import { bwrapArgs, envArgs, ENV_FD, existingHidden, spawnIdentity, SANDBOX_OFF } from "./sandbox";
 
 /** The pairs `--flag a b` of an argument list, as strings, for order-insensitive checks. */
 const ops = (args: string[]) => {
@@ -8,7 +8,7 @@ const ops = (args: string[]) => {
     const a = args[i];
     if (a === "--") break;
     if (["--ro-bind", "--bind"].includes(a)) out.push(`${a} ${args[++i]} ${args[++i]}`);
-    else if (["--tmpfs", "--dev", "--proc", "--chdir", "--remount-ro"].includes(a)) out.push(`${a} ${args[++i]}`);
+    else if (["--args", "--tmpfs", "--dev", "--proc", "--chdir", "--remount-ro"].includes(a)) out.push(`${a} ${args[++i]}`);
     else out.push(a);
   }
   return out;
@@ -31,7 +31,7 @@ describe("bwrapArgs", () => {
 
   it("mounts the system read-only, a fresh /dev, /proc and /tmp, then the hidden paths, then binds the workspace back", () => {
     const o = ops(bwrapArgs({ network: "none" }, ["/srv/app/.gantry", "/srv/ws"], mounts, ["true"]));
-    expect(o.slice(0, 4)).toEqual(["--unshare-all", "--unshare-user", "--disable-userns", "--ro-bind / /"]);
+    expect(o.slice(0, 5)).toEqual([`--args ${ENV_FD}`, "--unshare-all", "--unshare-user", "--disable-userns", "--ro-bind / /"]);
     for (const m of ["--dev /dev", "--proc /proc", "--tmpfs /tmp", "--tmpfs /dev/shm"]) expect(o).toContain(m);
     // Order matters: a bind before the tmpfs over its parent would be covered by it.
     const at = (m: string) => o.indexOf(m);
@@ -48,10 +48,23 @@ describe("bwrapArgs", () => {
     expect(o.filter((x) => x.startsWith("--bind "))).toEqual(["--bind /srv/ws/run-1 /srv/ws/run-1", "--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom"]);
   });
 
-  it("never carries the task's environment (values would show in the process list)", () => {
+  it("never carries the task's environment (values would show in the process list), but reads it from a descriptor first", () => {
     const args = bwrapArgs({ network: "none" }, [], mounts, ["true"]);
     expect(args).not.toContain("--setenv");
-    expect(args).not.toContain("--clearenv");
+    expect(args.slice(0, 2)).toEqual(["--args", String(ENV_FD)]);
+  });
+});
+
+describe("envArgs", () => {
+  it("clears the environment, then sets each variable, NUL-separated", () => {
+    const parts = envArgs({ A: "1", LD_PRELOAD: "/x.so", EMPTY: "" }).toString().split("\0");
+    expect(parts).toEqual(["--clearenv", "--setenv", "A", "1", "--setenv", "LD_PRELOAD", "/x.so", "--setenv", "EMPTY", "", ""]);
+  });
+
+  it("refuses what would split or bend the list: a NUL in a value, '=' or NUL in a name", () => {
+    expect(() => envArgs({ A: "x\0--bind / /" })).toThrow("the value of environment variable 'A' holds a NUL byte");
+    expect(() => envArgs({ "A=B": "x" })).toThrow("invalid environment variable name 'A=B'");
+    expect(() => envArgs({ "A\0": "x" })).toThrow(/invalid environment variable name/);
   });
 });
 

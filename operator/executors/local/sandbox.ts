@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";
 import path from "node:path";
+import type { Writable } from "node:stream";
 
 export interface SandboxSettings {
   /** `required`: every task runs in the sandbox, or not at all. `off`: unconfined (single-user machines only). */
@@ -32,13 +33,16 @@ export interface SandboxMounts {
   readOnlyDirs?: readonly string[];
 }
 
+/** The descriptor bwrap reads the task's environment from (`--args`), see `envArgs`. */
+export const ENV_FD = 3;
+
 /**
  * bwrap's arguments for one task, program included. Pure: `hidden` are the paths to cover that
- * exist (see `existingHidden`). The task's environment is not here: it rides in bwrap's own
- * environment, which bwrap hands on unchanged, so no value shows in a process list.
+ * exist (see `existingHidden`). The task's environment is not here: bwrap reads it from ENV_FD.
  */
 export function bwrapArgs(s: Pick<SandboxSettings, "network">, hidden: readonly string[], m: SandboxMounts, argv: readonly string[]): string[] {
   const args = [
+    "--args", String(ENV_FD),
     "--unshare-all",
     ...(s.network === "host" ? ["--share-net"] : []),
     // A user namespace always (--unshare-all only tries one), and none nested inside it: less
@@ -61,6 +65,21 @@ export function bwrapArgs(s: Pick<SandboxSettings, "network">, hidden: readonly 
   for (const h of hidden) args.push("--remount-ro", h);
   args.push("--chdir", m.workspace, "--", ...argv);
   return args;
+}
+
+/**
+ * The task's environment as bwrap arguments, NUL-separated, for ENV_FD. Not bwrap's own
+ * environment: a task's LD_PRELOAD would then load into bwrap, outside the sandbox. Not argv
+ * either: every user of the machine can read a process's command line.
+ */
+export function envArgs(env: Record<string, string>): Buffer {
+  const out = ["--clearenv"];
+  for (const [k, v] of Object.entries(env)) {
+    if (!k || k.includes("=") || k.includes("\0")) throw new Error(`invalid environment variable name '${k.replace(/\0/g, "\\0")}'`);
+    if (v.includes("\0")) throw new Error(`the value of environment variable '${k}' holds a NUL byte`);
+    out.push("--setenv", k, v);
+  }
+  return Buffer.from(out.map((a) => a + "\0").join(""));
 }
 
 /** The paths to hide that exist, outermost first, without those inside another (already hidden). */
@@ -99,7 +118,10 @@ export async function probeSandbox(s: SandboxSettings, bwrap: string | null, wor
   const args = bwrapArgs(s, [], { workspace: workspacesRoot }, ["true"]);
   const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
     let err = "";
-    const c = spawn(bwrap, args, { ...spawnIdentity(s), cwd: "/", env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "ignore", "pipe"] });
+    const c = spawn(bwrap, args, { ...spawnIdentity(s), cwd: "/", env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "ignore", "pipe", "pipe"] });
+    const envFd = c.stdio[ENV_FD] as Writable | null;
+    envFd?.on("error", () => undefined);
+    envFd?.end(envArgs({ PATH: "/usr/bin:/bin" }));
     c.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-1000)));
     c.on("error", (e) => resolve({ code: null, err: e.message }));
     c.on("close", (code) => resolve({ code, err: err.trim() }));
