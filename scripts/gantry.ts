@@ -233,6 +233,7 @@ async function test(args: string[]) {
 }
 
 async function bench() {
+  await ensureBubblewrap();
   const chromium = await ensureChromium();
   const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_bench", fresh: true });
   cleanups.push(db.stop);
