@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { config, type Config } from "@/server/config";
+import type { SandboxSettings } from "./executors/local/sandbox";
 
 /** Settings only the operator reads; the shared ones (database, concurrency, poll) are in server/config. */
 const OperatorEnvSchema = z.object({
@@ -14,6 +15,25 @@ const OperatorEnvSchema = z.object({
   GANTRY_OPERATOR_STALE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   /** Where tasks run: child processes here (`local`), or BuildJobs in a cluster (`kubernetes`). */
   GANTRY_EXECUTOR: z.enum(["local", "kubernetes"]).default("local"),
+  /**
+   * Local executor: `required` runs every task in the bubblewrap sandbox and refuses to run any
+   * where it cannot work; `off` runs tasks as the operator's own user (single-user machines only).
+   */
+  GANTRY_LOCAL_SANDBOX: z.enum(["required", "off"]).default("required"),
+  /** The host uid and gid sandboxed tasks run as (when the operator is root): nobody/nogroup. */
+  GANTRY_LOCAL_SANDBOX_UID: z.coerce.number().int().min(1).max(4294967294).default(65534),
+  GANTRY_LOCAL_SANDBOX_GID: z.coerce.number().int().min(1).max(4294967294).default(65534),
+  /** `none`: a task has only a loopback of its own; `host`: the machine's network, its loopback services included. */
+  GANTRY_LOCAL_SANDBOX_NETWORK: z.enum(["none", "host"]).default("none"),
+  /** More absolute paths (comma-separated) the sandbox hides behind an empty directory. */
+  GANTRY_LOCAL_SANDBOX_HIDE: z
+    .string()
+    .default("")
+    .transform((v, ctx) => {
+      const out = v.split(",").map((p) => p.trim()).filter(Boolean);
+      for (const p of out) if (!path.isAbsolute(p) || p === "/") ctx.addIssue({ code: "custom", message: `'${p}' is not an absolute path below /` });
+      return out;
+    }),
   /** Kubernetes mode: the (default project's) namespace for BuildJobs, and where the leader Lease lives. */
   GANTRY_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("gantry"),
   /** Kubernetes mode: `emptyDir` when the cluster has no volume provisioner (runs then share no workspace). */
@@ -44,6 +64,17 @@ const OperatorEnvSchema = z.object({
       return out;
     }),
 });
+
+/** The local executor's sandbox from the operator's settings. */
+export function sandboxSettings(cfg: Pick<OperatorConfig, "GANTRY_LOCAL_SANDBOX" | "GANTRY_LOCAL_SANDBOX_UID" | "GANTRY_LOCAL_SANDBOX_GID" | "GANTRY_LOCAL_SANDBOX_NETWORK" | "GANTRY_LOCAL_SANDBOX_HIDE">): SandboxSettings {
+  return {
+    mode: cfg.GANTRY_LOCAL_SANDBOX,
+    uid: cfg.GANTRY_LOCAL_SANDBOX_UID,
+    gid: cfg.GANTRY_LOCAL_SANDBOX_GID,
+    network: cfg.GANTRY_LOCAL_SANDBOX_NETWORK,
+    hide: cfg.GANTRY_LOCAL_SANDBOX_HIDE,
+  };
+}
 
 export type OperatorConfig = Config &
   z.infer<typeof OperatorEnvSchema> & {

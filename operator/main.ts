@@ -11,7 +11,7 @@ import { logger } from "@/server/logger";
 import { operatorLogStore } from "@/server/logs/select";
 import { metricsConfig } from "@/server/metrics/config";
 import { metricsPortOf, startMetricsServer } from "@/server/metrics/operator";
-import { operatorConfig } from "./config";
+import { operatorConfig, sandboxSettings } from "./config";
 import { startKubernetesMode, type KubernetesMode } from "./executors/kubernetes/setup";
 import { LocalExecutor } from "./executors/local/local-executor";
 import { ProjectExecutors } from "./executors/project-executors";
@@ -47,10 +47,12 @@ const kubernetes = ProjectExecutors.lazy(async () => {
 if (cfg.GANTRY_EXECUTOR === "kubernetes") await kubernetes.get();
 const executor: Executor = new ProjectExecutors({
   defaultKind: cfg.GANTRY_EXECUTOR,
-  local: new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS }),
+  local: new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS, sandbox: sandboxSettings(cfg) }),
   kubernetes,
   kindOfRun: async (runId) => executorOf((await runProject(db, runId))?.settings ?? {}, cfg.GANTRY_EXECUTOR),
 });
+if (cfg.GANTRY_LOCAL_SANDBOX === "off") log.warn("GANTRY_LOCAL_SANDBOX=off: local tasks run unconfined as the operator's user, able to read its secrets and database (single-user machines only)");
+else log.info({ uid: cfg.GANTRY_LOCAL_SANDBOX_UID, network: cfg.GANTRY_LOCAL_SANDBOX_NETWORK }, "local tasks run in the bubblewrap sandbox");
 // Log lines: MySQL, or Elasticsearch with a disk buffer for when it is down (ELASTICSEARCH_URL).
 const logs = operatorLogStore(db, { workspacesDir: cfg.workspacesDir, operatorId: cfg.operatorId });
 const scheduler = new Scheduler({

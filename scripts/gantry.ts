@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { aptInstall, fail, freePort, ok, run, step } from "./lib/proc";
+import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { clusterUnavailableReason, startCluster } from "./lib/cluster";
@@ -43,6 +43,7 @@ async function main() {
 
 async function serve(dev: boolean) {
   const port = Number(process.env.PORT ?? 3000);
+  await ensureBubblewrap();
   const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/db"), port: Number(process.env.GANTRY_DB_PORT ?? 3307), name: "gantry" });
   cleanups.push(db.stop);
   const seeded = await migrateAndSeed(db.url, { adminPassword: process.env.GANTRY_ADMIN_PASSWORD, adminToken: process.env.GANTRY_ADMIN_TOKEN });
@@ -79,6 +80,13 @@ async function serve(dev: boolean) {
   await shutdown(1);
 }
 
+/** The local executor's task sandbox (docs/security.md), installed like MariaDB; unneeded when turned off. */
+async function ensureBubblewrap() {
+  if (process.env.GANTRY_LOCAL_SANDBOX === "off" || which("bwrap")) return;
+  await aptInstall(["bubblewrap"], "the local executor runs each task in a bubblewrap sandbox");
+  if (!which("bwrap")) fail("bubblewrap was installed but 'bwrap' is not on the PATH");
+}
+
 async function ensureChromium(): Promise<string> {
   const p = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
   if (!existsSync(p)) await aptInstall(["chromium"], "the browser tests drive Debian's Chromium");
@@ -105,6 +113,7 @@ async function test(args: string[]) {
     await run(vitest, ["run", "--project", "unit"], { cwd: ROOT });
   }
   if (!want("integration") && !want("e2e")) return;
+  await ensureBubblewrap();
 
   const chromium = want("e2e") ? await ensureChromium() : "";
   // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;
@@ -227,6 +236,7 @@ async function test(args: string[]) {
 }
 
 async function bench() {
+  await ensureBubblewrap();
   const chromium = await ensureChromium();
   const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_bench", fresh: true });
   cleanups.push(db.stop);

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync } from "node:fs";
+import path from "node:path";
 
 /**
  * HTTP helpers for the REST API integration tests: they talk to a running Gantry (web app +
@@ -152,4 +154,14 @@ export async function collectSse(res: Response, stop?: (e: SseEvent, all: SseEve
     if (e.event === "end" || stop?.(e, all)) break;
   }
   return all;
+}
+
+/**
+ * A new directory the stack's sandboxed tasks can read (a repository to clone): their /tmp is
+ * private and mkdtemp's 0700 would shut out their uid, so it is under /var/tmp, world-readable.
+ */
+export function sandboxReadableDir(prefix: string): string {
+  const dir = mkdtempSync(path.join("/var/tmp", prefix));
+  chmodSync(dir, 0o755);
+  return dir;
 }

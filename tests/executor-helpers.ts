@@ -1,7 +1,7 @@
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import mysql from "mysql2/promise";
@@ -19,6 +19,7 @@ import { createRun } from "@/server/runs/create-run";
 import { getRunView, type RunView, type TaskRunView } from "@/server/runs/queries";
 import { seed } from "@/server/seed/seed";
 import { LocalExecutor } from "@/operator/executors/local/local-executor";
+import { SANDBOX_OFF, type SandboxSettings } from "@/operator/executors/local/sandbox";
 import { Scheduler } from "@/operator/scheduler/scheduler";
 
 /**
@@ -199,12 +200,18 @@ export async function pidFile(workspaces: string, runId: string, file: string): 
 
 export const quietLogger = () => pino({ level: process.env.GANTRY_TEST_VERBOSE ? "debug" : "silent" });
 
-/** An operator scheduler in this process, on its own workspace root. */
-export function startInProcessOperator(db: Db, opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number } = {}) {
+/**
+ * An operator scheduler in this process, on its own workspace root. Unsandboxed unless told: these
+ * suites check process semantics through host pids a task writes, which its PID namespace would
+ * hide; executor-sandbox.test.ts runs the same semantics in the sandbox.
+ */
+export function startInProcessOperator(db: Db, opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number; sandbox?: SandboxSettings } = {}) {
   const workspaces = tempDir("ws");
+  // mkdtemp's 0700 would keep the sandbox's uid out of its workspaces.
+  if (opts.sandbox && opts.sandbox.mode !== "off") chmodSync(workspaces, 0o755);
   const scheduler = new Scheduler({
     db,
-    executor: new LocalExecutor({ workspacesDir: workspaces, killGraceMs: opts.killGraceMs ?? 500 }),
+    executor: new LocalExecutor({ workspacesDir: workspaces, killGraceMs: opts.killGraceMs ?? 500, sandbox: opts.sandbox ?? SANDBOX_OFF }),
     operatorId: opts.operatorId ?? `test-inproc-${randomBytes(3).toString("hex")}`,
     concurrency: opts.concurrency ?? 8,
     pollMs: 50,
@@ -242,6 +249,8 @@ export function startOperatorProcess(env: Record<string, string>): OperatorProce
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: process.env.HOME ?? "/tmp",
       LOG_LEVEL: "info",
+      // Crash and restart suites follow the task by the host pid it writes (see startInProcessOperator).
+      GANTRY_LOCAL_SANDBOX: "off",
       GANTRY_POLL_MS: "50",
       GANTRY_KILL_GRACE_MS: "500",
       // The key secrets are sealed with (`npm test` sets it), as every operator has in production.

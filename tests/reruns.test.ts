@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +9,7 @@ import { advanceAndClaim, finishTaskRun } from "@/server/runs/operator-queries";
 import { rerunRun } from "@/server/runs/rerun";
 import { getRunView } from "@/server/runs/queries";
 import { createTestDatabase, createTestPipeline, runRow, sh, type TestDatabase } from "./executor-helpers";
-import { createPipeline, get, post, uniqueName, waitForRun } from "./api-helpers";
+import { createPipeline, get, post, sandboxReadableDir, uniqueName, waitForRun } from "./api-helpers";
 
 /**
  * Re-runs: the whole run, only what failed (succeeded tasks keep their result and say where it
@@ -130,19 +129,19 @@ describe("re-running a run", () => {
 
 describe("through the running stack", () => {
   it("POST /runs/{id}/rerun re-runs only the failure, audited; the reused task is marked in the run", async () => {
-    const flag = path.join(tmpdir(), `gantry-rerun-${randomBytes(4).toString("hex")}`);
-    rmSync(flag, { force: true });
+    // The test makes the task pass after its first run: a sandboxed task writes nothing outside its run's workspace.
+    const flag = path.join(sandboxReadableDir("gantry-rerun-"), "passes");
     const id = await createPipeline({
       name: uniqueName("rerun"),
       stages: [
         { name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "echo built" } }] },
         // Fails the first time only.
-        { name: "test", tasks: [{ name: "flaky", template: "shell", params: { script: `test -f ${flag} || { touch ${flag}; exit 3; }` } }] },
+        { name: "test", tasks: [{ name: "flaky", template: "shell", params: { script: `test -f ${flag} || exit 3` } }] },
       ],
     });
     const first = await post(`/api/v1/pipelines/${id}/runs`, {});
     expect((await waitForRun(first.body.id)).status).toBe("failed");
-    expect(existsSync(flag)).toBe(true);
+    writeFileSync(flag, "");
 
     const bad = await post(`/api/v1/runs/${first.body.id}/rerun`, { mode: "from-stage" });
     expect(bad.status).toBe(422);
@@ -161,7 +160,7 @@ describe("through the running stack", () => {
     const audit = await get(`/api/v1/audit?action=run.rerun`);
     expect(audit.status).toBe(200);
     expect(audit.body.items.find((e: { target: { id: string } }) => e.target.id === re.body.id)).toMatchObject({ details: { rerunOf: first.body.id, mode: "failed" } });
-    rmSync(flag, { force: true });
+    rmSync(path.dirname(flag), { recursive: true, force: true });
   });
 });
 

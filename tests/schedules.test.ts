@@ -10,6 +10,7 @@ import { createScheduleAs, deleteScheduleAs, getSchedule, listSchedules, updateS
 import { advanceAndClaim, finishTaskRun } from "@/server/runs/operator-queries";
 import { createTestDatabase, createTestPipeline, runRow, sh, tempDir, waitForRunEnd, type TestDatabase } from "./executor-helpers";
 import { LocalExecutor } from "@/operator/executors/local/local-executor";
+import { SANDBOX_OFF } from "@/operator/executors/local/sandbox";
 import { Scheduler } from "@/operator/scheduler/scheduler";
 import pino from "pino";
 import { del, get, patch, post, uniqueName } from "./schedule-api";
@@ -241,7 +242,7 @@ describe("in the operator", () => {
     clock.set("2026-02-01T12:00:01Z");
     const scheduler = new Scheduler({
       db: t.db,
-      executor: new LocalExecutor({ workspacesDir: tempDir("sched-ws"), killGraceMs: 500 }),
+      executor: new LocalExecutor({ workspacesDir: tempDir("sched-ws"), killGraceMs: 500, sandbox: SANDBOX_OFF }),
       operatorId: "sched-op",
       concurrency: 2,
       pollMs: 50,

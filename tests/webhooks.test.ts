@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, get, put, testEnv, uniqueName, waitForRun } from "./api-helpers";
+import { call, get, put, sandboxReadableDir, testEnv, uniqueName, waitForRun } from "./api-helpers";
 
 /**
  * Webhooks with real signed HTTP deliveries: every provider (good, bad signature, duplicate,
@@ -88,7 +88,7 @@ beforeAll(async () => {
   const r = await call("POST", "/api/v1/pipelines", { body: spec });
   expect(r.status, r.text).toBe(201);
   pipelineId = r.body.id;
-  repo = mkdtempSync(path.join(tmpdir(), "gantry-hook-repo-"));
+  repo = sandboxReadableDir("gantry-hook-repo-");
   execFileSync("git", ["init", "-q", "-b", "main", repo]);
 });
 afterAll(() => {

@@ -1,10 +1,11 @@
-import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
+import { chown, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { LocalProcess } from "./local-process";
 import { findTaskProcessGroup } from "./orphans";
+import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
 
 export interface LocalExecutorOptions {
   /** Root of the per-run workspaces (absolute, or relative to the working directory). */
@@ -13,6 +14,8 @@ export interface LocalExecutorOptions {
   killGraceMs: number;
   /** Variables passed through from the operator's own environment; everything else stays out. */
   inherit?: readonly string[];
+  /** How tasks are confined (docs/security.md); `SANDBOX_OFF` runs them as the operator's user. */
+  sandbox: SandboxSettings;
 }
 
 /** Only what a program needs to find its tools and speak the locale: no operator secrets. */
@@ -20,15 +23,43 @@ const INHERIT = ["PATH", "HOME", "LANG"] as const;
 
 /**
  * Runs each task as a child process in its own process group, in a workspace directory shared by
- * the run's tasks (`<workspaces>/<runId>`).
+ * the run's tasks (`<workspaces>/<runId>`); in a bubblewrap sandbox unless that is turned off.
  */
 export class LocalExecutor implements Executor {
   readonly kind = "local" as const;
   private readonly root: string;
   private readonly host = hostname();
+  private readonly bwrap: string | null;
+  /** Set once the sandbox has been seen to work; a failed probe is retried by the next task. */
+  private sandboxWorks = false;
 
   constructor(private opts: LocalExecutorOptions) {
     this.root = path.resolve(opts.workspacesDir);
+    this.bwrap = opts.sandbox.mode === "off" ? null : findBwrap();
+  }
+
+  private get sandboxed(): boolean {
+    return this.opts.sandbox.mode !== "off";
+  }
+
+  /** The task uid/gid to hand the workspace and the task's writable files to (none: the operator's own). */
+  private get owner(): { uid?: number; gid?: number } {
+    return this.sandboxed ? spawnIdentity(this.opts.sandbox) : {};
+  }
+
+  /** Refuses to run anything when the sandbox is required and cannot work here. */
+  private async ensureSandbox(): Promise<void> {
+    if (!this.sandboxed || this.sandboxWorks) return;
+    await mkdir(this.root, { recursive: true }).catch(() => undefined);
+    const problem = await probeSandbox(this.opts.sandbox, this.bwrap, this.root);
+    if (problem) throw new ExecutorError(problem, true);
+    this.sandboxWorks = true;
+  }
+
+  /** Makes a file or directory the task's own, so that the sandbox's uid can write it. */
+  private async handOver(p: string): Promise<void> {
+    const { uid, gid } = this.owner;
+    if (uid !== undefined && gid !== undefined) await chown(p, uid, gid);
   }
 
   workspaceOf(runId: string): string {
@@ -42,35 +73,58 @@ export class LocalExecutor implements Executor {
     if (!argv || argv.length === 0 || !argv[0]) {
       throw new ExecutorError(`template '${task.plan.template}' cannot run on the local executor (it needs Kubernetes)`, true);
     }
+    await this.ensureSandbox();
     const workspace = this.workspaceOf(task.runId);
     try {
       await mkdir(workspace, { recursive: true });
+      await this.handOver(workspace);
     } catch (e) {
       throw new ExecutorError(`cannot create the workspace ${workspace}: ${(e as Error).message}`, false);
     }
     const inherited: Record<string, string> = {};
     for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
+    // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
+    if (this.sandboxed) inherited.HOME = "/tmp";
     const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace), GANTRY_METRICS_FILE: this.metricsFileOf(task) };
     Object.assign(env, await this.writeFiles(task));
-    await mkdir(path.dirname(env.GANTRY_METRICS_FILE), { recursive: true }).catch(() => undefined);
+    await this.prepareMetricsFile(env.GANTRY_METRICS_FILE);
     const git = task.plan.source?.git;
     try {
       const opts = { cwd: workspace, env, sink, timeoutSeconds: task.plan.timeoutSeconds, killGraceMs: this.opts.killGraceMs, refPrefix: `local:${this.host}` };
-      if (!git) return new LocalProcess(argv, opts);
-      const failed = await this.checkoutFailureFile(task);
-      sink.system(`checking out ${git.url} at ${git.revision} into ${git.dir}`);
-      const tail = new ErrTail(sink);
-      // The clone's credentials ride in the wrapper's environment, which the clone step keeps
-      // (dropping all else) and the task's program does not get.
-      const creds = cloneCredentialEnv(task);
-      const keep = new Set(["PATH", "HOME", ...Object.keys(creds)]);
-      const drop = Object.keys(env).filter((k) => !keep.has(k)).join(" ");
-      const proc = new LocalProcess(["sh", "-c", WITH_CHECKOUT, "gantry-checkout", CLONE_SCRIPT, failed, git.url, git.dir, git.revision, drop, ...argv], {
-        ...opts,
-        env: { ...env, ...creds },
-        sink: tail,
-      });
-      return new CheckoutHandle(proc, failed, argv[0], tail);
+      if (!git && !this.sandboxed) return new LocalProcess(argv, opts);
+      // What failed before the task's program could start is told through this file.
+      const failed = await this.failureFile(task);
+      let inner: string[];
+      let procEnv = env;
+      let tail: ErrTail | null = null;
+      if (git) {
+        sink.system(`checking out ${git.url} at ${git.revision} into ${git.dir}`);
+        tail = new ErrTail(sink);
+        // The clone's credentials ride in the wrapper's environment, which the clone step keeps
+        // (dropping all else) and the task's program does not get.
+        const creds = cloneCredentialEnv(task);
+        const keep = new Set(["PATH", "HOME", ...Object.keys(creds)]);
+        const drop = Object.keys(env).filter((k) => !keep.has(k)).join(" ");
+        inner = ["sh", "-c", WITH_CHECKOUT, "gantry-checkout", CLONE_SCRIPT, failed, git.url, git.dir, git.revision, drop, ...argv];
+        procEnv = { ...env, ...creds };
+      } else {
+        // bwrap says "execvp: No such file" with exit 1; this keeps the clear message and permanence.
+        inner = ["sh", "-c", PROGRAM_CHECK, "gantry-run", failed, ...argv];
+      }
+      const proc = this.sandboxed
+        ? new LocalProcess([this.bwrap!, ...bwrapArgs(this.opts.sandbox, this.hidden(), { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE], readOnlyDirs: [this.filesDirOf(task.runId)] }, inner)], {
+            ...opts,
+            ...this.owner,
+            // bwrap's own environment: nothing of the task's but what finds an orphaned task (orphans.ts).
+            env: { PATH: "/usr/bin:/bin", GANTRY_RUN_ID: task.runId, GANTRY_TASK: task.taskName },
+            fd3: envArgs(procEnv),
+            sink: tail ?? sink,
+            // bwrap can only be started from a directory the task uid may enter; it then goes to the workspace.
+            cwd: "/",
+            supervisedByLeader: true,
+          })
+        : new LocalProcess(inner, { ...opts, env: procEnv, sink: tail ?? sink });
+      return new PreludeHandle(proc, failed, argv[0], tail);
     } catch (e) {
       if (e instanceof ExecutorError) throw e;
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
@@ -78,13 +132,47 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  /** Where the checkout wrapper says what failed before the task could start; none yet. */
-  private async checkoutFailureFile(task: ExecTask): Promise<string> {
+  /**
+   * Paths the sandbox covers with an empty tmpfs: Gantry's state directory (keys, secrets, the
+   * private database and its socket), every workspace (the task's own is bound back), the log
+   * buffer, the operator's home, the system database's directories, and what the server adds.
+   */
+  private hidden(): string[] {
+    const logBuffer = process.env.GANTRY_LOG_BUFFER_DIR;
+    return existingHidden([
+      path.resolve(".gantry"),
+      this.root,
+      ...(logBuffer ? [path.resolve(logBuffer)] : []),
+      ...(process.env.HOME && process.env.HOME !== "/" ? [process.env.HOME] : []),
+      "/run/mysqld",
+      "/var/lib/mysql",
+      ...this.opts.sandbox.hide,
+    ]);
+  }
+
+  /** An empty metrics file the task may write (in the sandbox only existing files can be bound). */
+  private async prepareMetricsFile(file: string): Promise<void> {
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      if (!this.sandboxed) return;
+      await writeFile(file, "", { mode: 0o600 });
+      await this.handOver(file);
+    } catch (e) {
+      throw new ExecutorError(`cannot prepare the task's metrics file ${file}: ${(e as Error).message}`, false);
+    }
+  }
+
+  /** Where the wrapper says what failed before the task could start: empty, the task uid's. */
+  private async failureFile(task: ExecTask): Promise<string> {
     const dir = this.filesDirOf(task.runId);
     const file = path.join(dir, `checkout-${task.taskRunId.replace(/[^A-Za-z0-9_-]/g, "_")}-${task.attempt}`);
     try {
       await mkdir(dir, { recursive: true });
       await rm(file, { force: true });
+      if (this.sandboxed) {
+        await writeFile(file, "", { mode: 0o600 });
+        await this.handOver(file);
+      }
     } catch (e) {
       throw new ExecutorError(`cannot prepare the checkout in ${dir}: ${(e as Error).message}`, false);
     }
@@ -130,6 +218,8 @@ export class LocalExecutor implements Executor {
     try {
       const buf = Buffer.alloc(256 * 1024);
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      // The sandbox's file exists from the start: empty means the task wrote none.
+      if (bytesRead === 0) return null;
       return buf.subarray(0, bytesRead).toString("utf8");
     } finally {
       await fh.close();
@@ -196,6 +286,14 @@ const WITH_CHECKOUT = [
   'exec "$@"',
 ].join("\n");
 
+/** Arguments: failure file, then the task's argv. The program check of WITH_CHECKOUT, alone. */
+const PROGRAM_CHECK = [
+  "gantry_failed=$1",
+  "shift",
+  'if ! command -v "$1" >/dev/null 2>&1; then echo program > "$gantry_failed"; exit 127; fi',
+  'exec "$@"',
+].join("\n");
+
 /** Passes output on, keeping the end of stderr: git's reason when the clone fails. */
 class ErrTail implements LogSink {
   private text = "";
@@ -220,12 +318,13 @@ class ErrTail implements LogSink {
   }
 }
 
-class CheckoutHandle implements ExecHandle {
+/** An attempt whose wrapper (checkout, program check) may have failed before the task's program started. */
+class PreludeHandle implements ExecHandle {
   constructor(
     private readonly proc: LocalProcess,
     private readonly failedFile: string,
     private readonly program: string,
-    private readonly tail: ErrTail,
+    private readonly tail: ErrTail | null,
   ) {}
 
   get ref() {
@@ -239,7 +338,8 @@ class CheckoutHandle implements ExecHandle {
     await rm(this.failedFile, { force: true }).catch(() => undefined);
     if (failed === "program") return { ...r, message: `cannot run '${this.program}': program not found (is it installed and on the PATH?)`, permanent: true };
     // Worded as in Kubernetes mode, where the clone init container fails.
-    if (failed === "clone") return { ...r, message: `clone failed with exit code ${r.exitCode}${this.tail.reason() ? `: ${this.tail.reason()}` : ""}` };
+    const reason = this.tail?.reason();
+    if (failed === "clone") return { ...r, message: `clone failed with exit code ${r.exitCode}${reason ? `: ${reason}` : ""}` };
     return r;
   }
 

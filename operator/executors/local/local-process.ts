@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Writable } from "node:stream";
 import { exitMessage } from "@/server/runs/state";
 import type { ExecHandle, ExecResult, LogSink } from "../types";
+import { processGroupMembers } from "./orphans";
 
 /** After the main process exits, how long stray holders of its stdout may keep us waiting. */
 const STDIO_DRAIN_MS = 2000;
@@ -12,6 +14,17 @@ export interface LocalProcessOptions {
   timeoutSeconds: number;
   killGraceMs: number;
   refPrefix: string;
+  /** Switch to this uid/gid before exec (a root operator starting the sandbox as the task user). */
+  uid?: number;
+  gid?: number;
+  /**
+   * The group leader supervises the task rather than being it (bwrap): a stop's SIGTERM goes to
+   * the rest of the group, so the task gets its grace and the leader reports how it ended; the
+   * SIGKILL after the grace still goes to everyone.
+   */
+  supervisedByLeader?: boolean;
+  /** Written to the child's descriptor 3, then closed (the sandbox's arguments that must not be in argv). */
+  fd3?: Buffer;
 }
 
 /**
@@ -44,9 +57,16 @@ export class LocalProcess implements ExecHandle {
       cwd: opts.cwd,
       env: opts.env as NodeJS.ProcessEnv,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: opts.fd3 ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+      ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+      ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
     });
     this.ref = `${opts.refPrefix}:${this.child.pid ?? "not-started"}`;
+    const fd3 = this.child.stdio[3] as Writable | null | undefined;
+    if (opts.fd3 && fd3) {
+      fd3.on("error", () => undefined); // EPIPE: the child ended first, and says why itself
+      fd3.end(opts.fd3);
+    }
     this.child.stdout!.on("data", (d: Buffer) => this.output("out", d));
     this.child.stderr!.on("data", (d: Buffer) => this.output("err", d));
     this.child.on("error", (e: NodeJS.ErrnoException) => {
@@ -106,7 +126,16 @@ export class LocalProcess implements ExecHandle {
 
   private terminate() {
     if (this.exited) return;
-    this.killGroup("SIGTERM");
+    if (this.opts.supervisedByLeader && this.child.pid !== undefined) {
+      for (const pid of processGroupMembers(this.child.pid)) {
+        if (pid === this.child.pid) continue;
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          // gone meanwhile
+        }
+      }
+    } else this.killGroup("SIGTERM");
     if (!this.killTimer) this.killTimer = setTimeout(() => this.killGroup("SIGKILL"), this.opts.killGraceMs);
   }
 

@@ -1,4 +1,32 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+
+/** The group id from a /proc/<pid>/stat line, or null for a zombie. */
+function groupOf(stat: string): number | null {
+  // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+  const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return rest[0] === "Z" ? null : Number(rest[2]);
+}
+
+/** The live processes of a process group, from /proc (synchronous: a stop is rare and short). */
+export function processGroupMembers(pgid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (groupOf(readFileSync(`/proc/${e}/stat`, "utf8")) === pgid) out.push(Number(e));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
 
 /**
  * Finds what a dead operator left running on this machine: the process group it started for a
@@ -17,10 +45,7 @@ export async function findTaskProcessGroup(pgid: number, runId: string, taskName
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const stat = await readFile(`/proc/${e}/stat`, "utf8");
-      // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(rest[2]) === pgid && rest[0] !== "Z") members.push(Number(e));
+      if (groupOf(await readFile(`/proc/${e}/stat`, "utf8")) === pgid) members.push(Number(e));
     } catch {
       // The process ended while we looked.
     }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { bwrapArgs, envArgs, ENV_FD, existingHidden, spawnIdentity, SANDBOX_OFF } from "./sandbox";
+
+/** The pairs `--flag a b` of an argument list, as strings, for order-insensitive checks. */
+const ops = (args: string[]) => {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") break;
+    if (["--ro-bind", "--bind"].includes(a)) out.push(`${a} ${args[++i]} ${args[++i]}`);
+    else if (["--args", "--tmpfs", "--dev", "--proc", "--chdir", "--remount-ro"].includes(a)) out.push(`${a} ${args[++i]}`);
+    else out.push(a);
+  }
+  return out;
+};
+
+describe("bwrapArgs", () => {
+  const mounts = { workspace: "/srv/ws/run-1", writableFiles: ["/srv/ws/.gantry-metrics/t.prom"], readOnlyDirs: ["/srv/ws/.gantry-files/run-1"] };
+
+  it("unshares every namespace (network included), forbids nested user namespaces and ends with the task's argv", () => {
+    const args = bwrapArgs({ network: "none" }, [], mounts, ["sh", "-c", "echo hi"]);
+    expect(args).toContain("--unshare-all");
+    expect(args).not.toContain("--share-net");
+    expect(args).toContain("--disable-userns");
+    expect(args.slice(args.indexOf("--"))).toEqual(["--", "sh", "-c", "echo hi"]);
+  });
+
+  it("keeps the host's network only when told", () => {
+    expect(bwrapArgs({ network: "host" }, [], mounts, ["true"])).toContain("--share-net");
+  });
+
+  it("mounts the system read-only, a fresh /dev, /proc and /tmp, then the hidden paths, then binds the workspace back", () => {
+    const o = ops(bwrapArgs({ network: "none" }, ["/srv/app/.gantry", "/srv/ws"], mounts, ["true"]));
+    expect(o.slice(0, 5)).toEqual([`--args ${ENV_FD}`, "--unshare-all", "--unshare-user", "--disable-userns", "--ro-bind / /"]);
+    for (const m of ["--dev /dev", "--proc /proc", "--tmpfs /tmp", "--tmpfs /dev/shm"]) expect(o).toContain(m);
+    // Order matters: a bind before the tmpfs over its parent would be covered by it.
+    const at = (m: string) => o.indexOf(m);
+    expect(at("--tmpfs /srv/ws")).toBeGreaterThan(-1);
+    expect(at("--bind /srv/ws/run-1 /srv/ws/run-1")).toBeGreaterThan(at("--tmpfs /srv/ws"));
+    expect(at("--ro-bind /srv/ws/.gantry-files/run-1 /srv/ws/.gantry-files/run-1")).toBeGreaterThan(at("--tmpfs /srv/ws"));
+    expect(at("--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom")).toBeGreaterThan(at("--tmpfs /srv/ws"));
+    expect(o).toContain("--tmpfs /srv/app/.gantry");
+    // The covers are made read-only once everything is bound into them.
+    expect(at("--remount-ro /srv/ws")).toBeGreaterThan(at("--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom"));
+    expect(o).toContain("--remount-ro /srv/app/.gantry");
+    expect(o.at(-1)).toBe("--chdir /srv/ws/run-1");
+    // Nothing else of the host is writable.
+    expect(o.filter((x) => x.startsWith("--bind "))).toEqual(["--bind /srv/ws/run-1 /srv/ws/run-1", "--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom"]);
+  });
+
+  it("never carries the task's environment (values would show in the process list), but reads it from a descriptor first", () => {
+    const args = bwrapArgs({ network: "none" }, [], mounts, ["true"]);
+    expect(args).not.toContain("--setenv");
+    expect(args.slice(0, 2)).toEqual(["--args", String(ENV_FD)]);
+  });
+});
+
+describe("envArgs", () => {
+  it("clears the environment, then sets each variable, NUL-separated", () => {
+    const parts = envArgs({ A: "1", LD_PRELOAD: "/x.so", EMPTY: "" }).toString().split("\0");
+    expect(parts).toEqual(["--clearenv", "--setenv", "A", "1", "--setenv", "LD_PRELOAD", "/x.so", "--setenv", "EMPTY", "", ""]);
+  });
+
+  it("refuses what would split or bend the list: a NUL in a value, '=' or NUL in a name", () => {
+    expect(() => envArgs({ A: "x\0--bind / /" })).toThrow("the value of environment variable 'A' holds a NUL byte");
+    expect(() => envArgs({ "A=B": "x" })).toThrow("invalid environment variable name 'A=B'");
+    expect(() => envArgs({ "A\0": "x" })).toThrow(/invalid environment variable name/);
+  });
+});
+
+describe("existingHidden", () => {
+  it("keeps the paths that exist, outermost first, drops those inside another, and never hides /", () => {
+    const have = new Set(["/a", "/a/b", "/c/d", "/e"]);
+    expect(existingHidden(["/e", "/a/b", "/c/d", "/a", "/missing", "/", "/e/"], (p) => have.has(p))).toEqual(["/a", "/c/d", "/e"]);
+  });
+});
+
+describe("spawnIdentity", () => {
+  it("switches to the task uid and gid only when the operator is root", () => {
+    const s = { ...SANDBOX_OFF, mode: "required" as const, uid: 1234, gid: 5678 };
+    expect(spawnIdentity(s, 0)).toEqual({ uid: 1234, gid: 5678 });
+    expect(spawnIdentity(s, 1000)).toEqual({});
+  });
+});
