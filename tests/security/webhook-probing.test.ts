@@ -60,7 +60,8 @@ describe("unauthenticated webhook deliveries", () => {
         body: JSON.stringify(r.body).replaceAll(`${provider}/${id}`, "<provider>/<id>"),
       });
     }
-    const expected = { status: 404, type: answers[0].type, body: JSON.stringify({ error: { code: "not_found", message: "no webhook trigger at <provider>/<id> accepts this delivery" } }) };
+    expect(JSON.parse(answers[0].body).error).toMatchObject({ code: "not_found", message: "no webhook trigger at <provider>/<id> accepts this delivery" });
+    const expected = { status: 404, type: answers[0].type, body: answers[0].body };
     for (const a of answers) expect({ status: a.status, type: a.type, body: a.body }, a.what).toEqual(expected);
     // And no run started for any of them.
     expect((await get(`/api/v1/pipelines/${withTriggers}/runs`)).body.total).toBe(0);
