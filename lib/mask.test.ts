@@ -74,3 +74,40 @@ describe("secrets inside longer base64 texts", () => {
     expect(maskVariants("abcde").every((v) => v.length >= 3)).toBe(true);
   });
 });
+
+describe("secrets hidden by line breaks and terminal escapes", () => {
+  it("masks a secret with an SGR sequence inside it (\\e[1m…\\e[0m), and several of them", () => {
+    const m = createMasker(["abcdef-S3CRET"]);
+    expect(m("token: abc\u001b[1mdef-S3CRET\u001b[0m done")).toBe(`token: ${MASK}\u001b[0m done`);
+    expect(m("a\u001b[31mb\u001b[0mc\u001b[38;5;196mdef-S3\u001b[2KCRET")).toBe(MASK);
+    // Its base64 form too.
+    const b64 = Buffer.from("abcdef-S3CRET").toString("base64");
+    expect(m(`${b64.slice(0, 5)}\u001b[1m${b64.slice(5)}`)).toBe(MASK);
+  });
+
+  it("masks each line of a multi-line value printed on two lines, short lines included", () => {
+    const m = createMasker(["user-x7\npa55"]);
+    expect(m("user-x7")).toBe(MASK);
+    expect(m("pa55")).toBe(MASK);
+    expect(m("  pa55  ")).toBe(MASK);
+    expect(m("login: user-x7")).toBe(`login: ${MASK}`);
+    expect(m("pa55 was the rest")).toBe(`${MASK} was the rest`);
+    expect(m("\u001b[1mpa\u001b[0m55")).toBe(MASK);
+    // A line that only mentions a short line somewhere else stays readable.
+    expect(m("the pa55word field")).toBe("the pa55word field");
+  });
+
+  it("masks CRLF-separated multi-line values line by line", () => {
+    const m = createMasker(["first-line-of-it\r\nsecond-line-of-it"]);
+    expect(m("first-line-of-it")).toBe(MASK);
+    expect(m("second-line-of-it\r")).toBe(`${MASK}\r`);
+  });
+
+  it("masks a long secret's base64 wrapped at 76 columns, as `base64` prints it", () => {
+    const secret = "k".repeat(40) + "-0123456789-abcdefghijklmnopqrstuvwxyz-" + "z".repeat(40);
+    const m = createMasker([secret]);
+    const wrapped = Buffer.from(secret).toString("base64").match(/.{1,76}/g)!;
+    expect(wrapped.length).toBeGreaterThan(1);
+    for (const l of wrapped.slice(0, -1)) expect(m(l)).toBe(MASK);
+  });
+});

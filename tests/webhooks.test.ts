@@ -116,14 +116,14 @@ describe("GitHub", () => {
     expect(log).toContain(`"sha":"${after}"`);
   });
 
-  it("refuses a bad or missing signature with 401 and runs nothing", async () => {
+  it("refuses a bad or missing signature with the 404 of an unknown pipeline and runs nothing", async () => {
     const payload = { ref: "refs/heads/main", after: "abc", commits: [], repository: {} };
     const before = (await get(`/api/v1/pipelines/${pipelineId}/runs`)).body.total;
     const bad = await deliver("github", payload, { "x-github-event": "push", "x-hub-signature-256": sign(JSON.stringify(payload), "wrong-secret") });
-    expect(bad.status).toBe(401);
-    expect(bad.body.error.message).toMatch(/X-Hub-Signature-256 does not match/i);
+    expect(bad.status).toBe(404);
+    expect(bad.body.error.message).toBe(`no webhook trigger at github/${pipelineId} accepts this delivery`);
     const missing = await deliver("github", payload, { "x-github-event": "push", "x-hub-signature-256": "" });
-    expect(missing.status).toBe(401);
+    expect(missing.status).toBe(404);
     expect((await get(`/api/v1/pipelines/${pipelineId}/runs`)).body.total).toBe(before);
   });
 
@@ -208,7 +208,7 @@ describe("other providers", () => {
     expect(mr.status).toBe(201);
     expect(await logOf((await waitForRun(mr.body.runId)).id)).toContain("type=merge_request branch=topic");
     const wrong = await deliver("gitlab", { object_kind: "push", ref: "refs/heads/main" }, { "x-gitlab-token": "nope" });
-    expect(wrong.status).toBe(401);
+    expect(wrong.status).toBe(404);
   });
 
   it("Harbor and the Docker registry: image pushed", async () => {
@@ -218,7 +218,7 @@ describe("other providers", () => {
     const docker = await deliver("registry", { events: [{ action: "push", target: { repository: "team/api", tag: "2.0", digest: "sha256:def" }, request: { host: "registry.local:5000" }, actor: { name: "ci" } }] });
     expect(docker.status).toBe(201);
     expect(await logOf((await waitForRun(docker.body.runId)).id)).toContain("image=registry.local:5000/team/api:2.0");
-    expect((await deliver("registry", { events: [] }, { authorization: "Bearer wrong" })).status).toBe(401);
+    expect((await deliver("registry", { events: [] }, { authorization: "Bearer wrong" })).status).toBe(404);
   });
 
   it("generic JSON hook with an HMAC, malformed bodies, limits and unknown targets", async () => {

@@ -2,6 +2,7 @@
 
 import { GitCommitHorizontal } from "lucide-react";
 import type { RunJson } from "@/lib/api-schemas";
+import { safeHttpUrl } from "@/lib/safe-url";
 
 type RunEvent = NonNullable<RunJson["event"]>;
 
@@ -41,8 +42,9 @@ export function RunTrigger({ event }: { event: RunEvent }) {
       </summary>
       {event.commits.length > 0 && (
         <ul className="max-h-64 overflow-y-auto border-t px-3 py-2" aria-label="Commits since the last successful run">
-          {event.commits.map((c) => (
+          {event.commits.map((c) => ({ ...c, url: safeHttpUrl(c.url) })).map((c) => (
             <li key={c.sha} className="flex gap-3 py-0.5">
+              {/* Only http(s) links, even for runs stored before the receiver dropped other schemes. */}
               {c.url ? (
                 <a href={c.url} className="font-mono text-xs text-accent hover:underline" rel="noreferrer" target="_blank">
                   {short(c.sha)}

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, gt, isNotNull } from "drizzle-orm";
 import { AppError, notFound } from "@/lib/errors";
+import { safeHttpUrl } from "@/lib/safe-url";
 import { PROVIDERS, filterMismatch, type Provider, type TriggerSpec } from "@/lib/triggers";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, runs, webhookDeliveries } from "../db/schema";
 import { audit, SYSTEM_ACTOR } from "../audit/audit";
+import { logger } from "../logger";
 import { requirePipeline, type Actor } from "../authz/authz";
 import { getPipeline, isDuplicate } from "../pipelines/pipelines";
 import { createRun } from "../runs/create-run";
@@ -46,25 +48,41 @@ async function triggersOf(db: DbOrTx, pipelineId: string, provider: Provider): P
   return list;
 }
 
+/**
+ * What every failure before the signature is proven answers: unknown provider or pipeline, no
+ * trigger of that provider, a trigger whose secret is missing, a bad or missing signature. One
+ * 404 naming only what the caller sent, so nobody without the secret learns which pipelines
+ * exist or what they are called; the precise reason goes to the server log for its operators.
+ */
+function noSuchHook(provider: string, pipelineId: string, why: unknown): AppError {
+  logger.info({ provider, pipelineId: pipelineId.slice(0, 100), reason: (why as Error)?.message ?? String(why) }, "webhook delivery refused before its signature was proven");
+  return new AppError("not_found", `no webhook trigger at ${provider.slice(0, 40)}/${pipelineId.slice(0, 100)} accepts this delivery`);
+}
+
 export async function receiveDelivery(db: Db, input: { provider: string; pipelineId: string; headers: Headers; body: string }): Promise<DeliveryOutcome> {
-  const provider = parseProvider(input.provider);
-  const triggers = await triggersOf(db, input.pipelineId, provider);
-  // Which triggers this delivery proves it may use: those whose secret signed it.
-  const values = await resolveSecrets(db, input.pipelineId, [...new Set(triggers.map((t) => t.secret))]).catch((e: unknown) => {
-    if (e instanceof AppError && e.code === "not_found") throw new AppError("unauthorized", `webhook rejected: ${e.message}; add it under the project's secrets`);
+  let provider: Provider;
+  let signed: TriggerSpec[];
+  try {
+    provider = parseProvider(input.provider);
+    const triggers = await triggersOf(db, input.pipelineId, provider);
+    // Which triggers this delivery proves it may use: those whose secret signed it.
+    const values = await resolveSecrets(db, input.pipelineId, [...new Set(triggers.map((t) => t.secret))]);
+    let lastError: unknown = null;
+    signed = triggers.filter((t) => {
+      try {
+        verify(provider, input.headers, input.body, values[t.secret]);
+        return true;
+      } catch (e) {
+        lastError = e;
+        return false;
+      }
+    });
+    if (signed.length === 0) throw lastError;
+  } catch (e) {
+    // A broken database is still a 500, not a silent 404.
+    if (e instanceof AppError && (e.code === "not_found" || e.code === "unauthorized")) throw noSuchHook(input.provider, input.pipelineId, e);
     throw e;
-  });
-  let lastError: unknown = null;
-  const signed = triggers.filter((t) => {
-    try {
-      verify(provider, input.headers, input.body, values[t.secret]);
-      return true;
-    } catch (e) {
-      lastError = e;
-      return false;
-    }
-  });
-  if (signed.length === 0) throw lastError;
+  }
 
   const id = deliveryId(provider, input.headers, input.body);
   const [dup] = await db
@@ -206,7 +224,8 @@ async function commitsSinceLastSuccess(db: DbOrTx, pipelineId: string, event: Ho
   for (const c of [...own, ...since.flatMap((r) => [...(((r.event as { commits?: Commit[] } | null)?.commits ?? []) as Commit[])])]) {
     if (seen.has(c.sha)) continue;
     seen.add(c.sha);
-    out.push(c);
+    // Runs stored before the receiver dropped non-http(s) links may still carry one.
+    out.push({ ...c, url: safeHttpUrl(c.url) ?? undefined });
     if (out.length >= MAX_COMMITS) break;
   }
   return out;

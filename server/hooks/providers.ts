@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "@/lib/errors";
+import { safeCloneUrl, safeHttpUrl } from "@/lib/safe-url";
 import { EVENT_TYPES, type EventType, type Provider } from "@/lib/triggers";
 
 /**
@@ -109,7 +110,7 @@ function commitsOf(list: unknown): { commits: Commit[]; paths: string[] } {
     const sha = str(o.id) ?? str(o.sha);
     if (!sha) continue;
     const a = obj(o.author);
-    commits.push({ sha, message: str(o.message) ?? "", author: str(a.name) ?? str(a.username) ?? "", url: str(o.url) ?? undefined, timestamp: str(o.timestamp) ?? undefined });
+    commits.push({ sha, message: str(o.message) ?? "", author: str(a.name) ?? str(a.username) ?? "", url: safeHttpUrl(o.url) ?? undefined, timestamp: str(o.timestamp) ?? undefined });
     for (const k of ["added", "modified", "removed"]) for (const p of Array.isArray(o[k]) ? (o[k] as unknown[]) : []) if (typeof p === "string") paths.add(p);
   }
   return { commits, paths: [...paths].slice(0, 5000) };
@@ -126,7 +127,7 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
     const kind = headers.get("x-github-event") ?? "";
     if (kind === "ping") return null;
     const repo = obj(p.repository);
-    const repoUrl = str(repo.clone_url) ?? str(repo.html_url);
+    const repoUrl = safeCloneUrl(repo.clone_url) ?? safeCloneUrl(repo.html_url);
     if (kind === "push") {
       const ref = str(p.ref);
       if (!ref) throw fail("a push needs 'ref'");
@@ -146,7 +147,7 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
   if (provider === "gitlab") {
     const kind = str(p.object_kind) ?? "";
     const project = obj(p.project);
-    const repoUrl = str(project.git_http_url) ?? str(obj(p.repository).git_http_url) ?? str(project.web_url);
+    const repoUrl = safeCloneUrl(project.git_http_url) ?? safeCloneUrl(obj(p.repository).git_http_url) ?? safeCloneUrl(project.web_url);
     if (kind === "push" || kind === "tag_push") {
       const ref = str(p.ref);
       if (!ref) throw fail("a push needs 'ref'");
@@ -187,7 +188,7 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
   const ref = str(p.ref);
   const { branch, tag } = refParts(ref);
   const { commits, paths } = commitsOf(p.commits);
-  return { ...base, type, rawType: type, ref, branch, tag, sha: str(p.sha), beforeSha: str(p.before), repoUrl: str(p.repository), author: str(p.author), image: str(p.image), changedPaths: [...paths, ...(Array.isArray(p.paths) ? (p.paths as unknown[]).filter((x): x is string => typeof x === "string") : [])], commits, title: str(p.title) };
+  return { ...base, type, rawType: type, ref, branch, tag, sha: str(p.sha), beforeSha: str(p.before), repoUrl: safeCloneUrl(p.repository), author: str(p.author), image: str(p.image), changedPaths: [...paths, ...(Array.isArray(p.paths) ? (p.paths as unknown[]).filter((x): x is string => typeof x === "string") : [])], commits, title: str(p.title) };
 }
 
 /** Issue keys in commit messages: `[KK-134]`, `LOT-3372`. */

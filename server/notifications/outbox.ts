@@ -5,7 +5,7 @@ import { isFinal, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { notificationOutbox, pipelineVersions, pipelines, projects, runs } from "../db/schema";
 import type { Mailer } from "../approvals/mail";
-import { assertOutboundAllowed } from "../net/outbound";
+import { outboundFetch } from "../net/outbound";
 
 /**
  * Run notifications through an outbox: `enqueueRunNotifications` runs inside the transaction
@@ -54,8 +54,8 @@ export async function enqueueRunNotifications(db: DbOrTx, runId: string, to: Run
 export interface SendDeps {
   mailer: Mailer | null;
   publicUrl: string;
-  /** Injected for tests; the global fetch otherwise. */
-  fetch?: typeof fetch;
+  /** Injected for tests; the SSRF-guarded client (server/net/outbound.ts) otherwise. */
+  fetch?: typeof outboundFetch;
   now?: () => Date;
 }
 
@@ -114,13 +114,11 @@ async function deliver(channel: Channel, target: string, m: NotificationMessage,
     await deps.mailer.send({ to: target, subject: `[Gantry] ${headline(m)}`, text: `${headline(m)}\n\n${m.run.message ?? ""}\n\nProject: ${m.project}\nTrigger: ${m.run.trigger}\n\n${m.run.url}\n` });
     return;
   }
-  await assertOutboundAllowed(target);
-  const res = await (deps.fetch ?? fetch)(target, {
+  const res = await (deps.fetch ?? outboundFetch)(target, {
     method: "POST",
     headers: { "content-type": "application/json", "user-agent": "Gantry-Notifier" },
     body: JSON.stringify(chatBody(channel, m)),
-    redirect: "error",
-    signal: AbortSignal.timeout(10_000),
+    timeoutMs: 10_000,
   });
   if (!res.ok) throw new Error(`${channel} ${new URL(target).host} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
   // DingTalk and WeCom answer 200 with an error code in the body.
