@@ -23,8 +23,11 @@ const OperatorEnvSchema = z.object({
   /** The host uid and gid sandboxed tasks run as (when the operator is root): nobody/nogroup. */
   GANTRY_LOCAL_SANDBOX_UID: z.coerce.number().int().min(1).max(4294967294).default(65534),
   GANTRY_LOCAL_SANDBOX_GID: z.coerce.number().int().min(1).max(4294967294).default(65534),
-  /** `none`: a task has only a loopback of its own; `host`: the machine's network, its loopback services included. */
-  GANTRY_LOCAL_SANDBOX_NETWORK: z.enum(["none", "host"]).default("none"),
+  /**
+   * `host`: the machine's network, so builds can clone and fetch their dependencies (the private
+   * database has a password for this reason); `none`: a loopback of its own, nothing else.
+   */
+  GANTRY_LOCAL_SANDBOX_NETWORK: z.enum(["none", "host"]).default("host"),
   /** More absolute paths (comma-separated) the sandbox hides behind an empty directory. */
   GANTRY_LOCAL_SANDBOX_HIDE: z
     .string()

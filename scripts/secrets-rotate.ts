@@ -6,10 +6,12 @@
  *
  * Without DATABASE_URL / GANTRY_SECRET_KEY it uses what `npm start` uses (.gantry/).
  */
-import { secretKey } from "./lib/stack";
+import path from "node:path";
+import { privateServerUrl } from "./lib/mariadb";
+import { ROOT, secretKey } from "./lib/stack";
 
 process.env.GANTRY_SECRET_KEY ||= secretKey();
-process.env.DATABASE_URL ||= `mysql://root@127.0.0.1:${process.env.GANTRY_DB_PORT ?? 3307}/gantry`;
+process.env.DATABASE_URL ||= privateServerUrl(path.join(ROOT, ".gantry/db"), process.env.GANTRY_DB_PORT ?? 3307) + "gantry";
 
 const { createDb } = await import("../server/db/client");
 const { loadKeyring } = await import("../server/secrets/crypto");

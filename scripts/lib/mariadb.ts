@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { spawnSync, type ChildProcess } from "node:child_process";
@@ -7,6 +8,9 @@ import { aptInstall, fail, portFree, startChild, step, stopChild, waitFor, which
 /**
  * A private MariaDB server whose data lives under `.gantry/`: no root daemon, no system config.
  * Reused across starts; a server left running by a killed session is detected by its pid file.
+ * Its root account has a generated password, kept beside the data (`root-password`, mode 0600):
+ * anything else on the machine that can open a TCP connection to 127.0.0.1, a local task with the
+ * machine's network among them, must not be able to read or change Gantry's database.
  */
 export interface MariaDb {
   url: (database: string) => string;
@@ -21,9 +25,25 @@ export async function ensureMariaDbInstalled() {
 
 const bin = (name: string) => (which(name) ?? (existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name));
 
+/** The root password of the private server under `dir`, made on first use. */
+export function rootPassword(dir: string): string {
+  const f = path.join(path.resolve(dir), "root-password");
+  if (!existsSync(f)) {
+    mkdirSync(path.dirname(f), { recursive: true });
+    writeFileSync(f, randomBytes(18).toString("base64url") + "\n", { mode: 0o600 });
+  }
+  return readFileSync(f, "utf8").trim();
+}
+
+/** The URL of the private server under `dir` on `port` (no database: append its name). */
+export function privateServerUrl(dir: string, port: number | string): string {
+  return `mysql://root:${encodeURIComponent(rootPassword(dir))}@127.0.0.1:${port}/`;
+}
+
 export async function startMariaDb(dir: string, port: number): Promise<MariaDb> {
   await ensureMariaDbInstalled();
   dir = path.resolve(dir);
+  const password = rootPassword(dir);
   const data = path.join(dir, "data");
   const sock = path.join(dir, "mysqld.sock");
   const pidFile = path.join(dir, "mysqld.pid");
@@ -33,13 +53,13 @@ export async function startMariaDb(dir: string, port: number): Promise<MariaDb> 
   const portFile = path.join(dir, "port");
   if (existsSync(pidFile) && existsSync(portFile)) {
     const pid = Number(readFileSync(pidFile, "utf8").trim());
-    const oldUrl = `mysql://root@127.0.0.1:${readFileSync(portFile, "utf8").trim()}/`;
+    const oldUrl = privateServerUrl(dir, readFileSync(portFile, "utf8").trim());
     if (pid && alive(pid) && (await canConnect(oldUrl))) {
-      return { url: (db) => oldUrl + db, adminUrl: oldUrl, stop: () => shutdown(sock, pid) };
+      return { url: (db) => oldUrl + db, adminUrl: oldUrl, stop: () => shutdown(sock, password, pid) };
     }
     rmSync(pidFile, { force: true });
   }
-  const adminUrl = `mysql://root@127.0.0.1:${port}/`;
+  const adminUrl = privateServerUrl(dir, port);
 
   if (!existsSync(path.join(data, "mysql"))) {
     step(`initialising a private MariaDB data directory in ${path.relative(process.cwd(), data)}…`);
@@ -77,7 +97,7 @@ export async function startMariaDb(dir: string, port: number): Promise<MariaDb> 
     { quiet: true },
   );
   try {
-    await waitFor("MariaDB to accept connections", () => canConnect(adminUrl), 60_000);
+    await waitFor("MariaDB to accept connections", async () => (await canConnect(adminUrl)) || (await setRootPassword(port, password)), 60_000);
   } catch (e) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
     fail(`${(e as Error).message}\n${tail}`);
@@ -87,7 +107,7 @@ export async function startMariaDb(dir: string, port: number): Promise<MariaDb> 
     url: (db) => adminUrl + db,
     adminUrl,
     stop: async () => {
-      await shutdown(sock, child.pid);
+      await shutdown(sock, password, child.pid);
       await stopChild(child, "SIGTERM", 30_000);
     },
   };
@@ -122,7 +142,36 @@ function alive(pid: number) {
   }
 }
 
-async function shutdown(sock: string, pid?: number) {
-  spawnSync(bin("mariadb-admin"), ["--no-defaults", `--socket=${sock}`, "-uroot", "shutdown"], { stdio: "ignore", timeout: 30_000 });
+/**
+ * A data directory made before root had a password (or just now, by mariadb-install-db) lets root
+ * in without one: give every root account the password and drop anonymous accounts. True once the
+ * server takes the password.
+ */
+async function setRootPassword(port: number, password: string): Promise<boolean> {
+  let c: mysql.Connection;
+  try {
+    c = await mysql.createConnection({ host: "127.0.0.1", port, user: "root", password: "", connectTimeout: 1000 });
+  } catch {
+    return false;
+  }
+  try {
+    const [rows] = await c.query("SELECT User AS user, Host AS host FROM mysql.user WHERE User IN ('root', '')");
+    for (const { user, host } of rows as { user: string; host: string }[]) {
+      if (user === "") await c.query("DROP USER ?@?", [user, host]);
+      else await c.query("ALTER USER ?@? IDENTIFIED BY ?", [user, host, password]);
+    }
+    await c.query("FLUSH PRIVILEGES");
+  } finally {
+    await c.end();
+  }
+  return canConnect(`mysql://root:${encodeURIComponent(password)}@127.0.0.1:${port}/`);
+}
+
+async function shutdown(sock: string, password: string, pid?: number) {
+  spawnSync(bin("mariadb-admin"), ["--no-defaults", `--socket=${sock}`, "-uroot", "shutdown"], {
+    stdio: "ignore",
+    timeout: 30_000,
+    env: { ...process.env, MYSQL_PWD: password },
+  });
   if (pid) await waitFor("MariaDB to stop", async () => !alive(pid), 30_000).catch(() => undefined);
 }
