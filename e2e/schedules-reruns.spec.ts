@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { RunPage } from "./pages/run-page";
@@ -41,11 +40,14 @@ test("a schedule created on the Schedules tab shows its next run in its zone and
 });
 
 test("a failed run is re-run from its page: only the failed task runs again, the other is marked reused", async ({ page }) => {
-  const flag = path.join(tmpdir(), `gantry-e2e-rerun-${randomBytes(4).toString("hex")}`);
-  rmSync(flag, { force: true });
+  // The flake is fixed between the two runs from outside: a sandboxed task sees the host's files
+  // read-only (and a /tmp of its own), so the flag lives in a directory it can read.
+  const dir = mkdtempSync(path.join("/var/tmp", "gantry-e2e-rerun-"));
+  chmodSync(dir, 0o755);
+  const flag = path.join(dir, "fixed");
   const id = await pipeline(page, [
     { name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "echo built" } }] },
-    { name: "test", tasks: [{ name: "flaky", template: "shell", params: { script: `test -f ${flag} || { touch ${flag}; echo first try fails; exit 3; }` } }] },
+    { name: "test", tasks: [{ name: "flaky", template: "shell", params: { script: `test -f ${flag} || { echo first try fails; exit 3; }` } }] },
   ]);
   const started = await page.request.post(`/api/v1/pipelines/${id}/runs`, { data: {} });
   const { id: runId } = (await started.json()) as { id: string };
@@ -54,6 +56,7 @@ test("a failed run is re-run from its page: only the failed task runs again, the
   const run = new RunPage(page);
   await run.waitForLoad();
   await expect(run.status).toHaveText("Failed", { timeout: 30_000 });
+  writeFileSync(flag, "");
   await page.getByRole("button", { name: "Re-run failed" }).click();
 
   await page.waitForURL((u) => u.pathname.startsWith("/runs/") && !u.pathname.endsWith(runId));
@@ -61,5 +64,5 @@ test("a failed run is re-run from its page: only the failed task runs again, the
   await expect(page.getByText(/^re-run of #1$/)).toBeVisible();
   await expect(run.task("compile")).toHaveAccessibleName("compile, succeeded, reused from an earlier run");
   await expect(run.task("flaky")).toHaveAccessibleName("flaky, succeeded");
-  rmSync(flag, { force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
