@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
+import { AppError } from "./errors";
+import { assertTransition, canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
 
 describe("run status transitions", () => {
   it("lets a queued task start, be skipped, cancelled or fail before it starts", () => {
@@ -32,5 +33,18 @@ describe("run status transitions", () => {
 
   it("calls exactly succeeded, failed, cancelled and skipped final", () => {
     expect(RUN_STATUSES.filter(isFinal).sort()).toEqual(["cancelled", "failed", "skipped", "succeeded"]);
+  });
+
+  it("refuses a transition the table does not allow with a conflict that names what and both ends", () => {
+    expect(() => assertTransition("task run t1", "queued", "running")).not.toThrow();
+    const e = (() => {
+      try {
+        assertTransition("task run t1", "succeeded", "running");
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(AppError);
+    expect(e).toMatchObject({ code: "conflict", message: "task run t1 cannot go from succeeded to running" });
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "./errors";
 
 export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "failed", "cancelled", "skipped"] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
@@ -23,4 +24,9 @@ export const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
 
 export function canTransition(from: RunStatus, to: RunStatus): boolean {
   return from === to || TRANSITIONS[from].includes(to);
+}
+
+/** Refuses a transition the table does not allow, naming what (`task run <id>`) and both ends. */
+export function assertTransition(what: string, from: RunStatus, to: RunStatus): void {
+  if (!canTransition(from, to)) throw new AppError("conflict", `${what} cannot go from ${from} to ${to}`);
 }

@@ -3,7 +3,8 @@ import type { RunStatus } from "@/lib/status";
 import { notFound } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import { pipelines, runs, taskRuns, users, type TaskRunRow } from "../db/schema";
-import { approvalState, decisionsOf, type ApprovalState } from "../approvals/gate";
+import { decisionsOf } from "../approvals/decisions";
+import { approvalState, type ApprovalState } from "../approvals/gate";
 
 export interface TaskRunView {
   id: string;
