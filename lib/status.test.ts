@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "./errors";
-import { assertTransition, canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
+import { ACTIVE_STATUSES, assertTransition, BROKEN_STATUSES, canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
 
 describe("run status transitions", () => {
   it("lets a queued task start, be skipped, cancelled or fail before it starts", () => {
@@ -46,5 +46,11 @@ describe("run status transitions", () => {
     })();
     expect(e).toBeInstanceOf(AppError);
     expect(e).toMatchObject({ code: "conflict", message: "task run t1 cannot go from succeeded to running" });
+  });
+
+  it("splits every status into active or final, and counts only failed and cancelled as broken", () => {
+    expect([...ACTIVE_STATUSES, ...FINAL_STATUSES].sort()).toEqual([...RUN_STATUSES].sort());
+    expect(BROKEN_STATUSES.every(isFinal)).toBe(true);
+    expect([...BROKEN_STATUSES].sort()).toEqual(["cancelled", "failed"]);
   });
 });

@@ -5,8 +5,16 @@ export const RUN_STATUSES = ["queued", "running", "waiting", "succeeded", "faile
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
+/**
+ * The groups of statuses, defined here only. Active: not over yet (it may still run, wait or
+ * change); final: over for good; broken: over without succeeding, which fails what follows.
+ */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ["queued", "running", "waiting"];
 export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "skipped"];
+export const BROKEN_STATUSES: readonly RunStatus[] = ["failed", "cancelled"];
+export const isActive = (s: RunStatus) => ACTIVE_STATUSES.includes(s);
 export const isFinal = (s: RunStatus) => FINAL_STATUSES.includes(s);
+export const isBroken = (s: RunStatus) => BROKEN_STATUSES.includes(s);
 
 /**
  * Allowed status transitions, written down as data (STYLE.md #6). The same table serves runs

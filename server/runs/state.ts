@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { assertTransition, isFinal, type RunStatus } from "@/lib/status";
+import { assertTransition, isBroken, isFinal, type RunStatus } from "@/lib/status";
 import { enqueueRunNotifications } from "../notifications/outbox";
 import type { DbOrTx } from "../db/client";
 import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
@@ -123,7 +123,7 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     return left;
   };
 
-  const broken = trs.find((t) => t.status === "failed" || t.status === "cancelled");
+  const broken = trs.find((t) => isBroken(t.status));
   if (broken) {
     await skipQueued(`skipped: task '${broken.name}' ${broken.status}`);
     if ((await skipWaitingGates(`skipped: task '${broken.name}' ${broken.status}`)) === 0) {
