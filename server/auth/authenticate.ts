@@ -1,7 +1,7 @@
 import { getServerSession } from "next-auth";
 import { AppError } from "@/lib/errors";
 import { isScope } from "@/lib/permissions";
-import type { Actor } from "../authz/authz";
+import { sessionActor, type Actor } from "../authz/authz";
 import { getDb } from "../db/client";
 import { authOptions } from "./next-auth";
 import { lookupToken } from "./tokens";
@@ -29,7 +29,7 @@ export async function authenticate(req: Request): Promise<Actor> {
     return { ...u, scope: isScope(u.scope) ? u.scope : "read", via: "token", address };
   }
   const u = await currentUser();
-  if (u) return { ...u, via: "session", scope: "admin", address };
+  if (u) return sessionActor(u, address);
   throw new AppError("unauthorized", "authentication required: sign in or send 'Authorization: Bearer <token>'");
 }
 
