@@ -1,4 +1,5 @@
 import { count, desc, eq } from "drizzle-orm";
+import { retryPolicy } from "@/lib/retry-policy";
 import type { RunStatus } from "@/lib/status";
 import { notFound } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
@@ -74,7 +75,7 @@ export function toTaskRunView(t: TaskRunRow, decisions: Parameters<typeof approv
     status: t.status,
     exitCode: t.exitCode,
     attempt: t.attempt,
-    maxAttempts: t.plan.retries + 1,
+    maxAttempts: retryPolicy(t.plan).maxAttempts,
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
     message: t.message,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { exitMessage } from "@/server/runs/state";
+import { exitMessage } from "@/lib/exit-message";
 import type { ExecHandle, ExecResult, LogSink } from "../types";
 
 /** After the main process exits, how long stray holders of its stdout may keep us waiting. */
