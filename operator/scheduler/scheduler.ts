@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import type { Logger } from "pino";
-import { AppError } from "@/lib/errors";
 import type { Db } from "@/server/db/client";
 import { logger as rootLogger } from "@/server/logger";
 import { MySqlLogStore, type LogStore } from "@/server/logs/store";
@@ -11,7 +10,6 @@ import {
   finishedRunIds,
   finishTaskRun,
   heartbeatOperator,
-  listActiveRuns,
   listTaskRunsToStop,
   ownTaskRunsNotInFlight,
   pruneOperators,
@@ -24,12 +22,13 @@ import {
 import type { Executor } from "../executors/types";
 import { backoffMs, sleep } from "./backoff";
 import { Notifier } from "./notifier";
-import { isFinal } from "@/lib/status";
 import { runFinished } from "../metrics";
 import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
 import { GateWatcher, type GateWatcherOptions } from "./gates";
 import { fireDueSchedules } from "@/server/schedules/fire";
 import type { Clock } from "@/server/schedules/clock";
+import { Dispatcher } from "./dispatcher";
+import { Housekeeping } from "./housekeeping";
 
 export interface SchedulerOptions {
   db: Db;
@@ -57,16 +56,17 @@ export interface SchedulerOptions {
 }
 
 type Phase = "new" | "running" | "draining" | "stopped";
-type ActiveRun = Awaited<ReturnType<typeof listActiveRuns>>[number];
-
-/** A settled run is advanced again after this long (plus up to half as much, so they spread out). */
-const RECHECK_MS = 10_000;
 
 /**
  * The operator's loop: claims runs (SELECT … FOR UPDATE SKIP LOCKED, so replicas share the work),
  * advances them through the run state machine, starts ready task runs on the executor up to the
  * concurrency limit, stops what was cancelled, and keeps its heartbeat. Database errors never end
  * the loop: it backs off and carries on where the database left it.
+ *
+ * Each tick has two halves: dispatch (dispatcher.ts: which runs to advance, with what capacity,
+ * decided by the pure dueRuns / planDispatch of dispatch.ts) and housekeeping (the table of
+ * periodic jobs in the constructor, run by housekeeping.ts). This class owns the rest: the
+ * loop, its back-off, boot and drain, and the tasks in flight.
  */
 export class Scheduler {
   private readonly db: Db;
@@ -75,28 +75,12 @@ export class Scheduler {
   private readonly ctx: TaskContext;
   private readonly staleSeconds: number;
   private readonly heartbeatMs: number;
-  private readonly sweepMs: number;
   private readonly gates: GateWatcher;
+  private readonly housekeeping: Housekeeping;
+  private readonly dispatcher: Dispatcher;
 
   private phase: Phase = "new";
   private inflight = new Map<string, InFlight>();
-  /**
-   * Runs advanced with nothing left to start, at this rev: no need to lock them again until it
-   * moves, or until `recheckAt` (level-based at heart: a settled run is looked at again now and
-   * then, each at its own time rather than all together).
-   */
-  private seen = new Map<string, { rev: number; waitingForCapacity: boolean; recheckAt: number }>();
-  /** Runs due for an advance, fresh work first; refilled by every tick, drained by the workers. */
-  private pending: ActiveRun[] = [];
-  /** Runs being advanced now, and those calls. */
-  private advancing = new Set<string>();
-  private advances = new Set<Promise<void>>();
-  /** Capacity promised to advances in progress. */
-  private reserved = 0;
-  /** A database error from an advance: the next tick fails with it and backs off. */
-  private advanceError: unknown = null;
-  /** Runs whose advance hit a bug (not a database error): left alone for a while, not retried hot. */
-  private cooldown = new Map<string, number>();
   /** Runs whose tasks ran here: their workspaces go when they end. */
   private touchedRuns = new Set<string>();
   private registered = false;
@@ -104,9 +88,6 @@ export class Scheduler {
   private failures = 0;
   /** Start of the current stretch without database errors. */
   private healthySince: number | null = null;
-  private lastHeartbeat = 0;
-  private lastSweep = Date.now();
-  private lastSchedules = 0;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -115,22 +96,43 @@ export class Scheduler {
   private stopping: Promise<void> | null = null;
   private hurryUp: (() => void) | null = null;
 
-  /** Runs advanced at once in a claim step (1: one after the other). */
-  private readonly claimParallelism: number;
-
   constructor(private opts: SchedulerOptions) {
     this.db = opts.db;
     this.me = { id: opts.operatorId, hostname: hostname(), pid: process.pid };
     this.log = (opts.log ?? rootLogger).child({ operatorId: opts.operatorId });
     this.staleSeconds = opts.staleSeconds ?? 30;
     this.heartbeatMs = opts.heartbeatMs ?? Math.min(5000, (this.staleSeconds * 1000) / 4);
-    this.sweepMs = opts.sweepMs ?? 60_000;
     // Starting a BuildJob costs the operator little, so the claim round-trips decide how fast
     // Kubernetes tasks start; local processes keep the one-run-at-a-time order.
-    this.claimParallelism = opts.claimParallelism ?? (opts.executor.kind === "kubernetes" ? 8 : 1);
+    this.dispatcher = new Dispatcher({
+      db: opts.db,
+      operatorId: opts.operatorId,
+      log: this.log,
+      workers: opts.claimParallelism ?? (opts.executor.kind === "kubernetes" ? 8 : 1),
+      concurrency: opts.concurrency,
+      inFlight: () => this.inflight.size,
+      accepting: () => this.phase === "running",
+      launch: (c) => this.launch(c, { justClaimed: true }),
+      runEnded: (runId) => void runFinished(this.db, runId, this.log),
+    });
     this.notifier = new Notifier(opts.db, this.log);
     this.gates = new GateWatcher(opts.db, this.log, opts.gates);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
+    const running = () => this.phase === "running";
+    this.housekeeping = new Housekeeping([
+      { name: "heartbeat", every: this.heartbeatMs, run: () => heartbeatOperator(this.db, this.me) },
+      // Dead operators' task runs, and claims whose answer was lost.
+      { name: "recover", every: this.heartbeatMs, run: (now) => this.recover(now) },
+      { name: "stops", every: 0, run: () => this.applyStops() },
+      // A due tick is claimed under lock with the run it starts (server/schedules/fire.ts).
+      { name: "schedules", every: opts.schedulesMs ?? 1000, when: running, run: () => fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log }) },
+      { name: "notifications", every: 0, run: (now) => this.notifier.tick(now) },
+      // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
+      { name: "gates", every: 0, when: running, run: async (now) => (await this.gates.tick(now)).forEach((runId) => this.dispatcher.recheck(runId)) },
+      { name: "sweep", every: opts.sweepMs ?? 60_000, run: () => this.sweepWorkspaces() },
+    ]);
+    // The first sweep comes a full period after the start.
+    this.housekeeping.ranAt("sweep", Date.now());
   }
 
   start() {
@@ -176,7 +178,7 @@ export class Scheduler {
           for (const inf of left) stopTask(inf, { kind: "shutdown", message: SHUTDOWN_MESSAGE });
           await this.allDone();
           // Let those runs show it now (failed, later stages skipped), not at the next start.
-          await this.advancesDone();
+          await this.dispatcher.settled();
           for (const runId of new Set(left.map((i) => i.claimed.run.id))) {
             await advanceAndClaim(this.db, runId, { operatorId: this.me.id, capacity: 0 }).catch((e) =>
               this.log.warn({ err: (e as Error).message, runId }, "could not advance the run after stopping its task"),
@@ -187,7 +189,7 @@ export class Scheduler {
       this.phase = "stopped";
       this.wake();
       await this.loopDone;
-      await this.advancesDone();
+      await this.dispatcher.settled();
       await this.notifier.drain();
       if (this.registered) await removeOperator(this.db, this.me.id).catch(() => undefined);
       this.log.info("operator stopped");
@@ -202,10 +204,6 @@ export class Scheduler {
 
   private async allDone() {
     while (this.inflight.size) await Promise.all([...this.inflight.values()].map((i) => i.done));
-  }
-
-  private async advancesDone() {
-    while (this.advances.size) await Promise.all([...this.advances]);
   }
 
   private async loop() {
@@ -272,38 +270,19 @@ export class Scheduler {
     this.registered = true;
     // It has just talked to the database: ready now, not only after the first whole tick.
     this.dbOk = true;
-    this.lastHeartbeat = Date.now();
+    // It has just done what the heartbeat and the recovery jobs do.
+    this.housekeeping.ranAt("heartbeat", Date.now());
+    this.housekeeping.ranAt("recover", Date.now());
     this.log.info({ orphansFailed: orphans.length }, "operator registered");
   }
 
   private async tick() {
     const now = Date.now();
-    if (this.advanceError) {
-      const e = this.advanceError;
-      this.advanceError = null;
-      throw e;
-    }
+    this.dispatcher.rethrow();
     // New work first: listing and handing out is quick, and the rest of the tick (heartbeat,
     // stops, schedules, gates) would otherwise stand between a queued run and its claim.
-    if (this.phase === "running") await this.claim();
-    if (now - this.lastHeartbeat >= this.heartbeatMs) {
-      await heartbeatOperator(this.db, this.me);
-      this.lastHeartbeat = now;
-      await this.recover(now);
-    }
-    await this.applyStops();
-    // Pipeline schedules: a due tick is claimed under lock with the run it starts (server/schedules/fire.ts).
-    if (this.phase === "running" && now - this.lastSchedules >= (this.opts.schedulesMs ?? 1000)) {
-      this.lastSchedules = now;
-      await fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log });
-    }
-    this.notifier.tick(now);
-    // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
-    if (this.phase === "running") for (const runId of await this.gates.tick(now)) this.seen.delete(runId);
-    if (now - this.lastSweep >= this.sweepMs) {
-      this.lastSweep = now;
-      await this.sweepWorkspaces();
-    }
+    if (this.phase === "running") await this.dispatcher.claim();
+    await this.housekeeping.tick(now);
   }
 
   /** Recovery that runs with the heartbeat: dead operators' task runs, and claims whose answer was lost. */
@@ -318,7 +297,7 @@ export class Scheduler {
     if (this.phase === "running") {
       for (const c of await ownTaskRunsNotInFlight(this.db, this.me.id, [...this.inflight.keys()])) {
         // Claimed by an advance whose answer is still on its way: that advance starts it.
-        if (this.advancing.has(c.run.id)) continue;
+        if (this.dispatcher.isAdvancing(c.run.id)) continue;
         this.log.warn({ taskRunId: c.taskRun.id }, "found a task run claimed by this operator but not started (lost answer); starting it");
         this.launch(c);
       }
@@ -363,83 +342,6 @@ export class Scheduler {
         stopTask(inf, { kind: c.action, message: c.message });
       }
     }
-  }
-
-  /**
-   * Lists the active runs and hands those with something to do to the advance workers, without
-   * waiting for them: a slow advance (a long transaction, a busy database) must not hold up the
-   * claims of runs queued meanwhile, which the next tick finds and hands out at once. Runs whose
-   * rev moved (new runs, ended tasks) go before the periodic re-checks of settled runs.
-   */
-  private async claim() {
-    const now = Date.now();
-    const active = await listActiveRuns(this.db);
-    const live = new Set(active.map((r) => r.id));
-    for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
-    for (const [id, until] of this.cooldown) if (until <= now || !live.has(id)) this.cooldown.delete(id);
-
-    const fresh: ActiveRun[] = [];
-    const waiting: ActiveRun[] = [];
-    const rechecks: ActiveRun[] = [];
-    for (const r of active) {
-      if (this.advancing.has(r.id) || this.cooldown.has(r.id)) continue;
-      const s = this.seen.get(r.id);
-      if (!s || s.rev !== r.rev) fresh.push(r);
-      else if (s.waitingForCapacity) waiting.push(r);
-      else if (s.recheckAt <= now) rechecks.push(r);
-    }
-    this.pending = [...fresh, ...waiting, ...rechecks];
-    this.dispatch();
-  }
-
-  /**
-   * Starts advances of pending runs on up to `claimParallelism` workers (each call locks only its
-   * own run row). Each may claim an equal share of the capacity left, reserved before it starts,
-   * so that together they never claim more than it. A run left with tasks unclaimed is looked at
-   * again at the next tick.
-   */
-  private dispatch() {
-    const workers = Math.max(1, this.claimParallelism);
-    while (this.advancing.size < workers && this.pending.length && this.phase === "running" && !this.advanceError) {
-      const r = this.pending.shift()!;
-      if (this.advancing.has(r.id)) continue;
-      const free = this.opts.concurrency - this.inflight.size - this.reserved;
-      // A run stays queued until one of its tasks can really start here.
-      if (free <= 0 && r.status === "queued") continue;
-      if (free <= 0 && this.seen.get(r.id)?.waitingForCapacity && this.seen.get(r.id)?.rev === r.rev) continue;
-      const capacity = free <= 0 ? 0 : workers === 1 ? free : Math.max(1, Math.floor(free / workers));
-      this.advancing.add(r.id);
-      this.reserved += capacity;
-      const p = this.advanceOne(r, capacity)
-        .catch((e) => {
-          this.advanceError ??= e;
-          this.pending = [];
-        })
-        .finally(() => {
-          this.reserved -= capacity;
-          this.advancing.delete(r.id);
-          this.advances.delete(p);
-          this.dispatch();
-        });
-      this.advances.add(p);
-    }
-  }
-
-  private async advanceOne(r: ActiveRun, capacity: number) {
-    let res;
-    try {
-      res = await advanceAndClaim(this.db, r.id, { operatorId: this.me.id, capacity });
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e; // the database: the next tick backs off and retries
-      this.log.error({ err: e.message, runId: r.id }, "could not advance the run; trying again later");
-      this.cooldown.set(r.id, Date.now() + 10_000);
-      return;
-    }
-    for (const c of res.claimed) this.launch(c, { justClaimed: true });
-    // Only active runs are advanced, so a final status here means this call ended the run.
-    if (res.status && isFinal(res.status)) void runFinished(this.db, r.id, this.log);
-    if (res.skipped) this.seen.delete(r.id);
-    else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0, recheckAt: Date.now() + RECHECK_MS * (1 + Math.random() / 2) });
   }
 
   /**
