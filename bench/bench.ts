@@ -3,6 +3,7 @@
  * scripts/gantry.ts on a fresh database), with the peak memory of the web and operator processes.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { isFinal, type RunStatus } from "@/lib/status";
 import { benchDesigner } from "./designer";
 import { benchFanout, printFanout } from "./fanout";
 
@@ -133,10 +134,10 @@ async function followLog(o: Opts, taskRunId: string, onLine: () => boolean) {
   }
 }
 
-async function waitFinal(api: (m: string, p: string) => Promise<{ status: string }>, runId: string) {
+async function waitFinal(api: (m: string, p: string) => Promise<{ status: RunStatus }>, runId: string) {
   for (;;) {
     const v = await api("GET", `/api/v1/runs/${runId}`);
-    if (["succeeded", "failed", "cancelled"].includes(v.status)) {
+    if (isFinal(v.status)) {
       if (v.status !== "succeeded") throw new Error(`bench run ${runId} ${v.status}`);
       return;
     }

@@ -23,6 +23,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { inArray, sql } from "drizzle-orm";
 import mysql from "mysql2/promise";
+import { ACTIVE_STATUSES } from "@/lib/status";
 import { createDb } from "@/server/db/client";
 import { runs } from "@/server/db/schema";
 import { compileTask } from "@/server/runs/compile";
@@ -41,7 +42,6 @@ import { createTestPipeline } from "../tests/executor-helpers";
 const RATE = Number(process.env.BENCH_KUBE_RATE ?? 5);
 const SECONDS = Number(process.env.BENCH_KUBE_SECONDS ?? 120);
 const BURST = Number(process.env.BENCH_KUBE_BURST ?? 1000);
-const ACTIVE = ["queued", "running", "waiting"] as const;
 
 type Obj = { metadata?: { name?: string; labels?: Record<string, string>; resourceVersion?: string }; status?: { phase?: string } };
 
@@ -154,7 +154,7 @@ async function main() {
   step(`all runs created in ${createdIn.toFixed(1)}s; waiting for them to end…`);
   const ids = [...queued.keys()];
   for (;;) {
-    const [{ n }] = await db.select({ n: sql<number>`count(*)` }).from(runs).where(sql`${inArray(runs.id, ids)} and ${inArray(runs.status, [...ACTIVE])}`);
+    const [{ n }] = await db.select({ n: sql<number>`count(*)` }).from(runs).where(sql`${inArray(runs.id, ids)} and ${inArray(runs.status, [...ACTIVE_STATUSES])}`);
     if (Number(n) === 0) break;
     await new Promise((r) => setTimeout(r, 1000));
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { FINAL_STATUSES } from "../lib/status";
 import { ApiError, Client } from "./client";
 import { configPath, readConfig, writeConfig } from "./config";
 import { UsageError } from "./usage-error";
@@ -157,7 +158,7 @@ interface RunView {
   stages: { name: string; tasks: { id: string; name: string; status: string; exitCode: number | null; message: string | null }[] }[];
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled", "skipped"]);
+const FINAL = new Set<string>(FINAL_STATUSES);
 
 async function run(args: string[]) {
   const { values, positionals } = parseArgs({

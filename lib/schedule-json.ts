@@ -1,15 +1,15 @@
 import { z } from "zod";
 import { CONCURRENCY_POLICIES } from "./schedules";
+import { RunStatusSchema } from "./status";
 
 /** Schedule responses of REST API v1 (request bodies: lib/schedules.ts). */
 
 const dateTime = () => z.string().meta({ format: "date-time" });
-const RunStatus = z.enum(["queued", "running", "waiting", "succeeded", "failed", "cancelled", "skipped"]);
 
 export const ScheduleRunRefSchema = z.object({
   id: z.string(),
   number: z.number().int(),
-  status: RunStatus,
+  status: RunStatusSchema,
   createdAt: dateTime(),
   finishedAt: dateTime().nullable(),
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
+import { AppError } from "./errors";
+import { ACTIVE_STATUSES, assertTransition, BROKEN_STATUSES, canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
 
 describe("run status transitions", () => {
   it("lets a queued task start, be skipped, cancelled or fail before it starts", () => {
@@ -32,5 +33,24 @@ describe("run status transitions", () => {
 
   it("calls exactly succeeded, failed, cancelled and skipped final", () => {
     expect(RUN_STATUSES.filter(isFinal).sort()).toEqual(["cancelled", "failed", "skipped", "succeeded"]);
+  });
+
+  it("refuses a transition the table does not allow with a conflict that names what and both ends", () => {
+    expect(() => assertTransition("task run t1", "queued", "running")).not.toThrow();
+    const e = (() => {
+      try {
+        assertTransition("task run t1", "succeeded", "running");
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(AppError);
+    expect(e).toMatchObject({ code: "conflict", message: "task run t1 cannot go from succeeded to running" });
+  });
+
+  it("splits every status into active or final, and counts only failed and cancelled as broken", () => {
+    expect([...ACTIVE_STATUSES, ...FINAL_STATUSES].sort()).toEqual([...RUN_STATUSES].sort());
+    expect(BROKEN_STATUSES.every(isFinal)).toBe(true);
+    expect([...BROKEN_STATUSES].sort()).toEqual(["cancelled", "failed"]);
   });
 });

@@ -1,8 +1,7 @@
-import { and, desc, eq, isNotNull, lte } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Db } from "@/server/db/client";
-import { pipelines, projects, runs, taskRuns } from "@/server/db/schema";
 import { operatorMetrics } from "@/server/metrics/operator";
+import { pipelineMetricLabels, runTimes, taskQueuedSince } from "@/server/metrics/operator-queries";
 import { parseTaskMetrics } from "@/server/metrics/task-metrics";
 import type { ClaimedTask } from "@/server/runs/operator-queries";
 import type { Executor, LogSink } from "./executors/types";
@@ -27,12 +26,7 @@ const names = new Map<string, { labels: { project: string; pipeline: string }; a
 async function pipelineLabels(db: Db, pipelineId: string): Promise<{ project: string; pipeline: string }> {
   const hit = names.get(pipelineId);
   if (hit && Date.now() - hit.at < 60_000) return hit.labels;
-  const [r] = await db
-    .select({ project: projects.slug, pipeline: pipelines.name })
-    .from(pipelines)
-    .innerJoin(projects, eq(projects.id, pipelines.projectId))
-    .where(eq(pipelines.id, pipelineId));
-  const labels = r ?? { project: "", pipeline: pipelineId };
+  const labels = (await pipelineMetricLabels(db, pipelineId)) ?? { project: "", pipeline: pipelineId };
   if (names.size > 10_000) names.clear();
   names.set(pipelineId, { labels, at: Date.now() });
   return labels;
@@ -40,16 +34,8 @@ async function pipelineLabels(db: Db, pipelineId: string): Promise<{ project: st
 
 /** Seconds from when the task could first start (run created, or the run's previous task ended) to its start. */
 async function queueSeconds(db: Db, runId: string, startedAt: Date): Promise<number | null> {
-  const [run] = await db.select({ createdAt: runs.createdAt }).from(runs).where(eq(runs.id, runId));
-  if (!run) return null;
-  const [prev] = await db
-    .select({ finishedAt: taskRuns.finishedAt })
-    .from(taskRuns)
-    .where(and(eq(taskRuns.runId, runId), isNotNull(taskRuns.finishedAt), lte(taskRuns.finishedAt, startedAt)))
-    .orderBy(desc(taskRuns.finishedAt))
-    .limit(1);
-  const since = Math.max(run.createdAt.getTime(), prev?.finishedAt?.getTime() ?? 0);
-  return Math.max(0, (startedAt.getTime() - since) / 1000);
+  const since = await taskQueuedSince(db, runId, startedAt);
+  return since === null ? null : Math.max(0, (startedAt.getTime() - since.getTime()) / 1000);
 }
 
 export interface TaskMetrics {
@@ -106,10 +92,7 @@ export function trackTask(db: Db, executor: Executor, claimed: ClaimedTask, log:
 /** A run just got its final status from this operator: count it, with its duration and queue time. */
 export async function runFinished(db: Db, runId: string, log: Logger): Promise<void> {
   try {
-    const [r] = await db
-      .select({ status: runs.status, pipelineId: runs.pipelineId, createdAt: runs.createdAt, startedAt: runs.startedAt, finishedAt: runs.finishedAt })
-      .from(runs)
-      .where(eq(runs.id, runId));
+    const r = await runTimes(db, runId);
     if (!r) return;
     const m = operatorMetrics();
     const { project, pipeline } = await pipelineLabels(db, r.pipelineId);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { endKubeTest, testCluster } from "./kube-helpers";
+import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { appendFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -10,7 +10,6 @@ import {
   createTestDatabase,
   logLines,
   sh,
-  startOperatorProcess,
   startRun,
   taskOf,
   tempDir,
@@ -56,16 +55,13 @@ afterAll(async () => {
 }, 120_000);
 
 function operator(id: string): OperatorProcess {
-  const op = startOperatorProcess({
-    DATABASE_URL: t.url,
-    GANTRY_OPERATOR_ID: id,
-    GANTRY_WORKSPACES: logDir,
-    GANTRY_EXECUTOR: "kubernetes",
-    KUBECONFIG: kubeconfig,
-    GANTRY_NAMESPACE: ns,
-    GANTRY_KUBE_WORKSPACE: "emptyDir",
-    GANTRY_OPERATOR_STALE_SECONDS: String(STALE_SECONDS),
-    GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration",
+  const op = startKubeOperator({
+    databaseUrl: t.url,
+    id,
+    workspaces: logDir,
+    kubeconfig,
+    namespace: ns,
+    env: { GANTRY_OPERATOR_STALE_SECONDS: String(STALE_SECONDS) },
   });
   started.push(op);
   return op;

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { endKubeTest, testCluster } from "./kube-helpers";
+import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { PipelineSpecSchema } from "@/lib/pipeline-spec";
@@ -10,7 +10,7 @@ import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
 import type { Cluster } from "../scripts/lib/cluster";
-import { createTestDatabase, logLines, sh, startOperatorProcess, taskOf, tempDir, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import { createTestDatabase, logLines, sh, taskOf, tempDir, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /**
  * The pipeline's `repository` in Kubernetes mode, against the real test control plane (kwok
@@ -42,16 +42,7 @@ type Job = { metadata: { ownerReferences: { name: string }[] }; spec: { template
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
 
 function startOperator() {
-  op ??= startOperatorProcess({
-    DATABASE_URL: t.url,
-    GANTRY_OPERATOR_ID: "kco",
-    GANTRY_WORKSPACES: workDir,
-    GANTRY_EXECUTOR: "kubernetes",
-    KUBECONFIG: kubeconfig,
-    GANTRY_NAMESPACE: ns,
-    GANTRY_KUBE_WORKSPACE: "emptyDir",
-    GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration",
-  });
+  op ??= startKubeOperator({ databaseUrl: t.url, id: "kco", workspaces: workDir, kubeconfig, namespace: ns });
 }
 
 describe("checkout of the pipeline's repository (Kubernetes executor)", () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { endKubeTest, testCluster } from "./kube-helpers";
+import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eq } from "drizzle-orm";
@@ -14,7 +14,6 @@ import {
   createTestDatabase,
   logLines,
   sh,
-  startOperatorProcess,
   startRun,
   startRunWithPlans,
   taskOf,
@@ -50,18 +49,7 @@ beforeAll(async () => {
 afterAll(() => endKubeTest({ operators: started.splice(0), kubectl, namespaces: [ns], db: t, own, dir: logDir }), 120_000);
 
 function operator(id: string, env: Record<string, string> = {}): OperatorProcess {
-  const op = startOperatorProcess({
-    DATABASE_URL: t.url,
-    GANTRY_OPERATOR_ID: id,
-    GANTRY_WORKSPACES: logDir,
-    GANTRY_EXECUTOR: "kubernetes",
-    KUBECONFIG: kubeconfig,
-    GANTRY_NAMESPACE: ns,
-    // kwok has no volume provisioner: a PVC would never bind.
-    GANTRY_KUBE_WORKSPACE: "emptyDir",
-    GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration,KWOK_EXIT_CODE=gantry.dev/kwok-exit-code",
-    ...env,
-  });
+  const op = startKubeOperator({ databaseUrl: t.url, id, workspaces: logDir, kubeconfig, namespace: ns, env });
   started.push(op);
   return op;
 }

@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { cachedBinaries, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
-import type { OperatorProcess, TestDatabase } from "./executor-helpers";
+import { startOperatorProcess, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /** Set-up and tear-down shared by the Kubernetes integration tests (tests/kube-*.test.ts). */
 
@@ -15,6 +15,35 @@ export async function testCluster(label: string): Promise<{ own?: Cluster; kubec
   if (env) return { kubeconfig: env, kubectl: kubectlFor(env, cachedBinaries()?.kubectl ?? "kubectl") };
   const own = await startCluster({ name: `gantry-${label}-${process.pid}`, log: (m) => console.log(m) });
   return { own, kubeconfig: own.kubeconfig, kubectl: own.kubectl };
+}
+
+/** The pod annotations kwok's test stages read: how long the main container runs, and its exit code. */
+export const KWOK_ANNOTATIONS = "KWOK_DURATION=gantry.dev/kwok-duration,KWOK_EXIT_CODE=gantry.dev/kwok-exit-code";
+
+/**
+ * Starts an operator process with the Kubernetes executor on the test cluster: the one way the
+ * kube tests start operators. `env` adds to or overrides the defaults (e.g. a stale period).
+ */
+export function startKubeOperator(o: {
+  databaseUrl: string;
+  id: string;
+  workspaces: string;
+  kubeconfig: string;
+  namespace: string;
+  env?: Record<string, string>;
+}): OperatorProcess {
+  return startOperatorProcess({
+    DATABASE_URL: o.databaseUrl,
+    GANTRY_OPERATOR_ID: o.id,
+    GANTRY_WORKSPACES: o.workspaces,
+    GANTRY_EXECUTOR: "kubernetes",
+    KUBECONFIG: o.kubeconfig,
+    GANTRY_NAMESPACE: o.namespace,
+    // kwok has no volume provisioner: a PVC would never bind.
+    GANTRY_KUBE_WORKSPACE: "emptyDir",
+    GANTRY_POD_ANNOTATIONS_FROM_ENV: KWOK_ANNOTATIONS,
+    ...o.env,
+  });
 }
 
 /** Kills the test's operators, deletes its namespaces (without waiting), and stops what it started. */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { endKubeTest, testCluster } from "./kube-helpers";
+import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { writeFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
@@ -15,7 +15,6 @@ import {
   createTestDatabase,
   logLines,
   sh,
-  startOperatorProcess,
   startRun,
   taskOf,
   tempDir,
@@ -48,17 +47,13 @@ beforeAll(async () => {
   t = await createTestDatabase("gantry_kmetrics");
   logDir = tempDir("kube-metrics-logs");
   metricsPort = await freePort();
-  op = startOperatorProcess({
-    DATABASE_URL: t.url,
-    GANTRY_OPERATOR_ID: "kube-metrics",
-    GANTRY_WORKSPACES: logDir,
-    GANTRY_EXECUTOR: "kubernetes",
-    KUBECONFIG: kubeconfig,
-    GANTRY_NAMESPACE: ns,
-    GANTRY_KUBE_WORKSPACE: "emptyDir",
-    GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration",
-    GANTRY_METRICS_PORT: String(metricsPort),
-    GANTRY_METRICS_ADDRESS: "127.0.0.1",
+  op = startKubeOperator({
+    databaseUrl: t.url,
+    id: "kube-metrics",
+    workspaces: logDir,
+    kubeconfig,
+    namespace: ns,
+    env: { GANTRY_METRICS_PORT: String(metricsPort), GANTRY_METRICS_ADDRESS: "127.0.0.1" },
   });
   await waitFor(
     "the operator to register",

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { endKubeTest, testCluster } from "./kube-helpers";
+import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projects, taskRuns } from "@/server/db/schema";
 import type { Cluster } from "../scripts/lib/cluster";
-import { createTestDatabase, logText, sh, startOperatorProcess, startRun, taskOf, tempDir, waitFor, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import { createTestDatabase, logText, sh, startRun, taskOf, tempDir, waitFor, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /**
  * Project ↔ namespace against the real test control plane: an operator in Kubernetes mode applies
@@ -40,15 +40,13 @@ describe("project namespaces", () => {
   it("applies each project's namespace with its quota and container defaults, and follows changes", async () => {
     const id = randomUUID();
     await t.db.insert(projects).values({ id, slug, name: slug, settings: { quota: { cpu: "4", memory: "8Gi", pods: 20 }, limitRange: { defaultCpu: "500m", defaultMemory: "256Mi" } } });
-    op = startOperatorProcess({
-      DATABASE_URL: t.url,
-      GANTRY_OPERATOR_ID: "kproj",
-      GANTRY_WORKSPACES: workDir,
-      GANTRY_EXECUTOR: "kubernetes",
-      KUBECONFIG: process.env.KUBECONFIG ?? own!.kubeconfig,
-      GANTRY_NAMESPACE: `kproj-${randomBytes(2).toString("hex")}`,
-      GANTRY_KUBE_WORKSPACE: "emptyDir",
-      GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS: "1",
+    op = startKubeOperator({
+      databaseUrl: t.url,
+      id: "kproj",
+      workspaces: workDir,
+      kubeconfig: process.env.KUBECONFIG ?? own!.kubeconfig,
+      namespace: `kproj-${randomBytes(2).toString("hex")}`,
+      env: { GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS: "1" },
     });
     const quota = await waitFor("the project's ResourceQuota", () => get("resourcequota", "gantry-quota").catch(() => null), 60_000, 500).catch((e: Error) => {
       throw new Error(`${e.message}\n${op!.output().slice(-3000)}`);

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { endKubeTest, testCluster } from "./kube-helpers";
+import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { secrets } from "@/server/db/schema";
@@ -12,7 +12,6 @@ import {
   createTestPipeline,
   logLines,
   sh,
-  startOperatorProcess,
   taskOf,
   tempDir,
   waitFor,
@@ -59,16 +58,7 @@ describe("project secrets on the Kubernetes executor", () => {
     );
     const run = await createRun(t.db, pipelineId, { params: { PASSWORD: param } });
 
-    op = startOperatorProcess({
-      DATABASE_URL: t.url,
-      GANTRY_OPERATOR_ID: "ksec",
-      GANTRY_WORKSPACES: workDir,
-      GANTRY_EXECUTOR: "kubernetes",
-      KUBECONFIG: kubeconfig,
-      GANTRY_NAMESPACE: ns,
-      GANTRY_KUBE_WORKSPACE: "emptyDir",
-      GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration",
-    });
+    op = startKubeOperator({ databaseUrl: t.url, id: "ksec", workspaces: workDir, kubeconfig, namespace: ns });
     const view = await waitForRunEnd(t.db, run.id, 90_000);
     const task = taskOf(view, "push");
     expect(task.status, `${task.message ?? ""}\n${op.output().slice(-3000)}`).toBe("succeeded");

@@ -60,15 +60,16 @@ describe("LogBuffer", () => {
     expect(b.maxColumns).toBe(16);
   });
 
-  it("takes 100,000 lines (a tenth of them coloured) in a couple of seconds at most", () => {
+  // How fast is for the benchmarks (STYLE.md #18); here: a long build log arrives whole and in order.
+  it("takes 100,000 lines (a tenth of them coloured) in batches and in order", () => {
     const b = new LogBuffer();
-    const t0 = performance.now();
     for (let i = 1; i <= 100_000; i++) {
       b.push(ev(i, i % 10 === 0 ? `\x1b[32mline ${i} passed\x1b[0m` : `line ${i} of the build output`));
       if (i % 2000 === 0) b.flush();
     }
     b.flush();
     expect(b.lines).toHaveLength(100_000);
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(b.lines.every((l, i) => l.seq === i + 1)).toBe(true);
+    expect(b.lines[99_999].text).toContain("line 100000 passed");
   });
 });

@@ -7,6 +7,7 @@ import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/input";
 import { useToast } from "@/components/ui/toast";
 import type { RunJson } from "@/lib/api-schemas";
+import { isBroken, isFinal } from "@/lib/status";
 import { rerunAction } from "@/server/actions/reruns";
 
 /**
@@ -18,8 +19,8 @@ export function RerunControls({ run }: { run: RunJson }) {
   const toast = useToast();
   const [pending, start] = useTransition();
   const [stage, setStage] = useState(run.stages[run.stages.length > 1 ? 1 : 0]?.name ?? "");
-  const finished = ["succeeded", "failed", "cancelled", "skipped"].includes(run.status);
-  const broken = run.status === "failed" || run.status === "cancelled";
+  const finished = isFinal(run.status);
+  const broken = isBroken(run.status);
 
   const go = (body: { mode: "all" | "failed" | "from-stage"; stage?: string }) =>
     start(async () => {

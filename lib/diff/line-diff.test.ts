@@ -51,13 +51,12 @@ describe("diffLines", () => {
     }
   });
 
-  it("diffs 5000-line specs quickly", () => {
+  // How fast is for the benchmarks (STYLE.md #18); here: a large spec with scattered edits comes out minimal.
+  it("diffs 5000-line specs with scattered edits into one edit per changed line", () => {
     const a = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
     const b = a.map((l, i) => (i % 500 === 0 ? `${l} changed` : l));
-    const t = performance.now();
     const ops = check(a.join("\n"), b.join("\n"));
     expect(diffStats(ops)).toEqual({ added: 10, removed: 10 });
-    expect(performance.now() - t).toBeLessThan(2000);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { createMasker } from "@/lib/mask";
+import { attemptSucceeded, retryAfter, retryPolicy } from "@/lib/retry-policy";
 import type { Db } from "@/server/db/client";
 import type { LogStore } from "@/server/logs/store";
 import { LogWriter } from "@/server/logs/writer";
@@ -71,7 +72,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   // What executors write goes through here: metrics blocks in the task's output are taken out.
   const output = new MetricsBlocks(writer);
   const metrics = trackTask(ctx.db, ctx.executor, inf.claimed, log, { resumed: !!inf.resume });
-  const maxAttempts = tr.plan.retries + 1;
+  const policy = retryPolicy(tr.plan);
+  const maxAttempts = policy.maxAttempts;
   const dbRetry = (what: string) => (e: unknown, failures: number, wait: number) => {
     if (failures === 1 || failures % 10 === 0) log.warn({ err: (e as Error).message, wait }, `${what} failed; retrying`);
   };
@@ -89,13 +91,12 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     }
     result = await runAttempt(ctx, inf, attempt, output, log, mask, sec);
     output.endOfOutput();
-    const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
-    if (ok || inf.stop || result.permanent || attempt >= maxAttempts) break;
+    if (!retryAfter(policy, attempt, result, !!inf.stop)) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
     attempt++;
   }
 
-  const ok = !result.timedOut && !result.cancelled && result.exitCode === 0;
+  const ok = attemptSucceeded(result);
   const stop = inf.stop as StopReason | null;
   const status = ok ? "succeeded" : stop?.kind === "cancel" ? "cancelled" : "failed";
   const message = ok ? null : stop && stop.kind !== "lost" ? stop.message : result.message;

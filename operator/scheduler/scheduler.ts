@@ -30,6 +30,8 @@ import { runTask, stopTask, type InFlight, type TaskContext } from "./run-task";
 import { GateWatcher, type GateWatcherOptions } from "./gates";
 import { fireDueSchedules } from "@/server/schedules/fire";
 import type { Clock } from "@/server/schedules/clock";
+import { dueRuns, planDispatch, type ActiveRun, type SeenRun } from "./dispatch";
+import { Housekeeping } from "./housekeeping";
 
 export interface SchedulerOptions {
   db: Db;
@@ -57,7 +59,6 @@ export interface SchedulerOptions {
 }
 
 type Phase = "new" | "running" | "draining" | "stopped";
-type ActiveRun = Awaited<ReturnType<typeof listActiveRuns>>[number];
 
 /** A settled run is advanced again after this long (plus up to half as much, so they spread out). */
 const RECHECK_MS = 10_000;
@@ -67,6 +68,10 @@ const RECHECK_MS = 10_000;
  * advances them through the run state machine, starts ready task runs on the executor up to the
  * concurrency limit, stops what was cancelled, and keeps its heartbeat. Database errors never end
  * the loop: it backs off and carries on where the database left it.
+ *
+ * Each tick has two halves: dispatch (which runs to advance, with what capacity: the pure
+ * dueRuns / planDispatch in dispatch.ts) and housekeeping (the table of periodic jobs in the
+ * constructor, run by housekeeping.ts).
  */
 export class Scheduler {
   private readonly db: Db;
@@ -75,8 +80,8 @@ export class Scheduler {
   private readonly ctx: TaskContext;
   private readonly staleSeconds: number;
   private readonly heartbeatMs: number;
-  private readonly sweepMs: number;
   private readonly gates: GateWatcher;
+  private readonly housekeeping: Housekeeping;
 
   private phase: Phase = "new";
   private inflight = new Map<string, InFlight>();
@@ -85,7 +90,7 @@ export class Scheduler {
    * moves, or until `recheckAt` (level-based at heart: a settled run is looked at again now and
    * then, each at its own time rather than all together).
    */
-  private seen = new Map<string, { rev: number; waitingForCapacity: boolean; recheckAt: number }>();
+  private seen = new Map<string, SeenRun>();
   /** Runs due for an advance, fresh work first; refilled by every tick, drained by the workers. */
   private pending: ActiveRun[] = [];
   /** Runs being advanced now, and those calls. */
@@ -104,9 +109,6 @@ export class Scheduler {
   private failures = 0;
   /** Start of the current stretch without database errors. */
   private healthySince: number | null = null;
-  private lastHeartbeat = 0;
-  private lastSweep = Date.now();
-  private lastSchedules = 0;
   private wakeUp: (() => void) | null = null;
   private woken = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -124,13 +126,27 @@ export class Scheduler {
     this.log = (opts.log ?? rootLogger).child({ operatorId: opts.operatorId });
     this.staleSeconds = opts.staleSeconds ?? 30;
     this.heartbeatMs = opts.heartbeatMs ?? Math.min(5000, (this.staleSeconds * 1000) / 4);
-    this.sweepMs = opts.sweepMs ?? 60_000;
     // Starting a BuildJob costs the operator little, so the claim round-trips decide how fast
     // Kubernetes tasks start; local processes keep the one-run-at-a-time order.
     this.claimParallelism = opts.claimParallelism ?? (opts.executor.kind === "kubernetes" ? 8 : 1);
     this.notifier = new Notifier(opts.db, this.log);
     this.gates = new GateWatcher(opts.db, this.log, opts.gates);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
+    const running = () => this.phase === "running";
+    this.housekeeping = new Housekeeping([
+      { name: "heartbeat", every: this.heartbeatMs, run: () => heartbeatOperator(this.db, this.me) },
+      // Dead operators' task runs, and claims whose answer was lost.
+      { name: "recover", every: this.heartbeatMs, run: (now) => this.recover(now) },
+      { name: "stops", every: 0, run: () => this.applyStops() },
+      // A due tick is claimed under lock with the run it starts (server/schedules/fire.ts).
+      { name: "schedules", every: opts.schedulesMs ?? 1000, when: running, run: () => fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log }) },
+      { name: "notifications", every: 0, run: (now) => this.notifier.tick(now) },
+      // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
+      { name: "gates", every: 0, when: running, run: async (now) => (await this.gates.tick(now)).forEach((runId) => this.seen.delete(runId)) },
+      { name: "sweep", every: opts.sweepMs ?? 60_000, run: () => this.sweepWorkspaces() },
+    ]);
+    // The first sweep comes a full period after the start.
+    this.housekeeping.ranAt("sweep", Date.now());
   }
 
   start() {
@@ -272,7 +288,9 @@ export class Scheduler {
     this.registered = true;
     // It has just talked to the database: ready now, not only after the first whole tick.
     this.dbOk = true;
-    this.lastHeartbeat = Date.now();
+    // It has just done what the heartbeat and the recovery jobs do.
+    this.housekeeping.ranAt("heartbeat", Date.now());
+    this.housekeeping.ranAt("recover", Date.now());
     this.log.info({ orphansFailed: orphans.length }, "operator registered");
   }
 
@@ -286,24 +304,7 @@ export class Scheduler {
     // New work first: listing and handing out is quick, and the rest of the tick (heartbeat,
     // stops, schedules, gates) would otherwise stand between a queued run and its claim.
     if (this.phase === "running") await this.claim();
-    if (now - this.lastHeartbeat >= this.heartbeatMs) {
-      await heartbeatOperator(this.db, this.me);
-      this.lastHeartbeat = now;
-      await this.recover(now);
-    }
-    await this.applyStops();
-    // Pipeline schedules: a due tick is claimed under lock with the run it starts (server/schedules/fire.ts).
-    if (this.phase === "running" && now - this.lastSchedules >= (this.opts.schedulesMs ?? 1000)) {
-      this.lastSchedules = now;
-      await fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log });
-    }
-    this.notifier.tick(now);
-    // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
-    if (this.phase === "running") for (const runId of await this.gates.tick(now)) this.seen.delete(runId);
-    if (now - this.lastSweep >= this.sweepMs) {
-      this.lastSweep = now;
-      await this.sweepWorkspaces();
-    }
+    await this.housekeeping.tick(now);
   }
 
   /** Recovery that runs with the heartbeat: dead operators' task runs, and claims whose answer was lost. */
@@ -374,40 +375,31 @@ export class Scheduler {
   private async claim() {
     const now = Date.now();
     const active = await listActiveRuns(this.db);
-    const live = new Set(active.map((r) => r.id));
-    for (const id of this.seen.keys()) if (!live.has(id)) this.seen.delete(id);
-    for (const [id, until] of this.cooldown) if (until <= now || !live.has(id)) this.cooldown.delete(id);
-
-    const fresh: ActiveRun[] = [];
-    const waiting: ActiveRun[] = [];
-    const rechecks: ActiveRun[] = [];
-    for (const r of active) {
-      if (this.advancing.has(r.id) || this.cooldown.has(r.id)) continue;
-      const s = this.seen.get(r.id);
-      if (!s || s.rev !== r.rev) fresh.push(r);
-      else if (s.waitingForCapacity) waiting.push(r);
-      else if (s.recheckAt <= now) rechecks.push(r);
-    }
-    this.pending = [...fresh, ...waiting, ...rechecks];
+    const due = dueRuns({ active, seen: this.seen, cooldown: this.cooldown, advancing: this.advancing, now });
+    for (const id of due.forget) this.seen.delete(id);
+    for (const id of due.cooled) this.cooldown.delete(id);
+    this.pending = due.pending;
     this.dispatch();
   }
 
   /**
    * Starts advances of pending runs on up to `claimParallelism` workers (each call locks only its
-   * own run row). Each may claim an equal share of the capacity left, reserved before it starts,
-   * so that together they never claim more than it. A run left with tasks unclaimed is looked at
-   * again at the next tick.
+   * own run row), with the capacity planDispatch reserves for each. A run left with tasks
+   * unclaimed is looked at again at the next tick.
    */
   private dispatch() {
-    const workers = Math.max(1, this.claimParallelism);
-    while (this.advancing.size < workers && this.pending.length && this.phase === "running" && !this.advanceError) {
-      const r = this.pending.shift()!;
-      if (this.advancing.has(r.id)) continue;
-      const free = this.opts.concurrency - this.inflight.size - this.reserved;
-      // A run stays queued until one of its tasks can really start here.
-      if (free <= 0 && r.status === "queued") continue;
-      if (free <= 0 && this.seen.get(r.id)?.waitingForCapacity && this.seen.get(r.id)?.rev === r.rev) continue;
-      const capacity = free <= 0 ? 0 : workers === 1 ? free : Math.max(1, Math.floor(free / workers));
+    if (this.phase !== "running" || this.advanceError || !this.pending.length) return;
+    const plan = planDispatch({
+      pending: this.pending,
+      advancing: this.advancing,
+      seen: this.seen,
+      workers: this.claimParallelism,
+      concurrency: this.opts.concurrency,
+      inFlight: this.inflight.size,
+      reserved: this.reserved,
+    });
+    this.pending = plan.pending;
+    for (const { run: r, capacity } of plan.starts) {
       this.advancing.add(r.id);
       this.reserved += capacity;
       const p = this.advanceOne(r, capacity)

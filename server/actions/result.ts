@@ -3,7 +3,7 @@ import { AppError, type ErrorCode } from "@/lib/errors";
 import { zodIssuesToFieldErrors, type FieldError } from "@/lib/pipeline-spec";
 import { headers } from "next/headers";
 import { clientAddress, currentUser } from "../auth/authenticate";
-import type { Actor } from "../authz/authz";
+import { sessionActor, type Actor } from "../authz/authz";
 import { isDbDown } from "../http/handler";
 import { logger } from "../logger";
 
@@ -24,7 +24,7 @@ export async function action<T>(name: string, fn: (actor: Actor) => Promise<T>):
   try {
     const user = await currentUser();
     if (!user) return { ok: false, error: { code: "unauthorized", message: "your session has expired: sign in again" } };
-    const actor: Actor = { ...user, scope: "admin", via: "session", address: clientAddress(await headers()) };
+    const actor = sessionActor(user, clientAddress(await headers()));
     return { ok: true, data: await fn(actor) };
   } catch (e) {
     if (e instanceof AppError) {

@@ -9,7 +9,8 @@ import { approvals, pipelines, projects, runs, taskRuns } from "../db/schema";
 import { audit } from "../audit/audit";
 import { checkScope, requireTaskRun, rolesOf, type Actor } from "../authz/authz";
 import { advanceRun, bumpRev } from "../runs/state";
-import { approvalState, decisionsOf, type ApprovalState } from "./gate";
+import { decisionsOf } from "./decisions";
+import { approvalState, type ApprovalState } from "./gate";
 
 export type { ApprovalState };
 

@@ -1,7 +1,7 @@
 import { getServerSession } from "next-auth";
 import { AppError } from "@/lib/errors";
 import { isScope } from "@/lib/permissions";
-import type { Actor } from "../authz/authz";
+import { sessionActor, type Actor } from "../authz/authz";
 import { getDb } from "../db/client";
 import { clientAddress } from "../http/client-address";
 import { assertSameOrigin } from "../http/same-origin";
@@ -28,7 +28,7 @@ export async function authenticate(req: Request): Promise<Actor> {
   // The browser sends the cookie on its own, also for requests other sites make it send.
   assertSameOrigin(req);
   const u = await currentUser();
-  if (u) return { ...u, via: "session", scope: "admin", address };
+  if (u) return sessionActor(u, address);
   throw new AppError("unauthorized", "authentication required: sign in or send 'Authorization: Bearer <token>'");
 }
 

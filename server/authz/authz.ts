@@ -16,6 +16,11 @@ export interface Actor extends SessionUser {
   address: string | null;
 }
 
+/** A signed-in user acting through their session, which has full scope: the one place this actor is built. */
+export function sessionActor(user: SessionUser, address: string | null): Actor {
+  return { ...user, scope: "admin", via: "session", address };
+}
+
 export interface ProjectAccess {
   projectId: string;
   projectSlug: string;

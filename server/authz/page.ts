@@ -3,13 +3,13 @@ import { notFound, redirect } from "next/navigation";
 import { AppError } from "@/lib/errors";
 import { allowedActions, type Action } from "@/lib/permissions";
 import { clientAddress, currentUser } from "../auth/authenticate";
-import type { Actor, ProjectAccess } from "./authz";
+import { sessionActor, type Actor, type ProjectAccess } from "./authz";
 
 /** For server components: the signed-in user as an actor, or off to the sign-in page. */
 export async function pageActor(): Promise<Actor> {
   const user = await currentUser();
   if (!user) redirect("/login");
-  return { ...user, scope: "admin", via: "session", address: clientAddress(await headers()) };
+  return sessionActor(user, clientAddress(await headers()));
 }
 
 /**

@@ -1,11 +1,9 @@
-import { eq, inArray } from "drizzle-orm";
 import { isFinal, type RunStatus } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { getDb } from "../db/client";
-import { taskRuns } from "../db/schema";
 import type { LogLine } from "../logs/store";
 import { logStore } from "../logs/select";
-import { getRunRev, getRunView, type RunView } from "../runs/queries";
+import { getRunRev, getRunView, getTaskRunProgress, getTaskRunsProgress, type RunView, type TaskRunProgress } from "../runs/queries";
 import { logger } from "../logger";
 
 /**
@@ -27,20 +25,14 @@ export interface LiveSource {
   readLog(taskRunId: string, afterSeq: number, limit: number): Promise<LogLine[]>;
 }
 
-export type Progress = { status: RunStatus; logSeq: number };
+export type Progress = TaskRunProgress;
 
 export function dbSource(db: () => DbOrTx = getDb): LiveSource {
   return {
     runRev: (id) => getRunRev(db(), id),
     runView: (id) => getRunView(db(), id),
-    async taskRunProgress(id) {
-      const [r] = await db().select({ status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(eq(taskRuns.id, id));
-      return r ?? null;
-    },
-    async taskRunsProgress(ids) {
-      const rows = await db().select({ id: taskRuns.id, status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(inArray(taskRuns.id, ids));
-      return new Map(rows.map((r) => [r.id, { status: r.status, logSeq: r.logSeq }]));
-    },
+    taskRunProgress: (id) => getTaskRunProgress(db(), id),
+    taskRunsProgress: (ids) => getTaskRunsProgress(db(), ids),
     readLog: (id, after, limit) => logStore(db()).read(id, after, limit),
   };
 }

@@ -27,7 +27,8 @@ describe("SSE plumbing", () => {
     for (const [k, v] of Object.entries(SSE_HEADERS)) expect(res.headers.get(k)).toBe(v);
     const reader = res.body!.getReader();
     await reader.read(); // retry:
-    await new Promise((r) => setTimeout(r, 20));
+    // Give the stream every chance to pull ahead: pulls are promise callbacks, done within a few turns.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
     // Nobody is reading: the producer ran at most a chunk ahead, not to the end.
     expect(produced).toBeLessThanOrEqual(2);
     let text = "";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createMasker, MASK } from "@/lib/mask";
 import type { LogLine, LogStore } from "./store";
 import { LogWriter, MAX_LINE_CHARS } from "./writer";
@@ -6,10 +6,13 @@ import { LogWriter, MAX_LINE_CHARS } from "./writer";
 /** An in-memory LogStore: a test double of our own interface, recording every append. */
 class MemoryStore implements LogStore {
   batches: LogLine[][] = [];
+  /** Calls of append, failed ones and those still waiting at the gate included. */
+  calls = 0;
   failNext = 0;
   failWith: unknown = null;
   gate: Promise<void> | null = null;
   async append(_id: string, lines: LogLine[]) {
+    this.calls++;
     if (this.gate) await this.gate;
     if (this.failWith) throw this.failWith;
     if (this.failNext > 0) {
@@ -141,7 +144,9 @@ describe("log writer", () => {
     store.failNext = 2;
     const w = new LogWriter(store, "tr", { flushMs: 1 });
     w.write("out", "one\n");
-    await new Promise((r) => setTimeout(r, 20));
+    // The second line is written once the first is stored, after two failed writes.
+    await vi.waitFor(() => expect(store.lines).toHaveLength(1), { timeout: 5000 });
+    expect(store.calls).toBe(3);
     w.write("out", "two\nthree\n");
     await w.close();
     expect(store.text()).toEqual(["one", "two", "three"]);
@@ -157,7 +162,9 @@ describe("log writer", () => {
     while (!w.full) w.write("out", chunk);
     let resumed = false;
     const room = w.waitForRoom().then(() => (resumed = true));
-    await new Promise((r) => setTimeout(r, 20));
+    // Nothing but the store's answer makes room: once its write is held, the producer must still wait.
+    await vi.waitFor(() => expect(store.calls).toBeGreaterThan(0));
+    await Promise.resolve();
     expect(resumed).toBe(false);
     store.gate = null;
     open();
@@ -172,9 +179,8 @@ describe("log writer", () => {
     store.failWith = new Error("Failed query", { cause: Object.assign(new Error("foreign key"), { code: "ER_NO_REFERENCED_ROW_2" }) });
     const w = new LogWriter(store, "tr");
     w.write("out", "orphan\n");
-    const t0 = Date.now();
     await w.close();
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(store.calls).toBe(1);
     expect(store.batches).toEqual([]);
   });
 });

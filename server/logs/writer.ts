@@ -112,10 +112,13 @@ export class LogWriter {
 
   private feed(stream: LogStream, text: string) {
     if (!text) return;
-    let buf = this.partial[stream] + text;
+    const before = this.partial[stream];
+    let buf = before + text;
     let start = 0;
-    let nl: number;
-    while ((nl = buf.indexOf("\n", start)) !== -1) {
+    // The partial line holds no line end: look in what is new, or a line arriving a character at
+    // a time would be scanned (and its string flattened) again with every character.
+    const first = text.indexOf("\n");
+    for (let nl = first === -1 ? -1 : before.length + first; nl !== -1; nl = buf.indexOf("\n", start)) {
       this.pushLine(stream, buf.slice(start, nl));
       start = nl + 1;
     }

@@ -1,6 +1,6 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import { ACTIVE_STATUSES_FOR_METRICS } from "./statuses";
+import { ACTIVE_STATUSES } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { getDb } from "../db/client";
 import { pipelines, projects, runs, taskRuns } from "../db/schema";
@@ -26,7 +26,7 @@ function make(db: () => DbOrTx) {
             .from(runs)
             .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
             .innerJoin(projects, eq(projects.id, pipelines.projectId))
-            .where(inArray(runs.status, ACTIVE_STATUSES_FOR_METRICS))
+            .where(inArray(runs.status, [...ACTIVE_STATUSES]))
             .groupBy(projects.slug, pipelines.name, runs.status)
         : db()
             .select({ project: projects.slug, pipeline: pipelines.name, status: taskRuns.status, n: sql<number>`count(*)` })
@@ -34,7 +34,7 @@ function make(db: () => DbOrTx) {
             .innerJoin(runs, eq(runs.id, taskRuns.runId))
             .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
             .innerJoin(projects, eq(projects.id, pipelines.projectId))
-            .where(inArray(taskRuns.status, ACTIVE_STATUSES_FOR_METRICS))
+            .where(inArray(taskRuns.status, [...ACTIVE_STATUSES]))
             .groupBy(projects.slug, pipelines.name, taskRuns.status);
     return (await q).map((r) => ({ ...r, n: Number(r.n) }));
   };
@@ -66,7 +66,7 @@ function make(db: () => DbOrTx) {
       help: "Runs queued, running or waiting now.",
       registers: [registry],
       async collect() {
-        const [r] = await db().select({ n: sql<number>`count(*)` }).from(runs).where(inArray(runs.status, ACTIVE_STATUSES_FOR_METRICS));
+        const [r] = await db().select({ n: sql<number>`count(*)` }).from(runs).where(inArray(runs.status, [...ACTIVE_STATUSES]));
         this.set(Number(r?.n ?? 0));
       },
     }),

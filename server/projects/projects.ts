@@ -186,6 +186,11 @@ export async function removeMember(db: Db, actor: Actor, idOrSlug: string, usern
   });
 }
 
+/** Every project with its namespace settings (the operator applies them to the cluster). */
+export async function listProjectSettings(db: DbOrTx): Promise<{ id: string; slug: string; settings: ProjectSettings }[]> {
+  return db.select({ id: projects.id, slug: projects.slug, settings: projects.settings }).from(projects);
+}
+
 /** Which executor runs the project's tasks (its setting, else the server's GANTRY_EXECUTOR). */
 export async function projectExecutor(db: DbOrTx, projectId: string): Promise<"local" | "kubernetes"> {
   const [p] = await db.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId));

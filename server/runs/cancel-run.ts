@@ -1,9 +1,9 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { isFinal } from "@/lib/status";
 import { AppError, notFound } from "@/lib/errors";
 import type { Db } from "../db/client";
 import { runs, taskRuns } from "../db/schema";
-import { advanceRun, bumpRev } from "./state";
+import { advanceRun, bumpRev, transitionTaskRuns } from "./state";
 
 /**
  * Requests cancellation. Queued tasks are skipped and waiting ones cancelled at once; running
@@ -17,12 +17,7 @@ export async function cancelRun(db: Db, runId: string, by?: string | null): Prom
     const message = by ? `cancelled by ${by}` : "cancelled";
     await tx.update(runs).set({ cancelRequested: true, message }).where(eq(runs.id, runId));
     const waiting = await tx.select({ id: taskRuns.id }).from(taskRuns).where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "waiting")));
-    if (waiting.length) {
-      await tx
-        .update(taskRuns)
-        .set({ status: "cancelled", message, finishedAt: new Date(), updatedAt: new Date() })
-        .where(inArray(taskRuns.id, waiting.map((w) => w.id)));
-    }
+    await transitionTaskRuns(tx, runId, waiting.map((w) => w.id), "waiting", "cancelled", { message });
     await bumpRev(tx, runId);
     await advanceRun(tx, { ...run, cancelRequested: true, message });
     const [after] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));

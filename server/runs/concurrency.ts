@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import { ConcurrencySpecSchema, type ConcurrencySpec } from "@/lib/pipeline-spec";
+import { ACTIVE_STATUSES } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, runs, type RunRow } from "../db/schema";
 import { audit, SYSTEM_ACTOR } from "../audit/audit";
@@ -23,8 +24,6 @@ export interface ConcurrencyDecision {
   /** Older active runs of the same ref that this run replaces (cancel-previous). */
   cancel: { id: string; number: number }[];
 }
-
-const ACTIVE = ["queued", "running", "waiting"] as const;
 
 /**
  * Concurrency settings by pipeline version. A saved version never changes (an edit saves a new
@@ -62,7 +61,7 @@ export async function decideConcurrency(tx: DbOrTx, run: RunRow): Promise<Concur
   const others = await tx
     .select({ id: runs.id, number: runs.number, status: runs.status, ref: runs.ref, cancelRequested: runs.cancelRequested })
     .from(runs)
-    .where(and(eq(runs.pipelineId, run.pipelineId), inArray(runs.status, [...ACTIVE]), ne(runs.id, run.id)));
+    .where(and(eq(runs.pipelineId, run.pipelineId), inArray(runs.status, [...ACTIVE_STATUSES]), ne(runs.id, run.id)));
   const older = others.filter((o) => o.number < run.number);
 
   const decision: ConcurrencyDecision = { wait: null, cancel: [] };

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNull, lt, max, ne, notExists, notInArray, or, sql } from "drizzle-orm";
-import type { RunStatus } from "@/lib/status";
+import { ACTIVE_STATUSES, isActive, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { MySqlLogStore } from "../logs/store";
@@ -11,8 +11,6 @@ import { cancelReplaced, decideConcurrency } from "./concurrency";
  * results, and recovering task runs that a dead operator left `running`. Times come from the
  * database clock (NOW(3)), so operators on hosts with skewed clocks agree on staleness.
  */
-
-export const ACTIVE_RUN_STATUSES: RunStatus[] = ["queued", "running", "waiting"];
 
 /** The run data a task needs at execution time. */
 export type RunForTask = Pick<RunRow, "id" | "pipelineId" | "number" | "params" | "secretNames">;
@@ -64,7 +62,7 @@ export async function listActiveRuns(db: DbOrTx, limit = 1000): Promise<{ id: st
   return db
     .select({ id: runs.id, rev: runs.rev, status: runs.status })
     .from(runs)
-    .where(inArray(runs.status, ACTIVE_RUN_STATUSES))
+    .where(inArray(runs.status, [...ACTIVE_STATUSES]))
     .orderBy(asc(runs.createdAt))
     .limit(limit);
 }
@@ -91,7 +89,7 @@ export async function advanceAndClaim(db: Db, runId: string, opts: { operatorId:
     const [run] = await tx
       .select()
       .from(runs)
-      .where(and(eq(runs.id, runId), inArray(runs.status, ACTIVE_RUN_STATUSES)))
+      .where(and(eq(runs.id, runId), inArray(runs.status, [...ACTIVE_STATUSES])))
       .for("update", { skipLocked: true });
     if (!run) return { claimed: [], skipped: true, unclaimed: 0, rev: 0, status: null };
     // The pipeline's concurrency settings may keep a queued run waiting (looked at again each poll).
@@ -343,5 +341,5 @@ export async function ownTaskRunsNotInFlight(db: DbOrTx, operatorId: string, inF
 export async function finishedRunIds(db: DbOrTx, runIds: string[]): Promise<string[]> {
   if (runIds.length === 0) return [];
   const rows = await db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, runIds));
-  return rows.filter((r) => !ACTIVE_RUN_STATUSES.includes(r.status)).map((r) => r.id);
+  return rows.filter((r) => !isActive(r.status)).map((r) => r.id);
 }

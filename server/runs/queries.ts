@@ -1,9 +1,11 @@
-import { count, desc, eq } from "drizzle-orm";
+import { count, desc, eq, inArray } from "drizzle-orm";
+import { retryPolicy } from "@/lib/retry-policy";
 import type { RunStatus } from "@/lib/status";
 import { notFound } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import { pipelines, runs, taskRuns, users, type TaskRunRow } from "../db/schema";
-import { approvalState, decisionsOf, type ApprovalState } from "../approvals/gate";
+import { decisionsOf } from "../approvals/decisions";
+import { approvalState, type ApprovalState } from "../approvals/gate";
 
 export interface TaskRunView {
   id: string;
@@ -73,7 +75,7 @@ export function toTaskRunView(t: TaskRunRow, decisions: Parameters<typeof approv
     status: t.status,
     exitCode: t.exitCode,
     attempt: t.attempt,
-    maxAttempts: t.plan.retries + 1,
+    maxAttempts: retryPolicy(t.plan).maxAttempts,
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
     message: t.message,
@@ -212,4 +214,23 @@ export async function getTaskRun(db: DbOrTx, id: string): Promise<TaskRunRow> {
 export async function getRunRev(db: DbOrTx, id: string): Promise<{ rev: number; status: RunStatus } | null> {
   const [r] = await db.select({ rev: runs.rev, status: runs.status }).from(runs).where(eq(runs.id, id));
   return r ?? null;
+}
+
+export interface TaskRunProgress {
+  status: RunStatus;
+  /** The last stored log line's sequence number. */
+  logSeq: number;
+}
+
+/** How far a task run has got: its status and its last stored log line. */
+export async function getTaskRunProgress(db: DbOrTx, id: string): Promise<TaskRunProgress | null> {
+  const [r] = await db.select({ status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(eq(taskRuns.id, id));
+  return r ?? null;
+}
+
+/** The progress of many task runs in one read; ids not found are missing from the map. */
+export async function getTaskRunsProgress(db: DbOrTx, ids: string[]): Promise<Map<string, TaskRunProgress>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select({ id: taskRuns.id, status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(inArray(taskRuns.id, ids));
+  return new Map(rows.map((r) => [r.id, { status: r.status, logSeq: r.logSeq }]));
 }

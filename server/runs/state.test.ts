@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { RunStatus } from "@/lib/status";
-import { exitMessage } from "./state";
 import { stageStatus } from "./queries";
 
 const tasks = (...s: RunStatus[]) => s.map((status) => ({ status }));
@@ -36,20 +35,5 @@ describe("stage status as users see it", () => {
 
   it("is waiting when a task waits for approval and none runs", () => {
     expect(stageStatus(tasks("succeeded", "waiting"))).toBe("waiting");
-  });
-});
-
-describe("exit message of a task", () => {
-  it("is empty for success", () => {
-    expect(exitMessage(0, null)).toBe("");
-  });
-  it("names the exit code", () => {
-    expect(exitMessage(3, null)).toBe("exit code 3");
-  });
-  it("explains the shell's 'command not found' code", () => {
-    expect(exitMessage(127, null)).toMatch(/command not found/);
-  });
-  it("names the signal when the process was killed", () => {
-    expect(exitMessage(null, "SIGKILL")).toBe("killed by SIGKILL");
   });
 });

@@ -1,14 +1,16 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { canTransition, isFinal, type RunStatus } from "@/lib/status";
-import { AppError } from "@/lib/errors";
+import { assertTransition, isBroken, isFinal, type RunStatus } from "@/lib/status";
 import { enqueueRunNotifications } from "../notifications/outbox";
 import type { DbOrTx } from "../db/client";
 import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
-import { openGate, settleGates } from "../approvals/gate";
+import { decisionsOf } from "../approvals/decisions";
+import { decideGate } from "../approvals/gate";
 
 /**
- * The one place where run and task-run statuses change (STYLE.md #6). Every change bumps the
- * run's `rev`, which the SSE watchers poll.
+ * The one place where run and task-run statuses change (STYLE.md #6): every change is checked
+ * against the transitions in lib/status.ts, guarded on the status it was read in, and bumps the
+ * run's `rev`, which the SSE watchers and the scheduler poll. Gates, cancels and timeouts decide
+ * elsewhere (pure) and apply here; a unit test (status-writes.test.ts) keeps it the only writer.
  */
 
 export interface TaskPatch {
@@ -19,21 +21,24 @@ export interface TaskPatch {
   executorRef?: string | null;
 }
 
-export async function transitionTaskRun(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "runId" | "status">, to: RunStatus, patch: TaskPatch = {}) {
-  if (!canTransition(tr.status, to)) {
-    throw new AppError("conflict", `task run ${tr.id} cannot go from ${tr.status} to ${to}`);
-  }
-  const now = new Date();
+/** The columns a task run's status change sets: its times follow from where it goes. */
+function taskRunChange(from: RunStatus, to: RunStatus, patch: TaskPatch, now: Date) {
+  return {
+    status: to,
+    ...patch,
+    message: patch.message === undefined ? undefined : patch.message?.slice(0, 1000) ?? null,
+    // A task starts running, or a gate starts waiting (its clock starts then).
+    ...((to === "running" || to === "waiting") && from === "queued" ? { startedAt: now } : {}),
+    ...(isFinal(to) ? { finishedAt: now } : {}),
+    updatedAt: now,
+  };
+}
+
+export async function transitionTaskRun(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "runId" | "status">, to: RunStatus, patch: TaskPatch = {}, now = new Date()) {
+  assertTransition(`task run ${tr.id}`, tr.status, to);
   const r = await db
     .update(taskRuns)
-    .set({
-      status: to,
-      ...patch,
-      message: patch.message === undefined ? undefined : patch.message?.slice(0, 1000) ?? null,
-      ...(to === "running" && tr.status === "queued" ? { startedAt: now } : {}),
-      ...(isFinal(to) ? { finishedAt: now } : {}),
-      updatedAt: now,
-    })
+    .set(taskRunChange(tr.status, to, patch, now))
     // Guard on the status we read, so that two writers can't both win.
     .where(and(eq(taskRuns.id, tr.id), eq(taskRuns.status, tr.status)));
   const changed = affected(r) === 1;
@@ -41,8 +46,24 @@ export async function transitionTaskRun(db: DbOrTx, tr: Pick<TaskRunRow, "id" | 
   return changed;
 }
 
+/**
+ * Moves several task runs of one run from `from` to `to` in one statement (those no longer in
+ * `from` are left as they are); bumps the run's rev once. Returns how many changed.
+ */
+export async function transitionTaskRuns(db: DbOrTx, runId: string, ids: string[], from: RunStatus, to: RunStatus, patch: Pick<TaskPatch, "message"> = {}, now = new Date()) {
+  if (ids.length === 0) return 0;
+  assertTransition(`task runs of run ${runId}`, from, to);
+  const r = await db
+    .update(taskRuns)
+    .set(taskRunChange(from, to, patch, now))
+    .where(and(inArray(taskRuns.id, ids), eq(taskRuns.runId, runId), eq(taskRuns.status, from)));
+  const n = affected(r);
+  if (n > 0) await bumpRev(db, runId);
+  return n;
+}
+
 export async function transitionRun(db: DbOrTx, run: Pick<RunRow, "id" | "status">, to: RunStatus, message?: string | null) {
-  if (!canTransition(run.status, to)) throw new AppError("conflict", `run ${run.id} cannot go from ${run.status} to ${to}`);
+  assertTransition(`run ${run.id}`, run.status, to);
   const now = new Date();
   const r = await db
     .update(runs)
@@ -83,13 +104,7 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
 
   const skipQueued = async (message: string) => {
     const queued = trs.filter((t) => t.status === "queued").map((t) => t.id);
-    if (queued.length) {
-      await tx
-        .update(taskRuns)
-        .set({ status: "skipped", message, finishedAt: new Date(), updatedAt: new Date() })
-        .where(and(inArray(taskRuns.id, queued), eq(taskRuns.status, "queued")));
-      await bumpRev(tx, run.id);
-    }
+    await transitionTaskRuns(tx, run.id, queued, "queued", "skipped", { message });
   };
 
   if (run.cancelRequested) {
@@ -108,7 +123,7 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     return left;
   };
 
-  const broken = trs.find((t) => t.status === "failed" || t.status === "cancelled");
+  const broken = trs.find((t) => isBroken(t.status));
   if (broken) {
     await skipQueued(`skipped: task '${broken.name}' ${broken.status}`);
     if ((await skipWaitingGates(`skipped: task '${broken.name}' ${broken.status}`)) === 0) {
@@ -158,12 +173,23 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
   return [];
 }
 
-/** The task's own status, as users read it: "exit code 2", "timed out after 600s". */
-export function exitMessage(code: number | null, signal: string | null): string {
-  if (signal) return `killed by ${signal}`;
-  if (code === 0) return "";
-  // The two codes a shell uses for "could not run it" deserve words, not just a number.
-  if (code === 127) return "exit code 127 (command not found)";
-  if (code === 126) return "exit code 126 (command not executable)";
-  return `exit code ${code}`;
+/** Applies the decisions of the run's waiting gates (server/approvals/gate.ts); returns the task runs as they are now. */
+export async function settleGates(tx: DbOrTx, trs: TaskRunRow[], now = new Date()): Promise<TaskRunRow[]> {
+  const waiting = trs.filter((t) => t.status === "waiting" && t.plan.gate);
+  if (waiting.length === 0) return trs;
+  const all = await decisionsOf(tx, waiting.map((t) => t.id));
+  const out = new Map(trs.map((t) => [t.id, t]));
+  for (const t of waiting) {
+    const outcome = decideGate(t.plan.gate!, t, all.filter((d) => d.taskRunId === t.id), now);
+    if (!outcome) continue;
+    if (await transitionTaskRun(tx, t, outcome.status, { message: outcome.message }, now)) {
+      out.set(t.id, { ...t, status: outcome.status, message: outcome.message, finishedAt: now });
+    }
+  }
+  return trs.map((t) => out.get(t.id)!);
+}
+
+/** queued → waiting: the gate's clock starts now (startedAt), and the operator notifies its approvers. */
+export function openGate(tx: DbOrTx, t: Pick<TaskRunRow, "id" | "runId" | "status">, now = new Date()): Promise<boolean> {
+  return transitionTaskRun(tx, t, "waiting", { message: null }, now);
 }

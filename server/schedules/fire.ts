@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, lte } from "drizzle-orm";
 import type { Logger } from "pino";
 import { AppError } from "@/lib/errors";
+import { ACTIVE_STATUSES } from "@/lib/status";
 import { formatInZone, latestTickAtOrBefore, nextTick } from "@/lib/schedules";
 import type { Db } from "../db/client";
 import { pipelines, runs, schedules, type ScheduleRow } from "../db/schema";
@@ -30,8 +31,6 @@ export interface TickOutcome {
   runId?: string;
   message: string;
 }
-
-const ACTIVE = ["queued", "running", "waiting"] as const;
 
 export async function fireDueSchedules(db: Db, opts: { clock?: Clock; log?: Logger; limit?: number } = {}): Promise<TickOutcome[]> {
   const clock = opts.clock ?? systemClock;
@@ -81,7 +80,7 @@ async function fireOne(db: Db, id: string, clock: Clock): Promise<TickOutcome | 
       const active = await tx
         .select({ id: runs.id, number: runs.number })
         .from(runs)
-        .where(and(eq(runs.scheduleId, s.id), inArray(runs.status, [...ACTIVE])));
+        .where(and(eq(runs.scheduleId, s.id), inArray(runs.status, [...ACTIVE_STATUSES])));
       if (active.length && s.concurrencyPolicy === "Forbid") {
         o = { scheduleId: s.id, tick, skippedTicks, result: "forbidden", message: `skipped the tick at ${when}: run #${active[0].number} of this schedule is still active (Forbid)` };
       } else {

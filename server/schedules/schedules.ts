@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { notFound } from "@/lib/errors";
 import { nextTick, nextTicks, type ScheduleBody, type ScheduleUpdate } from "@/lib/schedules";
-import type { RunStatus } from "@/lib/status";
+import { ACTIVE_STATUSES, BROKEN_STATUSES, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, runs, schedules, users, type ScheduleRow } from "../db/schema";
 import { audit } from "../audit/audit";
@@ -73,9 +73,9 @@ async function view(db: DbOrTx, s: ScheduleRow, secrets: string[], createdBy: st
       ? Promise.resolve([] as ScheduleRunRef[])
       : db.select(ref).from(runs).where(and(eq(runs.scheduleId, s.id), inArray(runs.status, statuses))).orderBy(desc(runs.number)).limit(limit);
   const [active, succeeded, failed] = await Promise.all([
-    pick(["queued", "running", "waiting"], 100),
+    pick([...ACTIVE_STATUSES], 100),
     pick(["succeeded"], s.successfulHistoryLimit),
-    pick(["failed", "cancelled"], s.failedHistoryLimit),
+    pick([...BROKEN_STATUSES], s.failedHistoryLimit),
   ]);
   return {
     id: s.id,

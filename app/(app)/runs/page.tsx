@@ -7,7 +7,7 @@ import { cn } from "@/components/ui/cn";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
-import type { RunStatus } from "@/lib/status";
+import { ACTIVE_STATUSES, type RunStatus } from "@/lib/status";
 import { getDb } from "@/server/db/client";
 import { pageActor } from "@/server/authz/page";
 import { listScope } from "@/server/projects/current";
@@ -17,7 +17,7 @@ export const metadata: Metadata = { title: "Runs" };
 
 const FILTERS: { key: string; label: string; statuses?: RunStatus[] }[] = [
   { key: "all", label: "All" },
-  { key: "active", label: "Active", statuses: ["queued", "running", "waiting"] },
+  { key: "active", label: "Active", statuses: [...ACTIVE_STATUSES] },
   { key: "failed", label: "Failed", statuses: ["failed"] },
   { key: "succeeded", label: "Succeeded", statuses: ["succeeded"] },
   { key: "cancelled", label: "Cancelled", statuses: ["cancelled"] },

@@ -11,6 +11,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import { retryPolicy } from "@/lib/retry-policy";
 import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
 import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
@@ -124,13 +125,13 @@ function rawJobSpec(raw: Record<string, unknown>, labels: Record<string, string>
 }
 
 function builtJobSpec(spec: BuildJobSpec, labels: Record<string, string>, annotations: Record<string, string>): V1JobSpec {
-  const { plan } = spec;
+  const policy = retryPolicy(spec.plan);
   const sidecars = spec.sidecars ?? [];
   const grace = Math.max(0, ...sidecars.map((s) => s.gracePeriodSeconds ?? 0));
   const podSpec: V1PodSpec = {
     restartPolicy: "Never",
     // Per attempt, like the local executor's timeout; the Job's own deadline covers all attempts.
-    activeDeadlineSeconds: plan.timeoutSeconds,
+    activeDeadlineSeconds: policy.attemptTimeoutSeconds,
     automountServiceAccountToken: spec.security?.automountServiceAccountToken ?? false,
     // Service links would add variables for every Service in the namespace to the task's env.
     enableServiceLinks: false,
@@ -143,8 +144,9 @@ function builtJobSpec(spec: BuildJobSpec, labels: Record<string, string>, annota
   };
   if (!podSpec.initContainers!.length) delete podSpec.initContainers;
   return {
-    backoffLimit: plan.retries,
-    activeDeadlineSeconds: plan.timeoutSeconds * (plan.retries + 1),
+    // The task's retries, counted by the Job controller (lib/retry-policy.ts).
+    backoffLimit: policy.maxAttempts - 1,
+    activeDeadlineSeconds: policy.totalTimeoutSeconds,
     ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished ?? DEFAULT_TTL_SECONDS,
     // An evicted or preempted pod is not the task's failure: start it again without using a retry.
     podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] },

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { executorOf, namespaceOf, type ProjectSettings } from "@/lib/projects";
 import type { Db } from "@/server/db/client";
-import { projects } from "@/server/db/schema";
+import { listProjectSettings } from "@/server/projects/projects";
 import type { KubeApi } from "./kube-api";
 import { ensureProjectNamespace, type NamespaceSettings } from "./namespaces";
 
@@ -38,7 +38,7 @@ export interface ProjectNamespaceOptions {
 
 /** The projects that build on Kubernetes, with their namespaces. */
 export async function kubernetesProjects(db: Db, o: ProjectNamespaceOptions): Promise<{ slug: string; namespace: string; settings: ProjectSettings }[]> {
-  const rows = await db.select({ id: projects.id, slug: projects.slug, settings: projects.settings }).from(projects);
+  const rows = await listProjectSettings(db);
   return rows.filter((p) => executorOf(p.settings, o.defaultExecutor) === "kubernetes").map((p) => ({ slug: p.slug, namespace: namespaceOf(p, o.home), settings: p.settings }));
 }
 

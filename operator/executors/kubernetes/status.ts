@@ -1,6 +1,7 @@
 import type { CoreV1Event, V1ContainerStatus, V1Job, V1Pod } from "@kubernetes/client-node";
+import { retryPolicy } from "@/lib/retry-policy";
 import type { RunStatus } from "@/lib/status";
-import { exitMessage } from "@/server/runs/state";
+import { exitMessage } from "@/lib/exit-message";
 import type { ExecResult } from "../types";
 import { FINAL_PHASES, type BuildJob, type BuildJobStatus, type Condition, type Phase } from "./buildjob-schema";
 import { MAIN_CONTAINER } from "./job-spec";
@@ -137,7 +138,7 @@ function failure(o: Observed, jobReason: string, jobMessage: string, pods: V1Pod
     // The Job's deadline covers every attempt and any wait for a node or an image: say what it was waiting for.
     const stuck = last && last.status?.phase !== "Failed" ? podProgress(o, last) : null;
     const waitingFor = stuck && stuck.phase === "Pending" && stuck.message ? ` while the pod was waiting (${stuck.reason}: ${stuck.message})` : "";
-    return { ...base, reason: "DeadlineExceeded", message: `timed out after ${plan.timeoutSeconds * (plan.retries + 1)}s${waitingFor}` };
+    return { ...base, reason: "DeadlineExceeded", message: `timed out after ${retryPolicy(plan).totalTimeoutSeconds}s${waitingFor}` };
   }
   if (!last) return { ...base, reason: jobReason, message: jobMessage };
   const why = podFailureText(o, last);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Writable } from "node:stream";
-import { exitMessage } from "@/server/runs/state";
+import { exitMessage } from "@/lib/exit-message";
 import type { ExecHandle, ExecResult, LogSink } from "../types";
 import { processGroupMembers } from "./orphans";
 
