@@ -627,3 +627,26 @@ export const AnalyticsSchema = z.object({
 });
 export type AnalyticsJson = z.infer<typeof AnalyticsSchema>;
 export type UserJson = z.infer<typeof UserSchema>;
+
+// ---------------------------------------------------------------- webhook deliveries
+
+export const DeliveryOutcomeSchema = z.object({
+  delivery: z.string().meta({ description: "the provider's delivery id (or ours)" }),
+  result: z.enum(["accepted", "skipped", "rejected", "failed", "duplicate"]),
+  message: z.string(),
+  runId: z.string().nullable(),
+});
+
+export const DeliverySchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  deliveryId: z.string(),
+  event: z.string().nullable(),
+  result: z.string(),
+  message: z.string().nullable(),
+  runId: z.string().nullable(),
+  runNumber: z.number().int().nullable(),
+  replayOf: z.string().nullable(),
+  createdAt: dateTime(),
+});
+export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) });

@@ -294,7 +294,9 @@ describe("who may manage schedules and re-run", () => {
   it("viewers read schedules but may not change them or re-run; developers may; outsiders see nothing", async () => {
     const { DEFAULT_PROJECT_ID } = await import("@/lib/projects");
     const { memberships } = await import("@/server/db/schema");
-    const { rerunAs } = await import("@/server/runs/commands");
+    const { invoke } = await import("@/server/operations/define");
+    const { rerunOp } = await import("@/server/runs/operations");
+    const rerunAs = (actor: Actor, runId: string) => invoke(rerunOp, t.db, actor, { id: runId, body: { mode: "failed" as const } });
     const { createRun } = await import("@/server/runs/create-run");
     const person = async (role: "viewer" | "developer" | null): Promise<Actor> => {
       const id = randomUUID();
@@ -317,7 +319,7 @@ describe("who may manage schedules and re-run", () => {
 
     const { id: runId } = await createRun(t.db, pipelineId, {});
     await finishRun(runId, "failed");
-    await expect(rerunAs(t.db, viewer, runId, { mode: "failed" })).rejects.toMatchObject({ code: "forbidden" });
-    expect((await rerunAs(t.db, developer, runId, { mode: "failed" })).status).toBe("queued");
+    await expect(rerunAs(viewer, runId)).rejects.toMatchObject({ code: "forbidden" });
+    expect((await rerunAs(developer, runId)).status).toBe("queued");
   });
 });
