@@ -125,106 +125,6 @@ export const UNCONVERTED_PATHS: Record<string, Record<string, unknown>> = {
           responses: { 200: ok("TemplateVersion"), 400: E[400], 404: E[404], ...common },
         },
       },
-      "/api/v1/pipelines": {
-        get: { tags: ["pipelines"], operationId: "listPipelines", summary: "All pipelines, by name", responses: { 200: ok("PipelineList"), ...common } },
-        post: {
-          tags: ["pipelines"],
-          operationId: "createPipeline",
-          summary: "Create a pipeline from a spec (its version 1)",
-          parameters: messageParams,
-          requestBody: specBody,
-          responses: { 201: ok("PipelineCreated", "Created"), 400: E[400], 409: err("A pipeline with that name exists"), 413: E[413], 415: E[415], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "getPipeline",
-          summary: "A pipeline with its current version and spec (ETag = the version)",
-          parameters: [idParam("id", "pipeline id")],
-          responses: { 200: ok("Pipeline"), 404: E[404], ...common },
-        },
-        put: {
-          tags: ["pipelines"],
-          operationId: "savePipeline",
-          summary: "Save a new immutable version",
-          parameters: [
-            idParam("id", "pipeline id"),
-            { name: "If-Match", in: "header", required: false, schema: { type: "string", examples: ['"3"'] }, description: "Save only if the current version is still this one (409 otherwise)." },
-            queryParam("baseVersion", { type: "integer", minimum: 1 }, "Same as If-Match."),
-            ...messageParams,
-          ],
-          requestBody: specBody,
-          responses: { 200: ok("VersionSaved"), 400: E[400], 404: E[404], 409: err("Stale baseVersion, or the new name is taken"), 413: E[413], 415: E[415], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/versions": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "listVersions",
-          summary: "Version history, newest first",
-          parameters: [idParam("id", "pipeline id")],
-          responses: { 200: ok("VersionList"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/versions/{n}": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "getVersion",
-          summary: "One version with its spec",
-          parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
-          responses: { 200: ok("Version"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/versions/{n}/restore": {
-        post: {
-          tags: ["pipelines"],
-          operationId: "restoreVersion",
-          summary: "Save version n's spec and template pins as a new version (message \"restored version n\")",
-          parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }, queryParam("baseVersion", { type: "integer", minimum: 1 }, "Only if this is still the current version (or If-Match).")],
-          responses: { 201: ok("Restored", "Created"), 400: E[400], 404: E[404], 409: err("Stale baseVersion"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/upgrade-templates": {
-        post: {
-          tags: ["pipelines"],
-          operationId: "upgradeTemplates",
-          summary: "Save a new version pinned to the latest version of each template it uses",
-          description: "Nothing is saved (and `upgraded` is empty) when no template has a newer version; 422 when the newer templates reject the params.",
-          parameters: [idParam("id", "pipeline id"), queryParam("baseVersion", { type: "integer", minimum: 1 }, "Only if this is still the current version (or If-Match).")],
-          responses: { 200: ok("UpgradeResult"), 404: E[404], 409: err("Stale baseVersion"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/export": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "exportPipeline",
-          summary: "The pipeline as a YAML file (import it with POST /api/v1/pipelines)",
-          parameters: [idParam("id", "pipeline id"), queryParam("version", { type: "integer", minimum: 1 }, "an older version instead of the current one")],
-          responses: { 200: { description: "YAML attachment", content: { "application/yaml": { schema: ref("PipelineSpec") } } }, 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/analytics": {
-        get: {
-          tags: ["analytics"],
-          operationId: "pipelineAnalytics",
-          summary: "Success rate, duration and queue-time percentiles per day, slowest and flaky tasks of one pipeline",
-          parameters: [idParam("id", "pipeline id"), queryParam("days", { type: "integer", minimum: 1, maximum: 365, default: 30 }, "window in UTC days, today included")],
-          responses: { 200: ok("Analytics"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/analytics": {
-        get: {
-          tags: ["analytics"],
-          operationId: "analytics",
-          summary: "The same figures across every pipeline the caller may see, or one project's",
-          parameters: [
-            queryParam("days", { type: "integer", minimum: 1, maximum: 365, default: 30 }, "window in UTC days, today included"),
-            queryParam("project", { type: "string" }, "project slug: only its pipelines"),
-          ],
-          responses: { 200: ok("Analytics"), 400: E[400], 404: E[404], ...common },
-        },
-      },
       "/api/v1/pipelines/{id}/schedules": {
         get: {
           tags: ["schedules"],
@@ -322,24 +222,6 @@ export const UNCONVERTED_PATHS: Record<string, Record<string, unknown>> = {
         },
         delete: { tags: ["projects"], operationId: "deleteSecret", summary: "Delete a secret; maintainers and owners", responses: { 204: { description: "Deleted" }, 404: E[404], ...common } },
       },
-      "/api/v1/projects/{project}/audit": {
-        get: {
-          tags: ["audit"],
-          operationId: "listProjectAudit",
-          summary: "The project's audit trail, newest first; maintainers and owners",
-          parameters: [idParam("project", "project slug or id"), ...auditParams],
-          responses: { 200: ok("AuditList"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/audit": {
-        get: {
-          tags: ["audit"],
-          operationId: "listAudit",
-          summary: "The audit trail of every project where the caller may read it (site administrators: everything)",
-          parameters: auditParams,
-          responses: { 200: ok("AuditList"), 400: E[400], ...common },
-        },
-      },
       "/api/v1/users": {
         get: { tags: ["users"], operationId: "listUsers", summary: "Every user; site administrators", responses: { 200: ok("UserList"), ...common } },
         post: {
@@ -404,28 +286,6 @@ export const UNCONVERTED_PATHS: Record<string, Record<string, unknown>> = {
           summary: "Revoke a token: your own (site administrators: anyone's); it stops working at once",
           parameters: [idParam("id", "token id")],
           responses: { 204: { description: "Revoked" }, 404: E[404], ...common },
-        },
-      },
-      "/api/v1/logs/search": {
-        get: {
-          tags: ["logs"],
-          operationId: "searchLogs",
-          summary: "Search the logs of all runs",
-          description:
-            "`q`: words (all must match, any order) and \"quoted phrases\" (words in that order), case-insensitive. " +
-            "With Elasticsearch: full-text, best matches first, `highlights` mark the matched words. With the MySQL log store: every word and " +
-            "phrase must occur as typed in the line (substrings), newest lines first, scanning the 2,000 most recent matching chunks. " +
-            "Each hit's `url` opens the run with the task's log scrolled to the line.",
-          parameters: [
-            { name: "q", in: "query", required: true, schema: { type: "string", minLength: 1, maxLength: 500 }, description: 'words and "phrases"' },
-            queryParam("project", { type: "string" }, "project slug (default: every project you can see)"),
-            queryParam("pipeline", { type: "string" }, "pipeline id or name"),
-            queryParam("status", { $ref: "#/components/schemas/RunStatus" }, "only runs with this status now"),
-            queryParam("since", { type: "string", format: "date-time" }, "lines written at or after"),
-            queryParam("until", { type: "string", format: "date-time" }, "lines written at or before"),
-            queryParam("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "hits returned"),
-          ],
-          responses: { 200: ok("LogSearchResult"), 400: E[400], 404: E[404], ...common },
         },
       },
       "/api/v1/openapi.json": {

@@ -20,6 +20,7 @@ export function parseInput<I>(op: Operation<I>, raw: Record<string, unknown>): I
   const out: Record<string, unknown> = { ...fields };
   if (op.params) Object.assign(out, (op.params as z.ZodType).parse(pick(fields, op.params)));
   if (op.query) Object.assign(out, (op.query as z.ZodType).parse(pick(fields, op.query)));
+  if (op.extra) Object.assign(out, (op.extra as z.ZodType).parse(pick(fields, op.extra)));
   if (op.body) out.body = (op.body as z.ZodType).parse(body ?? {});
   return out as I;
 }

@@ -52,9 +52,9 @@ type Shape = z.ZodObject;
 type Out<S> = S extends z.ZodType ? z.output<S> : object;
 
 /** The input an operation's `run` gets: path params and query fields side by side, the body under `body`. */
-export type OperationInput<P, Q, B> = Out<P> & Out<Q> & (B extends z.ZodType ? { body: z.output<B> } : object);
+export type OperationInput<P, Q, B, X = undefined> = Out<P> & Out<Q> & Out<X> & (B extends z.ZodType ? { body: z.output<B> } : object);
 
-export interface OperationSpec<P extends Shape | undefined, Q extends Shape | undefined, B extends z.ZodType | undefined, O> {
+export interface OperationSpec<P extends Shape | undefined, Q extends Shape | undefined, B extends z.ZodType | undefined, O, X extends Shape | undefined = undefined> {
   /** dotted, e.g. `run.cancel`; also the OpenAPI operationId */
   name: string;
   summary: string;
@@ -68,6 +68,11 @@ export interface OperationSpec<P extends Shape | undefined, Q extends Shape | un
   body?: B;
   /** How the body may be sent; YAML bodies are parsed like JSON ones. Default json. */
   bodyTypes?: ("json" | "yaml" | "raw")[];
+  /**
+   * Input an adapter supplies beside the URL and body (the YAML text a spec was read from);
+   * not part of the HTTP description.
+   */
+  extra?: X;
   /** Extra header parameters the route reads (If-Match, X-Gantry-Message), for the document. */
   headers?: { name: string; description: string }[];
   output?: z.ZodType;
@@ -77,12 +82,12 @@ export interface OperationSpec<P extends Shape | undefined, Q extends Shape | un
   errors?: Partial<Record<400 | 404 | 409 | 413 | 415 | 422, string>>;
   /** For a response that is not JSON (YAML, text, SSE): its content type, for the document. */
   produces?: { type: string; description: string; events?: z.ZodType[] };
-  authorize: Authorize<OperationInput<P, Q, B>>;
-  audit?: (input: OperationInput<P, Q, B>, output: O, ctx: OperationContext) => AuditEntry | null;
-  run: (ctx: OperationContext, input: OperationInput<P, Q, B>) => Promise<O>;
+  authorize: Authorize<OperationInput<P, Q, B, X>>;
+  audit?: (input: OperationInput<P, Q, B, X>, output: O, ctx: OperationContext) => AuditEntry | null;
+  run: (ctx: OperationContext, input: OperationInput<P, Q, B, X>) => Promise<O>;
 }
 
-export type Operation<I = any, O = any> = OperationSpec<any, any, any, O> & {
+export type Operation<I = any, O = any> = OperationSpec<any, any, any, O, any> & {
   run: (ctx: OperationContext, input: I) => Promise<O>;
   readonly __input?: I;
 };
@@ -90,10 +95,14 @@ export type Operation<I = any, O = any> = OperationSpec<any, any, any, O> & {
 export type InputOf<Op> = Op extends Operation<infer I, any> ? I : never;
 export type OutputOf<Op> = Op extends Operation<any, infer O> ? O : never;
 
-export function defineOperation<P extends Shape | undefined = undefined, Q extends Shape | undefined = undefined, B extends z.ZodType | undefined = undefined, O = unknown>(
-  spec: OperationSpec<P, Q, B, O>,
-): Operation<OperationInput<P, Q, B>, O> {
-  return spec as Operation<OperationInput<P, Q, B>, O>;
+export function defineOperation<
+  P extends Shape | undefined = undefined,
+  Q extends Shape | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  O = unknown,
+  X extends Shape | undefined = undefined,
+>(spec: OperationSpec<P, Q, B, O, X>): Operation<OperationInput<P, Q, B, X>, O> {
+  return spec as Operation<OperationInput<P, Q, B, X>, O>;
 }
 
 /** The permission check the declaration asks for. */
