@@ -57,6 +57,7 @@ export const UpdateProjectBodySchema = z.strictObject({
 });
 
 export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });
+export const SetMemberResultSchema = z.object({ username: z.string(), role: RoleSchema });
 
 /**
  * Largest secret value in UTF-8 bytes (a kubeconfig or a PEM bundle fits): its ciphertext (IV, tag,

@@ -4,9 +4,8 @@ import { ScheduleBodySchema, ScheduleUpdateSchema } from "@/lib/schedules";
 import { ScheduleListSchema, ScheduleSchema } from "@/lib/schedule-json";
 import { RunStatusSchema } from "@/lib/status";
 import { ACTION_LABELS, MIN_ROLE, SCOPE_NEEDED } from "@/lib/permissions";
-import type { Operation } from "../operations/define";
-import { operations } from "../operations/registry";
-import { UNCONVERTED_PATHS } from "./openapi-unconverted";
+import { defineOperation, type Operation } from "../operations/define";
+import { operations as declared } from "../operations/registry";
 
 /**
  * The OpenAPI 3.1 document of REST API v1, served at /api/v1/openapi.json, generated from the
@@ -129,6 +128,21 @@ function parameterList(schema: z.ZodObject | undefined, where: "path" | "query")
   });
 }
 
+let served: ReturnType<typeof openApiDocument> | undefined;
+
+/** This document, as an operation of its own. */
+export const openApiOp = defineOperation({
+  name: "openapi.get",
+  summary: "This document",
+  method: "GET",
+  path: "/api/v1/openapi.json",
+  tags: ["health"],
+  authorize: { permission: "project.view" },
+  run: async () => (served ??= openApiDocument()),
+});
+
+const operations: Operation[] = [...declared, openApiOp];
+
 export function openApiDocument(serverUrl?: string) {
   const reg = z.registry<{ id: string }>();
   for (const [id, schema] of COMPONENTS) reg.add(schema, { id });
@@ -138,7 +152,6 @@ export function openApiDocument(serverUrl?: string) {
   };
 
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const [path, methods] of Object.entries(UNCONVERTED_PATHS)) paths[path] = { ...methods };
   for (const op of operations) {
     const id = pascal(op.name);
     const perm = permission(op);
@@ -195,7 +208,7 @@ export function openApiDocument(serverUrl?: string) {
   }
   for (const [path, methods] of Object.entries(PROBES)) paths[path] = methods;
 
-  const tags = [...new Set([...operations.flatMap((o) => o.tags), "projects", "audit", "users", "tokens", "templates", "pipelines", "schedules", "analytics", "health"])].map((name) => ({ name }));
+  const tags = [...new Set([...operations.flatMap((o) => o.tags), "health"])].map((name) => ({ name }));
   return {
     openapi: "3.1.0",
     info: {

@@ -12,6 +12,7 @@ import {
   type ProjectAccess,
 } from "../authz/authz";
 import type { Db } from "../db/client";
+import { systemClock, type Clock } from "../schedules/clock";
 
 /**
  * A use case declared once (STYLE.md #4): its input and output schemas, the permission it needs
@@ -46,6 +47,15 @@ export interface OperationContext {
   entry: "rest" | "call";
   /** The request's headers, for the REST adapter (a webhook's signature); null otherwise. */
   headers: Headers | null;
+  /** Time, injected so that tests can set it. */
+  clock: Clock;
+}
+
+/** How an adapter calls: which one it is, the request's headers, and the clock (tests set it). */
+export interface InvokeOptions {
+  entry?: "rest" | "call";
+  headers?: Headers | null;
+  clock?: Clock;
 }
 
 type Shape = z.ZodObject;
@@ -83,7 +93,7 @@ export interface OperationSpec<P extends Shape | undefined, Q extends Shape | un
   /** For a response that is not JSON (YAML, text, SSE): its content type, for the document. */
   produces?: { type: string; description: string; events?: z.ZodType[] };
   authorize: Authorize<OperationInput<P, Q, B, X>>;
-  audit?: (input: OperationInput<P, Q, B, X>, output: O, ctx: OperationContext) => AuditEntry | null;
+  audit?: (input: OperationInput<P, Q, B, X>, output: O, ctx: OperationContext) => AuditEntry | null | Promise<AuditEntry | null>;
   run: (ctx: OperationContext, input: OperationInput<P, Q, B, X>) => Promise<O>;
 }
 
@@ -123,8 +133,8 @@ export async function authorizeOperation<I>(op: Operation<I>, db: Db, actor: Act
 }
 
 /** Authorise, run, audit: the core every adapter goes through. */
-export async function invoke<I, O>(op: Operation<I, O>, db: Db, actor: Actor | null, input: I, entry: "rest" | "call" = "call"): Promise<O> {
-  return execute(op, db, actor, await authorizeOperation(op, db, actor, input), input, entry);
+export async function invoke<I, O>(op: Operation<I, O>, db: Db, actor: Actor | null, input: I, opts: InvokeOptions = {}): Promise<O> {
+  return execute(op, db, actor, await authorizeOperation(op, db, actor, input), input, opts);
 }
 
 /**
@@ -137,12 +147,11 @@ export async function execute<I, O>(
   actor: Actor | null,
   access: ProjectAccess | null,
   input: I,
-  entry: "rest" | "call" = "call",
-  headers: Headers | null = null,
+  opts: InvokeOptions = {},
 ): Promise<O> {
-  const ctx: OperationContext = { db, actor: actor as Actor, access, entry, headers };
+  const ctx: OperationContext = { db, actor: actor as Actor, access, entry: opts.entry ?? "call", headers: opts.headers ?? null, clock: opts.clock ?? systemClock };
   const output = await op.run(ctx, input);
-  const record = op.audit?.(input, output, ctx);
+  const record = await op.audit?.(input, output, ctx);
   if (record && actor) await writeAudit(db, actor, { ...record, projectId: record.projectId === undefined ? (access?.projectId ?? null) : record.projectId });
   return output;
 }

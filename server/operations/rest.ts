@@ -40,7 +40,7 @@ export function rest<I, O>(op: Operation<I, O>, opts: RestOptions<I, O> = {}) {
     }
     let output: O;
     try {
-      output = await execute(op, db, actor, access, input as I, "rest", req.headers);
+      output = await execute(op, db, actor, access, input as I, { entry: "rest", headers: req.headers });
     } catch (e) {
       throw locate ? locate(e) : e;
     }

@@ -23,8 +23,9 @@ export default async function ProjectPage({ params, searchParams }: Props) {
   const [{ slug }, sp] = await Promise.all([params, searchParams]);
   const db = getDb();
   const actor = await pageActor();
-  const { can } = await pageAccess(requireProject(db, actor, slug, "project.view"));
-  const [project, members, secrets] = await Promise.all([getProject(db, actor, slug), listMembers(db, actor, slug), listSecrets(db, actor, slug)]);
+  const access = await pageAccess(requireProject(db, actor, slug, "project.view"));
+  const { can } = access;
+  const [project, members, secrets] = await Promise.all([getProject(db, actor, access), listMembers(db, access.projectId), listSecrets(db, access.projectId)]);
   const tab = sp.tab === "settings" || sp.tab === "secrets" ? sp.tab : "members";
   return (
     <>
