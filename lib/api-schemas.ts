@@ -57,6 +57,7 @@ export const UpdateProjectBodySchema = z.strictObject({
 });
 
 export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });
+export const SetMemberResultSchema = z.object({ username: z.string(), role: RoleSchema });
 
 /**
  * Largest secret value in UTF-8 bytes (a kubeconfig or a PEM bundle fits): its ciphertext (IV, tag,
@@ -627,3 +628,26 @@ export const AnalyticsSchema = z.object({
 });
 export type AnalyticsJson = z.infer<typeof AnalyticsSchema>;
 export type UserJson = z.infer<typeof UserSchema>;
+
+// ---------------------------------------------------------------- webhook deliveries
+
+export const DeliveryOutcomeSchema = z.object({
+  delivery: z.string().meta({ description: "the provider's delivery id (or ours)" }),
+  result: z.enum(["accepted", "skipped", "rejected", "failed", "duplicate"]),
+  message: z.string(),
+  runId: z.string().nullable(),
+});
+
+export const DeliverySchema = z.object({
+  id: z.string(),
+  provider: z.string(),
+  deliveryId: z.string(),
+  event: z.string().nullable(),
+  result: z.string(),
+  message: z.string().nullable(),
+  runId: z.string().nullable(),
+  runNumber: z.number().int().nullable(),
+  replayOf: z.string().nullable(),
+  createdAt: dateTime(),
+});
+export const DeliveryListSchema = z.object({ items: z.array(DeliverySchema) });

@@ -6,7 +6,10 @@ import { createDb } from "@/server/db/client";
 import { auditEvents, runs, schedules, taskRuns, users } from "@/server/db/schema";
 import type { Actor } from "@/server/authz/authz";
 import { fireDueSchedules } from "@/server/schedules/fire";
-import { createScheduleAs, deleteScheduleAs, getSchedule, listSchedules, updateScheduleAs } from "@/server/schedules/schedules";
+import { requirePipeline } from "@/server/authz/authz";
+import { invoke } from "@/server/operations/define";
+import { createScheduleOp, deleteScheduleOp, listSchedulesOp, updateScheduleOp } from "@/server/schedules/operations";
+import { createSchedule, deleteSchedule, getSchedule, listSchedules, updateSchedule } from "@/server/schedules/schedules";
 import { advanceAndClaim, finishTaskRun } from "@/server/runs/operator-queries";
 import { createTestDatabase, createTestPipeline, runRow, sh, tempDir, waitForRunEnd, type TestDatabase } from "./executor-helpers";
 import { LocalExecutor } from "@/operator/executors/local/local-executor";
@@ -44,9 +47,11 @@ class FakeClock {
 
 async function schedule(clock: FakeClock, body: Record<string, unknown>, script = "true") {
   const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", script)] }], [{ name: "WHO", default: "cron" }]);
-  const s = await createScheduleAs(t.db, admin, pipelineId, ScheduleBodySchema.parse(body), clock);
+  const s = await createSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, ScheduleBodySchema.parse(body), clock);
   return { pipelineId, id: s.id, view: s };
 }
+/** The schedule functions take the project access an operation found; the admin has it everywhere. */
+const editAccess = (pipelineId: string) => requirePipeline(t.db, admin, pipelineId, "pipeline.edit");
 /** Fires what is due and returns what happened to one schedule (earlier tests' schedules fire too). */
 const fire = async (clock: FakeClock, id: string) => (await fireDueSchedules(t.db, { clock })).filter((o) => o.scheduleId === id);
 const runsOf = (scheduleId: string) => t.db.select().from(runs).where(eq(runs.scheduleId, scheduleId)).orderBy(runs.number);
@@ -72,7 +77,7 @@ describe("firing ticks", () => {
     expect(await fire(clock, id)).toEqual([]);
     const [r] = await runsOf(id);
     expect(r).toMatchObject({ trigger: "schedule", status: "queued", params: { WHO: "nightly" } });
-    const s = await getSchedule(t.db, admin, r.pipelineId, id, clock);
+    const s = await getSchedule(t.db, r.pipelineId, id, clock);
     expect(s.lastScheduledAt?.toISOString()).toBe("2026-07-10T07:00:00.000Z");
     expect(s.nextAt?.toISOString()).toBe("2026-07-11T07:00:00.000Z");
     expect(s.active.map((x) => x.number)).toEqual([1]);
@@ -98,7 +103,7 @@ describe("firing ticks", () => {
     clock.set("2026-01-01T00:02:00Z");
     const [o] = await fire(clock, id);
     expect(o).toMatchObject({ result: "forbidden", message: "skipped the tick at 2026-01-01 00:02 UTC: run #1 of this schedule is still active (Forbid)" });
-    expect((await getSchedule(t.db, admin, pipelineId, id, clock)).lastResult).toBe(o.message);
+    expect((await getSchedule(t.db, pipelineId, id, clock)).lastResult).toBe(o.message);
     const [first] = await runsOf(id);
     await finishRun(first.id, "succeeded");
     clock.set("2026-01-01T00:03:00Z");
@@ -152,11 +157,11 @@ describe("firing ticks", () => {
   it("suspend: nothing fires; resuming starts from the next tick, without catching up", async () => {
     const clock = new FakeClock(new Date("2026-01-01T00:00:30Z"));
     const { id, pipelineId } = await schedule(clock, { cron: "* * * * *" });
-    const s = await updateScheduleAs(t.db, admin, pipelineId, id, { suspend: true }, clock);
+    const s = await updateSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, id, { suspend: true }, clock);
     expect(s).toMatchObject({ suspend: true, nextAt: null, upcoming: [] });
     clock.set("2026-01-01T00:10:00Z");
     expect(await fire(clock, id)).toEqual([]);
-    const resumed = await updateScheduleAs(t.db, admin, pipelineId, id, { suspend: false }, clock);
+    const resumed = await updateSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, id, { suspend: false }, clock);
     expect(resumed.nextAt?.toISOString()).toBe("2026-01-01T00:11:00.000Z");
     expect(await fire(clock, id)).toEqual([]);
     const actions = (await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, id))).map((e) => e.action);
@@ -182,7 +187,7 @@ describe("firing ticks", () => {
   it("a run that cannot be created is reported on the schedule, and the tick is still handled", async () => {
     const clock = new FakeClock(new Date("2026-01-01T00:00:30Z"));
     const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "true")] }], [{ name: "NEEDED", required: true }]);
-    const s = await createScheduleAs(t.db, admin, pipelineId, ScheduleBodySchema.parse({ cron: "* * * * *", params: { NEEDED: "x" } }), clock);
+    const s = await createSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, ScheduleBodySchema.parse({ cron: "* * * * *", params: { NEEDED: "x" } }), clock);
     const id = s.id;
     // The schedule no longer gives what the pipeline needs (someone changed the stored params).
     await t.db.update(schedules).set({ params: {} }).where(eq(schedules.id, s.id));
@@ -198,11 +203,11 @@ describe("secret params", () => {
   it("are stored sealed, shown as ***, kept when *** comes back, and given to the run in clear", async () => {
     const clock = new FakeClock(new Date("2026-03-01T00:00:30Z"));
     const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "true")] }], [{ name: "TOKEN", secret: true }, { name: "WHO", default: "x" }]);
-    const created = await createScheduleAs(t.db, admin, pipelineId, ScheduleBodySchema.parse({ cron: "0 * * * *", params: { TOKEN: "hunter2", WHO: "me" } }), clock);
+    const created = await createSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, ScheduleBodySchema.parse({ cron: "0 * * * *", params: { TOKEN: "hunter2", WHO: "me" } }), clock);
     expect(created.params).toEqual({ TOKEN: "***", WHO: "me" });
     const [row] = await t.db.select().from(schedules).where(eq(schedules.id, created.id));
     expect(row.params.TOKEN).not.toContain("hunter2");
-    await updateScheduleAs(t.db, admin, pipelineId, created.id, { params: { TOKEN: "***", WHO: "you" } }, clock);
+    await updateSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, created.id, { params: { TOKEN: "***", WHO: "you" } }, clock);
     const [after] = await t.db.select().from(schedules).where(eq(schedules.id, created.id));
     expect(after.params.TOKEN).toBe(row.params.TOKEN);
     clock.set("2026-03-01T01:00:00Z");
@@ -223,11 +228,11 @@ describe("history limits", () => {
       const [o] = await fire(clock, id);
       await finishRun(o.runId!, result);
     }
-    const [s] = await listSchedules(t.db, admin, pipelineId, clock);
+    const [s] = await listSchedules(t.db, pipelineId, clock);
     expect(s.succeeded.map((r) => r.number)).toEqual([5, 3]);
     expect(s.failed.map((r) => r.number)).toEqual([4]);
     expect(await runsOf(id)).toHaveLength(5);
-    await deleteScheduleAs(t.db, admin, pipelineId, id);
+    await deleteSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, id);
     // Deleting the schedule keeps its runs.
     expect((await runRow(t.db, s.succeeded[0].id)).scheduleId).toBeNull();
   });
@@ -294,7 +299,8 @@ describe("who may manage schedules and re-run", () => {
   it("viewers read schedules but may not change them or re-run; developers may; outsiders see nothing", async () => {
     const { DEFAULT_PROJECT_ID } = await import("@/lib/projects");
     const { memberships } = await import("@/server/db/schema");
-    const { rerunAs } = await import("@/server/runs/commands");
+    const { rerunOp } = await import("@/server/runs/operations");
+    const rerunAs = (actor: Actor, runId: string) => invoke(rerunOp, t.db, actor, { id: runId, body: { mode: "failed" as const } });
     const { createRun } = await import("@/server/runs/create-run");
     const person = async (role: "viewer" | "developer" | null): Promise<Actor> => {
       const id = randomUUID();
@@ -308,16 +314,16 @@ describe("who may manage schedules and re-run", () => {
     const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "false")] }]);
     const body = ScheduleBodySchema.parse({ cron: "@daily" });
 
-    const s = await createScheduleAs(t.db, developer, pipelineId, body, clock);
-    expect(await listSchedules(t.db, viewer, pipelineId, clock)).toHaveLength(1);
-    await expect(createScheduleAs(t.db, viewer, pipelineId, body, clock)).rejects.toMatchObject({ code: "forbidden", message: expect.stringContaining("needs 'developer'") });
-    await expect(updateScheduleAs(t.db, viewer, pipelineId, s.id, { suspend: true }, clock)).rejects.toMatchObject({ code: "forbidden" });
-    await expect(deleteScheduleAs(t.db, viewer, pipelineId, s.id)).rejects.toMatchObject({ code: "forbidden" });
-    await expect(listSchedules(t.db, outsider, pipelineId, clock)).rejects.toMatchObject({ code: "not_found" });
+    const s = await invoke(createScheduleOp, t.db, developer, { id: pipelineId, body }, { clock });
+    expect((await invoke(listSchedulesOp, t.db, viewer, { id: pipelineId }, { clock })).items).toHaveLength(1);
+    await expect(invoke(createScheduleOp, t.db, viewer, { id: pipelineId, body }, { clock })).rejects.toMatchObject({ code: "forbidden", message: expect.stringContaining("needs 'developer'") });
+    await expect(invoke(updateScheduleOp, t.db, viewer, { id: pipelineId, scheduleId: s.id, body: { suspend: true } }, { clock })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(invoke(deleteScheduleOp, t.db, viewer, { id: pipelineId, scheduleId: s.id })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(invoke(listSchedulesOp, t.db, outsider, { id: pipelineId }, { clock })).rejects.toMatchObject({ code: "not_found" });
 
     const { id: runId } = await createRun(t.db, pipelineId, {});
     await finishRun(runId, "failed");
-    await expect(rerunAs(t.db, viewer, runId, { mode: "failed" })).rejects.toMatchObject({ code: "forbidden" });
-    expect((await rerunAs(t.db, developer, runId, { mode: "failed" })).status).toBe("queued");
+    await expect(rerunAs(viewer, runId)).rejects.toMatchObject({ code: "forbidden" });
+    expect((await rerunAs(developer, runId)).status).toBe("queued");
   });
 });

@@ -4,14 +4,14 @@ import { revalidatePath } from "next/cache";
 import { parse } from "yaml";
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
-import { getDb } from "../db/client";
-import { parseTemplateDefinition } from "../templates/manage";
-import { createTemplateAs, deleteTemplateAs, setDeprecatedAs, updateTemplateAs } from "../templates/commands";
 import { ProjectSlugSchema } from "@/lib/projects";
+import { callAs } from "../operations/call";
+import { parseTemplateDefinition } from "../templates/manage";
+import { createTemplateOp, deleteTemplateOp, deprecateTemplateOp, undeprecateTemplateOp, updateTemplateOp } from "../templates/operations";
 import { action } from "./result";
 import { currentProjectSlug } from "../projects/current";
 
-/** Template pages' actions: the same rules as the REST API (server/templates/manage.ts). */
+/** Template pages' actions: the same declared operations as the REST API (server/templates/operations.ts). */
 
 const Text = z.string().max(1_000_000, "the template is larger than 1 MB");
 
@@ -29,7 +29,7 @@ export async function createTemplateAction(input: { text: string; project?: stri
   return action("createTemplate", async (actor) => {
     // Without an explicit project: the one the switcher shows (else the default project).
     const project = ProjectSlugSchema.optional().parse(input.project) ?? (await currentProjectSlug()) ?? undefined;
-    const r = await createTemplateAs(getDb(), actor, parseText(Text.parse(input.text)), project);
+    const r = await callAs(actor, createTemplateOp, { project, body: parseText(Text.parse(input.text)) });
     revalidatePath("/catalog");
     return r;
   });
@@ -37,7 +37,7 @@ export async function createTemplateAction(input: { text: string; project?: stri
 
 export async function updateTemplateAction(input: { name: string; text: string }) {
   return action("updateTemplate", async (actor) => {
-    const r = await updateTemplateAs(getDb(), actor, z.string().min(1).parse(input.name), parseText(Text.parse(input.text)));
+    const r = await callAs(actor, updateTemplateOp, { name: z.string().min(1).parse(input.name), body: parseText(Text.parse(input.text)) });
     revalidatePath("/catalog");
     revalidatePath(`/catalog/${r.name}`);
     return r;
@@ -46,7 +46,8 @@ export async function updateTemplateAction(input: { name: string; text: string }
 
 export async function setDeprecatedAction(input: { name: string; deprecated: boolean }) {
   return action("deprecateTemplate", async (actor) => {
-    const r = await setDeprecatedAs(getDb(), actor, z.string().min(1).parse(input.name), z.boolean().parse(input.deprecated));
+    const op = z.boolean().parse(input.deprecated) ? deprecateTemplateOp : undeprecateTemplateOp;
+    const r = await callAs(actor, op, { name: z.string().min(1).parse(input.name) });
     revalidatePath("/catalog");
     revalidatePath(`/catalog/${r.name}`);
     return r;
@@ -56,7 +57,7 @@ export async function setDeprecatedAction(input: { name: string; deprecated: boo
 export async function deleteTemplateAction(input: { name: string }) {
   return action("deleteTemplate", async (actor) => {
     const name = z.string().min(1).parse(input.name);
-    await deleteTemplateAs(getDb(), actor, name);
+    await callAs(actor, deleteTemplateOp, { name });
     revalidatePath("/catalog");
     return { name };
   });

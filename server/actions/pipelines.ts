@@ -5,8 +5,8 @@ import { z } from "zod";
 import { validationFailed } from "@/lib/errors";
 import { parseSpecText } from "@/lib/parse-spec";
 import { ProjectSlugSchema } from "@/lib/projects";
-import { getDb } from "../db/client";
-import { createPipelineAs, savePipelineAs } from "../pipelines/commands";
+import { callAs } from "../operations/call";
+import { createPipelineOp, savePipelineOp } from "../pipelines/operations";
 import { action } from "./result";
 import { currentProjectSlug } from "../projects/current";
 
@@ -31,7 +31,7 @@ export async function createPipelineAction(input: { source: string; project?: st
     const source = SpecText.parse(input.source);
     // Without an explicit project: the one the switcher shows (else the default project).
     const project = ProjectSlugSchema.optional().parse(input.project) ?? (await currentProjectSlug()) ?? undefined;
-    const created = await createPipelineAs(getDb(), actor, { project, spec: parseOrThrow(source), source, message: "created" });
+    const created = await callAs(actor, createPipelineOp, { project, body: parseOrThrow(source), source, message: "created" });
     revalidatePath("/pipelines");
     return created;
   });
@@ -40,8 +40,9 @@ export async function createPipelineAction(input: { source: string; project?: st
 export async function savePipelineAction(input: z.input<typeof SaveInput>) {
   return action("savePipeline", async (actor) => {
     const i = SaveInput.parse(input);
-    const saved = await savePipelineAs(getDb(), actor, i.pipelineId, {
-      spec: parseOrThrow(i.source),
+    const saved = await callAs(actor, savePipelineOp, {
+      id: i.pipelineId,
+      body: parseOrThrow(i.source),
       source: i.source,
       message: i.message?.trim() || undefined,
       baseVersion: i.baseVersion,

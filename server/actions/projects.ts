@@ -3,15 +3,14 @@
 import { cookies } from "next/headers";
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { CreateProjectBodySchema, SetMemberBodySchema, UpdateProjectBodySchema } from "@/lib/api-schemas";
+import type { CreateProjectBodySchema, UpdateProjectBodySchema } from "@/lib/api-schemas";
 import { ProjectSlugSchema } from "@/lib/projects";
-import { getDb } from "../db/client";
-import { requireProject } from "../authz/authz";
+import { callAs } from "../operations/call";
 import { PROJECT_COOKIE } from "../projects/current";
-import { createProject, deleteProject, removeMember, setMember, updateProject } from "../projects/projects";
+import { createProjectOp, deleteProjectOp, getProjectOp, removeMemberOp, setMemberOp, updateProjectOp } from "../projects/operations";
 import { action } from "./result";
 
-/** Project pages' actions: the same rules as the REST API (server/projects/projects.ts). */
+/** Project pages' actions: the same declared operations as the REST API (server/projects/operations.ts). */
 
 export async function switchProjectAction(slug: string | null) {
   return action("switchProject", async (actor) => {
@@ -20,15 +19,15 @@ export async function switchProjectAction(slug: string | null) {
       jar.delete(PROJECT_COOKIE);
       return { slug: null };
     }
-    const access = await requireProject(getDb(), actor, ProjectSlugSchema.parse(slug), "project.view");
-    jar.set(PROJECT_COOKIE, access.projectSlug, { path: "/", sameSite: "lax", httpOnly: true, maxAge: 365 * 86400 });
-    return { slug: access.projectSlug };
+    const p = await callAs(actor, getProjectOp, { project: ProjectSlugSchema.parse(slug) });
+    jar.set(PROJECT_COOKIE, p.slug, { path: "/", sameSite: "lax", httpOnly: true, maxAge: 365 * 86400 });
+    return { slug: p.slug };
   });
 }
 
 export async function createProjectAction(input: z.input<typeof CreateProjectBodySchema>) {
   return action("createProject", async (actor) => {
-    const r = await createProject(getDb(), actor, CreateProjectBodySchema.parse(input));
+    const r = await callAs(actor, createProjectOp, { body: input });
     (await cookies()).set(PROJECT_COOKIE, r.slug, { path: "/", sameSite: "lax", httpOnly: true, maxAge: 365 * 86400 });
     revalidatePath("/", "layout");
     return r;
@@ -37,7 +36,7 @@ export async function createProjectAction(input: z.input<typeof CreateProjectBod
 
 export async function updateProjectAction(slug: string, input: z.input<typeof UpdateProjectBodySchema>) {
   return action("updateProject", async (actor) => {
-    const r = await updateProject(getDb(), actor, ProjectSlugSchema.parse(slug), UpdateProjectBodySchema.parse(input));
+    const r = await callAs(actor, updateProjectOp, { project: ProjectSlugSchema.parse(slug), body: input });
     revalidatePath(`/projects/${slug}`);
     return { slug: r.slug };
   });
@@ -45,7 +44,7 @@ export async function updateProjectAction(slug: string, input: z.input<typeof Up
 
 export async function deleteProjectAction(slug: string) {
   return action("deleteProject", async (actor) => {
-    await deleteProject(getDb(), actor, ProjectSlugSchema.parse(slug));
+    await callAs(actor, deleteProjectOp, { project: ProjectSlugSchema.parse(slug) });
     const jar = await cookies();
     if (jar.get(PROJECT_COOKIE)?.value === slug) jar.delete(PROJECT_COOKIE);
     revalidatePath("/", "layout");
@@ -57,7 +56,7 @@ const Username = z.string().trim().min(1, "enter a user name").max(64);
 
 export async function setMemberAction(slug: string, username: string, role: string) {
   return action("setMember", async (actor) => {
-    const r = await setMember(getDb(), actor, ProjectSlugSchema.parse(slug), Username.parse(username), SetMemberBodySchema.parse({ role }).role);
+    const r = await callAs(actor, setMemberOp, { project: ProjectSlugSchema.parse(slug), username: Username.parse(username), body: { role } });
     revalidatePath(`/projects/${slug}`);
     return r;
   });
@@ -65,7 +64,7 @@ export async function setMemberAction(slug: string, username: string, role: stri
 
 export async function removeMemberAction(slug: string, username: string) {
   return action("removeMember", async (actor) => {
-    await removeMember(getDb(), actor, ProjectSlugSchema.parse(slug), Username.parse(username));
+    await callAs(actor, removeMemberOp, { project: ProjectSlugSchema.parse(slug), username: Username.parse(username) });
     revalidatePath(`/projects/${slug}`);
     return { username };
   });

@@ -1,32 +1,27 @@
 "use server";
 
-import { z } from "zod";
-import { ScheduleBodySchema, ScheduleUpdateSchema } from "@/lib/schedules";
-import { getDb } from "../db/client";
-import { scheduleJson } from "../http/schedule-json";
-import { createScheduleAs, deleteScheduleAs, listSchedules, updateScheduleAs } from "../schedules/schedules";
+import type { z } from "zod";
+import type { ScheduleBodySchema, ScheduleUpdateSchema } from "@/lib/schedules";
+import { callAs } from "../operations/call";
+import { createScheduleOp, deleteScheduleOp, listSchedulesOp, updateScheduleOp } from "../schedules/operations";
 import { action } from "./result";
 
-const Id = z.string().min(1).max(64);
-
-/** The Schedules tab's calls; same bodies and rules as /api/v1/pipelines/{id}/schedules. */
+/** The Schedules tab's calls; the same declared operations as /api/v1/pipelines/{id}/schedules. */
 export async function listSchedulesAction(pipelineId: string) {
-  return action("listSchedules", async (actor) => (await listSchedules(getDb(), actor, Id.parse(pipelineId))).map(scheduleJson));
+  return action("listSchedules", async (actor) => (await callAs(actor, listSchedulesOp, { id: pipelineId })).items);
 }
 
 export async function createScheduleAction(pipelineId: string, body: z.input<typeof ScheduleBodySchema>) {
-  return action("createSchedule", async (actor) => scheduleJson(await createScheduleAs(getDb(), actor, Id.parse(pipelineId), ScheduleBodySchema.parse(body))));
+  return action("createSchedule", async (actor) => callAs(actor, createScheduleOp, { id: pipelineId, body }));
 }
 
 export async function updateScheduleAction(pipelineId: string, scheduleId: string, patch: z.input<typeof ScheduleUpdateSchema>) {
-  return action("updateSchedule", async (actor) =>
-    scheduleJson(await updateScheduleAs(getDb(), actor, Id.parse(pipelineId), Id.parse(scheduleId), ScheduleUpdateSchema.parse(patch))),
-  );
+  return action("updateSchedule", async (actor) => callAs(actor, updateScheduleOp, { id: pipelineId, scheduleId, body: patch }));
 }
 
 export async function deleteScheduleAction(pipelineId: string, scheduleId: string) {
   return action("deleteSchedule", async (actor) => {
-    await deleteScheduleAs(getDb(), actor, Id.parse(pipelineId), Id.parse(scheduleId));
+    await callAs(actor, deleteScheduleOp, { id: pipelineId, scheduleId });
     return { ok: true };
   });
 }

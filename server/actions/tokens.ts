@@ -1,27 +1,25 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { z } from "zod";
-import { CreateTokenBodySchema } from "@/lib/api-schemas";
-import { issueToken, revokeToken } from "../auth/personal-tokens";
-import { getDb } from "../db/client";
-import { tokenJson } from "../http/token-json";
+import type { z } from "zod";
+import type { CreateTokenBodySchema } from "@/lib/api-schemas";
+import { createTokenOp, revokeTokenOp } from "../auth/operations";
+import { callAs } from "../operations/call";
 import { action } from "./result";
 
-/** Settings → API tokens: the same rules as POST/DELETE /api/v1/tokens (server/auth/personal-tokens.ts). */
+/** Settings → API tokens: the same declared operations as POST/DELETE /api/v1/tokens (server/auth/operations.ts). */
 
 export async function createTokenAction(input: z.input<typeof CreateTokenBodySchema>) {
   return action("createToken", async (actor) => {
-    const body = CreateTokenBodySchema.parse(input);
-    const t = await issueToken(getDb(), actor, { name: body.name, scope: body.scope, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null });
+    const t = await callAs(actor, createTokenOp, { body: input });
     revalidatePath("/settings/tokens");
-    return { ...tokenJson(t), token: t.token };
+    return t;
   });
 }
 
 export async function revokeTokenAction(id: string) {
   return action("revokeToken", async (actor) => {
-    await revokeToken(getDb(), actor, z.string().min(1).max(64).parse(id));
+    await callAs(actor, revokeTokenOp, { id });
     revalidatePath("/settings/tokens");
     return { id };
   });

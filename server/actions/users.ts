@@ -1,45 +1,33 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
-import { z } from "zod";
-import { CreateUserBodySchema, UpdateUserBodySchema } from "@/lib/api-schemas";
-import { audit } from "../audit/audit";
-import { deleteUser, unlockUserSignIn, updateUser } from "../auth/user-lifecycle";
-import { createUser } from "../auth/users";
-import { requireSiteAdmin } from "../authz/authz";
-import { getDb } from "../db/client";
-import { userJson } from "../http/present";
+import type { z } from "zod";
+import type { CreateUserBodySchema, UpdateUserBodySchema } from "@/lib/api-schemas";
+import { createUserOp, deleteUserOp, unlockUserOp, updateUserOp } from "../auth/operations";
+import { callAs } from "../operations/call";
 import { action } from "./result";
 
-/** Settings → Users: the same rules as /api/v1/users (server/auth/user-lifecycle.ts), site administrators only. */
-
-const UserId = z.string().min(1).max(64);
+/** Settings → Users: the same declared operations as /api/v1/users (server/auth/operations.ts), site administrators only. */
 
 export async function createUserAction(input: z.input<typeof CreateUserBodySchema>) {
   return action("createUser", async (actor) => {
-    requireSiteAdmin(actor, "add users");
-    const body = CreateUserBodySchema.parse(input);
-    const db = getDb();
-    const u = await createUser(db, body);
-    await audit(db, actor, { action: "user.create", targetType: "user", targetId: u.id, targetName: u.username, details: { role: u.role } });
+    const u = await callAs(actor, createUserOp, { body: input });
     revalidatePath("/settings/users");
-    return userJson(u);
+    return u;
   });
 }
 
 export async function updateUserAction(id: string, patch: z.input<typeof UpdateUserBodySchema>) {
   return action("updateUser", async (actor) => {
-    requireSiteAdmin(actor, "change users");
-    const u = await updateUser(getDb(), actor, UserId.parse(id), UpdateUserBodySchema.parse(patch));
+    const u = await callAs(actor, updateUserOp, { id, body: patch });
     revalidatePath("/settings/users");
-    return userJson(u);
+    return u;
   });
 }
 
 export async function deleteUserAction(id: string) {
   return action("deleteUser", async (actor) => {
-    requireSiteAdmin(actor, "delete users");
-    await deleteUser(getDb(), actor, UserId.parse(id));
+    await callAs(actor, deleteUserOp, { id });
     revalidatePath("/settings/users");
     return { id };
   });
@@ -47,9 +35,8 @@ export async function deleteUserAction(id: string) {
 
 export async function unlockUserAction(id: string) {
   return action("unlockUser", async (actor) => {
-    requireSiteAdmin(actor, "unlock users");
-    const r = await unlockUserSignIn(getDb(), actor, UserId.parse(id));
+    const r = await callAs(actor, unlockUserOp, { id });
     revalidatePath("/settings/users");
-    return { user: userJson(r.user), cleared: r.cleared };
+    return r;
   });
 }

@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { getDb } from "../db/client";
-import { restoreVersionAs, upgradeTemplatesAs } from "../pipelines/commands";
+import { callAs } from "../operations/call";
+import { restoreVersionOp, upgradeTemplatesOp } from "../pipelines/operations";
 import { action } from "./result";
 
 const Input = z.object({ pipelineId: z.string().min(1), baseVersion: z.number().int().positive().optional() });
@@ -11,7 +11,8 @@ const Input = z.object({ pipelineId: z.string().min(1), baseVersion: z.number().
 export async function restoreVersionAction(input: z.input<typeof Input> & { version: number }) {
   return action("restoreVersion", async (actor) => {
     const i = Input.parse(input);
-    const r = await restoreVersionAs(getDb(), actor, i.pipelineId, z.number().int().positive().parse(input.version), i.baseVersion);
+    const n = String(z.number().int().positive().parse(input.version));
+    const r = await callAs(actor, restoreVersionOp, { id: i.pipelineId, n, baseVersion: i.baseVersion });
     revalidatePath(`/pipelines/${i.pipelineId}`);
     return r;
   });
@@ -20,7 +21,7 @@ export async function restoreVersionAction(input: z.input<typeof Input> & { vers
 export async function upgradeTemplatesAction(input: z.input<typeof Input>) {
   return action("upgradeTemplates", async (actor) => {
     const i = Input.parse(input);
-    const r = await upgradeTemplatesAs(getDb(), actor, i.pipelineId, i.baseVersion);
+    const r = await callAs(actor, upgradeTemplatesOp, { id: i.pipelineId, baseVersion: i.baseVersion });
     revalidatePath(`/pipelines/${i.pipelineId}`);
     return r;
   });

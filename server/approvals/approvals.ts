@@ -7,7 +7,7 @@ import type { Role } from "@/lib/projects";
 import type { Db, DbOrTx } from "../db/client";
 import { approvals, pipelines, projects, runs, taskRuns } from "../db/schema";
 import { audit } from "../audit/audit";
-import { checkScope, requireTaskRun, rolesOf, type Actor } from "../authz/authz";
+import { rolesOf, type Actor, type ProjectAccess } from "../authz/authz";
 import { advanceRun, bumpRev } from "../runs/state";
 import { decisionsOf } from "./decisions";
 import { approvalState, type ApprovalState } from "./gate";
@@ -39,10 +39,12 @@ export interface DecideInput {
   comment?: string | null;
 }
 
-export async function decideApproval(db: Db, actor: Actor, taskRunId: string, input: DecideInput) {
-  // Non-members get the usual 404; a token needs the `run` scope.
-  const access = await requireTaskRun(db, actor, taskRunId, "project.view");
-  checkScope(actor, "run.approve");
+/**
+ * Records an approver's decision. The caller has been authorised by the operation (a member of
+ * the gate's project, a token with the `run` scope); whether they are one of its approvers is
+ * decided here, against the gate.
+ */
+export async function decideApproval(db: Db, actor: Actor, access: ProjectAccess, taskRunId: string, input: DecideInput) {
   const comment = input.comment?.trim() ? input.comment.trim().slice(0, 2000) : null;
 
   return db.transaction(async (tx) => {

@@ -135,8 +135,9 @@ export async function requireTaskRun(db: DbOrTx, actor: Actor, taskRunId: string
 /**
  * Templates: the catalog is readable by every signed-in user; a project's templates are managed
  * by its maintainers; built-ins (and user templates made before projects) only by site admins.
+ * Returns the template's project, or null for one outside any project.
  */
-export async function requireTemplate(db: DbOrTx, actor: Actor, name: string, action: Action) {
+export async function requireTemplate(db: DbOrTx, actor: Actor, name: string, action: Action): Promise<ProjectAccess | null> {
   const [row] = await db
     .select({ projectId: templates.projectId, builtin: templates.builtin, slug: projects.slug })
     .from(templates)
@@ -144,11 +145,12 @@ export async function requireTemplate(db: DbOrTx, actor: Actor, name: string, ac
     .where(eq(templates.name, name));
   if (!row) throw notFound("template", name);
   checkScope(actor, action);
-  if (actor.role === "admin") return;
+  const inProject = row.projectId ? { projectId: row.projectId, projectSlug: row.slug ?? "", role: "owner" as Role } : null;
+  if (actor.role === "admin") return inProject;
   if (row.builtin || !row.projectId) {
     throw new AppError("forbidden", `template '${name}' is ${row.builtin ? "built in" : "not in a project"}: only site administrators may change it`);
   }
-  await requireVia(db, actor, "template", name, action, { projectId: row.projectId, slug: row.slug ?? "" });
+  return requireVia(db, actor, "template", name, action, { projectId: row.projectId, slug: row.slug ?? "" });
 }
 
 /** Whether the actor may manage a template (for pages deciding what to show). */

@@ -3,10 +3,16 @@ import * as S from "@/lib/api-schemas";
 import { ScheduleBodySchema, ScheduleUpdateSchema } from "@/lib/schedules";
 import { ScheduleListSchema, ScheduleSchema } from "@/lib/schedule-json";
 import { RunStatusSchema } from "@/lib/status";
+import { ACTION_LABELS, MIN_ROLE, SCOPE_NEEDED } from "@/lib/permissions";
+import { defineOperation, type Operation } from "../operations/define";
+import { operations as declared } from "../operations/registry";
 
 /**
- * The OpenAPI 3.1 document of REST API v1, served at /api/v1/openapi.json. Component schemas are
- * generated from the zod schemas the handlers use (lib/api-schemas.ts); paths are written here.
+ * The OpenAPI 3.1 document of REST API v1, served at /api/v1/openapi.json, generated from the
+ * declared operations (server/operations/registry.ts): path, method, params, query, body,
+ * responses, errors and the permission needed all come from the declaration the route runs.
+ * Named component schemas keep their names here; a schema an operation uses that is not listed
+ * gets one derived from the operation.
  */
 
 const COMPONENTS: [string, z.ZodType][] = [
@@ -49,11 +55,6 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["ScheduleList", ScheduleListSchema],
   ["CreateScheduleRequest", ScheduleBodySchema],
   ["UpdateScheduleRequest", ScheduleUpdateSchema],
-  ["RerunRequest", S.RerunBodySchema],
-  ["Schedule", ScheduleSchema],
-  ["ScheduleList", ScheduleListSchema],
-  ["CreateScheduleRequest", ScheduleBodySchema],
-  ["UpdateScheduleRequest", ScheduleUpdateSchema],
   ["RecentRunPage", S.RecentRunPageSchema],
   ["LogLineEvent", S.LogLineEventSchema],
   ["LogEndEvent", S.LogEndEventSchema],
@@ -88,72 +89,126 @@ const COMPONENTS: [string, z.ZodType][] = [
   ["Readiness", S.ReadySchema],
 ];
 
-function componentSchemas(): Record<string, unknown> {
-  const reg = z.registry<{ id: string }>();
-  for (const [id, schema] of COMPONENTS) reg.add(schema, { id });
-  // "input": request bodies are described as clients write them (defaults optional).
-  const { schemas } = z.toJSONSchema(reg, { io: "input", target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" });
-  return Object.fromEntries(
-    Object.entries(schemas).map(([id, s]) => {
-      const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
-      return [id, rest];
-    }),
-  );
-}
+const ERROR_TEXT: Record<number, string> = {
+  400: "Malformed request: invalid JSON/YAML, path segment or query parameter",
+  401: "Missing or invalid credentials",
+  403: "The token's scope, or the caller's role in the project, does not allow this call (the message names what is needed)",
+  404: "No such resource, or one in a project the caller is not a member of",
+  409: "Conflict",
+  413: "Request body over the size limit (GANTRY_MAX_BODY_BYTES)",
+  415: "Unsupported Content-Type",
+  422: "Validation failed; `details.errors` lists each field path (and YAML line)",
+  503: "The database is unavailable",
+};
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
-const jsonContent = (id: string) => ({ "application/json": { schema: ref(id) } });
-const ok = (id: string, description = "OK") => ({ description, content: jsonContent(id) });
-const err = (description: string) => ({ description, content: jsonContent("Error") });
+const err = (description: string) => ({ description, content: { "application/json": { schema: ref("Error") } } });
+const pascal = (name: string) => name.replace(/(^|[.\-_])([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
+const operationId = (op: Operation) => pascal(op.name).replace(/^./, (c) => c.toLowerCase());
 
-const E = {
-  400: err("Malformed request: invalid JSON/YAML or query parameter"),
-  401: err("Missing or invalid credentials"),
-  403: err("The token's scope, or the caller's role in the project, does not allow this call (the message names what is needed)"),
-  404: err("No such resource, or one in a project the caller is not a member of"),
-  409: err("Conflict"),
-  413: err("Request body over the size limit (GANTRY_MAX_BODY_BYTES)"),
-  415: err("Unsupported Content-Type"),
-  422: err("Validation failed; `details.errors` lists each field path (and YAML line)"),
-  503: err("The database is unavailable"),
-};
-const common = { 401: E[401], 403: E[403], 503: E[503] };
+/** Who may call it, in words and as `x-gantry-permission`. */
+function permission(op: Operation): { text: string; value: string } {
+  const a = op.authorize;
+  if (a === "public-signed") return { text: "No credentials: the request is authenticated by its signature or token.", value: "public-signed" };
+  if (a === "authenticated") return { text: "Any signed-in caller; the answer is limited to what they may see.", value: "authenticated" };
+  if ("siteAdmin" in a) return { text: "Site administrators only (token scope `admin`).", value: "site-admin" };
+  const where = a.project ? ` in the project` : "";
+  return {
+    text: `Needs \`${a.permission}\` (${ACTION_LABELS[a.permission].toLowerCase()}): role \`${MIN_ROLE[a.permission]}\` or above${where}, token scope \`${SCOPE_NEEDED[a.permission]}\`.`,
+    value: a.permission,
+  };
+}
 
-const idParam = (name: string, description: string) => ({ name, in: "path", required: true, schema: { type: "string" }, description });
-const queryParam = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: "query", required: false, schema, description });
+function parameterList(schema: z.ZodObject | undefined, where: "path" | "query") {
+  if (!schema) return [];
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
+    const { $schema: _s, description, ...json } = z.toJSONSchema(field, { io: "input", target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
+    const required = where === "path" || !field.safeParse(undefined).success;
+    return { name, in: where, required, schema: json, ...(description ? { description } : {}) };
+  });
+}
 
-const specBody = {
-  required: true,
-  description: "A pipeline spec as JSON or YAML (YAML is stored as written, comments included).",
-  content: { "application/json": { schema: ref("PipelineSpec") }, "application/yaml": { schema: ref("PipelineSpec") } },
-};
-const templateBody = {
-  required: true,
-  description: "A template definition as JSON or YAML (the format of templates/*.yaml).",
-  content: { "application/json": { schema: ref("TemplateDefinition") }, "application/yaml": { schema: ref("TemplateDefinition") } },
-};
-const messageParams = [
-  { name: "X-Gantry-Message", in: "header", required: false, schema: { type: "string" }, description: "Version message (percent-encode non-ASCII)." },
-  queryParam("message", { type: "string" }, "Version message (alternative to the header)."),
-];
+let served: ReturnType<typeof openApiDocument> | undefined;
 
-const jsonBody = (id: string) => ({ required: true, content: jsonContent(id) });
-const auditParams = [
-  queryParam("actor", { type: "string" }, "only this user's actions"),
-  queryParam("action", { type: "string" }, "`run` matches every run.* action; `run.cancel` only that one"),
-  queryParam("targetType", { type: "string" }, "pipeline, run, template, project, member, secret, token, user"),
-  queryParam("since", { type: "string", format: "date-time" }, "from this time"),
-  queryParam("until", { type: "string", format: "date-time" }, "up to this time"),
-  queryParam("before", { type: "integer" }, "keyset cursor: the `next` of the previous page"),
-  queryParam("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "events per page"),
-];
-
-const sse = (description: string, dataSchemas: string[]) => ({
-  description,
-  content: { "text/event-stream": { schema: { type: "string" }, "x-event-data": dataSchemas.map(ref) } },
+/** This document, as an operation of its own. */
+export const openApiOp = defineOperation({
+  name: "openapi.get",
+  summary: "This document",
+  method: "GET",
+  path: "/api/v1/openapi.json",
+  tags: ["health"],
+  authorize: { permission: "project.view" },
+  run: async () => (served ??= openApiDocument()),
 });
 
+const operations: Operation[] = [...declared, openApiOp];
+
 export function openApiDocument(serverUrl?: string) {
+  const reg = z.registry<{ id: string }>();
+  for (const [id, schema] of COMPONENTS) reg.add(schema, { id });
+  const named = (schema: z.ZodType, fallback: string) => {
+    if (!reg.has(schema)) reg.add(schema, { id: fallback });
+    return reg.get(schema)!.id;
+  };
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const id = pascal(op.name);
+    const perm = permission(op);
+    const responses: Record<string, unknown> = {};
+    const status = op.status ?? 200;
+    if (op.produces) {
+      const content: Record<string, unknown> = { [op.produces.type]: { schema: { type: "string" } } };
+      if (op.produces.events) (content[op.produces.type] as Record<string, unknown>)["x-event-data"] = op.produces.events.map((e, i) => ref(named(e, `${id}Event${i + 1}`)));
+      if (op.output) content["application/json"] = { schema: ref(named(op.output, `${id}Response`)) };
+      responses[status] = { description: op.produces.description, content };
+    } else if (status === 204) {
+      responses[204] = { description: "Done; no body" };
+    } else {
+      responses[status] = {
+        description: status === 201 ? "Created" : "OK",
+        ...(op.output ? { content: { "application/json": { schema: ref(named(op.output, `${id}Response`)) } } } : {}),
+      };
+    }
+    const implied: number[] = [];
+    if (op.params || op.query || op.body) implied.push(400);
+    if (op.authorize !== "public-signed") implied.push(401, 403);
+    if (op.body) implied.push(413, 415, 422);
+    implied.push(503);
+    const errors: Record<string, string | undefined> = { ...Object.fromEntries(implied.map((c) => [c, ERROR_TEXT[c]])), ...op.errors };
+    for (const [code, text] of Object.entries(errors).sort(([a], [b]) => Number(a) - Number(b))) if (text) responses[code] = err(text);
+
+    const bodyTypes = op.bodyTypes ?? ["json"];
+    const parameters = [
+      ...parameterList(op.params, "path"),
+      ...parameterList(op.query, "query"),
+      ...(op.headers ?? []).map((h) => ({ name: h.name, in: "header", required: false, schema: { type: "string" }, description: h.description })),
+    ];
+    paths[op.path] ??= {};
+    paths[op.path][op.method.toLowerCase()] = {
+      tags: op.tags,
+      operationId: operationId(op),
+      summary: op.summary,
+      description: [op.description, perm.text].filter(Boolean).join("\n\n"),
+      "x-gantry-permission": perm.value,
+      ...(op.authorize === "public-signed" ? { security: [] } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                bodyTypes.map((t) => [t === "json" ? "application/json" : t === "yaml" ? "application/yaml" : "*/*", { schema: t === "raw" ? { type: "string" } : ref(named(op.body, `${id}Request`)) }]),
+              ),
+            },
+          }
+        : {}),
+      responses,
+    };
+  }
+  for (const [path, methods] of Object.entries(PROBES)) paths[path] = methods;
+
+  const tags = [...new Set([...operations.flatMap((o) => o.tags), "health"])].map((name) => ({ name }));
   return {
     openapi: "3.1.0",
     info: {
@@ -165,543 +220,41 @@ export function openApiDocument(serverUrl?: string) {
     },
     servers: serverUrl ? [{ url: serverUrl }] : undefined,
     security: [{ bearer: [] }],
-    tags: [{ name: "projects" }, { name: "audit" }, { name: "users" }, { name: "tokens" }, { name: "templates" }, { name: "pipelines" }, { name: "runs" }, { name: "schedules" }, { name: "analytics" }, { name: "logs" }, { name: "health" }],
-    paths: {
-      "/api/v1/templates": {
-        get: { tags: ["templates"], operationId: "listTemplates", summary: "The template catalog", responses: { 200: ok("TemplateList"), ...common } },
-        post: {
-          tags: ["templates"],
-          operationId: "createTemplate",
-          summary: "Add a user template (its version 1); admin scope",
-          requestBody: templateBody,
-          responses: { 201: ok("TemplateSaved", "Created"), 400: E[400], 409: err("The name exists or is a built-in"), 413: E[413], 415: E[415], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/templates/{name}": {
-        get: {
-          tags: ["templates"],
-          operationId: "getTemplate",
-          summary: "One template (latest version) with its params JSON Schema",
-          parameters: [idParam("name", "template name")],
-          responses: { 200: ok("Template"), 404: E[404], ...common },
-        },
-        put: {
-          tags: ["templates"],
-          operationId: "updateTemplate",
-          summary: "Add a version of a user template (pinned pipelines keep theirs); admin scope",
-          parameters: [idParam("name", "template name")],
-          requestBody: templateBody,
-          responses: { 200: ok("TemplateSaved"), 400: E[400], 403: err("Built-in templates cannot be edited"), 404: E[404], 413: E[413], 415: E[415], 422: E[422], 401: E[401], 503: E[503] },
-        },
-        delete: {
-          tags: ["templates"],
-          operationId: "deleteTemplate",
-          summary: "Delete a user template no pipeline version uses; admin scope",
-          parameters: [idParam("name", "template name")],
-          responses: { 204: { description: "Deleted" }, 403: err("Built-in templates cannot be deleted"), 404: E[404], 409: err("In use: `details.pipelines` lists who uses it; deprecate instead"), 401: E[401], 503: E[503] },
-        },
-      },
-      "/api/v1/templates/{name}/deprecate": {
-        post: {
-          tags: ["templates"],
-          operationId: "deprecateTemplate",
-          summary: "Deprecate: pipelines using it keep it, new tasks cannot add it",
-          parameters: [idParam("name", "template name")],
-          responses: { 200: ok("TemplateDeprecated"), 403: err("Built-in templates cannot be deprecated"), 404: E[404], 401: E[401], 503: E[503] },
-        },
-        delete: {
-          tags: ["templates"],
-          operationId: "undeprecateTemplate",
-          summary: "Take a deprecation back",
-          parameters: [idParam("name", "template name")],
-          responses: { 200: ok("TemplateDeprecated"), 403: E[403], 404: E[404], 401: E[401], 503: E[503] },
-        },
-      },
-      "/api/v1/templates/{name}/versions": {
-        get: {
-          tags: ["templates"],
-          operationId: "listTemplateVersions",
-          summary: "A template's versions, newest first",
-          parameters: [idParam("name", "template name")],
-          responses: { 200: ok("TemplateVersionList"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/templates/{name}/versions/{n}": {
-        get: {
-          tags: ["templates"],
-          operationId: "getTemplateVersion",
-          summary: "One version of a template",
-          parameters: [idParam("name", "template name"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
-          responses: { 200: ok("TemplateVersion"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines": {
-        get: { tags: ["pipelines"], operationId: "listPipelines", summary: "All pipelines, by name", responses: { 200: ok("PipelineList"), ...common } },
-        post: {
-          tags: ["pipelines"],
-          operationId: "createPipeline",
-          summary: "Create a pipeline from a spec (its version 1)",
-          parameters: messageParams,
-          requestBody: specBody,
-          responses: { 201: ok("PipelineCreated", "Created"), 400: E[400], 409: err("A pipeline with that name exists"), 413: E[413], 415: E[415], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "getPipeline",
-          summary: "A pipeline with its current version and spec (ETag = the version)",
-          parameters: [idParam("id", "pipeline id")],
-          responses: { 200: ok("Pipeline"), 404: E[404], ...common },
-        },
-        put: {
-          tags: ["pipelines"],
-          operationId: "savePipeline",
-          summary: "Save a new immutable version",
-          parameters: [
-            idParam("id", "pipeline id"),
-            { name: "If-Match", in: "header", required: false, schema: { type: "string", examples: ['"3"'] }, description: "Save only if the current version is still this one (409 otherwise)." },
-            queryParam("baseVersion", { type: "integer", minimum: 1 }, "Same as If-Match."),
-            ...messageParams,
-          ],
-          requestBody: specBody,
-          responses: { 200: ok("VersionSaved"), 400: E[400], 404: E[404], 409: err("Stale baseVersion, or the new name is taken"), 413: E[413], 415: E[415], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/versions": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "listVersions",
-          summary: "Version history, newest first",
-          parameters: [idParam("id", "pipeline id")],
-          responses: { 200: ok("VersionList"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/versions/{n}": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "getVersion",
-          summary: "One version with its spec",
-          parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }],
-          responses: { 200: ok("Version"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/versions/{n}/restore": {
-        post: {
-          tags: ["pipelines"],
-          operationId: "restoreVersion",
-          summary: "Save version n's spec and template pins as a new version (message \"restored version n\")",
-          parameters: [idParam("id", "pipeline id"), { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 1 } }, queryParam("baseVersion", { type: "integer", minimum: 1 }, "Only if this is still the current version (or If-Match).")],
-          responses: { 201: ok("Restored", "Created"), 400: E[400], 404: E[404], 409: err("Stale baseVersion"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/upgrade-templates": {
-        post: {
-          tags: ["pipelines"],
-          operationId: "upgradeTemplates",
-          summary: "Save a new version pinned to the latest version of each template it uses",
-          description: "Nothing is saved (and `upgraded` is empty) when no template has a newer version; 422 when the newer templates reject the params.",
-          parameters: [idParam("id", "pipeline id"), queryParam("baseVersion", { type: "integer", minimum: 1 }, "Only if this is still the current version (or If-Match).")],
-          responses: { 200: ok("UpgradeResult"), 404: E[404], 409: err("Stale baseVersion"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/export": {
-        get: {
-          tags: ["pipelines"],
-          operationId: "exportPipeline",
-          summary: "The pipeline as a YAML file (import it with POST /api/v1/pipelines)",
-          parameters: [idParam("id", "pipeline id"), queryParam("version", { type: "integer", minimum: 1 }, "an older version instead of the current one")],
-          responses: { 200: { description: "YAML attachment", content: { "application/yaml": { schema: ref("PipelineSpec") } } }, 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/runs": {
-        get: {
-          tags: ["runs"],
-          operationId: "listRuns",
-          summary: "The pipeline's runs, newest first",
-          parameters: [
-            idParam("id", "pipeline id"),
-            queryParam("page", { type: "integer", minimum: 1, default: 1 }, "page number"),
-            queryParam("perPage", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "runs per page"),
-          ],
-          responses: { 200: ok("RunPage"), 400: E[400], 404: E[404], ...common },
-        },
-        post: {
-          tags: ["runs"],
-          operationId: "createRun",
-          summary: "Start a run (queued until the operator picks it up)",
-          parameters: [idParam("id", "pipeline id")],
-          requestBody: { required: false, content: { "application/json": { schema: ref("CreateRunRequest") }, "application/yaml": { schema: ref("CreateRunRequest") } } },
-          responses: { 201: ok("RunCreated", "Created"), 400: E[400], 404: E[404], 413: E[413], 415: E[415], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/runs": {
-        get: {
-          tags: ["runs"],
-          operationId: "listRecentRuns",
-          summary: "Runs of every pipeline the caller may see, newest first",
-          parameters: [
-            queryParam("project", { type: "string" }, "only this project's runs (slug)"),
-            queryParam("pipeline", { type: "string" }, "only this pipeline's runs (id)"),
-            queryParam("status", { type: "string" }, "comma-separated statuses, e.g. running,waiting"),
-            queryParam("page", { type: "integer", minimum: 1, default: 1 }, "page number"),
-            queryParam("perPage", { type: "integer", minimum: 1, maximum: 100, default: 20 }, "runs per page"),
-          ],
-          responses: { 200: ok("RecentRunPage"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/analytics": {
-        get: {
-          tags: ["analytics"],
-          operationId: "pipelineAnalytics",
-          summary: "Success rate, duration and queue-time percentiles per day, slowest and flaky tasks of one pipeline",
-          parameters: [idParam("id", "pipeline id"), queryParam("days", { type: "integer", minimum: 1, maximum: 365, default: 30 }, "window in UTC days, today included")],
-          responses: { 200: ok("Analytics"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/analytics": {
-        get: {
-          tags: ["analytics"],
-          operationId: "analytics",
-          summary: "The same figures across every pipeline the caller may see, or one project's",
-          parameters: [
-            queryParam("days", { type: "integer", minimum: 1, maximum: 365, default: 30 }, "window in UTC days, today included"),
-            queryParam("project", { type: "string" }, "project slug: only its pipelines"),
-          ],
-          responses: { 200: ok("Analytics"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/runs/{id}": {
-        get: {
-          tags: ["runs"],
-          operationId: "getRun",
-          summary: "A run with its stages and task runs",
-          parameters: [idParam("id", "run id")],
-          responses: { 200: ok("Run"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/runs/{id}/cancel": {
-        post: {
-          tags: ["runs"],
-          operationId: "cancelRun",
-          summary: "Cancel: running processes are stopped, the rest skipped",
-          parameters: [idParam("id", "run id")],
-          responses: { 200: ok("CancelResult"), 404: E[404], 409: err("The run is already over"), ...common },
-        },
-      },
-      "/api/v1/runs/{id}/rerun": {
-        post: {
-          tags: ["runs"],
-          operationId: "rerunRun",
-          summary: "Re-run: all of it, only what failed, or from a stage (same version and params)",
-          description:
-            "`failed`: tasks that succeeded keep their result (status succeeded, `reusedFrom` = the task run that did the work); approval gates are asked again. " +
-            "`from-stage`: tasks of earlier stages are skipped. Needs run.start; audited as run.rerun. `failed` and `from-stage` need a finished run.",
-          parameters: [idParam("id", "run id of the run to repeat")],
-          requestBody: { required: true, content: jsonContent("RerunRequest") },
-          responses: { 201: ok("RunCreated", "The new run, queued"), 404: E[404], 409: err("The run is still active, or nothing in it failed"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/schedules": {
-        get: {
-          tags: ["schedules"],
-          operationId: "listSchedules",
-          summary: "The pipeline's cron schedules, with their next ticks and listed runs",
-          parameters: [idParam("id", "pipeline id")],
-          responses: { 200: ok("ScheduleList"), 404: E[404], ...common },
-        },
-        post: {
-          tags: ["schedules"],
-          operationId: "createSchedule",
-          summary: "Add a schedule (pipeline.edit; audited)",
-          parameters: [idParam("id", "pipeline id")],
-          requestBody: { required: true, content: jsonContent("CreateScheduleRequest") },
-          responses: { 201: ok("Schedule", "Created"), 404: E[404], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/pipelines/{id}/schedules/{scheduleId}": {
-        get: {
-          tags: ["schedules"],
-          operationId: "getSchedule",
-          summary: "One schedule",
-          parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
-          responses: { 200: ok("Schedule"), 404: E[404], ...common },
-        },
-        patch: {
-          tags: ["schedules"],
-          operationId: "updateSchedule",
-          summary: "Change fields; {suspend: true|false} suspends or resumes (from the next tick, no catch-up)",
-          parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
-          requestBody: { required: true, content: jsonContent("UpdateScheduleRequest") },
-          responses: { 200: ok("Schedule"), 404: E[404], 422: E[422], ...common },
-        },
-        delete: {
-          tags: ["schedules"],
-          operationId: "deleteSchedule",
-          summary: "Delete the schedule; the runs it started stay",
-          parameters: [idParam("id", "pipeline id"), idParam("scheduleId", "schedule id")],
-          responses: { 204: { description: "Deleted" }, 404: E[404], ...common },
-        },
-      },
-      "/api/v1/task-runs/{id}/approval": {
-        post: {
-          tags: ["runs"],
-          operationId: "decideApproval",
-          summary: "Approve or deny a waiting manual-approval gate",
-          description:
-            "Records the caller's decision (once per approver) and audits it. The gate succeeds when `requiredApprovals` approved and fails at the first denial; " +
-            "the run then goes on, or fails. Needs a token with the `run` scope.",
-          parameters: [idParam("id", "task run id of the gate")],
-          requestBody: jsonBody("DecideApprovalRequest"),
-          responses: {
-            200: ok("ApprovalResult"),
-            403: err("Not an approver of this gate, or the token's scope does not allow running"),
-            404: E[404],
-            409: err("Already decided by the caller, the gate is not waiting (not yet, or over), or its deadline passed"),
-            422: E[422],
-            401: E[401],
-            503: E[503],
-          },
-        },
-      },
-      "/api/v1/approvals": {
-        get: {
-          tags: ["runs"],
-          operationId: "listPendingApprovals",
-          summary: "Approval gates waiting for the caller's decision",
-          responses: { 200: ok("PendingApprovalList"), ...common },
-        },
-      },
-      "/api/v1/runs/{id}/events": {
-        get: {
-          tags: ["runs"],
-          operationId: "runEvents",
-          summary: "Live run changes (SSE)",
-          description:
-            "`event: run` with `id:` = the run's rev and the Run as data, each time the run or one of its task runs changes; " +
-            "`event: end` (RunEndEvent) when the run is final, then the stream closes. `: ping` comments every 15 s. " +
-            "With `Last-Event-ID` equal to the current rev the unchanged run is not sent again.",
-          parameters: [idParam("id", "run id"), { name: "Last-Event-ID", in: "header", required: false, schema: { type: "integer" } }],
-          responses: { 200: sse("Event stream", ["Run", "RunEndEvent"]), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/task-runs/{id}/logs": {
-        get: {
-          tags: ["logs"],
-          operationId: "taskRunLogs",
-          summary: "A task run's log: text, or live SSE",
-          description:
-            "Without `Accept: text/event-stream`: the log so far as text/plain, one line per stored line. " +
-            "With it (or with `?follow=true` unless `Accept: text/plain`): SSE with one event per line, `id:` = the line's sequence number, " +
-            "data = LogLineEvent; resumable with `Last-Event-ID` or `?after=`; `event: end` (LogEndEvent) once the task run is over and every line was sent.",
-          parameters: [
-            idParam("id", "task run id (from a run's stages[].tasks[].id)"),
-            queryParam("follow", { type: "boolean" }, "stream as SSE and follow until the task run ends"),
-            queryParam("after", { type: "integer", minimum: 0 }, "only lines with a higher sequence number"),
-            queryParam("timestamps", { type: "boolean" }, "text/plain: prefix lines with `[ISO time] `"),
-            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "integer" } },
-          ],
-          responses: {
-            200: { description: "The log", content: { "text/plain": { schema: { type: "string" } }, ...sse("", ["LogLineEvent", "LogEndEvent"]).content } },
-            400: E[400],
-            404: E[404],
-            ...common,
-          },
-        },
-      },
-      "/api/v1/projects": {
-        get: { tags: ["projects"], operationId: "listProjects", summary: "Projects the caller belongs to (site administrators: all), with the caller's role", responses: { 200: ok("ProjectList"), ...common } },
-        post: {
-          tags: ["projects"],
-          operationId: "createProject",
-          summary: "Create a project; the caller becomes its owner",
-          requestBody: jsonBody("CreateProjectRequest"),
-          responses: { 201: ok("ProjectCreated", "Created"), 400: E[400], 409: err("The slug is taken"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/projects/{project}": {
-        parameters: [idParam("project", "project slug or id")],
-        get: { tags: ["projects"], operationId: "getProject", summary: "A project with its settings and the caller's role", responses: { 200: ok("Project"), 404: E[404], ...common } },
-        patch: {
-          tags: ["projects"],
-          operationId: "updateProject",
-          summary: "Change name, description or settings (executor, namespace, node selector, quota…); owners",
-          requestBody: jsonBody("UpdateProjectRequest"),
-          responses: { 200: ok("Project"), 400: E[400], 404: E[404], 422: E[422], ...common },
-        },
-        delete: { tags: ["projects"], operationId: "deleteProject", summary: "Delete an empty project; owners", responses: { 204: { description: "Deleted" }, 404: E[404], 409: err("It still has pipelines or templates, or it is the default project"), ...common } },
-      },
-      "/api/v1/projects/{project}/members": {
-        get: { tags: ["projects"], operationId: "listMembers", summary: "Members and their roles", parameters: [idParam("project", "project slug or id")], responses: { 200: ok("MemberList"), 404: E[404], ...common } },
-      },
-      "/api/v1/projects/{project}/members/{username}": {
-        parameters: [idParam("project", "project slug or id"), idParam("username", "user name")],
-        put: {
-          tags: ["projects"],
-          operationId: "setMember",
-          summary: "Add a member or change their role; owners",
-          requestBody: jsonBody("SetMemberRequest"),
-          responses: { 200: ok("SetMemberRequest"), 404: E[404], 409: err("That would leave the project without an owner"), 422: E[422], ...common },
-        },
-        delete: { tags: ["projects"], operationId: "removeMember", summary: "Remove a member; owners", responses: { 204: { description: "Removed" }, 404: E[404], 409: err("The last owner cannot leave"), ...common } },
-      },
-      "/api/v1/projects/{project}/secrets": {
-        get: {
-          tags: ["projects"],
-          operationId: "listSecrets",
-          summary: "The project's secrets: names, descriptions, who created them and when; never values. Every member",
-          parameters: [idParam("project", "project slug or id")],
-          responses: { 200: ok("SecretList"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/projects/{project}/secrets/{name}": {
-        parameters: [idParam("project", "project slug or id"), idParam("name", "secret name (an environment variable name)")],
-        put: {
-          tags: ["projects"],
-          operationId: "putSecret",
-          summary: "Create or replace a secret (value at most 48,000 bytes, encrypted at rest, never returned); maintainers and owners, admin scope",
-          requestBody: jsonBody("PutSecretRequest"),
-          responses: { 200: ok("Secret", "Replaced"), 201: ok("Secret", "Created"), 400: E[400], 404: E[404], 422: E[422], ...common },
-        },
-        delete: { tags: ["projects"], operationId: "deleteSecret", summary: "Delete a secret; maintainers and owners", responses: { 204: { description: "Deleted" }, 404: E[404], ...common } },
-      },
-      "/api/v1/projects/{project}/audit": {
-        get: {
-          tags: ["audit"],
-          operationId: "listProjectAudit",
-          summary: "The project's audit trail, newest first; maintainers and owners",
-          parameters: [idParam("project", "project slug or id"), ...auditParams],
-          responses: { 200: ok("AuditList"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/audit": {
-        get: {
-          tags: ["audit"],
-          operationId: "listAudit",
-          summary: "The audit trail of every project where the caller may read it (site administrators: everything)",
-          parameters: auditParams,
-          responses: { 200: ok("AuditList"), 400: E[400], ...common },
-        },
-      },
-      "/api/v1/users": {
-        get: { tags: ["users"], operationId: "listUsers", summary: "Every user; site administrators", responses: { 200: ok("UserList"), ...common } },
-        post: {
-          tags: ["users"],
-          operationId: "createUser",
-          summary: "Add a user (with a password, or none for single sign-on only); site administrators",
-          requestBody: jsonBody("CreateUserRequest"),
-          responses: { 201: ok("User", "Created"), 400: E[400], 409: err("The user name is taken (also by a deleted user: names stay reserved)"), 422: E[422], ...common },
-        },
-      },
-      "/api/v1/users/{id}": {
-        get: { tags: ["users"], operationId: "getUser", summary: "One user; site administrators", parameters: [idParam("id", "user id")], responses: { 200: ok("User"), 404: E[404], ...common } },
-        patch: {
-          tags: ["users"],
-          operationId: "updateUser",
-          summary: "Change a user's name, email or role, or disable/enable them; site administrators",
-          description:
-            "Disabling ends the user's sessions and API tokens from the next request on. " +
-            "The last enabled administrator cannot be disabled or demoted, and nobody disables or demotes themselves (409).",
-          parameters: [idParam("id", "user id")],
-          requestBody: jsonBody("UpdateUserRequest"),
-          responses: { 200: ok("User"), 400: E[400], 404: E[404], 409: err("Last enabled administrator, or the caller's own account"), 422: E[422], ...common },
-        },
-        delete: {
-          tags: ["users"],
-          operationId: "deleteUser",
-          summary: "Delete a user; site administrators",
-          description:
-            "Their API tokens, single sign-on links and project memberships are removed and their sessions end at once. " +
-            "Runs, versions, approvals and the audit trail keep their name, which stays reserved. " +
-            "The last enabled administrator, the caller's own account and a project's only owner cannot be deleted (409).",
-          parameters: [idParam("id", "user id")],
-          responses: { 204: { description: "Deleted" }, 404: E[404], 409: err("Last enabled administrator, the caller's own account, or a project's only owner"), ...common },
-        },
-      },
-      "/api/v1/users/{id}/unlock": {
-        post: {
-          tags: ["users"],
-          operationId: "unlockUser",
-          summary: "Lift a user's sign-in lock and every address's delays for them; site administrators (audited)",
-          parameters: [idParam("id", "user id")],
-          responses: { 200: ok("UnlockResult"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/tokens": {
-        get: { tags: ["tokens"], operationId: "listTokens", summary: "The caller's own API tokens (never the secrets)", responses: { 200: ok("ApiTokenList"), ...common } },
-        post: {
-          tags: ["tokens"],
-          operationId: "createToken",
-          summary: "Create a personal API token; the secret is returned only in this response",
-          description:
-            "Through a token, only an `admin`-scoped token may create tokens, and never one with a wider scope than its own. " +
-            "An expired token is refused with 401 and a message saying when it expired.",
-          requestBody: jsonBody("CreateTokenRequest"),
-          responses: { 201: ok("ApiTokenCreated", "Created"), 400: E[400], 422: E[422], ...common },
-        },
-      },
-      "/api/v1/tokens/{id}": {
-        delete: {
-          tags: ["tokens"],
-          operationId: "revokeToken",
-          summary: "Revoke a token: your own (site administrators: anyone's); it stops working at once",
-          parameters: [idParam("id", "token id")],
-          responses: { 204: { description: "Revoked" }, 404: E[404], ...common },
-        },
-      },
-      "/api/v1/task-runs/{id}/log-status": {
-        get: {
-          tags: ["logs"],
-          operationId: "taskRunLogStatus",
-          summary: "Where a task run's log ends, and how far the archive is behind",
-          description:
-            "`lastSeq`: the highest line written; `archivedSeq`: the highest line the log store can serve. `behind` > 0 while an operator " +
-            "replays lines it buffered on disk when Elasticsearch was unreachable; they appear in the log as they are stored.",
-          parameters: [idParam("id", "task run id")],
-          responses: { 200: ok("LogStatus"), 404: E[404], ...common },
-        },
-      },
-      "/api/v1/logs/search": {
-        get: {
-          tags: ["logs"],
-          operationId: "searchLogs",
-          summary: "Search the logs of all runs",
-          description:
-            "`q`: words (all must match, any order) and \"quoted phrases\" (words in that order), case-insensitive. " +
-            "With Elasticsearch: full-text, best matches first, `highlights` mark the matched words. With the MySQL log store: every word and " +
-            "phrase must occur as typed in the line (substrings), newest lines first, scanning the 2,000 most recent matching chunks. " +
-            "Each hit's `url` opens the run with the task's log scrolled to the line.",
-          parameters: [
-            { name: "q", in: "query", required: true, schema: { type: "string", minLength: 1, maxLength: 500 }, description: 'words and "phrases"' },
-            queryParam("project", { type: "string" }, "project slug (default: every project you can see)"),
-            queryParam("pipeline", { type: "string" }, "pipeline id or name"),
-            queryParam("status", { $ref: "#/components/schemas/RunStatus" }, "only runs with this status now"),
-            queryParam("since", { type: "string", format: "date-time" }, "lines written at or after"),
-            queryParam("until", { type: "string", format: "date-time" }, "lines written at or before"),
-            queryParam("limit", { type: "integer", minimum: 1, maximum: 200, default: 50 }, "hits returned"),
-          ],
-          responses: { 200: ok("LogSearchResult"), 400: E[400], 404: E[404], ...common },
-        },
-      },
-      "/api/v1/openapi.json": {
-        get: { tags: ["health"], operationId: "openapi", summary: "This document", responses: { 200: { description: "OpenAPI 3.1" }, ...common } },
-      },
-      "/api/healthz": {
-        get: { tags: ["health"], operationId: "healthz", summary: "Liveness (no database)", security: [], responses: { 200: ok("Health") } },
-      },
-      "/api/readyz": {
-        get: {
-          tags: ["health"],
-          operationId: "readyz",
-          summary: "Readiness: database reachable and migrations applied",
-          security: [],
-          responses: { 200: ok("Readiness"), 503: ok("Readiness", "Not ready, with the reason") },
-        },
-      },
-    },
+    tags,
+    paths,
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An API token (gtr_…)" } },
-      schemas: componentSchemas(),
+      schemas: componentSchemas(reg),
     },
   };
 }
+
+function componentSchemas(reg: z.core.$ZodRegistry<{ id: string }>): Record<string, unknown> {
+  // "input": request bodies are described as clients write them (defaults optional).
+  const { schemas } = z.toJSONSchema(reg, { io: "input", target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" });
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, s]) => {
+      const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
+      return [id, rest];
+    }),
+  );
+}
+
+/** The probes are not operations (no caller, no database for liveness). */
+const PROBES = {
+  "/api/healthz": {
+    get: { tags: ["health"], operationId: "healthz", summary: "Liveness (no database)", security: [], responses: { 200: { description: "OK", content: { "application/json": { schema: ref("Health") } } } } },
+  },
+  "/api/readyz": {
+    get: {
+      tags: ["health"],
+      operationId: "readyz",
+      summary: "Readiness: database reachable and migrations applied",
+      security: [],
+      responses: {
+        200: { description: "Ready", content: { "application/json": { schema: ref("Readiness") } } },
+        503: { description: "Not ready, with the reason", content: { "application/json": { schema: ref("Readiness") } } },
+      },
+    },
+  },
+};

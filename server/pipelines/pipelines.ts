@@ -9,6 +9,13 @@ import { checkSpecAgainstCatalog } from "./validate";
 import { checkSpecSecrets } from "../secrets/secrets";
 import { projectExecutor } from "../projects/projects";
 
+/** The pipeline exists but not that version: a typed error, so callers need not read the message. */
+export class VersionNotFound extends AppError {
+  constructor(pipelineId: string, version: number) {
+    super("not_found", `pipeline version '${pipelineId}@${version}' not found`);
+  }
+}
+
 export interface SaveInput {
   spec: PipelineSpec;
   /** The text as the author wrote it (YAML keeps comments); optional for JSON clients. */
@@ -220,7 +227,7 @@ export async function getVersion(db: DbOrTx, pipelineId: string, version: number
   if (!row) {
     // Only a miss costs the second query: was it the pipeline or the version that isn't there?
     await assertPipeline(db, pipelineId);
-    throw notFound("pipeline version", `${pipelineId}@${version}`);
+    throw new VersionNotFound(pipelineId, version);
   }
   return {
     version: row.v.version,

@@ -6,7 +6,7 @@ import { config } from "../config";
 import type { Db, DbOrTx } from "../db/client";
 import { memberships, pipelines, projects, secrets, templates, users } from "../db/schema";
 import { audit } from "../audit/audit";
-import { requireProject, rolesOf, type Actor } from "../authz/authz";
+import { rolesOf, type Actor, type ProjectAccess } from "../authz/authz";
 
 export interface ProjectView {
   id: string;
@@ -29,10 +29,10 @@ export async function listProjects(db: DbOrTx, actor: Actor): Promise<ProjectVie
   return projectViews(db, actor);
 }
 
-export async function getProject(db: DbOrTx, actor: Actor, idOrSlug: string): Promise<ProjectView> {
-  const access = await requireProject(db, actor, idOrSlug, "project.view");
+/** One project as the actor sees it (they have been authorised for it). */
+export async function getProject(db: DbOrTx, actor: Actor, access: ProjectAccess): Promise<ProjectView> {
   const [p] = await projectViews(db, actor, [access.projectId]);
-  if (!p) throw notFound("project", idOrSlug);
+  if (!p) throw notFound("project", access.projectSlug);
   return p;
 }
 
@@ -66,9 +66,8 @@ async function projectViews(db: DbOrTx, actor: Actor, only?: string[]): Promise<
   }));
 }
 
-/** Any signed-in user may create a project; they become its owner. */
+/** Any signed-in user may create a project (a token needs the admin scope); they become its owner. */
 export async function createProject(db: Db, actor: Actor, input: { slug: string; name: string; description?: string; settings?: ProjectSettings }) {
-  if (actor.scope !== "admin") throw new AppError("forbidden", `this token's scope '${actor.scope}' does not allow this call; it needs 'admin'`);
   const id = randomUUID();
   const settings = ProjectSettingsSchema.parse(input.settings ?? {});
   try {
@@ -87,10 +86,9 @@ export async function createProject(db: Db, actor: Actor, input: { slug: string;
 export async function updateProject(
   db: Db,
   actor: Actor,
-  idOrSlug: string,
+  access: ProjectAccess,
   input: { name?: string; description?: string | null; settings?: ProjectSettings },
 ) {
-  const access = await requireProject(db, actor, idOrSlug, "project.manage");
   const settings = input.settings === undefined ? undefined : ProjectSettingsSchema.parse(input.settings);
   await db.transaction(async (tx) => {
     await tx
@@ -99,12 +97,11 @@ export async function updateProject(
       .where(eq(projects.id, access.projectId));
     await audit(tx, actor, { action: "project.update", targetType: "project", targetId: access.projectId, targetName: access.projectSlug, projectId: access.projectId, details: { name: input.name, settings } });
   });
-  return getProject(db, actor, access.projectId);
+  return getProject(db, actor, access);
 }
 
 /** Deleting a project that still owns pipelines or templates is refused: move or delete them first. */
-export async function deleteProject(db: Db, actor: Actor, idOrSlug: string) {
-  const access = await requireProject(db, actor, idOrSlug, "project.manage");
+export async function deleteProject(db: Db, actor: Actor, access: ProjectAccess) {
   if (access.projectSlug === "default") throw new AppError("conflict", "the default project cannot be deleted");
   await db.transaction(async (tx) => {
     const [{ n }] = await tx.select({ n: count() }).from(pipelines).where(eq(pipelines.projectId, access.projectId));
@@ -129,13 +126,12 @@ export interface MemberView {
   since: Date;
 }
 
-export async function listMembers(db: DbOrTx, actor: Actor, idOrSlug: string): Promise<MemberView[]> {
-  const access = await requireProject(db, actor, idOrSlug, "project.view");
+export async function listMembers(db: DbOrTx, projectId: string): Promise<MemberView[]> {
   return db
     .select({ userId: users.id, username: users.username, name: users.name, email: users.email, role: memberships.role, since: memberships.createdAt })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
-    .where(eq(memberships.projectId, access.projectId))
+    .where(eq(memberships.projectId, projectId))
     .orderBy(asc(users.username));
 }
 
@@ -145,8 +141,7 @@ async function ownerCount(tx: DbOrTx, projectId: string) {
 }
 
 /** Adds a member or changes their role. A project always keeps at least one owner. */
-export async function setMember(db: Db, actor: Actor, idOrSlug: string, username: string, role: Role) {
-  const access = await requireProject(db, actor, idOrSlug, "member.manage");
+export async function setMember(db: Db, actor: Actor, access: ProjectAccess, username: string, role: Role) {
   const [u] = await db.select({ id: users.id, disabled: users.disabled, deletedAt: users.deletedAt }).from(users).where(eq(users.username, username));
   // A deleted user keeps their row for the history but is no one to add.
   if (!u || u.deletedAt) throw new AppError("validation_failed", `no user named '${username}'`, { errors: [{ path: "username", message: `no user named '${username}'` }] });
@@ -167,8 +162,7 @@ export async function setMember(db: Db, actor: Actor, idOrSlug: string, username
   return { username, role };
 }
 
-export async function removeMember(db: Db, actor: Actor, idOrSlug: string, username: string) {
-  const access = await requireProject(db, actor, idOrSlug, "member.manage");
+export async function removeMember(db: Db, actor: Actor, access: ProjectAccess, username: string) {
   const [u] = await db.select({ id: users.id }).from(users).where(eq(users.username, username));
   if (!u) throw notFound("member", username);
   await db.transaction(async (tx) => {

@@ -6,7 +6,7 @@ import { ACTIVE_STATUSES, BROKEN_STATUSES, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, runs, schedules, users, type ScheduleRow } from "../db/schema";
 import { audit } from "../audit/audit";
-import { requirePipeline, type Actor } from "../authz/authz";
+import type { Actor, ProjectAccess } from "../authz/authz";
 import { getVersion } from "../pipelines/pipelines";
 import { resolveRunParams } from "../runs/compile";
 import { maskParams } from "../runs/queries";
@@ -112,8 +112,9 @@ async function load(db: DbOrTx, pipelineId: string, scheduleId: string) {
   return row;
 }
 
-export async function listSchedules(db: Db, actor: Actor, pipelineId: string, clock: Clock = systemClock): Promise<ScheduleView[]> {
-  await requirePipeline(db, actor, pipelineId, "project.view");
+/** Schedule reads and changes; callers are authorised by the operations in ./operations.ts. */
+
+export async function listSchedules(db: Db, pipelineId: string, clock: Clock = systemClock): Promise<ScheduleView[]> {
   const { secrets } = await secretNamesOf(db, pipelineId);
   const rows = await db
     .select({ s: schedules, createdBy: users.username })
@@ -124,8 +125,7 @@ export async function listSchedules(db: Db, actor: Actor, pipelineId: string, cl
   return Promise.all(rows.map((r) => view(db, r.s, secrets, r.createdBy, clock)));
 }
 
-export async function getSchedule(db: Db, actor: Actor, pipelineId: string, scheduleId: string, clock: Clock = systemClock): Promise<ScheduleView> {
-  await requirePipeline(db, actor, pipelineId, "project.view");
+export async function getSchedule(db: Db, pipelineId: string, scheduleId: string, clock: Clock = systemClock): Promise<ScheduleView> {
   const row = await load(db, pipelineId, scheduleId);
   return view(db, row.s, (await secretNamesOf(db, pipelineId)).secrets, row.createdBy, clock);
 }
@@ -136,8 +136,7 @@ const auditDetails = (s: Partial<ScheduleBody>) => {
   return { ...rest, ...(params ? { params: Object.keys(params) } : {}) };
 };
 
-export async function createScheduleAs(db: Db, actor: Actor, pipelineId: string, body: ScheduleBody, clock: Clock = systemClock): Promise<ScheduleView> {
-  const access = await requirePipeline(db, actor, pipelineId, "pipeline.edit");
+export async function createSchedule(db: Db, actor: Actor, access: ProjectAccess, pipelineId: string, body: ScheduleBody, clock: Clock = systemClock): Promise<ScheduleView> {
   const p = await secretNamesOf(db, pipelineId);
   p.check(body.params);
   const id = randomUUID();
@@ -164,18 +163,18 @@ export async function createScheduleAs(db: Db, actor: Actor, pipelineId: string,
     });
     await audit(tx, actor, { action: "schedule.create", targetType: "schedule", targetId: id, targetName: body.cron, projectId: access.projectId, details: { pipelineId, ...auditDetails(body) } });
   });
-  return getSchedule(db, actor, pipelineId, id, clock);
+  return getSchedule(db, pipelineId, id, clock);
 }
 
-export async function updateScheduleAs(
+export async function updateSchedule(
   db: Db,
   actor: Actor,
+  access: ProjectAccess,
   pipelineId: string,
   scheduleId: string,
   patch: ScheduleUpdate,
   clock: Clock = systemClock,
 ): Promise<ScheduleView> {
-  const access = await requirePipeline(db, actor, pipelineId, "pipeline.edit");
   const p = await secretNamesOf(db, pipelineId);
   await db.transaction(async (tx) => {
     const [s] = await tx.select().from(schedules).where(and(eq(schedules.id, scheduleId), eq(schedules.pipelineId, pipelineId))).for("update");
@@ -213,11 +212,10 @@ export async function updateScheduleAs(
     const action = Object.keys(patch).length === 1 && patch.suspend !== undefined ? (patch.suspend ? "schedule.suspend" : "schedule.resume") : "schedule.update";
     await audit(tx, actor, { action, targetType: "schedule", targetId: scheduleId, targetName: next.cron, projectId: access.projectId, details: { pipelineId, ...auditDetails(patch) } });
   });
-  return getSchedule(db, actor, pipelineId, scheduleId, clock);
+  return getSchedule(db, pipelineId, scheduleId, clock);
 }
 
-export async function deleteScheduleAs(db: Db, actor: Actor, pipelineId: string, scheduleId: string) {
-  const access = await requirePipeline(db, actor, pipelineId, "pipeline.edit");
+export async function deleteSchedule(db: Db, actor: Actor, access: ProjectAccess, pipelineId: string, scheduleId: string) {
   await db.transaction(async (tx) => {
     const [s] = await tx.select().from(schedules).where(and(eq(schedules.id, scheduleId), eq(schedules.pipelineId, pipelineId))).for("update");
     if (!s) throw notFound("schedule", scheduleId);

@@ -5,7 +5,7 @@ import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, projects, secrets, users } from "../db/schema";
 import { audit } from "../audit/audit";
-import { requireProject, type Actor } from "../authz/authz";
+import type { Actor, ProjectAccess } from "../authz/authz";
 import { decrypt, encrypt } from "./crypto";
 
 /**
@@ -38,9 +38,8 @@ async function views(db: DbOrTx, projectId: string, names?: string[]): Promise<S
 }
 
 /** Names and descriptions, never values: every member may see which secrets exist. */
-export async function listSecrets(db: DbOrTx, actor: Actor, project: string): Promise<SecretView[]> {
-  const access = await requireProject(db, actor, project, "project.view");
-  return views(db, access.projectId);
+export async function listSecrets(db: DbOrTx, projectId: string): Promise<SecretView[]> {
+  return views(db, projectId);
 }
 
 /**
@@ -50,11 +49,10 @@ export async function listSecrets(db: DbOrTx, actor: Actor, project: string): Pr
 export async function putSecret(
   db: Db,
   actor: Actor,
-  project: string,
+  access: ProjectAccess,
   name: string,
   input: { value: string; description?: string | null },
 ): Promise<{ created: boolean; secret: SecretView }> {
-  const access = await requireProject(db, actor, project, "secret.manage");
   const { ciphertext, keyId } = encrypt(input.value, secretAad(access.projectId, name));
   const write = () =>
     db.transaction(async (tx) => {
@@ -101,8 +99,7 @@ export async function putSecret(
   return { created, secret };
 }
 
-export async function deleteSecret(db: Db, actor: Actor, project: string, name: string) {
-  const access = await requireProject(db, actor, project, "secret.manage");
+export async function deleteSecret(db: Db, actor: Actor, access: ProjectAccess, name: string) {
   await db.transaction(async (tx) => {
     const [cur] = await tx.select({ id: secrets.id }).from(secrets).where(and(eq(secrets.projectId, access.projectId), eq(secrets.name, name)));
     if (!cur) throw notFound("secret", name);

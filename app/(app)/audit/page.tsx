@@ -9,10 +9,11 @@ import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { listAudit } from "@/server/audit/audit";
+import { listAuditOp, listProjectAuditOp } from "@/server/audit/operations";
 import { auditableProjectIds } from "@/server/authz/authz";
 import { pageActor } from "@/server/authz/page";
 import { getDb } from "@/server/db/client";
+import { callAs } from "@/server/operations/call";
 import { listProjects } from "@/server/projects/projects";
 
 export const metadata: Metadata = { title: "Audit" };
@@ -27,16 +28,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const allowed = await auditableProjectIds(db, actor);
   const projects = (await listProjects(db, actor)).filter((p) => allowed === null || allowed.includes(p.id));
   const chosen = projects.find((p) => p.slug === sp.project);
-  const since = sp.since && !Number.isNaN(Date.parse(sp.since)) ? new Date(sp.since) : undefined;
-  const before = sp.before && /^\d+$/.test(sp.before) ? Number(sp.before) : undefined;
-  const page = await listAudit(db, {
-    projectIds: chosen ? [chosen.id] : allowed,
+  // The form is forgiving (a date, blank fields): what it cannot read is left out, not an error.
+  const filters = {
     actor: sp.actor?.trim() || undefined,
     action: sp.action?.trim() || undefined,
-    since,
-    before,
-    limit: 50,
-  });
+    since: sp.since && !Number.isNaN(Date.parse(sp.since)) ? new Date(sp.since).toISOString() : undefined,
+    before: sp.before && /^\d+$/.test(sp.before) ? sp.before : undefined,
+    limit: "50",
+  };
+  // The same operations as GET /api/v1/audit and /api/v1/projects/{project}/audit.
+  const page = chosen ? await callAs(actor, listProjectAuditOp, { project: chosen.slug, ...filters }) : await callAs(actor, listAuditOp, filters);
   const next = page.next ? `/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(sp).filter(([, v]) => v)), before: String(page.next) })}` : null;
   return (
     <>

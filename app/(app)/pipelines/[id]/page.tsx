@@ -43,7 +43,8 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   const [{ id }, sp] = await Promise.all([params, searchParams]);
   const db = getDb();
   const actor = await pageActor();
-  const { can } = await pageAccess(requirePipeline(db, actor, id, "project.view"));
+  const access = await pageAccess(requirePipeline(db, actor, id, "project.view"));
+  const { can } = access;
   const canEdit = can.includes("pipeline.edit");
   const pipeline = await orNotFound(getPipeline(db, id));
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
@@ -52,7 +53,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
     listVersionsWithRuns(db, id),
     pipelineOutdatedTemplates(db, id),
     // Names only, which every member may see: suggestions for the repository's credentials.
-    listSecrets(db, actor, pipeline.project.slug),
+    listSecrets(db, access.projectId),
   ]);
   const tab = (TABS as readonly string[]).includes(sp.tab ?? "") ? sp.tab! : "design";
   const source = pipeline.source ?? stringify(pipeline.spec);

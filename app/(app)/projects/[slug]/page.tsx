@@ -7,11 +7,9 @@ import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { UrlTabs } from "@/components/ui/url-tabs";
-import { requireProject } from "@/server/authz/authz";
-import { pageAccess, pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
-import { getProject, listMembers } from "@/server/projects/projects";
-import { listSecrets } from "@/server/secrets/secrets";
+import { pageCall } from "@/server/operations/page";
+import { getProjectOp, listMembersOp } from "@/server/projects/operations";
+import { listSecretsOp } from "@/server/secrets/operations";
 
 type Props = { params: Promise<{ slug: string }>; searchParams: Promise<{ tab?: string }> };
 
@@ -21,10 +19,10 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function ProjectPage({ params, searchParams }: Props) {
   const [{ slug }, sp] = await Promise.all([params, searchParams]);
-  const db = getDb();
-  const actor = await pageActor();
-  const { can } = await pageAccess(requireProject(db, actor, slug, "project.view"));
-  const [project, members, secrets] = await Promise.all([getProject(db, actor, slug), listMembers(db, actor, slug), listSecrets(db, actor, slug)]);
+  // The same operations as GET /api/v1/projects/{project}, …/members and …/secrets.
+  const { data: project, can } = await pageCall(getProjectOp, { project: slug });
+  const [m, s] = await Promise.all([pageCall(listMembersOp, { project: slug }), pageCall(listSecretsOp, { project: slug })]);
+  const [members, secrets] = [m.data.items, s.data.items];
   const tab = sp.tab === "settings" || sp.tab === "secrets" ? sp.tab : "members";
   return (
     <>
@@ -61,7 +59,7 @@ export default async function ProjectPage({ params, searchParams }: Props) {
           <Card>
             <SecretsPanel
               slug={project.slug}
-              secrets={secrets.map((x) => ({ name: x.name, description: x.description, createdBy: x.createdBy, updatedAt: x.updatedAt.toISOString() }))}
+              secrets={secrets}
               canManage={can.includes("secret.manage")}
             />
           </Card>

@@ -5,7 +5,8 @@ import { PageHeader } from "@/components/ui/page-header";
 import { requirePipeline } from "@/server/authz/authz";
 import { pageAccess, pageActor } from "@/server/authz/page";
 import { getDb } from "@/server/db/client";
-import { listDeliveries } from "@/server/hooks/deliver";
+import { listDeliveriesOp } from "@/server/hooks/operations";
+import { callAs } from "@/server/operations/call";
 import { getPipeline } from "@/server/pipelines/pipelines";
 
 type Props = { params: Promise<{ id: string }> };
@@ -18,7 +19,7 @@ export default async function TriggersPage({ params }: Props) {
   const db = getDb();
   const actor = await pageActor();
   const { can } = await pageAccess(requirePipeline(db, actor, id, "project.view"));
-  const [pipeline, deliveries] = await Promise.all([getPipeline(db, id), listDeliveries(db, actor, id)]);
+  const [pipeline, deliveries] = await Promise.all([getPipeline(db, id), callAs(actor, listDeliveriesOp, { id })]);
   const h = await headers();
   const origin = process.env.GANTRY_PUBLIC_URL?.replace(/\/+$/, "") ?? `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
   return (
@@ -32,7 +33,7 @@ export default async function TriggersPage({ params }: Props) {
         pipelineId={id}
         origin={origin}
         triggers={pipeline.spec.triggers ?? []}
-        deliveries={deliveries.map((d) => ({ ...d, createdAt: d.createdAt.toISOString() }))}
+        deliveries={deliveries.items}
         canReplay={can.includes("run.start")}
       />
     </>

@@ -1,0 +1,27 @@
+import type { Operation } from "./define";
+import { analyticsOperations } from "../analytics/operations";
+import { auditOperations } from "../audit/operations";
+import { authOperations } from "../auth/operations";
+import { hookOperations } from "../hooks/operations";
+import { logOperations } from "../logs/operations";
+import { pipelineOperations } from "../pipelines/operations";
+import { projectOperations } from "../projects/operations";
+import { runOperations } from "../runs/operations";
+import { scheduleOperations } from "../schedules/operations";
+import { secretOperations } from "../secrets/operations";
+import { templateOperations } from "../templates/operations";
+
+/** Every declared operation, in the order the OpenAPI document lists them (its own is added there). */
+export const operations: Operation[] = [
+  ...projectOperations,
+  ...secretOperations,
+  ...templateOperations,
+  ...pipelineOperations,
+  ...scheduleOperations,
+  ...runOperations,
+  ...hookOperations,
+  ...analyticsOperations,
+  ...logOperations,
+  ...auditOperations,
+  ...authOperations,
+];
