@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT, sourceFiles } from "../tests/source-files";
 
 /**
  * The groups of statuses (active, final, broken) are written down once, in lib/status.ts. This
  * reads the source tree and names every other file that spells one of them out as a list.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const SCANNED = ["server", "operator", "app", "components", "lib", "cli", "scripts", "bench"];
 const HOME = "lib/status.ts";
 const GROUPS: Record<string, string[]> = {
@@ -15,18 +15,6 @@ const GROUPS: Record<string, string[]> = {
   final: ["succeeded", "failed", "cancelled", "skipped"],
 };
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-    const rel = path.posix.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== "node_modules" && !e.name.startsWith(".")) out.push(...sourceFiles(rel));
-    } else if (/\.(ts|tsx|mts)$/.test(e.name) && !/\.(test|spec)\.tsx?$/.test(e.name)) {
-      out.push(rel);
-    }
-  }
-  return out;
-}
 
 /** A list literal naming exactly these statuses, in any order and quoting. */
 function spellsOut(text: string, statuses: string[]): boolean {

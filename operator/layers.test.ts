@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT, sourceFiles } from "../tests/source-files";
 
 /**
  * The operator reads and writes the database only through server/ functions (DESIGN.md: server/
@@ -8,17 +9,7 @@ import { describe, expect, it } from "vitest";
  * executor import nothing bound to the database.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-    const rel = path.posix.join(dir, e.name);
-    if (e.isDirectory()) out.push(...sourceFiles(rel));
-    else if (/\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name)) out.push(rel);
-  }
-  return out;
-}
 
 const importsOf = (file: string) => [...readFileSync(path.join(ROOT, file), "utf8").matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
 

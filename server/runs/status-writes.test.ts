@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ROOT, sourceFiles } from "../../tests/source-files";
 
 /**
  * Run and task-run statuses change only in the state module (server/runs/state.ts), through the
@@ -10,7 +11,6 @@ import { describe, expect, it } from "vitest";
  * not status changes.
  */
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const SCANNED = ["server", "operator", "app", "scripts", "lib", "cli", "bench"];
 const STATE_MODULE = "server/runs/state.ts";
 
@@ -31,18 +31,6 @@ function statusWrites(text: string): string[] {
   return found.map((f) => `line ${text.slice(0, f.at).split("\n").length}: ${f.excerpt}`);
 }
 
-function sourceFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
-    const rel = path.posix.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== "node_modules" && !e.name.startsWith(".")) out.push(...sourceFiles(rel));
-    } else if (/\.(ts|tsx|mts)$/.test(e.name) && !/\.(test|spec)\.tsx?$/.test(e.name)) {
-      out.push(rel);
-    }
-  }
-  return out;
-}
 
 describe("status writes", () => {
   it("happen only in the state module", () => {

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call, get, testEnv, uniqueName } from "../api-helpers";
+import { v1Routes } from "../route-files";
 import { signInCookie } from "./browser-session";
 
 /**
@@ -10,29 +10,10 @@ import { signInCookie } from "./browser-session";
  * session cookie. Every write route of the REST API must refuse them; token calls are unaffected.
  */
 
-const API_DIR = path.resolve(import.meta.dirname, "../../app/api/v1");
-const WRITE = ["POST", "PUT", "PATCH", "DELETE"] as const;
-
-/** Every (method, path) the API serves for writes, read from the route files themselves. */
-function writeRoutes(dir = API_DIR, prefix = "/api/v1"): { method: string; path: string; file: string }[] {
-  const out: { method: string; path: string; file: string }[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...writeRoutes(full, `${prefix}/${e.name}`));
-    else if (e.name === "route.ts") {
-      const src = readFileSync(full, "utf8");
-      for (const m of WRITE) {
-        if (new RegExp(`export\\s+const\\s+${m}\\b|\\bas\\s+${m}\\b`).test(src)) out.push({ method: m, path: prefix, file: path.relative(API_DIR, full) });
-      }
-    }
-  }
-  return out;
-}
-
-// The webhook endpoint authenticates each delivery by its signature, never by a cookie; the
-// catch-all only answers 404 in the API's format.
-const routes = writeRoutes().filter((r) => !r.path.includes("/hooks/") && !r.path.includes("[...path]"));
-const concrete = (p: string) => p.replace(/\[([^\]]+)\]/g, (_, name: string) => (name === "n" ? "1" : `x-${name.toLowerCase()}`));
+// Every (method, path) the API serves for writes, read from the route files themselves. The
+// webhook endpoint authenticates each delivery by its signature, never by a cookie.
+const routes = v1Routes(path.resolve(import.meta.dirname, "../..")).filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method) && !r.path.includes("/hooks/"));
+const concrete = (p: string) => p.replace(/\{([^}]+)\}/g, (_, name: string) => (name === "n" ? "1" : `x-${name.toLowerCase()}`));
 
 let cookie: string;
 let appOrigin: string;
