@@ -140,6 +140,21 @@ export function rawValidation(schema: Json, formData: unknown): { errors?: Error
   }
 }
 
+const withDefsCache = new WeakMap<object, WeakMap<object, Json>>();
+
+/**
+ * A sub-schema with the root's definitions beside it, so its refs resolve; the same object for
+ * the same pair, so its compiled validator is reused (rjsf asks per option, per render).
+ */
+function withRootDefs(schema: Json, root: Json): Json {
+  if (schema === root) return schema;
+  let byRoot = withDefsCache.get(schema);
+  if (!byRoot) withDefsCache.set(schema, (byRoot = new WeakMap()));
+  let merged = byRoot.get(root);
+  if (!merged) byRoot.set(root, (merged = { ...schema, $defs: root.$defs, definitions: root.definitions }));
+  return merged;
+}
+
 /** rjsf's validator interface over the interpreter (see above). */
 class InterpretingValidator implements ValidatorType<unknown, RJSFSchema> {
   rawValidation<Result = ErrorObject>(schema: RJSFSchema, formData?: unknown): { errors?: Result[]; validationError?: Error } {
@@ -159,8 +174,7 @@ class InterpretingValidator implements ValidatorType<unknown, RJSFSchema> {
   /** Used by rjsf to pick oneOf/anyOf options and if/then branches; refs resolve in the root schema. */
   isValid(schema: RJSFSchema, formData: unknown, rootSchema: RJSFSchema): boolean {
     try {
-      const withDefs = schema === rootSchema ? schema : { ...schema, $defs: rootSchema.$defs, definitions: rootSchema.definitions };
-      return validatorFor(withDefs as Json).validate(withoutUndefined(formData)).valid;
+      return validatorFor(withRootDefs(schema as Json, rootSchema as Json)).validate(withoutUndefined(formData)).valid;
     } catch {
       return false;
     }
