@@ -44,7 +44,13 @@ async function renew(token: Awaited<ReturnType<typeof getToken>> & object, res: 
   const secure = (process.env.NEXTAUTH_URL ?? "").startsWith("https://");
   const { exp: _e, iat: _i, jti: _j, ...claims } = token as Record<string, unknown>;
   const value = await encode({ token: claims, secret: process.env.NEXTAUTH_SECRET, maxAge: MAX_AGE });
-  res.cookies.set(`${secure ? "__Secure-" : ""}next-auth.session-token`, value, { httpOnly: true, sameSite: "lax", path: "/", secure, maxAge: MAX_AGE });
+  res.cookies.set(`${secure ? "__Secure-" : ""}next-auth.session-token`, value, {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure,
+    maxAge: MAX_AGE,
+  });
   return res;
 }
 

@@ -21,7 +21,8 @@ const LOG_LINES = 200_000;
 
 export async function runBench(o: Opts) {
   // GANTRY_BENCH=designer measures only the designer (a minute instead of several).
-  if (process.env.GANTRY_BENCH === "designer") return printDesigner(await benchDesigner({ url: o.url, token: o.token, password: o.password, chromium: o.chromium }));
+  if (process.env.GANTRY_BENCH === "designer")
+    return printDesigner(await benchDesigner({ url: o.url, token: o.token, password: o.password, chromium: o.chromium }));
   // GANTRY_BENCH=fanout measures only the SSE fan-out (500 viewers on 50 task runs).
   if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
   const api = async (method: string, path: string, body?: unknown) => {
@@ -180,7 +181,8 @@ function treeRssKb(pid: number, tree: Map<number, number[]>): number {
   // Task processes are the operator's children but not the operator's memory: count only node.
   for (const c of tree.get(pid) ?? []) {
     try {
-      if (readFileSync(`/proc/${c}/comm`, "utf8").trim().startsWith("node") || readFileSync(`/proc/${c}/comm`, "utf8").includes("next")) kb += treeRssKb(c, tree);
+      if (readFileSync(`/proc/${c}/comm`, "utf8").trim().startsWith("node") || readFileSync(`/proc/${c}/comm`, "utf8").includes("next"))
+        kb += treeRssKb(c, tree);
     } catch {}
   }
   return kb;

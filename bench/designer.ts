@@ -33,7 +33,14 @@ export async function benchDesigner(o: { url: string; token: string; password: s
 
   const browser = await chromium.launch({
     executablePath: o.chromium,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -155,7 +162,11 @@ async function startProfile(page: Page) {
     async stop() {
       await page.waitForTimeout(200);
       const { profile } = (await cdp.send("Profiler.stop")) as {
-        profile: { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[]; samples: number[]; timeDeltas: number[] };
+        profile: {
+          nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
+          samples: number[];
+          timeDeltas: number[];
+        };
       };
       const byId = new Map(profile.nodes.map((n) => [n.id, n]));
       const self = new Map<string, number>();
@@ -169,7 +180,11 @@ async function startProfile(page: Page) {
         perUrl.set(url, (perUrl.get(url) ?? 0) + dt);
       });
       const top = (m: Map<string, number>, n: number) =>
-        [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${v.toFixed(1).padStart(6)} ms  ${k}`).join("\n");
+        [...m]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, n)
+          .map(([k, v]) => `    ${v.toFixed(1).padStart(6)} ms  ${k}`)
+          .join("\n");
       console.log(`  edit profile, self time by script:\n${top(perUrl, 8)}\n  by function:\n${top(self, 25)}`);
       await cdp.detach();
     },

@@ -17,7 +17,28 @@ import { startElasticsearch } from "@/scripts/lib/elasticsearch";
  * GANTRY_BENCH=elasticsearch runs only this; GANTRY_BENCH_ES_LINES changes the line count.
  */
 
-const WORDS = ["compiling", "module", "linking", "resolved", "fetching", "package", "warning", "deprecated", "test", "passed", "cache", "hit", "miss", "upload", "artifact", "layer", "pulling", "image", "step", "done"];
+const WORDS = [
+  "compiling",
+  "module",
+  "linking",
+  "resolved",
+  "fetching",
+  "package",
+  "warning",
+  "deprecated",
+  "test",
+  "passed",
+  "cache",
+  "hit",
+  "miss",
+  "upload",
+  "artifact",
+  "layer",
+  "pulling",
+  "image",
+  "step",
+  "done",
+];
 
 function lineText(i: number, rnd: () => number): string {
   if (i % 100 === 7) return `ERROR: connection refused by db-${i % 13}:5432 after ${Math.floor(rnd() * 900)} ms`;
@@ -30,7 +51,7 @@ function lineText(i: number, rnd: () => number): string {
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const pct = (xs: number[], p: number) => {
@@ -49,7 +70,14 @@ export interface EsBenchResult {
 
 export async function benchElasticsearch(o: { dir: string; lines?: number }): Promise<EsBenchResult> {
   const total = o.lines ?? Number(process.env.GANTRY_BENCH_ES_LINES ?? 1_000_000);
-  const es = await startElasticsearch({ dir: path.join(o.dir, "node"), port: await freePort(), fresh: true, heapMb: 1024, quiet: true, fullJit: true });
+  const es = await startElasticsearch({
+    dir: path.join(o.dir, "node"),
+    port: await freePort(),
+    fresh: true,
+    heapMb: 1024,
+    quiet: true,
+    fullJit: true,
+  });
   const client = new Client({ node: es.url, requestTimeout: 120_000 });
   // The bench writes through `index` (what append does after resolving the task run in MySQL).
   const store = new ElasticsearchLogStore(client, null as never, { prefix: "bench-logs" });
@@ -69,7 +97,8 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
         const rnd = rng(k + 1);
         for (let seq = 1; seq <= perTask && written < total; seq += batch) {
           const lines: LogLine[] = [];
-          for (let s = seq; s < seq + batch && s <= perTask; s++) lines.push({ seq: s, ts: Date.now(), stream: "out", text: lineText(k * perTask + s, rnd) });
+          for (let s = seq; s < seq + batch && s <= perTask; s++)
+            lines.push({ seq: s, ts: Date.now(), stream: "out", text: lineText(k * perTask + s, rnd) });
           await store.index(t.id, t.meta, lines);
           written += lines.length;
         }
@@ -77,7 +106,9 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
     );
     const ingestSecs = (performance.now() - t0) / 1000;
     const ingestLinesPerSec = written / ingestSecs;
-    console.log(`  Elasticsearch ingestion: ${written.toLocaleString()} lines from ${taskRuns} task runs in ${ingestSecs.toFixed(1)} s → ${Math.round(ingestLinesPerSec).toLocaleString()} lines/s`);
+    console.log(
+      `  Elasticsearch ingestion: ${written.toLocaleString()} lines from ${taskRuns} task runs in ${ingestSecs.toFixed(1)} s → ${Math.round(ingestLinesPerSec).toLocaleString()} lines/s`,
+    );
 
     await client.indices.forcemerge({ index: "bench-logs-*", max_num_segments: 1 }).catch(() => undefined);
     await client.indices.refresh({ index: "bench-logs-*" });
@@ -91,7 +122,17 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
         ? (async () => {
             const t = { id: `tr-load-${randomBytes(4).toString("hex")}`, meta: tasks[0].meta };
             const rnd = rng(99);
-            for (let seq = 1; !stop.v; seq += 500) await store.index(t.id, t.meta, Array.from({ length: 500 }, (_, i) => ({ seq: seq + i, ts: Date.now(), stream: "out" as const, text: lineText(seq + i, rnd) })));
+            for (let seq = 1; !stop.v; seq += 500)
+              await store.index(
+                t.id,
+                t.meta,
+                Array.from({ length: 500 }, (_, i) => ({
+                  seq: seq + i,
+                  ts: Date.now(),
+                  stream: "out" as const,
+                  text: lineText(seq + i, rnd),
+                })),
+              );
           })()
         : null;
       for (let i = 0; i < 20; i++) {
@@ -111,7 +152,9 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
     };
     const delayIdle = await delay(false);
     const delayBusy = await delay(true);
-    console.log(`  line → searchable: idle p50 ${ms(delayIdle.p50)} p95 ${ms(delayIdle.p95)}; while ingesting p50 ${ms(delayBusy.p50)} p95 ${ms(delayBusy.p95)}`);
+    console.log(
+      `  line → searchable: idle p50 ${ms(delayIdle.p50)} p95 ${ms(delayIdle.p95)}; while ingesting p50 ${ms(delayBusy.p50)} p95 ${ms(delayBusy.p95)}`,
+    );
 
     const queries: { name: string; q: string; pipelineId?: string }[] = [
       { name: "rare word (zebrafish)", q: "zebrafish" },
@@ -130,7 +173,9 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
         hits = r.total;
       }
       search.push({ name: q.name, p50: pct(times, 50), p95: pct(times, 95), hits });
-      console.log(`  search over ${written.toLocaleString()} lines, ${q.name}: p50 ${ms(pct(times, 50))} p95 ${ms(pct(times, 95))} (${hits.toLocaleString()}${hits >= 10_000 ? "+" : ""} hits, 50 returned, highlighted)`);
+      console.log(
+        `  search over ${written.toLocaleString()} lines, ${q.name}: p50 ${ms(pct(times, 50))} p95 ${ms(pct(times, 95))} (${hits.toLocaleString()}${hits >= 10_000 ? "+" : ""} hits, 50 returned, highlighted)`,
+      );
     }
     return { lines: written, ingestLinesPerSec, delayIdle, delayBusy, search };
   } finally {

@@ -59,7 +59,10 @@ export async function benchFanout(o: FanoutOptions): Promise<FanoutResult> {
   // One process per task (perl-base is on every Debian): 50 shells forking `sleep` 250 times a
   // second would load the machine more than what is measured.
   const script = `exec perl -e '$| = 1; for my $i (1 .. ${lines}) { print "fan-out line $i\\n"; select(undef, undef, undef, ${every / 1000}); }'`;
-  const pipeline = await api("POST", "/api/v1/pipelines", { name: `bench-fanout-${Date.now()}`, stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script } }] }] });
+  const pipeline = await api("POST", "/api/v1/pipelines", {
+    name: `bench-fanout-${Date.now()}`,
+    stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script } }] }],
+  });
   const runIds: string[] = [];
   const taskIds: string[] = [];
   for (let i = 0; i < taskRuns; i++) {
@@ -116,7 +119,8 @@ export async function benchFanout(o: FanoutOptions): Promise<FanoutResult> {
   // Viewers arrive in groups of 50, as people would, not as one burst of 500 requests.
   const viewers: Promise<unknown>[] = [];
   for (const id of taskIds) {
-    for (let v = 0; v < perTask; v++) viewers.push(viewer(id).catch((e: Error) => (ctrl.signal.aborted ? undefined : console.error(`viewer: ${e.message}`))));
+    for (let v = 0; v < perTask; v++)
+      viewers.push(viewer(id).catch((e: Error) => (ctrl.signal.aborted ? undefined : console.error(`viewer: ${e.message}`))));
     if (viewers.length % 50 === 0) await new Promise((r) => setTimeout(r, 100));
   }
 
@@ -125,8 +129,10 @@ export async function benchFanout(o: FanoutOptions): Promise<FanoutResult> {
   const deadline = Date.now() + 280_000;
   const running = new Set<string>();
   while (connected < taskRuns * perTask || running.size < runIds.length) {
-    if (Date.now() > deadline) throw new Error(`fan-out set-up timed out: ${connected} viewers connected, ${running.size} task runs running`);
-    for (const id of runIds) if (!running.has(id) && (await api("GET", `/api/v1/runs/${id}`)).stages[0].tasks[0].status === "running") running.add(id);
+    if (Date.now() > deadline)
+      throw new Error(`fan-out set-up timed out: ${connected} viewers connected, ${running.size} task runs running`);
+    for (const id of runIds)
+      if (!running.has(id) && (await api("GET", `/api/v1/runs/${id}`)).stages[0].tasks[0].status === "running") running.add(id);
     await new Promise((r) => setTimeout(r, 500));
   }
   await new Promise((r) => setTimeout(r, WARMUP_MS));
@@ -147,7 +153,8 @@ export async function benchFanout(o: FanoutOptions): Promise<FanoutResult> {
   delays.sort((a, b) => a - b);
   const pct = (p: number) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))] : NaN);
   if (refused) console.error(`${refused} viewer connection(s) were refused and retried`);
-  const reads = (m: Map<string, number>, by: string, kind: string) => m.get(`gantry_live_upstream_reads_total{by="${by}",kind="${kind}"}`) ?? 0;
+  const reads = (m: Map<string, number>, by: string, kind: string) =>
+    m.get(`gantry_live_upstream_reads_total{by="${by}",kind="${kind}"}`) ?? 0;
   const diff = (by: string, kind: string) => reads(during, by, kind) - reads(before, by, kind);
   const linesWritten = Math.round(((seconds * 1000) / every) * taskRuns);
   return {

@@ -128,7 +128,8 @@ async function main() {
   });
   void watch(api, paths.pods(ns), ac.signal, (type, o) => {
     const run = o.metadata?.labels?.[LABEL.run];
-    if (run && (type === "ADDED" || type === "MODIFIED") && o.status?.phase === "Running" && !podRunning.has(run)) podRunning.set(run, Date.now());
+    if (run && (type === "ADDED" || type === "MODIFIED") && o.status?.phase === "Running" && !podRunning.has(run))
+      podRunning.set(run, Date.now());
   });
   await new Promise((r) => setTimeout(r, 1000));
   await untilNoNamespaceTerminates(api);
@@ -154,11 +155,18 @@ async function main() {
   step(`all runs created in ${createdIn.toFixed(1)}s; waiting for them to end…`);
   const ids = [...queued.keys()];
   for (;;) {
-    const [{ n }] = await db.select({ n: sql<number>`count(*)` }).from(runs).where(sql`${inArray(runs.id, ids)} and ${inArray(runs.status, [...ACTIVE_STATUSES])}`);
+    const [{ n }] = await db
+      .select({ n: sql<number>`count(*)` })
+      .from(runs)
+      .where(sql`${inArray(runs.id, ids)} and ${inArray(runs.status, [...ACTIVE_STATUSES])}`);
     if (Number(n) === 0) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const byStatus = await db.select({ status: runs.status, n: sql<number>`count(*)` }).from(runs).where(inArray(runs.id, ids)).groupBy(runs.status);
+  const byStatus = await db
+    .select({ status: runs.status, n: sql<number>`count(*)` })
+    .from(runs)
+    .where(inArray(runs.id, ids))
+    .groupBy(runs.status);
   // Status writes can trail the run's end in MySQL by a moment.
   await new Promise((r) => setTimeout(r, 3000));
   const writesAfter = await operatorWrites(api);
@@ -227,7 +235,12 @@ steady load: ${ids.length} runs at ${RATE}/s for ${SECONDS}s (created in ${creat
   line("API writes per task run", perRun.toFixed(2), "≤ 4", perRun <= 4);
   for (const [k, v] of Object.entries(writes).sort()) console.log(`      ${k.padEnd(40)} ${String(v).padStart(6)}`);
   console.log(`\nburst: ${BURST} BuildJobs created straight in the cluster (POSTs took ${postedIn.toFixed(1)}s)`);
-  line("time until every BuildJob has its Job", burstOutcome === "done" ? `${burstSeconds.toFixed(1)} s` : `> ${burstSeconds.toFixed(0)} s (${burstJobs.size} Jobs)`, "< 180 s", burstOutcome === "done" && burstSeconds < 180);
+  line(
+    "time until every BuildJob has its Job",
+    burstOutcome === "done" ? `${burstSeconds.toFixed(1)} s` : `> ${burstSeconds.toFixed(0)} s (${burstJobs.size} Jobs)`,
+    "< 180 s",
+    burstOutcome === "done" && burstSeconds < 180,
+  );
   console.log("");
   line("operator peak RSS (both phases)", `${(peak / 1024).toFixed(0)} MiB`, "", null);
   console.log("");
@@ -330,7 +343,12 @@ function startOperator(env: Record<string, string>): Operator {
   const child = spawn(process.execPath, ["--import", "tsx", "operator/main.ts"], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...env } as unknown as NodeJS.ProcessEnv,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? "/tmp",
+      LOG_LEVEL: "info",
+      ...env,
+    } as unknown as NodeJS.ProcessEnv,
   });
   let tail = "";
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-20_000));

@@ -17,7 +17,7 @@ async function all(s: ReadableStream<Uint8Array>) {
 
 describe("the CLI's SSE reader", () => {
   it("reads events split anywhere across chunks, with ids, names and multi-line data", async () => {
-    const events = await all(stream("id: 1\nda", "ta: {\"a\":1}\n\n: heartbeat\n\nevent: end\r\nid: 2\r\n", "data: x\ndata: y\n\n"));
+    const events = await all(stream("id: 1\nda", 'ta: {"a":1}\n\n: heartbeat\n\nevent: end\r\nid: 2\r\n', "data: x\ndata: y\n\n"));
     expect(events).toEqual([
       { id: "1", event: "message", data: '{"a":1}' },
       { id: "2", event: "end", data: "x\ny" },

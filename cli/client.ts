@@ -38,13 +38,20 @@ export class Client {
         body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       });
     } catch (e) {
-      throw new ApiError(0, "unreachable", `cannot reach ${this.url}: ${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message}`);
+      throw new ApiError(
+        0,
+        "unreachable",
+        `cannot reach ${this.url}: ${(e as Error).cause ? String((e as { cause: Error }).cause.message) : (e as Error).message}`,
+      );
     }
     const text = await res.text();
     const parsed = text && (res.headers.get("content-type") ?? "").includes("json") ? JSON.parse(text) : text;
     if (!res.ok) {
-      const err = (parsed as { error?: { code: string; message: string; details?: { errors?: { path: string; message: string; line?: number }[] } } })?.error;
-      const fields = err?.details?.errors?.map((f) => `\n  ${f.path || "(body)"}${f.line ? ` (line ${f.line})` : ""}: ${f.message}`).join("") ?? "";
+      const err = (
+        parsed as { error?: { code: string; message: string; details?: { errors?: { path: string; message: string; line?: number }[] } } }
+      )?.error;
+      const fields =
+        err?.details?.errors?.map((f) => `\n  ${f.path || "(body)"}${f.line ? ` (line ${f.line})` : ""}: ${f.message}`).join("") ?? "";
       throw new ApiError(res.status, err?.code ?? "http_error", `${err?.message ?? `HTTP ${res.status}`}${fields}`);
     }
     return parsed as T;
@@ -60,7 +67,10 @@ export class Client {
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {
-        res = await fetch(this.url + path, { headers: this.headers({ accept: "text/event-stream", ...(lastId ? { "last-event-id": lastId } : {}) }), signal });
+        res = await fetch(this.url + path, {
+          headers: this.headers({ accept: "text/event-stream", ...(lastId ? { "last-event-id": lastId } : {}) }),
+          signal,
+        });
       } catch (e) {
         if (signal?.aborted) return;
         if (attempt >= 5) throw new ApiError(0, "unreachable", `lost the stream ${path}: ${(e as Error).message}`);

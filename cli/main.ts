@@ -39,7 +39,15 @@ const out: Out = { log: (s) => process.stdout.write(s + "\n"), err: (s) => proce
 
 const color = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
-const STATUS_COLOR: Record<string, number> = { succeeded: 32, failed: 31, cancelled: 33, running: 36, waiting: 35, queued: 90, skipped: 90 };
+const STATUS_COLOR: Record<string, number> = {
+  succeeded: 32,
+  failed: 31,
+  cancelled: 33,
+  running: 36,
+  waiting: 35,
+  queued: 90,
+  skipped: 90,
+};
 const status = (s: string) => paint(STATUS_COLOR[s] ?? 0, s);
 
 function client(): Client {
@@ -52,7 +60,13 @@ function table(rows: string[][]) {
   // eslint-disable-next-line no-control-regex
   const width = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, "").length;
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => width(r[i] ?? ""))));
-  for (const r of rows) out.log(r.map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(w[i] - width(c)))).join("  ").trimEnd());
+  for (const r of rows)
+    out.log(
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c + " ".repeat(w[i] - width(c))))
+        .join("  ")
+        .trimEnd(),
+    );
 }
 
 async function readStdin(): Promise<string> {
@@ -76,7 +90,8 @@ async function findPipeline(c: Client, ref: string, project?: string): Promise<P
   if (byId) return byId;
   const named = items.filter((p) => p.name === ref);
   if (named.length === 1) return named[0];
-  if (named.length > 1) throw new UsageError(`'${ref}' is a pipeline in several projects (${named.map((p) => p.project.slug).join(", ")}): add --project`);
+  if (named.length > 1)
+    throw new UsageError(`'${ref}' is a pipeline in several projects (${named.map((p) => p.project.slug).join(", ")}): add --project`);
   throw new ApiError(404, "not_found", `no pipeline '${ref}'${project ? ` in project '${project}'` : ""} that you can see`);
 }
 
@@ -105,11 +120,28 @@ async function pipelines(args: string[]) {
     const { items } = await c.get<{ items: PipelineRow[] }>(`/api/v1/pipelines${q}`);
     if (values.json) return out.log(JSON.stringify(items));
     if (items.length === 0) return out.log("No pipelines. Create one with 'gantry pipelines apply -f pipeline.yaml'.");
-    table([["NAME", "PROJECT", "VERSION", "LAST RUN", "ID"], ...items.map((p) => [p.name, p.project.slug, `v${p.version}`, p.lastRun ? `#${p.lastRun.number} ${status(p.lastRun.status)}` : "-", p.id])]);
+    table([
+      ["NAME", "PROJECT", "VERSION", "LAST RUN", "ID"],
+      ...items.map((p) => [
+        p.name,
+        p.project.slug,
+        `v${p.version}`,
+        p.lastRun ? `#${p.lastRun.number} ${status(p.lastRun.status)}` : "-",
+        p.id,
+      ]),
+    ]);
     return;
   }
   if (sub === "apply") {
-    const { values } = parseArgs({ args: rest, options: { file: { type: "string", short: "f" }, project: { type: "string" }, message: { type: "string", short: "m" }, json: { type: "boolean" } } });
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        file: { type: "string", short: "f" },
+        project: { type: "string" },
+        message: { type: "string", short: "m" },
+        json: { type: "boolean" },
+      },
+    });
     if (!values.file) throw new UsageError("pipelines apply needs -f <pipeline.yaml>");
     let text: string;
     try {
@@ -128,7 +160,8 @@ async function pipelines(args: string[]) {
     const q = project ? `?project=${encodeURIComponent(project)}` : "";
     const { items } = await c.get<{ items: PipelineRow[] }>(`/api/v1/pipelines${q}`);
     const existing = items.filter((p) => p.name === name && (!project || p.project.slug === project));
-    if (existing.length > 1) throw new UsageError(`'${name}' exists in several projects (${existing.map((p) => p.project.slug).join(", ")}): add --project`);
+    if (existing.length > 1)
+      throw new UsageError(`'${name}' exists in several projects (${existing.map((p) => p.project.slug).join(", ")}): add --project`);
     const msg = values.message ? `${q ? "&" : "?"}message=${encodeURIComponent(values.message)}` : "";
     let result: { id: string; version: number; created: boolean; changed: boolean };
     if (existing.length === 0) {
@@ -138,12 +171,23 @@ async function pipelines(args: string[]) {
       const cur = await c.get<{ source: string | null; version: number }>(`/api/v1/pipelines/${existing[0].id}`);
       if (cur.source === text) result = { id: existing[0].id, version: cur.version, created: false, changed: false };
       else {
-        const r = await c.request<{ version: number }>("PUT", `/api/v1/pipelines/${existing[0].id}?baseVersion=${cur.version}${values.message ? `&message=${encodeURIComponent(values.message)}` : ""}`, text, "application/yaml");
+        const r = await c.request<{ version: number }>(
+          "PUT",
+          `/api/v1/pipelines/${existing[0].id}?baseVersion=${cur.version}${values.message ? `&message=${encodeURIComponent(values.message)}` : ""}`,
+          text,
+          "application/yaml",
+        );
         result = { id: existing[0].id, version: r.version, created: false, changed: true };
       }
     }
     if (values.json) return out.log(JSON.stringify({ name, ...result }));
-    out.log(result.created ? `Created pipeline ${name} (version 1, id ${result.id})` : result.changed ? `Saved ${name} version ${result.version}` : `${name} is unchanged (version ${result.version})`);
+    out.log(
+      result.created
+        ? `Created pipeline ${name} (version 1, id ${result.id})`
+        : result.changed
+          ? `Saved ${name} version ${result.version}`
+          : `${name} is unchanged (version ${result.version})`,
+    );
     return;
   }
   throw new UsageError(`unknown command 'pipelines ${sub ?? ""}': use 'pipelines ls' or 'pipelines apply'`);
@@ -164,7 +208,13 @@ async function run(args: string[]) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { project: { type: "string" }, param: { type: "string", multiple: true, short: "p" }, version: { type: "string" }, follow: { type: "boolean", short: "f" }, json: { type: "boolean" } },
+    options: {
+      project: { type: "string" },
+      param: { type: "string", multiple: true, short: "p" },
+      version: { type: "string" },
+      follow: { type: "boolean", short: "f" },
+      json: { type: "boolean" },
+    },
   });
   if (positionals.length !== 1) throw new UsageError("run needs exactly one pipeline (name or id)");
   const params: Record<string, string> = {};
@@ -174,10 +224,14 @@ async function run(args: string[]) {
     params[kv.slice(0, i)] = kv.slice(i + 1);
   }
   const version = values.version === undefined ? undefined : Number(values.version);
-  if (version !== undefined && (!Number.isInteger(version) || version < 1)) throw new UsageError(`--version must be a positive whole number, got '${values.version}'`);
+  if (version !== undefined && (!Number.isInteger(version) || version < 1))
+    throw new UsageError(`--version must be a positive whole number, got '${values.version}'`);
   const c = client();
   const p = await findPipeline(c, positionals[0], values.project);
-  const created = await c.request<{ id: string; number: number }>("POST", `/api/v1/pipelines/${p.id}/runs`, { params, ...(version ? { version } : {}) });
+  const created = await c.request<{ id: string; number: number }>("POST", `/api/v1/pipelines/${p.id}/runs`, {
+    params,
+    ...(version ? { version } : {}),
+  });
   if (!values.follow) {
     if (values.json) return out.log(JSON.stringify(created));
     out.log(`Started ${p.name} #${created.number} (run ${created.id}): ${c.url}/runs/${created.id}`);
@@ -188,7 +242,11 @@ async function run(args: string[]) {
   if (values.json) out.log(JSON.stringify(final));
   else {
     out.log("");
-    for (const s of final.stages) for (const t of s.tasks) out.log(`  ${s.name}/${t.name}: ${status(t.status)}${t.exitCode !== null && t.exitCode !== 0 ? ` (exit ${t.exitCode})` : ""}${t.message && t.status !== "succeeded" ? ` — ${t.message}` : ""}`);
+    for (const s of final.stages)
+      for (const t of s.tasks)
+        out.log(
+          `  ${s.name}/${t.name}: ${status(t.status)}${t.exitCode !== null && t.exitCode !== 0 ? ` (exit ${t.exitCode})` : ""}${t.message && t.status !== "succeeded" ? ` — ${t.message}` : ""}`,
+        );
     out.log(`${p.name} #${final.number} ${status(final.status)}${final.message ? `: ${final.message}` : ""}`);
   }
   process.exitCode = final.status === "succeeded" ? 0 : final.status === "cancelled" ? 3 : 1;
@@ -214,7 +272,8 @@ async function follow(c: Client, runId: string, quiet: boolean): Promise<RunView
       last = JSON.parse(e.data) as RunView;
       for (const s of last.stages)
         for (const t of s.tasks) {
-          if (!followed.has(t.id) && (t.status === "running" || (FINAL.has(t.status) && t.status !== "skipped"))) followed.set(t.id, followTask(s.name, t));
+          if (!followed.has(t.id) && (t.status === "running" || (FINAL.has(t.status) && t.status !== "skipped")))
+            followed.set(t.id, followTask(s.name, t));
           if (t.status === "waiting" && !announced.has(t.id) && !quiet) {
             announced.add(t.id);
             out.log(`${paint(35, `[${s.name}/${t.name}]`)} waiting for approval: gantry approve ${t.id}`);
@@ -228,7 +287,11 @@ async function follow(c: Client, runId: string, quiet: boolean): Promise<RunView
 }
 
 async function logs(args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { follow: { type: "boolean", short: "f" }, timestamps: { type: "boolean" }, json: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { follow: { type: "boolean", short: "f" }, timestamps: { type: "boolean" }, json: { type: "boolean" } },
+  });
   if (positionals.length !== 1) throw new UsageError("logs needs one task run id (from 'gantry run --follow' or the run page)");
   const c = client();
   const id = encodeURIComponent(positionals[0]);
@@ -257,9 +320,16 @@ async function logs(args: string[]) {
 }
 
 async function decide(decision: "approve" | "deny", args: string[]) {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { message: { type: "string", short: "m" }, json: { type: "boolean" } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { message: { type: "string", short: "m" }, json: { type: "boolean" } },
+  });
   if (positionals.length !== 1) throw new UsageError(`${decision} needs one task run id (the waiting approval gate)`);
-  const r = await client().request<Record<string, unknown>>("POST", `/api/v1/task-runs/${encodeURIComponent(positionals[0])}/approval`, { decision, comment: values.message ?? "" });
+  const r = await client().request<Record<string, unknown>>("POST", `/api/v1/task-runs/${encodeURIComponent(positionals[0])}/approval`, {
+    decision,
+    comment: values.message ?? "",
+  });
   if (values.json) return out.log(JSON.stringify(r));
   out.log(decision === "approve" ? "Approved." : "Denied.");
 }
@@ -267,7 +337,16 @@ async function decide(decision: "approve" | "deny", args: string[]) {
 async function runs(args: string[]) {
   const [sub, ...rest] = args;
   if (sub !== "ls" && sub !== "list") throw new UsageError(`unknown command 'runs ${sub ?? ""}': use 'runs ls'`);
-  const { values } = parseArgs({ args: rest, options: { project: { type: "string" }, pipeline: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, json: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      project: { type: "string" },
+      pipeline: { type: "string" },
+      status: { type: "string" },
+      limit: { type: "string" },
+      json: { type: "boolean" },
+    },
+  });
   const limit = values.limit ? Number(values.limit) : 20;
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new UsageError("--limit must be a whole number from 1 to 100");
   const c = client();
@@ -275,10 +354,32 @@ async function runs(args: string[]) {
   if (values.project) q.set("project", values.project);
   if (values.status) q.set("status", values.status);
   if (values.pipeline) q.set("pipeline", (await findPipeline(c, values.pipeline, values.project)).id);
-  const page = await c.get<{ items: { id: string; number: number; status: string; pipelineName: string; trigger: string; createdBy: string | null; createdAt: string }[]; total: number }>(`/api/v1/runs?${q}`);
+  const page = await c.get<{
+    items: {
+      id: string;
+      number: number;
+      status: string;
+      pipelineName: string;
+      trigger: string;
+      createdBy: string | null;
+      createdAt: string;
+    }[];
+    total: number;
+  }>(`/api/v1/runs?${q}`);
   if (values.json) return out.log(JSON.stringify(page.items));
   if (page.items.length === 0) return out.log("No runs.");
-  table([["PIPELINE", "RUN", "STATUS", "TRIGGER", "BY", "CREATED", "ID"], ...page.items.map((r) => [r.pipelineName, `#${r.number}`, status(r.status), r.trigger, r.createdBy ?? "-", r.createdAt.replace("T", " ").slice(0, 19), r.id])]);
+  table([
+    ["PIPELINE", "RUN", "STATUS", "TRIGGER", "BY", "CREATED", "ID"],
+    ...page.items.map((r) => [
+      r.pipelineName,
+      `#${r.number}`,
+      status(r.status),
+      r.trigger,
+      r.createdBy ?? "-",
+      r.createdAt.replace("T", " ").slice(0, 19),
+      r.id,
+    ]),
+  ]);
 }
 
 export async function main(argv: string[]): Promise<number> {

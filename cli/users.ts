@@ -49,41 +49,65 @@ export async function users(args: string[], ctx: CliContext) {
       const { values } = parseArgs({ args: rest, options: { json: { type: "boolean" } } });
       const { items } = await c.get<{ items: UserRow[] }>("/api/v1/users");
       if (values.json) return ctx.log(JSON.stringify(items));
-      ctx.table([["USERNAME", "NAME", "ROLE", "STATUS", "LAST SIGN-IN", "ID"], ...items.map((u) => [u.username, u.name, u.role, statusOf(u), when(u.lastSignInAt), u.id])]);
+      ctx.table([
+        ["USERNAME", "NAME", "ROLE", "STATUS", "LAST SIGN-IN", "ID"],
+        ...items.map((u) => [u.username, u.name, u.role, statusOf(u), when(u.lastSignInAt), u.id]),
+      ]);
       return;
     }
     case "create": {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { name: { type: "string" }, email: { type: "string" }, role: { type: "string" }, "password-stdin": { type: "boolean" }, json: { type: "boolean" } },
+        options: {
+          name: { type: "string" },
+          email: { type: "string" },
+          role: { type: "string" },
+          "password-stdin": { type: "boolean" },
+          json: { type: "boolean" },
+        },
       });
       if (positionals.length !== 1) throw new UsageError("users create needs one USERNAME");
-      if (values.role && values.role !== "admin" && values.role !== "user") throw new UsageError(`--role must be 'admin' or 'user', got '${values.role}'`);
+      if (values.role && values.role !== "admin" && values.role !== "user")
+        throw new UsageError(`--role must be 'admin' or 'user', got '${values.role}'`);
       const password = values["password-stdin"] ? await ctx.readStdin() : undefined;
       if (values["password-stdin"] && !password) throw new UsageError("--password-stdin given but standard input was empty");
       const body = { username: positionals[0], name: values.name ?? positionals[0], email: values.email, role: values.role, password };
       const u = await c.request<UserRow>("POST", "/api/v1/users", body);
       if (values.json) return ctx.log(JSON.stringify(u));
-      ctx.log(`Created user ${u.username} (${u.role}, id ${u.id})${password ? "" : "; without a password they sign in only through single sign-on"}`);
+      ctx.log(
+        `Created user ${u.username} (${u.role}, id ${u.id})${password ? "" : "; without a password they sign in only through single sign-on"}`,
+      );
       return;
     }
     case "disable":
     case "enable":
     case "delete":
     case "unlock": {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { yes: { type: "boolean", short: "y" }, json: { type: "boolean" } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { yes: { type: "boolean", short: "y" }, json: { type: "boolean" } },
+      });
       if (positionals.length !== 1) throw new UsageError(`users ${sub} needs one USER (user name or id)`);
       const u = await findUser(c, positionals[0]);
       const path = `/api/v1/users/${encodeURIComponent(u.id)}`;
       if (sub === "delete") {
         if (!values.yes) throw new UsageError(`users delete removes '${u.username}' for good: add --yes to confirm`);
         await c.request("DELETE", path);
-        return values.json ? ctx.log(JSON.stringify({ id: u.id, username: u.username, deleted: true })) : ctx.log(`Deleted user ${u.username}; their tokens and sessions no longer work.`);
+        return values.json
+          ? ctx.log(JSON.stringify({ id: u.id, username: u.username, deleted: true }))
+          : ctx.log(`Deleted user ${u.username}; their tokens and sessions no longer work.`);
       }
       if (sub === "unlock") {
         const r = await c.request<{ cleared: number }>("POST", `${path}/unlock`);
-        return values.json ? ctx.log(JSON.stringify(r)) : ctx.log(r.cleared ? `Unlocked ${u.username} (${r.cleared} lock${r.cleared === 1 ? "" : "s"} lifted).` : `${u.username} was not locked; failure counts cleared.`);
+        return values.json
+          ? ctx.log(JSON.stringify(r))
+          : ctx.log(
+              r.cleared
+                ? `Unlocked ${u.username} (${r.cleared} lock${r.cleared === 1 ? "" : "s"} lifted).`
+                : `${u.username} was not locked; failure counts cleared.`,
+            );
       }
       const r = await c.request<UserRow>("PATCH", path, { disabled: sub === "disable" });
       if (values.json) return ctx.log(JSON.stringify(r));

@@ -18,7 +18,8 @@ test("a finished run shows its timeline, and the pipeline's and everyone's analy
   await page.getByRole("button", { name: "Timeline", exact: true }).click();
   const timeline = page.getByRole("figure", { name: "Run timeline" });
   await expect(timeline).toBeVisible();
-  for (const t of ["say", "lint", "unit-test", "package"]) await expect(timeline.getByRole("button", { name: new RegExp(`^${t}: succeeded, waited .*, ran `) })).toBeVisible();
+  for (const t of ["say", "lint", "unit-test", "package"])
+    await expect(timeline.getByRole("button", { name: new RegExp(`^${t}: succeeded, waited .*, ran `) })).toBeVisible();
   const bar = timeline.getByRole("button", { name: /^say: succeeded/ });
   await bar.hover();
   const tip = timeline.getByRole("tooltip");

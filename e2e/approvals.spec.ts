@@ -49,7 +49,10 @@ test("an approver follows the emailed link, approves with a comment, and the run
     [approver, "maintainer"],
     [viewer, "viewer"],
   ] as const) {
-    const u = await request.post("/api/v1/users", { headers: auth, data: { username, name: username, email: `${username}@example.test`, password } });
+    const u = await request.post("/api/v1/users", {
+      headers: auth,
+      data: { username, name: username, email: `${username}@example.test`, password },
+    });
     expect(u.status(), await u.text()).toBe(201);
     expect((await request.put(`/api/v1/projects/${slug}/members/${username}`, { headers: auth, data: { role } })).status()).toBe(200);
   }
@@ -61,7 +64,13 @@ test("an approver follows the emailed link, approves with a comment, and the run
       stages: [
         {
           name: "approve",
-          tasks: [{ name: "release-ok", template: "manual-approval", params: { approvers: [approver], instructions: "Check the staging site before you approve." } }],
+          tasks: [
+            {
+              name: "release-ok",
+              template: "manual-approval",
+              params: { approvers: [approver], instructions: "Check the staging site before you approve." },
+            },
+          ],
         },
         { name: "ship", tasks: [{ name: "deploy", template: "shell", params: { script: "echo deploying" } }] },
       ],

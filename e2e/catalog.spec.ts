@@ -40,7 +40,9 @@ local:
   await expect(page.getByRole("button", { name: "Add template" }), "the form is ready once hydrated").toBeEnabled();
   await page.getByLabel("Template YAML").fill(yaml("strnig"));
   await page.getByRole("button", { name: "Add template" }).click();
-  await expect(page.getByRole("list", { name: "Template problems" })).toContainText(/line 11: paramsSchema\.properties\.msg\.type not a valid JSON Schema: must be equal to one of the allowed values/);
+  await expect(page.getByRole("list", { name: "Template problems" })).toContainText(
+    /line 11: paramsSchema\.properties\.msg\.type not a valid JSON Schema: must be equal to one of the allowed values/,
+  );
 
   await page.getByLabel("Template YAML").fill(yaml("string"));
   await page.getByRole("button", { name: "Add template" }).click();

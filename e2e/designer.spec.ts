@@ -22,7 +22,11 @@ async function createPipeline(page: Page, name: string, body: string) {
 
 test("builds a two-stage pipeline with mouse and keyboard, fixes a form error, saves, runs it green", async ({ page }, testInfo) => {
   const name = `e2e-design-${uid()}`;
-  const d = await createPipeline(page, name, "stages:\n  - name: placeholder\n    tasks:\n      - name: todo\n        template: shell\n        params:\n          script: echo todo\n");
+  const d = await createPipeline(
+    page,
+    name,
+    "stages:\n  - name: placeholder\n    tasks:\n      - name: todo\n        template: shell\n        params:\n          script: echo todo\n",
+  );
 
   // Start from an empty canvas: select the stage and delete it with the keyboard.
   await d.stage("placeholder").click();
@@ -34,7 +38,10 @@ test("builds a two-stage pipeline with mouse and keyboard, fixes a form error, s
   await d.expectLanes(["stage"]);
   const first = d.canvas.locator("[data-task]").first();
   const firstName = await first.getAttribute("data-task");
-  await expect(d.inspector.getByRole("region", { name: `Task ${firstName} settings` }), "the dropped task opens in the inspector").toBeVisible();
+  await expect(
+    d.inspector.getByRole("region", { name: `Task ${firstName} settings` }),
+    "the dropped task opens in the inspector",
+  ).toBeVisible();
 
   // The generated form: emptying the required script shows the error inline and on the node.
   const script = d.inspector.getByLabel("Script");
@@ -118,7 +125,11 @@ test("builds a two-stage pipeline with mouse and keyboard, fixes a form error, s
 
 test("edits in YAML move the graph, a broken YAML keeps the last graph, graph edits rewrite the YAML", async ({ page }) => {
   const name = `e2e-yaml-${uid()}`;
-  const d = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n");
+  const d = await createPipeline(
+    page,
+    name,
+    "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n",
+  );
   await d.view("Split");
   await d.expectLanes(["build"]);
 
@@ -167,9 +178,16 @@ stages:
   await d.expectLanes(["verify", "build"]);
 });
 
-test("a save on top of someone else's newer version is refused with a clear message, and can be redone on top", async ({ page, context }, testInfo) => {
+test("a save on top of someone else's newer version is refused with a clear message, and can be redone on top", async ({
+  page,
+  context,
+}, testInfo) => {
   const name = `e2e-conflict-${uid()}`;
-  const mine = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n");
+  const mine = await createPipeline(
+    page,
+    name,
+    "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n",
+  );
   const url = page.url();
 
   const otherPage = await context.newPage();
@@ -195,8 +213,13 @@ test("a save on top of someone else's newer version is refused with a clear mess
   const diff = page.getByRole("dialog", { name: "Version 2 and your design" });
   await expect(diff.locator("td").filter({ hasText: "- name: theirs" })).toBeVisible();
   await expect(diff.locator("td").filter({ hasText: "- name: mine" })).toBeVisible();
-  await expect(diff.getByRole("region", { name: "Graph of Your design (not saved)" }).getByRole("button", { name: "Task mine, added" }), "the graph marks my task").toBeVisible();
-  await expect(diff.getByRole("region", { name: "Graph of Version 2 (saved)" }).getByRole("button", { name: "Task theirs, removed" })).toBeVisible();
+  await expect(
+    diff.getByRole("region", { name: "Graph of Your design (not saved)" }).getByRole("button", { name: "Task mine, added" }),
+    "the graph marks my task",
+  ).toBeVisible();
+  await expect(
+    diff.getByRole("region", { name: "Graph of Version 2 (saved)" }).getByRole("button", { name: "Task theirs, removed" }),
+  ).toBeVisible();
   await page.screenshot({ path: testInfo.outputPath("designer-conflict.png") });
   await testInfo.attach("designer conflict", { path: testInfo.outputPath("designer-conflict.png"), contentType: "image/png" });
   await diff.getByRole("button", { name: "Close" }).click();
@@ -207,10 +230,17 @@ test("a save on top of someone else's newer version is refused with a clear mess
 
 test("the pipeline settings set the repository to check out; the YAML and the saved version keep it", async ({ page }) => {
   const name = `e2e-repo-${uid()}`;
-  const d = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make -C src\n");
+  const d = await createPipeline(
+    page,
+    name,
+    "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make -C src\n",
+  );
   const settings = d.inspector.getByRole("region", { name: "Pipeline settings" });
   await settings.getByLabel("Repository URL").fill("http://github.com/acme/web");
-  await expect(settings.getByRole("list", { name: "Repository problems" }), "a URL git should not take is named at its field").toContainText("repository.url");
+  await expect(
+    settings.getByRole("list", { name: "Repository problems" }),
+    "a URL git should not take is named at its field",
+  ).toContainText("repository.url");
   await expect(d.saveButton).toBeDisabled();
   await settings.getByLabel("Repository URL").fill("https://github.com/acme/web.git");
   await settings.getByLabel("Revision").fill("main");
@@ -227,11 +257,17 @@ test("the pipeline settings set the repository to check out; the YAML and the sa
 
 test("a task's Kubernetes requests and limits are set in the inspector, checked as quantities, and kept in the YAML", async ({ page }) => {
   const name = `e2e-res-${uid()}`;
-  const d = await createPipeline(page, name, "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n");
+  const d = await createPipeline(
+    page,
+    name,
+    "stages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make\n",
+  );
   await d.task("compile").click();
   const task = d.inspector.getByRole("region", { name: "Task compile settings" });
   await task.getByLabel("CPU request").fill("lots");
-  await expect(task.getByRole("list", { name: "Task problems" }), "a bad quantity is named at its field").toContainText("resources.requests.cpu");
+  await expect(task.getByRole("list", { name: "Task problems" }), "a bad quantity is named at its field").toContainText(
+    "resources.requests.cpu",
+  );
   await expect(d.saveButton).toBeDisabled();
   await task.getByLabel("CPU request").fill("500m");
   await task.getByLabel("Memory limit").fill("1Gi");

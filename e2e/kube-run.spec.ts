@@ -17,7 +17,8 @@ test.use({ storageState: { cookies: [], origins: [] } });
 
 test("a run in Kubernetes mode: the run page follows its BuildJobs live, with their logs and the pods' events", async ({ page }) => {
   // Under CI a missing cluster fails the test; by hand it is skipped with the reason.
-  if ((!kubeUrl || !kubeToken) && process.env.CI === "true") throw new Error("no test Kubernetes cluster under CI (GANTRY_E2E_KUBE_URL unset)");
+  if ((!kubeUrl || !kubeToken) && process.env.CI === "true")
+    throw new Error("no test Kubernetes cluster under CI (GANTRY_E2E_KUBE_URL unset)");
   test.skip(!kubeUrl || !kubeToken, "no test Kubernetes cluster (see docs/kubernetes-test-cluster.md); npm test says why");
   test.setTimeout(120_000);
   const name = `e2e-kube-${Date.now().toString(36)}`;

@@ -5,7 +5,20 @@ test("finds a line across runs from the Log search page and opens the run's log 
   const created = await page.request.post("/api/v1/pipelines", {
     data: {
       name: `e2e-search-${Date.now().toString(36)}`,
-      stages: [{ name: "main", tasks: [{ name: "noisy", template: "shell", params: { script: `for i in $(seq 1 400); do if [ $i = 250 ]; then echo "${marker}: disk quota exceeded"; else echo "step $i fine"; fi; done` } }] }],
+      stages: [
+        {
+          name: "main",
+          tasks: [
+            {
+              name: "noisy",
+              template: "shell",
+              params: {
+                script: `for i in $(seq 1 400); do if [ $i = 250 ]; then echo "${marker}: disk quota exceeded"; else echo "step $i fine"; fi; done`,
+              },
+            },
+          ],
+        },
+      ],
     },
   });
   expect(created.status(), await created.text()).toBe(201);

@@ -5,7 +5,9 @@ import { LoginPage } from "./pages/login-page";
 
 test.use({ storageState: { cookies: [], origins: [] } });
 
-test("five wrong passwords make this address wait, even with the right password, while the user signs in from another address", async ({ page }) => {
+test("five wrong passwords make this address wait, even with the right password, while the user signs in from another address", async ({
+  page,
+}) => {
   const username = `throttled-${randomBytes(3).toString("hex")}`;
   const password = "the-right-password-123";
   const res = await fetch(`${process.env.GANTRY_E2E_URL ?? "http://localhost:3000"}/api/v1/users`, {

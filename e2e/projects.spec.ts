@@ -34,7 +34,10 @@ test("creates a project, adds a viewer, who sees it without run controls", async
   // A pipeline in the new project, made through the API as the admin.
   const created = await request.post(`/api/v1/pipelines?project=${slug}`, {
     headers: auth,
-    data: { name: `svc-${suffix}`, stages: [{ name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "true" } }] }] },
+    data: {
+      name: `svc-${suffix}`,
+      stages: [{ name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "true" } }] }],
+    },
   });
   expect(created.status()).toBe(201);
   const pipelineId = (await created.json()).id;
@@ -80,7 +83,11 @@ test("sets where a project's build pods run, refusing a bad toleration at its fi
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByLabel("Node selector").fill("pool=builds");
   await page.getByLabel("Tolerations").fill("dedicated=ci:NoSchedule\nspot:Sometimes");
-  await page.getByLabel("Affinity").fill("nodeAffinity:\n  requiredDuringSchedulingIgnoredDuringExecution:\n    nodeSelectorTerms:\n      - matchExpressions:\n          - { key: zone, operator: In, values: [a] }\n");
+  await page
+    .getByLabel("Affinity")
+    .fill(
+      "nodeAffinity:\n  requiredDuringSchedulingIgnoredDuringExecution:\n    nodeSelectorTerms:\n      - matchExpressions:\n          - { key: zone, operator: In, values: [a] }\n",
+    );
   await page.getByLabel("Service account").fill("builder");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText("line 2 ('spot:Sometimes')")).toBeVisible();
@@ -96,7 +103,13 @@ test("sets where a project's build pods run, refusing a bad toleration at its fi
       { key: "dedicated", operator: "Equal", value: "ci", effect: "NoSchedule" },
       { key: "spot", operator: "Exists", effect: "NoExecute" },
     ],
-    affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] }] } } },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] }],
+        },
+      },
+    },
     serviceAccount: "builder",
   });
   await page.reload();

@@ -31,5 +31,8 @@ test("runs the demo pipeline and sees its log lines arrive live", async ({ page 
   await run.openTaskLog("unit-test");
   await expect(run.log("unit-test")).toContainText("unit test 5 ✓");
 
-  expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), "the run page updated without a reload").toBe(true);
+  expect(
+    await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
+    "the run page updated without a reload",
+  ).toBe(true);
 });

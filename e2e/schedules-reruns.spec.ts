@@ -47,7 +47,10 @@ test("a failed run is re-run from its page: only the failed task runs again, the
   const flag = path.join(dir, "fixed");
   const id = await pipeline(page, [
     { name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "echo built" } }] },
-    { name: "test", tasks: [{ name: "flaky", template: "shell", params: { script: `test -f ${flag} || { echo first try fails; exit 3; }` } }] },
+    {
+      name: "test",
+      tasks: [{ name: "flaky", template: "shell", params: { script: `test -f ${flag} || { echo first try fails; exit 3; }` } }],
+    },
   ]);
   const started = await page.request.post(`/api/v1/pipelines/${id}/runs`, { data: {} });
   const { id: runId } = (await started.json()) as { id: string };

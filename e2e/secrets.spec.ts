@@ -43,7 +43,9 @@ test("adds, replaces and deletes a secret; a viewer sees only names", async ({ p
   const username = `secviewer-${suffix}`;
   const password = "viewer-password-123";
   expect((await request.post("/api/v1/users", { headers: auth, data: { username, name: `Vic ${suffix}`, password } })).status()).toBe(201);
-  expect((await request.put(`/api/v1/projects/${slug}/members/${username}`, { headers: auth, data: { role: "viewer" } })).status()).toBe(200);
+  expect((await request.put(`/api/v1/projects/${slug}/members/${username}`, { headers: auth, data: { role: "viewer" } })).status()).toBe(
+    200,
+  );
   const ctx = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const vp = await ctx.newPage();
   const login = new LoginPage(vp);

@@ -59,7 +59,16 @@ test.describe("cross-site request forgery", () => {
     // A server action (creating a token) and a REST read from the browser work under the same rules.
     await page.goto("/settings/tokens");
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-    const res = await page.evaluate(async () => (await fetch("/api/v1/users", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: `own-${Date.now()}`, name: "Own page", role: "user" }) })).status);
+    const res = await page.evaluate(
+      async () =>
+        (
+          await fetch("/api/v1/users", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ username: `own-${Date.now()}`, name: "Own page", role: "user" }),
+          })
+        ).status,
+    );
     expect(res).toBe(201);
   });
 });
@@ -138,7 +147,20 @@ test.describe("headers and Content-Security-Policy", () => {
     const pipelines = await api("GET", "/api/v1/pipelines");
     const demo = pipelines.body.items.find((p: { name: string }) => p.name === "hello-world") ?? pipelines.body.items[0];
     const runs = await api("GET", "/api/v1/runs");
-    const paths = ["/pipelines", "/runs", "/catalog", "/catalog/shell", "/approvals", "/audit", "/analytics", "/projects", "/search", "/settings/tokens", "/settings/users", `/pipelines/${demo.id}`];
+    const paths = [
+      "/pipelines",
+      "/runs",
+      "/catalog",
+      "/catalog/shell",
+      "/approvals",
+      "/audit",
+      "/analytics",
+      "/projects",
+      "/search",
+      "/settings/tokens",
+      "/settings/users",
+      `/pipelines/${demo.id}`,
+    ];
     if (runs.body.items?.[0]) paths.push(`/runs/${runs.body.items[0].id}`);
     for (const p of paths) {
       const res = await page.goto(p);
@@ -150,13 +172,17 @@ test.describe("headers and Content-Security-Policy", () => {
       await page.waitForLoadState("networkidle");
       // The app really ran under the policy: React hydrated and rendered the shell.
       await expect(page.getByRole("button", { name: /User menu/ })).toBeVisible();
-      violations.push(...((await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])) as string[]).map((v) => `${p}: ${v}`));
+      violations.push(
+        ...((await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])) as string[]).map((v) => `${p}: ${v}`),
+      );
     }
     // The designer's generated form validates params in the browser: select a task and edit it.
     await page.goto(`/pipelines/${demo.id}`);
     await page.locator("[data-task]").first().click();
     await expect(page.getByRole("region", { name: /Task .* settings/ })).toBeVisible();
-    violations.push(...((await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])) as string[]).map((v) => `designer: ${v}`));
+    violations.push(
+      ...((await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])) as string[]).map((v) => `designer: ${v}`),
+    );
     expect(violations).toEqual([]);
   });
 

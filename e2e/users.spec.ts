@@ -33,7 +33,9 @@ test("an administrator adds a user, unlocks them, disables and enables them, and
   for (let i = 1; i <= 5; i++) await signIn(username, `wrong-${i}`, { from: "127.0.0.2", forwardedFor: "198.51.100.210" });
   await page.reload();
   await expect(row(page, username)).toContainText("sign-in delayed");
-  await row(page, username).getByRole("button", { name: `Unlock ${username}` }).click();
+  await row(page, username)
+    .getByRole("button", { name: `Unlock ${username}` })
+    .click();
   await expect(page.getByText(`Unlocked ${username}`)).toBeVisible();
   await expect(row(page, username)).toContainText("active");
   const session = await signIn(username, password, { from: "127.0.0.2", forwardedFor: "198.51.100.210" });
@@ -48,21 +50,35 @@ test("an administrator adds a user, unlocks them, disables and enables them, and
   // Disable: their open session stops working at once.
   await page.reload();
   await expect(row(page, username)).not.toContainText("never");
-  await row(page, username).getByRole("button", { name: `Disable ${username}` }).click();
+  await row(page, username)
+    .getByRole("button", { name: `Disable ${username}` })
+    .click();
   await expect(row(page, username)).toContainText("disabled");
   expect((await asUser("/api/v1/projects")).status).toBe(401);
 
   // Enable
-  await row(page, username).getByRole("button", { name: `Enable ${username}` }).click();
+  await row(page, username)
+    .getByRole("button", { name: `Enable ${username}` })
+    .click();
   await expect(row(page, username)).toContainText("active");
   expect((await asUser("/api/v1/projects")).status).toBe(200);
 
   // Delete, after a confirmation that can be declined.
-  await row(page, username).getByRole("button", { name: `Delete ${username}` }).click();
-  await page.getByRole("dialog", { name: `Delete ${username}?` }).getByRole("button", { name: "Keep the user" }).click();
+  await row(page, username)
+    .getByRole("button", { name: `Delete ${username}` })
+    .click();
+  await page
+    .getByRole("dialog", { name: `Delete ${username}?` })
+    .getByRole("button", { name: "Keep the user" })
+    .click();
   await expect(row(page, username)).toBeVisible();
-  await row(page, username).getByRole("button", { name: `Delete ${username}` }).click();
-  await page.getByRole("dialog", { name: `Delete ${username}?` }).getByRole("button", { name: "Delete user" }).click();
+  await row(page, username)
+    .getByRole("button", { name: `Delete ${username}` })
+    .click();
+  await page
+    .getByRole("dialog", { name: `Delete ${username}?` })
+    .getByRole("button", { name: "Delete user" })
+    .click();
   await expect(row(page, username)).toHaveCount(0);
   expect((await asUser("/api/v1/projects")).status).toBe(401);
 

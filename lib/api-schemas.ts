@@ -21,18 +21,16 @@ const positiveInt = (what: string) =>
 
 export { PipelineSpecSchema, TemplateDefinitionSchema };
 
-export const CreateRunBodySchema = z
-  .strictObject({
-    params: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
-      .optional()
-      .meta({ description: "Values for the pipeline's declared params; missing ones take their defaults." }),
-    version: z.number().int().min(1).optional().meta({ description: "Pipeline version to run; the current one by default." }),
-    ref: z.string().trim().min(1).max(255).optional().meta({
-      description: "Branch or tag the run is for; the pipeline's `concurrency.sameRef` queues or cancels older runs of the same ref.",
-    }),
-  })
-  ;
+export const CreateRunBodySchema = z.strictObject({
+  params: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .meta({ description: "Values for the pipeline's declared params; missing ones take their defaults." }),
+  version: z.number().int().min(1).optional().meta({ description: "Pipeline version to run; the current one by default." }),
+  ref: z.string().trim().min(1).max(255).optional().meta({
+    description: "Branch or tag the run is for; the pipeline's `concurrency.sameRef` queues or cancels older runs of the same ref.",
+  }),
+});
 
 export const PaginationQuerySchema = z.object({
   page: positiveInt("page").default(1),
@@ -40,7 +38,9 @@ export const PaginationQuerySchema = z.object({
 });
 
 export const ProjectQuerySchema = z.object({
-  project: ProjectSlugSchema.optional().meta({ description: "Project slug; lists: only that project, creation: where to create (default `default`)." }),
+  project: ProjectSlugSchema.optional().meta({
+    description: "Project slug; lists: only that project, creation: where to create (default `default`).",
+  }),
 });
 
 export const CreateProjectBodySchema = z.strictObject({
@@ -67,14 +67,20 @@ export const MAX_SECRET_BYTES = 48_000;
 export const SecretNameSchema = z
   .string()
   .max(100, "a secret name is at most 100 characters")
-  .regex(/^[A-Z_][A-Z0-9_]*$/, "a secret name is an environment variable name: upper-case letters, digits and '_', not starting with a digit")
+  .regex(
+    /^[A-Z_][A-Z0-9_]*$/,
+    "a secret name is an environment variable name: upper-case letters, digits and '_', not starting with a digit",
+  )
   .meta({ description: "Environment variable name: `^[A-Z_][A-Z0-9_]*$`" });
 
 export const PutSecretBodySchema = z.strictObject({
   value: z
     .string({ error: (i) => (i.input === undefined ? "value is required" : "value must be a string") })
     .min(1, "value must not be empty")
-    .refine((v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES, `value must be at most ${MAX_SECRET_BYTES.toLocaleString("en")} bytes`)
+    .refine(
+      (v) => new TextEncoder().encode(v).length <= MAX_SECRET_BYTES,
+      `value must be at most ${MAX_SECRET_BYTES.toLocaleString("en")} bytes`,
+    )
     .meta({ description: "The secret value; stored encrypted and never returned by any API or page." }),
   description: z.string().max(500).nullable().optional().meta({ description: "What it is for; kept when omitted on a replace." }),
 });
@@ -151,23 +157,32 @@ export const LogSearchQuerySchema = z
 
 // ---------------------------------------------------------------- responses
 
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(["bad_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unsupported_media_type", "validation_failed", "unavailable", "internal"]),
-      message: z.string(),
-      details: z
-        .object({
-          errors: z
-            .array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional() }))
-            .optional()
-            .meta({ description: "Field errors: path like `stages[0].tasks[0].params.script`, and the YAML line when the body was YAML." }),
-        })
-        .catchall(z.unknown())
-        .nullable(),
-    }),
-  })
-  ;
+export const ErrorSchema = z.object({
+  error: z.object({
+    code: z.enum([
+      "bad_request",
+      "unauthorized",
+      "forbidden",
+      "not_found",
+      "conflict",
+      "payload_too_large",
+      "unsupported_media_type",
+      "validation_failed",
+      "unavailable",
+      "internal",
+    ]),
+    message: z.string(),
+    details: z
+      .object({
+        errors: z
+          .array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional() }))
+          .optional()
+          .meta({ description: "Field errors: path like `stages[0].tasks[0].params.script`, and the YAML line when the body was YAML." }),
+      })
+      .catchall(z.unknown())
+      .nullable(),
+  }),
+});
 
 export const TemplateSchema = TemplateDefinitionSchema.extend({
   version: z.number().int(),
@@ -193,53 +208,61 @@ const templatePins = () =>
   z
     .record(z.string(), z.number().int())
     .nullable()
-    .meta({ description: "template name → the template version this pipeline version runs with (null: saved before pinning; follows the latest)" });
+    .meta({
+      description: "template name → the template version this pipeline version runs with (null: saved before pinning; follows the latest)",
+    });
 
 export const PipelineCreatedSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), project: z.string() });
 
 const projectRef = () => z.object({ id: z.string(), slug: z.string(), name: z.string() });
 
-export const PipelineSummarySchema = z
-  .object({
-    id: z.string(),
-    project: projectRef(),
-    name: z.string(),
-    description: z.string().nullable(),
-    version: z.number().int().meta({ description: "current version" }),
-    createdAt: dateTime(),
-    updatedAt: dateTime(),
-    lastRun: z.object({ id: z.string(), number: z.number().int(), status: RunStatusSchema, createdAt: dateTime() }).nullable(),
-  })
-  ;
+export const PipelineSummarySchema = z.object({
+  id: z.string(),
+  project: projectRef(),
+  name: z.string(),
+  description: z.string().nullable(),
+  version: z.number().int().meta({ description: "current version" }),
+  createdAt: dateTime(),
+  updatedAt: dateTime(),
+  lastRun: z.object({ id: z.string(), number: z.number().int(), status: RunStatusSchema, createdAt: dateTime() }).nullable(),
+});
 
 export const PipelineListSchema = z.object({ items: z.array(PipelineSummarySchema) });
 
-export const PipelineDetailSchema = z
-  .object({
-    id: z.string(),
-    project: projectRef(),
-    name: z.string(),
-    description: z.string().nullable(),
-    version: z.number().int().meta({ description: "current version" }),
-    spec: PipelineSpecSchema,
-    source: z.string().nullable().meta({ description: "the YAML text as written, when the version was saved as YAML" }),
-    templates: templatePins(),
-    createdAt: dateTime(),
-    updatedAt: dateTime(),
-  })
-  ;
+export const PipelineDetailSchema = z.object({
+  id: z.string(),
+  project: projectRef(),
+  name: z.string(),
+  description: z.string().nullable(),
+  version: z.number().int().meta({ description: "current version" }),
+  spec: PipelineSpecSchema,
+  source: z.string().nullable().meta({ description: "the YAML text as written, when the version was saved as YAML" }),
+  templates: templatePins(),
+  createdAt: dateTime(),
+  updatedAt: dateTime(),
+});
 
 export const VersionSavedSchema = z.object({ version: z.number().int() });
 
-export const VersionSummarySchema = z
-  .object({ version: z.number().int(), message: z.string().nullable(), author: z.string().nullable(), createdAt: dateTime() })
-  ;
+export const VersionSummarySchema = z.object({
+  version: z.number().int(),
+  message: z.string().nullable(),
+  author: z.string().nullable(),
+  createdAt: dateTime(),
+});
 
 export const VersionListSchema = z.object({ items: z.array(VersionSummarySchema) });
 
-export const VersionDetailSchema = VersionSummarySchema.extend({ spec: PipelineSpecSchema, source: z.string().nullable(), templates: templatePins() });
+export const VersionDetailSchema = VersionSummarySchema.extend({
+  spec: PipelineSpecSchema,
+  source: z.string().nullable(),
+  templates: templatePins(),
+});
 
-export const RestoredSchema = z.object({ version: z.number().int().meta({ description: "the new version" }), restoredFrom: z.number().int() });
+export const RestoredSchema = z.object({
+  version: z.number().int().meta({ description: "the new version" }),
+  restoredFrom: z.number().int(),
+});
 
 export const UpgradeResultSchema = z.object({
   version: z.number().int().meta({ description: "the new version, or the current one when nothing was outdated" }),
@@ -278,7 +301,9 @@ export const DecideApprovalBodySchema = z.strictObject({
 export const ApprovalResultSchema = z.object({
   taskRunId: z.string(),
   runId: z.string(),
-  status: RunStatusSchema.meta({ description: "the gate's status after the decision (succeeded once the quorum is reached, failed on a denial)" }),
+  status: RunStatusSchema.meta({
+    description: "the gate's status after the decision (succeeded once the quorum is reached, failed on a denial)",
+  }),
   message: z.string().nullable(),
   decision: ApprovalDecisionSchema,
   approval: ApprovalSchema,
@@ -300,86 +325,93 @@ export type ApprovalJson = z.input<typeof ApprovalSchema>;
 export type ApprovalResultJson = z.input<typeof ApprovalResultSchema>;
 export type PendingApprovalJson = z.input<typeof PendingApprovalSchema>;
 
-export const TaskRunSchema = z
-  .object({
-    id: z.string().meta({ description: "task run id, for /api/v1/task-runs/{id}/logs" }),
-    name: z.string(),
-    status: RunStatusSchema,
-    exitCode: z.number().int().nullable(),
-    attempt: z.number().int().meta({ description: "1 for the first try; 0 before it started" }),
-    startedAt: dateTime().nullable(),
-    finishedAt: dateTime().nullable(),
-    message: z.string().nullable(),
-    template: z.string(),
-    maxAttempts: z.number().int(),
-    approval: ApprovalSchema.optional().meta({ description: "manual-approval gates only" }),
-    reusedFrom: z.string().nullable().optional().meta({
-      description: "re-runs: id of the earlier task run whose result this one took over (it did not run again); null otherwise",
+export const TaskRunSchema = z.object({
+  id: z.string().meta({ description: "task run id, for /api/v1/task-runs/{id}/logs" }),
+  name: z.string(),
+  status: RunStatusSchema,
+  exitCode: z.number().int().nullable(),
+  attempt: z.number().int().meta({ description: "1 for the first try; 0 before it started" }),
+  startedAt: dateTime().nullable(),
+  finishedAt: dateTime().nullable(),
+  message: z.string().nullable(),
+  template: z.string(),
+  maxAttempts: z.number().int(),
+  approval: ApprovalSchema.optional().meta({ description: "manual-approval gates only" }),
+  reusedFrom: z.string().nullable().optional().meta({
+    description: "re-runs: id of the earlier task run whose result this one took over (it did not run again); null otherwise",
+  }),
+});
+
+export const StageRunSchema = z.object({
+  name: z.string(),
+  status: RunStatusSchema,
+  mode: z.enum(["sequential", "parallel"]),
+  tasks: z.array(TaskRunSchema),
+});
+
+export const RunSchema = z.object({
+  id: z.string(),
+  pipelineId: z.string(),
+  version: z.number().int(),
+  status: RunStatusSchema,
+  message: z.string().nullable(),
+  startedAt: dateTime().nullable(),
+  finishedAt: dateTime().nullable(),
+  stages: z.array(StageRunSchema),
+  pipelineName: z.string(),
+  number: z.number().int(),
+  params: z.record(z.string(), z.string()).meta({ description: "secret params show as ***" }),
+  trigger: z.string().meta({ description: "manual, api, schedule, rerun, …" }),
+  ref: z.string().nullable().optional().meta({ description: "branch or tag the run is for, if given" }),
+  scheduleId: z.string().nullable().optional().meta({ description: "the schedule that started it, if any" }),
+  rerunOf: z
+    .object({ id: z.string(), number: z.number().int() })
+    .nullable()
+    .optional()
+    .meta({ description: "the run this one re-runs, if any" }),
+  event: z
+    .object({
+      provider: z.string(),
+      type: z.string(),
+      ref: z.string().nullable(),
+      sha: z.string().nullable(),
+      author: z.string().nullable(),
+      image: z.string().nullable(),
+      mrIid: z.number().int().nullable(),
+      title: z.string().nullable(),
+      commits: z.array(z.object({ sha: z.string(), message: z.string(), author: z.string(), url: z.string().optional() })),
+      issueKeys: z.array(z.string()),
+    })
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        "the webhook event that started the run: ref, commit, the commits since the last successful run of the ref and their issue keys",
     }),
-  })
-  ;
+  createdBy: z.string().nullable(),
+  createdAt: dateTime(),
+  rev: z.number().int().meta({ description: "bumped on every change of the run or its task runs; the SSE event id" }),
+});
 
-export const StageRunSchema = z
-  .object({ name: z.string(), status: RunStatusSchema, mode: z.enum(["sequential", "parallel"]), tasks: z.array(TaskRunSchema) })
-  ;
+export const RunSummarySchema = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  version: z.number().int(),
+  status: RunStatusSchema,
+  message: z.string().nullable(),
+  trigger: z.string(),
+  createdBy: z.string().nullable(),
+  createdAt: dateTime(),
+  startedAt: dateTime().nullable(),
+  finishedAt: dateTime().nullable(),
+});
 
-export const RunSchema = z
-  .object({
-    id: z.string(),
-    pipelineId: z.string(),
-    version: z.number().int(),
-    status: RunStatusSchema,
-    message: z.string().nullable(),
-    startedAt: dateTime().nullable(),
-    finishedAt: dateTime().nullable(),
-    stages: z.array(StageRunSchema),
-    pipelineName: z.string(),
-    number: z.number().int(),
-    params: z.record(z.string(), z.string()).meta({ description: "secret params show as ***" }),
-    trigger: z.string().meta({ description: "manual, api, schedule, rerun, …" }),
-    ref: z.string().nullable().optional().meta({ description: "branch or tag the run is for, if given" }),
-    scheduleId: z.string().nullable().optional().meta({ description: "the schedule that started it, if any" }),
-    rerunOf: z.object({ id: z.string(), number: z.number().int() }).nullable().optional().meta({ description: "the run this one re-runs, if any" }),
-    event: z
-      .object({
-        provider: z.string(),
-        type: z.string(),
-        ref: z.string().nullable(),
-        sha: z.string().nullable(),
-        author: z.string().nullable(),
-        image: z.string().nullable(),
-        mrIid: z.number().int().nullable(),
-        title: z.string().nullable(),
-        commits: z.array(z.object({ sha: z.string(), message: z.string(), author: z.string(), url: z.string().optional() })),
-        issueKeys: z.array(z.string()),
-      })
-      .nullable()
-      .optional()
-      .meta({ description: "the webhook event that started the run: ref, commit, the commits since the last successful run of the ref and their issue keys" }),
-    createdBy: z.string().nullable(),
-    createdAt: dateTime(),
-    rev: z.number().int().meta({ description: "bumped on every change of the run or its task runs; the SSE event id" }),
-  })
-  ;
-
-export const RunSummarySchema = z
-  .object({
-    id: z.string(),
-    number: z.number().int(),
-    version: z.number().int(),
-    status: RunStatusSchema,
-    message: z.string().nullable(),
-    trigger: z.string(),
-    createdBy: z.string().nullable(),
-    createdAt: dateTime(),
-    startedAt: dateTime().nullable(),
-    finishedAt: dateTime().nullable(),
-  })
-  ;
-
-export const RunPageSchema = z
-  .object({ items: z.array(RunSummarySchema), total: z.number().int(), page: z.number().int(), perPage: z.number().int() })
-  ;
+export const RunPageSchema = z.object({
+  items: z.array(RunSummarySchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  perPage: z.number().int(),
+});
 
 export const RerunBodySchema = z
   .strictObject({
@@ -419,19 +451,15 @@ export const RecentRunPageSchema = z.object({
 export const CancelResultSchema = z.object({ id: z.string(), status: RunStatusSchema });
 
 /** `data:` of one log SSE event; its `id:` is `seq`. */
-export const LogLineEventSchema = z
-  .object({
-    seq: z.number().int().meta({ description: "1-based, contiguous per task run" }),
-    ts: z.number().int().meta({ description: "epoch milliseconds" }),
-    stream: z.enum(["out", "err", "sys"]).meta({ description: "stdout, stderr, or a line from Gantry itself" }),
-    text: z.string(),
-  })
-  ;
+export const LogLineEventSchema = z.object({
+  seq: z.number().int().meta({ description: "1-based, contiguous per task run" }),
+  ts: z.number().int().meta({ description: "epoch milliseconds" }),
+  stream: z.enum(["out", "err", "sys"]).meta({ description: "stdout, stderr, or a line from Gantry itself" }),
+  text: z.string(),
+});
 
 /** `data:` of the final `event: end` of a log stream. */
-export const LogEndEventSchema = z
-  .object({ status: RunStatusSchema, lastSeq: z.number().int() })
-  ;
+export const LogEndEventSchema = z.object({ status: RunStatusSchema, lastSeq: z.number().int() });
 
 export const LogSearchHitSchema = z.object({
   taskRunId: z.string(),
@@ -445,11 +473,15 @@ export const LogSearchHitSchema = z.object({
   ts: dateTime(),
   stream: z.enum(["out", "err", "sys"]),
   text: z.string().meta({ description: "the line (first 2000 characters)" }),
-  highlights: z.array(z.tuple([z.number().int(), z.number().int()])).meta({ description: "[start, end) character ranges of text that matched" }),
+  highlights: z
+    .array(z.tuple([z.number().int(), z.number().int()]))
+    .meta({ description: "[start, end) character ranges of text that matched" }),
   url: z.string().meta({ description: "the run page with this task's log scrolled to the line (`#L<seq>`)" }),
 });
 export const LogSearchResultSchema = z.object({
-  engine: z.enum(["elasticsearch", "mysql"]).meta({ description: "elasticsearch: full text, ranked; mysql: substring scan of recent lines, newest first" }),
+  engine: z
+    .enum(["elasticsearch", "mysql"])
+    .meta({ description: "elasticsearch: full text, ranked; mysql: substring scan of recent lines, newest first" }),
   total: z.number().int(),
   totalIsExact: z.boolean().meta({ description: "false: at least `total` lines match" }),
   hits: z.array(LogSearchHitSchema),
@@ -469,9 +501,7 @@ export type LogStatusJson = z.input<typeof LogStatusSchema>;
 export const RunEndEventSchema = z.object({ status: RunStatusSchema, rev: z.number().int() });
 
 export const HealthSchema = z.object({ status: z.literal("ok") });
-export const ReadySchema = z
-  .object({ status: z.enum(["ready", "unavailable"]), reason: z.string().optional() })
-  ;
+export const ReadySchema = z.object({ status: z.enum(["ready", "unavailable"]), reason: z.string().optional() });
 
 export type RunJson = z.input<typeof RunSchema>;
 export type RunSummaryJson = z.input<typeof RunSummarySchema>;
@@ -527,7 +557,9 @@ export const UserSchema = z.object({
   lastSignInAt: dateTime().nullable().meta({ description: "last password or single sign-on sign-in; null when never" }),
   lockedUntil: dateTime()
     .nullable()
-    .meta({ description: "set while the user name is locked for every address (too many failed sign-ins); `POST /users/{id}/unlock` lifts it" }),
+    .meta({
+      description: "set while the user name is locked for every address (too many failed sign-ins); `POST /users/{id}/unlock` lifts it",
+    }),
   delayedAddresses: z.number().int().meta({ description: "client addresses that must wait before trying this user name again" }),
 });
 export const UserListSchema = z.object({ items: z.array(UserSchema) });
@@ -559,7 +591,9 @@ export const ApiTokenSchema = z.object({
   expired: z.boolean(),
 });
 export const ApiTokenListSchema = z.object({ items: z.array(ApiTokenSchema) });
-export const ApiTokenCreatedSchema = ApiTokenSchema.extend({ token: z.string().meta({ description: "the secret; shown only in this response" }) });
+export const ApiTokenCreatedSchema = ApiTokenSchema.extend({
+  token: z.string().meta({ description: "the secret; shown only in this response" }),
+});
 export type ApiTokenJson = z.infer<typeof ApiTokenSchema>;
 
 // ---------------------------------------------------------------- analytics
@@ -575,7 +609,11 @@ export const AnalyticsQuerySchema = z.object({
   project: ProjectSlugSchema.optional().meta({ description: "only this project's pipelines (GET /api/v1/analytics)" }),
 });
 
-const ms = (description: string) => z.number().nullable().meta({ description: `${description}, milliseconds; null without data` });
+const ms = (description: string) =>
+  z
+    .number()
+    .nullable()
+    .meta({ description: `${description}, milliseconds; null without data` });
 const AnalyticsTaskSchema = z.object({
   pipelineId: z.string(),
   pipelineName: z.string(),
@@ -613,12 +651,17 @@ export const AnalyticsSchema = z.object({
       queueP95: ms("95th percentile queue time"),
     }),
   ),
-  slowestTasks: z.array(AnalyticsTaskSchema.extend({ p50: z.number(), p95: z.number(), max: z.number() })).meta({ description: "by median duration, slowest first (at most 10)" }),
+  slowestTasks: z
+    .array(AnalyticsTaskSchema.extend({ p50: z.number(), p95: z.number(), max: z.number() }))
+    .meta({ description: "by median duration, slowest first (at most 10)" }),
   flakyTasks: z
     .array(
       AnalyticsTaskSchema.extend({
         failures: z.number().int(),
-        flakyFailures: z.number().int().meta({ description: "failures on a pipeline version on which the task also succeeded in the window" }),
+        flakyFailures: z
+          .number()
+          .int()
+          .meta({ description: "failures on a pipeline version on which the task also succeeded in the window" }),
         retriedSuccesses: z.number().int().meta({ description: "successes that needed more than one attempt" }),
         flips: z.number().int().meta({ description: "pass↔fail changes between consecutive runs of the same version" }),
         flakeRate: z.number().meta({ description: "(flakyFailures + retriedSuccesses) / runs, 0–1" }),

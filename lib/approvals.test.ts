@@ -18,7 +18,11 @@ describe("approvers", () => {
 });
 
 describe("who may decide now", () => {
-  const gate = { approvers: ["alice", "bob"], deadline: new Date(Date.now() + 60_000), decisions: [{ username: "bob", decision: "approve" as const, comment: null, at: new Date() }] };
+  const gate = {
+    approvers: ["alice", "bob"],
+    deadline: new Date(Date.now() + 60_000),
+    decisions: [{ username: "bob", decision: "approve" as const, comment: null, at: new Date() }],
+  };
   const alice = { username: "alice", role: "developer" as const };
   it("an approver who has not decided, while the gate waits and before its deadline", () => {
     expect(canDecideNow(gate, "waiting", alice)).toBe(true);

@@ -32,6 +32,11 @@ export class AppError extends Error {
 export const notFound = (what: string, id: string) => new AppError("not_found", `${what} '${id}' not found`);
 
 export function validationFailed(errors: FieldError[], what = "spec"): AppError {
-  const first = errors.slice(0, 3).map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ");
-  return new AppError("validation_failed", `invalid ${what}: ${first}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ""}`, { errors });
+  const first = errors
+    .slice(0, 3)
+    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
+    .join("; ");
+  return new AppError("validation_failed", `invalid ${what}: ${first}${errors.length > 3 ? ` (and ${errors.length - 3} more)` : ""}`, {
+    errors,
+  });
 }

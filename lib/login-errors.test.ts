@@ -6,7 +6,9 @@ describe("sign-in error messages", () => {
     const now = Date.now();
     expect(lockedError(new Date(now + 14 * 60_000 + 1), now)).toBe("locked:841");
     expect(signInErrorMessage("locked:900")).toBe("Too many failed sign-ins; try again in 15 minutes.");
-    expect(signInErrorMessage(lockedError(new Date(now + 14 * 60_000 + 1), now))).toBe("Too many failed sign-ins; try again in 15 minutes.");
+    expect(signInErrorMessage(lockedError(new Date(now + 14 * 60_000 + 1), now))).toBe(
+      "Too many failed sign-ins; try again in 15 minutes.",
+    );
     expect(signInErrorMessage(lockedError(new Date(now + 1500), now))).toBe("Too many failed sign-ins; try again in 2 seconds.");
     expect(signInErrorMessage("locked:1")).toBe("Too many failed sign-ins; try again in 1 second.");
     expect(signInErrorMessage("locked:nonsense")).toBe("Too many failed sign-ins; try again in 15 minutes.");

@@ -63,7 +63,11 @@ describe("secrets inside longer base64 texts", () => {
       const out = mask(`auth ${blob}`);
       expect(out, before).toContain(MASK);
       // What is left cannot be decoded back to the secret.
-      const rest = out.slice(5).split(MASK).map((p) => Buffer.from(p, "base64").toString("latin1")).join("");
+      const rest = out
+        .slice(5)
+        .split(MASK)
+        .map((p) => Buffer.from(p, "base64").toString("latin1"))
+        .join("");
       expect(rest).not.toContain(secret);
       expect(rest).not.toContain("hunter2");
     }
@@ -106,7 +110,9 @@ describe("secrets hidden by line breaks and terminal escapes", () => {
   it("masks a long secret's base64 wrapped at 76 columns, as `base64` prints it", () => {
     const secret = "k".repeat(40) + "-0123456789-abcdefghijklmnopqrstuvwxyz-" + "z".repeat(40);
     const m = createMasker([secret]);
-    const wrapped = Buffer.from(secret).toString("base64").match(/.{1,76}/g)!;
+    const wrapped = Buffer.from(secret)
+      .toString("base64")
+      .match(/.{1,76}/g)!;
     expect(wrapped.length).toBeGreaterThan(1);
     for (const l of wrapped.slice(0, -1)) expect(m(l)).toBe(MASK);
   });

@@ -55,7 +55,9 @@ export function createMasker(secrets: readonly string[]): Masker {
   // line (`echo "$KEY"` prints each on its own), or ends with the first / starts with the last.
   const short = secrets.flatMap((s) => {
     const parts = linesOf(s);
-    return parts.map((p, i) => ({ text: p.trim(), first: i === 0, last: i === parts.length - 1 })).filter((p) => p.text.length > 0 && p.text.length < MIN_FRAGMENT);
+    return parts
+      .map((p, i) => ({ text: p.trim(), first: i === 0, last: i === parts.length - 1 }))
+      .filter((p) => p.text.length > 0 && p.text.length < MIN_FRAGMENT);
   });
   if (variants.length === 0 && short.length === 0) return Object.assign((line: string) => line, { maxLength: 0 });
   const plain = variants.length ? new RegExp(variants.map(escapeRegExp).join("|"), "g") : null;
@@ -69,8 +71,10 @@ export function createMasker(secrets: readonly string[]): Masker {
       const bare = out.replace(STRIP_CSI, "").trim();
       for (const p of short) {
         if (bare === p.text) return MASK;
-        if (p.first && p.text.length >= 3 && bare.endsWith(p.text)) out = out.replace(new RegExp(`${Array.from(p.text, escapeRegExp).join(CSI)}${CSI}\\s*$`), MASK);
-        if (p.last && p.text.length >= 3 && bare.startsWith(p.text)) out = out.replace(new RegExp(`^\\s*${CSI}${Array.from(p.text, escapeRegExp).join(CSI)}`), MASK);
+        if (p.first && p.text.length >= 3 && bare.endsWith(p.text))
+          out = out.replace(new RegExp(`${Array.from(p.text, escapeRegExp).join(CSI)}${CSI}\\s*$`), MASK);
+        if (p.last && p.text.length >= 3 && bare.startsWith(p.text))
+          out = out.replace(new RegExp(`^\\s*${CSI}${Array.from(p.text, escapeRegExp).join(CSI)}`), MASK);
       }
     }
     return out;

@@ -20,7 +20,9 @@ export const NotificationSpecSchema = z
     dingtalk: url.optional(),
     wecom: url.optional(),
   })
-  .refine((n) => CHANNELS.some((c) => n[c] !== undefined), { message: "name at least one channel: email, webhook, slack, dingtalk or wecom" });
+  .refine((n) => CHANNELS.some((c) => n[c] !== undefined), {
+    message: "name at least one channel: email, webhook, slack, dingtalk or wecom",
+  });
 export type NotificationSpec = z.output<typeof NotificationSpecSchema>;
 
 /** The (channel, target) pairs of the specs that want this event. */
@@ -48,9 +50,15 @@ export interface NotificationMessage {
   run: { id: string; number: number; status: string; url: string; ref: string | null; trigger: string; message: string | null };
 }
 
-const TITLE: Record<NotifyEvent, string> = { failure: "failed", success: "succeeded", fixed: "is fixed", waiting: "is waiting for approval" };
+const TITLE: Record<NotifyEvent, string> = {
+  failure: "failed",
+  success: "succeeded",
+  fixed: "is fixed",
+  waiting: "is waiting for approval",
+};
 
-export const headline = (m: NotificationMessage) => `${m.pipeline} #${m.run.number} ${TITLE[m.event]}${m.run.ref ? ` (${m.run.ref.replace(/^refs\/(heads|tags)\//, "")})` : ""}`;
+export const headline = (m: NotificationMessage) =>
+  `${m.pipeline} #${m.run.number} ${TITLE[m.event]}${m.run.ref ? ` (${m.run.ref.replace(/^refs\/(heads|tags)\//, "")})` : ""}`;
 
 /** The request body each chat service expects (their incoming-webhook formats). */
 export function chatBody(channel: Exclude<Channel, "email">, m: NotificationMessage): unknown {
@@ -58,7 +66,10 @@ export function chatBody(channel: Exclude<Channel, "email">, m: NotificationMess
   const detail = `${m.run.message ? `${m.run.message}\n` : ""}Project ${m.project} · trigger ${m.run.trigger}`;
   switch (channel) {
     case "slack":
-      return { text: `${title}: ${m.run.url}`, blocks: [{ type: "section", text: { type: "mrkdwn", text: `*<${m.run.url}|${title}>*\n${detail}` } }] };
+      return {
+        text: `${title}: ${m.run.url}`,
+        blocks: [{ type: "section", text: { type: "mrkdwn", text: `*<${m.run.url}|${title}>*\n${detail}` } }],
+      };
     case "dingtalk":
       return { msgtype: "markdown", markdown: { title, text: `### ${title}\n\n${detail}\n\n[Open the run](${m.run.url})` } };
     case "wecom":

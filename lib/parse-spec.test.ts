@@ -50,7 +50,11 @@ describe("pipeline spec validation", () => {
   });
 
   it("rejects param names that are not environment-style", () => {
-    const r = validateSpec({ name: "p", params: [{ name: "greeting" }], stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }] });
+    const r = validateSpec({
+      name: "p",
+      params: [{ name: "greeting" }],
+      stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }],
+    });
     expect(!r.ok && r.errors[0]).toMatchObject({ path: "params[0].name" });
   });
 
@@ -67,11 +71,15 @@ describe("pipeline spec validation", () => {
 
   it("reports unknown fields instead of silently dropping them", () => {
     const r = validateSpec({ name: "p", stagez: [], stages: [{ name: "s", tasks: [{ name: "t", template: "shell", timeout: 5 }] }] });
-    expect(!r.ok && r.errors.map((e) => e.path + ": " + e.message)).toEqual(expect.arrayContaining([": unknown field 'stagez'", "stages[0].tasks[0]: unknown field 'timeout'"]));
+    expect(!r.ok && r.errors.map((e) => e.path + ": " + e.message)).toEqual(
+      expect.arrayContaining([": unknown field 'stagez'", "stages[0].tasks[0]: unknown field 'timeout'"]),
+    );
   });
 
   it("points an unknown field at the key's own line", () => {
-    const r = parseSpecText(ok.replace("        retries: 0\n", "").replace("        env: { FOO: bar, N: 3 }\n", "        env: { FOO: bar }\n        retry: 2\n"));
+    const r = parseSpecText(
+      ok.replace("        retries: 0\n", "").replace("        env: { FOO: bar, N: 3 }\n", "        env: { FOO: bar }\n        retry: 2\n"),
+    );
     expect(!r.ok && r.errors[0]).toMatchObject({ path: "stages[0].tasks[0]", message: "unknown field 'retry'", line: 16 });
   });
 
@@ -95,7 +103,10 @@ describe("pipeline spec validation", () => {
 });
 
 describe("task secrets", () => {
-  const spec = (task: Record<string, unknown>) => ({ name: "p", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", ...task }] }] });
+  const spec = (task: Record<string, unknown>) => ({
+    name: "p",
+    stages: [{ name: "s", tasks: [{ name: "t", template: "shell", ...task }] }],
+  });
 
   it("takes a list of environment-style names, and leaves the field out when absent", () => {
     const r = validateSpec(spec({ secrets: ["DEPLOY_TOKEN", "_X1"] }));
@@ -105,7 +116,9 @@ describe("task secrets", () => {
   });
 
   it("keeps the field through YAML", () => {
-    const r = parseSpecText(`name: p\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n        secrets: [API_KEY]\n`);
+    const r = parseSpecText(
+      `name: p\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n        secrets: [API_KEY]\n`,
+    );
     expect(r.ok && r.spec.stages[0].tasks[0].secrets).toEqual(["API_KEY"]);
   });
 
@@ -115,23 +128,34 @@ describe("task secrets", () => {
     const twice = validateSpec(spec({ secrets: ["A_B", "A_B"] }));
     expect(!twice.ok && twice.errors[0]).toMatchObject({ path: "stages[0].tasks[0].secrets[1]", message: "secret 'A_B' is listed twice" });
     const clash = validateSpec(spec({ secrets: ["TOKEN"], env: { TOKEN: "x" } }));
-    expect(!clash.ok && clash.errors[0]).toMatchObject({ path: "stages[0].tasks[0].secrets[0]", message: expect.stringMatching(/also set in env/) });
+    expect(!clash.ok && clash.errors[0]).toMatchObject({
+      path: "stages[0].tasks[0].secrets[0]",
+      message: expect.stringMatching(/also set in env/),
+    });
     const notList = validateSpec(spec({ secrets: "TOKEN" }));
     expect(!notList.ok && notList.errors[0].path).toBe("stages[0].tasks[0].secrets");
   });
 });
 
 describe("a task's kubernetes block", () => {
-  const withK8s = (kubernetes: unknown) => validateSpec({ name: "k", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" }, kubernetes }] }] });
+  const withK8s = (kubernetes: unknown) =>
+    validateSpec({ name: "k", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" }, kubernetes }] }] });
 
   it("accepts resources, envFrom and a JobSpec, reading YAML numbers as quantities", () => {
-    const r = withK8s({ resources: { requests: { cpu: 1, memory: "2Gi" } }, envFrom: [{ configMap: "app-config", prefix: "APP_" }, { secret: "registry" }] });
+    const r = withK8s({
+      resources: { requests: { cpu: 1, memory: "2Gi" } },
+      envFrom: [{ configMap: "app-config", prefix: "APP_" }, { secret: "registry" }],
+    });
     expect(r.ok).toBe(true);
     if (r.ok) expect(r.spec.stages[0].tasks[0].kubernetes?.resources).toEqual({ requests: { cpu: "1", memory: "2Gi" } });
   });
 
   it("says which source is wrong and why", () => {
-    const r = withK8s({ envFrom: [{ configMap: "a", secret: "b" }, { secret: "gantry-abc-params" }], resources: { limits: { cpu: "lots" } }, jobSpec: { template: {} } });
+    const r = withK8s({
+      envFrom: [{ configMap: "a", secret: "b" }, { secret: "gantry-abc-params" }],
+      resources: { limits: { cpu: "lots" } },
+      jobSpec: { template: {} },
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const at = "stages[0].tasks[0].kubernetes";

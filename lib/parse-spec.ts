@@ -1,9 +1,7 @@
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import { PipelineSpecSchema, zodIssuesToFieldErrors, type FieldError, type PipelineSpec } from "./pipeline-spec";
 
-export type ParseResult =
-  | { ok: true; spec: PipelineSpec; raw: unknown }
-  | { ok: false; errors: FieldError[]; syntax: boolean };
+export type ParseResult = { ok: true; spec: PipelineSpec; raw: unknown } | { ok: false; errors: FieldError[]; syntax: boolean };
 
 /**
  * Parses pipeline text (YAML, of which JSON is a subset) and validates its shape. Errors carry

@@ -8,7 +8,10 @@ const base = { name: "web", stages: [{ name: "build", tasks: [{ name: "compile",
 describe("pipeline concurrency settings", () => {
   it("are optional, and taken as given", () => {
     expect(PipelineSpecSchema.parse(base).concurrency).toBeUndefined();
-    expect(PipelineSpecSchema.parse({ ...base, concurrency: { max: 2, sameRef: "cancel-previous" } }).concurrency).toEqual({ max: 2, sameRef: "cancel-previous" });
+    expect(PipelineSpecSchema.parse({ ...base, concurrency: { max: 2, sameRef: "cancel-previous" } }).concurrency).toEqual({
+      max: 2,
+      sameRef: "cancel-previous",
+    });
     expect(PipelineSpecSchema.parse({ ...base, concurrency: { sameRef: "queue" } }).concurrency).toEqual({ sameRef: "queue" });
   });
 

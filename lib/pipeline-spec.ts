@@ -32,7 +32,9 @@ export const ParamSpecSchema = z.strictObject({
 
 /** Kubernetes resource.Quantity ("500m", "1Gi"); a YAML number (`cpu: 1`) is read as its text. */
 const QUANTITY = /^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$/;
-const quantity = z.union([z.string().regex(QUANTITY, "must be a Kubernetes quantity like 500m or 1Gi"), z.number().nonnegative()]).transform(String);
+const quantity = z
+  .union([z.string().regex(QUANTITY, "must be a Kubernetes quantity like 500m or 1Gi"), z.number().nonnegative()])
+  .transform(String);
 const resourceList = z.record(z.string().min(1), quantity);
 
 /** Requests and limits of a container (Kubernetes executor only). */
@@ -51,7 +53,10 @@ const EnvFromSpecSchema = z
   .strictObject({
     configMap: objectName.optional(),
     secret: objectName
-      .refine((n) => !n.startsWith("gantry-"), "Secrets named gantry-… are Gantry's own (a run's params): list project secrets under `secrets` instead")
+      .refine(
+        (n) => !n.startsWith("gantry-"),
+        "Secrets named gantry-… are Gantry's own (a run's params): list project secrets under `secrets` instead",
+      )
       .optional(),
     prefix: z.string().regex(ENV_NAME, "must match [A-Z_][A-Z0-9_]*").optional(),
     optional: z.boolean().optional(),
@@ -81,7 +86,12 @@ export const TaskSpecSchema = z.strictObject({
   template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
   params: z.record(z.string(), z.unknown()).default({}),
   env: envMap.default({}),
-  timeoutSeconds: z.number().int().positive().max(7 * 24 * 3600).optional(),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(7 * 24 * 3600)
+    .optional(),
   retries: z.number().int().min(0).max(10).default(0),
   /**
    * Project secrets the task gets as environment variables of the same name (README.md, "Pipeline spec").
@@ -141,24 +151,55 @@ export const PipelineSpecSchema = z
         seen.add(n);
       });
     };
-    dup(spec.params.map((p) => p.name), (i) => ["params", i, "name"], "param");
+    dup(
+      spec.params.map((p) => p.name),
+      (i) => ["params", i, "name"],
+      "param",
+    );
     // The revision is written into every BuildJob: only a declared, non-secret param may fill it.
     for (const name of paramRefs(spec.repository?.revision ?? "")) {
       const p = spec.params.find((x) => x.name === name);
-      if (!p) ctx.addIssue({ code: "custom", path: ["repository", "revision"], message: `unknown param '${name}' (declared: ${spec.params.map((x) => x.name).join(", ") || "none"})` });
-      else if (p.secret) ctx.addIssue({ code: "custom", path: ["repository", "revision"], message: `param '${name}' is secret and cannot be part of the revision` });
+      if (!p)
+        ctx.addIssue({
+          code: "custom",
+          path: ["repository", "revision"],
+          message: `unknown param '${name}' (declared: ${spec.params.map((x) => x.name).join(", ") || "none"})`,
+        });
+      else if (p.secret)
+        ctx.addIssue({
+          code: "custom",
+          path: ["repository", "revision"],
+          message: `param '${name}' is secret and cannot be part of the revision`,
+        });
       else if (p.default && revisionProblem(p.default)) {
-        ctx.addIssue({ code: "custom", path: ["params", spec.params.indexOf(p), "default"], message: `used in repository.revision: ${revisionProblem(p.default)}` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["params", spec.params.indexOf(p), "default"],
+          message: `used in repository.revision: ${revisionProblem(p.default)}`,
+        });
       }
     }
-    dup(spec.stages.map((s) => s.name), (i) => ["stages", i, "name"], "stage");
+    dup(
+      spec.stages.map((s) => s.name),
+      (i) => ["stages", i, "name"],
+      "stage",
+    );
     const tasks = spec.stages.flatMap((s, si) => s.tasks.map((t, ti) => ({ name: t.name, si, ti })));
-    dup(tasks.map((t) => t.name), (i) => ["stages", tasks[i].si, "tasks", tasks[i].ti, "name"], "task");
+    dup(
+      tasks.map((t) => t.name),
+      (i) => ["stages", tasks[i].si, "tasks", tasks[i].ti, "name"],
+      "task",
+    );
     // A secret and an env entry of the same name would leave it unclear which one the task sees.
     spec.stages.forEach((st, si) =>
       st.tasks.forEach((t, ti) =>
         (t.secrets ?? []).forEach((n, i) => {
-          if (n in t.env) ctx.addIssue({ code: "custom", path: ["stages", si, "tasks", ti, "secrets", i], message: `'${n}' is also set in env; drop one of them` });
+          if (n in t.env)
+            ctx.addIssue({
+              code: "custom",
+              path: ["stages", si, "tasks", ti, "secrets", i],
+              message: `'${n}' is also set in env; drop one of them`,
+            });
         }),
       ),
     );

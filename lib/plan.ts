@@ -39,7 +39,12 @@ export const TaskPlanSchema = z.object({
         dir: z.string(),
         /** Names of the project secrets the clone uses, never their values (lib/repository.ts). */
         credentials: z
-          .object({ secret: z.string().optional(), username: z.string().optional(), sshKey: z.string().optional(), knownHosts: z.string().optional() })
+          .object({
+            secret: z.string().optional(),
+            username: z.string().optional(),
+            sshKey: z.string().optional(),
+            knownHosts: z.string().optional(),
+          })
           .optional(),
       }),
     })

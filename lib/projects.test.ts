@@ -25,7 +25,10 @@ describe("tolerations as kubectl taint lines", () => {
   });
 
   it("names the line and the rule of a bad one", () => {
-    expect(parseTolerations("a=b:NoSchedule\nx=y:Sometimes")).toEqual({ ok: false, error: expect.stringMatching(/^line 2 \('x=y:Sometimes'\): write key=value:Effect/) });
+    expect(parseTolerations("a=b:NoSchedule\nx=y:Sometimes")).toEqual({
+      ok: false,
+      error: expect.stringMatching(/^line 2 \('x=y:Sometimes'\): write key=value:Effect/),
+    });
   });
 });
 

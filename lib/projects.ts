@@ -8,9 +8,7 @@ export const RoleSchema = z.enum(ROLES);
 export const roleRank = (r: Role) => ROLES.indexOf(r);
 export const atLeast = (have: Role, need: Role) => roleRank(have) >= roleRank(need);
 
-const Quantity = z
-  .string()
-  .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/, "a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi");
+const Quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/, "a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi");
 const LabelMap = z.record(z.string().min(1).max(253), z.string().max(63));
 
 /** What a project's settings may hold; the Kubernetes executor reads them (DESIGN.md: project ↔ namespace). */
@@ -93,7 +91,8 @@ export const namespaceOf = (p: { id: string; slug: string; settings: ProjectSett
   p.settings.namespace ?? (p.id === DEFAULT_PROJECT_ID ? home : `gantry-${p.slug}`);
 
 /** Where a project's tasks run: its own setting, else the server's GANTRY_EXECUTOR. */
-export const executorOf = (settings: ProjectSettings, serverDefault: "local" | "kubernetes"): "local" | "kubernetes" => settings.executor ?? serverDefault;
+export const executorOf = (settings: ProjectSettings, serverDefault: "local" | "kubernetes"): "local" | "kubernetes" =>
+  settings.executor ?? serverDefault;
 
 export type Toleration = NonNullable<ProjectSettings["tolerations"]>[number];
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
@@ -115,7 +114,10 @@ export function parseTolerations(text: string): { ok: true; value: Toleration[] 
     const m = /^([^=:\s]+)(?:=([^:\s]*))?(?::(\S+))?$/.exec(line);
     const effect = m?.[3];
     if (!m || (effect !== undefined && !(EFFECTS as readonly string[]).includes(effect))) {
-      return { ok: false, error: `line ${i + 1} ('${line}'): write key=value:Effect, key:Effect or key, where Effect is ${EFFECTS.join(", ")}` };
+      return {
+        ok: false,
+        error: `line ${i + 1} ('${line}'): write key=value:Effect, key:Effect or key, where Effect is ${EFFECTS.join(", ")}`,
+      };
     }
     out.push({
       key: m[1],

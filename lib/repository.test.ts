@@ -23,7 +23,12 @@ const errorsOf = (text: string) => {
 
 describe("pipeline repository in the spec", () => {
   it("accepts each URL form and defaults the directory to src", () => {
-    for (const url of ["https://github.com/acme/web.git", "ssh://git@git.example.com:2222/acme/web.git", "git@github.com:acme/web.git", "file:///srv/git/web"]) {
+    for (const url of [
+      "https://github.com/acme/web.git",
+      "ssh://git@git.example.com:2222/acme/web.git",
+      "git@github.com:acme/web.git",
+      "file:///srv/git/web",
+    ]) {
       const r = parseSpecText(spec(`  url: ${url}`));
       expect(r.ok, `${url}: ${JSON.stringify(r)}`).toBe(true);
       if (r.ok) expect(r.spec.repository).toEqual({ url, dir: "src" });
@@ -36,7 +41,13 @@ describe("pipeline repository in the spec", () => {
   });
 
   it("refuses URLs git would not take as a repository, or that carry credentials, at repository.url", () => {
-    for (const url of ["http://github.com/acme/web", "ftp://host/x", "-u/x", "github.com/acme/web", "https://user:token@github.com/acme/web.git"]) {
+    for (const url of [
+      "http://github.com/acme/web",
+      "ftp://host/x",
+      "-u/x",
+      "github.com/acme/web",
+      "https://user:token@github.com/acme/web.git",
+    ]) {
       const errs = errorsOf(spec(`  url: "${url}"`));
       expect(errs, url).toHaveLength(1);
       expect(errs[0]).toMatchObject({ path: "repository.url", line: 5 });
@@ -48,7 +59,10 @@ describe("pipeline repository in the spec", () => {
   it("keeps the checkout inside the workspace", () => {
     for (const dir of ["../x", "/abs", "a/../b", ".", "a//b", "-x", "a b"]) {
       const errs = errorsOf(spec(`  url: https://github.com/acme/web.git\n  dir: "${dir}"`));
-      expect(errs.map((e) => e.path), dir).toEqual(["repository.dir"]);
+      expect(
+        errs.map((e) => e.path),
+        dir,
+      ).toEqual(["repository.dir"]);
       expect(errs[0].message).toContain("inside the workspace");
     }
     expect(errorsOf(spec("  url: https://github.com/acme/web.git\n  dir: app/.src_1"))).toEqual([]);
@@ -56,18 +70,28 @@ describe("pipeline repository in the spec", () => {
 
   it("refuses revisions that git would read as an option, and unknown or secret params in them", () => {
     const url = "  url: https://github.com/acme/web.git\n";
-    expect(errorsOf(spec(`${url}  revision: "--upload-pack=x"`))).toMatchObject([{ path: "repository.revision", message: "must not start with '-'" }]);
+    expect(errorsOf(spec(`${url}  revision: "--upload-pack=x"`))).toMatchObject([
+      { path: "repository.revision", message: "must not start with '-'" },
+    ]);
     expect(errorsOf(spec(`${url}  revision: "main branch"`))[0].message).toContain("spaces");
-    expect(errorsOf(spec(`${url}  revision: "main:refs/heads/x"`))).toMatchObject([{ path: "repository.revision", message: "must not contain ':'" }]);
-    expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`))).toMatchObject([{ path: "repository.revision", message: "unknown param 'BRANCH' (declared: none)" }]);
+    expect(errorsOf(spec(`${url}  revision: "main:refs/heads/x"`))).toMatchObject([
+      { path: "repository.revision", message: "must not contain ':'" },
+    ]);
+    expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`))).toMatchObject([
+      { path: "repository.revision", message: "unknown param 'BRANCH' (declared: none)" },
+    ]);
     const params = "params:\n  - name: TOKEN\n    secret: true\n  - name: BRANCH\n    default: main";
     expect(errorsOf(spec(`${url}  revision: "{{params.TOKEN}}"`, params))[0].message).toContain("is secret");
     expect(errorsOf(spec(`${url}  revision: "release/{{ params.BRANCH }}"`, params))).toEqual([]);
-    expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`, "params:\n  - name: BRANCH\n    default: -f"))).toMatchObject([{ path: "params[0].default", message: "used in repository.revision: must not start with '-'" }]);
+    expect(errorsOf(spec(`${url}  revision: "{{params.BRANCH}}"`, "params:\n  - name: BRANCH\n    default: -f"))).toMatchObject([
+      { path: "params[0].default", message: "used in repository.revision: must not start with '-'" },
+    ]);
   });
 
   it("names unknown fields of the repository", () => {
-    expect(errorsOf(spec("  url: https://github.com/acme/web.git\n  branch: main"))).toMatchObject([{ path: "repository", message: "unknown field 'branch'" }]);
+    expect(errorsOf(spec("  url: https://github.com/acme/web.git\n  branch: main"))).toMatchObject([
+      { path: "repository", message: "unknown field 'branch'" },
+    ]);
   });
 });
 
@@ -90,15 +114,22 @@ describe("the checkout a run gets", () => {
   });
 
   it("ignores events of another repository, and event text git would read as an option", () => {
-    expect(resolveSource(repo, {}, { repoUrl: "https://github.com/acme/lib.git", sha: "0123abcd" })).toMatchObject({ source: { revision: "main" } });
-    expect(resolveSource(repo, {}, { repoUrl: repo.url, sha: null, branch: "--upload-pack=x" })).toMatchObject({ source: { revision: "main" } });
+    expect(resolveSource(repo, {}, { repoUrl: "https://github.com/acme/lib.git", sha: "0123abcd" })).toMatchObject({
+      source: { revision: "main" },
+    });
+    expect(resolveSource(repo, {}, { repoUrl: repo.url, sha: null, branch: "--upload-pack=x" })).toMatchObject({
+      source: { revision: "main" },
+    });
   });
 
   it("fills params into the revision and says which param broke it", () => {
     const withParam = { ...repo, revision: "{{params.BRANCH}}" };
     expect(resolveSource(withParam, { BRANCH: "release/2" })).toMatchObject({ source: { revision: "release/2" } });
     expect(resolveSource(withParam, { BRANCH: "" })).toMatchObject({ source: { revision: "HEAD" } });
-    expect(resolveSource(withParam, { BRANCH: "-x" })).toEqual({ ok: false, errors: [{ path: "params.BRANCH", message: "used in repository.revision: must not start with '-'" }] });
+    expect(resolveSource(withParam, { BRANCH: "-x" })).toEqual({
+      ok: false,
+      errors: [{ path: "params.BRANCH", message: "used in repository.revision: must not start with '-'" }],
+    });
   });
 
   it("compares repositories by host and path", () => {
@@ -122,30 +153,59 @@ describe("credentials of a private repository", () => {
   });
 
   it("refuses a credential that does not fit the URL, at its field", () => {
-    expect(errorsOf(spec(`${ssh}  credentials: { secret: GIT_TOKEN }`))).toMatchObject([{ path: "repository.credentials.secret", message: expect.stringContaining("needs an https:// URL") }]);
-    expect(errorsOf(spec(`${https}  credentials: { sshKey: DEPLOY_KEY }`))).toMatchObject([{ path: "repository.credentials.sshKey", message: expect.stringContaining("ssh:// or git@host:path") }]);
-    expect(errorsOf(spec(`  url: file:///srv/git/web\n  credentials: { sshKey: DEPLOY_KEY }`))).toMatchObject([{ path: "repository.credentials", message: "a file:/// repository takes no credentials" }]);
-    expect(errorsOf(spec(`  url: https://bob@github.com/acme/web.git\n  credentials: { secret: GIT_TOKEN, username: alice }`))).toMatchObject([
-      { path: "repository.credentials.username", message: "the URL already names user 'bob': drop one of them" },
+    expect(errorsOf(spec(`${ssh}  credentials: { secret: GIT_TOKEN }`))).toMatchObject([
+      { path: "repository.credentials.secret", message: expect.stringContaining("needs an https:// URL") },
     ]);
+    expect(errorsOf(spec(`${https}  credentials: { sshKey: DEPLOY_KEY }`))).toMatchObject([
+      { path: "repository.credentials.sshKey", message: expect.stringContaining("ssh:// or git@host:path") },
+    ]);
+    expect(errorsOf(spec(`  url: file:///srv/git/web\n  credentials: { sshKey: DEPLOY_KEY }`))).toMatchObject([
+      { path: "repository.credentials", message: "a file:/// repository takes no credentials" },
+    ]);
+    expect(
+      errorsOf(spec(`  url: https://bob@github.com/acme/web.git\n  credentials: { secret: GIT_TOKEN, username: alice }`)),
+    ).toMatchObject([{ path: "repository.credentials.username", message: "the URL already names user 'bob': drop one of them" }]);
   });
 
   it("refuses mixed, empty or malformed credentials, naming the field", () => {
-    expect(errorsOf(spec(`${https}  credentials: {}`))).toMatchObject([{ path: "repository.credentials", message: expect.stringContaining("either secret") }]);
+    expect(errorsOf(spec(`${https}  credentials: {}`))).toMatchObject([
+      { path: "repository.credentials", message: expect.stringContaining("either secret") },
+    ]);
     expect(errorsOf(spec(`${https}  credentials: { secret: A, sshKey: B }`)).map((e) => e.path)).toContain("repository.credentials.sshKey");
     expect(errorsOf(spec(`${ssh}  credentials: { sshKey: K, username: x }`))).toMatchObject([{ path: "repository.credentials.username" }]);
-    expect(errorsOf(spec(`${https}  credentials: { secret: T, knownHosts: H }`))).toMatchObject([{ path: "repository.credentials.knownHosts" }]);
-    expect(errorsOf(spec(`${https}  credentials: { secret: git-token }`))).toMatchObject([{ path: "repository.credentials.secret", message: expect.stringContaining("project secret") }]);
-    expect(errorsOf(spec(`${https}  credentials: { secret: T, username: "a:b" }`))).toMatchObject([{ path: "repository.credentials.username" }]);
-    expect(errorsOf(spec(`${https}  credentials: { secret: T, password: x }`))).toMatchObject([{ path: "repository.credentials", message: "unknown field 'password'" }]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: T, knownHosts: H }`))).toMatchObject([
+      { path: "repository.credentials.knownHosts" },
+    ]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: git-token }`))).toMatchObject([
+      { path: "repository.credentials.secret", message: expect.stringContaining("project secret") },
+    ]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: T, username: "a:b" }`))).toMatchObject([
+      { path: "repository.credentials.username" },
+    ]);
+    expect(errorsOf(spec(`${https}  credentials: { secret: T, password: x }`))).toMatchObject([
+      { path: "repository.credentials", message: "unknown field 'password'" },
+    ]);
   });
 
   it("reach the plan as names, with the https user name decided at run creation", () => {
     const url = "https://github.com/acme/web.git";
-    expect(resolveSource({ url, dir: "src", credentials: { secret: "GIT_TOKEN" } }, {})).toMatchObject({ source: { credentials: { secret: "GIT_TOKEN", username: "x-access-token" } } });
-    expect(resolveSource({ url: "https://bob@github.com/acme/web.git", dir: "src", credentials: { secret: "GIT_TOKEN" } }, {})).toMatchObject({ source: { credentials: { secret: "GIT_TOKEN" } } });
-    expect(resolveSource({ url: "https://bob@github.com/acme/web.git", dir: "src", credentials: { secret: "T" } }, {})).not.toMatchObject({ source: { credentials: { username: expect.anything() } } });
-    const bySsh = resolveSource({ url: "git@github.com:acme/web.git", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } }, {}, { repoUrl: url, sha: "0123abcd" });
-    expect(bySsh).toEqual({ ok: true, source: { url: "git@github.com:acme/web.git", revision: "0123abcd", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } } });
+    expect(resolveSource({ url, dir: "src", credentials: { secret: "GIT_TOKEN" } }, {})).toMatchObject({
+      source: { credentials: { secret: "GIT_TOKEN", username: "x-access-token" } },
+    });
+    expect(
+      resolveSource({ url: "https://bob@github.com/acme/web.git", dir: "src", credentials: { secret: "GIT_TOKEN" } }, {}),
+    ).toMatchObject({ source: { credentials: { secret: "GIT_TOKEN" } } });
+    expect(resolveSource({ url: "https://bob@github.com/acme/web.git", dir: "src", credentials: { secret: "T" } }, {})).not.toMatchObject({
+      source: { credentials: { username: expect.anything() } },
+    });
+    const bySsh = resolveSource(
+      { url: "git@github.com:acme/web.git", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } },
+      {},
+      { repoUrl: url, sha: "0123abcd" },
+    );
+    expect(bySsh).toEqual({
+      ok: true,
+      source: { url: "git@github.com:acme/web.git", revision: "0123abcd", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } },
+    });
   });
 });

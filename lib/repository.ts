@@ -9,7 +9,12 @@ import { z } from "zod";
 const text = (what: string) => z.string({ error: (i) => (i.input === undefined ? "required" : `${what} must be a string`) });
 
 /** https://host/path, ssh://[user@]host[:port]/path, user@host:path (scp style), file:///path. */
-const URL_FORMS = [/^https:\/\/[^/\s@]+(@[^/\s@]+)?\/\S+$/, /^ssh:\/\/([^@/\s]+@)?[^@/\s]+\/\S+$/, /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/]\S*$/, /^file:\/\/\/\S+$/];
+const URL_FORMS = [
+  /^https:\/\/[^/\s@]+(@[^/\s@]+)?\/\S+$/,
+  /^ssh:\/\/([^@/\s]+@)?[^@/\s]+\/\S+$/,
+  /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/]\S*$/,
+  /^file:\/\/\/\S+$/,
+];
 export const REPOSITORY_URL_MESSAGE = "must be an https://, ssh://, git@host:path or file:/// URL";
 
 export const repositoryUrl = text("url")
@@ -75,10 +80,14 @@ export const RepositoryCredentialsSchema = z
       .optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.secret === undefined && c.sshKey === undefined) ctx.addIssue({ code: "custom", message: "give either secret (a token for an https:// URL) or sshKey (for an ssh URL)" });
-    if (c.secret !== undefined && c.sshKey !== undefined) ctx.addIssue({ code: "custom", path: ["sshKey"], message: "give either secret or sshKey, not both" });
-    if (c.username !== undefined && c.secret === undefined) ctx.addIssue({ code: "custom", path: ["username"], message: "goes with secret (an https:// token), not with sshKey" });
-    if (c.knownHosts !== undefined && c.sshKey === undefined) ctx.addIssue({ code: "custom", path: ["knownHosts"], message: "goes with sshKey, not with secret" });
+    if (c.secret === undefined && c.sshKey === undefined)
+      ctx.addIssue({ code: "custom", message: "give either secret (a token for an https:// URL) or sshKey (for an ssh URL)" });
+    if (c.secret !== undefined && c.sshKey !== undefined)
+      ctx.addIssue({ code: "custom", path: ["sshKey"], message: "give either secret or sshKey, not both" });
+    if (c.username !== undefined && c.secret === undefined)
+      ctx.addIssue({ code: "custom", path: ["username"], message: "goes with secret (an https:// token), not with sshKey" });
+    if (c.knownHosts !== undefined && c.sshKey === undefined)
+      ctx.addIssue({ code: "custom", path: ["knownHosts"], message: "goes with sshKey, not with secret" });
   })
   .meta({ description: "Project secrets the clone uses for a private repository (docs/repository.md)" });
 export type RepositoryCredentials = z.output<typeof RepositoryCredentialsSchema>;
@@ -97,27 +106,43 @@ const urlUser = (url: string) => /^https:\/\/([^/@]+)@/i.exec(url)?.[1];
 export const credentialSecretNames = (c: Pick<RepositoryCredentials, "secret" | "sshKey" | "knownHosts"> | undefined): string[] =>
   c ? [c.secret, c.sshKey, c.knownHosts].filter((n): n is string => !!n) : [];
 
-export const RepositorySpecSchema = z.strictObject({
-  url: repositoryUrl.meta({ description: "https://, ssh://, git@host:path or file:/// URL of the repository, without credentials" }),
-  /**
-   * Branch, tag or commit, may use `{{params.NAME}}`. A run started by a webhook of this same
-   * repository checks out the event's commit instead; empty (or absent): the default branch.
-   */
-  revision: repositoryRevision.meta({ description: "Branch, tag or commit ({{params.NAME}} allowed); a webhook of this repository checks out its own commit; default: the default branch" }).optional(),
-  /** Directory of the checkout inside the workspace. */
-  dir: repositoryDir.default(DEFAULT_REPOSITORY_DIR).meta({ description: "Directory of the checkout in the workspace" }),
-  credentials: RepositoryCredentialsSchema.optional(),
-})
+export const RepositorySpecSchema = z
+  .strictObject({
+    url: repositoryUrl.meta({ description: "https://, ssh://, git@host:path or file:/// URL of the repository, without credentials" }),
+    /**
+     * Branch, tag or commit, may use `{{params.NAME}}`. A run started by a webhook of this same
+     * repository checks out the event's commit instead; empty (or absent): the default branch.
+     */
+    revision: repositoryRevision
+      .meta({
+        description:
+          "Branch, tag or commit ({{params.NAME}} allowed); a webhook of this repository checks out its own commit; default: the default branch",
+      })
+      .optional(),
+    /** Directory of the checkout inside the workspace. */
+    dir: repositoryDir.default(DEFAULT_REPOSITORY_DIR).meta({ description: "Directory of the checkout in the workspace" }),
+    credentials: RepositoryCredentialsSchema.optional(),
+  })
   .superRefine((r, ctx) => {
     const c = r.credentials;
     if (!c) return;
     const kind = credentialKind(r.url);
     if (kind === "none") ctx.addIssue({ code: "custom", path: ["credentials"], message: "a file:/// repository takes no credentials" });
-    else if (kind === "https" && c.sshKey !== undefined) ctx.addIssue({ code: "custom", path: ["credentials", "sshKey"], message: "an ssh key needs an ssh:// or git@host:path URL; an https:// URL takes secret (a token)" });
-    else if (kind === "ssh" && c.secret !== undefined) ctx.addIssue({ code: "custom", path: ["credentials", "secret"], message: "a token needs an https:// URL; an ssh URL takes sshKey" });
+    else if (kind === "https" && c.sshKey !== undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["credentials", "sshKey"],
+        message: "an ssh key needs an ssh:// or git@host:path URL; an https:// URL takes secret (a token)",
+      });
+    else if (kind === "ssh" && c.secret !== undefined)
+      ctx.addIssue({ code: "custom", path: ["credentials", "secret"], message: "a token needs an https:// URL; an ssh URL takes sshKey" });
     const user = urlUser(r.url);
     if (kind === "https" && user && c.username !== undefined && c.username !== user) {
-      ctx.addIssue({ code: "custom", path: ["credentials", "username"], message: `the URL already names user '${user}': drop one of them` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["credentials", "username"],
+        message: `the URL already names user '${user}': drop one of them`,
+      });
     }
   })
   .meta({ description: "Cloned into the run's workspace before every task (docs/repository.md)" });
@@ -137,7 +162,10 @@ export function repositoryKey(url: string): string | null {
     /^(?:[^@/\s]+@)?([^:/\s]+):(?!\/\/)(.+)$/.exec(u) ??
     /^file:\/\/()(\/.+)$/i.exec(u);
   if (!m) return null;
-  const path = m[2].replace(/\/+$/, "").replace(/\.git$/i, "").replace(/^\/+/, "");
+  const path = m[2]
+    .replace(/\/+$/, "")
+    .replace(/\.git$/i, "")
+    .replace(/^\/+/, "");
   return `${m[1].toLowerCase()}/${path.toLowerCase()}`;
 }
 
@@ -177,7 +205,8 @@ export interface GitSourceCredentials {
 function planCredentials(repository: RepositorySpec): GitSourceCredentials | undefined {
   const c = repository.credentials;
   if (!c) return undefined;
-  if (c.secret) return { secret: c.secret, ...(urlUser(repository.url) && !c.username ? {} : { username: c.username ?? DEFAULT_GIT_USERNAME }) };
+  if (c.secret)
+    return { secret: c.secret, ...(urlUser(repository.url) && !c.username ? {} : { username: c.username ?? DEFAULT_GIT_USERNAME }) };
   return { sshKey: c.sshKey, ...(c.knownHosts ? { knownHosts: c.knownHosts } : {}) };
 }
 
@@ -188,7 +217,11 @@ export type ResolveResult = { ok: true; source: GitSource | null } | { ok: false
  * repository started the run, else at the spec's revision with params filled in, else at the
  * default branch (`HEAD`). No `repository` in the spec: nothing is checked out.
  */
-export function resolveSource(repository: RepositorySpec | undefined, params: Record<string, string>, event?: SourceEvent | null): ResolveResult {
+export function resolveSource(
+  repository: RepositorySpec | undefined,
+  params: Record<string, string>,
+  event?: SourceEvent | null,
+): ResolveResult {
   if (!repository) return { ok: true, source: null };
   const dir = repository.dir ?? DEFAULT_REPOSITORY_DIR;
   const credentials = planCredentials(repository);

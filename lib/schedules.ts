@@ -53,7 +53,9 @@ export function nextTicks(cron: string, tz: string, after: Date, n: number): Dat
 export function latestTickAtOrBefore(cron: string, tz: string, at: Date): Date | null {
   // prev() is strictly before its start, so start one millisecond later.
   try {
-    const t = iterator(cron, tz, new Date(at.getTime() + 1)).prev().toDate();
+    const t = iterator(cron, tz, new Date(at.getTime() + 1))
+      .prev()
+      .toDate();
     return at.getTime() - t.getTime() > 5 * 366 * 24 * 3600_000 ? null : t;
   } catch {
     return null;
@@ -76,31 +78,63 @@ export function formatInZone(d: Date, tz: string): string {
   return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")} ${get("timeZoneName")}`;
 }
 
-const cronField = z.string().trim().max(120).superRefine((v, ctx) => {
-  const p = cronProblem(v);
-  if (p) ctx.addIssue({ code: "custom", message: p });
-});
-const tzField = z.string().trim().max(64).superRefine((v, ctx) => {
-  const p = timeZoneProblem(v);
-  if (p) ctx.addIssue({ code: "custom", message: p });
-});
+const cronField = z
+  .string()
+  .trim()
+  .max(120)
+  .superRefine((v, ctx) => {
+    const p = cronProblem(v);
+    if (p) ctx.addIssue({ code: "custom", message: p });
+  });
+const tzField = z
+  .string()
+  .trim()
+  .max(64)
+  .superRefine((v, ctx) => {
+    const p = timeZoneProblem(v);
+    if (p) ctx.addIssue({ code: "custom", message: p });
+  });
 
 export const ScheduleBodySchema = z.strictObject({
-  cron: cronField.meta({ description: "five fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly" }),
+  cron: cronField.meta({
+    description: "five fields (minute hour day-of-month month day-of-week) or @hourly/@daily/@weekly/@monthly/@yearly",
+  }),
   timeZone: tzField.default("UTC").meta({ description: "IANA time zone the expression is read in, e.g. Europe/Berlin" }),
   description: z.string().trim().max(200).nullish(),
-  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).default({}).meta({
-    description: "run params for every run it starts; checked against the pipeline's params",
-  }),
+  params: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+    .default({})
+    .meta({
+      description: "run params for every run it starts; checked against the pipeline's params",
+    }),
   concurrencyPolicy: z.enum(CONCURRENCY_POLICIES).default("Allow").meta({
-    description: "Allow: runs may overlap; Forbid: a tick is skipped while the schedule's previous run is active; Replace: that run is cancelled and a new one starts",
+    description:
+      "Allow: runs may overlap; Forbid: a tick is skipped while the schedule's previous run is active; Replace: that run is cancelled and a new one starts",
   }),
   suspend: z.boolean().default(false),
-  startingDeadlineSeconds: z.number().int().min(1).max(366 * 24 * 3600).nullish().meta({
-    description: "a tick the operator gets to later than this (it was down) is missed instead of fired; null: no deadline",
-  }),
-  successfulHistoryLimit: z.number().int().min(0).max(100).default(3).meta({ description: "succeeded runs the schedule lists (runs are never deleted)" }),
-  failedHistoryLimit: z.number().int().min(0).max(100).default(1).meta({ description: "failed or cancelled runs the schedule lists (runs are never deleted)" }),
+  startingDeadlineSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(366 * 24 * 3600)
+    .nullish()
+    .meta({
+      description: "a tick the operator gets to later than this (it was down) is missed instead of fired; null: no deadline",
+    }),
+  successfulHistoryLimit: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(3)
+    .meta({ description: "succeeded runs the schedule lists (runs are never deleted)" }),
+  failedHistoryLimit: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(1)
+    .meta({ description: "failed or cancelled runs the schedule lists (runs are never deleted)" }),
 });
 export type ScheduleBody = z.output<typeof ScheduleBodySchema>;
 

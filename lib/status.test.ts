@@ -1,10 +1,20 @@
 import { describe, expect, it } from "vitest";
 import { AppError } from "./errors";
-import { ACTIVE_STATUSES, assertTransition, BROKEN_STATUSES, canTransition, FINAL_STATUSES, isFinal, RUN_STATUSES, TRANSITIONS } from "./status";
+import {
+  ACTIVE_STATUSES,
+  assertTransition,
+  BROKEN_STATUSES,
+  canTransition,
+  FINAL_STATUSES,
+  isFinal,
+  RUN_STATUSES,
+  TRANSITIONS,
+} from "./status";
 
 describe("run status transitions", () => {
   it("lets a queued task start, be skipped, cancelled or fail before it starts", () => {
-    for (const to of ["running", "skipped", "cancelled", "failed"] as const) expect(canTransition("queued", to), `queued → ${to}`).toBe(true);
+    for (const to of ["running", "skipped", "cancelled", "failed"] as const)
+      expect(canTransition("queued", to), `queued → ${to}`).toBe(true);
   });
 
   it("lets a running task end in every way a task can end", () => {

@@ -19,7 +19,15 @@ export const TemplateSidecarSchema = z.object({
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: z.record(z.string(), z.string()).optional(),
-  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int().min(1).max(65535), protocol: z.enum(["TCP", "UDP", "SCTP"]).optional() })).optional(),
+  ports: z
+    .array(
+      z.object({
+        name: z.string().optional(),
+        containerPort: z.number().int().min(1).max(65535),
+        protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
+      }),
+    )
+    .optional(),
   resources: TemplateResourcesSchema.optional(),
   /** A Kubernetes probe object, passed through. */
   readinessProbe: z.record(z.string(), z.unknown()).optional(),

@@ -12,8 +12,14 @@ describe("operator settings for Kubernetes mode", () => {
   });
 
   it("reads which task env values become pod annotations", () => {
-    const c = cfg({ GANTRY_EXECUTOR: "kubernetes", GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration, KWOK_EXIT_CODE=gantry.dev/kwok-exit-code" });
-    expect(c.GANTRY_POD_ANNOTATIONS_FROM_ENV).toEqual({ KWOK_DURATION: "gantry.dev/kwok-duration", KWOK_EXIT_CODE: "gantry.dev/kwok-exit-code" });
+    const c = cfg({
+      GANTRY_EXECUTOR: "kubernetes",
+      GANTRY_POD_ANNOTATIONS_FROM_ENV: "KWOK_DURATION=gantry.dev/kwok-duration, KWOK_EXIT_CODE=gantry.dev/kwok-exit-code",
+    });
+    expect(c.GANTRY_POD_ANNOTATIONS_FROM_ENV).toEqual({
+      KWOK_DURATION: "gantry.dev/kwok-duration",
+      KWOK_EXIT_CODE: "gantry.dev/kwok-exit-code",
+    });
   });
 
   it("refuses a namespace that is not a DNS label and a malformed annotation list, naming the setting", () => {

@@ -33,23 +33,37 @@ const OperatorEnvSchema = z.object({
     .string()
     .default("")
     .transform((v, ctx) => {
-      const out = v.split(",").map((p) => p.trim()).filter(Boolean);
-      for (const p of out) if (!path.isAbsolute(p) || p === "/") ctx.addIssue({ code: "custom", message: `'${p}' is not an absolute path below /` });
+      const out = v
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean);
+      for (const p of out)
+        if (!path.isAbsolute(p) || p === "/") ctx.addIssue({ code: "custom", message: `'${p}' is not an absolute path below /` });
       return out;
     }),
   /** Kubernetes mode: the (default project's) namespace for BuildJobs, and where the leader Lease lives. */
-  GANTRY_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("gantry"),
+  GANTRY_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .max(63)
+    .default("gantry"),
   /** Kubernetes mode: `emptyDir` when the cluster has no volume provisioner (runs then share no workspace). */
   GANTRY_KUBE_WORKSPACE: z.enum(["pvc", "emptyDir"]).default("pvc"),
   GANTRY_KUBE_STORAGE_CLASS: z.string().optional(),
   /** Kubernetes mode: how long finished BuildJobs stay (history stays in MySQL). */
   GANTRY_BUILDJOB_RETENTION_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Kubernetes mode: apply the BuildJob CRD on start (needs the permission; else it must be there). */
-  GANTRY_APPLY_CRD: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  GANTRY_APPLY_CRD: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /** How often project namespaces (quota, container defaults) are applied from the settings; 0: never. */
   GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS: z.coerce.number().int().min(0).default(60),
   /** Kubernetes mode: elect one reconciling replica through a Lease (off: this one always reconciles). */
-  GANTRY_LEADER_ELECTION: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  GANTRY_LEADER_ELECTION: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /**
    * Kubernetes mode: `ENV=annotation,…`: a task whose env has ENV gets a pod annotation with its
    * value (scheduling hints; the test cluster's kwok stages read `gantry.dev/kwok-*` this way).
@@ -59,7 +73,10 @@ const OperatorEnvSchema = z.object({
     .default("")
     .transform((v, ctx) => {
       const out: Record<string, string> = {};
-      for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+      for (const pair of v
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const m = /^([A-Za-z_][A-Za-z0-9_]*)=([A-Za-z0-9./-]+)$/.exec(pair);
         if (!m) ctx.addIssue({ code: "custom", message: `'${pair}' is not ENV=annotation-key` });
         else out[m[1]] = m[2];
@@ -69,7 +86,16 @@ const OperatorEnvSchema = z.object({
 });
 
 /** The local executor's sandbox from the operator's settings. */
-export function sandboxSettings(cfg: Pick<OperatorConfig, "GANTRY_LOCAL_SANDBOX" | "GANTRY_LOCAL_SANDBOX_UID" | "GANTRY_LOCAL_SANDBOX_GID" | "GANTRY_LOCAL_SANDBOX_NETWORK" | "GANTRY_LOCAL_SANDBOX_HIDE">): SandboxSettings {
+export function sandboxSettings(
+  cfg: Pick<
+    OperatorConfig,
+    | "GANTRY_LOCAL_SANDBOX"
+    | "GANTRY_LOCAL_SANDBOX_UID"
+    | "GANTRY_LOCAL_SANDBOX_GID"
+    | "GANTRY_LOCAL_SANDBOX_NETWORK"
+    | "GANTRY_LOCAL_SANDBOX_HIDE"
+  >,
+): SandboxSettings {
   return {
     mode: cfg.GANTRY_LOCAL_SANDBOX,
     uid: cfg.GANTRY_LOCAL_SANDBOX_UID,
@@ -99,6 +125,10 @@ export function operatorConfig(env: NodeJS.ProcessEnv = process.env): OperatorCo
  * one machine sharing a database don't take each other for their previous life.
  */
 export function defaultOperatorId(workspacesDir: string): string {
-  const host = hostname().toLowerCase().replace(/[^a-z0-9.-]/g, "-").slice(0, 80) || "host";
+  const host =
+    hostname()
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]/g, "-")
+      .slice(0, 80) || "host";
   return `${host}-${createHash("sha256").update(workspacesDir).digest("hex").slice(0, 8)}`;
 }

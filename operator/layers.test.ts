@@ -9,9 +9,8 @@ import { ROOT, sourceFiles } from "../tests/source-files";
  * executor import nothing bound to the database.
  */
 
-
-
-const importsOf = (file: string) => [...readFileSync(path.join(ROOT, file), "utf8").matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
+const importsOf = (file: string) =>
+  [...readFileSync(path.join(ROOT, file), "utf8").matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
 
 describe("operator layers", () => {
   it("has no queries of its own: no drizzle-orm, mysql2 or table schema imports", () => {

@@ -51,8 +51,12 @@ const executor: Executor = new ProjectExecutors({
   kubernetes,
   kindOfRun: async (runId) => executorOf((await runProject(db, runId))?.settings ?? {}, cfg.GANTRY_EXECUTOR),
 });
-if (cfg.GANTRY_LOCAL_SANDBOX === "off") log.warn("GANTRY_LOCAL_SANDBOX=off: local tasks run unconfined as the operator's user, able to read its secrets and database (single-user machines only)");
-else log.info({ uid: cfg.GANTRY_LOCAL_SANDBOX_UID, network: cfg.GANTRY_LOCAL_SANDBOX_NETWORK }, "local tasks run in the bubblewrap sandbox");
+if (cfg.GANTRY_LOCAL_SANDBOX === "off")
+  log.warn(
+    "GANTRY_LOCAL_SANDBOX=off: local tasks run unconfined as the operator's user, able to read its secrets and database (single-user machines only)",
+  );
+else
+  log.info({ uid: cfg.GANTRY_LOCAL_SANDBOX_UID, network: cfg.GANTRY_LOCAL_SANDBOX_NETWORK }, "local tasks run in the bubblewrap sandbox");
 // Log lines: MySQL, or Elasticsearch with a disk buffer for when it is down (ELASTICSEARCH_URL).
 const logs = operatorLogStore(db, { workspacesDir: cfg.workspacesDir, operatorId: cfg.operatorId });
 const scheduler = new Scheduler({
@@ -85,10 +89,13 @@ async function shutdown(signal: string) {
   const drainMs = cfg.GANTRY_DRAIN_SECONDS * 1000;
   log.info({ signal, drainMs, tasks: scheduler.inFlight }, "shutting down");
   // Past this, give up on a database that doesn't answer: what's lost is recovered at the next start.
-  const hardStop = setTimeout(() => {
-    log.error("shutdown took too long; exiting");
-    process.exit(1);
-  }, drainMs + cfg.GANTRY_KILL_GRACE_MS + 15_000);
+  const hardStop = setTimeout(
+    () => {
+      log.error("shutdown took too long; exiting");
+      process.exit(1);
+    },
+    drainMs + cfg.GANTRY_KILL_GRACE_MS + 15_000,
+  );
   hardStop.unref();
   await scheduler.stop(drainMs);
   await logs.close().catch(() => undefined);
@@ -104,7 +111,12 @@ process.on("SIGINT", () => void shutdown("SIGINT"));
 
 health = cfg.GANTRY_OPERATOR_PORT ? await startHealthServer(cfg.GANTRY_OPERATOR_PORT, () => scheduler.readiness()) : null;
 const mcfg = metricsConfig();
-metrics = await startMetricsServer({ port: mcfg.GANTRY_METRICS_PORT, address: mcfg.GANTRY_METRICS_ADDRESS, token: mcfg.GANTRY_METRICS_TOKEN, log });
+metrics = await startMetricsServer({
+  port: mcfg.GANTRY_METRICS_PORT,
+  address: mcfg.GANTRY_METRICS_ADDRESS,
+  token: mcfg.GANTRY_METRICS_TOKEN,
+  log,
+});
 scheduler.start();
 log.info(
   {

@@ -11,7 +11,8 @@ export interface CollectsTaskMetrics {
   /** The file's text (and removes it), or null when the task wrote none. */
   collectMetrics(task: { runId: string; taskRunId: string }): Promise<string | null>;
 }
-const collects = (e: Executor): e is Executor & CollectsTaskMetrics => typeof (e as Partial<CollectsTaskMetrics>).collectMetrics === "function";
+const collects = (e: Executor): e is Executor & CollectsTaskMetrics =>
+  typeof (e as Partial<CollectsTaskMetrics>).collectMetrics === "function";
 
 /**
  * What the scheduler reports about the task runs it runs: started/finished counters, duration

@@ -25,7 +25,9 @@ async function main() {
   switch (cmd) {
     case "build": {
       const bins = await ensureBinaries({ log });
-      ok(`binaries of Kubernetes v${v.kubernetes}, etcd v${v.etcd}, kwok v${v.kwok} in ${bins.dir} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
+      ok(
+        `binaries of Kubernetes v${v.kubernetes}, etcd v${v.etcd}, kwok v${v.kwok} in ${bins.dir} (${((Date.now() - t0) / 1000).toFixed(1)}s)`,
+      );
       return;
     }
     case "up": {

@@ -20,9 +20,13 @@ const { rotateSecrets } = await import("../server/secrets/rotate");
 const { db, pool } = createDb(process.env.DATABASE_URL);
 try {
   const kr = loadKeyring();
-  console.log(`re-encrypting under key ${kr.current.id} (also accepted for decryption: ${[...kr.byId.keys()].filter((k) => k !== kr.current.id).join(", ") || "none"})…`);
+  console.log(
+    `re-encrypting under key ${kr.current.id} (also accepted for decryption: ${[...kr.byId.keys()].filter((k) => k !== kr.current.id).join(", ") || "none"})…`,
+  );
   const r = await rotateSecrets(db, kr);
-  console.log(`done: ${r.secrets} secret(s) and ${r.runs} run(s) re-encrypted${r.sealedLegacy ? `, ${r.sealedLegacy} param value(s) that were in clear now sealed` : ""}.`);
+  console.log(
+    `done: ${r.secrets} secret(s) and ${r.runs} run(s) re-encrypted${r.sealedLegacy ? `, ${r.sealedLegacy} param value(s) that were in clear now sealed` : ""}.`,
+  );
   console.log("Once this reports nothing left on a second run, the previous keys can be removed.");
 } catch (e) {
   console.error(`rotation stopped: ${(e as Error).message}`);

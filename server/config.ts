@@ -10,12 +10,20 @@ const EnvSchema = z.object({
   GANTRY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   GANTRY_POLL_MS: z.coerce.number().int().min(10).max(10_000).default(100),
   GANTRY_KILL_GRACE_MS: z.coerce.number().int().min(0).default(5000),
-  GANTRY_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  GANTRY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   GANTRY_OPERATOR_ID: z.string().optional(),
   /** Where tasks run; the web app needs it too, to accept cluster-only templates in Kubernetes mode. */
   GANTRY_EXECUTOR: z.enum(["local", "kubernetes"]).default("local"),
   /** The operator's namespace, also the default project's (shown on its settings page). */
-  GANTRY_NAMESPACE: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63).default("gantry"),
+  GANTRY_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .max(63)
+    .default("gantry"),
   /** Log lines go to Elasticsearch (v8) instead of MySQL when set; see docs/operations.md. */
   ELASTICSEARCH_URL: z.string().url().optional(),
   ELASTICSEARCH_USERNAME: z.string().optional(),
@@ -25,9 +33,15 @@ const EnvSchema = z.object({
   /** PEM file of the CA that signed the cluster's certificate. */
   ELASTICSEARCH_CA_FILE: z.string().optional(),
   /** `false` skips certificate checks (test clusters with self-signed certificates only). */
-  ELASTICSEARCH_TLS_VERIFY: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  ELASTICSEARCH_TLS_VERIFY: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /** Daily indices are `<prefix>-YYYY.MM.DD`. */
-  ELASTICSEARCH_INDEX_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default("gantry-logs"),
+  ELASTICSEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .default("gantry-logs"),
   /** Elasticsearch: days of logs kept (whole daily indices are deleted after); 0 keeps all. */
   GANTRY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   /** Operator: where log lines wait while Elasticsearch is unreachable (default: <workspaces>/.log-buffer). */

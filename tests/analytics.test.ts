@@ -17,7 +17,8 @@ let pipelineId: string;
 let failingId: string;
 
 const today = new Date();
-const dayAt = (daysAgo: number, hour: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - daysAgo, hour));
+const dayAt = (daysAgo: number, hour: number) =>
+  new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - daysAgo, hour));
 const dayKey = (daysAgo: number) => dayAt(daysAgo, 0).toISOString().slice(0, 10);
 
 interface Fake {
@@ -32,10 +33,50 @@ interface Fake {
 
 // Four runs of version 1 over two days; e2e both fails and passes on it (and once needs a retry).
 const FAKES: Fake[] = [
-  { daysAgo: 2, hour: 10, status: "succeeded", queue: 2, duration: 10, tasks: [["succeeded", 4, 1], ["succeeded", 6, 1]] },
-  { daysAgo: 2, hour: 11, status: "failed", queue: 4, duration: 20, tasks: [["succeeded", 8, 1], ["failed", 12, 1]] },
-  { daysAgo: 1, hour: 10, status: "succeeded", queue: 6, duration: 30, tasks: [["succeeded", 12, 1], ["succeeded", 18, 2]] },
-  { daysAgo: 1, hour: 11, status: "cancelled", queue: 8, duration: 40, tasks: [["succeeded", 16, 1], ["cancelled", 24, 1]] },
+  {
+    daysAgo: 2,
+    hour: 10,
+    status: "succeeded",
+    queue: 2,
+    duration: 10,
+    tasks: [
+      ["succeeded", 4, 1],
+      ["succeeded", 6, 1],
+    ],
+  },
+  {
+    daysAgo: 2,
+    hour: 11,
+    status: "failed",
+    queue: 4,
+    duration: 20,
+    tasks: [
+      ["succeeded", 8, 1],
+      ["failed", 12, 1],
+    ],
+  },
+  {
+    daysAgo: 1,
+    hour: 10,
+    status: "succeeded",
+    queue: 6,
+    duration: 30,
+    tasks: [
+      ["succeeded", 12, 1],
+      ["succeeded", 18, 2],
+    ],
+  },
+  {
+    daysAgo: 1,
+    hour: 11,
+    status: "cancelled",
+    queue: 8,
+    duration: 40,
+    tasks: [
+      ["succeeded", 16, 1],
+      ["cancelled", 24, 1],
+    ],
+  },
 ];
 
 beforeAll(async () => {
@@ -108,7 +149,16 @@ describe("GET /api/v1/pipelines/{id}/analytics", () => {
     expect(r.body.daily).toHaveLength(7);
     expect(r.body.daily[6].day).toBe(dayKey(0));
     // Cancelled runs count as runs but not in the success rate: 2 of 3.
-    expect(r.body.summary).toMatchObject({ runs: 4, succeeded: 2, failed: 1, cancelled: 1, durationP50: 25 * S, durationP95: 38.5 * S, queueP50: 5 * S, queueP95: 7.7 * S });
+    expect(r.body.summary).toMatchObject({
+      runs: 4,
+      succeeded: 2,
+      failed: 1,
+      cancelled: 1,
+      durationP50: 25 * S,
+      durationP95: 38.5 * S,
+      queueP50: 5 * S,
+      queueP95: 7.7 * S,
+    });
     expect(r.body.summary.successRate).toBeCloseTo(2 / 3, 5);
     const day = (n: number) => r.body.daily.find((d: { day: string }) => d.day === dayKey(n));
     expect(day(2)).toMatchObject({ runs: 2, succeeded: 1, failed: 1, successRate: 0.5, durationP50: 15 * S, queueP50: 3 * S });
@@ -124,7 +174,15 @@ describe("GET /api/v1/pipelines/{id}/analytics", () => {
       ["build", 10 * S, 4],
     ]);
     expect(r.body.flakyTasks).toHaveLength(1);
-    expect(r.body.flakyTasks[0]).toMatchObject({ name: "e2e", stageName: "ci", runs: 3, failures: 1, flakyFailures: 1, retriedSuccesses: 1, flips: 2 });
+    expect(r.body.flakyTasks[0]).toMatchObject({
+      name: "e2e",
+      stageName: "ci",
+      runs: 3,
+      failures: 1,
+      flakyFailures: 1,
+      retriedSuccesses: 1,
+      flips: 2,
+    });
     expect(r.body.flakyTasks[0].flakeRate).toBeCloseTo(2 / 3, 5);
   });
 

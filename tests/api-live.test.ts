@@ -88,7 +88,9 @@ describe("live hub", () => {
 
   it("gives a slow viewer that fell behind the shared buffer every line, in order", async () => {
     const N = 2000;
-    const id = await createPipeline(shellSpec(uniqueName("hub-slow"), `for i in $(seq 1 ${N}); do echo "n $i"; [ $((i % 200)) = 0 ] && sleep 0.05; done; true`));
+    const id = await createPipeline(
+      shellSpec(uniqueName("hub-slow"), `for i in $(seq 1 ${N}); do echo "n $i"; [ $((i % 200)) = 0 ] && sleep 0.05; done; true`),
+    );
     const runId = await startRun(id);
     const taskId = (await get(`/api/v1/runs/${runId}`)).body.stages[0].tasks[0].id;
     // A tiny buffer, so the tail drops lines the slow viewer has not read yet.
@@ -106,7 +108,10 @@ describe("live hub", () => {
     for (const events of await Promise.all([fast, slow])) {
       const seqs = events.filter((e) => e.event === "message").map((e) => Number(e.id));
       expect(seqs.length).toBe(N);
-      expect(seqs.every((s, i) => s === i + 1), "every line once, in order").toBe(true);
+      expect(
+        seqs.every((s, i) => s === i + 1),
+        "every line once, in order",
+      ).toBe(true);
       expect(events.at(-1)!.event).toBe("end");
     }
     await waitForRun(runId);

@@ -1,5 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { collectSse, createPipeline, get, openSse, post, sseEvents, shellSpec, startRun, testEnv, uniqueName, waitForRun, type SseEvent } from "./api-helpers";
+import {
+  collectSse,
+  createPipeline,
+  get,
+  openSse,
+  post,
+  sseEvents,
+  shellSpec,
+  startRun,
+  testEnv,
+  uniqueName,
+  waitForRun,
+  type SseEvent,
+} from "./api-helpers";
 
 /**
  * Runs executed by the real operator, watched through the API: final status and shape, the log
@@ -18,10 +31,25 @@ describe("a run that completes", () => {
   beforeAll(async () => {
     const id = await createPipeline({
       name: uniqueName("runs-ok"),
-      params: [{ name: "WHO", default: "world" }, { name: "SECRET", secret: true }],
+      params: [
+        { name: "WHO", default: "world" },
+        { name: "SECRET", secret: true },
+      ],
       stages: [
-        { name: "first", tasks: [{ name: "hello", template: "shell", params: { script: 'echo "hello $WHO"; echo "to stderr" >&2; echo "secret is $SECRET"' } }] },
-        { name: "second", mode: "parallel", tasks: [{ name: "a", template: "shell", params: { script: "echo a" } }, { name: "b", template: "shell", params: { script: "echo b" } }] },
+        {
+          name: "first",
+          tasks: [
+            { name: "hello", template: "shell", params: { script: 'echo "hello $WHO"; echo "to stderr" >&2; echo "secret is $SECRET"' } },
+          ],
+        },
+        {
+          name: "second",
+          mode: "parallel",
+          tasks: [
+            { name: "a", template: "shell", params: { script: "echo a" } },
+            { name: "b", template: "shell", params: { script: "echo b" } },
+          ],
+        },
       ],
     });
     runId = await startRun(id, { params: { WHO: "gantry", SECRET: "hunter2-secret" } });
@@ -39,7 +67,9 @@ describe("a run that completes", () => {
     ]);
     for (const s of run.stages) {
       for (const t of s.tasks) {
-        expect(Object.keys(t)).toEqual(expect.arrayContaining(["id", "name", "status", "exitCode", "attempt", "startedAt", "finishedAt", "message"]));
+        expect(Object.keys(t)).toEqual(
+          expect.arrayContaining(["id", "name", "status", "exitCode", "attempt", "startedAt", "finishedAt", "message"]),
+        );
         expect(t).toMatchObject({ status: "succeeded", exitCode: 0, attempt: 1 });
         expect(t.startedAt).toMatch(ISO);
         expect(t.finishedAt).toMatch(ISO);
@@ -148,7 +178,13 @@ describe("live streams", () => {
       if (e.event === "end") break;
     }
     expect(firstWhileRunning, "the first line arrived while the run was still running").toBe("running");
-    expect(events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data).text)).toEqual(["tick 1", "tick 2", "tick 3", "tick 4", "tick 5"]);
+    expect(events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data).text)).toEqual([
+      "tick 1",
+      "tick 2",
+      "tick 3",
+      "tick 4",
+      "tick 5",
+    ]);
   });
 
   it("resumes a log stream from Last-Event-ID without gaps or duplicates", async () => {
@@ -159,7 +195,10 @@ describe("live streams", () => {
 
     // First connection: read some lines while the task is running, then drop it.
     const ac = new AbortController();
-    const first = await collectSse(await openSse(`/api/v1/task-runs/${taskId}/logs?follow=true`, {}, ac.signal), (_, all) => all.length >= 1234);
+    const first = await collectSse(
+      await openSse(`/api/v1/task-runs/${taskId}/logs?follow=true`, {}, ac.signal),
+      (_, all) => all.length >= 1234,
+    );
     ac.abort();
     const lastId = first.at(-1)!.id!;
     expect(Number(lastId)).toBe(1234);
@@ -169,7 +208,10 @@ describe("live streams", () => {
     expect(rest.at(-1)!.event).toBe("end");
     const seqs = [...first, ...rest].filter((e) => e.event === "message").map((e) => Number(e.id));
     expect(seqs.length).toBe(N);
-    expect(seqs.every((s, i) => s === i + 1), "sequence numbers run 1..N without gaps or duplicates").toBe(true);
+    expect(
+      seqs.every((s, i) => s === i + 1),
+      "sequence numbers run 1..N without gaps or duplicates",
+    ).toBe(true);
     const texts = rest.filter((e) => e.event === "message").map((e) => JSON.parse(e.data).text);
     expect(texts[0]).toBe("line 1235");
     expect(texts.at(-1)).toBe(`line ${N}`);
@@ -206,7 +248,13 @@ describe("awkward output", () => {
     const events = await collectSse(await openSse(`/api/v1/task-runs/${taskId}/logs?follow=true`));
     const lines = events.filter((e) => e.event === "message").map((e) => JSON.parse(e.data));
     expect(lines.map((l) => l.seq)).toEqual(lines.map((_, i) => i + 1));
-    expect(lines.filter((l) => l.stream === "out").map((l) => l.text).join("").replace(/[^x]/g, "").length).toBeGreaterThanOrEqual(1_500_000);
+    expect(
+      lines
+        .filter((l) => l.stream === "out")
+        .map((l) => l.text)
+        .join("")
+        .replace(/[^x]/g, "").length,
+    ).toBeGreaterThanOrEqual(1_500_000);
     expect(lines.at(-1)!.text === "after-junk" || lines.some((l) => l.text === "after-junk")).toBe(true);
     expect(events.at(-1)!.event).toBe("end");
   });

@@ -106,10 +106,21 @@ describe("creating pipelines", () => {
   it("refuses an unknown template with 422 and its path", async () => {
     const r = await post("/api/v1/pipelines", {
       name: uniqueName("api-unknown"),
-      stages: [{ name: "s", tasks: [{ name: "ok", template: "shell", params: { script: "true" } }, { name: "bad", template: "no-such-template" }] }],
+      stages: [
+        {
+          name: "s",
+          tasks: [
+            { name: "ok", template: "shell", params: { script: "true" } },
+            { name: "bad", template: "no-such-template" },
+          ],
+        },
+      ],
     });
     expect(r.status).toBe(422);
-    expect(r.body.error.details.errors).toContainEqual({ path: "stages[0].tasks[1].template", message: "unknown template 'no-such-template'" });
+    expect(r.body.error.details.errors).toContainEqual({
+      path: "stages[0].tasks[1].template",
+      message: "unknown template 'no-such-template'",
+    });
   });
 
   it("refuses names that break DNS-1123", async () => {
@@ -117,8 +128,17 @@ describe("creating pipelines", () => {
       [shellSpec("Not_A_Label", "true"), "name"],
       [shellSpec("-leading-dash", "true"), "name"],
       [shellSpec("x".repeat(64), "true"), "name"],
-      [{ name: uniqueName("api-dns"), stages: [{ name: "Build Stage", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }] }, "stages[0].name"],
-      [{ name: uniqueName("api-dns"), stages: [{ name: "s", tasks: [{ name: "T_1", template: "shell", params: { script: "true" } }] }] }, "stages[0].tasks[0].name"],
+      [
+        {
+          name: uniqueName("api-dns"),
+          stages: [{ name: "Build Stage", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }],
+        },
+        "stages[0].name",
+      ],
+      [
+        { name: uniqueName("api-dns"), stages: [{ name: "s", tasks: [{ name: "T_1", template: "shell", params: { script: "true" } }] }] },
+        "stages[0].tasks[0].name",
+      ],
     ] as const) {
       const r = await post("/api/v1/pipelines", spec);
       expect(r.status, `${JSON.stringify(spec)} should be refused`).toBe(422);
@@ -193,11 +213,21 @@ describe("saving versions", () => {
 
   it("saves YAML and refuses an invalid new version without writing it", async () => {
     const before = (await get(`/api/v1/pipelines/${id}`)).body.version as number;
-    const bad = await call("PUT", `/api/v1/pipelines/${id}`, yaml(`name: ${name}\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n`));
+    const bad = await call(
+      "PUT",
+      `/api/v1/pipelines/${id}`,
+      yaml(`name: ${name}\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n`),
+    );
     expect(bad.status).toBe(422);
     expect(bad.body.error.details.errors).toContainEqual({ path: "stages[0].tasks[0].params.script", message: "required", line: 5 });
     expect((await get(`/api/v1/pipelines/${id}`)).body.version).toBe(before);
-    const good = await call("PUT", `/api/v1/pipelines/${id}`, yaml(`name: ${name}\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n        params: { script: "echo yaml" }\n`));
+    const good = await call(
+      "PUT",
+      `/api/v1/pipelines/${id}`,
+      yaml(
+        `name: ${name}\nstages:\n  - name: s\n    tasks:\n      - name: t\n        template: shell\n        params: { script: "echo yaml" }\n`,
+      ),
+    );
     expect(good.status).toBe(200);
     expect(good.body.version).toBe(before + 1);
   });
@@ -357,4 +387,3 @@ describe("OpenAPI document", () => {
     );
   });
 });
-

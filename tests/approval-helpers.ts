@@ -30,7 +30,8 @@ export async function startGatedRun(pipelineId: string, timeoutMs = 20_000): Pro
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await get(`/api/v1/runs/${runId}`);
-    if (v.status === 200 && gateOf(v.body).status === "waiting" && v.body.status === "waiting") return { runId, gateId: gateOf(v.body).id, run: v.body };
+    if (v.status === 200 && gateOf(v.body).status === "waiting" && v.body.status === "waiting")
+      return { runId, gateId: gateOf(v.body).id, run: v.body };
     if (Date.now() > deadline) throw new Error(`the gate of run ${runId} did not start waiting: ${v.text}`);
     await new Promise((res) => setTimeout(res, 100));
   }

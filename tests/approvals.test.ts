@@ -35,7 +35,13 @@ describe("manual approval gates", () => {
     const { runId, gateId, run } = await startGatedRun(pipelineId);
 
     // The run shows the gate: who may approve, how many, until when, and nobody decided yet.
-    expect(gateOf(run).approval).toMatchObject({ requiredApprovals: 2, approvals: 0, onTimeout: "fail", instructions: "Check the staging site first.", decisions: [] });
+    expect(gateOf(run).approval).toMatchObject({
+      requiredApprovals: 2,
+      approvals: 0,
+      onTimeout: "fail",
+      instructions: "Check the staging site first.",
+      decisions: [],
+    });
     expect(Date.parse(gateOf(run).approval.deadline)).toBeGreaterThan(Date.now() + 23 * 3600_000);
     expect(gateOf((await get(`/api/v1/runs/${runId}`, { token: developer.token })).body).approval.canDecide).toBe(true);
     expect(gateOf((await get(`/api/v1/runs/${runId}`, { token: viewer.token })).body).approval.canDecide).toBe(false);
@@ -51,7 +57,11 @@ describe("manual approval gates", () => {
 
     const first = await decide(gateId, developer.token, "approve", "staging looks good");
     expect(first.status, first.text).toBe(200);
-    expect(first.body).toMatchObject({ status: "waiting", approval: { approvals: 1 }, decision: { username: developer.username, decision: "approve", comment: "staging looks good" } });
+    expect(first.body).toMatchObject({
+      status: "waiting",
+      approval: { approvals: 1 },
+      decision: { username: developer.username, decision: "approve", comment: "staging looks good" },
+    });
 
     const again = await decide(gateId, developer.token, "approve");
     expect(again.status).toBe(409);
@@ -90,7 +100,10 @@ describe("manual approval gates", () => {
 
   it("fail on a denial, with who and why, and the run fails", async () => {
     const { developer, maintainer } = p.users;
-    const pipelineId = await createGatePipeline(p.slug, uniqueName("deny"), { approvers: [developer.username, maintainer.username], requiredApprovals: 2 });
+    const pipelineId = await createGatePipeline(p.slug, uniqueName("deny"), {
+      approvers: [developer.username, maintainer.username],
+      requiredApprovals: 2,
+    });
     const { runId, gateId } = await startGatedRun(pipelineId);
     expect((await decide(gateId, developer.token, "approve")).status).toBe(200);
     const no = await decide(gateId, maintainer.token, "deny", "the release notes are missing");
@@ -102,7 +115,10 @@ describe("manual approval gates", () => {
     expect(done.message).toContain(`denied by ${maintainer.username}`);
     expect(done.stages[1].tasks[0].status).toBe("skipped");
     const trail = await call("GET", `/api/v1/projects/${p.slug}/audit?action=approval.deny`, { token: p.users.owner.token });
-    expect(trail.body.items.find((e: any) => e.target.id === gateId)).toMatchObject({ actor: maintainer.username, details: { comment: "the release notes are missing" } });
+    expect(trail.body.items.find((e: any) => e.target.id === gateId)).toMatchObject({
+      actor: maintainer.username,
+      details: { comment: "the release notes are missing" },
+    });
   });
 
   it("take approvers by role: that role or above in the pipeline's project, each notified", async () => {
@@ -138,7 +154,11 @@ describe("manual approval gates", () => {
 
   describe("on timeout", () => {
     const timed = async (onTimeout: string) => {
-      const pipelineId = await createGatePipeline(p.slug, uniqueName(`timeout-${onTimeout}`), { approvers: [p.users.owner.username], timeoutMinutes: 0.05, onTimeout });
+      const pipelineId = await createGatePipeline(p.slug, uniqueName(`timeout-${onTimeout}`), {
+        approvers: [p.users.owner.username],
+        timeoutMinutes: 0.05,
+        onTimeout,
+      });
       const { runId, gateId, run } = await startGatedRun(pipelineId);
       // Three seconds from when the gate started waiting.
       expect(Date.parse(gateOf(run).approval.deadline) - Date.parse(gateOf(run).startedAt)).toBe(3000);
@@ -167,7 +187,10 @@ describe("manual approval gates", () => {
       const { done } = await timed("skip");
       expect(done.status).toBe("succeeded");
       expect(gateOf(done).status).toBe("skipped");
-      expect(done.stages[1].tasks[0]).toMatchObject({ status: "skipped", message: expect.stringMatching(/approval gate 'gate' timed out/) });
+      expect(done.stages[1].tasks[0]).toMatchObject({
+        status: "skipped",
+        message: expect.stringMatching(/approval gate 'gate' timed out/),
+      });
       expect(done.message).toMatch(/timed out: the rest of the run was skipped/);
     });
   });
@@ -182,7 +205,9 @@ describe("manual approval gates", () => {
     const theirs = await get("/api/v1/approvals", { token: viewer.token });
     expect(theirs.body.items.find((x: any) => x.taskRunId === gateId)).toBeUndefined();
     await decide(gateId, developer.token, "approve");
-    expect((await get("/api/v1/approvals", { token: developer.token })).body.items.find((x: any) => x.taskRunId === gateId)).toBeUndefined();
+    expect(
+      (await get("/api/v1/approvals", { token: developer.token })).body.items.find((x: any) => x.taskRunId === gateId),
+    ).toBeUndefined();
     await waitForRun(runId);
   });
 

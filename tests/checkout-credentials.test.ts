@@ -52,14 +52,23 @@ function scanArgv(values: string[]) {
   }
 }
 
-const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.test", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.test" };
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "Dev",
+  GIT_AUTHOR_EMAIL: "dev@example.test",
+  GIT_COMMITTER_NAME: "Dev",
+  GIT_COMMITTER_EMAIL: "dev@example.test",
+};
 
 /** git http-backend as a CGI: the request's body on stdin, headers and body on stdout. */
 function startGitServer(projectRoot: string, cert: { key: Buffer; cert: Buffer }): Promise<Server> {
   const s = createServer(cert, (req, res) => {
     scanArgv([token, "not-the-token"]);
     const auth = req.headers.authorization ?? "";
-    const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString().split(":");
+    const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64")
+      .toString()
+      .split(":");
     if (auth) seenUsers.push(user);
     if (!auth.startsWith("Basic ") || user !== "x-access-token" || pass !== token) {
       res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"' }).end("unauthorised");
@@ -112,7 +121,11 @@ async function addSecret(name: string, value: string) {
 }
 
 async function pipeline(repository: PipelineSpecInput["repository"], script: string): Promise<string> {
-  const spec = PipelineSpecSchema.parse({ name: `priv-${randomBytes(4).toString("hex")}`, repository, stages: [{ name: "build", tasks: [sh("build", script)] }] });
+  const spec = PipelineSpecSchema.parse({
+    name: `priv-${randomBytes(4).toString("hex")}`,
+    repository,
+    stages: [{ name: "build", tasks: [sh("build", script)] }],
+  });
   return (await createPipeline(t.db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
 }
 
@@ -135,10 +148,30 @@ beforeAll(async () => {
 
   // A certificate of its own, trusted by the operator user's git config: in local mode the clone
   // runs with the operator's HOME, as docs/repository.md says.
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], {
-    cwd: root,
-    stdio: "ignore",
-  });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "cert.pem",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    {
+      cwd: root,
+      stdio: "ignore",
+    },
+  );
   const home = path.join(root, "home");
   mkdirSync(home);
   writeFileSync(path.join(home, ".gitconfig"), `[http]\n\tsslCAInfo = ${path.join(root, "cert.pem")}\n`);
@@ -162,7 +195,10 @@ afterAll(async () => {
 
 describe("checkout of a private repository over HTTPS (local executor)", () => {
   it("clones with the token of the secret the spec names; the task gets neither the token nor the clone's variables, and no stored line holds it", async () => {
-    const id = await pipeline({ url, credentials: { secret: "GIT_TOKEN" } }, 'echo "version $(cat src/VERSION)"; echo "pw=${GANTRY_GIT_PASSWORD-unset}"; env | grep -c GANTRY_GIT || true');
+    const id = await pipeline(
+      { url, credentials: { secret: "GIT_TOKEN" } },
+      'echo "version $(cat src/VERSION)"; echo "pw=${GANTRY_GIT_PASSWORD-unset}"; env | grep -c GANTRY_GIT || true',
+    );
     const view = await waitForRunEnd(t.db, (await createRun(t.db, id)).id, 60_000);
     const task = taskOf(view, "build");
     expect(view.status, task.message ?? "").toBe("succeeded");
@@ -188,7 +224,9 @@ describe("checkout of a private repository over HTTPS (local executor)", () => {
     const view = await waitForRunEnd(t.db, (await createRun(t.db, id)).id, 60_000);
     const task = taskOf(view, "build");
     expect(view.status).toBe("failed");
-    expect(task.message).toMatch(/^clone failed with exit code 128: fatal: Authentication failed for 'https:\/\/127\.0\.0\.1:\d+\/web\.git\/'$/);
+    expect(task.message).toMatch(
+      /^clone failed with exit code 128: fatal: Authentication failed for 'https:\/\/127\.0\.0\.1:\d+\/web\.git\/'$/,
+    );
     const text = await storedText(task.id, task.message);
     expect(text).not.toContain("task ran");
     expect(text).not.toContain("not-the-token");
@@ -200,7 +238,9 @@ describe("checkout of a private repository over HTTPS (local executor)", () => {
     const view = await waitForRunEnd(t.db, (await createRun(t.db, id)).id, 60_000);
     const task = taskOf(view, "build");
     expect(view.status).toBe("failed");
-    expect(task.message).toMatch(/^clone failed with exit code 128: fatal: could not read Username for 'https:\/\/127\.0\.0\.1:\d+': terminal prompts disabled$/);
+    expect(task.message).toMatch(
+      /^clone failed with exit code 128: fatal: could not read Username for 'https:\/\/127\.0\.0\.1:\d+': terminal prompts disabled$/,
+    );
   }, 90_000);
 
   it("refuses to save a pipeline whose credentials name a secret the project does not have", async () => {

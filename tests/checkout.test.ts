@@ -8,7 +8,16 @@ import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 import { PipelineSpecSchema, type PipelineSpecInput } from "@/lib/pipeline-spec";
 import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
-import { createTestDatabase, logText, sh, startInProcessOperator, startRunWithPlans, taskOf, waitForRunEnd, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  logText,
+  sh,
+  startInProcessOperator,
+  startRunWithPlans,
+  taskOf,
+  waitForRunEnd,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * The pipeline's `repository` in local mode, end to end: a real git repository made here, the
@@ -23,7 +32,14 @@ let root: string;
 let repo: string;
 const sha: Record<"v1" | "main" | "feature", string> = { v1: "", main: "", feature: "" };
 
-const gitEnv = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.test", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.test" };
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "Dev",
+  GIT_AUTHOR_EMAIL: "dev@example.test",
+  GIT_COMMITTER_NAME: "Dev",
+  GIT_COMMITTER_EMAIL: "dev@example.test",
+};
 const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", env: gitEnv }).trim();
 const commit = (version: string, message: string) => {
   writeFileSync(path.join(repo, "VERSION"), `${version}\n`);
@@ -58,7 +74,12 @@ afterAll(async () => {
 const SHOW = 'echo "found version $(cat src/VERSION) at $(git -C src rev-parse HEAD)"';
 
 async function pipeline(repository: PipelineSpecInput["repository"], stages: PipelineSpecInput["stages"]): Promise<string> {
-  const spec = PipelineSpecSchema.parse({ name: `co-${randomBytes(4).toString("hex")}`, params: [{ name: "REV", default: "v1" }], repository, stages });
+  const spec = PipelineSpecSchema.parse({
+    name: `co-${randomBytes(4).toString("hex")}`,
+    params: [{ name: "REV", default: "v1" }],
+    repository,
+    stages,
+  });
   return (await createPipeline(t.db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
 }
 
@@ -95,7 +116,15 @@ describe("checkout of the pipeline's repository (local executor)", () => {
   it("checks out the pushed commit when a webhook of the same repository started the run", async () => {
     const id = await pipeline({ url: `file://${repo}`, revision: "main" }, [{ name: "build", tasks: [sh("build", SHOW)] }]);
     // As server/hooks/deliver.ts creates it: the normalised event, spelt the provider's way.
-    const event = { provider: "generic", type: "push", ref: "refs/heads/feature/x", branch: "feature/x", tag: null, sha: sha.feature, repoUrl: `file://${repo}.git/` };
+    const event = {
+      provider: "generic",
+      type: "push",
+      ref: "refs/heads/feature/x",
+      branch: "feature/x",
+      tag: null,
+      sha: sha.feature,
+      repoUrl: `file://${repo}.git/`,
+    };
     const run = await createRun(t.db, id, { trigger: "generic", ref: event.ref, event, env: { GIT_SHA: sha.feature } });
     const view = await waitForRunEnd(t.db, run.id, 60_000);
     expect(view.status, taskOf(view, "build").message ?? "").toBe("succeeded");
@@ -103,7 +132,9 @@ describe("checkout of the pipeline's repository (local executor)", () => {
   }, 90_000);
 
   it("fails the task with git's reason when the revision or the repository does not exist, and the task never runs", async () => {
-    const id = await pipeline({ url: `file://${repo}`, revision: "{{params.REV}}" }, [{ name: "build", tasks: [sh("build", "echo task ran")] }]);
+    const id = await pipeline({ url: `file://${repo}`, revision: "{{params.REV}}" }, [
+      { name: "build", tasks: [sh("build", "echo task ran")] },
+    ]);
     const bad = await waitForRunEnd(t.db, (await createRun(t.db, id, { params: { REV: "no-such-branch" } })).id, 60_000);
     const task = taskOf(bad, "build");
     expect(bad.status).toBe("failed");
@@ -112,7 +143,9 @@ describe("checkout of the pipeline's repository (local executor)", () => {
 
     const gone = await pipeline({ url: `file://${root}/gone` }, [{ name: "build", tasks: [sh("build", "echo task ran")] }]);
     const view = await waitForRunEnd(t.db, (await createRun(t.db, gone)).id, 60_000);
-    expect(taskOf(view, "build").message).toMatch(/^clone failed with exit code 128: fatal: .*gone' does not appear to be a git repository$/);
+    expect(taskOf(view, "build").message).toMatch(
+      /^clone failed with exit code 128: fatal: .*gone' does not appear to be a git repository$/,
+    );
   }, 90_000);
 
   it("runs a program of the checkout itself, and still says a task's program is not installed, without retrying", async () => {
@@ -120,9 +153,7 @@ describe("checkout of the pipeline's repository (local executor)", () => {
     const own = await startRunWithPlans(t.db, [{ name: "own", plan: { localCommand: ["src/run.sh"], source } }]);
     expect(await logText(t.db, taskOf(await waitForRunEnd(t.db, own, 60_000), "own").id, "out")).toContain("run.sh of the checkout");
 
-    const runId = await startRunWithPlans(t.db, [
-      { name: "nope", plan: { localCommand: ["gantry-no-such-program"], retries: 2, source } },
-    ]);
+    const runId = await startRunWithPlans(t.db, [{ name: "nope", plan: { localCommand: ["gantry-no-such-program"], retries: 2, source } }]);
     const task = taskOf(await waitForRunEnd(t.db, runId, 60_000), "nope");
     expect(task.message).toBe("cannot run 'gantry-no-such-program': program not found (is it installed and on the PATH?)");
     expect(task.attempt).toBe(1);

@@ -11,7 +11,10 @@ import { testEnv, uniqueName } from "./api-helpers";
 const home = mkdtempSync(path.join(tmpdir(), "gantry-cli-"));
 const config = path.join(home, "config.json");
 
-function gantry(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function gantry(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [path.resolve("bin/gantry.mjs"), ...args], {
       env: { ...process.env, GANTRY_URL: "", GANTRY_TOKEN: "", GANTRY_CONFIG: config, NO_COLOR: "1", ...opts.env },
@@ -56,7 +59,9 @@ describe("gantry CLI", () => {
   });
 
   it("refuses a bad token at login, saying so", async () => {
-    const r = await gantry(["login", "--url", testEnv().url, "--token", "gtr_wrong"], { env: { GANTRY_CONFIG: path.join(home, "other.json") } });
+    const r = await gantry(["login", "--url", testEnv().url, "--token", "gtr_wrong"], {
+      env: { GANTRY_CONFIG: path.join(home, "other.json") },
+    });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/invalid or revoked API token/);
   });
@@ -94,7 +99,13 @@ describe("gantry CLI", () => {
   it("exits 1 when the run fails, naming the failed task", async () => {
     const failing = path.join(home, "failing.yaml");
     const fname = uniqueName("cli-fail");
-    writeFileSync(failing, stringify({ name: fname, stages: [{ name: "s", tasks: [{ name: "boom", template: "shell", params: { script: "echo about to fail; exit 7" } }] }] }));
+    writeFileSync(
+      failing,
+      stringify({
+        name: fname,
+        stages: [{ name: "s", tasks: [{ name: "boom", template: "shell", params: { script: "echo about to fail; exit 7" } }] }],
+      }),
+    );
     expect((await gantry(["pipelines", "apply", "-f", failing])).code).toBe(0);
     const r = await gantry(["run", fname, "--follow"]);
     expect(r.code).toBe(1);
@@ -110,7 +121,9 @@ describe("gantry CLI", () => {
     const human = await gantry(["runs", "ls", "--pipeline", name]);
     expect(human.stdout).toMatch(new RegExp(`${name}\\s+#1\\s+succeeded\\s+api`));
     const run = JSON.parse((await gantry(["run", name, "--json"])).stdout);
-    const view = await (await fetch(`${testEnv().url}/api/v1/runs/${run.id}`, { headers: { authorization: `Bearer ${testEnv().token}` } })).json();
+    const view = await (
+      await fetch(`${testEnv().url}/api/v1/runs/${run.id}`, { headers: { authorization: `Bearer ${testEnv().token}` } })
+    ).json();
     const greet = view.stages[0].tasks[0].id;
     const followed = await gantry(["logs", greet, "-f"]);
     expect(followed.code).toBe(0);

@@ -25,13 +25,20 @@ afterAll(async () => {
 });
 
 async function pipeline(concurrency: ConcurrencySpec) {
-  const spec = PipelineSpecSchema.parse({ name: `c-${randomBytes(4).toString("hex")}`, concurrency, stages: [{ name: "s", tasks: [sh("only", "true")] }] });
+  const spec = PipelineSpecSchema.parse({
+    name: `c-${randomBytes(4).toString("hex")}`,
+    concurrency,
+    stages: [{ name: "s", tasks: [sh("only", "true")] }],
+  });
   return (await createPipeline(t.db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
 }
 const claim = (runId: string) => advanceAndClaim(t.db, runId, { operatorId: "op-a", capacity: 10 });
 const start = async (pipelineId: string, ref?: string) => (await createRun(t.db, pipelineId, { ref })).id;
 async function finish(runId: string, status: "succeeded" | "failed" | "cancelled" = "succeeded") {
-  const [tr] = await t.db.select().from(taskRuns).where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "running")));
+  const [tr] = await t.db
+    .select()
+    .from(taskRuns)
+    .where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "running")));
   await finishTaskRun(t.db, tr, { status, exitCode: status === "succeeded" ? 0 : 1, message: null });
   await claim(runId);
 }
@@ -47,8 +54,13 @@ describe("maximum concurrent runs", () => {
     expect(held.claimed).toHaveLength(0);
     expect(held.unclaimed).toBe(1); // the operator looks again at the next poll
     expect((await claim(c)).claimed).toHaveLength(0);
-    expect(await runRow(t.db, c)).toMatchObject({ status: "queued", message: "Queued: waiting for a free slot: 2 runs of this pipeline active (at most 2 at once)" });
-    expect((await runRow(t.db, d)).message).toBe("Queued: waiting for a free slot: 2 runs of this pipeline active, 1 queued ahead (at most 2 at once)");
+    expect(await runRow(t.db, c)).toMatchObject({
+      status: "queued",
+      message: "Queued: waiting for a free slot: 2 runs of this pipeline active (at most 2 at once)",
+    });
+    expect((await runRow(t.db, d)).message).toBe(
+      "Queued: waiting for a free slot: 2 runs of this pipeline active, 1 queued ahead (at most 2 at once)",
+    );
 
     await finish(a);
     expect((await claim(d)).claimed).toHaveLength(0); // c is older
@@ -107,7 +119,10 @@ describe("runs of the same ref", () => {
     expect((await runRow(t.db, old)).status).toBe("cancelled");
     expect((await runRow(t.db, queuedOld)).status).toBe("cancelled");
     expect((await runRow(t.db, other)).status).toBe("running");
-    const records = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, "run.cancel"), eq(auditEvents.targetId, old)));
+    const records = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.action, "run.cancel"), eq(auditEvents.targetId, old)));
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ actorName: "gantry", details: { ref: "feature/x", replacedBy: fresh } });
   });
@@ -129,7 +144,11 @@ describe("max with cancel-previous", () => {
 describe("through the running stack", () => {
   it("a run created with a ref over the API waits for the running one of the same ref", async () => {
     const name = `conc-${randomBytes(4).toString("hex")}`;
-    const spec = { name, concurrency: { sameRef: "queue" }, stages: [{ name: "s", tasks: [{ name: "nap", template: "shell", params: { script: "sleep 2" } }] }] };
+    const spec = {
+      name,
+      concurrency: { sameRef: "queue" },
+      stages: [{ name: "s", tasks: [{ name: "nap", template: "shell", params: { script: "sleep 2" } }] }],
+    };
     const created = await post("/api/v1/pipelines", spec);
     expect(created.status).toBe(201);
     const id = created.body.id as string;
@@ -144,6 +163,8 @@ describe("through the running stack", () => {
     expect((await waitForRun(first.body.id)).status).toBe("succeeded");
     const done = await waitForRun(second.body.id);
     expect(done.status).toBe("succeeded");
-    expect(new Date(done.startedAt).getTime()).toBeGreaterThanOrEqual(new Date((await get(`/api/v1/runs/${first.body.id}`)).body.finishedAt).getTime());
+    expect(new Date(done.startedAt).getTime()).toBeGreaterThanOrEqual(
+      new Date((await get(`/api/v1/runs/${first.body.id}`)).body.finishedAt).getTime(),
+    );
   });
 });

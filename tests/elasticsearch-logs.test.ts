@@ -54,7 +54,13 @@ const lines = (from: number, to: number, text = (i: number) => `line ${i}`, ts =
 
 async function indexedSeqs(taskRunId: string, c = client, index = `${prefix}-*`): Promise<number[]> {
   await c.indices.refresh({ index, allow_no_indices: true, ignore_unavailable: true });
-  const r = await c.search<{ seq: number }>({ index, size: 10_000, query: { term: { taskRunId } }, sort: [{ seq: "asc" }], _source: ["seq"] });
+  const r = await c.search<{ seq: number }>({
+    index,
+    size: 10_000,
+    query: { term: { taskRunId } },
+    sort: [{ seq: "asc" }],
+    _source: ["seq"],
+  });
   return r.hits.hits.map((h) => h._source!.seq);
 }
 
@@ -117,17 +123,33 @@ describe("Elasticsearch log store", () => {
       ["a local line", null],
     ]);
     // A container of its own is a keyword: a filter finds that container's lines only.
-    const main = await client.search({ index: `${prefix}-*`, query: { bool: { filter: [{ term: { taskRunId: tr.id } }, { term: { container: "main" } }] } } });
+    const main = await client.search({
+      index: `${prefix}-*`,
+      query: { bool: { filter: [{ term: { taskRunId: tr.id } }, { term: { container: "main" } }] } },
+    });
     expect(main.hits.hits).toHaveLength(1);
   });
 
   it("reads lines stored in MySQL before the switch, and the operator's own notes written there", async () => {
     const tr = await taskRun();
-    await new MySqlLogStore(t.db).append(tr.id, lines(1, 3, (i) => `old ${i}`));
+    await new MySqlLogStore(t.db).append(
+      tr.id,
+      lines(1, 3, (i) => `old ${i}`),
+    );
     const store = new ElasticsearchLogStore(client, t.db, { prefix });
-    await store.append(tr.id, lines(4, 5, (i) => `new ${i}`));
+    await store.append(
+      tr.id,
+      lines(4, 5, (i) => `new ${i}`),
+    );
     await new MySqlLogStore(t.db).append(tr.id, [{ seq: 6, ts: Date.now(), stream: "sys", text: "operator restarted" }]);
-    expect((await store.read(tr.id, 0, 100)).map((l) => l.text)).toEqual(["old 1", "old 2", "old 3", "new 4", "new 5", "operator restarted"]);
+    expect((await store.read(tr.id, 0, 100)).map((l) => l.text)).toEqual([
+      "old 1",
+      "old 2",
+      "old 3",
+      "new 4",
+      "new 5",
+      "operator restarted",
+    ]);
   });
 
   it("puts lines in daily indices and deletes whole days past retention", async () => {
@@ -135,8 +157,14 @@ describe("Elasticsearch log store", () => {
     const store = new ElasticsearchLogStore(client, t.db, { prefix });
     const day = 86_400_000;
     const old = Date.now() - 40 * day;
-    await store.append(tr.id, lines(1, 5, (i) => `ancient ${i}`, old));
-    await store.append(tr.id, lines(6, 10, (i) => `recent ${i}`));
+    await store.append(
+      tr.id,
+      lines(1, 5, (i) => `ancient ${i}`, old),
+    );
+    await store.append(
+      tr.id,
+      lines(6, 10, (i) => `recent ${i}`),
+    );
     const oldIndex = indexFor(prefix, old);
     expect(await client.indices.exists({ index: oldIndex })).toBe(true);
 
@@ -158,7 +186,11 @@ describe("Elasticsearch log store", () => {
     await store.append(b.id, [{ seq: 1, ts: Date.now(), stream: "err", text: "zebrafish connection refused again" }]);
 
     const words = await store.search({ q: "refused connection", limit: 10 });
-    expect(words.hits.map((h) => h.text).sort()).toEqual(["ERROR: connection refused by db:5432", "refused the connection politely", "zebrafish connection refused again"]);
+    expect(words.hits.map((h) => h.text).sort()).toEqual([
+      "ERROR: connection refused by db:5432",
+      "refused the connection politely",
+      "zebrafish connection refused again",
+    ]);
 
     const phrase = await store.search({ q: '"connection refused"', limit: 10 });
     expect(phrase.hits.map((h) => `${h.taskRunId}:${h.seq}`).sort()).toEqual([`${a.id}:2`, `${b.id}:1`].sort());
@@ -268,7 +300,10 @@ describe("the running web app on Elasticsearch", () => {
 
     // The lines are documents in the stack's daily index, one per line.
     await client.indices.refresh({ index: "gantry-logs-*" });
-    const n = await client.count({ index: "gantry-logs-*", query: { bool: { filter: [{ term: { taskRunId: taskId } }, { match: { message: marker } }] } } });
+    const n = await client.count({
+      index: "gantry-logs-*",
+      query: { bool: { filter: [{ term: { taskRunId: taskId } }, { match: { message: marker } }] } },
+    });
     expect(n.count).toBe(3000);
   }, 120_000);
 });
@@ -277,7 +312,9 @@ describe("log search through the API", () => {
   it("finds a phrase across runs and links each hit to its line; filters narrow it down", async () => {
     const marker = `wombat${randomBytes(4).toString("hex")}`;
     const name = uniqueName("es-search");
-    const pipelineId = await createPipeline(shellSpec(name, `echo "${marker} starting"; echo "${marker} ERROR connection refused by db"; echo "${marker} refused to give up"`));
+    const pipelineId = await createPipeline(
+      shellSpec(name, `echo "${marker} starting"; echo "${marker} ERROR connection refused by db"; echo "${marker} refused to give up"`),
+    );
     const run = await waitForRun(await startRun(pipelineId), 90_000);
     const taskId = run.stages[0].tasks[0].id;
 
@@ -286,7 +323,15 @@ describe("log search through the API", () => {
     expect(r.body.engine).toBe("elasticsearch");
     expect(r.body.hits).toHaveLength(1);
     const hit = r.body.hits[0];
-    expect(hit).toMatchObject({ taskRunId: taskId, runId: run.id, pipelineName: name, taskName: "work", runStatus: "succeeded", seq: 2, stream: "out" });
+    expect(hit).toMatchObject({
+      taskRunId: taskId,
+      runId: run.id,
+      pipelineName: name,
+      taskName: "work",
+      runStatus: "succeeded",
+      seq: 2,
+      stream: "out",
+    });
     expect(hit.url).toBe(`/runs/${run.id}?task=${taskId}#L2`);
     // The marked parts: the word, and the phrase as one piece.
     expect(hit.highlights.map(([s, e]: [number, number]) => hit.text.slice(s, e).toLowerCase())).toEqual([marker, "connection refused"]);

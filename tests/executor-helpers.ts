@@ -82,13 +82,22 @@ export const sh = (name: string, script: string, extra: Partial<StageInput["task
   ...extra,
 });
 
-export async function createTestPipeline(db: Db, stages: StageInput[], params: ParamInput[] = [], projectId = DEFAULT_PROJECT_ID): Promise<string> {
+export async function createTestPipeline(
+  db: Db,
+  stages: StageInput[],
+  params: ParamInput[] = [],
+  projectId = DEFAULT_PROJECT_ID,
+): Promise<string> {
   const spec = PipelineSpecSchema.parse({ name: `p-${randomBytes(5).toString("hex")}`, params, stages });
   return (await createPipeline(db, { spec, projectId })).id;
 }
 
 /** Creates a pipeline with these stages (in the default project unless told) and queues a run of it. */
-export async function startRun(db: Db, stages: StageInput[], opts: { params?: ParamInput[]; values?: Record<string, string>; projectId?: string } = {}): Promise<string> {
+export async function startRun(
+  db: Db,
+  stages: StageInput[],
+  opts: { params?: ParamInput[]; values?: Record<string, string>; projectId?: string } = {},
+): Promise<string> {
   const pipelineId = await createTestPipeline(db, stages, opts.params, opts.projectId);
   return (await createRun(db, pipelineId, { params: opts.values })).id;
 }
@@ -129,7 +138,12 @@ export async function startRunWithPlans(db: Db, tasks: { name: string; plan: Par
   return runId;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 20_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -146,17 +160,25 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
 
 /** Waits until the run has ended and returns it. */
 export async function waitForRunEnd(db: Db, runId: string, timeoutMs = 20_000): Promise<RunView> {
-  return waitFor(`run ${runId} to end`, async () => {
-    const v = await getRunView(db, runId);
-    return isFinal(v.status) ? v : null;
-  }, timeoutMs);
+  return waitFor(
+    `run ${runId} to end`,
+    async () => {
+      const v = await getRunView(db, runId);
+      return isFinal(v.status) ? v : null;
+    },
+    timeoutMs,
+  );
 }
 
 export async function waitForTask(db: Db, runId: string, name: string, status: RunStatus, timeoutMs = 20_000): Promise<TaskRunView> {
-  return waitFor(`task '${name}' to be ${status}`, async () => {
-    const t = taskOf(await getRunView(db, runId), name);
-    return t.status === status ? t : null;
-  }, timeoutMs);
+  return waitFor(
+    `task '${name}' to be ${status}`,
+    async () => {
+      const t = taskOf(await getRunView(db, runId), name);
+      return t.status === status ? t : null;
+    },
+    timeoutMs,
+  );
 }
 
 export function taskOf(run: RunView, name: string): TaskRunView {
@@ -205,7 +227,10 @@ export const quietLogger = () => pino({ level: process.env.GANTRY_TEST_VERBOSE ?
  * suites check process semantics through host pids a task writes, which its PID namespace would
  * hide; executor-sandbox.test.ts runs the same semantics in the sandbox.
  */
-export function startInProcessOperator(db: Db, opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number; sandbox?: SandboxSettings } = {}) {
+export function startInProcessOperator(
+  db: Db,
+  opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number; sandbox?: SandboxSettings } = {},
+) {
   const workspaces = tempDir("ws");
   // mkdtemp's 0700 would keep the sandbox's uid out of its workspaces.
   if (opts.sandbox && opts.sandbox.mode !== "off") chmodSync(workspaces, 0o755);
@@ -261,7 +286,9 @@ export function startOperatorProcess(env: Record<string, string>): OperatorProce
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     output: () => out,

@@ -7,7 +7,19 @@ import { LocalExecutor } from "@/operator/executors/local/local-executor";
 import type { SandboxSettings } from "@/operator/executors/local/sandbox";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { sandboxReadableDir } from "./api-helpers";
-import { createTestDatabase, logText, sh, startInProcessOperator, startRun, startRunWithPlans, taskOf, waitFor, waitForRunEnd, waitForTask, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  logText,
+  sh,
+  startInProcessOperator,
+  startRun,
+  startRunWithPlans,
+  taskOf,
+  waitFor,
+  waitForRunEnd,
+  waitForTask,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * The local executor's process semantics inside the bubblewrap sandbox: the task's uid, the
@@ -60,24 +72,43 @@ describe("the local executor in the sandbox", () => {
 
   it("hands the task's environment to the task only, not to bwrap outside the sandbox (where LD_PRELOAD would load unconfined)", async () => {
     const mark = `MARK=${Math.random().toString(36).slice(2)}`;
-    const runId = await startRun(t.db, [{ name: "s", tasks: [sh("env", 'echo "greeting=$GREETING"; echo started; sleep 30', { env: { MARK: mark.slice(5), GREETING: "hi there", LD_PRELOAD: "" } })] }]);
+    const runId = await startRun(t.db, [
+      {
+        name: "s",
+        tasks: [
+          sh("env", 'echo "greeting=$GREETING"; echo started; sleep 30', {
+            env: { MARK: mark.slice(5), GREETING: "hi there", LD_PRELOAD: "" },
+          }),
+        ],
+      },
+    ]);
     const running = await waitForTask(t.db, runId, "env", "running");
     await waitFor("the task to start", async () => (await logText(t.db, running.id)).includes("started"));
     // Host processes of the run: bwrap outside (one pid level) and the task inside (two).
-    const levels = (pid: number) => (/^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? "").trim().split(/\s+/).length;
+    const levels = (pid: number) =>
+      (/^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? "").trim().split(/\s+/).length;
     const env = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
     const procs = processesOf(runId);
     const outside = procs.filter((p) => levels(p) === 1);
     const inside = procs.filter((p) => levels(p) > 1);
     expect(outside.length, "bwrap runs outside").toBeGreaterThan(0);
-    expect(inside.some((p) => env(p).includes(mark)), "the task has its env").toBe(true);
-    for (const p of outside) expect(env(p).filter((e) => /^(MARK|GREETING|LD_PRELOAD)=/.test(e)), `bwrap (${p}) got the task's env`).toEqual([]);
+    expect(
+      inside.some((p) => env(p).includes(mark)),
+      "the task has its env",
+    ).toBe(true);
+    for (const p of outside)
+      expect(
+        env(p).filter((e) => /^(MARK|GREETING|LD_PRELOAD)=/.test(e)),
+        `bwrap (${p}) got the task's env`,
+      ).toEqual([]);
     await cancelRun(t.db, runId, "test");
     await waitForRunEnd(t.db, runId);
   });
 
   it("cancel gives the task its grace (SIGTERM reaches it, not bwrap) and then nothing of it is left", async () => {
-    const runId = await startRun(t.db, [{ name: "long", tasks: [sh("wait", "trap 'echo got TERM; exit 7' TERM; sleep 120 & echo started; wait")] }]);
+    const runId = await startRun(t.db, [
+      { name: "long", tasks: [sh("wait", "trap 'echo got TERM; exit 7' TERM; sleep 120 & echo started; wait")] },
+    ]);
     const running = await waitForTask(t.db, runId, "wait", "running");
     await waitFor("the task to start", async () => (await logText(t.db, running.id)).includes("started"));
     expect(processesOf(runId).length).toBeGreaterThan(0);
@@ -89,7 +120,9 @@ describe("the local executor in the sandbox", () => {
   });
 
   it("a timeout kills a tree that ignores SIGTERM", async () => {
-    const runId = await startRun(t.db, [{ name: "slow", tasks: [sh("hang", `sh -c 'trap "" TERM; sleep 300' & trap '' TERM; echo waiting; wait`, { timeoutSeconds: 1 })] }]);
+    const runId = await startRun(t.db, [
+      { name: "slow", tasks: [sh("hang", `sh -c 'trap "" TERM; sleep 300' & trap '' TERM; echo waiting; wait`, { timeoutSeconds: 1 })] },
+    ]);
     const run = await waitForRunEnd(t.db, runId);
     expect(taskOf(run, "hang")).toMatchObject({ status: "failed", message: "timed out after 1s" });
     await waitFor("every process of the task to be gone", async () => processesOf(runId).length === 0, 5000);
@@ -98,19 +131,37 @@ describe("the local executor in the sandbox", () => {
   it("says a missing program is missing, permanently", async () => {
     const runId = await startRunWithPlans(t.db, [{ name: "ghost", plan: { localCommand: ["no-such-program-xyz"], retries: 2 } }]);
     const run = await waitForRunEnd(t.db, runId);
-    expect(taskOf(run, "ghost")).toMatchObject({ status: "failed", message: "cannot run 'no-such-program-xyz': program not found (is it installed and on the PATH?)" });
+    expect(taskOf(run, "ghost")).toMatchObject({
+      status: "failed",
+      message: "cannot run 'no-such-program-xyz': program not found (is it installed and on the PATH?)",
+    });
     expect(taskOf(run, "ghost").attempt).toBe(1);
   });
 
   it("checks out a repository the task uid can read before the task", async () => {
     const repo = sandboxReadableDir("gantry-sbx-exec-repo-");
-    const git = (...a: string[]) => execFileSync("git", ["-C", repo, ...a], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "D", GIT_AUTHOR_EMAIL: "d@e.test", GIT_COMMITTER_NAME: "D", GIT_COMMITTER_EMAIL: "d@e.test" } }).trim();
+    const git = (...a: string[]) =>
+      execFileSync("git", ["-C", repo, ...a], {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: "D",
+          GIT_AUTHOR_EMAIL: "d@e.test",
+          GIT_COMMITTER_NAME: "D",
+          GIT_COMMITTER_EMAIL: "d@e.test",
+        },
+      }).trim();
     try {
       git("init", "-q", "-b", "main");
       writeFileSync(path.join(repo, "f.txt"), "from git\n");
       git("add", ".");
       git("commit", "-q", "-m", "c");
-      const runId = await startRunWithPlans(t.db, [{ name: "co", plan: { localCommand: ["sh", "-c", "cat src/f.txt"], source: { git: { url: `file://${repo}`, revision: "main", dir: "src" } } } }]);
+      const runId = await startRunWithPlans(t.db, [
+        {
+          name: "co",
+          plan: { localCommand: ["sh", "-c", "cat src/f.txt"], source: { git: { url: `file://${repo}`, revision: "main", dir: "src" } } },
+        },
+      ]);
       const run = await waitForRunEnd(t.db, runId);
       expect(taskOf(run, "co").status, taskOf(run, "co").message ?? "").toBe("succeeded");
       expect(await logText(t.db, taskOf(run, "co").id, "out")).toContain("from git");
@@ -121,7 +172,15 @@ describe("the local executor in the sandbox", () => {
 });
 
 describe("where the sandbox cannot work", () => {
-  const task = { taskRunId: "tr", runId: "run-1", taskName: "t", stageName: "s", attempt: 1, env: {}, plan: { template: "shell", localCommand: ["true"], timeoutSeconds: 5 } } as never;
+  const task = {
+    taskRunId: "tr",
+    runId: "run-1",
+    taskName: "t",
+    stageName: "s",
+    attempt: 1,
+    env: {},
+    plan: { template: "shell", localCommand: ["true"], timeoutSeconds: 5 },
+  } as never;
   const sink = { write() {}, system() {}, full: false, waitForRoom: async () => undefined };
 
   it("refuses to run a task when bwrap is missing, and says how to fix it", async () => {
@@ -134,7 +193,10 @@ describe("where the sandbox cannot work", () => {
     } finally {
       process.env.PATH = saved;
     }
-    await expect(ex.start(task, sink)).rejects.toMatchObject({ permanent: true, message: expect.stringMatching(/'bwrap' is not on the operator's PATH: install it .*GANTRY_LOCAL_SANDBOX=off/) });
+    await expect(ex.start(task, sink)).rejects.toMatchObject({
+      permanent: true,
+      message: expect.stringMatching(/'bwrap' is not on the operator's PATH: install it .*GANTRY_LOCAL_SANDBOX=off/),
+    });
     rmSync(ws, { recursive: true, force: true });
   });
 
@@ -142,7 +204,10 @@ describe("where the sandbox cannot work", () => {
     const closed = mkdtempSync(path.join(tmpdir(), "gantry-closed-"));
     chmodSync(closed, 0o700);
     const ex = new LocalExecutor({ workspacesDir: path.join(closed, "ws"), killGraceMs: 100, sandbox: SANDBOX });
-    await expect(ex.start(task, sink)).rejects.toMatchObject({ permanent: true, message: expect.stringContaining(`must be able to reach the workspaces directory ${path.join(closed, "ws")}`) });
+    await expect(ex.start(task, sink)).rejects.toMatchObject({
+      permanent: true,
+      message: expect.stringContaining(`must be able to reach the workspaces directory ${path.join(closed, "ws")}`),
+    });
     rmSync(closed, { recursive: true, force: true });
   });
 });

@@ -33,7 +33,10 @@ const names = (r: Awaited<ReturnType<typeof claim>>) => r.claimed.map((c) => c.t
 
 describe("run state machine", () => {
   it("starts the first stage: all tasks of a parallel one, the first of a sequential one", async () => {
-    const par = await startRun(t.db, [{ name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] }, { name: "z", tasks: [sh("z", "true")] }]);
+    const par = await startRun(t.db, [
+      { name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] },
+      { name: "z", tasks: [sh("z", "true")] },
+    ]);
     expect(names(await claim(par))).toEqual(["a", "b"]);
     const seq = await startRun(t.db, [{ name: "s", tasks: [sh("c", "true"), sh("d", "true")] }]);
     expect(names(await claim(seq))).toEqual(["c"]);
@@ -66,7 +69,10 @@ describe("run state machine", () => {
   });
 
   it("moves to the next stage only when every task of the current one succeeded", async () => {
-    const id = await startRun(t.db, [{ name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] }, { name: "n", tasks: [sh("next", "true")] }]);
+    const id = await startRun(t.db, [
+      { name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] },
+      { name: "n", tasks: [sh("next", "true")] },
+    ]);
     const [a, b] = (await claim(id)).claimed.map((c) => c.taskRun);
     await finishTaskRun(t.db, a, { status: "succeeded", exitCode: 0, message: null });
     expect(names(await claim(id))).toEqual([]);
@@ -81,7 +87,10 @@ describe("run state machine", () => {
   });
 
   it("on a failure, lets running siblings finish, skips what is queued, then fails the run", async () => {
-    const id = await startRun(t.db, [{ name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] }, { name: "n", tasks: [sh("next", "true")] }]);
+    const id = await startRun(t.db, [
+      { name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] },
+      { name: "n", tasks: [sh("next", "true")] },
+    ]);
     const [a, b] = (await claim(id)).claimed.map((c) => c.taskRun);
     await finishTaskRun(t.db, a, { status: "failed", exitCode: 2, message: "exit code 2" });
     await claim(id);
@@ -136,7 +145,10 @@ describe("run state machine", () => {
 describe("orphaned task runs", () => {
   it("fails what this operator's previous life left running, with a log line, and fails the run", async () => {
     await registerOperator(t.db, { id: "op-restarting", hostname: "h", pid: 1 });
-    const id = await startRun(t.db, [{ name: "s", tasks: [sh("a", "true")] }, { name: "n", tasks: [sh("b", "true")] }]);
+    const id = await startRun(t.db, [
+      { name: "s", tasks: [sh("a", "true")] },
+      { name: "n", tasks: [sh("b", "true")] },
+    ]);
     const [a] = (await claim(id, 10, "op-restarting")).claimed.map((c) => c.taskRun);
     const orphans = await failOrphanedTaskRuns(t.db, { operatorId: "op-restarting", own: true });
     expect(orphans.map((o) => [o.id, o.message])).toEqual([[a.id, RESTARTED_MESSAGE]]);
@@ -152,8 +164,20 @@ describe("orphaned task runs", () => {
     await registerOperator(t.db, { id: "op-self", hostname: "h", pid: 3 });
     const id = await startRun(t.db, [{ name: "p", mode: "parallel", tasks: [sh("a", "true"), sh("b", "true")] }]);
     const rows = await t.db.select().from(taskRuns).where(eq(taskRuns.runId, id));
-    expect(await claimTaskRun(t.db, rows.find((x) => x.name === "a")!, "op-live")).toBe(true);
-    expect(await claimTaskRun(t.db, rows.find((x) => x.name === "b")!, "op-self")).toBe(true);
+    expect(
+      await claimTaskRun(
+        t.db,
+        rows.find((x) => x.name === "a")!,
+        "op-live",
+      ),
+    ).toBe(true);
+    expect(
+      await claimTaskRun(
+        t.db,
+        rows.find((x) => x.name === "b")!,
+        "op-self",
+      ),
+    ).toBe(true);
     await heartbeatOperator(t.db, { id: "op-live", hostname: "h", pid: 2 });
     // (Earlier tests left task runs claimed by operators that never registered: those are fair game.)
     const ofThisRun = async () =>

@@ -55,7 +55,8 @@ describe("local executor", () => {
     const run = await waitForRunEnd(t.db, runId);
     expect(run.status, run.message ?? "").toBe("succeeded");
     const tasks = run.stages[0].tasks;
-    for (const task of tasks) expect(ms(task.finishedAt) - ms(task.startedAt), `${task.name} ran for its whole second`).toBeGreaterThanOrEqual(900);
+    for (const task of tasks)
+      expect(ms(task.finishedAt) - ms(task.startedAt), `${task.name} ran for its whole second`).toBeGreaterThanOrEqual(900);
     // They overlapped: the last one started before the first one finished.
     const lastStart = Math.max(...tasks.map((x) => ms(x.startedAt)));
     const firstEnd = Math.min(...tasks.map((x) => ms(x.finishedAt)));
@@ -72,7 +73,9 @@ describe("local executor", () => {
     expect(run.status, run.message ?? "").toBe("succeeded");
     const tasks: TaskRunView[] = run.stages.flatMap((s) => s.tasks);
     for (let i = 1; i < tasks.length; i++) {
-      expect(ms(tasks[i].startedAt), `${tasks[i].name} started after ${tasks[i - 1].name} finished`).toBeGreaterThanOrEqual(ms(tasks[i - 1].finishedAt));
+      expect(ms(tasks[i].startedAt), `${tasks[i].name} started after ${tasks[i - 1].name} finished`).toBeGreaterThanOrEqual(
+        ms(tasks[i - 1].finishedAt),
+      );
     }
     expect(await logText(t.db, taskOf(run, "report").id)).toEqual(["first", "second", "third"]);
   });
@@ -85,9 +88,13 @@ describe("local executor", () => {
         {
           name: "env",
           tasks: [
-            sh("show", 'echo "$GREETING|$FOO|$GANTRY_TASK|$GANTRY_RUN_ID|$GANTRY_WORKSPACE|$(pwd)|${GANTRY_TEST_OPERATOR_SECRET:-unset}|${DATABASE_URL:-unset}"', {
-              env: { FOO: "bar" },
-            }),
+            sh(
+              "show",
+              'echo "$GREETING|$FOO|$GANTRY_TASK|$GANTRY_RUN_ID|$GANTRY_WORKSPACE|$(pwd)|${GANTRY_TEST_OPERATOR_SECRET:-unset}|${DATABASE_URL:-unset}"',
+              {
+                env: { FOO: "bar" },
+              },
+            ),
           ],
         },
       ],
@@ -97,7 +104,14 @@ describe("local executor", () => {
     expect(run.status, run.message ?? "").toBe("succeeded");
     const [line] = await logText(t.db, taskOf(run, "show").id);
     const [greeting, foo, task, rid, ws, cwd, leaked, dbUrl] = line.split("|");
-    expect({ greeting, foo, task, rid, leaked, dbUrl }).toEqual({ greeting: "bonjour", foo: "bar", task: "show", rid: runId, leaked: "unset", dbUrl: "unset" });
+    expect({ greeting, foo, task, rid, leaked, dbUrl }).toEqual({
+      greeting: "bonjour",
+      foo: "bar",
+      task: "show",
+      rid: runId,
+      leaked: "unset",
+      dbUrl: "unset",
+    });
     expect(ws).toBe(`${op.workspaces}/${runId}`);
     expect(cwd).toBe(ws);
     delete process.env.GANTRY_TEST_OPERATOR_SECRET;
@@ -106,7 +120,10 @@ describe("local executor", () => {
   it("fails a task that exceeds its timeout, says so, and kills its whole process group", async () => {
     // The grandchild ignores SIGTERM, so only the group's SIGKILL can end it.
     const runId = await startRun(t.db, [
-      { name: "slow", tasks: [sh("hang", `bash -c 'trap "" TERM; sleep 300' & echo $! > grandchild.pid; echo waiting; wait`, { timeoutSeconds: 1 })] },
+      {
+        name: "slow",
+        tasks: [sh("hang", `bash -c 'trap "" TERM; sleep 300' & echo $! > grandchild.pid; echo waiting; wait`, { timeoutSeconds: 1 })],
+      },
       { name: "after", tasks: [sh("never", "echo should not run")] },
     ]);
     const grandchild = await pidFile(op.workspaces, runId, "grandchild.pid");
@@ -252,7 +269,9 @@ describe("local executor", () => {
   });
 
   it("fails a task whose program is not installed, saying so, without retrying", async () => {
-    const runId = await startRunWithPlans(t.db, [{ name: "nogit", plan: { localCommand: ["gantry-no-such-program", "clone"], retries: 2 } }]);
+    const runId = await startRunWithPlans(t.db, [
+      { name: "nogit", plan: { localCommand: ["gantry-no-such-program", "clone"], retries: 2 } },
+    ]);
     const run = await waitForRunEnd(t.db, runId);
     const task = taskOf(run, "nogit");
     expect(task.status).toBe("failed");
@@ -265,7 +284,10 @@ describe("local executor", () => {
   it("fails a task whose template cannot run on the local executor, saying so", async () => {
     const runId = await startRunWithPlans(t.db, [{ name: "k8s-only", plan: { template: "kaniko", localCommand: null } }]);
     const run = await waitForRunEnd(t.db, runId);
-    expect(taskOf(run, "k8s-only")).toMatchObject({ status: "failed", message: "template 'kaniko' cannot run on the local executor (it needs Kubernetes)" });
+    expect(taskOf(run, "k8s-only")).toMatchObject({
+      status: "failed",
+      message: "template 'kaniko' cannot run on the local executor (it needs Kubernetes)",
+    });
   });
 
   it("takes a metrics block out of the task's log and exposes it with the metrics file's lines and the run's labels", async () => {
@@ -289,12 +311,18 @@ describe("local executor", () => {
     const task = taskOf(run, "metrics-report");
     expect(task.status, task.message ?? "").toBe("succeeded");
     expect(await logText(t.db, task.id, "out")).toEqual(["before", "see ::gantry-metrics::begin in the docs", "after"]);
-    expect((await logText(t.db, task.id, "sys")).join("\n")).toMatch(/metrics blocks and file: 1 line\(s\) skipped \(line 2: not a sample line/);
+    expect((await logText(t.db, task.id, "sys")).join("\n")).toMatch(
+      /metrics blocks and file: 1 line\(s\) skipped \(line 2: not a sample line/,
+    );
     const { operatorMetrics } = await import("@/server/metrics/operator");
     const text = operatorMetrics().taskMetrics.render();
     const mine = text.split("\n").filter((l) => l.includes('task="metrics-report"'));
     const labels = `project="default",pipeline="${run.pipelineName}",run="${run.number}",task="metrics-report"`;
-    expect(mine.sort()).toEqual([`block_info{token="***",${labels}} 1`, `block_seconds{step="compile",${labels}} 4`, `file_bytes{${labels}} 10`]);
+    expect(mine.sort()).toEqual([
+      `block_info{token="***",${labels}} 1`,
+      `block_seconds{step="compile",${labels}} 4`,
+      `file_bytes{${labels}} 10`,
+    ]);
   });
 
   it("records where each task ran (pid on this host) for operators", async () => {
@@ -310,7 +338,9 @@ describe("concurrency limit", () => {
   it("never runs more tasks at once than GANTRY_CONCURRENCY, and still runs them all", async () => {
     await op.stop();
     op = startInProcessOperator(t.db, { concurrency: 2 });
-    const runId = await startRun(t.db, [{ name: "wide", mode: "parallel", tasks: ["a", "b", "c", "d", "e"].map((n) => sh(n, "sleep 0.4")) }]);
+    const runId = await startRun(t.db, [
+      { name: "wide", mode: "parallel", tasks: ["a", "b", "c", "d", "e"].map((n) => sh(n, "sleep 0.4")) },
+    ]);
     const run = await waitForRunEnd(t.db, runId);
     expect(run.status).toBe("succeeded");
     const spans = run.stages[0].tasks.map((x) => [ms(x.startedAt), ms(x.finishedAt)] as const);

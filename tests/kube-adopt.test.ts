@@ -49,7 +49,9 @@ afterAll(async () => {
   if (defaultLogs) {
     const o = JSON.parse(defaultLogs) as { metadata: Record<string, unknown> };
     o.metadata = { name: o.metadata.name, labels: o.metadata.labels };
-    await kubectl(["apply", "-f", "-"], JSON.stringify(o)).catch((e) => console.error(`could not restore ClusterLogs gantry-default: ${(e as Error).message}`));
+    await kubectl(["apply", "-f", "-"], JSON.stringify(o)).catch((e) =>
+      console.error(`could not restore ClusterLogs gantry-default: ${(e as Error).message}`),
+    );
   }
   await endKubeTest({ operators: started.splice(0), kubectl, namespaces: [ns], db: t, own, dir: logDir });
 }, 120_000);
@@ -104,7 +106,12 @@ describe("Kubernetes mode: a surviving operator adopts a dead one's task runs", 
     const ticker = setInterval(emit, 100);
     try {
       const owner = async () => (await t.db.select().from(taskRuns).where(eq(taskRuns.id, tr.id)))[0];
-      await waitFor("lines in the store", async () => (await logLines(t.db, tr.id)).filter((l) => l.stream === "out").length >= 10, 30_000, 100);
+      await waitFor(
+        "lines in the store",
+        async () => (await logLines(t.db, tr.id)).filter((l) => l.stream === "out").length >= 10,
+        30_000,
+        100,
+      );
       const first = (await owner()).claimedBy!;
       const [dead, survivor] = first === "kube-adopt-a" ? [a, b] : [b, a];
       dead.kill9();
@@ -126,7 +133,9 @@ describe("Kubernetes mode: a surviving operator adopts a dead one's task runs", 
     const out = lines.filter((l) => l.stream === "out").map((l) => l.text);
     expect(out).toEqual(expected);
     expect(lines.some((l) => l.stream === "sys" && /stopped responding .*took the task over/.test(l.text))).toBe(true);
-    const jobs = JSON.parse(await kubectl(["get", "jobs", "-n", ns, "-l", `gantry.dev/task-run=${tr.id}`, "-o", "json"])) as { items: unknown[] };
+    const jobs = JSON.parse(await kubectl(["get", "jobs", "-n", ns, "-l", `gantry.dev/task-run=${tr.id}`, "-o", "json"])) as {
+      items: unknown[];
+    };
     expect(jobs.items).toHaveLength(1);
   }, 240_000);
 });

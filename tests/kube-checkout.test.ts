@@ -10,7 +10,16 @@ import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
 import type { Cluster } from "../scripts/lib/cluster";
-import { createTestDatabase, logLines, sh, taskOf, tempDir, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  logLines,
+  sh,
+  taskOf,
+  tempDir,
+  waitForRunEnd,
+  type OperatorProcess,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * The pipeline's `repository` in Kubernetes mode, against the real test control plane (kwok
@@ -37,8 +46,19 @@ beforeAll(async () => {
 afterAll(() => endKubeTest({ operators: [op], kubectl, namespaces: [ns], db: t, own, dir: workDir }), 120_000);
 
 type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-type Container = { name: string; image: string; command: string[]; workingDir: string; terminationMessagePolicy?: string; volumeMounts: { name: string; mountPath: string }[]; env?: EnvVar[] };
-type Job = { metadata: { ownerReferences: { name: string }[] }; spec: { template: { spec: { initContainers?: Container[]; containers: Container[] } } } };
+type Container = {
+  name: string;
+  image: string;
+  command: string[];
+  workingDir: string;
+  terminationMessagePolicy?: string;
+  volumeMounts: { name: string; mountPath: string }[];
+  env?: EnvVar[];
+};
+type Job = {
+  metadata: { ownerReferences: { name: string }[] };
+  spec: { template: { spec: { initContainers?: Container[]; containers: Container[] } } };
+};
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
 
 function startOperator() {
@@ -60,7 +80,10 @@ describe("checkout of the pipeline's repository (Kubernetes executor)", () => {
     const pipelineId = (await createPipeline(t.db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
     const manual = await createRun(t.db, pipelineId, { params: { REV: "release/1.2" } });
     const sha = "4f2a9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b";
-    const pushed = await createRun(t.db, pipelineId, { trigger: "github", event: { type: "push", repoUrl: "git@git.example.com:acme/shop", sha, branch: "feature/x" } });
+    const pushed = await createRun(t.db, pipelineId, {
+      trigger: "github",
+      event: { type: "push", repoUrl: "git@git.example.com:acme/shop", sha, branch: "feature/x" },
+    });
 
     startOperator();
 
@@ -69,23 +92,39 @@ describe("checkout of the pipeline's repository (Kubernetes executor)", () => {
       [pushed, sha],
     ] as const) {
       const view = await waitForRunEnd(t.db, run.id, 120_000);
-      expect(view.status, `${view.stages.flatMap((s) => s.tasks).map((x) => x.message).join("; ")}\n${op!.output().slice(-3000)}`).toBe("succeeded");
+      expect(
+        view.status,
+        `${view.stages
+          .flatMap((s) => s.tasks)
+          .map((x) => x.message)
+          .join("; ")}\n${op!.output().slice(-3000)}`,
+      ).toBe("succeeded");
       for (const name of ["build", "test"]) {
         const task = taskOf(view, name);
         const jobs = (await json<{ items: Job[] }>(["get", "jobs", "-l", `gantry.dev/task-run=${task.id}`])).items;
         expect(jobs, `one Job for ${name}`).toHaveLength(1);
         const pod = jobs[0].spec.template.spec;
-        expect(pod.initContainers?.map((c) => c.name), `${name}'s init containers`).toEqual(["clone"]);
+        expect(
+          pod.initContainers?.map((c) => c.name),
+          `${name}'s init containers`,
+        ).toEqual(["clone"]);
         const clone = pod.initContainers![0];
         // Kubernetes would expand $(…) in the script: every '$' is doubled.
         expect(clone.command).toEqual(["sh", "-c", CLONE_SCRIPT.replaceAll("$", () => "$$"), "gantry-clone", url, "app", revision]);
-        expect(clone).toMatchObject({ image: "alpine/git:2.47.2", workingDir: "/workspace", terminationMessagePolicy: "FallbackToLogsOnError" });
+        expect(clone).toMatchObject({
+          image: "alpine/git:2.47.2",
+          workingDir: "/workspace",
+          terminationMessagePolicy: "FallbackToLogsOnError",
+        });
         expect(clone.volumeMounts).toContainEqual({ name: "workspace", mountPath: "/workspace" });
         const bj = await json<{ spec: { source?: unknown } }>(["get", "buildjob", jobs[0].metadata.ownerReferences[0].name]);
         expect(bj.spec.source).toEqual({ git: { url, revision, dir: "app" } });
         // kwok serves a placeholder line for each container it "ran", the clone's prefixed.
         const lines = await logLines(t.db, task.id);
-        expect(lines.some((l) => l.stream === "out" && l.text.startsWith("[clone] ")), `${name}'s log shows the clone container`).toBe(true);
+        expect(
+          lines.some((l) => l.stream === "out" && l.text.startsWith("[clone] ")),
+          `${name}'s log shows the clone container`,
+        ).toBe(true);
       }
     }
   }, 300_000);
@@ -118,10 +157,16 @@ describe("checkout of the pipeline's repository (Kubernetes executor)", () => {
     expect((main.env ?? []).map((e) => e.name)).not.toContain("GANTRY_GIT_PASSWORD");
     expect(JSON.stringify(main)).not.toContain("gantry-git-password");
     const bj = await json<{ spec: { source?: unknown } }>(["get", "buildjob", bjName]);
-    expect(bj.spec.source).toEqual({ git: { url, revision: "HEAD", dir: "src", credentials: { username: "ci-bot", password: { secretName, key: "gantry-git-password" } } } });
+    expect(bj.spec.source).toEqual({
+      git: { url, revision: "HEAD", dir: "src", credentials: { username: "ci-bot", password: { secretName, key: "gantry-git-password" } } },
+    });
     expect(JSON.stringify(bj)).not.toContain(token);
     expect(JSON.stringify(job)).not.toContain(token);
-    const secret = await json<{ data: Record<string, string>; metadata: { ownerReferences?: { kind: string; name: string }[] } }>(["get", "secret", secretName]);
+    const secret = await json<{ data: Record<string, string>; metadata: { ownerReferences?: { kind: string; name: string }[] } }>([
+      "get",
+      "secret",
+      secretName,
+    ]);
     expect(Buffer.from(secret.data["gantry-git-password"], "base64").toString()).toBe(token);
     expect(secret.metadata.ownerReferences?.[0]).toMatchObject({ kind: "BuildJob", name: bjName });
     expect((await logLines(t.db, task.id)).map((l) => l.text).join("\n")).not.toContain(token);

@@ -52,11 +52,14 @@ beforeAll(async () => {
   }
   logDir = mkdtempSync(path.join(os.tmpdir(), "kube-smoke-logs-"));
   // Pods here must pass the "restricted" Pod Security Standard, as Gantry's Jobs do.
-  await kubectl(["apply", "-f", "-"], JSON.stringify({
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
-  }));
+  await kubectl(
+    ["apply", "-f", "-"],
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: ns, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+    }),
+  );
 }, 60 * 60_000); // may build the control plane from nothing
 
 afterAll(async () => {
@@ -84,10 +87,22 @@ function job(name: string, annotations: Record<string, string> = {}) {
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
           initContainers: [
-            { name: "clone", image: "alpine/git:2.47", args: ["clone", "https://example.invalid/repo.git", "/workspace"], securityContext: restricted, volumeMounts: [{ name: "workspace", mountPath: "/workspace" }] },
+            {
+              name: "clone",
+              image: "alpine/git:2.47",
+              args: ["clone", "https://example.invalid/repo.git", "/workspace"],
+              securityContext: restricted,
+              volumeMounts: [{ name: "workspace", mountPath: "/workspace" }],
+            },
           ],
           containers: [
-            { name: "main", image: "busybox:1.37", command: ["sh", "-c", "make test"], securityContext: restricted, volumeMounts: [{ name: "workspace", mountPath: "/workspace" }] },
+            {
+              name: "main",
+              image: "busybox:1.37",
+              command: ["sh", "-c", "make test"],
+              securityContext: restricted,
+              volumeMounts: [{ name: "workspace", mountPath: "/workspace" }],
+            },
           ],
           volumes: [{ name: "workspace", emptyDir: {} }],
         },
@@ -167,10 +182,15 @@ suite("test Kubernetes cluster (kwok)", () => {
     const cloneLog = path.join(logDir, "clone.log");
     writeFileSync(mainLog, criLog(["compiling", "running 3 tests", "3 passed"]));
     writeFileSync(cloneLog, criLog(["Cloning into '/workspace'..."], "stderr"));
-    await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, pod.metadata.name, [
-      { containers: ["main"], file: mainLog },
-      { containers: ["clone"], file: cloneLog },
-    ])));
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify(
+        podLogsManifest(ns, pod.metadata.name, [
+          { containers: ["main"], file: mainLog },
+          { containers: ["clone"], file: cloneLog },
+        ]),
+      ),
+    );
 
     const main = await waitFor("kwok to serve the main container's log", async () => {
       const out = await kubectl(["-n", ns, "logs", pod.metadata.name, "-c", "main"]);
@@ -182,7 +202,9 @@ suite("test Kubernetes cluster (kwok)", () => {
     expect(stamped.split("\n")[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z compiling$/);
 
     // `kubectl logs -f` streams what is appended to the file; kwok never ends the stream itself.
-    const follow = spawn(kubectlBin, ["-n", ns, "logs", "-f", pod.metadata.name, "-c", "main"], { env: { ...process.env, KUBECONFIG: kubeconfig } });
+    const follow = spawn(kubectlBin, ["-n", ns, "logs", "-f", pod.metadata.name, "-c", "main"], {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+    });
     let streamed = "";
     follow.stdout.on("data", (b) => (streamed += b));
     try {

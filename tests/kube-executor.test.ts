@@ -67,7 +67,16 @@ async function ready(op: OperatorProcess) {
 }
 
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
-type Obj = { metadata: { name: string; uid: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[] }; spec?: any; status?: any };
+type Obj = {
+  metadata: {
+    name: string;
+    uid: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid: string; controller?: boolean }[];
+  };
+  spec?: any;
+  status?: any;
+};
 
 /**
  * Writes of the kinds the operator makes (BuildJobs and their status, Jobs, Secrets, PVCs), from
@@ -106,7 +115,12 @@ describe("Kubernetes executor on a real control plane", () => {
     await ready(op);
     const crd = JSON.parse(await kubectl(["get", "crd", "buildjobs.gantry.dev", "-o", "json"]));
     expect(crd.spec.names.shortNames).toContain("bj");
-    const bad = { apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", metadata: { name: "bad", namespace: ns }, spec: { taskRunId: "x", attempt: 0 } };
+    const bad = {
+      apiVersion: "gantry.dev/v1alpha1",
+      kind: "BuildJob",
+      metadata: { name: "bad", namespace: ns },
+      spec: { taskRunId: "x", attempt: 0 },
+    };
     const err = await kubectl(["create", "-f", "-"], JSON.stringify(bad)).then(
       () => "",
       (e: Error) => e.message,
@@ -117,7 +131,9 @@ describe("Kubernetes executor on a real control plane", () => {
   it("runs a task as a Job owned by its BuildJob (labels, restricted security context, deadline) and succeeds", async () => {
     op ??= operator("kube-a");
     await ready(op);
-    const runId = await startRun(t.db, [{ name: "build", tasks: [sh("compile", "make", { timeoutSeconds: 120, env: { KWOK_DURATION: "2s" } })] }]);
+    const runId = await startRun(t.db, [
+      { name: "build", tasks: [sh("compile", "make", { timeoutSeconds: 120, env: { KWOK_DURATION: "2s" } })] },
+    ]);
     const run = await waitForRunEnd(t.db, runId, 60_000);
     const task = taskOf(run, "compile");
     expect(run.status, task.message ?? "").toBe("succeeded");
@@ -131,13 +147,21 @@ describe("Kubernetes executor on a real control plane", () => {
     expect(owner?.uid).toBe(bj.metadata.uid);
     expect(bj.status.phase).toBe("Succeeded");
     expect(bj.status.jobName).toBe(job.metadata.name);
-    expect(job.metadata.labels).toMatchObject({ "gantry.dev/run": runId, "gantry.dev/task-run": task.id, "app.kubernetes.io/managed-by": "gantry" });
+    expect(job.metadata.labels).toMatchObject({
+      "gantry.dev/run": runId,
+      "gantry.dev/task-run": task.id,
+      "app.kubernetes.io/managed-by": "gantry",
+    });
     expect(job.spec.activeDeadlineSeconds).toBe(120);
     expect(job.spec.backoffLimit).toBe(0);
     const pod = job.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.containers[0]).toMatchObject({ name: "main", image: "debian:bookworm-slim", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } });
+    expect(pod.containers[0]).toMatchObject({
+      name: "main",
+      image: "debian:bookworm-slim",
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    });
     // The task's argv after the metrics wrapper, run by the task's own shell (job-spec.ts).
     expect(pod.containers[0].command.slice(0, 2)).toEqual(["bash", "-c"]);
     expect(pod.containers[0].command.slice(3)).toEqual(["gantry-task", "bash", "-eo", "pipefail", "-c", "make"]);
@@ -150,24 +174,49 @@ describe("Kubernetes executor on a real control plane", () => {
     // Pipelines are still checked against the local executor when saved (server/pipelines/validate.ts):
     // the run is made from the template's real plan directly.
     const tpl = await getTemplate(t.db, "artifact-upload");
-    const plan = compileTask({ name: "upload", template: tpl.name, params: { store: "http", path: "dist", destination: "https://example.invalid/up" }, env: { KWOK_DURATION: "2s" }, retries: 0 }, tpl, "task");
+    const plan = compileTask(
+      {
+        name: "upload",
+        template: tpl.name,
+        params: { store: "http", path: "dist", destination: "https://example.invalid/up" },
+        env: { KWOK_DURATION: "2s" },
+        retries: 0,
+      },
+      tpl,
+      "task",
+    );
     const runId = await startRunWithPlans(t.db, [{ name: "upload", plan }]);
-    await t.db.update(runs).set({ params: { TOKEN: "s3cr3t-value" }, secretNames: ["TOKEN"] }).where(eq(runs.id, runId));
+    await t.db
+      .update(runs)
+      .set({ params: { TOKEN: "s3cr3t-value" }, secretNames: ["TOKEN"] })
+      .where(eq(runs.id, runId));
     const run = await waitForRunEnd(t.db, runId, 60_000);
     const task = taskOf(run, "upload");
     expect(task.status, task.message ?? "").toBe("succeeded");
     const [job] = await jobsOfTaskRun(task.id);
     const bjName = job.metadata.ownerReferences![0].name;
     const pod = job.spec.template.spec;
-    expect(pod.initContainers[0]).toMatchObject({ name: "upload", restartPolicy: "Always", volumeMounts: [{ name: "workspace", readOnly: true }] });
-    expect(pod.containers[0].env).toContainEqual({ name: "TOKEN", valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "TOKEN" } } });
+    expect(pod.initContainers[0]).toMatchObject({
+      name: "upload",
+      restartPolicy: "Always",
+      volumeMounts: [{ name: "workspace", readOnly: true }],
+    });
+    expect(pod.containers[0].env).toContainEqual({
+      name: "TOKEN",
+      valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "TOKEN" } },
+    });
     const secret = await json<Obj>(["get", "secret", `${bjName}-params`]);
     expect(secret.metadata.ownerReferences?.[0]).toMatchObject({ kind: "BuildJob", name: bjName });
     expect(JSON.stringify(await json<Obj>(["get", "buildjob", bjName]))).not.toContain("s3cr3t-value");
     const lines = await logLines(t.db, task.id);
     // kwok serves a placeholder line for containers without a log file: one per container.
-    expect(lines.filter((l) => l.stream === "out").map((l) => l.text)).toEqual(expect.arrayContaining([expect.stringMatching(/^\[upload\] kwok:/), expect.stringMatching(/^kwok:/)]));
-    expect(lines.some((l) => l.stream === "sys" && /Normal Scheduled on pod/.test(l.text)), "the pod's Scheduled event is in the log").toBe(true);
+    expect(lines.filter((l) => l.stream === "out").map((l) => l.text)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\[upload\] kwok:/), expect.stringMatching(/^kwok:/)]),
+    );
+    expect(
+      lines.some((l) => l.stream === "sys" && /Normal Scheduled on pod/.test(l.text)),
+      "the pod's Scheduled event is in the log",
+    ).toBe(true);
   }, 120_000);
 
   it("fails a task whose container exits non-zero, with the exit code", async () => {
@@ -185,7 +234,9 @@ describe("Kubernetes executor on a real control plane", () => {
   it("fails a task that runs past its timeout (the Job's deadline)", async () => {
     op ??= operator("kube-a");
     await ready(op);
-    const runId = await startRun(t.db, [{ name: "test", tasks: [sh("slow", "sleep 1000", { timeoutSeconds: 3, env: { KWOK_DURATION: "1h" } })] }]);
+    const runId = await startRun(t.db, [
+      { name: "test", tasks: [sh("slow", "sleep 1000", { timeoutSeconds: 3, env: { KWOK_DURATION: "1h" } })] },
+    ]);
     const run = await waitForRunEnd(t.db, runId, 90_000);
     const task = taskOf(run, "slow");
     expect(task.status).toBe("failed");
@@ -219,7 +270,12 @@ describe("Kubernetes executor on a real control plane", () => {
     const tr = await waitForTask(t.db, runId, "logs", "running", 30_000);
     // kwok serves a pod's log from the Logs object named after it, which can only exist once the
     // pod does: until then the pod's log is kwok's placeholder line.
-    const pod = await waitFor("the pod", async () => (await json<{ items: Obj[] }>(["get", "pods", "-l", `gantry.dev/task-run=${tr.id}`])).items[0]?.metadata.name, 30_000, 200);
+    const pod = await waitFor(
+      "the pod",
+      async () => (await json<{ items: Obj[] }>(["get", "pods", "-l", `gantry.dev/task-run=${tr.id}`])).items[0]?.metadata.name,
+      30_000,
+      200,
+    );
     await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, pod, [{ containers: ["main"], file }])));
     const run = await waitForRunEnd(t.db, runId, 60_000);
     const task = taskOf(run, "logs");
@@ -245,7 +301,11 @@ describe("Kubernetes executor on a real control plane", () => {
       expect(new Date(taskOf(run, name).startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(compile.finishedAt!).getTime());
     }
     const after = await operatorWrites();
-    const delta = Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => v));
+    const delta = Object.fromEntries(
+      Object.entries(after)
+        .map(([k, v]) => [k, v - (before[k] ?? 0)])
+        .filter(([, v]) => v),
+    );
     const writes = (Object.values(delta) as number[]).reduce((a, b) => a + b, 0);
     expect(writes, `API writes for ${tasks.length} task runs: ${JSON.stringify(delta)}`).toBeLessThanOrEqual(4 * tasks.length);
     expect(writes).toBeGreaterThanOrEqual(3 * tasks.length); // BuildJob, Job, final status at least
@@ -277,7 +337,12 @@ describe("Kubernetes executor on a real control plane", () => {
     const run = await waitForRunEnd(t.db, runId, 60_000);
     const task = taskOf(run, "short-lived");
     expect(task.status).toBe("succeeded");
-    await waitFor("the BuildJob to be pruned", async () => (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${task.id}`])).items.length === 0, 30_000, 500);
+    await waitFor(
+      "the BuildJob to be pruned",
+      async () => (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${task.id}`])).items.length === 0,
+      30_000,
+      500,
+    );
     await waitFor("its Job to be collected", async () => (await jobsOfTaskRun(task.id)).length === 0, 60_000, 500);
     expect(taskOf(await waitForRunEnd(t.db, runId), "short-lived").status).toBe("succeeded");
     pruner.kill9();
@@ -293,7 +358,10 @@ describe("Kubernetes executor on a real control plane", () => {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     const project = `kproj-${randomBytes(3).toString("hex")}`;
-    const settings = { quota: { pods: "20", "requests.cpu": "4" }, limits: { default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } } };
+    const settings = {
+      quota: { pods: "20", "requests.cpu": "4" },
+      limits: { default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "100m", memory: "128Mi" } },
+    };
     try {
       await ensureProjectNamespace(new KubeApi(kc), project, settings);
       await ensureProjectNamespace(new KubeApi(kc), project, settings); // applying again changes nothing
@@ -323,18 +391,28 @@ describe("Kubernetes executor on a real control plane", () => {
     writeFileSync(file, lines.map((l, i) => criLine(l, new Date(base + i * 100))).join(""));
     const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true };
     await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, name, [{ containers: ["main"], file }])));
-    await kubectl(["apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace: ns, annotations: { "gantry.dev/kwok-duration": "6s" } },
-      spec: {
-        restartPolicy: "Never",
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
-        containers: [{ name: "main", image: "busybox", securityContext: restricted }],
-      },
-    }));
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: ns, annotations: { "gantry.dev/kwok-duration": "6s" } },
+        spec: {
+          restartPolicy: "Never",
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [{ name: "main", image: "busybox", securityContext: restricted }],
+        },
+      }),
+    );
     let pod: any;
-    const poll = setInterval(() => void json<any>(["get", "pod", name]).then((p) => (pod = p), () => {}), 200);
+    const poll = setInterval(
+      () =>
+        void json<any>(["get", "pod", name]).then(
+          (p) => (pod = p),
+          () => {},
+        ),
+      200,
+    );
     try {
       await waitFor("the pod to run", async () => pod?.status?.containerStatuses?.[0]?.state?.running, 30_000, 100);
       // The first two streams are cut after a few lines each, as a dropped connection would.
@@ -354,7 +432,12 @@ describe("Kubernetes executor on a real control plane", () => {
         },
       };
       const got: string[] = [];
-      const sink = { write: (_s: "out" | "err", d: Buffer | string) => got.push(...String(d).split("\n").filter(Boolean)), system: () => {}, full: false, waitForRoom: async () => {} };
+      const sink = {
+        write: (_s: "out" | "err", d: Buffer | string) => got.push(...String(d).split("\n").filter(Boolean)),
+        system: () => {},
+        full: false,
+        waitForRoom: async () => {},
+      };
       const logs = new PodLogs(name, { api: cutting, namespace: ns, sink: sink as any, pod: () => pod });
       const timer = setInterval(() => logs.poke(), 200);
       logs.poke();
@@ -372,14 +455,32 @@ describe("Kubernetes executor on a real control plane", () => {
   it("says why a task cannot start when the namespace's quota refuses its pod, and can still be cancelled", async () => {
     op ??= operator("kube-a");
     await ready(op);
-    await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "no-pods", namespace: ns }, spec: { hard: { pods: "0" } } }));
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: "no-pods", namespace: ns },
+        spec: { hard: { pods: "0" } },
+      }),
+    );
     try {
       const runId = await startRun(t.db, [{ name: "test", tasks: [sh("blocked", "make")] }]);
       const tr = await waitForTask(t.db, runId, "blocked", "running", 30_000);
-      const line = await waitFor("the reason in the task's log", async () => (await logLines(t.db, tr.id)).find((l) => l.stream === "sys" && /^FailedCreate: /.test(l.text)), 60_000, 250);
+      const line = await waitFor(
+        "the reason in the task's log",
+        async () => (await logLines(t.db, tr.id)).find((l) => l.stream === "sys" && /^FailedCreate: /.test(l.text)),
+        60_000,
+        250,
+      );
       expect(line.text).toMatch(/exceeded quota/);
       // The task run itself says why it is not running yet.
-      await waitFor("the task's message", async () => /^FailedCreate: .*exceeded quota/.test((await taskRunOfId(runId, "blocked")).message ?? ""), 10_000, 200);
+      await waitFor(
+        "the task's message",
+        async () => /^FailedCreate: .*exceeded quota/.test((await taskRunOfId(runId, "blocked")).message ?? ""),
+        10_000,
+        200,
+      );
       const bj = (await json<{ items: Obj[] }>(["get", "buildjobs", "-l", `gantry.dev/task-run=${tr.id}`])).items[0];
       expect(bj.status.phase).toBe("Pending");
       await cancelRun(t.db, runId, "alice");
@@ -397,12 +498,20 @@ describe("Kubernetes executor on a real control plane", () => {
     }
     // kwok has no provisioner: a static volume of our own class for the claim to bind to.
     const pv = `${ns}-ws`;
-    await kubectl(["apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: pv },
-      spec: { storageClassName: `${ns}-manual`, capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], hostPath: { path: `/tmp/${pv}` } },
-    }));
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: pv },
+        spec: {
+          storageClassName: `${ns}-manual`,
+          capacity: { storage: "1Gi" },
+          accessModes: ["ReadWriteOnce"],
+          hostPath: { path: `/tmp/${pv}` },
+        },
+      }),
+    );
     const pvcOp = operator("kube-a", { GANTRY_KUBE_WORKSPACE: "pvc", GANTRY_KUBE_STORAGE_CLASS: `${ns}-manual` });
     try {
       await ready(pvcOp);
@@ -417,7 +526,10 @@ describe("Kubernetes executor on a real control plane", () => {
       expect(claims[0].spec.storageClassName).toBe(`${ns}-manual`);
       for (const name of ["compile", "unit"]) {
         const [job] = await jobsOfTaskRun(taskOf(run, name).id);
-        expect(job.spec.template.spec.volumes).toContainEqual({ name: "workspace", persistentVolumeClaim: { claimName: claims[0].metadata.name } });
+        expect(job.spec.template.spec.volumes).toContainEqual({
+          name: "workspace",
+          persistentVolumeClaim: { claimName: claims[0].metadata.name },
+        });
       }
     } finally {
       pvcOp.kill9();
@@ -433,7 +545,12 @@ describe("Kubernetes executor on a real control plane", () => {
     await ready(op);
     const runId = await startRun(t.db, [{ name: "build", tasks: [sh("survivor", "make", { env: { KWOK_DURATION: "10s" } })] }]);
     const tr = await waitForTask(t.db, runId, "survivor", "running", 30_000);
-    await waitFor("the executor ref", async () => (await t.db.select().from(taskRuns).where(eq(taskRuns.id, tr.id)))[0]?.executorRef?.startsWith("k8s:"), 30_000, 100);
+    await waitFor(
+      "the executor ref",
+      async () => (await t.db.select().from(taskRuns).where(eq(taskRuns.id, tr.id)))[0]?.executorRef?.startsWith("k8s:"),
+      30_000,
+      100,
+    );
     await waitFor("the Job", async () => (await jobsOfTaskRun(tr.id)).length === 1, 30_000, 250);
     op.kill9();
     await op.exited;
@@ -465,10 +582,15 @@ describe("Kubernetes executor on a real control plane", () => {
     leader.kill9();
     await leader.exited;
     started.splice(started.indexOf(leader), 1);
-    const next = await waitFor("another leader", async () => {
-      const h = await holder();
-      return h && h !== first ? h : null;
-    }, 60_000, 500);
+    const next = await waitFor(
+      "another leader",
+      async () => {
+        const h = await holder();
+        return h && h !== first ? h : null;
+      },
+      60_000,
+      500,
+    );
     expect(next.startsWith(first.startsWith("kube-r1") ? "kube-r2" : "kube-r1")).toBe(true);
     const r2 = await startRun(t.db, [{ name: "s", tasks: [sh("two", "true")] }]);
     expect((await waitForRunEnd(t.db, r2, 60_000)).status).toBe("succeeded");

@@ -71,7 +71,12 @@ afterAll(() => endKubeTest({ operators: [op], kubectl, namespaces: [ns], db: t, 
 const podOf = async (taskRunId: string) =>
   waitFor(
     "the pod",
-    async () => (JSON.parse(await kubectl(["get", "pods", "-n", ns, "-l", `gantry.dev/task-run=${taskRunId}`, "-o", "json"])) as { items: { metadata: { name: string } }[] }).items[0]?.metadata.name,
+    async () =>
+      (
+        JSON.parse(await kubectl(["get", "pods", "-n", ns, "-l", `gantry.dev/task-run=${taskRunId}`, "-o", "json"])) as {
+          items: { metadata: { name: string } }[];
+        }
+      ).items[0]?.metadata.name,
     30_000,
     200,
   );
@@ -105,7 +110,10 @@ describe("metrics pushed by a task in Kubernetes mode", () => {
 
     const lines = await logLines(t.db, task.id);
     const out = lines.filter((l) => l.stream === "out" && !l.text.startsWith("kwok:")).map((l) => l.text);
-    expect(out, "the block's lines are not in the stored log; the marker's text inside a line is").toEqual(["compiling", "echo ::gantry-metrics::begin is how a block starts"]);
+    expect(out, "the block's lines are not in the stored log; the marker's text inside a line is").toEqual([
+      "compiling",
+      "echo ::gantry-metrics::begin is how a block starts",
+    ]);
     const sys = lines.filter((l) => l.stream === "sys").map((l) => l.text);
     expect(sys).toContainEqual(expect.stringMatching(/^metrics block: 1 line\(s\) skipped \(line 4: not a sample line/));
 
@@ -134,18 +142,28 @@ describe("metrics pushed by a task in Kubernetes mode", () => {
     writeFileSync(file, lines.map((l, i) => criLine(l, new Date(base + i * 100))).join(""));
     const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsNonRoot: true };
     await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, name, [{ containers: ["main"], file }])));
-    await kubectl(["apply", "-f", "-"], JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name, namespace: ns, annotations: { "gantry.dev/kwok-duration": "6s" } },
-      spec: {
-        restartPolicy: "Never",
-        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
-        containers: [{ name: "main", image: "busybox", securityContext: restricted }],
-      },
-    }));
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: ns, annotations: { "gantry.dev/kwok-duration": "6s" } },
+        spec: {
+          restartPolicy: "Never",
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [{ name: "main", image: "busybox", securityContext: restricted }],
+        },
+      }),
+    );
     let pod: any;
-    const poll = setInterval(() => void kubectl(["get", "pod", name, "-n", ns, "-o", "json"]).then((p) => (pod = JSON.parse(p)), () => {}), 200);
+    const poll = setInterval(
+      () =>
+        void kubectl(["get", "pod", name, "-n", ns, "-o", "json"]).then(
+          (p) => (pod = JSON.parse(p)),
+          () => {},
+        ),
+      200,
+    );
     try {
       await waitFor("the pod to run", async () => pod?.status?.containerStatuses?.[0]?.state?.running, 30_000, 100);
       // The first three streams end cleanly after a number of bytes that falls inside a line of the block.
@@ -174,7 +192,11 @@ describe("metrics pushed by a task in Kubernetes mode", () => {
         },
       };
       const stored: LogLine[] = [];
-      const writer = new LogWriter({ append: async (_id, l) => void stored.push(...l), read: async () => [], lastSeq: async () => 0 }, "tr", { flushMs: 0 });
+      const writer = new LogWriter(
+        { append: async (_id, l) => void stored.push(...l), read: async () => [], lastSeq: async () => 0 },
+        "tr",
+        { flushMs: 0 },
+      );
       const sink = new MetricsBlocks(writer);
       const logs = new PodLogs(name, { api: cutting, namespace: ns, sink, pod: () => pod });
       const timer = setInterval(() => logs.poke(), 200);

@@ -4,7 +4,18 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projects, taskRuns } from "@/server/db/schema";
 import type { Cluster } from "../scripts/lib/cluster";
-import { createTestDatabase, logText, sh, startRun, taskOf, tempDir, waitFor, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  logText,
+  sh,
+  startRun,
+  taskOf,
+  tempDir,
+  waitFor,
+  waitForRunEnd,
+  type OperatorProcess,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * Project ↔ namespace against the real test control plane: an operator in Kubernetes mode applies
@@ -39,7 +50,14 @@ const get = async (kind: string, name: string) => JSON.parse(await kubectl(["get
 describe("project namespaces", () => {
   it("applies each project's namespace with its quota and container defaults, and follows changes", async () => {
     const id = randomUUID();
-    await t.db.insert(projects).values({ id, slug, name: slug, settings: { quota: { cpu: "4", memory: "8Gi", pods: 20 }, limitRange: { defaultCpu: "500m", defaultMemory: "256Mi" } } });
+    await t.db
+      .insert(projects)
+      .values({
+        id,
+        slug,
+        name: slug,
+        settings: { quota: { cpu: "4", memory: "8Gi", pods: 20 }, limitRange: { defaultCpu: "500m", defaultMemory: "256Mi" } },
+      });
     op = startKubeOperator({
       databaseUrl: t.url,
       id: "kproj",
@@ -48,7 +66,12 @@ describe("project namespaces", () => {
       namespace: `kproj-${randomBytes(2).toString("hex")}`,
       env: { GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS: "1" },
     });
-    const quota = await waitFor("the project's ResourceQuota", () => get("resourcequota", "gantry-quota").catch(() => null), 60_000, 500).catch((e: Error) => {
+    const quota = await waitFor(
+      "the project's ResourceQuota",
+      () => get("resourcequota", "gantry-quota").catch(() => null),
+      60_000,
+      500,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\n${op!.output().slice(-3000)}`);
     });
     expect(quota.spec.hard).toEqual({ "requests.cpu": "4", "requests.memory": "8Gi", pods: "20" });
@@ -57,7 +80,10 @@ describe("project namespaces", () => {
     const limits = await get("limitrange", "gantry-limits");
     expect(limits.spec.limits[0]).toMatchObject({ type: "Container", default: { cpu: "500m", memory: "256Mi" } });
 
-    await t.db.update(projects).set({ settings: { quota: { cpu: "6", pods: 30 } } }).where(eq(projects.id, id));
+    await t.db
+      .update(projects)
+      .set({ settings: { quota: { cpu: "6", pods: 30 } } })
+      .where(eq(projects.id, id));
     const changed = await waitFor(
       "the changed quota",
       async () => {
@@ -80,7 +106,9 @@ describe("project placement", () => {
       nodeSelector: { type: "kwok" },
       affinity: {
         nodeAffinity: {
-          requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["linux"] }] }] },
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/os", operator: "In", values: ["linux"] }] }],
+          },
         },
       },
       tolerations: [{ key: "dedicated", operator: "Equal" as const, value: "ci", effect: "NoSchedule" as const }],
@@ -117,7 +145,9 @@ describe("project placement", () => {
 
   it("runs the tasks of a project set to the local executor as local processes, beside Kubernetes ones", async () => {
     const id = randomUUID();
-    await t.db.insert(projects).values({ id, slug: `kloc-${randomBytes(2).toString("hex")}`, name: "local", settings: { executor: "local" } });
+    await t.db
+      .insert(projects)
+      .values({ id, slug: `kloc-${randomBytes(2).toString("hex")}`, name: "local", settings: { executor: "local" } });
     const runId = await startRun(t.db, [{ name: "build", tasks: [sh("here", "echo ran-on-$(hostname)-as-process")] }], { projectId: id });
     const run = await waitForRunEnd(t.db, runId, 60_000);
     expect(run.status, taskOf(run, "here").message ?? "").toBe("succeeded");
@@ -139,7 +169,14 @@ describe("project placement", () => {
         spec: {
           restartPolicy: "Never",
           securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
-          containers: [{ name: "own", image: "busybox:1.36", command: ["echo", "my own pod"], securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+          containers: [
+            {
+              name: "own",
+              image: "busybox:1.36",
+              command: ["echo", "my own pod"],
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            },
+          ],
         },
       },
     };
@@ -150,7 +187,12 @@ describe("project placement", () => {
           name: "build",
           mode: "parallel",
           tasks: [
-            sh("configured", "env", { kubernetes: { resources: { requests: { cpu: "250m" }, limits: { memory: "512Mi" } }, envFrom: [{ configMap: "app-config", prefix: "APP_", optional: true }] } }),
+            sh("configured", "env", {
+              kubernetes: {
+                resources: { requests: { cpu: "250m" }, limits: { memory: "512Mi" } },
+                envFrom: [{ configMap: "app-config", prefix: "APP_", optional: true }],
+              },
+            }),
             sh("raw", "true", { kubernetes: { jobSpec } }),
           ],
         },
@@ -162,8 +204,12 @@ describe("project placement", () => {
     });
     expect(run.status, `${taskOf(run, "configured").message} / ${taskOf(run, "raw").message}`).toBe("succeeded");
     const jobs = JSON.parse(await kubectl(["get", "jobs", "-n", `gantry-${kslug}`, "-l", `gantry.dev/run=${runId}`, "-o", "json"]));
-    const byTask = new Map(jobs.items.map((j: { metadata: { labels: Record<string, string> } }) => [j.metadata.labels["gantry.dev/task"], j]));
-    const configured = (byTask.get("configured") as { spec: { template: { spec: { containers: { env: unknown; envFrom: unknown; resources: unknown }[] } } } }).spec.template.spec.containers[0];
+    const byTask = new Map(
+      jobs.items.map((j: { metadata: { labels: Record<string, string> } }) => [j.metadata.labels["gantry.dev/task"], j]),
+    );
+    const configured = (
+      byTask.get("configured") as { spec: { template: { spec: { containers: { env: unknown; envFrom: unknown; resources: unknown }[] } } } }
+    ).spec.template.spec.containers[0];
     expect(configured.envFrom).toEqual([{ prefix: "APP_", configMapRef: { name: "app-config", optional: true } }]);
     expect(configured.resources).toEqual({ requests: { cpu: "250m" }, limits: { memory: "512Mi" } });
     const raw = (byTask.get("raw") as { spec: { template: { spec: { containers: unknown[] } } } }).spec.template.spec;

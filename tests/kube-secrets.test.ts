@@ -43,17 +43,34 @@ beforeAll(async () => {
 afterAll(() => endKubeTest({ operators: [op], kubectl, namespaces: [ns], db: t, own, dir: workDir }), 120_000);
 
 const json = async <T>(args: string[]): Promise<T> => JSON.parse(await kubectl([...args, "-n", ns, "-o", "json"])) as T;
-type Obj = { metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] }; data?: Record<string, string>; spec?: any };
+type Obj = {
+  metadata: { name: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string }[] };
+  data?: Record<string, string>;
+  spec?: any;
+};
 
 describe("project secrets on the Kubernetes executor", () => {
   it("puts the values in a BuildJob-owned Secret the pod reads, and nowhere else", async () => {
     const value = `kube-s3cret-${randomBytes(5).toString("hex")}`;
     const param = `kube-param-${randomBytes(5).toString("hex")}`;
     const sealed = encrypt(value, secretAad(DEFAULT_PROJECT_ID, "REGISTRY_TOKEN"));
-    await t.db.insert(secrets).values({ id: randomUUID(), projectId: DEFAULT_PROJECT_ID, name: "REGISTRY_TOKEN", ciphertext: sealed.ciphertext, keyId: sealed.keyId });
+    await t.db
+      .insert(secrets)
+      .values({
+        id: randomUUID(),
+        projectId: DEFAULT_PROJECT_ID,
+        name: "REGISTRY_TOKEN",
+        ciphertext: sealed.ciphertext,
+        keyId: sealed.keyId,
+      });
     const pipelineId = await createTestPipeline(
       t.db,
-      [{ name: "push", tasks: [sh("push", 'echo "token $REGISTRY_TOKEN"', { env: { KWOK_DURATION: "1s" }, secrets: ["REGISTRY_TOKEN"] })] }],
+      [
+        {
+          name: "push",
+          tasks: [sh("push", 'echo "token $REGISTRY_TOKEN"', { env: { KWOK_DURATION: "1s" }, secrets: ["REGISTRY_TOKEN"] })],
+        },
+      ],
       [{ name: "PASSWORD", secret: true }],
     );
     const run = await createRun(t.db, pipelineId, { params: { PASSWORD: param } });
@@ -67,7 +84,10 @@ describe("project secrets on the Kubernetes executor", () => {
     expect(jobs).toHaveLength(1);
     const bjName = jobs[0].metadata.ownerReferences![0].name;
     const env = jobs[0].spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
-    expect(env).toContainEqual({ name: "REGISTRY_TOKEN", valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "REGISTRY_TOKEN" } } });
+    expect(env).toContainEqual({
+      name: "REGISTRY_TOKEN",
+      valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "REGISTRY_TOKEN" } },
+    });
     expect(env).toContainEqual({ name: "PASSWORD", valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "PASSWORD" } } });
 
     const secret = await json<Obj>(["get", "secret", `${bjName}-params`]);

@@ -37,7 +37,12 @@ describe("kubernetesTaskDetails", () => {
       pipeline: p.name,
       singleTaskRun: true,
       secretParams: ["TOKEN"],
-      template: { sidecars: tpl.sidecars, cachePath: tpl.cachePath, resources: tpl.resources, automountServiceAccountToken: tpl.automountServiceAccountToken },
+      template: {
+        sidecars: tpl.sidecars,
+        cachePath: tpl.cachePath,
+        resources: tpl.resources,
+        automountServiceAccountToken: tpl.automountServiceAccountToken,
+      },
       // The default project builds in the operator's own namespace, placed nowhere in particular.
       namespace: "ops",
       project: { scheduling: undefined },
@@ -47,7 +52,10 @@ describe("kubernetesTaskDetails", () => {
   });
 
   it("says a run with two tasks is not a single-task run", async () => {
-    const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("a", "true")] }, { name: "t", tasks: [sh("b", "true")] }]);
+    const pipelineId = await createTestPipeline(t.db, [
+      { name: "s", tasks: [sh("a", "true")] },
+      { name: "t", tasks: [sh("b", "true")] },
+    ]);
     const { id } = await createRun(t.db, pipelineId);
     const d = await kubernetesTaskDetails(t.db, id, await planOf(id), "ops");
     expect(d.singleTaskRun).toBe(false);
@@ -60,6 +68,8 @@ describe("kubernetesTaskDetails", () => {
     const { id } = await createRun(t.db, pipelineId);
     const d = await kubernetesTaskDetails(t.db, id, { name: "no-such-template", version: 1 }, "ops");
     expect(d.template).toBeUndefined();
-    await expect(kubernetesTaskDetails(t.db, "00000000-0000-4000-8000-000000000000", { name: "shell", version: 1 }, "ops")).rejects.toThrow(/not found/);
+    await expect(kubernetesTaskDetails(t.db, "00000000-0000-4000-8000-000000000000", { name: "shell", version: 1 }, "ops")).rejects.toThrow(
+      /not found/,
+    );
   });
 });

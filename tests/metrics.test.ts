@@ -110,9 +110,18 @@ describe.skipIf(!PROM)("metrics scraped by Prometheus", () => {
 
   it("exposes what tasks push through GANTRY_METRICS_FILE with the run's labels", async () => {
     const r = await eventually(`build_artifact_bytes{pipeline="${name}"}`, (x) => x.length === 3);
-    const series = r.map((s) => ({ project: s.metric.project, run: s.metric.run, task: s.metric.task, kind: s.metric.kind, job: s.metric.job, value: s.value[1] }));
+    const series = r.map((s) => ({
+      project: s.metric.project,
+      run: s.metric.run,
+      task: s.metric.task,
+      kind: s.metric.kind,
+      job: s.metric.job,
+      value: s.value[1],
+    }));
     series.sort((a, b) => a.run.localeCompare(b.run));
-    expect(series).toEqual(["1", "2", "3"].map((run) => ({ project: "default", run, task: "compile", kind: "jar", job: "gantry-operator", value: "12345" })));
+    expect(series).toEqual(
+      ["1", "2", "3"].map((run) => ({ project: "default", run, task: "compile", kind: "jar", job: "gantry-operator", value: "12345" })),
+    );
     // The line that was not a metric is reported in the task's log, not silently dropped.
     const view = (await get(`/api/v1/runs/${runIds[0]}`)).body;
     const log = await get(`/api/v1/task-runs/${view.stages[0].tasks[0].id}/logs`);
@@ -121,6 +130,8 @@ describe.skipIf(!PROM)("metrics scraped by Prometheus", () => {
 
   it("counts log lines ingested and API requests", async () => {
     expect(scalar(await eventually("sum(gantry_log_lines_ingested_total)", (r) => scalar(r) >= 6))).toBeGreaterThanOrEqual(6);
-    expect(scalar(await eventually('sum(gantry_http_requests_total{job="gantry-web",method="POST",code="201"})', (r) => scalar(r) >= 4))).toBeGreaterThanOrEqual(4);
+    expect(
+      scalar(await eventually('sum(gantry_http_requests_total{job="gantry-web",method="POST",code="201"})', (r) => scalar(r) >= 4)),
+    ).toBeGreaterThanOrEqual(4);
   });
 });

@@ -62,7 +62,14 @@ describe("run notifications", () => {
       name,
       params: [{ name: "OUTCOME", default: "fail" }],
       notifications: [
-        { on: ["failure", "fixed"], webhook: `${base}/hook`, slack: `${base}/slack`, dingtalk: `${base}/dingtalk`, wecom: `${base}/wecom`, email: ["oncall@example.test"] },
+        {
+          on: ["failure", "fixed"],
+          webhook: `${base}/hook`,
+          slack: `${base}/slack`,
+          dingtalk: `${base}/dingtalk`,
+          wecom: `${base}/wecom`,
+          email: ["oncall@example.test"],
+        },
         { on: ["success"], webhook: `${base}/flaky` },
       ],
       stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: '[ "$OUTCOME" = ok ]' } }] }],
@@ -92,13 +99,21 @@ describe("run notifications", () => {
     expect(fixedHook.body.run).toMatchObject({ id: fixed.body.id, number: 2, status: "succeeded" });
     await smtp.waitFor("oncall@example.test", (m) => m.subject.includes(`${name} #2 is fixed`));
     // The success hook answered 503 once: the outbox tried again.
-    const flaky = await until("the retried success webhook", () => hits.filter((h) => h.path === "/flaky").length >= 2 || undefined, 30_000);
+    const flaky = await until(
+      "the retried success webhook",
+      () => hits.filter((h) => h.path === "/flaky").length >= 2 || undefined,
+      30_000,
+    );
     expect(flaky).toBe(true);
   });
 
   it("refuses a spec whose notification has no channel or a bad address, naming the field", async () => {
     const r = await call("POST", "/api/v1/pipelines", {
-      body: { name: uniqueName("notify-bad"), notifications: [{ on: ["failure"] }, { on: ["failure"], email: ["not-an-address"] }], stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }] },
+      body: {
+        name: uniqueName("notify-bad"),
+        notifications: [{ on: ["failure"] }, { on: ["failure"], email: ["not-an-address"] }],
+        stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }],
+      },
     });
     expect(r.status).toBe(422);
     const paths = r.body.error.details.errors.map((e: { path: string }) => e.path);

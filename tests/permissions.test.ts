@@ -100,7 +100,9 @@ describe("the permission matrix over the REST API", () => {
     // …but a project whose only owner leaves would be unmanageable.
     const solo = await call("POST", "/api/v1/projects", { token: p.users.owner.token, body: { slug: uniqueName("solo"), name: "Solo" } });
     expect(solo.status).toBe(201);
-    const leave = await call("DELETE", `/api/v1/projects/${solo.body.slug}/members/${p.users.owner.username}`, { token: p.users.owner.token });
+    const leave = await call("DELETE", `/api/v1/projects/${solo.body.slug}/members/${p.users.owner.username}`, {
+      token: p.users.owner.token,
+    });
     expect(leave.status).toBe(409);
     expect(leave.body.error.message).toMatch(/last owner/);
   });
@@ -117,7 +119,9 @@ describe("the permission matrix over the REST API", () => {
   it("records changes in the audit trail with who, what and from where", async () => {
     const r = await call("GET", `/api/v1/projects/${p.slug}/audit?action=member`, { token: p.users.owner.token });
     expect(r.status).toBe(200);
-    const add = r.body.items.find((e: { action: string; target: { name: string } }) => e.action === "member.add" && e.target.name === p.users.viewer.username);
+    const add = r.body.items.find(
+      (e: { action: string; target: { name: string } }) => e.action === "member.add" && e.target.name === p.users.viewer.username,
+    );
     expect(add).toMatchObject({ actor: "admin", project: p.slug, details: { role: "viewer" } });
     expect(add.address).toBeTruthy();
     const runs = await call("GET", `/api/v1/projects/${p.slug}/audit?action=run.start`, { token: p.users.owner.token });

@@ -29,7 +29,9 @@ export function openDb() {
 }
 
 export async function createUserWithToken(db: Db, username: string, scope: "read" | "run" | "admin" = "admin"): Promise<TestUser> {
-  const r = await call("POST", "/api/v1/users", { body: { username, name: username, email: `${username}@example.test`, password: "a-long-test-password" } });
+  const r = await call("POST", "/api/v1/users", {
+    body: { username, name: username, email: `${username}@example.test`, password: "a-long-test-password" },
+  });
   if (r.status !== 201) throw new Error(`creating user ${username}: ${r.status} ${r.text}`);
   return { id: r.body.id, username, token: await createToken(db, r.body.id, `${username}-token`, scope) };
 }

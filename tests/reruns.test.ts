@@ -26,13 +26,21 @@ afterAll(async () => {
   await t?.close();
 });
 
-const claim = async (runId: string) => (await advanceAndClaim(t.db, runId, { operatorId: "op-a", capacity: 10 })).claimed.map((c) => c.taskRun.name);
+const claim = async (runId: string) =>
+  (await advanceAndClaim(t.db, runId, { operatorId: "op-a", capacity: 10 })).claimed.map((c) => c.taskRun.name);
 async function finish(runId: string, name: string, status: "succeeded" | "failed") {
-  const [tr] = await t.db.select().from(taskRuns).where(and(eq(taskRuns.runId, runId), eq(taskRuns.name, name)));
+  const [tr] = await t.db
+    .select()
+    .from(taskRuns)
+    .where(and(eq(taskRuns.runId, runId), eq(taskRuns.name, name)));
   await finishTaskRun(t.db, tr, { status, exitCode: status === "succeeded" ? 0 : 1, message: status === "failed" ? "exit code 1" : null });
 }
 const tasks = async (runId: string) =>
-  Object.fromEntries((await getRunView(t.db, runId)).stages.flatMap((s) => s.tasks).map((x) => [x.name, { status: x.status, reusedFrom: x.reusedFrom, message: x.message }]));
+  Object.fromEntries(
+    (await getRunView(t.db, runId)).stages
+      .flatMap((s) => s.tasks)
+      .map((x) => [x.name, { status: x.status, reusedFrom: x.reusedFrom, message: x.message }]),
+  );
 
 /** build: a (ok) ‖ b (fails); test: c — run #1 fails at b, c is skipped. */
 async function failedRun() {
@@ -42,7 +50,10 @@ async function failedRun() {
       { name: "build", mode: "parallel", tasks: [sh("a", "true"), sh("b", "false")] },
       { name: "test", tasks: [sh("c", "true")] },
     ],
-    [{ name: "TOKEN", secret: true }, { name: "TARGET", default: "staging" }],
+    [
+      { name: "TOKEN", secret: true },
+      { name: "TARGET", default: "staging" },
+    ],
   );
   const { id } = await createRun(t.db, pipelineId, { params: { TOKEN: "s3cret", TARGET: "prod" }, ref: "main" });
   expect(await claim(id)).toEqual(["a", "b"]);
@@ -56,7 +67,10 @@ async function failedRun() {
 describe("re-running a run", () => {
   it("failed: succeeded tasks keep their result and point at it; the failed and skipped ones run again", async () => {
     const src = await failedRun();
-    const [a] = await t.db.select().from(taskRuns).where(and(eq(taskRuns.runId, src.id), eq(taskRuns.name, "a")));
+    const [a] = await t.db
+      .select()
+      .from(taskRuns)
+      .where(and(eq(taskRuns.runId, src.id), eq(taskRuns.name, "a")));
     const re = await rerunRun(t.db, src.id, { mode: "failed" });
     expect(re.number).toBe(2);
     const row = await runRow(t.db, re.id);
@@ -86,7 +100,10 @@ describe("re-running a run", () => {
     await finish(r1.id, "b", "failed");
     await claim(r1.id);
     const r2 = await rerunRun(t.db, r1.id, { mode: "failed" });
-    const [origA] = await t.db.select().from(taskRuns).where(and(eq(taskRuns.runId, again.id), eq(taskRuns.name, "a")));
+    const [origA] = await t.db
+      .select()
+      .from(taskRuns)
+      .where(and(eq(taskRuns.runId, again.id), eq(taskRuns.name, "a")));
     expect((await tasks(r2.id)).a).toMatchObject({ status: "succeeded", reusedFrom: origA.id });
   });
 
@@ -113,7 +130,9 @@ describe("re-running a run", () => {
 
   it("refuses what makes no sense, saying why", async () => {
     const src = await failedRun();
-    await expect(rerunRun(t.db, src.id, { mode: "from-stage", stage: "deploy" })).rejects.toThrow(/no stage 'deploy' \(its stages: 'build', 'test'\)/);
+    await expect(rerunRun(t.db, src.id, { mode: "from-stage", stage: "deploy" })).rejects.toThrow(
+      /no stage 'deploy' \(its stages: 'build', 'test'\)/,
+    );
     const ok = await rerunRun(t.db, src.id, { mode: "all" });
     // Still queued: only "all" may re-run an active run.
     await expect(rerunRun(t.db, ok.id, { mode: "failed" })).rejects.toThrow(/still queued/);
@@ -159,8 +178,9 @@ describe("through the running stack", () => {
 
     const audit = await get(`/api/v1/audit?action=run.rerun`);
     expect(audit.status).toBe(200);
-    expect(audit.body.items.find((e: { target: { id: string } }) => e.target.id === re.body.id)).toMatchObject({ details: { rerunOf: first.body.id, mode: "failed" } });
+    expect(audit.body.items.find((e: { target: { id: string } }) => e.target.id === re.body.id)).toMatchObject({
+      details: { rerunOf: first.body.id, mode: "failed" },
+    });
     rmSync(path.dirname(flag), { recursive: true, force: true });
   });
 });
-

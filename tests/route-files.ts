@@ -24,7 +24,10 @@ function exportedMethods(source: string): string[] {
   for (const m of source.matchAll(/export\s+(?:const|async\s+function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) found.add(m[1]);
   for (const m of source.matchAll(/export\s*\{([^}]*)\}/g)) {
     for (const part of m[1].split(",")) {
-      const name = part.trim().split(/\s+as\s+/).pop();
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop();
       if (name && METHODS.includes(name)) found.add(name);
     }
   }
@@ -65,19 +68,23 @@ export function openApiProblems(doc: {
     const { parameters: shared = [], ...operations } = item as Record<string, Op> & { parameters?: Param[] };
     for (const [method, op] of Object.entries(operations)) {
       const where = `${method.toUpperCase()} ${path}`;
-      if (!["get", "put", "post", "delete", "options", "head", "patch", "trace"].includes(method)) problems.push(`${where}: not an HTTP method`);
+      if (!["get", "put", "post", "delete", "options", "head", "patch", "trace"].includes(method))
+        problems.push(`${where}: not an HTTP method`);
       if (!op.operationId) problems.push(`${where}: no operationId`);
       else if (ids.has(op.operationId)) problems.push(`${where}: operationId ${op.operationId} used twice`);
       else ids.add(op.operationId);
       if (!op.responses || Object.keys(op.responses).length === 0) problems.push(`${where}: no responses`);
-      for (const code of Object.keys(op.responses ?? {})) if (!/^([1-5](\d\d|XX)|default)$/.test(code)) problems.push(`${where}: response key ${code}`);
+      for (const code of Object.keys(op.responses ?? {}))
+        if (!/^([1-5](\d\d|XX)|default)$/.test(code)) problems.push(`${where}: response key ${code}`);
       const params = [...(shared as Param[]), ...(op.parameters ?? [])];
       for (const p of params) {
-        if (!p.name || !["path", "query", "header", "cookie"].includes(p.in ?? "") || !p.schema) problems.push(`${where}: parameter ${JSON.stringify(p)}`);
+        if (!p.name || !["path", "query", "header", "cookie"].includes(p.in ?? "") || !p.schema)
+          problems.push(`${where}: parameter ${JSON.stringify(p)}`);
         if (p.in === "path" && p.required !== true) problems.push(`${where}: path parameter ${p.name} must be required`);
         if (p.in === "path" && !templated.includes(p.name ?? "")) problems.push(`${where}: path parameter ${p.name} is not in the path`);
       }
-      for (const name of templated) if (!params.some((p) => p.in === "path" && p.name === name)) problems.push(`${where}: {${name}} is not described`);
+      for (const name of templated)
+        if (!params.some((p) => p.in === "path" && p.name === name)) problems.push(`${where}: {${name}} is not described`);
     }
   }
   const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map((m) => m[1]);

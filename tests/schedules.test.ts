@@ -31,7 +31,15 @@ beforeAll(async () => {
   process.env.GANTRY_SECRET_KEY ??= randomBytes(32).toString("base64");
   t = await createTestDatabase("gantry_sched");
   const [u] = await t.db.select().from(users).where(eq(users.username, "admin"));
-  admin = { id: u.id, username: u.username, name: u.name ?? "admin", role: "admin", scope: "admin", via: "session", address: "127.0.0.1" } as Actor;
+  admin = {
+    id: u.id,
+    username: u.username,
+    name: u.name ?? "admin",
+    role: "admin",
+    scope: "admin",
+    via: "session",
+    address: "127.0.0.1",
+  } as Actor;
 });
 afterAll(async () => {
   await t?.close();
@@ -67,13 +75,22 @@ describe("firing ticks", () => {
     const clock = new FakeClock(new Date("2026-07-10T06:00:00Z"));
     const { id, view } = await schedule(clock, { cron: "0 9 * * *", timeZone: "Europe/Berlin", params: { WHO: "nightly" } });
     expect(view.nextAt?.toISOString()).toBe("2026-07-10T07:00:00.000Z");
-    expect(view.upcoming.map((d) => d.toISOString())).toEqual(["2026-07-10T07:00:00.000Z", "2026-07-11T07:00:00.000Z", "2026-07-12T07:00:00.000Z"]);
+    expect(view.upcoming.map((d) => d.toISOString())).toEqual([
+      "2026-07-10T07:00:00.000Z",
+      "2026-07-11T07:00:00.000Z",
+      "2026-07-12T07:00:00.000Z",
+    ]);
 
     clock.set("2026-07-10T06:59:59Z");
     expect(await fire(clock, id)).toEqual([]);
     clock.set("2026-07-10T07:00:02Z");
     const [o] = await fire(clock, id);
-    expect(o).toMatchObject({ scheduleId: id, result: "started", skippedTicks: 0, message: expect.stringMatching(/^started run #1 for the tick at 2026-07-10 09:00 GMT\+2$/) });
+    expect(o).toMatchObject({
+      scheduleId: id,
+      result: "started",
+      skippedTicks: 0,
+      message: expect.stringMatching(/^started run #1 for the tick at 2026-07-10 09:00 GMT\+2$/),
+    });
     expect(await fire(clock, id)).toEqual([]);
     const [r] = await runsOf(id);
     expect(r).toMatchObject({ trigger: "schedule", status: "queued", params: { WHO: "nightly" } });
@@ -82,7 +99,11 @@ describe("firing ticks", () => {
     expect(s.nextAt?.toISOString()).toBe("2026-07-11T07:00:00.000Z");
     expect(s.active.map((x) => x.number)).toEqual([1]);
     const [rec] = await t.db.select().from(auditEvents).where(eq(auditEvents.targetId, r.id));
-    expect(rec).toMatchObject({ action: "run.start", actorName: "gantry", details: expect.objectContaining({ trigger: "schedule", scheduleId: id }) });
+    expect(rec).toMatchObject({
+      action: "run.start",
+      actorName: "gantry",
+      details: expect.objectContaining({ trigger: "schedule", scheduleId: id }),
+    });
   });
 
   it("Allow: a tick starts a run while the previous one is still active", async () => {
@@ -102,7 +123,10 @@ describe("firing ticks", () => {
     await fire(clock, id);
     clock.set("2026-01-01T00:02:00Z");
     const [o] = await fire(clock, id);
-    expect(o).toMatchObject({ result: "forbidden", message: "skipped the tick at 2026-01-01 00:02 UTC: run #1 of this schedule is still active (Forbid)" });
+    expect(o).toMatchObject({
+      result: "forbidden",
+      message: "skipped the tick at 2026-01-01 00:02 UTC: run #1 of this schedule is still active (Forbid)",
+    });
     expect((await getSchedule(t.db, pipelineId, id, clock)).lastResult).toBe(o.message);
     const [first] = await runsOf(id);
     await finishRun(first.id, "succeeded");
@@ -139,7 +163,10 @@ describe("firing ticks", () => {
     const { id } = await schedule(clock, { cron: "*/5 * * * *", startingDeadlineSeconds: 60 });
     clock.set("2026-01-01T00:23:00Z"); // the 00:20 tick is 180 s old
     const [o] = await fire(clock, id);
-    expect(o).toMatchObject({ result: "missed", message: "missed the tick at 2026-01-01 00:20 UTC: 180s late, past the starting deadline of 60s" });
+    expect(o).toMatchObject({
+      result: "missed",
+      message: "missed the tick at 2026-01-01 00:20 UTC: 180s late, past the starting deadline of 60s",
+    });
     expect(await runsOf(id)).toHaveLength(0);
     clock.set("2026-01-01T00:25:05Z");
     expect((await fire(clock, id))[0].result).toBe("started");
@@ -187,7 +214,14 @@ describe("firing ticks", () => {
   it("a run that cannot be created is reported on the schedule, and the tick is still handled", async () => {
     const clock = new FakeClock(new Date("2026-01-01T00:00:30Z"));
     const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "true")] }], [{ name: "NEEDED", required: true }]);
-    const s = await createSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, ScheduleBodySchema.parse({ cron: "* * * * *", params: { NEEDED: "x" } }), clock);
+    const s = await createSchedule(
+      t.db,
+      admin,
+      await editAccess(pipelineId),
+      pipelineId,
+      ScheduleBodySchema.parse({ cron: "* * * * *", params: { NEEDED: "x" } }),
+      clock,
+    );
     const id = s.id;
     // The schedule no longer gives what the pipeline needs (someone changed the stored params).
     await t.db.update(schedules).set({ params: {} }).where(eq(schedules.id, s.id));
@@ -202,12 +236,34 @@ describe("firing ticks", () => {
 describe("secret params", () => {
   it("are stored sealed, shown as ***, kept when *** comes back, and given to the run in clear", async () => {
     const clock = new FakeClock(new Date("2026-03-01T00:00:30Z"));
-    const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("only", "true")] }], [{ name: "TOKEN", secret: true }, { name: "WHO", default: "x" }]);
-    const created = await createSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, ScheduleBodySchema.parse({ cron: "0 * * * *", params: { TOKEN: "hunter2", WHO: "me" } }), clock);
+    const pipelineId = await createTestPipeline(
+      t.db,
+      [{ name: "s", tasks: [sh("only", "true")] }],
+      [
+        { name: "TOKEN", secret: true },
+        { name: "WHO", default: "x" },
+      ],
+    );
+    const created = await createSchedule(
+      t.db,
+      admin,
+      await editAccess(pipelineId),
+      pipelineId,
+      ScheduleBodySchema.parse({ cron: "0 * * * *", params: { TOKEN: "hunter2", WHO: "me" } }),
+      clock,
+    );
     expect(created.params).toEqual({ TOKEN: "***", WHO: "me" });
     const [row] = await t.db.select().from(schedules).where(eq(schedules.id, created.id));
     expect(row.params.TOKEN).not.toContain("hunter2");
-    await updateSchedule(t.db, admin, await editAccess(pipelineId), pipelineId, created.id, { params: { TOKEN: "***", WHO: "you" } }, clock);
+    await updateSchedule(
+      t.db,
+      admin,
+      await editAccess(pipelineId),
+      pipelineId,
+      created.id,
+      { params: { TOKEN: "***", WHO: "you" } },
+      clock,
+    );
     const [after] = await t.db.select().from(schedules).where(eq(schedules.id, created.id));
     expect(after.params.TOKEN).toBe(row.params.TOKEN);
     clock.set("2026-03-01T01:00:00Z");
@@ -269,7 +325,10 @@ describe("in the operator", () => {
 
 describe("REST API on the running stack", () => {
   it("creates, lists, suspends and deletes a schedule; cron and time-zone errors name the field", async () => {
-    const p = await post("/api/v1/pipelines", { name: uniqueName("sched"), stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }] });
+    const p = await post("/api/v1/pipelines", {
+      name: uniqueName("sched"),
+      stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }],
+    });
     expect(p.status).toBe(201);
     const base = `/api/v1/pipelines/${p.body.id}/schedules`;
     const bad = await post(base, { cron: "0 25 * * *", timeZone: "Mars/Base" });
@@ -277,9 +336,21 @@ describe("REST API on the running stack", () => {
     const paths = bad.body.error.details.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(["cron", "timeZone"]);
 
-    const created = await post(base, { cron: "30 6 * * 1-5", timeZone: "Asia/Tokyo", concurrencyPolicy: "Forbid", description: "weekday mornings" });
+    const created = await post(base, {
+      cron: "30 6 * * 1-5",
+      timeZone: "Asia/Tokyo",
+      concurrencyPolicy: "Forbid",
+      description: "weekday mornings",
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ cron: "30 6 * * 1-5", timeZone: "Asia/Tokyo", concurrencyPolicy: "Forbid", suspend: false, successfulHistoryLimit: 3, failedHistoryLimit: 1 });
+    expect(created.body).toMatchObject({
+      cron: "30 6 * * 1-5",
+      timeZone: "Asia/Tokyo",
+      concurrencyPolicy: "Forbid",
+      suspend: false,
+      successfulHistoryLimit: 3,
+      failedHistoryLimit: 1,
+    });
     // 06:30 in Tokyo is 21:30 UTC the day before.
     expect(created.body.nextAt).toMatch(/T21:30:00\.000Z$/);
     const list = await get(base);
@@ -293,7 +364,6 @@ describe("REST API on the running stack", () => {
     expect((await get(`${base}/${created.body.id}`)).status).toBe(404);
   });
 });
-
 
 describe("who may manage schedules and re-run", () => {
   it("viewers read schedules but may not change them or re-run; developers may; outsiders see nothing", async () => {
@@ -316,8 +386,13 @@ describe("who may manage schedules and re-run", () => {
 
     const s = await invoke(createScheduleOp, t.db, developer, { id: pipelineId, body }, { clock });
     expect((await invoke(listSchedulesOp, t.db, viewer, { id: pipelineId }, { clock })).items).toHaveLength(1);
-    await expect(invoke(createScheduleOp, t.db, viewer, { id: pipelineId, body }, { clock })).rejects.toMatchObject({ code: "forbidden", message: expect.stringContaining("needs 'developer'") });
-    await expect(invoke(updateScheduleOp, t.db, viewer, { id: pipelineId, scheduleId: s.id, body: { suspend: true } }, { clock })).rejects.toMatchObject({ code: "forbidden" });
+    await expect(invoke(createScheduleOp, t.db, viewer, { id: pipelineId, body }, { clock })).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringContaining("needs 'developer'"),
+    });
+    await expect(
+      invoke(updateScheduleOp, t.db, viewer, { id: pipelineId, scheduleId: s.id, body: { suspend: true } }, { clock }),
+    ).rejects.toMatchObject({ code: "forbidden" });
     await expect(invoke(deleteScheduleOp, t.db, viewer, { id: pipelineId, scheduleId: s.id })).rejects.toMatchObject({ code: "forbidden" });
     await expect(invoke(listSchedulesOp, t.db, outsider, { id: pipelineId }, { clock })).rejects.toMatchObject({ code: "not_found" });
 

@@ -46,7 +46,9 @@ describe("the secrets API", () => {
     for (const role of ["viewer", "developer", "maintainer", "owner"] as const) {
       const l = await call("GET", url(), { token: as(role) });
       expect(l.status, role).toBe(200);
-      expect(l.body.items).toEqual([expect.objectContaining({ name: "DEPLOY_TOKEN", description: "for deploys", createdBy: p.users.maintainer.username })]);
+      expect(l.body.items).toEqual([
+        expect.objectContaining({ name: "DEPLOY_TOKEN", description: "for deploys", createdBy: p.users.maintainer.username }),
+      ]);
       expect(Object.keys(l.body.items[0]).sort()).toEqual(["createdAt", "createdBy", "description", "name", "updatedAt"]);
       expect(l.text).not.toContain(value);
     }
@@ -91,7 +93,9 @@ describe("the secrets API", () => {
     expect((await call("DELETE", url("EXACTLY_48K"), { token: as("maintainer") })).status).toBe(404);
     const a = await call("GET", `/api/v1/projects/${p.slug}/audit?targetType=secret`, { token: as("owner") });
     expect(a.status).toBe(200);
-    const seen = a.body.items.map((e: { action: string; target: { name: string }; actor: string }) => `${e.action} ${e.target.name} ${e.actor}`);
+    const seen = a.body.items.map(
+      (e: { action: string; target: { name: string }; actor: string }) => `${e.action} ${e.target.name} ${e.actor}`,
+    );
     expect(seen).toEqual(
       expect.arrayContaining([
         `secret.create DEPLOY_TOKEN ${p.users.maintainer.username}`,
@@ -107,7 +111,9 @@ describe("the secrets API", () => {
 const pipelines = new Map<string, string>();
 async function pipelineIn(slug: string) {
   if (!pipelines.has(slug)) {
-    const r = await call("POST", `/api/v1/pipelines?project=${slug}`, { body: { name: uniqueName("holder"), stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }] } });
+    const r = await call("POST", `/api/v1/pipelines?project=${slug}`, {
+      body: { name: uniqueName("holder"), stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }] },
+    });
     expect(r.status, r.text).toBe(201);
     pipelines.set(slug, r.body.id);
   }
@@ -131,23 +137,42 @@ describe("secrets in tasks", () => {
 
   it("refuses to save a pipeline naming a secret the project lacks, at the field's path", async () => {
     const r = await call("POST", `/api/v1/pipelines?project=${p.slug}`, {
-      body: { name: uniqueName("missing"), stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" }, secrets: ["DEPLOY_TOKEN", "NOT_THERE"] }] }] },
+      body: {
+        name: uniqueName("missing"),
+        stages: [
+          { name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" }, secrets: ["DEPLOY_TOKEN", "NOT_THERE"] }] },
+        ],
+      },
     });
     expect(r.status).toBe(422);
-    expect(r.body.error.details.errors).toEqual([{ path: "stages[0].tasks[0].secrets[1]", message: expect.stringMatching(/no secret named 'NOT_THERE'/) }]);
+    expect(r.body.error.details.errors).toEqual([
+      { path: "stages[0].tasks[0].secrets[1]", message: expect.stringMatching(/no secret named 'NOT_THERE'/) },
+    ]);
   });
 
   it("refuses a secret whose name the task's template sets itself", async () => {
     const tpl = uniqueName("with-env");
     const t = await call("POST", `/api/v1/templates?project=${p.slug}`, {
-      body: { name: tpl, title: "With env", description: "sets DEPLOY_TOKEN", category: "test", image: "alpine:3", command: ["sh", "-c", "true"], env: { DEPLOY_TOKEN: "from-template" }, paramsSchema: { type: "object", properties: {} }, local: { supported: true } },
+      body: {
+        name: tpl,
+        title: "With env",
+        description: "sets DEPLOY_TOKEN",
+        category: "test",
+        image: "alpine:3",
+        command: ["sh", "-c", "true"],
+        env: { DEPLOY_TOKEN: "from-template" },
+        paramsSchema: { type: "object", properties: {} },
+        local: { supported: true },
+      },
     });
     expect(t.status, t.text).toBe(201);
     const r = await call("POST", `/api/v1/pipelines?project=${p.slug}`, {
       body: { name: uniqueName("clash"), stages: [{ name: "s", tasks: [{ name: "t", template: tpl, secrets: ["DEPLOY_TOKEN"] }] }] },
     });
     expect(r.status, r.text).toBe(422);
-    expect(r.body.error.details.errors).toEqual([{ path: "stages[0].tasks[0].secrets[0]", message: `template '${tpl}' sets 'DEPLOY_TOKEN' itself; give the secret another name` }]);
+    expect(r.body.error.details.errors).toEqual([
+      { path: "stages[0].tasks[0].secrets[0]", message: `template '${tpl}' sets 'DEPLOY_TOKEN' itself; give the secret another name` },
+    ]);
   });
 
   it("gives the task its secrets as env, masks them in every form, and stores no clear text", async () => {
@@ -165,7 +190,10 @@ describe("secrets in tasks", () => {
     const back = await call("GET", `/api/v1/pipelines/${created.body.id}`, { token: as("viewer") });
     expect(JSON.stringify(back.body)).toContain('"secrets":["API_KEY"]');
 
-    const start = await call("POST", `/api/v1/pipelines/${created.body.id}/runs`, { token: as("developer"), body: { params: { PASSWORD: param } } });
+    const start = await call("POST", `/api/v1/pipelines/${created.body.id}/runs`, {
+      token: as("developer"),
+      body: { params: { PASSWORD: param } },
+    });
     expect(start.status, start.text).toBe(201);
     const run = await waitForRun(start.body.id);
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
@@ -182,9 +210,19 @@ describe("secrets in tasks", () => {
     expect(lines).toContain("param: ***");
     const docker = lines.find((l) => l.startsWith("in a docker auth: "))!;
     expect(docker).toContain("***");
-    const leftover = docker.slice(18).split("***").map((x) => Buffer.from(x, "base64").toString("latin1")).join("");
+    const leftover = docker
+      .slice(18)
+      .split("***")
+      .map((x) => Buffer.from(x, "base64").toString("latin1"))
+      .join("");
     expect(leftover).not.toContain(secret.slice(0, 8));
-    for (const form of [secret, Buffer.from(secret).toString("base64").replace(/=+$/, ""), encodeURIComponent(secret), secret.slice(0, 6) + "\n", param]) {
+    for (const form of [
+      secret,
+      Buffer.from(secret).toString("base64").replace(/=+$/, ""),
+      encodeURIComponent(secret),
+      secret.slice(0, 6) + "\n",
+      param,
+    ]) {
       expect(log.text).not.toContain(form);
     }
 
@@ -196,7 +234,9 @@ describe("secrets in tasks", () => {
     const [tr] = await p.db.select().from(taskRuns).where(eq(taskRuns.id, task.id));
     expect(tr.plan.secrets).toEqual(["API_KEY"]);
     expect(JSON.stringify(tr.plan)).not.toContain(secret);
-    const [[chunks]] = (await p.pool.query("select group_concat(data separator '') as d from log_chunks where task_run_id = ?", [task.id])) as unknown as [[{ d: string | null }]];
+    const [[chunks]] = (await p.pool.query("select group_concat(data separator '') as d from log_chunks where task_run_id = ?", [
+      task.id,
+    ])) as unknown as [[{ d: string | null }]];
     if (chunks.d !== null) {
       expect(chunks.d).not.toContain(secret);
       expect(chunks.d).not.toContain(param);
@@ -208,7 +248,12 @@ describe("secrets in tasks", () => {
   it("fails the task, naming the secret, when it was deleted after the pipeline was saved", async () => {
     expect((await call("PUT", url("SHORT_LIVED"), { token: as("maintainer"), body: { value: "gone-soon-value" } })).status).toBe(201);
     const created = await call("POST", `/api/v1/pipelines?project=${p.slug}`, {
-      body: { name: uniqueName("deleted"), stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "echo should-not-run" }, secrets: ["SHORT_LIVED"] }] }] },
+      body: {
+        name: uniqueName("deleted"),
+        stages: [
+          { name: "s", tasks: [{ name: "t", template: "shell", params: { script: "echo should-not-run" }, secrets: ["SHORT_LIVED"] }] },
+        ],
+      },
     });
     expect(created.status, created.text).toBe(201);
     expect((await call("DELETE", url("SHORT_LIVED"), { token: as("maintainer") })).status).toBe(204);
@@ -226,13 +271,31 @@ describe("key rotation", () => {
     const t = await createTestDatabase("gantry_rotate");
     try {
       const old = keyring();
-      const next = loadKeyring({ GANTRY_SECRET_KEY: randomBytes(32).toString("hex"), GANTRY_SECRET_KEYS_PREVIOUS: process.env.GANTRY_SECRET_KEY });
+      const next = loadKeyring({
+        GANTRY_SECRET_KEY: randomBytes(32).toString("hex"),
+        GANTRY_SECRET_KEYS_PREVIOUS: process.env.GANTRY_SECRET_KEY,
+      });
       const sealed = encrypt("rotate-me-value", secretAad(DEFAULT_PROJECT_ID, "ROT"), old);
-      await t.db.insert(secretsTable).values({ id: crypto.randomUUID(), projectId: DEFAULT_PROJECT_ID, name: "ROT", ciphertext: sealed.ciphertext, keyId: sealed.keyId });
-      const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("t", "true", { secrets: ["ROT"] })] }], [{ name: "PW", secret: true }]);
+      await t.db
+        .insert(secretsTable)
+        .values({
+          id: crypto.randomUUID(),
+          projectId: DEFAULT_PROJECT_ID,
+          name: "ROT",
+          ciphertext: sealed.ciphertext,
+          keyId: sealed.keyId,
+        });
+      const pipelineId = await createTestPipeline(
+        t.db,
+        [{ name: "s", tasks: [sh("t", "true", { secrets: ["ROT"] })] }],
+        [{ name: "PW", secret: true }],
+      );
       const run = await createRun(t.db, pipelineId, { params: { PW: "param-value-1" } });
       const legacy = await createRun(t.db, pipelineId, { params: { PW: "x" } });
-      await t.db.update(runs).set({ params: { PW: "legacy-clear-value" } }).where(eq(runs.id, legacy.id));
+      await t.db
+        .update(runs)
+        .set({ params: { PW: "legacy-clear-value" } })
+        .where(eq(runs.id, legacy.id));
 
       const first = await rotateSecrets(t.db, next);
       expect(first).toEqual({ secrets: 1, runs: 2, sealedLegacy: 1 });
@@ -243,7 +306,9 @@ describe("key rotation", () => {
       const [row] = await t.db.select().from(secretsTable).where(eq(secretsTable.name, "ROT"));
       expect(row.keyId).toBe(only.current.id);
       const rows = await t.query<{ id: string; params: string | Record<string, string> }>("select id, params from runs");
-      const params = Object.fromEntries(rows.map((r) => [r.id, (typeof r.params === "string" ? JSON.parse(r.params) : r.params) as Record<string, string>]));
+      const params = Object.fromEntries(
+        rows.map((r) => [r.id, (typeof r.params === "string" ? JSON.parse(r.params) : r.params) as Record<string, string>]),
+      );
       expect(unseal(params[run.id].PW, runParamAad("PW"), only)).toBe("param-value-1");
       expect(unseal(params[legacy.id].PW, runParamAad("PW"), only)).toBe("legacy-clear-value");
       expect(JSON.stringify(params)).not.toContain("value");

@@ -51,7 +51,10 @@ export async function startTestSmtp(port = smtpPort()): Promise<TestSmtp> {
       for (;;) {
         const m = mails.find((x) => x.to.includes(to) && match(x));
         if (m) return m;
-        if (Date.now() > deadline) throw new Error(`no mail to ${to} within ${timeoutMs} ms; received: ${JSON.stringify(mails.map((x) => ({ to: x.to, subject: x.subject })))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no mail to ${to} within ${timeoutMs} ms; received: ${JSON.stringify(mails.map((x) => ({ to: x.to, subject: x.subject })))}`,
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -22,7 +22,12 @@ afterAll(async () => {
 
 const tag = () => randomBytes(4).toString("hex");
 const opts = { autoCreate: true, providerName: "Test" };
-const ident = (over: Partial<SsoIdentity> = {}): SsoIdentity => ({ provider: "oidc", providerAccountId: `sub-${tag()}`, emailVerified: true, ...over });
+const ident = (over: Partial<SsoIdentity> = {}): SsoIdentity => ({
+  provider: "oidc",
+  providerAccountId: `sub-${tag()}`,
+  emailVerified: true,
+  ...over,
+});
 
 describe("single sign-on linking", () => {
   it("matches a local user by verified email, then the link wins even when the email changes", async () => {
@@ -38,7 +43,11 @@ describe("single sign-on linking", () => {
   it("does not match on an unverified email: creates a separate user with a unique name", async () => {
     const t = tag();
     const local = await createUser(db, { username: `u-${t}`, name: "Taken", email: `u-${t}@example.test`, role: "user" });
-    const r = await resolveSsoUser(db, ident({ email: `u-${t}@example.test`, emailVerified: false, username: `u-${t}`, name: "New Person" }), opts);
+    const r = await resolveSsoUser(
+      db,
+      ident({ email: `u-${t}@example.test`, emailVerified: false, username: `u-${t}`, name: "New Person" }),
+      opts,
+    );
     if (!("user" in r)) throw new Error(r.refused);
     expect(r.how).toBe("created");
     expect(r.user.id).not.toBe(local.id);
@@ -54,6 +63,8 @@ describe("single sign-on linking", () => {
 
     const local = await createUser(db, { username: `dis-${t}`, name: "Disabled", email: `dis-${t}@example.test`, role: "user" });
     await db.update(users).set({ disabled: true }).where(eq(users.id, local.id));
-    expect(await resolveSsoUser(db, ident({ email: `dis-${t}@example.test` }), opts)).toEqual({ refused: expect.stringMatching(/disabled/) });
+    expect(await resolveSsoUser(db, ident({ email: `dis-${t}@example.test` }), opts)).toEqual({
+      refused: expect.stringMatching(/disabled/),
+    });
   });
 });

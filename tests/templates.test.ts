@@ -12,7 +12,12 @@ function echoTemplate(name: string, word: string, extra: Record<string, unknown>
     icon: "megaphone",
     image: "debian:bookworm-slim",
     command: ["bash", "-c", `echo "${word}: $0"`, "{{params.msg}}"],
-    paramsSchema: { type: "object", required: ["msg"], additionalProperties: false, properties: { msg: { type: "string", title: "Message", minLength: 1 } } },
+    paramsSchema: {
+      type: "object",
+      required: ["msg"],
+      additionalProperties: false,
+      properties: { msg: { type: "string", title: "Message", minLength: 1 } },
+    },
     example: { name: "say", template: name, params: { msg: "hello" } },
     local: { supported: true, requires: ["bash"] },
     ...extra,
@@ -63,7 +68,11 @@ describe("template CRUD", () => {
     const r = await call("POST", "/api/v1/templates", { raw: yaml, contentType: "application/yaml" });
     expect(r.status, r.text).toBe(422);
     expect(r.body.error.details.errors).toEqual([
-      { path: "paramsSchema.properties.msg.type", message: expect.stringMatching(/^not a valid JSON Schema: must be equal to one of the allowed values \(.*"string"/), line: yaml.split("\n").findIndex((l) => l.includes("strnig")) + 1 },
+      {
+        path: "paramsSchema.properties.msg.type",
+        message: expect.stringMatching(/^not a valid JSON Schema: must be equal to one of the allowed values \(.*"string"/),
+        line: yaml.split("\n").findIndex((l) => l.includes("strnig")) + 1,
+      },
     ]);
     expect((await get(`/api/v1/templates/${name}`)).status).toBe(404);
   });
@@ -142,7 +151,10 @@ describe("template CRUD", () => {
     expect(resave.status, resave.text).toBe(200);
     const fresh = await post("/api/v1/pipelines", spec(uniqueName("new-dep")));
     expect(fresh.status).toBe(422);
-    expect(fresh.body.error.details.errors[0]).toMatchObject({ path: "stages[0].tasks[0].template", message: expect.stringMatching(/deprecated/) });
+    expect(fresh.body.error.details.errors[0]).toMatchObject({
+      path: "stages[0].tasks[0].template",
+      message: expect.stringMatching(/deprecated/),
+    });
 
     await call("DELETE", `/api/v1/templates/${name}/deprecate`);
     expect((await post("/api/v1/pipelines", spec(uniqueName("new-undep")))).status).toBe(201);
@@ -156,7 +168,10 @@ describe("template CRUD", () => {
     expect((await post("/api/v1/pipelines", gate({ approvers: ["admin"] }))).status).toBe(201);
     const r = await post("/api/v1/pipelines", gate({ approvers: ["admin"], requiredApprovals: 2 }));
     expect(r.status).toBe(422);
-    expect(r.body.error.details.errors[0]).toMatchObject({ path: "stages[0].tasks[0].params.requiredApprovals", message: expect.stringMatching(/names only 1 approver/) });
+    expect(r.body.error.details.errors[0]).toMatchObject({
+      path: "stages[0].tasks[0].params.requiredApprovals",
+      message: expect.stringMatching(/names only 1 approver/),
+    });
     const bad = await post("/api/v1/pipelines", gate({ approvers: ["role:viewer"] }));
     expect(bad.status).toBe(422);
     expect(bad.body.error.details.errors[0].path).toBe("stages[0].tasks[0].params.approvers[0]");
@@ -180,14 +195,21 @@ describe("template version pinning", () => {
   it("runs the template version the pipeline was saved with until it is upgraded", async () => {
     const name = uniqueName("tpl-pin");
     await post("/api/v1/templates", echoTemplate(name, "first"));
-    const id = await createPipeline({ name: uniqueName("pinned"), stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }] });
+    const id = await createPipeline({
+      name: uniqueName("pinned"),
+      stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }],
+    });
     expect((await get(`/api/v1/pipelines/${id}`)).body.templates).toEqual({ [name]: 1 });
 
     await put(`/api/v1/templates/${name}`, echoTemplate(name, "second"));
     expect(await logOf(await startRun(id))).toContain("first: hi");
 
     // Saving again keeps the pin.
-    const saved = await put(`/api/v1/pipelines/${id}`, { name: (await get(`/api/v1/pipelines/${id}`)).body.name, description: "d", stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }] });
+    const saved = await put(`/api/v1/pipelines/${id}`, {
+      name: (await get(`/api/v1/pipelines/${id}`)).body.name,
+      description: "d",
+      stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }],
+    });
     expect(saved.body.version).toBe(2);
     expect((await get(`/api/v1/pipelines/${id}/versions/2`)).body.templates).toEqual({ [name]: 1 });
 
@@ -208,7 +230,10 @@ describe("template version pinning", () => {
   it("refuses an upgrade the newer template rejects, saving nothing", async () => {
     const name = uniqueName("tpl-break");
     await post("/api/v1/templates", echoTemplate(name, "v1"));
-    const id = await createPipeline({ name: uniqueName("breaks"), stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }] });
+    const id = await createPipeline({
+      name: uniqueName("breaks"),
+      stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }],
+    });
     const v2 = echoTemplate(name, "v2", {
       paramsSchema: { type: "object", required: ["text"], additionalProperties: false, properties: { text: { type: "string" } } },
       example: { name: "say", template: name, params: { text: "x" } },
@@ -217,7 +242,9 @@ describe("template version pinning", () => {
     const up = await post(`/api/v1/pipelines/${id}/upgrade-templates`);
     expect(up.status).toBe(422);
     expect(up.body.error.message).toMatch(/latest template versions/);
-    expect(up.body.error.details.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(["stages[0].tasks[0].params.text"]));
+    expect(up.body.error.details.errors.map((e: { path: string }) => e.path)).toEqual(
+      expect.arrayContaining(["stages[0].tasks[0].params.text"]),
+    );
     expect((await get(`/api/v1/pipelines/${id}`)).body.version).toBe(1);
   });
 });
@@ -227,8 +254,8 @@ describe("built-in build templates run locally", () => {
     const prepare = [
       "mkdir -p src web",
       "printf 'module example.com/hello\\n\\ngo 1.21\\n' > src/go.mod",
-      "printf 'package main\\n\\nimport \"fmt\"\\n\\nfunc Greeting() string { return \"hello\" }\\n\\nfunc main() { fmt.Println(Greeting()) }\\n' > src/main.go",
-      "printf 'package main\\n\\nimport \"testing\"\\n\\nfunc TestGreeting(t *testing.T) {\\n\\tif Greeting() != \"hello\" {\\n\\t\\tt.Fatal(\"wrong greeting\")\\n\\t}\\n}\\n' > src/main_test.go",
+      'printf \'package main\\n\\nimport "fmt"\\n\\nfunc Greeting() string { return "hello" }\\n\\nfunc main() { fmt.Println(Greeting()) }\\n\' > src/main.go',
+      'printf \'package main\\n\\nimport "testing"\\n\\nfunc TestGreeting(t *testing.T) {\\n\\tif Greeting() != "hello" {\\n\\t\\tt.Fatal("wrong greeting")\\n\\t}\\n}\\n\' > src/main_test.go',
       `cat > web/package.json <<'JSON'\n{"name":"web","version":"1.0.0","private":true,"scripts":{"build":"node -e \\"console.log('web built')\\"","test":"node -e \\"console.log('web tests ok')\\""}}\nJSON`,
     ].join("\n");
     const id = await createPipeline({

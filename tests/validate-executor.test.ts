@@ -26,7 +26,10 @@ const kanikoPipeline = () => {
 describe("cluster-only templates and the configured executor", () => {
   it("refuses a cluster-only template on the local executor, saying why and where", async () => {
     const e = (await checkSpecAgainstCatalog(t.db, kanikoPipeline(), { executor: "local" }).catch((x) => x)) as AppError;
-    expect(e.details?.errors?.[0]).toMatchObject({ path: "stages[0].tasks[0].template", message: expect.stringMatching(/cannot run on the local executor/) });
+    expect(e.details?.errors?.[0]).toMatchObject({
+      path: "stages[0].tasks[0].template",
+      message: expect.stringMatching(/cannot run on the local executor/),
+    });
   });
 
   it("accepts the same pipeline when tasks run on Kubernetes", async () => {
@@ -43,7 +46,10 @@ describe("the project's executor decides", () => {
     expect(saved.version).toBe(1);
     // The default project follows GANTRY_EXECUTOR, local in this process.
     const e = (await createPipeline(t.db, { spec: kanikoPipeline(), projectId: DEFAULT_PROJECT_ID }).catch((x) => x)) as AppError;
-    expect(e.details?.errors?.[0]).toMatchObject({ path: "stages[0].tasks[0].template", message: expect.stringMatching(/cannot run on the local executor/) });
+    expect(e.details?.errors?.[0]).toMatchObject({
+      path: "stages[0].tasks[0].template",
+      message: expect.stringMatching(/cannot run on the local executor/),
+    });
   });
 });
 
@@ -55,8 +61,18 @@ describe("a task's kubernetes block and the executor", () => {
         {
           name: "s",
           tasks: [
-            { name: "cfg", template: "shell", params: { script: "env" }, kubernetes: { envFrom: [{ configMap: "app" }], resources: { requests: { cpu: "1" } } } },
-            { name: "raw", template: "shell", params: { script: "true" }, kubernetes: { jobSpec: { template: { spec: { containers: [{ name: "c", image: "busybox" }] } } } } },
+            {
+              name: "cfg",
+              template: "shell",
+              params: { script: "env" },
+              kubernetes: { envFrom: [{ configMap: "app" }], resources: { requests: { cpu: "1" } } },
+            },
+            {
+              name: "raw",
+              template: "shell",
+              params: { script: "true" },
+              kubernetes: { jobSpec: { template: { spec: { containers: [{ name: "c", image: "busybox" }] } } } },
+            },
           ],
         },
       ],

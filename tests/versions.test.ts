@@ -60,9 +60,14 @@ describe("pipeline versions", () => {
     expect(doc.stages[0].tasks[0].params.script).toBe("echo exported");
 
     const copy = uniqueName("imported");
-    const imp = await call("POST", "/api/v1/pipelines", { raw: r.text.replace(`name: ${name}`, `name: ${copy}`), contentType: "application/yaml" });
+    const imp = await call("POST", "/api/v1/pipelines", {
+      raw: r.text.replace(`name: ${name}`, `name: ${copy}`),
+      contentType: "application/yaml",
+    });
     expect(imp.status, imp.text).toBe(201);
-    expect((await get(`/api/v1/pipelines/${imp.body.id}`)).body.spec.stages).toEqual((await get(`/api/v1/pipelines/${id}`)).body.spec.stages);
+    expect((await get(`/api/v1/pipelines/${imp.body.id}`)).body.spec.stages).toEqual(
+      (await get(`/api/v1/pipelines/${id}`)).body.spec.stages,
+    );
   });
 
   it("documents restore, upgrade and export in OpenAPI", async () => {

@@ -30,7 +30,17 @@ async function deliver(provider: string, payload: unknown, headers: Record<strin
   return call("POST", `/api/v1/hooks/${provider}/${id}`, { raw: body, headers: h, token: null });
 }
 
-const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "dev@example.test", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "dev@example.test" } }).trim();
+const git = (...args: string[]) =>
+  execFileSync("git", ["-C", repo, ...args], {
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Dev",
+      GIT_AUTHOR_EMAIL: "dev@example.test",
+      GIT_COMMITTER_NAME: "Dev",
+      GIT_COMMITTER_EMAIL: "dev@example.test",
+    },
+  }).trim();
 
 /** A GitHub push payload for the commits before..after of the test repository. */
 function pushPayload(branch: string, before: string, after: string) {
@@ -119,7 +129,10 @@ describe("GitHub", () => {
   it("refuses a bad or missing signature with the 404 of an unknown pipeline and runs nothing", async () => {
     const payload = { ref: "refs/heads/main", after: "abc", commits: [], repository: {} };
     const before = (await get(`/api/v1/pipelines/${pipelineId}/runs`)).body.total;
-    const bad = await deliver("github", payload, { "x-github-event": "push", "x-hub-signature-256": sign(JSON.stringify(payload), "wrong-secret") });
+    const bad = await deliver("github", payload, {
+      "x-github-event": "push",
+      "x-hub-signature-256": sign(JSON.stringify(payload), "wrong-secret"),
+    });
     expect(bad.status).toBe(404);
     expect(bad.body.error.message).toBe(`no webhook trigger at github/${pipelineId} accepts this delivery`);
     const missing = await deliver("github", payload, { "x-github-event": "push", "x-hub-signature-256": "" });
@@ -129,7 +142,13 @@ describe("GitHub", () => {
 
   it("recognises a redelivery by its delivery id and runs once", async () => {
     const id = randomUUID();
-    const payload = { ref: "refs/heads/main", before: "0".repeat(40), after: "1".repeat(40), commits: [{ id: "1".repeat(40), message: "x", author: { name: "a" }, added: ["src/a.ts"] }], repository: {} };
+    const payload = {
+      ref: "refs/heads/main",
+      before: "0".repeat(40),
+      after: "1".repeat(40),
+      commits: [{ id: "1".repeat(40), message: "x", author: { name: "a" }, added: ["src/a.ts"] }],
+      repository: {},
+    };
     const first = await deliver("github", payload, { "x-github-event": "push", "x-github-delivery": id });
     expect(first.status).toBe(201);
     const again = await deliver("github", payload, { "x-github-event": "push", "x-github-delivery": id });
@@ -138,14 +157,31 @@ describe("GitHub", () => {
   });
 
   it("applies the trigger's filters: branch, changed paths, tag globs", async () => {
-    const base = { before: "0".repeat(40), after: "2".repeat(40), repository: {}, commits: [{ id: "2".repeat(40), message: "m", author: { name: "a" }, added: ["src/x.ts"] }] };
-    const other = await deliver("github", { ...base, ref: "refs/heads/develop" }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    const base = {
+      before: "0".repeat(40),
+      after: "2".repeat(40),
+      repository: {},
+      commits: [{ id: "2".repeat(40), message: "m", author: { name: "a" }, added: ["src/x.ts"] }],
+    };
+    const other = await deliver(
+      "github",
+      { ...base, ref: "refs/heads/develop" },
+      { "x-github-event": "push", "x-github-delivery": randomUUID() },
+    );
     expect(other.status).toBe(202);
     expect(other.body.message).toMatch(/branch 'develop' matches none of main, feature\/\*\*/);
-    const docs = await deliver("github", { ...base, ref: "refs/heads/main", commits: [{ ...base.commits[0], added: ["docs/x.md"] }] }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    const docs = await deliver(
+      "github",
+      { ...base, ref: "refs/heads/main", commits: [{ ...base.commits[0], added: ["docs/x.md"] }] },
+      { "x-github-event": "push", "x-github-delivery": randomUUID() },
+    );
     expect(docs.status).toBe(202);
     expect(docs.body.message).toMatch(/no changed file matches src\/\*\*, README.md/);
-    const tag = await deliver("github", { ...base, ref: "refs/tags/v1.2.0", commits: [] }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    const tag = await deliver(
+      "github",
+      { ...base, ref: "refs/tags/v1.2.0", commits: [] },
+      { "x-github-event": "push", "x-github-delivery": randomUUID() },
+    );
     expect(tag.status).toBe(201);
     expect(await logOf((await waitForRun(tag.body.runId)).id)).toContain("type=tag branch= tag=v1.2.0");
     const ping = await deliver("github", { zen: "hi", hook_id: 1 }, { "x-github-event": "ping" });
@@ -154,7 +190,17 @@ describe("GitHub", () => {
 
   it("never lets a hostile branch name reach a shell", async () => {
     for (const branch of [`feature/$(touch ${marker})`, `feature/\`touch ${marker}\``, `feature/x";touch ${marker};"`]) {
-      const r = await deliver("github", { ref: `refs/heads/${branch}`, before: "0".repeat(40), after: "3".repeat(40), repository: {}, commits: [{ id: "3".repeat(40), message: "m", author: { name: "a" }, added: ["src/y"] }] }, { "x-github-event": "push", "x-github-delivery": randomUUID() });
+      const r = await deliver(
+        "github",
+        {
+          ref: `refs/heads/${branch}`,
+          before: "0".repeat(40),
+          after: "3".repeat(40),
+          repository: {},
+          commits: [{ id: "3".repeat(40), message: "m", author: { name: "a" }, added: ["src/y"] }],
+        },
+        { "x-github-event": "push", "x-github-delivery": randomUUID() },
+      );
       expect(r.status, r.text).toBe(201);
       const run = await waitForRun(r.body.runId);
       expect(run.status).toBe("succeeded");
@@ -170,12 +216,18 @@ describe("GitHub", () => {
     git("add", ".");
     git("commit", "-q", "-m", "LOT-3372 first try");
     const c1 = git("rev-parse", "HEAD");
-    const r1 = await deliver("github", pushPayload("feature/fail", start, c1), { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    const r1 = await deliver("github", pushPayload("feature/fail", start, c1), {
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+    });
     expect((await waitForRun(r1.body.runId)).status).toBe("failed");
     execFileSync("sh", ["-c", `echo 2 > ${repo}/src/a`]);
     git("commit", "-q", "-am", "fix it [KK-135]");
     const c2 = git("rev-parse", "HEAD");
-    const r2 = await deliver("github", pushPayload("feature/fail", c1, c2), { "x-github-event": "push", "x-github-delivery": randomUUID() });
+    const r2 = await deliver("github", pushPayload("feature/fail", c1, c2), {
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+    });
     await waitForRun(r2.body.runId);
     const log = await logOf(r2.body.runId);
     // The failed run's commit is still "since the last success", so it is listed too.
@@ -201,10 +253,31 @@ describe("GitHub", () => {
 
 describe("other providers", () => {
   it("GitLab: X-Gitlab-Token, pushes and merge requests", async () => {
-    const push = await deliver("gitlab", { object_kind: "push", ref: "refs/heads/main", before: "a".repeat(40), checkout_sha: "b".repeat(40), user_username: "gl-user", project: { git_http_url: "https://gitlab.example/x.git" }, commits: [] }, { "x-gitlab-event-uuid": randomUUID() });
+    const push = await deliver(
+      "gitlab",
+      {
+        object_kind: "push",
+        ref: "refs/heads/main",
+        before: "a".repeat(40),
+        checkout_sha: "b".repeat(40),
+        user_username: "gl-user",
+        project: { git_http_url: "https://gitlab.example/x.git" },
+        commits: [],
+      },
+      { "x-gitlab-event-uuid": randomUUID() },
+    );
     expect(push.status, push.text).toBe(201);
     expect(await logOf((await waitForRun(push.body.runId)).id)).toContain(`branch=main tag= sha=${"b".repeat(40)}`);
-    const mr = await deliver("gitlab", { object_kind: "merge_request", user: { username: "rev" }, project: {}, object_attributes: { iid: 42, action: "open", source_branch: "topic", title: "Add $(reboot)", last_commit: { id: "c".repeat(40) } } }, { "x-gitlab-event-uuid": randomUUID() });
+    const mr = await deliver(
+      "gitlab",
+      {
+        object_kind: "merge_request",
+        user: { username: "rev" },
+        project: {},
+        object_attributes: { iid: 42, action: "open", source_branch: "topic", title: "Add $(reboot)", last_commit: { id: "c".repeat(40) } },
+      },
+      { "x-gitlab-event-uuid": randomUUID() },
+    );
     expect(mr.status).toBe(201);
     expect(await logOf((await waitForRun(mr.body.runId)).id)).toContain("type=merge_request branch=topic");
     const wrong = await deliver("gitlab", { object_kind: "push", ref: "refs/heads/main" }, { "x-gitlab-token": "nope" });
@@ -212,10 +285,26 @@ describe("other providers", () => {
   });
 
   it("Harbor and the Docker registry: image pushed", async () => {
-    const harbor = await deliver("registry", { type: "PUSH_ARTIFACT", operator: "robot", event_data: { resources: [{ resource_url: "harbor.example/app/web:1.4", tag: "1.4", digest: "sha256:abc" }], repository: { repo_full_name: "app/web" } } });
+    const harbor = await deliver("registry", {
+      type: "PUSH_ARTIFACT",
+      operator: "robot",
+      event_data: {
+        resources: [{ resource_url: "harbor.example/app/web:1.4", tag: "1.4", digest: "sha256:abc" }],
+        repository: { repo_full_name: "app/web" },
+      },
+    });
     expect(harbor.status, harbor.text).toBe(201);
     expect(await logOf((await waitForRun(harbor.body.runId)).id)).toContain("image=harbor.example/app/web:1.4");
-    const docker = await deliver("registry", { events: [{ action: "push", target: { repository: "team/api", tag: "2.0", digest: "sha256:def" }, request: { host: "registry.local:5000" }, actor: { name: "ci" } }] });
+    const docker = await deliver("registry", {
+      events: [
+        {
+          action: "push",
+          target: { repository: "team/api", tag: "2.0", digest: "sha256:def" },
+          request: { host: "registry.local:5000" },
+          actor: { name: "ci" },
+        },
+      ],
+    });
     expect(docker.status).toBe(201);
     expect(await logOf((await waitForRun(docker.body.runId)).id)).toContain("image=registry.local:5000/team/api:2.0");
     expect((await deliver("registry", { events: [] }, { authorization: "Bearer wrong" })).status).toBe(404);
@@ -241,7 +330,14 @@ describe("the pipeline's repository", () => {
       name: uniqueName("hooks-co"),
       triggers: [{ provider: "github", secret: secretName }],
       repository: { url: `file://${repo}`, revision: "main" },
-      stages: [{ name: "build", tasks: [{ name: "show", template: "shell", params: { script: 'echo "found $(cat src/CHECKOUT) at $(git -C src rev-parse HEAD)"' } }] }],
+      stages: [
+        {
+          name: "build",
+          tasks: [
+            { name: "show", template: "shell", params: { script: 'echo "found $(cat src/CHECKOUT) at $(git -C src rev-parse HEAD)"' } },
+          ],
+        },
+      ],
     };
     const created = await call("POST", "/api/v1/pipelines", { body: spec });
     expect(created.status, created.text).toBe(201);
@@ -256,7 +352,12 @@ describe("the pipeline's repository", () => {
     const pushed = git("rev-parse", "HEAD");
     git("checkout", "-q", "main");
 
-    const r = await deliver("github", pushPayload("feature/checkout", onMain, pushed), { "x-github-event": "push", "x-github-delivery": randomUUID() }, created.body.id);
+    const r = await deliver(
+      "github",
+      pushPayload("feature/checkout", onMain, pushed),
+      { "x-github-event": "push", "x-github-delivery": randomUUID() },
+      created.body.id,
+    );
     expect(r.status, r.text).toBe(201);
     const run = await waitForRun(r.body.runId);
     const log = await logOf(run.id);

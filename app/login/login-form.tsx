@@ -55,7 +55,14 @@ export function LoginForm({
       </div>
       <div className="flex flex-col gap-1.5">
         <Label htmlFor="password">Password</Label>
-        <Input id="password" name="password" type="password" autoComplete="current-password" required aria-invalid={error ? true : undefined} />
+        <Input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          aria-invalid={error ? true : undefined}
+        />
       </div>
       {error && (
         <p role="alert" className="rounded-md border border-danger/30 bg-danger-soft px-3 py-2 text-sm text-danger">
@@ -74,7 +81,14 @@ export function LoginForm({
             <span className="h-px flex-1 bg-border" />
           </div>
           {providers.map((p) => (
-            <Button key={p.id} type="button" variant="secondary" className="h-9" disabled={pending} onClick={() => void signIn(p.id, { callbackUrl })}>
+            <Button
+              key={p.id}
+              type="button"
+              variant="secondary"
+              className="h-9"
+              disabled={pending}
+              onClick={() => void signIn(p.id, { callbackUrl })}
+            >
               Sign in with {p.name}
             </Button>
           ))}

@@ -8,7 +8,11 @@ import { signInErrorMessage } from "@/lib/login-errors";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default async function LoginPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[] }> }) {
+export default async function LoginPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ callbackUrl?: string | string[]; error?: string | string[] }>;
+}) {
   const { callbackUrl, error } = await searchParams;
   // next-auth sends failed single sign-ons (and refusals by the linking rules) back here with ?error=.
   const initialError = signInErrorMessage(Array.isArray(error) ? error[0] : error) || null;
@@ -35,7 +39,15 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
 
 function Logo() {
   return (
-    <svg viewBox="0 0 24 24" className="size-7 text-accent" aria-hidden fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+    <svg
+      viewBox="0 0 24 24"
+      className="size-7 text-accent"
+      aria-hidden
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+    >
       <path d="M4 20V6l8-3 8 3v14" />
       <path d="M4 10h16M9 10v10M15 10v10" />
     </svg>

@@ -38,7 +38,11 @@ export function AnalyticsPanel({ endpoint, showPipeline = false }: { endpoint: s
               type="button"
               aria-pressed={d === days}
               onClick={() => setDays(d)}
-              className={d === days ? "rounded bg-accent-soft px-2.5 py-1 font-medium text-accent" : "rounded px-2.5 py-1 text-muted hover:text-foreground"}
+              className={
+                d === days
+                  ? "rounded bg-accent-soft px-2.5 py-1 font-medium text-accent"
+                  : "rounded px-2.5 py-1 text-muted hover:text-foreground"
+              }
             >
               {d} days
             </button>

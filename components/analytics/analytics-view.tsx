@@ -12,14 +12,31 @@ import { BarList, TimeChart } from "./charts";
 const pct = (v: number | null) => (v === null ? "–" : `${Math.round(v * 100)}%`);
 const dur = (v: number | null) => (v === null ? "–" : formatDuration(v));
 /** Axis labels: short. */
-const axisDur = (ms: number) => (ms === 0 ? "0" : ms < 1000 ? `${Math.round(ms)}ms` : ms < 60_000 ? `${+(ms / 1000).toFixed(1)}s` : ms < 3_600_000 ? `${+(ms / 60_000).toFixed(1)}m` : `${+(ms / 3_600_000).toFixed(1)}h`);
+const axisDur = (ms: number) =>
+  ms === 0
+    ? "0"
+    : ms < 1000
+      ? `${Math.round(ms)}ms`
+      : ms < 60_000
+        ? `${+(ms / 1000).toFixed(1)}s`
+        : ms < 3_600_000
+          ? `${+(ms / 60_000).toFixed(1)}m`
+          : `${+(ms / 3_600_000).toFixed(1)}h`;
 
 /**
  * Run analytics of a pipeline, a project or everything the user may see: headline figures, then
  * runs and success rate, durations and queue time per day, then the slowest and flakiest tasks.
  * `showPipeline` names each task's pipeline (the cross-pipeline views).
  */
-export function AnalyticsView({ data, showPipeline = false, emptyAction }: { data: AnalyticsJson; showPipeline?: boolean; emptyAction?: ReactNode }) {
+export function AnalyticsView({
+  data,
+  showPipeline = false,
+  emptyAction,
+}: {
+  data: AnalyticsJson;
+  showPipeline?: boolean;
+  emptyAction?: ReactNode;
+}) {
   const s = data.summary;
   if (s.runs === 0)
     return (
@@ -33,7 +50,12 @@ export function AnalyticsView({ data, showPipeline = false, emptyAction }: { dat
   return (
     <div className="flex flex-col gap-4">
       <section aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-4">
-        <Tile icon={Gauge} label="Success rate" value={pct(s.successRate)} note={`${s.succeeded} of ${s.succeeded + s.failed} finished runs${s.cancelled ? `, ${s.cancelled} cancelled` : ""}`} />
+        <Tile
+          icon={Gauge}
+          label="Success rate"
+          value={pct(s.successRate)}
+          note={`${s.succeeded} of ${s.succeeded + s.failed} finished runs${s.cancelled ? `, ${s.cancelled} cancelled` : ""}`}
+        />
         <Tile icon={Activity} label="Runs" value={String(s.runs)} note={`in ${data.days} days`} />
         <Tile icon={Timer} label="Duration p50 / p95" value={dur(s.durationP50)} note={`p95 ${dur(s.durationP95)}`} />
         <Tile icon={Hourglass} label="Queue time p50 / p95" value={dur(s.queueP50)} note={`p95 ${dur(s.queueP95)}`} />
@@ -178,7 +200,11 @@ export function WindowPicker({ days, href }: { days: number; href: Record<number
           key={d}
           href={href[d]}
           aria-current={d === days ? "page" : undefined}
-          className={d === days ? "rounded bg-accent-soft px-2.5 py-1 font-medium text-accent" : "rounded px-2.5 py-1 text-muted hover:text-foreground"}
+          className={
+            d === days
+              ? "rounded bg-accent-soft px-2.5 py-1 font-medium text-accent"
+              : "rounded px-2.5 py-1 text-muted hover:text-foreground"
+          }
         >
           {d} days
         </Link>

@@ -87,7 +87,14 @@ export function TimeChart({
       >
         {ticks.map((t) => (
           <g key={t}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={PAD.top + innerH * (1 - t)} y2={PAD.top + innerH * (1 - t)} stroke="var(--border)" strokeDasharray={t === 0 ? undefined : "2 3"} />
+            <line
+              x1={PAD.left}
+              x2={W - PAD.right}
+              y1={PAD.top + innerH * (1 - t)}
+              y2={PAD.top + innerH * (1 - t)}
+              stroke="var(--border)"
+              strokeDasharray={t === 0 ? undefined : "2 3"}
+            />
             <text x={PAD.left - 6} y={PAD.top + innerH * (1 - t)} dy="0.32em" textAnchor="end" fill="var(--muted)">
               {format(leftMax * t)}
             </text>
@@ -116,7 +123,18 @@ export function TimeChart({
                 const top = y(base + v);
                 const h = y(base) - top;
                 base += v;
-                return <rect key={s.key} x={x(i) - barW / 2} y={top} width={barW} height={Math.max(h, 0.5)} rx={1.5} fill={s.color} opacity={0.85} />;
+                return (
+                  <rect
+                    key={s.key}
+                    x={x(i) - barW / 2}
+                    y={top}
+                    width={barW}
+                    height={Math.max(h, 0.5)}
+                    rx={1.5}
+                    fill={s.color}
+                    opacity={0.85}
+                  />
+                );
               })}
             </g>
           );
@@ -138,7 +156,13 @@ export function TimeChart({
             return (
               <g key={s.key}>
                 <path d={d} fill="none" stroke={s.color} strokeWidth={2} strokeLinejoin="round" strokeLinecap="round" />
-                {pts.map((p, i) => p && (!pts[i - 1] || !pts[i + 1] || hover === i) && <circle key={i} cx={p[0]} cy={p[1]} r={hover === i ? 3.5 : 2.5} fill={s.color} />)}
+                {pts.map(
+                  (p, i) =>
+                    p &&
+                    (!pts[i - 1] || !pts[i + 1] || hover === i) && (
+                      <circle key={i} cx={p[0]} cy={p[1]} r={hover === i ? 3.5 : 2.5} fill={s.color} />
+                    ),
+                )}
               </g>
             );
           })}
@@ -152,7 +176,15 @@ export function TimeChart({
             transform: `translateX(${hover > n / 2 ? "calc(-100% - 12px)" : "12px"})`,
           }}
         >
-          <p className="mb-1 font-medium">{new Date(`${data[hover].day}T00:00:00Z`).toLocaleDateString(undefined, { weekday: "short", year: "numeric", month: "short", day: "numeric", timeZone: "UTC" })}</p>
+          <p className="mb-1 font-medium">
+            {new Date(`${data[hover].day}T00:00:00Z`).toLocaleDateString(undefined, {
+              weekday: "short",
+              year: "numeric",
+              month: "short",
+              day: "numeric",
+              timeZone: "UTC",
+            })}
+          </p>
           {series.map((s) => {
             const v = num(data[hover][s.key]);
             return (
@@ -174,7 +206,13 @@ export function TimeChart({
 }
 
 function Swatch({ color, line }: { color: string; line?: boolean }) {
-  return <span aria-hidden className={cn("inline-block shrink-0", line ? "h-0.5 w-3 rounded" : "size-2.5 rounded-sm")} style={{ background: color }} />;
+  return (
+    <span
+      aria-hidden
+      className={cn("inline-block shrink-0", line ? "h-0.5 w-3 rounded" : "size-2.5 rounded-sm")}
+      style={{ background: color }}
+    />
+  );
 }
 
 export function Legend({ series }: { series: Pick<Series, "key" | "label" | "color" | "kind">[] }) {
@@ -210,9 +248,16 @@ export function BarList({
             {r.sub && <span className="block truncate text-muted">{r.sub}</span>}
           </span>
           <span className="relative h-3 rounded-sm bg-surface-2">
-            <span className="absolute inset-y-0 left-0 rounded-sm" style={{ width: `${Math.max(1, (r.value / top) * 100)}%`, background: r.color }} />
+            <span
+              className="absolute inset-y-0 left-0 rounded-sm"
+              style={{ width: `${Math.max(1, (r.value / top) * 100)}%`, background: r.color }}
+            />
             {r.whisker !== undefined && (
-              <span aria-hidden className="absolute -inset-y-0.5 w-0.5 rounded bg-foreground/50" style={{ left: `calc(${Math.min(100, (r.whisker / top) * 100)}% - 1px)` }} />
+              <span
+                aria-hidden
+                className="absolute -inset-y-0.5 w-0.5 rounded bg-foreground/50"
+                style={{ left: `calc(${Math.min(100, (r.whisker / top) * 100)}% - 1px)` }}
+              />
             )}
           </span>
           <span className="text-right tabular-nums text-muted">{r.text}</span>

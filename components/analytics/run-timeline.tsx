@@ -11,7 +11,15 @@ import { timeline, timeTicks, type TimelineRow, type TimelineRunInput } from "@/
  * as everywhere else), on one time axis from the run's creation. Hover or focus shows exact times;
  * a click opens the task's log like the list and the graph do.
  */
-export function RunTimeline({ run, selected, onSelect }: { run: TimelineRunInput; selected?: string | null; onSelect?: (taskId: string) => void }) {
+export function RunTimeline({
+  run,
+  selected,
+  onSelect,
+}: {
+  run: TimelineRunInput;
+  selected?: string | null;
+  onSelect?: (taskId: string) => void;
+}) {
   const [now, setNow] = useState(() => Date.now());
   const { rows, from, to } = useMemo(() => timeline(run, now), [run, now]);
   const live = rows.some((r) => r.open) || !run.finishedAt;
@@ -37,7 +45,18 @@ export function RunTimeline({ run, selected, onSelect }: { run: TimelineRunInput
           ))}
         </div>
         {rows.map((r, i) => (
-          <Row key={r.id} row={r} first={i === 0 || rows[i - 1].stage !== r.stage} pct={pct} ticks={ticks} span={span} selected={selected === r.id} hover={hover === r.id} setHover={setHover} onSelect={onSelect} />
+          <Row
+            key={r.id}
+            row={r}
+            first={i === 0 || rows[i - 1].stage !== r.stage}
+            pct={pct}
+            ticks={ticks}
+            span={span}
+            selected={selected === r.id}
+            hover={hover === r.id}
+            setHover={setHover}
+            onSelect={onSelect}
+          />
         ))}
       </div>
       <figcaption className="mt-3 flex flex-wrap items-center gap-x-4 gap-y-1 pl-1 text-xs text-muted">
@@ -102,10 +121,16 @@ function Row({
           onMouseLeave={() => setHover(null)}
           onFocus={() => setHover(r.id)}
           onBlur={() => setHover(null)}
-          className={cn("relative block h-5 w-full rounded outline-none focus-visible:ring-2 focus-visible:ring-ring", selected && "bg-accent-soft/60")}
+          className={cn(
+            "relative block h-5 w-full rounded outline-none focus-visible:ring-2 focus-visible:ring-ring",
+            selected && "bg-accent-soft/60",
+          )}
         >
           {waited !== null && r.ready !== null && r.start !== null && waited > 0 && (
-            <span className="absolute inset-y-1 rounded-l-sm border border-dashed border-muted/50 bg-surface-2" style={{ left: pct(r.ready), width: `calc(${pct(r.start)} - ${pct(r.ready)})` }} />
+            <span
+              className="absolute inset-y-1 rounded-l-sm border border-dashed border-muted/50 bg-surface-2"
+              style={{ left: pct(r.ready), width: `calc(${pct(r.start)} - ${pct(r.ready)})` }}
+            />
           )}
           {r.start !== null && r.end !== null && (
             <span
@@ -113,10 +138,18 @@ function Row({
               style={{ left: pct(r.start), width: `calc(${pct(r.end)} - ${pct(r.start)})`, background: `var(--st-${r.status})` }}
             />
           )}
-          {r.start === null && <span className="absolute inset-y-0 left-1 flex items-center text-[10px] text-muted">{statusLabel(r.status).toLowerCase()}</span>}
+          {r.start === null && (
+            <span className="absolute inset-y-0 left-1 flex items-center text-[10px] text-muted">
+              {statusLabel(r.status).toLowerCase()}
+            </span>
+          )}
         </button>
         {hover && (
-          <div role="tooltip" className="absolute top-full z-10 mt-1 rounded-md border bg-surface px-2.5 py-1.5 text-xs shadow-md" style={{ left: r.start !== null ? pct(r.start) : 0 }}>
+          <div
+            role="tooltip"
+            className="absolute top-full z-10 mt-1 rounded-md border bg-surface px-2.5 py-1.5 text-xs shadow-md"
+            style={{ left: r.start !== null ? pct(r.start) : 0 }}
+          >
             <p className="mb-1 flex items-center gap-1.5 font-medium">
               <StatusIcon status={r.status} className="size-3.5" /> {r.stage} / {r.name} · {statusLabel(r.status)}
             </p>

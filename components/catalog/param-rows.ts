@@ -25,7 +25,8 @@ export function paramRows(schema: Schema): ParamRow[] {
     name,
     type: typeOf(p),
     required: required.has(name),
-    default: p.default === undefined ? null : typeof p.default === "string" ? (p.default === "" ? '""' : p.default) : JSON.stringify(p.default),
+    default:
+      p.default === undefined ? null : typeof p.default === "string" ? (p.default === "" ? '""' : p.default) : JSON.stringify(p.default),
     description: [p.title, p.description].filter((x) => typeof x === "string" && x).join(" — "),
     secret: p.secret === true || p.writeOnly === true || p.format === "password",
   }));

@@ -48,10 +48,19 @@ export function TemplateForm({ name, initial }: { name?: string; initial: string
   return (
     <div className="flex flex-col gap-3">
       <div className="flex items-center gap-2">
-        <Label htmlFor="template-file" className="inline-flex cursor-pointer items-center gap-1.5 rounded-md border bg-surface px-3 py-1.5 text-sm hover:bg-surface-2">
+        <Label
+          htmlFor="template-file"
+          className="inline-flex cursor-pointer items-center gap-1.5 rounded-md border bg-surface px-3 py-1.5 text-sm hover:bg-surface-2"
+        >
           <Upload className="size-4" aria-hidden /> Upload YAML file
         </Label>
-        <input id="template-file" type="file" accept=".yaml,.yml,application/yaml,text/yaml" className="sr-only" onChange={(e) => upload(e.target.files?.[0])} />
+        <input
+          id="template-file"
+          type="file"
+          accept=".yaml,.yml,application/yaml,text/yaml"
+          className="sr-only"
+          onChange={(e) => upload(e.target.files?.[0])}
+        />
         <span className="text-xs text-muted">or paste it below</span>
       </div>
       {failure && (

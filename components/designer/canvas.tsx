@@ -1,7 +1,19 @@
 "use client";
 
 import "@xyflow/react/dist/base.css";
-import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStoreApi, type Edge, type Node, type NodeChange } from "@xyflow/react";
+import {
+  applyNodeChanges,
+  Background,
+  Controls,
+  MarkerType,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  useStoreApi,
+  type Edge,
+  type Node,
+  type NodeChange,
+} from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { cn } from "@/components/ui/cn";
 import { laneAt, LAYOUT, slotAt, toGraph, type DesignerNode, type GraphOptions } from "@/lib/designer/to-graph";
@@ -46,7 +58,15 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 function sameNode(a: DesignerNode, b: DesignerNode): boolean {
-  if (a.type !== b.type || a.parentId !== b.parentId || a.position.x !== b.position.x || a.position.y !== b.position.y || a.height !== b.height || a.draggable !== b.draggable) return false;
+  if (
+    a.type !== b.type ||
+    a.parentId !== b.parentId ||
+    a.position.x !== b.position.x ||
+    a.position.y !== b.position.y ||
+    a.height !== b.height ||
+    a.draggable !== b.draggable
+  )
+    return false;
   const ka = Object.keys(a.data);
   const bd = b.data as Record<string, unknown>;
   return ka.length === Object.keys(bd).length && ka.every((k) => sameValue((a.data as Record<string, unknown>)[k], bd[k]));
@@ -57,7 +77,21 @@ const defaultEdgeOptions = {
   markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: "var(--muted)" },
 };
 
-function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, onAddStage, onDropTemplate, onMoveTask, onMoveStage, onPaneClick, label, className, ...opts }: CanvasProps) {
+function CanvasInner({
+  doc,
+  templates,
+  onTaskClick,
+  onStageClick,
+  onStageMode,
+  onAddStage,
+  onDropTemplate,
+  onMoveTask,
+  onMoveStage,
+  onPaneClick,
+  label,
+  className,
+  ...opts
+}: CanvasProps) {
   const { statuses, stageStatuses, errors, selection, readOnly, changes, ids } = opts;
   const raw = useMemo(
     () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly, changes, ids }),
@@ -102,7 +136,14 @@ function CanvasInner({ doc, templates, onTaskClick, onStageClick, onStageMode, o
   }, [selectedId, flow, store]);
 
   const onNodesChange = useCallback(
-    (changes: NodeChange<DesignerNode>[]) => setLocal((l) => ({ ...l, nodes: applyNodeChanges(changes.filter((c) => c.type === "position" || c.type === "dimensions"), l.nodes) })),
+    (changes: NodeChange<DesignerNode>[]) =>
+      setLocal((l) => ({
+        ...l,
+        nodes: applyNodeChanges(
+          changes.filter((c) => c.type === "position" || c.type === "dimensions"),
+          l.nodes,
+        ),
+      })),
     [],
   );
 

@@ -35,10 +35,15 @@ export function ConflictDiff({
   return (
     <section aria-label={`Differences between version ${theirs.version} and your design`}>
       <p className="border-b px-3 py-2 text-xs text-muted">
-        <span className="text-danger">−{stats.removed}</span> <span className="text-accent">+{stats.added}</span> lines{parts.length ? ` · ${parts.join("; ")}` : ""}
+        <span className="text-danger">−{stats.removed}</span> <span className="text-accent">+{stats.added}</span> lines
+        {parts.length ? ` · ${parts.join("; ")}` : ""}
       </p>
       <div className="border-b p-3">
-        <DiffGraph left={{ label: `Version ${theirs.version} (saved)`, spec: theirs.spec }} right={{ label: "Your design (not saved)", spec: mine.doc }} templates={templates} />
+        <DiffGraph
+          left={{ label: `Version ${theirs.version} (saved)`, spec: theirs.spec }}
+          right={{ label: "Your design (not saved)", spec: mine.doc }}
+          templates={templates}
+        />
       </div>
       <SideBySideTable rows={rows} left={`Version ${theirs.version} (saved)`} right="Your design (not saved)" />
     </section>

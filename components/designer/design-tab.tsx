@@ -4,21 +4,33 @@ import { listTemplates } from "@/server/templates/catalog";
 import { Designer } from "./designer";
 
 /** Server half of the Design tab: the catalog for the palette and forms, then the client designer. */
-export async function DesignTab({ pipelineId, version, source, secretNames }: { pipelineId: string; version: number; source: string; secretNames?: string[] }) {
+export async function DesignTab({
+  pipelineId,
+  version,
+  source,
+  secretNames,
+}: {
+  pipelineId: string;
+  version: number;
+  source: string;
+  secretNames?: string[];
+}) {
   const all = await listTemplates(getDb());
   // Only what the browser needs: no commands or images. Deprecated ones still edit existing tasks.
   const templates: PaletteTemplate[] = all.map((t) => ({
-      name: t.name,
-      title: t.title,
-      category: t.category,
-      description: t.description,
-      icon: t.icon,
-      paramsSchema: t.paramsSchema,
-      uiSchema: t.uiSchema,
-      timeoutSeconds: t.timeoutSeconds,
-      ...(t.resources ? { resources: t.resources } : {}),
-      example: (t as { example?: PaletteTemplate["example"] }).example,
-      deprecated: t.deprecated,
-    }));
-  return <Designer key={version} pipelineId={pipelineId} version={version} source={source} templates={templates} secretNames={secretNames} />;
+    name: t.name,
+    title: t.title,
+    category: t.category,
+    description: t.description,
+    icon: t.icon,
+    paramsSchema: t.paramsSchema,
+    uiSchema: t.uiSchema,
+    timeoutSeconds: t.timeoutSeconds,
+    ...(t.resources ? { resources: t.resources } : {}),
+    example: (t as { example?: PaletteTemplate["example"] }).example,
+    deprecated: t.deprecated,
+  }));
+  return (
+    <Designer key={version} pipelineId={pipelineId} version={version} source={source} templates={templates} secretNames={secretNames} />
+  );
 }

@@ -44,7 +44,11 @@ const isTyping = (t: EventTarget | null) =>
 function fromKey(key: string, doc: PipelineDoc): Selection {
   const [s, i] = key.split("/").map(Number);
   if (!doc.stages[s]) return null;
-  return i === undefined || Number.isNaN(i) ? { kind: "stage", stage: s } : doc.stages[s].tasks[i] ? { kind: "task", stage: s, index: i } : null;
+  return i === undefined || Number.isNaN(i)
+    ? { kind: "stage", stage: s }
+    : doc.stages[s].tasks[i]
+      ? { kind: "task", stage: s, index: i }
+      : null;
 }
 
 const nodeKey = (s: Selection) => (!s ? null : s.kind === "stage" ? String(s.stage) : `${s.stage}/${s.index}`);
@@ -88,7 +92,10 @@ export function Designer({
   const brokenText = broken && broken.doc === doc ? broken.text : null;
   const known = typedFor.current.get(doc);
   // Writing 300 tasks as YAML takes tens of milliseconds: only while the YAML is on screen.
-  const generated = useMemo(() => (showYaml && brokenText === null && known === undefined ? docToYaml(doc) : null), [showYaml, brokenText, known, doc]);
+  const generated = useMemo(
+    () => (showYaml && brokenText === null && known === undefined ? docToYaml(doc) : null),
+    [showYaml, brokenText, known, doc],
+  );
   const text = brokenText ?? known ?? generated ?? "";
   const currentText = () => brokenText ?? known ?? docToYaml(doc);
   const dirty = brokenText !== null ? brokenText !== source : known !== undefined ? known !== source : true;
@@ -141,7 +148,10 @@ export function Designer({
       }
     return out;
   }, [doc, checkParams, server, wholeSpec]);
-  const badgeErrors = useMemo(() => Object.fromEntries(Object.entries(problems).map(([k, ps]) => [k, ps.map((p) => `${p.path}: ${p.message}`)])), [problems]);
+  const badgeErrors = useMemo(
+    () => Object.fromEntries(Object.entries(problems).map(([k, ps]) => [k, ps.map((p) => `${p.path}: ${p.message}`)])),
+    [problems],
+  );
   const allProblems = useMemo(() => Object.entries(problems).flatMap(([key, ps]) => ps.map((problem) => ({ key, problem }))), [problems]);
 
   // The YAML's own check (lines for every problem) runs only while it shows; the canvas has the document's.
@@ -264,7 +274,10 @@ export function Designer({
       }
       run({ type: "deleteTask", task: { stage: sel.stage, index: sel.index } });
       const left = doc.stages[sel.stage].tasks.length - 1;
-      select(left > 0 ? { kind: "task", stage: sel.stage, index: Math.min(sel.index, left - 1) } : { kind: "stage", stage: sel.stage }, focus);
+      select(
+        left > 0 ? { kind: "task", stage: sel.stage, index: Math.min(sel.index, left - 1) } : { kind: "stage", stage: sel.stage },
+        focus,
+      );
     },
     [sel, doc, run, select],
   );
@@ -273,7 +286,7 @@ export function Designer({
     if (isTyping(e.target) || saveOpen) return;
     // Keys act on the focused node (Tab moves focus without clicking), else on the selected one.
     const focusedKey = (e.target as HTMLElement).dataset?.nodeKey;
-    const sel = focusedKey !== undefined ? fromKey(focusedKey, doc) ?? selected : selected;
+    const sel = focusedKey !== undefined ? (fromKey(focusedKey, doc) ?? selected) : selected;
     const mod = e.ctrlKey || e.metaKey;
     const key = e.key.toLowerCase();
     if (mod && key === "z") {
@@ -343,7 +356,8 @@ export function Designer({
         return;
       }
       const e = r.error;
-      if (e.code === "conflict" && typeof e.details?.currentVersion === "number") setConflict({ message: e.message, currentVersion: e.details.currentVersion });
+      if (e.code === "conflict" && typeof e.details?.currentVersion === "number")
+        setConflict({ message: e.message, currentVersion: e.details.currentVersion });
       else if (e.code === "validation_failed" && e.errors?.length) {
         setServer({ doc, errors: e.errors });
         toast({ tone: "error", title: "Not saved: the pipeline has problems", description: e.message });
@@ -351,7 +365,11 @@ export function Designer({
     });
 
   const selectedTask = sel?.kind === "task" ? doc.stages[sel.stage].tasks[sel.index] : null;
-  const target = sel ? `stage ${doc.stages[sel.stage].name}` : doc.stages.length ? `stage ${doc.stages[doc.stages.length - 1].name}` : "a new stage";
+  const target = sel
+    ? `stage ${doc.stages[sel.stage].name}`
+    : doc.stages.length
+      ? `stage ${doc.stages[doc.stages.length - 1].name}`
+      : "a new stage";
 
   const canvas = (
     <Canvas
@@ -428,8 +446,15 @@ export function Designer({
         <div className="ml-auto flex items-center gap-2 text-xs text-muted">
           <span>Version {version}</span>
           {dirty && <span className="rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
-          <span role="status" className={cn("rounded px-1.5 py-0.5", valid ? "bg-st-succeeded/12 text-st-succeeded" : "bg-danger-soft text-danger")}>
-            {valid ? "valid" : brokenText !== null ? "the YAML does not parse" : `${allProblems.length} problem${allProblems.length === 1 ? "" : "s"}`}
+          <span
+            role="status"
+            className={cn("rounded px-1.5 py-0.5", valid ? "bg-st-succeeded/12 text-st-succeeded" : "bg-danger-soft text-danger")}
+          >
+            {valid
+              ? "valid"
+              : brokenText !== null
+                ? "the YAML does not parse"
+                : `${allProblems.length} problem${allProblems.length === 1 ? "" : "s"}`}
           </span>
         </div>
         <Button
@@ -496,7 +521,12 @@ export function Designer({
                   secretNames={secretNames}
                   problems={allProblems}
                   onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
-                  onRepository={(patch) => run({ type: "setRepository", patch }, `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`)}
+                  onRepository={(patch) =>
+                    run(
+                      { type: "setRepository", patch },
+                      `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`,
+                    )
+                  }
                   onSelectProblem={(key) => {
                     const [s, i] = key.split("/").map(Number);
                     if (key === "" || !doc.stages[s]) return;
@@ -511,14 +541,20 @@ export function Designer({
 
       <Dialog open={theirs !== null} onOpenChange={(o) => !o && setTheirs(null)}>
         {theirs && (
-          <DialogContent title={`Version ${theirs.version} and your design`} className="top-[6vh] max-h-[88vh] w-[min(72rem,calc(100vw-2rem))]">
+          <DialogContent
+            title={`Version ${theirs.version} and your design`}
+            className="top-[6vh] max-h-[88vh] w-[min(72rem,calc(100vw-2rem))]"
+          >
             <ConflictDiff theirs={theirs} mine={{ text: currentText(), doc }} templates={byName} />
           </DialogContent>
         )}
       </Dialog>
 
       <Dialog open={saveOpen} onOpenChange={setSaveOpen}>
-        <DialogContent title="Save a new version" description={`Saves on top of version ${version}. The message shows in the version history.`}>
+        <DialogContent
+          title="Save a new version"
+          description={`Saves on top of version ${version}. The message shows in the version history.`}
+        >
           <form
             className="flex flex-col gap-3 p-4"
             onSubmit={(e) => {
@@ -528,7 +564,14 @@ export function Designer({
           >
             <div className="flex flex-col gap-1">
               <Label htmlFor="designer-save-message">Change message</Label>
-              <Input id="designer-save-message" autoFocus value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} placeholder="What changed" />
+              <Input
+                id="designer-save-message"
+                autoFocus
+                value={message}
+                onChange={(e) => setMessage(e.target.value)}
+                maxLength={500}
+                placeholder="What changed"
+              />
             </div>
             <div className="flex justify-end gap-2">
               <Button variant="ghost" onClick={() => setSaveOpen(false)}>
@@ -545,4 +588,3 @@ export function Designer({
     </div>
   );
 }
-

@@ -21,7 +21,15 @@ interface Side {
   spec: PipelineSpec | PipelineDoc;
 }
 
-export function DiffGraph({ left, right, templates = NO_TEMPLATES }: { left: Side; right: Side; templates?: ReadonlyMap<string, PaletteTemplate> }) {
+export function DiffGraph({
+  left,
+  right,
+  templates = NO_TEMPLATES,
+}: {
+  left: Side;
+  right: Side;
+  templates?: ReadonlyMap<string, PaletteTemplate>;
+}) {
   const { before, after } = useMemo(() => {
     const d = diffSpecs(left.spec as PipelineSpec, right.spec as PipelineSpec);
     const mark = (names: string[], c: Change) => Object.fromEntries(names.map((n) => [n, c]));
@@ -39,7 +47,14 @@ export function DiffGraph({ left, right, templates = NO_TEMPLATES }: { left: Sid
         <figure key={side.label} className="overflow-hidden rounded-lg border bg-background">
           <figcaption className="border-b bg-surface px-3 py-1.5 text-xs font-medium">{side.label}</figcaption>
           <div className="h-48">
-            <Canvas label={`Graph of ${side.label}`} doc={side.spec as PipelineDoc} templates={templates} changes={changes} readOnly onTaskClick={noop} />
+            <Canvas
+              label={`Graph of ${side.label}`}
+              doc={side.spec as PipelineDoc}
+              templates={templates}
+              changes={changes}
+              readOnly
+              onTaskClick={noop}
+            />
           </div>
         </figure>
       ))}

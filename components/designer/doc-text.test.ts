@@ -7,21 +7,28 @@ import { paramProblems } from "./params-validator";
 
 describe("YAML ↔ designer document", () => {
   it("draws a spec that has problems but a drawable shape, and refuses one it can't draw", () => {
-    expect(yamlToDoc("name: p\nstages:\n  - name: Bad Name\n    tasks:\n")).toEqual({ name: "p", stages: [{ name: "Bad Name", tasks: [] }] });
+    expect(yamlToDoc("name: p\nstages:\n  - name: Bad Name\n    tasks:\n")).toEqual({
+      name: "p",
+      stages: [{ name: "Bad Name", tasks: [] }],
+    });
     expect(yamlToDoc("name: p\nstages: [\n")).toBeNull();
     expect(yamlToDoc("name: p\nstages:\n  - name: a\n    tasks:\n      - template: shell\n")).toBeNull();
     expect(yamlToDoc("- just a list")).toBeNull();
   });
 
   it("writes scripts as literal blocks and reads back the same document", () => {
-    const doc = { name: "p", stages: [{ name: "a", tasks: [{ name: "t", template: "shell", params: { script: "echo one\necho two\n" } }] }] };
+    const doc = {
+      name: "p",
+      stages: [{ name: "a", tasks: [{ name: "t", template: "shell", params: { script: "echo one\necho two\n" } }] }],
+    };
     const text = docToYaml(doc);
     expect(text).toContain("script: |");
     expect(yamlToDoc(text)).toEqual(doc);
   });
 
   it("keeps the pipeline's repository through YAML → designer edits → YAML", () => {
-    const text = "name: p\nparams:\n  - name: BRANCH\nrepository:\n  url: git@github.com:acme/web.git\n  revision: \"{{params.BRANCH}}\"\nstages:\n  - name: a\n    tasks:\n      - name: t\n        template: shell\n";
+    const text =
+      'name: p\nparams:\n  - name: BRANCH\nrepository:\n  url: git@github.com:acme/web.git\n  revision: "{{params.BRANCH}}"\nstages:\n  - name: a\n    tasks:\n      - name: t\n        template: shell\n';
     const doc = yamlToDoc(text)!;
     const moved = apply(apply(doc, { type: "addStage", name: "b" }), { type: "rename", description: "web" });
     const back = docToYaml(moved);
@@ -53,7 +60,11 @@ describe("generated params form", () => {
   });
 
   it("reports params errors the way the node badge shows them", () => {
-    const schema = { type: "object", required: ["script"], properties: { script: { type: "string", minLength: 1 }, shell: { enum: ["bash", "sh"] } } };
+    const schema = {
+      type: "object",
+      required: ["script"],
+      properties: { script: { type: "string", minLength: 1 }, shell: { enum: ["bash", "sh"] } },
+    };
     expect(paramProblems(schema, { script: "x" })).toEqual([]);
     const problems = paramProblems(schema, { shell: "zsh" });
     expect(problems.map((p) => p.path).sort()).toEqual(["script", "shell"]);

@@ -26,7 +26,13 @@ export function yamlToDoc(text: string): PipelineDoc | null {
     if (tasks === undefined || tasks === null) (s as { tasks: unknown[] }).tasks = [];
     else if (!Array.isArray(tasks)) return null;
     for (const t of (s as { tasks: unknown[] }).tasks)
-      if (!t || typeof t !== "object" || typeof (t as { name?: unknown }).name !== "string" || typeof (t as { template?: unknown }).template !== "string") return null;
+      if (
+        !t ||
+        typeof t !== "object" ||
+        typeof (t as { name?: unknown }).name !== "string" ||
+        typeof (t as { template?: unknown }).template !== "string"
+      )
+        return null;
   }
   return raw as PipelineDoc;
 }

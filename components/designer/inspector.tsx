@@ -101,13 +101,24 @@ export function TaskInspector({
       <Section title="Task">
         <div className="flex flex-col gap-1">
           <Label htmlFor="task-name">Task name</Label>
-          <Input id="task-name" value={task.name} onChange={(e) => onUpdate({ name: e.target.value }, "name")} spellCheck={false} className="font-mono text-xs" />
+          <Input
+            id="task-name"
+            value={task.name}
+            onChange={(e) => onUpdate({ name: e.target.value }, "name")}
+            spellCheck={false}
+            className="font-mono text-xs"
+          />
         </div>
         {template?.description && <p className="mt-2 text-[11px] leading-snug text-muted">{template.description}</p>}
       </Section>
       <Section title="Params">
         {template ? (
-          <ParamsForm schema={template.paramsSchema} uiSchema={template.uiSchema} value={params} onChange={(p) => onUpdate({ params: p }, "params")} />
+          <ParamsForm
+            schema={template.paramsSchema}
+            uiSchema={template.uiSchema}
+            value={params}
+            onChange={(p) => onUpdate({ params: p }, "params")}
+          />
         ) : (
           <p className="text-xs text-muted">Pick an existing template in the YAML to edit params here.</p>
         )}
@@ -142,7 +153,12 @@ export function TaskInspector({
         </div>
       </Section>
       <Section title="Kubernetes resources">
-        <ResourcesEditor key={task.name} resources={(task.kubernetes?.resources ?? {}) as Resources} template={template?.resources} onChange={(r) => onUpdate({ resources: r }, "resources")} />
+        <ResourcesEditor
+          key={task.name}
+          resources={(task.kubernetes?.resources ?? {}) as Resources}
+          template={template?.resources}
+          onChange={(r) => onUpdate({ resources: r }, "resources")}
+        />
       </Section>
     </div>
   );
@@ -154,7 +170,15 @@ type Resources = { requests?: Record<string, string>; limits?: Record<string, st
  * CPU and memory requests and limits of the task's container (Kubernetes executor only), over
  * the template's defaults, which show as placeholders. Other resources stay in the YAML.
  */
-function ResourcesEditor({ resources, template, onChange }: { resources: Resources; template?: Resources; onChange: (r: Resources) => void }) {
+function ResourcesEditor({
+  resources,
+  template,
+  onChange,
+}: {
+  resources: Resources;
+  template?: Resources;
+  onChange: (r: Resources) => void;
+}) {
   const field = (kind: "requests" | "limits", name: "cpu" | "memory", label: string) => {
     const id = `task-${kind}-${name}`;
     const set = (v: string) => {
@@ -166,7 +190,13 @@ function ResourcesEditor({ resources, template, onChange }: { resources: Resourc
     return (
       <div className="flex flex-col gap-1">
         <Label htmlFor={id}>{label}</Label>
-        <Input id={id} value={String(resources[kind]?.[name] ?? "")} placeholder={template?.[kind]?.[name] ? `${template[kind]![name]} (template)` : "none"} className="font-mono text-xs" onChange={(e) => set(e.target.value)} />
+        <Input
+          id={id}
+          value={String(resources[kind]?.[name] ?? "")}
+          placeholder={template?.[kind]?.[name] ? `${template[kind]![name]} (template)` : "none"}
+          className="font-mono text-xs"
+          onChange={(e) => set(e.target.value)}
+        />
       </div>
     );
   };
@@ -197,9 +227,26 @@ function EnvEditor({ env, onChange }: { env: Record<string, string>; onChange: (
     <div className="flex flex-col gap-1.5">
       {rows.map((r, i) => (
         <div key={i} className="flex gap-1.5">
-          <Input aria-label={`Variable ${i + 1} name`} value={r.k} placeholder="NAME" className="font-mono text-xs" onChange={(e) => update(rows.map((x, j) => (j === i ? { ...x, k: e.target.value } : x)))} />
-          <Input aria-label={`Variable ${i + 1} value`} value={r.v} placeholder="value" className="font-mono text-xs" onChange={(e) => update(rows.map((x, j) => (j === i ? { ...x, v: e.target.value } : x)))} />
-          <Button size="icon" variant="ghost" aria-label={`Remove variable ${r.k || i + 1}`} onClick={() => update(rows.filter((_, j) => j !== i))}>
+          <Input
+            aria-label={`Variable ${i + 1} name`}
+            value={r.k}
+            placeholder="NAME"
+            className="font-mono text-xs"
+            onChange={(e) => update(rows.map((x, j) => (j === i ? { ...x, k: e.target.value } : x)))}
+          />
+          <Input
+            aria-label={`Variable ${i + 1} value`}
+            value={r.v}
+            placeholder="value"
+            className="font-mono text-xs"
+            onChange={(e) => update(rows.map((x, j) => (j === i ? { ...x, v: e.target.value } : x)))}
+          />
+          <Button
+            size="icon"
+            variant="ghost"
+            aria-label={`Remove variable ${r.k || i + 1}`}
+            onClick={() => update(rows.filter((_, j) => j !== i))}
+          >
             <Trash2 />
           </Button>
         </div>
@@ -257,7 +304,13 @@ export function StageInspector({
       <Section title="Stage">
         <div className="flex flex-col gap-1">
           <Label htmlFor="stage-name">Stage name</Label>
-          <Input id="stage-name" value={stage.name} onChange={(e) => onRename(e.target.value)} spellCheck={false} className="font-mono text-xs" />
+          <Input
+            id="stage-name"
+            value={stage.name}
+            onChange={(e) => onRename(e.target.value)}
+            spellCheck={false}
+            className="font-mono text-xs"
+          />
         </div>
         <fieldset className="mt-3">
           <legend className="mb-1 text-xs font-medium">Tasks run</legend>
@@ -272,7 +325,9 @@ export function StageInspector({
         </fieldset>
       </Section>
       <p className="px-4 pb-3 text-xs text-muted">
-        {stage.tasks.length === 0 ? "Empty: drag a template here or press Enter on one in the palette." : `${stage.tasks.length} task${stage.tasks.length === 1 ? "" : "s"}.`}
+        {stage.tasks.length === 0
+          ? "Empty: drag a template here or press Enter on one in the palette."
+          : `${stage.tasks.length} task${stage.tasks.length === 1 ? "" : "s"}.`}
       </p>
     </div>
   );
@@ -320,13 +375,25 @@ function RepositoryCredentialFields({
       </datalist>
       {kind === "https" ? (
         <>
-          {field("secret", "Token secret", "none: a public repository", "Name of the project secret with a token or password, for a private repository.")}
+          {field(
+            "secret",
+            "Token secret",
+            "none: a public repository",
+            "Name of the project secret with a token or password, for a private repository.",
+          )}
           {c.secret ? field("username", "User name", DEFAULT_GIT_USERNAME, "Sent with the token; GitHub and GitLab take any.") : null}
         </>
       ) : (
         <>
           {field("sshKey", "SSH key secret", "none: a public repository", "Name of the project secret with a private key (a deploy key).")}
-          {c.sshKey ? field("knownHosts", "Known hosts secret", "none: accept the host key unchecked", "Name of a project secret with the server's known_hosts lines.") : null}
+          {c.sshKey
+            ? field(
+                "knownHosts",
+                "Known hosts secret",
+                "none: accept the host key unchecked",
+                "Name of a project secret with the server's known_hosts lines.",
+              )
+            : null}
         </>
       )}
     </>
@@ -361,11 +428,22 @@ export function PipelineInspector({
       <Section title="Pipeline">
         <div className="flex flex-col gap-1">
           <Label htmlFor="pipeline-name">Name</Label>
-          <Input id="pipeline-name" value={doc.name} onChange={(e) => onRename({ name: e.target.value })} spellCheck={false} className="font-mono text-xs" />
+          <Input
+            id="pipeline-name"
+            value={doc.name}
+            onChange={(e) => onRename({ name: e.target.value })}
+            spellCheck={false}
+            className="font-mono text-xs"
+          />
         </div>
         <div className="mt-3 flex flex-col gap-1">
           <Label htmlFor="pipeline-description">Description</Label>
-          <Textarea id="pipeline-description" value={doc.description ?? ""} onChange={(e) => onRename({ description: e.target.value })} rows={3} />
+          <Textarea
+            id="pipeline-description"
+            value={doc.description ?? ""}
+            onChange={(e) => onRename({ description: e.target.value })}
+            rows={3}
+          />
         </div>
       </Section>
       <Section title="Repository">
@@ -392,7 +470,9 @@ export function PipelineInspector({
             spellCheck={false}
             className="font-mono text-xs"
           />
-          <p className="text-[11px] leading-snug text-muted">Branch, tag or commit; {"{{params.NAME}}"} takes a param. A push to this repository builds its own commit.</p>
+          <p className="text-[11px] leading-snug text-muted">
+            Branch, tag or commit; {"{{params.NAME}}"} takes a param. A push to this repository builds its own commit.
+          </p>
         </div>
         <div className="mt-3 flex flex-col gap-1">
           <Label htmlFor="pipeline-repository-dir">Directory</Label>
@@ -416,7 +496,11 @@ export function PipelineInspector({
           <ul aria-label="All problems" className="flex flex-col gap-1 text-xs">
             {problems.map(({ key, problem }, i) => (
               <li key={i}>
-                <button type="button" onClick={() => onSelectProblem(key)} className="w-full rounded px-1.5 py-1 text-left hover:bg-danger-soft">
+                <button
+                  type="button"
+                  onClick={() => onSelectProblem(key)}
+                  className="w-full rounded px-1.5 py-1 text-left hover:bg-danger-soft"
+                >
                   <span className="font-mono text-danger">{problem.path}</span>: {problem.message}
                 </button>
               </li>

@@ -5,7 +5,13 @@ import { CircleAlert, ListOrdered, Plus, Rows3 } from "lucide-react";
 import { memo } from "react";
 import { StatusIcon, statusLabel } from "@/components/runs/status-badge";
 import { cn } from "@/components/ui/cn";
-import { LAYOUT, taskTop, type AddStageNode as AddStageNodeType, type StageNode as StageNodeType, type TaskNode as TaskNodeType } from "@/lib/designer/to-graph";
+import {
+  LAYOUT,
+  taskTop,
+  type AddStageNode as AddStageNodeType,
+  type StageNode as StageNodeType,
+  type TaskNode as TaskNodeType,
+} from "@/lib/designer/to-graph";
 import { useCanvas } from "./canvas-context";
 import { TemplateIcon } from "./template-icon";
 
@@ -33,7 +39,11 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
   const { templates, onTaskClick } = useCanvas();
   const t = templates.get(data.template);
   const problems = data.errors.length;
-  const label = data.status ? `Task ${data.name}, ${statusLabel(data.status).toLowerCase()}` : data.change ? `Task ${data.name}, ${data.change}` : `Task ${data.name}`;
+  const label = data.status
+    ? `Task ${data.name}, ${statusLabel(data.status).toLowerCase()}`
+    : data.change
+      ? `Task ${data.name}, ${data.change}`
+      : `Task ${data.name}`;
   return (
     <div
       data-task={data.name}
@@ -69,7 +79,11 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
         <span className="block truncate text-xs text-muted">{t?.title ?? data.template}</span>
       </button>
       {data.change && <span className="text-[10px] font-medium text-muted uppercase">{data.change}</span>}
-      {data.step !== undefined && <span className="text-[10px] text-muted tabular-nums" aria-hidden>{data.step}</span>}
+      {data.step !== undefined && (
+        <span className="text-[10px] text-muted tabular-nums" aria-hidden>
+          {data.step}
+        </span>
+      )}
       {problems > 0 && (
         <span
           role="img"
@@ -118,7 +132,11 @@ export const StageNode = memo(function StageNode({ data }: NodeProps<StageNodeTy
           </button>
         )}
         {problems > 0 && (
-          <span role="img" aria-label={`Stage ${data.name}: ${problems === 1 ? "1 problem" : `${problems} problems`}`} title={data.errors.join("\n")}>
+          <span
+            role="img"
+            aria-label={`Stage ${data.name}: ${problems === 1 ? "1 problem" : `${problems} problems`}`}
+            title={data.errors.join("\n")}
+          >
             <CircleAlert className="size-3.5 text-danger" aria-hidden />
           </span>
         )}
@@ -131,7 +149,11 @@ export const StageNode = memo(function StageNode({ data }: NodeProps<StageNodeTy
             {data.mode}
           </span>
         ) : (
-          <div role="group" aria-label={`Mode of stage ${data.name}`} className="nodrag inline-flex rounded-md border bg-surface p-0.5 text-[11px]">
+          <div
+            role="group"
+            aria-label={`Mode of stage ${data.name}`}
+            className="nodrag inline-flex rounded-md border bg-surface p-0.5 text-[11px]"
+          >
             {(["sequential", "parallel"] as const).map((m) => (
               <button
                 key={m}

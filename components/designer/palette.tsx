@@ -11,12 +11,26 @@ import { TemplateIcon } from "./template-icon";
  * The catalog, grouped by category. An item is dragged onto a stage, or activated (click,
  * Enter) to add it to the selected stage — the keyboard path.
  */
-export function Palette({ templates, target, onPick }: { templates: PaletteTemplate[]; target: string; onPick: (t: PaletteTemplate) => void }) {
+export function Palette({
+  templates,
+  target,
+  onPick,
+}: {
+  templates: PaletteTemplate[];
+  target: string;
+  onPick: (t: PaletteTemplate) => void;
+}) {
   const [q, setQ] = useState("");
   const groups = useMemo(() => {
     const needle = q.trim().toLowerCase();
     const hits = templates.filter(
-      (t) => !t.deprecated && (!needle || t.title.toLowerCase().includes(needle) || t.name.includes(needle) || t.category.includes(needle) || t.description.toLowerCase().includes(needle)),
+      (t) =>
+        !t.deprecated &&
+        (!needle ||
+          t.title.toLowerCase().includes(needle) ||
+          t.name.includes(needle) ||
+          t.category.includes(needle) ||
+          t.description.toLowerCase().includes(needle)),
     );
     const by = new Map<string, PaletteTemplate[]>();
     for (const t of hits) by.set(t.category, [...(by.get(t.category) ?? []), t]);
@@ -28,7 +42,13 @@ export function Palette({ templates, target, onPick }: { templates: PaletteTempl
       <div className="border-b p-2">
         <div className="relative">
           <Search className="pointer-events-none absolute top-1/2 left-2 size-3.5 -translate-y-1/2 text-muted" aria-hidden />
-          <Input value={q} onChange={(e) => setQ(e.target.value)} placeholder="Search templates" aria-label="Search templates" className="h-8 pl-7 text-xs" />
+          <Input
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+            placeholder="Search templates"
+            aria-label="Search templates"
+            className="h-8 pl-7 text-xs"
+          />
         </div>
         <p className="mt-1.5 px-0.5 text-[11px] leading-snug text-muted">
           Drag onto a stage, or press Enter to add to <span className="font-medium text-foreground">{target}</span>.

@@ -22,7 +22,10 @@ export function ParamsForm({
   value: Record<string, unknown>;
   onChange: (params: Record<string, unknown>) => void;
 }) {
-  const ui = useMemo(() => withSecretWidgets(schema, { ...(uiSchema ?? {}), "ui:submitButtonOptions": { norender: true } }), [schema, uiSchema]);
+  const ui = useMemo(
+    () => withSecretWidgets(schema, { ...(uiSchema ?? {}), "ui:submitButtonOptions": { norender: true } }),
+    [schema, uiSchema],
+  );
   const { errorSchema } = useMemo(() => validateTaskParams(schema, value), [schema, value]);
   if (!schema.properties || Object.keys(schema.properties as object).length === 0)
     return <p className="text-xs text-muted">This template takes no params.</p>;
@@ -63,7 +66,21 @@ export function withSecretWidgets(schema: Record<string, unknown>, ui: Ui): UiSc
   return out as UiSchema;
 }
 
-function IconBtn({ label, icon: Icon, className, onClick, disabled, danger }: { label: string; icon: typeof Plus; className?: string; onClick?: IconButtonProps["onClick"]; disabled?: boolean; danger?: boolean }) {
+function IconBtn({
+  label,
+  icon: Icon,
+  className,
+  onClick,
+  disabled,
+  danger,
+}: {
+  label: string;
+  icon: typeof Plus;
+  className?: string;
+  onClick?: IconButtonProps["onClick"];
+  disabled?: boolean;
+  danger?: boolean;
+}) {
   return (
     <button
       type="button"
@@ -71,7 +88,11 @@ function IconBtn({ label, icon: Icon, className, onClick, disabled, danger }: { 
       title={label}
       disabled={disabled}
       onClick={onClick}
-      className={cn("inline-grid size-7 place-items-center rounded-md border bg-surface text-muted hover:bg-surface-2 hover:text-foreground disabled:opacity-40", danger && "hover:text-danger", className)}
+      className={cn(
+        "inline-grid size-7 place-items-center rounded-md border bg-surface text-muted hover:bg-surface-2 hover:text-foreground disabled:opacity-40",
+        danger && "hover:text-danger",
+        className,
+      )}
     >
       <Icon className="size-3.5" aria-hidden />
     </button>
@@ -80,12 +101,19 @@ function IconBtn({ label, icon: Icon, className, onClick, disabled, danger }: { 
 
 function AddButton({ onClick, disabled }: IconButtonProps) {
   return (
-    <button type="button" onClick={onClick} disabled={disabled} className="inline-flex h-7 items-center gap-1 rounded-md border bg-surface px-2 text-xs hover:bg-surface-2">
+    <button
+      type="button"
+      onClick={onClick}
+      disabled={disabled}
+      className="inline-flex h-7 items-center gap-1 rounded-md border bg-surface px-2 text-xs hover:bg-surface-2"
+    >
       <Plus className="size-3.5" aria-hidden /> Add item
     </button>
   );
 }
 const RemoveButton = (p: IconButtonProps) => <IconBtn label="Remove item" icon={Trash2} onClick={p.onClick} disabled={p.disabled} danger />;
 const MoveUpButton = (p: IconButtonProps) => <IconBtn label="Move item up" icon={ArrowUp} onClick={p.onClick} disabled={p.disabled} />;
-const MoveDownButton = (p: IconButtonProps) => <IconBtn label="Move item down" icon={ArrowDown} onClick={p.onClick} disabled={p.disabled} />;
+const MoveDownButton = (p: IconButtonProps) => (
+  <IconBtn label="Move item down" icon={ArrowDown} onClick={p.onClick} disabled={p.disabled} />
+);
 const CopyButton = (p: IconButtonProps) => <IconBtn label="Copy item" icon={Copy} onClick={p.onClick} disabled={p.disabled} />;

@@ -47,7 +47,10 @@ const schema = {
 
 describe("params validator without eval", () => {
   const cases: [string, Record<string, unknown>][] = [
-    ["valid params", { script: "echo hi", replicas: 2, strategy: "rolling", url: "https://example.com/x", tags: ["ab"], env: { A: "1" }, token: "t" }],
+    [
+      "valid params",
+      { script: "echo hi", replicas: 2, strategy: "rolling", url: "https://example.com/x", tags: ["ab"], env: { A: "1" }, token: "t" },
+    ],
     ["a missing required param", { image: "alpine" }],
     ["an unknown param", { script: "x", scirpt: "typo" }],
     ["wrong types", { script: 3, replicas: "two", tags: "a" }],
@@ -61,7 +64,9 @@ describe("params validator without eval", () => {
   });
 
   it("counts a param the form emptied (undefined) as missing, as ajv does", () => {
-    expect(browserFindings(schema, { script: undefined, tags: ["ab", undefined] })).toEqual(serverFindings(schema, { script: undefined, tags: ["ab", undefined] }));
+    expect(browserFindings(schema, { script: undefined, tags: ["ab", undefined] })).toEqual(
+      serverFindings(schema, { script: undefined, tags: ["ab", undefined] }),
+    );
     expect(browserFindings(schema, { script: undefined })).toEqual(["script: must have required property 'script'"]);
   });
 

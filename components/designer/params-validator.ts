@@ -46,7 +46,22 @@ const quoted = (text: string) => /"([^"]*)"/.exec(text)?.[1] ?? "";
 
 // Keywords that only say "a part below failed"; the part's own finding is reported as well (a
 // `false` schema under additionalProperties is the additionalProperties finding).
-const SUMMARIES = new Set(["properties", "patternProperties", "items", "prefixItems", "contains", "allOf", "$ref", "$dynamicRef", "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "false", "then", "else"]);
+const SUMMARIES = new Set([
+  "properties",
+  "patternProperties",
+  "items",
+  "prefixItems",
+  "contains",
+  "allOf",
+  "$ref",
+  "$dynamicRef",
+  "dependentSchemas",
+  "unevaluatedProperties",
+  "unevaluatedItems",
+  "false",
+  "then",
+  "else",
+]);
 
 /** One @cfworker finding in ajv's words (ajv's messages, params and paths), or null for a summary. */
 function toAjvError(u: OutputUnit, schema: Json, data: unknown): ErrorObject | null {
@@ -168,7 +183,15 @@ class InterpretingValidator implements ValidatorType<unknown, RJSFSchema> {
     transformErrors?: ErrorTransformer<unknown, RJSFSchema>,
     uiSchema?: UiSchema<unknown, RJSFSchema>,
   ): ValidationData<unknown> {
-    return processRawValidationErrors(this as never, rawValidation(schema as Json, formData) as never, formData, schema, customValidate, transformErrors, uiSchema);
+    return processRawValidationErrors(
+      this as never,
+      rawValidation(schema as Json, formData) as never,
+      formData,
+      schema,
+      customValidate,
+      transformErrors,
+      uiSchema,
+    );
   }
 
   /** Used by rjsf to pick oneOf/anyOf options and if/then branches; refs resolve in the root schema. */

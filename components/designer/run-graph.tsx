@@ -18,7 +18,10 @@ export function RunGraph({ run, selected, onSelect }: { run: RunJson; selected: 
   // Structure only changes with a new version; statuses change on every live event.
   const shape = run.stages.map((s) => `${s.name}:${s.mode}:${s.tasks.map((t) => `${t.name}/${t.template}`).join(",")}`).join("|");
   const doc = useMemo<PipelineDoc>(
-    () => ({ name: run.pipelineName, stages: run.stages.map((s) => ({ name: s.name, mode: s.mode, tasks: s.tasks.map((t) => ({ name: t.name, template: t.template })) })) }),
+    () => ({
+      name: run.pipelineName,
+      stages: run.stages.map((s) => ({ name: s.name, mode: s.mode, tasks: s.tasks.map((t) => ({ name: t.name, template: t.template })) })),
+    }),
     [shape, run.pipelineName],
   );
   const statuses = useMemo(() => Object.fromEntries(run.stages.flatMap((s) => s.tasks.map((t) => [t.name, t.status]))), [run]);

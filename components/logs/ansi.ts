@@ -62,7 +62,9 @@ export function parseAnsi(text: string, start: AnsiStyle = PLAIN): { spans: Ansi
 
 /** Text without escape sequences, e.g. for width estimates and copy. */
 export function stripAnsi(text: string, start: AnsiStyle = PLAIN): string {
-  return parseAnsi(text, start).spans.map((s) => s.text).join("");
+  return parseAnsi(text, start)
+    .spans.map((s) => s.text)
+    .join("");
 }
 
 function controlPicture(code: number): string {
@@ -73,7 +75,13 @@ function controlPicture(code: number): string {
 
 export function applySgr(start: AnsiStyle, params: string): AnsiStyle {
   // Colon sub-parameters (38:2::r:g:b) are read like semicolons; an empty list means reset.
-  const p = params === "" ? [0] : params.replace(/::/g, ":").split(/[;:]/).map((x) => (x === "" ? 0 : Number(x)));
+  const p =
+    params === ""
+      ? [0]
+      : params
+          .replace(/::/g, ":")
+          .split(/[;:]/)
+          .map((x) => (x === "" ? 0 : Number(x)));
   const s: { -readonly [K in keyof AnsiStyle]: AnsiStyle[K] } = { ...start };
   for (let i = 0; i < p.length; i++) {
     const n = p[i];

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { LogBuffer, MAX_LINE_CHARS, type LogEvent } from "./log-buffer";
 
-const ev = (seq: number, text: string, stream: LogEvent["stream"] = "out"): LogEvent => ({ seq, ts: 1_700_000_000_000 + seq, stream, text });
+const ev = (seq: number, text: string, stream: LogEvent["stream"] = "out"): LogEvent => ({
+  seq,
+  ts: 1_700_000_000_000 + seq,
+  stream,
+  text,
+});
 
 describe("LogBuffer", () => {
   it("shows nothing until a batch is flushed, then all of it in order", () => {

@@ -107,13 +107,36 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
         <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">{header}</div>
         <StreamBadge state={state} count={count} error={error} onRetry={retry} />
         <div className="flex items-center gap-1" role="toolbar" aria-label="Log options">
-          <Button size="sm" variant={follow ? "primary" : "secondary"} aria-pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the end of the log in view (F)" aria-keyshortcuts="F">
+          <Button
+            size="sm"
+            variant={follow ? "primary" : "secondary"}
+            aria-pressed={follow}
+            onClick={() => setFollow((f) => !f)}
+            title="Keep the end of the log in view (F)"
+            aria-keyshortcuts="F"
+          >
             <ArrowDownToLine /> Follow
           </Button>
-          <Button size="sm" variant="ghost" aria-pressed={wrap} onClick={() => setWrap((w) => !w)} className={cn(wrap && "bg-surface-2")} title="Wrap long lines (W)" aria-keyshortcuts="W">
+          <Button
+            size="sm"
+            variant="ghost"
+            aria-pressed={wrap}
+            onClick={() => setWrap((w) => !w)}
+            className={cn(wrap && "bg-surface-2")}
+            title="Wrap long lines (W)"
+            aria-keyshortcuts="W"
+          >
             <WrapText /> Wrap
           </Button>
-          <Button size="sm" variant="ghost" aria-pressed={showTimes} onClick={() => setShowTimes((t) => !t)} className={cn(showTimes && "bg-surface-2")} title="Show the time of each line (T)" aria-keyshortcuts="T">
+          <Button
+            size="sm"
+            variant="ghost"
+            aria-pressed={showTimes}
+            onClick={() => setShowTimes((t) => !t)}
+            className={cn(showTimes && "bg-surface-2")}
+            title="Show the time of each line (T)"
+            aria-keyshortcuts="T"
+          >
             <Clock /> Times
           </Button>
           <a
@@ -127,7 +150,8 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
       </div>
       {behind > 0 && (
         <p role="status" className="border-b bg-st-waiting/10 px-3 py-1.5 text-xs text-fg">
-          The log archive is behind: {behind.toLocaleString()} line{behind === 1 ? " is" : "s are"} written but not stored yet (the log store was unreachable). They appear here as they are stored.
+          The log archive is behind: {behind.toLocaleString()} line{behind === 1 ? " is" : "s are"} written but not stored yet (the log
+          store was unreachable). They appear here as they are stored.
         </p>
       )}
       {dropped > 0 && (
@@ -211,7 +235,11 @@ const LogRow = memo(function LogRow({
       data-stream={line.stream}
       id={`L${index + 1}`}
       aria-current={marked ? "location" : undefined}
-      className={cn("group absolute top-0 left-0 flex w-full hover:bg-log-hover", err && "bg-st-failed/6", marked && "bg-st-waiting/25 ring-1 ring-st-waiting ring-inset")}
+      className={cn(
+        "group absolute top-0 left-0 flex w-full hover:bg-log-hover",
+        err && "bg-st-failed/6",
+        marked && "bg-st-waiting/25 ring-1 ring-st-waiting ring-inset",
+      )}
       style={{ transform: `translateY(${start}px)`, minHeight: ROW, height: wrap ? undefined : ROW }}
     >
       <span
@@ -233,7 +261,8 @@ const LogRow = memo(function LogRow({
         ))}
         {line.fullLength !== undefined && (
           <span className="ml-2 rounded bg-surface-2 px-1.5 font-sans text-[11px] text-muted not-italic select-none">
-            line cut at {line.text.length.toLocaleString()} of {line.fullLength.toLocaleString()} characters — download the raw log for all of it
+            line cut at {line.text.length.toLocaleString()} of {line.fullLength.toLocaleString()} characters — download the raw log for all
+            of it
           </span>
         )}
       </span>

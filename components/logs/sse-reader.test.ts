@@ -10,7 +10,9 @@ function parse(chunks: string[]): SseMessage[] {
 
 describe("SseParser", () => {
   it("reads log line events with their ids, and the named end event", () => {
-    const msgs = parse(['retry: 2000\n\nid: 1\ndata: {"seq":1,"text":"a"}\n\nid: 2\ndata: {"seq":2,"text":"b"}\n\nevent: end\ndata: {"status":"succeeded","lastSeq":2}\n\n']);
+    const msgs = parse([
+      'retry: 2000\n\nid: 1\ndata: {"seq":1,"text":"a"}\n\nid: 2\ndata: {"seq":2,"text":"b"}\n\nevent: end\ndata: {"status":"succeeded","lastSeq":2}\n\n',
+    ]);
     expect(msgs).toEqual([
       { event: "message", data: '{"seq":1,"text":"a"}', id: "1" },
       { event: "message", data: '{"seq":2,"text":"b"}', id: "2" },

@@ -65,7 +65,11 @@ export class SseParser {
  * Reads an SSE response body to its end. Resolves true when `onMessage` asked to stop (the
  * stream's own end event), false when the server closed the connection first.
  */
-export async function readSse(body: ReadableStream<Uint8Array>, onMessage: (m: SseMessage) => boolean | void, signal?: AbortSignal): Promise<boolean> {
+export async function readSse(
+  body: ReadableStream<Uint8Array>,
+  onMessage: (m: SseMessage) => boolean | void,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const reader = body.getReader();
   // Streaming decode: a multi-byte character split between two chunks comes out whole.
   const decoder = new TextDecoder();

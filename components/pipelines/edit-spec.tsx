@@ -30,7 +30,10 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
   const local = useSpecValidation(text);
   const dirty = text !== source;
   // Server errors hold only for the text they were about.
-  const errors = useMemo(() => (!local.ok ? withLines(text, local.errors) : server && server.text === text ? server.errors : []), [local, server, text]);
+  const errors = useMemo(
+    () => (!local.ok ? withLines(text, local.errors) : server && server.text === text ? server.errors : []),
+    [local, server, text],
+  );
   const canSave = dirty && local.ok && !pending;
 
   const save = useCallback(
@@ -75,7 +78,13 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
         </div>
         <div className="ml-auto flex w-full max-w-md flex-col gap-1">
           <Label htmlFor="save-message">Change message</Label>
-          <Input id="save-message" value={message} onChange={(e) => setMessage(e.target.value)} maxLength={500} placeholder="What changed, for the version history" />
+          <Input
+            id="save-message"
+            value={message}
+            onChange={(e) => setMessage(e.target.value)}
+            maxLength={500}
+            placeholder="What changed, for the version history"
+          />
         </div>
         <Button type="submit" variant="primary" disabled={!canSave} title="Save a new version (Ctrl+S)">
           {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
@@ -83,7 +92,9 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
         </Button>
       </form>
 
-      {conflict && <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="text" onSaveOnTop={save} onDiscard={() => router.refresh()} />}
+      {conflict && (
+        <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="text" onSaveOnTop={save} onDiscard={() => router.refresh()} />
+      )}
       {failure && !conflict && (
         <p role="alert" className="rounded-md border border-danger/30 bg-danger-soft px-3 py-2 text-sm text-danger">
           {failure}

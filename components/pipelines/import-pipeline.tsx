@@ -36,7 +36,15 @@ export function ImportPipeline() {
       <label htmlFor="import-pipeline" className={buttonVariants({ variant: "secondary" }) + " cursor-pointer"}>
         {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <FileUp aria-hidden />} Import YAML
       </label>
-      <input ref={input} id="import-pipeline" type="file" accept=".yaml,.yml,application/yaml,text/yaml" className="sr-only" disabled={!ready || pending} onChange={(e) => onFile(e.target.files?.[0])} />
+      <input
+        ref={input}
+        id="import-pipeline"
+        type="file"
+        accept=".yaml,.yml,application/yaml,text/yaml"
+        className="sr-only"
+        disabled={!ready || pending}
+        onChange={(e) => onFile(e.target.files?.[0])}
+      />
     </>
   );
 }

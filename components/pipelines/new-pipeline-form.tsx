@@ -35,7 +35,10 @@ export function NewPipelineForm() {
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, start] = useTransition();
   const local = useSpecValidation(text);
-  const errors = useMemo(() => (!local.ok ? withLines(text, local.errors) : server && server.text === text ? server.errors : []), [local, server, text]);
+  const errors = useMemo(
+    () => (!local.ok ? withLines(text, local.errors) : server && server.text === text ? server.errors : []),
+    [local, server, text],
+  );
 
   const create = () => {
     if (!local.ok || pending) return;

@@ -14,7 +14,19 @@ import { createRunAction } from "@/server/actions/runs";
 type Param = PipelineSpec["params"][number];
 
 /** "Run" → a form with one field per declared param (defaults filled) → the new run's page. */
-export function RunDialog({ pipelineId, pipelineName, params, version, label = "Run" }: { pipelineId: string; pipelineName: string; params: Param[]; version?: number; label?: string }) {
+export function RunDialog({
+  pipelineId,
+  pipelineName,
+  params,
+  version,
+  label = "Run",
+}: {
+  pipelineId: string;
+  pipelineName: string;
+  params: Param[];
+  version?: number;
+  label?: string;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [open, setOpen] = useState(false);
@@ -59,7 +71,10 @@ export function RunDialog({ pipelineId, pipelineName, params, version, label = "
           <Play aria-hidden /> {label}
         </Button>
       </DialogTrigger>
-      <DialogContent title={`Run ${pipelineName}${version ? ` (version ${version})` : ""}`} description={params.length ? "Values for this run; defaults are filled in." : undefined}>
+      <DialogContent
+        title={`Run ${pipelineName}${version ? ` (version ${version})` : ""}`}
+        description={params.length ? "Values for this run; defaults are filled in." : undefined}
+      >
         <form onSubmit={onSubmit} className="flex flex-col gap-4 p-4">
           {params.length === 0 && <p className="text-sm text-muted">This pipeline has no params.</p>}
           {params.map((p) => {
@@ -69,8 +84,16 @@ export function RunDialog({ pipelineId, pipelineName, params, version, label = "
               <div key={p.name} className="flex flex-col gap-1.5">
                 <Label htmlFor={id} className="font-mono">
                   {p.name}
-                  {p.required && <span className="ml-1 text-danger" aria-hidden>*</span>}
-                  {p.secret && <span className="ml-2 rounded bg-surface-2 px-1 font-sans text-[10px] font-normal text-muted">secret · masked in logs</span>}
+                  {p.required && (
+                    <span className="ml-1 text-danger" aria-hidden>
+                      *
+                    </span>
+                  )}
+                  {p.secret && (
+                    <span className="ml-2 rounded bg-surface-2 px-1 font-sans text-[10px] font-normal text-muted">
+                      secret · masked in logs
+                    </span>
+                  )}
                 </Label>
                 <Input
                   id={id}

@@ -32,7 +32,10 @@ export function SaveConflictBanner({
 }) {
   const v = conflict.currentVersion;
   return (
-    <div role="alert" className="flex flex-wrap items-center gap-3 rounded-md border border-st-waiting/40 bg-st-waiting/10 px-3 py-2 text-sm">
+    <div
+      role="alert"
+      className="flex flex-wrap items-center gap-3 rounded-md border border-st-waiting/40 bg-st-waiting/10 px-3 py-2 text-sm"
+    >
       <p className="min-w-0 flex-1">
         {conflict.message}. Your {kept} is still here.
       </p>

@@ -120,7 +120,11 @@ function Problems({ errors, onGoTo }: { errors: FieldError[]; onGoTo: (line: num
         {errors.map((e, i) => (
           <li key={i} className="flex items-baseline gap-2 rounded px-2 py-0.5">
             {e.line !== undefined ? (
-              <button type="button" onClick={() => onGoTo(e.line!)} className="shrink-0 font-mono text-danger underline-offset-2 hover:underline">
+              <button
+                type="button"
+                onClick={() => onGoTo(e.line!)}
+                className="shrink-0 font-mono text-danger underline-offset-2 hover:underline"
+              >
                 Line {e.line}
               </button>
             ) : (

@@ -41,7 +41,19 @@ const HOW: Record<string, string> = {
 };
 
 /** The pipeline's webhook triggers (from its spec) with their URLs, and its last deliveries. */
-export function TriggersPanel({ pipelineId, origin, triggers, deliveries, canReplay }: { pipelineId: string; origin: string; triggers: TriggerSpec[]; deliveries: DeliveryRow[]; canReplay: boolean }) {
+export function TriggersPanel({
+  pipelineId,
+  origin,
+  triggers,
+  deliveries,
+  canReplay,
+}: {
+  pipelineId: string;
+  origin: string;
+  triggers: TriggerSpec[];
+  deliveries: DeliveryRow[];
+  canReplay: boolean;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [pending, start] = useTransition();
@@ -51,8 +63,8 @@ export function TriggersPanel({ pipelineId, origin, triggers, deliveries, canRep
         <CardHeader title="Webhook triggers" />
         {triggers.length === 0 ? (
           <EmptyState icon={Webhook} title="No triggers">
-            Add a <code className="font-mono text-xs">triggers:</code> list to the spec (provider, the project secret that signs deliveries, and
-            filters on events, branches, tags and paths) to start runs from pushes, merge requests and image pushes.
+            Add a <code className="font-mono text-xs">triggers:</code> list to the spec (provider, the project secret that signs deliveries,
+            and filters on events, branches, tags and paths) to start runs from pushes, merge requests and image pushes.
           </EmptyState>
         ) : (
           <Table aria-label="Webhook triggers">
@@ -74,7 +86,12 @@ export function TriggersPanel({ pipelineId, origin, triggers, deliveries, canRep
                   </Td>
                   <Td className="font-mono text-xs">{t.secret}</Td>
                   <Td className="text-xs text-muted">
-                    {[t.events && `events ${t.events.join(", ")}`, t.branches && `branches ${t.branches.join(", ")}`, t.tags && `tags ${t.tags.join(", ")}`, t.paths && `paths ${t.paths.join(", ")}`]
+                    {[
+                      t.events && `events ${t.events.join(", ")}`,
+                      t.branches && `branches ${t.branches.join(", ")}`,
+                      t.tags && `tags ${t.tags.join(", ")}`,
+                      t.paths && `paths ${t.paths.join(", ")}`,
+                    ]
                       .filter(Boolean)
                       .join(" · ") || "every event"}
                   </Td>
@@ -133,7 +150,11 @@ export function TriggersPanel({ pipelineId, origin, triggers, deliveries, canRep
                           start(async () => {
                             const r = await replayDeliveryAction(d.id, pipelineId);
                             if (r.ok) {
-                              toast({ tone: "success", title: r.data.result === "accepted" ? "Replayed: run started" : `Replayed: ${r.data.result}`, description: r.data.message });
+                              toast({
+                                tone: "success",
+                                title: r.data.result === "accepted" ? "Replayed: run started" : `Replayed: ${r.data.result}`,
+                                description: r.data.message,
+                              });
                               router.refresh();
                             } else toast({ tone: "error", title: "Replay failed", description: r.error.message });
                           })

@@ -49,7 +49,10 @@ export function VersionDiff({ left, right }: { left: DiffSide; right: DiffSide }
       </div>
       {view === "graph" ? (
         <div className="p-2">
-          <DiffGraph left={{ label: `Version ${left.version}`, spec: left.spec }} right={{ label: `Version ${right.version}`, spec: right.spec }} />
+          <DiffGraph
+            left={{ label: `Version ${left.version}`, spec: left.spec }}
+            right={{ label: `Version ${right.version}`, spec: right.spec }}
+          />
         </div>
       ) : (
         <div className="overflow-x-auto">

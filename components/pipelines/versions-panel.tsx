@@ -24,7 +24,17 @@ export interface VersionRow {
 }
 
 /** Versions tab: history with runs, compare two versions side by side, restore an old one. */
-export function VersionsPanel({ pipelineId, current, versions, canRestore = true }: { pipelineId: string; current: number; versions: VersionRow[]; canRestore?: boolean }) {
+export function VersionsPanel({
+  pipelineId,
+  current,
+  versions,
+  canRestore = true,
+}: {
+  pipelineId: string;
+  current: number;
+  versions: VersionRow[];
+  canRestore?: boolean;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [selected, setSelected] = useState<number[]>([]);
@@ -74,7 +84,9 @@ export function VersionsPanel({ pipelineId, current, versions, canRestore = true
           title="History"
           actions={
             <>
-              <span className="text-xs text-muted">{selected.length < 2 ? "Select two versions to compare" : `Versions ${[...selected].sort((x, y) => x - y).join(" and ")}`}</span>
+              <span className="text-xs text-muted">
+                {selected.length < 2 ? "Select two versions to compare" : `Versions ${[...selected].sort((x, y) => x - y).join(" and ")}`}
+              </span>
               <Button size="sm" onClick={compare} disabled={selected.length !== 2 || loading}>
                 {loading ? <LoaderCircle className="animate-spin" aria-hidden /> : <GitCompare aria-hidden />} Compare
               </Button>
@@ -113,7 +125,9 @@ export function VersionsPanel({ pipelineId, current, versions, canRestore = true
                   <Link href={`/pipelines/${pipelineId}/versions/${v.version}`} className="font-medium text-accent hover:underline">
                     Version {v.version}
                   </Link>
-                  {v.version === current && <span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 text-[11px] text-accent">current</span>}
+                  {v.version === current && (
+                    <span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 text-[11px] text-accent">current</span>
+                  )}
                 </Td>
                 <Td className="max-w-0 truncate text-muted">{v.message ?? <span className="italic">no message</span>}</Td>
                 <Td className="text-muted">{v.author ?? "—"}</Td>
@@ -157,7 +171,10 @@ export function VersionsPanel({ pipelineId, current, versions, canRestore = true
       )}
 
       <Dialog open={restoring !== null} onOpenChange={(o) => !o && setRestoring(null)}>
-        <DialogContent title={`Restore version ${restoring}?`} description={`Saves version ${restoring}'s spec as version ${current + 1}. No version is deleted.`}>
+        <DialogContent
+          title={`Restore version ${restoring}?`}
+          description={`Saves version ${restoring}'s spec as version ${current + 1}. No version is deleted.`}
+        >
           <div className="flex justify-end gap-2 px-4 py-3">
             <DialogClose asChild>
               <Button variant="ghost">Cancel</Button>

@@ -70,8 +70,8 @@ export function SecretsPanel({ slug, secrets, canManage }: { slug: string; secre
     <div className="grid gap-3">
       <div className="flex items-center justify-between gap-2 p-3 pb-0">
         <p className="text-xs text-muted">
-          Tasks get a secret as an environment variable when they list it under <code className="font-mono">secrets:</code>. Values are encrypted and
-          masked in logs; nobody can read them back here.
+          Tasks get a secret as an environment variable when they list it under <code className="font-mono">secrets:</code>. Values are
+          encrypted and masked in logs; nobody can read them back here.
         </p>
         {canManage && (
           <Button variant="primary" onClick={() => open({ mode: "add" })}>
@@ -107,10 +107,22 @@ export function SecretsPanel({ slug, secrets, canManage }: { slug: string; secre
                 </Td>
                 {canManage && (
                   <Td className="text-right whitespace-nowrap">
-                    <Button size="sm" variant="ghost" aria-label={`Replace ${s.name}`} disabled={pending} onClick={() => open({ mode: "replace", name: s.name, description: s.description })}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Replace ${s.name}`}
+                      disabled={pending}
+                      onClick={() => open({ mode: "replace", name: s.name, description: s.description })}
+                    >
                       <Pencil aria-hidden />
                     </Button>
-                    <Button size="sm" variant="ghost" aria-label={`Delete ${s.name}`} disabled={pending} onClick={() => setConfirming(s.name)}>
+                    <Button
+                      size="sm"
+                      variant="ghost"
+                      aria-label={`Delete ${s.name}`}
+                      disabled={pending}
+                      onClick={() => setConfirming(s.name)}
+                    >
                       <Trash2 aria-hidden />
                     </Button>
                   </Td>
@@ -124,7 +136,11 @@ export function SecretsPanel({ slug, secrets, canManage }: { slug: string; secre
       <Dialog open={editing !== null} onOpenChange={(o) => !o && setEditing(null)}>
         <DialogContent
           title={editing?.mode === "replace" ? `Replace ${editing.name}` : "Add secret"}
-          description={editing?.mode === "replace" ? "The old value is overwritten; it cannot be shown." : "The value is encrypted and never shown again."}
+          description={
+            editing?.mode === "replace"
+              ? "The old value is overwritten; it cannot be shown."
+              : "The value is encrypted and never shown again."
+          }
         >
           <form
             className="grid gap-3 p-4"
@@ -149,7 +165,14 @@ export function SecretsPanel({ slug, secrets, canManage }: { slug: string; secre
             </div>
             <div className="grid gap-1">
               <Label htmlFor="secret-value">Value</Label>
-              <Input id="secret-value" type="password" value={f.value} autoComplete="new-password" onChange={(e) => setF({ ...f, value: e.target.value })} aria-invalid={!!errors.value} />
+              <Input
+                id="secret-value"
+                type="password"
+                value={f.value}
+                autoComplete="new-password"
+                onChange={(e) => setF({ ...f, value: e.target.value })}
+                aria-invalid={!!errors.value}
+              />
               {errors.value && <p className="text-xs text-danger">{errors.value}</p>}
             </div>
             <div className="grid gap-1">
@@ -170,7 +193,10 @@ export function SecretsPanel({ slug, secrets, canManage }: { slug: string; secre
       </Dialog>
 
       <Dialog open={confirming !== null} onOpenChange={(o) => !o && setConfirming(null)}>
-        <DialogContent title={`Delete ${confirming}?`} description="Pipelines that use it will fail to start their tasks until it is added again.">
+        <DialogContent
+          title={`Delete ${confirming}?`}
+          description="Pipelines that use it will fail to start their tasks until it is added again."
+        >
           <div className="flex justify-end gap-2 p-4">
             <Button variant="ghost" onClick={() => setConfirming(null)}>
               Cancel

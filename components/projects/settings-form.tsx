@@ -11,7 +11,10 @@ import { formatTolerations, parseTolerations, type ProjectSettings } from "@/lib
 import { updateProjectAction } from "@/server/actions/projects";
 
 /** `key=value` lines ⇄ a label map. */
-const toLines = (m?: Record<string, string>) => Object.entries(m ?? {}).map(([k, v]) => `${k}=${v}`).join("\n");
+const toLines = (m?: Record<string, string>) =>
+  Object.entries(m ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join("\n");
 const fromLines = (s: string) =>
   Object.fromEntries(
     s
@@ -26,7 +29,8 @@ function parseAffinity(text: string): { ok: true; value: ProjectSettings["affini
   if (!text.trim()) return { ok: true, value: undefined };
   try {
     const v: unknown = parseYaml(text);
-    if (!v || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: "a mapping with nodeAffinity, podAffinity or podAntiAffinity" };
+    if (!v || typeof v !== "object" || Array.isArray(v))
+      return { ok: false, error: "a mapping with nodeAffinity, podAffinity or podAntiAffinity" };
     return { ok: true, value: v as ProjectSettings["affinity"] };
   } catch (e) {
     return { ok: false, error: `not YAML: ${(e as Error).message.split("\n")[0]}` };
@@ -38,7 +42,21 @@ function parseAffinity(text: string): { ok: true; value: ProjectSettings["affini
  * selector, affinity, tolerations, priority), service account, quota and container defaults.
  * Errors from the server show next to their field.
  */
-export function SettingsForm({ slug, name, description, settings, namespace, canManage }: { slug: string; name: string; description: string | null; settings: ProjectSettings; namespace: string; canManage: boolean }) {
+export function SettingsForm({
+  slug,
+  name,
+  description,
+  settings,
+  namespace,
+  canManage,
+}: {
+  slug: string;
+  name: string;
+  description: string | null;
+  settings: ProjectSettings;
+  namespace: string;
+  canManage: boolean;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [pending, start] = useTransition();
@@ -79,8 +97,12 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
       tolerations: tolerations.value.length ? tolerations.value : undefined,
       affinity: affinity.value,
       priorityClassName: opt(f.priorityClassName),
-      quota: f.cpu || f.memory || f.pods ? { cpu: opt(f.cpu), memory: opt(f.memory), pods: f.pods ? Number(f.pods) : undefined } : undefined,
-      limitRange: f.defaultCpu || f.defaultMemory ? { ...settings.limitRange, defaultCpu: opt(f.defaultCpu), defaultMemory: opt(f.defaultMemory) } : undefined,
+      quota:
+        f.cpu || f.memory || f.pods ? { cpu: opt(f.cpu), memory: opt(f.memory), pods: f.pods ? Number(f.pods) : undefined } : undefined,
+      limitRange:
+        f.defaultCpu || f.defaultMemory
+          ? { ...settings.limitRange, defaultCpu: opt(f.defaultCpu), defaultMemory: opt(f.defaultMemory) }
+          : undefined,
     };
     start(async () => {
       const r = await updateProjectAction(slug, { name: f.name, description: f.description || null, settings: next });
@@ -90,7 +112,14 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
         router.refresh();
       } else {
         // A field's errors include those of its parts (`tolerations[1].effect` shows under Tolerations).
-        setErrors(Object.fromEntries((r.error.errors ?? []).map((x) => [x.path.replace(/^settings\./, "").replace(/^(tolerations|affinity|nodeSelector)\b.*$/, "$1"), x.message])));
+        setErrors(
+          Object.fromEntries(
+            (r.error.errors ?? []).map((x) => [
+              x.path.replace(/^settings\./, "").replace(/^(tolerations|affinity|nodeSelector)\b.*$/, "$1"),
+              x.message,
+            ]),
+          ),
+        );
         toast({ tone: "error", title: "Settings not saved", description: r.error.message });
       }
     });
@@ -100,7 +129,13 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
     return (
       <div className="grid gap-1">
         <Label htmlFor={`ps-${k}`}>{label}</Label>
-        <C id={`ps-${k}`} value={f[k]} disabled={!canManage} aria-invalid={!!errors[errKey]} onChange={(e) => setF((s) => ({ ...s, [k]: e.target.value }))} />
+        <C
+          id={`ps-${k}`}
+          value={f[k]}
+          disabled={!canManage}
+          aria-invalid={!!errors[errKey]}
+          onChange={(e) => setF((s) => ({ ...s, [k]: e.target.value }))}
+        />
         <p className={errors[errKey] ? "text-xs text-danger" : "text-xs text-muted"}>{errors[errKey] ?? hint}</p>
       </div>
     );
@@ -111,7 +146,12 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
       {text("description", "Description", "Optional.", "description", true)}
       <div className="grid gap-1">
         <Label htmlFor="ps-executor">Executor</Label>
-        <Select id="ps-executor" value={f.executor} disabled={!canManage} onChange={(e) => setF((s) => ({ ...s, executor: e.target.value }))}>
+        <Select
+          id="ps-executor"
+          value={f.executor}
+          disabled={!canManage}
+          onChange={(e) => setF((s) => ({ ...s, executor: e.target.value }))}
+        >
           <option value="">Server default</option>
           <option value="local">Local processes</option>
           <option value="kubernetes">Kubernetes Jobs</option>
@@ -119,8 +159,20 @@ export function SettingsForm({ slug, name, description, settings, namespace, can
       </div>
       {text("namespace", "Namespace", `Where this project's BuildJobs run; now ${namespace}.`)}
       {text("nodeSelector", "Node selector", "One key=value per line.", "nodeSelector", true)}
-      {text("affinity", "Affinity", "YAML of a pod affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a PodSpec.", "affinity", true)}
-      {text("tolerations", "Tolerations", "One per line, as kubectl taint writes them: key=value:NoSchedule, key:NoExecute, key, or * for every taint.", "tolerations", true)}
+      {text(
+        "affinity",
+        "Affinity",
+        "YAML of a pod affinity (nodeAffinity, podAffinity, podAntiAffinity), as in a PodSpec.",
+        "affinity",
+        true,
+      )}
+      {text(
+        "tolerations",
+        "Tolerations",
+        "One per line, as kubectl taint writes them: key=value:NoSchedule, key:NoExecute, key, or * for every taint.",
+        "tolerations",
+        true,
+      )}
       {text("priorityClassName", "Priority class", "PriorityClass of build pods; empty for the cluster default.")}
       {text("serviceAccount", "Service account", "Build pods run as this account (no API token is mounted unless a template asks).")}
       <fieldset className="grid grid-cols-3 gap-3">

@@ -35,7 +35,11 @@ export function ApprovalPanel({ task, me, onDecided }: { task: TaskJson; me: App
       const r = await decideApprovalAction(task.id, { decision, comment: comment.trim() || undefined });
       if (r.ok) {
         setComment("");
-        toast({ tone: "success", title: decision === "approve" ? "Approved" : "Denied", description: r.data.message ?? `${r.data.approval.approvals} of ${r.data.approval.requiredApprovals} approvals` });
+        toast({
+          tone: "success",
+          title: decision === "approve" ? "Approved" : "Denied",
+          description: r.data.message ?? `${r.data.approval.approvals} of ${r.data.approval.requiredApprovals} approvals`,
+        });
         // The run's event stream brings the new state; this is for callers that want more.
         onDecided?.();
       } else toast({ tone: "error", title: "Your decision was not recorded", description: r.error.message });
@@ -72,7 +76,9 @@ export function ApprovalPanel({ task, me, onDecided }: { task: TaskJson; me: App
                 {new Date(a.deadline).toLocaleString()}
               </time>{" "}
               <span className="text-muted">
-                (then {a.onTimeout === "fail" ? "the run fails" : a.onTimeout === "approve" ? "it is approved" : "the rest of the run is skipped"})
+                (then{" "}
+                {a.onTimeout === "fail" ? "the run fails" : a.onTimeout === "approve" ? "it is approved" : "the rest of the run is skipped"}
+                )
               </span>
             </dd>
           </>
@@ -88,7 +94,11 @@ export function ApprovalPanel({ task, me, onDecided }: { task: TaskJson; me: App
             {a.decisions.map((d) => (
               <li key={d.username} className="rounded-md border px-3 py-2 text-sm">
                 <div className="flex flex-wrap items-center gap-2">
-                  {d.decision === "approve" ? <Check aria-hidden className="size-4 text-st-succeeded" /> : <X aria-hidden className="size-4 text-st-failed" />}
+                  {d.decision === "approve" ? (
+                    <Check aria-hidden className="size-4 text-st-succeeded" />
+                  ) : (
+                    <X aria-hidden className="size-4 text-st-failed" />
+                  )}
                   <span className="font-medium">{d.username}</span>
                   <span>{d.decision === "approve" ? "approved" : "denied"}</span>
                   <RelativeTime date={d.at} className="text-xs text-muted" />
@@ -103,7 +113,13 @@ export function ApprovalPanel({ task, me, onDecided }: { task: TaskJson; me: App
       {mayDecide && (
         <form className="flex flex-col gap-2 border-t pt-4" onSubmit={(e) => e.preventDefault()}>
           <Label htmlFor={commentId}>Comment</Label>
-          <Textarea id={commentId} value={comment} maxLength={2000} onChange={(e) => setComment(e.target.value)} placeholder="Why (shown with your decision)" />
+          <Textarea
+            id={commentId}
+            value={comment}
+            maxLength={2000}
+            onChange={(e) => setComment(e.target.value)}
+            placeholder="Why (shown with your decision)"
+          />
           <div className="flex gap-2">
             <Button variant="primary" disabled={pending} onClick={() => decide("approve")}>
               <Check /> Approve

@@ -24,7 +24,17 @@ import { SegmentedControl } from "@/components/ui/segmented";
 import { Breadcrumbs } from "@/components/ui/page-header";
 
 /** The run page: header, stages and tasks with live status, and the selected task's log. */
-export function RunDetail({ initial, initialTask, can = [], me = null }: { initial: RunJson; initialTask: string | null; can?: Action[]; me?: Approver }) {
+export function RunDetail({
+  initial,
+  initialTask,
+  can = [],
+  me = null,
+}: {
+  initial: RunJson;
+  initialTask: string | null;
+  can?: Action[];
+  me?: Approver;
+}) {
   const { run, apply } = useRunLive(initial);
   const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
   const task = findTask(run, selected);
@@ -44,7 +54,12 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
     <div className="flex flex-col gap-4">
       <header className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <Breadcrumbs crumbs={[{ href: "/pipelines", label: "Pipelines" }, { href: `/pipelines/${run.pipelineId}`, label: run.pipelineName }]} />
+          <Breadcrumbs
+            crumbs={[
+              { href: "/pipelines", label: "Pipelines" },
+              { href: `/pipelines/${run.pipelineId}`, label: run.pipelineName },
+            ]}
+          />
           <div className="flex items-center gap-3">
             <h1 className="text-lg font-semibold tracking-tight">
               {run.pipelineName} <span className="text-muted">#{run.number}</span>
@@ -110,7 +125,12 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
       {view === "graph" && <RunGraph run={run} selected={selected} onSelect={select} />}
       {view === "timeline" && <RunTimeline run={run} selected={selected} onSelect={select} />}
 
-      <div className={cn("grid min-h-[28rem] grid-cols-1 gap-4", view === "list" ? "lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]" : "lg:h-[calc(100dvh-29rem)]")}>
+      <div
+        className={cn(
+          "grid min-h-[28rem] grid-cols-1 gap-4",
+          view === "list" ? "lg:h-[calc(100dvh-11rem)] lg:grid-cols-[17rem_minmax(0,1fr)]" : "lg:h-[calc(100dvh-29rem)]",
+        )}
+      >
         <aside className={cn("flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2", view !== "list" && "hidden")}>
           <StageList run={run} selected={selected} onSelect={select} />
           {Object.keys(run.params).length > 0 && (
@@ -160,7 +180,11 @@ export function RunDetail({ initial, initialTask, can = [], me = null }: { initi
                       attempt {task.attempt} of {task.maxAttempts}
                     </span>
                   )}
-                  {task.message && <span className="min-w-0 truncate text-xs text-muted" title={task.message}>{task.message}</span>}
+                  {task.message && (
+                    <span className="min-w-0 truncate text-xs text-muted" title={task.message}>
+                      {task.message}
+                    </span>
+                  )}
                 </>
               }
             />

@@ -42,20 +42,22 @@ export function RunTrigger({ event }: { event: RunEvent }) {
       </summary>
       {event.commits.length > 0 && (
         <ul className="max-h-64 overflow-y-auto border-t px-3 py-2" aria-label="Commits since the last successful run">
-          {event.commits.map((c) => ({ ...c, url: safeHttpUrl(c.url) })).map((c) => (
-            <li key={c.sha} className="flex gap-3 py-0.5">
-              {/* Only http(s) links, even for runs stored before the receiver dropped other schemes. */}
-              {c.url ? (
-                <a href={c.url} className="font-mono text-xs text-accent hover:underline" rel="noreferrer" target="_blank">
-                  {short(c.sha)}
-                </a>
-              ) : (
-                <code className="font-mono text-xs text-muted">{short(c.sha)}</code>
-              )}
-              <span className="min-w-0 flex-1 truncate">{c.message.split("\n")[0]}</span>
-              <span className="text-xs text-muted">{c.author}</span>
-            </li>
-          ))}
+          {event.commits
+            .map((c) => ({ ...c, url: safeHttpUrl(c.url) }))
+            .map((c) => (
+              <li key={c.sha} className="flex gap-3 py-0.5">
+                {/* Only http(s) links, even for runs stored before the receiver dropped other schemes. */}
+                {c.url ? (
+                  <a href={c.url} className="font-mono text-xs text-accent hover:underline" rel="noreferrer" target="_blank">
+                    {short(c.sha)}
+                  </a>
+                ) : (
+                  <code className="font-mono text-xs text-muted">{short(c.sha)}</code>
+                )}
+                <span className="min-w-0 flex-1 truncate">{c.message.split("\n")[0]}</span>
+                <span className="text-xs text-muted">{c.author}</span>
+              </li>
+            ))}
         </ul>
       )}
     </details>

@@ -37,7 +37,11 @@ export function RunsTable({ runs, showPipeline = false, label }: { runs: RunRow[
         {runs.map((r) => (
           <Tr key={r.id}>
             <Td className="font-medium">
-              <Link href={`/runs/${r.id}`} className="text-accent hover:underline" aria-label={`Run #${r.number}${r.pipelineName ? ` of ${r.pipelineName}` : ""}`}>
+              <Link
+                href={`/runs/${r.id}`}
+                className="text-accent hover:underline"
+                aria-label={`Run #${r.number}${r.pipelineName ? ` of ${r.pipelineName}` : ""}`}
+              >
                 #{r.number}
               </Link>
             </Td>

@@ -21,7 +21,12 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
               </span>
             )}
           </div>
-          <ul className={cn("flex flex-col gap-0.5", stage.mode === "parallel" && stage.tasks.length > 1 && "border-l-2 border-border pl-1.5 ml-2.5")}>
+          <ul
+            className={cn(
+              "flex flex-col gap-0.5",
+              stage.mode === "parallel" && stage.tasks.length > 1 && "border-l-2 border-border pl-1.5 ml-2.5",
+            )}
+          >
             {stage.tasks.map((t) => {
               const active = t.id === selected;
               return (
@@ -39,7 +44,10 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                     <StatusIcon status={t.status} />
                     <span className={cn("min-w-0 flex-1 truncate", active && "font-medium")}>{t.name}</span>
                     {t.reusedFrom && (
-                      <span className="rounded border px-1 text-[11px] text-muted" title="not run again: the result of an earlier run was reused">
+                      <span
+                        className="rounded border px-1 text-[11px] text-muted"
+                        title="not run again: the result of an earlier run was reused"
+                      >
                         reused
                       </span>
                     )}
@@ -49,7 +57,10 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                       </span>
                     )}
                     <Duration start={t.startedAt} end={t.finishedAt} className="text-xs text-muted tabular-nums" />
-                    <ChevronRight className={cn("size-3.5 text-muted opacity-0 group-hover:opacity-100", active && "opacity-100")} aria-hidden />
+                    <ChevronRight
+                      className={cn("size-3.5 text-muted opacity-0 group-hover:opacity-100", active && "opacity-100")}
+                      aria-hidden
+                    />
                   </button>
                 </li>
               );

@@ -23,7 +23,13 @@ export function statusLabel(status: string) {
 export function StatusIcon({ status, className }: { status: string; className?: string }) {
   const s = STATUS[known(status)];
   const Icon = s.icon;
-  return <Icon role="img" aria-label={s.label} className={cn("size-4 shrink-0", s.text, s.spin && "animate-spin [animation-duration:1.6s]", className)} />;
+  return (
+    <Icon
+      role="img"
+      aria-label={s.label}
+      className={cn("size-4 shrink-0", s.text, s.spin && "animate-spin [animation-duration:1.6s]", className)}
+    />
+  );
 }
 
 /** Icon and word, e.g. in a page header or a table cell. */

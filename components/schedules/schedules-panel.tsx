@@ -110,7 +110,9 @@ export function SchedulesPanel({ pipelineId, params, canEdit }: { pipelineId: st
                     <Button
                       size="sm"
                       disabled={pending}
-                      onClick={() => act(s.suspend ? "resume" : "suspend", () => updateScheduleAction(pipelineId, s.id, { suspend: !s.suspend }))}
+                      onClick={() =>
+                        act(s.suspend ? "resume" : "suspend", () => updateScheduleAction(pipelineId, s.id, { suspend: !s.suspend }))
+                      }
                     >
                       {s.suspend ? <Play aria-hidden /> : <Pause aria-hidden />} {s.suspend ? "Resume" : "Suspend"}
                     </Button>
@@ -123,7 +125,8 @@ export function SchedulesPanel({ pipelineId, params, canEdit }: { pipelineId: st
                       disabled={pending}
                       aria-label={`Delete schedule ${s.cron}`}
                       onClick={() => {
-                        if (window.confirm(`Delete the schedule '${s.cron}'? Its runs stay.`)) act("delete", () => deleteScheduleAction(pipelineId, s.id));
+                        if (window.confirm(`Delete the schedule '${s.cron}'? Its runs stay.`))
+                          act("delete", () => deleteScheduleAction(pipelineId, s.id));
                       }}
                     >
                       <Trash2 aria-hidden />
@@ -205,7 +208,11 @@ function ScheduleForm({
   }
 
   return (
-    <form onSubmit={onSubmit} className="space-y-3 border-b bg-surface-2/40 p-3 text-sm" aria-label={initial ? "Edit schedule" : "New schedule"}>
+    <form
+      onSubmit={onSubmit}
+      className="space-y-3 border-b bg-surface-2/40 p-3 text-sm"
+      aria-label={initial ? "Edit schedule" : "New schedule"}
+    >
       <div className="grid gap-3 sm:grid-cols-2">
         <div className="space-y-1">
           <Label htmlFor="schedule-cron">Cron expression</Label>
@@ -270,15 +277,36 @@ function ScheduleForm({
         </div>
         <div className="space-y-1">
           <Label htmlFor="schedule-deadline">Starting deadline (s)</Label>
-          <Input id="schedule-deadline" name="startingDeadlineSeconds" type="number" min={1} defaultValue={initial?.startingDeadlineSeconds ?? ""} placeholder="none" />
+          <Input
+            id="schedule-deadline"
+            name="startingDeadlineSeconds"
+            type="number"
+            min={1}
+            defaultValue={initial?.startingDeadlineSeconds ?? ""}
+            placeholder="none"
+          />
         </div>
         <div className="space-y-1">
           <Label htmlFor="schedule-ok-limit">Succeeded runs listed</Label>
-          <Input id="schedule-ok-limit" name="successfulHistoryLimit" type="number" min={0} max={100} defaultValue={initial?.successfulHistoryLimit ?? 3} />
+          <Input
+            id="schedule-ok-limit"
+            name="successfulHistoryLimit"
+            type="number"
+            min={0}
+            max={100}
+            defaultValue={initial?.successfulHistoryLimit ?? 3}
+          />
         </div>
         <div className="space-y-1">
           <Label htmlFor="schedule-failed-limit">Failed runs listed</Label>
-          <Input id="schedule-failed-limit" name="failedHistoryLimit" type="number" min={0} max={100} defaultValue={initial?.failedHistoryLimit ?? 1} />
+          <Input
+            id="schedule-failed-limit"
+            name="failedHistoryLimit"
+            type="number"
+            min={0}
+            max={100}
+            defaultValue={initial?.failedHistoryLimit ?? 1}
+          />
         </div>
       </div>
       {params.length > 0 && (

@@ -20,12 +20,28 @@ const NAV: { href: string; label: string; icon: LucideIcon }[] = [
   { href: "/audit", label: "Audit", icon: ScrollText },
 ];
 
-export function Sidebar({ user, projects, currentProject }: { user: ShellUser; projects: SwitcherProject[]; currentProject: string | null }) {
+export function Sidebar({
+  user,
+  projects,
+  currentProject,
+}: {
+  user: ShellUser;
+  projects: SwitcherProject[];
+  currentProject: string | null;
+}) {
   const path = usePathname();
   return (
     <aside className="flex w-52 shrink-0 flex-col border-r bg-surface">
       <div className="flex h-12 items-center gap-2 border-b px-4">
-        <svg viewBox="0 0 24 24" className="size-5 text-accent" aria-hidden fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+        <svg
+          viewBox="0 0 24 24"
+          className="size-5 text-accent"
+          aria-hidden
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+        >
           <path d="M4 20V6l8-3 8 3v14" />
           <path d="M4 10h16M9 10v10M15 10v10" />
         </svg>

@@ -38,7 +38,9 @@ export function UserMenu({ user }: { user: ShellUser }) {
         onClick={() => setOpen((o) => !o)}
         className="flex h-9 w-full min-w-0 items-center gap-2 rounded-md px-1.5 text-left hover:bg-surface-2"
       >
-        <span className="flex size-6 shrink-0 items-center justify-center rounded-full bg-accent-soft text-[10px] font-semibold text-accent">{initials}</span>
+        <span className="flex size-6 shrink-0 items-center justify-center rounded-full bg-accent-soft text-[10px] font-semibold text-accent">
+          {initials}
+        </span>
         <span className="min-w-0 flex-1">
           <span className="block truncate text-xs font-medium">{user.name}</span>
           <span className="block truncate text-[11px] text-muted">
@@ -49,12 +51,20 @@ export function UserMenu({ user }: { user: ShellUser }) {
       </button>
       {open && (
         <div id={panelId} className="absolute bottom-full left-0 z-30 mb-1 w-48 rounded-md border bg-surface p-1 shadow-lg">
-          <Link href="/settings/tokens" onClick={() => setOpen(false)} className="flex h-8 w-full items-center gap-2 rounded px-2 text-sm hover:bg-surface-2">
+          <Link
+            href="/settings/tokens"
+            onClick={() => setOpen(false)}
+            className="flex h-8 w-full items-center gap-2 rounded px-2 text-sm hover:bg-surface-2"
+          >
             <KeyRound className="size-4 text-muted" aria-hidden />
             API tokens
           </Link>
           {user.role === "admin" && (
-            <Link href="/settings/users" onClick={() => setOpen(false)} className="flex h-8 w-full items-center gap-2 rounded px-2 text-sm hover:bg-surface-2">
+            <Link
+              href="/settings/users"
+              onClick={() => setOpen(false)}
+              className="flex h-8 w-full items-center gap-2 rounded px-2 text-sm hover:bg-surface-2"
+            >
               <Users className="size-4 text-muted" aria-hidden />
               Users
             </Link>

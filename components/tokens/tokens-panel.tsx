@@ -85,7 +85,9 @@ export function TokensPanel({ tokens }: { tokens: ApiTokenJson[] }) {
                 <Tr key={t.id}>
                   <Td className="font-medium">
                     {t.name}
-                    {t.expired && <span className="ml-2 rounded bg-danger-soft px-1.5 py-0.5 text-[11px] font-medium text-danger">expired</span>}
+                    {t.expired && (
+                      <span className="ml-2 rounded bg-danger-soft px-1.5 py-0.5 text-[11px] font-medium text-danger">expired</span>
+                    )}
                   </Td>
                   <Td className="font-mono text-xs">{t.scope}</Td>
                   <Td className="text-muted">
@@ -140,7 +142,11 @@ function NewTokenDialog({ onCreated }: { onCreated: (t: ApiTokenJson & { token: 
     e.preventDefault();
     setError(null);
     start(async () => {
-      const r = await createTokenAction({ name: form.name, scope: form.scope as ApiTokenJson["scope"], expiresAt: expiresAt(form.expiry, form.date) });
+      const r = await createTokenAction({
+        name: form.name,
+        scope: form.scope as ApiTokenJson["scope"],
+        expiresAt: expiresAt(form.expiry, form.date),
+      });
       if (r.ok) {
         setOpen(false);
         setForm({ name: "", scope: "read", expiry: "30", date: "" });
@@ -160,7 +166,13 @@ function NewTokenDialog({ onCreated }: { onCreated: (t: ApiTokenJson & { token: 
         <form onSubmit={submit} className="grid gap-3 p-4">
           <div className="grid gap-1">
             <Label htmlFor="tok-name">Name</Label>
-            <Input id="tok-name" value={form.name} maxLength={100} placeholder="e.g. deploy script" onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))} />
+            <Input
+              id="tok-name"
+              value={form.name}
+              maxLength={100}
+              placeholder="e.g. deploy script"
+              onChange={(e) => setForm((f) => ({ ...f, name: e.target.value }))}
+            />
           </div>
           <div className="grid gap-1">
             <Label htmlFor="tok-scope">Scope</Label>
@@ -220,7 +232,13 @@ function CreatedToken({ token, onDone }: { token: ApiTokenJson & { token: string
         Copy the token “{token.name}” now: it is not shown again.
       </p>
       <div className="flex items-center gap-2">
-        <Input readOnly aria-label="New token value" value={token.token} className="font-mono text-xs" onFocus={(e) => e.currentTarget.select()} />
+        <Input
+          readOnly
+          aria-label="New token value"
+          value={token.token}
+          className="font-mono text-xs"
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <Button onClick={copy} aria-label="Copy token">
           {copied ? <Check aria-hidden /> : <Copy aria-hidden />}
           {copied ? "Copied" : "Copy"}

@@ -5,7 +5,19 @@ import { buttonVariants } from "./button";
 import { cn } from "./cn";
 
 /** Previous/next links; `href(page)` builds each page's URL so pages stay linkable. */
-export function Pagination({ page, perPage, total, href, label = "Pagination" }: { page: number; perPage: number; total: number; href: (page: number) => string; label?: string }) {
+export function Pagination({
+  page,
+  perPage,
+  total,
+  href,
+  label = "Pagination",
+}: {
+  page: number;
+  perPage: number;
+  total: number;
+  href: (page: number) => string;
+  label?: string;
+}) {
   const pages = Math.max(1, Math.ceil(total / perPage));
   if (pages <= 1) return null;
   const first = (page - 1) * perPage + 1;
@@ -26,11 +38,25 @@ export function Pagination({ page, perPage, total, href, label = "Pagination" }:
         {first}–{last} of {total}
       </span>
       <div className="flex items-center gap-1">
-        {link(page - 1, <><ChevronLeft aria-hidden /> Newer</>, "prev", "Previous page")}
+        {link(
+          page - 1,
+          <>
+            <ChevronLeft aria-hidden /> Newer
+          </>,
+          "prev",
+          "Previous page",
+        )}
         <span className="px-2">
           Page {page} of {pages}
         </span>
-        {link(page + 1, <>Older <ChevronRight aria-hidden /></>, "next", "Next page")}
+        {link(
+          page + 1,
+          <>
+            Older <ChevronRight aria-hidden />
+          </>,
+          "next",
+          "Next page",
+        )}
       </div>
     </nav>
   );

@@ -20,7 +20,11 @@ export function Duration({ start, end, className }: { start: DateLike | null; en
   if (!start) return null;
   const ms = (end ? toDate(end).getTime() : now) - toDate(start).getTime();
   return (
-    <span className={className} title={end ? `${formatExact(start)} → ${formatExact(end)}` : `started ${formatExact(start)}`} suppressHydrationWarning>
+    <span
+      className={className}
+      title={end ? `${formatExact(start)} → ${formatExact(end)}` : `started ${formatExact(start)}`}
+      suppressHydrationWarning
+    >
       {formatDuration(ms)}
     </span>
   );

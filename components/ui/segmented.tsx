@@ -29,7 +29,10 @@ export function SegmentedControl<V extends string>({
           type="button"
           aria-pressed={value === v}
           onClick={() => onChange(v)}
-          className={cn("inline-flex h-6 items-center gap-1 rounded px-2 text-xs text-muted hover:text-foreground", value === v && "bg-accent-soft font-medium text-accent")}
+          className={cn(
+            "inline-flex h-6 items-center gap-1 rounded px-2 text-xs text-muted hover:text-foreground",
+            value === v && "bg-accent-soft font-medium text-accent",
+          )}
         >
           {Icon && <Icon className="size-3.5" aria-hidden />} {text}
         </button>

@@ -10,7 +10,9 @@ export function Table({ className, ...props }: ComponentProps<"table">) {
   );
 }
 export function Th({ className, ...props }: ComponentProps<"th">) {
-  return <th scope="col" className={cn("h-8 border-b px-3 text-left text-xs font-medium whitespace-nowrap text-muted", className)} {...props} />;
+  return (
+    <th scope="col" className={cn("h-8 border-b px-3 text-left text-xs font-medium whitespace-nowrap text-muted", className)} {...props} />
+  );
 }
 export function Td({ className, ...props }: ComponentProps<"td">) {
   return <td className={cn("h-10 border-b px-3 align-middle", className)} {...props} />;

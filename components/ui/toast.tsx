@@ -38,13 +38,21 @@ export function ToastProvider({ children }: { children: ReactNode }) {
             {t.tone === "error" ? (
               <CircleAlert className="mt-0.5 size-4 shrink-0 text-danger" aria-hidden />
             ) : (
-              <CircleCheck className={cn("mt-0.5 size-4 shrink-0", t.tone === "success" ? "text-st-succeeded" : "text-accent")} aria-hidden />
+              <CircleCheck
+                className={cn("mt-0.5 size-4 shrink-0", t.tone === "success" ? "text-st-succeeded" : "text-accent")}
+                aria-hidden
+              />
             )}
             <div className="min-w-0 flex-1">
               <p className="font-medium">{t.title}</p>
               {t.description && <p className="mt-0.5 break-words text-xs text-muted">{t.description}</p>}
             </div>
-            <button type="button" onClick={() => dismiss(t.id)} className="rounded p-0.5 text-muted hover:text-foreground" aria-label="Dismiss notification">
+            <button
+              type="button"
+              onClick={() => dismiss(t.id)}
+              className="rounded p-0.5 text-muted hover:text-foreground"
+              aria-label="Dismiss notification"
+            >
               <X className="size-3.5" />
             </button>
           </div>

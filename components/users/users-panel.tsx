@@ -80,21 +80,45 @@ export function UsersPanel({ users, me }: { users: UserJson[]; me: string }) {
                 <Td className="text-right">
                   <div className="flex justify-end gap-1">
                     {(u.lockedUntil || u.delayedAddresses > 0) && (
-                      <Button size="sm" variant="ghost" aria-label={`Unlock ${u.username}`} disabled={pending} onClick={() => run(`Unlocked ${u.username}`, () => unlockUserAction(u.id))}>
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        aria-label={`Unlock ${u.username}`}
+                        disabled={pending}
+                        onClick={() => run(`Unlocked ${u.username}`, () => unlockUserAction(u.id))}
+                      >
                         <LockOpen aria-hidden />
                       </Button>
                     )}
                     {u.id !== me &&
                       (u.disabled ? (
-                        <Button size="sm" variant="ghost" aria-label={`Enable ${u.username}`} disabled={pending} onClick={() => run(`Enabled ${u.username}`, () => updateUserAction(u.id, { disabled: false }))}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          aria-label={`Enable ${u.username}`}
+                          disabled={pending}
+                          onClick={() => run(`Enabled ${u.username}`, () => updateUserAction(u.id, { disabled: false }))}
+                        >
                           <CircleCheck aria-hidden />
                         </Button>
                       ) : (
-                        <Button size="sm" variant="ghost" aria-label={`Disable ${u.username}`} disabled={pending} onClick={() => run(`Disabled ${u.username}`, () => updateUserAction(u.id, { disabled: true }))}>
+                        <Button
+                          size="sm"
+                          variant="ghost"
+                          aria-label={`Disable ${u.username}`}
+                          disabled={pending}
+                          onClick={() => run(`Disabled ${u.username}`, () => updateUserAction(u.id, { disabled: true }))}
+                        >
                           <Ban aria-hidden />
                         </Button>
                       ))}
-                    {u.id !== me && <ConfirmDelete username={u.username} disabled={pending} onConfirm={() => run(`Deleted ${u.username}`, () => deleteUserAction(u.id))} />}
+                    {u.id !== me && (
+                      <ConfirmDelete
+                        username={u.username}
+                        disabled={pending}
+                        onConfirm={() => run(`Deleted ${u.username}`, () => deleteUserAction(u.id))}
+                      />
+                    )}
                   </div>
                 </Td>
               </Tr>
@@ -141,7 +165,8 @@ function NewUserDialog({ onCreated }: { onCreated: () => void }) {
   const [pending, start] = useTransition();
   const [error, setError] = useState<string | null>(null);
   const [form, setForm] = useState(EMPTY);
-  const set = (k: keyof typeof EMPTY) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) => setForm((f) => ({ ...f, [k]: e.target.value }));
+  const set = (k: keyof typeof EMPTY) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
+    setForm((f) => ({ ...f, [k]: e.target.value }));
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -172,7 +197,14 @@ function NewUserDialog({ onCreated }: { onCreated: () => void }) {
         <form onSubmit={submit} className="grid gap-3 p-4">
           <div className="grid gap-1">
             <Label htmlFor="user-username">Username</Label>
-            <Input id="user-username" value={form.username} maxLength={64} autoComplete="off" placeholder="e.g. alice" onChange={set("username")} />
+            <Input
+              id="user-username"
+              value={form.username}
+              maxLength={64}
+              autoComplete="off"
+              placeholder="e.g. alice"
+              onChange={set("username")}
+            />
           </div>
           <div className="grid gap-1">
             <Label htmlFor="user-name">Full name</Label>
@@ -184,7 +216,14 @@ function NewUserDialog({ onCreated }: { onCreated: () => void }) {
           </div>
           <div className="grid gap-1">
             <Label htmlFor="user-password">Password (optional, at least 12 characters)</Label>
-            <Input id="user-password" type="password" value={form.password} maxLength={200} autoComplete="new-password" onChange={set("password")} />
+            <Input
+              id="user-password"
+              type="password"
+              value={form.password}
+              maxLength={200}
+              autoComplete="new-password"
+              onChange={set("password")}
+            />
           </div>
           <div className="grid gap-1">
             <Label htmlFor="user-role">Role</Label>

@@ -10,7 +10,11 @@ export interface TimelineRunInput {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  stages: { name: string; mode: "sequential" | "parallel"; tasks: { id: string; name: string; status: string; startedAt: string | null; finishedAt: string | null }[] }[];
+  stages: {
+    name: string;
+    mode: "sequential" | "parallel";
+    tasks: { id: string; name: string; status: string; startedAt: string | null; finishedAt: string | null }[];
+  }[];
 }
 
 export interface TimelineRow {

@@ -32,7 +32,11 @@ describe("undo/redo history", () => {
   it("typing in one field undoes as one step", () => {
     let h = initHistory(start);
     for (const script of ["e", "ec", "ech", "echo"])
-      h = historyReducer(h, { type: "apply", op: { type: "updateTask", task: { stage: 0, index: 0 }, patch: { params: { script } } }, coalesceKey: "0/0/params" });
+      h = historyReducer(h, {
+        type: "apply",
+        op: { type: "updateTask", task: { stage: 0, index: 0 }, patch: { params: { script } } },
+        coalesceKey: "0/0/params",
+      });
     expect(h.present.stages[0].tasks[0].params).toEqual({ script: "echo" });
     h = historyReducer(h, { type: "undo" });
     expect(h.present).toBe(start);

@@ -11,10 +11,7 @@ export interface History {
 }
 
 export type HistoryAction =
-  | { type: "apply"; op: Operation; coalesceKey?: string }
-  | { type: "undo" }
-  | { type: "redo" }
-  | { type: "reset"; doc: PipelineDoc };
+  { type: "apply"; op: Operation; coalesceKey?: string } | { type: "undo" } | { type: "redo" } | { type: "reset"; doc: PipelineDoc };
 
 const LIMIT = 200;
 

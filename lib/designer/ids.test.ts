@@ -6,7 +6,14 @@ import type { PipelineDoc } from "./types";
 const doc: PipelineDoc = {
   name: "p",
   stages: [
-    { name: "build", tasks: [{ name: "a", template: "shell" }, { name: "b", template: "shell" }, { name: "c", template: "shell" }] },
+    {
+      name: "build",
+      tasks: [
+        { name: "a", template: "shell" },
+        { name: "b", template: "shell" },
+        { name: "c", template: "shell" },
+      ],
+    },
     { name: "test", tasks: [{ name: "d", template: "shell" }] },
   ],
 };
@@ -31,7 +38,10 @@ describe("stable designer ids", () => {
 
   it("a moved task keeps its id, and the tasks it passed keep theirs", () => {
     const [, moved] = next(doc, { type: "moveTask", from: { stage: 0, index: 0 }, to: { stage: 1, index: 1 } });
-    expect(moved.tasks).toEqual([["n4", "n5"], ["n6", "n3"]]);
+    expect(moved.tasks).toEqual([
+      ["n4", "n5"],
+      ["n6", "n3"],
+    ]);
     expect(moved.stages).toEqual(ids.stages);
     expect(findId(moved, "n3")).toEqual({ stage: 1, index: 1 });
   });

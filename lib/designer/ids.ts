@@ -18,13 +18,7 @@ export interface DocIds {
  * stays where it was). What is left (added, duplicated) gets a fresh id. No id is used twice.
  */
 export function carryIds(prev: { doc: PipelineDoc; ids: DocIds } | null, next: PipelineDoc, fresh: () => string): DocIds {
-  const stages = match(
-    next.stages,
-    prev?.doc.stages ?? [],
-    prev?.ids.stages ?? [],
-    (s) => s.name,
-    fresh,
-  );
+  const stages = match(next.stages, prev?.doc.stages ?? [], prev?.ids.stages ?? [], (s) => s.name, fresh);
   const oldTasks = prev ? prev.doc.stages.flatMap((s) => s.tasks) : [];
   const oldTaskIds = prev ? prev.ids.tasks.flat() : [];
   const flat = match(

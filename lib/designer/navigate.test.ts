@@ -4,7 +4,13 @@ import { neighbour } from "./navigate";
 const doc = {
   name: "p",
   stages: [
-    { name: "a", tasks: [{ name: "a1", template: "shell" }, { name: "a2", template: "shell" }] },
+    {
+      name: "a",
+      tasks: [
+        { name: "a1", template: "shell" },
+        { name: "a2", template: "shell" },
+      ],
+    },
     { name: "b", tasks: [{ name: "b1", template: "shell" }] },
     { name: "c", tasks: [] },
   ],

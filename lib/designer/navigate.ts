@@ -16,4 +16,3 @@ export function neighbour(doc: PipelineDoc, sel: NonNullable<Selection>, m: "up"
   if (index < 0) return { kind: "stage", stage: sel.stage };
   return index < stage.tasks.length ? { kind: "task", stage: sel.stage, index } : null;
 }
-

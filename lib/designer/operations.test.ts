@@ -5,7 +5,13 @@ import type { PipelineDoc } from "./types";
 const doc = (): PipelineDoc => ({
   name: "demo",
   stages: [
-    { name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "make" } }, { name: "pack", template: "shell" }] },
+    {
+      name: "build",
+      tasks: [
+        { name: "compile", template: "shell", params: { script: "make" } },
+        { name: "pack", template: "shell" },
+      ],
+    },
     { name: "test", mode: "parallel", tasks: [{ name: "unit", template: "shell" }] },
   ],
 });
@@ -15,7 +21,10 @@ describe("designer operations", () => {
   it("adds a task from a template at an index, renaming it when the name is taken", () => {
     const d = apply(doc(), { type: "addTask", stage: 0, index: 1, task: { name: "compile", template: "shell", params: {} } });
     expect(names(d)).toEqual(["build:compile,compile-2,pack", "test:unit"]);
-    expect(names(apply(doc(), { type: "addTask", stage: 1, task: { name: "lint", template: "shell" } }))).toEqual(["build:compile,pack", "test:unit,lint"]);
+    expect(names(apply(doc(), { type: "addTask", stage: 1, task: { name: "lint", template: "shell" } }))).toEqual([
+      "build:compile,pack",
+      "test:unit,lint",
+    ]);
   });
 
   it("never mutates the document it was given", () => {
@@ -27,8 +36,14 @@ describe("designer operations", () => {
   });
 
   it("moves a task within a stage and into another stage", () => {
-    expect(names(apply(doc(), { type: "moveTask", from: { stage: 0, index: 0 }, to: { stage: 0, index: 1 } }))).toEqual(["build:pack,compile", "test:unit"]);
-    expect(names(apply(doc(), { type: "moveTask", from: { stage: 0, index: 1 }, to: { stage: 1, index: 0 } }))).toEqual(["build:compile", "test:pack,unit"]);
+    expect(names(apply(doc(), { type: "moveTask", from: { stage: 0, index: 0 }, to: { stage: 0, index: 1 } }))).toEqual([
+      "build:pack,compile",
+      "test:unit",
+    ]);
+    expect(names(apply(doc(), { type: "moveTask", from: { stage: 0, index: 1 }, to: { stage: 1, index: 0 } }))).toEqual([
+      "build:compile",
+      "test:pack,unit",
+    ]);
   });
 
   it("reorders stages", () => {
@@ -55,8 +70,19 @@ describe("designer operations", () => {
 
   it("updates a task's name, params, env, timeout and retries, dropping emptied fields", () => {
     const ref = { stage: 0, index: 0 };
-    let d = apply(doc(), { type: "updateTask", task: ref, patch: { name: "build-it", params: { script: "make all" }, env: { CI: "1" }, timeoutSeconds: 60, retries: 2 } });
-    expect(d.stages[0].tasks[0]).toEqual({ name: "build-it", template: "shell", params: { script: "make all" }, env: { CI: "1" }, timeoutSeconds: 60, retries: 2 });
+    let d = apply(doc(), {
+      type: "updateTask",
+      task: ref,
+      patch: { name: "build-it", params: { script: "make all" }, env: { CI: "1" }, timeoutSeconds: 60, retries: 2 },
+    });
+    expect(d.stages[0].tasks[0]).toEqual({
+      name: "build-it",
+      template: "shell",
+      params: { script: "make all" },
+      env: { CI: "1" },
+      timeoutSeconds: 60,
+      retries: 2,
+    });
     d = apply(d, { type: "updateTask", task: ref, patch: { env: {}, timeoutSeconds: null, retries: 0 } });
     expect(d.stages[0].tasks[0]).toEqual({ name: "build-it", template: "shell", params: { script: "make all" } });
   });
@@ -94,12 +120,25 @@ describe("designer operations", () => {
     const envFrom = [{ configMap: "app" }];
     let d = apply(doc(), { type: "updateTask", task: ref, patch: { resources: { requests: { cpu: "500m" }, limits: {} } } });
     expect(d.stages[0].tasks[0].kubernetes).toEqual({ resources: { requests: { cpu: "500m" } } });
-    d = { ...d, stages: [{ ...d.stages[0], tasks: [{ ...d.stages[0].tasks[0], kubernetes: { ...d.stages[0].tasks[0].kubernetes, envFrom } }, ...d.stages[0].tasks.slice(1)] }, ...d.stages.slice(1)] };
+    d = {
+      ...d,
+      stages: [
+        {
+          ...d.stages[0],
+          tasks: [{ ...d.stages[0].tasks[0], kubernetes: { ...d.stages[0].tasks[0].kubernetes, envFrom } }, ...d.stages[0].tasks.slice(1)],
+        },
+        ...d.stages.slice(1),
+      ],
+    };
     d = apply(d, { type: "updateTask", task: ref, patch: { resources: null } });
     expect(d.stages[0].tasks[0].kubernetes).toEqual({ envFrom });
     d = apply(d, { type: "updateTask", task: ref, patch: { resources: { limits: { memory: "1Gi" } } } });
     expect(d.stages[0].tasks[0].kubernetes).toEqual({ envFrom, resources: { limits: { memory: "1Gi" } } });
-    const bare = apply(apply(doc(), { type: "updateTask", task: ref, patch: { resources: { requests: { cpu: "1" } } } }), { type: "updateTask", task: ref, patch: { resources: {} } });
+    const bare = apply(apply(doc(), { type: "updateTask", task: ref, patch: { resources: { requests: { cpu: "1" } } } }), {
+      type: "updateTask",
+      task: ref,
+      patch: { resources: {} },
+    });
     expect(bare.stages[0].tasks[0]).not.toHaveProperty("kubernetes");
   });
 });

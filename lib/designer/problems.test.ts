@@ -11,7 +11,9 @@ describe("problemsByNode", () => {
         { name: "b", tasks: [{ name: "x", template: "nope" }] },
       ],
     };
-    const out = problemsByNode(doc, (template, params) => (template === "shell" ? (params.script ? [] : [{ path: "script", message: "required" }]) : null));
+    const out = problemsByNode(doc, (template, params) =>
+      template === "shell" ? (params.script ? [] : [{ path: "script", message: "required" }]) : null,
+    );
     expect(out["0"]?.[0].message).toMatch(/DNS-1123/);
     expect(out["0/0"]).toEqual([{ path: "stages[0].tasks[0].params.script", message: "required" }]);
     expect(out["1"]?.[0].message).toBe("a stage needs at least one task");
@@ -24,7 +26,14 @@ describe("problemsByNode", () => {
       name: "Bad",
       extra: 1,
       stages: [
-        { name: "a", mode: "sideways", tasks: [{ name: "t", template: "" }, { name: "t", template: "s", retries: 99, bogus: true }] },
+        {
+          name: "a",
+          mode: "sideways",
+          tasks: [
+            { name: "t", template: "" },
+            { name: "t", template: "s", retries: 99, bogus: true },
+          ],
+        },
         { name: "a", tasks: [{ name: "Upper", template: "s", env: { "bad-name": "x" } }] },
         { name: "c", tasks: [] },
       ],
@@ -32,10 +41,15 @@ describe("problemsByNode", () => {
     const whole = PipelineSpecSchema.safeParse(doc);
     const expected = whole.success ? [] : whole.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
     const none = () => [];
-    const got = Object.values(problemsByNode(doc as never, none)).flat().map((p) => `${p.path}: ${p.message}`);
+    const got = Object.values(problemsByNode(doc as never, none))
+      .flat()
+      .map((p) => `${p.path}: ${p.message}`);
     // Zod skips its duplicate-name refinement once a field is malformed; the designer shows them all at once.
     expect(got.filter((p) => !/duplicate/.test(p)).sort()).toEqual(expected.sort());
-    expect(got.filter((p) => /duplicate/.test(p)).sort()).toEqual(["stages[0].tasks[1].name: duplicate task name 't'", "stages[1].name: duplicate stage name 'a'"]);
+    expect(got.filter((p) => /duplicate/.test(p)).sort()).toEqual([
+      "stages[0].tasks[1].name: duplicate task name 't'",
+      "stages[1].name: duplicate stage name 'a'",
+    ]);
   });
 
   it("the whole-spec check adds only what the piece-by-piece one cannot see", async () => {
@@ -49,4 +63,3 @@ describe("problemsByNode", () => {
     expect(out["0/0"]).toEqual([{ path: "stages[0].tasks[0].secrets[0]", message: "also set in env" }]);
   });
 });
-

@@ -33,7 +33,9 @@ export function problemsByNode(
     s.tasks.forEach((t, ti) => {
       const errs = checkParams(t.template, (t.params ?? NO_PARAMS) as Record<string, unknown>);
       if (errs === null) add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` });
-      else for (const e of errs) add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].params${e.path ? `.${e.path}` : ""}`, message: e.message });
+      else
+        for (const e of errs)
+          add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].params${e.path ? `.${e.path}` : ""}`, message: e.message });
     }),
   );
   return out;
@@ -57,7 +59,10 @@ export function otherSpecIssues(doc: PipelineDoc): Issue[] {
 // The spec's rules piece by piece, so that an edit re-checks only the stages and tasks it
 // replaced (operations keep the others' objects): parsing all 300 tasks of a big pipeline with
 // zod took ~7 ms per edit. Same schemas, messages and paths as PipelineSpecSchema.
-const pipelineShell = z.strictObject({ ...PipelineSpecSchema.shape, stages: z.array(z.unknown()).min(1, "a pipeline needs at least one stage") });
+const pipelineShell = z.strictObject({
+  ...PipelineSpecSchema.shape,
+  stages: z.array(z.unknown()).min(1, "a pipeline needs at least one stage"),
+});
 const stageShell = StageSpecSchema.extend({ tasks: z.array(z.unknown()).min(1, "a stage needs at least one task") });
 const stageCache = new WeakMap<object, Issue[]>();
 const taskCache = new WeakMap<object, Issue[]>();
@@ -81,7 +86,8 @@ function specIssues(doc: PipelineDoc): Issue[] {
     for (const i of cached(stageCache, stage, stageShell)) out.push({ path: ["stages", si, ...i.path], message: i.message });
     const tasks = stage && Array.isArray(stage.tasks) ? stage.tasks : [];
     tasks.forEach((task, ti) => {
-      for (const i of cached(taskCache, task, TaskSpecSchema)) out.push({ path: ["stages", si, "tasks", ti, ...i.path], message: i.message });
+      for (const i of cached(taskCache, task, TaskSpecSchema))
+        out.push({ path: ["stages", si, "tasks", ti, ...i.path], message: i.message });
     });
   });
   // The cross-cutting rules of PipelineSpecSchema's refinement: names are unique.
@@ -94,8 +100,19 @@ function specIssues(doc: PipelineDoc): Issue[] {
     }
   };
   const params = Array.isArray(doc.params) ? doc.params : [];
-  dup(params.map((p, i) => ({ name: p?.name, path: ["params", i, "name"] })), "param");
-  dup(stages.map((s, i) => ({ name: s?.name, path: ["stages", i, "name"] })), "stage");
-  dup(stages.flatMap((s, si) => (Array.isArray(s?.tasks) ? s.tasks : []).map((t, ti) => ({ name: t?.name, path: ["stages", si, "tasks", ti, "name"] }))), "task");
+  dup(
+    params.map((p, i) => ({ name: p?.name, path: ["params", i, "name"] })),
+    "param",
+  );
+  dup(
+    stages.map((s, i) => ({ name: s?.name, path: ["stages", i, "name"] })),
+    "stage",
+  );
+  dup(
+    stages.flatMap((s, si) =>
+      (Array.isArray(s?.tasks) ? s.tasks : []).map((t, ti) => ({ name: t?.name, path: ["stages", si, "tasks", ti, "name"] })),
+    ),
+    "task",
+  );
   return out;
 }

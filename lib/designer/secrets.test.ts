@@ -24,7 +24,10 @@ describe("task secrets in the designer", () => {
 
 /** The repository's credentials: names of project secrets set from the pipeline settings, kept by the YAML round trip. */
 describe("repository credentials in the designer", () => {
-  const doc = (): PipelineDoc => ({ name: "web", stages: [{ name: "build", tasks: [{ name: "make", template: "shell", params: { script: "make" } }] }] });
+  const doc = (): PipelineDoc => ({
+    name: "web",
+    stages: [{ name: "build", tasks: [{ name: "make", template: "shell", params: { script: "make" } }] }],
+  });
 
   it("sets, merges and clears them field by field, dropping the block when nothing is left", () => {
     let d = apply(doc(), { type: "setRepository", patch: { url: "https://github.com/acme/web.git" } });
@@ -36,11 +39,22 @@ describe("repository credentials in the designer", () => {
     d = apply(d, { type: "setRepository", patch: { credentials: { username: "" } } });
     expect(d.repository?.credentials).toEqual({ secret: "GIT_TOKEN" });
     const r = parseSpecText(stringify(d));
-    expect(r.ok && r.spec.repository).toEqual({ url: "https://github.com/acme/web.git", revision: "main", dir: "src", credentials: { secret: "GIT_TOKEN" } });
+    expect(r.ok && r.spec.repository).toEqual({
+      url: "https://github.com/acme/web.git",
+      revision: "main",
+      dir: "src",
+      credentials: { secret: "GIT_TOKEN" },
+    });
     d = apply(d, { type: "setRepository", patch: { credentials: { secret: "" } } });
     expect(d.repository).toEqual({ url: "https://github.com/acme/web.git", revision: "main" });
-    d = apply(d, { type: "setRepository", patch: { url: "git@github.com:acme/web.git", credentials: { sshKey: "DEPLOY_KEY", knownHosts: "HOSTS" } } });
-    expect(apply(d, { type: "setRepository", patch: { credentials: null } }).repository).toEqual({ url: "git@github.com:acme/web.git", revision: "main" });
+    d = apply(d, {
+      type: "setRepository",
+      patch: { url: "git@github.com:acme/web.git", credentials: { sshKey: "DEPLOY_KEY", knownHosts: "HOSTS" } },
+    });
+    expect(apply(d, { type: "setRepository", patch: { credentials: null } }).repository).toEqual({
+      url: "git@github.com:acme/web.git",
+      revision: "main",
+    });
     const ssh = parseSpecText(stringify(d));
     expect(ssh.ok && ssh.spec.repository?.credentials).toEqual({ sshKey: "DEPLOY_KEY", knownHosts: "HOSTS" });
   });

@@ -14,7 +14,14 @@ export interface PaletteTemplate {
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   /** Kept for tasks that use it; not offered in the palette. */
   deprecated?: boolean;
-  example?: { name: string; template: string; params?: Record<string, unknown>; env?: Record<string, unknown>; timeoutSeconds?: number; retries?: number };
+  example?: {
+    name: string;
+    template: string;
+    params?: Record<string, unknown>;
+    env?: Record<string, unknown>;
+    timeoutSeconds?: number;
+    retries?: number;
+  };
 }
 
 /**

@@ -71,8 +71,22 @@ describe("toGraph", () => {
     const doc: PipelineDoc = {
       name: "p",
       stages: [
-        { name: "seq", tasks: [{ name: "a", template: "shell" }, { name: "b", template: "shell" }, { name: "c", template: "shell" }] },
-        { name: "par", mode: "parallel", tasks: [{ name: "d", template: "shell" }, { name: "e", template: "shell" }] },
+        {
+          name: "seq",
+          tasks: [
+            { name: "a", template: "shell" },
+            { name: "b", template: "shell" },
+            { name: "c", template: "shell" },
+          ],
+        },
+        {
+          name: "par",
+          mode: "parallel",
+          tasks: [
+            { name: "d", template: "shell" },
+            { name: "e", template: "shell" },
+          ],
+        },
       ],
     };
     const { edges, nodes } = toGraph(doc);
@@ -92,7 +106,10 @@ describe("toGraph", () => {
     expect(task("task-1-0")).toMatchObject({ name: "lint", status: "running", errors: ["script: required"], selected: false });
     expect(task("task-0-0").status).toBe("succeeded");
     expect(task("task-1-1").selected).toBe(true);
-    expect(nodes.some((n) => n.type === "addStage"), "no add-stage lane when read-only").toBe(false);
+    expect(
+      nodes.some((n) => n.type === "addStage"),
+      "no add-stage lane when read-only",
+    ).toBe(false);
     expect(nodes.every((n) => n.draggable === false)).toBe(true);
   });
 
@@ -122,7 +139,8 @@ describe("spec → graph → operations → spec", () => {
 describe("toGraph for a version diff", () => {
   it("marks tasks by how they changed", () => {
     const { nodes } = toGraph(demo, { readOnly: true, changes: { lint: "added", package: "changed" } });
-    const change = (name: string) => (nodes.find((n) => n.type === "task" && (n.data as TaskNodeData).name === name)!.data as TaskNodeData).change;
+    const change = (name: string) =>
+      (nodes.find((n) => n.type === "task" && (n.data as TaskNodeData).name === name)!.data as TaskNodeData).change;
     expect([change("lint"), change("package"), change("say")]).toEqual(["added", "changed", undefined]);
   });
 });

@@ -96,12 +96,18 @@ export const laneLeft = (i: number) => i * (LAYOUT.laneWidth + LAYOUT.laneGap);
  * thinks unmeasured is always rendered (to be measured), so without it each edit re-rendered and
  * re-measured all 300 nodes of a big pipeline instead of the few on screen that changed.
  */
-export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: DesignerNode[]; edges: Edge[]; width: number; height: number } {
+export function toGraph(
+  doc: PipelineDoc,
+  opts: GraphOptions = {},
+): { nodes: DesignerNode[]; edges: Edge[]; width: number; height: number } {
   const nodes: DesignerNode[] = [];
   const edges: Edge[] = [];
   const sel = opts.selection ?? null;
   const readOnly = !!opts.readOnly;
-  const laneHeight = Math.max(LAYOUT.header + LAYOUT.emptyBody, ...doc.stages.map((s) => LAYOUT.header + stageBodyHeight(s.tasks.length, s.mode ?? "sequential")));
+  const laneHeight = Math.max(
+    LAYOUT.header + LAYOUT.emptyBody,
+    ...doc.stages.map((s) => LAYOUT.header + stageBodyHeight(s.tasks.length, s.mode ?? "sequential")),
+  );
 
   const sid = (si: number) => opts.ids?.stages[si] ?? stageId(si);
   const tid = (si: number, ti: number) => opts.ids?.tasks[si]?.[ti] ?? taskId(si, ti);
@@ -154,9 +160,16 @@ export function toGraph(doc: PipelineDoc, opts: GraphOptions = {}): { nodes: Des
         },
       });
       if (mode === "sequential" && ti > 0)
-        edges.push({ id: `e-${tid(si, ti - 1)}-${tid(si, ti)}`, source: tid(si, ti - 1), target: tid(si, ti), type: "smoothstep", data: { kind: "task" } });
+        edges.push({
+          id: `e-${tid(si, ti - 1)}-${tid(si, ti)}`,
+          source: tid(si, ti - 1),
+          target: tid(si, ti),
+          type: "smoothstep",
+          data: { kind: "task" },
+        });
     });
-    if (si > 0) edges.push({ id: `e-${sid(si - 1)}-${sid(si)}`, source: sid(si - 1), target: sid(si), type: "smoothstep", data: { kind: "stage" } });
+    if (si > 0)
+      edges.push({ id: `e-${sid(si - 1)}-${sid(si)}`, source: sid(si - 1), target: sid(si), type: "smoothstep", data: { kind: "stage" } });
   });
 
   if (!readOnly)

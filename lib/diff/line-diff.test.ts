@@ -38,7 +38,7 @@ describe("diffLines", () => {
 
   it("stays correct on random edits", () => {
     let seed = 7;
-    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
     for (let round = 0; round < 200; round++) {
       const a = Array.from({ length: rnd(30) }, () => String(rnd(6)));
       const b = a.slice();

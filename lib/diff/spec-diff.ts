@@ -51,7 +51,10 @@ export function diffSpecs(a: Spec, b: Spec): SpecDiff {
   };
   const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => k !== "stages"));
   const pipeline = [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();
-  const same = pipeline.length === 0 && [tasks, stages].every((d) => d.added.length + d.removed.length + d.changed.length === 0) && canonical(a.stages.map((s) => s.name)) === canonical(b.stages.map((s) => s.name));
+  const same =
+    pipeline.length === 0 &&
+    [tasks, stages].every((d) => d.added.length + d.removed.length + d.changed.length === 0) &&
+    canonical(a.stages.map((s) => s.name)) === canonical(b.stages.map((s) => s.name));
   return { stages, tasks, pipeline, same };
 }
 

@@ -50,7 +50,7 @@ const SSH_CREDENTIALS = [
 
 export const CLONE_SCRIPT = [
   "set -eu",
-  'url=$1 dir=$2 rev=$3',
+  "url=$1 dir=$2 rev=$3",
   // No one can answer a prompt: a missing credential fails at once, with git's reason.
   "export GIT_TERMINAL_PROMPT=0",
   ...HTTPS_CREDENTIALS,

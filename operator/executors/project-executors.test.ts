@@ -5,7 +5,11 @@ import { ExecutorError, type ExecHandle, type ExecTask, type Executor, type LogS
 /** An executor that records what it was asked to do. */
 function recorder(kind: "local" | "kubernetes") {
   const calls: string[] = [];
-  const handle = (ref: string): ExecHandle => ({ ref, wait: async () => ({ exitCode: 0, signal: null, timedOut: false, cancelled: false, message: "", permanent: false }), cancel: () => {} });
+  const handle = (ref: string): ExecHandle => ({
+    ref,
+    wait: async () => ({ exitCode: 0, signal: null, timedOut: false, cancelled: false, message: "", permanent: false }),
+    cancel: () => {},
+  });
   const e: Executor = {
     kind,
     start: async (t) => (calls.push(`start ${t.runId}`), handle(`${kind}:${t.taskRunId}`)),
@@ -17,7 +21,15 @@ function recorder(kind: "local" | "kubernetes") {
   return { e, calls };
 }
 
-const task = (runId: string): ExecTask => ({ taskRunId: `tr-${runId}`, runId, taskName: "t", stageName: "s", attempt: 1, env: {}, plan: {} as ExecTask["plan"] });
+const task = (runId: string): ExecTask => ({
+  taskRunId: `tr-${runId}`,
+  runId,
+  taskName: "t",
+  stageName: "s",
+  attempt: 1,
+  env: {},
+  plan: {} as ExecTask["plan"],
+});
 const sink = {} as LogSink;
 
 function setup(kinds: Record<string, "local" | "kubernetes">, o: { defaultKind?: "local" | "kubernetes"; kubeFails?: string } = {}) {

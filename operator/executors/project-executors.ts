@@ -75,7 +75,10 @@ export class ProjectExecutors implements Executor {
     } catch (e) {
       const msg = (e as Error).message;
       // Without a kubeconfig nothing a retry does can help; a cluster that does not answer may come back.
-      throw new ExecutorError(`this project runs its tasks on Kubernetes, but Kubernetes mode could not start: ${msg}`, /kubeconfig/i.test(msg));
+      throw new ExecutorError(
+        `this project runs its tasks on Kubernetes, but Kubernetes mode could not start: ${msg}`,
+        /kubeconfig/i.test(msg),
+      );
     }
   }
 
@@ -96,7 +99,12 @@ export class ProjectExecutors implements Executor {
     return ref === null ? this.o.defaultKind === "kubernetes" : K8S_REF.test(ref);
   }
 
-  async resume(task: ExecTask, ref: string | null, sink: LogSink, opts?: { notBefore?: Date; tail?: readonly LogLine[] }): Promise<ExecHandle> {
+  async resume(
+    task: ExecTask,
+    ref: string | null,
+    sink: LogSink,
+    opts?: { notBefore?: Date; tail?: readonly LogLine[] },
+  ): Promise<ExecHandle> {
     if (ref !== null && K8S_REF.test(ref)) {
       const k = await this.kubernetes();
       return k.resume!(task, ref, sink, opts);

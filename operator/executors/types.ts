@@ -90,7 +90,12 @@ export interface Executor {
    * creates nothing. `tail`: the last stored lines of the task run, to go on after them without
    * repeating any; `notBefore`: the time of the last one, when the executor can do no better.
    */
-  resume?(task: ExecTask, executorRef: string | null, sink: LogSink, opts?: { notBefore?: Date; tail?: readonly LogLine[] }): Promise<ExecHandle>;
+  resume?(
+    task: ExecTask,
+    executorRef: string | null,
+    sink: LogSink,
+    opts?: { notBefore?: Date; tail?: readonly LogLine[] },
+  ): Promise<ExecHandle>;
   /**
    * Whether a dead operator's running task run can be taken over (its attempt still runs
    * without it, and this executor can reach it): then a survivor adopts it instead of failing it.

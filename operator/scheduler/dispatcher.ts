@@ -137,6 +137,11 @@ export class Dispatcher {
     // Only active runs are advanced, so a final status here means this call ended the run.
     if (res.status && isFinal(res.status)) this.o.runEnded(r.id);
     if (res.skipped) this.seen.delete(r.id);
-    else this.seen.set(r.id, { rev: res.rev, waitingForCapacity: res.unclaimed > 0, recheckAt: Date.now() + RECHECK_MS * (1 + Math.random() / 2) });
+    else
+      this.seen.set(r.id, {
+        rev: res.rev,
+        waitingForCapacity: res.unclaimed > 0,
+        recheckAt: Date.now() + RECHECK_MS * (1 + Math.random() / 2),
+      });
   }
 }

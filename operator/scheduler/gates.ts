@@ -70,7 +70,10 @@ export class GateWatcher {
     try {
       const to = await gateRecipients(this.db, g.projectId, gate.approvers);
       if (!this.mailer) {
-        this.log.info({ ...at, approvers: to.map((r) => r.username) }, "approval gate waiting; no SMTP server configured (GANTRY_SMTP_URL), so no email was sent");
+        this.log.info(
+          { ...at, approvers: to.map((r) => r.username) },
+          "approval gate waiting; no SMTP server configured (GANTRY_SMTP_URL), so no email was sent",
+        );
         return;
       }
       if (to.length === 0) {
@@ -80,7 +83,19 @@ export class GateWatcher {
       const sent: string[] = [];
       const failed: string[] = [];
       for (const r of to) {
-        const mail = approvalMail({ gate, taskRunId: g.tr.id, taskName: g.tr.name, startedAt: g.tr.startedAt, runId: g.tr.runId, runNumber: g.runNumber, pipelineName: g.pipelineName }, r.email, this.mail.publicUrl);
+        const mail = approvalMail(
+          {
+            gate,
+            taskRunId: g.tr.id,
+            taskName: g.tr.name,
+            startedAt: g.tr.startedAt,
+            runId: g.tr.runId,
+            runNumber: g.runNumber,
+            pipelineName: g.pipelineName,
+          },
+          r.email,
+          this.mail.publicUrl,
+        );
         if (await this.sendWithRetries(mail, { ...at, to: r.username })) sent.push(r.username);
         else failed.push(r.username);
       }

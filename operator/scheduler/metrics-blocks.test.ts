@@ -80,12 +80,19 @@ describe("metrics blocks in a task's output", () => {
     blocks.write("out", "Traceback (most recent call last):\n", 1001, "main");
     blocks.write("out", "  boom", 1002, "main");
     const lines = await end();
-    expect(lines.map((l) => [l.stream, l.text, l.stream === "sys" ? undefined : l.ts, l.container])).toEqual([
-      ["sys", `${BEGIN} without ${END} (the output ended first): the 2 line(s) after it are shown as they came, not taken as metrics`, undefined, undefined],
-      ["out", BEGIN, 1000, "main"],
-      ["out", "Traceback (most recent call last):", 1001, "main"],
-      ["out", "  boom", undefined, "main"],
-    ].map(([s, t, ts, c]) => [s, t, ts ?? (s === "sys" ? undefined : expect.any(Number)), c]));
+    expect(lines.map((l) => [l.stream, l.text, l.stream === "sys" ? undefined : l.ts, l.container])).toEqual(
+      [
+        [
+          "sys",
+          `${BEGIN} without ${END} (the output ended first): the 2 line(s) after it are shown as they came, not taken as metrics`,
+          undefined,
+          undefined,
+        ],
+        ["out", BEGIN, 1000, "main"],
+        ["out", "Traceback (most recent call last):", 1001, "main"],
+        ["out", "  boom", undefined, "main"],
+      ].map(([s, t, ts, c]) => [s, t, ts ?? (s === "sys" ? undefined : expect.any(Number)), c]),
+    );
     expect(blocks.text()).toBeNull();
   });
 

@@ -106,7 +106,11 @@ export class MetricsBlocks implements LogSink {
   private track(stream: "out" | "err", container?: string): Track {
     const key = `${stream}\u0000${container ?? ""}`;
     let t = this.tracks.get(key);
-    if (!t) this.tracks.set(key, (t = { stream, container, decoder: new StringDecoder("utf8"), line: "", passing: false, lineCut: false, block: null }));
+    if (!t)
+      this.tracks.set(
+        key,
+        (t = { stream, container, decoder: new StringDecoder("utf8"), line: "", passing: false, lineCut: false, block: null }),
+      );
     return t;
   }
 
@@ -187,7 +191,9 @@ export class MetricsBlocks implements LogSink {
     const b = t.block!;
     t.block = null;
     const n = b.lines.length + b.dropped;
-    this.inner.system(`${METRICS_BEGIN} without ${METRICS_END} (${why}): the ${n} line(s) after it are shown as they came, not taken as metrics`);
+    this.inner.system(
+      `${METRICS_BEGIN} without ${METRICS_END} (${why}): the ${n} line(s) after it are shown as they came, not taken as metrics`,
+    );
     this.inner.write(t.stream, b.begin.text + "\n", b.begin.ts, t.container);
     for (const l of b.lines) this.inner.write(t.stream, l.text + "\n", l.ts, t.container);
     if (b.dropped) this.inner.system(`${b.dropped} more line(s) of it were past the ${MAX_FILE_BYTES}-byte limit and were not kept`);

@@ -64,7 +64,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const sec = await retryUntilDone(
     () => taskSecrets(ctx.db, run, tr.plan).catch((e: unknown) => (isPermanentSecretError(e) ? (e as Error) : Promise.reject(e))),
     (e, failures, wait) => {
-      if (failures === 1 || failures % 10 === 0) log.warn({ err: (e as Error).message, wait }, "resolving the task's secrets failed; retrying");
+      if (failures === 1 || failures % 10 === 0)
+        log.warn({ err: (e as Error).message, wait }, "resolving the task's secrets failed; retrying");
     },
   );
   const mask = createMasker(sec instanceof Error ? [] : sec.values);
@@ -86,7 +87,14 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
       await retryUntilDone(() => setTaskAttempt(ctx.db, tr, attempt), dbRetry("recording the attempt"));
     }
     if (sec instanceof Error) {
-      result = { exitCode: null, signal: null, timedOut: false, cancelled: false, message: `cannot start: ${sec.message}`, permanent: true };
+      result = {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        cancelled: false,
+        message: `cannot start: ${sec.message}`,
+        permanent: true,
+      };
       break;
     }
     result = await runAttempt(ctx, inf, attempt, output, log, mask, sec);
@@ -127,7 +135,14 @@ async function runAttempt(
   sec: TaskSecrets,
 ): Promise<ExecResult> {
   const { taskRun: tr, run } = inf.claimed;
-  const stopped = (message: string): ExecResult => ({ exitCode: null, signal: null, timedOut: false, cancelled: true, message, permanent: true });
+  const stopped = (message: string): ExecResult => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    cancelled: true,
+    message,
+    permanent: true,
+  });
   if (inf.stop) return stopped(inf.stop.message);
   let handle: ExecHandle;
   const task = {
@@ -143,7 +158,9 @@ async function runAttempt(
     secretParams: [...run.secretNames, ...Object.keys(sec.secrets)],
     cloneSecrets: sec.clone,
     progress: (message: string | null) =>
-      void setRunningMessage(ctx.db, tr, message === null ? null : mask(message)).catch((e) => log.debug({ err: (e as Error).message }, "could not record the task's progress")),
+      void setRunningMessage(ctx.db, tr, message === null ? null : mask(message)).catch((e) =>
+        log.debug({ err: (e as Error).message }, "could not record the task's progress"),
+      ),
   };
   const resume = inf.resume;
   inf.resume = false;
@@ -164,9 +181,11 @@ async function runAttempt(
   }
   inf.handle = handle;
   if (inf.stop) handle.cancel((inf.stop as StopReason).message);
-  if (handle.ref !== tr.executorRef) void setExecutorRef(ctx.db, tr.id, handle.ref).catch((e) => log.debug({ err: (e as Error).message }, "could not record the executor ref"));
+  if (handle.ref !== tr.executorRef)
+    void setExecutorRef(ctx.db, tr.id, handle.ref).catch((e) =>
+      log.debug({ err: (e as Error).message }, "could not record the executor ref"),
+    );
   const result = await handle.wait();
   inf.handle = null;
   return result;
 }
-

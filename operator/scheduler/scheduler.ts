@@ -125,10 +125,20 @@ export class Scheduler {
       { name: "recover", every: this.heartbeatMs, run: (now) => this.recover(now) },
       { name: "stops", every: 0, run: () => this.applyStops() },
       // A due tick is claimed under lock with the run it starts (server/schedules/fire.ts).
-      { name: "schedules", every: opts.schedulesMs ?? 1000, when: running, run: () => fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log }) },
+      {
+        name: "schedules",
+        every: opts.schedulesMs ?? 1000,
+        when: running,
+        run: () => fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log }),
+      },
       { name: "notifications", every: 0, run: (now) => this.notifier.tick(now) },
       // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
-      { name: "gates", every: 0, when: running, run: async (now) => (await this.gates.tick(now)).forEach((runId) => this.dispatcher.recheck(runId)) },
+      {
+        name: "gates",
+        every: 0,
+        when: running,
+        run: async (now) => (await this.gates.tick(now)).forEach((runId) => this.dispatcher.recheck(runId)),
+      },
       { name: "sweep", every: opts.sweepMs ?? 60_000, run: () => this.sweepWorkspaces() },
     ]);
     // The first sweep comes a full period after the start.
@@ -265,7 +275,12 @@ export class Scheduler {
       resumed.push(...this.inflight.keys());
     }
     await this.adopt();
-    const orphans = await failOrphanedTaskRuns(this.db, { operatorId: this.me.id, own: true, staleSeconds: this.staleSeconds, keep: resumed });
+    const orphans = await failOrphanedTaskRuns(this.db, {
+      operatorId: this.me.id,
+      own: true,
+      staleSeconds: this.staleSeconds,
+      keep: resumed,
+    });
     await this.reap(orphans);
     this.registered = true;
     // It has just talked to the database: ready now, not only after the first whole tick.
@@ -318,7 +333,10 @@ export class Scheduler {
       canAdopt: (c) => !this.inflight.has(c.id) && executor.canAdopt!({ taskRunId: c.id, attempt: c.attempt, executorRef: c.executorRef }),
     });
     for (const c of adopted) {
-      this.log.warn({ taskRunId: c.taskRun.id, runId: c.run.id, task: c.taskRun.name, executorRef: c.taskRun.executorRef }, "adopted a task run of a dead operator; following it");
+      this.log.warn(
+        { taskRunId: c.taskRun.id, runId: c.run.id, task: c.taskRun.name, executorRef: c.taskRun.executorRef },
+        "adopted a task run of a dead operator; following it",
+      );
       this.launch(c);
     }
   }
@@ -328,7 +346,9 @@ export class Scheduler {
     for (const o of orphans) {
       const stopped = await this.opts.executor
         .reapOrphan({ taskRunId: o.id, runId: o.runId, taskName: o.name, executorRef: o.executorRef })
-        .catch((e) => (this.log.warn({ err: (e as Error).message, taskRunId: o.id }, "could not stop an orphaned task's processes"), false));
+        .catch(
+          (e) => (this.log.warn({ err: (e as Error).message, taskRunId: o.id }, "could not stop an orphaned task's processes"), false),
+        );
       this.log.warn({ taskRunId: o.id, runId: o.runId, task: o.name, claimedBy: o.claimedBy, leftoversStopped: stopped }, o.message);
     }
   }
@@ -363,9 +383,11 @@ export class Scheduler {
         // A bug, not the database (runTask waits out database errors): fail the task run rather
         // than leave it running with nobody running it.
         this.log.error({ err: e, taskRunId: id }, "task runner crashed");
-        await finishTaskRun(this.db, c.taskRun, { status: "failed", exitCode: null, message: `internal error in the operator: ${(e as Error).message}` }).catch(
-          () => undefined,
-        );
+        await finishTaskRun(this.db, c.taskRun, {
+          status: "failed",
+          exitCode: null,
+          message: `internal error in the operator: ${(e as Error).message}`,
+        }).catch(() => undefined);
       })
       .finally(() => {
         this.inflight.delete(id);
@@ -377,7 +399,9 @@ export class Scheduler {
     const busy = new Set([...this.inflight.values()].map((i) => i.claimed.run.id));
     const candidates = [...this.touchedRuns].filter((id) => !busy.has(id));
     for (const runId of await finishedRunIds(this.db, candidates)) {
-      await this.opts.executor.releaseRun(runId).catch((e) => this.log.warn({ err: (e as Error).message, runId }, "could not remove the run's workspace"));
+      await this.opts.executor
+        .releaseRun(runId)
+        .catch((e) => this.log.warn({ err: (e as Error).message, runId }, "could not remove the run's workspace"));
       this.touchedRuns.delete(runId);
     }
   }

@@ -5,7 +5,17 @@ import { build } from "esbuild";
 import { run, step, ok } from "./proc";
 
 /** Sources whose change makes the production build stale. */
-const INPUTS = ["app", "components", "lib", "server", "operator", "next.config.ts", "postcss.config.mjs", "package-lock.json", "tsconfig.json"];
+const INPUTS = [
+  "app",
+  "components",
+  "lib",
+  "server",
+  "operator",
+  "next.config.ts",
+  "postcss.config.mjs",
+  "package-lock.json",
+  "tsconfig.json",
+];
 const STAMP = ".gantry/build/stamp";
 
 function fingerprint(root: string): string {

@@ -156,7 +156,9 @@ function goRun(what: string, args: string[], opts: { cwd: string; env?: Record<s
     child.on("exit", (code, sig) => {
       clearInterval(tick);
       if (code === 0) return resolve();
-      reject(new Error(`${what}: go ${args.join(" ")} failed (${code ?? sig}) after ${fmtDuration(Date.now() - started)}:\n${tail.join("\n")}`));
+      reject(
+        new Error(`${what}: go ${args.join(" ")} failed (${code ?? sig}) after ${fmtDuration(Date.now() - started)}:\n${tail.join("\n")}`),
+      );
     });
   });
 }
@@ -213,7 +215,8 @@ export function clusterUnavailableReason(): string | null {
 
 function checkGo(): string {
   const go = which("go");
-  if (!go) throw new Error("Go is not installed: the test cluster is built from source and needs Go ≥ 1.26 (see docs/kubernetes-test-cluster.md)");
+  if (!go)
+    throw new Error("Go is not installed: the test cluster is built from source and needs Go ≥ 1.26 (see docs/kubernetes-test-cluster.md)");
   const r = spawnSync("go", ["env", "GOVERSION"], { encoding: "utf8" });
   return r.stdout.trim();
 }
@@ -295,7 +298,8 @@ export async function ensureBinaries(opts: { log?: Log } = {}): Promise<Binaries
       log(`  Kubernetes built in ${fmtDuration(Date.now() - t0)}`);
     }
     const r = spawnSync(bins.kubeApiserver, ["--version"], { encoding: "utf8" });
-    if (!r.stdout.includes(`v${v.kubernetes}`)) throw new Error(`kube-apiserver --version says '${r.stdout.trim()}', expected v${v.kubernetes}`);
+    if (!r.stdout.includes(`v${v.kubernetes}`))
+      throw new Error(`kube-apiserver --version says '${r.stdout.trim()}', expected v${v.kubernetes}`);
     return bins;
   });
 }
@@ -311,7 +315,11 @@ export function kubeconfigPath(name: string, workdir = defaultWorkdir()): string
   return path.join(workdir, "clusters", name, "kubeconfig.yaml");
 }
 
-function exec(cmd: string, args: string[], opts: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function exec(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; input?: string; cwd?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
@@ -504,21 +512,38 @@ async function killLeftovers(dir: string, log: Log) {
 }
 
 /** One `kwokctl create cluster`; the failure's output and the components' last log lines, or null. */
-async function createCluster(bins: Binaries, name: string, configFile: string, env: Record<string, string>, dir: string): Promise<string | null> {
+async function createCluster(
+  bins: Binaries,
+  name: string,
+  configFile: string,
+  env: Record<string, string>,
+  dir: string,
+): Promise<string | null> {
   const create = await exec(
     bins.kwokctl,
     [
-      "create", "cluster",
-      "--name", name,
-      "--config", configFile,
-      "--runtime", "binary",
-      "--kube-apiserver-binary", bins.kubeApiserver,
-      "--kube-controller-manager-binary", bins.kubeControllerManager,
-      "--kube-scheduler-binary", bins.kubeScheduler,
-      "--kwok-controller-binary", bins.kwok,
-      "--etcd-binary", bins.etcd,
-      "--kubeconfig", "", // do not touch ~/.kube/config
-      "--wait", "2m",
+      "create",
+      "cluster",
+      "--name",
+      name,
+      "--config",
+      configFile,
+      "--runtime",
+      "binary",
+      "--kube-apiserver-binary",
+      bins.kubeApiserver,
+      "--kube-controller-manager-binary",
+      bins.kubeControllerManager,
+      "--kube-scheduler-binary",
+      bins.kubeScheduler,
+      "--kwok-controller-binary",
+      bins.kwok,
+      "--etcd-binary",
+      bins.etcd,
+      "--kubeconfig",
+      "", // do not touch ~/.kube/config
+      "--wait",
+      "2m",
       "--quiet-pull",
     ],
     { env },
@@ -572,15 +597,33 @@ export async function startCluster(opts: { name?: string; workdir?: string; log?
     // Every pod gets a log of its own file unless a Logs/ClusterLogs object says otherwise.
     const defaultLog = path.join(dir, "default-container.log");
     writeFileSync(defaultLog, criLine("kwok: no Logs or ClusterLogs object gives this container a log file"));
-    await waitUntil("kwok's CRDs", async () => (await kubectl(["get", "crd", "clusterlogs.kwok.x-k8s.io", "logs.kwok.x-k8s.io", "-o", "name"])).split("\n").filter(Boolean).length === 2, 30_000);
-    await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [nodeManifest("kwok-node-0"), clusterLogsManifest("gantry-default", {}, [{ file: defaultLog }])] }));
+    await waitUntil(
+      "kwok's CRDs",
+      async () =>
+        (await kubectl(["get", "crd", "clusterlogs.kwok.x-k8s.io", "logs.kwok.x-k8s.io", "-o", "name"])).split("\n").filter(Boolean)
+          .length === 2,
+      30_000,
+    );
+    await kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "List",
+        items: [nodeManifest("kwok-node-0"), clusterLogsManifest("gantry-default", {}, [{ file: defaultLog }])],
+      }),
+    );
 
     await waitUntil(
       "the kwok node to be Ready",
-      async () => (await kubectl(["get", "node", "kwok-node-0", "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"])).trim() === "True",
+      async () =>
+        (await kubectl(["get", "node", "kwok-node-0", "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"])).trim() === "True",
       60_000,
     );
-    await waitUntil("the default service account", async () => (await kubectl(["-n", "default", "get", "serviceaccount", "default", "-o", "name"])).trim() !== "", 60_000);
+    await waitUntil(
+      "the default service account",
+      async () => (await kubectl(["-n", "default", "get", "serviceaccount", "default", "-o", "name"])).trim() !== "",
+      60_000,
+    );
   } catch (e) {
     await stop().catch(() => {});
     throw e;

@@ -56,9 +56,13 @@ export async function buildElasticsearch(): Promise<string> {
   step(`building the test Elasticsearch ${ES_VERSION} node (Maven; first time downloads ~60 MB of jars)…`);
   rmSync(cacheDir(), { recursive: true, force: true });
   mkdirSync(cacheDir(), { recursive: true });
-  await run("mvn", ["-q", "-B", "-f", path.join(SRC, "pom.xml"), "package", `-Dgantry.out=${out}`, `-Dgantry.build=${path.join(cacheDir(), "build")}`], {
-    cwd: SRC,
-  });
+  await run(
+    "mvn",
+    ["-q", "-B", "-f", path.join(SRC, "pom.xml"), "package", `-Dgantry.out=${out}`, `-Dgantry.build=${path.join(cacheDir(), "build")}`],
+    {
+      cwd: SRC,
+    },
+  );
   writeFileSync(stamp, hash + "\n");
   return out;
 }

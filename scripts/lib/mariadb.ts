@@ -23,7 +23,7 @@ export async function ensureMariaDbInstalled() {
   await aptInstall(["mariadb-server", "mariadb-client"], "the embedded database needs MariaDB");
 }
 
-const bin = (name: string) => (which(name) ?? (existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name));
+const bin = (name: string) => which(name) ?? (existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name);
 
 /** The root password of the private server under `dir`, made on first use. */
 export function rootPassword(dir: string): string {
@@ -97,7 +97,11 @@ export async function startMariaDb(dir: string, port: number): Promise<MariaDb> 
     { quiet: true },
   );
   try {
-    await waitFor("MariaDB to accept connections", async () => (await canConnect(adminUrl)) || (await setRootPassword(port, password)), 60_000);
+    await waitFor(
+      "MariaDB to accept connections",
+      async () => (await canConnect(adminUrl)) || (await setRootPassword(port, password)),
+      60_000,
+    );
   } catch (e) {
     const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-15).join("\n") : "";
     fail(`${(e as Error).message}\n${tail}`);

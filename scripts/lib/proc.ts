@@ -23,9 +23,7 @@ export function run(cmd: string, args: string[], opts: SpawnOptions = {}): Promi
   return new Promise((resolve, reject) => {
     const c = spawn(cmd, args, { stdio: "inherit", ...opts });
     c.on("error", reject);
-    c.on("exit", (code, sig) =>
-      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited with ${code ?? sig}`)),
-    );
+    c.on("exit", (code, sig) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited with ${code ?? sig}`))));
   });
 }
 
@@ -67,10 +65,10 @@ export async function aptInstall(pkgs: string[], why: string) {
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const args = ["apt-get", "install", "-y", "--no-install-recommends", ...pkgs];
   try {
-    await run(pre[0] ?? args[0], (pre.length ? [...pre.slice(1), ...args] : args.slice(1)), { env });
+    await run(pre[0] ?? args[0], pre.length ? [...pre.slice(1), ...args] : args.slice(1), { env });
   } catch {
     await run(pre[0] ?? "apt-get", [...(pre.length ? [...pre.slice(1), "apt-get"] : []), "update"], { env });
-    await run(pre[0] ?? args[0], (pre.length ? [...pre.slice(1), ...args] : args.slice(1)), { env });
+    await run(pre[0] ?? args[0], pre.length ? [...pre.slice(1), ...args] : args.slice(1), { env });
   }
 }
 

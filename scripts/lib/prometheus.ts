@@ -27,7 +27,8 @@ const bin = () => which("prometheus") ?? (existsSync("/usr/bin/prometheus") ? "/
 export async function ensurePrometheus(): Promise<string | null> {
   if (bin()) return null;
   // aptInstall stops the whole run when it cannot even try; here a missing Prometheus only skips a suite.
-  if (!which("apt-get") || (process.getuid?.() !== 0 && !which("sudo"))) return "Prometheus is not installed (as root: apt-get install prometheus)";
+  if (!which("apt-get") || (process.getuid?.() !== 0 && !which("sudo")))
+    return "Prometheus is not installed (as root: apt-get install prometheus)";
   try {
     await aptInstall(["prometheus"], "the metrics tests scrape the stack with a real Prometheus");
   } catch (e) {

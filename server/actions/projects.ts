@@ -56,7 +56,11 @@ const Username = z.string().trim().min(1, "enter a user name").max(64);
 
 export async function setMemberAction(slug: string, username: string, role: string) {
   return action("setMember", async (actor) => {
-    const r = await callAs(actor, setMemberOp, { project: ProjectSlugSchema.parse(slug), username: Username.parse(username), body: { role } });
+    const r = await callAs(actor, setMemberOp, {
+      project: ProjectSlugSchema.parse(slug),
+      username: Username.parse(username),
+      body: { role },
+    });
     revalidatePath(`/projects/${slug}`);
     return r;
   });

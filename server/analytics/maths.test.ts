@@ -8,7 +8,12 @@ describe("percentile", () => {
     expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
     expect(percentile([4, 1, 3, 2], 50)).toBe(2.5);
     expect(percentile([10], 95)).toBe(10);
-    expect(percentile(Array.from({ length: 101 }, (_, i) => i), 95)).toBe(95);
+    expect(
+      percentile(
+        Array.from({ length: 101 }, (_, i) => i),
+        95,
+      ),
+    ).toBe(95);
     expect(percentile([0, 100], 95)).toBe(95);
     expect(percentile([], 50)).toBeNull();
   });
@@ -44,12 +49,24 @@ describe("summaries and daily buckets", () => {
     const days = dailyBuckets(runs, T0 - DAY_MS, T0 + 2 * DAY_MS);
     expect(days.map((d) => d.day)).toEqual(["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"]);
     expect(days[0]).toMatchObject({ runs: 0, successRate: null, durationP50: null });
-    expect(days[1]).toMatchObject({ runs: 3, succeeded: 1, failed: 1, cancelled: 1, successRate: 0.5, durationP50: 20_000, queueP95: 2900 });
+    expect(days[1]).toMatchObject({
+      runs: 3,
+      succeeded: 1,
+      failed: 1,
+      cancelled: 1,
+      successRate: 0.5,
+      durationP50: 20_000,
+      queueP95: 2900,
+    });
     expect(days[3]).toMatchObject({ runs: 1, successRate: 1, durationP95: 40_000, queueP50: 500 });
   });
 });
 
-const task = (name: string, status: string, o: { version?: number; attempt?: number; ms?: number; at?: number; run?: string } = {}): TaskRow => ({
+const task = (
+  name: string,
+  status: string,
+  o: { version?: number; attempt?: number; ms?: number; at?: number; run?: string } = {},
+): TaskRow => ({
   runId: o.run ?? `${name}-${o.at ?? 0}`,
   pipelineId: "p",
   version: o.version ?? 1,

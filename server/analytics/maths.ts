@@ -118,7 +118,17 @@ export function dailyBuckets(runs: readonly RunRow[], from: number, to: number):
   const start = Date.UTC(new Date(from).getUTCFullYear(), new Date(from).getUTCMonth(), new Date(from).getUTCDate());
   for (let t = start; t <= to; t += DAY_MS) {
     const day = dayOf(t);
-    const { runs: n, succeeded, failed, cancelled, successRate, durationP50, durationP95, queueP50, queueP95 } = summarize(byDay.get(day) ?? []);
+    const {
+      runs: n,
+      succeeded,
+      failed,
+      cancelled,
+      successRate,
+      durationP50,
+      durationP95,
+      queueP50,
+      queueP95,
+    } = summarize(byDay.get(day) ?? []);
     out.push({ day, runs: n, succeeded, failed, cancelled, successRate, durationP50, durationP95, queueP50, queueP95 });
   }
   return out;
@@ -157,7 +167,15 @@ export function slowestTasks(tasks: readonly TaskRow[], limit = 10): SlowTask[] 
     const ds = numbers(list.map(duration));
     if (ds.length === 0) continue;
     const { pipelineId, stageName, name } = list[0];
-    out.push({ pipelineId, stageName, name, runs: ds.length, p50: msPercentile(ds, 50)!, p95: msPercentile(ds, 95)!, max: Math.max(...ds) });
+    out.push({
+      pipelineId,
+      stageName,
+      name,
+      runs: ds.length,
+      p50: msPercentile(ds, 50)!,
+      p95: msPercentile(ds, 95)!,
+      max: Math.max(...ds),
+    });
   }
   return out.sort((a, b) => b.p50 - a.p50 || b.p95 - a.p95).slice(0, limit);
 }
@@ -211,5 +229,7 @@ export function flakyTasks(tasks: readonly TaskRow[], limit = 10): FlakyTask[] {
       flakeRate: (flakyFailures + retriedSuccesses) / list.length,
     });
   }
-  return out.sort((a, b) => b.flakeRate - a.flakeRate || b.flakyFailures + b.retriedSuccesses - (a.flakyFailures + a.retriedSuccesses)).slice(0, limit);
+  return out
+    .sort((a, b) => b.flakeRate - a.flakeRate || b.flakyFailures + b.retriedSuccesses - (a.flakyFailures + a.retriedSuccesses))
+    .slice(0, limit);
 }

@@ -16,7 +16,8 @@ export const analyticsOp = defineOperation({
   output: S.AnalyticsSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
   authorize: { permission: "project.view", project: byOptionalProject("project") },
-  run: async ({ db, actor, access }, q) => loadAnalytics(db, { projectIds: access ? [access.projectId] : await visibleProjectIds(db, actor) }, q.days),
+  run: async ({ db, actor, access }, q) =>
+    loadAnalytics(db, { projectIds: access ? [access.projectId] : await visibleProjectIds(db, actor) }, q.days),
 });
 
 export const pipelineAnalyticsOp = defineOperation({

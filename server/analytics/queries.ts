@@ -1,7 +1,19 @@
 import { and, asc, desc, eq, gte, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
 import { pipelines, runs, taskRuns } from "../db/schema";
-import { DAY_MS, dailyBuckets, flakyTasks, slowestTasks, summarize, type DayBucket, type FlakyTask, type RunRow, type SlowTask, type Summary, type TaskRow } from "./maths";
+import {
+  DAY_MS,
+  dailyBuckets,
+  flakyTasks,
+  slowestTasks,
+  summarize,
+  type DayBucket,
+  type FlakyTask,
+  type RunRow,
+  type SlowTask,
+  type Summary,
+  type TaskRow,
+} from "./maths";
 
 /**
  * Run analytics over a window of days: per pipeline, per project or across all the pipelines a
@@ -72,7 +84,12 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
   const truncated = rows.length > MAX_RUNS;
   const kept = rows.slice(0, MAX_RUNS);
   const ms = (d: Date | null) => (d ? d.getTime() : null);
-  const runRows: RunRow[] = kept.map((r) => ({ ...r, createdAt: r.createdAt.getTime(), startedAt: ms(r.startedAt), finishedAt: ms(r.finishedAt) }));
+  const runRows: RunRow[] = kept.map((r) => ({
+    ...r,
+    createdAt: r.createdAt.getTime(),
+    startedAt: ms(r.startedAt),
+    finishedAt: ms(r.finishedAt),
+  }));
   const names = new Map(kept.map((r) => [r.pipelineId, r.pipelineName]));
 
   const byRun = new Map(runRows.map((r) => [r.id, r]));
@@ -95,7 +112,14 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
       .orderBy(asc(taskRuns.runId));
     for (const t of trs) {
       const run = byRun.get(t.runId)!;
-      taskRows.push({ ...t, pipelineId: run.pipelineId, version: run.version, startedAt: ms(t.startedAt), finishedAt: ms(t.finishedAt), runCreatedAt: run.createdAt });
+      taskRows.push({
+        ...t,
+        pipelineId: run.pipelineId,
+        version: run.version,
+        startedAt: ms(t.startedAt),
+        finishedAt: ms(t.finishedAt),
+        runCreatedAt: run.createdAt,
+      });
     }
   }
   const named = <T extends { pipelineId: string }>(xs: T[]) => xs.map((x) => ({ ...x, pipelineName: names.get(x.pipelineId) ?? "" }));

@@ -21,15 +21,26 @@ export type { ApprovalState };
  */
 
 /** The caller, as the approval rules see them in one project: name and effective role. */
-export function approverIdentity(actor: Pick<Actor, "username" | "scope">, role: Role | null): { username: string; role: Role | null } | null {
+export function approverIdentity(
+  actor: Pick<Actor, "username" | "scope">,
+  role: Role | null,
+): { username: string; role: Role | null } | null {
   // A token whose scope cannot approve decides nothing, whoever owns it.
   return scopeAllows(actor.scope, "run.approve") ? { username: actor.username, role } : null;
 }
 
 /** Adds `canDecide` to each gate of a run view, for this caller. */
-export function markDecidable<V extends { stages: { tasks: { status: string; approval?: ApprovalState }[] }[] }>(view: V, who: { username: string; role: Role | null } | null): V {
+export function markDecidable<V extends { stages: { tasks: { status: string; approval?: ApprovalState }[] }[] }>(
+  view: V,
+  who: { username: string; role: Role | null } | null,
+): V {
   for (const t of view.stages.flatMap((s) => s.tasks)) {
-    if (t.approval) t.approval.canDecide = canDecideNow(t.approval as { approvers: string[]; deadline: Date | null; decisions: GateDecision[] }, t.status, who);
+    if (t.approval)
+      t.approval.canDecide = canDecideNow(
+        t.approval as { approvers: string[]; deadline: Date | null; decisions: GateDecision[] },
+        t.status,
+        who,
+      );
   }
   return view;
 }
@@ -70,29 +81,38 @@ export async function decideApproval(db: Db, actor: Actor, access: ProjectAccess
     if (tr.status !== "waiting") {
       throw new AppError(
         "conflict",
-        tr.status === "queued" ? `${what} is not waiting for approval yet` : `${what} is no longer waiting for approval: it ${tr.status}${tr.message ? ` (${tr.message})` : ""}`,
+        tr.status === "queued"
+          ? `${what} is not waiting for approval yet`
+          : `${what} is no longer waiting for approval: it ${tr.status}${tr.message ? ` (${tr.message})` : ""}`,
         { status: tr.status },
       );
     }
     const deadline = gateDeadline(gate, tr.startedAt);
     if (deadline && Date.now() >= deadline.getTime()) {
-      throw new AppError("conflict", `${what} timed out at ${deadline.toISOString()}: decisions are no longer accepted`, { deadline: deadline.toISOString() });
+      throw new AppError("conflict", `${what} timed out at ${deadline.toISOString()}: decisions are no longer accepted`, {
+        deadline: deadline.toISOString(),
+      });
     }
     const [mine] = await tx
       .select()
       .from(approvals)
       .where(and(eq(approvals.taskRunId, taskRunId), eq(approvals.userId, actor.id)));
     if (mine) {
-      throw new AppError("conflict", `you already decided ${what} (${mine.decision}) at ${mine.createdAt.toISOString()}: an approver counts once`, {
-        decision: mine.decision,
-      });
+      throw new AppError(
+        "conflict",
+        `you already decided ${what} (${mine.decision}) at ${mine.createdAt.toISOString()}: an approver counts once`,
+        {
+          decision: mine.decision,
+        },
+      );
     }
 
     const id = randomUUID();
     try {
       await tx.insert(approvals).values({ id, taskRunId, userId: actor.id, username: actor.username, decision: input.decision, comment });
     } catch (e) {
-      if (/Duplicate entry/i.test((e as Error).message)) throw new AppError("conflict", `you already decided ${what}: an approver counts once`);
+      if (/Duplicate entry/i.test((e as Error).message))
+        throw new AppError("conflict", `you already decided ${what}: an approver counts once`);
       throw e;
     }
     await audit(tx, actor, {
@@ -146,10 +166,17 @@ export async function listPendingApprovals(db: DbOrTx, actor: Actor): Promise<Pe
     .where(and(eq(taskRuns.status, "waiting"), inArray(pipelines.projectId, [...roles.keys()])))
     .orderBy(desc(taskRuns.startedAt));
   const gates = rows.filter((r) => r.tr.plan.gate);
-  const decisions = await decisionsOf(db, gates.map((g) => g.tr.id));
+  const decisions = await decisionsOf(
+    db,
+    gates.map((g) => g.tr.id),
+  );
   const out: PendingApproval[] = [];
   for (const g of gates) {
-    const state = approvalState(g.tr.plan.gate!, g.tr.startedAt, decisions.filter((d) => d.taskRunId === g.tr.id));
+    const state = approvalState(
+      g.tr.plan.gate!,
+      g.tr.startedAt,
+      decisions.filter((d) => d.taskRunId === g.tr.id),
+    );
     const who = approverIdentity(actor, roles.get(g.projectId) ?? null);
     if (!canDecideNow(state, g.tr.status, who)) continue;
     state.canDecide = true;

@@ -22,7 +22,11 @@ export interface ApprovalState {
   canDecide?: boolean;
 }
 
-export function approvalState(gate: GatePlan, startedAt: Date | null, rows: { username: string; decision: Decision; comment: string | null; createdAt: Date }[]): ApprovalState {
+export function approvalState(
+  gate: GatePlan,
+  startedAt: Date | null,
+  rows: { username: string; decision: Decision; comment: string | null; createdAt: Date }[],
+): ApprovalState {
   const decisions = rows.map((d) => ({ username: d.username, decision: d.decision, comment: d.comment, at: d.createdAt }));
   return {
     approvers: gate.approvers,

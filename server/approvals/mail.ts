@@ -25,7 +25,8 @@ type SmtpOptions = { host: string; port: number; secure: boolean; auth?: { user:
 
 function fromUrl(u: string): SmtpOptions {
   const url = new URL(u);
-  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") throw new Error(`GANTRY_SMTP_URL must start with smtp:// or smtps://, got '${url.protocol}'`);
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:")
+    throw new Error(`GANTRY_SMTP_URL must start with smtp:// or smtps://, got '${url.protocol}'`);
   const secure = url.protocol === "smtps:";
   return {
     host: url.hostname,

@@ -20,7 +20,13 @@ export interface WaitingGate {
 
 export async function listWaitingGates(db: DbOrTx): Promise<WaitingGate[]> {
   const rows = await db
-    .select({ tr: taskRuns, runNumber: runs.number, pipelineId: pipelines.id, pipelineName: pipelines.name, projectId: pipelines.projectId })
+    .select({
+      tr: taskRuns,
+      runNumber: runs.number,
+      pipelineId: pipelines.id,
+      pipelineName: pipelines.name,
+      projectId: pipelines.projectId,
+    })
     .from(taskRuns)
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
@@ -49,7 +55,14 @@ export async function gateRecipients(db: DbOrTx, projectId: string, approvers: r
   const weakest = listedRoles.length ? ROLES[Math.min(...listedRoles.map(roleRank))] : null;
   const byRole = weakest ? ROLES.filter((r) => roleRank(r) >= roleRank(weakest)) : [];
   const rows = await db
-    .select({ id: users.id, username: users.username, email: users.email, disabled: users.disabled, siteRole: users.role, memberRole: memberships.role })
+    .select({
+      id: users.id,
+      username: users.username,
+      email: users.email,
+      disabled: users.disabled,
+      siteRole: users.role,
+      memberRole: memberships.role,
+    })
     .from(users)
     .leftJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.projectId, projectId)))
     .where(
@@ -74,7 +87,15 @@ export function runUrl(publicUrl: string, runId: string, taskRunId: string) {
 }
 
 export function approvalMail(
-  g: { gate: GatePlan; taskRunId: string; taskName: string; startedAt: Date | null; runId: string; runNumber: number; pipelineName: string },
+  g: {
+    gate: GatePlan;
+    taskRunId: string;
+    taskName: string;
+    startedAt: Date | null;
+    runId: string;
+    runNumber: number;
+    pipelineName: string;
+  },
   to: string,
   publicUrl: string,
 ): Mail {
@@ -85,7 +106,11 @@ export function approvalMail(
     "",
     ...(g.gate.instructions.trim() ? ["Instructions:", g.gate.instructions.trim(), ""] : []),
     `Approvals needed: ${g.gate.requiredApprovals}, from ${describeApprovers(g.gate.approvers)}.`,
-    ...(deadline ? [`Deadline: ${deadline.toISOString()} (then: ${g.gate.onTimeout === "fail" ? "the run fails" : g.gate.onTimeout === "approve" ? "approved automatically" : "the rest of the run is skipped"}).`] : []),
+    ...(deadline
+      ? [
+          `Deadline: ${deadline.toISOString()} (then: ${g.gate.onTimeout === "fail" ? "the run fails" : g.gate.onTimeout === "approve" ? "approved automatically" : "the rest of the run is skipped"}).`,
+        ]
+      : []),
     "",
     "Approve or deny on the run page:",
     url,

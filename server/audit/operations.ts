@@ -17,7 +17,8 @@ export function auditQuery(q: AuditFilters, projectIds: string[] | null): AuditQ
 export const listAuditOp = defineOperation({
   name: "audit.list",
   summary: "The audit trail across the projects where the caller may read it, newest first",
-  description: "Maintainers and owners see their projects' events; site administrators see every event, site-wide ones (users, tokens) included.",
+  description:
+    "Maintainers and owners see their projects' events; site administrators see every event, site-wide ones (users, tokens) included.",
   method: "GET",
   path: "/api/v1/audit",
   tags: ["audit"],

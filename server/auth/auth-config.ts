@@ -18,7 +18,10 @@ const EnvSchema = z.object({
   /** How long an address or a user name stays locked once over its limit; also the longest wait of a pair. */
   GANTRY_LOGIN_LOCK_MINUTES: positive(15),
   /** `false`: a first SSO sign-in without a matching local user is refused instead of creating one. */
-  GANTRY_SSO_AUTO_CREATE: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  GANTRY_SSO_AUTO_CREATE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   GANTRY_OIDC_ISSUER: z.string().url().optional(),
   GANTRY_OIDC_CLIENT_ID: z.string().optional(),
   GANTRY_OIDC_CLIENT_SECRET: z.string().optional(),

@@ -40,7 +40,10 @@ function keysFor(username: string, address: string | null) {
 
 /** When the sign-in may be tried again, if the pair, the user name or the address is locked now. */
 export async function lockedUntil(db: DbOrTx, username: string, address: string | null, now = new Date()): Promise<Date | null> {
-  const rows = await db.select().from(loginThrottle).where(inArray(loginThrottle.key, keysFor(username, address)));
+  const rows = await db
+    .select()
+    .from(loginThrottle)
+    .where(inArray(loginThrottle.key, keysFor(username, address)));
   const until = rows.map((r) => r.lockedUntil).filter((d): d is Date => !!d && d > now);
   return until.length ? new Date(Math.max(...until.map((d) => d.getTime()))) : null;
 }
@@ -55,14 +58,21 @@ export function pairDelayMs(failures: number, limits: Pick<ThrottleLimits, "perP
 type Rule = { key: string; lockFor: (failures: number) => number; resetWhenUnlocked: boolean };
 
 /** Counts a failed sign-in against the pair, the user name and the address; returns the lock, if any now. */
-export async function recordFailure(db: DbOrTx, username: string, address: string | null, limits: ThrottleLimits, now = new Date()): Promise<Date | null> {
+export async function recordFailure(
+  db: DbOrTx,
+  username: string,
+  address: string | null,
+  limits: ThrottleLimits,
+  now = new Date(),
+): Promise<Date | null> {
   let lock: Date | null = null;
   const rules: Rule[] = [
     // A pair's count survives its delays (else they would not grow); it starts again after a window without failures.
     { key: pairKey(username, address), lockFor: (n) => pairDelayMs(n, limits), resetWhenUnlocked: false },
     { key: userKey(username), lockFor: (n) => (n >= limits.perUser ? limits.lockMs : 0), resetWhenUnlocked: true },
   ];
-  if (address) rules.push({ key: addressKey(address), lockFor: (n) => (n >= limits.perAddress ? limits.lockMs : 0), resetWhenUnlocked: true });
+  if (address)
+    rules.push({ key: addressKey(address), lockFor: (n) => (n >= limits.perAddress ? limits.lockMs : 0), resetWhenUnlocked: true });
   for (const rule of rules) {
     await db.transaction(async (tx) => {
       // Make sure the row exists, then count under its lock so concurrent failures all count.
@@ -131,7 +141,11 @@ export async function lockStates(
     .where(
       or(
         and(like(loginThrottle.key, "user:%"), gt(loginThrottle.lockedUntil, now)),
-        and(like(loginThrottle.key, "pair:%"), gte(loginThrottle.failures, limits.perPair), gt(loginThrottle.windowStart, new Date(now.getTime() - limits.windowMs))),
+        and(
+          like(loginThrottle.key, "pair:%"),
+          gte(loginThrottle.failures, limits.perPair),
+          gt(loginThrottle.windowStart, new Date(now.getTime() - limits.windowMs)),
+        ),
       ),
     );
   const wanted = new Set(usernames.map((u) => u.toLowerCase()));

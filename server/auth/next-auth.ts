@@ -66,7 +66,14 @@ export const authOptions: NextAuthOptions = {
       const provider = ssoProviders().find((x) => x.id === account.provider);
       const r = await resolveSsoUser(
         getDb(),
-        { provider: account.provider, providerAccountId: account.providerAccountId, email: p.email, emailVerified: p.emailVerified, username: p.username, name: p.name },
+        {
+          provider: account.provider,
+          providerAccountId: account.providerAccountId,
+          email: p.email,
+          emailVerified: p.emailVerified,
+          username: p.username,
+          name: p.name,
+        },
         { autoCreate: cfg.GANTRY_SSO_AUTO_CREATE, providerName: provider?.name ?? account.provider },
       );
       if ("refused" in r) {

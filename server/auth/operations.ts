@@ -39,7 +39,11 @@ export const createTokenOp = defineOperation({
   authorize: "authenticated",
   // Audited in the same transaction as the insert, inside issueToken.
   run: async ({ db, actor }, i) => {
-    const t = await issueToken(db, actor, { name: i.body.name, scope: i.body.scope, expiresAt: i.body.expiresAt ? new Date(i.body.expiresAt) : null });
+    const t = await issueToken(db, actor, {
+      name: i.body.name,
+      scope: i.body.scope,
+      expiresAt: i.body.expiresAt ? new Date(i.body.expiresAt) : null,
+    });
     return { ...tokenJson(t), token: t.token };
   },
 });
@@ -145,4 +149,14 @@ export const unlockUserOp = defineOperation({
   },
 });
 
-export const authOperations = [listTokensOp, createTokenOp, revokeTokenOp, listUsersOp, createUserOp, getUserOp, updateUserOp, deleteUserOp, unlockUserOp];
+export const authOperations = [
+  listTokensOp,
+  createTokenOp,
+  revokeTokenOp,
+  listUsersOp,
+  createUserOp,
+  getUserOp,
+  updateUserOp,
+  deleteUserOp,
+  unlockUserOp,
+];

@@ -49,7 +49,11 @@ export async function listTokens(db: Db, actor: Pick<Actor, "id" | "username">):
  * A token may only be made through a session or through an admin-scoped token, and never with a
  * wider scope than the one it is made through — so a leaked read token cannot mint itself more.
  */
-export async function issueToken(db: Db, actor: Actor, input: { name: string; scope: Scope; expiresAt?: Date | null }): Promise<TokenView & { token: string }> {
+export async function issueToken(
+  db: Db,
+  actor: Actor,
+  input: { name: string; scope: Scope; expiresAt?: Date | null },
+): Promise<TokenView & { token: string }> {
   if (actor.via === "token" && actor.scope !== "admin") {
     throw new AppError("forbidden", `this token's scope '${actor.scope}' does not allow creating tokens; it needs 'admin'`);
   }
@@ -57,12 +61,23 @@ export async function issueToken(db: Db, actor: Actor, input: { name: string; sc
     throw new AppError("forbidden", `a '${actor.scope}' token cannot create a '${input.scope}' token`);
   }
   if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
-    throw new AppError("validation_failed", "expiresAt must be in the future", { errors: [{ path: "expiresAt", message: "must be in the future" }] });
+    throw new AppError("validation_failed", "expiresAt must be in the future", {
+      errors: [{ path: "expiresAt", message: "must be in the future" }],
+    });
   }
   return db.transaction(async (tx) => {
     const id = randomUUID();
     const token = newTokenSecret();
-    await tx.insert(apiTokens).values({ id, userId: actor.id, name: input.name, tokenHash: hashToken(token), scope: input.scope, expiresAt: input.expiresAt ?? null });
+    await tx
+      .insert(apiTokens)
+      .values({
+        id,
+        userId: actor.id,
+        name: input.name,
+        tokenHash: hashToken(token),
+        scope: input.scope,
+        expiresAt: input.expiresAt ?? null,
+      });
     const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id));
     await audit(tx, actor, {
       action: "token.create",
@@ -81,11 +96,21 @@ export async function revokeToken(db: Db, actor: Actor, id: string): Promise<voi
     throw new AppError("forbidden", `this token's scope '${actor.scope}' does not allow revoking tokens; it needs 'admin'`);
   }
   await db.transaction(async (tx) => {
-    const [row] = await tx.select({ t: apiTokens, owner: users.username }).from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId)).where(eq(apiTokens.id, id)).for("update");
+    const [row] = await tx
+      .select({ t: apiTokens, owner: users.username })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.id, id))
+      .for("update");
     // Someone else's token is as invisible as a missing one, unless the caller is a site admin.
     if (!row || (row.t.userId !== actor.id && actor.role !== "admin")) throw notFound("token", id);
     await tx.delete(apiTokens).where(eq(apiTokens.id, id));
-    await audit(tx, actor, { action: "token.revoke", targetType: "token", targetId: id, targetName: row.t.name, details: { owner: row.owner, scope: row.t.scope } });
+    await audit(tx, actor, {
+      action: "token.revoke",
+      targetType: "token",
+      targetId: id,
+      targetName: row.t.name,
+      details: { owner: row.owner, scope: row.t.scope },
+    });
   });
 }
-

@@ -112,7 +112,9 @@ function github(): P | null {
       // The profile's email may be unverified or hidden; /user/emails says which one is the verified primary.
       async request({ client, tokens }) {
         const profile = (await client.userinfo(tokens.access_token!)) as Record<string, unknown>;
-        const res = await fetch("https://api.github.com/user/emails", { headers: { authorization: `Bearer ${tokens.access_token}`, accept: "application/vnd.github+json" } });
+        const res = await fetch("https://api.github.com/user/emails", {
+          headers: { authorization: `Bearer ${tokens.access_token}`, accept: "application/vnd.github+json" },
+        });
         if (res.ok) {
           const emails = (await res.json()) as { email: string; primary: boolean; verified: boolean }[];
           const primary = emails.find((e) => e.primary);

@@ -27,7 +27,6 @@ export interface SsoIdentity {
 
 export type SsoResult = { user: SessionUser; how: "linked" | "matched" | "created" } | { refused: string };
 
-
 /** A valid Gantry user name (`[a-z0-9][a-z0-9._-]*`, ≤ 64) from whatever the provider offers. */
 export function usernameBase(id: SsoIdentity): string {
   const raw = id.username || id.email?.split("@")[0] || id.name || "user";
@@ -41,7 +40,14 @@ export function usernameBase(id: SsoIdentity): string {
 }
 
 async function uniqueUsername(db: Db, base: string): Promise<string> {
-  const taken = new Set((await db.select({ u: users.username }).from(users).where(or(eq(users.username, base), like(users.username, `${base}-%`)))).map((r) => r.u));
+  const taken = new Set(
+    (
+      await db
+        .select({ u: users.username })
+        .from(users)
+        .where(or(eq(users.username, base), like(users.username, `${base}-%`)))
+    ).map((r) => r.u),
+  );
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
@@ -88,13 +94,17 @@ export async function resolveSsoUser(db: Db, id: SsoIdentity, opts: { autoCreate
           passwordHash: null,
         });
         await tx.insert(accounts).values({ id: randomUUID(), userId, provider: id.provider, providerAccountId: id.providerAccountId });
-        await audit(tx, { id: userId, username, address: null }, {
-          action: "user.create",
-          targetType: "user",
-          targetId: userId,
-          targetName: username,
-          details: { via: id.provider },
-        });
+        await audit(
+          tx,
+          { id: userId, username, address: null },
+          {
+            action: "user.create",
+            targetType: "user",
+            targetId: userId,
+            targetName: username,
+            details: { via: id.provider },
+          },
+        );
       });
     } catch (e) {
       if (!isDuplicateKey(e)) throw e;
@@ -113,13 +123,17 @@ async function link(db: Db, u: typeof users.$inferSelect, id: SsoIdentity, how: 
   try {
     await db.transaction(async (tx) => {
       await tx.insert(accounts).values({ id: randomUUID(), userId: u.id, provider: id.provider, providerAccountId: id.providerAccountId });
-      await audit(tx, { id: u.id, username: u.username, address: null }, {
-        action: "user.link",
-        targetType: "user",
-        targetId: u.id,
-        targetName: u.username,
-        details: { via: id.provider },
-      });
+      await audit(
+        tx,
+        { id: u.id, username: u.username, address: null },
+        {
+          action: "user.link",
+          targetType: "user",
+          targetId: u.id,
+          targetName: u.username,
+          details: { via: id.provider },
+        },
+      );
     });
   } catch (e) {
     if (!isDuplicateKey(e)) throw e;

@@ -32,15 +32,24 @@ export type TokenLookup = { user: SessionUser & { scope: string } } | { problem:
  */
 export async function lookupToken(db: DbOrTx, token: string): Promise<TokenLookup> {
   const h = hashToken(token);
-  const [row] = await db.select({ u: users, t: apiTokens }).from(apiTokens).innerJoin(users, eq(users.id, apiTokens.userId)).where(eq(apiTokens.tokenHash, h));
+  const [row] = await db
+    .select({ u: users, t: apiTokens })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.tokenHash, h));
   if (!row) return { problem: "invalid or revoked API token" };
   const now = Date.now();
-  if (row.t.expiresAt && row.t.expiresAt.getTime() <= now) return { problem: `API token '${row.t.name}' expired at ${row.t.expiresAt.toISOString()}` };
+  if (row.t.expiresAt && row.t.expiresAt.getTime() <= now)
+    return { problem: `API token '${row.t.name}' expired at ${row.t.expiresAt.toISOString()}` };
   if (row.u.disabled) return { problem: "the token's user is disabled" };
   // Last-use time is informational: recorded at most once a minute per token, and no request
   // waits for it, so a script's stream of API calls doesn't turn every read into a write.
   if (!row.t.lastUsedAt || now - row.t.lastUsedAt.getTime() > 60_000) {
-    void db.update(apiTokens).set({ lastUsedAt: new Date(now) }).where(eq(apiTokens.id, row.t.id)).catch(() => undefined);
+    void db
+      .update(apiTokens)
+      .set({ lastUsedAt: new Date(now) })
+      .where(eq(apiTokens.id, row.t.id))
+      .catch(() => undefined);
   }
   return { user: { id: row.u.id, username: row.u.username, name: row.u.name, role: row.u.role, scope: row.t.scope } };
 }

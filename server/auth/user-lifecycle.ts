@@ -53,7 +53,10 @@ function refuseSelf(actor: Actor, target: UserRow, what: string) {
 
 /** Projects the user is the only owner of, which deleting them would leave without one. */
 async function soleOwnerOf(tx: DbOrTx, userId: string): Promise<string[]> {
-  const owned = await tx.select({ projectId: memberships.projectId }).from(memberships).where(and(eq(memberships.userId, userId), eq(memberships.role, "owner")));
+  const owned = await tx
+    .select({ projectId: memberships.projectId })
+    .from(memberships)
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, "owner")));
   if (owned.length === 0) return [];
   const ids = owned.map((o) => o.projectId);
   const owners = await tx
@@ -81,9 +84,10 @@ export async function updateUser(db: DbOrTx, actor: Actor, id: string, patch: Us
     }
     const set: Partial<UserRow> = {};
     const changes: Record<string, unknown> = {};
-    if (patch.name !== undefined && patch.name !== target.name) (set.name = patch.name), (changes.name = patch.name);
-    if (patch.email !== undefined && (patch.email ?? null) !== target.email) (set.email = patch.email ?? null), (changes.email = patch.email ?? null);
-    if (patch.role !== undefined && patch.role !== target.role) (set.role = patch.role), (changes.role = patch.role);
+    if (patch.name !== undefined && patch.name !== target.name) ((set.name = patch.name), (changes.name = patch.name));
+    if (patch.email !== undefined && (patch.email ?? null) !== target.email)
+      ((set.email = patch.email ?? null), (changes.email = patch.email ?? null));
+    if (patch.role !== undefined && patch.role !== target.role) ((set.role = patch.role), (changes.role = patch.role));
     if (patch.disabled !== undefined && patch.disabled !== target.disabled) set.disabled = patch.disabled;
     if (Object.keys(set).length === 0) return;
     await tx.update(users).set(set).where(eq(users.id, id));
@@ -107,7 +111,10 @@ export async function deleteUser(db: DbOrTx, actor: Actor, id: string): Promise<
     refuseLastAdmin(target, enabledAdmins, "delete");
     const sole = await soleOwnerOf(tx, id);
     if (sole.length) {
-      throw new AppError("conflict", `cannot delete '${target.username}': they are the only owner of ${sole.map((x) => `'${x}'`).join(", ")}; make someone else owner first`);
+      throw new AppError(
+        "conflict",
+        `cannot delete '${target.username}': they are the only owner of ${sole.map((x) => `'${x}'`).join(", ")}; make someone else owner first`,
+      );
     }
     const [tokens] = await tx.delete(apiTokens).where(eq(apiTokens.userId, id));
     const [links] = await tx.delete(accounts).where(eq(accounts.userId, id));

@@ -37,7 +37,10 @@ export async function ensureAdmin(db: DbOrTx, password?: string): Promise<{ crea
   const [u] = await db.select().from(users).where(eq(users.username, "admin"));
   if (u) {
     if (password && !(await bcrypt.compare(password, u.passwordHash ?? ""))) {
-      await db.update(users).set({ passwordHash: await bcrypt.hash(password, 10) }).where(eq(users.id, u.id));
+      await db
+        .update(users)
+        .set({ passwordHash: await bcrypt.hash(password, 10) })
+        .where(eq(users.id, u.id));
     }
     return { created: false };
   }
@@ -67,7 +70,6 @@ export interface UserView {
   delayedAddresses: number;
 }
 
-
 /** Site administrators add users; a user without a password signs in only through SSO. */
 export async function createUser(
   db: DbOrTx,
@@ -87,7 +89,10 @@ export async function createUser(
     if (isDuplicateKey(e)) {
       const [old] = await db.select({ deletedAt: users.deletedAt }).from(users).where(eq(users.username, input.username));
       if (old?.deletedAt) {
-        throw new AppError("conflict", `the user name '${input.username}' belonged to a deleted user and stays reserved, so that the history keeps meaning one person; choose another`);
+        throw new AppError(
+          "conflict",
+          `the user name '${input.username}' belonged to a deleted user and stays reserved, so that the history keeps meaning one person; choose another`,
+        );
       }
       throw new AppError("conflict", `a user named '${input.username}' already exists`);
     }
@@ -100,20 +105,31 @@ export async function createUser(
 /** Every user but the deleted ones, with their sign-in locks. */
 export async function listUsers(db: DbOrTx): Promise<UserView[]> {
   const rows = await db.select().from(users).where(isNull(users.deletedAt)).orderBy(asc(users.username));
-  const locks = await lockStates(db, rows.map((u) => u.username), throttleLimits());
+  const locks = await lockStates(
+    db,
+    rows.map((u) => u.username),
+    throttleLimits(),
+  );
   return rows.map((u) => userView(u, locks.get(u.username.toLowerCase())));
 }
 
 /** One user (not deleted), with their sign-in locks; null when there is none. */
 export async function getUserView(db: DbOrTx, id: string): Promise<UserView | null> {
-  const [u] = await db.select().from(users).where(and(eq(users.id, id), isNull(users.deletedAt)));
+  const [u] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.deletedAt)));
   if (!u) return null;
   return userView(u, (await lockStates(db, [u.username], throttleLimits())).get(u.username.toLowerCase()));
 }
 
 /** Remembers a successful sign-in for the Users page; never fails the sign-in. */
 export async function recordSignIn(db: DbOrTx, id: string, now = new Date()) {
-  await db.update(users).set({ lastSignInAt: now }).where(eq(users.id, id)).catch(() => undefined);
+  await db
+    .update(users)
+    .set({ lastSignInAt: now })
+    .where(eq(users.id, id))
+    .catch(() => undefined);
 }
 
 function userView(u: typeof users.$inferSelect, lock?: LockState): UserView {

@@ -51,7 +51,10 @@ export async function rolesOf(db: DbOrTx, actor: Pick<Actor, "id" | "role">): Pr
     const all = await db.select({ id: projects.id }).from(projects);
     return new Map(all.map((p) => [p.id, "owner" as Role]));
   }
-  const rows = await db.select({ id: memberships.projectId, role: memberships.role }).from(memberships).where(eq(memberships.userId, actor.id));
+  const rows = await db
+    .select({ id: memberships.projectId, role: memberships.role })
+    .from(memberships)
+    .where(eq(memberships.userId, actor.id));
   return new Map(rows.map((r) => [r.id, r.role]));
 }
 
@@ -148,7 +151,10 @@ export async function requireTemplate(db: DbOrTx, actor: Actor, name: string, ac
   const inProject = row.projectId ? { projectId: row.projectId, projectSlug: row.slug ?? "", role: "owner" as Role } : null;
   if (actor.role === "admin") return inProject;
   if (row.builtin || !row.projectId) {
-    throw new AppError("forbidden", `template '${name}' is ${row.builtin ? "built in" : "not in a project"}: only site administrators may change it`);
+    throw new AppError(
+      "forbidden",
+      `template '${name}' is ${row.builtin ? "built in" : "not in a project"}: only site administrators may change it`,
+    );
   }
   return requireVia(db, actor, "template", name, action, { projectId: row.projectId, slug: row.slug ?? "" });
 }

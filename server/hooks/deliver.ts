@@ -55,11 +55,17 @@ async function triggersOf(db: DbOrTx, pipelineId: string, provider: Provider): P
  * exist or what they are called; the precise reason goes to the server log for its operators.
  */
 function noSuchHook(provider: string, pipelineId: string, why: unknown): AppError {
-  logger.info({ provider, pipelineId: pipelineId.slice(0, 100), reason: (why as Error)?.message ?? String(why) }, "webhook delivery refused before its signature was proven");
+  logger.info(
+    { provider, pipelineId: pipelineId.slice(0, 100), reason: (why as Error)?.message ?? String(why) },
+    "webhook delivery refused before its signature was proven",
+  );
   return new AppError("not_found", `no webhook trigger at ${provider.slice(0, 40)}/${pipelineId.slice(0, 100)} accepts this delivery`);
 }
 
-export async function receiveDelivery(db: Db, input: { provider: string; pipelineId: string; headers: Headers; body: string }): Promise<DeliveryOutcome> {
+export async function receiveDelivery(
+  db: Db,
+  input: { provider: string; pipelineId: string; headers: Headers; body: string },
+): Promise<DeliveryOutcome> {
   let provider: Provider;
   let signed: TriggerSpec[];
   try {
@@ -80,7 +86,8 @@ export async function receiveDelivery(db: Db, input: { provider: string; pipelin
     if (signed.length === 0) throw lastError;
   } catch (e) {
     // A broken database is still a 500, not a silent 404.
-    if (e instanceof AppError && (e.code === "not_found" || e.code === "unauthorized")) throw noSuchHook(input.provider, input.pipelineId, e);
+    if (e instanceof AppError && (e.code === "not_found" || e.code === "unauthorized"))
+      throw noSuchHook(input.provider, input.pipelineId, e);
     throw e;
   }
 
@@ -88,10 +95,30 @@ export async function receiveDelivery(db: Db, input: { provider: string; pipelin
   const [dup] = await db
     .select({ id: webhookDeliveries.id, runId: webhookDeliveries.runId, result: webhookDeliveries.result })
     .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.pipelineId, input.pipelineId), eq(webhookDeliveries.provider, provider), eq(webhookDeliveries.deliveryId, id)));
-  if (dup) return { status: 200, body: { delivery: dup.id, result: "duplicate", message: `delivery ${id} was already received (${dup.result})`, runId: dup.runId } };
+    .where(
+      and(
+        eq(webhookDeliveries.pipelineId, input.pipelineId),
+        eq(webhookDeliveries.provider, provider),
+        eq(webhookDeliveries.deliveryId, id),
+      ),
+    );
+  if (dup)
+    return {
+      status: 200,
+      body: { delivery: dup.id, result: "duplicate", message: `delivery ${id} was already received (${dup.result})`, runId: dup.runId },
+    };
 
-  return process(db, { pipelineId: input.pipelineId, provider, deliveryId: id, headers: storedHeaders(input.headers), body: input.body, rawHeaders: input.headers, triggers: signed, replayOf: null, actor: SYSTEM_ACTOR });
+  return process(db, {
+    pipelineId: input.pipelineId,
+    provider,
+    deliveryId: id,
+    headers: storedHeaders(input.headers),
+    body: input.body,
+    rawHeaders: input.headers,
+    triggers: signed,
+    replayOf: null,
+    actor: SYSTEM_ACTOR,
+  });
 }
 
 async function process(
@@ -131,7 +158,10 @@ async function process(
     }
     return true;
   };
-  const done = (status: number, result: DeliveryResult, message: string, runId: string | null = null): DeliveryOutcome => ({ status, body: { delivery: rowId, result, message, runId } });
+  const done = (status: number, result: DeliveryResult, message: string, runId: string | null = null): DeliveryOutcome => ({
+    status,
+    body: { delivery: rowId, result, message, runId },
+  });
 
   let payload: unknown;
   try {
@@ -177,7 +207,15 @@ async function process(
       env: { ...eventEnv(event), ...(keys.length ? { GANTRY_ISSUE_KEYS: keys.join(",") } : {}) },
       files: [
         // Every task's plan carries the file, so a very large payload is left to the delivery record.
-        { env: "GANTRY_EVENT_PATH", name: "event.json", content: JSON.stringify({ ...stored, payload: d.body.length <= 256 * 1024 ? payload : `(omitted: ${d.body.length} bytes; see delivery ${rowId})` }, null, 2) },
+        {
+          env: "GANTRY_EVENT_PATH",
+          name: "event.json",
+          content: JSON.stringify(
+            { ...stored, payload: d.body.length <= 256 * 1024 ? payload : `(omitted: ${d.body.length} bytes; see delivery ${rowId})` },
+            null,
+            2,
+          ),
+        },
         { env: "GANTRY_COMMITS_PATH", name: "commits.json", content: JSON.stringify({ commits, issueKeys: keys }, null, 2) },
       ],
     });
@@ -216,7 +254,14 @@ async function commitsSinceLastSuccess(db: DbOrTx, pipelineId: string, event: Ho
   const since = await db
     .select({ event: runs.event })
     .from(runs)
-    .where(and(eq(runs.pipelineId, pipelineId), eq(runs.ref, event.ref), isNotNull(runs.event), ...(ok ? [gt(runs.createdAt, ok.createdAt)] : [])))
+    .where(
+      and(
+        eq(runs.pipelineId, pipelineId),
+        eq(runs.ref, event.ref),
+        isNotNull(runs.event),
+        ...(ok ? [gt(runs.createdAt, ok.createdAt)] : []),
+      ),
+    )
     .orderBy(desc(runs.createdAt))
     .limit(100);
   const seen = new Set<string>();
@@ -233,7 +278,10 @@ async function commitsSinceLastSuccess(db: DbOrTx, pipelineId: string, event: Ho
 
 /** The pipeline a recorded delivery was for (404 when there is no such delivery). */
 export async function pipelineOfDelivery(db: DbOrTx, deliveryRowId: string): Promise<string> {
-  const [row] = await db.select({ pipelineId: webhookDeliveries.pipelineId }).from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryRowId));
+  const [row] = await db
+    .select({ pipelineId: webhookDeliveries.pipelineId })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.id, deliveryRowId));
   if (!row) throw notFound("webhook delivery", deliveryRowId);
   return row.pipelineId;
 }

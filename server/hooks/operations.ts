@@ -22,14 +22,18 @@ export const receiveDeliveryOp = defineOperation({
   method: "POST",
   path: "/api/v1/hooks/{provider}/{pipelineId}",
   tags: ["hooks"],
-  params: z.object({ provider: z.string().meta({ description: "github, gitlab, registry or generic" }), pipelineId: pathId("pipeline id") }),
+  params: z.object({
+    provider: z.string().meta({ description: "github, gitlab, registry or generic" }),
+    pipelineId: pathId("pipeline id"),
+  }),
   body: z.string().meta({ description: "the provider's event payload, exactly as sent (signatures are computed over it)" }),
   bodyTypes: ["raw"],
   output: S.DeliveryOutcomeSchema,
   status: 201,
   errors: { 404: "Unknown pipeline, no such trigger, or a bad signature (all alike)", 413: "Payload over the size limit" },
   authorize: "public-signed",
-  run: ({ db, headers }, i) => receiveDelivery(db, { provider: i.provider, pipelineId: i.pipelineId, headers: headers ?? new Headers(), body: i.body }),
+  run: ({ db, headers }, i) =>
+    receiveDelivery(db, { provider: i.provider, pipelineId: i.pipelineId, headers: headers ?? new Headers(), body: i.body }),
 });
 
 export const listDeliveriesOp = defineOperation({

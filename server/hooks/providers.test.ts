@@ -13,7 +13,9 @@ describe("webhook signatures", () => {
     expect(() => verify("github", h({ "x-hub-signature-256": sig(body, "other") }), body, "s3")).toThrow(/does not match/);
     expect(() => verify("github", h({ "x-hub-signature-256": sig(body + " ", "s3") }), body, "s3")).toThrow(/does not match/);
     expect(() => verify("github", h({}), body, "s3")).toThrow(/missing x-hub-signature-256/);
-    expect(() => verify("generic", h({ "x-gantry-signature": sig(body, "s3").toUpperCase().replace("SHA256", "sha256") }), body, "s3")).not.toThrow();
+    expect(() =>
+      verify("generic", h({ "x-gantry-signature": sig(body, "s3").toUpperCase().replace("SHA256", "sha256") }), body, "s3"),
+    ).not.toThrow();
   });
 
   it("compares GitLab's and the registry's shared tokens", () => {
@@ -41,16 +43,41 @@ describe("normalising payloads", () => {
       pusher: { name: "me" },
       commits: [{ id: "b", message: "LOT-1 fix", author: { name: "Me" }, added: ["src/a"], modified: ["README.md"] }],
     })!;
-    expect(push).toMatchObject({ type: "push", branch: "feat/x", tag: null, sha: "b", beforeSha: "a", repoUrl: "https://g/r.git", author: "me", changedPaths: ["src/a", "README.md"] });
+    expect(push).toMatchObject({
+      type: "push",
+      branch: "feat/x",
+      tag: null,
+      sha: "b",
+      beforeSha: "a",
+      repoUrl: "https://g/r.git",
+      author: "me",
+      changedPaths: ["src/a", "README.md"],
+    });
     const tag = normalise("github", h({ "x-github-event": "push" }), { ref: "refs/tags/v2", after: "c", repository: {} })!;
     expect(tag).toMatchObject({ type: "tag", tag: "v2", branch: null });
     expect(normalise("github", h({ "x-github-event": "ping" }), { zen: "x" })).toBeNull();
   });
 
   it("maps merge requests, pull requests and image pushes", () => {
-    expect(normalise("gitlab", h({}), { object_kind: "merge_request", user: { username: "u" }, project: {}, object_attributes: { iid: 7, source_branch: "s", title: "T", last_commit: { id: "d" } } })).toMatchObject({ type: "merge_request", mrIid: 7, branch: "s", title: "T", sha: "d" });
-    expect(normalise("github", h({ "x-github-event": "pull_request" }), { action: "opened", number: 3, pull_request: { title: "P", head: { ref: "h", sha: "e" }, base: { sha: "f" }, user: { login: "l" } }, repository: {} })).toMatchObject({ type: "pull_request", mrIid: 3, branch: "h" });
-    expect(normalise("registry", h({}), { type: "PUSH_ARTIFACT", event_data: { resources: [{ resource_url: "r/a:1", tag: "1" }] } })).toMatchObject({ type: "image", image: "r/a:1" });
+    expect(
+      normalise("gitlab", h({}), {
+        object_kind: "merge_request",
+        user: { username: "u" },
+        project: {},
+        object_attributes: { iid: 7, source_branch: "s", title: "T", last_commit: { id: "d" } },
+      }),
+    ).toMatchObject({ type: "merge_request", mrIid: 7, branch: "s", title: "T", sha: "d" });
+    expect(
+      normalise("github", h({ "x-github-event": "pull_request" }), {
+        action: "opened",
+        number: 3,
+        pull_request: { title: "P", head: { ref: "h", sha: "e" }, base: { sha: "f" }, user: { login: "l" } },
+        repository: {},
+      }),
+    ).toMatchObject({ type: "pull_request", mrIid: 3, branch: "h" });
+    expect(
+      normalise("registry", h({}), { type: "PUSH_ARTIFACT", event_data: { resources: [{ resource_url: "r/a:1", tag: "1" }] } }),
+    ).toMatchObject({ type: "image", image: "r/a:1" });
   });
 
   it("says what is malformed", () => {
@@ -75,7 +102,9 @@ describe("trigger filters", () => {
   const e = { type: "push" as const, branch: "release/1.2", tag: null, changedPaths: ["docs/a.md", "src/x.ts"] };
   it("match branch globs, event types and changed paths", () => {
     expect(filterMismatch({ provider: "github", secret: "S", branches: ["release/*"] }, e)).toBeNull();
-    expect(filterMismatch({ provider: "github", secret: "S", branches: ["main"] }, e)).toMatch(/branch 'release\/1.2' matches none of main/);
+    expect(filterMismatch({ provider: "github", secret: "S", branches: ["main"] }, e)).toMatch(
+      /branch 'release\/1.2' matches none of main/,
+    );
     expect(filterMismatch({ provider: "github", secret: "S", events: ["tag"] }, e)).toMatch(/event 'push' is not one of tag/);
     expect(filterMismatch({ provider: "github", secret: "S", paths: ["src/**"] }, e)).toBeNull();
     expect(filterMismatch({ provider: "github", secret: "S", paths: ["web/**"] }, e)).toMatch(/no changed file matches web/);

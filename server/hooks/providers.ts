@@ -9,7 +9,6 @@ import { EVENT_TYPES, type EventType, type Provider } from "@/lib/triggers";
  * are untrusted: their text only ever reaches tasks as environment variables or files.
  */
 
-
 export interface Commit {
   sha: string;
   message: string;
@@ -59,7 +58,8 @@ export function verify(provider: Provider, headers: Headers, body: string, secre
       const header = provider === "github" ? "x-hub-signature-256" : "x-gantry-signature";
       const sig = headers.get(header);
       if (!sig) throw bad(`missing ${header} header`);
-      if (!eq(sig.trim().toLowerCase(), `sha256=${hmacHex(secret, body)}`)) throw bad(`${header} does not match the payload and the trigger's secret`);
+      if (!eq(sig.trim().toLowerCase(), `sha256=${hmacHex(secret, body)}`))
+        throw bad(`${header} does not match the payload and the trigger's secret`);
       return;
     }
     case "gitlab": {
@@ -91,7 +91,8 @@ export function deliveryId(provider: Provider, headers: Headers, body: string): 
 
 type J = Record<string, unknown>;
 const obj = (v: unknown): J => (v && typeof v === "object" && !Array.isArray(v) ? (v as J) : {});
-const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v.slice(0, 4096) : typeof v === "number" ? String(v) : null);
+const str = (v: unknown): string | null =>
+  typeof v === "string" && v.length > 0 ? v.slice(0, 4096) : typeof v === "number" ? String(v) : null;
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) ? v : null);
 const ZERO = /^0+$/;
 
@@ -110,8 +111,15 @@ function commitsOf(list: unknown): { commits: Commit[]; paths: string[] } {
     const sha = str(o.id) ?? str(o.sha);
     if (!sha) continue;
     const a = obj(o.author);
-    commits.push({ sha, message: str(o.message) ?? "", author: str(a.name) ?? str(a.username) ?? "", url: safeHttpUrl(o.url) ?? undefined, timestamp: str(o.timestamp) ?? undefined });
-    for (const k of ["added", "modified", "removed"]) for (const p of Array.isArray(o[k]) ? (o[k] as unknown[]) : []) if (typeof p === "string") paths.add(p);
+    commits.push({
+      sha,
+      message: str(o.message) ?? "",
+      author: str(a.name) ?? str(a.username) ?? "",
+      url: safeHttpUrl(o.url) ?? undefined,
+      timestamp: str(o.timestamp) ?? undefined,
+    });
+    for (const k of ["added", "modified", "removed"])
+      for (const p of Array.isArray(o[k]) ? (o[k] as unknown[]) : []) if (typeof p === "string") paths.add(p);
   }
   return { commits, paths: [...paths].slice(0, 5000) };
 }
@@ -134,13 +142,39 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
       const { branch, tag } = refParts(ref);
       const { commits, paths } = commitsOf(p.commits);
       const after = str(p.after);
-      return { ...base, type: tag ? "tag" : "push", rawType: kind, ref, branch, tag, sha: after && !ZERO.test(after) ? after : null, beforeSha: str(p.before), repoUrl, author: str(obj(p.pusher).name) ?? str(obj(p.sender).login), changedPaths: paths, commits };
+      return {
+        ...base,
+        type: tag ? "tag" : "push",
+        rawType: kind,
+        ref,
+        branch,
+        tag,
+        sha: after && !ZERO.test(after) ? after : null,
+        beforeSha: str(p.before),
+        repoUrl,
+        author: str(obj(p.pusher).name) ?? str(obj(p.sender).login),
+        changedPaths: paths,
+        commits,
+      };
     }
     if (kind === "pull_request") {
       const pr = obj(p.pull_request);
       const head = obj(pr.head);
       const branch = str(head.ref);
-      return { ...base, type: "pull_request", rawType: `${kind}.${str(p.action) ?? ""}`, ref: branch ? `refs/heads/${branch}` : null, branch, tag: null, sha: str(head.sha), beforeSha: str(obj(pr.base).sha), repoUrl, author: str(obj(pr.user).login), mrIid: num(pr.number) ?? num(p.number), title: str(pr.title) };
+      return {
+        ...base,
+        type: "pull_request",
+        rawType: `${kind}.${str(p.action) ?? ""}`,
+        ref: branch ? `refs/heads/${branch}` : null,
+        branch,
+        tag: null,
+        sha: str(head.sha),
+        beforeSha: str(obj(pr.base).sha),
+        repoUrl,
+        author: str(obj(pr.user).login),
+        mrIid: num(pr.number) ?? num(p.number),
+        title: str(pr.title),
+      };
     }
     return null;
   }
@@ -154,12 +188,38 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
       const { branch, tag } = refParts(ref);
       const { commits, paths } = commitsOf(p.commits);
       const after = str(p.checkout_sha) ?? str(p.after);
-      return { ...base, type: kind === "tag_push" ? "tag" : "push", rawType: kind, ref, branch, tag, sha: after && !ZERO.test(after) ? after : null, beforeSha: str(p.before), repoUrl, author: str(p.user_username) ?? str(p.user_name), changedPaths: paths, commits };
+      return {
+        ...base,
+        type: kind === "tag_push" ? "tag" : "push",
+        rawType: kind,
+        ref,
+        branch,
+        tag,
+        sha: after && !ZERO.test(after) ? after : null,
+        beforeSha: str(p.before),
+        repoUrl,
+        author: str(p.user_username) ?? str(p.user_name),
+        changedPaths: paths,
+        commits,
+      };
     }
     if (kind === "merge_request") {
       const a = obj(p.object_attributes);
       const branch = str(a.source_branch);
-      return { ...base, type: "merge_request", rawType: `${kind}.${str(a.action) ?? ""}`, ref: branch ? `refs/heads/${branch}` : null, branch, tag: null, sha: str(obj(a.last_commit).id), beforeSha: null, repoUrl, author: str(obj(p.user).username), mrIid: num(a.iid), title: str(a.title) };
+      return {
+        ...base,
+        type: "merge_request",
+        rawType: `${kind}.${str(a.action) ?? ""}`,
+        ref: branch ? `refs/heads/${branch}` : null,
+        branch,
+        tag: null,
+        sha: str(obj(a.last_commit).id),
+        beforeSha: null,
+        repoUrl,
+        author: str(obj(p.user).username),
+        mrIid: num(a.iid),
+        title: str(a.title),
+      };
     }
     return null;
   }
@@ -170,7 +230,19 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
       const res = obj((obj(p.event_data).resources as unknown[] | undefined)?.[0]);
       const image = str(res.resource_url);
       if (!image) throw fail("a Harbor push needs event_data.resources[0].resource_url");
-      return { ...base, type: "image", rawType: str(p.type)!, ref: null, branch: null, tag: str(res.tag), sha: str(res.digest), beforeSha: null, repoUrl: null, author: str(p.operator), image };
+      return {
+        ...base,
+        type: "image",
+        rawType: str(p.type)!,
+        ref: null,
+        branch: null,
+        tag: str(res.tag),
+        sha: str(res.digest),
+        beforeSha: null,
+        repoUrl: null,
+        author: str(p.operator),
+        image,
+      };
     }
     // Docker registry notifications: {events: [{action: "push", target: {repository, tag, digest}, request: {host}}]}
     const events = Array.isArray(p.events) ? (p.events as unknown[]).map(obj) : null;
@@ -180,7 +252,19 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
     const t = obj(push.target);
     const host = str(obj(push.request).host);
     const image = `${host ? `${host}/` : ""}${str(t.repository)}:${str(t.tag)}`;
-    return { ...base, type: "image", rawType: "push", ref: null, branch: null, tag: str(t.tag), sha: str(t.digest), beforeSha: null, repoUrl: null, author: str(obj(push.actor).name), image };
+    return {
+      ...base,
+      type: "image",
+      rawType: "push",
+      ref: null,
+      branch: null,
+      tag: str(t.tag),
+      sha: str(t.digest),
+      beforeSha: null,
+      repoUrl: null,
+      author: str(obj(push.actor).name),
+      image,
+    };
   }
   // generic: {event?: "push"|…, ref?, sha?, before?, repository?, author?, image?, commits?}
   const type = (str(p.event) ?? "push") as EventType;
@@ -188,13 +272,29 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
   const ref = str(p.ref);
   const { branch, tag } = refParts(ref);
   const { commits, paths } = commitsOf(p.commits);
-  return { ...base, type, rawType: type, ref, branch, tag, sha: str(p.sha), beforeSha: str(p.before), repoUrl: safeCloneUrl(p.repository), author: str(p.author), image: str(p.image), changedPaths: [...paths, ...(Array.isArray(p.paths) ? (p.paths as unknown[]).filter((x): x is string => typeof x === "string") : [])], commits, title: str(p.title) };
+  return {
+    ...base,
+    type,
+    rawType: type,
+    ref,
+    branch,
+    tag,
+    sha: str(p.sha),
+    beforeSha: str(p.before),
+    repoUrl: safeCloneUrl(p.repository),
+    author: str(p.author),
+    image: str(p.image),
+    changedPaths: [...paths, ...(Array.isArray(p.paths) ? (p.paths as unknown[]).filter((x): x is string => typeof x === "string") : [])],
+    commits,
+    title: str(p.title),
+  };
 }
 
 /** Issue keys in commit messages: `[KK-134]`, `LOT-3372`. */
 export function issueKeys(messages: string[]): string[] {
   const keys = new Set<string>();
-  for (const m of messages) for (const k of m.matchAll(/(?<![A-Za-z0-9])([A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,6})(?![A-Za-z0-9])/g)) keys.add(k[1]);
+  for (const m of messages)
+    for (const k of m.matchAll(/(?<![A-Za-z0-9])([A-Z][A-Z0-9]{1,9}-[1-9][0-9]{0,6})(?![A-Za-z0-9])/g)) keys.add(k[1]);
   return [...keys];
 }
 

@@ -50,7 +50,9 @@ export function parseTrustedProxies(text: string | undefined): TrustedProxies | 
     const max = family === "ipv4" ? 32 : 128;
     const prefix = m?.[2] === undefined ? max : Number(m[2]);
     if (!addr || !family || prefix > max) {
-      throw new Error(`GANTRY_TRUSTED_PROXIES: '${e}' is not an IP address or CIDR range (expected e.g. 10.0.0.0/8, 192.168.1.7 or fd00::/8)`);
+      throw new Error(
+        `GANTRY_TRUSTED_PROXIES: '${e}' is not an IP address or CIDR range (expected e.g. 10.0.0.0/8, 192.168.1.7 or fd00::/8)`,
+      );
     }
     list.addSubnet(addr, prefix, family);
   }
@@ -68,7 +70,11 @@ export function parseTrustedProxies(text: string | undefined): TrustedProxies | 
  * addresses stop the walk: what is left of them was written by someone we cannot vouch for, so
  * the last trusted hop that passed them on is taken instead.
  */
-export function resolveClientAddress(peer: string | null | undefined, forwardedFor: string | null | undefined, trusted: TrustedProxies | null): string | null {
+export function resolveClientAddress(
+  peer: string | null | undefined,
+  forwardedFor: string | null | undefined,
+  trusted: TrustedProxies | null,
+): string | null {
   const p = normalizeAddress(peer);
   if (!p || !trusted || !trusted.has(p)) return p;
   const chain = (forwardedFor ?? "").split(",");

@@ -27,18 +27,33 @@ export function errorResponse(e: unknown, req?: Request): Response {
   if (e instanceof AppError) return json({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status);
   if (e instanceof ZodError) {
     const errors = zodIssuesToFieldErrors(e.issues);
-    const first = errors.slice(0, 3).map((x) => `${x.path || "(body)"}: ${x.message}`).join("; ");
+    const first = errors
+      .slice(0, 3)
+      .map((x) => `${x.path || "(body)"}: ${x.message}`)
+      .join("; ");
     return json({ error: { code: "validation_failed", message: `invalid request: ${first}`, details: { errors } } }, 422);
   }
   if (isDbDown(e)) {
     logger.warn({ err: (e as Error).message, url: req?.url }, "database unavailable");
-    return json({ error: { code: "unavailable", message: "the database is unavailable; try again shortly", details: null } }, 503, { "retry-after": "2" });
+    return json({ error: { code: "unavailable", message: "the database is unavailable; try again shortly", details: null } }, 503, {
+      "retry-after": "2",
+    });
   }
   logger.error({ err: e, url: req?.url, method: req?.method }, "unhandled error in API route");
   return json({ error: { code: "internal", message: "internal error", details: null } }, ERROR_STATUS.internal);
 }
 
-const DB_DOWN = new Set(["ECONNREFUSED", "ECONNRESET", "PROTOCOL_CONNECTION_LOST", "ETIMEDOUT", "EPIPE", "ER_SERVER_SHUTDOWN", "ENOTFOUND", "PROTOCOL_SEQUENCE_TIMEOUT", "ER_CON_COUNT_ERROR"]);
+const DB_DOWN = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "PROTOCOL_CONNECTION_LOST",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ER_SERVER_SHUTDOWN",
+  "ENOTFOUND",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_CON_COUNT_ERROR",
+]);
 export function isDbDown(e: unknown): boolean {
   for (let cur: unknown = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
     const code = (cur as { code?: string }).code;

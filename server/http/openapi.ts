@@ -109,7 +109,8 @@ const operationId = (op: Operation) => pascal(op.name).replace(/^./, (c) => c.to
 /** Who may call it, in words and as `x-gantry-permission`. */
 function permission(op: Operation): { text: string; value: string } {
   const a = op.authorize;
-  if (a === "public-signed") return { text: "No credentials: the request is authenticated by its signature or token.", value: "public-signed" };
+  if (a === "public-signed")
+    return { text: "No credentials: the request is authenticated by its signature or token.", value: "public-signed" };
   if (a === "authenticated") return { text: "Any signed-in caller; the answer is limited to what they may see.", value: "authenticated" };
   if ("siteAdmin" in a) return { text: "Site administrators only (token scope `admin`).", value: "site-admin" };
   const where = a.project ? ` in the project` : "";
@@ -122,7 +123,11 @@ function permission(op: Operation): { text: string; value: string } {
 function parameterList(schema: z.ZodObject | undefined, where: "path" | "query") {
   if (!schema) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, field]) => {
-    const { $schema: _s, description, ...json } = z.toJSONSchema(field, { io: "input", target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
+    const {
+      $schema: _s,
+      description,
+      ...json
+    } = z.toJSONSchema(field, { io: "input", target: "draft-2020-12", unrepresentable: "any" }) as Record<string, unknown>;
     const required = where === "path" || !field.safeParse(undefined).success;
     return { name, in: where, required, schema: json, ...(description ? { description } : {}) };
   });
@@ -159,7 +164,10 @@ export function openApiDocument(serverUrl?: string) {
     const status = op.status ?? 200;
     if (op.produces) {
       const content: Record<string, unknown> = { [op.produces.type]: { schema: { type: "string" } } };
-      if (op.produces.events) (content[op.produces.type] as Record<string, unknown>)["x-event-data"] = op.produces.events.map((e, i) => ref(named(e, `${id}Event${i + 1}`)));
+      if (op.produces.events)
+        (content[op.produces.type] as Record<string, unknown>)["x-event-data"] = op.produces.events.map((e, i) =>
+          ref(named(e, `${id}Event${i + 1}`)),
+        );
       if (op.output) content["application/json"] = { schema: ref(named(op.output, `${id}Response`)) };
       responses[status] = { description: op.produces.description, content };
     } else if (status === 204) {
@@ -182,7 +190,13 @@ export function openApiDocument(serverUrl?: string) {
     const parameters = [
       ...parameterList(op.params, "path"),
       ...parameterList(op.query, "query"),
-      ...(op.headers ?? []).map((h) => ({ name: h.name, in: "header", required: false, schema: { type: "string" }, description: h.description })),
+      ...(op.headers ?? []).map((h) => ({
+        name: h.name,
+        in: "header",
+        required: false,
+        schema: { type: "string" },
+        description: h.description,
+      })),
     ];
     paths[op.path] ??= {};
     paths[op.path][op.method.toLowerCase()] = {
@@ -198,7 +212,10 @@ export function openApiDocument(serverUrl?: string) {
             requestBody: {
               required: true,
               content: Object.fromEntries(
-                bodyTypes.map((t) => [t === "json" ? "application/json" : t === "yaml" ? "application/yaml" : "*/*", { schema: t === "raw" ? { type: "string" } : ref(named(op.body, `${id}Request`)) }]),
+                bodyTypes.map((t) => [
+                  t === "json" ? "application/json" : t === "yaml" ? "application/yaml" : "*/*",
+                  { schema: t === "raw" ? { type: "string" } : ref(named(op.body, `${id}Request`)) },
+                ]),
               ),
             },
           }
@@ -231,7 +248,12 @@ export function openApiDocument(serverUrl?: string) {
 
 function componentSchemas(reg: z.core.$ZodRegistry<{ id: string }>): Record<string, unknown> {
   // "input": request bodies are described as clients write them (defaults optional).
-  const { schemas } = z.toJSONSchema(reg, { io: "input", target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}`, unrepresentable: "any" });
+  const { schemas } = z.toJSONSchema(reg, {
+    io: "input",
+    target: "draft-2020-12",
+    uri: (id) => `#/components/schemas/${id}`,
+    unrepresentable: "any",
+  });
   return Object.fromEntries(
     Object.entries(schemas).map(([id, s]) => {
       const { $schema: _s, $id: _i, ...rest } = s as Record<string, unknown>;
@@ -243,7 +265,13 @@ function componentSchemas(reg: z.core.$ZodRegistry<{ id: string }>): Record<stri
 /** The probes are not operations (no caller, no database for liveness). */
 const PROBES = {
   "/api/healthz": {
-    get: { tags: ["health"], operationId: "healthz", summary: "Liveness (no database)", security: [], responses: { 200: { description: "OK", content: { "application/json": { schema: ref("Health") } } } } },
+    get: {
+      tags: ["health"],
+      operationId: "healthz",
+      summary: "Liveness (no database)",
+      security: [],
+      responses: { 200: { description: "OK", content: { "application/json": { schema: ref("Health") } } } },
+    },
   },
   "/api/readyz": {
     get: {

@@ -124,7 +124,12 @@ export function secretJson(s: SecretView) {
 }
 
 export function userJson(u: UserView) {
-  return { ...u, createdAt: iso(u.createdAt), lastSignInAt: u.lastSignInAt ? iso(u.lastSignInAt) : null, lockedUntil: u.lockedUntil ? iso(u.lockedUntil) : null };
+  return {
+    ...u,
+    createdAt: iso(u.createdAt),
+    lastSignInAt: u.lastSignInAt ? iso(u.lastSignInAt) : null,
+    lockedUntil: u.lockedUntil ? iso(u.lockedUntil) : null,
+  };
 }
 
 export function auditJson(page: Awaited<ReturnType<typeof listAudit>>) {

@@ -45,7 +45,8 @@ export async function readSpecBody(req: Request): Promise<SpecBody> {
   if (body.yaml) {
     const r = parseSpecText(body.text);
     if (!r.ok) {
-      if (r.syntax) throw new AppError("bad_request", `malformed YAML body: ${r.errors[0]?.message ?? "syntax error"}`, { errors: r.errors });
+      if (r.syntax)
+        throw new AppError("bad_request", `malformed YAML body: ${r.errors[0]?.message ?? "syntax error"}`, { errors: r.errors });
       throw validationFailed(r.errors);
     }
     return { spec: r.spec, source: body.text, locate: (e) => addLines(e, body.text) };

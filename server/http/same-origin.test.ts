@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { crossSiteReason } from "./same-origin";
 
-const req = (method: string, headers: Record<string, string>, url = "http://localhost:3000/api/v1/users") => new Request(url, { method, headers });
+const req = (method: string, headers: Record<string, string>, url = "http://localhost:3000/api/v1/users") =>
+  new Request(url, { method, headers });
 
 describe("crossSiteReason", () => {
   afterEach(() => {

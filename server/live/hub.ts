@@ -132,7 +132,8 @@ export class ProgressBatcher {
         const ids = [...batch.keys()];
         try {
           const found = new Map<string, Progress>();
-          for (let i = 0; i < ids.length; i += 500) for (const [k, v] of await this.source.taskRunsProgress!(ids.slice(i, i + 500))) found.set(k, v);
+          for (let i = 0; i < ids.length; i += 500)
+            for (const [k, v] of await this.source.taskRunsProgress!(ids.slice(i, i + 500))) found.set(k, v);
           for (const [id, ws] of batch) for (const w of ws) w.resolve(found.get(id) ?? null);
         } catch (e) {
           for (const ws of batch.values()) for (const w of ws) w.reject(e);
@@ -384,7 +385,10 @@ export class Hub {
     let t = this.topics.get(key) as LogTail | undefined;
     if (!t) {
       const limits = { lines: this.opts.bufferLines, chars: this.opts.bufferChars };
-      this.topics.set(key, (t = new LogTail(taskRunId, this.loopSource, this.opts.logPollMs, limits, (id) => this.progress.get(id), this.idle)));
+      this.topics.set(
+        key,
+        (t = new LogTail(taskRunId, this.loopSource, this.opts.logPollMs, limits, (id) => this.progress.get(id), this.idle)),
+      );
     }
     return this.lease(t, "log");
   }

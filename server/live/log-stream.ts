@@ -46,7 +46,12 @@ export function logEventsResponse(req: Request, hub: Hub, taskRunId: string, aft
 }
 
 /** The log as text: raw lines, or `[ISO time] line` with `timestamps`. Not buffered whole. */
-export function logTextResponse(req: Request, source: LiveSource, taskRunId: string, opts: { timestamps: boolean; after?: number }): Response {
+export function logTextResponse(
+  req: Request,
+  source: LiveSource,
+  taskRunId: string,
+  opts: { timestamps: boolean; after?: number },
+): Response {
   const enc = new TextEncoder();
   let cursor = opts.after ?? 0;
   let aborted = false;
@@ -74,4 +79,3 @@ export function logTextResponse(req: Request, source: LiveSource, taskRunId: str
     headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-cache", "x-content-type-options": "nosniff" },
   });
 }
-

@@ -55,7 +55,8 @@ export class DiskBuffer {
       this.segments.push({ n: Number(m[1]), file, records: recs.length, fh: null });
       this.next = Math.max(this.next, Number(m[1]) + 1);
     }
-    if (this.segments.length) logger.warn({ dir, segments: this.segments.length }, "log lines buffered by an earlier run are waiting for Elasticsearch");
+    if (this.segments.length)
+      logger.warn({ dir, segments: this.segments.length }, "log lines buffered by an earlier run are waiting for Elasticsearch");
   }
 
   /** Nothing waiting: appends may go straight to the store. */
@@ -162,13 +163,19 @@ export class DiskBuffer {
             } catch (e) {
               if (!this.opts.isUnavailable || this.opts.isUnavailable(e)) throw e;
               // Refused for good (not a matter of waiting): keeping it would block everything after.
-              logger.error({ err: (e as Error).message, taskRunId: r.t, lines: r.l.length }, "Elasticsearch refused buffered log lines; dropping them");
+              logger.error(
+                { err: (e as Error).message, taskRunId: r.t, lines: r.l.length },
+                "Elasticsearch refused buffered log lines; dropping them",
+              );
             }
           }
         } catch (e) {
           if (Date.now() - this.warnedAt > 30_000) {
             this.warnedAt = Date.now();
-            logger.warn({ err: (e as Error).message, backlog: this.backlog }, "Elasticsearch is still unavailable; log lines stay buffered");
+            logger.warn(
+              { err: (e as Error).message, backlog: this.backlog },
+              "Elasticsearch is still unavailable; log lines stay buffered",
+            );
           }
           // Lines that arrive now go after this segment, into a new one.
           return;

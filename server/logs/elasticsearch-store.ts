@@ -88,13 +88,26 @@ export function indexFor(prefix: string, ts: number) {
 }
 
 /** A client from ELASTICSEARCH_* settings (URL, basic auth or API key, CA file, TLS check). */
-export function elasticsearchClient(cfg: Pick<Config, "ELASTICSEARCH_URL" | "ELASTICSEARCH_USERNAME" | "ELASTICSEARCH_PASSWORD" | "ELASTICSEARCH_API_KEY" | "ELASTICSEARCH_CA_FILE" | "ELASTICSEARCH_TLS_VERIFY">): Client {
+export function elasticsearchClient(
+  cfg: Pick<
+    Config,
+    | "ELASTICSEARCH_URL"
+    | "ELASTICSEARCH_USERNAME"
+    | "ELASTICSEARCH_PASSWORD"
+    | "ELASTICSEARCH_API_KEY"
+    | "ELASTICSEARCH_CA_FILE"
+    | "ELASTICSEARCH_TLS_VERIFY"
+  >,
+): Client {
   if (!cfg.ELASTICSEARCH_URL) throw new Error("ELASTICSEARCH_URL is not set");
   const opts: ClientOptions = { node: cfg.ELASTICSEARCH_URL, requestTimeout: 30_000, maxRetries: 1 };
   if (cfg.ELASTICSEARCH_API_KEY) opts.auth = { apiKey: cfg.ELASTICSEARCH_API_KEY };
   else if (cfg.ELASTICSEARCH_USERNAME) opts.auth = { username: cfg.ELASTICSEARCH_USERNAME, password: cfg.ELASTICSEARCH_PASSWORD ?? "" };
   if (cfg.ELASTICSEARCH_CA_FILE || !cfg.ELASTICSEARCH_TLS_VERIFY) {
-    opts.tls = { rejectUnauthorized: cfg.ELASTICSEARCH_TLS_VERIFY, ...(cfg.ELASTICSEARCH_CA_FILE ? { ca: readFileSync(cfg.ELASTICSEARCH_CA_FILE) } : {}) };
+    opts.tls = {
+      rejectUnauthorized: cfg.ELASTICSEARCH_TLS_VERIFY,
+      ...(cfg.ELASTICSEARCH_CA_FILE ? { ca: readFileSync(cfg.ELASTICSEARCH_CA_FILE) } : {}),
+    };
   }
   return new Client(opts);
 }
@@ -197,7 +210,10 @@ class BulkPipe {
       const batch: Pending[] = [];
       let docs = 0;
       let bytes = 0;
-      while (this.queue.length && (batch.length === 0 || (docs + this.queue[0].docs <= BULK_DOCS && bytes + this.queue[0].bytes <= BULK_BYTES))) {
+      while (
+        this.queue.length &&
+        (batch.length === 0 || (docs + this.queue[0].docs <= BULK_DOCS && bytes + this.queue[0].bytes <= BULK_BYTES))
+      ) {
         const p = this.queue.shift()!;
         batch.push(p);
         docs += p.docs;
@@ -226,7 +242,11 @@ class BulkPipe {
         else {
           const retriable = failed.some((x) => x!.status === 429 || x!.status >= 500);
           const reason = failed[0]!.error?.reason ?? failed[0]!.error?.type ?? "unknown";
-          p.reject(retriable ? new UnavailableError(`Elasticsearch rejected ${failed.length} lines: ${reason}`) : new Error(`Elasticsearch refused ${failed.length} lines: ${reason}`));
+          p.reject(
+            retriable
+              ? new UnavailableError(`Elasticsearch rejected ${failed.length} lines: ${reason}`)
+              : new Error(`Elasticsearch refused ${failed.length} lines: ${reason}`),
+          );
         }
       }
     } catch (e) {
@@ -279,7 +299,10 @@ export class ElasticsearchLogStore implements LogStore {
           (e) => {
             templates.delete(this.client);
             if (isUnavailable(e)) throw e;
-            logger.error({ err: (e as Error).message, template: t.name }, "Elasticsearch refused Gantry's index template; log lines are indexed with its default mapping");
+            logger.error(
+              { err: (e as Error).message, template: t.name },
+              "Elasticsearch refused Gantry's index template; log lines are indexed with its default mapping",
+            );
           },
         );
       templates.set(this.client, p);
@@ -315,7 +338,10 @@ export class ElasticsearchLogStore implements LogStore {
         await this.index(taskRunId, meta, lines);
       } catch (e) {
         if (!buffer || !isUnavailable(e)) throw e;
-        logger.warn({ err: (e as Error).message, taskRunId, lines: lines.length }, "Elasticsearch is unavailable; buffering log lines on disk");
+        logger.warn(
+          { err: (e as Error).message, taskRunId, lines: lines.length },
+          "Elasticsearch is unavailable; buffering log lines on disk",
+        );
         await buffer.add(taskRunId, meta, lines);
       }
     }
@@ -331,7 +357,15 @@ export class ElasticsearchLogStore implements LogStore {
       const part = lines.slice(i, i + BULK_DOCS);
       for (const l of part) {
         ops.push({ index: { _index: indexFor(this.prefix, l.ts), _id: `${taskRunId}:${l.seq}` } });
-        ops.push({ taskRunId, ...meta, container: l.container ?? null, stream: l.stream, seq: l.seq, ts: l.ts, message: l.text } satisfies LogDoc);
+        ops.push({
+          taskRunId,
+          ...meta,
+          container: l.container ?? null,
+          stream: l.stream,
+          seq: l.seq,
+          ts: l.ts,
+          message: l.text,
+        } satisfies LogDoc);
       }
       sends.push(this.pipe.send(ops, part.length));
     }
@@ -429,7 +463,10 @@ export class ElasticsearchLogStore implements LogStore {
     if (p.projectIds) filter.push({ terms: { projectId: p.projectIds } });
     if (p.pipelineId) filter.push({ term: { pipelineId: p.pipelineId } });
     if (p.runIds) filter.push({ terms: { runId: p.runIds } });
-    if (p.since !== undefined || p.until !== undefined) filter.push({ range: { ts: { ...(p.since !== undefined ? { gte: p.since } : {}), ...(p.until !== undefined ? { lte: p.until } : {}) } } });
+    if (p.since !== undefined || p.until !== undefined)
+      filter.push({
+        range: { ts: { ...(p.since !== undefined ? { gte: p.since } : {}), ...(p.until !== undefined ? { lte: p.until } : {}) } },
+      });
     const r = await this.client.search<LogDoc>({
       index: this.indicesFor(p.since, p.until),
       size: p.limit,
@@ -453,7 +490,16 @@ export class ElasticsearchLogStore implements LogStore {
         const s = h._source!;
         const marked = h.highlight?.message?.[0];
         const { ranges } = marked ? parseHighlight(marked) : { ranges: [] };
-        return { taskRunId: s.taskRunId, runId: s.runId, pipelineId: s.pipelineId, seq: s.seq, ts: s.ts, stream: s.stream, text: s.message, highlights: ranges };
+        return {
+          taskRunId: s.taskRunId,
+          runId: s.runId,
+          pipelineId: s.pipelineId,
+          seq: s.seq,
+          ts: s.ts,
+          stream: s.stream,
+          text: s.message,
+          highlights: ranges,
+        };
       }),
     };
   }
@@ -478,10 +524,12 @@ export class ElasticsearchLogStore implements LogStore {
    */
   async applyRetention(days: number, now = Date.now()): Promise<string[]> {
     if (days <= 0) return [];
-    const r = await this.client.indices.get({ index: `${this.prefix}-*`, allow_no_indices: true, ignore_unavailable: true, expand_wildcards: "open" }).catch((e) => {
-      if (e instanceof errors.ResponseError && e.statusCode === 404) return {};
-      throw e;
-    });
+    const r = await this.client.indices
+      .get({ index: `${this.prefix}-*`, allow_no_indices: true, ignore_unavailable: true, expand_wildcards: "open" })
+      .catch((e) => {
+        if (e instanceof errors.ResponseError && e.statusCode === 404) return {};
+        throw e;
+      });
     const cutoff = Math.floor(now / 86_400_000) - days;
     const re = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
     const old = Object.keys(r).filter((name) => {

@@ -10,7 +10,7 @@ export const searchLogsOp = defineOperation({
   name: "logs.search",
   summary: "Search the logs of the runs the caller may see",
   description:
-    "`q`: words (all must match, any order) and \"quoted phrases\" (words in that order), case-insensitive. " +
+    '`q`: words (all must match, any order) and "quoted phrases" (words in that order), case-insensitive. ' +
     "With Elasticsearch: full-text, best matches first, `highlights` mark the matched words. With the MySQL log store: every word and " +
     "phrase must occur as typed in the line (substrings), newest lines first, scanning the 2,000 most recent matching chunks. " +
     "Each hit's `url` opens the run with the task's log scrolled to the line.",

@@ -96,7 +96,15 @@ export async function searchLogs(db: DbOrTx, es: ElasticsearchLogStore | null, i
       runIds = rows.map((r) => r.id);
       if (runIds.length === 0) return empty;
     }
-    const r = await es.search({ q: input.q, projectIds: projectIds ?? undefined, pipelineId, runIds, since: input.since?.getTime(), until: input.until?.getTime(), limit: input.limit });
+    const r = await es.search({
+      q: input.q,
+      projectIds: projectIds ?? undefined,
+      pipelineId,
+      runIds,
+      since: input.since?.getTime(),
+      until: input.until?.getTime(),
+      limit: input.limit,
+    });
     return { engine, total: r.total, totalIsExact: r.totalIsExact, hits: await describe(db, r.hits, projectIds) };
   }
   return mysqlSearch(db, { ...input, pipelineId, projectIds });
@@ -107,7 +115,15 @@ async function describe(db: DbOrTx, hits: SearchHit[], projectIds: string[] | nu
   if (hits.length === 0) return [];
   const ids = [...new Set(hits.map((h) => h.taskRunId))];
   const rows = await db
-    .select({ id: taskRuns.id, taskName: taskRuns.name, runId: runs.id, runNumber: runs.number, runStatus: runs.status, pipelineId: pipelines.id, pipelineName: pipelines.name })
+    .select({
+      id: taskRuns.id,
+      taskName: taskRuns.name,
+      runId: runs.id,
+      runNumber: runs.number,
+      runStatus: runs.status,
+      pipelineId: pipelines.id,
+      pipelineName: pipelines.name,
+    })
     .from(taskRuns)
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
@@ -168,7 +184,10 @@ export function matchTerms(text: string, terms: string[]): [number, number][] | 
 
 type Tuple = [number, number, LogStream, string];
 
-async function mysqlSearch(db: DbOrTx, input: LogSearchInput & { pipelineId?: string; projectIds: string[] | null }): Promise<LogSearchResult> {
+async function mysqlSearch(
+  db: DbOrTx,
+  input: LogSearchInput & { pipelineId?: string; projectIds: string[] | null },
+): Promise<LogSearchResult> {
   const { words, phrases } = parseQuery(input.q);
   const terms = [...phrases, ...words];
   if (terms.length === 0) return { engine: "mysql", total: 0, totalIsExact: true, hits: [] };
@@ -181,7 +200,16 @@ async function mysqlSearch(db: DbOrTx, input: LogSearchInput & { pipelineId?: st
   if (input.since) conds.push(gte(logChunks.createdAt, input.since));
   if (input.until) conds.push(lte(runs.createdAt, input.until));
   const chunks = await db
-    .select({ data: logChunks.data, taskRunId: logChunks.taskRunId, taskName: taskRuns.name, runId: runs.id, runNumber: runs.number, runStatus: runs.status, pipelineId: pipelines.id, pipelineName: pipelines.name })
+    .select({
+      data: logChunks.data,
+      taskRunId: logChunks.taskRunId,
+      taskName: taskRuns.name,
+      runId: runs.id,
+      runNumber: runs.number,
+      runStatus: runs.status,
+      pipelineId: pipelines.id,
+      pipelineName: pipelines.name,
+    })
     .from(logChunks)
     .innerJoin(taskRuns, eq(taskRuns.id, logChunks.taskRunId))
     .innerJoin(runs, eq(runs.id, taskRuns.runId))

@@ -13,6 +13,7 @@ export async function logStatus(db: DbOrTx, taskRunId: string): Promise<LogStatu
   if (!es) return { lastSeq, archivedSeq: lastSeq, behind: 0, engine: logEngine() };
   let archivedSeq = lastSeq;
   // The last line readable (from the index, or MySQL's older lines and notes): nothing is behind.
-  if (lastSeq > 0 && (await es.read(taskRunId, lastSeq - 1, 1)).length === 0) archivedSeq = Math.min(lastSeq, await es.indexedSeq(taskRunId));
+  if (lastSeq > 0 && (await es.read(taskRunId, lastSeq - 1, 1)).length === 0)
+    archivedSeq = Math.min(lastSeq, await es.indexedSeq(taskRunId));
   return { lastSeq, archivedSeq, behind: Math.max(0, lastSeq - archivedSeq), engine: "elasticsearch" };
 }

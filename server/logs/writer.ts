@@ -178,7 +178,8 @@ export class LogWriter {
   private takeBatch(): LogLine[] {
     let n = 0;
     let chars = 0;
-    while (n < this.pending.length && n < MAX_BATCH_LINES && chars < MAX_BATCH_CHARS) chars += this.pending[n++].text.length + LINE_OVERHEAD;
+    while (n < this.pending.length && n < MAX_BATCH_LINES && chars < MAX_BATCH_CHARS)
+      chars += this.pending[n++].text.length + LINE_OVERHEAD;
     const batch = n === this.pending.length ? this.pending : this.pending.slice(0, n);
     this.pending = n === this.pending.length ? [] : this.pending.slice(n);
     this.pendingChars -= chars;
@@ -199,7 +200,8 @@ export class LogWriter {
             return;
           }
           const wait = Math.min(5000, 100 * 2 ** attempt);
-          if (attempt % 10 === 0) logger.warn({ err: (e as Error).message, taskRunId: this.taskRunId, wait }, "log store write failed; retrying");
+          if (attempt % 10 === 0)
+            logger.warn({ err: (e as Error).message, taskRunId: this.taskRunId, wait }, "log store write failed; retrying");
           if (this.closed && attempt > 200) {
             logger.error({ taskRunId: this.taskRunId, lines: batch.length }, "giving up on log batch");
             return;

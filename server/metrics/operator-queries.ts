@@ -33,7 +33,13 @@ export async function taskQueuedSince(db: DbOrTx, runId: string, startedAt: Date
 /** A run's outcome and times, as its metrics count them. */
 export async function runTimes(db: DbOrTx, runId: string) {
   const [r] = await db
-    .select({ status: runs.status, pipelineId: runs.pipelineId, createdAt: runs.createdAt, startedAt: runs.startedAt, finishedAt: runs.finishedAt })
+    .select({
+      status: runs.status,
+      pipelineId: runs.pipelineId,
+      createdAt: runs.createdAt,
+      startedAt: runs.startedAt,
+      finishedAt: runs.finishedAt,
+    })
     .from(runs)
     .where(eq(runs.id, runId));
   return r ?? null;

@@ -75,7 +75,11 @@ function make() {
     }),
     logLines: new Counter({ name: "gantry_log_lines_ingested_total", help: "Log lines stored.", registers: [registry] }),
     logBytes: new Counter({ name: "gantry_log_bytes_ingested_total", help: "Bytes of log text stored (UTF-8).", registers: [registry] }),
-    logWriteErrors: new Counter({ name: "gantry_log_write_errors_total", help: "Failed log store writes (each is retried).", registers: [registry] }),
+    logWriteErrors: new Counter({
+      name: "gantry_log_write_errors_total",
+      help: "Failed log store writes (each is retried).",
+      registers: [registry],
+    }),
     reconcileDuration: new Histogram({
       name: "gantry_reconcile_duration_seconds",
       help: "Time one BuildJob reconcile took (Kubernetes mode).",
@@ -83,7 +87,11 @@ function make() {
       buckets: FAST_BUCKETS,
       registers: [registry],
     }),
-    reconcileErrors: new Counter({ name: "gantry_reconcile_errors_total", help: "Reconciles that failed and were requeued (Kubernetes mode).", registers: [registry] }),
+    reconcileErrors: new Counter({
+      name: "gantry_reconcile_errors_total",
+      help: "Reconciles that failed and were requeued (Kubernetes mode).",
+      registers: [registry],
+    }),
     workQueueDepth: new Gauge({
       name: "gantry_work_queue_depth",
       help: "Keys waiting in a controller work queue (Kubernetes mode).",
@@ -172,7 +180,12 @@ export function observeKubeApi(verb: string, code: number, startedAt: number) {
  * Serves /metrics on GANTRY_METRICS_PORT (bearer GANTRY_METRICS_TOKEN when set). A port that is
  * taken is logged, not fatal: the operator's work matters more than its metrics.
  */
-export async function startMetricsServer(opts: { port: number; address: string; token?: string; log?: { warn: (o: object, m: string) => void } }): Promise<http.Server | null> {
+export async function startMetricsServer(opts: {
+  port: number;
+  address: string;
+  token?: string;
+  log?: { warn: (o: object, m: string) => void };
+}): Promise<http.Server | null> {
   if (!opts.port) return null;
   const m = operatorMetrics();
   const server = http.createServer((req, res) => {

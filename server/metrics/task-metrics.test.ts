@@ -90,10 +90,14 @@ describe("TaskMetricsStore", () => {
     const s = new TaskMetricsStore();
     s.add(
       { project: "x", pipeline: "p", run: "1", task: "t" },
-      parsed('# TYPE req_seconds histogram\nreq_seconds_bucket{le="1"} 2\nreq_seconds_bucket{le="+Inf"} 3\nreq_seconds_sum 2.5\nreq_seconds_count 3'),
+      parsed(
+        '# TYPE req_seconds histogram\nreq_seconds_bucket{le="1"} 2\nreq_seconds_bucket{le="+Inf"} 3\nreq_seconds_sum 2.5\nreq_seconds_count 3',
+      ),
     );
     const out = s.render();
-    expect(out).toMatch(/^# HELP req_seconds .*\n# TYPE req_seconds histogram\nreq_seconds_bucket\{le="1",project="x",pipeline="p",run="1",task="t"\} 2\n/);
+    expect(out).toMatch(
+      /^# HELP req_seconds .*\n# TYPE req_seconds histogram\nreq_seconds_bucket\{le="1",project="x",pipeline="p",run="1",task="t"\} 2\n/,
+    );
     expect(out).toContain('req_seconds_count{project="x",pipeline="p",run="1",task="t"} 3');
   });
 });

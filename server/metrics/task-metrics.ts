@@ -148,7 +148,12 @@ function parseLabels(s: string): Record<string, string> | string {
 
 const baseName = (n: string) => n.replace(/_(bucket|sum|count|total|created)$/, "");
 const seriesKey = (name: string, labels: Record<string, string>) =>
-  name + "\u0000" + Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join("\u0000");
+  name +
+  "\u0000" +
+  Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join("\u0000");
 
 export const escapeLabel = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
 
@@ -212,8 +217,10 @@ export class TaskMetricsStore {
       runs.set(p, list);
     }
     const dropped = new Set<string>();
-    for (const [p, list] of runs) for (const r of list.slice(0, Math.max(0, list.length - this.runsPerPipeline))) dropped.add(`${p}\u0000${r}`);
-    for (const [k, { labels }] of this.entries) if (dropped.has(`${labels.project}\u0000${labels.pipeline}\u0000${labels.run}`)) this.entries.delete(k);
+    for (const [p, list] of runs)
+      for (const r of list.slice(0, Math.max(0, list.length - this.runsPerPipeline))) dropped.add(`${p}\u0000${r}`);
+    for (const [k, { labels }] of this.entries)
+      if (dropped.has(`${labels.project}\u0000${labels.pipeline}\u0000${labels.run}`)) this.entries.delete(k);
     while (this.seriesCount > this.maxSeries && this.entries.size > 1) this.entries.delete(this.entries.keys().next().value!);
   }
 

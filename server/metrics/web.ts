@@ -66,7 +66,10 @@ function make(db: () => DbOrTx) {
       help: "Runs queued, running or waiting now.",
       registers: [registry],
       async collect() {
-        const [r] = await db().select({ n: sql<number>`count(*)` }).from(runs).where(inArray(runs.status, [...ACTIVE_STATUSES]));
+        const [r] = await db()
+          .select({ n: sql<number>`count(*)` })
+          .from(runs)
+          .where(inArray(runs.status, [...ACTIVE_STATUSES]));
         this.set(Number(r?.n ?? 0));
       },
     }),

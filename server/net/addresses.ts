@@ -145,10 +145,14 @@ export interface Allow {
 export function parseAllow(text = process.env.GANTRY_OUTBOUND_ALLOW ?? ""): Allow {
   const hosts = new Set<string>();
   const nets: Range[] = [];
-  for (const raw of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const net = parseCidr(raw.replace(/^\[(.*)\]$/, "$1"));
     if (net) nets.push(net);
-    else if (/[/:]/.test(raw) || /^[\d.]+$/.test(raw)) throw new Error(`GANTRY_OUTBOUND_ALLOW: '${raw}' is neither a host name, an address nor a CIDR`);
+    else if (/[/:]/.test(raw) || /^[\d.]+$/.test(raw))
+      throw new Error(`GANTRY_OUTBOUND_ALLOW: '${raw}' is neither a host name, an address nor a CIDR`);
     else hosts.add(raw.toLowerCase().replace(/\.$/, ""));
   }
   return { hosts, nets };

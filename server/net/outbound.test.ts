@@ -57,7 +57,11 @@ describe("outboundFetch", () => {
     const answers = ["127.0.0.1", "127.0.0.2"];
     let asked = 0;
     const resolve: Resolver = async () => [{ address: answers[Math.min(asked++, 1)], family: 4 }];
-    const res = await outboundFetch(`http://rebind.test:${ok.port}/hook`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } }, deps(resolve));
+    const res = await outboundFetch(
+      `http://rebind.test:${ok.port}/hook`,
+      { method: "POST", body: "{}", headers: { "content-type": "application/json" } },
+      deps(resolve),
+    );
     expect(res.status).toBe(200);
     expect(asked).toBe(1);
     expect(ok.hits).toEqual([{ method: "POST", url: "/hook", host: `rebind.test:${ok.port}`, body: "{}" }]);
@@ -65,8 +69,23 @@ describe("outboundFetch", () => {
   });
 
   it("refuses a name whose first answer is blocked, and a name with any blocked answer", async () => {
-    await expect(outboundFetch(`http://rebind.test:${trap.port}/`, {}, deps(async () => [{ address: "127.0.0.2", family: 4 }]))).rejects.toThrow(/127\.0\.0\.2 is not a public address: loopback/);
-    await expect(outboundFetch(`http://mixed.test:${trap.port}/`, {}, deps(async () => [{ address: "127.0.0.1", family: 4 }, { address: "127.0.0.2", family: 4 }]))).rejects.toThrow(/127\.0\.0\.2/);
+    await expect(
+      outboundFetch(
+        `http://rebind.test:${trap.port}/`,
+        {},
+        deps(async () => [{ address: "127.0.0.2", family: 4 }]),
+      ),
+    ).rejects.toThrow(/127\.0\.0\.2 is not a public address: loopback/);
+    await expect(
+      outboundFetch(
+        `http://mixed.test:${trap.port}/`,
+        {},
+        deps(async () => [
+          { address: "127.0.0.1", family: 4 },
+          { address: "127.0.0.2", family: 4 },
+        ]),
+      ),
+    ).rejects.toThrow(/127\.0\.0\.2/);
     expect(trap.hits).toEqual([]);
   });
 
@@ -105,7 +124,9 @@ describe("outboundFetch", () => {
       res.writeHead(307, { location: `http://127.0.0.2:${trap.port}/stolen` });
       res.end();
     };
-    await expect(outboundFetch(`http://127.0.0.1:${ok.port}/start`, { method: "POST", body: "x" }, deps())).rejects.toThrow(/127\.0\.0\.2:\d+: 127\.0\.0\.2 is not a public address/);
+    await expect(outboundFetch(`http://127.0.0.1:${ok.port}/start`, { method: "POST", body: "x" }, deps())).rejects.toThrow(
+      /127\.0\.0\.2:\d+: 127\.0\.0\.2 is not a public address/,
+    );
     expect(ok.hits).toHaveLength(1);
     expect(trap.hits).toEqual([]);
   });
@@ -116,7 +137,11 @@ describe("outboundFetch", () => {
       else if (req.url === "/b") res.writeHead(302, { location: "/c" }).end();
       else res.end("done");
     };
-    const res = await outboundFetch(`http://127.0.0.1:${ok.port}/a`, { method: "POST", body: "payload", headers: { "content-type": "text/plain" } }, deps());
+    const res = await outboundFetch(
+      `http://127.0.0.1:${ok.port}/a`,
+      { method: "POST", body: "payload", headers: { "content-type": "text/plain" } },
+      deps(),
+    );
     expect(await res.text()).toBe("done");
     expect(ok.hits.map((h) => [h.method, h.url, h.body])).toEqual([
       ["POST", "/a", "payload"],
@@ -127,7 +152,9 @@ describe("outboundFetch", () => {
 
   it("gives up after the hop limit", async () => {
     okHandler = (_q, res) => res.writeHead(302, { location: "/again" }).end();
-    await expect(outboundFetch(`http://127.0.0.1:${ok.port}/`, { maxRedirects: 3 }, deps())).rejects.toThrow(/too many redirects .*more than 3/);
+    await expect(outboundFetch(`http://127.0.0.1:${ok.port}/`, { maxRedirects: 3 }, deps())).rejects.toThrow(
+      /too many redirects .*more than 3/,
+    );
     expect(ok.hits).toHaveLength(4);
   });
 
@@ -149,7 +176,11 @@ describe("outboundFetch", () => {
   });
 
   it("lets an allowed host name through whatever it resolves to", async () => {
-    const res = await outboundFetch(`http://hooks.internal:${ok.port}/`, {}, { allow: parseAllow("hooks.internal"), resolve: async () => [{ address: "127.0.0.1", family: 4 }], ownAddresses: () => [] });
+    const res = await outboundFetch(
+      `http://hooks.internal:${ok.port}/`,
+      {},
+      { allow: parseAllow("hooks.internal"), resolve: async () => [{ address: "127.0.0.1", family: 4 }], ownAddresses: () => [] },
+    );
     expect(res.status).toBe(200);
   });
 });
@@ -157,21 +188,28 @@ describe("outboundFetch", () => {
 describe("this host's own addresses", () => {
   const mine = hostAddresses().filter((a) => !a.startsWith("127.") && a !== "::1" && !a.startsWith("fe80"));
 
-  it.skipIf(mine.length === 0)("refuses every non-loopback interface address of this host, with a listener there receiving nothing", async () => {
-    for (const addr of mine) {
-      const l = await listen(addr, () => defaultHandler).catch(() => null);
-      if (!l) continue;
-      try {
-        const host = addr.includes(":") ? `[${addr}]` : addr;
-        await expect(outboundFetch(`http://${host}:${l.port}/`, {}, { allow: parseAllow("127.0.0.1") }), addr).rejects.toThrow(/not a public address/);
-        expect(l.hits).toEqual([]);
-      } finally {
-        l.server.close();
+  it.skipIf(mine.length === 0)(
+    "refuses every non-loopback interface address of this host, with a listener there receiving nothing",
+    async () => {
+      for (const addr of mine) {
+        const l = await listen(addr, () => defaultHandler).catch(() => null);
+        if (!l) continue;
+        try {
+          const host = addr.includes(":") ? `[${addr}]` : addr;
+          await expect(outboundFetch(`http://${host}:${l.port}/`, {}, { allow: parseAllow("127.0.0.1") }), addr).rejects.toThrow(
+            /not a public address/,
+          );
+          expect(l.hits).toEqual([]);
+        } finally {
+          l.server.close();
+        }
       }
-    }
-  });
+    },
+  );
 
   it("refuses an own address that would otherwise pass (a public IP on this host)", async () => {
-    await expect(checkOutboundUrl("http://8.8.4.4/", { allow: parseAllow(""), ownAddresses: () => ["8.8.4.4"] })).rejects.toThrow(/this host's own address/);
+    await expect(checkOutboundUrl("http://8.8.4.4/", { allow: parseAllow(""), ownAddresses: () => ["8.8.4.4"] })).rejects.toThrow(
+      /this host's own address/,
+    );
   });
 });

@@ -75,7 +75,8 @@ export async function checkOutboundUrl(url: string | URL, deps: OutboundDeps = {
   } catch {
     throw new AppError("bad_request", `not a URL: '${String(url)}'`);
   }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new AppError("bad_request", `only http(s) URLs may be called, not ${u.protocol}`);
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new AppError("bad_request", `only http(s) URLs may be called, not ${u.protocol}`);
   const allow = deps.allow ?? parseAllow();
   // WHATWG URL parsing already turned 2130706433, 0x7f.1 and 017700000001 into 127.0.0.1.
   const host = u.hostname.replace(/^\[|\]$/g, "").toLowerCase();
@@ -94,7 +95,11 @@ export async function checkOutboundUrl(url: string | URL, deps: OutboundDeps = {
     const mine = (deps.ownAddresses ?? hostAddresses)();
     for (const a of addrs) {
       const why = blockedReason(a.address, allow, mine);
-      if (why) throw new AppError("forbidden", `refusing to call ${u.host}: ${a.address} is not a public address: ${why} (allow it with GANTRY_OUTBOUND_ALLOW)`);
+      if (why)
+        throw new AppError(
+          "forbidden",
+          `refusing to call ${u.host}: ${a.address} is not a public address: ${why} (allow it with GANTRY_OUTBOUND_ALLOW)`,
+        );
     }
   }
   return { url: u, host, pinned: addrs[0] };
@@ -117,7 +122,8 @@ export async function outboundFetch(url: string | URL, init: OutboundInit = {}, 
     const res = await requestOnce(target, { method, headers, body, signal, maxBytes: init.maxBytes ?? 1024 * 1024 });
     const location = res.headers.get("location");
     if (!REDIRECTS.has(res.status) || !location) return res;
-    if (hop >= maxRedirects) throw new AppError("bad_request", `too many redirects calling ${new URL(String(url)).host} (more than ${maxRedirects})`);
+    if (hop >= maxRedirects)
+      throw new AppError("bad_request", `too many redirects calling ${new URL(String(url)).host} (more than ${maxRedirects})`);
     let next: URL;
     try {
       next = new URL(location, current);
@@ -130,7 +136,8 @@ export async function outboundFetch(url: string | URL, init: OutboundInit = {}, 
       body = undefined;
       headers = Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith("content-")));
     }
-    if (next.origin !== current.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== "authorization" && k !== "cookie"));
+    if (next.origin !== current.origin)
+      headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== "authorization" && k !== "cookie"));
     current = next;
   }
 }

@@ -47,7 +47,9 @@ export async function enqueueRunNotifications(db: DbOrTx, runId: string, to: Run
       .limit(1);
     if (prev?.status === "failed") events.push("fixed");
   }
-  const rows = events.flatMap((event) => targetsFor(specs, event).map((t) => ({ id: randomUUID(), runId, event, channel: t.channel, target: t.target })));
+  const rows = events.flatMap((event) =>
+    targetsFor(specs, event).map((t) => ({ id: randomUUID(), runId, event, channel: t.channel, target: t.target })),
+  );
   if (rows.length) await db.insert(notificationOutbox).values(rows);
 }
 
@@ -77,7 +79,12 @@ export async function sendDueNotifications(db: Db, deps: SendDeps, limit = 20): 
     await tx
       .update(notificationOutbox)
       .set({ nextAttemptAt: new Date(now.getTime() + 60_000), attempts: sql`${notificationOutbox.attempts} + 1` })
-      .where(inArray(notificationOutbox.id, due.map((d) => d.id)));
+      .where(
+        inArray(
+          notificationOutbox.id,
+          due.map((d) => d.id),
+        ),
+      );
     return due;
   });
   for (const n of claimed) {
@@ -85,12 +92,19 @@ export async function sendDueNotifications(db: Db, deps: SendDeps, limit = 20): 
     try {
       const msg = await messageOf(db, n.runId, n.event as NotifyEvent, deps.publicUrl);
       await deliver(n.channel as Channel, n.target, msg, deps);
-      await db.update(notificationOutbox).set({ status: "sent", sentAt: new Date(), lastError: null }).where(eq(notificationOutbox.id, n.id));
+      await db
+        .update(notificationOutbox)
+        .set({ status: "sent", sentAt: new Date(), lastError: null })
+        .where(eq(notificationOutbox.id, n.id));
     } catch (e) {
       const last = attempt >= MAX_ATTEMPTS;
       await db
         .update(notificationOutbox)
-        .set({ status: last ? "failed" : "pending", lastError: String((e as Error).message ?? e).slice(0, 2000), nextAttemptAt: new Date(Date.now() + backoffMs(attempt)) })
+        .set({
+          status: last ? "failed" : "pending",
+          lastError: String((e as Error).message ?? e).slice(0, 2000),
+          nextAttemptAt: new Date(Date.now() + backoffMs(attempt)),
+        })
         .where(eq(notificationOutbox.id, n.id));
     }
   }
@@ -99,19 +113,45 @@ export async function sendDueNotifications(db: Db, deps: SendDeps, limit = 20): 
 
 async function messageOf(db: DbOrTx, runId: string, event: NotifyEvent, publicUrl: string): Promise<NotificationMessage> {
   const [r] = await db
-    .select({ id: runs.id, number: runs.number, status: runs.status, ref: runs.ref, trigger: runs.trigger, message: runs.message, pipeline: pipelines.name, project: projects.slug })
+    .select({
+      id: runs.id,
+      number: runs.number,
+      status: runs.status,
+      ref: runs.ref,
+      trigger: runs.trigger,
+      message: runs.message,
+      pipeline: pipelines.name,
+      project: projects.slug,
+    })
     .from(runs)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .where(eq(runs.id, runId));
   if (!r) throw new Error(`run ${runId} no longer exists`);
-  return { event, pipeline: r.pipeline, project: r.project, run: { id: r.id, number: r.number, status: r.status, url: `${publicUrl}/runs/${r.id}`, ref: r.ref, trigger: r.trigger, message: r.message } };
+  return {
+    event,
+    pipeline: r.pipeline,
+    project: r.project,
+    run: {
+      id: r.id,
+      number: r.number,
+      status: r.status,
+      url: `${publicUrl}/runs/${r.id}`,
+      ref: r.ref,
+      trigger: r.trigger,
+      message: r.message,
+    },
+  };
 }
 
 async function deliver(channel: Channel, target: string, m: NotificationMessage, deps: SendDeps) {
   if (channel === "email") {
     if (!deps.mailer) throw new Error("no SMTP server is configured (GANTRY_SMTP_URL or GANTRY_SMTP_HOST)");
-    await deps.mailer.send({ to: target, subject: `[Gantry] ${headline(m)}`, text: `${headline(m)}\n\n${m.run.message ?? ""}\n\nProject: ${m.project}\nTrigger: ${m.run.trigger}\n\n${m.run.url}\n` });
+    await deps.mailer.send({
+      to: target,
+      subject: `[Gantry] ${headline(m)}`,
+      text: `${headline(m)}\n\n${m.run.message ?? ""}\n\nProject: ${m.project}\nTrigger: ${m.run.trigger}\n\n${m.run.url}\n`,
+    });
     return;
   }
   const res = await (deps.fetch ?? outboundFetch)(target, {

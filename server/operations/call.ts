@@ -25,4 +25,9 @@ export function parseInput<I>(op: Operation<I>, raw: Record<string, unknown>): I
   return out as I;
 }
 
-const pick = (o: Record<string, unknown>, schema: z.ZodObject) => Object.fromEntries(Object.keys(schema.shape).filter((k) => k in o).map((k) => [k, o[k]]));
+const pick = (o: Record<string, unknown>, schema: z.ZodObject) =>
+  Object.fromEntries(
+    Object.keys(schema.shape)
+      .filter((k) => k in o)
+      .map((k) => [k, o[k]]),
+  );

@@ -6,7 +6,8 @@ import { defineOperation, invoke, type Locator } from "./define";
 
 /** The adapter core: the declared check runs before the operation, and the declared audit record after it. */
 
-const person = (over: Partial<Actor> = {}): Actor => ({ id: "u1", username: "alice", name: "Alice", role: "user", scope: "admin", via: "session", address: "192.0.2.1", ...over }) as Actor;
+const person = (over: Partial<Actor> = {}): Actor =>
+  ({ id: "u1", username: "alice", name: "Alice", role: "user", scope: "admin", via: "session", address: "192.0.2.1", ...over }) as Actor;
 
 /** Records audit inserts; nothing else of the database is touched by these operations. */
 function fakeDb() {
@@ -20,18 +21,40 @@ const access: ProjectAccess = { projectId: "p1", projectSlug: "team", role: "dev
 describe("invoke", () => {
   it("refuses a caller who is not a site administrator before the operation runs", async () => {
     const run = vi.fn(async () => "done");
-    const op = defineOperation({ name: "user.list", summary: "s", method: "GET", path: "/x", tags: [], authorize: { siteAdmin: "list users" }, run });
+    const op = defineOperation({
+      name: "user.list",
+      summary: "s",
+      method: "GET",
+      path: "/x",
+      tags: [],
+      authorize: { siteAdmin: "list users" },
+      run,
+    });
     const { db } = fakeDb();
-    await expect(invoke(op, db, person(), {})).rejects.toMatchObject({ code: "forbidden", message: "only site administrators may list users" });
+    await expect(invoke(op, db, person(), {})).rejects.toMatchObject({
+      code: "forbidden",
+      message: "only site administrators may list users",
+    });
     expect(run).not.toHaveBeenCalled();
     await expect(invoke(op, db, person({ role: "admin" }), {})).resolves.toBe("done");
   });
 
   it("checks a token's scope when the operation has no project", async () => {
     const run = vi.fn(async () => "ok");
-    const op = defineOperation({ name: "t", summary: "s", method: "POST", path: "/x", tags: [], authorize: { permission: "run.start" }, run });
+    const op = defineOperation({
+      name: "t",
+      summary: "s",
+      method: "POST",
+      path: "/x",
+      tags: [],
+      authorize: { permission: "run.start" },
+      run,
+    });
     const { db } = fakeDb();
-    await expect(invoke(op, db, person({ via: "token", scope: "read" }), {})).rejects.toMatchObject({ code: "forbidden", message: expect.stringContaining("it needs 'run'") });
+    await expect(invoke(op, db, person({ via: "token", scope: "read" }), {})).rejects.toMatchObject({
+      code: "forbidden",
+      message: expect.stringContaining("it needs 'run'"),
+    });
     expect(run).not.toHaveBeenCalled();
   });
 
@@ -51,7 +74,9 @@ describe("invoke", () => {
     const { db, inserted } = fakeDb();
     expect(await invoke(op, db, person(), { id: "r1" })).toEqual({ id: "r1", project: "team" });
     expect(locate).toHaveBeenCalledWith(db, expect.objectContaining({ username: "alice" }), "run.cancel", { id: "r1" });
-    expect(inserted).toEqual([expect.objectContaining({ action: "run.cancel", targetId: "r1", projectId: "p1", actorName: "alice", address: "192.0.2.1" })]);
+    expect(inserted).toEqual([
+      expect.objectContaining({ action: "run.cancel", targetId: "r1", projectId: "p1", actorName: "alice", address: "192.0.2.1" }),
+    ]);
   });
 
   it("writes no record when the operation fails or its audit says there is nothing to record", async () => {
@@ -69,7 +94,16 @@ describe("invoke", () => {
       audit: () => ({ action: "x.y", targetType: "run" }),
     });
     await expect(invoke(failing, db, person(), {})).rejects.toThrow("boom");
-    const quiet = defineOperation({ name: "q", summary: "s", method: "POST", path: "/x", tags: [], authorize: "authenticated", run: async () => 1, audit: () => null });
+    const quiet = defineOperation({
+      name: "q",
+      summary: "s",
+      method: "POST",
+      path: "/x",
+      tags: [],
+      authorize: "authenticated",
+      run: async () => 1,
+      audit: () => null,
+    });
     await invoke(quiet, db, person(), {});
     expect(inserted).toEqual([]);
   });

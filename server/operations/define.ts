@@ -64,7 +64,13 @@ type Out<S> = S extends z.ZodType ? z.output<S> : object;
 /** The input an operation's `run` gets: path params and query fields side by side, the body under `body`. */
 export type OperationInput<P, Q, B, X = undefined> = Out<P> & Out<Q> & Out<X> & (B extends z.ZodType ? { body: z.output<B> } : object);
 
-export interface OperationSpec<P extends Shape | undefined, Q extends Shape | undefined, B extends z.ZodType | undefined, O, X extends Shape | undefined = undefined> {
+export interface OperationSpec<
+  P extends Shape | undefined,
+  Q extends Shape | undefined,
+  B extends z.ZodType | undefined,
+  O,
+  X extends Shape | undefined = undefined,
+> {
   /** dotted, e.g. `run.cancel`; also the OpenAPI operationId */
   name: string;
   summary: string;
@@ -149,10 +155,18 @@ export async function execute<I, O>(
   input: I,
   opts: InvokeOptions = {},
 ): Promise<O> {
-  const ctx: OperationContext = { db, actor: actor as Actor, access, entry: opts.entry ?? "call", headers: opts.headers ?? null, clock: opts.clock ?? systemClock };
+  const ctx: OperationContext = {
+    db,
+    actor: actor as Actor,
+    access,
+    entry: opts.entry ?? "call",
+    headers: opts.headers ?? null,
+    clock: opts.clock ?? systemClock,
+  };
   const output = await op.run(ctx, input);
   const record = await op.audit?.(input, output, ctx);
-  if (record && actor) await writeAudit(db, actor, { ...record, projectId: record.projectId === undefined ? (access?.projectId ?? null) : record.projectId });
+  if (record && actor)
+    await writeAudit(db, actor, { ...record, projectId: record.projectId === undefined ? (access?.projectId ?? null) : record.projectId });
   return output;
 }
 

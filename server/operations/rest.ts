@@ -56,5 +56,8 @@ function parsePath(op: Operation, params: Record<string, string>): Record<string
   if (!op.params) return {};
   const r = (op.params as z.ZodType).safeParse(params);
   if (r.success) return r.data as Record<string, unknown>;
-  throw new AppError("bad_request", r.error.issues.map((i) => (i.code === "custom" ? i.message : `${i.path.join(".")}: ${i.message}`)).join("; "));
+  throw new AppError(
+    "bad_request",
+    r.error.issues.map((i) => (i.code === "custom" ? i.message : `${i.path.join(".")}: ${i.message}`)).join("; "),
+  );
 }

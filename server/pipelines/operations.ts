@@ -14,13 +14,17 @@ import { restoreVersion, upgradeTemplates } from "./versions";
 const PipelineParams = z.object({ id: pathId("pipeline id") });
 const NOT_FOUND = "No such pipeline, or one in a project the caller is not a member of";
 const MESSAGE_HEADER = { name: "X-Gantry-Message", description: "Version message (percent-encode non-ASCII); wins over `?message=`." };
-const IF_MATCH = { name: "If-Match", description: 'Save only if the pipeline is still at this version, e.g. `"3"`; wins over `?baseVersion=`.' };
+const IF_MATCH = {
+  name: "If-Match",
+  description: 'Save only if the pipeline is still at this version, e.g. `"3"`; wins over `?baseVersion=`.',
+};
 
 /** The YAML text a spec was read from, kept so that comments survive. */
 const SourceText = z.object({ source: z.string().optional() });
 
 /** Creation happens in `?project=`, the default project when none is named. */
-const inProjectOrDefault: Locator<{ project?: string }> = (db, actor, action, i) => requireProject(db, actor, i.project ?? DEFAULT_PROJECT_SLUG, action);
+const inProjectOrDefault: Locator<{ project?: string }> = (db, actor, action, i) =>
+  requireProject(db, actor, i.project ?? DEFAULT_PROJECT_SLUG, action);
 
 export const listPipelinesOp = defineOperation({
   name: "pipeline.list",
@@ -51,14 +55,30 @@ export const createPipelineOp = defineOperation({
   bodyTypes: ["json", "yaml"],
   output: S.PipelineCreatedSchema,
   status: 201,
-  errors: { 404: "No such project, or one the caller is not a member of", 409: "A pipeline with this name exists in the project", 422: "The spec is invalid (`details.errors`, with YAML lines)" },
+  errors: {
+    404: "No such project, or one the caller is not a member of",
+    409: "A pipeline with this name exists in the project",
+    422: "The spec is invalid (`details.errors`, with YAML lines)",
+  },
   authorize: { permission: "pipeline.edit", project: inProjectOrDefault },
   extra: SourceText,
   run: async ({ db, actor, access }, i) => {
-    const created = await createPipeline(db, { spec: i.body, source: i.source, message: i.message, projectId: access!.projectId, userId: actor.id });
+    const created = await createPipeline(db, {
+      spec: i.body,
+      source: i.source,
+      message: i.message,
+      projectId: access!.projectId,
+      userId: actor.id,
+    });
     return { ...created, project: access!.projectSlug };
   },
-  audit: (_i, created) => ({ action: "pipeline.create", targetType: "pipeline", targetId: created.id, targetName: created.name, details: { version: 1 } }),
+  audit: (_i, created) => ({
+    action: "pipeline.create",
+    targetType: "pipeline",
+    targetId: created.id,
+    targetName: created.name,
+    details: { version: 1 },
+  }),
 });
 
 export const getPipelineOp = defineOperation({
@@ -87,11 +107,22 @@ export const savePipelineOp = defineOperation({
   body: S.PipelineSpecSchema,
   bodyTypes: ["json", "yaml"],
   output: S.VersionSavedSchema,
-  errors: { 404: NOT_FOUND, 409: "The pipeline moved past `baseVersion`, or the new name is taken", 422: "The spec is invalid (`details.errors`, with YAML lines)" },
+  errors: {
+    404: NOT_FOUND,
+    409: "The pipeline moved past `baseVersion`, or the new name is taken",
+    422: "The spec is invalid (`details.errors`, with YAML lines)",
+  },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
   extra: SourceText,
-  run: ({ db, actor }, i) => savePipelineVersion(db, i.id, { spec: i.body, source: i.source, message: i.message, baseVersion: i.baseVersion, userId: actor.id }),
-  audit: (i, r) => ({ action: "pipeline.save", targetType: "pipeline", targetId: i.id, targetName: i.body.name, details: { version: r.version, message: i.message ?? null } }),
+  run: ({ db, actor }, i) =>
+    savePipelineVersion(db, i.id, { spec: i.body, source: i.source, message: i.message, baseVersion: i.baseVersion, userId: actor.id }),
+  audit: (i, r) => ({
+    action: "pipeline.save",
+    targetType: "pipeline",
+    targetId: i.id,
+    targetName: i.body.name,
+    details: { version: r.version, message: i.message ?? null },
+  }),
 });
 
 export const listVersionsOp = defineOperation({
@@ -133,10 +164,18 @@ export const restoreVersionOp = defineOperation({
   headers: [IF_MATCH],
   output: S.RestoredSchema,
   status: 201,
-  errors: { 404: "No such pipeline or version, or one in a project the caller is not a member of", 409: "The pipeline moved past `baseVersion`" },
+  errors: {
+    404: "No such pipeline or version, or one in a project the caller is not a member of",
+    409: "The pipeline moved past `baseVersion`",
+  },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
   run: ({ db, actor }, i) => restoreVersion(db, i.id, i.n, { userId: actor.id, baseVersion: i.baseVersion }),
-  audit: (i, r) => ({ action: "pipeline.restore", targetType: "pipeline", targetId: i.id, details: { version: r.version, restoredFrom: i.n } }),
+  audit: (i, r) => ({
+    action: "pipeline.restore",
+    targetType: "pipeline",
+    targetId: i.id,
+    details: { version: r.version, restoredFrom: i.n },
+  }),
 });
 
 export const upgradeTemplatesOp = defineOperation({
@@ -153,7 +192,14 @@ export const upgradeTemplatesOp = defineOperation({
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
   run: ({ db, actor }, i) => upgradeTemplates(db, i.id, { userId: actor.id, baseVersion: i.baseVersion }),
   audit: (i, r) =>
-    r.upgraded.length ? { action: "pipeline.upgrade_templates", targetType: "pipeline", targetId: i.id, details: { version: r.version, upgraded: r.upgraded } } : null,
+    r.upgraded.length
+      ? {
+          action: "pipeline.upgrade_templates",
+          targetType: "pipeline",
+          targetId: i.id,
+          details: { version: r.version, upgraded: r.upgraded },
+        }
+      : null,
 });
 
 export const exportPipelineOp = defineOperation({

@@ -29,8 +29,14 @@ export interface SaveInput {
   templates?: TemplatePins;
 }
 
-export async function createPipeline(db: Db, input: SaveInput & { projectId: string }): Promise<{ id: string; name: string; version: number }> {
-  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: input.templates, executor: await projectExecutor(db, input.projectId) });
+export async function createPipeline(
+  db: Db,
+  input: SaveInput & { projectId: string },
+): Promise<{ id: string; name: string; version: number }> {
+  const used = await checkSpecAgainstCatalog(db, input.spec, {
+    pins: input.templates,
+    executor: await projectExecutor(db, input.projectId),
+  });
   await checkSpecSecrets(db, input.projectId, input.spec, used);
   const pins = pinsOf(used);
   const id = randomUUID();
@@ -63,7 +69,11 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
   const prev = await currentPins(db, id);
   const [owner] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, id));
   const executor = owner ? await projectExecutor(db, owner.projectId) : undefined;
-  const used = await checkSpecAgainstCatalog(db, input.spec, { pins: { ...prev.pins, ...input.templates }, previous: prev.names, executor });
+  const used = await checkSpecAgainstCatalog(db, input.spec, {
+    pins: { ...prev.pins, ...input.templates },
+    previous: prev.names,
+    executor,
+  });
   if (owner) await checkSpecSecrets(db, owner.projectId, input.spec, used);
   const pins = pinsOf(used);
   try {
@@ -211,7 +221,12 @@ export interface VersionSummary {
 export async function listVersions(db: DbOrTx, pipelineId: string): Promise<VersionSummary[]> {
   await assertPipeline(db, pipelineId);
   return db
-    .select({ version: pipelineVersions.version, message: pipelineVersions.message, author: users.username, createdAt: pipelineVersions.createdAt })
+    .select({
+      version: pipelineVersions.version,
+      message: pipelineVersions.message,
+      author: users.username,
+      createdAt: pipelineVersions.createdAt,
+    })
     .from(pipelineVersions)
     .leftJoin(users, eq(users.id, pipelineVersions.authorId))
     .where(eq(pipelineVersions.pipelineId, pipelineId))

@@ -22,7 +22,11 @@ export interface CatalogCheckOptions {
  * AppError listing every problem with its field path; returns the templates used (at the
  * versions checked).
  */
-export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, opts: CatalogCheckOptions = {}): Promise<Map<string, TemplateView>> {
+export async function checkSpecAgainstCatalog(
+  db: DbOrTx,
+  spec: PipelineSpec,
+  opts: CatalogCheckOptions = {},
+): Promise<Map<string, TemplateView>> {
   const found = await resolveTemplates(db, spec, opts.pins);
   const executor = opts.executor ?? config().GANTRY_EXECUTOR;
   const errors: FieldError[] = [];
@@ -32,11 +36,17 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
       const tpl = found.get(task.template);
       if (!tpl) {
         const pin = opts.pins?.[task.template];
-        errors.push({ path: `${at}.template`, message: pin ? `template '${task.template}' version ${pin} no longer exists` : `unknown template '${task.template}'` });
+        errors.push({
+          path: `${at}.template`,
+          message: pin ? `template '${task.template}' version ${pin} no longer exists` : `unknown template '${task.template}'`,
+        });
         return;
       }
       if (tpl.deprecated && !opts.previous?.has(tpl.name)) {
-        errors.push({ path: `${at}.template`, message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot` });
+        errors.push({
+          path: `${at}.template`,
+          message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot`,
+        });
       }
       if (tpl.gate) {
         // Not a process on any executor: the scheduler decides it, so the executor check does not apply.
@@ -48,7 +58,11 @@ export async function checkSpecAgainstCatalog(db: DbOrTx, spec: PipelineSpec, op
       if (executor === "local") {
         // Resources are only a request to a scheduler; these two cannot mean anything to a local process.
         for (const k of ["envFrom", "jobSpec"] as const) {
-          if (task.kubernetes?.[k]) errors.push({ path: `${at}.kubernetes.${k}`, message: `${k} needs the Kubernetes executor; this project's tasks run as local processes` });
+          if (task.kubernetes?.[k])
+            errors.push({
+              path: `${at}.kubernetes.${k}`,
+              message: `${k} needs the Kubernetes executor; this project's tasks run as local processes`,
+            });
         }
       }
       if (executor === "local" && !tpl.local.supported) {
@@ -71,7 +85,12 @@ function gateProblems(p: Record<string, unknown>, at: string): FieldError[] {
   const required = typeof p.requiredApprovals === "number" ? p.requiredApprovals : 1;
   if (approvers.some((a) => roleOfEntry(a))) return [];
   if (required > approvers.length) {
-    return [{ path: `${at}.requiredApprovals`, message: `needs ${required} approvals but names only ${approvers.length} approver${approvers.length === 1 ? "" : "s"}` }];
+    return [
+      {
+        path: `${at}.requiredApprovals`,
+        message: `needs ${required} approvals but names only ${approvers.length} approver${approvers.length === 1 ? "" : "s"}`,
+      },
+    ];
   }
   return [];
 }

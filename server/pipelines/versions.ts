@@ -23,7 +23,12 @@ export async function listVersionsWithRuns(db: DbOrTx, pipelineId: string): Prom
   const lasts = await db
     .select({ id: runs.id, number: runs.number, status: runs.status, version: runs.version })
     .from(runs)
-    .where(and(eq(runs.pipelineId, pipelineId), sql`(${runs.version}, ${runs.number}) in (select version, max(number) from runs where pipeline_id = ${pipelineId} group by version)`))
+    .where(
+      and(
+        eq(runs.pipelineId, pipelineId),
+        sql`(${runs.version}, ${runs.number}) in (select version, max(number) from runs where pipeline_id = ${pipelineId} group by version)`,
+      ),
+    )
     .orderBy(desc(runs.number));
   const byVersion = new Map(counts.map((c) => [c.version, c.n]));
   const lastByVersion = new Map(lasts.map((r) => [r.version, { id: r.id, number: r.number, status: r.status }]));
@@ -75,7 +80,11 @@ export async function upgradeTemplates(db: Db, pipelineId: string, opts: { userI
     return { version: r.version, upgraded: outdated };
   } catch (e) {
     if (e instanceof AppError && e.code === "validation_failed") {
-      throw new AppError("validation_failed", `the latest template versions do not accept this pipeline: ${e.message.replace(/^invalid spec: /, "")}`, e.details);
+      throw new AppError(
+        "validation_failed",
+        `the latest template versions do not accept this pipeline: ${e.message.replace(/^invalid spec: /, "")}`,
+        e.details,
+      );
     }
     throw e;
   }

@@ -16,7 +16,10 @@ export async function currentProjectSlug(): Promise<string | null> {
  * Which projects a list page shows: the switcher's project when the user may see it, else every
  * project they belong to (null = all, for site administrators).
  */
-export async function listScope(db: DbOrTx, actor: Actor): Promise<{ projectIds: string[] | null; current: { id: string; slug: string } | null }> {
+export async function listScope(
+  db: DbOrTx,
+  actor: Actor,
+): Promise<{ projectIds: string[] | null; current: { id: string; slug: string } | null }> {
   const slug = await currentProjectSlug();
   if (slug) {
     try {

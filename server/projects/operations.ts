@@ -120,4 +120,13 @@ export const removeMemberOp = defineOperation({
   run: ({ db, actor, access }, i) => removeMember(db, actor, access!, i.username),
 });
 
-export const projectOperations = [listProjectsOp, createProjectOp, getProjectOp, updateProjectOp, deleteProjectOp, listMembersOp, setMemberOp, removeMemberOp];
+export const projectOperations = [
+  listProjectsOp,
+  createProjectOp,
+  getProjectOp,
+  updateProjectOp,
+  deleteProjectOp,
+  listMembersOp,
+  setMemberOp,
+  removeMemberOp,
+];

@@ -40,7 +40,11 @@ export async function getProject(db: DbOrTx, actor: Actor, access: ProjectAccess
 export async function projectChoices(db: DbOrTx, actor: Actor): Promise<{ slug: string; name: string }[]> {
   const ids = [...(await rolesOf(db, actor)).keys()];
   if (ids.length === 0) return [];
-  return db.select({ slug: projects.slug, name: projects.name }).from(projects).where(inArray(projects.id, ids)).orderBy(asc(projects.name));
+  return db
+    .select({ slug: projects.slug, name: projects.name })
+    .from(projects)
+    .where(inArray(projects.id, ids))
+    .orderBy(asc(projects.name));
 }
 
 async function projectViews(db: DbOrTx, actor: Actor, only?: string[]): Promise<ProjectView[]> {
@@ -48,8 +52,16 @@ async function projectViews(db: DbOrTx, actor: Actor, only?: string[]): Promise<
   const ids = only ? only.filter((id) => roles.has(id)) : [...roles.keys()];
   if (ids.length === 0) return [];
   const rows = await db.select().from(projects).where(inArray(projects.id, ids)).orderBy(asc(projects.name));
-  const pc = await db.select({ id: pipelines.projectId, n: count() }).from(pipelines).where(inArray(pipelines.projectId, ids)).groupBy(pipelines.projectId);
-  const mc = await db.select({ id: memberships.projectId, n: count() }).from(memberships).where(inArray(memberships.projectId, ids)).groupBy(memberships.projectId);
+  const pc = await db
+    .select({ id: pipelines.projectId, n: count() })
+    .from(pipelines)
+    .where(inArray(pipelines.projectId, ids))
+    .groupBy(pipelines.projectId);
+  const mc = await db
+    .select({ id: memberships.projectId, n: count() })
+    .from(memberships)
+    .where(inArray(memberships.projectId, ids))
+    .groupBy(memberships.projectId);
   const pn = new Map(pc.map((r) => [r.id, Number(r.n)]));
   const mn = new Map(mc.map((r) => [r.id, Number(r.n)]));
   return rows.map((p) => ({
@@ -67,14 +79,25 @@ async function projectViews(db: DbOrTx, actor: Actor, only?: string[]): Promise<
 }
 
 /** Any signed-in user may create a project (a token needs the admin scope); they become its owner. */
-export async function createProject(db: Db, actor: Actor, input: { slug: string; name: string; description?: string; settings?: ProjectSettings }) {
+export async function createProject(
+  db: Db,
+  actor: Actor,
+  input: { slug: string; name: string; description?: string; settings?: ProjectSettings },
+) {
   const id = randomUUID();
   const settings = ProjectSettingsSchema.parse(input.settings ?? {});
   try {
     await db.transaction(async (tx) => {
       await tx.insert(projects).values({ id, slug: input.slug, name: input.name, description: input.description ?? null, settings });
       await tx.insert(memberships).values({ projectId: id, userId: actor.id, role: "owner" });
-      await audit(tx, actor, { action: "project.create", targetType: "project", targetId: id, targetName: input.slug, projectId: id, details: { settings } });
+      await audit(tx, actor, {
+        action: "project.create",
+        targetType: "project",
+        targetId: id,
+        targetName: input.slug,
+        projectId: id,
+        details: { settings },
+      });
     });
   } catch (e) {
     if (isDuplicate(e)) throw new AppError("conflict", `a project with the slug '${input.slug}' already exists`);
@@ -93,9 +116,21 @@ export async function updateProject(
   await db.transaction(async (tx) => {
     await tx
       .update(projects)
-      .set({ ...(input.name !== undefined && { name: input.name }), ...(input.description !== undefined && { description: input.description }), ...(settings && { settings }), updatedAt: new Date() })
+      .set({
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(settings && { settings }),
+        updatedAt: new Date(),
+      })
       .where(eq(projects.id, access.projectId));
-    await audit(tx, actor, { action: "project.update", targetType: "project", targetId: access.projectId, targetName: access.projectSlug, projectId: access.projectId, details: { name: input.name, settings } });
+    await audit(tx, actor, {
+      action: "project.update",
+      targetType: "project",
+      targetId: access.projectId,
+      targetName: access.projectSlug,
+      projectId: access.projectId,
+      details: { name: input.name, settings },
+    });
   });
   return getProject(db, actor, access);
 }
@@ -111,7 +146,13 @@ export async function deleteProject(db: Db, actor: Actor, access: ProjectAccess)
     }
     await tx.delete(secrets).where(eq(secrets.projectId, access.projectId));
     await tx.delete(projects).where(eq(projects.id, access.projectId));
-    await audit(tx, actor, { action: "project.delete", targetType: "project", targetId: access.projectId, targetName: access.projectSlug, projectId: null });
+    await audit(tx, actor, {
+      action: "project.delete",
+      targetType: "project",
+      targetId: access.projectId,
+      targetName: access.projectSlug,
+      projectId: null,
+    });
   });
 }
 
@@ -128,7 +169,14 @@ export interface MemberView {
 
 export async function listMembers(db: DbOrTx, projectId: string): Promise<MemberView[]> {
   return db
-    .select({ userId: users.id, username: users.username, name: users.name, email: users.email, role: memberships.role, since: memberships.createdAt })
+    .select({
+      userId: users.id,
+      username: users.username,
+      name: users.name,
+      email: users.email,
+      role: memberships.role,
+      since: memberships.createdAt,
+    })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.projectId, projectId))
@@ -136,15 +184,24 @@ export async function listMembers(db: DbOrTx, projectId: string): Promise<Member
 }
 
 async function ownerCount(tx: DbOrTx, projectId: string) {
-  const [{ n }] = await tx.select({ n: count() }).from(memberships).where(and(eq(memberships.projectId, projectId), eq(memberships.role, "owner")));
+  const [{ n }] = await tx
+    .select({ n: count() })
+    .from(memberships)
+    .where(and(eq(memberships.projectId, projectId), eq(memberships.role, "owner")));
   return Number(n);
 }
 
 /** Adds a member or changes their role. A project always keeps at least one owner. */
 export async function setMember(db: Db, actor: Actor, access: ProjectAccess, username: string, role: Role) {
-  const [u] = await db.select({ id: users.id, disabled: users.disabled, deletedAt: users.deletedAt }).from(users).where(eq(users.username, username));
+  const [u] = await db
+    .select({ id: users.id, disabled: users.disabled, deletedAt: users.deletedAt })
+    .from(users)
+    .where(eq(users.username, username));
   // A deleted user keeps their row for the history but is no one to add.
-  if (!u || u.deletedAt) throw new AppError("validation_failed", `no user named '${username}'`, { errors: [{ path: "username", message: `no user named '${username}'` }] });
+  if (!u || u.deletedAt)
+    throw new AppError("validation_failed", `no user named '${username}'`, {
+      errors: [{ path: "username", message: `no user named '${username}'` }],
+    });
   await db.transaction(async (tx) => {
     const [cur] = await tx
       .select({ role: memberships.role })
@@ -155,9 +212,20 @@ export async function setMember(db: Db, actor: Actor, access: ProjectAccess, use
     if (cur?.role === "owner" && role !== "owner" && (await ownerCount(tx, access.projectId)) <= 1) {
       throw new AppError("conflict", `'${username}' is the last owner of '${access.projectSlug}'; make someone else owner first`);
     }
-    if (cur) await tx.update(memberships).set({ role }).where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)));
+    if (cur)
+      await tx
+        .update(memberships)
+        .set({ role })
+        .where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)));
     else await tx.insert(memberships).values({ projectId: access.projectId, userId: u.id, role });
-    await audit(tx, actor, { action: cur ? "member.update" : "member.add", targetType: "member", targetId: u.id, targetName: username, projectId: access.projectId, details: { role, previous: cur?.role ?? null } });
+    await audit(tx, actor, {
+      action: cur ? "member.update" : "member.add",
+      targetType: "member",
+      targetId: u.id,
+      targetName: username,
+      projectId: access.projectId,
+      details: { role, previous: cur?.role ?? null },
+    });
   });
   return { username, role };
 }
@@ -176,7 +244,14 @@ export async function removeMember(db: Db, actor: Actor, access: ProjectAccess, 
       throw new AppError("conflict", `'${username}' is the last owner of '${access.projectSlug}'; make someone else owner first`);
     }
     await tx.delete(memberships).where(and(eq(memberships.projectId, access.projectId), eq(memberships.userId, u.id)));
-    await audit(tx, actor, { action: "member.remove", targetType: "member", targetId: u.id, targetName: username, projectId: access.projectId, details: { role: cur.role } });
+    await audit(tx, actor, {
+      action: "member.remove",
+      targetType: "member",
+      targetId: u.id,
+      targetName: username,
+      projectId: access.projectId,
+      details: { role: cur.role },
+    });
   });
 }
 

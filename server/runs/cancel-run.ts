@@ -16,8 +16,18 @@ export async function cancelRun(db: Db, runId: string, by?: string | null): Prom
     if (isFinal(run.status)) throw new AppError("conflict", `run #${run.number} already ${run.status}`);
     const message = by ? `cancelled by ${by}` : "cancelled";
     await tx.update(runs).set({ cancelRequested: true, message }).where(eq(runs.id, runId));
-    const waiting = await tx.select({ id: taskRuns.id }).from(taskRuns).where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "waiting")));
-    await transitionTaskRuns(tx, runId, waiting.map((w) => w.id), "waiting", "cancelled", { message });
+    const waiting = await tx
+      .select({ id: taskRuns.id })
+      .from(taskRuns)
+      .where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "waiting")));
+    await transitionTaskRuns(
+      tx,
+      runId,
+      waiting.map((w) => w.id),
+      "waiting",
+      "cancelled",
+      { message },
+    );
     await bumpRev(tx, runId);
     await advanceRun(tx, { ...run, cancelRequested: true, message });
     const [after] = await tx.select({ status: runs.status }).from(runs).where(eq(runs.id, runId));

@@ -4,13 +4,22 @@ import { loadBuiltinTemplates, type TemplateView } from "../templates/catalog";
 import { validateSpec } from "@/lib/parse-spec";
 import { AppError } from "@/lib/errors";
 
-const builtin = (name: string): TemplateView => ({ ...loadBuiltinTemplates().find((t) => t.name === name)!, version: 1, builtin: true, deprecated: false });
+const builtin = (name: string): TemplateView => ({
+  ...loadBuiltinTemplates().find((t) => t.name === name)!,
+  version: 1,
+  builtin: true,
+  deprecated: false,
+});
 const task = (params: Record<string, unknown>, extra: object = {}) =>
   ({ name: "t", template: "git-clone", params, env: {}, retries: 0, ...extra }) as never;
 
 describe("compiling a task", () => {
   it("substitutes a param inside one argv element, never splitting it into more arguments", () => {
-    const plan = compileTask(task({ url: "https://x/r.git; rm -rf /", revision: "main $(id)" }), builtin("git-clone"), "stages[0].tasks[0]");
+    const plan = compileTask(
+      task({ url: "https://x/r.git; rm -rf /", revision: "main $(id)" }),
+      builtin("git-clone"),
+      "stages[0].tasks[0]",
+    );
     expect(plan.localCommand).toContain("https://x/r.git; rm -rf /");
     expect(plan.localCommand).toContain("main $(id)");
     expect(plan.localCommand).toHaveLength(builtin("git-clone").command.length);
@@ -39,7 +48,13 @@ describe("compiling a task", () => {
 
 describe("sidecars", () => {
   it("fills the task's params into a template's sidecars, e.g. the database image of an integration test", () => {
-    const t = { name: "it", template: "integration-test", params: { database: "postgres", version: "16", script: "make it" }, env: {}, retries: 0 } as never;
+    const t = {
+      name: "it",
+      template: "integration-test",
+      params: { database: "postgres", version: "16", script: "make it" },
+      env: {},
+      retries: 0,
+    } as never;
     const plan = compileTask(t, builtin("integration-test"), "x");
     expect(plan.sidecars).toEqual([expect.objectContaining({ name: "database", image: "postgres:16", runAsUser: 999 })]);
     expect(plan.command).toContain("postgres");
@@ -54,7 +69,11 @@ describe("sidecars", () => {
 describe("run params", () => {
   const r = validateSpec({
     name: "p",
-    params: [{ name: "A", default: "x" }, { name: "B", required: true }, { name: "S", secret: true }],
+    params: [
+      { name: "A", default: "x" },
+      { name: "B", required: true },
+      { name: "S", secret: true },
+    ],
     stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }],
   });
   const spec = r.ok ? r.spec : (undefined as never);

@@ -62,10 +62,15 @@ function approvalGate(p: Record<string, unknown>): GatePlan {
 }
 
 /** Pipeline params given at run time → the full set of values, defaults applied. */
-export function resolveRunParams(spec: PipelineSpec, given: Record<string, unknown>): { values: Record<string, string>; secrets: string[] } {
+export function resolveRunParams(
+  spec: PipelineSpec,
+  given: Record<string, unknown>,
+): { values: Record<string, string>; secrets: string[] } {
   const errors: FieldError[] = [];
   const declared = new Map(spec.params.map((p) => [p.name, p]));
-  for (const k of Object.keys(given)) if (!declared.has(k)) errors.push({ path: `params.${k}`, message: `unknown param (declared: ${[...declared.keys()].join(", ") || "none"})` });
+  for (const k of Object.keys(given))
+    if (!declared.has(k))
+      errors.push({ path: `params.${k}`, message: `unknown param (declared: ${[...declared.keys()].join(", ") || "none"})` });
   const values: Record<string, string> = {};
   for (const p of spec.params) {
     const v = given[p.name];

@@ -99,7 +99,11 @@ async function clearHold(tx: DbOrTx, run: RunRow, d: ConcurrencyDecision): Promi
 }
 
 /** Cancels the runs a newer run of the same ref replaces (after the newer run's claim committed). */
-export async function cancelReplaced(db: Db, by: Pick<RunRow, "id" | "number" | "pipelineId" | "ref">, victims: { id: string; number: number }[]) {
+export async function cancelReplaced(
+  db: Db,
+  by: Pick<RunRow, "id" | "number" | "pipelineId" | "ref">,
+  victims: { id: string; number: number }[],
+) {
   if (!victims.length) return;
   const [p] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, by.pipelineId));
   for (const v of victims) {
@@ -118,4 +122,3 @@ export async function cancelReplaced(db: Db, by: Pick<RunRow, "id" | "number" | 
     });
   }
 }
-

@@ -27,7 +27,11 @@ export interface CreateRunInput {
 }
 
 /** Queues a run of a pipeline version (the current one by default) with all its task runs. */
-export async function createRun(db: Db, pipelineId: string, input: CreateRunInput = {}): Promise<{ id: string; number: number; status: "queued" }> {
+export async function createRun(
+  db: Db,
+  pipelineId: string,
+  input: CreateRunInput = {},
+): Promise<{ id: string; number: number; status: "queued" }> {
   const [p] = await db.select().from(pipelines).where(eq(pipelines.id, pipelineId));
   if (!p) throw notFound("pipeline", pipelineId);
   const version = input.version ?? p.currentVersion;
@@ -36,13 +40,16 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
   // The version's pinned template versions: a template changed since the save changes nothing.
   const found = await resolveTemplates(db, v.spec, v.templates);
   const missing = v.spec.stages.flatMap((s, si) =>
-    s.tasks.flatMap((t, ti) => (found.has(t.template) ? [] : [{ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` }])),
+    s.tasks.flatMap((t, ti) =>
+      found.has(t.template) ? [] : [{ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` }],
+    ),
   );
   if (missing.length) throw validationFailed(missing);
   const checkout = resolveSource(v.spec.repository, values, input.event as SourceEvent | null | undefined);
   if (!checkout.ok) throw validationFailed(checkout.errors, "params");
   // Gates run nothing, so they clone nothing.
-  const withSource = <P extends { gate?: unknown }>(plan: P): P => (checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan);
+  const withSource = <P extends { gate?: unknown }>(plan: P): P =>
+    checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan;
 
   const id = randomUUID();
   const taskRows = v.spec.stages.flatMap((stage, si) =>
@@ -61,7 +68,10 @@ export async function createRun(db: Db, pipelineId: string, input: CreateRunInpu
   const number = await db.transaction(async (tx) => {
     // Lock the pipeline row so run numbers are handed out one at a time.
     await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId)).for("update");
-    const [m] = await tx.select({ n: max(runs.number) }).from(runs).where(eq(runs.pipelineId, pipelineId));
+    const [m] = await tx
+      .select({ n: max(runs.number) })
+      .from(runs)
+      .where(eq(runs.pipelineId, pipelineId));
     const n = (m?.n ?? 0) + 1;
     await tx.insert(runs).values({
       id,

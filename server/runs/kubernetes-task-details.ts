@@ -56,7 +56,12 @@ const TEMPLATE_CACHE_SIZE = 500;
  * id of the template version in one query; the definition itself from the cache above, read
  * only the first time a version is used.
  */
-export async function kubernetesTaskDetails(db: DbOrTx, runId: string, template: { name: string; version: number }, home: string): Promise<KubernetesTaskDetails> {
+export async function kubernetesTaskDetails(
+  db: DbOrTx,
+  runId: string,
+  template: { name: string; version: number },
+  home: string,
+): Promise<KubernetesTaskDetails> {
   const version = db
     .select({ id: templateVersions.id })
     .from(templateVersions)
@@ -104,7 +109,9 @@ async function templatePart(db: DbOrTx, id: string): Promise<TemplateKubernetesP
   if (hit !== undefined) return hit;
   const [tv] = await db.select({ definition: templateVersions.definition }).from(templateVersions).where(eq(templateVersions.id, id));
   const d = tv?.definition;
-  const part = d ? { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, automountServiceAccountToken: d.automountServiceAccountToken } : null;
+  const part = d
+    ? { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, automountServiceAccountToken: d.automountServiceAccountToken }
+    : null;
   if (templateParts.size >= TEMPLATE_CACHE_SIZE) templateParts.delete(templateParts.keys().next().value!);
   templateParts.set(id, part);
   return part;

@@ -66,7 +66,10 @@ export const startRunOp = defineOperation({
   body: S.CreateRunBodySchema,
   output: S.RunCreatedSchema,
   status: 201,
-  errors: { 404: "No such pipeline, or one in a project the caller is not a member of", 422: "Params or version invalid (`details.errors`)" },
+  errors: {
+    404: "No such pipeline, or one in a project the caller is not a member of",
+    422: "Params or version invalid (`details.errors`)",
+  },
   authorize: { permission: "run.start", project: byPipeline("id") },
   run: async ({ db, actor, entry }, i) => {
     const b = i.body;
@@ -108,7 +111,8 @@ export const getRunOp = defineOperation({
   errors: { 404: "No such run, or one in a project the caller is not a member of" },
   authorize: { permission: "project.view", project: byRun("id") },
   // Approval gates say whether this caller may decide them now.
-  run: async ({ db, actor, access }, i) => runJson(markDecidable(await getRunView(db, i.id), approverIdentity(actor, access?.role ?? null))),
+  run: async ({ db, actor, access }, i) =>
+    runJson(markDecidable(await getRunView(db, i.id), approverIdentity(actor, access?.role ?? null))),
 });
 
 export const cancelRunOp = defineOperation({
@@ -137,7 +141,11 @@ export const rerunOp = defineOperation({
   body: S.RerunBodySchema,
   output: S.RunCreatedSchema,
   status: 201,
-  errors: { 404: "No such run, or one in a project the caller is not a member of", 409: "The run is not over yet, or nothing to re-run", 422: "Bad mode or stage" },
+  errors: {
+    404: "No such run, or one in a project the caller is not a member of",
+    409: "The run is not over yet, or nothing to re-run",
+    422: "Bad mode or stage",
+  },
   authorize: { permission: "run.start", project: byRun("id") },
   run: async ({ db, actor }, i) => {
     const run = await rerunRun(db, i.id, { ...i.body, userId: actor.id });

@@ -33,7 +33,10 @@ export async function registerOperator(db: Db, op: { id: string; hostname: strin
 
 /** Marks the operator alive; re-creates its row if someone removed it. */
 export async function heartbeatOperator(db: Db, op: { id: string; hostname: string; pid: number }) {
-  const r = await db.update(operators).set({ heartbeatAt: sql`NOW(3)` }).where(eq(operators.id, op.id));
+  const r = await db
+    .update(operators)
+    .set({ heartbeatAt: sql`NOW(3)` })
+    .where(eq(operators.id, op.id));
   if (affected(r) === 0) await registerOperator(db, op);
 }
 
@@ -42,14 +45,17 @@ export async function heartbeatOperator(db: Db, op: { id: string; hostname: stri
  * still running; their history stays in `task_runs.claimed_by`.
  */
 export async function pruneOperators(db: Db, olderThanSeconds: number) {
-  await db
-    .delete(operators)
-    .where(
-      and(
-        lt(operators.heartbeatAt, sql`NOW(3) - INTERVAL ${olderThanSeconds} SECOND`),
-        notExists(db.select({ one: sql`1` }).from(taskRuns).where(and(eq(taskRuns.claimedBy, operators.id), eq(taskRuns.status, "running")))),
+  await db.delete(operators).where(
+    and(
+      lt(operators.heartbeatAt, sql`NOW(3) - INTERVAL ${olderThanSeconds} SECOND`),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(taskRuns)
+          .where(and(eq(taskRuns.claimedBy, operators.id), eq(taskRuns.status, "running"))),
       ),
-    );
+    ),
+  );
 }
 
 /** A cleanly stopped operator leaves no row, so nobody waits for its heartbeat. */
@@ -109,7 +115,13 @@ export async function advanceAndClaim(db: Db, runId: string, opts: { operatorId:
     const claimedRows = ids.length ? await tx.select().from(taskRuns).where(inArray(taskRuns.id, ids)) : [];
     claimedRows.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
     const [after] = await tx.select({ rev: runs.rev, status: runs.status }).from(runs).where(eq(runs.id, runId));
-    const forTask: RunForTask = { id: run.id, pipelineId: run.pipelineId, number: run.number, params: run.params, secretNames: run.secretNames };
+    const forTask: RunForTask = {
+      id: run.id,
+      pipelineId: run.pipelineId,
+      number: run.number,
+      params: run.params,
+      secretNames: run.secretNames,
+    };
     return {
       claimed: claimedRows.map((taskRun) => ({ taskRun, run: forTask })),
       skipped: false,
@@ -142,7 +154,10 @@ export async function setRunningMessage(db: DbOrTx, tr: Pick<TaskRunRow, "id" | 
 
 /** Where the task runs in its executor (pid, BuildJob name); shown to operators, not users. */
 export async function setExecutorRef(db: DbOrTx, taskRunId: string, ref: string) {
-  await db.update(taskRuns).set({ executorRef: ref.slice(0, 253) }).where(eq(taskRuns.id, taskRunId));
+  await db
+    .update(taskRuns)
+    .set({ executorRef: ref.slice(0, 253) })
+    .where(eq(taskRuns.id, taskRunId));
 }
 
 /**
@@ -172,14 +187,23 @@ export interface TaskRunControl {
 export async function listTaskRunsToStop(db: DbOrTx, operatorId: string, taskRunIds: string[]): Promise<TaskRunControl[]> {
   if (taskRunIds.length === 0) return [];
   const rows = await db
-    .select({ id: taskRuns.id, status: taskRuns.status, claimedBy: taskRuns.claimedBy, cancelRequested: runs.cancelRequested, runMessage: runs.message })
+    .select({
+      id: taskRuns.id,
+      status: taskRuns.status,
+      claimedBy: taskRuns.claimedBy,
+      cancelRequested: runs.cancelRequested,
+      runMessage: runs.message,
+    })
     .from(taskRuns)
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .where(inArray(taskRuns.id, taskRunIds));
   const found = new Set(rows.map((r) => r.id));
-  const out: TaskRunControl[] = taskRunIds.filter((id) => !found.has(id)).map((id) => ({ id, action: "lost" as const, message: "task run was deleted" }));
+  const out: TaskRunControl[] = taskRunIds
+    .filter((id) => !found.has(id))
+    .map((id) => ({ id, action: "lost" as const, message: "task run was deleted" }));
   for (const r of rows) {
-    if (r.status !== "running" || r.claimedBy !== operatorId) out.push({ id: r.id, action: "lost", message: `task run is ${r.status} and owned by ${r.claimedBy ?? "nobody"}` });
+    if (r.status !== "running" || r.claimedBy !== operatorId)
+      out.push({ id: r.id, action: "lost", message: `task run is ${r.status} and owned by ${r.claimedBy ?? "nobody"}` });
     else if (r.cancelRequested) out.push({ id: r.id, action: "cancel", message: r.runMessage || "cancelled" });
   }
   return out;
@@ -202,7 +226,12 @@ export interface OrphanedTaskRun {
  */
 export async function failOrphanedTaskRuns(
   db: Db,
-  opts: { operatorId: string; own: boolean; staleSeconds?: number; /** Task runs that are not orphans (re-attached after a restart). */ keep?: string[] },
+  opts: {
+    operatorId: string;
+    own: boolean;
+    staleSeconds?: number;
+    /** Task runs that are not orphans (re-attached after a restart). */ keep?: string[];
+  },
 ): Promise<OrphanedTaskRun[]> {
   const others =
     opts.staleSeconds === undefined
@@ -210,7 +239,12 @@ export async function failOrphanedTaskRuns(
       : and(
           ne(taskRuns.claimedBy, opts.operatorId),
           or(
-            notExists(db.select({ one: sql`1` }).from(operators).where(eq(operators.id, taskRuns.claimedBy))),
+            notExists(
+              db
+                .select({ one: sql`1` })
+                .from(operators)
+                .where(eq(operators.id, taskRuns.claimedBy)),
+            ),
             inArray(
               taskRuns.claimedBy,
               db
@@ -221,7 +255,13 @@ export async function failOrphanedTaskRuns(
           ),
         );
   const candidates = await db
-    .select({ id: taskRuns.id, runId: taskRuns.runId, name: taskRuns.name, claimedBy: taskRuns.claimedBy, executorRef: taskRuns.executorRef })
+    .select({
+      id: taskRuns.id,
+      runId: taskRuns.runId,
+      name: taskRuns.name,
+      claimedBy: taskRuns.claimedBy,
+      executorRef: taskRuns.executorRef,
+    })
     .from(taskRuns)
     .where(
       and(
@@ -233,7 +273,8 @@ export async function failOrphanedTaskRuns(
 
   const done: OrphanedTaskRun[] = [];
   for (const c of candidates) {
-    const message = c.claimedBy === opts.operatorId || c.claimedBy === null ? RESTARTED_MESSAGE : staleMessage(c.claimedBy, opts.staleSeconds ?? 0);
+    const message =
+      c.claimedBy === opts.operatorId || c.claimedBy === null ? RESTARTED_MESSAGE : staleMessage(c.claimedBy, opts.staleSeconds ?? 0);
     const ok = await db.transaction(async (tx) => {
       // Run row first, then its task runs: the same lock order as advanceAndClaim.
       const [run] = await tx.select().from(runs).where(eq(runs.id, c.runId)).for("update");
@@ -241,7 +282,10 @@ export async function failOrphanedTaskRuns(
       if (!run || !tr || tr.status !== "running" || tr.claimedBy !== c.claimedBy) return false;
       // The log line goes in before the status turns final, so a reader who sees the end of
       // the task run has already been able to read it.
-      const [m] = await tx.select({ s: max(logChunks.seqEnd) }).from(logChunks).where(eq(logChunks.taskRunId, tr.id));
+      const [m] = await tx
+        .select({ s: max(logChunks.seqEnd) })
+        .from(logChunks)
+        .where(eq(logChunks.taskRunId, tr.id));
       const seq = Math.max(Number(m?.s ?? 0), tr.logSeq) + 1;
       await new MySqlLogStore(tx).append(tr.id, [{ seq, ts: Date.now(), stream: "sys", text: message }]);
       if (!(await transitionTaskRun(tx, tr, "failed", { message }))) return false;
@@ -276,14 +320,25 @@ export async function adoptOrphanedTaskRuns(
   opts: { operatorId: string; staleSeconds: number; canAdopt: (c: AdoptionCandidate) => boolean | Promise<boolean> },
 ): Promise<ClaimedTask[]> {
   const candidates = await db
-    .select({ id: taskRuns.id, runId: taskRuns.runId, attempt: taskRuns.attempt, claimedBy: taskRuns.claimedBy, executorRef: taskRuns.executorRef })
+    .select({
+      id: taskRuns.id,
+      runId: taskRuns.runId,
+      attempt: taskRuns.attempt,
+      claimedBy: taskRuns.claimedBy,
+      executorRef: taskRuns.executorRef,
+    })
     .from(taskRuns)
     .where(
       and(
         eq(taskRuns.status, "running"),
         ne(taskRuns.claimedBy, opts.operatorId),
         or(
-          notExists(db.select({ one: sql`1` }).from(operators).where(eq(operators.id, taskRuns.claimedBy))),
+          notExists(
+            db
+              .select({ one: sql`1` })
+              .from(operators)
+              .where(eq(operators.id, taskRuns.claimedBy)),
+          ),
           inArray(
             taskRuns.claimedBy,
             db
@@ -302,7 +357,10 @@ export async function adoptOrphanedTaskRuns(
       const [run] = await tx.select().from(runs).where(eq(runs.id, c.runId)).for("update");
       const [tr] = await tx.select().from(taskRuns).where(eq(taskRuns.id, c.id)).for("update");
       if (!run || !tr || tr.status !== "running" || tr.claimedBy !== c.claimedBy) return false;
-      const [m] = await tx.select({ s: max(logChunks.seqEnd) }).from(logChunks).where(eq(logChunks.taskRunId, tr.id));
+      const [m] = await tx
+        .select({ s: max(logChunks.seqEnd) })
+        .from(logChunks)
+        .where(eq(logChunks.taskRunId, tr.id));
       const seq = Math.max(Number(m?.s ?? 0), tr.logSeq) + 1;
       const text = adoptedMessage(c.claimedBy ?? "unknown", opts.operatorId, opts.staleSeconds);
       await new MySqlLogStore(tx).append(tr.id, [{ seq, ts: Date.now(), stream: "sys", text }]);
@@ -312,7 +370,10 @@ export async function adoptOrphanedTaskRuns(
   }
   if (!adopted.length) return [];
   return db
-    .select({ taskRun: taskRuns, run: { id: runs.id, pipelineId: runs.pipelineId, number: runs.number, params: runs.params, secretNames: runs.secretNames } })
+    .select({
+      taskRun: taskRuns,
+      run: { id: runs.id, pipelineId: runs.pipelineId, number: runs.number, params: runs.params, secretNames: runs.secretNames },
+    })
     .from(taskRuns)
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .where(and(inArray(taskRuns.id, adopted), eq(taskRuns.status, "running"), eq(taskRuns.claimedBy, opts.operatorId)));
@@ -325,7 +386,10 @@ export async function adoptOrphanedTaskRuns(
  */
 export async function ownTaskRunsNotInFlight(db: DbOrTx, operatorId: string, inFlight: string[]): Promise<ClaimedTask[]> {
   const rows = await db
-    .select({ taskRun: taskRuns, run: { id: runs.id, pipelineId: runs.pipelineId, number: runs.number, params: runs.params, secretNames: runs.secretNames } })
+    .select({
+      taskRun: taskRuns,
+      run: { id: runs.id, pipelineId: runs.pipelineId, number: runs.number, params: runs.params, secretNames: runs.secretNames },
+    })
     .from(taskRuns)
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .where(and(eq(taskRuns.status, "running"), eq(taskRuns.claimedBy, operatorId)));

@@ -93,12 +93,20 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
   if (!row) throw notFound("run", id);
   const trs = await db.select().from(taskRuns).where(eq(taskRuns.runId, id));
   trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
-  const decisions = await decisionsOf(db, trs.filter((t) => t.plan.gate).map((t) => t.id));
+  const decisions = await decisionsOf(
+    db,
+    trs.filter((t) => t.plan.gate).map((t) => t.id),
+  );
   const stages: StageView[] = [];
   for (const t of trs) {
     let s = stages[t.stageIndex];
     if (!s) s = stages[t.stageIndex] = { name: t.stageName, mode: t.stageMode, status: "queued", tasks: [] };
-    s.tasks.push(toTaskRunView(t, decisions.filter((d) => d.taskRunId === t.id)));
+    s.tasks.push(
+      toTaskRunView(
+        t,
+        decisions.filter((d) => d.taskRunId === t.id),
+      ),
+    );
   }
   for (const s of stages) s.status = stageStatus(s.tasks);
   const r = row.r;
@@ -189,7 +197,12 @@ export const runSummaryColumns = {
   finishedAt: runs.finishedAt,
 };
 
-export async function listRuns(db: DbOrTx, pipelineId: string, page = 1, perPage = 20): Promise<{ items: RunSummary[]; total: number; page: number; perPage: number }> {
+export async function listRuns(
+  db: DbOrTx,
+  pipelineId: string,
+  page = 1,
+  perPage = 20,
+): Promise<{ items: RunSummary[]; total: number; page: number; perPage: number }> {
   const [p] = await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId));
   if (!p) throw notFound("pipeline", pipelineId);
   const [{ n }] = await db.select({ n: count() }).from(runs).where(eq(runs.pipelineId, pipelineId));
@@ -231,6 +244,9 @@ export async function getTaskRunProgress(db: DbOrTx, id: string): Promise<TaskRu
 /** The progress of many task runs in one read; ids not found are missing from the map. */
 export async function getTaskRunsProgress(db: DbOrTx, ids: string[]): Promise<Map<string, TaskRunProgress>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select({ id: taskRuns.id, status: taskRuns.status, logSeq: taskRuns.logSeq }).from(taskRuns).where(inArray(taskRuns.id, ids));
+  const rows = await db
+    .select({ id: taskRuns.id, status: taskRuns.status, logSeq: taskRuns.logSeq })
+    .from(taskRuns)
+    .where(inArray(taskRuns.id, ids));
   return new Map(rows.map((r) => [r.id, { status: r.status, logSeq: r.logSeq }]));
 }

@@ -27,7 +27,10 @@ export async function rerunRun(
   const [src] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!src) throw notFound("run", runId);
   if (opts.mode !== "all" && !isFinal(src.status)) {
-    throw new AppError("conflict", `run #${src.number} is still ${src.status}: only a finished run can be re-run from its failures or a stage`);
+    throw new AppError(
+      "conflict",
+      `run #${src.number} is still ${src.status}: only a finished run can be re-run from its failures or a stage`,
+    );
   }
   const trs = await db.select().from(taskRuns).where(eq(taskRuns.runId, runId));
   trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
@@ -37,7 +40,10 @@ export async function rerunRun(
     const t = trs.find((x) => x.stageName === opts.stage);
     if (!t) {
       const names = [...new Set(trs.map((x) => x.stageName))].map((n) => `'${n}'`).join(", ");
-      throw validationFailed([{ path: "stage", message: `run #${src.number} has no stage '${opts.stage ?? ""}' (its stages: ${names})` }], "request");
+      throw validationFailed(
+        [{ path: "stage", message: `run #${src.number} has no stage '${opts.stage ?? ""}' (its stages: ${names})` }],
+        "request",
+      );
     }
     fromStage = t.stageIndex;
   }
@@ -80,7 +86,10 @@ export async function rerunRun(
   const number = await db.transaction(async (tx) => {
     // Lock the pipeline row so run numbers are handed out one at a time (as createRun does).
     await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, src.pipelineId)).for("update");
-    const [m] = await tx.select({ n: max(runs.number) }).from(runs).where(eq(runs.pipelineId, src.pipelineId));
+    const [m] = await tx
+      .select({ n: max(runs.number) })
+      .from(runs)
+      .where(eq(runs.pipelineId, src.pipelineId));
     const n = (m?.n ?? 0) + 1;
     await tx.insert(runs).values({
       id,

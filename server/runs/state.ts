@@ -26,7 +26,7 @@ function taskRunChange(from: RunStatus, to: RunStatus, patch: TaskPatch, now: Da
   return {
     status: to,
     ...patch,
-    message: patch.message === undefined ? undefined : patch.message?.slice(0, 1000) ?? null,
+    message: patch.message === undefined ? undefined : (patch.message?.slice(0, 1000) ?? null),
     // A task starts running, or a gate starts waiting (its clock starts then).
     ...((to === "running" || to === "waiting") && from === "queued" ? { startedAt: now } : {}),
     ...(isFinal(to) ? { finishedAt: now } : {}),
@@ -34,7 +34,13 @@ function taskRunChange(from: RunStatus, to: RunStatus, patch: TaskPatch, now: Da
   };
 }
 
-export async function transitionTaskRun(db: DbOrTx, tr: Pick<TaskRunRow, "id" | "runId" | "status">, to: RunStatus, patch: TaskPatch = {}, now = new Date()) {
+export async function transitionTaskRun(
+  db: DbOrTx,
+  tr: Pick<TaskRunRow, "id" | "runId" | "status">,
+  to: RunStatus,
+  patch: TaskPatch = {},
+  now = new Date(),
+) {
   assertTransition(`task run ${tr.id}`, tr.status, to);
   const r = await db
     .update(taskRuns)
@@ -50,7 +56,15 @@ export async function transitionTaskRun(db: DbOrTx, tr: Pick<TaskRunRow, "id" | 
  * Moves several task runs of one run from `from` to `to` in one statement (those no longer in
  * `from` are left as they are); bumps the run's rev once. Returns how many changed.
  */
-export async function transitionTaskRuns(db: DbOrTx, runId: string, ids: string[], from: RunStatus, to: RunStatus, patch: Pick<TaskPatch, "message"> = {}, now = new Date()) {
+export async function transitionTaskRuns(
+  db: DbOrTx,
+  runId: string,
+  ids: string[],
+  from: RunStatus,
+  to: RunStatus,
+  patch: Pick<TaskPatch, "message"> = {},
+  now = new Date(),
+) {
   if (ids.length === 0) return 0;
   assertTransition(`task runs of run ${runId}`, from, to);
   const r = await db
@@ -82,7 +96,10 @@ export async function transitionRun(db: DbOrTx, run: Pick<RunRow, "id" | "status
 }
 
 export async function bumpRev(db: DbOrTx, runId: string) {
-  await db.update(runs).set({ rev: sql`${runs.rev} + 1` }).where(eq(runs.id, runId));
+  await db
+    .update(runs)
+    .set({ rev: sql`${runs.rev} + 1` })
+    .where(eq(runs.id, runId));
 }
 
 export function affected(r: unknown): number {
@@ -177,10 +194,18 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
 export async function settleGates(tx: DbOrTx, trs: TaskRunRow[], now = new Date()): Promise<TaskRunRow[]> {
   const waiting = trs.filter((t) => t.status === "waiting" && t.plan.gate);
   if (waiting.length === 0) return trs;
-  const all = await decisionsOf(tx, waiting.map((t) => t.id));
+  const all = await decisionsOf(
+    tx,
+    waiting.map((t) => t.id),
+  );
   const out = new Map(trs.map((t) => [t.id, t]));
   for (const t of waiting) {
-    const outcome = decideGate(t.plan.gate!, t, all.filter((d) => d.taskRunId === t.id), now);
+    const outcome = decideGate(
+      t.plan.gate!,
+      t,
+      all.filter((d) => d.taskRunId === t.id),
+      now,
+    );
     if (!outcome) continue;
     if (await transitionTaskRun(tx, t, outcome.status, { message: outcome.message }, now)) {
       out.set(t.id, { ...t, status: outcome.status, message: outcome.message, finishedAt: now });

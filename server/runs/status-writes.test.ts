@@ -22,7 +22,8 @@ function statusWrites(text: string): string[] {
     const rest = text.slice(m.index + m[0].length);
     const end = rest.search(/\.where\(|;/);
     const stmt = rest.slice(0, end === -1 ? 2000 : end);
-    if (/\.set\(\s*\{[\s\S]*?\bstatus\b\s*[:,}]/.test(stmt)) found.push({ at: m.index, excerpt: `.update(${m[1]})${stmt}`.replace(/\s+/g, " ").slice(0, 120) });
+    if (/\.set\(\s*\{[\s\S]*?\bstatus\b\s*[:,}]/.test(stmt))
+      found.push({ at: m.index, excerpt: `.update(${m[1]})${stmt}`.replace(/\s+/g, " ").slice(0, 120) });
   }
   // Raw SQL: UPDATE [`]runs|task_runs[`] SET … status = (before its WHERE).
   for (const m of text.matchAll(/update\s+`?(task_runs|runs)`?\s+set\b(?:(?!\bwhere\b)[^;]){0,400}?\bstatus`?\s*=/gi)) {
@@ -31,7 +32,6 @@ function statusWrites(text: string): string[] {
   return found.map((f) => `line ${text.slice(0, f.at).split("\n").length}: ${f.excerpt}`);
 }
 
-
 describe("status writes", () => {
   it("happen only in the state module", () => {
     const offenders: string[] = [];
@@ -39,7 +39,10 @@ describe("status writes", () => {
       if (file === STATE_MODULE) continue;
       for (const w of statusWrites(readFileSync(path.join(ROOT, file), "utf8"))) offenders.push(`${file} ${w}`);
     }
-    expect(offenders, `only ${STATE_MODULE} may change a run's or task run's status (transitionRun / transitionTaskRun(s)); found:\n${offenders.join("\n")}`).toEqual([]);
+    expect(
+      offenders,
+      `only ${STATE_MODULE} may change a run's or task run's status (transitionRun / transitionTaskRun(s)); found:\n${offenders.join("\n")}`,
+    ).toEqual([]);
   });
 
   it("are still found in the state module itself (the scan sees what it looks for)", () => {
@@ -48,7 +51,7 @@ describe("status writes", () => {
 
   it.each([
     ['await db.update(taskRuns).set({ status: "skipped" }).where(eq(taskRuns.id, id));', 1],
-    ['await tx\n  .update(runs)\n  .set({\n    rev: sql`${runs.rev} + 1`,\n    status,\n  })\n  .where(eq(runs.id, id));', 1],
+    ["await tx\n  .update(runs)\n  .set({\n    rev: sql`${runs.rev} + 1`,\n    status,\n  })\n  .where(eq(runs.id, id));", 1],
     ["await db.execute(sql`UPDATE task_runs SET message = 'x', status = 'failed' WHERE id = ${id}`);", 1],
     ["await db.execute(sql`update `runs` set `status` = 'failed'`);", 1],
     ['await db.update(taskRuns).set({ executorRef: ref }).where(eq(taskRuns.status, "running"));', 0],

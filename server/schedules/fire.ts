@@ -75,14 +75,26 @@ async function fireOne(db: Db, id: string, clock: Clock): Promise<TickOutcome | 
     let o: TickOutcome;
 
     if (s.startingDeadlineSeconds !== null && lateSeconds > s.startingDeadlineSeconds) {
-      o = { scheduleId: s.id, tick, skippedTicks, result: "missed", message: `missed the tick at ${when}: ${lateSeconds}s late, past the starting deadline of ${s.startingDeadlineSeconds}s` };
+      o = {
+        scheduleId: s.id,
+        tick,
+        skippedTicks,
+        result: "missed",
+        message: `missed the tick at ${when}: ${lateSeconds}s late, past the starting deadline of ${s.startingDeadlineSeconds}s`,
+      };
     } else {
       const active = await tx
         .select({ id: runs.id, number: runs.number })
         .from(runs)
         .where(and(eq(runs.scheduleId, s.id), inArray(runs.status, [...ACTIVE_STATUSES])));
       if (active.length && s.concurrencyPolicy === "Forbid") {
-        o = { scheduleId: s.id, tick, skippedTicks, result: "forbidden", message: `skipped the tick at ${when}: run #${active[0].number} of this schedule is still active (Forbid)` };
+        o = {
+          scheduleId: s.id,
+          tick,
+          skippedTicks,
+          result: "forbidden",
+          message: `skipped the tick at ${when}: run #${active[0].number} of this schedule is still active (Forbid)`,
+        };
       } else {
         if (s.concurrencyPolicy === "Replace") replaced.push(...active);
         o = await startRun(tx as unknown as Db, s, tick, skippedTicks, when);
@@ -107,7 +119,13 @@ async function startRun(tx: Db, s: ScheduleRow, tick: Date, skippedTicks: number
     params = openRunParams(s.params);
   } catch (e) {
     // A key that is gone or wrong: this schedule cannot start runs, the others go on.
-    return { scheduleId: s.id, tick, skippedTicks, result: "error", message: `could not start a run for the tick at ${when}: ${(e as Error).message}` };
+    return {
+      scheduleId: s.id,
+      tick,
+      skippedTicks,
+      result: "error",
+      message: `could not start a run for the tick at ${when}: ${(e as Error).message}`,
+    };
   }
   try {
     // A savepoint inside the claim's transaction: a run that cannot be created leaves the tick handled.
@@ -120,12 +138,32 @@ async function startRun(tx: Db, s: ScheduleRow, tick: Date, skippedTicks: number
       targetId: run.id,
       targetName: `#${run.number}`,
       projectId: p?.projectId ?? null,
-      details: { pipelineId: s.pipelineId, number: run.number, trigger: "schedule", scheduleId: s.id, tick: tick.toISOString(), params: Object.keys(s.params) },
+      details: {
+        pipelineId: s.pipelineId,
+        number: run.number,
+        trigger: "schedule",
+        scheduleId: s.id,
+        tick: tick.toISOString(),
+        params: Object.keys(s.params),
+      },
     });
-    return { scheduleId: s.id, tick, skippedTicks, result: "started", runId: run.id, message: `started run #${run.number} for the tick at ${when}` };
+    return {
+      scheduleId: s.id,
+      tick,
+      skippedTicks,
+      result: "started",
+      runId: run.id,
+      message: `started run #${run.number} for the tick at ${when}`,
+    };
   } catch (e) {
     if (!(e instanceof AppError)) throw e;
-    return { scheduleId: s.id, tick, skippedTicks, result: "error", message: `could not start a run for the tick at ${when}: ${e.message}` };
+    return {
+      scheduleId: s.id,
+      tick,
+      skippedTicks,
+      result: "error",
+      message: `could not start a run for the tick at ${when}: ${e.message}`,
+    };
   }
 }
 

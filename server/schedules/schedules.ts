@@ -54,7 +54,10 @@ export interface ScheduleView {
   failed: ScheduleRunRef[];
 }
 
-async function secretNamesOf(db: DbOrTx, pipelineId: string): Promise<{ version: number; secrets: string[]; check: (p: Record<string, string>) => void }> {
+async function secretNamesOf(
+  db: DbOrTx,
+  pipelineId: string,
+): Promise<{ version: number; secrets: string[]; check: (p: Record<string, string>) => void }> {
   const [p] = await db.select({ v: pipelines.currentVersion }).from(pipelines).where(eq(pipelines.id, pipelineId));
   if (!p) throw notFound("pipeline", pipelineId);
   const v = await getVersion(db, pipelineId, p.v);
@@ -71,7 +74,12 @@ async function view(db: DbOrTx, s: ScheduleRow, secrets: string[], createdBy: st
   const pick = (statuses: RunStatus[], limit: number) =>
     limit === 0
       ? Promise.resolve([] as ScheduleRunRef[])
-      : db.select(ref).from(runs).where(and(eq(runs.scheduleId, s.id), inArray(runs.status, statuses))).orderBy(desc(runs.number)).limit(limit);
+      : db
+          .select(ref)
+          .from(runs)
+          .where(and(eq(runs.scheduleId, s.id), inArray(runs.status, statuses)))
+          .orderBy(desc(runs.number))
+          .limit(limit);
   const [active, succeeded, failed] = await Promise.all([
     pick([...ACTIVE_STATUSES], 100),
     pick(["succeeded"], s.successfulHistoryLimit),
@@ -91,7 +99,10 @@ async function view(db: DbOrTx, s: ScheduleRow, secrets: string[], createdBy: st
     failedHistoryLimit: s.failedHistoryLimit,
     lastScheduledAt: s.lastScheduledAt,
     nextAt: s.nextAt,
-    upcoming: s.suspend || !s.nextAt ? [] : [s.nextAt, ...nextTicks(s.cron, s.timeZone, s.nextAt, 2)].filter((d) => d.getTime() >= clock.now().getTime() - 60_000),
+    upcoming:
+      s.suspend || !s.nextAt
+        ? []
+        : [s.nextAt, ...nextTicks(s.cron, s.timeZone, s.nextAt, 2)].filter((d) => d.getTime() >= clock.now().getTime() - 60_000),
     lastResult: s.lastResult,
     createdBy,
     createdAt: s.createdAt,
@@ -136,7 +147,14 @@ const auditDetails = (s: Partial<ScheduleBody>) => {
   return { ...rest, ...(params ? { params: Object.keys(params) } : {}) };
 };
 
-export async function createSchedule(db: Db, actor: Actor, access: ProjectAccess, pipelineId: string, body: ScheduleBody, clock: Clock = systemClock): Promise<ScheduleView> {
+export async function createSchedule(
+  db: Db,
+  actor: Actor,
+  access: ProjectAccess,
+  pipelineId: string,
+  body: ScheduleBody,
+  clock: Clock = systemClock,
+): Promise<ScheduleView> {
   const p = await secretNamesOf(db, pipelineId);
   p.check(body.params);
   const id = randomUUID();
@@ -161,7 +179,14 @@ export async function createSchedule(db: Db, actor: Actor, access: ProjectAccess
       createdAt: now,
       updatedAt: now,
     });
-    await audit(tx, actor, { action: "schedule.create", targetType: "schedule", targetId: id, targetName: body.cron, projectId: access.projectId, details: { pipelineId, ...auditDetails(body) } });
+    await audit(tx, actor, {
+      action: "schedule.create",
+      targetType: "schedule",
+      targetId: id,
+      targetName: body.cron,
+      projectId: access.projectId,
+      details: { pipelineId, ...auditDetails(body) },
+    });
   });
   return getSchedule(db, pipelineId, id, clock);
 }
@@ -177,16 +202,33 @@ export async function updateSchedule(
 ): Promise<ScheduleView> {
   const p = await secretNamesOf(db, pipelineId);
   await db.transaction(async (tx) => {
-    const [s] = await tx.select().from(schedules).where(and(eq(schedules.id, scheduleId), eq(schedules.pipelineId, pipelineId))).for("update");
+    const [s] = await tx
+      .select()
+      .from(schedules)
+      .where(and(eq(schedules.id, scheduleId), eq(schedules.pipelineId, pipelineId)))
+      .for("update");
     if (!s) throw notFound("schedule", scheduleId);
     const next = { ...s, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as ScheduleRow;
     if (patch.params) {
       // A secret left as *** (as the API shows it) keeps its stored value; new values are sealed.
       const keep = (k: string, v: string) => p.secrets.includes(k) && v === "***" && s.params[k] !== undefined;
       const given = Object.fromEntries(Object.entries(patch.params).filter(([k, v]) => !keep(k, v)));
-      p.check({ ...openRunParams(Object.fromEntries(Object.keys(patch.params).filter((k) => keep(k, patch.params![k])).map((k) => [k, s.params[k]]))), ...given });
+      p.check({
+        ...openRunParams(
+          Object.fromEntries(
+            Object.keys(patch.params)
+              .filter((k) => keep(k, patch.params![k]))
+              .map((k) => [k, s.params[k]]),
+          ),
+        ),
+        ...given,
+      });
       next.params = {
-        ...Object.fromEntries(Object.keys(patch.params).filter((k) => keep(k, patch.params![k])).map((k) => [k, s.params[k]])),
+        ...Object.fromEntries(
+          Object.keys(patch.params)
+            .filter((k) => keep(k, patch.params![k]))
+            .map((k) => [k, s.params[k]]),
+        ),
         ...sealRunParams(given, p.secrets),
       };
     }
@@ -209,18 +251,41 @@ export async function updateSchedule(
         updatedAt: clock.now(),
       })
       .where(eq(schedules.id, scheduleId));
-    const action = Object.keys(patch).length === 1 && patch.suspend !== undefined ? (patch.suspend ? "schedule.suspend" : "schedule.resume") : "schedule.update";
-    await audit(tx, actor, { action, targetType: "schedule", targetId: scheduleId, targetName: next.cron, projectId: access.projectId, details: { pipelineId, ...auditDetails(patch) } });
+    const action =
+      Object.keys(patch).length === 1 && patch.suspend !== undefined
+        ? patch.suspend
+          ? "schedule.suspend"
+          : "schedule.resume"
+        : "schedule.update";
+    await audit(tx, actor, {
+      action,
+      targetType: "schedule",
+      targetId: scheduleId,
+      targetName: next.cron,
+      projectId: access.projectId,
+      details: { pipelineId, ...auditDetails(patch) },
+    });
   });
   return getSchedule(db, pipelineId, scheduleId, clock);
 }
 
 export async function deleteSchedule(db: Db, actor: Actor, access: ProjectAccess, pipelineId: string, scheduleId: string) {
   await db.transaction(async (tx) => {
-    const [s] = await tx.select().from(schedules).where(and(eq(schedules.id, scheduleId), eq(schedules.pipelineId, pipelineId))).for("update");
+    const [s] = await tx
+      .select()
+      .from(schedules)
+      .where(and(eq(schedules.id, scheduleId), eq(schedules.pipelineId, pipelineId)))
+      .for("update");
     if (!s) throw notFound("schedule", scheduleId);
     // Its runs stay (runs.schedule_id becomes null).
     await tx.delete(schedules).where(eq(schedules.id, scheduleId));
-    await audit(tx, actor, { action: "schedule.delete", targetType: "schedule", targetId: scheduleId, targetName: s.cron, projectId: access.projectId, details: { pipelineId } });
+    await audit(tx, actor, {
+      action: "schedule.delete",
+      targetType: "schedule",
+      targetId: scheduleId,
+      targetName: s.cron,
+      projectId: access.projectId,
+      details: { pipelineId },
+    });
   });
 }

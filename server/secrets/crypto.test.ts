@@ -57,11 +57,19 @@ describe("secret encryption", () => {
     expect(parseKey(k2.toUpperCase(), "X").key.toString("hex")).toBe(k2);
     expect(parseKey(k1, "X").key.toString("base64")).toBe(k1);
     expect(parseKey(Buffer.from(k1, "base64").toString("base64url"), "X").id).toBe(parseKey(k1, "X").id);
-    for (const bad of ["short", "a".repeat(63), randomBytes(16).toString("base64"), randomBytes(48).toString("base64"), "correct horse battery staple correct horse!"]) {
+    for (const bad of [
+      "short",
+      "a".repeat(63),
+      randomBytes(16).toString("base64"),
+      randomBytes(48).toString("base64"),
+      "correct horse battery staple correct horse!",
+    ]) {
       expect(() => loadKeyring({ GANTRY_SECRET_KEY: bad })).toThrow(SecretKeyError);
       expect(() => loadKeyring({ GANTRY_SECRET_KEY: bad })).toThrow(/GANTRY_SECRET_KEY must be a 32-byte key/);
     }
     expect(() => loadKeyring({})).toThrow(/GANTRY_SECRET_KEY is not set/);
-    expect(() => loadKeyring({ GANTRY_SECRET_KEY: k1, GANTRY_SECRET_KEYS_PREVIOUS: `${k2},nope` })).toThrow(/GANTRY_SECRET_KEYS_PREVIOUS \(entry 2\)/);
+    expect(() => loadKeyring({ GANTRY_SECRET_KEY: k1, GANTRY_SECRET_KEYS_PREVIOUS: `${k2},nope` })).toThrow(
+      /GANTRY_SECRET_KEYS_PREVIOUS \(entry 2\)/,
+    );
   });
 });

@@ -24,7 +24,7 @@ export async function rotateSecrets(db: DbOrTx, kr: Keyring = keyring()): Promis
   const out: RotationResult = { secrets: 0, runs: 0, sealedLegacy: 0 };
   const cur = kr.current.id;
 
-  for (let after = ""; ; ) {
+  for (let after = ""; ;) {
     const rows = await db
       .select({ id: secrets.id, projectId: secrets.projectId, name: secrets.name, ciphertext: secrets.ciphertext, keyId: secrets.keyId })
       .from(secrets)
@@ -45,7 +45,7 @@ export async function rotateSecrets(db: DbOrTx, kr: Keyring = keyring()): Promis
   }
 
   // Runs with secret params: JSON_LENGTH skips the many runs without any.
-  for (let after = ""; ; ) {
+  for (let after = ""; ;) {
     const rows = await db
       .select({ id: runs.id, params: runs.params, secretNames: runs.secretNames })
       .from(runs)

@@ -30,7 +30,13 @@ const isDuplicate = (e: unknown) => /ER_DUP_ENTRY|Duplicate entry/.test(String((
 
 async function views(db: DbOrTx, projectId: string, names?: string[]): Promise<SecretView[]> {
   return db
-    .select({ name: secrets.name, description: secrets.description, createdBy: users.username, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt })
+    .select({
+      name: secrets.name,
+      description: secrets.description,
+      createdBy: users.username,
+      createdAt: secrets.createdAt,
+      updatedAt: secrets.updatedAt,
+    })
     .from(secrets)
     .leftJoin(users, eq(users.id, secrets.createdBy))
     .where(names ? and(eq(secrets.projectId, projectId), inArray(secrets.name, names)) : eq(secrets.projectId, projectId))
@@ -64,7 +70,12 @@ export async function putSecret(
       if (cur) {
         await tx
           .update(secrets)
-          .set({ ciphertext, keyId, ...(input.description !== undefined && { description: input.description || null }), updatedAt: new Date() })
+          .set({
+            ciphertext,
+            keyId,
+            ...(input.description !== undefined && { description: input.description || null }),
+            updatedAt: new Date(),
+          })
           .where(eq(secrets.id, cur.id));
       } else {
         await tx.insert(secrets).values({
@@ -101,10 +112,19 @@ export async function putSecret(
 
 export async function deleteSecret(db: Db, actor: Actor, access: ProjectAccess, name: string) {
   await db.transaction(async (tx) => {
-    const [cur] = await tx.select({ id: secrets.id }).from(secrets).where(and(eq(secrets.projectId, access.projectId), eq(secrets.name, name)));
+    const [cur] = await tx
+      .select({ id: secrets.id })
+      .from(secrets)
+      .where(and(eq(secrets.projectId, access.projectId), eq(secrets.name, name)));
     if (!cur) throw notFound("secret", name);
     await tx.delete(secrets).where(eq(secrets.id, cur.id));
-    await audit(tx, actor, { action: "secret.delete", targetType: "secret", targetId: name, targetName: name, projectId: access.projectId });
+    await audit(tx, actor, {
+      action: "secret.delete",
+      targetType: "secret",
+      targetId: name,
+      targetName: name,
+      projectId: access.projectId,
+    });
   });
 }
 
@@ -136,7 +156,10 @@ export async function resolveSecrets(db: DbOrTx, pipelineId: string, names: read
     .where(and(eq(secrets.projectId, p.projectId), inArray(secrets.name, [...new Set(names)])));
   const missing = names.filter((n) => !rows.some((r) => r.name === n));
   if (missing.length) {
-    throw new AppError("not_found", `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} no longer exist${missing.length > 1 ? "" : "s"} in project '${p.slug}'`);
+    throw new AppError(
+      "not_found",
+      `secret${missing.length > 1 ? "s" : ""} ${missing.map((n) => `'${n}'`).join(", ")} no longer exist${missing.length > 1 ? "" : "s"} in project '${p.slug}'`,
+    );
   }
   return Object.fromEntries(rows.map((r) => [r.name, decrypt(r.ciphertext, r.keyId, secretAad(p.projectId, r.name))]));
 }
@@ -146,19 +169,31 @@ export async function resolveSecrets(db: DbOrTx, pipelineId: string, names: read
  * project. A 422 lists each missing one at its field path (`stages[0].tasks[1].secrets[0]`,
  * `repository.credentials.secret`).
  */
-export async function checkSpecSecrets(db: DbOrTx, projectId: string, spec: PipelineSpec, templates?: ReadonlyMap<string, { env: Record<string, string> }>) {
+export async function checkSpecSecrets(
+  db: DbOrTx,
+  projectId: string,
+  spec: PipelineSpec,
+  templates?: ReadonlyMap<string, { env: Record<string, string> }>,
+) {
   const refs: { name: string; template?: string; path: string }[] = spec.stages.flatMap((st, si) =>
-    st.tasks.flatMap((t, ti) => (t.secrets ?? []).map((name, i) => ({ name, template: t.template, path: `stages[${si}].tasks[${ti}].secrets[${i}]` }))),
+    st.tasks.flatMap((t, ti) =>
+      (t.secrets ?? []).map((name, i) => ({ name, template: t.template, path: `stages[${si}].tasks[${ti}].secrets[${i}]` })),
+    ),
   );
   const cred = spec.repository?.credentials;
   for (const field of ["secret", "sshKey", "knownHosts"] as const) {
     if (cred?.[field]) refs.push({ name: cred[field], path: `repository.credentials.${field}` });
   }
   if (refs.length === 0) return;
-  const have = await existingSecretNames(db, projectId, refs.map((r) => r.name));
+  const have = await existingSecretNames(
+    db,
+    projectId,
+    refs.map((r) => r.name),
+  );
   const errors: FieldError[] = [];
   for (const r of refs) {
-    if (!have.has(r.name)) errors.push({ path: r.path, message: `no secret named '${r.name}' in this project (add it on the project's Secrets tab)` });
+    if (!have.has(r.name))
+      errors.push({ path: r.path, message: `no secret named '${r.name}' in this project (add it on the project's Secrets tab)` });
     // Executors disagree on which wins when the template sets the variable itself: refuse the clash.
     else if (r.template && templates?.get(r.template)?.env && r.name in templates.get(r.template)!.env) {
       errors.push({ path: r.path, message: `template '${r.template}' sets '${r.name}' itself; give the secret another name` });

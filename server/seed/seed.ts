@@ -27,7 +27,9 @@ export async function seed(db: Db, opts: { adminPassword?: string; adminToken?: 
     demoPipelineId = await findPipelineByName(db, DEFAULT_PROJECT_ID, parsed.spec.name);
     // Only on first start: a user who deleted or renamed it doesn't want it back.
     if (!demoPipelineId && admin.created) {
-      demoPipelineId = (await createPipeline(db, { spec: parsed.spec, source: text, message: "demo pipeline", projectId: DEFAULT_PROJECT_ID })).id;
+      demoPipelineId = (
+        await createPipeline(db, { spec: parsed.spec, source: text, message: "demo pipeline", projectId: DEFAULT_PROJECT_ID })
+      ).id;
     }
   }
   return { adminCreated: admin.created, generatedPassword: admin.generatedPassword, demoPipelineId };

@@ -3,15 +3,34 @@ import { describe, expect, it } from "vitest";
 import { loadBuiltinTemplates } from "./catalog";
 import { schemaProblem, validateParams } from "./params";
 
-const pascal = (s: string) => s.split("-").map((w) => w[0].toUpperCase() + w.slice(1)).join("");
+const pascal = (s: string) =>
+  s
+    .split("-")
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join("");
 const builtins = loadBuiltinTemplates();
 
 describe("built-in templates", () => {
   it("cover the catalog the issue asks for", () => {
     expect(builtins.map((t) => t.name).sort()).toEqual(
       [
-        "artifact-upload", "git-clone", "go-build", "harbor-label", "helm-deploy", "integration-test", "jenkins-job", "jira-issue",
-        "kaniko-build", "kubectl-apply", "manual-approval", "maven-build", "node-build", "notify", "shell", "sonarqube-scan", "spinnaker-webhook",
+        "artifact-upload",
+        "git-clone",
+        "go-build",
+        "harbor-label",
+        "helm-deploy",
+        "integration-test",
+        "jenkins-job",
+        "jira-issue",
+        "kaniko-build",
+        "kubectl-apply",
+        "manual-approval",
+        "maven-build",
+        "node-build",
+        "notify",
+        "shell",
+        "sonarqube-scan",
+        "spinnaker-webhook",
       ].sort(),
     );
   });
@@ -51,7 +70,12 @@ describe("built-in templates", () => {
   });
 
   it("run locally: shell, git clone and the Node, Go and Maven builds; the rest are cluster-only", () => {
-    expect(builtins.filter((t) => t.local.supported).map((t) => t.name).sort()).toEqual(["git-clone", "go-build", "maven-build", "node-build", "shell"]);
+    expect(
+      builtins
+        .filter((t) => t.local.supported)
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(["git-clone", "go-build", "maven-build", "node-build", "shell"]);
   });
 });
 
@@ -59,7 +83,12 @@ describe("schemaErrors", () => {
   it("points at the wrong keyword inside a params schema", async () => {
     const { schemaErrors } = await import("./params");
     expect(schemaErrors({ type: "object", properties: { n: { type: "strnig" } } })).toEqual([
-      { path: "properties.n.type", message: expect.stringMatching(/^must be equal to one of the allowed values \("array", "boolean", "integer", "null", "number", "object", "string"\)$/) },
+      {
+        path: "properties.n.type",
+        message: expect.stringMatching(
+          /^must be equal to one of the allowed values \("array", "boolean", "integer", "null", "number", "object", "string"\)$/,
+        ),
+      },
     ]);
     expect(schemaErrors({ type: "object", required: "x" })).toEqual([{ path: "required", message: "must be array" }]);
     expect(schemaErrors({ type: "object", properties: { a: { $ref: "#/nowhere" } } })[0].message).toMatch(/can't resolve reference/);

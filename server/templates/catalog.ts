@@ -45,7 +45,14 @@ export async function upsertTemplate(db: DbOrTx, def: TemplateDefinition, builti
     await db.insert(templateVersions).values({ id: randomUUID(), templateId: cur.id, version, definition: def, contentHash: hash });
     await db
       .update(templates)
-      .set({ latestVersion: version, title: def.title, category: def.category, description: def.description, icon: def.icon, updatedAt: new Date() })
+      .set({
+        latestVersion: version,
+        title: def.title,
+        category: def.category,
+        description: def.description,
+        icon: def.icon,
+        updatedAt: new Date(),
+      })
       .where(eq(templates.id, cur.id));
     return version;
   }

@@ -36,10 +36,12 @@ export function parseTemplateDefinition(value: unknown, yamlText?: string): Temp
     errors.push({ path: "paramsSchema.type", message: "params are an object: the schema's type must be 'object'" });
   }
   const schemaErrs = schemaErrors(def.paramsSchema);
-  for (const e of schemaErrs) errors.push({ path: e.path ? `paramsSchema.${e.path}` : "paramsSchema", message: `not a valid JSON Schema: ${e.message}` });
+  for (const e of schemaErrs)
+    errors.push({ path: e.path ? `paramsSchema.${e.path}` : "paramsSchema", message: `not a valid JSON Schema: ${e.message}` });
   const problem = schemaErrs.length > 0;
   if (def.example) {
-    if (def.example.template !== def.name) errors.push({ path: "example.template", message: `must be '${def.name}', the template's own name` });
+    if (def.example.template !== def.name)
+      errors.push({ path: "example.template", message: `must be '${def.name}', the template's own name` });
     if (!problem) {
       const p = validateParams(def.paramsSchema, def.example.params, "example.params");
       if (!p.ok) errors.push(...p.errors);
@@ -62,7 +64,12 @@ function refuseBuiltin(row: { builtin: boolean; name: string }, what: string) {
   }
 }
 
-export async function createTemplate(db: Db, def: TemplateDefinition, userId: string | null, projectId: string | null = null): Promise<{ name: string; version: number }> {
+export async function createTemplate(
+  db: Db,
+  def: TemplateDefinition,
+  userId: string | null,
+  projectId: string | null = null,
+): Promise<{ name: string; version: number }> {
   const [existing] = await db.select({ builtin: templates.builtin }).from(templates).where(eq(templates.name, def.name));
   if (existing) {
     throw new AppError(
@@ -85,8 +92,16 @@ export async function createTemplate(db: Db, def: TemplateDefinition, userId: st
 }
 
 /** A new version of a user template; an identical definition keeps the current version. */
-export async function updateTemplate(db: Db, name: string, def: TemplateDefinition): Promise<{ name: string; version: number; changed: boolean }> {
-  if (def.name !== name) throw validationFailed([{ path: "name", message: `must be '${name}' (the template being edited); renaming is not supported` }], "template");
+export async function updateTemplate(
+  db: Db,
+  name: string,
+  def: TemplateDefinition,
+): Promise<{ name: string; version: number; changed: boolean }> {
+  if (def.name !== name)
+    throw validationFailed(
+      [{ path: "name", message: `must be '${name}' (the template being edited); renaming is not supported` }],
+      "template",
+    );
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(templates).where(eq(templates.name, name)).for("update");
     if (!row) throw notFound("template", name);
@@ -136,7 +151,14 @@ export async function templateUsage(db: DbOrTx, name: string): Promise<TemplateU
   // JSON_SEARCH narrows the scan to versions mentioning the name anywhere; the exact check
   // (a task's `template` field) is done here. Names are DNS labels, so no LIKE wildcards.
   const rows = await db
-    .select({ pid: pipelines.id, pname: pipelines.name, current: pipelines.currentVersion, version: pipelineVersions.version, spec: pipelineVersions.spec, pins: pipelineVersions.templates })
+    .select({
+      pid: pipelines.id,
+      pname: pipelines.name,
+      current: pipelines.currentVersion,
+      version: pipelineVersions.version,
+      spec: pipelineVersions.spec,
+      pins: pipelineVersions.templates,
+    })
     .from(pipelineVersions)
     .innerJoin(pipelines, eq(pipelines.id, pipelineVersions.pipelineId))
     .where(sql`json_search(${pipelineVersions.spec}, 'one', ${name}) is not null`)

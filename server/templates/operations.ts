@@ -17,7 +17,8 @@ const byTemplate =
   (db, actor, action, i) =>
     requireTemplate(db, actor, i[key], action);
 
-const inProjectOrDefault: Locator<{ project?: string }> = (db, actor, action, i) => requireProject(db, actor, i.project ?? DEFAULT_PROJECT_SLUG, action);
+const inProjectOrDefault: Locator<{ project?: string }> = (db, actor, action, i) =>
+  requireProject(db, actor, i.project ?? DEFAULT_PROJECT_SLUG, action);
 
 export const listTemplatesOp = defineOperation({
   name: "template.list",
@@ -42,10 +43,23 @@ export const createTemplateOp = defineOperation({
   bodyTypes: ["json", "yaml"],
   output: S.TemplateSavedSchema,
   status: 201,
-  errors: { 404: "No such project, or one the caller is not a member of", 409: "The name exists or is a built-in", 422: "The definition is invalid (`details.errors`, with YAML lines)" },
+  errors: {
+    404: "No such project, or one the caller is not a member of",
+    409: "The name exists or is a built-in",
+    422: "The definition is invalid (`details.errors`, with YAML lines)",
+  },
   authorize: { permission: "template.manage", project: inProjectOrDefault },
-  run: async ({ db, actor, access }, i) => ({ ...(await createTemplate(db, i.body, actor.id, access!.projectId)), project: access!.projectSlug }),
-  audit: (i, r) => ({ action: "template.create", targetType: "template", targetId: i.body.name, targetName: i.body.name, details: { version: r.version } }),
+  run: async ({ db, actor, access }, i) => ({
+    ...(await createTemplate(db, i.body, actor.id, access!.projectId)),
+    project: access!.projectSlug,
+  }),
+  audit: (i, r) => ({
+    action: "template.create",
+    targetType: "template",
+    targetId: i.body.name,
+    targetName: i.body.name,
+    details: { version: r.version },
+  }),
 });
 
 export const getTemplateOp = defineOperation({
@@ -74,7 +88,10 @@ export const updateTemplateOp = defineOperation({
   errors: { 404: NOT_FOUND, 422: "The definition is invalid (`details.errors`, with YAML lines)" },
   authorize: { permission: "template.manage", project: byTemplate("name") },
   run: ({ db }, i) => updateTemplate(db, i.name, i.body),
-  audit: (i, r) => (r.changed ? { action: "template.update", targetType: "template", targetId: i.name, targetName: i.name, details: { version: r.version } } : null),
+  audit: (i, r) =>
+    r.changed
+      ? { action: "template.update", targetType: "template", targetId: i.name, targetName: i.name, details: { version: r.version } }
+      : null,
 });
 
 export const deleteTemplateOp = defineOperation({
@@ -103,7 +120,12 @@ const deprecation = (deprecated: boolean) =>
     errors: { 404: NOT_FOUND },
     authorize: { permission: "template.manage", project: byTemplate("name") },
     run: ({ db }, i) => setDeprecated(db, i.name, deprecated),
-    audit: (i) => ({ action: deprecated ? "template.deprecate" : "template.undeprecate", targetType: "template", targetId: i.name, targetName: i.name }),
+    audit: (i) => ({
+      action: deprecated ? "template.deprecate" : "template.undeprecate",
+      targetType: "template",
+      targetId: i.name,
+      targetName: i.name,
+    }),
   });
 export const deprecateTemplateOp = deprecation(true);
 export const undeprecateTemplateOp = deprecation(false);
@@ -118,7 +140,9 @@ export const listTemplateVersionsOp = defineOperation({
   output: S.TemplateVersionListSchema,
   errors: { 404: NOT_FOUND },
   authorize: { permission: "project.view" },
-  run: async ({ db }, i) => ({ items: (await listTemplateVersions(db, i.name)).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })) }),
+  run: async ({ db }, i) => ({
+    items: (await listTemplateVersions(db, i.name)).map((v) => ({ ...v, createdAt: v.createdAt.toISOString() })),
+  }),
 });
 
 export const getTemplateVersionOp = defineOperation({

@@ -46,7 +46,10 @@ function toFieldError(e: ErrorObject, prefix: string): FieldError {
     case "additionalProperties":
       return { path: `${path}.${(e.params as { additionalProperty: string }).additionalProperty}`, message: "unknown param" };
     case "enum":
-      return { path, message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}` };
+      return {
+        path,
+        message: `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`,
+      };
     default:
       return { path, message: e.message ?? "invalid" };
   }
@@ -80,7 +83,10 @@ export function schemaErrors(schema: Record<string, unknown>): FieldError[] {
         .map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`))
         .join("")
         .replace(/^\./, "");
-      const allowed = e.keyword === "enum" ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")})` : "";
+      const allowed =
+        e.keyword === "enum"
+          ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")})`
+          : "";
       out.push({ path, message: `${e.message ?? "invalid"}${allowed}` });
     }
     return out;

@@ -30,7 +30,11 @@ export function raw(method: string, path: string, opts: RawOptions = {}): Promis
         method,
         path,
         localAddress: opts.from,
-        headers: { host: base.host, ...(opts.body !== undefined ? { "content-length": Buffer.byteLength(opts.body) } : {}), ...opts.headers },
+        headers: {
+          host: base.host,
+          ...(opts.body !== undefined ? { "content-length": Buffer.byteLength(opts.body) } : {}),
+          ...opts.headers,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -56,12 +60,22 @@ export interface SignInResult {
 }
 
 /** A password sign-in through next-auth's credentials callback, as the login form does it. */
-export async function signIn(username: string, password: string, opts: { from?: string; forwardedFor?: string } = {}): Promise<SignInResult> {
+export async function signIn(
+  username: string,
+  password: string,
+  opts: { from?: string; forwardedFor?: string } = {},
+): Promise<SignInResult> {
   const { url } = testEnv();
   const extra: Record<string, string> = opts.forwardedFor ? { "x-forwarded-for": opts.forwardedFor } : {};
   const csrf = await raw("GET", "/api/auth/csrf", { from: opts.from, headers: extra });
   if (csrf.status !== 200) throw new Error(`GET /api/auth/csrf answered ${csrf.status}: ${csrf.text}`);
-  const body = new URLSearchParams({ csrfToken: csrf.json().csrfToken, username, password, json: "true", callbackUrl: url + "/" }).toString();
+  const body = new URLSearchParams({
+    csrfToken: csrf.json().csrfToken,
+    username,
+    password,
+    json: "true",
+    callbackUrl: url + "/",
+  }).toString();
   const res = await raw("POST", "/api/auth/callback/credentials", {
     from: opts.from,
     body,

@@ -51,7 +51,10 @@ describe("client addresses", () => {
       const r = await signIn(`nobody-${suffix()}`, "wrong-password-123", { from, forwardedFor: `203.0.113.${i}` });
       results.push(r.error);
     }
-    expect(results.slice(0, 19).every((e) => e === "CredentialsSignin"), results.join(",")).toBe(true);
+    expect(
+      results.slice(0, 19).every((e) => e === "CredentialsSignin"),
+      results.join(","),
+    ).toBe(true);
     expect(results[19], "the 20th failure locks the address").toMatch(/^locked:\d+$/);
     expect(results[20], "and a fresh X-Forwarded-For does not unlock it").toMatch(/^locked:\d+$/);
   }, 120_000);

@@ -12,7 +12,9 @@ import { signInCookie } from "./browser-session";
 
 // Every (method, path) the API serves for writes, read from the route files themselves. The
 // webhook endpoint authenticates each delivery by its signature, never by a cookie.
-const routes = v1Routes(path.resolve(import.meta.dirname, "../..")).filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method) && !r.path.includes("/hooks/"));
+const routes = v1Routes(path.resolve(import.meta.dirname, "../..")).filter(
+  (r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method) && !r.path.includes("/hooks/"),
+);
 const concrete = (p: string) => p.replace(/\{([^}]+)\}/g, (_, name: string) => (name === "n" ? "1" : `x-${name.toLowerCase()}`));
 
 let cookie: string;
@@ -26,7 +28,12 @@ beforeAll(async () => {
 
 /** A request as the browser sends it for `fetch(url, {method, mode: "no-cors", credentials: "include", body})`. */
 function forged(method: string, p: string, headers: Record<string, string> = { origin: attacker, "sec-fetch-site": "same-site" }) {
-  return call(method, p, { token: null, raw: JSON.stringify({ username: uniqueName("csrf"), name: "x", password: "password-1234", role: "admin" }), contentType: "text/plain;charset=UTF-8", headers: { cookie, ...headers } });
+  return call(method, p, {
+    token: null,
+    raw: JSON.stringify({ username: uniqueName("csrf"), name: "x", password: "password-1234", role: "admin" }),
+    contentType: "text/plain;charset=UTF-8",
+    headers: { cookie, ...headers },
+  });
 }
 
 describe("cross-site writes with the session cookie", () => {
@@ -36,20 +43,30 @@ describe("cross-site writes with the session cookie", () => {
     expect(routes).toContainEqual(expect.objectContaining({ method: "POST", path: "/api/v1/users" }));
   });
 
-  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))("%s refuses a request from another origin of the same site", async (_, r) => {
-    const res = await forged(r.method, concrete(r.path));
-    expect(res.status, res.text).toBe(403);
-    expect(res.body.error.details).toMatchObject({ reason: "cross_site" });
-    expect(res.body.error.message).toContain(attacker);
-  });
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    "%s refuses a request from another origin of the same site",
+    async (_, r) => {
+      const res = await forged(r.method, concrete(r.path));
+      expect(res.status, res.text).toBe(403);
+      expect(res.body.error.details).toMatchObject({ reason: "cross_site" });
+      expect(res.body.error.message).toContain(attacker);
+    },
+  );
 
-  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))("%s refuses a request that says only Sec-Fetch-Site: same-site", async (_, r) => {
-    const res = await forged(r.method, concrete(r.path), { "sec-fetch-site": "same-site" });
-    expect(res.status, res.text).toBe(403);
-  });
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
+    "%s refuses a request that says only Sec-Fetch-Site: same-site",
+    async (_, r) => {
+      const res = await forged(r.method, concrete(r.path), { "sec-fetch-site": "same-site" });
+      expect(res.status, res.text).toBe(403);
+    },
+  );
 
   it("refuses an opaque origin (a sandboxed frame) and a cross-site one", async () => {
-    const variants: Record<string, string>[] = [{ origin: "null" }, { origin: "https://evil.example", "sec-fetch-site": "cross-site" }, { origin: `${appOrigin}.evil.example` }];
+    const variants: Record<string, string>[] = [
+      { origin: "null" },
+      { origin: "https://evil.example", "sec-fetch-site": "cross-site" },
+      { origin: `${appOrigin}.evil.example` },
+    ];
     for (const headers of variants) {
       const res = await forged("POST", "/api/v1/users", headers);
       expect(res.status, `${JSON.stringify(headers)}: ${res.text}`).toBe(403);
@@ -74,17 +91,28 @@ describe("cross-site writes with the session cookie", () => {
   it("lets the app's own pages write with the same cookie", async () => {
     // Proves the refusals above are the origin check, not a cookie that does not work.
     const name = uniqueName("same-origin");
-    const res = await call("POST", "/api/v1/users", { token: null, body: { username: name, name: "Same origin", password: "password-1234", role: "user" }, headers: { cookie, origin: appOrigin, "sec-fetch-site": "same-origin" } });
+    const res = await call("POST", "/api/v1/users", {
+      token: null,
+      body: { username: name, name: "Same origin", password: "password-1234", role: "user" },
+      headers: { cookie, origin: appOrigin, "sec-fetch-site": "same-origin" },
+    });
     expect(res.status, res.text).toBe(201);
   });
 
   it("lets non-browser clients with a cookie but without Origin or Sec-Fetch-Site write", async () => {
-    const res = await call("POST", "/api/v1/users", { token: null, body: { username: uniqueName("cli"), name: "Scripted", password: "password-1234", role: "user" }, headers: { cookie } });
+    const res = await call("POST", "/api/v1/users", {
+      token: null,
+      body: { username: uniqueName("cli"), name: "Scripted", password: "password-1234", role: "user" },
+      headers: { cookie },
+    });
     expect(res.status, res.text).toBe(201);
   });
 
   it("leaves token calls alone whatever their Origin", async () => {
-    const res = await call("POST", "/api/v1/users", { body: { username: uniqueName("token"), name: "Token", password: "password-1234", role: "user" }, headers: { origin: attacker, "sec-fetch-site": "cross-site" } });
+    const res = await call("POST", "/api/v1/users", {
+      body: { username: uniqueName("token"), name: "Token", password: "password-1234", role: "user" },
+      headers: { origin: attacker, "sec-fetch-site": "cross-site" },
+    });
     expect(res.status, res.text).toBe(201);
   });
 });
@@ -96,7 +124,10 @@ describe("request bodies", () => {
 
   it.each(simple)("refuses a JSON body sent as %s, even with a token, and writes nothing", async (type) => {
     const name = uniqueName("ctype");
-    const res = await call("POST", "/api/v1/users", { raw: JSON.stringify({ username: name, name: "x", password: "password-1234", role: "user" }), contentType: type });
+    const res = await call("POST", "/api/v1/users", {
+      raw: JSON.stringify({ username: name, name: "x", password: "password-1234", role: "user" }),
+      contentType: type,
+    });
     expect(res.status, res.text).toBe(415);
     expect(res.body.error.message).toMatch(/application\/json or application\/yaml/);
     const users = await get("/api/v1/users");
@@ -105,14 +136,32 @@ describe("request bodies", () => {
 
   it("refuses a body without a Content-Type", async () => {
     const { url, token } = testEnv();
-    const res = await fetch(`${url}/api/v1/users`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: new Blob([JSON.stringify({ username: uniqueName("blob"), name: "x", role: "user" })]) });
+    const res = await fetch(`${url}/api/v1/users`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: new Blob([JSON.stringify({ username: uniqueName("blob"), name: "x", role: "user" })]),
+    });
     expect(res.status).toBe(415);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/no Content-Type/);
   });
 
   it("accepts JSON (also with a +json suffix) and YAML", async () => {
     expect((await call("POST", "/api/v1/users", { body: { username: uniqueName("json"), name: "x", role: "user" } })).status).toBe(201);
-    expect((await call("POST", "/api/v1/users", { body: { username: uniqueName("json"), name: "x", role: "user" }, contentType: "application/vnd.gantry+json" })).status).toBe(201);
-    expect((await call("POST", "/api/v1/users", { raw: `username: ${uniqueName("yaml")}\nname: x\nrole: user\n`, contentType: "application/yaml" })).status).toBe(201);
+    expect(
+      (
+        await call("POST", "/api/v1/users", {
+          body: { username: uniqueName("json"), name: "x", role: "user" },
+          contentType: "application/vnd.gantry+json",
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call("POST", "/api/v1/users", {
+          raw: `username: ${uniqueName("yaml")}\nname: x\nrole: user\n`,
+          contentType: "application/yaml",
+        })
+      ).status,
+    ).toBe(201);
   });
 });

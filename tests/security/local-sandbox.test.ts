@@ -85,7 +85,19 @@ beforeAll(async () => {
   expect((await put(`/api/v1/projects/${slug}/secrets/VICTIM_SECRET`, { value: victimSecret })).status).toBeLessThan(300);
   const spec = {
     name: uniqueName("victim"),
-    stages: [{ name: "s", tasks: [{ name: "sleeper", template: "shell", secrets: ["VICTIM_SECRET"], params: { script: 'printf %s "$VICTIM_SECRET" > victim.txt; echo ready; sleep 120' } }] }],
+    stages: [
+      {
+        name: "s",
+        tasks: [
+          {
+            name: "sleeper",
+            template: "shell",
+            secrets: ["VICTIM_SECRET"],
+            params: { script: 'printf %s "$VICTIM_SECRET" > victim.txt; echo ready; sleep 120' },
+          },
+        ],
+      },
+    ],
   };
   const { runId } = await runPipeline(spec, slug);
   const taskPid = await (async () => {
@@ -109,7 +121,12 @@ afterAll(async () => {
 describe("a local task in the sandbox", () => {
   it("reads none of Gantry's secrets, environments, workspaces or database, and writes nothing outside its workspace", async () => {
     const op = operatorPid();
-    const outside = [path.join(ROOT, `pwned-${tag}`), `/var/tmp/pwned-${tag}`, path.join(WORKSPACES, `pwned-${tag}`), path.join(WORKSPACES, victim.runId, `pwned-${tag}`)];
+    const outside = [
+      path.join(ROOT, `pwned-${tag}`),
+      `/var/tmp/pwned-${tag}`,
+      path.join(WORKSPACES, `pwned-${tag}`),
+      path.join(WORKSPACES, victim.runId, `pwned-${tag}`),
+    ];
     const sock = path.join(GANTRY_DIR, "test-db/mysqld.sock");
     expect(existsSync(sock), "the test database's socket is where the attack looks").toBe(true);
     // Every probe's output, and reversed (a log mask must not be what hides a leak).
@@ -130,7 +147,10 @@ describe("a local task in the sandbox", () => {
       `probe "database socket" mariadb --no-defaults -S ${sock} -uroot -e "show databases"`,
       "echo attack-done",
     ].join("\n");
-    const { done } = await runPipeline({ name: uniqueName("attacker"), stages: [{ name: "s", tasks: [{ name: "attack", template: "shell", params: { script } }] }] });
+    const { done } = await runPipeline({
+      name: uniqueName("attacker"),
+      stages: [{ name: "s", tasks: [{ name: "attack", template: "shell", params: { script } }] }],
+    });
     const run = await done();
     const log = await logOf(run, "attack");
     expect(log, "the attack script ran to its end").toContain("attack-done");
@@ -158,7 +178,11 @@ describe("a local task in the sandbox", () => {
     for (const f of outside) expect(existsSync(f), `${f} was written from inside the sandbox`).toBe(false);
     // Hidden, not merely unreadable: the names of Gantry's files and of other runs do not show either.
     // (Only the way down to its own workspace, which it knows from GANTRY_WORKSPACE, shows.)
-    const gantryListing = (log.split("\n").find((l) => l.startsWith("list .gantry:")) ?? "").slice("list .gantry:".length).trim().split(/\s+/).filter(Boolean);
+    const gantryListing = (log.split("\n").find((l) => l.startsWith("list .gantry:")) ?? "")
+      .slice("list .gantry:".length)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     expect(gantryListing, "what the task sees of .gantry/").toEqual(gantryListing.length ? [path.basename(WORKSPACES)] : []);
     const listed = log.split("\n").find((l) => l.startsWith("list workspaces:")) ?? "";
     expect(listed, "the workspaces listing").not.toContain(victim.runId);
@@ -167,20 +191,35 @@ describe("a local task in the sandbox", () => {
   it("the same database attack works from outside the sandbox with the password Gantry keeps (so the test can fail)", () => {
     const password = decodeURIComponent(new URL(process.env.DATABASE_URL!).password);
     expect(password.length, "the private database has a password").toBeGreaterThan(8);
-    const out = execFileSync("mariadb", ["--no-defaults", "-h", "127.0.0.1", "-P", dbPort(), "-uroot", "-e", "show databases"], { encoding: "utf8", env: { ...process.env, MYSQL_PWD: password } });
+    const out = execFileSync("mariadb", ["--no-defaults", "-h", "127.0.0.1", "-P", dbPort(), "-uroot", "-e", "show databases"], {
+      encoding: "utf8",
+      env: { ...process.env, MYSQL_PWD: password },
+    });
     expect(out).toContain("information_schema");
     expect(readFileSync(`/proc/${victim.taskPid}/environ`, "utf8")).toContain(victimSecret);
   });
 
   it("still builds: clones, writes its workspace for the next stage, gets the env and secrets it is given, has a writable HOME and /tmp", async () => {
     const repo = sandboxReadableDir("gantry-sandbox-repo-");
-    const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "Dev", GIT_AUTHOR_EMAIL: "d@example.test", GIT_COMMITTER_NAME: "Dev", GIT_COMMITTER_EMAIL: "d@example.test" } }).trim();
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", repo, ...args], {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: "Dev",
+          GIT_AUTHOR_EMAIL: "d@example.test",
+          GIT_COMMITTER_NAME: "Dev",
+          GIT_COMMITTER_EMAIL: "d@example.test",
+        },
+      }).trim();
     git("init", "-q", "-b", "main");
     writeFileSync(path.join(repo, "hello.txt"), "hello from the repo\n");
     git("add", ".");
     git("commit", "-q", "-m", "first");
     const sha = git("rev-parse", "HEAD");
-    expect((await put(`/api/v1/projects/default/secrets/SANDBOX_TOKEN_${tag.toUpperCase()}`, { value: `tok-${tag}` })).status).toBeLessThan(300);
+    expect((await put(`/api/v1/projects/default/secrets/SANDBOX_TOKEN_${tag.toUpperCase()}`, { value: `tok-${tag}` })).status).toBeLessThan(
+      300,
+    );
     try {
       const { done } = await runPipeline({
         name: uniqueName("sandbox-build"),
@@ -194,7 +233,9 @@ describe("a local task in the sandbox", () => {
                 template: "shell",
                 env: { GREETING: "bonjour" },
                 secrets: [`SANDBOX_TOKEN_${tag.toUpperCase()}`],
-                params: { script: `cat src/hello.txt > built.txt; echo "$GREETING" >> built.txt; [ "$SANDBOX_TOKEN_${tag.toUpperCase()}" = tok-${tag} ] && echo token-ok; echo home > "$HOME/h" && echo tmp > /tmp/t && echo home-and-tmp-ok; git -C src rev-parse HEAD` },
+                params: {
+                  script: `cat src/hello.txt > built.txt; echo "$GREETING" >> built.txt; [ "$SANDBOX_TOKEN_${tag.toUpperCase()}" = tok-${tag} ] && echo token-ok; echo home > "$HOME/h" && echo tmp > /tmp/t && echo home-and-tmp-ok; git -C src rev-parse HEAD`,
+                },
               },
             ],
           },

@@ -28,7 +28,10 @@ describe("masking in the stored log", () => {
       `echo "inline: $${MULTI}"`,
       `echo done`,
     ].join("\n");
-    const id = await createPipeline({ name: uniqueName("mask-esc"), stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script }, secrets: [TOKEN, MULTI] }] }] });
+    const id = await createPipeline({
+      name: uniqueName("mask-esc"),
+      stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script }, secrets: [TOKEN, MULTI] }] }],
+    });
     const run = await waitForRun(await startRun(id));
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
     const log = await get(`/api/v1/task-runs/${run.stages[0].tasks[0].id}/logs`, { headers: { accept: "text/plain" } });
@@ -36,8 +39,13 @@ describe("masking in the stored log", () => {
     expect(log.text).toContain("done");
     const plain = log.text.replace(/\u001b\[[0-?]*[ -/]*[@-~]/g, "");
     expect(plain).not.toContain(token);
-    for (const line of multi.split("\n")) expect(plain.split("\n").map((l) => l.trim()), `the secret's line '${line}'`).not.toContain(line);
-    for (const line of multi.split("\n")) expect(plain, `the secret's line '${line}'`).not.toContain(line.length >= 8 ? line : `\n${line}\n`);
+    for (const line of multi.split("\n"))
+      expect(
+        plain.split("\n").map((l) => l.trim()),
+        `the secret's line '${line}'`,
+      ).not.toContain(line);
+    for (const line of multi.split("\n"))
+      expect(plain, `the secret's line '${line}'`).not.toContain(line.length >= 8 ? line : `\n${line}\n`);
     expect(plain).toContain("bold: ***");
     expect(plain).toContain("colours: ***");
   });

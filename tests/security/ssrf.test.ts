@@ -22,7 +22,10 @@ interface Trap {
   hits: string[];
 }
 
-async function listen(address: string, onRequest: (req: IncomingMessage, res: import("node:http").ServerResponse, hits: string[]) => void): Promise<Trap | null> {
+async function listen(
+  address: string,
+  onRequest: (req: IncomingMessage, res: import("node:http").ServerResponse, hits: string[]) => void,
+): Promise<Trap | null> {
   const hits: string[] = [];
   const server = createServer((req, res) => {
     req.resume();
@@ -103,7 +106,10 @@ describe("notifications cannot be aimed at this host", () => {
     for (;;) {
       rows = await db.db.select().from(notificationOutbox).where(eq(notificationOutbox.runId, runId));
       if (rows.length === targets.length + 1 && rows.every((r) => r.status === "sent" || r.lastError)) break;
-      if (Date.now() > deadline) throw new Error(`the notifications were not all tried within 30 s: ${JSON.stringify(rows.map((r) => [r.target, r.status, r.lastError]))}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the notifications were not all tried within 30 s: ${JSON.stringify(rows.map((r) => [r.target, r.status, r.lastError]))}`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(rows.find((r) => r.target === control)?.status, "the allowed control notification").toBe("sent");

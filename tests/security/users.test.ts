@@ -80,7 +80,10 @@ describe("disabling a user", () => {
       ["DELETE", `/api/v1/users/${u.id}`],
       ["POST", `/api/v1/users/${u.id}/unlock`],
     ]) {
-      expect((await call(method, path, { token: null, body: method === "PATCH" ? { disabled: true } : undefined })).status, `${method} ${path} without credentials`).toBe(401);
+      expect(
+        (await call(method, path, { token: null, body: method === "PATCH" ? { disabled: true } : undefined })).status,
+        `${method} ${path} without credentials`,
+      ).toBe(401);
     }
   });
 });
@@ -123,7 +126,9 @@ describe("deleting a user", () => {
     expect((await del(`/api/v1/projects/${project}/members/admin`)).status).toBeLessThan(300);
     const r = await del(`/api/v1/users/${u.id}`);
     expect(r.status).toBe(409);
-    expect(r.body.error.message).toBe(`cannot delete '${u.username}': they are the only owner of '${project}'; make someone else owner first`);
+    expect(r.body.error.message).toBe(
+      `cannot delete '${u.username}': they are the only owner of '${project}'; make someone else owner first`,
+    );
     expect(await u.byToken(), "a refused delete changes nothing").toBe(200);
     expect((await put(`/api/v1/projects/${project}/members/admin`, { role: "owner" })).status).toBeLessThan(300);
     expect((await del(`/api/v1/users/${u.id}`)).status).toBe(204);
@@ -187,9 +192,14 @@ describe("administrators", () => {
             : updateUser(t.db, actor(by.id, by.username), target.id, op === "disable" ? { disabled: true } : { role: "user" });
         const results = await Promise.allSettled([remove(a, b), remove(b, a)]);
         const refused = results.filter((r) => r.status === "rejected");
-        expect(results.filter((r) => r.status === "fulfilled"), `${op}: exactly one of the two may succeed`).toHaveLength(1);
+        expect(
+          results.filter((r) => r.status === "fulfilled"),
+          `${op}: exactly one of the two may succeed`,
+        ).toHaveLength(1);
         expect((refused[0] as PromiseRejectedResult).reason.message).toMatch(/last enabled administrator/);
-        const left = await t.query<{ n: number }>("select count(*) as n from users where role = 'admin' and disabled = 0 and deleted_at is null");
+        const left = await t.query<{ n: number }>(
+          "select count(*) as n from users where role = 'admin' and disabled = 0 and deleted_at is null",
+        );
         expect(Number(left[0].n)).toBe(1);
         // Back to one administrator, admin, for the next round.
         await t.query("update users set role = 'user', disabled = 1 where id in (?, ?)", [a.id, b.id]);

@@ -25,9 +25,20 @@ let secretGone: string;
 beforeAll(async () => {
   expect((await put(`/api/v1/projects/default/secrets/${secretName}`, { value: SECRET })).status).toBeLessThan(300);
   expect((await put(`/api/v1/projects/default/secrets/${goneName}`, { value: "soon gone" })).status).toBeLessThan(300);
-  withTriggers = await createPipeline({ name: uniqueName("probe-hooks"), triggers: [{ provider: "github", secret: secretName }, { provider: "generic", secret: secretName }], stages: [task] });
+  withTriggers = await createPipeline({
+    name: uniqueName("probe-hooks"),
+    triggers: [
+      { provider: "github", secret: secretName },
+      { provider: "generic", secret: secretName },
+    ],
+    stages: [task],
+  });
   withoutTriggers = await createPipeline({ name: uniqueName("probe-none"), stages: [task] });
-  secretGone = await createPipeline({ name: uniqueName("probe-gone"), triggers: [{ provider: "gitlab", secret: goneName }], stages: [task] });
+  secretGone = await createPipeline({
+    name: uniqueName("probe-gone"),
+    triggers: [{ provider: "gitlab", secret: goneName }],
+    stages: [task],
+  });
   expect((await call("DELETE", `/api/v1/projects/default/secrets/${goneName}`)).status).toBe(204);
 });
 
@@ -60,7 +71,10 @@ describe("unauthenticated webhook deliveries", () => {
         body: JSON.stringify(r.body).replaceAll(`${provider}/${id}`, "<provider>/<id>"),
       });
     }
-    expect(JSON.parse(answers[0].body).error).toMatchObject({ code: "not_found", message: "no webhook trigger at <provider>/<id> accepts this delivery" });
+    expect(JSON.parse(answers[0].body).error).toMatchObject({
+      code: "not_found",
+      message: "no webhook trigger at <provider>/<id> accepts this delivery",
+    });
     const expected = { status: 404, type: answers[0].type, body: answers[0].body };
     for (const a of answers) expect({ status: a.status, type: a.type, body: a.body }, a.what).toEqual(expected);
     // And no run started for any of them.

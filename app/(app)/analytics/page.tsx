@@ -25,8 +25,13 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
   const actor = await pageActor();
   const [projects, scope] = await Promise.all([listProjects(db, actor), listScope(db, actor)]);
   // `?project=all` overrides the switcher; a project the user cannot see falls back to the scope.
-  const chosen = sp.project === "all" ? null : (projects.find((p) => p.slug === sp.project) ?? projects.find((p) => p.id === scope.current?.id) ?? null);
-  const data = await loadAnalytics(db, { projectIds: chosen ? [chosen.id] : sp.project === "all" ? projects.map((p) => p.id) : scope.projectIds }, days);
+  const chosen =
+    sp.project === "all" ? null : (projects.find((p) => p.slug === sp.project) ?? projects.find((p) => p.id === scope.current?.id) ?? null);
+  const data = await loadAnalytics(
+    db,
+    { projectIds: chosen ? [chosen.id] : sp.project === "all" ? projects.map((p) => p.id) : scope.projectIds },
+    days,
+  );
   const href = (o: { days?: number; project?: string | null }) => {
     const project = o.project === undefined ? (chosen?.slug ?? (sp.project === "all" ? "all" : null)) : o.project;
     return `/analytics?${new URLSearchParams({ days: String(o.days ?? days), ...(project ? { project } : {}) })}`;
@@ -35,7 +40,11 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
     <>
       <PageHeader
         title="Analytics"
-        description={chosen ? `Runs of project ${chosen.name}: how often they pass, how long they take and wait, which tasks are slow or flaky.` : "Runs of every pipeline you can see: how often they pass, how long they take and wait, which tasks are slow or flaky."}
+        description={
+          chosen
+            ? `Runs of project ${chosen.name}: how often they pass, how long they take and wait, which tasks are slow or flaky.`
+            : "Runs of every pipeline you can see: how often they pass, how long they take and wait, which tasks are slow or flaky."
+        }
         actions={<WindowPicker days={days} href={{ 7: href({ days: 7 }), 30: href({ days: 30 }), 90: href({ days: 90 }) }} />}
       />
       {projects.length > 1 && (

@@ -45,7 +45,11 @@ export default async function ApprovalsPage() {
                     <Link href={`/runs/${i.runId}?task=${i.taskRunId}`} className="font-medium text-accent hover:underline">
                       {i.pipelineName} #{i.runNumber}
                     </Link>
-                    {i.approval.instructions && <p className="max-w-md truncate text-xs text-muted" title={i.approval.instructions}>{i.approval.instructions}</p>}
+                    {i.approval.instructions && (
+                      <p className="max-w-md truncate text-xs text-muted" title={i.approval.instructions}>
+                        {i.approval.instructions}
+                      </p>
+                    )}
                   </Td>
                   <Td className="font-mono text-xs">{i.taskName}</Td>
                   <Td className="text-muted">{describeApprovers(i.approval.approvers)}</Td>

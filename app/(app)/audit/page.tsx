@@ -37,11 +37,18 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     limit: "50",
   };
   // The same operations as GET /api/v1/audit and /api/v1/projects/{project}/audit.
-  const page = chosen ? await callAs(actor, listProjectAuditOp, { project: chosen.slug, ...filters }) : await callAs(actor, listAuditOp, filters);
-  const next = page.next ? `/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(sp).filter(([, v]) => v)), before: String(page.next) })}` : null;
+  const page = chosen
+    ? await callAs(actor, listProjectAuditOp, { project: chosen.slug, ...filters })
+    : await callAs(actor, listAuditOp, filters);
+  const next = page.next
+    ? `/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(sp).filter(([, v]) => v)), before: String(page.next) })}`
+    : null;
   return (
     <>
-      <PageHeader title="Audit" description="Every change of pipelines, templates, members, secrets and tokens, and every run, cancel and approval." />
+      <PageHeader
+        title="Audit"
+        description="Every change of pipelines, templates, members, secrets and tokens, and every run, cancel and approval."
+      />
       <Card className="mb-3">
         <form method="get" className="flex flex-wrap items-end gap-3 p-3" aria-label="Filter the audit trail">
           <div className="grid gap-1">

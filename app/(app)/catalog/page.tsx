@@ -44,7 +44,13 @@ export default async function CatalogPage({ searchParams }: Props) {
       {shown.length === 0 ? (
         <Card>
           <EmptyState icon={Blocks} title={q ? `No template matches “${q}”` : "The catalog is empty"}>
-            {q ? <Link href="/catalog" className="text-accent hover:underline">Show all templates</Link> : "Add one with the Add template button."}
+            {q ? (
+              <Link href="/catalog" className="text-accent hover:underline">
+                Show all templates
+              </Link>
+            ) : (
+              "Add one with the Add template button."
+            )}
           </EmptyState>
         </Card>
       ) : (
@@ -69,7 +75,13 @@ export default async function CatalogPage({ searchParams }: Props) {
                       <span className="line-clamp-2 text-xs text-muted">{t.description}</span>
                       <span className="mt-auto flex flex-wrap gap-1.5 pt-1 text-[11px]">
                         <span className="rounded border px-1.5 py-0.5 font-mono text-muted">{t.name}</span>
-                        <span className={t.local.supported ? "rounded bg-accent-soft px-1.5 py-0.5 text-accent" : "rounded border px-1.5 py-0.5 text-muted"}>
+                        <span
+                          className={
+                            t.local.supported
+                              ? "rounded bg-accent-soft px-1.5 py-0.5 text-accent"
+                              : "rounded border px-1.5 py-0.5 text-muted"
+                          }
+                        >
                           {t.local.supported ? "local + cluster" : "cluster only"}
                         </span>
                         {t.deprecated && <span className="rounded bg-danger-soft px-1.5 py-0.5 text-danger">deprecated</span>}

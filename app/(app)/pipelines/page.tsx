@@ -29,7 +29,11 @@ export default async function PipelinesPage() {
     <>
       <PageHeader
         title="Pipelines"
-        description={scope.current ? `Pipelines of ${scope.current.slug}: stages of tasks, versioned as code.` : "Stages of tasks, versioned as code, in every project you belong to."}
+        description={
+          scope.current
+            ? `Pipelines of ${scope.current.slug}: stages of tasks, versioned as code.`
+            : "Stages of tasks, versioned as code, in every project you belong to."
+        }
         actions={
           <>
             <ImportPipeline />
@@ -68,7 +72,11 @@ export default async function PipelinesPage() {
                   <Td className="text-muted tabular-nums">v{p.version}</Td>
                   <Td>
                     {p.lastRun ? (
-                      <Link href={`/runs/${p.lastRun.id}`} className="inline-flex items-center gap-2 hover:underline" aria-label={`Last run #${p.lastRun.number}: ${p.lastRun.status}`}>
+                      <Link
+                        href={`/runs/${p.lastRun.id}`}
+                        className="inline-flex items-center gap-2 hover:underline"
+                        aria-label={`Last run #${p.lastRun.number}: ${p.lastRun.status}`}
+                      >
                         <StatusBadge status={p.lastRun.status} />
                         <span className="text-xs text-muted">
                           #{p.lastRun.number} · <RelativeTime date={p.lastRun.createdAt} />

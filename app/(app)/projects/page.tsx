@@ -16,7 +16,11 @@ export default async function ProjectsPage() {
   const projects = await listProjects(getDb(), await pageActor());
   return (
     <>
-      <PageHeader title="Projects" description="Projects own pipelines, templates and secrets; members have a role in each." actions={<NewProjectDialog />} />
+      <PageHeader
+        title="Projects"
+        description="Projects own pipelines, templates and secrets; members have a role in each."
+        actions={<NewProjectDialog />}
+      />
       <Card>
         {projects.length === 0 ? (
           <EmptyState icon={FolderKanban} title="You are in no project yet">

@@ -30,7 +30,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const db = getDb();
   const scope = await listScope(db, await pageActor());
   const runs = await listRecentRuns(db, { page, perPage: 25, statuses: filter.statuses, projectIds: scope.projectIds });
-  const href = (key: string, p = 1) => `/runs?${new URLSearchParams({ ...(key !== "all" ? { status: key } : {}), ...(p > 1 ? { page: String(p) } : {}) })}`;
+  const href = (key: string, p = 1) =>
+    `/runs?${new URLSearchParams({ ...(key !== "all" ? { status: key } : {}), ...(p > 1 ? { page: String(p) } : {}) })}`;
   return (
     <>
       <PageHeader title="Runs" description="Every pipeline's runs, newest first." />
@@ -54,7 +55,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           <EmptyState icon={PlayCircle} title={filter.key === "all" ? "No runs yet" : `No ${filter.label.toLowerCase()} runs`}>
             {filter.key === "all" ? (
               <>
-                Open a <Link href="/pipelines" className="text-accent hover:underline">pipeline</Link> and press Run.
+                Open a{" "}
+                <Link href="/pipelines" className="text-accent hover:underline">
+                  pipeline
+                </Link>{" "}
+                and press Run.
               </>
             ) : (
               <Link href={href("all")} className="text-accent hover:underline">

@@ -57,7 +57,15 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
       <form role="search" action="/search" method="get" className="mb-4 flex flex-wrap items-end gap-2">
         <label className="flex min-w-64 flex-1 flex-col gap-1 text-xs text-muted">
           Search logs
-          <Input name="q" type="search" defaultValue={sp.q ?? ""} placeholder='error "connection refused"' autoFocus required maxLength={500} />
+          <Input
+            name="q"
+            type="search"
+            defaultValue={sp.q ?? ""}
+            placeholder='error "connection refused"'
+            autoFocus
+            required
+            maxLength={500}
+          />
         </label>
         <label className="flex w-44 flex-col gap-1 text-xs text-muted">
           Pipeline
@@ -127,7 +135,11 @@ function Hit({ hit }: { hit: LogSearchHit }) {
         </Link>
         <RelativeTime date={hit.ts} />
       </div>
-      <Link href={hit.url} className="block overflow-hidden rounded bg-log-bg px-2 py-1 font-mono text-[12.5px] leading-5 whitespace-pre-wrap break-all text-log-fg hover:ring-1 hover:ring-accent" data-stream={hit.stream}>
+      <Link
+        href={hit.url}
+        className="block overflow-hidden rounded bg-log-bg px-2 py-1 font-mono text-[12.5px] leading-5 whitespace-pre-wrap break-all text-log-fg hover:ring-1 hover:ring-accent"
+        data-stream={hit.stream}
+      >
         <Marked text={hit.text} ranges={hit.highlights} />
       </Link>
     </li>

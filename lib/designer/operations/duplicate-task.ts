@@ -11,5 +11,8 @@ export interface DuplicateTask {
 export function duplicateTask(doc: PipelineDoc, op: DuplicateTask): PipelineDoc {
   const t = taskAt(doc, op.task);
   const copy = { ...structuredClone(t), name: uniqueName(t.name, taskNames(doc)) };
-  return withStage(doc, op.task.stage, (s) => ({ ...s, tasks: [...s.tasks.slice(0, op.task.index + 1), copy, ...s.tasks.slice(op.task.index + 1)] }));
+  return withStage(doc, op.task.stage, (s) => ({
+    ...s,
+    tasks: [...s.tasks.slice(0, op.task.index + 1), copy, ...s.tasks.slice(op.task.index + 1)],
+  }));
 }

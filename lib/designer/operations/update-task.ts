@@ -46,7 +46,10 @@ function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {
   if (patch.resources !== undefined) {
     const r = patch.resources ?? {};
     const pick = (m?: Record<string, string>) => (m && Object.keys(m).length ? { ...m } : undefined);
-    const resources = { ...(pick(r.requests) ? { requests: pick(r.requests) } : {}), ...(pick(r.limits) ? { limits: pick(r.limits) } : {}) };
+    const resources = {
+      ...(pick(r.requests) ? { requests: pick(r.requests) } : {}),
+      ...(pick(r.limits) ? { limits: pick(r.limits) } : {}),
+    };
     const k8s = { ...(t.kubernetes ?? {}) };
     if (Object.keys(resources).length) k8s.resources = resources;
     else delete k8s.resources;

@@ -12,7 +12,16 @@ const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
   task: "build",
   stage: "build",
   attempt: 1,
-  plan: { template: "node-build", templateVersion: 2, image: "node:22", command: ["npm", "ci"], localCommand: ["npm", "ci"], env: { NODE_ENV: "test" }, timeoutSeconds: 900, retries: 1 },
+  plan: {
+    template: "node-build",
+    templateVersion: 2,
+    image: "node:22",
+    command: ["npm", "ci"],
+    localCommand: ["npm", "ci"],
+    env: { NODE_ENV: "test" },
+    timeoutSeconds: 900,
+    retries: 1,
+  },
   params: { BRANCH: "main", NPM_TOKEN: "npm_s3cr3t", NODE_ENV: "production" },
   secretParams: ["NPM_TOKEN"],
   singleTaskRun: false,
@@ -24,14 +33,24 @@ describe("task run attempt → BuildJob", () => {
     const { buildJob } = buildJobFor(input());
     expect(BuildJobSchema.safeParse(buildJob).error).toBeUndefined();
     expect(buildJob.metadata).toMatchObject({ name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1", namespace: "team-shop" });
-    expect(buildJob.metadata.labels).toMatchObject({ "gantry.dev/run": RUN_ID, "gantry.dev/task-run": TASK_RUN_ID, "gantry.dev/pipeline": "shop-backend" });
+    expect(buildJob.metadata.labels).toMatchObject({
+      "gantry.dev/run": RUN_ID,
+      "gantry.dev/task-run": TASK_RUN_ID,
+      "gantry.dev/pipeline": "shop-backend",
+    });
   });
 
   it("keeps secret params out of the BuildJob: they go to a Secret the pod reads", () => {
     const { buildJob, paramsSecret } = buildJobFor(input());
     expect(JSON.stringify(buildJob)).not.toContain("npm_s3cr3t");
-    expect(buildJob.spec.secretEnv).toEqual([{ name: "NPM_TOKEN", secretName: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1-params", key: "NPM_TOKEN" }]);
-    expect(paramsSecret).toMatchObject({ kind: "Secret", metadata: { name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1-params", namespace: "team-shop" }, stringData: { NPM_TOKEN: "npm_s3cr3t" } });
+    expect(buildJob.spec.secretEnv).toEqual([
+      { name: "NPM_TOKEN", secretName: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1-params", key: "NPM_TOKEN" },
+    ]);
+    expect(paramsSecret).toMatchObject({
+      kind: "Secret",
+      metadata: { name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1-params", namespace: "team-shop" },
+      stringData: { NPM_TOKEN: "npm_s3cr3t" },
+    });
     expect(buildJobFor(input({ secretParams: [], params: { BRANCH: "main" } })).paramsSecret).toBeNull();
   });
 
@@ -44,21 +63,38 @@ describe("task run attempt → BuildJob", () => {
     expect(buildJob.spec.secretEnv).toBeUndefined();
     const pod = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } }).spec!.template.spec!;
     // Only the files' keys: the same Secret may hold values the main container must not see.
-    expect(pod.volumes).toContainEqual({ name: expect.any(String), secret: { secretName: paramsSecret!.metadata!.name, items: [{ key: "event.json", path: "event.json" }] } });
+    expect(pod.volumes).toContainEqual({
+      name: expect.any(String),
+      secret: { secretName: paramsSecret!.metadata!.name, items: [{ key: "event.json", path: "event.json" }] },
+    });
     expect(pod.containers[0].volumeMounts).toContainEqual(expect.objectContaining({ mountPath: "/gantry/files", readOnly: true }));
   });
 
   it("takes the task's kubernetes block: resources over the template's, envFrom, or a raw JobSpec labelled and owned", () => {
     const kubernetes = {
       resources: { requests: { cpu: "2" } },
-      envFrom: [{ configMap: "shop-config", prefix: "CFG_" }, { secret: "registry-creds", optional: true }],
+      envFrom: [
+        { configMap: "shop-config", prefix: "CFG_" },
+        { secret: "registry-creds", optional: true },
+      ],
     };
-    const { buildJob } = buildJobFor(input({ template: { resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1" } } }, plan: { ...input().plan, kubernetes } }));
+    const { buildJob } = buildJobFor(
+      input({
+        template: { resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1" } } },
+        plan: { ...input().plan, kubernetes },
+      }),
+    );
     expect(buildJob.spec.resources).toEqual({ requests: { cpu: "2", memory: "1Gi" }, limits: { cpu: "2" } });
     const main = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } }).spec!.template.spec!.containers[0];
-    expect(main.envFrom).toEqual([{ prefix: "CFG_", configMapRef: { name: "shop-config" } }, { secretRef: { name: "registry-creds", optional: true } }]);
+    expect(main.envFrom).toEqual([
+      { prefix: "CFG_", configMapRef: { name: "shop-config" } },
+      { secretRef: { name: "registry-creds", optional: true } },
+    ]);
 
-    const jobSpec = { backoffLimit: 0, template: { spec: { restartPolicy: "Never", containers: [{ name: "x", image: "busybox", command: ["true"] }] } } };
+    const jobSpec = {
+      backoffLimit: 0,
+      template: { spec: { restartPolicy: "Never", containers: [{ name: "x", image: "busybox", command: ["true"] }] } },
+    };
     const raw = buildJobFor(input({ plan: { ...input().plan, kubernetes: { jobSpec } } })).buildJob;
     expect(BuildJobSchema.safeParse(raw).error).toBeUndefined();
     const job = buildJobToJob({ ...raw, metadata: { ...raw.metadata, uid: "u-2" } });
@@ -85,8 +121,14 @@ describe("task run attempt → BuildJob", () => {
   });
 
   it("shares a PVC between the run's tasks, and gives a single-task run an emptyDir", () => {
-    expect(buildJobFor(input()).buildJob.spec.workspace).toEqual({ type: "PersistentVolumeClaim", claimName: "gantry-ws-0a1b2c3d4e5f4a6b8c7d8e9f0a1b2c3d" });
-    expect(buildJobFor(input({ singleTaskRun: true, project: { workspaceSizeLimit: "5Gi" } })).buildJob.spec.workspace).toEqual({ type: "EmptyDir", sizeLimit: "5Gi" });
+    expect(buildJobFor(input()).buildJob.spec.workspace).toEqual({
+      type: "PersistentVolumeClaim",
+      claimName: "gantry-ws-0a1b2c3d4e5f4a6b8c7d8e9f0a1b2c3d",
+    });
+    expect(buildJobFor(input({ singleTaskRun: true, project: { workspaceSizeLimit: "5Gi" } })).buildJob.spec.workspace).toEqual({
+      type: "EmptyDir",
+      sizeLimit: "5Gi",
+    });
   });
 
   it("takes cache path, sidecars, resources and the token flag from the template, with the task's resources on top", () => {
@@ -109,36 +151,65 @@ describe("task run attempt → BuildJob", () => {
 
   it("prefers the plan's sidecars, whose params were filled in when the run was created", () => {
     const plan = { ...input().plan, sidecars: [{ name: "database", role: "service" as const, image: "postgres:16" }] };
-    const { buildJob } = buildJobFor(input({ plan, template: { sidecars: [{ name: "database", role: "service", image: "{{params.database}}:{{params.version}}" }] } }));
+    const { buildJob } = buildJobFor(
+      input({ plan, template: { sidecars: [{ name: "database", role: "service", image: "{{params.database}}:{{params.version}}" }] } }),
+    );
     expect(buildJob.spec.sidecars).toEqual([{ name: "database", role: "service", image: "postgres:16" }]);
   });
 
   it("carries the project's node placement into the pod", () => {
-    const scheduling = { nodeSelector: { pool: "build" }, tolerations: [{ key: "build", operator: "Exists" as const, effect: "NoSchedule" as const }], serviceAccountName: "builder" };
+    const scheduling = {
+      nodeSelector: { pool: "build" },
+      tolerations: [{ key: "build", operator: "Exists" as const, effect: "NoSchedule" as const }],
+      serviceAccountName: "builder",
+    };
     const { buildJob } = buildJobFor(input({ project: { scheduling, ttlSecondsAfterFinished: 600 } }));
     const job = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } });
-    expect(job.spec!.template.spec).toMatchObject({ nodeSelector: { pool: "build" }, serviceAccountName: "builder", tolerations: scheduling.tolerations });
+    expect(job.spec!.template.spec).toMatchObject({
+      nodeSelector: { pool: "build" },
+      serviceAccountName: "builder",
+      tolerations: scheduling.tolerations,
+    });
     expect(job.spec!.ttlSecondsAfterFinished).toBe(600);
   });
 
   it("has the params Secret owned by the created BuildJob, so pruning the BuildJob removes it", () => {
     const { buildJob, paramsSecret } = buildJobFor(input());
     const owned = ownedSecret(paramsSecret!, { ...buildJob, metadata: { ...buildJob.metadata, uid: "u-1" } });
-    expect(owned.metadata!.ownerReferences).toEqual([{ apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", name: buildJob.metadata.name, uid: "u-1", controller: true, blockOwnerDeletion: true }]);
+    expect(owned.metadata!.ownerReferences).toEqual([
+      {
+        apiVersion: "gantry.dev/v1alpha1",
+        kind: "BuildJob",
+        name: buildJob.metadata.name,
+        uid: "u-1",
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ]);
   });
 
   describe("a private repository's credentials", () => {
     const token = "ghp_cl0ne-t0ken-value";
-    const https = { url: "https://git.example.com/shop.git", revision: "main", dir: "src", credentials: { secret: "GIT_TOKEN", username: "x-access-token" } };
+    const https = {
+      url: "https://git.example.com/shop.git",
+      revision: "main",
+      dir: "src",
+      credentials: { secret: "GIT_TOKEN", username: "x-access-token" },
+    };
     const created = (bj: ReturnType<typeof buildJobFor>["buildJob"]) => ({ ...bj, metadata: { ...bj.metadata, uid: "u-1" } });
     const env = (c: { env?: { name: string }[] } | undefined) => (c?.env ?? []).map((e) => e.name);
 
     it("go into the params Secret under Gantry's own keys; the BuildJob and its Job only say where the clone reads them", () => {
-      const { buildJob, paramsSecret } = buildJobFor(input({ secretParams: [], params: {}, plan: { ...input().plan, source: { git: https } }, cloneSecrets: { GIT_TOKEN: token } }));
+      const { buildJob, paramsSecret } = buildJobFor(
+        input({ secretParams: [], params: {}, plan: { ...input().plan, source: { git: https } }, cloneSecrets: { GIT_TOKEN: token } }),
+      );
       expect(BuildJobSchema.safeParse(buildJob).error).toBeUndefined();
       const secretName = paramsSecret!.metadata!.name!;
       expect(paramsSecret!.stringData).toEqual({ "gantry-git-password": token });
-      expect(buildJob.spec.source!.git!.credentials).toEqual({ username: "x-access-token", password: { secretName, key: "gantry-git-password" } });
+      expect(buildJob.spec.source!.git!.credentials).toEqual({
+        username: "x-access-token",
+        password: { secretName, key: "gantry-git-password" },
+      });
       const job = buildJobToJob(created(buildJob));
       expect(JSON.stringify(buildJob)).not.toContain(token);
       expect(JSON.stringify(job)).not.toContain(token);
@@ -159,7 +230,9 @@ describe("task run attempt → BuildJob", () => {
 
     it("reach the main container only when the task lists the secret itself, and then as its own variable", () => {
       const plan = { ...input().plan, secrets: ["GIT_TOKEN"], source: { git: https } };
-      const { buildJob, paramsSecret } = buildJobFor(input({ params: { GIT_TOKEN: token }, secretParams: ["GIT_TOKEN"], plan, cloneSecrets: { GIT_TOKEN: token } }));
+      const { buildJob, paramsSecret } = buildJobFor(
+        input({ params: { GIT_TOKEN: token }, secretParams: ["GIT_TOKEN"], plan, cloneSecrets: { GIT_TOKEN: token } }),
+      );
       expect(paramsSecret!.stringData).toEqual({ GIT_TOKEN: token, "gantry-git-password": token });
       const pod = buildJobToJob(created(buildJob)).spec!.template.spec!;
       const main = pod.containers.find((c) => c.name === MAIN_CONTAINER)!;
@@ -168,14 +241,28 @@ describe("task run attempt → BuildJob", () => {
     });
 
     it("give an ssh key and known hosts to the clone by secretKeyRef, and fail the attempt for good when a value was not resolved", () => {
-      const git = { url: "git@git.example.com:shop.git", revision: "main", dir: "src", credentials: { sshKey: "DEPLOY_KEY", knownHosts: "HOSTS" } };
+      const git = {
+        url: "git@git.example.com:shop.git",
+        revision: "main",
+        dir: "src",
+        credentials: { sshKey: "DEPLOY_KEY", knownHosts: "HOSTS" },
+      };
       const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n";
-      const { buildJob, paramsSecret } = buildJobFor(input({ secretParams: [], params: {}, plan: { ...input().plan, source: { git } }, cloneSecrets: { DEPLOY_KEY: key, HOSTS: "git.example.com ssh-ed25519 AAAA" } }));
+      const { buildJob, paramsSecret } = buildJobFor(
+        input({
+          secretParams: [],
+          params: {},
+          plan: { ...input().plan, source: { git } },
+          cloneSecrets: { DEPLOY_KEY: key, HOSTS: "git.example.com ssh-ed25519 AAAA" },
+        }),
+      );
       expect(paramsSecret!.stringData).toEqual({ "gantry-git-ssh-key": key, "gantry-git-known-hosts": "git.example.com ssh-ed25519 AAAA" });
       expect(JSON.stringify(buildJob)).not.toContain("PRIVATE KEY");
       const clone = buildJobToJob(created(buildJob)).spec!.template.spec!.initContainers!.find((c) => c.name === CLONE_CONTAINER)!;
       expect(env(clone)).toEqual(["HOME", "GANTRY_GIT_SSH_KEY", "GANTRY_GIT_KNOWN_HOSTS"]);
-      expect(() => buildJobFor(input({ plan: { ...input().plan, source: { git } }, cloneSecrets: {} }))).toThrow(/secret 'DEPLOY_KEY' for the clone was not resolved/);
+      expect(() => buildJobFor(input({ plan: { ...input().plan, source: { git } }, cloneSecrets: {} }))).toThrow(
+        /secret 'DEPLOY_KEY' for the clone was not resolved/,
+      );
     });
   });
 });

@@ -51,7 +51,11 @@ export interface BuildJobInput {
  * Keys of the clone's credentials in the params Secret. Lower case with dashes: no param or
  * project secret (upper case) and no plan file can have them.
  */
-export const GIT_CREDENTIAL_KEYS = { password: "gantry-git-password", sshKey: "gantry-git-ssh-key", knownHosts: "gantry-git-known-hosts" } as const;
+export const GIT_CREDENTIAL_KEYS = {
+  password: "gantry-git-password",
+  sshKey: "gantry-git-ssh-key",
+  knownHosts: "gantry-git-known-hosts",
+} as const;
 
 export const paramsSecretName = (buildJob: string) => `${buildJob}-params`;
 /** Where the plan's files (the trigger event, its commits) appear in the pod. */
@@ -102,15 +106,23 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     },
     ...(Object.keys(params).length ? { params } : {}),
     ...(Object.keys(secretValues).length ? { secretEnv: Object.keys(secretValues).map((k) => ({ name: k, secretName, key: k })) } : {}),
-    ...(files.length ? { files: [{ kind: "Secret" as const, name: secretName, mountPath: FILES_PATH, keys: files.map((f) => f.name) }] } : {}),
+    ...(files.length
+      ? { files: [{ kind: "Secret" as const, name: secretName, mountPath: FILES_PATH, keys: files.map((f) => f.name) }] }
+      : {}),
     // The run's checkout, frozen in every task's plan when the run was created.
-    ...(input.source ? { source: input.source } : input.plan.source?.git ? { source: { git: gitSource(input.plan.source.git, clone.refs) } } : {}),
+    ...(input.source
+      ? { source: input.source }
+      : input.plan.source?.git
+        ? { source: { git: gitSource(input.plan.source.git, clone.refs) } }
+        : {}),
     workspace: input.singleTaskRun
       ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
       : { type: "PersistentVolumeClaim", claimName: workspaceClaimName(input.runId) },
     ...(t.cachePath ? { cache: { claimName: cacheClaimName(input.pipeline), mountPath: t.cachePath } } : {}),
     // The plan's sidecars have the task's params filled in; older plans fall back to the template's.
-    ...((input.plan.sidecars ?? t.sidecars)?.length ? { sidecars: (input.plan.sidecars ?? t.sidecars)!.map((s) => structuredClone(s)) } : {}),
+    ...((input.plan.sidecars ?? t.sidecars)?.length
+      ? { sidecars: (input.plan.sidecars ?? t.sidecars)!.map((s) => structuredClone(s)) }
+      : {}),
     ...(resources ? { resources } : {}),
     ...(envFrom.length ? { envFrom } : {}),
     ...(k8s?.jobSpec ? { jobSpec: structuredClone(k8s.jobSpec) } : {}),
@@ -152,7 +164,11 @@ function cloneCredentials(input: BuildJobInput, secretName: string): { values: R
   const given = input.cloneSecrets ?? {};
   const values: Record<string, string> = {};
   const refs: GitCredentials = c.username ? { username: c.username } : {};
-  for (const [field, name] of [["password", c.secret], ["sshKey", c.sshKey], ["knownHosts", c.knownHosts]] as const) {
+  for (const [field, name] of [
+    ["password", c.secret],
+    ["sshKey", c.sshKey],
+    ["knownHosts", c.knownHosts],
+  ] as const) {
     if (!name) continue;
     // The scheduler resolved every name the plan gives; a missing one would clone without it and fail less clearly.
     if (given[name] === undefined) throw new ExecutorError(`the value of secret '${name}' for the clone was not resolved`, true);

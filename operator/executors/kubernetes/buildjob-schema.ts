@@ -80,7 +80,9 @@ export const GitCredentialsSchema = z
     sshKey: SecretKeyRefSchema.optional(),
     knownHosts: SecretKeyRefSchema.optional(),
   })
-  .meta({ description: "Where the clone init container reads a private repository's credentials from; values never appear in the BuildJob." });
+  .meta({
+    description: "Where the clone init container reads a private repository's credentials from; values never appear in the BuildJob.",
+  });
 
 export const GitSourceSchema = z.object({
   url: z.string().min(1),
@@ -117,7 +119,15 @@ export const SidecarSchema = z.object({
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: envMap.optional(),
-  ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int().min(1).max(65535), protocol: z.enum(["TCP", "UDP", "SCTP"]).optional() })).optional(),
+  ports: z
+    .array(
+      z.object({
+        name: z.string().optional(),
+        containerPort: z.number().int().min(1).max(65535),
+        protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
+      }),
+    )
+    .optional(),
   resources: ResourcesSchema.optional(),
   readinessProbe: preserveUnknown().optional(),
   startupProbe: preserveUnknown().optional(),

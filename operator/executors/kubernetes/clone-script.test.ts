@@ -17,13 +17,27 @@ let tagged: string;
 let pullHead: string;
 /** Only what git needs: no global config of whoever runs the tests. */
 const env = (): NodeJS.ProcessEnv => {
-  const vars: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: root, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@e", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@e" };
+  const vars: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: root,
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@e",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@e",
+  };
   return vars as NodeJS.ProcessEnv;
 };
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8" }).trim();
 
 /** Runs the script as the init container does: `sh -c SCRIPT gantry-clone URL DIR REV` in the workspace. */
-function clone(workspace: string, url: string, dir: string, rev: string, extra: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+function clone(
+  workspace: string,
+  url: string,
+  dir: string,
+  rev: string,
+  extra: Record<string, string> = {},
+): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const p = spawn("sh", ["-c", CLONE_SCRIPT, "gantry-clone", url, dir, rev], { cwd: workspace, env: { ...env(), ...extra } });
     let out = "";
@@ -133,7 +147,9 @@ describe("clone init container script", () => {
     expect(seen).toContain("mode: 600");
     expect(seen).toContain(`key: ${key}`);
     expect(seen).toContain("hosts: git.example.test ssh-ed25519 AAAAC3Nza");
-    expect(seen).toMatch(/args: -i \S+\/id -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\S+\/known_hosts /);
+    expect(seen).toMatch(
+      /args: -i \S+\/id -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\S+\/known_hosts /,
+    );
     expect(seen).not.toContain("secret-key-body\nargs");
     expect(seen.split("\n").find((l) => l.startsWith("args:"))).not.toContain("secret-key-body");
     const dir = /^dir: (.+)$/m.exec(seen)![1];
@@ -142,7 +158,10 @@ describe("clone init container script", () => {
 
   it("gives an https token to git through a credential helper that holds no value, and drops the user's own helpers", async () => {
     // `git credential fill` asks the same helpers a clone would; the script's environment is the clone's.
-    const probe = CLONE_SCRIPT.replace(/\nif command -v flock[\s\S]*$/, "\nprintf 'protocol=https\\nhost=git.example.test\\n\\n' | git credential fill; env | grep '^GIT_CONFIG_VALUE_1='");
+    const probe = CLONE_SCRIPT.replace(
+      /\nif command -v flock[\s\S]*$/,
+      "\nprintf 'protocol=https\\nhost=git.example.test\\n\\n' | git credential fill; env | grep '^GIT_CONFIG_VALUE_1='",
+    );
     // The user's own helper (a `store` would write the token to disk) must not even be asked.
     const asked = path.join(root, "user-helper-asked");
     const userConfig = path.join(root, "user-gitconfig");

@@ -2,7 +2,10 @@ import type { CoreV1Event } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { eventBuildJobKey } from "./controller";
 
-const ev = (kind: string, name: string): CoreV1Event => ({ metadata: { name: "e", namespace: "team" }, involvedObject: { kind, name, namespace: "team" } });
+const ev = (kind: string, name: string): CoreV1Event => ({
+  metadata: { name: "e", namespace: "team" },
+  involvedObject: { kind, name, namespace: "team" },
+});
 
 describe("events reach the BuildJob they are about", () => {
   it("maps Job events and pod events (the Job's name plus a suffix) to the BuildJob named like the Job", () => {

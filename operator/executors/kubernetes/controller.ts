@@ -1,4 +1,12 @@
-import { Watch, type CoreV1Event, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import {
+  Watch,
+  type CoreV1Event,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Job,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { Informer, labelledBuildJobKey, ownerBuildJobKey, ownKey } from "./informer";
 import type { KubeApi } from "./kube-api";
@@ -17,7 +25,10 @@ import { operatorMetrics } from "@/server/metrics/operator";
  * RoleBinding per project namespace; a project's namespace is added when it is first used.
  */
 
-export interface ControllerOptions extends Pick<ReconcilerOptions, "retentionMs" | "workspaceSize" | "storageClassName" | "decorateJob" | "resyncMs"> {
+export interface ControllerOptions extends Pick<
+  ReconcilerOptions,
+  "retentionMs" | "workspaceSize" | "storageClassName" | "decorateJob" | "resyncMs"
+> {
   api: KubeApi;
   kc: KubeConfig;
   /** The operator's own namespace (the default project's, the leader Lease's): always watched. */
@@ -40,13 +51,50 @@ class NamespaceWatch {
 
   constructor(ns: string, api: KubeApi, watch: Watch, sink: { add(key: string): void }, log?: Logger) {
     const managed = `${LABEL.managedBy}=${MANAGED_BY}`;
-    const list = <T extends KubernetesObject>(p: string, labelSelector?: string) => () => api.get<KubernetesListObject<T>>(p, labelSelector ? { labelSelector } : undefined);
+    const list =
+      <T extends KubernetesObject>(p: string, labelSelector?: string) =>
+      () =>
+        api.get<KubernetesListObject<T>>(p, labelSelector ? { labelSelector } : undefined);
     // Informer names carry the namespace, for the logs of a watch that fails.
     const named = (kind: string) => `${ns}/${kind}`;
-    this.buildJobs = new Informer<KubernetesObject>({ name: named("buildjobs"), path: paths.buildJobs(ns), list: list(paths.buildJobs(ns)), watch, keys: ownKey, queue: sink, log });
-    this.jobs = new Informer<V1Job>({ name: named("jobs"), path: paths.jobs(ns), list: list(paths.jobs(ns), managed), labelSelector: managed, watch, keys: ownerBuildJobKey, queue: sink, log });
-    this.pods = new Informer<V1Pod>({ name: named("pods"), path: paths.pods(ns), list: list(paths.pods(ns), managed), labelSelector: managed, watch, keys: labelledBuildJobKey, queue: sink, log });
-    this.events = new Informer<CoreV1Event>({ name: named("events"), path: paths.events(ns), list: list(paths.events(ns)), watch, keys: eventBuildJobKey, queue: sink, log });
+    this.buildJobs = new Informer<KubernetesObject>({
+      name: named("buildjobs"),
+      path: paths.buildJobs(ns),
+      list: list(paths.buildJobs(ns)),
+      watch,
+      keys: ownKey,
+      queue: sink,
+      log,
+    });
+    this.jobs = new Informer<V1Job>({
+      name: named("jobs"),
+      path: paths.jobs(ns),
+      list: list(paths.jobs(ns), managed),
+      labelSelector: managed,
+      watch,
+      keys: ownerBuildJobKey,
+      queue: sink,
+      log,
+    });
+    this.pods = new Informer<V1Pod>({
+      name: named("pods"),
+      path: paths.pods(ns),
+      list: list(paths.pods(ns), managed),
+      labelSelector: managed,
+      watch,
+      keys: labelledBuildJobKey,
+      queue: sink,
+      log,
+    });
+    this.events = new Informer<CoreV1Event>({
+      name: named("events"),
+      path: paths.events(ns),
+      list: list(paths.events(ns)),
+      watch,
+      keys: eventBuildJobKey,
+      queue: sink,
+      log,
+    });
   }
 
   private get all() {
@@ -82,7 +130,8 @@ export class Controller {
         for (const l of this.listeners) l(key);
       },
     };
-    for (const ns of new Set([o.namespace, ...(o.namespaces ?? [])])) this.watches.set(ns, { watch: new NamespaceWatch(ns, o.api, this.watchClient, this.sink, o.log), synced: Promise.resolve() });
+    for (const ns of new Set([o.namespace, ...(o.namespaces ?? [])]))
+      this.watches.set(ns, { watch: new NamespaceWatch(ns, o.api, this.watchClient, this.sink, o.log), synced: Promise.resolve() });
     this.reconciler = new Reconciler({
       api: o.api,
       caches: {
@@ -146,7 +195,15 @@ export class Controller {
     // The informers keep retrying (a RoleBinding may come later); the caller need not wait forever.
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`could not list the BuildJobs, Jobs, Pods and Events of namespace ${ns} within ${timeoutMs / 1000} s (is the operator allowed there? see deploy/README.md)`)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `could not list the BuildJobs, Jobs, Pods and Events of namespace ${ns} within ${timeoutMs / 1000} s (is the operator allowed there? see deploy/README.md)`,
+            ),
+          ),
+        timeoutMs,
+      );
       timer.unref?.();
     });
     return Promise.race([w.synced, late]).finally(() => clearTimeout(timer));

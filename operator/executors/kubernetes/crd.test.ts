@@ -27,7 +27,11 @@ describe("BuildJob CRD", () => {
     const v = crd.spec.versions[0];
     expect(crd.metadata.name).toBe("buildjobs.gantry.dev");
     expect(v.subresources).toEqual({ status: {} });
-    expect(v.additionalPrinterColumns.filter((c: { priority?: number }) => !c.priority).map((c: { name: string }) => c.name)).toEqual(["Phase", "Task", "Age"]);
+    expect(v.additionalPrinterColumns.filter((c: { priority?: number }) => !c.priority).map((c: { name: string }) => c.name)).toEqual([
+      "Phase",
+      "Task",
+      "Age",
+    ]);
     expect(crd.spec.names.shortNames).toEqual(["bj"]);
     expect(crd.spec.names.categories).toContain("gantry");
   });
@@ -93,7 +97,9 @@ describe("structural schema checker", () => {
 
   it("finds $ref and forbidden keywords", () => {
     expect(structuralProblems(obj({ a: { $ref: "#/defs/x" } }))).toContain(".a: '$ref' is not allowed");
-    expect(structuralProblems(obj({ a: { type: "array", items: { type: "string" }, uniqueItems: true } }))).toContain(".a: 'uniqueItems' is not allowed");
+    expect(structuralProblems(obj({ a: { type: "array", items: { type: "string" }, uniqueItems: true } }))).toContain(
+      ".a: 'uniqueItems' is not allowed",
+    );
   });
 
   it("finds types and defaults inside anyOf", () => {
@@ -104,10 +110,12 @@ describe("structural schema checker", () => {
   });
 
   it("finds properties next to additionalProperties, and additionalProperties: false", () => {
-    expect(structuralProblems(obj({ a: { type: "object", properties: { b: { type: "string" } }, additionalProperties: { type: "string" } } }))).toContain(
-      ".a: properties and additionalProperties are mutually exclusive",
+    expect(
+      structuralProblems(obj({ a: { type: "object", properties: { b: { type: "string" } }, additionalProperties: { type: "string" } } })),
+    ).toContain(".a: properties and additionalProperties are mutually exclusive");
+    expect(structuralProblems(obj({ a: { type: "object", additionalProperties: false } }))).toContain(
+      ".a: additionalProperties: false is not allowed",
     );
-    expect(structuralProblems(obj({ a: { type: "object", additionalProperties: false } }))).toContain(".a: additionalProperties: false is not allowed");
   });
 
   it("finds restrictions on metadata beyond its name", () => {
@@ -117,13 +125,20 @@ describe("structural schema checker", () => {
   });
 
   it("finds a list-map key that the items do not require", () => {
-    const list = { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"], items: obj({ type: { type: "string" } }) };
+    const list = {
+      type: "array",
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["type"],
+      items: obj({ type: { type: "string" } }),
+    };
     expect(structuralProblems(obj({ conditions: list }))).toEqual([".conditions: list map key 'type' must be required in the items"]);
   });
 
   it("accepts preserve-unknown-fields and int-or-string nodes without a type", () => {
     const intOrString = { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] };
     expect(structuralProblems(obj({ a: { "x-kubernetes-preserve-unknown-fields": true }, b: intOrString }))).toEqual([]);
-    expect(structuralProblems(obj({ b: { ...intOrString, anyOf: [{ type: "integer" }, { type: "boolean" }] } }))).toContain(".b.anyOf[0]: 'type' must not be set inside allOf/anyOf/oneOf/not");
+    expect(structuralProblems(obj({ b: { ...intOrString, anyOf: [{ type: "integer" }, { type: "boolean" }] } }))).toContain(
+      ".b.anyOf[0]: 'type' must not be set inside allOf/anyOf/oneOf/not",
+    );
   });
 });

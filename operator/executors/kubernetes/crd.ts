@@ -13,17 +13,69 @@ export type SchemaNode = { [key: string]: unknown };
 
 /** JSONSchemaProps fields a CRD accepts (v1 forbids $ref, definitions, patternProperties …). */
 const ALLOWED_KEYS = new Set([
-  "description", "type", "format", "title", "default", "example", "nullable", "enum",
-  "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum", "multipleOf",
-  "maxLength", "minLength", "pattern", "maxItems", "minItems", "maxProperties", "minProperties",
-  "required", "items", "properties", "additionalProperties", "allOf", "anyOf", "oneOf", "not",
-  "x-kubernetes-preserve-unknown-fields", "x-kubernetes-int-or-string", "x-kubernetes-embedded-resource",
-  "x-kubernetes-list-type", "x-kubernetes-list-map-keys", "x-kubernetes-map-type", "x-kubernetes-validations",
+  "description",
+  "type",
+  "format",
+  "title",
+  "default",
+  "example",
+  "nullable",
+  "enum",
+  "maximum",
+  "exclusiveMaximum",
+  "minimum",
+  "exclusiveMinimum",
+  "multipleOf",
+  "maxLength",
+  "minLength",
+  "pattern",
+  "maxItems",
+  "minItems",
+  "maxProperties",
+  "minProperties",
+  "required",
+  "items",
+  "properties",
+  "additionalProperties",
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "not",
+  "x-kubernetes-preserve-unknown-fields",
+  "x-kubernetes-int-or-string",
+  "x-kubernetes-embedded-resource",
+  "x-kubernetes-list-type",
+  "x-kubernetes-list-map-keys",
+  "x-kubernetes-map-type",
+  "x-kubernetes-validations",
 ]);
 /** Formats the API server knows; others only earn a warning and validate nothing. */
 const FORMATS = new Set([
-  "bsonobjectid", "uri", "email", "hostname", "ipv4", "ipv6", "cidr", "mac", "uuid", "uuid3", "uuid4", "uuid5",
-  "isbn", "isbn10", "isbn13", "creditcard", "ssn", "hexcolor", "rgbcolor", "byte", "password", "date", "duration", "datetime", "date-time",
+  "bsonobjectid",
+  "uri",
+  "email",
+  "hostname",
+  "ipv4",
+  "ipv6",
+  "cidr",
+  "mac",
+  "uuid",
+  "uuid3",
+  "uuid4",
+  "uuid5",
+  "isbn",
+  "isbn10",
+  "isbn13",
+  "creditcard",
+  "ssn",
+  "hexcolor",
+  "rgbcolor",
+  "byte",
+  "password",
+  "date",
+  "duration",
+  "datetime",
+  "date-time",
 ]);
 const JUNCTORS = ["allOf", "anyOf", "oneOf", "not"] as const;
 const PRESERVE = "x-kubernetes-preserve-unknown-fields";
@@ -44,7 +96,13 @@ export class SchemaConversionError extends Error {
  * loosens validation is caught at generation time.
  */
 export function toStructuralSchema(schema: z.ZodType): SchemaNode {
-  const json = z.toJSONSchema(schema, { target: "openapi-3.0", io: "input", reused: "inline", cycles: "throw", unrepresentable: "throw" }) as SchemaNode;
+  const json = z.toJSONSchema(schema, {
+    target: "openapi-3.0",
+    io: "input",
+    reused: "inline",
+    cycles: "throw",
+    unrepresentable: "throw",
+  }) as SchemaNode;
   return convert(json, "");
 }
 
@@ -52,8 +110,10 @@ function convert(node: SchemaNode, path: string): SchemaNode {
   const out: SchemaNode = {};
   for (const [k, v] of Object.entries(node)) {
     if (k === "$schema" || k === "propertyNames") continue;
-    if (k === "$ref" || k === "$defs" || k === "definitions") throw new SchemaConversionError(path, `'${k}' is not allowed in a CRD (inline the schema)`);
-    if ((JUNCTORS as readonly string[]).includes(k)) throw new SchemaConversionError(path, `'${k}' (a union) cannot be made structural here; use an enum field instead`);
+    if (k === "$ref" || k === "$defs" || k === "definitions")
+      throw new SchemaConversionError(path, `'${k}' is not allowed in a CRD (inline the schema)`);
+    if ((JUNCTORS as readonly string[]).includes(k))
+      throw new SchemaConversionError(path, `'${k}' (a union) cannot be made structural here; use an enum field instead`);
     if (!ALLOWED_KEYS.has(k)) throw new SchemaConversionError(path, `'${k}' is not a JSONSchemaProps field`);
     out[k] = v;
   }
@@ -70,11 +130,14 @@ function convert(node: SchemaNode, path: string): SchemaNode {
   // Kubernetes checks the format itself; zod's date-time regex is only noise in the CRD.
   if (out.format === "date-time") delete out.pattern;
   if (out.additionalProperties === false) delete out.additionalProperties;
-  if (out.format !== undefined && !FORMATS.has(out.format as string)) throw new SchemaConversionError(path, `format '${String(out.format)}' is unknown to Kubernetes; use a pattern`);
-  if (typeof out.type !== "string") throw new SchemaConversionError(path, "has no single type (mark embedded objects with preserve-unknown-fields)");
+  if (out.format !== undefined && !FORMATS.has(out.format as string))
+    throw new SchemaConversionError(path, `format '${String(out.format)}' is unknown to Kubernetes; use a pattern`);
+  if (typeof out.type !== "string")
+    throw new SchemaConversionError(path, "has no single type (mark embedded objects with preserve-unknown-fields)");
   if (out.properties) {
     const props: SchemaNode = {};
-    for (const [name, child] of Object.entries(out.properties as Record<string, SchemaNode>)) props[name] = convert(child, `${path}.${name}`);
+    for (const [name, child] of Object.entries(out.properties as Record<string, SchemaNode>))
+      props[name] = convert(child, `${path}.${name}`);
     out.properties = props;
   }
   if (out.items !== undefined) {
@@ -108,7 +171,8 @@ export function structuralProblems(root: SchemaNode): string[] {
     } else if (!(typeof node.type === "string" && node.type) && !preserve && !intOrString) {
       problems.push(`${at}: needs a type`);
     }
-    if (node.properties && node.additionalProperties !== undefined) problems.push(`${at}: properties and additionalProperties are mutually exclusive`);
+    if (node.properties && node.additionalProperties !== undefined)
+      problems.push(`${at}: properties and additionalProperties are mutually exclusive`);
     if (node.additionalProperties === false) problems.push(`${at}: additionalProperties: false is not allowed`);
     if (node.properties && !inJunctor && node.type !== "object") problems.push(`${at}: properties on a non-object`);
     if (node.items !== undefined && !inJunctor && node.type !== "array") problems.push(`${at}: items on a non-array`);
@@ -124,13 +188,17 @@ export function structuralProblems(root: SchemaNode): string[] {
     }
     if (isRoot && node.properties) {
       const meta = (node.properties as Record<string, SchemaNode>).metadata;
-      if (meta && Object.keys(meta).some((k) => k !== "type" && k !== "properties" && k !== "description")) problems.push(`metadata: only its name may be restricted`);
+      if (meta && Object.keys(meta).some((k) => k !== "type" && k !== "properties" && k !== "description"))
+        problems.push(`metadata: only its name may be restricted`);
       const metaProps = meta?.properties as Record<string, unknown> | undefined;
-      if (metaProps && Object.keys(metaProps).some((k) => k !== "name" && k !== "generateName")) problems.push(`metadata: only name and generateName may be restricted`);
+      if (metaProps && Object.keys(metaProps).some((k) => k !== "name" && k !== "generateName"))
+        problems.push(`metadata: only name and generateName may be restricted`);
     }
-    for (const [name, child] of Object.entries((node.properties as Record<string, SchemaNode>) ?? {})) visit(child, `${path}.${name}`, inJunctor, false);
+    for (const [name, child] of Object.entries((node.properties as Record<string, SchemaNode>) ?? {}))
+      visit(child, `${path}.${name}`, inJunctor, false);
     if (node.items && !Array.isArray(node.items)) visit(node.items as SchemaNode, `${path}[]`, inJunctor, false);
-    if (node.additionalProperties && typeof node.additionalProperties === "object") visit(node.additionalProperties as SchemaNode, `${path}{}`, inJunctor, false);
+    if (node.additionalProperties && typeof node.additionalProperties === "object")
+      visit(node.additionalProperties as SchemaNode, `${path}{}`, inJunctor, false);
     for (const j of JUNCTORS) {
       const v = node[j];
       if (v === undefined) continue;
@@ -172,7 +240,14 @@ export function buildJobCrd() {
     spec: {
       group: GROUP,
       scope: "Namespaced",
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: KIND.toLowerCase(), shortNames: ["bj"], categories: ["gantry"] },
+      names: {
+        kind: KIND,
+        listKind: `${KIND}List`,
+        plural: PLURAL,
+        singular: KIND.toLowerCase(),
+        shortNames: ["bj"],
+        categories: ["gantry"],
+      },
       versions: [
         {
           name: VERSION,

@@ -31,4 +31,5 @@ export function eventLine(e: CoreV1Event): string {
 }
 
 const idOf = (e: CoreV1Event) => e.metadata?.uid ?? e.metadata?.name ?? `${e.reason}/${e.message}`;
-const at = (e: CoreV1Event) => new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? 0).getTime() || 0;
+const at = (e: CoreV1Event) =>
+  new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? 0).getTime() || 0;

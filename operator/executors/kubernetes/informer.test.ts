@@ -140,9 +140,14 @@ describe("informer", () => {
   });
 
   it("finds one BuildJob's objects through its index, as they are after adds, changes, deletes and a relist", async () => {
-    const pod = (name: string, rv: string, bj: string) => ({ metadata: { name, namespace: "team", resourceVersion: rv, labels: { "gantry.dev/build-job": bj } } }) as Obj;
+    const pod = (name: string, rv: string, bj: string) =>
+      ({ metadata: { name, namespace: "team", resourceVersion: rv, labels: { "gantry.dev/build-job": bj } } }) as Obj;
     const t = setup([[pod("p1", "1", "bj-a"), pod("p2", "2", "bj-b")], [pod("p2", "300", "bj-b")]], { keys: labelledBuildJobKey });
-    const names = (key: string) => t.informer.byKey(key).map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+    const names = (key: string) =>
+      t.informer
+        .byKey(key)
+        .map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)
+        .sort();
     t.informer.start();
     await t.informer.synced;
     expect(names("team/bj-a")).toEqual(["p1@1"]);
@@ -210,8 +215,13 @@ describe("informer keys", () => {
     expect(ownKey({ metadata: { namespace: "team", name: "bj" } })).toEqual(["team/bj"]);
     const job = { metadata: { namespace: "team", name: "j", ownerReferences: [owner("Other", "x", true), owner("BuildJob", "bj", true)] } };
     expect(ownerBuildJobKey(job)).toEqual(["team/bj"]);
-    expect(ownerBuildJobKey({ metadata: { namespace: "team", name: "j", ownerReferences: [owner("BuildJob", "bj", false)] } }), "non-controller owner").toEqual([]);
-    expect(labelledBuildJobKey({ metadata: { namespace: "team", name: "p", labels: { "gantry.dev/build-job": "bj" } } })).toEqual(["team/bj"]);
+    expect(
+      ownerBuildJobKey({ metadata: { namespace: "team", name: "j", ownerReferences: [owner("BuildJob", "bj", false)] } }),
+      "non-controller owner",
+    ).toEqual([]);
+    expect(labelledBuildJobKey({ metadata: { namespace: "team", name: "p", labels: { "gantry.dev/build-job": "bj" } } })).toEqual([
+      "team/bj",
+    ]);
     expect(labelledBuildJobKey({ metadata: { namespace: "team", name: "p" } })).toEqual([]);
     expect(splitKey("team/bj")).toEqual({ namespace: "team", name: "bj" });
   });

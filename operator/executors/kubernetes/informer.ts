@@ -1,4 +1,13 @@
-import { ADD, DELETE, ERROR, ListWatch, UPDATE, type KubernetesListObject, type KubernetesObject, type Watch } from "@kubernetes/client-node";
+import {
+  ADD,
+  DELETE,
+  ERROR,
+  ListWatch,
+  UPDATE,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type Watch,
+} from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { LABEL } from "./names";
 
@@ -172,7 +181,14 @@ function errorText(err: unknown): string {
 
 // ---------------------------------------------------------------- keys
 
-type Meta = KubernetesObject & { metadata?: { namespace?: string; name?: string; labels?: Record<string, string>; ownerReferences?: { kind: string; name: string; controller?: boolean }[] } };
+type Meta = KubernetesObject & {
+  metadata?: {
+    namespace?: string;
+    name?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; controller?: boolean }[];
+  };
+};
 
 /** A BuildJob's own key. */
 export function ownKey(obj: Meta): string[] {

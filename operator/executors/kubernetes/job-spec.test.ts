@@ -2,7 +2,19 @@ import type { V1Container, V1EnvVar, V1Job, V1PodSpec } from "@kubernetes/client
 import { describe, expect, it } from "vitest";
 import { ExecutorError } from "../types";
 import { BuildJobSchema, DNS1123_LABEL } from "./buildjob-schema";
-import { buildJobToJob, CLONE_CONTAINER, CLONE_SCRIPT, DEFAULT_TTL_SECONDS, escapeExpansion, HOME_PATH, IDLE_COMMAND, MAIN_CONTAINER, METRICS_FILE, METRICS_WRAPPER, WORKSPACE_PATH } from "./job-spec";
+import {
+  buildJobToJob,
+  CLONE_CONTAINER,
+  CLONE_SCRIPT,
+  DEFAULT_TTL_SECONDS,
+  escapeExpansion,
+  HOME_PATH,
+  IDLE_COMMAND,
+  MAIN_CONTAINER,
+  METRICS_FILE,
+  METRICS_WRAPPER,
+  WORKSPACE_PATH,
+} from "./job-spec";
 import { idPart, jobName, labelValue } from "./names";
 import { mergeResources, quantityValue } from "./resources";
 import { RUN_ID, sampleBuildJob, TASK_RUN_ID } from "./test-fixtures";
@@ -48,7 +60,14 @@ describe("BuildJob → Job", () => {
   it("is owned by its BuildJob as controller, so deleting the BuildJob deletes the Job and its pods", () => {
     const job = buildJobToJob(sampleBuildJob());
     expect(job.metadata!.ownerReferences).toEqual([
-      { apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1", uid: "5e3d1c2b-aaaa-4bbb-8ccc-123456789abc", controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: "gantry.dev/v1alpha1",
+        kind: "BuildJob",
+        name: "gantry-7f1c2a9e3b4d4e5f8a6b9c0d1e2f3a4b-a1",
+        uid: "5e3d1c2b-aaaa-4bbb-8ccc-123456789abc",
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     expect(() => buildJobToJob(sampleBuildJob({}, { uid: undefined }))).toThrow(/has no uid/);
   });
@@ -72,7 +91,17 @@ describe("BuildJob → Job", () => {
     const c = main(buildJobToJob(sampleBuildJob()));
     expect(c.image).toBe("debian:bookworm-slim");
     // Through the metrics wrapper, run by the task's own shell (see the next test).
-    expect(c.command).toEqual(["bash", "-c", escapeExpansion(METRICS_WRAPPER), "gantry-task", "bash", "-eo", "pipefail", "-c", "make test"]);
+    expect(c.command).toEqual([
+      "bash",
+      "-c",
+      escapeExpansion(METRICS_WRAPPER),
+      "gantry-task",
+      "bash",
+      "-eo",
+      "pipefail",
+      "-c",
+      "make test",
+    ]);
     expect(c.args).toBeUndefined();
     expect(c.workingDir).toBe(WORKSPACE_PATH);
     expect(envOf(c)).toEqual({
@@ -89,7 +118,8 @@ describe("BuildJob → Job", () => {
   });
 
   it("gives a task run through a shell GANTRY_METRICS_FILE in its home volume, printed as a metrics block after the task", () => {
-    const planWith = (command: string[], env: Record<string, string> = {}) => sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command, env } });
+    const planWith = (command: string[], env: Record<string, string> = {}) =>
+      sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command, env } });
     for (const shell of ["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/bash", "ash", "dash"]) {
       const c = main(buildJobToJob(planWith([shell, "-c", "make"])));
       expect(c.command!.slice(0, 4), shell).toEqual([shell, "-c", escapeExpansion(METRICS_WRAPPER), "gantry-task"]);
@@ -102,7 +132,9 @@ describe("BuildJob → Job", () => {
     expect(c.volumeMounts!.find((m) => m.mountPath === HOME_PATH)).toMatchObject({ name: "home" });
     expect(c.volumeMounts!.find((m) => m.mountPath === HOME_PATH)!.readOnly).toBeUndefined();
     // The task's env cannot point it elsewhere: the wrapper prints the file it was given.
-    expect(envOf(main(buildJobToJob(planWith(["sh", "-c", "make"], { GANTRY_METRICS_FILE: "/tmp/x" })))).GANTRY_METRICS_FILE).toBe(METRICS_FILE);
+    expect(envOf(main(buildJobToJob(planWith(["sh", "-c", "make"], { GANTRY_METRICS_FILE: "/tmp/x" })))).GANTRY_METRICS_FILE).toBe(
+      METRICS_FILE,
+    );
     // The wrapper is a constant with markers the operator knows; Kubernetes sees `$$` for each `$`.
     expect(METRICS_WRAPPER).toContain("::gantry-metrics::begin");
     expect(METRICS_WRAPPER).toContain("::gantry-metrics::end");
@@ -110,7 +142,13 @@ describe("BuildJob → Job", () => {
   });
 
   it("leaves a command that is not a shell as it is, without GANTRY_METRICS_FILE: such a task prints its block itself", () => {
-    for (const command of [["/kaniko/executor", "--context", "/workspace"], ["node", "build.js"], ["shellcheck", "x.sh"], ["/usr/bin/env", "bash", "-c", "make"], ["zsh", "-c", "make"]]) {
+    for (const command of [
+      ["/kaniko/executor", "--context", "/workspace"],
+      ["node", "build.js"],
+      ["shellcheck", "x.sh"],
+      ["/usr/bin/env", "bash", "-c", "make"],
+      ["zsh", "-c", "make"],
+    ]) {
       const c = main(buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command } })));
       expect(c.command, command[0]).toEqual(command);
       expect(envOf(c).GANTRY_METRICS_FILE).toBeUndefined();
@@ -125,13 +163,20 @@ describe("BuildJob → Job", () => {
   });
 
   it("reads secret params from a Secret, so their values are nowhere in the Job", () => {
-    const c = main(buildJobToJob(sampleBuildJob({ secretEnv: [{ name: "NPM_TOKEN", secretName: "gantry-run-params", key: "NPM_TOKEN" }] })));
-    expect(c.env!.find((e) => e.name === "NPM_TOKEN")).toEqual({ name: "NPM_TOKEN", valueFrom: { secretKeyRef: { name: "gantry-run-params", key: "NPM_TOKEN" } } });
+    const c = main(
+      buildJobToJob(sampleBuildJob({ secretEnv: [{ name: "NPM_TOKEN", secretName: "gantry-run-params", key: "NPM_TOKEN" }] })),
+    );
+    expect(c.env!.find((e) => e.name === "NPM_TOKEN")).toEqual({
+      name: "NPM_TOKEN",
+      valueFrom: { secretKeyRef: { name: "gantry-run-params", key: "NPM_TOKEN" } },
+    });
   });
 
   it("passes $(…) through to the container unchanged instead of letting Kubernetes expand it", () => {
     const script = 'echo "$(date) $(HOME) $$ ${HOME}"';
-    const job = buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: ["bash", "-c", script], env: { GREETING: "$(BRANCH)" } } }));
+    const job = buildJobToJob(
+      sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: ["bash", "-c", script], env: { GREETING: "$(BRANCH)" } } }),
+    );
     // The task's argv follows the metrics wrapper's four.
     expect(main(job).command![6]).toBe('echo "$$(date) $$(HOME) $$$$ $${HOME}"');
     expect(envOf(main(job)).GREETING).toBe("$$(BRANCH)");
@@ -154,14 +199,28 @@ describe("BuildJob → Job", () => {
 
   it("does not spend a retry on an evicted or preempted pod, and never runs two pods of an attempt at once", () => {
     const job = buildJobToJob(sampleBuildJob());
-    expect(job.spec!.podFailurePolicy).toEqual({ rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] });
+    expect(job.spec!.podFailurePolicy).toEqual({
+      rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }],
+    });
     expect(job.spec!.podReplacementPolicy).toBe("Failed");
   });
 
   it("runs under the restricted Pod Security profile with no service account token by default", () => {
-    const p = pod(buildJobToJob(sampleBuildJob({ source: { git: { url: "https://git.example.com/shop.git", revision: "main", dir: "src" } }, sidecars: [{ name: "db", role: "service", image: "postgres:16" }] })));
+    const p = pod(
+      buildJobToJob(
+        sampleBuildJob({
+          source: { git: { url: "https://git.example.com/shop.git", revision: "main", dir: "src" } },
+          sidecars: [{ name: "db", role: "service", image: "postgres:16" }],
+        }),
+      ),
+    );
     expect(restrictedViolations(p)).toEqual([]);
-    expect(p.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
+    expect(p.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      fsGroup: 65532,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
     expect(p.automountServiceAccountToken).toBe(false);
     expect(p.enableServiceLinks).toBe(false);
   });
@@ -175,7 +234,10 @@ describe("BuildJob → Job", () => {
 
   it("mounts the run's PVC as the workspace, or an emptyDir for a single-task run", () => {
     const pvc = pod(buildJobToJob(sampleBuildJob()));
-    expect(pvc.volumes!.find((v) => v.name === "workspace")).toEqual({ name: "workspace", persistentVolumeClaim: { claimName: "gantry-ws-0a1b2c3d4e5f4a6b8c7d8e9f0a1b2c3d" } });
+    expect(pvc.volumes!.find((v) => v.name === "workspace")).toEqual({
+      name: "workspace",
+      persistentVolumeClaim: { claimName: "gantry-ws-0a1b2c3d4e5f4a6b8c7d8e9f0a1b2c3d" },
+    });
     const single = pod(buildJobToJob(sampleBuildJob({ workspace: { type: "EmptyDir", sizeLimit: "2Gi" } })));
     expect(single.volumes!.find((v) => v.name === "workspace")).toEqual({ name: "workspace", emptyDir: { sizeLimit: "2Gi" } });
     expect(single.containers[0].volumeMounts).toContainEqual({ name: "workspace", mountPath: WORKSPACE_PATH });
@@ -186,8 +248,14 @@ describe("BuildJob → Job", () => {
     const job = buildJobToJob(
       sampleBuildJob({
         cache: { claimName: "gantry-cache-shop-backend", mountPath: "/home/gantry/.npm" },
-        files: [{ kind: "Secret", name: "registry-auth", mountPath: "/etc/registry" }, { kind: "ConfigMap", name: "npmrc", mountPath: "/etc/npm", optional: true }],
-        envFrom: [{ kind: "ConfigMap", name: "build-settings" }, { kind: "Secret", name: "sonar", prefix: "SONAR_", optional: true }],
+        files: [
+          { kind: "Secret", name: "registry-auth", mountPath: "/etc/registry" },
+          { kind: "ConfigMap", name: "npmrc", mountPath: "/etc/npm", optional: true },
+        ],
+        envFrom: [
+          { kind: "ConfigMap", name: "build-settings" },
+          { kind: "Secret", name: "sonar", prefix: "SONAR_", optional: true },
+        ],
       }),
     );
     expect(pod(job).volumes).toEqual([
@@ -204,12 +272,17 @@ describe("BuildJob → Job", () => {
       { name: "file-0", mountPath: "/etc/registry", readOnly: true },
       { name: "file-1", mountPath: "/etc/npm", readOnly: true },
     ]);
-    expect(main(job).envFrom).toEqual([{ configMapRef: { name: "build-settings" } }, { prefix: "SONAR_", secretRef: { name: "sonar", optional: true } }]);
+    expect(main(job).envFrom).toEqual([
+      { configMapRef: { name: "build-settings" } },
+      { prefix: "SONAR_", secretRef: { name: "sonar", optional: true } },
+    ]);
   });
 
   it("clones the repository in an init container, passing URL, directory and revision as arguments, not as shell text", () => {
     const url = "https://git.example.com/shop.git; rm -rf /";
-    const job = buildJobToJob(sampleBuildJob({ source: { git: { url, revision: "v1.2.3", dir: "src" } }, resources: { requests: { cpu: "2" } } }));
+    const job = buildJobToJob(
+      sampleBuildJob({ source: { git: { url, revision: "v1.2.3", dir: "src" } }, resources: { requests: { cpu: "2" } } }),
+    );
     const init = pod(job).initContainers!;
     expect(init.map((c) => c.name)).toEqual([CLONE_CONTAINER]);
     const clone = init[0];
@@ -226,7 +299,11 @@ describe("BuildJob → Job", () => {
   });
 
   it("refuses a revision that git would read as an option, and a clone directory outside the workspace", () => {
-    const withGit = (git: object) => BuildJobSchema.safeParse({ ...sampleBuildJob(), spec: { ...sampleBuildJob().spec, source: { git: { url: "u", revision: "main", dir: "src", ...git } } } });
+    const withGit = (git: object) =>
+      BuildJobSchema.safeParse({
+        ...sampleBuildJob(),
+        spec: { ...sampleBuildJob().spec, source: { git: { url: "u", revision: "main", dir: "src", ...git } } },
+      });
     expect(withGit({}).success).toBe(true);
     expect(withGit({ revision: "--upload-pack=touch /tmp/x" }).success).toBe(false);
     expect(withGit({ dir: "src/../../etc" }).success).toBe(false);
@@ -237,8 +314,22 @@ describe("BuildJob → Job", () => {
       sampleBuildJob({
         source: { git: { url: "https://git.example.com/shop.git", revision: "main", dir: "src" } },
         sidecars: [
-          { name: "postgres", role: "service", image: "postgres:16", env: { POSTGRES_PASSWORD: "test" }, ports: [{ containerPort: 5432 }], runAsUser: 999, startupProbe: { tcpSocket: { port: 5432 }, periodSeconds: 1 } },
-          { name: "upload", role: "upload", image: "amazon/aws-cli:2", preStop: ["sh", "-c", 'aws s3 cp --recursive /workspace/dist "s3://artifacts/$GANTRY_RUN_ID/"'], gracePeriodSeconds: 120 },
+          {
+            name: "postgres",
+            role: "service",
+            image: "postgres:16",
+            env: { POSTGRES_PASSWORD: "test" },
+            ports: [{ containerPort: 5432 }],
+            runAsUser: 999,
+            startupProbe: { tcpSocket: { port: 5432 }, periodSeconds: 1 },
+          },
+          {
+            name: "upload",
+            role: "upload",
+            image: "amazon/aws-cli:2",
+            preStop: ["sh", "-c", 'aws s3 cp --recursive /workspace/dist "s3://artifacts/$GANTRY_RUN_ID/"'],
+            gracePeriodSeconds: 120,
+          },
         ],
       }),
     );
@@ -254,7 +345,11 @@ describe("BuildJob → Job", () => {
     expect(pg.startupProbe).toEqual({ tcpSocket: { port: 5432 }, periodSeconds: 1 });
     expect(pg.ports).toEqual([{ containerPort: 5432 }]);
     // Kubernetes does not expand hooks, so they are passed as written.
-    expect(up.lifecycle!.preStop!.exec!.command).toEqual(["sh", "-c", 'aws s3 cp --recursive /workspace/dist "s3://artifacts/$GANTRY_RUN_ID/"']);
+    expect(up.lifecycle!.preStop!.exec!.command).toEqual([
+      "sh",
+      "-c",
+      'aws s3 cp --recursive /workspace/dist "s3://artifacts/$GANTRY_RUN_ID/"',
+    ]);
     expect(envOf(up)).toMatchObject({ GANTRY_RUN_ID: RUN_ID, GANTRY_TASK: "unit-tests" });
     expect(envOf(pg)).toMatchObject({ POSTGRES_PASSWORD: "test" });
     expect(up.volumeMounts).toEqual([{ name: "workspace", mountPath: WORKSPACE_PATH, readOnly: true }]);
@@ -264,11 +359,22 @@ describe("BuildJob → Job", () => {
   });
 
   it("places build pods by the project's node selector, affinity, tolerations and service account", () => {
-    const affinity = { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["build"] }] }] } } };
+    const affinity = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: "pool", operator: "In", values: ["build"] }] }],
+        },
+      },
+    };
     const p = pod(
       buildJobToJob(
         sampleBuildJob({
-          scheduling: { nodeSelector: { "kubernetes.io/arch": "amd64" }, affinity, tolerations: [{ key: "dedicated", operator: "Equal", value: "build", effect: "NoSchedule" }], serviceAccountName: "builder" },
+          scheduling: {
+            nodeSelector: { "kubernetes.io/arch": "amd64" },
+            affinity,
+            tolerations: [{ key: "dedicated", operator: "Equal", value: "build", effect: "NoSchedule" }],
+            serviceAccountName: "builder",
+          },
         }),
       ),
     );
@@ -341,8 +447,13 @@ describe("resources", () => {
   });
 
   it("raises the template's limit to a task's larger request instead of producing an invalid pod", () => {
-    expect(mergeResources({ limits: { memory: "1Gi" } }, { requests: { memory: "4Gi" } })).toEqual({ requests: { memory: "4Gi" }, limits: { memory: "4Gi" } });
+    expect(mergeResources({ limits: { memory: "1Gi" } }, { requests: { memory: "4Gi" } })).toEqual({
+      requests: { memory: "4Gi" },
+      limits: { memory: "4Gi" },
+    });
     // A limit the task sets itself is its own business: the API server will say so.
-    expect(mergeResources({ limits: { memory: "1Gi" } }, { requests: { memory: "4Gi" }, limits: { memory: "2Gi" } })!.limits).toEqual({ memory: "2Gi" });
+    expect(mergeResources({ limits: { memory: "1Gi" } }, { requests: { memory: "4Gi" }, limits: { memory: "2Gi" } })!.limits).toEqual({
+      memory: "2Gi",
+    });
   });
 });

@@ -68,7 +68,7 @@ export const METRICS_WRAPPER = [
   '[ "$c" -eq 127 ] || code=$c',
   // The task is over; the short print is not cut by a late signal (a cut block would be lost).
   "trap '' TERM INT HUP",
-  'f=$GANTRY_METRICS_FILE',
+  "f=$GANTRY_METRICS_FILE",
   'if [ -s "$f" ]; then',
   `  printf '%s\\n' '${METRICS_BEGIN}'`,
   `  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"`,
@@ -93,14 +93,18 @@ export function escapeExpansion(s: string): string {
 }
 
 export function ownerReference(bj: BuildJob): V1OwnerReference {
-  if (!bj.metadata.uid) throw new Error(`BuildJob ${bj.metadata.namespace}/${bj.metadata.name} has no uid (build Jobs from objects read from the API)`);
+  if (!bj.metadata.uid)
+    throw new Error(`BuildJob ${bj.metadata.namespace}/${bj.metadata.name} has no uid (build Jobs from objects read from the API)`);
   return { apiVersion: API_VERSION, kind: KIND, name: bj.metadata.name, uid: bj.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
 
 export function buildJobToJob(bj: BuildJob): V1Job {
   const spec = bj.spec;
   const labels = childLabels(bj);
-  const annotations = { [ANNOTATION.attempt]: String(spec.attempt), [ANNOTATION.template]: `${spec.plan.template}@${spec.plan.templateVersion}` };
+  const annotations = {
+    [ANNOTATION.attempt]: String(spec.attempt),
+    [ANNOTATION.template]: `${spec.plan.template}@${spec.plan.templateVersion}`,
+  };
   const jobSpec = spec.jobSpec ? rawJobSpec(spec.jobSpec, labels) : builtJobSpec(spec, labels, annotations);
   return {
     apiVersion: "batch/v1",
@@ -211,7 +215,8 @@ function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   return [...env.values()];
 }
 
-const gantryVars = (spec: BuildJobSpec) => gantryEnv({ runId: spec.runId, taskName: spec.task, stageName: spec.stage, attempt: spec.attempt }, WORKSPACE_PATH);
+const gantryVars = (spec: BuildJobSpec) =>
+  gantryEnv({ runId: spec.runId, taskName: spec.task, stageName: spec.stage, attempt: spec.attempt }, WORKSPACE_PATH);
 
 function envFrom(spec: BuildJobSpec): V1EnvFromSource[] | undefined {
   if (!spec.envFrom?.length) return undefined;
@@ -236,7 +241,9 @@ function volumes(spec: BuildJobSpec): V1Volume[] {
     const opt = f.optional !== undefined ? { optional: f.optional } : {};
     const items = f.keys ? { items: f.keys.map((key) => ({ key, path: key })) } : {};
     out.push(
-      f.kind === "ConfigMap" ? { name: fileVolume(i), configMap: { name: f.name, ...items, ...opt } } : { name: fileVolume(i), secret: { secretName: f.name, ...items, ...opt } },
+      f.kind === "ConfigMap"
+        ? { name: fileVolume(i), configMap: { name: f.name, ...items, ...opt } }
+        : { name: fileVolume(i), secret: { secretName: f.name, ...items, ...opt } },
     );
   });
   return out;
@@ -247,7 +254,11 @@ function requireClaim(claimName: string | undefined): string {
   return claimName;
 }
 
-const workspaceMount = (readOnly = false): V1VolumeMount => ({ name: VOLUME.workspace, mountPath: WORKSPACE_PATH, ...(readOnly ? { readOnly } : {}) });
+const workspaceMount = (readOnly = false): V1VolumeMount => ({
+  name: VOLUME.workspace,
+  mountPath: WORKSPACE_PATH,
+  ...(readOnly ? { readOnly } : {}),
+});
 const homeMount = (): V1VolumeMount => ({ name: VOLUME.home, mountPath: HOME_PATH });
 
 function mainContainer(spec: BuildJobSpec): V1Container {

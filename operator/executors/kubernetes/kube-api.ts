@@ -132,7 +132,11 @@ export class KubeApi {
     if (!this.proxied && reqOpts.agent instanceof http.Agent) reqOpts.agent = this.shared(reqOpts.agent);
     const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     if (body !== undefined) {
-      reqOpts.headers = { ...reqOpts.headers, "Content-Type": opts.contentType ?? "application/json", "Content-Length": Buffer.byteLength(body) };
+      reqOpts.headers = {
+        ...reqOpts.headers,
+        "Content-Type": opts.contentType ?? "application/json",
+        "Content-Length": Buffer.byteLength(body),
+      };
     }
     const mod = url.protocol === "http:" ? http : https;
     const attempt = () =>
@@ -196,7 +200,6 @@ function readAll(res: http.IncomingMessage): Promise<string> {
 }
 
 // ---------------------------------------------------------------- paths
-
 
 export const paths = {
   buildJobs: (ns?: string) => (ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`),

@@ -126,7 +126,12 @@ export class KubernetesExecutor implements Executor {
    * BuildJob (the operator died before creating it), the attempt starts now: creating is
    * idempotent by name, so nothing can run twice.
    */
-  async resume(task: ExecTask, ref: string | null, sink: LogSink, opts: { notBefore?: Date; tail?: readonly LogLine[] } = {}): Promise<ExecHandle> {
+  async resume(
+    task: ExecTask,
+    ref: string | null,
+    sink: LogSink,
+    opts: { notBefore?: Date; tail?: readonly LogLine[] } = {},
+  ): Promise<ExecHandle> {
     let r = parseRef(ref);
     if (!r) {
       // Never recorded: the name is deterministic, the namespace is the project's.
@@ -168,7 +173,9 @@ export class KubernetesExecutor implements Executor {
     const r = parseRef(o.executorRef);
     if (!r) return false;
     try {
-      await this.o.api.mergePatch(paths.buildJob(r.namespace, r.name), { spec: { cancelRequested: true, cancelMessage: "its operator stopped responding" } });
+      await this.o.api.mergePatch(paths.buildJob(r.namespace, r.name), {
+        spec: { cancelRequested: true, cancelMessage: "its operator stopped responding" },
+      });
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -210,7 +217,14 @@ class BuildJobHandle implements ExecHandle {
     this.ref = `${REF_PREFIX}${namespace}/${name}`;
     this.result = this.watch().catch((e) => {
       o.log?.error({ err: e, buildJob: this.ref }, "waiting on the BuildJob failed");
-      return { exitCode: null, signal: null, timedOut: false, cancelled: false, message: `internal error while waiting on the BuildJob: ${(e as Error).message}`, permanent: false };
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        cancelled: false,
+        message: `internal error while waiting on the BuildJob: ${(e as Error).message}`,
+        permanent: false,
+      };
     });
   }
 
@@ -224,7 +238,9 @@ class BuildJobHandle implements ExecHandle {
     void (async () => {
       for (let i = 0; i < 20; i++) {
         try {
-          await this.o.api.mergePatch(paths.buildJob(this.namespace, this.name), { spec: { cancelRequested: true, cancelMessage: reason.slice(0, 1000) } });
+          await this.o.api.mergePatch(paths.buildJob(this.namespace, this.name), {
+            spec: { cancelRequested: true, cancelMessage: reason.slice(0, 1000) },
+          });
           return;
         } catch (e) {
           if (isNotFound(e)) return;
@@ -255,7 +271,15 @@ class BuildJobHandle implements ExecHandle {
               () => false,
               (e) => isNotFound(e),
             );
-            if (gone) return { exitCode: null, signal: null, timedOut: false, cancelled: this.cancelMessage !== null, message: this.cancelMessage ?? "the BuildJob was deleted before it finished", permanent: false };
+            if (gone)
+              return {
+                exitCode: null,
+                signal: null,
+                timedOut: false,
+                cancelled: this.cancelMessage !== null,
+                message: this.cancelMessage ?? "the BuildJob was deleted before it finished",
+                permanent: false,
+              };
             missingSince = Date.now();
           }
         } else {

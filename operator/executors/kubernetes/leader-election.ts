@@ -62,7 +62,12 @@ export class LeaderElector {
       try {
         const lease = await this.o.api.get<V1Lease>(paths.lease(this.o.namespace, this.o.name));
         if (lease.spec?.holderIdentity === this.o.identity) {
-          lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: microTime(new Date()) as unknown as Date };
+          lease.spec = {
+            ...lease.spec,
+            holderIdentity: undefined,
+            leaseDurationSeconds: 1,
+            renewTime: microTime(new Date()) as unknown as Date,
+          };
           await this.o.api.put(paths.lease(this.o.namespace, this.o.name), lease);
         }
       } catch {
@@ -148,7 +153,10 @@ export class LeaderElector {
   private setLeading(v: boolean) {
     if (this.leading === v) return;
     this.leading = v;
-    this.o.log?.info({ lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity }, v ? "became the leader" : "no longer the leader");
+    this.o.log?.info(
+      { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity },
+      v ? "became the leader" : "no longer the leader",
+    );
     if (v) this.o.onStartedLeading();
     else this.o.onStoppedLeading();
   }

@@ -20,7 +20,10 @@ async function linesOf(chunks: (string | Buffer)[], keepUnended: boolean, fail?:
 
 describe("log lines of a resumed stream", () => {
   it("splits the API's timestamp from the text, keeping spaces in the text", () => {
-    expect(splitTimestamped("2026-01-02T03:04:05.123456789Z  indented text")).toEqual({ ts: "2026-01-02T03:04:05.123456789Z", text: " indented text" });
+    expect(splitTimestamped("2026-01-02T03:04:05.123456789Z  indented text")).toEqual({
+      ts: "2026-01-02T03:04:05.123456789Z",
+      text: " indented text",
+    });
     expect(splitTimestamped("no timestamp here")).toBeNull();
   });
 
@@ -43,8 +46,13 @@ describe("log lines of a resumed stream", () => {
   it("leaves out a line a follow stream stopped in the middle of: the resumed stream brings it whole", async () => {
     const ts = "2026-01-02T03:04:05.1Z";
     // Closed cleanly by the other end, or reset: either way the cut line is not given.
-    expect(await linesOf([`${ts} one\r\n${ts} tw`, "o\n", `${ts} ::gantry-metrics::be`], false)).toEqual({ lines: [`${ts} one`, `${ts} two`] });
-    expect(await linesOf([`${ts} one\n${ts} cut_va`], false, new Error("connection reset"))).toEqual({ lines: [`${ts} one`], error: "connection reset" });
+    expect(await linesOf([`${ts} one\r\n${ts} tw`, "o\n", `${ts} ::gantry-metrics::be`], false)).toEqual({
+      lines: [`${ts} one`, `${ts} two`],
+    });
+    expect(await linesOf([`${ts} one\n${ts} cut_va`], false, new Error("connection reset"))).toEqual({
+      lines: [`${ts} one`],
+      error: "connection reset",
+    });
     // The last read, to the end of a terminated container's log, keeps a last line without a newline.
     expect(await linesOf([`${ts} one\n${ts} last`], true)).toEqual({ lines: [`${ts} one`, `${ts} last`] });
     // UTF-8 split between chunks.
@@ -54,7 +62,11 @@ describe("log lines of a resumed stream", () => {
 
   it("skips what a previous operator already stored when it resumes from a time", () => {
     const d = new LineDeduper({ lastTs: "2026-01-02T03:04:05.500Z", sameTs: Number.MAX_SAFE_INTEGER });
-    expect(["2026-01-02T03:04:05.1Z", "2026-01-02T03:04:05.500Z", "2026-01-02T03:04:05.6Z"].map((ts) => d.accept(ts))).toEqual([false, false, true]);
+    expect(["2026-01-02T03:04:05.1Z", "2026-01-02T03:04:05.500Z", "2026-01-02T03:04:05.6Z"].map((ts) => d.accept(ts))).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 
   it("goes on after each container's last stored line when an operator takes an attempt over", () => {
@@ -72,7 +84,13 @@ describe("log lines of a resumed stream", () => {
     expect(cursorFromStored(tail, "cache", ["clone", "main", "cache"])).toBeNull();
     // The API gives nanoseconds, the store kept milliseconds: same-millisecond lines are counted.
     const d = new LineDeduper(cursorFromStored(tail, "main", ["clone", "main"]), "ms");
-    const replay = ["2026-01-02T03:04:05.200000001Z", "2026-01-02T03:04:05.300000002Z", "2026-01-02T03:04:05.300000003Z", "2026-01-02T03:04:05.300000004Z", "2026-01-02T03:04:05.4Z"];
+    const replay = [
+      "2026-01-02T03:04:05.200000001Z",
+      "2026-01-02T03:04:05.300000002Z",
+      "2026-01-02T03:04:05.300000003Z",
+      "2026-01-02T03:04:05.300000004Z",
+      "2026-01-02T03:04:05.4Z",
+    ];
     expect(replay.map((ts) => d.accept(ts))).toEqual([false, false, false, true, true]);
   });
 });

@@ -90,7 +90,9 @@ export class LineDeduper {
 
   /** The position to resume from (`sinceTime`, second precision: the API rounds down). */
   get sinceTime(): string | undefined {
-    return this.cursor ? new Date(Math.floor(Date.parse(this.cursor.lastTs) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z") : undefined;
+    return this.cursor
+      ? new Date(Math.floor(Date.parse(this.cursor.lastTs) / 1000) * 1000).toISOString().replace(/\.000Z$/, "Z")
+      : undefined;
   }
 
   get position(): ContainerCursor | null {
@@ -246,7 +248,8 @@ export class PodLogs {
       } catch (e) {
         if (!ac.signal.aborted) {
           failures++;
-          if (failures === 1 || failures % 10 === 0) this.o.log?.debug({ err: (e as Error).message, pod: this.podName, container }, "log stream failed; resuming");
+          if (failures === 1 || failures % 10 === 0)
+            this.o.log?.debug({ err: (e as Error).message, pod: this.podName, container }, "log stream failed; resuming");
           await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(failures, 5))));
           // A pod that no longer exists has no more logs to give.
           if (failures > 30 && terminated()) return;

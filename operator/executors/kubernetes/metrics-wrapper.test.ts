@@ -17,7 +17,9 @@ import { sampleBuildJob } from "./test-fixtures";
  */
 
 /** Alpine's and kaniko's shell, when this machine has it: as `ash`, a name the wrapper knows. */
-const busybox = ["/bin/busybox", "/usr/bin/busybox", ...(process.env.PATH ?? "").split(":").map((d) => path.join(d, "busybox"))].find((p) => existsSync(p));
+const busybox = ["/bin/busybox", "/usr/bin/busybox", ...(process.env.PATH ?? "").split(":").map((d) => path.join(d, "busybox"))].find((p) =>
+  existsSync(p),
+);
 const shells = ["sh", "bash", ...(busybox ? ["ash"] : [])];
 const shellPath = (shell: string) => (shell === "ash" ? path.join(root, "ash") : shell);
 
@@ -30,14 +32,22 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Runs `[shell, -c, script]` as the main container would; SIGTERM goes to it (PID "1") once its output has `termOn`. */
-function runTask(shell: string, script: string, opts: { termOn?: string } = {}): Promise<{ code: number | null; out: string; file: string }> {
+function runTask(
+  shell: string,
+  script: string,
+  opts: { termOn?: string } = {},
+): Promise<{ code: number | null; out: string; file: string }> {
   const job = buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: [shellPath(shell), "-c", script] } }));
   const main = job.spec!.template.spec!.containers.find((c) => c.name === MAIN_CONTAINER)!;
   const argv = main.command!.map((a) => a.replaceAll("$$", "$"));
   const file = path.join(mkdtempSync(path.join(root, "home-")), "metrics.prom");
   return new Promise((resolve) => {
     // Its own process group, stdin not a socket (bash would read ~/.bashrc, taking itself for sshd's).
-    const p = spawn(argv[0], argv.slice(1), { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_METRICS_FILE: file } as unknown as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(argv[0], argv.slice(1), {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_METRICS_FILE: file } as unknown as NodeJS.ProcessEnv,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let code: number | null = null;
     let termed = false;
@@ -72,7 +82,15 @@ async function throughOperator(out: string): Promise<{ log: string[]; metrics: s
 
 describe.each(shells)("metrics wrapper run by %s", (shell) => {
   it("prints the task's metrics file as a block after the task and exits with the task's code", async () => {
-    const r = await runTask(shell, ['echo "building"', 'echo "artifact_bytes 123" >> "$GANTRY_METRICS_FILE"', `printf 'tests_total{result="ok"} 7' >> "$GANTRY_METRICS_FILE"`, "exit 3"].join("\n"));
+    const r = await runTask(
+      shell,
+      [
+        'echo "building"',
+        'echo "artifact_bytes 123" >> "$GANTRY_METRICS_FILE"',
+        `printf 'tests_total{result="ok"} 7' >> "$GANTRY_METRICS_FILE"`,
+        "exit 3",
+      ].join("\n"),
+    );
     expect(r.code).toBe(3);
     expect(r.out).toBe('building\n::gantry-metrics::begin\nartifact_bytes 123\ntests_total{result="ok"} 7\n::gantry-metrics::end\n');
     // What the operator makes of it: the log keeps the task's own line, the block is metrics.
@@ -85,7 +103,7 @@ describe.each(shells)("metrics wrapper run by %s", (shell) => {
   });
 
   it("prints nothing more when the task wrote no metrics, and keeps success", async () => {
-    const r = await runTask(shell, "echo hi; : > \"$GANTRY_METRICS_FILE\"");
+    const r = await runTask(shell, 'echo hi; : > "$GANTRY_METRICS_FILE"');
     expect(r).toMatchObject({ code: 0, out: "hi\n" });
     expect(await runTask(shell, "echo hi")).toMatchObject({ code: 0, out: "hi\n" });
   });

@@ -19,7 +19,11 @@ export const QUOTA_NAME = "gantry-quota";
 export const LIMIT_RANGE_NAME = "gantry-limits";
 
 export async function ensureProjectNamespace(api: Pick<KubeApi, "apply">, name: string, settings: NamespaceSettings = {}): Promise<void> {
-  const labels = { "app.kubernetes.io/managed-by": MANAGED_BY, "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/enforce-version": "latest" };
+  const labels = {
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+  };
   await api.apply(paths.namespace(name), { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });
   if (settings.quota && Object.keys(settings.quota).length) {
     await api.apply(paths.resourceQuota(name, QUOTA_NAME), {

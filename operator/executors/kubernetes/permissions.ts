@@ -35,5 +35,11 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { group: "coordination.k8s.io", resource: "leases", verbs: ["create"], namespaced: true },
   { group: "coordination.k8s.io", resource: "leases", verbs: ["get", "update"], name: LEADER_LEASE, namespaced: true },
   { group: "apiextensions.k8s.io", resource: "customresourcedefinitions", verbs: ["create"], optional: true },
-  { group: "apiextensions.k8s.io", resource: "customresourcedefinitions", verbs: ["get", "update", "patch"], name: "buildjobs.gantry.dev", optional: true },
+  {
+    group: "apiextensions.k8s.io",
+    resource: "customresourcedefinitions",
+    verbs: ["get", "update", "patch"],
+    name: "buildjobs.gantry.dev",
+    optional: true,
+  },
 ];

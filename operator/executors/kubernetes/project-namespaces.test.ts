@@ -3,7 +3,12 @@ import { namespaceSettingsOf } from "./project-namespaces";
 
 describe("project settings → namespace objects", () => {
   it("maps the quota and container defaults onto ResourceQuota and LimitRange fields", () => {
-    expect(namespaceSettingsOf({ quota: { cpu: "8", memory: "16Gi", pods: 50 }, limitRange: { defaultCpu: "1", defaultMemory: "1Gi", defaultRequestCpu: "250m" } })).toEqual({
+    expect(
+      namespaceSettingsOf({
+        quota: { cpu: "8", memory: "16Gi", pods: 50 },
+        limitRange: { defaultCpu: "1", defaultMemory: "1Gi", defaultRequestCpu: "250m" },
+      }),
+    ).toEqual({
       quota: { "requests.cpu": "8", "requests.memory": "16Gi", pods: "50" },
       limits: { default: { cpu: "1", memory: "1Gi" }, defaultRequest: { cpu: "250m" } },
     });

@@ -25,7 +25,9 @@ export function namespaceSettingsOf(s: ProjectSettings): NamespaceSettings {
   if (s.limitRange?.defaultRequestMemory) req.memory = s.limitRange.defaultRequestMemory;
   return {
     ...(Object.keys(quota).length ? { quota } : {}),
-    ...(Object.keys(def).length || Object.keys(req).length ? { limits: { ...(Object.keys(def).length ? { default: def } : {}), ...(Object.keys(req).length ? { defaultRequest: req } : {}) } } : {}),
+    ...(Object.keys(def).length || Object.keys(req).length
+      ? { limits: { ...(Object.keys(def).length ? { default: def } : {}), ...(Object.keys(req).length ? { defaultRequest: req } : {}) } }
+      : {}),
   };
 }
 
@@ -37,16 +39,26 @@ export interface ProjectNamespaceOptions {
 }
 
 /** The projects that build on Kubernetes, with their namespaces. */
-export async function kubernetesProjects(db: Db, o: ProjectNamespaceOptions): Promise<{ slug: string; namespace: string; settings: ProjectSettings }[]> {
+export async function kubernetesProjects(
+  db: Db,
+  o: ProjectNamespaceOptions,
+): Promise<{ slug: string; namespace: string; settings: ProjectSettings }[]> {
   const rows = await listProjectSettings(db);
-  return rows.filter((p) => executorOf(p.settings, o.defaultExecutor) === "kubernetes").map((p) => ({ slug: p.slug, namespace: namespaceOf(p, o.home), settings: p.settings }));
+  return rows
+    .filter((p) => executorOf(p.settings, o.defaultExecutor) === "kubernetes")
+    .map((p) => ({ slug: p.slug, namespace: namespaceOf(p, o.home), settings: p.settings }));
 }
 
 /**
  * Applies the namespace of every project that builds on Kubernetes (or only `only`'s), with the
  * quota and limits of its settings; returns the namespaces applied.
  */
-export async function syncProjectNamespaces(db: Db, api: Pick<KubeApi, "apply">, log: Logger, o: ProjectNamespaceOptions & { only?: string }): Promise<string[]> {
+export async function syncProjectNamespaces(
+  db: Db,
+  api: Pick<KubeApi, "apply">,
+  log: Logger,
+  o: ProjectNamespaceOptions & { only?: string },
+): Promise<string[]> {
   const done: string[] = [];
   for (const p of await kubernetesProjects(db, o)) {
     if (o.only !== undefined && p.namespace !== o.only) continue;
@@ -64,7 +76,13 @@ export async function syncProjectNamespaces(db: Db, api: Pick<KubeApi, "apply">,
  * Keeps the project namespaces applied every `everyMs` and tells `onNamespace` about each (the
  * controller watches it); returns a stop function.
  */
-export function startProjectNamespaceSync(db: Db, api: Pick<KubeApi, "apply">, log: Logger, everyMs: number, o: ProjectNamespaceOptions & { onNamespace?: (ns: string) => void }): () => void {
+export function startProjectNamespaceSync(
+  db: Db,
+  api: Pick<KubeApi, "apply">,
+  log: Logger,
+  everyMs: number,
+  o: ProjectNamespaceOptions & { onNamespace?: (ns: string) => void },
+): () => void {
   let busy = false;
   const tick = () => {
     if (busy) return;

@@ -67,20 +67,41 @@ const withStatus = (status: BuildJobStatus | undefined, spec: Parameters<typeof 
   ...sampleBuildJob({ workspace: { type: "EmptyDir" }, ...spec }, { resourceVersion: "10" }),
   ...(status ? { status } : {}),
 });
-const cond = (status: "True" | "False" | "Unknown", reason: string) => [{ type: "Succeeded", status, reason, message: "", lastTransitionTime: T0 }];
+const cond = (status: "True" | "False" | "Unknown", reason: string) => [
+  { type: "Succeeded", status, reason, message: "", lastTransitionTime: T0 },
+];
 const running: BuildJobStatus = { phase: "Running", jobName: JOB, podName: "p1", startTime: T0, conditions: cond("Unknown", "Running") };
-const succeeded = (completionTime: string): BuildJobStatus => ({ phase: "Succeeded", jobName: JOB, completionTime, conditions: cond("True", "Succeeded") });
+const succeeded = (completionTime: string): BuildJobStatus => ({
+  phase: "Succeeded",
+  jobName: JOB,
+  completionTime,
+  conditions: cond("True", "Succeeded"),
+});
 const ownedJob = (conditions: { type: string; status: string }[] = [], uid = sampleBuildJob().metadata.uid): V1Job => ({
-  metadata: { name: JOB, namespace: NS, ownerReferences: [{ apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", name: "x", uid: uid!, controller: true }] },
+  metadata: {
+    name: JOB,
+    namespace: NS,
+    ownerReferences: [{ apiVersion: "gantry.dev/v1alpha1", kind: "BuildJob", name: "x", uid: uid!, controller: true }],
+  },
   status: { startTime: new Date(T0), conditions: conditions.map((c) => ({ ...c, lastTransitionTime: new Date(T0) })) },
 });
 const runningPod: V1Pod = {
   metadata: { name: "p1", creationTimestamp: new Date(T0) },
-  status: { phase: "Running", containerStatuses: [{ name: "main", image: "x", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: new Date(T0) } } }] },
+  status: {
+    phase: "Running",
+    containerStatuses: [
+      { name: "main", image: "x", imageID: "", ready: true, restartCount: 0, state: { running: { startedAt: new Date(T0) } } },
+    ],
+  },
 };
 const donePod: V1Pod = {
   metadata: { name: "p1", creationTimestamp: new Date(T0) },
-  status: { phase: "Succeeded", containerStatuses: [{ name: "main", image: "x", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: "Completed" } } }] },
+  status: {
+    phase: "Succeeded",
+    containerStatuses: [
+      { name: "main", image: "x", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: "Completed" } } },
+    ],
+  },
 };
 
 interface Case {
@@ -203,7 +224,10 @@ describe("one reconcile of a BuildJob", () => {
     if (c.status) {
       expect(written).toHaveLength(1);
       const s = written[0];
-      expect({ phase: s.phase, reason: s.conditions?.find((x) => x.type === "Succeeded")?.reason }).toEqual({ phase: c.status.phase, reason: c.status.reason });
+      expect({ phase: s.phase, reason: s.conditions?.find((x) => x.type === "Succeeded")?.reason }).toEqual({
+        phase: c.status.phase,
+        reason: c.status.reason,
+      });
       if (c.status.message) expect(s.message).toMatch(c.status.message);
     } else {
       expect(written).toEqual([]);

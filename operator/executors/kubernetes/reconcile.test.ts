@@ -4,7 +4,15 @@ import { needsWrite } from "./reconcile";
 
 const st = (phase: BuildJobStatus["phase"], reason: string, message = ""): BuildJobStatus => ({
   phase,
-  conditions: [{ type: "Succeeded", status: phase === "Succeeded" ? "True" : phase === "Failed" || phase === "Cancelled" ? "False" : "Unknown", reason, message, lastTransitionTime: "2026-01-01T00:00:00Z" }],
+  conditions: [
+    {
+      type: "Succeeded",
+      status: phase === "Succeeded" ? "True" : phase === "Failed" || phase === "Cancelled" ? "False" : "Unknown",
+      reason,
+      message,
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    },
+  ],
   ...(message ? { message } : {}),
 });
 

@@ -57,7 +57,8 @@ export class Reconciler {
     const i = key.indexOf("/");
     const namespace = key.slice(0, i);
     const name = key.slice(i + 1);
-    const raw = this.o.caches.buildJob(namespace, name) as { metadata?: { uid?: string; deletionTimestamp?: unknown }; status?: BuildJobStatus } | undefined;
+    const raw = this.o.caches.buildJob(namespace, name) as
+      { metadata?: { uid?: string; deletionTimestamp?: unknown }; status?: BuildJobStatus } | undefined;
     // Gone: its Job, pods and Secret go with it (owner references).
     if (!raw || raw.metadata?.deletionTimestamp) {
       // The Job is named like its BuildJob.
@@ -179,7 +180,11 @@ export class Reconciler {
       apiVersion: "v1",
       kind: "PersistentVolumeClaim",
       // The run's tasks share it, so it carries the run's labels, not one task's.
-      metadata: { name: claimName, namespace: ns, labels: many ? { [LABEL.managedBy]: MANAGED_BY, [LABEL.pipeline]: labelValue(bj.spec.pipeline) } : runLabels(bj) },
+      metadata: {
+        name: claimName,
+        namespace: ns,
+        labels: many ? { [LABEL.managedBy]: MANAGED_BY, [LABEL.pipeline]: labelValue(bj.spec.pipeline) } : runLabels(bj),
+      },
       spec: {
         accessModes: ["ReadWriteOnce"],
         resources: { requests: { storage: size } },

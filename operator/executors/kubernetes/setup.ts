@@ -43,7 +43,8 @@ export interface KubernetesMode {
 
 export async function startKubernetesMode(o: KubernetesModeOptions): Promise<KubernetesMode> {
   const kc = loadKubeConfig();
-  if (!kc) throw new Error("GANTRY_EXECUTOR=kubernetes but there is no kubeconfig (KUBECONFIG, ~/.kube/config) and no in-cluster service account");
+  if (!kc)
+    throw new Error("GANTRY_EXECUTOR=kubernetes but there is no kubeconfig (KUBECONFIG, ~/.kube/config) and no in-cluster service account");
   const api = new KubeApi(kc);
   if (o.applyCrd) {
     const outcome = await ensureCrd(api, o.log);
@@ -66,20 +67,33 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     namespaces,
     retentionMs: o.retentionSeconds * 1000,
     storageClassName: o.storageClassName,
-    decorateJob: o.podAnnotationsFromEnv && Object.keys(o.podAnnotationsFromEnv).length ? annotateFromEnv(o.podAnnotationsFromEnv) : undefined,
+    decorateJob:
+      o.podAnnotationsFromEnv && Object.keys(o.podAnnotationsFromEnv).length ? annotateFromEnv(o.podAnnotationsFromEnv) : undefined,
     leaderElection: o.leaderElection
-      ? { namespace: o.namespace, name: LEADER_LEASE, identity: `${o.operatorId}-${process.pid}`, leaseDurationMs: o.leaseDurationMs, retryMs: o.leaseRetryMs }
+      ? {
+          namespace: o.namespace,
+          name: LEADER_LEASE,
+          identity: `${o.operatorId}-${process.pid}`,
+          leaseDurationMs: o.leaseDurationMs,
+          retryMs: o.leaseRetryMs,
+        }
       : null,
     log: o.log,
   });
   await controller.start();
-  const watch = (ns: string) => void controller.watchNamespace(ns).catch((e: unknown) => o.log.warn({ err: (e as Error).message, namespace: ns }, "could not watch the namespace"));
-  const stopSync = o.projectNamespaceSyncMs ? startProjectNamespaceSync(o.db, api, o.log, o.projectNamespaceSyncMs, { ...projectOpts, onNamespace: watch }) : () => undefined;
+  const watch = (ns: string) =>
+    void controller
+      .watchNamespace(ns)
+      .catch((e: unknown) => o.log.warn({ err: (e as Error).message, namespace: ns }, "could not watch the namespace"));
+  const stopSync = o.projectNamespaceSyncMs
+    ? startProjectNamespaceSync(o.db, api, o.log, o.projectNamespaceSyncMs, { ...projectOpts, onNamespace: watch })
+    : () => undefined;
   const executor = new KubernetesExecutor({
     api,
     controller,
     workspace: o.workspace,
-    describe: (task) => kubernetesTaskDetails(o.db, task.runId, { name: task.plan.template, version: task.plan.templateVersion }, o.namespace),
+    describe: (task) =>
+      kubernetesTaskDetails(o.db, task.runId, { name: task.plan.template, version: task.plan.templateVersion }, o.namespace),
     ensureNamespace: async (ns) => {
       const applied = await syncProjectNamespaces(o.db, api, o.log, { ...projectOpts, only: ns });
       if (!applied.length) await ensureProjectNamespace(api, ns);
@@ -111,6 +125,9 @@ export function annotateFromEnv(map: Record<string, string>): (job: V1Job, bj: B
     }
     if (!Object.keys(extra).length || !job.spec?.template) return job;
     const t = job.spec.template;
-    return { ...job, spec: { ...job.spec, template: { ...t, metadata: { ...t.metadata, annotations: { ...t.metadata?.annotations, ...extra } } } } };
+    return {
+      ...job,
+      spec: { ...job.spec, template: { ...t, metadata: { ...t.metadata, annotations: { ...t.metadata?.annotations, ...extra } } } },
+    };
   };
 }

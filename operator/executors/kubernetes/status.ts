@@ -32,7 +32,15 @@ export interface Observed {
 export const SUCCEEDED = "Succeeded";
 
 /** Reasons a container waits that need a person, not patience. */
-const STUCK_WAITING = new Set(["ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError", "CrashLoopBackOff", "RunContainerError"]);
+const STUCK_WAITING = new Set([
+  "ImagePullBackOff",
+  "ErrImagePull",
+  "InvalidImageName",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "CrashLoopBackOff",
+  "RunContainerError",
+]);
 
 interface Verdict {
   phase: Phase;
@@ -46,9 +54,14 @@ export function deriveStatus(o: Observed): BuildJobStatus {
   const prev = o.buildJob.status;
   const generation = o.buildJob.metadata.generation;
   // Done is done: a late event must not turn a finished attempt back into a running one.
-  if (prev && FINAL_PHASES.includes(prev.phase)) return generation === undefined || prev.observedGeneration === generation ? prev : { ...prev, observedGeneration: generation };
+  if (prev && FINAL_PHASES.includes(prev.phase))
+    return generation === undefined || prev.observedGeneration === generation ? prev : { ...prev, observedGeneration: generation };
 
-  const pods = [...(o.pods ?? [])].sort((a, b) => time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp) || (b.metadata?.name ?? "").localeCompare(a.metadata?.name ?? ""));
+  const pods = [...(o.pods ?? [])].sort(
+    (a, b) =>
+      time(b.metadata?.creationTimestamp) - time(a.metadata?.creationTimestamp) ||
+      (b.metadata?.name ?? "").localeCompare(a.metadata?.name ?? ""),
+  );
   const v = verdict(o, pods);
   const job = o.job;
   const failedCond = job?.status?.conditions?.find((c) => c.type === "Failed" && c.status === "True");
@@ -105,7 +118,8 @@ function podProgress(o: Observed, pod: V1Pod): Verdict {
 
   if (st.phase === "Failed") {
     // An earlier attempt failed and the Job controller is about to start the next one.
-    const why = st.reason === "Evicted" ? { reason: "Evicted", text: `the pod was evicted: ${st.message ?? ""}`.trim() } : podFailureText(o, pod);
+    const why =
+      st.reason === "Evicted" ? { reason: "Evicted", text: `the pod was evicted: ${st.message ?? ""}`.trim() } : podFailureText(o, pod);
     return { phase: "Running", reason: why.reason === "Evicted" ? "Evicted" : "Retrying", message: `${why.text}; starting it again`, pod };
   }
   const scheduled = (st.conditions ?? []).find((c) => c.type === "PodScheduled");
@@ -137,7 +151,8 @@ function failure(o: Observed, jobReason: string, jobMessage: string, pods: V1Pod
   if (jobReason === "DeadlineExceeded") {
     // The Job's deadline covers every attempt and any wait for a node or an image: say what it was waiting for.
     const stuck = last && last.status?.phase !== "Failed" ? podProgress(o, last) : null;
-    const waitingFor = stuck && stuck.phase === "Pending" && stuck.message ? ` while the pod was waiting (${stuck.reason}: ${stuck.message})` : "";
+    const waitingFor =
+      stuck && stuck.phase === "Pending" && stuck.message ? ` while the pod was waiting (${stuck.reason}: ${stuck.message})` : "";
     return { ...base, reason: "DeadlineExceeded", message: `timed out after ${retryPolicy(plan).totalTimeoutSeconds}s${waitingFor}` };
   }
   if (!last) return { ...base, reason: jobReason, message: jobMessage };
@@ -151,11 +166,15 @@ function failure(o: Observed, jobReason: string, jobMessage: string, pods: V1Pod
 function podFailureText(o: Observed, pod: V1Pod): { reason: string; text: string } {
   const st = pod.status ?? {};
   if (st.reason === "Evicted") return { reason: "Evicted", text: `the pod was evicted: ${st.message ?? ""}`.trim() };
-  if (st.reason === "DeadlineExceeded") return { reason: "DeadlineExceeded", text: `timed out after ${o.buildJob.spec.plan.timeoutSeconds}s` };
+  if (st.reason === "DeadlineExceeded")
+    return { reason: "DeadlineExceeded", text: `timed out after ${o.buildJob.spec.plan.timeoutSeconds}s` };
   const main = mainTerminated(pod);
   if (main?.reason === "OOMKilled") {
     const limit = o.buildJob.spec.resources?.limits?.memory;
-    return { reason: "OOMKilled", text: `out of memory: killed at its memory limit${limit ? ` of ${limit}` : ""} (exit code ${main.exitCode})` };
+    return {
+      reason: "OOMKilled",
+      text: `out of memory: killed at its memory limit${limit ? ` of ${limit}` : ""} (exit code ${main.exitCode})`,
+    };
   }
   if (main) return { reason: "Failed", text: exitMessage(main.exitCode, null) || `exit code ${main.exitCode}` };
   // The task never ran: an init container (the clone) or a sidecar failed first.
@@ -171,17 +190,25 @@ function podFailureText(o: Observed, pod: V1Pod): { reason: string; text: string
 
 function waitingText(c: V1ContainerStatus, reason: string, message: string | undefined): string {
   const who = c.name === MAIN_CONTAINER ? "the task's container" : `container ${c.name}`;
-  if (reason === "ImagePullBackOff" || reason === "ErrImagePull" || reason === "InvalidImageName") return `cannot pull image ${c.image} for ${who}${message ? `: ${message}` : ""}`;
+  if (reason === "ImagePullBackOff" || reason === "ErrImagePull" || reason === "InvalidImageName")
+    return `cannot pull image ${c.image} for ${who}${message ? `: ${message}` : ""}`;
   if (reason === "CrashLoopBackOff") return `${who} keeps crashing${message ? `: ${message}` : ""}`;
   return `${who} cannot start${message ? `: ${message}` : ""}`;
 }
 
-const mainTerminated = (pod: V1Pod | undefined) => pod?.status?.containerStatuses?.find((c) => c.name === MAIN_CONTAINER)?.state?.terminated;
+const mainTerminated = (pod: V1Pod | undefined) =>
+  pod?.status?.containerStatuses?.find((c) => c.name === MAIN_CONTAINER)?.state?.terminated;
 
-function lastWarning(events: CoreV1Event[] | undefined, kind: string, name: string | undefined, reasons: string[]): CoreV1Event | undefined {
+function lastWarning(
+  events: CoreV1Event[] | undefined,
+  kind: string,
+  name: string | undefined,
+  reasons: string[],
+): CoreV1Event | undefined {
   let best: CoreV1Event | undefined;
   for (const e of events ?? []) {
-    if (e.type !== "Warning" || e.involvedObject?.kind !== kind || e.involvedObject?.name !== name || !reasons.includes(e.reason ?? "")) continue;
+    if (e.type !== "Warning" || e.involvedObject?.kind !== kind || e.involvedObject?.name !== name || !reasons.includes(e.reason ?? ""))
+      continue;
     if (!best || eventTime(e) >= eventTime(best)) best = e;
   }
   return best;
@@ -194,7 +221,14 @@ function condition(prev: BuildJobStatus | undefined, v: Verdict, now: Date, gene
   const before = prev?.conditions?.find((c) => c.type === SUCCEEDED);
   // As in meta.SetStatusCondition: the transition time moves only when the status does.
   const lastTransitionTime = before && before.status === status ? before.lastTransitionTime : iso(now);
-  return { type: SUCCEEDED, status, reason: v.reason, message: v.message, lastTransitionTime, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
+  return {
+    type: SUCCEEDED,
+    status,
+    reason: v.reason,
+    message: v.message,
+    lastTransitionTime,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
 }
 
 function time(t: Date | string | undefined | null): number {

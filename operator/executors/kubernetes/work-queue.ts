@@ -121,7 +121,10 @@ export class WorkQueue {
    * worker that throws gets its key back after the back-off: throw for transient trouble (API,
    * database); for a permanent one (invalid input) record the failure and return normally.
    */
-  async run(worker: (key: string) => Promise<WorkResult>, opts: { concurrency?: number; onError?: (key: string, err: unknown) => void } = {}): Promise<void> {
+  async run(
+    worker: (key: string) => Promise<WorkResult>,
+    opts: { concurrency?: number; onError?: (key: string, err: unknown) => void } = {},
+  ): Promise<void> {
     const loop = async () => {
       for (;;) {
         const key = await this.get();

@@ -2,7 +2,16 @@ import { chown, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
-import { ExecutorError, gantryEnv, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
+import {
+  ExecutorError,
+  gantryEnv,
+  type ExecHandle,
+  type ExecResult,
+  type ExecTask,
+  type Executor,
+  type LogSink,
+  type OrphanTask,
+} from "../types";
 import { LocalProcess } from "./local-process";
 import { findTaskProcessGroup } from "./orphans";
 import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
@@ -90,7 +99,14 @@ export class LocalExecutor implements Executor {
     await this.prepareMetricsFile(env.GANTRY_METRICS_FILE);
     const git = task.plan.source?.git;
     try {
-      const opts = { cwd: workspace, env, sink, timeoutSeconds: task.plan.timeoutSeconds, killGraceMs: this.opts.killGraceMs, refPrefix: `local:${this.host}` };
+      const opts = {
+        cwd: workspace,
+        env,
+        sink,
+        timeoutSeconds: task.plan.timeoutSeconds,
+        killGraceMs: this.opts.killGraceMs,
+        refPrefix: `local:${this.host}`,
+      };
       if (!git && !this.sandboxed) return new LocalProcess(argv, opts);
       // What failed before the task's program could start is told through this file.
       const failed = await this.failureFile(task);
@@ -104,7 +120,9 @@ export class LocalExecutor implements Executor {
         // (dropping all else) and the task's program does not get.
         const creds = cloneCredentialEnv(task);
         const keep = new Set(["PATH", "HOME", ...Object.keys(creds)]);
-        const drop = Object.keys(env).filter((k) => !keep.has(k)).join(" ");
+        const drop = Object.keys(env)
+          .filter((k) => !keep.has(k))
+          .join(" ");
         inner = ["sh", "-c", WITH_CHECKOUT, "gantry-checkout", CLONE_SCRIPT, failed, git.url, git.dir, git.revision, drop, ...argv];
         procEnv = { ...env, ...creds };
       } else {
@@ -112,17 +130,28 @@ export class LocalExecutor implements Executor {
         inner = ["sh", "-c", PROGRAM_CHECK, "gantry-run", failed, ...argv];
       }
       const proc = this.sandboxed
-        ? new LocalProcess([this.bwrap!, ...bwrapArgs(this.opts.sandbox, this.hidden(), { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE], readOnlyDirs: [this.filesDirOf(task.runId)] }, inner)], {
-            ...opts,
-            ...this.owner,
-            // bwrap's own environment: nothing of the task's but what finds an orphaned task (orphans.ts).
-            env: { PATH: "/usr/bin:/bin", GANTRY_RUN_ID: task.runId, GANTRY_TASK: task.taskName },
-            fd3: envArgs(procEnv),
-            sink: tail ?? sink,
-            // bwrap can only be started from a directory the task uid may enter; it then goes to the workspace.
-            cwd: "/",
-            supervisedByLeader: true,
-          })
+        ? new LocalProcess(
+            [
+              this.bwrap!,
+              ...bwrapArgs(
+                this.opts.sandbox,
+                this.hidden(),
+                { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE], readOnlyDirs: [this.filesDirOf(task.runId)] },
+                inner,
+              ),
+            ],
+            {
+              ...opts,
+              ...this.owner,
+              // bwrap's own environment: nothing of the task's but what finds an orphaned task (orphans.ts).
+              env: { PATH: "/usr/bin:/bin", GANTRY_RUN_ID: task.runId, GANTRY_TASK: task.taskName },
+              fd3: envArgs(procEnv),
+              sink: tail ?? sink,
+              // bwrap can only be started from a directory the task uid may enter; it then goes to the workspace.
+              cwd: "/",
+              supervisedByLeader: true,
+            },
+          )
         : new LocalProcess(inner, { ...opts, env: procEnv, sink: tail ?? sink });
       return new PreludeHandle(proc, failed, argv[0], tail);
     } catch (e) {
@@ -257,7 +286,11 @@ function cloneCredentialEnv(task: ExecTask): Record<string, string> {
   const out: Record<string, string> = {};
   if (!c) return out;
   if (c.username) out[GIT_CREDENTIAL_ENV.username] = c.username;
-  for (const [field, name] of [["password", c.secret], ["sshKey", c.sshKey], ["knownHosts", c.knownHosts]] as const) {
+  for (const [field, name] of [
+    ["password", c.secret],
+    ["sshKey", c.sshKey],
+    ["knownHosts", c.knownHosts],
+  ] as const) {
     if (!name) continue;
     // The scheduler resolves every name the plan gives; cloning without one would fail less clearly.
     if (v[name] === undefined) throw new ExecutorError(`the value of secret '${name}' for the clone was not resolved`, true);
@@ -313,7 +346,10 @@ class ErrTail implements LogSink {
   }
   /** git's first `fatal:`/`error:` line (the cause; hints follow it), else the last line. */
   reason(): string {
-    const lines = this.text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = this.text
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines.pop() ?? "";
   }
 }
@@ -336,7 +372,8 @@ class PreludeHandle implements ExecHandle {
     if (r.exitCode === 0 || r.cancelled || r.timedOut) return r;
     const failed = (await readFile(this.failedFile, "utf8").catch(() => "")).trim();
     await rm(this.failedFile, { force: true }).catch(() => undefined);
-    if (failed === "program") return { ...r, message: `cannot run '${this.program}': program not found (is it installed and on the PATH?)`, permanent: true };
+    if (failed === "program")
+      return { ...r, message: `cannot run '${this.program}': program not found (is it installed and on the PATH?)`, permanent: true };
     // Worded as in Kubernetes mode, where the clone init container fails.
     const reason = this.tail?.reason();
     if (failed === "clone") return { ...r, message: `clone failed with exit code ${r.exitCode}${reason ? `: ${reason}` : ""}` };

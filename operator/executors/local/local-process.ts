@@ -177,7 +177,13 @@ export class LocalProcess implements ExecHandle {
       return { exitCode: null, signal: null, timedOut: false, cancelled: false, message, permanent: true };
     }
     const { code, signal } = this.exit!;
-    const base = { exitCode: code, signal: signal ?? null, timedOut: this.timedOut, cancelled: this.cancelReason !== null, permanent: false };
+    const base = {
+      exitCode: code,
+      signal: signal ?? null,
+      timedOut: this.timedOut,
+      cancelled: this.cancelReason !== null,
+      permanent: false,
+    };
     if (this.timedOut) return { ...base, message: `timed out after ${this.opts.timeoutSeconds}s` };
     if (this.cancelReason !== null) return { ...base, message: this.cancelReason };
     return { ...base, message: exitMessage(code, signal) };

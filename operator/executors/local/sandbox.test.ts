@@ -15,7 +15,11 @@ const ops = (args: string[]) => {
 };
 
 describe("bwrapArgs", () => {
-  const mounts = { workspace: "/srv/ws/run-1", writableFiles: ["/srv/ws/.gantry-metrics/t.prom"], readOnlyDirs: ["/srv/ws/.gantry-files/run-1"] };
+  const mounts = {
+    workspace: "/srv/ws/run-1",
+    writableFiles: ["/srv/ws/.gantry-metrics/t.prom"],
+    readOnlyDirs: ["/srv/ws/.gantry-files/run-1"],
+  };
 
   it("unshares every namespace (network included), forbids nested user namespaces and ends with the task's argv", () => {
     const args = bwrapArgs({ network: "none" }, [], mounts, ["sh", "-c", "echo hi"]);
@@ -45,7 +49,10 @@ describe("bwrapArgs", () => {
     expect(o).toContain("--remount-ro /srv/app/.gantry");
     expect(o.at(-1)).toBe("--chdir /srv/ws/run-1");
     // Nothing else of the host is writable.
-    expect(o.filter((x) => x.startsWith("--bind "))).toEqual(["--bind /srv/ws/run-1 /srv/ws/run-1", "--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom"]);
+    expect(o.filter((x) => x.startsWith("--bind "))).toEqual([
+      "--bind /srv/ws/run-1 /srv/ws/run-1",
+      "--bind /srv/ws/.gantry-metrics/t.prom /srv/ws/.gantry-metrics/t.prom",
+    ]);
   });
 
   it("never carries the task's environment (values would show in the process list), but reads it from a descriptor first", () => {

@@ -40,21 +40,33 @@ export const ENV_FD = 3;
  * bwrap's arguments for one task, program included. Pure: `hidden` are the paths to cover that
  * exist (see `existingHidden`). The task's environment is not here: bwrap reads it from ENV_FD.
  */
-export function bwrapArgs(s: Pick<SandboxSettings, "network">, hidden: readonly string[], m: SandboxMounts, argv: readonly string[]): string[] {
+export function bwrapArgs(
+  s: Pick<SandboxSettings, "network">,
+  hidden: readonly string[],
+  m: SandboxMounts,
+  argv: readonly string[],
+): string[] {
   const args = [
-    "--args", String(ENV_FD),
+    "--args",
+    String(ENV_FD),
     "--unshare-all",
     ...(s.network === "host" ? ["--share-net"] : []),
     // A user namespace always (--unshare-all only tries one), and none nested inside it: less
     // kernel surface for a task to probe.
     "--unshare-user",
     "--disable-userns",
-    "--ro-bind", "/", "/",
-    "--dev", "/dev",
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
     // A /proc of the task's own PID namespace: no other process, its environment or its files.
-    "--proc", "/proc",
-    "--tmpfs", "/tmp",
-    "--tmpfs", "/dev/shm",
+    "--proc",
+    "/proc",
+    "--tmpfs",
+    "/tmp",
+    "--tmpfs",
+    "/dev/shm",
   ];
   for (const h of hidden) args.push("--tmpfs", h);
   // After the tmpfs covers: bwrap makes the mount points inside them.
@@ -114,11 +126,17 @@ export function spawnIdentity(s: SandboxSettings, myUid = process.getuid?.() ?? 
  */
 export async function probeSandbox(s: SandboxSettings, bwrap: string | null, workspacesRoot: string): Promise<string | null> {
   const fix = "or set GANTRY_LOCAL_SANDBOX=off on a single-user machine (docs/security.md)";
-  if (!bwrap) return `the local executor runs tasks in a bubblewrap sandbox, and 'bwrap' is not on the operator's PATH: install it ('apt-get install bubblewrap'; npm start does) ${fix}`;
+  if (!bwrap)
+    return `the local executor runs tasks in a bubblewrap sandbox, and 'bwrap' is not on the operator's PATH: install it ('apt-get install bubblewrap'; npm start does) ${fix}`;
   const args = bwrapArgs(s, [], { workspace: workspacesRoot }, ["true"]);
   const r = await new Promise<{ code: number | null; err: string }>((resolve) => {
     let err = "";
-    const c = spawn(bwrap, args, { ...spawnIdentity(s), cwd: "/", env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "ignore", "pipe", "pipe"] });
+    const c = spawn(bwrap, args, {
+      ...spawnIdentity(s),
+      cwd: "/",
+      env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", "ignore", "pipe", "pipe"],
+    });
     const envFd = c.stdio[ENV_FD] as Writable | null;
     envFd?.on("error", () => undefined);
     envFd?.end(envArgs({ PATH: "/usr/bin:/bin" }));

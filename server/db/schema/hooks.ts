@@ -13,7 +13,9 @@ export const webhookDeliveries = mysqlTable(
   "webhook_deliveries",
   {
     id: id().primaryKey(),
-    pipelineId: id("pipeline_id").notNull().references(() => pipelines.id, { onDelete: "cascade" }),
+    pipelineId: id("pipeline_id")
+      .notNull()
+      .references(() => pipelines.id, { onDelete: "cascade" }),
     provider: varchar("provider", { length: 16 }).notNull(),
     deliveryId: varchar("delivery_id", { length: 200 }).notNull(),
     /** The provider's event name (X-GitHub-Event, object_kind…). */
@@ -25,7 +27,12 @@ export const webhookDeliveries = mysqlTable(
     message: varchar("message", { length: 1000 }),
     runId: id("run_id").references(() => runs.id, { onDelete: "set null" }),
     replayOf: id("replay_of"),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
-  (t) => [uniqueIndex("webhook_deliveries_dedupe").on(t.pipelineId, t.provider, t.deliveryId), index("webhook_deliveries_pipeline_time").on(t.pipelineId, t.createdAt)],
+  (t) => [
+    uniqueIndex("webhook_deliveries_dedupe").on(t.pipelineId, t.provider, t.deliveryId),
+    index("webhook_deliveries_pipeline_time").on(t.pipelineId, t.createdAt),
+  ],
 );

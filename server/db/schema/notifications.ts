@@ -12,7 +12,9 @@ export const notificationOutbox = mysqlTable(
   "notification_outbox",
   {
     id: id().primaryKey(),
-    runId: id("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    runId: id("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
     /** failure | success | fixed | waiting */
     event: varchar("event", { length: 16 }).notNull(),
     /** email | webhook | slack | dingtalk | wecom */
@@ -21,9 +23,13 @@ export const notificationOutbox = mysqlTable(
     /** pending | sent | failed */
     status: varchar("status", { length: 16 }).notNull().default("pending"),
     attempts: int("attempts").notNull().default(0),
-    nextAttemptAt: ts("next_attempt_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    nextAttemptAt: ts("next_attempt_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     lastError: text("last_error"),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     sentAt: ts("sent_at"),
   },
   (t) => [index("notification_outbox_due").on(t.status, t.nextAttemptAt), index("notification_outbox_run").on(t.runId)],

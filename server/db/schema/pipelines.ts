@@ -9,13 +9,19 @@ export const pipelines = mysqlTable(
   "pipelines",
   {
     id: id().primaryKey(),
-    projectId: id("project_id").notNull().references(() => projects.id, { onDelete: "restrict" }),
+    projectId: id("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "restrict" }),
     name: varchar("name", { length: 63 }).notNull(),
     description: text("description"),
     currentVersion: int("current_version").notNull(),
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   // Names are unique within a project; two teams may both have a `build`.
   (t) => [uniqueIndex("pipelines_project_name").on(t.projectId, t.name)],
@@ -26,7 +32,9 @@ export const pipelineVersions = mysqlTable(
   "pipeline_versions",
   {
     id: id().primaryKey(),
-    pipelineId: id("pipeline_id").notNull().references(() => pipelines.id, { onDelete: "cascade" }),
+    pipelineId: id("pipeline_id")
+      .notNull()
+      .references(() => pipelines.id, { onDelete: "cascade" }),
     version: int("version").notNull(),
     spec: json("spec").$type<PipelineSpec>().notNull(),
     /** The text the author saved (YAML or JSON), kept so comments survive a round trip. */
@@ -38,7 +46,9 @@ export const pipelineVersions = mysqlTable(
      * Null on versions saved before pinning existed: they follow the latest template versions.
      */
     templates: json("templates").$type<Record<string, number>>(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("pipeline_versions_pv").on(t.pipelineId, t.version)],
 );

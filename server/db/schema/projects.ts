@@ -17,8 +17,12 @@ export const projects = mysqlTable(
     name: varchar("name", { length: 100 }).notNull(),
     description: text("description"),
     settings: json("settings").$type<ProjectSettings>().notNull(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("projects_slug").on(t.slug)],
 );
@@ -26,10 +30,16 @@ export const projects = mysqlTable(
 export const memberships = mysqlTable(
   "memberships",
   {
-    projectId: id("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
-    userId: id("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    projectId: id("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: varchar("role", { length: 16 }).$type<Role>().notNull(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("memberships_user").on(t.userId)],
 );
@@ -39,14 +49,20 @@ export const secrets = mysqlTable(
   "secrets",
   {
     id: id().primaryKey(),
-    projectId: id("project_id").notNull().references(() => projects.id, { onDelete: "cascade" }),
+    projectId: id("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
     name: varchar("name", { length: 100 }).notNull(),
     description: varchar("description", { length: 500 }),
     ciphertext: text("ciphertext").notNull(),
     keyId: varchar("key_id", { length: 64 }).notNull(),
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("secrets_project_name").on(t.projectId, t.name)],
 );
@@ -66,9 +82,15 @@ export const auditEvents = mysqlTable(
     projectId: id("project_id"),
     address: varchar("address", { length: 64 }),
     details: json("details").$type<Record<string, unknown>>(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
-  (t) => [index("audit_project_time").on(t.projectId, t.createdAt), index("audit_time").on(t.createdAt), index("audit_actor").on(t.actorId)],
+  (t) => [
+    index("audit_project_time").on(t.projectId, t.createdAt),
+    index("audit_time").on(t.createdAt),
+    index("audit_actor").on(t.actorId),
+  ],
 );
 
 export type ProjectRow = typeof projects.$inferSelect;

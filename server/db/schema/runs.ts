@@ -11,7 +11,9 @@ export const runs = mysqlTable(
   "runs",
   {
     id: id().primaryKey(),
-    pipelineId: id("pipeline_id").notNull().references(() => pipelines.id, { onDelete: "cascade" }),
+    pipelineId: id("pipeline_id")
+      .notNull()
+      .references(() => pipelines.id, { onDelete: "cascade" }),
     number: int("number").notNull(),
     version: int("version").notNull(),
     status: varchar("status", { length: 16 }).$type<RunStatus>().notNull(),
@@ -35,7 +37,9 @@ export const runs = mysqlTable(
     /** Bumped on every change of the run or one of its task runs; SSE watchers poll it. */
     rev: int("rev").notNull().default(0),
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
   },
@@ -54,7 +58,9 @@ export const taskRuns = mysqlTable(
   "task_runs",
   {
     id: id().primaryKey(),
-    runId: id("run_id").notNull().references(() => runs.id, { onDelete: "cascade" }),
+    runId: id("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
     stageIndex: int("stage_index").notNull(),
     stageName: varchar("stage_name", { length: 63 }).notNull(),
     stageMode: varchar("stage_mode", { length: 16 }).$type<"sequential" | "parallel">().notNull(),
@@ -75,7 +81,9 @@ export const taskRuns = mysqlTable(
     logSeq: bigint("log_seq", { mode: "number" }).notNull().default(0),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
-    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [index("task_runs_run").on(t.runId), index("task_runs_status").on(t.status)],
 );
@@ -85,12 +93,16 @@ export const logChunks = mysqlTable(
   "log_chunks",
   {
     id: bigint("id", { mode: "number" }).autoincrement().primaryKey(),
-    taskRunId: id("task_run_id").notNull().references(() => taskRuns.id, { onDelete: "cascade" }),
+    taskRunId: id("task_run_id")
+      .notNull()
+      .references(() => taskRuns.id, { onDelete: "cascade" }),
     seqStart: bigint("seq_start", { mode: "number" }).notNull(),
     seqEnd: bigint("seq_end", { mode: "number" }).notNull(),
     /** JSON array of [seq, epochMillis, stream, text] tuples. */
     data: longtext("data").notNull(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("log_chunks_task_seq").on(t.taskRunId, t.seqStart)],
 );

@@ -14,7 +14,9 @@ export const schedules = mysqlTable(
   "schedules",
   {
     id: id().primaryKey(),
-    pipelineId: id("pipeline_id").notNull().references(() => pipelines.id, { onDelete: "cascade" }),
+    pipelineId: id("pipeline_id")
+      .notNull()
+      .references(() => pipelines.id, { onDelete: "cascade" }),
     description: varchar("description", { length: 200 }),
     cron: varchar("cron", { length: 120 }).notNull(),
     /** IANA zone the cron expression is read in ("0 9 * * *" = 09:00 there, DST included). */
@@ -35,8 +37,12 @@ export const schedules = mysqlTable(
     /** What happened at the last tick, for the schedule page ("started run #12", "skipped: …"). */
     lastResult: varchar("last_result", { length: 1000 }),
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [index("schedules_pipeline").on(t.pipelineId), index("schedules_due").on(t.suspend, t.nextAt)],
 );

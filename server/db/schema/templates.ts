@@ -21,8 +21,12 @@ export const templates = mysqlTable(
     projectId: id("project_id").references(() => projects.id, { onDelete: "restrict" }),
     /** Who added a user template (null for built-ins). */
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
-    updatedAt: ts("updated_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
+    updatedAt: ts("updated_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("templates_name").on(t.name)],
 );
@@ -31,11 +35,15 @@ export const templateVersions = mysqlTable(
   "template_versions",
   {
     id: id().primaryKey(),
-    templateId: id("template_id").notNull().references(() => templates.id, { onDelete: "cascade" }),
+    templateId: id("template_id")
+      .notNull()
+      .references(() => templates.id, { onDelete: "cascade" }),
     version: int("version").notNull(),
     definition: json("definition").$type<TemplateDefinition>().notNull(),
     contentHash: varchar("content_hash", { length: 64 }).notNull(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("template_versions_tv").on(t.templateId, t.version)],
 );

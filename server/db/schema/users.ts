@@ -13,7 +13,9 @@ export const users = mysqlTable(
     /** A disabled user can neither sign in nor use a token. */
     disabled: boolean("disabled").notNull().default(false),
     role: varchar("role", { length: 16 }).$type<"admin" | "user">().notNull().default("user"),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
     /** When the user last signed in (password or single sign-on); API tokens do not count. */
     lastSignInAt: ts("last_sign_in_at"),
     /**
@@ -30,14 +32,18 @@ export const apiTokens = mysqlTable(
   "api_tokens",
   {
     id: id().primaryKey(),
-    userId: id("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     name: varchar("name", { length: 100 }).notNull(),
     /** sha256 hex of the token; the token itself is shown once and never stored. */
     tokenHash: varchar("token_hash", { length: 64 }).notNull(),
     scope: varchar("scope", { length: 16 }).$type<"read" | "run" | "admin">().notNull().default("admin"),
     expiresAt: ts("expires_at"),
     lastUsedAt: ts("last_used_at"),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("api_tokens_hash").on(t.tokenHash), index("api_tokens_user").on(t.userId)],
 );
@@ -47,10 +53,14 @@ export const accounts = mysqlTable(
   "accounts",
   {
     id: id().primaryKey(),
-    userId: id("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: id("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     provider: varchar("provider", { length: 32 }).notNull(),
     providerAccountId: varchar("provider_account_id", { length: 255 }).notNull(),
-    createdAt: ts("created_at").notNull().default(sql`CURRENT_TIMESTAMP(3)`),
+    createdAt: ts("created_at")
+      .notNull()
+      .default(sql`CURRENT_TIMESTAMP(3)`),
   },
   (t) => [uniqueIndex("accounts_provider_account").on(t.provider, t.providerAccountId), index("accounts_user").on(t.userId)],
 );

@@ -49,7 +49,13 @@ export default async function TemplatePage({ params }: Props) {
   // Pipelines of projects the user is not in stay out of sight (their names would leak).
   const seen = new Set(visible.map((p) => p.id));
   const usage = allUsage.filter((u) => seen.has(u.id));
-  const example = t.example ? stringify({ ...t.example, env: Object.keys(t.example.env ?? {}).length ? t.example.env : undefined, retries: t.example.retries || undefined }) : null;
+  const example = t.example
+    ? stringify({
+        ...t.example,
+        env: Object.keys(t.example.env ?? {}).length ? t.example.env : undefined,
+        retries: t.example.retries || undefined,
+      })
+    : null;
 
   return (
     <>
@@ -64,11 +70,13 @@ export default async function TemplatePage({ params }: Props) {
         }
         description={
           <span className="text-xs">
-            <span className="font-mono">{t.name}</span> · {t.category} · version {t.version} · {t.builtin ? "built-in" : `custom${author ? `, added by ${author}` : ""}`}
+            <span className="font-mono">{t.name}</span> · {t.category} · version {t.version} ·{" "}
+            {t.builtin ? "built-in" : `custom${author ? `, added by ${author}` : ""}`}
           </span>
         }
         actions={
-          !t.builtin && canManage && (
+          !t.builtin &&
+          canManage && (
             <>
               <Link href={`/catalog/${t.name}/edit`} className={buttonVariants({ variant: "secondary" })}>
                 <Pencil aria-hidden /> Edit
@@ -85,7 +93,13 @@ export default async function TemplatePage({ params }: Props) {
             <div className="flex flex-col gap-2 px-3 py-3 text-sm">
               <p className="whitespace-pre-line">{t.description}</p>
               <p className="text-xs text-muted">
-                {t.gate ? "Decided by the scheduler" : <>Image <code className="font-mono">{t.image}</code></>}
+                {t.gate ? (
+                  "Decided by the scheduler"
+                ) : (
+                  <>
+                    Image <code className="font-mono">{t.image}</code>
+                  </>
+                )}
                 {t.timeoutSeconds ? ` · timeout ${t.timeoutSeconds} s` : ""}
               </p>
             </div>
@@ -112,22 +126,26 @@ export default async function TemplatePage({ params }: Props) {
                   <UserCheck className="mt-0.5 size-4 shrink-0 text-accent" aria-hidden />
                   <span>
                     Not a process: a manual {t.gate} gate that the scheduler decides.
-                    <span className="block text-xs text-muted">Gates are not supported on this server yet; pipelines using this template are refused.</span>
+                    <span className="block text-xs text-muted">
+                      Gates are not supported on this server yet; pipelines using this template are refused.
+                    </span>
                   </span>
                 </li>
               ) : (
                 <>
-                <li className="flex items-start gap-2">
-                  <Server className="mt-0.5 size-4 shrink-0 text-accent" aria-hidden /> Kubernetes cluster: yes
-                </li>
-                <li className="flex items-start gap-2">
-                  <Monitor className={`mt-0.5 size-4 shrink-0 ${t.local.supported ? "text-accent" : "text-muted"}`} aria-hidden />
-                  <span>
-                    Local process: {t.local.supported ? "yes" : "no"}
-                    {t.local.supported && t.local.requires.length > 0 && <span className="block text-xs text-muted">needs {t.local.requires.join(", ")} on PATH</span>}
-                    {!t.local.supported && t.local.reason && <span className="block text-xs text-muted">{t.local.reason}</span>}
-                  </span>
-                </li>
+                  <li className="flex items-start gap-2">
+                    <Server className="mt-0.5 size-4 shrink-0 text-accent" aria-hidden /> Kubernetes cluster: yes
+                  </li>
+                  <li className="flex items-start gap-2">
+                    <Monitor className={`mt-0.5 size-4 shrink-0 ${t.local.supported ? "text-accent" : "text-muted"}`} aria-hidden />
+                    <span>
+                      Local process: {t.local.supported ? "yes" : "no"}
+                      {t.local.supported && t.local.requires.length > 0 && (
+                        <span className="block text-xs text-muted">needs {t.local.requires.join(", ")} on PATH</span>
+                      )}
+                      {!t.local.supported && t.local.reason && <span className="block text-xs text-muted">{t.local.reason}</span>}
+                    </span>
+                  </li>
                 </>
               )}
             </ul>
@@ -169,7 +187,11 @@ export default async function TemplatePage({ params }: Props) {
                       {u.name}
                     </Link>
                     <span className="shrink-0 text-xs text-muted">
-                      {u.current ? (u.pinnedVersion ? `pinned to v${u.pinnedVersion}` : "current version") : `versions ${u.versions.join(", ")}`}
+                      {u.current
+                        ? u.pinnedVersion
+                          ? `pinned to v${u.pinnedVersion}`
+                          : "current version"
+                        : `versions ${u.versions.join(", ")}`}
                     </span>
                   </li>
                 ))}

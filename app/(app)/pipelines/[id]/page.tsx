@@ -61,7 +61,10 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={[{ href: `/pipelines?project=${pipeline.project.slug}`, label: pipeline.project.name }, { href: "/pipelines", label: "Pipelines" }]}
+        breadcrumb={[
+          { href: `/pipelines?project=${pipeline.project.slug}`, label: pipeline.project.name },
+          { href: "/pipelines", label: "Pipelines" },
+        ]}
         title={pipeline.name}
         description={
           <span className="flex flex-wrap items-center gap-x-3">
@@ -81,7 +84,9 @@ export default async function PipelinePage({ params, searchParams }: Props) {
           </>
         }
       />
-      {canEdit && outdated.length > 0 && <UpgradeBanner key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} outdated={outdated} />}
+      {canEdit && outdated.length > 0 && (
+        <UpgradeBanner key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} outdated={outdated} />
+      )}
       <UrlTabs defaultValue={tab}>
         <TabsList aria-label="Pipeline sections">
           <TabsTrigger value="design">
@@ -119,7 +124,13 @@ export default async function PipelinePage({ params, searchParams }: Props) {
               <>
                 <RunsTable runs={runs.items} label={`Runs of ${pipeline.name}`} />
                 <div className="border-t">
-                  <Pagination page={runs.page} perPage={runs.perPage} total={runs.total} href={(p) => `/pipelines/${id}?tab=runs&page=${p}`} label="Runs pages" />
+                  <Pagination
+                    page={runs.page}
+                    perPage={runs.perPage}
+                    total={runs.total}
+                    href={(p) => `/pipelines/${id}?tab=runs&page=${p}`}
+                    label="Runs pages"
+                  />
                 </div>
               </>
             )}
@@ -132,7 +143,13 @@ export default async function PipelinePage({ params, searchParams }: Props) {
         </TabsContent>
 
         <TabsContent value="versions">
-          <VersionsPanel key={pipeline.version} pipelineId={pipeline.id} current={pipeline.version} versions={versions} canRestore={canEdit} />
+          <VersionsPanel
+            key={pipeline.version}
+            pipelineId={pipeline.id}
+            current={pipeline.version}
+            versions={versions}
+            canRestore={canEdit}
+          />
         </TabsContent>
 
         {/* Fetched when the tab opens, so the designer never waits for it. */}

@@ -33,7 +33,8 @@ export default async function ProjectPage({ params, searchParams }: Props) {
           <span>
             {project.description && <span>{project.description} · </span>}
             <span className="text-xs">
-              your role: <strong className="capitalize">{project.role}</strong> · namespace <code className="font-mono">{project.namespace}</code>
+              your role: <strong className="capitalize">{project.role}</strong> · namespace{" "}
+              <code className="font-mono">{project.namespace}</code>
             </span>
           </span>
         }
@@ -57,11 +58,7 @@ export default async function ProjectPage({ params, searchParams }: Props) {
         </TabsContent>
         <TabsContent value="secrets">
           <Card>
-            <SecretsPanel
-              slug={project.slug}
-              secrets={secrets}
-              canManage={can.includes("secret.manage")}
-            />
+            <SecretsPanel slug={project.slug} secrets={secrets} canManage={can.includes("secret.manage")} />
           </Card>
         </TabsContent>
         <TabsContent value="settings">

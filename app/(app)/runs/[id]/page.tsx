@@ -15,5 +15,12 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function RunPage({ params, searchParams }: Props) {
   const [{ id }, { task }] = await Promise.all([params, searchParams]);
   const { data: run, actor, access, can } = await pageCall(getRunOp, { id });
-  return <RunDetail initial={run} initialTask={typeof task === "string" ? task : null} can={can} me={approverIdentity(actor, access?.role ?? null)} />;
+  return (
+    <RunDetail
+      initial={run}
+      initialTask={typeof task === "string" ? task : null}
+      can={can}
+      me={approverIdentity(actor, access?.role ?? null)}
+    />
+  );
 }

@@ -28,7 +28,10 @@ export default async function EditTemplatePage({ params }: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={[{ href: "/catalog", label: "Catalog" }, { href: `/catalog/${name}`, label: name }]}
+        breadcrumb={[
+          { href: "/catalog", label: "Catalog" },
+          { href: `/catalog/${name}`, label: name },
+        ]}
         title={`Edit ${t.title}`}
         description={
           builtin

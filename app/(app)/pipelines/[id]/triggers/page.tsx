@@ -21,11 +21,15 @@ export default async function TriggersPage({ params }: Props) {
   const { can } = await pageAccess(requirePipeline(db, actor, id, "project.view"));
   const [pipeline, deliveries] = await Promise.all([getPipeline(db, id), callAs(actor, listDeliveriesOp, { id })]);
   const h = await headers();
-  const origin = process.env.GANTRY_PUBLIC_URL?.replace(/\/+$/, "") ?? `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
+  const origin =
+    process.env.GANTRY_PUBLIC_URL?.replace(/\/+$/, "") ?? `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;
   return (
     <>
       <PageHeader
-        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }, { href: `/pipelines/${id}`, label: pipeline.name }]}
+        breadcrumb={[
+          { href: "/pipelines", label: "Pipelines" },
+          { href: `/pipelines/${id}`, label: pipeline.name },
+        ]}
         title="Triggers"
         description="Git pushes, merge requests and image pushes that start this pipeline."
       />

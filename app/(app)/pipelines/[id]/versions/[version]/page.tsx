@@ -38,11 +38,16 @@ export default async function VersionPage(props: Props) {
   return (
     <>
       <PageHeader
-        breadcrumb={[{ href: "/pipelines", label: "Pipelines" }, { href: `/pipelines/${pipeline.id}?tab=versions`, label: pipeline.name }]}
+        breadcrumb={[
+          { href: "/pipelines", label: "Pipelines" },
+          { href: `/pipelines/${pipeline.id}?tab=versions`, label: pipeline.name },
+        ]}
         title={
           <>
             {pipeline.name} <span className="text-muted">version {v.version}</span>
-            {current && <span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 align-middle text-xs font-normal text-accent">current</span>}
+            {current && (
+              <span className="ml-2 rounded bg-accent-soft px-1.5 py-0.5 align-middle text-xs font-normal text-accent">current</span>
+            )}
           </>
         }
         description={
@@ -66,14 +71,31 @@ export default async function VersionPage(props: Props) {
         }
         actions={
           <>
-            <a href={`/api/v1/pipelines/${pipeline.id}/export?version=${v.version}`} download className={buttonVariants({ variant: "secondary" })}>
+            <a
+              href={`/api/v1/pipelines/${pipeline.id}/export?version=${v.version}`}
+              download
+              className={buttonVariants({ variant: "secondary" })}
+            >
               <Download aria-hidden /> Export YAML
             </a>
-            {can.includes("run.start") && <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={v.spec.params} version={v.version} label={current ? "Run" : `Run version ${v.version}`} />}
+            {can.includes("run.start") && (
+              <RunDialog
+                pipelineId={pipeline.id}
+                pipelineName={pipeline.name}
+                params={v.spec.params}
+                version={v.version}
+                label={current ? "Run" : `Run version ${v.version}`}
+              />
+            )}
           </>
         }
       />
-      <SpecEditor value={v.source ?? stringify(v.spec)} readOnly label={`Spec of version ${v.version} (read-only)`} className="h-[70vh] min-h-80" />
+      <SpecEditor
+        value={v.source ?? stringify(v.spec)}
+        readOnly
+        label={`Spec of version ${v.version} (read-only)`}
+        className="h-[70vh] min-h-80"
+      />
     </>
   );
 }

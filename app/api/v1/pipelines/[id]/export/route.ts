@@ -7,6 +7,9 @@ export const runtime = "nodejs";
 export const GET = rest(exportPipelineOp, {
   respond: (v) =>
     new Response(v.text, {
-      headers: { "content-type": "application/yaml; charset=utf-8", "content-disposition": `attachment; filename="${v.name}-v${v.version}.yaml"` },
+      headers: {
+        "content-type": "application/yaml; charset=utf-8",
+        "content-disposition": `attachment; filename="${v.name}-v${v.version}.yaml"`,
+      },
     }),
 });
