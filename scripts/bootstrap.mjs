@@ -15,20 +15,22 @@ if (major < 20 || (major === 20 && minor < 9)) {
   process.exit(1);
 }
 
-const marker = path.join(root, "node_modules/.package-lock.json");
-const lock = path.join(root, "package-lock.json");
-const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
-if (stale) {
-  console.log("▸ installing npm dependencies (first run only)…");
-  const r = spawnSync("npm", [existsSync(lock) ? "ci" : "install", "--no-audit", "--no-fund"], {
-    cwd: root,
-    stdio: "inherit",
-  });
+/** Installs the dependencies of the package in `dir` when they are missing or older than its lock file. */
+function install(dir, what) {
+  const marker = path.join(dir, "node_modules/.package-lock.json");
+  const lock = path.join(dir, "package-lock.json");
+  const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000);
+  if (!stale) return;
+  console.log(`▸ installing ${what} (first run only)…`);
+  const r = spawnSync("npm", [existsSync(lock) ? "ci" : "install", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
   if (r.status !== 0) {
     console.error("✗ npm install failed; see the output above.");
     process.exit(r.status ?? 1);
   }
 }
+install(root, "npm dependencies");
+// ESLint and Prettier live in a package of their own (tools/lint/package.json says why).
+if (cmd === "test" || cmd === "lint") install(path.join(root, "tools/lint"), "the linters");
 
 // tsx as a loader in this same node process rather than its CLI: the CLI relays Ctrl-C and kills
 // its child if it doesn't exit at once, which would cut the orderly shutdown (database last) short.

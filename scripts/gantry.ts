@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
+import { lint } from "./lib/lint";
 import { clusterUnavailableReason, startCluster } from "./lib/cluster";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
@@ -36,17 +37,26 @@ async function main() {
       return test(process.argv.slice(3));
     case "bench":
       return bench();
+    case "lint":
+      return lint(process.argv.slice(3));
     default:
-      fail(`unknown command '${cmd}': use start, dev, test or bench`);
+      fail(`unknown command '${cmd}': use start, dev, test, lint or bench`);
   }
 }
 
 async function serve(dev: boolean) {
   const port = Number(process.env.PORT ?? 3000);
   await ensureBubblewrap();
-  const db = await provideDatabase({ dir: path.join(ROOT, ".gantry/db"), port: Number(process.env.GANTRY_DB_PORT ?? 3307), name: "gantry" });
+  const db = await provideDatabase({
+    dir: path.join(ROOT, ".gantry/db"),
+    port: Number(process.env.GANTRY_DB_PORT ?? 3307),
+    name: "gantry",
+  });
   cleanups.push(db.stop);
-  const seeded = await migrateAndSeed(db.url, { adminPassword: process.env.GANTRY_ADMIN_PASSWORD, adminToken: process.env.GANTRY_ADMIN_TOKEN });
+  const seeded = await migrateAndSeed(db.url, {
+    adminPassword: process.env.GANTRY_ADMIN_PASSWORD,
+    adminToken: process.env.GANTRY_ADMIN_TOKEN,
+  });
   if (!dev) await buildIfStale(ROOT);
   step(`starting the web app and the operator${dev ? " (dev mode, hot reload)" : ""}…`);
   const stack = await startApp({ databaseUrl: db.url, port, dev });
@@ -119,9 +129,17 @@ async function test(args: string[]) {
   // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;
   // stopped on the way out even when a later step (the build) fails.
   const esStarting = startElasticsearch({ dir: path.join(ROOT, ".gantry/test-es"), port: await freePort(), fresh: true, quiet: true });
-  esStarting.then((es) => cleanups.push(es.stop), () => undefined);
+  esStarting.then(
+    (es) => cleanups.push(es.stop),
+    () => undefined,
+  );
   // A fresh database per test run, on the test server kept under .gantry/test-db.
-  const db: Database = await provideDatabase({ dir: path.join(ROOT, ".gantry/test-db"), port: await freePort(), name: "gantry_test", fresh: true });
+  const db: Database = await provideDatabase({
+    dir: path.join(ROOT, ".gantry/test-db"),
+    port: await freePort(),
+    name: "gantry_test",
+    fresh: true,
+  });
   cleanups.push(db.stop);
   const adminUrl = db.url.replace(/[^/]+$/, "");
   const token = `gtr_test_${randomBytes(16).toString("hex")}`;
@@ -134,7 +152,12 @@ async function test(args: string[]) {
   const { startTestOidc, TEST_OIDC_CLIENT } = await import("../tests/oidc/provider");
   const oidc = await startTestOidc(await freePort(), [`http://localhost:${port}/api/auth/callback/oidc`]);
   cleanups.push(oidc.close);
-  const oidcEnv = { GANTRY_OIDC_ISSUER: oidc.issuer, GANTRY_OIDC_CLIENT_ID: TEST_OIDC_CLIENT.id, GANTRY_OIDC_CLIENT_SECRET: TEST_OIDC_CLIENT.secret, GANTRY_OIDC_NAME: "Test OIDC" };
+  const oidcEnv = {
+    GANTRY_OIDC_ISSUER: oidc.issuer,
+    GANTRY_OIDC_CLIENT_ID: TEST_OIDC_CLIENT.id,
+    GANTRY_OIDC_CLIENT_SECRET: TEST_OIDC_CLIENT.secret,
+    GANTRY_OIDC_NAME: "Test OIDC",
+  };
   // The operator's metrics port, and a scrape token, so the metrics suite scrapes like Prometheus in production.
   const metricsPort = await freePort();
   const metricsToken = `metrics_${randomBytes(16).toString("hex")}`;
@@ -150,7 +173,8 @@ async function test(args: string[]) {
     port,
     quiet: !process.env.GANTRY_TEST_VERBOSE,
     env: {
-      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"), ...esEnv,
+      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
+      ...esEnv,
       LOG_LEVEL: "warn",
       ...oidcEnv,
       GANTRY_CONCURRENCY: "8",
@@ -225,7 +249,8 @@ async function test(args: string[]) {
     const e2eFiles = filesFor("e2e/");
     if (!e2eFiles.length || e2eFiles.some((f) => f.includes("kube-"))) {
       const { startKubeE2eStack } = await import("./lib/kube-e2e");
-      const kubeconfig = want("integration") && !clusterUnavailableReason() ? (env as Record<string, string | undefined>).KUBECONFIG : undefined;
+      const kubeconfig =
+        want("integration") && !clusterUnavailableReason() ? (env as Record<string, string | undefined>).KUBECONFIG : undefined;
       Object.assign(env, await startKubeE2eStack({ adminUrl, password, kubeconfig, cleanups }));
     }
     step("browser end-to-end tests (Playwright + Chromium)…");
@@ -251,11 +276,24 @@ async function bench() {
     port,
     quiet: true,
     // Concurrency for the fan-out case (50 task runs at once).
-    env: { LOG_LEVEL: "warn", GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-workspaces"), GANTRY_CONCURRENCY: "64", GANTRY_METRICS_PORT: String(await freePort()), GANTRY_METRICS_ADDRESS: "127.0.0.1" },
+    env: {
+      LOG_LEVEL: "warn",
+      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-workspaces"),
+      GANTRY_CONCURRENCY: "64",
+      GANTRY_METRICS_PORT: String(await freePort()),
+      GANTRY_METRICS_ADDRESS: "127.0.0.1",
+    },
   });
   cleanups.push(stack.stop);
   const { runBench } = await import("../bench/bench");
-  await runBench({ url: stack.url, token, webPid: stack.web.pid!, operatorPid: stack.operator.pid!, password: "bench-admin-password", chromium });
+  await runBench({
+    url: stack.url,
+    token,
+    webPid: stack.web.pid!,
+    operatorPid: stack.operator.pid!,
+    password: "bench-admin-password",
+    chromium,
+  });
   if (!process.env.GANTRY_BENCH) await benchElasticsearchStore();
   await shutdown(0);
 }
