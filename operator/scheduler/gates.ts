@@ -1,34 +1,28 @@
 import type { Logger } from "pino";
 import { gateDeadline } from "@/lib/approvals";
 import type { Db } from "@/server/db/client";
-import { audit, SYSTEM_ACTOR } from "@/server/audit/audit";
-import { createMailer, mailConfig, type MailConfig, type Mailer } from "@/server/approvals/mail";
-import { approvalMail, claimNotification, gateRecipients, listWaitingGates, type WaitingGate } from "@/server/approvals/notify";
-import { sleep } from "./backoff";
+import { mailConfig } from "@/server/approvals/mail";
+import { listWaitingGates, queueApprovalMails, type WaitingGate } from "@/server/approvals/notify";
 
 export interface GateWatcherOptions {
   /** How often waiting gates are looked at (deadlines, new gates to notify). */
   everyMs?: number;
-  mail?: MailConfig;
-  mailer?: Mailer | null;
-  /** Delays between sending attempts; one attempt more than entries. */
-  retryDelaysMs?: number[];
+  /** Whether approvers are mailed; default: whether an SMTP server is configured. */
+  mail?: boolean;
 }
 
 /**
  * The operator's side of manual-approval gates. Gates are decided by the run state machine
  * (server/runs/state.ts) from stored rows; this watcher makes sure that happens on time — a gate
  * whose deadline passed is handed back to the scheduler to advance its run, also after a restart,
- * since the deadline comes from the stored start time — and emails each new gate's approvers
- * once. Mail problems are logged and retried a few times; they never touch the run.
+ * since the deadline comes from the stored start time — and queues the mails to each new gate's
+ * approvers once, in the notification outbox, which sends them with retries. Mail problems never
+ * touch the run.
  */
 export class GateWatcher {
   private lastCheck = 0;
   private readonly everyMs: number;
-  private readonly mail: MailConfig;
-  private readonly mailer: Mailer | null;
-  private readonly retryDelaysMs: number[];
-  private sending = new Set<Promise<void>>();
+  private readonly mail: boolean;
 
   constructor(
     private readonly db: Db,
@@ -36,9 +30,7 @@ export class GateWatcher {
     opts: GateWatcherOptions = {},
   ) {
     this.everyMs = opts.everyMs ?? 1000;
-    this.mail = opts.mail ?? mailConfig();
-    this.mailer = opts.mailer === undefined ? createMailer(this.mail) : opts.mailer;
-    this.retryDelaysMs = opts.retryDelaysMs ?? [2_000, 10_000, 30_000];
+    this.mail = opts.mail ?? mailConfig().transport !== null;
   }
 
   /** Run ids with a gate past its deadline: the scheduler advances them now. */
@@ -47,83 +39,27 @@ export class GateWatcher {
     this.lastCheck = now;
     const due: string[] = [];
     for (const g of await listWaitingGates(this.db)) {
-      const deadline = gateDeadline(g.tr.plan.gate!, g.tr.startedAt);
+      const deadline = gateDeadline(g.gate, g.tr.startedAt);
       if (deadline && deadline.getTime() <= now) due.push(g.tr.runId);
-      else if (g.tr.executorRef === null && (await claimNotification(this.db, g.tr.id))) this.track(this.notify(g));
+      // One short transaction per new gate; mails are sent later by the outbox.
+      else if (g.tr.notifiedAt === null) await this.notify(g);
     }
     return due;
   }
 
-  /** Waits for mails being sent (for a clean shutdown). */
-  async idle() {
-    while (this.sending.size) await Promise.all([...this.sending]);
-  }
-
-  private track(p: Promise<void>) {
-    this.sending.add(p);
-    void p.finally(() => this.sending.delete(p));
-  }
-
   private async notify(g: WaitingGate) {
-    const gate = g.tr.plan.gate!;
     const at = { taskRunId: g.tr.id, runId: g.tr.runId, pipeline: g.pipelineName, run: g.runNumber, task: g.tr.name };
     try {
-      const to = await gateRecipients(this.db, g.projectId, gate.approvers);
-      if (!this.mailer) {
-        this.log.info(
-          { ...at, approvers: to.map((r) => r.username) },
-          "approval gate waiting; no SMTP server configured (GANTRY_SMTP_URL), so no email was sent",
-        );
-        return;
-      }
-      if (to.length === 0) {
-        this.log.warn({ ...at, approvers: gate.approvers }, "approval gate waiting; none of its approvers has an email address");
-        return;
-      }
-      const sent: string[] = [];
-      const failed: string[] = [];
-      for (const r of to) {
-        const mail = approvalMail(
-          {
-            gate,
-            taskRunId: g.tr.id,
-            taskName: g.tr.name,
-            startedAt: g.tr.startedAt,
-            runId: g.tr.runId,
-            runNumber: g.runNumber,
-            pipelineName: g.pipelineName,
-          },
-          r.email,
-          this.mail.publicUrl,
-        );
-        if (await this.sendWithRetries(mail, { ...at, to: r.username })) sent.push(r.username);
-        else failed.push(r.username);
-      }
-      this.log.info({ ...at, sent, failed }, "approval requested by email");
-      await audit(this.db, SYSTEM_ACTOR, {
-        action: "approval.notify",
-        targetType: "task_run",
-        targetId: g.tr.id,
-        targetName: `${g.pipelineName} #${g.runNumber} ${g.tr.name}`,
-        projectId: g.projectId,
-        details: { runId: g.tr.runId, sent, failed },
-      });
+      const to = await queueApprovalMails(this.db, g, { mail: this.mail });
+      if (to === null) return;
+      const approvers = to.map((r) => r.username);
+      if (!this.mail)
+        this.log.info({ ...at, approvers }, "approval gate waiting; no SMTP server configured (GANTRY_SMTP_URL), so no email is sent");
+      else if (to.length === 0)
+        this.log.warn({ ...at, approvers: g.gate.approvers }, "approval gate waiting; none of its approvers has an email address");
+      else this.log.info({ ...at, approvers }, "approval requested by email");
     } catch (e) {
-      this.log.error({ ...at, err: (e as Error).message }, "could not notify the approvers of a gate");
-    }
-  }
-
-  private async sendWithRetries(mail: Parameters<Mailer["send"]>[0], at: Record<string, unknown>): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.mailer!.send(mail);
-        return true;
-      } catch (e) {
-        const last = attempt >= this.retryDelaysMs.length;
-        this.log.warn({ ...at, attempt: attempt + 1, err: (e as Error).message, willRetry: !last }, "sending an approval email failed");
-        if (last) return false;
-        await sleep(this.retryDelaysMs[attempt]);
-      }
+      this.log.error({ ...at, err: (e as Error).message }, "could not queue the approval mails of a gate; will retry");
     }
   }
 }

@@ -48,7 +48,7 @@ export interface SchedulerOptions {
   log?: Logger;
   /** Runs advanced at once per claim step; default 8 with the Kubernetes executor, else 1. */
   claimParallelism?: number;
-  /** Approval gates: how often deadlines are checked, and the mailer (default: from the environment). */
+  /** Approval gates: how often deadlines are checked, and whether approvers are mailed (default: when SMTP is configured). */
   gates?: GateWatcherOptions;
   /** How often due pipeline schedules are looked for (default 1 s), and the clock they are read with. */
   schedulesMs?: number;

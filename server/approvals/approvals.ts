@@ -165,7 +165,7 @@ export async function listPendingApprovals(db: DbOrTx, actor: Actor): Promise<Pe
     .innerJoin(projects, eq(projects.id, pipelines.projectId))
     .where(and(eq(taskRuns.status, "waiting"), inArray(pipelines.projectId, [...roles.keys()])))
     .orderBy(desc(taskRuns.startedAt));
-  const gates = rows.filter((r) => r.tr.plan.gate);
+  const gates = rows.flatMap((r) => (r.tr.plan.gate ? [{ ...r, gate: r.tr.plan.gate }] : []));
   const decisions = await decisionsOf(
     db,
     gates.map((g) => g.tr.id),
@@ -173,7 +173,7 @@ export async function listPendingApprovals(db: DbOrTx, actor: Actor): Promise<Pe
   const out: PendingApproval[] = [];
   for (const g of gates) {
     const state = approvalState(
-      g.tr.plan.gate!,
+      g.gate,
       g.tr.startedAt,
       decisions.filter((d) => d.taskRunId === g.tr.id),
     );

@@ -1,17 +1,22 @@
+import { randomUUID } from "node:crypto";
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import { describeApprovers, gateDeadline, roleOfEntry, type GatePlan } from "@/lib/approvals";
 import { ROLES, roleRank } from "@/lib/projects";
-import type { DbOrTx } from "../db/client";
-import { memberships, pipelines, runs, taskRuns, users, type TaskRunRow } from "../db/schema";
+import { audit, SYSTEM_ACTOR } from "../audit/audit";
+import type { Db, DbOrTx } from "../db/client";
+import { affectedRows } from "../db/result";
+import { memberships, notificationOutbox, pipelines, runs, taskRuns, users, type TaskRunRow } from "../db/schema";
 import type { Mail } from "./mail";
 
-/** Who is told that a gate waits, and what they are told. Used by the operator (operator/scheduler/gates.ts). */
-
-/** Marks a waiting gate whose approvers were notified, so that it happens once across replicas and restarts. */
-export const NOTIFIED_REF = "gate:notified";
+/**
+ * Who is told that a gate waits, and what they are told. The operator's gate watcher
+ * (operator/scheduler/gates.ts) queues one mail per approver in the notification outbox
+ * (server/notifications/outbox.ts), which sends them with retries like every other notification.
+ */
 
 export interface WaitingGate {
   tr: TaskRunRow;
+  gate: GatePlan;
   runNumber: number;
   pipelineId: string;
   pipelineName: string;
@@ -31,17 +36,71 @@ export async function listWaitingGates(db: DbOrTx): Promise<WaitingGate[]> {
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .where(eq(taskRuns.status, "waiting"));
-  return rows.filter((r) => r.tr.plan.gate);
+  return rows.flatMap((r) => (r.tr.plan.gate ? [{ ...r, gate: r.tr.plan.gate }] : []));
 }
 
-/** Claims the notification of one gate: true for exactly one caller. */
-export async function claimNotification(db: DbOrTx, taskRunId: string): Promise<boolean> {
-  const r = await db
-    .update(taskRuns)
-    .set({ executorRef: NOTIFIED_REF })
-    .where(and(eq(taskRuns.id, taskRunId), eq(taskRuns.status, "waiting"), isNull(taskRuns.executorRef)));
-  const h = Array.isArray(r) ? r[0] : r;
-  return Number((h as { affectedRows?: number }).affectedRows ?? 0) === 1;
+export const APPROVAL_EVENT = "approval";
+
+/**
+ * Queues the approval mails of one waiting gate, once across replicas and restarts: the gate is
+ * marked notified and its mails enter the outbox in one transaction, so a crash loses neither.
+ * Returns the approvers who will be mailed, or null when another caller got there first.
+ * Without `mail` (no SMTP server configured) the gate is only marked.
+ */
+export async function queueApprovalMails(db: Db, g: WaitingGate, opts: { mail: boolean }) {
+  return db.transaction(async (tx) => {
+    const r = await tx
+      .update(taskRuns)
+      .set({ notifiedAt: new Date() })
+      .where(and(eq(taskRuns.id, g.tr.id), eq(taskRuns.status, "waiting"), isNull(taskRuns.notifiedAt)));
+    if (affectedRows(r) !== 1) return null;
+    const to = await gateRecipients(tx, g.projectId, g.gate.approvers);
+    if (!opts.mail || to.length === 0) return to;
+    await tx.insert(notificationOutbox).values(
+      to.map((p) => ({
+        id: randomUUID(),
+        runId: g.tr.runId,
+        taskRunId: g.tr.id,
+        event: APPROVAL_EVENT,
+        channel: "email",
+        target: p.email,
+      })),
+    );
+    await audit(tx, SYSTEM_ACTOR, {
+      action: "approval.notify",
+      targetType: "task_run",
+      targetId: g.tr.id,
+      targetName: `${g.pipelineName} #${g.runNumber} ${g.tr.name}`,
+      projectId: g.projectId,
+      details: { runId: g.tr.runId, to: to.map((p) => p.username) },
+    });
+    return to;
+  });
+}
+
+/** The approval mail of the outbox row for gate `taskRunId`, from what is stored now. */
+export async function approvalMailFor(db: DbOrTx, taskRunId: string, to: string, publicUrl: string): Promise<Mail> {
+  const [row] = await db
+    .select({ tr: taskRuns, runNumber: runs.number, pipelineName: pipelines.name })
+    .from(taskRuns)
+    .innerJoin(runs, eq(runs.id, taskRuns.runId))
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .where(eq(taskRuns.id, taskRunId));
+  const gate = row?.tr.plan.gate;
+  if (!row || !gate) throw new Error(`approval gate ${taskRunId} no longer exists`);
+  return approvalMail(
+    {
+      gate,
+      taskRunId,
+      taskName: row.tr.name,
+      startedAt: row.tr.startedAt,
+      runId: row.tr.runId,
+      runNumber: row.runNumber,
+      pipelineName: row.pipelineName,
+    },
+    to,
+    publicUrl,
+  );
 }
 
 /**

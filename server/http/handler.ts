@@ -1,9 +1,7 @@
-import { ZodError } from "zod";
 import { parse as parseYaml } from "yaml";
-import { AppError, ERROR_STATUS } from "@/lib/errors";
-import { zodIssuesToFieldErrors } from "@/lib/pipeline-spec";
+import { AppError } from "@/lib/errors";
 import { config } from "../config";
-import { logger } from "../logger";
+import { mapError } from "./errors";
 import { observeHttp } from "../metrics/web";
 
 /** Route-handler glue: one error mapper for every REST endpoint (STYLE.md #3). */
@@ -24,43 +22,12 @@ export function api<P = Record<string, string>>(fn: (req: Request, ctx: Ctx<P>) 
 }
 
 export function errorResponse(e: unknown, req?: Request): Response {
-  if (e instanceof AppError) return json({ error: { code: e.code, message: e.message, details: e.details ?? null } }, e.status);
-  if (e instanceof ZodError) {
-    const errors = zodIssuesToFieldErrors(e.issues);
-    const first = errors
-      .slice(0, 3)
-      .map((x) => `${x.path || "(body)"}: ${x.message}`)
-      .join("; ");
-    return json({ error: { code: "validation_failed", message: `invalid request: ${first}`, details: { errors } } }, 422);
-  }
-  if (isDbDown(e)) {
-    logger.warn({ err: (e as Error).message, url: req?.url }, "database unavailable");
-    return json({ error: { code: "unavailable", message: "the database is unavailable; try again shortly", details: null } }, 503, {
-      "retry-after": "2",
-    });
-  }
-  logger.error({ err: e, url: req?.url, method: req?.method }, "unhandled error in API route");
-  return json({ error: { code: "internal", message: "internal error", details: null } }, ERROR_STATUS.internal);
-}
-
-const DB_DOWN = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "PROTOCOL_CONNECTION_LOST",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ER_SERVER_SHUTDOWN",
-  "ENOTFOUND",
-  "PROTOCOL_SEQUENCE_TIMEOUT",
-  "ER_CON_COUNT_ERROR",
-]);
-export function isDbDown(e: unknown): boolean {
-  for (let cur: unknown = e, i = 0; cur && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
-    const code = (cur as { code?: string }).code;
-    if (code && DB_DOWN.has(code)) return true;
-    if (/Connection lost|connect ECONNREFUSED|Pool is closed|closed state/i.test((cur as Error).message ?? "")) return true;
-  }
-  return false;
+  const m = mapError(e, { url: req?.url, method: req?.method });
+  return json(
+    { error: { code: m.code, message: m.message, details: m.details } },
+    m.status,
+    m.status === 503 ? { "retry-after": "2" } : {},
+  );
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}) {

@@ -5,15 +5,18 @@ import { isFinal, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { notificationOutbox, pipelineVersions, pipelines, projects, runs } from "../db/schema";
 import type { Mailer } from "../approvals/mail";
+import { APPROVAL_EVENT, approvalMailFor } from "../approvals/notify";
 import { outboundFetch } from "../net/outbound";
 
 /**
  * Run notifications through an outbox: `enqueueRunNotifications` runs inside the transaction
  * that changes the run's status, `sendDueNotifications` (the operator's loop) delivers them with
- * retries and backoff. A send that keeps failing ends as `failed` with its last error.
+ * retries and backoff. A send that keeps failing ends as `failed` with its last error. Approval
+ * gates' mails to their approvers come the same way (`queueApprovalMails`).
  */
 
 export const MAX_ATTEMPTS = 5;
+const NO_SMTP = "no SMTP server is configured (GANTRY_SMTP_URL or GANTRY_SMTP_HOST)";
 
 /** Queues what the pipeline's `notifications` ask for, for a run that just became `to`. */
 export async function enqueueRunNotifications(db: DbOrTx, runId: string, to: RunStatus) {
@@ -90,8 +93,15 @@ export async function sendDueNotifications(db: Db, deps: SendDeps, limit = 20): 
   for (const n of claimed) {
     const attempt = n.attempts + 1;
     try {
-      const msg = await messageOf(db, n.runId, n.event as NotifyEvent, deps.publicUrl);
-      await deliver(n.channel as Channel, n.target, msg, deps);
+      if (n.event === APPROVAL_EVENT) {
+        // An approver's mail for a waiting gate (server/approvals/notify.ts).
+        if (!deps.mailer) throw new Error(NO_SMTP);
+        if (!n.taskRunId) throw new Error("approval notification without its gate");
+        await deps.mailer.send(await approvalMailFor(db, n.taskRunId, n.target, deps.publicUrl));
+      } else {
+        const msg = await messageOf(db, n.runId, n.event as NotifyEvent, deps.publicUrl);
+        await deliver(n.channel as Channel, n.target, msg, deps);
+      }
       await db
         .update(notificationOutbox)
         .set({ status: "sent", sentAt: new Date(), lastError: null })
@@ -146,7 +156,7 @@ async function messageOf(db: DbOrTx, runId: string, event: NotifyEvent, publicUr
 
 async function deliver(channel: Channel, target: string, m: NotificationMessage, deps: SendDeps) {
   if (channel === "email") {
-    if (!deps.mailer) throw new Error("no SMTP server is configured (GANTRY_SMTP_URL or GANTRY_SMTP_HOST)");
+    if (!deps.mailer) throw new Error(NO_SMTP);
     await deps.mailer.send({
       to: target,
       subject: `[Gantry] ${headline(m)}`,

@@ -3,7 +3,8 @@ import { ACTIVE_STATUSES, isActive, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { MySqlLogStore } from "../logs/store";
-import { advanceRun, affected, transitionTaskRun } from "./state";
+import { affectedRows } from "../db/result";
+import { advanceRun, transitionTaskRun } from "./state";
 import { cancelReplaced, decideConcurrency } from "./concurrency";
 
 /**
@@ -37,7 +38,7 @@ export async function heartbeatOperator(db: Db, op: { id: string; hostname: stri
     .update(operators)
     .set({ heartbeatAt: sql`NOW(3)` })
     .where(eq(operators.id, op.id));
-  if (affected(r) === 0) await registerOperator(db, op);
+  if (affectedRows(r) === 0) await registerOperator(db, op);
 }
 
 /**

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { assertTransition, isBroken, isFinal, type RunStatus } from "@/lib/status";
 import { enqueueRunNotifications } from "../notifications/outbox";
 import type { DbOrTx } from "../db/client";
+import { affectedRows } from "../db/result";
 import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { decisionsOf } from "../approvals/decisions";
 import { decideGate } from "../approvals/gate";
@@ -47,7 +48,7 @@ export async function transitionTaskRun(
     .set(taskRunChange(tr.status, to, patch, now))
     // Guard on the status we read, so that two writers can't both win.
     .where(and(eq(taskRuns.id, tr.id), eq(taskRuns.status, tr.status)));
-  const changed = affected(r) === 1;
+  const changed = affectedRows(r) === 1;
   if (changed) await bumpRev(db, tr.runId);
   return changed;
 }
@@ -71,7 +72,7 @@ export async function transitionTaskRuns(
     .update(taskRuns)
     .set(taskRunChange(from, to, patch, now))
     .where(and(inArray(taskRuns.id, ids), eq(taskRuns.runId, runId), eq(taskRuns.status, from)));
-  const n = affected(r);
+  const n = affectedRows(r);
   if (n > 0) await bumpRev(db, runId);
   return n;
 }
@@ -89,7 +90,7 @@ export async function transitionRun(db: DbOrTx, run: Pick<RunRow, "id" | "status
       ...(isFinal(to) ? { finishedAt: now } : {}),
     })
     .where(and(eq(runs.id, run.id), eq(runs.status, run.status)));
-  const changed = affected(r) === 1;
+  const changed = affectedRows(r) === 1;
   // In the same transaction as the change: the notification cannot be lost or invented.
   if (changed) await enqueueRunNotifications(db, run.id, to);
   return changed;
@@ -100,11 +101,6 @@ export async function bumpRev(db: DbOrTx, runId: string) {
     .update(runs)
     .set({ rev: sql`${runs.rev} + 1` })
     .where(eq(runs.id, runId));
-}
-
-export function affected(r: unknown): number {
-  const h = Array.isArray(r) ? r[0] : r;
-  return Number((h as { affectedRows?: number })?.affectedRows ?? 0);
 }
 
 /**

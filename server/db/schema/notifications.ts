@@ -15,8 +15,10 @@ export const notificationOutbox = mysqlTable(
     runId: id("run_id")
       .notNull()
       .references(() => runs.id, { onDelete: "cascade" }),
-    /** failure | success | fixed | waiting */
+    /** failure | success | fixed | waiting | approval */
     event: varchar("event", { length: 16 }).notNull(),
+    /** For `approval`: the gate's task run, whose approvers the mail asks. */
+    taskRunId: id("task_run_id"),
     /** email | webhook | slack | dingtalk | wecom */
     channel: varchar("channel", { length: 16 }).notNull(),
     target: varchar("target", { length: 2000 }).notNull(),
