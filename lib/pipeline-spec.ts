@@ -2,6 +2,7 @@ import { z } from "zod";
 import { TriggerSpecSchema } from "./triggers";
 import { NotificationSpecSchema } from "./notifications";
 import { paramRefs, RepositorySpecSchema, revisionProblem } from "./repository";
+import { conditionProblem } from "./expressions/condition";
 
 /** Pipeline-as-code: the one schema behind the REST API, the YAML editor and the designer. */
 
@@ -81,6 +82,34 @@ export const TaskKubernetesSpecSchema = z.strictObject({
 });
 export type TaskKubernetesSpec = z.output<typeof TaskKubernetesSpecSchema>;
 
+/** A value a task hands to later tasks: it writes `$GANTRY_RESULTS/NAME` (lib/expressions). */
+export const RESULT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+export const ResultSpecSchema = z.strictObject({
+  name: z.string().regex(RESULT_NAME, "must be lower case letters, digits, '-' and '_', starting with a letter (at most 63)"),
+  description: z.string().max(500).optional(),
+});
+export type ResultSpec = z.output<typeof ResultSpecSchema>;
+
+const resultList = z
+  .array(ResultSpecSchema)
+  .max(20, "at most 20 results")
+  .superRefine((rs, ctx) => {
+    const seen = new Set<string>();
+    rs.forEach((r, i) => {
+      if (seen.has(r.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `result '${r.name}' is declared twice` });
+      seen.add(r.name);
+    });
+  });
+
+/** A CEL condition (lib/expressions/condition.ts); false skips the task (or every task of the stage). */
+const condition = z
+  .string()
+  .max(2000, "at most 2000 characters")
+  .superRefine((expr, ctx) => {
+    const problem = conditionProblem(expr);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
 export const TaskSpecSchema = z.strictObject({
   name: dnsLabel,
   template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
@@ -110,11 +139,17 @@ export const TaskSpecSchema = z.strictObject({
     }),
   /** Kubernetes executor only: resources, envFrom, or a raw JobSpec. */
   kubernetes: TaskKubernetesSpecSchema.optional(),
+  /** Results the task writes besides its template's (`$GANTRY_RESULTS/NAME`), for later tasks. */
+  results: resultList.optional(),
+  /** Runs the task only when this CEL condition holds when it is due; otherwise it is skipped. */
+  when: condition.optional(),
 });
 
 export const StageSpecSchema = z.strictObject({
   name: dnsLabel,
   mode: z.enum(["sequential", "parallel"]).default("sequential"),
+  /** A CEL condition for every task of the stage, checked as each becomes due. */
+  when: condition.optional(),
   tasks: z.array(TaskSpecSchema).min(1, "a stage needs at least one task"),
 });
 

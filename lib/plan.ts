@@ -49,6 +49,28 @@ export const TaskPlanSchema = z.object({
       }),
     })
     .optional(),
+  /**
+   * The plan's strings hold `{{ … }}` references known only when the task starts (results of
+   * earlier tasks, the run's id and number), in template form (lib/expressions/template.ts): the
+   * operator renders them then (resolvePlan). Plans made before expressions existed lack it.
+   */
+  templated: z.literal(true).optional(),
+  /** Env vars whose values are secrets, resolved by the operator at start and never written here. */
+  secretEnv: z.record(z.string(), z.union([z.object({ secret: z.string() }), z.object({ param: z.string() })])).optional(),
+  /**
+   * CEL conditions (the stage's, then the task's): all must hold when the task is due, else it is
+   * skipped. `context` is what the run knew when it was created (params, git, event, pipeline, project).
+   */
+  when: z
+    .object({
+      conditions: z.array(z.object({ expr: z.string(), from: z.enum(["stage", "task"]) })).min(1),
+      context: z.record(z.string(), z.unknown()),
+    })
+    .optional(),
+  /** Results the task declares (its template's and its own): `$GANTRY_RESULTS/NAME`. */
+  results: z.array(z.string()).optional(),
+  /** Results of earlier tasks the plan uses: [task, result]; each must exist when the task is due. */
+  needs: z.array(z.tuple([z.string(), z.string()])).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ResourcesSpecSchema, TaskSpecSchema } from "./pipeline-spec";
+import { ResourcesSpecSchema, ResultSpecSchema, TaskSpecSchema } from "./pipeline-spec";
 
 const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -57,10 +57,16 @@ export const TemplateDefinitionSchema = z.object({
   command: z.array(z.string()).min(1),
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
-  /** JSON Schema (draft 2020-12 subset understood by ajv) for the task's params. */
+  /**
+   * JSON Schema (draft 2020-12 subset understood by ajv) for the task's params. A property with
+   * `secret: true` takes only `{{ secrets.NAME }}` (or a secret run param), and the template may
+   * use it only in `env`: its value reaches the process as an environment variable, nowhere else.
+   */
   paramsSchema: z.record(z.string(), z.unknown()),
   uiSchema: z.record(z.string(), z.unknown()).optional(),
   timeoutSeconds: z.number().int().positive().optional(),
+  /** Results the template's command writes to `$GANTRY_RESULTS/NAME`, for later tasks. */
+  results: z.array(ResultSpecSchema).max(20).optional(),
   /** A ready-to-paste task using this template (shown in the catalog, dropped by the designer). */
   example: TaskSpecSchema.optional(),
   /** Sidecars of the task's pod (Kubernetes only). */

@@ -4,7 +4,18 @@ import { attemptSucceeded, retryAfter, retryPolicy } from "@/lib/retry-policy";
 import type { Db } from "@/server/db/client";
 import type { LogStore } from "@/server/logs/store";
 import { LogWriter } from "@/server/logs/writer";
-import { finishTaskRun, setExecutorRef, setRunningMessage, setTaskAttempt, type ClaimedTask } from "@/server/runs/operator-queries";
+import {
+  finishTaskRun,
+  setExecutorRef,
+  setRunningMessage,
+  setTaskAttempt,
+  taskOutcomes,
+  type ClaimedTask,
+} from "@/server/runs/operator-queries";
+import type { TaskPlan } from "@/lib/plan";
+import { planStrings, resolvePlan, UnresolvedReference } from "@/lib/expressions/plan";
+import { refsOf } from "@/lib/expressions/template";
+import { startLookup } from "@/lib/expressions/values";
 import { ExecutorError, type ExecHandle, type ExecResult, type Executor, type LogSink } from "../executors/types";
 import { retryUntilDone } from "./backoff";
 import { countingLogStore } from "@/server/metrics/operator";
@@ -69,6 +80,14 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     },
   );
   const mask = createMasker(sec instanceof Error ? [] : sec.values);
+  // References left for the task's start (results of earlier tasks, the run's number) are filled in now.
+  const plan = await retryUntilDone(
+    () => startPlan(ctx.db, tr.plan, run).catch((e: unknown) => (e instanceof UnresolvedReference ? e : Promise.reject(e))),
+    (e, failures, wait) => {
+      if (failures === 1 || failures % 10 === 0)
+        log.warn({ err: (e as Error).message, wait }, "reading earlier tasks' results failed; retrying");
+    },
+  );
   const writer = new LogWriter(countingLogStore(ctx.store), tr.id, { mask, startSeq: tr.logSeq });
   // What executors write goes through here: metrics blocks in the task's output are taken out.
   const output = new MetricsBlocks(writer);
@@ -86,18 +105,18 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
       writer.system(`attempt ${attempt} of ${maxAttempts}`);
       await retryUntilDone(() => setTaskAttempt(ctx.db, tr, attempt), dbRetry("recording the attempt"));
     }
-    if (sec instanceof Error) {
+    if (sec instanceof Error || plan instanceof Error) {
       result = {
         exitCode: null,
         signal: null,
         timedOut: false,
         cancelled: false,
-        message: `cannot start: ${sec.message}`,
+        message: `cannot start: ${(sec instanceof Error ? sec : (plan as Error)).message}`,
         permanent: true,
       };
       break;
     }
-    result = await runAttempt(ctx, inf, attempt, output, log, mask, sec);
+    result = await runAttempt(ctx, inf, attempt, output, log, mask, sec, plan);
     output.endOfOutput();
     if (!retryAfter(policy, attempt, result, !!inf.stop)) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
@@ -133,6 +152,7 @@ async function runAttempt(
   log: Logger,
   mask: (s: string) => string,
   sec: TaskSecrets,
+  plan: TaskPlan,
 ): Promise<ExecResult> {
   const { taskRun: tr, run } = inf.claimed;
   const stopped = (message: string): ExecResult => ({
@@ -150,12 +170,13 @@ async function runAttempt(
     runId: run.id,
     taskName: tr.name,
     stageName: tr.stageName,
-    plan: tr.plan,
+    plan,
     // Task env wins over pipeline params of the same name: it is the more specific setting; the
-    // project secrets the task names win over both (the spec refuses a name in both env and secrets).
-    env: { ...sec.params, ...tr.plan.env, ...sec.secrets },
+    // project secrets the task names win over both (the spec refuses a name in both env and
+    // secrets), and secret template params (plan.secretEnv) over all.
+    env: { ...sec.params, ...plan.env, ...sec.secrets, ...sec.env },
     attempt,
-    secretParams: [...run.secretNames, ...Object.keys(sec.secrets)],
+    secretParams: [...run.secretNames, ...Object.keys(sec.secrets), ...Object.keys(sec.env)],
     cloneSecrets: sec.clone,
     progress: (message: string | null) =>
       void setRunningMessage(ctx.db, tr, message === null ? null : mask(message)).catch((e) =>
@@ -188,4 +209,12 @@ async function runAttempt(
   const result = await handle.wait();
   inf.handle = null;
   return result;
+}
+
+/** The plan with the references known at start filled in (lib/expressions/plan.ts). */
+async function startPlan(db: Db, plan: TaskPlan, run: { id: string; number: number }): Promise<TaskPlan> {
+  if (!plan.templated) return plan;
+  const usesTasks = [...planStrings(plan)].some((s) => refsOf(s).some((r) => r.path[0] === "tasks"));
+  const tasks = usesTasks ? await taskOutcomes(db, run.id) : {};
+  return resolvePlan(plan, startLookup({ run: { id: run.id, number: run.number }, tasks }));
 }

@@ -5,7 +5,7 @@ import { AppError, notFound } from "@/lib/errors";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, projects, runs, users } from "../db/schema";
 import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
-import { checkSpecAgainstCatalog } from "./validate";
+import { checkSpecAgainstCatalog, checkSpecReferences } from "./validate";
 import { checkSpecSecrets } from "../secrets/secrets";
 import { projectExecutor } from "../projects/projects";
 
@@ -38,6 +38,7 @@ export async function createPipeline(
     executor: await projectExecutor(db, input.projectId),
   });
   await checkSpecSecrets(db, input.projectId, input.spec, used);
+  await checkSpecReferences(db, input.projectId, input.spec, used);
   const pins = pinsOf(used);
   const id = randomUUID();
   try {
@@ -74,7 +75,10 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
     previous: prev.names,
     executor,
   });
-  if (owner) await checkSpecSecrets(db, owner.projectId, input.spec, used);
+  if (owner) {
+    await checkSpecSecrets(db, owner.projectId, input.spec, used);
+    await checkSpecReferences(db, owner.projectId, input.spec, used);
+  }
   const pins = pinsOf(used);
   try {
     return await db.transaction(async (tx) => {

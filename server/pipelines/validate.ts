@@ -6,6 +6,9 @@ import { validateParams } from "../templates/params";
 import { config } from "../config";
 import { resolveTemplates, type TemplatePins } from "./pins";
 import { roleOfEntry } from "@/lib/approvals";
+import { eq } from "drizzle-orm";
+import { checkSpecExpressions, secretParamsOf, type TemplateRefInfo } from "@/lib/expressions/check-spec";
+import { secrets } from "../db/schema";
 
 export interface CatalogCheckOptions {
   /** Template versions to check against (the pipeline's pins); unpinned templates use the latest. */
@@ -71,12 +74,26 @@ export async function checkSpecAgainstCatalog(
           message: `template '${tpl.name}' cannot run on the local executor${tpl.local.reason ? `: ${tpl.local.reason}` : ""}`,
         });
       }
-      const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`);
+      const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`, { deferRefs: true });
       if (!r.ok) errors.push(...r.errors);
     }),
   );
   if (errors.length) throw validationFailed(errors);
   return found;
+}
+
+/**
+ * The spec's `{{ … }}` references and `when` conditions against the templates it uses and the
+ * project's secrets (lib/expressions/check-spec.ts); 422 with each problem at its field.
+ */
+export async function checkSpecReferences(db: DbOrTx, projectId: string, spec: PipelineSpec, used: ReadonlyMap<string, TemplateView>) {
+  const secretNames = await db.select({ name: secrets.name }).from(secrets).where(eq(secrets.projectId, projectId));
+  const errors = checkSpecExpressions(spec, (name) => templateRefInfo(used.get(name)), new Set(secretNames.map((s) => s.name)));
+  if (errors.length) throw validationFailed(errors);
+}
+
+export function templateRefInfo(tpl: TemplateView | undefined): TemplateRefInfo | undefined {
+  return tpl && { secretParams: secretParamsOf(tpl.paramsSchema), results: (tpl.results ?? []).map((r) => r.name) };
 }
 
 /** What a schema cannot say about an approval gate: a quorum that named approvers alone can never reach. */

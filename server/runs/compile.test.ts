@@ -92,3 +92,71 @@ describe("run params", () => {
     }
   });
 });
+
+describe("compiling a task with references", () => {
+  const values = {
+    params: { TAG: "1.2", N: "3" },
+    git: {
+      sha: "0123456789abcdef0123456789abcdef01234567",
+      branch: "feat/$(reboot)",
+      tag: null,
+      ref: "refs/heads/feat",
+      url: "https://forge/r.git",
+    },
+    event: { type: "push", issueKeys: ["AB-1", "AB-2"] },
+    pipeline: { name: "web" },
+    project: { slug: "team" },
+  };
+  const tpl: TemplateView = {
+    ...builtin("shell"),
+    name: "deployer",
+    command: ["sh", "-c", 'deploy "$1" "$2"', "deployer", "{{ params.image }}", "{{ params.replicas }}"],
+    args: [],
+    env: { TOKEN: "{{ params.token }}", BRANCH: "{{ git.branch }}" },
+    paramsSchema: {
+      type: "object",
+      properties: {
+        image: { type: "string", pattern: "^[a-z0-9./:@_-]+$" },
+        replicas: { type: "integer" },
+        token: { type: "string", secret: true },
+      },
+    },
+    local: { supported: true, requires: [] },
+  };
+
+  it("fills what the run knows now and leaves what the task's start knows, one argv element each", () => {
+    const plan = compileTask(
+      task(
+        {
+          image: "reg/app:{{ git.shortSha }}@{{ tasks.build.results.digest }}",
+          replicas: "{{ params.N }}",
+          token: "{{ secrets.DEPLOY_TOKEN }}",
+        },
+        { template: "deployer", env: { ISSUES: "{{ event.issueKeys }}", N: "{{ run.number }}" } },
+      ),
+      tpl,
+      "stages[1].tasks[0]",
+      values,
+    );
+    expect(plan.templated).toBe(true);
+    // The integer param filled by a reference is checked and given as its number.
+    expect(plan.command.slice(-2)).toEqual(["reg/app:0123456@{{ tasks.build.results.digest }}", "3"]);
+    expect(plan.needs).toEqual([["build", "digest"]]);
+    expect(plan.env).toMatchObject({ BRANCH: "feat/$(reboot)", ISSUES: "AB-1,AB-2", N: "{{ run.number }}" });
+    // The secret param is a name to resolve at start: never a value, never in argv or env.
+    expect(plan.secretEnv).toEqual({ TOKEN: { secret: "DEPLOY_TOKEN" } });
+    expect(JSON.stringify(plan)).not.toContain("{{ secrets.");
+    expect(plan.env.TOKEN).toBeUndefined();
+  });
+
+  it("checks a param's schema once its value is known, at the param", () => {
+    expect(() =>
+      compileTask(
+        task({ image: "Bad Image {{ params.TAG }}", token: "{{ secrets.X }}" }, { template: "deployer" }),
+        tpl,
+        "stages[0].tasks[0]",
+        values,
+      ),
+    ).toThrow(expect.objectContaining({ details: { errors: [expect.objectContaining({ path: "stages[0].tasks[0].params.image" })] } }));
+  });
+});

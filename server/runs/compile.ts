@@ -5,22 +5,45 @@ import { validationFailed } from "@/lib/errors";
 import type { FieldError } from "@/lib/pipeline-spec";
 import type { TemplateView } from "../templates/catalog";
 import { validateParams } from "../templates/params";
+import { secretParamsOf } from "@/lib/expressions/check-spec";
+import { parseTemplate, refsOf, render, type Value } from "@/lib/expressions/template";
+import { runLookup, type RunValues } from "@/lib/expressions/values";
+import { planStrings } from "@/lib/expressions/plan";
 
 const DEFAULT_TIMEOUT = 3600;
 
 /**
- * Spec + catalog → the frozen plan of one task. `{{params.x}}` placeholders are substituted
- * inside each argv element on its own: a value never becomes extra arguments or shell syntax
- * of the template (the script of the `shell` template is, by design, the script).
+ * Spec + catalog → the frozen plan of one task. References (lib/expressions) are filled in with
+ * what the run knows now (`values`); those known only when the task starts (results of earlier
+ * tasks, the run's id and number) stay in the plan's strings for the operator (resolvePlan).
+ * Values are substituted inside one argv element or env value at a time: a value never becomes
+ * extra arguments or shell syntax of the template (the script of the `shell` template is, by
+ * design, the script). A secret param reaches the plan only as the name of what to resolve.
  */
-export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): TaskPlan {
-  const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`);
+export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, values?: RunValues, stageWhen?: string): TaskPlan {
+  const secretParams = secretParamsOf(tpl.paramsSchema);
+  const lookup = values ? runLookup(values) : () => undefined;
+  const rendered: Record<string, unknown> = {};
+  const secretSources: Record<string, { secret: string } | { param: string }> = {};
+  for (const [k, v] of Object.entries(task.params)) {
+    if (secretParams.has(k)) {
+      const source = typeof v === "string" ? secretSource(v) : null;
+      if (!source) throw validationFailed([{ path: `${at}.params.${k}`, message: "this param is secret: use {{ secrets.NAME }}" }]);
+      secretSources[k] = source;
+    } else rendered[k] = renderDeep(v, lookup);
+  }
+  coerceTyped(tpl.paramsSchema, task.params, rendered);
+  const r = validateParams(tpl.paramsSchema, rendered, `${at}.params`, { deferRefs: true });
   if (!r.ok) throw validationFailed(r.errors);
-  const sub = (s: string) =>
-    s.replace(/\{\{\s*params\.([A-Za-z0-9_-]+)\s*\}\}/g, (_, k: string) => {
-      const v = r.value[k];
-      return v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v);
-    });
+  // In the template's own strings `params.x` is one of its params; the rest is the run's.
+  const paramValue = (k: string): Value | undefined => {
+    if (secretParams.has(k)) return undefined;
+    const v = r.value[k];
+    if (v === undefined || v === null) return "";
+    return typeof v === "string" ? { escaped: v } : JSON.stringify(v);
+  };
+  const tplLookup = (path: string[]): Value | undefined => (path[0] === "params" && path.length === 2 ? paramValue(path[1]) : lookup(path));
+  const sub = (s: string) => render(s, tplLookup, false);
   const command = [...tpl.command, ...tpl.args].map(sub);
   // Sidecars take params too (the integration-test template picks its database image from one).
   const sidecars = tpl.sidecars?.map((sc) => ({
@@ -31,7 +54,26 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
     ...(sc.env ? { env: Object.fromEntries(Object.entries(sc.env).map(([k, v]) => [k, sub(v)])) } : {}),
     ...(sc.preStop ? { preStop: sc.preStop.map(sub) } : {}),
   }));
-  return {
+  // A template env entry that is exactly a secret param becomes a secret env var; the task's own env wins.
+  const env: Record<string, string> = {};
+  const secretEnv: NonNullable<TaskPlan["secretEnv"]> = {};
+  for (const [k, v] of Object.entries(tpl.env)) {
+    const ref = wholeRef(v);
+    if (ref && ref[0] === "params" && secretParams.has(ref[1])) {
+      const source = secretSources[ref[1]];
+      if (source) secretEnv[k] = source;
+    } else env[k] = sub(v);
+  }
+  for (const [k, v] of Object.entries(task.env)) {
+    env[k] = render(v, lookup, false);
+    delete secretEnv[k];
+  }
+  const when = [
+    ...(stageWhen ? [{ expr: stageWhen, from: "stage" as const }] : []),
+    ...(task.when ? [{ expr: task.when, from: "task" as const }] : []),
+  ];
+  const results = [...(tpl.results ?? []).map((x) => x.name), ...(task.results ?? []).map((x) => x.name)];
+  const plan: TaskPlan = {
     ...(sidecars?.length ? { sidecars } : {}),
     // Names only: the operator resolves the values when the task starts (server/secrets).
     ...(task.secrets?.length ? { secrets: [...task.secrets] } : {}),
@@ -42,10 +84,76 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string): Task
     image: tpl.image,
     command,
     localCommand: tpl.local.supported ? (tpl.local.command ? tpl.local.command.map(sub) : command) : null,
-    env: { ...tpl.env, ...task.env },
+    env,
     timeoutSeconds: task.timeoutSeconds ?? tpl.timeoutSeconds ?? DEFAULT_TIMEOUT,
     retries: task.retries,
+    ...(values ? { templated: true as const } : {}),
+    ...(Object.keys(secretEnv).length ? { secretEnv } : {}),
+    ...(when.length ? { when: { conditions: when, context: conditionContext(values) } } : {}),
+    ...(results.length ? { results } : {}),
   };
+  const needs = resultsNeeded(plan);
+  return needs.length ? { ...plan, needs } : plan;
+}
+
+/** What a `when` condition sees of the run as created (secret params are not in `values`). */
+function conditionContext(v: RunValues | undefined): Record<string, unknown> {
+  if (!v) return {};
+  const git = Object.fromEntries(Object.entries(runGit(v)).map(([k, x]) => [k, x ?? ""]));
+  const e = v.event;
+  const event = {
+    type: e?.type ?? "manual",
+    issueKeys: [...(e?.issueKeys ?? [])],
+    image: e?.image ?? "",
+    mr: { iid: e?.mrIid ?? 0 },
+  };
+  return { params: v.params, git, event, pipeline: v.pipeline, project: v.project };
+}
+
+const runGit = (v: RunValues) => ({ ...v.git, shortSha: (v.git.sha ?? "").slice(0, 7) });
+
+/** `{{ secrets.NAME }}` or `{{ params.P }}` (a secret run param), checked on save; anything else is refused. */
+function secretSource(v: string): { secret: string } | { param: string } | null {
+  const ref = wholeRef(v);
+  if (ref?.length === 2 && ref[0] === "secrets") return { secret: ref[1] };
+  if (ref?.length === 2 && ref[0] === "params") return { param: ref[1] };
+  return null;
+}
+
+/** The path of a text that is exactly one reference. */
+function wholeRef(v: string): string[] | null {
+  const parts = parseTemplate(v).parts;
+  return parts.length === 1 && parts[0].kind === "ref" ? parts[0].path : null;
+}
+
+function renderDeep(v: unknown, lookup: (path: string[]) => Value | undefined): unknown {
+  if (typeof v === "string") return render(v, lookup, false);
+  if (Array.isArray(v)) return v.map((x) => renderDeep(x, lookup));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renderDeep(x, lookup)]));
+  return v;
+}
+
+/** A reference that filled a number or boolean param gives text: it becomes the type its schema wants. */
+function coerceTyped(schema: Record<string, unknown>, given: Record<string, unknown>, out: Record<string, unknown>) {
+  const props = (schema.properties ?? {}) as Record<string, { type?: unknown }>;
+  for (const [k, v] of Object.entries(out)) {
+    if (typeof v !== "string" || typeof given[k] !== "string" || refsOf(given[k] as string).length === 0 || refsOf(v).length) continue;
+    const type = props[k]?.type;
+    if ((type === "integer" || type === "number") && v.trim() !== "" && Number.isFinite(Number(v))) out[k] = Number(v);
+    else if (type === "boolean" && (v === "true" || v === "false")) out[k] = v === "true";
+  }
+}
+
+/** [task, result] pairs the plan's strings use. */
+function resultsNeeded(plan: TaskPlan): [string, string][] {
+  const seen = new Map<string, [string, string]>();
+  const scan = (s: string) => {
+    for (const r of refsOf(s))
+      if (r.path[0] === "tasks" && r.path[2] === "results" && r.path.length === 4)
+        seen.set(`${r.path[1]}/${r.path[3]}`, [r.path[1], r.path[3]]);
+  };
+  for (const s of planStrings(plan)) scan(s);
+  return [...seen.values()];
 }
 
 /** A manual-approval task's params (already validated by its template's schema) → its gate. */

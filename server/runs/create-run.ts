@@ -3,7 +3,9 @@ import { eq, max } from "drizzle-orm";
 import { notFound, validationFailed } from "@/lib/errors";
 import { resolveSource, type SourceEvent } from "@/lib/repository";
 import type { Db } from "../db/client";
-import { pipelines, runs, taskRuns } from "../db/schema";
+import { pipelines, projects, runs, taskRuns } from "../db/schema";
+import { gitValues, type RunValues } from "@/lib/expressions/values";
+import { escapeText } from "@/lib/expressions/template";
 import { getVersion } from "../pipelines/pipelines";
 import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
@@ -32,11 +34,16 @@ export async function createRun(
   pipelineId: string,
   input: CreateRunInput = {},
 ): Promise<{ id: string; number: number; status: "queued" }> {
-  const [p] = await db.select().from(pipelines).where(eq(pipelines.id, pipelineId));
-  if (!p) throw notFound("pipeline", pipelineId);
+  const [row] = await db
+    .select({ p: pipelines, projectSlug: projects.slug })
+    .from(pipelines)
+    .innerJoin(projects, eq(projects.id, pipelines.projectId))
+    .where(eq(pipelines.id, pipelineId));
+  if (!row) throw notFound("pipeline", pipelineId);
+  const p = row.p;
   const version = input.version ?? p.currentVersion;
   const v = await getVersion(db, pipelineId, version);
-  const { values, secrets } = resolveRunParams(v.spec, input.params ?? {});
+  const { values: runParams, secrets } = resolveRunParams(v.spec, input.params ?? {});
   // The version's pinned template versions: a template changed since the save changes nothing.
   const found = await resolveTemplates(db, v.spec, v.templates);
   const missing = v.spec.stages.flatMap((s, si) =>
@@ -45,8 +52,23 @@ export async function createRun(
     ),
   );
   if (missing.length) throw validationFailed(missing);
-  const checkout = resolveSource(v.spec.repository, values, input.event as SourceEvent | null | undefined);
+  const templateOf = (name: string) => {
+    const t = found.get(name);
+    if (!t) throw new Error(`template '${name}' vanished while the run was created`);
+    return t;
+  };
+  const checkout = resolveSource(v.spec.repository, runParams, input.event as SourceEvent | null | undefined);
   if (!checkout.ok) throw validationFailed(checkout.errors, "params");
+  // What `{{ … }}` references see now (lib/expressions); secret params never enter a plan.
+  const event = input.event as
+    (SourceEvent & { type?: string; ref?: string; issueKeys?: string[]; image?: string; mrIid?: number }) | null | undefined;
+  const values: RunValues = {
+    params: Object.fromEntries(Object.entries(runParams).filter(([k]) => !secrets.includes(k))),
+    git: gitValues(event, checkout.source, input.ref),
+    event: event ?? null,
+    pipeline: { name: p.name },
+    project: { slug: row.projectSlug },
+  };
   // Gates run nothing, so they clone nothing.
   const withSource = <P extends { gate?: unknown }>(plan: P): P =>
     checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan;
@@ -62,7 +84,11 @@ export async function createRun(
       taskIndex: ti,
       name: task.name,
       status: "queued" as const,
-      plan: withEnv(withSource(compileTask(task, found.get(task.template)!, `stages[${si}].tasks[${ti}]`)), input.env, input.files),
+      plan: withEnv(
+        withSource(compileTask(task, templateOf(task.template), `stages[${si}].tasks[${ti}]`, values, stage.when)),
+        input.env,
+        input.files,
+      ),
     })),
   );
   const number = await db.transaction(async (tx) => {
@@ -80,7 +106,7 @@ export async function createRun(
       version,
       status: "queued",
       // Secret param values are sealed (server/secrets): the database never holds them in clear.
-      params: sealRunParams(values, secrets),
+      params: sealRunParams(runParams, secrets),
       secretNames: secrets,
       trigger: input.trigger ?? "manual",
       ref: input.ref ?? null,
@@ -94,6 +120,12 @@ export async function createRun(
   return { id, number, status: "queued" };
 }
 
-function withEnv<P extends { env: Record<string, string> }>(plan: P, env?: Record<string, string>, files?: CreateRunInput["files"]): P {
-  return { ...plan, ...(env && { env: { ...env, ...plan.env } }), ...(files?.length && { files }) };
+/** Trigger data is text, never references: in a templated plan it is escaped (a branch may be named `{{ x }}`). */
+function withEnv<P extends { env: Record<string, string>; templated?: true }>(
+  plan: P,
+  env?: Record<string, string>,
+  files?: CreateRunInput["files"],
+): P {
+  const given = env && plan.templated ? Object.fromEntries(Object.entries(env).map(([k, v]) => [k, escapeText(v)])) : env;
+  return { ...plan, ...(given && { env: { ...given, ...plan.env } }), ...(files?.length && { files }) };
 }

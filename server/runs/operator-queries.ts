@@ -4,6 +4,7 @@ import type { Db, DbOrTx } from "../db/client";
 import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { MySqlLogStore } from "../logs/store";
 import { affectedRows } from "../db/result";
+import type { TaskOutcome } from "@/lib/expressions/values";
 import { advanceRun, transitionTaskRun } from "./state";
 import { cancelReplaced, decideConcurrency } from "./concurrency";
 
@@ -407,4 +408,13 @@ export async function finishedRunIds(db: DbOrTx, runIds: string[]): Promise<stri
   if (runIds.length === 0) return [];
   const rows = await db.select({ id: runs.id, status: runs.status }).from(runs).where(inArray(runs.id, runIds));
   return rows.filter((r) => !isActive(r.status)).map((r) => r.id);
+}
+
+/** What earlier tasks of a run ended with (status, results), by name: for references resolved at a task's start. */
+export async function taskOutcomes(db: DbOrTx, runId: string): Promise<Record<string, TaskOutcome>> {
+  const rows = await db
+    .select({ name: taskRuns.name, status: taskRuns.status, results: taskRuns.results })
+    .from(taskRuns)
+    .where(eq(taskRuns.runId, runId));
+  return Object.fromEntries(rows.map((r) => [r.name, { status: r.status, results: r.results ?? {} }]));
 }

@@ -6,6 +6,7 @@ import { affectedRows } from "../db/result";
 import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { decisionsOf } from "../approvals/decisions";
 import { decideGate } from "../approvals/gate";
+import { decideDue } from "@/lib/expressions/due";
 
 /**
  * The one place where run and task-run statuses change (STYLE.md #6): every change is checked
@@ -168,6 +169,18 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     const parallel = tasks[0].stageMode === "parallel";
     const next = tasks.find((t) => !isFinal(t.status))!;
     let ready = parallel ? tasks.filter((t) => t.status === "queued") : next.status === "queued" ? [next] : [];
+    // Conditions and the results a task uses are decided as it becomes due (lib/expressions/due.ts).
+    if (ready.some((t) => t.plan.when || t.plan.needs)) {
+      const outcomes = Object.fromEntries(trs.map((t) => [t.name, { status: t.status, results: t.results ?? {} }]));
+      let decided = 0;
+      for (const t of ready) {
+        const d = decideDue(t.plan, outcomes, run);
+        if (d.kind === "run") continue;
+        if (await transitionTaskRun(tx, t, d.kind === "skip" ? "skipped" : "failed", { message: d.message })) decided++;
+      }
+      // What is due next follows from the new statuses: decide again (each pass settles at least one task).
+      if (decided) return advanceRun(tx, run);
+    }
     // Gates are not claimed by an operator: they start waiting here.
     let opened = 0;
     for (const g of ready.filter((t) => t.plan.gate)) if (await openGate(tx, g)) opened++;

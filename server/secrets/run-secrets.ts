@@ -34,6 +34,8 @@ export interface TaskSecrets {
   secrets: Record<string, string>;
   /** The project secrets the clone's credentials name, by name: for the clone step only. */
   clone: Record<string, string>;
+  /** Secret template params (`plan.secretEnv`): env var → value. */
+  env: Record<string, string>;
   /** Every secret value of the task, for the log masker. */
   values: string[];
 }
@@ -42,14 +44,17 @@ export interface TaskSecrets {
 export async function taskSecrets(
   db: DbOrTx,
   run: { id: string; pipelineId: string; params: Record<string, string>; secretNames: readonly string[] },
-  plan: Pick<TaskPlan, "secrets" | "source">,
+  plan: Pick<TaskPlan, "secrets" | "source" | "secretEnv">,
 ): Promise<TaskSecrets> {
   const params = openRunParams(run.params);
   const own = plan.secrets ?? [];
   const cloneNames = credentialSecretNames(plan.source?.git?.credentials);
-  const all = await resolveSecrets(db, run.pipelineId, [...new Set([...own, ...cloneNames])]);
+  const sources = Object.entries(plan.secretEnv ?? {});
+  const viaParams = sources.flatMap(([, src]) => ("secret" in src ? [src.secret] : []));
+  const all = await resolveSecrets(db, run.pipelineId, [...new Set([...own, ...cloneNames, ...viaParams])]);
   const pick = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, all[n]]));
+  const env = Object.fromEntries(sources.map(([k, src]) => [k, "secret" in src ? all[src.secret] : (params[src.param] ?? "")]));
   // The clone's credential is masked like the task's own secrets: git or a hook may print it.
   const values = [...run.secretNames.map((n) => params[n]), ...Object.values(all)].filter((v): v is string => !!v);
-  return { params, secrets: pick(own), clone: pick(cloneNames), values };
+  return { params, secrets: pick(own), clone: pick(cloneNames), env, values };
 }

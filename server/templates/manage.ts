@@ -2,6 +2,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { LineCounter, parseDocument } from "yaml";
 import { AppError, notFound, validationFailed } from "@/lib/errors";
 import { lineOf } from "@/lib/parse-spec";
+import { checkTemplateExpressions } from "@/lib/expressions/check-template";
 import { zodIssuesToFieldErrors, type FieldError } from "@/lib/pipeline-spec";
 import { TemplateDefinitionSchema, type TemplateDefinition } from "@/lib/template-schema";
 import type { Db, DbOrTx } from "../db/client";
@@ -48,6 +49,7 @@ export function parseTemplateDefinition(value: unknown, yamlText?: string): Temp
     }
   }
   if (!def.local.supported && !def.local.reason) errors.push({ path: "local.reason", message: "say why the template cannot run locally" });
+  errors.push(...checkTemplateExpressions(def));
   if (errors.length) throw validationFailed(withLines(errors), "template");
   return def;
 }

@@ -1,6 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import type { FieldError } from "@/lib/pipeline-spec";
+import { refsOf } from "@/lib/expressions/template";
 
 /**
  * Validates task params against a template's JSON Schema with ajv — the same schema the
@@ -21,16 +22,34 @@ function compile(schema: Record<string, unknown>): ValidateFunction {
   return fn;
 }
 
-/** Returns the params with schema defaults applied, or the errors with `prefix`-rooted paths. */
+/**
+ * Returns the params with schema defaults applied, or the errors with `prefix`-rooted paths.
+ * With `deferRefs`, a string value holding `{{ … }}` references is not judged by its schema
+ * now: its value exists only when the run is created or the task starts, and is checked then.
+ */
 export function validateParams(
   schema: Record<string, unknown>,
   params: Record<string, unknown>,
   prefix: string,
+  opts: { deferRefs?: boolean } = {},
 ): { ok: true; value: Record<string, unknown> } | { ok: false; errors: FieldError[] } {
   const value = structuredClone(params);
   const fn = compile(schema);
   if (fn(value)) return { ok: true, value };
-  return { ok: false, errors: (fn.errors ?? []).map((e) => toFieldError(e, prefix)) };
+  const errors = (fn.errors ?? []).filter((e) => !(opts.deferRefs && holdsRefs(valueAt(value, e.instancePath))));
+  if (errors.length === 0) return { ok: true, value };
+  return { ok: false, errors: errors.map((e) => toFieldError(e, prefix)) };
+}
+
+const holdsRefs = (v: unknown) => typeof v === "string" && refsOf(v).length > 0;
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let cur = root;
+  for (const seg of pointer.split("/").slice(1)) {
+    const key = seg.replace(/~1/g, "/").replace(/~0/g, "~");
+    cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[key] : undefined;
+  }
+  return cur;
 }
 
 function toFieldError(e: ErrorObject, prefix: string): FieldError {

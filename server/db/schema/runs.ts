@@ -81,6 +81,8 @@ export const taskRuns = mysqlTable(
     logSeq: bigint("log_seq", { mode: "number" }).notNull().default(0),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
+    /** What the task wrote to `$GANTRY_RESULTS` (declared names only), for later tasks and the run page. */
+    results: json("results").$type<Record<string, string>>(),
     /** An approval gate whose approvers' mails were queued (server/approvals/notify.ts), once across replicas. */
     notifiedAt: ts("notified_at"),
     updatedAt: ts("updated_at")
