@@ -59,15 +59,12 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
   const secretEnv: NonNullable<TaskPlan["secretEnv"]> = {};
   for (const [k, v] of Object.entries(tpl.env)) {
     const ref = wholeRef(v);
-    if (ref && ref[0] === "params" && secretParams.has(ref[1])) {
-      const source = secretSources[ref[1]];
-      if (source) secretEnv[k] = source;
+    const source = ref?.[0] === "params" && secretParams.has(ref[1]) ? secretSources[ref[1]] : undefined;
+    if (ref?.[0] === "params" && secretParams.has(ref[1])) {
+      if (source && !(k in task.env)) secretEnv[k] = source;
     } else env[k] = sub(v);
   }
-  for (const [k, v] of Object.entries(task.env)) {
-    env[k] = render(v, lookup, false);
-    delete secretEnv[k];
-  }
+  for (const [k, v] of Object.entries(task.env)) env[k] = render(v, lookup, false);
   const when = [
     ...(stageWhen ? [{ expr: stageWhen, from: "stage" as const }] : []),
     ...(task.when ? [{ expr: task.when, from: "task" as const }] : []),
