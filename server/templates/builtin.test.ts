@@ -2,6 +2,7 @@ import { icons } from "lucide-react";
 import { describe, expect, it } from "vitest";
 import { loadBuiltinTemplates } from "./catalog";
 import { schemaProblem, validateParams } from "./params";
+import { checkTemplateExpressions } from "@/lib/expressions/check-template";
 
 const pascal = (s: string) =>
   s
@@ -46,8 +47,12 @@ describe("built-in templates", () => {
       it("has an example task whose params satisfy its own schema", () => {
         expect(t.example, "example").toBeDefined();
         expect(t.example!.template).toBe(t.name);
-        const r = validateParams(t.paramsSchema, t.example!.params, "params");
+        const r = validateParams(t.paramsSchema, t.example!.params, "params", { deferRefs: true });
         expect(r.ok ? [] : r.errors).toEqual([]);
+      });
+
+      it("uses its secret params only as env, and only known params, in its references", () => {
+        expect(checkTemplateExpressions(t)).toEqual([]);
       });
 
       it("says why when it cannot run locally, and what it needs when it can", () => {

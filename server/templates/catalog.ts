@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { parse } from "yaml";
+import { checkTemplateExpressions } from "@/lib/expressions/check-template";
 import { TemplateDefinitionSchema, type TemplateDefinition } from "@/lib/template-schema";
 import { zodIssuesToFieldErrors } from "@/lib/pipeline-spec";
 import { notFound, validationFailed } from "@/lib/errors";
@@ -25,6 +26,8 @@ export function loadBuiltinTemplates(dir = BUILTIN_DIR): TemplateDefinition[] {
     .map((f) => {
       const r = TemplateDefinitionSchema.safeParse(parse(readFileSync(path.join(dir, f), "utf8")));
       if (!r.success) throw validationFailed(zodIssuesToFieldErrors(r.error.issues), `template ${f}`);
+      const refs = checkTemplateExpressions(r.data);
+      if (refs.length) throw validationFailed(refs, `template ${f}`);
       return r.data;
     });
 }

@@ -44,7 +44,7 @@ export function parseTemplateDefinition(value: unknown, yamlText?: string): Temp
     if (def.example.template !== def.name)
       errors.push({ path: "example.template", message: `must be '${def.name}', the template's own name` });
     if (!problem) {
-      const p = validateParams(def.paramsSchema, def.example.params, "example.params");
+      const p = validateParams(def.paramsSchema, def.example.params, "example.params", { deferRefs: true });
       if (!p.ok) errors.push(...p.errors);
     }
   }
