@@ -15,20 +15,20 @@ import { Label } from "@/components/ui/label";
 import { useToast } from "@/components/ui/toast";
 import { apply, type Operation } from "@/lib/designer/apply";
 import { canRedo, canUndo, historyReducer, initHistory } from "@/lib/designer/history";
-import type { UpdateTask } from "@/lib/designer/operations/update-task";
 import { carryIds, type DocIds } from "@/lib/designer/ids";
 import { otherSpecIssues, problemsByNode } from "@/lib/designer/problems";
 import { taskFromTemplate, type PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { Selection } from "@/lib/designer/to-graph";
-import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
+import type { PipelineDoc, TaskRef } from "@/lib/designer/types";
 import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
 import { savePipelineAction } from "@/server/actions/pipelines";
 import { Canvas } from "./canvas";
 import { ConflictDiff } from "./conflict-diff";
 import { docToYaml, yamlToDoc } from "./doc-text";
-import { PipelineInspector, StageInspector, TaskInspector, type Move } from "./inspector";
+import { Inspector } from "./inspector";
 import { Palette } from "./palette";
 import { paramProblems } from "./params-validator";
+import type { Move } from "./selection";
 import { useLeaveGuard } from "./use-leave-guard";
 import { neighbour } from "@/lib/designer/navigate";
 import { SegmentedControl } from "@/components/ui/segmented";
@@ -364,7 +364,6 @@ export function Designer({
       } else toast({ tone: "error", title: "Not saved", description: e.message });
     });
 
-  const selectedTask = sel?.kind === "task" ? doc.stages[sel.stage].tasks[sel.index] : null;
   const target = sel
     ? `stage ${doc.stages[sel.stage].name}`
     : doc.stages.length
@@ -489,51 +488,20 @@ export function Designer({
             <Palette templates={templates} target={target} onPick={(t) => addTemplate(t)} />
             <div className="min-h-0 bg-background">{canvas}</div>
             <aside aria-label="Inspector" className="min-h-0 overflow-y-auto border-l">
-              {selectedTask && sel?.kind === "task" ? (
-                <TaskInspector
-                  key={`${ids.tasks[sel.stage][sel.index]}/${selectedTask.template}`}
-                  task={selectedTask}
-                  template={byName.get(selectedTask.template)}
-                  problems={problems[`${sel.stage}/${sel.index}`] ?? []}
-                  onUpdate={(patch: UpdateTask["patch"], field: string) =>
-                    run({ type: "updateTask", task: { stage: sel.stage, index: sel.index }, patch }, `${sel.stage}/${sel.index}/${field}`)
-                  }
-                  onDuplicate={() => duplicateSelected()}
-                  onDelete={() => deleteSelected()}
-                  onMove={(m) => moveSelected(m)}
-                  onClose={() => select(null)}
-                />
-              ) : sel?.kind === "stage" ? (
-                <StageInspector
-                  key={ids.stages[sel.stage]}
-                  stage={doc.stages[sel.stage]}
-                  problems={problems[String(sel.stage)] ?? []}
-                  onRename={(name) => run({ type: "rename", stage: sel.stage, name }, `stage/${sel.stage}/name`)}
-                  onMode={(mode: StageMode) => run({ type: "setStageMode", stage: sel.stage, mode })}
-                  onDuplicate={() => duplicateSelected()}
-                  onDelete={() => deleteSelected()}
-                  onMove={(m) => moveSelected(m)}
-                  onClose={() => select(null)}
-                />
-              ) : (
-                <PipelineInspector
-                  doc={doc}
-                  secretNames={secretNames}
-                  problems={allProblems}
-                  onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
-                  onRepository={(patch) =>
-                    run(
-                      { type: "setRepository", patch },
-                      `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`,
-                    )
-                  }
-                  onSelectProblem={(key) => {
-                    const [s, i] = key.split("/").map(Number);
-                    if (key === "" || !doc.stages[s]) return;
-                    select(i === undefined ? { kind: "stage", stage: s } : { kind: "task", stage: s, index: i });
-                  }}
-                />
-              )}
+              <Inspector
+                doc={doc}
+                selection={sel}
+                ids={ids}
+                templates={byName}
+                problems={problems}
+                allProblems={allProblems}
+                secretNames={secretNames}
+                run={run}
+                onSelect={select}
+                onDuplicate={() => duplicateSelected()}
+                onDelete={() => deleteSelected()}
+                onMove={(m) => moveSelected(m)}
+              />
             </aside>
           </div>
         )}
