@@ -21,18 +21,18 @@ export function ResourcesEditor({
   const field = (kind: "requests" | "limits", name: "cpu" | "memory", label: string) => {
     const id = `task-${kind}-${name}`;
     const set = (v: string) => {
-      const next = { ...resources[kind] };
-      if (v.trim()) next[name] = v.trim();
-      else delete next[name];
-      onChange({ ...resources, [kind]: next });
+      // An edited quantity keeps its place among the others (and so in the YAML); an emptied one goes.
+      const { [name]: _removed, ...others } = resources[kind] ?? {};
+      onChange({ ...resources, [kind]: v.trim() ? { ...resources[kind], [name]: v.trim() } : others });
     };
+    const fallback = template?.[kind]?.[name];
     return (
       <div className="flex flex-col gap-1">
         <Label htmlFor={id}>{label}</Label>
         <Input
           id={id}
           value={String(resources[kind]?.[name] ?? "")}
-          placeholder={template?.[kind]?.[name] ? `${template[kind]![name]} (template)` : "none"}
+          placeholder={fallback ? `${fallback} (template)` : "none"}
           className="font-mono text-xs"
           onChange={(e) => set(e.target.value)}
         />
