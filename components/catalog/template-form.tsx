@@ -2,11 +2,12 @@
 
 import { LoaderCircle, Save, Upload } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useEffect, useState, useTransition } from "react";
+import { useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
 import { Label } from "@/components/ui/label";
 import { Textarea } from "@/components/ui/input";
 import { useToast } from "@/components/ui/toast";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import type { FieldError } from "@/lib/pipeline-spec";
 import { createTemplateAction, updateTemplateAction } from "@/server/actions/catalog";
 
@@ -22,8 +23,7 @@ export function TemplateForm({ name, initial }: { name?: string; initial: string
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, start] = useTransition();
   // Until hydrated, typing would be lost to React's first render; the button says when it's safe.
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const ready = useHydrated();
 
   const upload = async (file: File | undefined) => {
     if (!file) return;

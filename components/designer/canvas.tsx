@@ -72,6 +72,18 @@ function sameNode(a: DesignerNode, b: DesignerNode): boolean {
   return ka.length === Object.keys(bd).length && ka.every((k) => sameValue((a.data as Record<string, unknown>)[k], bd[k]));
 }
 
+/** `next`, with the nodes and edges that did not change taken from `prev`. */
+function keepUnchanged<G extends { nodes: DesignerNode[]; edges: Edge[] }>(prev: G, next: G): G {
+  const prevNodes = new Map(prev.nodes.map((n) => [n.id, n]));
+  const prevEdges = new Map(prev.edges.map((e) => [e.id, e]));
+  const nodes = next.nodes.map((n) => {
+    const p = prevNodes.get(n.id);
+    return p && sameNode(p, n) ? p : n;
+  });
+  const edges = next.edges.map((e) => prevEdges.get(e.id) ?? e);
+  return { ...next, nodes, edges };
+}
+
 const defaultEdgeOptions = {
   style: { stroke: "var(--muted)", strokeWidth: 1.5 },
   markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: "var(--muted)" },
@@ -97,18 +109,14 @@ function CanvasInner({
     () => toGraph(doc, { statuses, stageStatuses, errors, selection, readOnly, changes, ids }),
     [doc, statuses, stageStatuses, errors, selection, readOnly, changes, ids],
   );
-  // Nodes that did not change keep their object, so one edit re-renders one node, not 300.
-  const previous = useRef<{ nodes: Map<string, DesignerNode>; edges: Map<string, Edge> }>({ nodes: new Map(), edges: new Map() });
-  const graph = useMemo(() => {
-    const prev = previous.current;
-    const nodes = raw.nodes.map((n) => {
-      const p = prev.nodes.get(n.id);
-      return p && sameNode(p, n) ? p : n;
-    });
-    const edges = raw.edges.map((e) => prev.edges.get(e.id) ?? e);
-    previous.current = { nodes: new Map(nodes.map((n) => [n.id, n])), edges: new Map(edges.map((e) => [e.id, e])) };
-    return { ...raw, nodes, edges };
-  }, [raw]);
+  // Nodes that did not change keep their object, so one edit re-renders one node, not 300: the
+  // graph of the previous render is kept, and adjusted while rendering when the document changes.
+  const [kept, setKept] = useState(() => ({ raw, graph: raw }));
+  let graph = kept.graph;
+  if (kept.raw !== raw) {
+    graph = keepUnchanged(kept.graph, raw);
+    setKept({ raw, graph });
+  }
   // xyflow moves nodes while they are dragged; the document only changes when they are dropped.
   const [local, setLocal] = useState({ base: graph.nodes, nodes: graph.nodes as DesignerNode[] });
   if (local.base !== graph.nodes) setLocal({ base: graph.nodes, nodes: graph.nodes });

@@ -2,56 +2,35 @@
 
 import "./designer.css";
 import { Code2, Columns2, GitCompare, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
-import { useRouter } from "next/navigation";
-import { useCallback, useDeferredValue, useEffect, useMemo, useReducer, useRef, useState, useTransition, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { SaveConflictBanner } from "@/components/pipelines/save-conflict";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
-import { withLines } from "@/components/pipelines/spec-errors";
-import { useSpecValidation } from "@/components/pipelines/use-spec-validation";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { useToast } from "@/components/ui/toast";
+import { SegmentedControl } from "@/components/ui/segmented";
 import { apply, type Operation } from "@/lib/designer/apply";
 import { canRedo, canUndo, historyReducer, initHistory } from "@/lib/designer/history";
-import type { UpdateTask } from "@/lib/designer/operations/update-task";
-import { carryIds, type DocIds } from "@/lib/designer/ids";
-import { otherSpecIssues, problemsByNode } from "@/lib/designer/problems";
+import { neighbour } from "@/lib/designer/navigate";
 import { taskFromTemplate, type PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { Selection } from "@/lib/designer/to-graph";
-import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
-import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
-import { savePipelineAction } from "@/server/actions/pipelines";
+import type { PipelineDoc, TaskRef } from "@/lib/designer/types";
 import { Canvas } from "./canvas";
 import { ConflictDiff } from "./conflict-diff";
 import { docToYaml, yamlToDoc } from "./doc-text";
-import { PipelineInspector, StageInspector, TaskInspector, type Move } from "./inspector";
+import { Inspector } from "./inspector";
+import { handleDesignerKey, type DesignerKeyActions } from "./keymap";
 import { Palette } from "./palette";
-import { paramProblems } from "./params-validator";
-import { useLeaveGuard } from "./use-leave-guard";
-import { neighbour } from "@/lib/designer/navigate";
-import { SegmentedControl } from "@/components/ui/segmented";
-import { SaveConflictBanner, type SaveConflict } from "@/components/pipelines/save-conflict";
+import { nodeKey, type Move } from "./selection";
+import { useDesignerProblems } from "./use-designer-problems";
+import { useDesignerSave } from "./use-designer-save";
+import { useDocIds } from "./use-doc-ids";
 
 type View = "design" | "yaml" | "split";
 /** Per pipeline, in this browser tab only (set by clicks, so the server never has an entry). */
 const lastView = new Map<string, View>();
-
-const isTyping = (t: EventTarget | null) =>
-  t instanceof HTMLElement && (t.isContentEditable || t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT");
-
-function fromKey(key: string, doc: PipelineDoc): Selection {
-  const [s, i] = key.split("/").map(Number);
-  if (!doc.stages[s]) return null;
-  return i === undefined || Number.isNaN(i)
-    ? { kind: "stage", stage: s }
-    : doc.stages[s].tasks[i]
-      ? { kind: "task", stage: s, index: i }
-      : null;
-}
-
-const nodeKey = (s: Selection) => (!s ? null : s.kind === "stage" ? String(s.stage) : `${s.stage}/${s.index}`);
 
 /**
  * The visual designer: palette, canvas and inspector over one pipeline document, with the same
@@ -72,15 +51,14 @@ export function Designer({
   /** The project's secret names (never values), offered for the repository's credentials. */
   secretNames?: string[];
 }) {
-  const router = useRouter();
-  const toast = useToast();
   const initial = useMemo(() => yamlToDoc(source) ?? { name: "pipeline", stages: [] }, [source]);
   const [history, dispatch] = useReducer(historyReducer, initial, initHistory);
   const doc = history.present;
   // Text the user typed stays as typed (comments and all) for the document it parsed to; other
   // documents (graph edits) are written out. Text that doesn't parse shows until the next edit,
-  // undo or redo, while the canvas keeps the last document it could draw.
-  const typedFor = useRef(new WeakMap<PipelineDoc, string>([[initial, source]]));
+  // undo or redo, while the canvas keeps the last document it could draw. The table is filled in
+  // as the user types and never replaced: state only for its identity.
+  const [typedFor] = useState(() => new WeakMap<PipelineDoc, string>([[initial, source]]));
   const [broken, setBroken] = useState<{ doc: PipelineDoc; text: string } | null>(null);
   // Saving remounts the designer on the new version; the view the user picked survives that.
   const [view, setViewState] = useState<View>(() => lastView.get(pipelineId) ?? "design");
@@ -90,7 +68,7 @@ export function Designer({
   };
   const showYaml = view !== "design";
   const brokenText = broken && broken.doc === doc ? broken.text : null;
-  const known = typedFor.current.get(doc);
+  const known = typedFor.get(doc);
   // Writing 300 tasks as YAML takes tens of milliseconds: only while the YAML is on screen.
   const generated = useMemo(
     () => (showYaml && brokenText === null && known === undefined ? docToYaml(doc) : null),
@@ -98,71 +76,28 @@ export function Designer({
   );
   const text = brokenText ?? known ?? generated ?? "";
   const currentText = () => brokenText ?? known ?? docToYaml(doc);
-  const dirty = brokenText !== null ? brokenText !== source : known !== undefined ? known !== source : true;
-  useLeaveGuard(dirty);
 
-  // Stable ids per document (undo/redo finds the same ones again), carried from the last one.
-  const idsFor = useRef(new WeakMap<PipelineDoc, DocIds>());
-  const lastIds = useRef<{ doc: PipelineDoc; ids: DocIds } | null>(null);
-  const idSeq = useRef(0);
-  const ids = useMemo(() => {
-    let found = idsFor.current.get(doc);
-    if (!found) {
-      found = carryIds(lastIds.current, doc, () => `n${++idSeq.current}`);
-      idsFor.current.set(doc, found);
-    }
-    lastIds.current = { doc, ids: found };
-    return found;
-  }, [doc]);
-
+  const ids = useDocIds(doc);
   const [selection, setSelection] = useState<Selection>(null);
-  const [server, setServer] = useState<{ doc: PipelineDoc; errors: FieldError[] } | null>(null);
-  const [conflict, setConflict] = useState<SaveConflict | null>(null);
-  const [theirs, setTheirs] = useState<{ version: number; text: string; spec: PipelineSpec } | null>(null);
-  const [saveOpen, setSaveOpen] = useState(false);
-  const [message, setMessage] = useState("");
-  const [pending, start] = useTransition();
   const rootRef = useRef<HTMLDivElement>(null);
   const focusAfter = useRef(false);
 
   const byName = useMemo(() => new Map(templates.map((t) => [t.name, t])), [templates]);
-  const checkParams = useCallback(
-    (template: string, params: Record<string, unknown>) => {
-      const t = byName.get(template);
-      return t ? paramProblems(t.paramsSchema, params) : null;
-    },
-    [byName],
-  );
-
-  // Problems by node: the spec's rules, each task's params, and what the server said about this text.
-  // The whole-spec parse (for cross-field rules) follows a frame later, off the edit's critical path.
-  const checkedDoc = useDeferredValue(doc);
-  const wholeSpec = useMemo(() => ({ doc: checkedDoc, issues: otherSpecIssues(checkedDoc) }), [checkedDoc]);
-  const problems = useMemo(() => {
-    const out = problemsByNode(doc, checkParams, wholeSpec.doc === doc ? wholeSpec.issues : []);
-    if (server && server.doc === doc)
-      for (const e of server.errors) {
-        const m = /^stages\[(\d+)\](?:\.tasks\[(\d+)\])?/.exec(e.path);
-        const key = m ? (m[2] !== undefined ? `${m[1]}/${m[2]}` : m[1]) : "";
-        if (!(out[key] ?? []).some((p) => p.path === e.path)) (out[key] ??= []).push({ path: e.path, message: e.message });
-      }
-    return out;
-  }, [doc, checkParams, server, wholeSpec]);
-  const badgeErrors = useMemo(
-    () => Object.fromEntries(Object.entries(problems).map(([k, ps]) => [k, ps.map((p) => `${p.path}: ${p.message}`)])),
-    [problems],
-  );
-  const allProblems = useMemo(() => Object.entries(problems).flatMap(([key, ps]) => ps.map((problem) => ({ key, problem }))), [problems]);
-
-  // The YAML's own check (lines for every problem) runs only while it shows; the canvas has the document's.
-  const local = useSpecValidation(showYaml ? text : "");
-  const yamlErrors = useMemo(() => {
-    if (!showYaml) return [];
-    if (!local.ok) return withLines(text, local.errors);
-    const params = allProblems.filter((p) => /\.params\b/.test(p.problem.path) || /\.template$/.test(p.problem.path)).map((p) => p.problem);
-    return withLines(text, params);
-  }, [showYaml, local, text, allProblems]);
+  const { problems, badgeErrors, allProblems, yamlErrors, showServerErrors } = useDesignerProblems({
+    doc,
+    templates: byName,
+    yaml: showYaml ? text : null,
+  });
   const valid = brokenText === null && allProblems.length === 0;
+  const saving = useDesignerSave({
+    pipelineId,
+    source,
+    doc,
+    typedText: brokenText ?? known,
+    currentText,
+    valid,
+    onRefused: showServerErrors,
+  });
 
   // A selection that no longer exists (undo, YAML edit) is dropped.
   const sel: Selection = useMemo(() => {
@@ -173,7 +108,6 @@ export function Designer({
     return selection;
   }, [selection, doc]);
 
-  const selected = sel;
   const run = useCallback((op: Operation, coalesceKey?: string) => dispatch({ type: "apply", op, coalesceKey }), []);
   const select = useCallback((s: Selection, focus = false) => {
     focusAfter.current = focus;
@@ -224,103 +158,69 @@ export function Designer({
     [doc, sel, run, select],
   );
 
+  // Stage and task edits act on `node`: the selected one, or for a key press the focused one.
   const moveSelected = useCallback(
-    (m: Move, focus = false, sel: Selection = selected) => {
-      if (!sel) return;
-      if (sel.kind === "stage") {
-        const to = m === "left" || m === "up" ? sel.stage - 1 : sel.stage + 1;
+    (m: Move, focus = false, node: Selection = sel) => {
+      if (!node) return;
+      if (node.kind === "stage") {
+        const to = m === "left" || m === "up" ? node.stage - 1 : node.stage + 1;
         if (to < 0 || to >= doc.stages.length) return;
-        run({ type: "moveStage", from: sel.stage, to });
+        run({ type: "moveStage", from: node.stage, to });
         select({ kind: "stage", stage: to }, focus);
         return;
       }
       let to: TaskRef;
       if (m === "up" || m === "down") {
-        const index = sel.index + (m === "up" ? -1 : 1);
-        if (index < 0 || index >= doc.stages[sel.stage].tasks.length) return;
-        to = { stage: sel.stage, index };
+        const index = node.index + (m === "up" ? -1 : 1);
+        if (index < 0 || index >= doc.stages[node.stage].tasks.length) return;
+        to = { stage: node.stage, index };
       } else {
-        const stage = sel.stage + (m === "left" ? -1 : 1);
+        const stage = node.stage + (m === "left" ? -1 : 1);
         if (stage < 0 || stage >= doc.stages.length) return;
-        to = { stage, index: Math.min(sel.index, doc.stages[stage].tasks.length) };
+        to = { stage, index: Math.min(node.index, doc.stages[stage].tasks.length) };
       }
-      run({ type: "moveTask", from: { stage: sel.stage, index: sel.index }, to });
+      run({ type: "moveTask", from: { stage: node.stage, index: node.index }, to });
       select({ kind: "task", ...to }, focus);
     },
     [sel, doc, run, select],
   );
 
   const duplicateSelected = useCallback(
-    (focus = false, sel: Selection = selected) => {
-      if (!sel) return;
-      if (sel.kind === "stage") {
-        run({ type: "duplicateStage", stage: sel.stage });
-        select({ kind: "stage", stage: sel.stage + 1 }, focus);
+    (focus = false, node: Selection = sel) => {
+      if (!node) return;
+      if (node.kind === "stage") {
+        run({ type: "duplicateStage", stage: node.stage });
+        select({ kind: "stage", stage: node.stage + 1 }, focus);
       } else {
-        run({ type: "duplicateTask", task: { stage: sel.stage, index: sel.index } });
-        select({ kind: "task", stage: sel.stage, index: sel.index + 1 }, focus);
+        run({ type: "duplicateTask", task: { stage: node.stage, index: node.index } });
+        select({ kind: "task", stage: node.stage, index: node.index + 1 }, focus);
       }
     },
     [sel, run, select],
   );
 
   const deleteSelected = useCallback(
-    (focus = false, sel: Selection = selected) => {
-      if (!sel) return;
-      if (sel.kind === "stage") {
-        run({ type: "deleteStage", stage: sel.stage });
+    (focus = false, node: Selection = sel) => {
+      if (!node) return;
+      if (node.kind === "stage") {
+        run({ type: "deleteStage", stage: node.stage });
         select(null);
         return;
       }
-      run({ type: "deleteTask", task: { stage: sel.stage, index: sel.index } });
-      const left = doc.stages[sel.stage].tasks.length - 1;
+      run({ type: "deleteTask", task: { stage: node.stage, index: node.index } });
+      const left = doc.stages[node.stage].tasks.length - 1;
       select(
-        left > 0 ? { kind: "task", stage: sel.stage, index: Math.min(sel.index, left - 1) } : { kind: "stage", stage: sel.stage },
+        left > 0 ? { kind: "task", stage: node.stage, index: Math.min(node.index, left - 1) } : { kind: "stage", stage: node.stage },
         focus,
       );
     },
     [sel, doc, run, select],
   );
 
-  const onKeyDown = (e: KeyboardEvent) => {
-    if (isTyping(e.target) || saveOpen) return;
-    // Keys act on the focused node (Tab moves focus without clicking), else on the selected one.
-    const focusedKey = (e.target as HTMLElement).dataset?.nodeKey;
-    const sel = focusedKey !== undefined ? (fromKey(focusedKey, doc) ?? selected) : selected;
-    const mod = e.ctrlKey || e.metaKey;
-    const key = e.key.toLowerCase();
-    if (mod && key === "z") {
-      e.preventDefault();
-      if (e.shiftKey) redo();
-      else undo();
-    } else if (mod && key === "y") {
-      e.preventDefault();
-      redo();
-    } else if (mod && key === "s") {
-      e.preventDefault();
-      if (dirty && valid) setSaveOpen(true);
-    } else if (!sel) return;
-    else if (e.key === "Delete" || e.key === "Backspace") {
-      e.preventDefault();
-      deleteSelected(true, sel);
-    } else if (mod && key === "d") {
-      e.preventDefault();
-      duplicateSelected(true, sel);
-    } else if (e.altKey && e.key.startsWith("Arrow")) {
-      e.preventDefault();
-      moveSelected(e.key.slice(5).toLowerCase() as Move, true, sel);
-    } else if (e.key === "Escape") select(null);
-    else if (e.key.startsWith("Arrow") && !mod && !e.shiftKey && (e.target as HTMLElement).closest?.(".gantry-canvas")) {
-      e.preventDefault();
-      const next = neighbour(doc, sel, e.key.slice(5).toLowerCase() as Move);
-      if (next) select(next, true);
-    }
-  };
-
   const onYaml = (t: string) => {
     const next = yamlToDoc(t);
     if (next) {
-      typedFor.current.set(next, t);
+      typedFor.set(next, t);
       setBroken(null);
       run({ type: "replace", doc: next }, "yaml");
     } else setBroken({ doc, text: t });
@@ -334,37 +234,21 @@ export function Designer({
     dispatch({ type: "redo" });
   };
 
-  const showTheirs = async (n: number) => {
-    const res = await fetch(`/api/v1/pipelines/${pipelineId}/versions/${n}`);
-    const v = await res.json().catch(() => null);
-    if (!res.ok || !v) {
-      toast({ tone: "error", title: `Could not load version ${n}`, description: v?.error?.message ?? res.statusText });
-      return;
-    }
-    setTheirs({ version: n, text: v.source ?? docToYaml(v.spec), spec: v.spec });
+  const keyActions: DesignerKeyActions = {
+    undo,
+    redo,
+    save: saving.requestSave,
+    remove: (node) => deleteSelected(true, node),
+    duplicate: (node) => duplicateSelected(true, node),
+    move: (node, m) => moveSelected(m, true, node),
+    walk: (node, m) => {
+      const next = neighbour(doc, node, m);
+      if (next) select(next, true);
+    },
+    deselect: () => select(null),
   };
 
-  const save = (baseVersion: number) =>
-    start(async () => {
-      const source = currentText();
-      const r = await savePipelineAction({ pipelineId, source, message, baseVersion });
-      setSaveOpen(false);
-      if (r.ok) {
-        setConflict(null);
-        toast({ tone: "success", title: `Saved version ${r.data.version}` });
-        router.refresh();
-        return;
-      }
-      const e = r.error;
-      if (e.code === "conflict" && typeof e.details?.currentVersion === "number")
-        setConflict({ message: e.message, currentVersion: e.details.currentVersion });
-      else if (e.code === "validation_failed" && e.errors?.length) {
-        setServer({ doc, errors: e.errors });
-        toast({ tone: "error", title: "Not saved: the pipeline has problems", description: e.message });
-      } else toast({ tone: "error", title: "Not saved", description: e.message });
-    });
-
-  const selectedTask = sel?.kind === "task" ? doc.stages[sel.stage].tasks[sel.index] : null;
+  const { conflict, theirs } = saving;
   const target = sel
     ? `stage ${doc.stages[sel.stage].name}`
     : doc.stages.length
@@ -407,14 +291,18 @@ export function Designer({
       value={text}
       onChange={onYaml}
       errors={yamlErrors}
-      onSave={() => dirty && valid && setSaveOpen(true)}
+      onSave={saving.requestSave}
       label="Pipeline YAML"
       className="h-full min-h-0 p-2"
     />
   );
 
   return (
-    <div ref={rootRef} onKeyDown={onKeyDown} className="flex flex-col gap-2">
+    <div
+      ref={rootRef}
+      onKeyDown={(e) => handleDesignerKey(e, { doc, selected: sel, dialogOpen: saving.dialogOpen, actions: keyActions })}
+      className="flex flex-col gap-2"
+    >
       <div role="toolbar" aria-label="Designer" className="flex flex-wrap items-center gap-1.5">
         <Button size="icon" variant="ghost" aria-label="Undo" title="Undo (Ctrl+Z)" disabled={!canUndo(history)} onClick={undo}>
           <Undo2 />
@@ -445,7 +333,7 @@ export function Designer({
         />
         <div className="ml-auto flex items-center gap-2 text-xs text-muted">
           <span>Version {version}</span>
-          {dirty && <span className="rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
+          {saving.dirty && <span className="rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
           <span
             role="status"
             className={cn("rounded px-1.5 py-0.5", valid ? "bg-st-succeeded/12 text-st-succeeded" : "bg-danger-soft text-danger")}
@@ -459,18 +347,18 @@ export function Designer({
         </div>
         <Button
           variant="primary"
-          disabled={!dirty || !valid || pending}
-          title={!valid ? "Fix the problems first" : !dirty ? "Nothing to save" : "Save a new version (Ctrl+S)"}
-          onClick={() => setSaveOpen(true)}
+          disabled={!saving.dirty || !valid || saving.pending}
+          title={!valid ? "Fix the problems first" : !saving.dirty ? "Nothing to save" : "Save a new version (Ctrl+S)"}
+          onClick={saving.requestSave}
         >
-          {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
+          {saving.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
           Save…
         </Button>
       </div>
 
       {conflict && (
-        <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="design" onSaveOnTop={save} onDiscard={() => router.refresh()}>
-          <Button size="sm" variant="ghost" onClick={() => showTheirs(conflict.currentVersion!)}>
+        <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="design" onSaveOnTop={saving.save} onDiscard={saving.discard}>
+          <Button size="sm" variant="ghost" onClick={() => saving.showTheirs(conflict.currentVersion)}>
             <GitCompare /> See the difference
           </Button>
         </SaveConflictBanner>
@@ -489,57 +377,26 @@ export function Designer({
             <Palette templates={templates} target={target} onPick={(t) => addTemplate(t)} />
             <div className="min-h-0 bg-background">{canvas}</div>
             <aside aria-label="Inspector" className="min-h-0 overflow-y-auto border-l">
-              {selectedTask && sel?.kind === "task" ? (
-                <TaskInspector
-                  key={`${ids.tasks[sel.stage][sel.index]}/${selectedTask.template}`}
-                  task={selectedTask}
-                  template={byName.get(selectedTask.template)}
-                  problems={problems[`${sel.stage}/${sel.index}`] ?? []}
-                  onUpdate={(patch: UpdateTask["patch"], field: string) =>
-                    run({ type: "updateTask", task: { stage: sel.stage, index: sel.index }, patch }, `${sel.stage}/${sel.index}/${field}`)
-                  }
-                  onDuplicate={() => duplicateSelected()}
-                  onDelete={() => deleteSelected()}
-                  onMove={(m) => moveSelected(m)}
-                  onClose={() => select(null)}
-                />
-              ) : sel?.kind === "stage" ? (
-                <StageInspector
-                  key={ids.stages[sel.stage]}
-                  stage={doc.stages[sel.stage]}
-                  problems={problems[String(sel.stage)] ?? []}
-                  onRename={(name) => run({ type: "rename", stage: sel.stage, name }, `stage/${sel.stage}/name`)}
-                  onMode={(mode: StageMode) => run({ type: "setStageMode", stage: sel.stage, mode })}
-                  onDuplicate={() => duplicateSelected()}
-                  onDelete={() => deleteSelected()}
-                  onMove={(m) => moveSelected(m)}
-                  onClose={() => select(null)}
-                />
-              ) : (
-                <PipelineInspector
-                  doc={doc}
-                  secretNames={secretNames}
-                  problems={allProblems}
-                  onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
-                  onRepository={(patch) =>
-                    run(
-                      { type: "setRepository", patch },
-                      `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`,
-                    )
-                  }
-                  onSelectProblem={(key) => {
-                    const [s, i] = key.split("/").map(Number);
-                    if (key === "" || !doc.stages[s]) return;
-                    select(i === undefined ? { kind: "stage", stage: s } : { kind: "task", stage: s, index: i });
-                  }}
-                />
-              )}
+              <Inspector
+                doc={doc}
+                selection={sel}
+                ids={ids}
+                templates={byName}
+                problems={problems}
+                allProblems={allProblems}
+                secretNames={secretNames}
+                run={run}
+                onSelect={select}
+                onDuplicate={() => duplicateSelected()}
+                onDelete={() => deleteSelected()}
+                onMove={(m) => moveSelected(m)}
+              />
             </aside>
           </div>
         )}
       </div>
 
-      <Dialog open={theirs !== null} onOpenChange={(o) => !o && setTheirs(null)}>
+      <Dialog open={theirs !== null} onOpenChange={(o) => !o && saving.closeTheirs()}>
         {theirs && (
           <DialogContent
             title={`Version ${theirs.version} and your design`}
@@ -550,7 +407,7 @@ export function Designer({
         )}
       </Dialog>
 
-      <Dialog open={saveOpen} onOpenChange={setSaveOpen}>
+      <Dialog open={saving.dialogOpen} onOpenChange={saving.setDialogOpen}>
         <DialogContent
           title="Save a new version"
           description={`Saves on top of version ${version}. The message shows in the version history.`}
@@ -559,7 +416,7 @@ export function Designer({
             className="flex flex-col gap-3 p-4"
             onSubmit={(e) => {
               e.preventDefault();
-              save(version);
+              saving.save(version);
             }}
           >
             <div className="flex flex-col gap-1">
@@ -567,18 +424,18 @@ export function Designer({
               <Input
                 id="designer-save-message"
                 autoFocus
-                value={message}
-                onChange={(e) => setMessage(e.target.value)}
+                value={saving.message}
+                onChange={(e) => saving.setMessage(e.target.value)}
                 maxLength={500}
                 placeholder="What changed"
               />
             </div>
             <div className="flex justify-end gap-2">
-              <Button variant="ghost" onClick={() => setSaveOpen(false)}>
+              <Button variant="ghost" onClick={() => saving.setDialogOpen(false)}>
                 Cancel
               </Button>
-              <Button type="submit" variant="primary" disabled={pending}>
-                {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
+              <Button type="submit" variant="primary" disabled={saving.pending}>
+                {saving.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
                 Save version
               </Button>
             </div>

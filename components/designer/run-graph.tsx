@@ -10,29 +10,30 @@ import { Canvas } from "./canvas";
 
 const NO_TEMPLATES: ReadonlyMap<string, PaletteTemplate> = new Map();
 
+/** Where the task run with this id is in the run's graph. */
+function selectionOf(run: RunJson, taskRunId: string | null): Selection {
+  for (const [si, s] of run.stages.entries()) {
+    const ti = s.tasks.findIndex((t) => t.id === taskRunId);
+    if (ti >= 0) return { kind: "task", stage: si, index: ti };
+  }
+  return null;
+}
+
 /**
  * The designer's graph on the run page: read-only, nodes coloured by the live task statuses,
  * a click selecting the task whose log shows next to it.
  */
 export function RunGraph({ run, selected, onSelect }: { run: RunJson; selected: string | null; onSelect: (taskRunId: string) => void }) {
-  // Structure only changes with a new version; statuses change on every live event.
-  const shape = run.stages.map((s) => `${s.name}:${s.mode}:${s.tasks.map((t) => `${t.name}/${t.template}`).join(",")}`).join("|");
-  const doc = useMemo<PipelineDoc>(
-    () => ({
-      name: run.pipelineName,
-      stages: run.stages.map((s) => ({ name: s.name, mode: s.mode, tasks: s.tasks.map((t) => ({ name: t.name, template: t.template })) })),
-    }),
-    [shape, run.pipelineName],
-  );
+  // Structure only changes with a new version; statuses change on every live event. The document
+  // is read back from its own text, so a live event that leaves the structure alone keeps it.
+  const shape = JSON.stringify({
+    name: run.pipelineName,
+    stages: run.stages.map((s) => ({ name: s.name, mode: s.mode, tasks: s.tasks.map((t) => ({ name: t.name, template: t.template })) })),
+  } satisfies PipelineDoc);
+  const doc = useMemo(() => JSON.parse(shape) as PipelineDoc, [shape]);
   const statuses = useMemo(() => Object.fromEntries(run.stages.flatMap((s) => s.tasks.map((t) => [t.name, t.status]))), [run]);
   const stageStatuses = useMemo(() => Object.fromEntries(run.stages.map((s) => [s.name, s.status])), [run]);
-  const selection = useMemo<Selection>(() => {
-    for (const [si, s] of run.stages.entries()) {
-      const ti = s.tasks.findIndex((t) => t.id === selected);
-      if (ti >= 0) return { kind: "task", stage: si, index: ti };
-    }
-    return null;
-  }, [run, selected]);
+  const selection = useMemo(() => selectionOf(run, selected), [run, selected]);
 
   return (
     <div className="h-64 overflow-hidden rounded-lg border bg-background">

@@ -28,8 +28,10 @@ export const PLAIN: AnsiStyle = Object.freeze({});
 
 // ESC sequences first (CSI, OSC, two-byte), then carriage return, then other control bytes.
 // C1 controls (0x80–0x9f) are included: they show up when binary output is decoded as Latin-1.
+/* eslint-disable no-control-regex -- a terminal parser: the control characters are the point */
 const SPECIAL = /\x1b(?:\[([0-?]*)[ -/]*([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])|\r|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 const HAS_SPECIAL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
+/* eslint-enable no-control-regex */
 
 export function parseAnsi(text: string, start: AnsiStyle = PLAIN): { spans: AnsiSpan[]; end: AnsiStyle } {
   if (!HAS_SPECIAL.test(text)) return { spans: text ? [{ text, style: start }] : [], end: start };
@@ -82,18 +84,20 @@ export function applySgr(start: AnsiStyle, params: string): AnsiStyle {
           .replace(/::/g, ":")
           .split(/[;:]/)
           .map((x) => (x === "" ? 0 : Number(x)));
-  const s: { -readonly [K in keyof AnsiStyle]: AnsiStyle[K] } = { ...start };
+  let s: { -readonly [K in keyof AnsiStyle]: AnsiStyle[K] } = { ...start };
   for (let i = 0; i < p.length; i++) {
     const n = p[i];
-    if (n === 0) for (const k of Object.keys(s) as (keyof AnsiStyle)[]) delete s[k];
+    if (n === 0) s = {};
     else if (n === 1) s.bold = true;
     else if (n === 2) s.dim = true;
     else if (n === 3) s.italic = true;
     else if (n === 4 || n === 21) s.underline = true;
     else if (n === 7) s.inverse = true;
     else if (n === 9) s.strike = true;
-    else if (n === 22) (delete s.bold, delete s.dim);
-    else if (n === 23) delete s.italic;
+    else if (n === 22) {
+      delete s.bold;
+      delete s.dim;
+    } else if (n === 23) delete s.italic;
     else if (n === 24) delete s.underline;
     else if (n === 27) delete s.inverse;
     else if (n === 29) delete s.strike;

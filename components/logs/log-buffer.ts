@@ -80,6 +80,7 @@ export class LogBuffer {
     if (raw.length > MAX_LINE_CHARS) {
       fullLength = raw.length;
       // Don't leave half an escape sequence at the cut.
+      // eslint-disable-next-line no-control-regex -- an escape sequence starts with ESC and may hold BEL
       text = raw.slice(0, MAX_LINE_CHARS).replace(/\x1b[^A-Za-z\x07]*$/, "");
       visible = hasEsc ? stripAnsi(text, start) : text;
       if (hasEsc) this.style = parseAnsi(raw, start).end;

@@ -46,6 +46,9 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
   const lastTop = useRef(0);
   const behind = useArchiveLag(taskRunId, state === "ended");
 
+  // The app is not built with the React Compiler, and this component reads the virtualizer's rows
+  // and size afresh on every render; the memoized rows get only its stable measureElement.
+  // eslint-disable-next-line react-hooks/incompatible-library -- TanStack Virtual returns a mutable instance by design (see above)
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,

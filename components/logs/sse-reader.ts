@@ -24,7 +24,7 @@ export class SseParser {
   private id: string | undefined;
 
   /** Feeds decoded text; calls `emit` per complete event. `emit` returning true stops parsing. */
-  feed(chunk: string, emit: (m: SseMessage) => boolean | void): boolean {
+  feed(chunk: string, emit: (m: SseMessage) => boolean | undefined): boolean {
     const text = this.rest + chunk;
     const last = text.lastIndexOf("\n");
     if (last === -1) {
@@ -67,7 +67,7 @@ export class SseParser {
  */
 export async function readSse(
   body: ReadableStream<Uint8Array>,
-  onMessage: (m: SseMessage) => boolean | void,
+  onMessage: (m: SseMessage) => boolean | undefined,
   signal?: AbortSignal,
 ): Promise<boolean> {
   const reader = body.getReader();

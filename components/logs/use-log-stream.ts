@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { LogBuffer, type LogEvent } from "./log-buffer";
 import { readSse } from "./sse-reader";
 
@@ -16,9 +16,9 @@ const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
  * The component using it is keyed by task run, so one hook instance = one log.
  */
 export function useLogStream(taskRunId: string) {
-  const bufferRef = useRef<LogBuffer>(null);
-  if (!bufferRef.current) bufferRef.current = new LogBuffer();
-  const buffer = bufferRef.current;
+  // One buffer for the hook's lifetime (state only for its identity): the stream fills it, and a
+  // render reads it when `count` says there are new lines.
+  const [buffer] = useState(() => new LogBuffer());
   const [count, setCount] = useState(0);
   const [dropped, setDropped] = useState(0);
   const [state, setState] = useState<StreamState>("connecting");

@@ -2,9 +2,10 @@
 
 import { FileUp, LoaderCircle } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { useEffect, useRef, useState, useTransition } from "react";
+import { useRef, useTransition } from "react";
 import { useToast } from "@/components/ui/toast";
 import { buttonVariants } from "@/components/ui/button";
+import { useHydrated } from "@/components/ui/use-hydrated";
 import { createPipelineAction } from "@/server/actions/pipelines";
 
 /** Creates a pipeline from an exported YAML file (same checks as the editor). */
@@ -14,8 +15,7 @@ export function ImportPipeline() {
   const input = useRef<HTMLInputElement>(null);
   const [pending, start] = useTransition();
   // A file chosen before hydration would be ignored: enable the input once handlers are attached.
-  const [ready, setReady] = useState(false);
-  useEffect(() => setReady(true), []);
+  const ready = useHydrated();
   const onFile = (file: File | undefined) => {
     if (!file) return;
     start(async () => {

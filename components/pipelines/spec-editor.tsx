@@ -51,6 +51,7 @@ export function SpecEditor({ value, onChange, readOnly, errors = [], onSave, lab
       lintGutter(),
       EditorView.lineWrapping,
       EditorView.contentAttributes.of({ "aria-label": label }),
+      // eslint-disable-next-line react-hooks/refs -- CodeMirror calls `run` on a key press, never while rendering; the ref keeps the latest onSave without rebuilding the editor
       keymap.of([
         {
           key: "Mod-s",
@@ -117,22 +118,25 @@ function Problems({ errors, onGoTo }: { errors: FieldError[]; onGoTo: (line: num
         {errors.length === 1 ? "1 problem" : `${errors.length} problems`}
       </p>
       <ul aria-label="Problems" className="max-h-40 overflow-y-auto px-1 py-1 text-xs">
-        {errors.map((e, i) => (
-          <li key={i} className="flex items-baseline gap-2 rounded px-2 py-0.5">
-            {e.line !== undefined ? (
-              <button
-                type="button"
-                onClick={() => onGoTo(e.line!)}
-                className="shrink-0 font-mono text-danger underline-offset-2 hover:underline"
-              >
-                Line {e.line}
-              </button>
-            ) : (
-              <span className="shrink-0 font-mono text-muted">—</span>
-            )}
-            <span className="min-w-0 break-words">{describeError(e)}</span>
-          </li>
-        ))}
+        {errors.map((e, i) => {
+          const line = e.line;
+          return (
+            <li key={i} className="flex items-baseline gap-2 rounded px-2 py-0.5">
+              {line !== undefined ? (
+                <button
+                  type="button"
+                  onClick={() => onGoTo(line)}
+                  className="shrink-0 font-mono text-danger underline-offset-2 hover:underline"
+                >
+                  Line {line}
+                </button>
+              ) : (
+                <span className="shrink-0 font-mono text-muted">—</span>
+              )}
+              <span className="min-w-0 break-words">{describeError(e)}</span>
+            </li>
+          );
+        })}
       </ul>
     </div>
   );

@@ -135,11 +135,11 @@ export function VersionsPanel({
                   <RelativeTime date={v.createdAt} />
                 </Td>
                 <Td className="text-muted">
-                  {v.runs === 0 ? (
+                  {v.runs === 0 || !v.lastRun ? (
                     "no runs"
                   ) : (
-                    <Link href={`/runs/${v.lastRun!.id}`} className="hover:underline" title={`latest: run #${v.lastRun!.number}`}>
-                      {v.runs} run{v.runs > 1 ? "s" : ""} · #{v.lastRun!.number}
+                    <Link href={`/runs/${v.lastRun.id}`} className="hover:underline" title={`latest: run #${v.lastRun.number}`}>
+                      {v.runs} run{v.runs > 1 ? "s" : ""} · #{v.lastRun.number}
                     </Link>
                   )}
                 </Td>

@@ -21,8 +21,18 @@ export type Approver = { username: string; role: Role | null } | null;
  * decisions so far (who, when, why), and — only for an approver who has not decided yet, while
  * the gate waits — Approve and Deny with a comment.
  */
-export function ApprovalPanel({ task, me, onDecided }: { task: TaskJson; me: Approver; onDecided?: () => void }) {
-  const a = task.approval!;
+export function ApprovalPanel({
+  task,
+  approval: a,
+  me,
+  onDecided,
+}: {
+  task: TaskJson;
+  /** The task's gate (`task.approval`, which a gate task has). */
+  approval: NonNullable<TaskJson["approval"]>;
+  me: Approver;
+  onDecided?: () => void;
+}) {
   const now = useNow(a.deadline && task.status === "waiting" ? 1000 : null);
   const mayDecide = canDecideNow(a, task.status, me, now);
   const commentId = useId();

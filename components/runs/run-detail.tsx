@@ -153,7 +153,7 @@ export function RunDetail({
         </aside>
         <section className="min-h-[24rem] overflow-hidden rounded-lg border bg-surface" aria-label="Task log">
           {task?.approval ? (
-            <ApprovalPanel task={task} me={me} />
+            <ApprovalPanel task={task} approval={task.approval} me={me} />
           ) : task ? (
             <LogViewer
               taskRunId={task.id}

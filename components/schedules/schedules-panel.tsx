@@ -46,16 +46,23 @@ export function SchedulesPanel({ pipelineId, params, canEdit }: { pipelineId: st
   const [editing, setEditing] = useState<ScheduleJson | "new" | null>(null);
   const [pending, start] = useTransition();
 
-  const load = useCallback(async () => {
-    const r = await listSchedulesAction(pipelineId);
+  const show = useCallback((r: Awaited<ReturnType<typeof listSchedulesAction>>) => {
     if (r.ok) {
       setItems(r.data);
       setError(null);
     } else setError(r.error.message);
-  }, [pipelineId]);
+  }, []);
+  const load = async () => show(await listSchedulesAction(pipelineId));
+  // The first list, fetched once the panel shows; an answer for a panel that is gone is dropped.
   useEffect(() => {
-    void load();
-  }, [load]);
+    let current = true;
+    void listSchedulesAction(pipelineId).then((r) => {
+      if (current) show(r);
+    });
+    return () => {
+      current = false;
+    };
+  }, [pipelineId, show]);
 
   const act = (label: string, fn: () => Promise<{ ok: boolean; error?: { message: string } }>) =>
     start(async () => {

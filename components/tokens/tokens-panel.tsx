@@ -132,6 +132,12 @@ function ConfirmRevoke({ name, disabled, onConfirm }: { name: string; disabled: 
   );
 }
 
+/** A chosen expiry day, tomorrow at the earliest (as of when the field appeared). */
+function ExpiryDate({ value, onChange }: { value: string; onChange: (date: string) => void }) {
+  const [min] = useState(() => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10));
+  return <Input aria-label="Expiry date" type="date" value={value} min={min} onChange={(e) => onChange(e.target.value)} />;
+}
+
 function NewTokenDialog({ onCreated }: { onCreated: (t: ApiTokenJson & { token: string }) => void }) {
   const toast = useToast();
   const [open, setOpen] = useState(false);
@@ -193,15 +199,7 @@ function NewTokenDialog({ onCreated }: { onCreated: (t: ApiTokenJson & { token: 
                 </option>
               ))}
             </Select>
-            {form.expiry === "date" && (
-              <Input
-                aria-label="Expiry date"
-                type="date"
-                value={form.date}
-                min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}
-                onChange={(e) => setForm((f) => ({ ...f, date: e.target.value }))}
-              />
-            )}
+            {form.expiry === "date" && <ExpiryDate value={form.date} onChange={(date) => setForm((f) => ({ ...f, date }))} />}
           </div>
           {error && (
             <p role="alert" className="rounded-md border border-danger/30 bg-danger-soft px-3 py-2 text-sm text-danger">

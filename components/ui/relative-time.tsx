@@ -16,25 +16,29 @@ export function RelativeTime({ date, className }: { date: DateLike; className?: 
 
 /** How long something took, ticking while it is still going. */
 export function Duration({ start, end, className }: { start: DateLike | null; end: DateLike | null; className?: string }) {
-  const now = useNow(end ? 0 : 1000);
   if (!start) return null;
-  const ms = (end ? toDate(end).getTime() : now) - toDate(start).getTime();
+  if (!end) return <RunningDuration start={start} className={className} />;
   return (
-    <span
-      className={className}
-      title={end ? `${formatExact(start)} → ${formatExact(end)}` : `started ${formatExact(start)}`}
-      suppressHydrationWarning
-    >
-      {formatDuration(ms)}
+    <span className={className} title={`${formatExact(start)} → ${formatExact(end)}`} suppressHydrationWarning>
+      {formatDuration(toDate(end).getTime() - toDate(start).getTime())}
     </span>
   );
 }
 
+/** Its own component so that its clock starts when it appears (a finished task running again). */
+function RunningDuration({ start, className }: { start: DateLike; className?: string }) {
+  const now = useNow(1000);
+  return (
+    <span className={className} title={`started ${formatExact(start)}`} suppressHydrationWarning>
+      {formatDuration(now - toDate(start).getTime())}
+    </span>
+  );
+}
+
+/** Date.now() as of the first render, read again every `everyMs`. */
 function useNow(everyMs: number) {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
-    if (!everyMs) return;
-    setNow(Date.now());
     const t = setInterval(() => setNow(Date.now()), everyMs);
     return () => clearInterval(t);
   }, [everyMs]);

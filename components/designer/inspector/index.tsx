@@ -1,0 +1,95 @@
+"use client";
+
+import type { Operation } from "@/lib/designer/apply";
+import type { DocIds } from "@/lib/designer/ids";
+import type { Problem } from "@/lib/designer/problems";
+import type { PaletteTemplate } from "@/lib/designer/task-from-template";
+import type { Selection } from "@/lib/designer/to-graph";
+import type { PipelineDoc } from "@/lib/designer/types";
+import type { Move } from "../selection";
+import { PipelineInspector } from "./pipeline-inspector";
+import { StageInspector } from "./stage-inspector";
+import { TaskInspector } from "./task-inspector";
+
+/**
+ * The designer's side panel: the selected task's or stage's settings, or the pipeline's when
+ * nothing is selected. Edits become operations; typing in one field undoes as one step.
+ */
+export function Inspector({
+  doc,
+  selection,
+  ids,
+  templates,
+  problems,
+  allProblems,
+  secretNames,
+  run,
+  onSelect,
+  onDuplicate,
+  onDelete,
+  onMove,
+}: {
+  doc: PipelineDoc;
+  /** A selection that exists in `doc`. */
+  selection: Selection;
+  ids: DocIds;
+  templates: ReadonlyMap<string, PaletteTemplate>;
+  /** Problems by node key (`"stage/index"`, `"stage"`, `""`). */
+  problems: Record<string, Problem[]>;
+  allProblems: { key: string; problem: Problem }[];
+  secretNames: readonly string[];
+  run: (op: Operation, coalesceKey?: string) => void;
+  onSelect: (s: Selection) => void;
+  /** Act on the selected stage or task. */
+  onDuplicate: () => void;
+  onDelete: () => void;
+  onMove: (m: Move) => void;
+}) {
+  const sel = selection;
+  const selectedTask = sel?.kind === "task" ? doc.stages[sel.stage].tasks[sel.index] : null;
+  return selectedTask && sel?.kind === "task" ? (
+    <TaskInspector
+      key={`${ids.tasks[sel.stage][sel.index]}/${selectedTask.template}`}
+      task={selectedTask}
+      template={templates.get(selectedTask.template)}
+      problems={problems[`${sel.stage}/${sel.index}`] ?? []}
+      onUpdate={(patch, field) =>
+        run({ type: "updateTask", task: { stage: sel.stage, index: sel.index }, patch }, `${sel.stage}/${sel.index}/${field}`)
+      }
+      onDuplicate={onDuplicate}
+      onDelete={onDelete}
+      onMove={onMove}
+      onClose={() => onSelect(null)}
+    />
+  ) : sel?.kind === "stage" ? (
+    <StageInspector
+      key={ids.stages[sel.stage]}
+      stage={doc.stages[sel.stage]}
+      problems={problems[String(sel.stage)] ?? []}
+      onRename={(name) => run({ type: "rename", stage: sel.stage, name }, `stage/${sel.stage}/name`)}
+      onMode={(mode) => run({ type: "setStageMode", stage: sel.stage, mode })}
+      onDuplicate={onDuplicate}
+      onDelete={onDelete}
+      onMove={onMove}
+      onClose={() => onSelect(null)}
+    />
+  ) : (
+    <PipelineInspector
+      doc={doc}
+      secretNames={secretNames}
+      problems={allProblems}
+      onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
+      onRepository={(patch) =>
+        run(
+          { type: "setRepository", patch },
+          `pipeline/repository/${Object.keys(patch)[0]}${patch.credentials ? `/${Object.keys(patch.credentials)[0]}` : ""}`,
+        )
+      }
+      onSelectProblem={(key) => {
+        const [s, i] = key.split("/").map(Number);
+        if (key === "" || !doc.stages[s]) return;
+        onSelect(i === undefined ? { kind: "stage", stage: s } : { kind: "task", stage: s, index: i });
+      }}
+    />
+  );
+}
