@@ -205,12 +205,9 @@ export const TemplateVersionSchema = TemplateSchema.extend({ createdAt: dateTime
 export const TemplateDeprecatedSchema = z.object({ name: z.string(), deprecated: z.boolean() });
 
 const templatePins = () =>
-  z
-    .record(z.string(), z.number().int())
-    .nullable()
-    .meta({
-      description: "template name → the template version this pipeline version runs with (null: saved before pinning; follows the latest)",
-    });
+  z.record(z.string(), z.number().int()).nullable().meta({
+    description: "template name → the template version this pipeline version runs with (null: saved before pinning; follows the latest)",
+  });
 
 export const PipelineCreatedSchema = z.object({ id: z.string(), name: z.string(), version: z.number().int(), project: z.string() });
 
@@ -340,6 +337,13 @@ export const TaskRunSchema = z.object({
   reusedFrom: z.string().nullable().optional().meta({
     description: "re-runs: id of the earlier task run whose result this one took over (it did not run again); null otherwise",
   }),
+  results: z
+    .record(z.string(), z.string())
+    .meta({ description: "what the task wrote to $GANTRY_RESULTS/NAME (declared results only); {} until it has ended" }),
+  when: z
+    .array(z.object({ expr: z.string(), from: z.enum(["stage", "task"]) }))
+    .optional()
+    .meta({ description: "the CEL conditions the task runs under; a task skipped by one says so in its message" }),
 });
 
 export const StageRunSchema = z.object({
@@ -555,11 +559,9 @@ export const UserSchema = z.object({
   disabled: z.boolean().meta({ description: "a disabled user can neither sign in nor use a token; existing sessions end at once" }),
   createdAt: dateTime(),
   lastSignInAt: dateTime().nullable().meta({ description: "last password or single sign-on sign-in; null when never" }),
-  lockedUntil: dateTime()
-    .nullable()
-    .meta({
-      description: "set while the user name is locked for every address (too many failed sign-ins); `POST /users/{id}/unlock` lifts it",
-    }),
+  lockedUntil: dateTime().nullable().meta({
+    description: "set while the user name is locked for every address (too many failed sign-ins); `POST /users/{id}/unlock` lifts it",
+  }),
   delayedAddresses: z.number().int().meta({ description: "client addresses that must wait before trying this user name again" }),
 });
 export const UserListSchema = z.object({ items: z.array(UserSchema) });

@@ -35,6 +35,7 @@ function run(rev: number, over: Partial<RunJson> = {}): RunJson {
             startedAt: null,
             finishedAt: null,
             message: null,
+            results: {},
           },
         ],
       },
@@ -54,6 +55,7 @@ function run(rev: number, over: Partial<RunJson> = {}): RunJson {
             startedAt: null,
             finishedAt: null,
             message: null,
+            results: {},
           },
           {
             id: "t-unit",
@@ -66,6 +68,7 @@ function run(rev: number, over: Partial<RunJson> = {}): RunJson {
             startedAt: null,
             finishedAt: null,
             message: null,
+            results: {},
           },
         ],
       },

@@ -52,6 +52,8 @@ export function runJson(v: RunView): RunJson {
         maxAttempts: t.maxAttempts,
         ...(t.approval ? { approval: approvalJson(t.approval) } : {}),
         reusedFrom: t.reusedFrom,
+        results: t.results,
+        ...(t.when ? { when: t.when } : {}),
       })),
     })),
     pipelineName: v.pipelineName,

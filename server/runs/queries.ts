@@ -22,6 +22,10 @@ export interface TaskRunView {
   reusedFrom: string | null;
   /** Approval gates only: approvers, quorum, deadline and the decisions so far. */
   approval?: ApprovalState;
+  /** What the task wrote to `$GANTRY_RESULTS` (declared names), once it has ended; {} before. */
+  results: Record<string, string>;
+  /** The conditions the task ran under (stage's, then task's), when it has any. */
+  when?: { expr: string; from: "stage" | "task" }[];
 }
 export interface StageView {
   name: string;
@@ -80,6 +84,8 @@ export function toTaskRunView(t: TaskRunRow, decisions: Parameters<typeof approv
     finishedAt: t.finishedAt,
     message: t.message,
     reusedFrom: t.reusedFrom ?? null,
+    results: t.results ?? {},
+    ...(t.plan.when ? { when: t.plan.when.conditions } : {}),
   };
 }
 
