@@ -128,6 +128,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const status = ok ? "succeeded" : stop?.kind === "cancel" ? "cancelled" : "failed";
   const message = ok ? null : stop && stop.kind !== "lost" ? stop.message : result.message;
   if (!ok && message) writer.system(message);
+  if (result.ignoredResults?.length)
+    writer.system(`results not declared by the task or its template were ignored: ${result.ignoredResults.join(", ")}`);
   await metrics.collectPushed(writer, output.text(), mask);
   metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
@@ -137,7 +139,15 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     return;
   }
   const written = await retryUntilDone(
-    () => finishTaskRun(ctx.db, tr, { status, exitCode: result.exitCode, message: message ? mask(message) : null, attempt }),
+    () =>
+      finishTaskRun(ctx.db, tr, {
+        status,
+        exitCode: result.exitCode,
+        message: message ? mask(message) : null,
+        attempt,
+        // Results are masked like the log: a task that wrote a secret into one does not publish it.
+        results: result.results && Object.fromEntries(Object.entries(result.results).map(([k, v]) => [k, mask(v)])),
+      }),
     dbRetry("recording the task result"),
   );
   if (!written) log.warn("task run was no longer running when its result came; the earlier final status stands");
