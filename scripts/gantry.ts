@@ -9,7 +9,8 @@ import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { lint } from "./lib/lint";
-import { clusterUnavailableReason, startCluster } from "./lib/cluster";
+import { clusterUnavailableReason } from "./lib/cluster/build";
+import { startCluster } from "./lib/cluster/lifecycle";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
 
