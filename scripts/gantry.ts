@@ -286,12 +286,16 @@ async function bench() {
     },
   });
   cleanups.push(stack.stop);
+  const webPid = stack.web.pid;
+  const operatorPid = stack.operator.pid;
+  if (webPid === undefined || operatorPid === undefined)
+    throw new Error("the web app or the operator has no pid (spawn failed): nothing to measure");
   const { runBench } = await import("../bench/bench");
   await runBench({
     url: stack.url,
     token,
-    webPid: stack.web.pid!,
-    operatorPid: stack.operator.pid!,
+    webPid,
+    operatorPid,
     password: "bench-admin-password",
     chromium,
   });

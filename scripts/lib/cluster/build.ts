@@ -146,13 +146,17 @@ async function withLock<T>(dir: string, log: Log, fn: () => Promise<T>): Promise
       let pid = 0;
       try {
         pid = Number(readFileSync(pidFile, "utf8"));
-      } catch {}
+      } catch {
+        // No pid file yet: the lock is being taken right now, or its holder died before writing it.
+      }
       let alive = false;
       if (pid > 0) {
         try {
           process.kill(pid, 0);
           alive = true;
-        } catch {}
+        } catch {
+          // No such process: the lock's holder is gone and the lock is stale.
+        }
       }
       // A lock without a pid file may be one being taken right now; give it a moment.
       const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? 0);

@@ -119,14 +119,18 @@ async function killLeftovers(dir: string, log: Log) {
   for (const pid of pids) {
     try {
       process.kill(pid, "SIGTERM");
-    } catch {}
+    } catch {
+      // It exited since we looked: one fewer to stop.
+    }
   }
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && pids.some(alive)) await new Promise((r) => setTimeout(r, 200));
   for (const pid of pids.filter(alive)) {
     try {
       process.kill(pid, "SIGKILL");
-    } catch {}
+    } catch {
+      // It exited after all.
+    }
   }
 }
 
