@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { gateDeadline } from "@/lib/approvals";
+import { gateDeadline, type GatePlan } from "@/lib/approvals";
 import type { Db } from "@/server/db/client";
 import { audit, SYSTEM_ACTOR } from "@/server/audit/audit";
 import { createMailer, mailConfig, type MailConfig, type Mailer } from "@/server/approvals/mail";
@@ -47,9 +47,11 @@ export class GateWatcher {
     this.lastCheck = now;
     const due: string[] = [];
     for (const g of await listWaitingGates(this.db)) {
-      const deadline = gateDeadline(g.tr.plan.gate!, g.tr.startedAt);
+      const gate = g.tr.plan.gate;
+      if (!gate) continue; // listWaitingGates returns only task runs that are gates
+      const deadline = gateDeadline(gate, g.tr.startedAt);
       if (deadline && deadline.getTime() <= now) due.push(g.tr.runId);
-      else if (g.tr.executorRef === null && (await claimNotification(this.db, g.tr.id))) this.track(this.notify(g));
+      else if (g.tr.executorRef === null && (await claimNotification(this.db, g.tr.id))) this.track(this.notify(g, gate));
     }
     return due;
   }
@@ -64,12 +66,12 @@ export class GateWatcher {
     void p.finally(() => this.sending.delete(p));
   }
 
-  private async notify(g: WaitingGate) {
-    const gate = g.tr.plan.gate!;
+  private async notify(g: WaitingGate, gate: GatePlan) {
     const at = { taskRunId: g.tr.id, runId: g.tr.runId, pipeline: g.pipelineName, run: g.runNumber, task: g.tr.name };
     try {
       const to = await gateRecipients(this.db, g.projectId, gate.approvers);
-      if (!this.mailer) {
+      const mailer = this.mailer;
+      if (!mailer) {
         this.log.info(
           { ...at, approvers: to.map((r) => r.username) },
           "approval gate waiting; no SMTP server configured (GANTRY_SMTP_URL), so no email was sent",
@@ -96,7 +98,7 @@ export class GateWatcher {
           r.email,
           this.mail.publicUrl,
         );
-        if (await this.sendWithRetries(mail, { ...at, to: r.username })) sent.push(r.username);
+        if (await this.sendWithRetries(mailer, mail, { ...at, to: r.username })) sent.push(r.username);
         else failed.push(r.username);
       }
       this.log.info({ ...at, sent, failed }, "approval requested by email");
@@ -113,10 +115,10 @@ export class GateWatcher {
     }
   }
 
-  private async sendWithRetries(mail: Parameters<Mailer["send"]>[0], at: Record<string, unknown>): Promise<boolean> {
+  private async sendWithRetries(mailer: Mailer, mail: Parameters<Mailer["send"]>[0], at: Record<string, unknown>): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.mailer!.send(mail);
+        await mailer.send(mail);
         return true;
       } catch (e) {
         const last = attempt >= this.retryDelaysMs.length;
