@@ -47,7 +47,14 @@ interface Track {
   /** The current line is inside a block and longer than any block may be: its rest is dropped. */
   lineCut: boolean;
   /** The open block: its begin line and the lines since; null outside a block. */
-  block: { begin: HeldLine; lines: HeldLine[]; chars: number; dropped: number } | null;
+  block: Block | null;
+}
+
+interface Block {
+  begin: HeldLine;
+  lines: HeldLine[];
+  chars: number;
+  dropped: number;
 }
 
 export class MetricsBlocks implements LogSink {
@@ -96,8 +103,8 @@ export class MetricsBlocks implements LogSink {
       const rest = t.decoder.end();
       if (rest) this.feed(t, rest);
       if (t.block) {
-        if (t.line) this.addToBlock(t, t.line);
-        this.restore(t, "the output ended first");
+        if (t.line) this.addToBlock(t.block, t.line);
+        this.restore(t, t.block, "the output ended first");
       } else if (t.line) this.inner.write(t.stream, t.line, undefined, t.container);
     }
     this.tracks.clear();
@@ -170,16 +177,15 @@ export class MetricsBlocks implements LogSink {
         t.block = null;
       } else if (isMarker(line, METRICS_BEGIN)) {
         flush();
-        this.restore(t, "another begin came first");
+        this.restore(t, t.block, "another begin came first");
         t.block = { begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
-      } else this.addToBlock(t, line, ts);
+      } else this.addToBlock(t.block, line, ts);
     }
     flush();
   }
 
   /** A line of the open block, kept while the task's blocks stay within the size limit (the parser says what was cut). */
-  private addToBlock(t: Track, text: string, ts?: number) {
-    const b = t.block!;
+  private addToBlock(b: Block, text: string, ts?: number) {
     if (this.chars + b.chars <= MAX_FILE_BYTES) {
       b.lines.push({ text, ts });
       b.chars += text.length + 1;
@@ -187,8 +193,7 @@ export class MetricsBlocks implements LogSink {
   }
 
   /** The open block was not metrics: its lines go to the log after all, as they came. */
-  private restore(t: Track, why: string) {
-    const b = t.block!;
+  private restore(t: Track, b: Block, why: string) {
     t.block = null;
     const n = b.lines.length + b.dropped;
     this.inner.system(

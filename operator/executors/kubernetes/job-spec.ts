@@ -15,7 +15,7 @@ import { retryPolicy } from "@/lib/retry-policy";
 import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
 import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
-import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Sidecar } from "./buildjob-schema";
+import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type GitSource, type Sidecar } from "./buildjob-schema";
 import { ANNOTATION, childLabels, jobName } from "./names";
 
 /**
@@ -132,6 +132,8 @@ function builtJobSpec(spec: BuildJobSpec, labels: Record<string, string>, annota
   const policy = retryPolicy(spec.plan);
   const sidecars = spec.sidecars ?? [];
   const grace = Math.max(0, ...sidecars.map((s) => s.gracePeriodSeconds ?? 0));
+  const git = spec.source?.git;
+  const initContainers = [...(git ? [cloneContainer(spec, git)] : []), ...sidecars.map((s) => sidecarContainer(s, spec))];
   const podSpec: V1PodSpec = {
     restartPolicy: "Never",
     // Per attempt, like the local executor's timeout; the Job's own deadline covers all attempts.
@@ -140,13 +142,12 @@ function builtJobSpec(spec: BuildJobSpec, labels: Record<string, string>, annota
     // Service links would add variables for every Service in the namespace to the task's env.
     enableServiceLinks: false,
     securityContext: podSecurityContext(spec),
-    initContainers: [...(spec.source?.git ? [cloneContainer(spec)] : []), ...sidecars.map((s) => sidecarContainer(s, spec))],
+    ...(initContainers.length ? { initContainers } : {}),
     containers: [mainContainer(spec)],
     volumes: volumes(spec),
     ...(grace > 30 ? { terminationGracePeriodSeconds: grace } : {}),
     ...scheduling(spec),
   };
-  if (!podSpec.initContainers!.length) delete podSpec.initContainers;
   return {
     // The task's retries, counted by the Job controller (lib/retry-policy.ts).
     backoffLimit: policy.maxAttempts - 1,
@@ -283,8 +284,7 @@ function mainCommand(command: readonly string[]): string[] {
   return wrapsMetrics(command) ? [command[0], "-c", METRICS_WRAPPER, "gantry-task", ...command] : [...command];
 }
 
-function cloneContainer(spec: BuildJobSpec): V1Container {
-  const git = spec.source!.git!;
+function cloneContainer(spec: BuildJobSpec, git: GitSource): V1Container {
   return {
     name: CLONE_CONTAINER,
     image: git.image ?? DEFAULT_GIT_IMAGE,
@@ -302,7 +302,7 @@ function cloneContainer(spec: BuildJobSpec): V1Container {
 }
 
 /** The clone's credentials, read from the params Secret by this container alone. */
-function cloneCredentialEnv(c: NonNullable<NonNullable<BuildJobSpec["source"]>["git"]>["credentials"]): V1EnvVar[] {
+function cloneCredentialEnv(c: GitSource["credentials"]): V1EnvVar[] {
   if (!c) return [];
   const ref = (r: { secretName: string; key: string }) => ({ valueFrom: { secretKeyRef: { name: r.secretName, key: r.key } } });
   return [

@@ -66,6 +66,12 @@ export class LocalExecutor implements Executor {
     this.sandboxWorks = true;
   }
 
+  /** bwrap, which ensureSandbox has found before anything runs sandboxed. */
+  private bwrapPath(): string {
+    if (!this.bwrap) throw new ExecutorError("the sandbox is on but 'bwrap' was not found on the operator's PATH", true);
+    return this.bwrap;
+  }
+
   /** Makes a file or directory the task's own, so that the sandbox's uid can write it. */
   private async handOver(p: string): Promise<void> {
     const { uid, gid } = this.owner;
@@ -92,7 +98,10 @@ export class LocalExecutor implements Executor {
       throw new ExecutorError(`cannot create the workspace ${workspace}: ${(e as Error).message}`, false);
     }
     const inherited: Record<string, string> = {};
-    for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
+    for (const k of this.opts.inherit ?? INHERIT) {
+      const v = process.env[k];
+      if (v !== undefined) inherited[k] = v;
+    }
     // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
     if (this.sandboxed) inherited.HOME = "/tmp";
     const resultsDir = await prepareResultsDir(this.resultsDirOf(task), this.owner);
@@ -141,7 +150,7 @@ export class LocalExecutor implements Executor {
       const proc = this.sandboxed
         ? new LocalProcess(
             [
-              this.bwrap!,
+              this.bwrapPath(),
               ...bwrapArgs(
                 this.opts.sandbox,
                 this.hidden(),
