@@ -24,6 +24,7 @@ import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
 import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
 import { MetricsBlocks } from "./metrics-blocks";
+import { collectResults } from "../executors/results";
 
 /** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
 const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
@@ -118,6 +119,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     }
     result = await runAttempt(ctx, inf, attempt, output, log, mask, sec, plan);
     output.endOfOutput();
+    result = withPrintedResults(result, output, plan);
     if (!retryAfter(policy, attempt, result, !!inf.stop)) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
     attempt++;
@@ -227,4 +229,13 @@ async function startPlan(db: Db, plan: TaskPlan, run: { id: string; number: numb
   const usesTasks = [...planStrings(plan)].some((s) => refsOf(s).some((r) => r.path[0] === "tasks"));
   const tasks = usesTasks ? await taskOutcomes(db, run.id) : {};
   return resolvePlan(plan, startLookup({ run: { id: run.id, number: run.number }, tasks }));
+}
+
+/** Results that came through the output (the Kubernetes wrapper prints them) unless the executor read them itself. */
+function withPrintedResults(r: ExecResult, output: MetricsBlocks, plan: TaskPlan): ExecResult {
+  const printed = output.takeResults();
+  if (r.results || printed.length === 0) return r;
+  const c = collectResults(printed, plan.results ?? []);
+  if (!c.ok) return { ...r, exitCode: r.exitCode === 0 ? null : r.exitCode, message: c.message, permanent: true };
+  return { ...r, results: c.results, ...(c.ignored.length ? { ignoredResults: c.ignored } : {}) };
 }
