@@ -39,7 +39,7 @@ export const listProjectAuditOp = defineOperation({
   output: S.AuditListSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
   authorize: { permission: "audit.view", project: byProject("project") },
-  run: async ({ db, access }, q) => auditJson(await listAudit(db, auditQuery(q, [access!.projectId]))),
+  run: async ({ db, project }, q) => auditJson(await listAudit(db, auditQuery(q, [project.projectId]))),
 });
 
 export const auditOperations = [listAuditOp, listProjectAuditOp];

@@ -62,15 +62,15 @@ export const createPipelineOp = defineOperation({
   },
   authorize: { permission: "pipeline.edit", project: inProjectOrDefault },
   extra: SourceText,
-  run: async ({ db, actor, access }, i) => {
+  run: async ({ db, actor, project }, i) => {
     const created = await createPipeline(db, {
       spec: i.body,
       source: i.source,
       message: i.message,
-      projectId: access!.projectId,
+      projectId: project.projectId,
       userId: actor.id,
     });
-    return { ...created, project: access!.projectSlug };
+    return { ...created, project: project.projectSlug };
   },
   audit: (_i, created) => ({
     action: "pipeline.create",

@@ -236,7 +236,7 @@ export const decideApprovalOp = defineOperation({
   // Any member may be named an approver; whether this one is, the gate decides (403 otherwise).
   authorize: { permission: "project.view", scope: "run.approve", project: byTaskRun("id") },
   // The decision and its audit record are written in one transaction, inside decideApproval.
-  run: async ({ db, actor, access }, i) => approvalResultJson(await decideApproval(db, actor, access!, i.id, i.body)),
+  run: async ({ db, actor, project }, i) => approvalResultJson(await decideApproval(db, actor, project, i.id, i.body)),
 });
 
 export const listApprovalsOp = defineOperation({

@@ -49,9 +49,9 @@ export const createTemplateOp = defineOperation({
     422: "The definition is invalid (`details.errors`, with YAML lines)",
   },
   authorize: { permission: "template.manage", project: inProjectOrDefault },
-  run: async ({ db, actor, access }, i) => ({
-    ...(await createTemplate(db, i.body, actor.id, access!.projectId)),
-    project: access!.projectSlug,
+  run: async ({ db, actor, project }, i) => ({
+    ...(await createTemplate(db, i.body, actor.id, project.projectId)),
+    project: project.projectSlug,
   }),
   audit: (i, r) => ({
     action: "template.create",
