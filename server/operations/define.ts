@@ -111,8 +111,8 @@ export interface OperationSpec<
   query?: Q;
   body?: B;
   /**
-   * Input an adapter supplies beside the URL and body (the YAML text a spec was read from);
-   * not part of the HTTP description.
+   * Input an adapter supplies beside the URL and body (the YAML text a spec was read from, the
+   * project a page's switcher chose); not part of the HTTP description.
    */
   extra?: X;
   authorize: Authorize<OperationInput<P, Q, B, X>>;

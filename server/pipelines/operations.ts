@@ -5,7 +5,8 @@ import { DEFAULT_PROJECT_SLUG } from "@/lib/projects";
 import { requireProject, visibleProjectIds } from "../authz/authz";
 import { pipelineJson, pipelineSummaryJson, versionJson, versionSummaryJson } from "../http/present";
 import { intParam } from "../http/request";
-import { byOptionalProject, byPipeline, defineOperation, pathId, versionNumber, type Locator } from "../operations/define";
+import { byPipeline, defineOperation, pathId, versionNumber, type Locator } from "../operations/define";
+import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { createPipeline, getPipeline, getVersion, listPipelines, listVersions, savePipelineVersion } from "./pipelines";
 import { restoreVersion, upgradeTemplates } from "./versions";
 
@@ -33,9 +34,10 @@ export const listPipelinesOp = defineOperation({
   path: "/api/v1/pipelines",
   tags: ["pipelines"],
   query: S.ProjectQuerySchema,
+  extra: SwitcherInput,
   output: S.PipelineListSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
-  authorize: { permission: "project.view", project: byOptionalProject("project") },
+  authorize: { permission: "project.view", project: byListScope },
   run: async ({ db, actor, access }) => {
     const ids = access ? [access.projectId] : await visibleProjectIds(db, actor);
     return { items: (await listPipelines(db, ids)).map(pipelineSummaryJson) };
