@@ -150,6 +150,31 @@ export function defineOperation<
   return spec;
 }
 
+/**
+ * What a page shows that no REST route serves (the version history with its runs, what a template
+ * is used by): declared like an operation, with its permission, and called with `pageCall`; it is
+ * not in the OpenAPI document. Reads only, so nothing to audit.
+ */
+export interface ViewSpec<P extends Shape | undefined, Q extends Shape | undefined, O, X extends Shape | undefined> {
+  /** dotted, like an operation's */
+  name: string;
+  summary: string;
+  params?: P;
+  query?: Q;
+  extra?: X;
+  authorize: Authorize<OperationInput<P, Q, undefined, X>>;
+  run: (ctx: OperationContext, input: OperationInput<P, Q, undefined, X>) => Promise<O>;
+}
+
+export function defineView<
+  P extends Shape | undefined = undefined,
+  Q extends Shape | undefined = undefined,
+  O = unknown,
+  X extends Shape | undefined = undefined,
+>(spec: ViewSpec<P, Q, O, X>): Callable<OperationInput<P, Q, undefined, X>, O> {
+  return spec;
+}
+
 /** The permission check the declaration asks for. */
 export async function authorizeOperation<I>(op: Callable<I, unknown>, db: Db, actor: Actor | null, input: I): Promise<Access> {
   const a = op.authorize;

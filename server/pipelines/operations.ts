@@ -5,10 +5,10 @@ import { DEFAULT_PROJECT_SLUG } from "@/lib/projects";
 import { requireProject, visibleProjectIds } from "../authz/authz";
 import { pipelineJson, pipelineSummaryJson, versionJson, versionSummaryJson } from "../http/present";
 import { intParam } from "../http/request";
-import { byPipeline, defineOperation, pathId, versionNumber, type Locator } from "../operations/define";
+import { byPipeline, defineOperation, defineView, pathId, versionNumber, type Locator } from "../operations/define";
 import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { createPipeline, getPipeline, getVersion, listPipelines, listVersions, savePipelineVersion } from "./pipelines";
-import { restoreVersion, upgradeTemplates } from "./versions";
+import { listVersionsWithRuns, pipelineOutdatedTemplates, restoreVersion, upgradeTemplates } from "./versions";
 
 /** Pipelines and their versions: what callers may do to them, declared once (server/operations). */
 
@@ -220,6 +220,24 @@ export const exportPipelineOp = defineOperation({
     const v = i.version ? await getVersion(db, i.id, intParam(i.version, "version")) : await getPipeline(db, i.id);
     return { name: v.spec.name, version: v.version, text: v.source ?? stringify(v.spec) };
   },
+});
+
+// Views: what the pipeline page shows beside the operations above; no REST route serves them.
+
+export const versionHistoryView = defineView({
+  name: "pipeline.versionHistory",
+  summary: "The pipeline's versions, newest first, each with how many runs it had and its last run (the Versions tab)",
+  params: PipelineParams,
+  authorize: { permission: "project.view", project: byPipeline("id") },
+  run: ({ db }, i) => listVersionsWithRuns(db, i.id),
+});
+
+export const outdatedTemplatesView = defineView({
+  name: "pipeline.outdatedTemplates",
+  summary: "Templates the current version is pinned to that have a newer version (the upgrade banner)",
+  params: PipelineParams,
+  authorize: { permission: "project.view", project: byPipeline("id") },
+  run: ({ db }, i) => pipelineOutdatedTemplates(db, i.id),
 });
 
 export const pipelineOperations = [
