@@ -1,7 +1,8 @@
 import { z } from "zod";
 import * as S from "@/lib/api-schemas";
 import { memberJson, projectJson } from "../http/present";
-import { byProject, defineOperation } from "../operations/define";
+import { byProject, defineOperation, defineView } from "../operations/define";
+import { projectChoices } from "./projects";
 import { createProject, deleteProject, getProject, listMembers, listProjects, removeMember, setMember, updateProject } from "./projects";
 
 /** Projects and their members: what callers may do to them, declared once (server/operations). */
@@ -118,6 +119,14 @@ export const removeMemberOp = defineOperation({
   errors: { 404: "No such project or member", 409: "That would leave the project without an owner" },
   authorize: { permission: "member.manage", project: byProject("project") },
   run: ({ db, actor, project }, i) => removeMember(db, actor, project, i.username),
+});
+
+/** The project switcher's choices: the projects the caller belongs to, by name (the app's layout). */
+export const projectChoicesView = defineView({
+  name: "project.choices",
+  summary: "Projects the caller belongs to, slug and name, for the project switcher",
+  authorize: "authenticated",
+  run: ({ db, actor }) => projectChoices(db, actor),
 });
 
 export const projectOperations = [

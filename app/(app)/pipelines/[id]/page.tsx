@@ -22,6 +22,7 @@ import { pageCall } from "@/server/operations/page";
 import { getPipelineOp, outdatedTemplatesView, versionHistoryView } from "@/server/pipelines/operations";
 import { listPipelineRunsOp } from "@/server/runs/operations";
 import { listSecretsOp } from "@/server/secrets/operations";
+import { listTemplatesOp } from "@/server/templates/operations";
 import { runRows } from "../../runs/run-rows";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
@@ -41,12 +42,14 @@ export default async function PipelinePage({ params, searchParams }: Props) {
   const { data: pipeline, can } = await pageCall(getPipelineOp, { id });
   const canEdit = can.includes("pipeline.edit");
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
-  const [{ data: runs }, { data: versions }, { data: outdated }, { data: secrets }] = await Promise.all([
+  const [{ data: runs }, { data: versions }, { data: outdated }, { data: secrets }, { data: catalog }] = await Promise.all([
     pageCall(listPipelineRunsOp, { id, page, perPage: PER_PAGE }),
     pageCall(versionHistoryView, { id }),
     pageCall(outdatedTemplatesView, { id }),
     // Names only, which every member may see: suggestions for the repository's credentials.
     pageCall(listSecretsOp, { project: pipeline.project.slug }),
+    // The designer's palette and forms: the same catalog as GET /api/v1/templates.
+    pageCall(listTemplatesOp, {}),
   ]);
   const tab = TABS.find((t) => t === sp.tab) ?? "design";
   const source = pipeline.source ?? stringify(pipeline.spec);
@@ -104,7 +107,13 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         {/* Kept mounted while another tab shows, so unsaved designer edits survive a look at the runs. */}
         <TabsContent value="design" forceMount className="data-[state=inactive]:hidden">
-          <DesignTab pipelineId={pipeline.id} version={pipeline.version} source={source} secretNames={secrets.items.map((s) => s.name)} />
+          <DesignTab
+            pipelineId={pipeline.id}
+            version={pipeline.version}
+            source={source}
+            secretNames={secrets.items.map((s) => s.name)}
+            catalog={catalog.items}
+          />
         </TabsContent>
 
         <TabsContent value="runs">
