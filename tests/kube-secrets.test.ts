@@ -6,6 +6,7 @@ import { secrets } from "@/server/db/schema";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
+import { createTemplate, parseTemplateDefinition } from "@/server/templates/manage";
 import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
@@ -111,5 +112,70 @@ describe("project secrets on the Kubernetes executor", () => {
       60_000,
       500,
     );
+  }, 180_000);
+
+  it("gives a secret template param ({{ secrets.NAME }}) to the pod through secretKeyRef only, and resolves the run's values into the BuildJob", async () => {
+    const value = `tpl-s3cret-${randomBytes(5).toString("hex")}`;
+    const sealed = encrypt(value, secretAad(DEFAULT_PROJECT_ID, "DEPLOY_KEY"));
+    await t.db
+      .insert(secrets)
+      .values({ id: randomUUID(), projectId: DEFAULT_PROJECT_ID, name: "DEPLOY_KEY", ciphertext: sealed.ciphertext, keyId: sealed.keyId });
+    const tpl = `deployer-${randomBytes(3).toString("hex")}`;
+    await createTemplate(
+      t.db,
+      parseTemplateDefinition({
+        name: tpl,
+        title: "Deployer",
+        category: "test",
+        image: "alpine:3",
+        command: ["sh", "-c", 'deploy --to "$1" --run "$2"', "deployer", "{{ params.target }}", "{{ run.number }}"],
+        env: { API_TOKEN: "{{ params.token }}" },
+        paramsSchema: {
+          type: "object",
+          required: ["token"],
+          properties: { token: { type: "string", secret: true }, target: { type: "string" } },
+        },
+        local: { supported: false, reason: "this test template stands for one that needs the cluster" },
+      }),
+      null,
+    );
+    const pipelineId = await createTestPipeline(
+      t.db,
+      [
+        {
+          name: "deploy",
+          tasks: [
+            {
+              name: "ship",
+              template: tpl,
+              params: { token: "{{ secrets.DEPLOY_KEY }}", target: "{{ params.ENV }}-{{ pipeline.name }}" },
+              env: { KWOK_DURATION: "1s" },
+            },
+          ],
+        },
+      ],
+      [{ name: "ENV", default: "staging" }],
+    );
+    const run = await createRun(t.db, pipelineId, {});
+    op ??= startKubeOperator({ databaseUrl: t.url, id: "ksec", workspaces: workDir, kubeconfig, namespace: ns });
+    const view = await waitForRunEnd(t.db, run.id, 90_000);
+    const task = taskOf(view, "ship");
+    expect(task.status, `${task.message ?? ""}\n${op.output().slice(-3000)}`).toBe("succeeded");
+
+    const jobs = (await json<{ items: Obj[] }>(["get", "jobs", "-l", `gantry.dev/task-run=${task.id}`])).items;
+    const bjName = jobs[0].metadata.ownerReferences![0].name;
+    const main = jobs[0].spec.template.spec.containers[0];
+    expect(main.env).toContainEqual({ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: `${bjName}-params`, key: "API_TOKEN" } } });
+    // The references known at run creation and at the task's start are filled in; none is left.
+    const argv = JSON.stringify(main.command);
+    expect(argv).toContain(`staging-${view.pipelineName}`);
+    expect(argv).toContain(`"${view.number}"`);
+    const buildJob = await json<Obj>(["get", "buildjob", bjName]);
+    for (const obj of [buildJob, jobs[0]]) {
+      const text = JSON.stringify(obj);
+      expect(text).not.toContain(value);
+      expect(text).not.toContain("{{");
+    }
+    expect(Buffer.from((await json<Obj>(["get", "secret", `${bjName}-params`])).data!.API_TOKEN, "base64").toString()).toBe(value);
   }, 180_000);
 });
