@@ -135,7 +135,7 @@ describe("project secrets on the Kubernetes executor", () => {
           required: ["token"],
           properties: { token: { type: "string", secret: true }, target: { type: "string" } },
         },
-        local: { supported: false, reason: "this test template stands for one that needs the cluster" },
+        local: { supported: true, requires: ["sh"] },
       }),
       null,
     );

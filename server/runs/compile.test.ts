@@ -149,6 +149,21 @@ describe("compiling a task with references", () => {
     expect(plan.env.TOKEN).toBeUndefined();
   });
 
+  it("fills references in a param's schema default like a given value", () => {
+    const withDefault = {
+      ...tpl,
+      paramsSchema: {
+        ...tpl.paramsSchema,
+        properties: {
+          ...(tpl.paramsSchema.properties as object),
+          image: { type: "string", default: "reg/{{ pipeline.name }}:{{ git.shortSha }}" },
+        },
+      },
+    };
+    const plan = compileTask(task({ token: "{{ secrets.X }}", replicas: 1 }, { template: "deployer" }), withDefault, "x", values);
+    expect(plan.command.at(-2)).toBe("reg/web:0123456");
+  });
+
   it("checks a param's schema once its value is known, at the param", () => {
     expect(() =>
       compileTask(

@@ -38,6 +38,9 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     deferRefs: true,
   });
   if (!r.ok) throw validationFailed(r.errors);
+  // A schema default may use references too (`default: "{{ git.shortSha }}"`): filled in like a given value.
+  for (const [k, v] of Object.entries(r.value))
+    if (!(k in task.params) && !secretParams.has(k) && typeof v === "string") r.value[k] = render(v, lookup, false);
   // In the template's own strings `params.x` is one of its params; the rest is the run's.
   const paramValue = (k: string): Value | undefined => {
     if (secretParams.has(k)) return undefined;
