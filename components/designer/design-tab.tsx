@@ -27,6 +27,7 @@ export async function DesignTab({
     uiSchema: t.uiSchema,
     timeoutSeconds: t.timeoutSeconds,
     ...(t.resources ? { resources: t.resources } : {}),
+    ...(t.results?.length ? { results: t.results } : {}),
     example: (t as { example?: PaletteTemplate["example"] }).example,
     deprecated: t.deprecated,
   }));
