@@ -10,7 +10,8 @@ export interface Rename {
 }
 
 export function rename(doc: PipelineDoc, op: Rename): PipelineDoc {
-  if (op.stage !== undefined) return op.name === undefined ? doc : withStage(doc, op.stage, (s) => ({ ...s, name: op.name! }));
+  const { name } = op;
+  if (op.stage !== undefined) return name === undefined ? doc : withStage(doc, op.stage, (s) => ({ ...s, name }));
   const out = { ...doc };
   if (op.name !== undefined) out.name = op.name;
   if (op.description !== undefined) {
