@@ -9,11 +9,14 @@ export async function DesignTab({
   version,
   source,
   secretNames,
+  secretsHref,
 }: {
   pipelineId: string;
   version: number;
   source: string;
   secretNames?: string[];
+  /** Where the project's secrets are created, for the secret picker's hint. */
+  secretsHref?: string;
 }) {
   const all = await listTemplates(getDb());
   // Only what the browser needs: no commands or images. Deprecated ones still edit existing tasks.
@@ -32,6 +35,14 @@ export async function DesignTab({
     deprecated: t.deprecated,
   }));
   return (
-    <Designer key={version} pipelineId={pipelineId} version={version} source={source} templates={templates} secretNames={secretNames} />
+    <Designer
+      key={version}
+      pipelineId={pipelineId}
+      version={version}
+      source={source}
+      templates={templates}
+      secretNames={secretNames}
+      secretsHref={secretsHref}
+    />
   );
 }

@@ -111,7 +111,13 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         {/* Kept mounted while another tab shows, so unsaved designer edits survive a look at the runs. */}
         <TabsContent value="design" forceMount className="data-[state=inactive]:hidden">
-          <DesignTab pipelineId={pipeline.id} version={pipeline.version} source={source} secretNames={secrets.map((s) => s.name)} />
+          <DesignTab
+            pipelineId={pipeline.id}
+            version={pipeline.version}
+            source={source}
+            secretNames={secrets.map((s) => s.name)}
+            secretsHref={`/projects/${pipeline.project.slug}?tab=secrets`}
+          />
         </TabsContent>
 
         <TabsContent value="runs">
