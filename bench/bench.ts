@@ -168,7 +168,9 @@ function processTree(): Map<number, number[]> {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
-    } catch {}
+    } catch {
+      // The process exited while we listed /proc: it has no children to count.
+    }
   }
   return children;
 }
@@ -177,13 +179,17 @@ function treeRssKb(pid: number, tree: Map<number, number[]>): number {
   let kb = 0;
   try {
     kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-  } catch {}
+  } catch {
+    // The process exited since the tree was read: it uses no memory now.
+  }
   // Task processes are the operator's children but not the operator's memory: count only node.
   for (const c of tree.get(pid) ?? []) {
     try {
       if (readFileSync(`/proc/${c}/comm`, "utf8").trim().startsWith("node") || readFileSync(`/proc/${c}/comm`, "utf8").includes("next"))
         kb += treeRssKb(c, tree);
-    } catch {}
+    } catch {
+      // The child exited since the tree was read.
+    }
   }
   return kb;
 }

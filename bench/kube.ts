@@ -33,7 +33,7 @@ import { buildJobFor } from "@/operator/executors/kubernetes/build-job";
 import { KubeApi, paths } from "@/operator/executors/kubernetes/kube-api";
 import { LABEL } from "@/operator/executors/kubernetes/names";
 import { KubeConfig } from "@kubernetes/client-node";
-import { startCluster, type Cluster } from "../scripts/lib/cluster";
+import { startCluster, type Cluster } from "../scripts/lib/cluster/lifecycle";
 import { startMariaDb, type MariaDb } from "../scripts/lib/mariadb";
 import { freePort, ok, step } from "../scripts/lib/proc";
 import { migrateAndSeed, ROOT } from "../scripts/lib/stack";

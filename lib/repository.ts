@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hasControlChars } from "./control-chars";
 
 /**
  * The pipeline's repository (its spec's `repository`): cloned into the run's workspace before
@@ -20,7 +21,7 @@ export const REPOSITORY_URL_MESSAGE = "must be an https://, ssh://, git@host:pat
 export const repositoryUrl = text("url")
   .min(1, "required")
   .max(2000, "must be at most 2,000 characters")
-  .refine((u) => !/[\u0000-\u001f\u007f]/.test(u), "must not contain control characters")
+  .refine((u) => !hasControlChars(u), "must not contain control characters")
   .refine((u) => URL_FORMS.some((re) => re.test(u)), REPOSITORY_URL_MESSAGE)
   // The spec is readable by every member of the project and shows in every BuildJob.
   .refine((u) => !/^https:\/\/[^/@]*:[^/@]*@/.test(u), "must not hold a password or token: use a URL without credentials");
@@ -33,7 +34,7 @@ export function revisionProblem(rev: string): string | null {
   if (rev.length > 250) return "must be at most 250 characters";
   // A leading '-' would reach git as an option.
   if (rev.startsWith("-")) return "must not start with '-'";
-  if (/[\s\u0000-\u001f\u007f]/.test(rev)) return "must not contain spaces or control characters";
+  if (/\s/.test(rev) || hasControlChars(rev)) return "must not contain spaces or control characters";
   // No ref or commit has one; given to `git fetch` it would name a destination ref.
   if (rev.includes(":")) return "must not contain ':'";
   return null;
@@ -71,7 +72,7 @@ export const RepositoryCredentialsSchema = z
     username: text("username")
       .min(1, "required")
       .max(200, "must be at most 200 characters")
-      .refine((u) => !/[\s:@/\u0000-\u001f\u007f]/.test(u), "must not contain spaces, control characters, ':', '@' or '/'")
+      .refine((u) => !/[\s:@/]/.test(u) && !hasControlChars(u), "must not contain spaces, control characters, ':', '@' or '/'")
       .meta({ description: `User name sent with the token (default: the URL's user, else ${DEFAULT_GIT_USERNAME})` })
       .optional(),
     sshKey: secretRef("sshKey").meta({ description: "Project secret holding a private key (ssh:// and git@host:path URLs)" }).optional(),

@@ -1,3 +1,5 @@
+import { hasControlChars } from "./control-chars";
+
 /**
  * URLs that came from outside (webhook payloads) and may be shown as links: only http(s), so a
  * `javascript:` or `data:` URL never runs in a viewer's browser. Shared by the webhook receiver,
@@ -16,7 +18,7 @@ export function safeHttpUrl(value: unknown): string | null {
 
 /** A repository URL a clone may use: a URL of a git transport, or scp-like `git@host:path`. */
 export function safeCloneUrl(value: unknown): string | null {
-  if (typeof value !== "string" || value.length > 2000 || /[\u0000-\u001f\u007f]/.test(value)) return null;
+  if (typeof value !== "string" || value.length > 2000 || hasControlChars(value)) return null;
   if (/^[\w.-]+@[\w.-]+:[^/\\]/.test(value) && !value.includes("://")) return value;
   let u: URL;
   try {

@@ -17,7 +17,7 @@ const GROUPS: Record<string, string[]> = {
 
 /** A list literal naming exactly these statuses, in any order and quoting. */
 function spellsOut(text: string, statuses: string[]): boolean {
-  for (const m of text.matchAll(/\[([^\[\]]{0,200})\]/g)) {
+  for (const m of text.matchAll(/\[([^[\]]{0,200})\]/g)) {
     const items = m[1]
       .split(",")
       .map((x) => x.trim().replace(/^["'`]|["'`]$/g, ""))

@@ -45,8 +45,9 @@ export function filterMismatch(t: TriggerSpec, e: FilterInput): string | null {
   if (t.tags && e.type === "tag") {
     if (!e.tag || !matches(t.tags, e.tag)) return `tag '${e.tag ?? ""}' matches none of ${t.tags.join(", ")}`;
   }
-  if (t.paths && (e.type === "push" || e.type === "tag")) {
-    if (!e.changedPaths.some((p) => matches(t.paths!, p))) return `no changed file matches ${t.paths.join(", ")}`;
+  const paths = t.paths;
+  if (paths && (e.type === "push" || e.type === "tag")) {
+    if (!e.changedPaths.some((p) => matches(paths, p))) return `no changed file matches ${paths.join(", ")}`;
   }
   return null;
 }

@@ -9,7 +9,8 @@
  *   tsx scripts/cluster.ts build                only build the binaries into the cache
  */
 import { fail, ok, step } from "./lib/proc";
-import { binDir, ensureBinaries, startCluster, stopCluster, versions } from "./lib/cluster";
+import { binDir, ensureBinaries, versions } from "./lib/cluster/build";
+import { startCluster, stopCluster } from "./lib/cluster/lifecycle";
 
 function arg(flag: string): string | undefined {
   const i = process.argv.indexOf(flag);

@@ -9,7 +9,8 @@ import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { lint } from "./lib/lint";
-import { clusterUnavailableReason, startCluster } from "./lib/cluster";
+import { clusterUnavailableReason } from "./lib/cluster/build";
+import { startCluster } from "./lib/cluster/lifecycle";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
 
@@ -285,12 +286,16 @@ async function bench() {
     },
   });
   cleanups.push(stack.stop);
+  const webPid = stack.web.pid;
+  const operatorPid = stack.operator.pid;
+  if (webPid === undefined || operatorPid === undefined)
+    throw new Error("the web app or the operator has no pid (spawn failed): nothing to measure");
   const { runBench } = await import("../bench/bench");
   await runBench({
     url: stack.url,
     token,
-    webPid: stack.web.pid!,
-    operatorPid: stack.operator.pid!,
+    webPid,
+    operatorPid,
     password: "bench-admin-password",
     chromium,
   });

@@ -5,7 +5,8 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { taskRuns } from "@/server/db/schema";
-import { clusterLogsManifest, criLine, type Cluster } from "../scripts/lib/cluster";
+import { clusterLogsManifest, criLine } from "../scripts/lib/cluster/fixtures";
+import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
   logLines,

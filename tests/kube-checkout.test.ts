@@ -9,7 +9,7 @@ import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
-import type { Cluster } from "../scripts/lib/cluster";
+import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
   logLines,

@@ -3,17 +3,9 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ANNOTATIONS,
-  cachedBinaries,
-  clusterUnavailableReason,
-  criLine,
-  criLog,
-  kubectlFor,
-  podLogsManifest,
-  startCluster,
-  type Cluster,
-} from "../scripts/lib/cluster";
+import { cachedBinaries, clusterUnavailableReason } from "../scripts/lib/cluster/build";
+import { ANNOTATIONS, criLine, criLog, podLogsManifest } from "../scripts/lib/cluster/fixtures";
+import { kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster/lifecycle";
 
 /**
  * Smoke test of the test control plane (docs/kubernetes-test-cluster.md): a real apiserver,

@@ -9,7 +9,8 @@ import { compileTask } from "@/server/runs/compile";
 import { getRunView } from "@/server/runs/queries";
 import { getTemplate } from "@/server/templates/catalog";
 import { cancelRun } from "@/server/runs/cancel-run";
-import { criLine, podLogsManifest, type Cluster } from "../scripts/lib/cluster";
+import { criLine, podLogsManifest } from "../scripts/lib/cluster/fixtures";
+import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
   logLines,

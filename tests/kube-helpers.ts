@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
-import { cachedBinaries, kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster";
+import { cachedBinaries } from "../scripts/lib/cluster/build";
+import { kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster/lifecycle";
 import { startOperatorProcess, type OperatorProcess, type TestDatabase } from "./executor-helpers";
 
 /** Set-up and tear-down shared by the Kubernetes integration tests (tests/kube-*.test.ts). */

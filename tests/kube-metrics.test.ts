@@ -10,7 +10,8 @@ import { LogWriter } from "@/server/logs/writer";
 import { parseTaskMetrics } from "@/server/metrics/task-metrics";
 import { MetricsBlocks } from "@/operator/scheduler/metrics-blocks";
 import { freePort } from "@/scripts/lib/proc";
-import { criLine, podLogsManifest, type Cluster } from "../scripts/lib/cluster";
+import { criLine, podLogsManifest } from "../scripts/lib/cluster/fixtures";
+import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
   logLines,

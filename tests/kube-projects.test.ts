@@ -3,7 +3,7 @@ import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projects, taskRuns } from "@/server/db/schema";
-import type { Cluster } from "../scripts/lib/cluster";
+import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
   logText,
@@ -50,14 +50,12 @@ const get = async (kind: string, name: string) => JSON.parse(await kubectl(["get
 describe("project namespaces", () => {
   it("applies each project's namespace with its quota and container defaults, and follows changes", async () => {
     const id = randomUUID();
-    await t.db
-      .insert(projects)
-      .values({
-        id,
-        slug,
-        name: slug,
-        settings: { quota: { cpu: "4", memory: "8Gi", pods: 20 }, limitRange: { defaultCpu: "500m", defaultMemory: "256Mi" } },
-      });
+    await t.db.insert(projects).values({
+      id,
+      slug,
+      name: slug,
+      settings: { quota: { cpu: "4", memory: "8Gi", pods: 20 }, limitRange: { defaultCpu: "500m", defaultMemory: "256Mi" } },
+    });
     op = startKubeOperator({
       databaseUrl: t.url,
       id: "kproj",

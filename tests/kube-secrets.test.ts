@@ -6,7 +6,7 @@ import { secrets } from "@/server/db/schema";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
-import type { Cluster } from "../scripts/lib/cluster";
+import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import {
   createTestDatabase,
   createTestPipeline,
@@ -54,15 +54,13 @@ describe("project secrets on the Kubernetes executor", () => {
     const value = `kube-s3cret-${randomBytes(5).toString("hex")}`;
     const param = `kube-param-${randomBytes(5).toString("hex")}`;
     const sealed = encrypt(value, secretAad(DEFAULT_PROJECT_ID, "REGISTRY_TOKEN"));
-    await t.db
-      .insert(secrets)
-      .values({
-        id: randomUUID(),
-        projectId: DEFAULT_PROJECT_ID,
-        name: "REGISTRY_TOKEN",
-        ciphertext: sealed.ciphertext,
-        keyId: sealed.keyId,
-      });
+    await t.db.insert(secrets).values({
+      id: randomUUID(),
+      projectId: DEFAULT_PROJECT_ID,
+      name: "REGISTRY_TOKEN",
+      ciphertext: sealed.ciphertext,
+      keyId: sealed.keyId,
+    });
     const pipelineId = await createTestPipeline(
       t.db,
       [

@@ -136,7 +136,7 @@ describe("re-running a run", () => {
     const ok = await rerunRun(t.db, src.id, { mode: "all" });
     // Still queued: only "all" may re-run an active run.
     await expect(rerunRun(t.db, ok.id, { mode: "failed" })).rejects.toThrow(/still queued/);
-    for (const n of ["a", "b"]) await claim(ok.id);
+    for (const _task of ["a", "b"]) await claim(ok.id);
     await finish(ok.id, "a", "succeeded");
     await finish(ok.id, "b", "succeeded");
     await claim(ok.id);

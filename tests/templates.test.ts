@@ -235,6 +235,7 @@ describe("template version pinning", () => {
       stages: [{ name: "s", tasks: [{ name: "t", template: name, params: { msg: "hi" } }] }],
     });
     const v2 = echoTemplate(name, "v2", {
+      command: ["bash", "-c", 'echo "v2: $0"', "{{params.text}}"],
       paramsSchema: { type: "object", required: ["text"], additionalProperties: false, properties: { text: { type: "string" } } },
       example: { name: "say", template: name, params: { text: "x" } },
     });
@@ -281,4 +282,13 @@ describe("built-in build templates run locally", () => {
     expect(await log("go")).toMatch(/ok\s+example\.com\/hello/);
     expect(await log("node")).toContain("web tests ok");
   }, 150_000);
+});
+
+describe("a template's references", () => {
+  it("are checked on save: an unknown param, or a secret param outside env, is refused at its field", async () => {
+    const unknown = echoTemplate(uniqueName("tpl-refs"), "v1", { command: ["bash", "-c", 'echo "$0"', "{{ params.nope }}"] });
+    const r = await post("/api/v1/templates", unknown);
+    expect(r.status).toBe(422);
+    expect(r.body.error.details.errors).toEqual([{ path: "command[3]", message: expect.stringContaining("the template has no param 'nope' (its params: msg)") }]);
+  });
 });

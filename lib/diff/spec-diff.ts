@@ -39,7 +39,12 @@ export function diffSpecs(a: Spec, b: Spec): SpecDiff {
   const tasks = {
     added: [...tb.keys()].filter((n) => !ta.has(n)),
     removed: [...ta.keys()].filter((n) => !tb.has(n)),
-    changed: [...tb.keys()].filter((n) => ta.has(n) && (ta.get(n)!.body !== tb.get(n)!.body || ta.get(n)!.stage !== tb.get(n)!.stage)),
+    changed: [...tb]
+      .filter(([n, now]) => {
+        const was = ta.get(n);
+        return was !== undefined && (was.body !== now.body || was.stage !== now.stage);
+      })
+      .map(([n]) => n),
   };
   const sa = new Map(a.stages.map((s) => [s.name, s]));
   const sb = new Map(b.stages.map((s) => [s.name, s]));
@@ -47,7 +52,12 @@ export function diffSpecs(a: Spec, b: Spec): SpecDiff {
   const stages = {
     added: [...sb.keys()].filter((n) => !sa.has(n)),
     removed: [...sa.keys()].filter((n) => !sb.has(n)),
-    changed: [...sb.keys()].filter((n) => sa.has(n) && shape(sa.get(n)!) !== shape(sb.get(n)!)),
+    changed: [...sb]
+      .filter(([n, now]) => {
+        const was = sa.get(n);
+        return was !== undefined && shape(was) !== shape(now);
+      })
+      .map(([n]) => n),
   };
   const keys = new Set([...Object.keys(a), ...Object.keys(b)].filter((k) => k !== "stages"));
   const pipeline = [...keys].filter((k) => canonical(a[k]) !== canonical(b[k])).sort();

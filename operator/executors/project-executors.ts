@@ -107,7 +107,8 @@ export class ProjectExecutors implements Executor {
   ): Promise<ExecHandle> {
     if (ref !== null && K8S_REF.test(ref)) {
       const k = await this.kubernetes();
-      return k.resume!(task, ref, sink, opts);
+      if (!k.resume) throw new ExecutorError("this Kubernetes executor cannot re-attach to a running task", true);
+      return k.resume(task, ref, sink, opts);
     }
     // No ref recorded: a BuildJob may exist under its deterministic name; a local task never started.
     const e = await this.executorFor(task);

@@ -7,6 +7,14 @@ import { RESULT_NAME } from "@/lib/pipeline-spec";
  * the limits below; more fails the task with the reason.
  */
 export const MAX_RESULT_BYTES = 4096;
+
+/**
+ * Result blocks in a task's output: `::gantry-result::begin NAME`, the file's lines,
+ * `::gantry-result::end`, printed by the Kubernetes task wrapper (kubernetes/job-spec.ts) when
+ * the task ends and taken out of the log by the scheduler (scheduler/metrics-blocks.ts).
+ */
+export const RESULT_BEGIN = "::gantry-result::begin ";
+export const RESULT_END = "::gantry-result::end";
 export const MAX_TASK_RESULTS_BYTES = 16384;
 
 export type CollectedResults = { ok: true; results: Record<string, string>; ignored: string[] } | { ok: false; message: string };

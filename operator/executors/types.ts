@@ -54,6 +54,10 @@ export interface ExecResult {
   message: string;
   /** A failure that retrying cannot fix (the program doesn't exist, the template can't run here). */
   permanent: boolean;
+  /** What the task wrote to `$GANTRY_RESULTS` (declared names only: operator/executors/results.ts). */
+  results?: Record<string, string>;
+  /** Files in `$GANTRY_RESULTS` whose names the task does not declare (not kept; the log says so). */
+  ignoredResults?: string[];
 }
 
 export interface ExecHandle {

@@ -94,8 +94,9 @@ export function planDispatch(s: DispatchInput): DispatchPlan {
   const pending = [...s.pending];
   const starts: DispatchPlan["starts"] = [];
   let reserved = s.reserved;
-  while (advancing.size < workers && pending.length) {
-    const r = pending.shift()!;
+  while (advancing.size < workers) {
+    const r = pending.shift();
+    if (!r) break;
     if (advancing.has(r.id)) continue;
     const free = s.concurrency - s.inFlight - reserved;
     if (free <= 0 && r.status === "queued") continue;

@@ -166,3 +166,30 @@ describe("metrics blocks in a task's output", () => {
     expect(texts(lines)[0]).toBe("one");
   });
 });
+
+describe("result blocks in a task's output (the Kubernetes wrapper prints $GANTRY_RESULTS so)", () => {
+  it("takes each result out of the log, byte by byte too, and keeps the latest of each name", async () => {
+    const { blocks, end } = setUp();
+    const out = Buffer.from(
+      `done\n::gantry-result::begin digest\nsha256:old\n::gantry-result::end\n::gantry-result::begin notes\nline 1\nline 2\n::gantry-result::end\n::gantry-result::begin digest\nsha256:abc\n::gantry-result::end\nbye\n`,
+    );
+    for (let i = 0; i < out.length; i++) blocks.write("out", out.subarray(i, i + 1));
+    const lines = await end();
+    expect(texts(lines)).toEqual(["done", "bye"]);
+    expect(blocks.takeResults()).toEqual([
+      { name: "digest", content: "sha256:abc" },
+      { name: "notes", content: "line 1\nline 2" },
+    ]);
+    expect(blocks.takeResults()).toEqual([]);
+    expect(blocks.text()).toBeNull();
+  });
+
+  it("gives an unended result block back to the log, and leaves an invalid name as output", async () => {
+    const { blocks, end } = setUp();
+    blocks.write("out", "::gantry-result::begin Bad Name\nx\n::gantry-result::begin cut\npartial\n");
+    const lines = await end();
+    expect(texts(lines, "out")).toEqual(["::gantry-result::begin Bad Name", "x", "::gantry-result::begin cut", "partial"]);
+    expect(texts(lines, "sys").join("\n")).toContain("::gantry-result::begin cut without ::gantry-result::end (the output ended first)");
+    expect(blocks.takeResults()).toEqual([]);
+  });
+});

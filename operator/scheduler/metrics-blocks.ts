@@ -1,6 +1,7 @@
 import { StringDecoder } from "node:string_decoder";
 import { MAX_FILE_BYTES, METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
 import { TASK_CONTAINER, type LogSink } from "../executors/types";
+import { RESULT_BEGIN, RESULT_END } from "../executors/results";
 
 /**
  * Takes metrics blocks out of a task's output, for every executor: a line that is exactly
@@ -31,6 +32,21 @@ function mayBecome(partial: string, marker: string): boolean {
   return partial.length <= marker.length ? marker.startsWith(partial) : isMarker(partial, marker);
 }
 
+const RESULT_BEGIN_LINE = /^::gantry-result::begin ([a-z][a-z0-9_-]{0,62})[ \t\r]*$/;
+
+/** Which block a line opens, if it is a begin marker. */
+function beginOf(line: string): { result: string | null } | null {
+  if (isMarker(line, METRICS_BEGIN)) return { result: null };
+  const m = RESULT_BEGIN_LINE.exec(line);
+  return m ? { result: m[1] } : null;
+}
+
+/** True while an unfinished line may still become a result's begin marker. */
+function mayBecomeResult(partial: string): boolean {
+  if (partial.length <= RESULT_BEGIN.length) return RESULT_BEGIN.startsWith(partial);
+  return partial.startsWith(RESULT_BEGIN) && partial.length <= RESULT_BEGIN.length + 63 + MARKER_SLACK;
+}
+
 interface HeldLine {
   text: string;
   ts?: number;
@@ -47,12 +63,22 @@ interface Track {
   /** The current line is inside a block and longer than any block may be: its rest is dropped. */
   lineCut: boolean;
   /** The open block: its begin line and the lines since; null outside a block. */
-  block: { begin: HeldLine; lines: HeldLine[]; chars: number; dropped: number } | null;
+  block: Block | null;
+}
+
+interface Block {
+  /** Metrics, or the result of that name (`::gantry-result::begin NAME`). */
+  result: string | null;
+  begin: HeldLine;
+  lines: HeldLine[];
+  chars: number;
+  dropped: number;
 }
 
 export class MetricsBlocks implements LogSink {
   private readonly tracks = new Map<string, Track>();
   private readonly collected: string[] = [];
+  private readonly resultBlocks = new Map<string, string>();
   private chars = 0;
   private ended = 0;
 
@@ -81,6 +107,16 @@ export class MetricsBlocks implements LogSink {
     return this.ended;
   }
 
+  /**
+   * The results the attempt's output carried (the Kubernetes wrapper prints `$GANTRY_RESULTS`
+   * so), latest per name; taken, so that the next attempt starts with none.
+   */
+  takeResults(): { name: string; content: string }[] {
+    const out = [...this.resultBlocks].map(([name, content]) => ({ name, content }));
+    this.resultBlocks.clear();
+    return out;
+  }
+
   /** The lines of every ended block, in order; null when there was none. */
   text(): string | null {
     return this.ended ? this.collected.join("\n") + "\n" : null;
@@ -96,8 +132,8 @@ export class MetricsBlocks implements LogSink {
       const rest = t.decoder.end();
       if (rest) this.feed(t, rest);
       if (t.block) {
-        if (t.line) this.addToBlock(t, t.line);
-        this.restore(t, "the output ended first");
+        if (t.line) this.addToBlock(t.block, t.line);
+        this.restore(t, t.block, "the output ended first");
       } else if (t.line) this.inner.write(t.stream, t.line, undefined, t.container);
     }
     this.tracks.clear();
@@ -119,7 +155,7 @@ export class MetricsBlocks implements LogSink {
     // chunks hold many lines; the bench pushes 200,000 a second); its last, open line is looked at.
     if (!t.block && !t.line) {
       const lastNl = text.lastIndexOf("\n");
-      if (lastNl >= 0 && !text.includes(METRICS_BEGIN)) {
+      if (lastNl >= 0 && !text.includes(METRICS_BEGIN) && !text.includes(RESULT_BEGIN)) {
         this.inner.write(t.stream, text.slice(0, lastNl + 1), ts, t.container);
         t.passing = false;
         text = text.slice(lastNl + 1);
@@ -148,7 +184,7 @@ export class MetricsBlocks implements LogSink {
       }
       if (nl < 0) {
         // Not a marker and not in a block: the rest of this line needs no looking at.
-        if (!t.block && !mayBecome(t.line, METRICS_BEGIN)) {
+        if (!t.block && !mayBecome(t.line, METRICS_BEGIN) && !mayBecomeResult(t.line)) {
           out += t.line;
           t.line = "";
           t.passing = true;
@@ -158,28 +194,30 @@ export class MetricsBlocks implements LogSink {
       const line = t.line;
       t.line = "";
       t.lineCut = false;
+      const opens = beginOf(line);
       if (!t.block) {
-        if (isMarker(line, METRICS_BEGIN)) {
+        if (opens) {
           flush();
-          t.block = { begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
+          t.block = { result: opens.result, begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
         } else out += line + "\n";
-      } else if (isMarker(line, METRICS_END)) {
-        for (const l of t.block.lines) this.collected.push(l.text);
-        this.chars += t.block.chars;
-        this.ended++;
+      } else if (isMarker(line, t.block.result === null ? METRICS_END : RESULT_END)) {
+        if (t.block.result === null) {
+          for (const l of t.block.lines) this.collected.push(l.text);
+          this.chars += t.block.chars;
+          this.ended++;
+        } else this.resultBlocks.set(t.block.result, t.block.lines.map((l) => l.text).join("\n"));
         t.block = null;
-      } else if (isMarker(line, METRICS_BEGIN)) {
+      } else if (opens) {
         flush();
-        this.restore(t, "another begin came first");
-        t.block = { begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
-      } else this.addToBlock(t, line, ts);
+        this.restore(t, t.block, "another begin came first");
+        t.block = { result: opens.result, begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
+      } else this.addToBlock(t.block, line, ts);
     }
     flush();
   }
 
   /** A line of the open block, kept while the task's blocks stay within the size limit (the parser says what was cut). */
-  private addToBlock(t: Track, text: string, ts?: number) {
-    const b = t.block!;
+  private addToBlock(b: Block, text: string, ts?: number) {
     if (this.chars + b.chars <= MAX_FILE_BYTES) {
       b.lines.push({ text, ts });
       b.chars += text.length + 1;
@@ -187,13 +225,12 @@ export class MetricsBlocks implements LogSink {
   }
 
   /** The open block was not metrics: its lines go to the log after all, as they came. */
-  private restore(t: Track, why: string) {
-    const b = t.block!;
+  private restore(t: Track, b: Block, why: string) {
     t.block = null;
     const n = b.lines.length + b.dropped;
-    this.inner.system(
-      `${METRICS_BEGIN} without ${METRICS_END} (${why}): the ${n} line(s) after it are shown as they came, not taken as metrics`,
-    );
+    const [begin, end, what] =
+      b.result === null ? [METRICS_BEGIN, METRICS_END, "metrics"] : [`${RESULT_BEGIN}${b.result}`, RESULT_END, "a result"];
+    this.inner.system(`${begin} without ${end} (${why}): the ${n} line(s) after it are shown as they came, not taken as ${what}`);
     this.inner.write(t.stream, b.begin.text + "\n", b.begin.ts, t.container);
     for (const l of b.lines) this.inner.write(t.stream, l.text + "\n", l.ts, t.container);
     if (b.dropped) this.inner.system(`${b.dropped} more line(s) of it were past the ${MAX_FILE_BYTES}-byte limit and were not kept`);

@@ -24,6 +24,7 @@ import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
 import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
 import { MetricsBlocks } from "./metrics-blocks";
+import { collectResults } from "../executors/results";
 
 /** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
 const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
@@ -118,6 +119,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     }
     result = await runAttempt(ctx, inf, attempt, output, log, mask, sec, plan);
     output.endOfOutput();
+    result = withPrintedResults(result, output, plan);
     if (!retryAfter(policy, attempt, result, !!inf.stop)) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
     attempt++;
@@ -128,6 +130,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   const status = ok ? "succeeded" : stop?.kind === "cancel" ? "cancelled" : "failed";
   const message = ok ? null : stop && stop.kind !== "lost" ? stop.message : result.message;
   if (!ok && message) writer.system(message);
+  if (result.ignoredResults?.length)
+    writer.system(`results not declared by the task or its template were ignored: ${result.ignoredResults.join(", ")}`);
   await metrics.collectPushed(writer, output.text(), mask);
   metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
@@ -137,7 +141,15 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     return;
   }
   const written = await retryUntilDone(
-    () => finishTaskRun(ctx.db, tr, { status, exitCode: result.exitCode, message: message ? mask(message) : null, attempt }),
+    () =>
+      finishTaskRun(ctx.db, tr, {
+        status,
+        exitCode: result.exitCode,
+        message: message ? mask(message) : null,
+        attempt,
+        // Results are masked like the log: a task that wrote a secret into one does not publish it.
+        results: result.results && Object.fromEntries(Object.entries(result.results).map(([k, v]) => [k, mask(v)])),
+      }),
     dbRetry("recording the task result"),
   );
   if (!written) log.warn("task run was no longer running when its result came; the earlier final status stands");
@@ -217,4 +229,13 @@ async function startPlan(db: Db, plan: TaskPlan, run: { id: string; number: numb
   const usesTasks = [...planStrings(plan)].some((s) => refsOf(s).some((r) => r.path[0] === "tasks"));
   const tasks = usesTasks ? await taskOutcomes(db, run.id) : {};
   return resolvePlan(plan, startLookup({ run: { id: run.id, number: run.number }, tasks }));
+}
+
+/** Results that came through the output (the Kubernetes wrapper prints them) unless the executor read them itself. */
+function withPrintedResults(r: ExecResult, output: MetricsBlocks, plan: TaskPlan): ExecResult {
+  const printed = output.takeResults();
+  if (r.results || printed.length === 0) return r;
+  const c = collectResults(printed, plan.results ?? []);
+  if (!c.ok) return { ...r, exitCode: r.exitCode === 0 ? null : r.exitCode, message: c.message, permanent: true };
+  return { ...r, results: c.results, ...(c.ignored.length ? { ignoredResults: c.ignored } : {}) };
 }

@@ -330,7 +330,8 @@ export class Scheduler {
     const adopted = await adoptOrphanedTaskRuns(this.db, {
       operatorId: this.me.id,
       staleSeconds: this.staleSeconds,
-      canAdopt: (c) => !this.inflight.has(c.id) && executor.canAdopt!({ taskRunId: c.id, attempt: c.attempt, executorRef: c.executorRef }),
+      canAdopt: (c) =>
+        !this.inflight.has(c.id) && executor.canAdopt?.({ taskRunId: c.id, attempt: c.attempt, executorRef: c.executorRef }) === true,
     });
     for (const c of adopted) {
       this.log.warn(

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { clusterUnavailableReason, startCluster } from "./cluster";
+import { clusterUnavailableReason } from "./cluster/build";
+import { startCluster } from "./cluster/lifecycle";
 import { ensureDatabase } from "./mariadb";
 import { fail, freePort, ok, step } from "./proc";
 import { migrateAndSeed, ROOT, startApp } from "./stack";

@@ -80,12 +80,15 @@ export function startChild(name: string, cmd: string, args: string[], opts: Spaw
 }
 
 export function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null || !child.pid) return Promise.resolve();
+  const pid = child?.pid;
+  if (!child || child.exitCode !== null || child.signalCode !== null || !pid) return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(() => {
       try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {}
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // The group exited between the timeout and the kill: nothing left to stop.
+      }
       resolve();
     }, timeoutMs);
     child.once("exit", () => {
@@ -93,7 +96,7 @@ export function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signal
       resolve();
     });
     try {
-      process.kill(-child.pid!, signal);
+      process.kill(-pid, signal);
     } catch {
       clearTimeout(t);
       resolve();

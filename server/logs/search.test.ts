@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { lineFromHash } from "@/components/logs/use-line-anchor";
-import { indexFor, parseHighlight, parseQuery } from "./elasticsearch-store";
+import { indexFor } from "./elasticsearch-index";
+import { parseHighlight, parseQuery } from "./elasticsearch-query";
 import { logLineUrl, matchTerms } from "./search";
 
 describe("log search helpers", () => {

@@ -2,7 +2,8 @@ import { and, desc, eq, gte, inArray, like, lte, or, type SQL } from "drizzle-or
 import type { RunStatus } from "@/lib/status";
 import type { DbOrTx } from "../db/client";
 import { logChunks, pipelines, runs, taskRuns } from "../db/schema";
-import { parseQuery, type ElasticsearchLogStore, type SearchHit } from "./elasticsearch-store";
+import type { ElasticsearchLogStore } from "./elasticsearch-store";
+import { parseQuery, type SearchHit } from "./elasticsearch-query";
 import type { LogStream } from "./store";
 
 /**

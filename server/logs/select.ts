@@ -4,7 +4,8 @@ import type { DbOrTx } from "../db/client";
 import { config } from "../config";
 import { logger } from "../logger";
 import { DiskBuffer } from "./disk-buffer";
-import { ElasticsearchLogStore, elasticsearchClient, isUnavailable } from "./elasticsearch-store";
+import { elasticsearchClient, isUnavailable } from "./elasticsearch-client";
+import { ElasticsearchLogStore } from "./elasticsearch-store";
 import { MySqlLogStore, type LogStore } from "./store";
 
 /**

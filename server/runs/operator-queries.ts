@@ -169,12 +169,19 @@ export async function setExecutorRef(db: DbOrTx, taskRunId: string, ref: string)
 export async function finishTaskRun(
   db: DbOrTx,
   tr: Pick<TaskRunRow, "id" | "runId">,
-  result: { status: "succeeded" | "failed" | "cancelled"; exitCode: number | null; message: string | null; attempt?: number },
+  result: {
+    status: "succeeded" | "failed" | "cancelled";
+    exitCode: number | null;
+    message: string | null;
+    attempt?: number;
+    results?: Record<string, string>;
+  },
 ): Promise<boolean> {
   return transitionTaskRun(db, { ...tr, status: "running" }, result.status, {
     exitCode: result.exitCode,
     message: result.message || null,
     ...(result.attempt !== undefined ? { attempt: result.attempt } : {}),
+    ...(result.results && Object.keys(result.results).length ? { results: result.results } : {}),
   });
 }
 

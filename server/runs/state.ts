@@ -21,6 +21,8 @@ export interface TaskPatch {
   attempt?: number;
   claimedBy?: string | null;
   executorRef?: string | null;
+  /** What the task wrote to `$GANTRY_RESULTS`, recorded with its final status. */
+  results?: Record<string, string> | null;
 }
 
 /** The columns a task run's status change sets: its times follow from where it goes. */

@@ -6,6 +6,7 @@ import { ensureAdminToken } from "../auth/tokens";
 import { syncBuiltinTemplates } from "../templates/catalog";
 import { createPipeline, findPipelineByName } from "../pipelines/pipelines";
 import { parseSpecText } from "@/lib/parse-spec";
+import { migrateSecretLiterals } from "../pipelines/secret-literals";
 import { DEFAULT_PROJECT_ID } from "@/lib/projects";
 
 export interface SeedResult {
@@ -17,6 +18,8 @@ export interface SeedResult {
 /** Idempotent: built-in templates, the admin user (and token), and the demo pipeline once. */
 export async function seed(db: Db, opts: { adminPassword?: string; adminToken?: string; demo?: boolean } = {}): Promise<SeedResult> {
   await syncBuiltinTemplates(db);
+  // Secret values written into specs before secret references existed become project secrets.
+  await migrateSecretLiterals(db);
   const admin = await ensureAdmin(db, opts.adminPassword);
   if (opts.adminToken) await ensureAdminToken(db, opts.adminToken);
   let demoPipelineId: string | null = null;

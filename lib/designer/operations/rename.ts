@@ -10,8 +10,10 @@ export interface Rename {
 }
 
 export function rename(doc: PipelineDoc, op: Rename): PipelineDoc {
-  const { name } = op;
-  if (op.stage !== undefined) return name === undefined ? doc : withStage(doc, op.stage, (s) => ({ ...s, name }));
+  if (op.stage !== undefined) {
+    const name = op.name;
+    return name === undefined ? doc : withStage(doc, op.stage, (s) => ({ ...s, name }));
+  }
   const out = { ...doc };
   if (op.name !== undefined) out.name = op.name;
   if (op.description !== undefined) {

@@ -23,8 +23,8 @@ export function setRepository(doc: PipelineDoc, op: SetRepository): PipelineDoc 
   if (!next.revision) delete next.revision;
   if (!next.dir) delete next.dir;
   if (credentials !== undefined) {
-    const set: Record<string, string | undefined> = credentials === null ? {} : { ...next.credentials, ...credentials };
-    const merged = Object.fromEntries(Object.entries(set).filter(([, v]) => v));
+    const given: Record<string, string | undefined> = credentials === null ? {} : { ...next.credentials, ...credentials };
+    const merged = Object.fromEntries(Object.entries(given).filter(([, v]) => v));
     if (Object.keys(merged).length) next.credentials = merged as CredentialsDoc;
     else delete next.credentials;
   }

@@ -82,12 +82,23 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
   const t = input.template ?? {};
   const k8s = input.plan.kubernetes;
   const resources = mergeResources(t.resources, input.taskResources ?? k8s?.resources);
-  const envFrom = (k8s?.envFrom ?? []).map((e) => ({
-    kind: e.configMap !== undefined ? ("ConfigMap" as const) : ("Secret" as const),
-    name: (e.configMap ?? e.secret)!,
-    ...(e.prefix ? { prefix: e.prefix } : {}),
-    ...(e.optional !== undefined ? { optional: e.optional } : {}),
-  }));
+  // The plan's sidecars have the task's params filled in; older plans fall back to the template's.
+  const sidecars = input.plan.sidecars ?? t.sidecars;
+  const envFrom = (k8s?.envFrom ?? []).map((e) => {
+    const ref =
+      e.configMap !== undefined
+        ? { kind: "ConfigMap" as const, name: e.configMap }
+        : e.secret !== undefined
+          ? { kind: "Secret" as const, name: e.secret }
+          : null;
+    // The spec's schema lets through only entries that name one of the two.
+    if (!ref) throw new Error(`task ${input.task}: an envFrom entry names neither a configMap nor a secret`);
+    return {
+      ...ref,
+      ...(e.prefix ? { prefix: e.prefix } : {}),
+      ...(e.optional !== undefined ? { optional: e.optional } : {}),
+    };
+  });
   const spec: BuildJobSpec = {
     taskRunId: input.taskRunId,
     runId: input.runId,
@@ -119,10 +130,7 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
       ? { type: "EmptyDir", ...(input.project?.workspaceSizeLimit ? { sizeLimit: input.project.workspaceSizeLimit } : {}) }
       : { type: "PersistentVolumeClaim", claimName: workspaceClaimName(input.runId) },
     ...(t.cachePath ? { cache: { claimName: cacheClaimName(input.pipeline), mountPath: t.cachePath } } : {}),
-    // The plan's sidecars have the task's params filled in; older plans fall back to the template's.
-    ...((input.plan.sidecars ?? t.sidecars)?.length
-      ? { sidecars: (input.plan.sidecars ?? t.sidecars)!.map((s) => structuredClone(s)) }
-      : {}),
+    ...(sidecars?.length ? { sidecars: sidecars.map((s) => structuredClone(s)) } : {}),
     ...(resources ? { resources } : {}),
     ...(envFrom.length ? { envFrom } : {}),
     ...(k8s?.jobSpec ? { jobSpec: structuredClone(k8s.jobSpec) } : {}),

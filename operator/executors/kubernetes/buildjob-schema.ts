@@ -96,6 +96,7 @@ export const GitSourceSchema = z.object({
   image: z.string().min(1).optional(),
   credentials: GitCredentialsSchema.optional(),
 });
+export type GitSource = z.infer<typeof GitSourceSchema>;
 
 export const WorkspaceSchema = z
   .object({

@@ -12,6 +12,7 @@ import {
   IDLE_COMMAND,
   MAIN_CONTAINER,
   METRICS_FILE,
+  RESULTS_DIR,
   METRICS_WRAPPER,
   WORKSPACE_PATH,
 } from "./job-spec";
@@ -114,6 +115,7 @@ describe("BuildJob → Job", () => {
       GANTRY_ATTEMPT: "1",
       GANTRY_WORKSPACE: WORKSPACE_PATH,
       GANTRY_METRICS_FILE: METRICS_FILE,
+      GANTRY_RESULTS: RESULTS_DIR,
     });
   });
 
@@ -125,6 +127,7 @@ describe("BuildJob → Job", () => {
       expect(c.command!.slice(0, 4), shell).toEqual([shell, "-c", escapeExpansion(METRICS_WRAPPER), "gantry-task"]);
       expect(c.command!.slice(4)).toEqual([shell, "-c", "make"]);
       expect(envOf(c).GANTRY_METRICS_FILE).toBe(METRICS_FILE);
+      expect(envOf(c).GANTRY_RESULTS).toBe(RESULTS_DIR);
     }
     // The file is in the home emptyDir, which the main container mounts writable.
     expect(METRICS_FILE.startsWith(`${HOME_PATH}/`)).toBe(true);

@@ -13,9 +13,10 @@ import type {
 } from "@kubernetes/client-node";
 import { retryPolicy } from "@/lib/retry-policy";
 import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
+import { RESULT_BEGIN, RESULT_END } from "../results";
 import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
-import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Sidecar } from "./buildjob-schema";
+import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type GitSource, type Sidecar } from "./buildjob-schema";
 import { ANNOTATION, childLabels, jobName } from "./names";
 
 /**
@@ -40,6 +41,8 @@ export { CLONE_SCRIPT } from "../clone-script";
 
 /** Where a task run through a shell may write its metrics (GANTRY_METRICS_FILE): the pod's own home volume. */
 export const METRICS_FILE = `${HOME_PATH}/.gantry-metrics.prom`;
+/** `$GANTRY_RESULTS` of a task run through a shell: printed by the wrapper when the task ends. */
+export const RESULTS_DIR = `${HOME_PATH}/.gantry-results`;
 
 /** Shells whose `-c` runs the POSIX script below; the task's own command names one, so the image has it. */
 const SHELL = /^(\/[^\s]*\/)?(sh|bash|ash|dash)$/;
@@ -55,6 +58,8 @@ const SHELL = /^(\/[^\s]*\/)?(sh|bash|ash|dash)$/;
 export const METRICS_WRAPPER = [
   // Trapped before the task starts: a signal that comes before its pid is known is passed on then.
   "pid= stop=",
+  // Where the task writes its results; the image needs mkdir, as almost every image with a shell has.
+  '[ -z "$GANTRY_RESULTS" ] || mkdir -p "$GANTRY_RESULTS" 2>/dev/null || :',
   `trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; else stop=1; fi' TERM INT HUP`,
   '"$@" &',
   "pid=$!",
@@ -74,6 +79,13 @@ export const METRICS_WRAPPER = [
   `  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"`,
   `  printf '%s\\n' '${METRICS_END}'`,
   "fi",
+  // Then each result the task wrote, between its markers (operator/scheduler/metrics-blocks.ts).
+  'if [ -n "$GANTRY_RESULTS" ] && [ -d "$GANTRY_RESULTS" ]; then for f in "$GANTRY_RESULTS"/*; do',
+  '  [ -f "$f" ] || continue',
+  `  printf '%s\\n' "${RESULT_BEGIN}\${f##*/}"`,
+  `  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"`,
+  `  printf '%s\\n' '${RESULT_END}'`,
+  "done; fi",
   'exit "$code"',
 ].join("\n");
 
@@ -132,6 +144,8 @@ function builtJobSpec(spec: BuildJobSpec, labels: Record<string, string>, annota
   const policy = retryPolicy(spec.plan);
   const sidecars = spec.sidecars ?? [];
   const grace = Math.max(0, ...sidecars.map((s) => s.gracePeriodSeconds ?? 0));
+  const git = spec.source?.git;
+  const initContainers = [...(git ? [cloneContainer(spec, git)] : []), ...sidecars.map((s) => sidecarContainer(s, spec))];
   const podSpec: V1PodSpec = {
     restartPolicy: "Never",
     // Per attempt, like the local executor's timeout; the Job's own deadline covers all attempts.
@@ -140,13 +154,12 @@ function builtJobSpec(spec: BuildJobSpec, labels: Record<string, string>, annota
     // Service links would add variables for every Service in the namespace to the task's env.
     enableServiceLinks: false,
     securityContext: podSecurityContext(spec),
-    initContainers: [...(spec.source?.git ? [cloneContainer(spec)] : []), ...sidecars.map((s) => sidecarContainer(s, spec))],
+    ...(initContainers.length ? { initContainers } : {}),
     containers: [mainContainer(spec)],
     volumes: volumes(spec),
     ...(grace > 30 ? { terminationGracePeriodSeconds: grace } : {}),
     ...scheduling(spec),
   };
-  if (!podSpec.initContainers!.length) delete podSpec.initContainers;
   return {
     // The task's retries, counted by the Job controller (lib/retry-policy.ts).
     backoffLimit: policy.maxAttempts - 1,
@@ -211,7 +224,10 @@ function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   for (const s of spec.secretEnv ?? []) put({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } });
   for (const [name, value] of Object.entries(spec.plan.env)) put({ name, value: escapeExpansion(value) });
   for (const [name, value] of Object.entries(gantryVars(spec))) put({ name, value: escapeExpansion(value) });
-  if (wrapsMetrics(spec.plan.command)) put({ name: "GANTRY_METRICS_FILE", value: METRICS_FILE });
+  if (wrapsMetrics(spec.plan.command)) {
+    put({ name: "GANTRY_METRICS_FILE", value: METRICS_FILE });
+    put({ name: "GANTRY_RESULTS", value: RESULTS_DIR });
+  }
   return [...env.values()];
 }
 
@@ -283,8 +299,7 @@ function mainCommand(command: readonly string[]): string[] {
   return wrapsMetrics(command) ? [command[0], "-c", METRICS_WRAPPER, "gantry-task", ...command] : [...command];
 }
 
-function cloneContainer(spec: BuildJobSpec): V1Container {
-  const git = spec.source!.git!;
+function cloneContainer(spec: BuildJobSpec, git: GitSource): V1Container {
   return {
     name: CLONE_CONTAINER,
     image: git.image ?? DEFAULT_GIT_IMAGE,
@@ -302,7 +317,7 @@ function cloneContainer(spec: BuildJobSpec): V1Container {
 }
 
 /** The clone's credentials, read from the params Secret by this container alone. */
-function cloneCredentialEnv(c: NonNullable<NonNullable<BuildJobSpec["source"]>["git"]>["credentials"]): V1EnvVar[] {
+function cloneCredentialEnv(c: GitSource["credentials"]): V1EnvVar[] {
   if (!c) return [];
   const ref = (r: { secretName: string; key: string }) => ({ valueFrom: { secretKeyRef: { name: r.secretName, key: r.key } } });
   return [

@@ -161,7 +161,9 @@ export class KubeApi {
         const st = JSON.parse(text) as { reason?: string; message?: string };
         reason = st.reason ?? "";
         message = st.message ?? message;
-      } catch {}
+      } catch {
+        // Not a Status object (a proxy's page, a truncated body): its text is the message.
+      }
       throw new KubeApiError(res.statusCode ?? 500, reason, `${method} ${p}: ${res.statusCode} ${message}`);
     }
     return res;

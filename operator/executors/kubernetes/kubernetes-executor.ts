@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { LogLine } from "@/server/logs/store";
 import { ExecutorError, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
-import { BuildJobSchema, FINAL_PHASES, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
+import { BuildJobSchema, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
 import type { Controller } from "./controller";
 import { EventLines } from "./events";
 import { isAlreadyExists, isNotFound, KubeApiError, paths, type KubeApi } from "./kube-api";
@@ -305,24 +305,25 @@ class BuildJobHandle implements ExecHandle {
           }
           f.poke();
         }
+        // Set exactly when the BuildJob's phase is final.
+        const result = status ? execResultOf(status) : null;
         const cond = status?.conditions?.find((c) => c.type === SUCCEEDED);
         if (cond && cond.reason !== lastReason) {
-          const waiting = !QUIET.has(cond.reason) && !!cond.message && !FINAL_PHASES.includes(status!.phase);
+          const waiting = !QUIET.has(cond.reason) && !!cond.message && !result;
           if (waiting) {
             this.sink.system(`${cond.reason}: ${cond.message}`);
             this.progress?.(`${cond.reason}: ${cond.message}`);
-          } else if (lastReason && !QUIET.has(lastReason) && !FINAL_PHASES.includes(status!.phase)) {
+          } else if (lastReason && !QUIET.has(lastReason) && !result) {
             this.progress?.(null);
           }
           lastReason = cond.reason;
         }
         for (const line of events.take(controller.eventsOf(this.namespace, this.name))) this.sink.system(line);
-        const final = status && FINAL_PHASES.includes(status.phase);
-        if (final) {
+        if (result) {
           // Every line before the end: the streams close once their containers have terminated.
           await Promise.race([Promise.all([...followers.values()].map((f) => f.done())), new Promise((r) => setTimeout(r, 15_000))]);
           for (const f of followers.values()) f.stop();
-          return execResultOf(status!)!;
+          return result;
         }
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, 1000);

@@ -35,7 +35,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function runTask(
   shell: string,
   script: string,
-  opts: { termOn?: string } = {},
+  opts: { termOn?: string; results?: string } = {},
 ): Promise<{ code: number | null; out: string; file: string }> {
   const job = buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: [shellPath(shell), "-c", script] } }));
   const main = job.spec!.template.spec!.containers.find((c) => c.name === MAIN_CONTAINER)!;
@@ -44,7 +44,11 @@ function runTask(
   return new Promise((resolve) => {
     // Its own process group, stdin not a socket (bash would read ~/.bashrc, taking itself for sshd's).
     const p = spawn(argv[0], argv.slice(1), {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", GANTRY_METRICS_FILE: file } as unknown as NodeJS.ProcessEnv,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        GANTRY_METRICS_FILE: file,
+        ...(opts.results ? { GANTRY_RESULTS: opts.results } : {}),
+      } as unknown as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -70,14 +74,16 @@ function runTask(
   });
 }
 
-async function throughOperator(out: string): Promise<{ log: string[]; metrics: string | null }> {
+async function throughOperator(
+  out: string,
+): Promise<{ log: string[]; metrics: string | null; results: { name: string; content: string }[] }> {
   const stored: LogLine[] = [];
   const writer = new LogWriter({ append: async (_id, l) => void stored.push(...l), read: async () => [], lastSeq: async () => 0 }, "tr");
   const blocks = new MetricsBlocks(writer);
   blocks.write("out", out, undefined, MAIN_CONTAINER);
   blocks.endOfOutput();
   await writer.close();
-  return { log: stored.map((l) => l.text), metrics: blocks.text() };
+  return { log: stored.map((l) => l.text), metrics: blocks.text(), results: blocks.takeResults() };
 }
 
 describe.each(shells)("metrics wrapper run by %s", (shell) => {
@@ -119,4 +125,18 @@ describe.each(shells)("metrics wrapper run by %s", (shell) => {
     // (dash and busybox say "Terminated" about the child on stderr, in no set order with stdout.)
     expect(plain.out.replace(/^Terminated\n/m, "")).toBe("waiting\n::gantry-metrics::begin\npartial 1\n::gantry-metrics::end\n");
   }, 20_000);
+
+  it("makes $GANTRY_RESULTS and prints each result the task wrote as a block, which the operator takes out of the log", async () => {
+    const results = path.join(mkdtempSync(path.join(root, "home-")), ".gantry-results");
+    const r = await runTask(shell, 'echo built; echo "sha256:abc" > "$GANTRY_RESULTS/digest"; printf "a\\nb" > "$GANTRY_RESULTS/notes"', {
+      results,
+    });
+    expect(r.code).toBe(0);
+    const seen = await throughOperator(r.out);
+    expect(seen.log).toEqual(["built"]);
+    expect(seen.results).toEqual([
+      { name: "digest", content: "sha256:abc" },
+      { name: "notes", content: "a\nb" },
+    ]);
+  });
 });

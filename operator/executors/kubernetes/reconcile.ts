@@ -110,7 +110,7 @@ export class Reconciler {
       // A Job that already finished keeps its outcome; otherwise it is Cancelled.
       const complete = job?.status?.conditions?.some((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
       const status = deriveStatus({ buildJob: bj, job: complete ? job : undefined, pods: [], now });
-      await this.writeIfChanged(bj, status);
+      await this.writeIfChanged(namespace, bj, status);
       return;
     }
 
@@ -123,9 +123,9 @@ export class Reconciler {
         });
         if (!job) jobDeleted = true;
       } else {
-        const created = await this.createJob(bj);
+        const created = await this.createJob(namespace, bj);
         if ("failure" in created) {
-          await this.writeIfChanged(bj, failedStatus(created.reason, created.failure, now, bj.metadata.generation));
+          await this.writeIfChanged(namespace, bj, failedStatus(created.reason, created.failure, now, bj.metadata.generation));
           return;
         }
         job = created.job;
@@ -138,14 +138,13 @@ export class Reconciler {
     const status = deriveStatus({ buildJob: bj, job, jobDeleted, pods, events, now });
     // The Job was created by this call: say so in the status, or a restart would not know it.
     if (job && !status.jobName) status.jobName = jn;
-    await this.writeIfChanged(bj, status);
+    await this.writeIfChanged(namespace, bj, status);
     if (FINAL_PHASES.includes(status.phase)) return { requeueAfterMs: this.o.retentionMs };
     return { requeueAfterMs: this.o.resyncMs ?? 30_000 };
   }
 
   /** Looks the Job up before creating it; AlreadyExists is success when we own what exists. */
-  private async createJob(bj: BuildJob): Promise<{ job: V1Job } | { failure: string; reason: string }> {
-    const ns = bj.metadata.namespace!;
+  private async createJob(ns: string, bj: BuildJob): Promise<{ job: V1Job } | { failure: string; reason: string }> {
     let desired: V1Job;
     try {
       desired = buildJobToJob(bj);
@@ -158,7 +157,8 @@ export class Reconciler {
       await this.ensureClaim(ns, bj.spec.workspace.claimName, bj, this.o.workspaceSize ?? "1Gi");
     }
     if (bj.spec.cache) await this.ensureClaim(ns, bj.spec.cache.claimName, bj, "5Gi", true);
-    const name = desired.metadata!.name!;
+    const name = desired.metadata?.name;
+    if (!name) throw new Error(`the Job made for BuildJob ${ns}/${bj.metadata.name} has no name`);
     try {
       const job = await this.o.api.create<V1Job>(paths.jobs(ns), desired);
       this.o.log?.info({ buildJob: `${ns}/${bj.metadata.name}`, job: name }, "created the Job");
@@ -209,10 +209,11 @@ export class Reconciler {
     return bj;
   }
 
-  private async writeIfChanged(bj: BuildJob, status: BuildJobStatus) {
+  /** `namespace`: the BuildJob's, from the key it was looked up by. */
+  private async writeIfChanged(namespace: string, bj: BuildJob, status: BuildJobStatus) {
     if (!needsWrite(bj.status, status)) return;
-    await this.writeStatus(bj.metadata.namespace!, bj.metadata.name, status);
-    this.written.set(`${bj.metadata.namespace}/${bj.metadata.name}`, { status, over: bj.metadata.resourceVersion });
+    await this.writeStatus(namespace, bj.metadata.name, status);
+    this.written.set(`${namespace}/${bj.metadata.name}`, { status, over: bj.metadata.resourceVersion });
   }
 
   private async writeStatus(namespace: string, name: string, status: BuildJobStatus) {

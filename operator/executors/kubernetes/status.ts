@@ -134,7 +134,8 @@ function podProgress(o: Observed, pod: V1Pod): Verdict {
     }
   }
   const mount = lastWarning(o.events, "Pod", name, ["FailedMount", "FailedAttachVolume"]);
-  if (mount && st.phase === "Pending") return { phase: "Pending", reason: mount.reason!, message: mount.message ?? "", pod };
+  if (mount && st.phase === "Pending")
+    return { phase: "Pending", reason: mount.reason ?? "FailedMount", message: mount.message ?? "", pod };
   if (st.phase === "Running" || st.phase === "Succeeded" || mainStarted) return { phase: "Running", reason: "Running", message: "", pod };
   const initRunning = (st.initContainerStatuses ?? []).some((c) => c.state?.running);
   if (initRunning) return { phase: "Running", reason: "Initializing", message: "", pod };

@@ -16,8 +16,8 @@ export interface WorkQueueOptions {
   burst?: number;
 }
 
-/** What a worker may ask for besides "done": come back later (a deadline will pass). */
-export type WorkResult = void | { requeueAfterMs: number };
+/** What a worker may ask for besides "done" (undefined): come back later (a deadline will pass). */
+export type WorkResult = { requeueAfterMs: number } | undefined;
 
 export class WorkQueue {
   private readonly queue: string[] = [];
@@ -144,15 +144,21 @@ export class WorkQueue {
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 1) }, loop));
   }
 
+  /** The first queued key; only called while the queue holds one. */
   private take(): string {
-    const key = this.queue.shift()!;
+    const key = this.queue.shift();
+    if (key === undefined) throw new Error("WorkQueue.take on an empty queue");
     this.dirty.delete(key);
     this.processing.add(key);
     return key;
   }
 
   private handOut() {
-    while (this.waiters.length && this.queue.length) this.waiters.shift()!(this.take());
+    while (this.queue.length) {
+      const waiter = this.waiters.shift();
+      if (!waiter) return;
+      waiter(this.take());
+    }
   }
 
   private backoff(failures: number): number {

@@ -13,6 +13,7 @@ import {
   type OrphanTask,
 } from "../types";
 import { LocalProcess } from "./local-process";
+import { prepareResultsDir, ResultsHandle } from "./results-dir";
 import { findTaskProcessGroup } from "./orphans";
 import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
 
@@ -65,6 +66,12 @@ export class LocalExecutor implements Executor {
     this.sandboxWorks = true;
   }
 
+  /** bwrap, which ensureSandbox has found before anything runs sandboxed. */
+  private bwrapPath(): string {
+    if (!this.bwrap) throw new ExecutorError("the sandbox is on but 'bwrap' was not found on the operator's PATH", true);
+    return this.bwrap;
+  }
+
   /** Makes a file or directory the task's own, so that the sandbox's uid can write it. */
   private async handOver(p: string): Promise<void> {
     const { uid, gid } = this.owner;
@@ -91,12 +98,23 @@ export class LocalExecutor implements Executor {
       throw new ExecutorError(`cannot create the workspace ${workspace}: ${(e as Error).message}`, false);
     }
     const inherited: Record<string, string> = {};
-    for (const k of this.opts.inherit ?? INHERIT) if (process.env[k] !== undefined) inherited[k] = process.env[k]!;
+    for (const k of this.opts.inherit ?? INHERIT) {
+      const v = process.env[k];
+      if (v !== undefined) inherited[k] = v;
+    }
     // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
     if (this.sandboxed) inherited.HOME = "/tmp";
-    const env = { ...inherited, ...task.env, ...gantryEnv(task, workspace), GANTRY_METRICS_FILE: this.metricsFileOf(task) };
+    const resultsDir = await prepareResultsDir(this.resultsDirOf(task), this.owner);
+    const env = {
+      ...inherited,
+      ...task.env,
+      ...gantryEnv(task, workspace),
+      GANTRY_METRICS_FILE: this.metricsFileOf(task),
+      GANTRY_RESULTS: resultsDir,
+    };
     Object.assign(env, await this.writeFiles(task));
     await this.prepareMetricsFile(env.GANTRY_METRICS_FILE);
+    const withResults = (h: ExecHandle) => new ResultsHandle(h, resultsDir, task.plan.results ?? []);
     const git = task.plan.source?.git;
     try {
       const opts = {
@@ -107,7 +125,7 @@ export class LocalExecutor implements Executor {
         killGraceMs: this.opts.killGraceMs,
         refPrefix: `local:${this.host}`,
       };
-      if (!git && !this.sandboxed) return new LocalProcess(argv, opts);
+      if (!git && !this.sandboxed) return withResults(new LocalProcess(argv, opts));
       // What failed before the task's program could start is told through this file.
       const failed = await this.failureFile(task);
       let inner: string[];
@@ -132,11 +150,11 @@ export class LocalExecutor implements Executor {
       const proc = this.sandboxed
         ? new LocalProcess(
             [
-              this.bwrap!,
+              this.bwrapPath(),
               ...bwrapArgs(
                 this.opts.sandbox,
                 this.hidden(),
-                { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE], readOnlyDirs: [this.filesDirOf(task.runId)] },
+                { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir], readOnlyDirs: [this.filesDirOf(task.runId)] },
                 inner,
               ),
             ],
@@ -153,7 +171,7 @@ export class LocalExecutor implements Executor {
             },
           )
         : new LocalProcess(inner, { ...opts, env: procEnv, sink: tail ?? sink });
-      return new PreludeHandle(proc, failed, argv[0], tail);
+      return withResults(new PreludeHandle(proc, failed, argv[0], tail));
     } catch (e) {
       if (e instanceof ExecutorError) throw e;
       // spawn refuses some input outright (a NUL byte in an argument or a value): no retry helps.
@@ -267,6 +285,11 @@ export class LocalExecutor implements Executor {
     } catch {
       return false;
     }
+  }
+
+  /** `$GANTRY_RESULTS` of one attempt: in the run's files directory, removed with it. */
+  resultsDirOf(task: { runId: string; taskRunId: string; attempt: number }): string {
+    return path.join(this.filesDirOf(task.runId), `results-${task.taskRunId.replace(/[^A-Za-z0-9_-]/g, "_")}-${task.attempt}`);
   }
 
   filesDirOf(runId: string): string {

@@ -67,8 +67,9 @@ export class LocalProcess implements ExecHandle {
       fd3.on("error", () => undefined); // EPIPE: the child ended first, and says why itself
       fd3.end(opts.fd3);
     }
-    this.child.stdout!.on("data", (d: Buffer) => this.output("out", d));
-    this.child.stderr!.on("data", (d: Buffer) => this.output("err", d));
+    // Both are pipes (stdio above), so both are there.
+    this.child.stdout?.on("data", (d: Buffer) => this.output("out", d));
+    this.child.stderr?.on("data", (d: Buffer) => this.output("err", d));
     this.child.on("error", (e: NodeJS.ErrnoException) => {
       // Spawn failures (no such program) come here without a pid and without "exit".
       if (this.child.pid === undefined) {
@@ -157,14 +158,16 @@ export class LocalProcess implements ExecHandle {
 
   private settle() {
     if (this.finished) return;
-    if (!this.spawnError && !this.exit) return; // "close" can't come before "exit", but be sure
+    const result = this.result();
+    if (!result) return; // "close" can't come before "exit", but be sure
     this.finished = true;
     this.clearTimers();
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    this.finish(this.result());
+    this.finish(result);
   }
 
-  private result(): ExecResult {
+  /** How the process ended; null while it has neither failed to start nor exited. */
+  private result(): ExecResult | null {
     if (this.spawnError) {
       const e = this.spawnError;
       const prog = this.argv[0];
@@ -176,7 +179,8 @@ export class LocalProcess implements ExecHandle {
             : `cannot run '${prog}': ${e.message}`;
       return { exitCode: null, signal: null, timedOut: false, cancelled: false, message, permanent: true };
     }
-    const { code, signal } = this.exit!;
+    if (!this.exit) return null;
+    const { code, signal } = this.exit;
     const base = {
       exitCode: code,
       signal: signal ?? null,

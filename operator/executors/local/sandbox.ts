@@ -140,7 +140,7 @@ export async function probeSandbox(s: SandboxSettings, bwrap: string | null, wor
     const envFd = c.stdio[ENV_FD] as Writable | null;
     envFd?.on("error", () => undefined);
     envFd?.end(envArgs({ PATH: "/usr/bin:/bin" }));
-    c.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-1000)));
+    c.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-1000)));
     c.on("error", (e) => resolve({ code: null, err: e.message }));
     c.on("close", (code) => resolve({ code, err: err.trim() }));
   });
