@@ -132,8 +132,7 @@ function useReferenceCompletion<E extends FieldElement>({
           onClick={() => pick(s)}
           className={cn("flex cursor-pointer flex-col px-2 py-1", i === current ? "bg-accent-soft" : "hover:bg-surface-2")}
         >
-          <span className="font-mono break-all">{s.ref}</span>
-          <span className="text-[11px] text-muted">{s.detail}</span>
+          <span className="font-mono break-all">{s.ref}</span> <span className="text-[11px] text-muted">{s.detail}</span>
         </li>
       ))}
     </ul>
