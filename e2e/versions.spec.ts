@@ -102,13 +102,11 @@ test("exports a pipeline as YAML and imports the file as a new pipeline from the
   const copy = `${name}-copy`;
   await page.goto("/pipelines");
   await expect(page.getByLabel("Import YAML")).toBeEnabled();
-  await page
-    .getByLabel("Import YAML")
-    .setInputFiles({
-      name: `${copy}.yaml`,
-      mimeType: "application/yaml",
-      buffer: Buffer.from(text.replace(`name: ${name}`, `name: ${copy}`)),
-    });
+  await page.getByLabel("Import YAML").setInputFiles({
+    name: `${copy}.yaml`,
+    mimeType: "application/yaml",
+    buffer: Buffer.from(text.replace(`name: ${name}`, `name: ${copy}`)),
+  });
   await expect(page.getByText(`Imported ${copy}`)).toBeVisible();
   await expect(page.getByRole("heading", { name: copy, level: 1 })).toBeVisible();
 });

@@ -27,3 +27,14 @@ describe("operator layers", () => {
     expect(imports.filter((i) => i.startsWith("@/server/"))).toEqual([]);
   });
 });
+
+describe("UI layers", () => {
+  it("keeps components and pages off the database: they read through declared operations (pageCall)", () => {
+    const offenders = [...sourceFiles("components"), ...sourceFiles("app")].flatMap((f) =>
+      importsOf(f)
+        .filter((i) => i === "drizzle-orm" || i.startsWith("mysql2") || i.startsWith("@/server/db/"))
+        .map((i) => `${f} imports ${i}`),
+    );
+    expect(offenders, "read through an operation in server/<area>/operations.ts and pageCall").toEqual([]);
+  });
+});

@@ -119,6 +119,8 @@ async function test(args: string[]) {
   const vitest = path.join(ROOT, "node_modules/.bin/vitest");
   const t0 = Date.now();
 
+  // Types, formatting and lint first: the cheapest failures, and the same for every machine.
+  if (want("lint")) await lint([]);
   if (want("unit")) {
     step("unit tests…");
     await run(vitest, ["run", "--project", "unit"], { cwd: ROOT });

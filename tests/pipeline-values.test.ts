@@ -32,7 +32,7 @@ const runIt = async (pipelineId: string, body: object = {}) => {
 };
 
 async function create(spec: object) {
-  const r = await post(api("/pipelines"), spec, { token: tok() });
+  const r = await post(`/api/v1/pipelines?project=${p.slug}`, spec, { token: tok() });
   expect(r.status, r.text).toBe(201);
   return r.body.id as string;
 }
@@ -167,13 +167,13 @@ describe("values in a pipeline", () => {
       "        when: git.branch == 1",
       "        params: { script: echo }",
     ].join("\n");
-    const r = await call("POST", api("/pipelines"), { raw: yaml, contentType: "application/yaml", token: tok() });
+    const r = await call("POST", `/api/v1/pipelines?project=${p.slug}`, { raw: yaml, contentType: "application/yaml", token: tok() });
     expect(r.status).toBe(422);
     expect(r.body.error.details.errors).toEqual([
       { path: "stages[0].tasks[1].when", message: expect.stringContaining("type error"), line: 10 },
     ]);
     const fixed = yaml.replace("git.branch == 1", 'git.branch == "main"');
-    const r2 = await call("POST", api("/pipelines"), { raw: fixed, contentType: "application/yaml", token: tok() });
+    const r2 = await call("POST", `/api/v1/pipelines?project=${p.slug}`, { raw: fixed, contentType: "application/yaml", token: tok() });
     expect(r2.status).toBe(422);
     expect(r2.body.error.details.errors).toEqual([
       { path: "stages[0].tasks[0].params.script", message: expect.stringContaining("task 'two' does not end before this one"), line: 7 },
@@ -195,7 +195,7 @@ describe("values in a pipeline", () => {
     const value = `tok-${randomBytes(8).toString("hex")}`;
     expect((await put(api("/secrets/DEPLOY_TOKEN"), { value }, { token: tok() })).status).toBe(201);
     const literal = await post(
-      api("/pipelines"),
+      `/api/v1/pipelines?project=${p.slug}`,
       { name: uniqueName("literal"), stages: [{ name: "s", tasks: [{ name: "t", template: tpl, params: { token: "hunter2" } }] }] },
       { token: tok() },
     );

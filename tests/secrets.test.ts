@@ -276,15 +276,13 @@ describe("key rotation", () => {
         GANTRY_SECRET_KEYS_PREVIOUS: process.env.GANTRY_SECRET_KEY,
       });
       const sealed = encrypt("rotate-me-value", secretAad(DEFAULT_PROJECT_ID, "ROT"), old);
-      await t.db
-        .insert(secretsTable)
-        .values({
-          id: crypto.randomUUID(),
-          projectId: DEFAULT_PROJECT_ID,
-          name: "ROT",
-          ciphertext: sealed.ciphertext,
-          keyId: sealed.keyId,
-        });
+      await t.db.insert(secretsTable).values({
+        id: crypto.randomUUID(),
+        projectId: DEFAULT_PROJECT_ID,
+        name: "ROT",
+        ciphertext: sealed.ciphertext,
+        keyId: sealed.keyId,
+      });
       const pipelineId = await createTestPipeline(
         t.db,
         [{ name: "s", tasks: [sh("t", "true", { secrets: ["ROT"] })] }],

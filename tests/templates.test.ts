@@ -289,6 +289,8 @@ describe("a template's references", () => {
     const unknown = echoTemplate(uniqueName("tpl-refs"), "v1", { command: ["bash", "-c", 'echo "$0"', "{{ params.nope }}"] });
     const r = await post("/api/v1/templates", unknown);
     expect(r.status).toBe(422);
-    expect(r.body.error.details.errors).toEqual([{ path: "command[3]", message: expect.stringContaining("the template has no param 'nope' (its params: msg)") }]);
+    expect(r.body.error.details.errors).toEqual([
+      { path: "command[3]", message: expect.stringContaining("the template has no param 'nope' (its params: msg)") },
+    ]);
   });
 });

@@ -1,14 +1,12 @@
 import type { ReactNode } from "react";
 import { Sidebar } from "@/components/shell/sidebar";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
+import { pageCall } from "@/server/operations/page";
 import { currentProjectSlug } from "@/server/projects/current";
-import { projectChoices } from "@/server/projects/projects";
+import { projectChoicesView } from "@/server/projects/operations";
 
-/** Every page inside needs a signed-in user (proxy.ts adds the callbackUrl; this is the real check). */
+/** Every page inside needs a signed-in user (proxy.ts adds the callbackUrl; pageCall is the real check). */
 export default async function AppLayout({ children }: { children: ReactNode }) {
-  const user = await pageActor();
-  const [projects, current] = await Promise.all([projectChoices(getDb(), user), currentProjectSlug()]);
+  const [{ data: projects, actor: user }, current] = await Promise.all([pageCall(projectChoicesView, {}), currentProjectSlug()]);
   return (
     <div className="flex h-full min-h-0">
       <Sidebar

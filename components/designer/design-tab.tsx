@@ -1,15 +1,18 @@
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
-import { getDb } from "@/server/db/client";
-import { listTemplates } from "@/server/templates/catalog";
+import type { TemplateView } from "@/server/templates/catalog";
 import { Designer } from "./designer";
 
-/** Server half of the Design tab: the catalog for the palette and forms, then the client designer. */
-export async function DesignTab({
+/**
+ * Server half of the Design tab: the catalog (read by the page, through its operation) trimmed to
+ * what the palette and forms need, then the client designer.
+ */
+export function DesignTab({
   pipelineId,
   version,
   source,
   secretNames,
   secretsHref,
+  catalog,
 }: {
   pipelineId: string;
   version: number;
@@ -17,8 +20,9 @@ export async function DesignTab({
   secretNames?: string[];
   /** Where the project's secrets are created, for the secret picker's hint. */
   secretsHref?: string;
+  catalog: readonly TemplateView[];
 }) {
-  const all = await listTemplates(getDb());
+  const all = catalog;
   // Only what the browser needs: no commands or images. Deprecated ones still edit existing tasks.
   const templates: PaletteTemplate[] = all.map((t) => ({
     name: t.name,

@@ -165,15 +165,18 @@ export function slowestTasks(tasks: readonly TaskRow[], limit = 10): SlowTask[] 
   const out: SlowTask[] = [];
   for (const list of groupTasks(tasks.filter((t) => t.status === "succeeded" || t.status === "failed")).values()) {
     const ds = numbers(list.map(duration));
-    if (ds.length === 0) continue;
+    const p50 = msPercentile(ds, 50);
+    const p95 = msPercentile(ds, 95);
+    // Null only when none of these attempts has a duration.
+    if (p50 === null || p95 === null) continue;
     const { pipelineId, stageName, name } = list[0];
     out.push({
       pipelineId,
       stageName,
       name,
       runs: ds.length,
-      p50: msPercentile(ds, 50)!,
-      p95: msPercentile(ds, 95)!,
+      p50,
+      p95,
       max: Math.max(...ds),
     });
   }

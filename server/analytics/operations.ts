@@ -1,7 +1,8 @@
 import { z } from "zod";
 import * as S from "@/lib/api-schemas";
 import { visibleProjectIds } from "../authz/authz";
-import { byOptionalProject, byPipeline, defineOperation, pathId } from "../operations/define";
+import { byPipeline, defineOperation, pathId } from "../operations/define";
+import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { loadAnalytics } from "./queries";
 
 /** Run analytics: success rate, durations, queue time, slowest and flaky tasks over `?days=`. */
@@ -13,9 +14,10 @@ export const analyticsOp = defineOperation({
   path: "/api/v1/analytics",
   tags: ["analytics"],
   query: S.AnalyticsQuerySchema,
+  extra: SwitcherInput,
   output: S.AnalyticsSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
-  authorize: { permission: "project.view", project: byOptionalProject("project") },
+  authorize: { permission: "project.view", project: byListScope },
   run: async ({ db, actor, access }, q) =>
     loadAnalytics(db, { projectIds: access ? [access.projectId] : await visibleProjectIds(db, actor) }, q.days),
 });

@@ -111,7 +111,8 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
       .where(inArray(taskRuns.runId, ids))
       .orderBy(asc(taskRuns.runId));
     for (const t of trs) {
-      const run = byRun.get(t.runId)!;
+      const run = byRun.get(t.runId);
+      if (!run) continue; // never: these task runs were selected by their runs' ids
       taskRows.push({
         ...t,
         pipelineId: run.pipelineId,

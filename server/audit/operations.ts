@@ -2,7 +2,8 @@ import { z } from "zod";
 import * as S from "@/lib/api-schemas";
 import { auditableProjectIds } from "../authz/authz";
 import { auditJson } from "../http/present";
-import { byProject, defineOperation } from "../operations/define";
+import { byProject, defineOperation, defineView } from "../operations/define";
+import { listProjects } from "../projects/projects";
 import { listAudit, type AuditQuery } from "./audit";
 
 /** The audit trail, read through one query shape for the site-wide and the per-project route alike. */
@@ -39,7 +40,19 @@ export const listProjectAuditOp = defineOperation({
   output: S.AuditListSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
   authorize: { permission: "audit.view", project: byProject("project") },
-  run: async ({ db, access }, q) => auditJson(await listAudit(db, auditQuery(q, [access!.projectId]))),
+  run: async ({ db, project }, q) => auditJson(await listAudit(db, auditQuery(q, [project.projectId]))),
+});
+
+/** The Audit page's project filter: no REST route serves it. */
+export const auditScopeView = defineView({
+  name: "audit.scope",
+  summary: "The projects whose audit trail the caller may read, and whether they also see site-wide events (site administrators)",
+  authorize: "authenticated",
+  run: async ({ db, actor }) => {
+    const allowed = await auditableProjectIds(db, actor);
+    const projects = (await listProjects(db, actor)).filter((p) => allowed === null || allowed.includes(p.id));
+    return { siteWide: allowed === null, projects: projects.map((p) => ({ slug: p.slug, name: p.name })) };
+  },
 });
 
 export const auditOperations = [listAuditOp, listProjectAuditOp];

@@ -68,16 +68,14 @@ export async function issueToken(
   return db.transaction(async (tx) => {
     const id = randomUUID();
     const token = newTokenSecret();
-    await tx
-      .insert(apiTokens)
-      .values({
-        id,
-        userId: actor.id,
-        name: input.name,
-        tokenHash: hashToken(token),
-        scope: input.scope,
-        expiresAt: input.expiresAt ?? null,
-      });
+    await tx.insert(apiTokens).values({
+      id,
+      userId: actor.id,
+      name: input.name,
+      tokenHash: hashToken(token),
+      scope: input.scope,
+      expiresAt: input.expiresAt ?? null,
+    });
     const [row] = await tx.select().from(apiTokens).where(eq(apiTokens.id, id));
     await audit(tx, actor, {
       action: "token.create",

@@ -111,9 +111,11 @@ function github(): P | null {
       url: "https://api.github.com/user",
       // The profile's email may be unverified or hidden; /user/emails says which one is the verified primary.
       async request({ client, tokens }) {
-        const profile = (await client.userinfo(tokens.access_token!)) as Record<string, unknown>;
+        const token = tokens.access_token;
+        if (!token) throw new Error("GitHub answered the code exchange without an access token");
+        const profile = (await client.userinfo(token)) as Record<string, unknown>;
         const res = await fetch("https://api.github.com/user/emails", {
-          headers: { authorization: `Bearer ${tokens.access_token}`, accept: "application/vnd.github+json" },
+          headers: { authorization: `Bearer ${token}`, accept: "application/vnd.github+json" },
         });
         if (res.ok) {
           const emails = (await res.json()) as { email: string; primary: boolean; verified: boolean }[];

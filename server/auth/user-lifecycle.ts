@@ -84,10 +84,18 @@ export async function updateUser(db: DbOrTx, actor: Actor, id: string, patch: Us
     }
     const set: Partial<UserRow> = {};
     const changes: Record<string, unknown> = {};
-    if (patch.name !== undefined && patch.name !== target.name) ((set.name = patch.name), (changes.name = patch.name));
-    if (patch.email !== undefined && (patch.email ?? null) !== target.email)
-      ((set.email = patch.email ?? null), (changes.email = patch.email ?? null));
-    if (patch.role !== undefined && patch.role !== target.role) ((set.role = patch.role), (changes.role = patch.role));
+    if (patch.name !== undefined && patch.name !== target.name) {
+      set.name = patch.name;
+      changes.name = patch.name;
+    }
+    if (patch.email !== undefined && (patch.email ?? null) !== target.email) {
+      set.email = patch.email ?? null;
+      changes.email = patch.email ?? null;
+    }
+    if (patch.role !== undefined && patch.role !== target.role) {
+      set.role = patch.role;
+      changes.role = patch.role;
+    }
     if (patch.disabled !== undefined && patch.disabled !== target.disabled) set.disabled = patch.disabled;
     if (Object.keys(set).length === 0) return;
     await tx.update(users).set(set).where(eq(users.id, id));
@@ -95,7 +103,7 @@ export async function updateUser(db: DbOrTx, actor: Actor, id: string, patch: Us
     if (set.disabled !== undefined) await audit(tx, actor, { ...entry, action: set.disabled ? "user.disable" : "user.enable" });
     if (Object.keys(changes).length) await audit(tx, actor, { ...entry, action: "user.update", details: changes });
   });
-  return (await getUserView(db, id))!;
+  return viewOf(db, id);
 }
 
 /**
@@ -133,12 +141,18 @@ export async function deleteUser(db: DbOrTx, actor: Actor, id: string): Promise<
 
 /** POST /users/{id}/unlock: lifts the user name's lock and every address's delays for it. */
 export async function unlockUserSignIn(db: DbOrTx, actor: Actor, id: string): Promise<{ user: UserView; cleared: number }> {
-  const user = await getUserView(db, id);
-  if (!user) throw new AppError("not_found", `user '${id}' not found`);
+  const user = await viewOf(db, id);
   const cleared = await db.transaction(async (tx) => {
     const n = await unlockUser(tx, user.username);
     await audit(tx, actor, { action: "user.unlock", targetType: "user", targetId: id, targetName: user.username, details: { locks: n } });
     return n;
   });
-  return { user: (await getUserView(db, id))!, cleared };
+  return { user: await viewOf(db, id), cleared };
+}
+
+/** The user as the Users page shows them; not found once deleted (meanwhile, by someone else). */
+async function viewOf(db: DbOrTx, id: string): Promise<UserView> {
+  const user = await getUserView(db, id);
+  if (!user) throw new AppError("not_found", `user '${id}' not found`);
+  return user;
 }

@@ -44,15 +44,16 @@ export async function ensureAdmin(db: DbOrTx, password?: string): Promise<{ crea
     }
     return { created: false };
   }
-  const generated = password ? undefined : randomBytes(12).toString("base64url");
+  // An empty password counts as none, as the update above has it: one is generated.
+  const initial = password || randomBytes(12).toString("base64url");
   await db.insert(users).values({
     id: randomUUID(),
     username: "admin",
     name: "Administrator",
     role: "admin",
-    passwordHash: await bcrypt.hash(password ?? generated!, 10),
+    passwordHash: await bcrypt.hash(initial, 10),
   });
-  return { created: true, generatedPassword: generated };
+  return { created: true, generatedPassword: password ? undefined : initial };
 }
 
 export interface UserView {

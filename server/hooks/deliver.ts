@@ -185,11 +185,15 @@ async function process(
     return done(202, "skipped", message);
   }
   const reasons: string[] = [];
-  const match = d.triggers.find((t) => {
-    const why = filterMismatch(t, event!);
-    if (why) reasons.push(why);
-    return !why;
-  });
+  let match: TriggerSpec | undefined;
+  for (const t of d.triggers) {
+    const why = filterMismatch(t, event);
+    if (!why) {
+      match = t;
+      break;
+    }
+    reasons.push(why);
+  }
   if (!match) {
     const message = `no trigger matches: ${reasons.join("; ")}`;
     await record("skipped", message, event.rawType);

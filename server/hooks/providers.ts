@@ -226,14 +226,15 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
   if (provider === "registry") {
     // Harbor: {type: "PUSH_ARTIFACT", event_data: {resources: [{resource_url, tag, digest}], repository: {repo_full_name}}}
     if (p.event_data) {
-      if (str(p.type) !== "PUSH_ARTIFACT" && str(p.type) !== "pushImage") return null;
+      const type = str(p.type);
+      if (type !== "PUSH_ARTIFACT" && type !== "pushImage") return null;
       const res = obj((obj(p.event_data).resources as unknown[] | undefined)?.[0]);
       const image = str(res.resource_url);
       if (!image) throw fail("a Harbor push needs event_data.resources[0].resource_url");
       return {
         ...base,
         type: "image",
-        rawType: str(p.type)!,
+        rawType: type,
         ref: null,
         branch: null,
         tag: str(res.tag),

@@ -4,7 +4,7 @@ import { ScheduleBodySchema, ScheduleUpdateSchema } from "@/lib/schedules";
 import { ScheduleListSchema, ScheduleSchema } from "@/lib/schedule-json";
 import { RunStatusSchema } from "@/lib/status";
 import { ACTION_LABELS, MIN_ROLE, SCOPE_NEEDED } from "@/lib/permissions";
-import { defineOperation, type Operation } from "../operations/define";
+import { defineOperation, type AnyOperation } from "../operations/define";
 import { operations as declared } from "../operations/registry";
 
 /**
@@ -104,10 +104,10 @@ const ERROR_TEXT: Record<number, string> = {
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const err = (description: string) => ({ description, content: { "application/json": { schema: ref("Error") } } });
 const pascal = (name: string) => name.replace(/(^|[.\-_])([a-z])/g, (_m, _s, c: string) => c.toUpperCase());
-const operationId = (op: Operation) => pascal(op.name).replace(/^./, (c) => c.toLowerCase());
+const operationId = (op: AnyOperation) => pascal(op.name).replace(/^./, (c) => c.toLowerCase());
 
 /** Who may call it, in words and as `x-gantry-permission`. */
-function permission(op: Operation): { text: string; value: string } {
+function permission(op: AnyOperation): { text: string; value: string } {
   const a = op.authorize;
   if (a === "public-signed")
     return { text: "No credentials: the request is authenticated by its signature or token.", value: "public-signed" };
@@ -146,14 +146,15 @@ export const openApiOp = defineOperation({
   run: async () => (served ??= openApiDocument()),
 });
 
-const operations: Operation[] = [...declared, openApiOp];
+const operations: AnyOperation[] = [...declared, openApiOp];
 
 export function openApiDocument(serverUrl?: string) {
   const reg = z.registry<{ id: string }>();
   for (const [id, schema] of COMPONENTS) reg.add(schema, { id });
   const named = (schema: z.ZodType, fallback: string) => {
     if (!reg.has(schema)) reg.add(schema, { id: fallback });
-    return reg.get(schema)!.id;
+    // Every schema here was added with an id, so the fallback is never used.
+    return reg.get(schema)?.id ?? fallback;
   };
 
   const paths: Record<string, Record<string, unknown>> = {};
@@ -186,6 +187,7 @@ export function openApiDocument(serverUrl?: string) {
     const errors: Record<string, string | undefined> = { ...Object.fromEntries(implied.map((c) => [c, ERROR_TEXT[c]])), ...op.errors };
     for (const [code, text] of Object.entries(errors).sort(([a], [b]) => Number(a) - Number(b))) if (text) responses[code] = err(text);
 
+    const body = op.body;
     const bodyTypes = op.bodyTypes ?? ["json"];
     const parameters = [
       ...parameterList(op.params, "path"),
@@ -207,14 +209,14 @@ export function openApiDocument(serverUrl?: string) {
       "x-gantry-permission": perm.value,
       ...(op.authorize === "public-signed" ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body
+      ...(body
         ? {
             requestBody: {
               required: true,
               content: Object.fromEntries(
                 bodyTypes.map((t) => [
                   t === "json" ? "application/json" : t === "yaml" ? "application/yaml" : "*/*",
-                  { schema: t === "raw" ? { type: "string" } : ref(named(op.body, `${id}Request`)) },
+                  { schema: t === "raw" ? { type: "string" } : ref(named(body, `${id}Request`)) },
                 ]),
               ),
             },

@@ -100,16 +100,17 @@ export function pipelineSummaryJson(p: PipelineSummary): PipelineSummaryJson {
   };
 }
 
-export function pipelineJson(p: PipelineDetail): PipelineDetailJson {
-  return { ...p, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) };
+/** As the schema describes it, keeping the spec's parsed type for the pages that read it. */
+export function pipelineJson(p: PipelineDetail) {
+  return { ...p, createdAt: iso(p.createdAt), updatedAt: iso(p.updatedAt) } satisfies PipelineDetailJson;
 }
 
 export function versionSummaryJson(v: VersionSummary): VersionSummaryJson {
   return { ...v, createdAt: iso(v.createdAt) };
 }
 
-export function versionJson(v: Awaited<ReturnType<typeof getVersion>>): VersionDetailJson {
-  return { ...v, createdAt: iso(v.createdAt) };
+export function versionJson(v: Awaited<ReturnType<typeof getVersion>>) {
+  return { ...v, createdAt: iso(v.createdAt) } satisfies VersionDetailJson;
 }
 
 export function projectJson(p: ProjectView) {

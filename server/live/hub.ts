@@ -56,11 +56,12 @@ const zeroReads = (): Record<ReadKind, number> => Object.fromEntries(READ_KINDS.
 
 /** The same source, counting each read in `counts`. */
 function counted(source: LiveSource, counts: Record<ReadKind, number>): LiveSource {
+  const many = source.taskRunsProgress;
   return {
     runRev: (id) => (counts.run_rev++, source.runRev(id)),
     runView: (id) => (counts.run_view++, source.runView(id)),
     taskRunProgress: (id) => (counts.log_progress++, source.taskRunProgress(id)),
-    taskRunsProgress: source.taskRunsProgress ? (ids) => (counts.log_progress++, source.taskRunsProgress!(ids)) : undefined,
+    taskRunsProgress: many ? (ids) => (counts.log_progress++, many.call(source, ids)) : undefined,
     readLog: (id, after, limit) => (counts.log_lines++, source.readLog(id, after, limit)),
   };
 }
@@ -126,6 +127,9 @@ export class ProgressBatcher {
     try {
       // One macrotask lets the loops that wake together join this read.
       await new Promise((r) => setImmediate(r));
+      // get() queues only when the source reads many at once.
+      const many = this.source.taskRunsProgress;
+      if (!many) return;
       while (this.waiting.size) {
         const batch = this.waiting;
         this.waiting = new Map();
@@ -133,7 +137,7 @@ export class ProgressBatcher {
         try {
           const found = new Map<string, Progress>();
           for (let i = 0; i < ids.length; i += 500)
-            for (const [k, v] of await this.source.taskRunsProgress!(ids.slice(i, i + 500))) found.set(k, v);
+            for (const [k, v] of await many.call(this.source, ids.slice(i, i + 500))) found.set(k, v);
           for (const [id, ws] of batch) for (const w of ws) w.resolve(found.get(id) ?? null);
         } catch (e) {
           for (const ws of batch.values()) for (const w of ws) w.reject(e);
@@ -323,7 +327,8 @@ export class LogTail extends Topic {
     this.bufLines += lines.length;
     for (const l of lines) this.bufChars += l.text.length;
     while (this.chunks.length > 1 && (this.bufLines > this.limits.lines || this.bufChars > this.limits.chars)) {
-      const old = this.chunks.shift()!;
+      const old = this.chunks[0];
+      this.chunks.shift();
       this.bufLines -= old.length;
       for (const l of old) this.bufChars -= l.text.length;
       this.base = old[old.length - 1].seq;

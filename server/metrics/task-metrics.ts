@@ -84,9 +84,8 @@ export function parseTaskMetrics(text: string): ParsedTaskMetrics {
   }
   out.samples = [...byKey.values()];
   // A type only for names that have samples (a histogram's base name covers _bucket/_sum/_count).
-  for (const name of Object.keys(out.types)) {
-    if (!out.samples.some((s) => s.name === name || baseName(s.name) === name)) delete out.types[name];
-  }
+  const sampled = (name: string) => out.samples.some((s) => s.name === name || baseName(s.name) === name);
+  out.types = Object.fromEntries(Object.entries(out.types).filter(([name]) => sampled(name)));
   return out;
 }
 
@@ -221,7 +220,11 @@ export class TaskMetricsStore {
       for (const r of list.slice(0, Math.max(0, list.length - this.runsPerPipeline))) dropped.add(`${p}\u0000${r}`);
     for (const [k, { labels }] of this.entries)
       if (dropped.has(`${labels.project}\u0000${labels.pipeline}\u0000${labels.run}`)) this.entries.delete(k);
-    while (this.seriesCount > this.maxSeries && this.entries.size > 1) this.entries.delete(this.entries.keys().next().value!);
+    while (this.seriesCount > this.maxSeries && this.entries.size > 1) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
   }
 
   /** Prometheus text: grouped by metric name, one TYPE line each (types that disagree: untyped). */

@@ -81,7 +81,12 @@ export function parseCidr(text: string, name = text): Range | null {
   return { bytes: ip.bytes, bits: ip.v4 ? bits + 96 : bits, name };
 }
 
-const range = (cidr: string, name: string): Range => parseCidr(cidr, `${name} (${cidr})`)!;
+/** The tables below are written by hand: a range that does not parse is a typo, found at start-up. */
+function range(cidr: string, name: string): Range {
+  const r = parseCidr(cidr, `${name} (${cidr})`);
+  if (!r) throw new Error(`not a CIDR range: ${cidr}`);
+  return r;
+}
 
 /** The IANA IPv4 special-purpose registry's ranges that are not globally reachable, and multicast. */
 const V4_SPECIAL: Range[] = [

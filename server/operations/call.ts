@@ -1,21 +1,21 @@
 import type { z } from "zod";
 import { getDb } from "../db/client";
 import type { Actor } from "../authz/authz";
-import { invoke, type Operation } from "./define";
+import { invoke, type Callable } from "./define";
 
 /**
  * The adapter for server actions and server-rendered pages: the input is parsed with the
  * declaration's schemas (as the REST adapter parses the URL and body), then the same permission
  * check and audit record as the REST route, with the signed-in user as the actor.
  */
-export function callAs<I, O>(actor: Actor, op: Operation<I, O>, input: CallInput<I>): Promise<O> {
+export function callAs<I, O>(actor: Actor, op: Callable<I, O>, input: CallInput<I>): Promise<O> {
   return invoke(op, getDb(), actor, parseInput(op, input as Record<string, unknown>));
 }
 
 /** What a caller passes: like the operation's input, before the schemas' defaults and transforms. */
 export type CallInput<I> = { [K in keyof I]?: unknown };
 
-export function parseInput<I>(op: Operation<I>, raw: Record<string, unknown>): I {
+export function parseInput<I>(op: Callable<I, unknown>, raw: Record<string, unknown>): I {
   const { body, ...fields } = raw;
   const out: Record<string, unknown> = { ...fields };
   if (op.params) Object.assign(out, (op.params as z.ZodType).parse(pick(fields, op.params)));

@@ -79,6 +79,33 @@ describe("invoke", () => {
     ]);
   });
 
+  it("gives an operation whose locator always finds a project that project, and says so when one reads a project it has none of", async () => {
+    const { db } = fakeDb();
+    const located = defineOperation({
+      name: "member.list",
+      summary: "s",
+      method: "GET",
+      path: "/x/{project}",
+      tags: [],
+      params: z.object({ project: z.string() }),
+      authorize: { permission: "project.view", project: async () => access },
+      run: async ({ project }) => project.projectSlug,
+    });
+    expect(await invoke(located, db, person(), { project: "team" })).toBe("team");
+    const unlocated = defineOperation({
+      name: "token.list",
+      summary: "s",
+      method: "GET",
+      path: "/x",
+      tags: [],
+      authorize: "authenticated",
+      run: async ({ project }) => project.projectId,
+    });
+    await expect(invoke(unlocated, db, person(), {})).rejects.toThrow(
+      "operation token.list read its project, but its authorize finds none",
+    );
+  });
+
   it("writes no record when the operation fails or its audit says there is nothing to record", async () => {
     const { db, inserted } = fakeDb();
     const failing = defineOperation({

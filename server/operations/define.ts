@@ -24,8 +24,14 @@ import { systemClock, type Clock } from "../schedules/clock";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** Finds the project an input belongs to and checks the actor's role there (the one check in server/authz). */
-export type Locator<I> = (db: Db, actor: Actor, action: Action, input: I) => Promise<ProjectAccess | null>;
+/** What the permission check found: the project and the caller's role there, or null when the operation has no project. */
+export type Access = ProjectAccess | null;
+
+/**
+ * Finds the project an input belongs to and checks the actor's role there (the one check in
+ * server/authz); null when there is none to check (then only the token's scope is).
+ */
+export type Locator<I> = (db: Db, actor: Actor, action: Action, input: I) => Promise<Access>;
 
 export type Authorize<I> =
   /** A project permission; without `project` (or when it finds none) only the token's scope is checked. */
@@ -37,12 +43,19 @@ export type Authorize<I> =
   /** No caller: the request proves itself (a webhook's signature). */
   | "public-signed";
 
+/** What `run` and `audit` get. */
 export interface OperationContext {
   db: Db;
   /** Null only for "public-signed" operations. */
   actor: Actor;
   /** The project the permission was checked in, when the operation has one. */
-  access: ProjectAccess | null;
+  access: Access;
+  /**
+   * The same, for an operation whose locator always finds its project or refuses (byProject,
+   * byPipeline, byRun, byTaskRun): reading it in an operation without one is a mistake in its
+   * declaration, and throws saying so.
+   */
+  readonly project: ProjectAccess;
   /** Which adapter called: the REST API, or a server action / page. */
   entry: "rest" | "call";
   /** The request's headers, for the REST adapter (a webhook's signature); null otherwise. */
@@ -64,31 +77,16 @@ type Out<S> = S extends z.ZodType ? z.output<S> : object;
 /** The input an operation's `run` gets: path params and query fields side by side, the body under `body`. */
 export type OperationInput<P, Q, B, X = undefined> = Out<P> & Out<Q> & Out<X> & (B extends z.ZodType ? { body: z.output<B> } : object);
 
-export interface OperationSpec<
-  P extends Shape | undefined,
-  Q extends Shape | undefined,
-  B extends z.ZodType | undefined,
-  O,
-  X extends Shape | undefined = undefined,
-> {
-  /** dotted, e.g. `run.cancel`; also the OpenAPI operationId */
-  name: string;
+/** How a declared operation is reached over HTTP: the REST route and the OpenAPI document read this. */
+export interface HttpDescription {
   summary: string;
   description?: string;
   method: HttpMethod;
   /** OpenAPI form, `/api/v1/runs/{id}/cancel` */
   path: string;
   tags: string[];
-  params?: P;
-  query?: Q;
-  body?: B;
   /** How the body may be sent; YAML bodies are parsed like JSON ones. Default json. */
   bodyTypes?: ("json" | "yaml" | "raw")[];
-  /**
-   * Input an adapter supplies beside the URL and body (the YAML text a spec was read from);
-   * not part of the HTTP description.
-   */
-  extra?: X;
   /** Extra header parameters the route reads (If-Match, X-Gantry-Message), for the document. */
   headers?: { name: string; description: string }[];
   output?: z.ZodType;
@@ -98,18 +96,49 @@ export interface OperationSpec<
   errors?: Partial<Record<400 | 404 | 409 | 413 | 415 | 422, string>>;
   /** For a response that is not JSON (YAML, text, SSE): its content type, for the document. */
   produces?: { type: string; description: string; events?: z.ZodType[] };
+}
+
+export interface OperationSpec<
+  P extends Shape | undefined,
+  Q extends Shape | undefined,
+  B extends z.ZodType | undefined,
+  O,
+  X extends Shape | undefined = undefined,
+> extends HttpDescription {
+  /** dotted, e.g. `run.cancel`; also the OpenAPI operationId */
+  name: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /**
+   * Input an adapter supplies beside the URL and body (the YAML text a spec was read from, the
+   * project a page's switcher chose); not part of the HTTP description.
+   */
+  extra?: X;
   authorize: Authorize<OperationInput<P, Q, B, X>>;
   audit?: (input: OperationInput<P, Q, B, X>, output: O, ctx: OperationContext) => AuditEntry | null | Promise<AuditEntry | null>;
   run: (ctx: OperationContext, input: OperationInput<P, Q, B, X>) => Promise<O>;
 }
 
-export type Operation<I = any, O = any> = OperationSpec<any, any, any, O, any> & {
+/** A declaration as every adapter calls it: how its input is parsed, the check, the function and the record. */
+export interface Callable<I, O> {
+  name: string;
+  params?: Shape;
+  query?: Shape;
+  body?: z.ZodType;
+  extra?: Shape;
+  authorize: Authorize<I>;
+  // A method, so that an operation is one of these whatever its output: the output is an
+  // argument here, and a declaration's `audit` takes its own output type.
+  audit?(input: I, output: O, ctx: OperationContext): AuditEntry | null | Promise<AuditEntry | null>;
   run: (ctx: OperationContext, input: I) => Promise<O>;
-  readonly __input?: I;
-};
+}
 
-export type InputOf<Op> = Op extends Operation<infer I, any> ? I : never;
-export type OutputOf<Op> = Op extends Operation<any, infer O> ? O : never;
+/** A declared operation: callable, and served by a REST route described in the OpenAPI document. */
+export interface Operation<I, O> extends Callable<I, O>, HttpDescription {}
+
+/** Any operation, whatever its input and output: the registry's list, which the OpenAPI document reads. */
+export type AnyOperation = Operation<never, unknown>;
 
 export function defineOperation<
   P extends Shape | undefined = undefined,
@@ -118,11 +147,36 @@ export function defineOperation<
   O = unknown,
   X extends Shape | undefined = undefined,
 >(spec: OperationSpec<P, Q, B, O, X>): Operation<OperationInput<P, Q, B, X>, O> {
-  return spec as Operation<OperationInput<P, Q, B, X>, O>;
+  return spec;
+}
+
+/**
+ * What a page shows that no REST route serves (the version history with its runs, what a template
+ * is used by): declared like an operation, with its permission, and called with `pageCall`; it is
+ * not in the OpenAPI document. Reads only, so nothing to audit.
+ */
+export interface ViewSpec<P extends Shape | undefined, Q extends Shape | undefined, O, X extends Shape | undefined> {
+  /** dotted, like an operation's */
+  name: string;
+  summary: string;
+  params?: P;
+  query?: Q;
+  extra?: X;
+  authorize: Authorize<OperationInput<P, Q, undefined, X>>;
+  run: (ctx: OperationContext, input: OperationInput<P, Q, undefined, X>) => Promise<O>;
+}
+
+export function defineView<
+  P extends Shape | undefined = undefined,
+  Q extends Shape | undefined = undefined,
+  O = unknown,
+  X extends Shape | undefined = undefined,
+>(spec: ViewSpec<P, Q, O, X>): Callable<OperationInput<P, Q, undefined, X>, O> {
+  return spec;
 }
 
 /** The permission check the declaration asks for. */
-export async function authorizeOperation<I>(op: Operation<I>, db: Db, actor: Actor | null, input: I): Promise<ProjectAccess | null> {
+export async function authorizeOperation<I>(op: Callable<I, unknown>, db: Db, actor: Actor | null, input: I): Promise<Access> {
   const a = op.authorize;
   if (a === "public-signed") return null;
   if (!actor) throw new Error(`operation ${op.name} needs a caller`);
@@ -139,26 +193,32 @@ export async function authorizeOperation<I>(op: Operation<I>, db: Db, actor: Act
 }
 
 /** Authorise, run, audit: the core every adapter goes through. */
-export async function invoke<I, O>(op: Operation<I, O>, db: Db, actor: Actor | null, input: I, opts: InvokeOptions = {}): Promise<O> {
+export async function invoke<I, O>(op: Callable<I, O>, db: Db, actor: Actor | null, input: I, opts: InvokeOptions = {}): Promise<O> {
   return execute(op, db, actor, await authorizeOperation(op, db, actor, input), input, opts);
 }
 
 /**
  * Runs an operation already authorised (the REST adapter checks before it reads the body, so a
  * caller without access learns nothing from validation errors) and writes its audit record.
+ * `access` must be what `authorizeOperation` returned for this operation and input.
  */
 export async function execute<I, O>(
-  op: Operation<I, O>,
+  op: Callable<I, O>,
   db: Db,
   actor: Actor | null,
-  access: ProjectAccess | null,
+  access: Access,
   input: I,
   opts: InvokeOptions = {},
 ): Promise<O> {
   const ctx: OperationContext = {
     db,
+    // Only a "public-signed" operation runs without a caller, and it does not read one.
     actor: actor as Actor,
     access,
+    get project() {
+      if (!access) throw new Error(`operation ${op.name} read its project, but its authorize finds none`);
+      return access;
+    },
     entry: opts.entry ?? "call",
     headers: opts.headers ?? null,
     clock: opts.clock ?? systemClock,

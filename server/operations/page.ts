@@ -5,14 +5,14 @@ import { allowedActions } from "@/lib/permissions";
 import { pageActor } from "../authz/page";
 import { getDb } from "../db/client";
 import { parseInput, type CallInput } from "./call";
-import { authorizeOperation, execute, type Operation } from "./define";
+import { authorizeOperation, execute, type Callable } from "./define";
 
 /**
  * The adapter for server-rendered pages: the signed-in user calls the operation; what they may
  * not see (or a malformed id in the URL) renders the 404 page, as an unknown id does. The
  * actions their role allows come back for the page to show or hide controls.
  */
-export async function pageCall<I, O>(op: Operation<I, O>, input: CallInput<I>) {
+export async function pageCall<I, O>(op: Callable<I, O>, input: CallInput<I>) {
   const actor = await pageActor();
   const db = getDb();
   try {

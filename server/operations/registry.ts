@@ -1,4 +1,4 @@
-import type { Operation } from "./define";
+import type { AnyOperation } from "./define";
 import { analyticsOperations } from "../analytics/operations";
 import { auditOperations } from "../audit/operations";
 import { authOperations } from "../auth/operations";
@@ -12,7 +12,7 @@ import { secretOperations } from "../secrets/operations";
 import { templateOperations } from "../templates/operations";
 
 /** Every declared operation, in the order the OpenAPI document lists them (its own is added there). */
-export const operations: Operation[] = [
+export const operations: AnyOperation[] = [
   ...projectOperations,
   ...secretOperations,
   ...templateOperations,

@@ -4,7 +4,7 @@ import { authenticate } from "../auth/authenticate";
 import { getDb } from "../db/client";
 import { api, json, readBody, readRawBody } from "../http/handler";
 import { parseQuery } from "../http/request";
-import { authorizeOperation, execute, type Operation } from "./define";
+import { authorizeOperation, execute, type AnyOperation, type Operation } from "./define";
 
 /**
  * The REST adapter: a Next route handler from a declared operation. It authenticates, reads the
@@ -52,7 +52,7 @@ export function rest<I, O>(op: Operation<I, O>, opts: RestOptions<I, O> = {}) {
 }
 
 /** Path segments are part of the URL: a bad one is the client's 400, with the schema's own message. */
-function parsePath(op: Operation, params: Record<string, string>): Record<string, unknown> {
+function parsePath(op: AnyOperation, params: Record<string, string>): Record<string, unknown> {
   if (!op.params) return {};
   const r = (op.params as z.ZodType).safeParse(params);
   if (r.success) return r.data as Record<string, unknown>;

@@ -5,9 +5,10 @@ import { DEFAULT_PROJECT_SLUG } from "@/lib/projects";
 import { requireProject, visibleProjectIds } from "../authz/authz";
 import { pipelineJson, pipelineSummaryJson, versionJson, versionSummaryJson } from "../http/present";
 import { intParam } from "../http/request";
-import { byOptionalProject, byPipeline, defineOperation, pathId, versionNumber, type Locator } from "../operations/define";
+import { byPipeline, defineOperation, defineView, pathId, versionNumber, type Locator } from "../operations/define";
+import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { createPipeline, getPipeline, getVersion, listPipelines, listVersions, savePipelineVersion } from "./pipelines";
-import { restoreVersion, upgradeTemplates } from "./versions";
+import { listVersionsWithRuns, pipelineOutdatedTemplates, restoreVersion, upgradeTemplates } from "./versions";
 
 /** Pipelines and their versions: what callers may do to them, declared once (server/operations). */
 
@@ -33,9 +34,10 @@ export const listPipelinesOp = defineOperation({
   path: "/api/v1/pipelines",
   tags: ["pipelines"],
   query: S.ProjectQuerySchema,
+  extra: SwitcherInput,
   output: S.PipelineListSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
-  authorize: { permission: "project.view", project: byOptionalProject("project") },
+  authorize: { permission: "project.view", project: byListScope },
   run: async ({ db, actor, access }) => {
     const ids = access ? [access.projectId] : await visibleProjectIds(db, actor);
     return { items: (await listPipelines(db, ids)).map(pipelineSummaryJson) };
@@ -62,15 +64,15 @@ export const createPipelineOp = defineOperation({
   },
   authorize: { permission: "pipeline.edit", project: inProjectOrDefault },
   extra: SourceText,
-  run: async ({ db, actor, access }, i) => {
+  run: async ({ db, actor, project }, i) => {
     const created = await createPipeline(db, {
       spec: i.body,
       source: i.source,
       message: i.message,
-      projectId: access!.projectId,
+      projectId: project.projectId,
       userId: actor.id,
     });
-    return { ...created, project: access!.projectSlug };
+    return { ...created, project: project.projectSlug };
   },
   audit: (_i, created) => ({
     action: "pipeline.create",
@@ -218,6 +220,24 @@ export const exportPipelineOp = defineOperation({
     const v = i.version ? await getVersion(db, i.id, intParam(i.version, "version")) : await getPipeline(db, i.id);
     return { name: v.spec.name, version: v.version, text: v.source ?? stringify(v.spec) };
   },
+});
+
+// Views: what the pipeline page shows beside the operations above; no REST route serves them.
+
+export const versionHistoryView = defineView({
+  name: "pipeline.versionHistory",
+  summary: "The pipeline's versions, newest first, each with how many runs it had and its last run (the Versions tab)",
+  params: PipelineParams,
+  authorize: { permission: "project.view", project: byPipeline("id") },
+  run: ({ db }, i) => listVersionsWithRuns(db, i.id),
+});
+
+export const outdatedTemplatesView = defineView({
+  name: "pipeline.outdatedTemplates",
+  summary: "Templates the current version is pinned to that have a newer version (the upgrade banner)",
+  params: PipelineParams,
+  authorize: { permission: "project.view", project: byPipeline("id") },
+  run: ({ db }, i) => pipelineOutdatedTemplates(db, i.id),
 });
 
 export const pipelineOperations = [

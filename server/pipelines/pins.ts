@@ -48,8 +48,10 @@ export async function outdatedTemplates(db: DbOrTx, spec: PipelineSpec, pins: Te
   if (!pins) return [];
   const latest = await findTemplates(db, templateNames(spec));
   return Object.entries(pins)
-    .filter(([name, v]) => (latest.get(name)?.version ?? v) > v)
-    .map(([name, v]) => ({ name, pinned: v, latest: latest.get(name)!.version }))
+    .flatMap(([name, pinned]) => {
+      const newest = latest.get(name)?.version;
+      return newest !== undefined && newest > pinned ? [{ name, pinned, latest: newest }] : [];
+    })
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import * as S from "@/lib/api-schemas";
 import { memberJson, projectJson } from "../http/present";
-import { byProject, defineOperation } from "../operations/define";
+import { byProject, defineOperation, defineView } from "../operations/define";
+import { projectChoices } from "./projects";
 import { createProject, deleteProject, getProject, listMembers, listProjects, removeMember, setMember, updateProject } from "./projects";
 
 /** Projects and their members: what callers may do to them, declared once (server/operations). */
@@ -47,7 +48,7 @@ export const getProjectOp = defineOperation({
   output: S.ProjectSchema,
   errors: { 404: NOT_FOUND },
   authorize: { permission: "project.view", project: byProject("project") },
-  run: async ({ db, actor, access }) => projectJson(await getProject(db, actor, access!)),
+  run: async ({ db, actor, project }) => projectJson(await getProject(db, actor, project)),
 });
 
 export const updateProjectOp = defineOperation({
@@ -62,7 +63,7 @@ export const updateProjectOp = defineOperation({
   errors: { 404: NOT_FOUND },
   authorize: { permission: "project.manage", project: byProject("project") },
   // Audited in the same transaction as the change, inside updateProject.
-  run: async ({ db, actor, access }, i) => projectJson(await updateProject(db, actor, access!, i.body)),
+  run: async ({ db, actor, project }, i) => projectJson(await updateProject(db, actor, project, i.body)),
 });
 
 export const deleteProjectOp = defineOperation({
@@ -75,7 +76,7 @@ export const deleteProjectOp = defineOperation({
   status: 204,
   errors: { 404: NOT_FOUND, 409: "The project still has pipelines or templates, or it is the default project" },
   authorize: { permission: "project.manage", project: byProject("project") },
-  run: ({ db, actor, access }) => deleteProject(db, actor, access!),
+  run: ({ db, actor, project }) => deleteProject(db, actor, project),
 });
 
 export const listMembersOp = defineOperation({
@@ -88,7 +89,7 @@ export const listMembersOp = defineOperation({
   output: S.MemberListSchema,
   errors: { 404: NOT_FOUND },
   authorize: { permission: "project.view", project: byProject("project") },
-  run: async ({ db, access }) => ({ items: (await listMembers(db, access!.projectId)).map(memberJson) }),
+  run: async ({ db, project }) => ({ items: (await listMembers(db, project.projectId)).map(memberJson) }),
 });
 
 const MemberParams = ProjectParams.extend({ username: z.string().meta({ description: "the user's username" }) });
@@ -104,7 +105,7 @@ export const setMemberOp = defineOperation({
   output: S.SetMemberResultSchema,
   errors: { 404: NOT_FOUND, 409: "That would leave the project without an owner", 422: "No such user, or a bad role" },
   authorize: { permission: "member.manage", project: byProject("project") },
-  run: ({ db, actor, access }, i) => setMember(db, actor, access!, i.username, i.body.role),
+  run: ({ db, actor, project }, i) => setMember(db, actor, project, i.username, i.body.role),
 });
 
 export const removeMemberOp = defineOperation({
@@ -117,7 +118,15 @@ export const removeMemberOp = defineOperation({
   status: 204,
   errors: { 404: "No such project or member", 409: "That would leave the project without an owner" },
   authorize: { permission: "member.manage", project: byProject("project") },
-  run: ({ db, actor, access }, i) => removeMember(db, actor, access!, i.username),
+  run: ({ db, actor, project }, i) => removeMember(db, actor, project, i.username),
+});
+
+/** The project switcher's choices: the projects the caller belongs to, by name (the app's layout). */
+export const projectChoicesView = defineView({
+  name: "project.choices",
+  summary: "Projects the caller belongs to, slug and name, for the project switcher",
+  authorize: "authenticated",
+  run: ({ db, actor }) => projectChoices(db, actor),
 });
 
 export const projectOperations = [

@@ -33,7 +33,10 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     } else rendered[k] = renderDeep(v, lookup);
   }
   coerceTyped(tpl.paramsSchema, task.params, rendered);
-  const r = validateParams(tpl.paramsSchema, rendered, `${at}.params`, { deferRefs: true });
+  // A secret param is checked as the reference it is (its value is never here): required is met.
+  const r = validateParams(tpl.paramsSchema, { ...rendered, ...pick(task.params, Object.keys(secretSources)) }, `${at}.params`, {
+    deferRefs: true,
+  });
   if (!r.ok) throw validationFailed(r.errors);
   // In the template's own strings `params.x` is one of its params; the rest is the run's.
   const paramValue = (k: string): Value | undefined => {
@@ -108,6 +111,8 @@ function conditionContext(v: RunValues | undefined): Record<string, unknown> {
 }
 
 const runGit = (v: RunValues) => ({ ...v.git, shortSha: (v.git.sha ?? "").slice(0, 7) });
+
+const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 /** `{{ secrets.NAME }}` or `{{ params.P }}` (a secret run param), checked on save; anything else is refused. */
 function secretSource(v: string): { secret: string } | { param: string } | null {

@@ -46,7 +46,10 @@ async function concurrencyOf(tx: DbOrTx, run: Pick<RunRow, "pipelineId" | "versi
   if (!row) return null;
   const parsed = row.c ? ConcurrencySpecSchema.safeParse(typeof row.c === "string" ? JSON.parse(row.c) : row.c) : null;
   const spec = parsed?.success ? parsed.data : null;
-  if (settings.size >= SETTINGS_CACHE_SIZE) settings.delete(settings.keys().next().value!);
+  if (settings.size >= SETTINGS_CACHE_SIZE) {
+    const oldest = settings.keys().next();
+    if (!oldest.done) settings.delete(oldest.value);
+  }
   settings.set(key, spec);
   return spec;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, max } from "drizzle-orm";
 import { notFound, validationFailed } from "@/lib/errors";
+import type { FieldError } from "@/lib/pipeline-spec";
 import { resolveSource, type SourceEvent } from "@/lib/repository";
 import type { Db } from "../db/client";
 import { pipelines, projects, runs, taskRuns } from "../db/schema";
@@ -46,17 +47,16 @@ export async function createRun(
   const { values: runParams, secrets } = resolveRunParams(v.spec, input.params ?? {});
   // The version's pinned template versions: a template changed since the save changes nothing.
   const found = await resolveTemplates(db, v.spec, v.templates);
-  const missing = v.spec.stages.flatMap((s, si) =>
-    s.tasks.flatMap((t, ti) =>
-      found.has(t.template) ? [] : [{ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` }],
-    ),
+  const missing: FieldError[] = [];
+  const tasks = v.spec.stages.flatMap((stage, si) =>
+    stage.tasks.flatMap((task, ti) => {
+      const template = found.get(task.template);
+      if (template) return [{ stage, si, task, ti, template }];
+      missing.push({ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${task.template}'` });
+      return [];
+    }),
   );
   if (missing.length) throw validationFailed(missing);
-  const templateOf = (name: string) => {
-    const t = found.get(name);
-    if (!t) throw new Error(`template '${name}' vanished while the run was created`);
-    return t;
-  };
   const checkout = resolveSource(v.spec.repository, runParams, input.event as SourceEvent | null | undefined);
   if (!checkout.ok) throw validationFailed(checkout.errors, "params");
   // What `{{ … }}` references see now (lib/expressions); secret params never enter a plan.
@@ -74,23 +74,17 @@ export async function createRun(
     checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan;
 
   const id = randomUUID();
-  const taskRows = v.spec.stages.flatMap((stage, si) =>
-    stage.tasks.map((task, ti) => ({
-      id: randomUUID(),
-      runId: id,
-      stageIndex: si,
-      stageName: stage.name,
-      stageMode: stage.mode,
-      taskIndex: ti,
-      name: task.name,
-      status: "queued" as const,
-      plan: withEnv(
-        withSource(compileTask(task, templateOf(task.template), `stages[${si}].tasks[${ti}]`, values, stage.when)),
-        input.env,
-        input.files,
-      ),
-    })),
-  );
+  const taskRows = tasks.map(({ stage, si, task, ti, template }) => ({
+    id: randomUUID(),
+    runId: id,
+    stageIndex: si,
+    stageName: stage.name,
+    stageMode: stage.mode,
+    taskIndex: ti,
+    name: task.name,
+    status: "queued" as const,
+    plan: withEnv(withSource(compileTask(task, template, `stages[${si}].tasks[${ti}]`, values, stage.when)), input.env, input.files),
+  }));
   const number = await db.transaction(async (tx) => {
     // Lock the pipeline row so run numbers are handed out one at a time.
     await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId)).for("update");

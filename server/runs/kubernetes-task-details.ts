@@ -112,7 +112,10 @@ async function templatePart(db: DbOrTx, id: string): Promise<TemplateKubernetesP
   const part = d
     ? { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, automountServiceAccountToken: d.automountServiceAccountToken }
     : null;
-  if (templateParts.size >= TEMPLATE_CACHE_SIZE) templateParts.delete(templateParts.keys().next().value!);
+  if (templateParts.size >= TEMPLATE_CACHE_SIZE) {
+    const oldest = templateParts.keys().next();
+    if (!oldest.done) templateParts.delete(oldest.value);
+  }
   templateParts.set(id, part);
   return part;
 }

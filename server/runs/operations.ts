@@ -5,8 +5,9 @@ import { approverIdentity, decideApproval, listPendingApprovals, markDecidable }
 import { visibleProjectIds } from "../authz/authz";
 import { approvalResultJson, pendingApprovalJson, runJson, runSummaryJson } from "../http/present";
 import { logStatus } from "../logs/status";
-import { byOptionalProject, byPipeline, byRun, byTaskRun, defineOperation, pathId } from "../operations/define";
+import { byPipeline, byRun, byTaskRun, defineOperation, pathId } from "../operations/define";
 import { VersionNotFound } from "../pipelines/pipelines";
+import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { cancelRun } from "./cancel-run";
 import { createRun } from "./create-run";
 import { listRecentRuns } from "./list-recent-runs";
@@ -26,9 +27,10 @@ export const listRecentRunsOp = defineOperation({
   path: "/api/v1/runs",
   tags: ["runs"],
   query: S.RecentRunsQuerySchema,
+  extra: SwitcherInput,
   output: S.RecentRunPageSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
-  authorize: { permission: "project.view", project: byOptionalProject("project") },
+  authorize: { permission: "project.view", project: byListScope },
   run: async ({ db, actor, access }, q) => {
     const projectIds = access ? [access.projectId] : await visibleProjectIds(db, actor);
     const page = await listRecentRuns(db, { page: q.page, perPage: q.perPage, statuses: q.status, projectIds, pipelineId: q.pipeline });
@@ -236,7 +238,7 @@ export const decideApprovalOp = defineOperation({
   // Any member may be named an approver; whether this one is, the gate decides (403 otherwise).
   authorize: { permission: "project.view", scope: "run.approve", project: byTaskRun("id") },
   // The decision and its audit record are written in one transaction, inside decideApproval.
-  run: async ({ db, actor, access }, i) => approvalResultJson(await decideApproval(db, actor, access!, i.id, i.body)),
+  run: async ({ db, actor, project }, i) => approvalResultJson(await decideApproval(db, actor, project, i.id, i.body)),
 });
 
 export const listApprovalsOp = defineOperation({

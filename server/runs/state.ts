@@ -163,13 +163,13 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
   const stages = new Map<number, TaskRunRow[]>();
   for (const t of trs) stages.set(t.stageIndex, [...(stages.get(t.stageIndex) ?? []), t]);
   for (const [, tasks] of [...stages.entries()].sort((a, b) => a[0] - b[0])) {
-    if (tasks.every((t) => isFinal(t.status))) continue;
+    const next = tasks.find((t) => !isFinal(t.status));
+    if (!next) continue; // this stage is done
     if (run.status === "queued") {
       await transitionRun(tx, run, "running");
       run = { ...run, status: "running" };
     }
     const parallel = tasks[0].stageMode === "parallel";
-    const next = tasks.find((t) => !isFinal(t.status))!;
     let ready = parallel ? tasks.filter((t) => t.status === "queued") : next.status === "queued" ? [next] : [];
     // Conditions and the results a task uses are decided as it becomes due (lib/expressions/due.ts).
     if (ready.some((t) => t.plan.when || t.plan.needs)) {
@@ -211,8 +211,10 @@ export async function settleGates(tx: DbOrTx, trs: TaskRunRow[], now = new Date(
   );
   const out = new Map(trs.map((t) => [t.id, t]));
   for (const t of waiting) {
+    const gate = t.plan.gate;
+    if (!gate) continue; // never: `waiting` holds gates only
     const outcome = decideGate(
-      t.plan.gate!,
+      gate,
       t,
       all.filter((d) => d.taskRunId === t.id),
       now,
@@ -222,7 +224,7 @@ export async function settleGates(tx: DbOrTx, trs: TaskRunRow[], now = new Date(
       out.set(t.id, { ...t, status: outcome.status, message: outcome.message, finishedAt: now });
     }
   }
-  return trs.map((t) => out.get(t.id)!);
+  return trs.map((t) => out.get(t.id) ?? t);
 }
 
 /** queued → waiting: the gate's clock starts now (startedAt), and the operator notifies its approvers. */

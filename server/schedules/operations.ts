@@ -37,7 +37,7 @@ export const createScheduleOp = defineOperation({
   status: 201,
   errors: { 404: NOT_FOUND, 422: "A bad cron expression, time zone or param" },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
-  run: async ({ db, actor, access, clock }, i) => scheduleJson(await createSchedule(db, actor, access!, i.id, i.body, clock)),
+  run: async ({ db, actor, project, clock }, i) => scheduleJson(await createSchedule(db, actor, project, i.id, i.body, clock)),
 });
 
 export const getScheduleOp = defineOperation({
@@ -64,7 +64,8 @@ export const updateScheduleOp = defineOperation({
   output: ScheduleSchema,
   errors: { 404: NOT_FOUND, 422: "A bad cron expression, time zone or param" },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
-  run: async ({ db, actor, access, clock }, i) => scheduleJson(await updateSchedule(db, actor, access!, i.id, i.scheduleId, i.body, clock)),
+  run: async ({ db, actor, project, clock }, i) =>
+    scheduleJson(await updateSchedule(db, actor, project, i.id, i.scheduleId, i.body, clock)),
 });
 
 export const deleteScheduleOp = defineOperation({
@@ -77,7 +78,7 @@ export const deleteScheduleOp = defineOperation({
   status: 204,
   errors: { 404: NOT_FOUND },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
-  run: ({ db, actor, access }, i) => deleteSchedule(db, actor, access!, i.id, i.scheduleId),
+  run: ({ db, actor, project }, i) => deleteSchedule(db, actor, project, i.id, i.scheduleId),
 });
 
 export const scheduleOperations = [listSchedulesOp, createScheduleOp, getScheduleOp, updateScheduleOp, deleteScheduleOp];

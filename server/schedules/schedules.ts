@@ -212,25 +212,11 @@ export async function updateSchedule(
     if (patch.params) {
       // A secret left as *** (as the API shows it) keeps its stored value; new values are sealed.
       const keep = (k: string, v: string) => p.secrets.includes(k) && v === "***" && s.params[k] !== undefined;
-      const given = Object.fromEntries(Object.entries(patch.params).filter(([k, v]) => !keep(k, v)));
-      p.check({
-        ...openRunParams(
-          Object.fromEntries(
-            Object.keys(patch.params)
-              .filter((k) => keep(k, patch.params![k]))
-              .map((k) => [k, s.params[k]]),
-          ),
-        ),
-        ...given,
-      });
-      next.params = {
-        ...Object.fromEntries(
-          Object.keys(patch.params)
-            .filter((k) => keep(k, patch.params![k]))
-            .map((k) => [k, s.params[k]]),
-        ),
-        ...sealRunParams(given, p.secrets),
-      };
+      const entries = Object.entries(patch.params);
+      const given = Object.fromEntries(entries.filter(([k, v]) => !keep(k, v)));
+      const kept = Object.fromEntries(entries.filter(([k, v]) => keep(k, v)).map(([k]) => [k, s.params[k]]));
+      p.check({ ...openRunParams(kept), ...given });
+      next.params = { ...kept, ...sealRunParams(given, p.secrets) };
     }
     // A new expression, zone or a resume starts from the next tick after now: nothing missed is caught up.
     const timing = patch.cron !== undefined || patch.timeZone !== undefined || (s.suspend && patch.suspend === false);

@@ -19,7 +19,7 @@ export const listSecretsOp = defineOperation({
   output: S.SecretListSchema,
   errors: { 404: "No such project, or one the caller is not a member of" },
   authorize: { permission: "project.view", project: byProject("project") },
-  run: async ({ db, access }) => ({ items: (await listSecrets(db, access!.projectId)).map(secretJson) }),
+  run: async ({ db, project }) => ({ items: (await listSecrets(db, project.projectId)).map(secretJson) }),
 });
 
 export const putSecretOp = defineOperation({
@@ -35,7 +35,7 @@ export const putSecretOp = defineOperation({
   authorize: { permission: "secret.manage", project: byProject("project") },
   // The change and its audit record share a transaction, inside putSecret. A bad name is a
   // validation error (422) like the body's, as it was before the name was part of the declaration.
-  run: ({ db, actor, access }, i) => putSecret(db, actor, access!, S.SecretNameSchema.parse(i.name), i.body),
+  run: ({ db, actor, project }, i) => putSecret(db, actor, project, S.SecretNameSchema.parse(i.name), i.body),
 });
 
 export const deleteSecretOp = defineOperation({
@@ -48,7 +48,7 @@ export const deleteSecretOp = defineOperation({
   status: 204,
   errors: { 404: "No such project or secret", 422: "A bad name" },
   authorize: { permission: "secret.manage", project: byProject("project") },
-  run: ({ db, actor, access }, i) => deleteSecret(db, actor, access!, S.SecretNameSchema.parse(i.name)),
+  run: ({ db, actor, project }, i) => deleteSecret(db, actor, project, S.SecretNameSchema.parse(i.name)),
 });
 
 export const secretOperations = [listSecretsOp, putSecretOp, deleteSecretOp];

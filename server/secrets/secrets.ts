@@ -192,10 +192,11 @@ export async function checkSpecSecrets(
   );
   const errors: FieldError[] = [];
   for (const r of refs) {
+    const templateEnv = r.template ? templates?.get(r.template)?.env : undefined;
     if (!have.has(r.name))
       errors.push({ path: r.path, message: `no secret named '${r.name}' in this project (add it on the project's Secrets tab)` });
     // Executors disagree on which wins when the template sets the variable itself: refuse the clash.
-    else if (r.template && templates?.get(r.template)?.env && r.name in templates.get(r.template)!.env) {
+    else if (templateEnv && r.name in templateEnv) {
       errors.push({ path: r.path, message: `template '${r.template}' sets '${r.name}' itself; give the secret another name` });
     }
   }

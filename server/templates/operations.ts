@@ -1,10 +1,20 @@
 import { z } from "zod";
 import * as S from "@/lib/api-schemas";
 import { DEFAULT_PROJECT_SLUG } from "@/lib/projects";
-import { requireProject, requireTemplate } from "../authz/authz";
-import { defineOperation, versionNumber, type Locator } from "../operations/define";
+import { mayManageTemplate, requireProject, requireTemplate, visibleProjectIds } from "../authz/authz";
+import { defineOperation, defineView, versionNumber, type Locator } from "../operations/define";
+import { listPipelines } from "../pipelines/pipelines";
 import { getTemplate, listTemplates } from "./catalog";
-import { createTemplate, deleteTemplate, getTemplateVersion, listTemplateVersions, setDeprecated, updateTemplate } from "./manage";
+import {
+  createTemplate,
+  deleteTemplate,
+  getTemplateVersion,
+  listTemplateVersions,
+  setDeprecated,
+  templateAuthor,
+  templateUsage,
+  updateTemplate,
+} from "./manage";
 
 /** The template catalog: read by every signed-in caller, a project's templates managed by its maintainers. */
 
@@ -49,9 +59,9 @@ export const createTemplateOp = defineOperation({
     422: "The definition is invalid (`details.errors`, with YAML lines)",
   },
   authorize: { permission: "template.manage", project: inProjectOrDefault },
-  run: async ({ db, actor, access }, i) => ({
-    ...(await createTemplate(db, i.body, actor.id, access!.projectId)),
-    project: access!.projectSlug,
+  run: async ({ db, actor, project }, i) => ({
+    ...(await createTemplate(db, i.body, actor.id, project.projectId)),
+    project: project.projectSlug,
   }),
   audit: (i, r) => ({
     action: "template.create",
@@ -159,6 +169,35 @@ export const getTemplateVersionOp = defineOperation({
     const v = await getTemplateVersion(db, i.name, i.n);
     return { ...v, createdAt: v.createdAt?.toISOString() ?? null };
   },
+});
+
+// Views: what the template pages show beside the operations above; no REST route serves them.
+
+export const templateDetailsView = defineView({
+  name: "template.details",
+  summary: "Who added the template, the pipelines the caller may see that use it, and whether the caller may change it",
+  params: NameParams,
+  authorize: { permission: "project.view" },
+  run: async ({ db, actor }, i) => {
+    const [all, author, canManage, visible] = await Promise.all([
+      templateUsage(db, i.name),
+      templateAuthor(db, i.name),
+      mayManageTemplate(db, actor, i.name),
+      visibleProjectIds(db, actor).then((ids) => listPipelines(db, ids)),
+    ]);
+    // Pipelines of projects the caller is not in stay out of sight (their names would leak).
+    const seen = new Set(visible.map((p) => p.id));
+    return { author, canManage, usage: all.filter((u) => seen.has(u.id)), inUse: all.length > 0 };
+  },
+});
+
+/** The template as the editor starts from it, for those who may change it (built-ins: site administrators). */
+export const editableTemplateView = defineView({
+  name: "template.editable",
+  summary: "The template's latest definition, for those who may change it",
+  params: NameParams,
+  authorize: { permission: "template.manage", project: byTemplate("name") },
+  run: ({ db }, i) => getTemplate(db, i.name),
 });
 
 export const templateOperations = [

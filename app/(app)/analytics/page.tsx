@@ -5,11 +5,10 @@ import { buttonVariants } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { PageHeader } from "@/components/ui/page-header";
 import { AnalyticsQuerySchema } from "@/lib/api-schemas";
-import { loadAnalytics } from "@/server/analytics/queries";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
-import { listScope } from "@/server/projects/current";
-import { listProjects } from "@/server/projects/projects";
+import { analyticsOp } from "@/server/analytics/operations";
+import { pageCall } from "@/server/operations/page";
+import { currentProjectSlug } from "@/server/projects/current";
+import { listProjectsOp } from "@/server/projects/operations";
 
 export const metadata: Metadata = { title: "Analytics" };
 
@@ -21,17 +20,14 @@ export default async function AnalyticsPage({ searchParams }: { searchParams: Pr
   const sp = await searchParams;
   const q = AnalyticsQuerySchema.safeParse({ days: sp.days });
   const days = q.success ? q.data.days : 30;
-  const db = getDb();
-  const actor = await pageActor();
-  const [projects, scope] = await Promise.all([listProjects(db, actor), listScope(db, actor)]);
-  // `?project=all` overrides the switcher; a project the user cannot see falls back to the scope.
-  const chosen =
-    sp.project === "all" ? null : (projects.find((p) => p.slug === sp.project) ?? projects.find((p) => p.id === scope.current?.id) ?? null);
-  const data = await loadAnalytics(
-    db,
-    { projectIds: chosen ? [chosen.id] : sp.project === "all" ? projects.map((p) => p.id) : scope.projectIds },
-    days,
-  );
+  const [{ data: list }, switcher] = await Promise.all([pageCall(listProjectsOp, {}), currentProjectSlug()]);
+  const projects = list.items;
+  // `?project=all` overrides the switcher; a project the user cannot see falls back to the switcher's
+  // choice, which the operation drops in turn when the user left that project.
+  const wanted = sp.project === "all" ? null : (projects.find((p) => p.slug === sp.project)?.slug ?? switcher);
+  // The same operation as GET /api/v1/analytics.
+  const { data, access } = await pageCall(analyticsOp, { days, switcher: wanted });
+  const chosen = access ? (projects.find((p) => p.id === access.projectId) ?? null) : null;
   const href = (o: { days?: number; project?: string | null }) => {
     const project = o.project === undefined ? (chosen?.slug ?? (sp.project === "all" ? "all" : null)) : o.project;
     return `/analytics?${new URLSearchParams({ days: String(o.days ?? days), ...(project ? { project } : {}) })}`;

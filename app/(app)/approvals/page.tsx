@@ -7,16 +7,17 @@ import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
 import { describeApprovers } from "@/lib/approvals";
-import { listPendingApprovals } from "@/server/approvals/approvals";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
+import { pageCall } from "@/server/operations/page";
+import { listApprovalsOp } from "@/server/runs/operations";
 
 export const metadata: Metadata = { title: "Approvals" };
 export const dynamic = "force-dynamic";
 
 /** Manual-approval gates waiting for the signed-in user's decision, across their projects. */
 export default async function ApprovalsPage() {
-  const items = await listPendingApprovals(getDb(), await pageActor());
+  // The same operation as GET /api/v1/approvals.
+  const { data } = await pageCall(listApprovalsOp, {});
+  const items = data.items;
   return (
     <>
       <PageHeader title="Approvals" description="Runs waiting at an approval gate for your decision." />
@@ -58,7 +59,7 @@ export default async function ApprovalsPage() {
                   </Td>
                   <Td className="text-muted">{i.startedAt ? <RelativeTime date={i.startedAt} /> : "—"}</Td>
                   <Td className="text-muted">{i.approval.deadline ? <RelativeTime date={i.approval.deadline} /> : "—"}</Td>
-                  <Td className="text-muted">{i.projectSlug}</Td>
+                  <Td className="text-muted">{i.project}</Td>
                 </Tr>
               ))}
             </tbody>

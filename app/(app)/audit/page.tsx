@@ -9,12 +9,8 @@ import { Label } from "@/components/ui/label";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { listAuditOp, listProjectAuditOp } from "@/server/audit/operations";
-import { auditableProjectIds } from "@/server/authz/authz";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
-import { callAs } from "@/server/operations/call";
-import { listProjects } from "@/server/projects/projects";
+import { auditScopeView, listAuditOp, listProjectAuditOp } from "@/server/audit/operations";
+import { pageCall } from "@/server/operations/page";
 
 export const metadata: Metadata = { title: "Audit" };
 
@@ -23,10 +19,10 @@ type Search = { project?: string; actor?: string; action?: string; since?: strin
 /** Who changed what, when and from where, in the projects whose trail the user may read. */
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Search> }) {
   const sp = await searchParams;
-  const db = getDb();
-  const actor = await pageActor();
-  const allowed = await auditableProjectIds(db, actor);
-  const projects = (await listProjects(db, actor)).filter((p) => allowed === null || allowed.includes(p.id));
+  // The projects whose trail the user may read: a project they may not read shows all of theirs.
+  const {
+    data: { projects, siteWide },
+  } = await pageCall(auditScopeView, {});
   const chosen = projects.find((p) => p.slug === sp.project);
   // The form is forgiving (a date, blank fields): what it cannot read is left out, not an error.
   const filters = {
@@ -37,9 +33,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     limit: "50",
   };
   // The same operations as GET /api/v1/audit and /api/v1/projects/{project}/audit.
-  const page = chosen
-    ? await callAs(actor, listProjectAuditOp, { project: chosen.slug, ...filters })
-    : await callAs(actor, listAuditOp, filters);
+  const { data: page } = chosen
+    ? await pageCall(listProjectAuditOp, { project: chosen.slug, ...filters })
+    : await pageCall(listAuditOp, filters);
   const next = page.next
     ? `/audit?${new URLSearchParams({ ...Object.fromEntries(Object.entries(sp).filter(([, v]) => v)), before: String(page.next) })}`
     : null;
@@ -54,7 +50,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <div className="grid gap-1">
             <Label htmlFor="audit-project">Project</Label>
             <Select id="audit-project" name="project" defaultValue={sp.project ?? ""} className="w-48">
-              <option value="">{allowed === null ? "All (site-wide too)" : "All my projects"}</option>
+              <option value="">{siteWide ? "All (site-wide too)" : "All my projects"}</option>
               {projects.map((p) => (
                 <option key={p.slug} value={p.slug}>
                   {p.name}
@@ -82,7 +78,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <Card>
         {page.items.length === 0 ? (
           <EmptyState icon={ScrollText} title="Nothing recorded here">
-            {allowed !== null && allowed.length === 0
+            {!siteWide && projects.length === 0
               ? "The audit trail is for maintainers and owners of a project."
               : "Changes and runs show up here as they happen; widen the filters to see more."}
           </EmptyState>

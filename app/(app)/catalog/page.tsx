@@ -7,8 +7,8 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input } from "@/components/ui/input";
 import { PageHeader } from "@/components/ui/page-header";
-import { getDb } from "@/server/db/client";
-import { listTemplates } from "@/server/templates/catalog";
+import { pageCall } from "@/server/operations/page";
+import { listTemplatesOp } from "@/server/templates/operations";
 
 export const metadata: Metadata = { title: "Catalog" };
 
@@ -16,7 +16,8 @@ type Props = { searchParams: Promise<{ q?: string }> };
 
 export default async function CatalogPage({ searchParams }: Props) {
   const q = ((await searchParams).q ?? "").trim().toLowerCase();
-  const all = await listTemplates(getDb());
+  // The same operation as GET /api/v1/templates.
+  const all = (await pageCall(listTemplatesOp, {})).data.items;
   const shown = all.filter((t) => !q || [t.name, t.title, t.category, t.description].some((s) => s.toLowerCase().includes(q)));
   const byCategory = new Map<string, typeof shown>();
   for (const t of shown) byCategory.set(t.category, [...(byCategory.get(t.category) ?? []), t]);

@@ -9,17 +9,16 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { getDb } from "@/server/db/client";
-import { listPipelines } from "@/server/pipelines/pipelines";
-import { pageActor } from "@/server/authz/page";
-import { listScope } from "@/server/projects/current";
+import { pageCall } from "@/server/operations/page";
+import { listPipelinesOp } from "@/server/pipelines/operations";
+import { currentProjectSlug } from "@/server/projects/current";
 
 export const metadata: Metadata = { title: "Pipelines" };
 
 export default async function PipelinesPage() {
-  const db = getDb();
-  const scope = await listScope(db, await pageActor());
-  const pipelines = await listPipelines(db, scope.projectIds);
+  // The same operation as GET /api/v1/pipelines, in the project switcher's project (when the user may still see it).
+  const { data, access: current } = await pageCall(listPipelinesOp, { switcher: await currentProjectSlug() });
+  const pipelines = data.items;
   const newButton = (
     <Link href="/pipelines/new" className={buttonVariants({ variant: "primary" })}>
       <Plus aria-hidden /> New pipeline
@@ -30,8 +29,8 @@ export default async function PipelinesPage() {
       <PageHeader
         title="Pipelines"
         description={
-          scope.current
-            ? `Pipelines of ${scope.current.slug}: stages of tasks, versioned as code.`
+          current
+            ? `Pipelines of ${current.projectSlug}: stages of tasks, versioned as code.`
             : "Stages of tasks, versioned as code, in every project you belong to."
         }
         actions={
@@ -51,7 +50,7 @@ export default async function PipelinesPage() {
             <thead>
               <tr>
                 <Th>Name</Th>
-                {!scope.current && <Th className="w-40">Project</Th>}
+                {!current && <Th className="w-40">Project</Th>}
                 <Th>Description</Th>
                 <Th className="w-20">Version</Th>
                 <Th className="w-64">Last run</Th>
@@ -65,7 +64,7 @@ export default async function PipelinesPage() {
                       {p.name}
                     </Link>
                   </Td>
-                  {!scope.current && <Td className="text-muted">{p.project.name}</Td>}
+                  {!current && <Td className="text-muted">{p.project.name}</Td>}
                   <Td className="max-w-0 truncate text-muted" title={p.description ?? undefined}>
                     {p.description}
                   </Td>

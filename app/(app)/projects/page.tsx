@@ -6,14 +6,14 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
-import { listProjects } from "@/server/projects/projects";
+import { pageCall } from "@/server/operations/page";
+import { listProjectsOp } from "@/server/projects/operations";
 
 export const metadata: Metadata = { title: "Projects" };
 
 export default async function ProjectsPage() {
-  const projects = await listProjects(getDb(), await pageActor());
+  // The same operation as GET /api/v1/projects.
+  const projects = (await pageCall(listProjectsOp, {})).data.items;
   return (
     <>
       <PageHeader

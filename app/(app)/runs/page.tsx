@@ -8,10 +8,10 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Pagination } from "@/components/ui/pagination";
 import { ACTIVE_STATUSES, type RunStatus } from "@/lib/status";
-import { getDb } from "@/server/db/client";
-import { pageActor } from "@/server/authz/page";
-import { listScope } from "@/server/projects/current";
-import { listRecentRuns } from "@/server/runs/list-recent-runs";
+import { pageCall } from "@/server/operations/page";
+import { currentProjectSlug } from "@/server/projects/current";
+import { listRecentRunsOp } from "@/server/runs/operations";
+import { runRows } from "./run-rows";
 
 export const metadata: Metadata = { title: "Runs" };
 
@@ -27,9 +27,13 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const sp = await searchParams;
   const filter = FILTERS.find((f) => f.key === sp.status) ?? FILTERS[0];
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
-  const db = getDb();
-  const scope = await listScope(db, await pageActor());
-  const runs = await listRecentRuns(db, { page, perPage: 25, statuses: filter.statuses, projectIds: scope.projectIds });
+  // The same operation as GET /api/v1/runs, in the project switcher's project (when the user may still see it).
+  const { data: runs } = await pageCall(listRecentRunsOp, {
+    page,
+    perPage: 25,
+    status: filter.statuses?.join(","),
+    switcher: await currentProjectSlug(),
+  });
   const href = (key: string, p = 1) =>
     `/runs?${new URLSearchParams({ ...(key !== "all" ? { status: key } : {}), ...(p > 1 ? { page: String(p) } : {}) })}`;
   return (
@@ -69,7 +73,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           </EmptyState>
         ) : (
           <>
-            <RunsTable runs={runs.items} showPipeline label="Runs" />
+            <RunsTable runs={runRows(runs.items)} showPipeline label="Runs" />
             <div className="border-t">
               <Pagination page={runs.page} perPage={runs.perPage} total={runs.total} href={(p) => href(filter.key, p)} label="Runs pages" />
             </div>

@@ -1,6 +1,7 @@
 import { Search } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { unstable_rethrow } from "next/navigation";
 import { StatusBadge } from "@/components/runs/status-badge";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -10,11 +11,10 @@ import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { LogSearchQuerySchema } from "@/lib/api-schemas";
 import { RUN_STATUSES } from "@/lib/status";
-import { pageActor } from "@/server/authz/page";
-import { visibleProjectIds } from "@/server/authz/authz";
-import { getDb } from "@/server/db/client";
-import { searchLogs, type LogSearchHit, type LogSearchResult } from "@/server/logs/search";
-import { elasticsearchStore, logEngine } from "@/server/logs/select";
+import { searchLogsOp } from "@/server/logs/operations";
+import type { LogSearchHit, LogSearchResult } from "@/server/logs/search";
+import { logEngine } from "@/server/logs/select";
+import { pageCall } from "@/server/operations/page";
 
 export const metadata: Metadata = { title: "Log search" };
 export const dynamic = "force-dynamic";
@@ -27,19 +27,22 @@ type Params = { q?: string; pipeline?: string; status?: string; since?: string; 
  */
 export default async function SearchPage({ searchParams }: { searchParams: Promise<Params> }) {
   const sp = await searchParams;
-  const actor = await pageActor();
   const engine = logEngine();
   const clean = Object.fromEntries(Object.entries(sp).filter(([, v]) => typeof v === "string" && v !== "")) as Params;
   let result: LogSearchResult | null = null;
   let problem: string | null = null;
   if (clean.q) {
-    const parsed = LogSearchQuerySchema.safeParse(clean);
+    // The form's fields only: the page searches every project the user belongs to.
+    const { q, pipeline, status, since, until } = clean;
+    const parsed = LogSearchQuerySchema.safeParse({ q, pipeline, status, since, until });
     if (!parsed.success) problem = parsed.error.issues.map((i) => i.message).join("; ");
     else {
       try {
-        const db = getDb();
-        result = await searchLogs(db, elasticsearchStore(db), { ...parsed.data, visibleProjectIds: await visibleProjectIds(db, actor) });
+        // The same operation as GET /api/v1/logs/search.
+        result = (await pageCall(searchLogsOp, { q, pipeline, status, since, until })).data;
       } catch (e) {
+        // Sign-in redirects and the 404 page are Next's to handle, not the log store's failures.
+        unstable_rethrow(e);
         problem = `The log store did not answer: ${(e as Error).message}`;
       }
     }

@@ -11,7 +11,9 @@ import { ExecutorError, type ExecHandle, type ExecResult } from "../types";
 export async function prepareResultsDir(dir: string, owner: { uid?: number; gid?: number }): Promise<string> {
   try {
     await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // The parents keep the usual mode (a recursive mkdir would give them this one too): the sandbox's uid walks through them.
+    await mkdir(path.dirname(dir), { recursive: true });
+    await mkdir(dir, { mode: 0o700 });
     if (owner.uid !== undefined && owner.gid !== undefined) await chown(dir, owner.uid, owner.gid);
     return dir;
   } catch (e) {

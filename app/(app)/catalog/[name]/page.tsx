@@ -1,7 +1,6 @@
 import { Monitor, Pencil, Server, UserCheck } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { stringify } from "yaml";
 import { TemplateActions } from "@/components/catalog/template-actions";
 import { ParamsTable } from "@/components/catalog/params-table";
@@ -11,44 +10,26 @@ import { Card, CardHeader } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Table, Td, Th, Tr } from "@/components/ui/table";
-import { AppError } from "@/lib/errors";
-import { getDb } from "@/server/db/client";
-import { mayManageTemplate, visibleProjectIds } from "@/server/authz/authz";
-import { pageActor } from "@/server/authz/page";
-import { listPipelines } from "@/server/pipelines/pipelines";
-import { getTemplate } from "@/server/templates/catalog";
-import { listTemplateVersions, templateAuthor, templateUsage } from "@/server/templates/manage";
+import { pageCall } from "@/server/operations/page";
+import { getTemplateOp, listTemplateVersionsOp, templateDetailsView } from "@/server/templates/operations";
 
 type Props = { params: Promise<{ name: string }> };
 
-async function load(name: string) {
-  try {
-    return await getTemplate(getDb(), name);
-  } catch (e) {
-    if (e instanceof AppError && e.code === "not_found") notFound();
-    throw e;
-  }
-}
-
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  return { title: (await load((await params).name)).title };
+  const { data: t } = await pageCall(getTemplateOp, { name: (await params).name });
+  return { title: t.title };
 }
 
 export default async function TemplatePage({ params }: Props) {
   const { name } = await params;
-  const db = getDb();
-  const t = await load(name);
-  const actor = await pageActor();
-  const [versions, allUsage, author, canManage, visible] = await Promise.all([
-    listTemplateVersions(db, name),
-    templateUsage(db, name),
-    templateAuthor(db, name),
-    mayManageTemplate(db, actor, name),
-    visibleProjectIds(db, actor).then((ids) => listPipelines(db, ids)),
+  // The same operations as GET /api/v1/templates/{name} and …/versions, and what the page adds:
+  // who added it, the pipelines the user may see that use it, whether they may change it.
+  const { data: t } = await pageCall(getTemplateOp, { name });
+  const [{ data: versions }, { data: details }] = await Promise.all([
+    pageCall(listTemplateVersionsOp, { name }),
+    pageCall(templateDetailsView, { name }),
   ]);
-  // Pipelines of projects the user is not in stay out of sight (their names would leak).
-  const seen = new Set(visible.map((p) => p.id));
-  const usage = allUsage.filter((u) => seen.has(u.id));
+  const { author, canManage, usage, inUse } = details;
   const example = t.example
     ? stringify({
         ...t.example,
@@ -81,7 +62,7 @@ export default async function TemplatePage({ params }: Props) {
               <Link href={`/catalog/${t.name}/edit`} className={buttonVariants({ variant: "secondary" })}>
                 <Pencil aria-hidden /> Edit
               </Link>
-              <TemplateActions name={t.name} deprecated={t.deprecated} inUse={allUsage.length > 0} />
+              <TemplateActions name={t.name} deprecated={t.deprecated} inUse={inUse} />
             </>
           )
         }
@@ -161,7 +142,7 @@ export default async function TemplatePage({ params }: Props) {
                 </tr>
               </thead>
               <tbody>
-                {versions.map((v) => (
+                {versions.items.map((v) => (
                   <Tr key={v.version}>
                     <Td className="tabular-nums">v{v.version}</Td>
                     <Td className="max-w-0 truncate font-mono text-xs text-muted" title={v.image}>

@@ -17,15 +17,13 @@ import { Pagination } from "@/components/ui/pagination";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { UrlTabs } from "@/components/ui/url-tabs";
-import { getDb } from "@/server/db/client";
-import { getPipeline } from "@/server/pipelines/pipelines";
-import { listVersionsWithRuns, pipelineOutdatedTemplates } from "@/server/pipelines/versions";
-import { listRuns } from "@/server/runs/queries";
-import { listSecrets } from "@/server/secrets/secrets";
-import { orNotFound } from "./load";
 import { TriggersLink } from "@/components/pipelines/triggers-link";
-import { requirePipeline } from "@/server/authz/authz";
-import { pageAccess, pageActor } from "@/server/authz/page";
+import { pageCall } from "@/server/operations/page";
+import { getPipelineOp, outdatedTemplatesView, versionHistoryView } from "@/server/pipelines/operations";
+import { listPipelineRunsOp } from "@/server/runs/operations";
+import { listSecretsOp } from "@/server/secrets/operations";
+import { listTemplatesOp } from "@/server/templates/operations";
+import { runRows } from "../../runs/run-rows";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
 
@@ -33,29 +31,27 @@ const TABS = ["design", "runs", "spec", "versions", "analytics", "schedules"] as
 const PER_PAGE = 20;
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const id = (await params).id;
-  await pageAccess(requirePipeline(getDb(), await pageActor(), id, "project.view"));
-  const p = await orNotFound(getPipeline(getDb(), id));
+  const { data: p } = await pageCall(getPipelineOp, { id: (await params).id });
   return { title: p.name };
 }
 
 export default async function PipelinePage({ params, searchParams }: Props) {
   const [{ id }, sp] = await Promise.all([params, searchParams]);
-  const db = getDb();
-  const actor = await pageActor();
-  const access = await pageAccess(requirePipeline(db, actor, id, "project.view"));
-  const { can } = access;
+  // The same operations as GET /api/v1/pipelines/{id}, …/runs and the project's …/secrets, and
+  // the views of the Versions tab and the upgrade banner.
+  const { data: pipeline, can } = await pageCall(getPipelineOp, { id });
   const canEdit = can.includes("pipeline.edit");
-  const pipeline = await orNotFound(getPipeline(db, id));
   const page = Math.max(1, Number.parseInt(sp.page ?? "1", 10) || 1);
-  const [runs, versions, outdated, secrets] = await Promise.all([
-    listRuns(db, id, page, PER_PAGE),
-    listVersionsWithRuns(db, id),
-    pipelineOutdatedTemplates(db, id),
+  const [{ data: runs }, { data: versions }, { data: outdated }, { data: secrets }, { data: catalog }] = await Promise.all([
+    pageCall(listPipelineRunsOp, { id, page, perPage: PER_PAGE }),
+    pageCall(versionHistoryView, { id }),
+    pageCall(outdatedTemplatesView, { id }),
     // Names only, which every member may see: suggestions for the repository's credentials.
-    listSecrets(db, access.projectId),
+    pageCall(listSecretsOp, { project: pipeline.project.slug }),
+    // The designer's palette and forms: the same catalog as GET /api/v1/templates.
+    pageCall(listTemplatesOp, {}),
   ]);
-  const tab = (TABS as readonly string[]).includes(sp.tab ?? "") ? sp.tab! : "design";
+  const tab = TABS.find((t) => t === sp.tab) ?? "design";
   const source = pipeline.source ?? stringify(pipeline.spec);
 
   return (
@@ -115,8 +111,9 @@ export default async function PipelinePage({ params, searchParams }: Props) {
             pipelineId={pipeline.id}
             version={pipeline.version}
             source={source}
-            secretNames={secrets.map((s) => s.name)}
+            secretNames={secrets.items.map((s) => s.name)}
             secretsHref={`/projects/${pipeline.project.slug}?tab=secrets`}
+            catalog={catalog.items}
           />
         </TabsContent>
 
@@ -128,7 +125,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
               </EmptyState>
             ) : (
               <>
-                <RunsTable runs={runs.items} label={`Runs of ${pipeline.name}`} />
+                <RunsTable runs={runRows(runs.items)} label={`Runs of ${pipeline.name}`} />
                 <div className="border-t">
                   <Pagination
                     page={runs.page}

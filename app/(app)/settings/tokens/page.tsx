@@ -1,16 +1,14 @@
 import type { Metadata } from "next";
 import { TokensPanel } from "@/components/tokens/tokens-panel";
 import { PageHeader } from "@/components/ui/page-header";
-import { listTokens } from "@/server/auth/personal-tokens";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
-import { tokenJson } from "@/server/http/token-json";
+import { listTokensOp } from "@/server/auth/operations";
+import { pageCall } from "@/server/operations/page";
 
 export const metadata: Metadata = { title: "API tokens" };
 
 export default async function TokensPage() {
-  const actor = await pageActor();
-  const tokens = (await listTokens(getDb(), actor)).map(tokenJson);
+  // The same operation as GET /api/v1/tokens.
+  const tokens = (await pageCall(listTokensOp, {})).data.items;
   return (
     <>
       <PageHeader

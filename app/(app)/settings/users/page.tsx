@@ -1,19 +1,18 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { UsersPanel } from "@/components/users/users-panel";
 import { PageHeader } from "@/components/ui/page-header";
-import { listUsers } from "@/server/auth/users";
-import { pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
-import { userJson } from "@/server/http/present";
+import { listUsersOp } from "@/server/auth/operations";
+import { pageCall } from "@/server/operations/page";
 
 export const metadata: Metadata = { title: "Users" };
 
 /** Settings → Users: site administrators only; anyone else gets the 404 page, as for any page they may not see. */
 export default async function UsersPage() {
-  const actor = await pageActor();
-  if (actor.role !== "admin") notFound();
-  const users = (await listUsers(getDb())).map(userJson);
+  // The same operation as GET /api/v1/users, which only site administrators may call.
+  const {
+    data: { items: users },
+    actor,
+  } = await pageCall(listUsersOp, {});
   return (
     <>
       <PageHeader

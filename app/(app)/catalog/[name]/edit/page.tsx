@@ -1,13 +1,9 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { stringify } from "yaml";
 import { TemplateForm } from "@/components/catalog/template-form";
 import { PageHeader } from "@/components/ui/page-header";
-import { AppError } from "@/lib/errors";
-import { getDb } from "@/server/db/client";
-import { getTemplate } from "@/server/templates/catalog";
-import { mayManageTemplate } from "@/server/authz/authz";
-import { pageActor } from "@/server/authz/page";
+import { pageCall } from "@/server/operations/page";
+import { editableTemplateView } from "@/server/templates/operations";
 
 type Props = { params: Promise<{ name: string }> };
 
@@ -15,15 +11,8 @@ export const metadata: Metadata = { title: "Edit template" };
 
 export default async function EditTemplatePage({ params }: Props) {
   const { name } = await params;
-  let t;
-  try {
-    t = await getTemplate(getDb(), name);
-    // Only those who may change it get the editor (built-ins: site administrators).
-    if (!(await mayManageTemplate(getDb(), await pageActor(), name))) notFound();
-  } catch (e) {
-    if (e instanceof AppError && e.code === "not_found") notFound();
-    throw e;
-  }
+  // Only those who may change it get the editor (built-ins: site administrators); others get the 404 page.
+  const { data: t } = await pageCall(editableTemplateView, { name });
   const { version: _v, builtin, deprecated: _d, ...definition } = t;
   return (
     <>

@@ -2,12 +2,9 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { TriggersPanel } from "@/components/pipelines/triggers-panel";
 import { PageHeader } from "@/components/ui/page-header";
-import { requirePipeline } from "@/server/authz/authz";
-import { pageAccess, pageActor } from "@/server/authz/page";
-import { getDb } from "@/server/db/client";
 import { listDeliveriesOp } from "@/server/hooks/operations";
-import { callAs } from "@/server/operations/call";
-import { getPipeline } from "@/server/pipelines/pipelines";
+import { pageCall } from "@/server/operations/page";
+import { getPipelineOp } from "@/server/pipelines/operations";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -16,10 +13,9 @@ export const metadata: Metadata = { title: "Triggers" };
 /** Webhook triggers of a pipeline, the URLs to give the providers, and the deliveries received. */
 export default async function TriggersPage({ params }: Props) {
   const { id } = await params;
-  const db = getDb();
-  const actor = await pageActor();
-  const { can } = await pageAccess(requirePipeline(db, actor, id, "project.view"));
-  const [pipeline, deliveries] = await Promise.all([getPipeline(db, id), callAs(actor, listDeliveriesOp, { id })]);
+  // The same operations as GET /api/v1/pipelines/{id} and …/deliveries.
+  const { data: pipeline, can } = await pageCall(getPipelineOp, { id });
+  const { data: deliveries } = await pageCall(listDeliveriesOp, { id });
   const h = await headers();
   const origin =
     process.env.GANTRY_PUBLIC_URL?.replace(/\/+$/, "") ?? `${h.get("x-forwarded-proto") ?? "http"}://${h.get("host") ?? "localhost"}`;

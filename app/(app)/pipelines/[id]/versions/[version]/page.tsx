@@ -1,28 +1,24 @@
 import { Download } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { stringify } from "yaml";
 import { RunDialog } from "@/components/pipelines/run-dialog";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
 import { buttonVariants } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { getDb } from "@/server/db/client";
-import { getPipeline, getVersion } from "@/server/pipelines/pipelines";
-import { orNotFound } from "../../load";
-import { requirePipeline } from "@/server/authz/authz";
-import { pageAccess, pageActor } from "@/server/authz/page";
+import { pageCall } from "@/server/operations/page";
+import { getPipelineOp, getVersionOp } from "@/server/pipelines/operations";
 
 type Props = { params: Promise<{ id: string; version: string }> };
 
+/** The same operations as GET /api/v1/pipelines/{id} and …/versions/{n}; a version that is not a number is the 404 page. */
 async function load(props: Props) {
   const { id, version } = await props.params;
-  const n = Number(version);
-  if (!Number.isInteger(n) || n < 1) notFound();
-  const db = getDb();
-  const { can } = await pageAccess(requirePipeline(db, await pageActor(), id, "project.view"));
-  const [pipeline, v] = await Promise.all([orNotFound(getPipeline(db, id)), orNotFound(getVersion(db, id, n))]);
+  const [{ data: pipeline, can }, { data: v }] = await Promise.all([
+    pageCall(getPipelineOp, { id }),
+    pageCall(getVersionOp, { id, n: version }),
+  ]);
   return { pipeline, v, can };
 }
 
