@@ -25,8 +25,8 @@ export function TaskValues({ task }: { task: TaskRunJson }) {
         <ul aria-label={`Conditions of ${task.name}`} className="flex flex-col gap-0.5">
           {when.map((w, i) => (
             <li key={i}>
-              <span className="text-muted">runs only when ({w.from === "stage" ? "the stage's condition" : "its condition"})</span>{" "}
-              <code className="font-mono break-all">{w.expr}</code>
+              <span className="text-muted">Runs only when</span> <code className="font-mono break-all">{w.expr}</code>
+              {w.from === "stage" && <span className="text-muted"> (the stage&apos;s condition)</span>}
             </li>
           ))}
         </ul>
