@@ -11,12 +11,15 @@ export function DesignTab({
   version,
   source,
   secretNames,
+  secretsHref,
   catalog,
 }: {
   pipelineId: string;
   version: number;
   source: string;
   secretNames?: string[];
+  /** Where the project's secrets are created, for the secret picker's hint. */
+  secretsHref?: string;
   catalog: readonly TemplateView[];
 }) {
   const all = catalog;
@@ -31,10 +34,19 @@ export function DesignTab({
     uiSchema: t.uiSchema,
     timeoutSeconds: t.timeoutSeconds,
     ...(t.resources ? { resources: t.resources } : {}),
+    ...(t.results?.length ? { results: t.results } : {}),
     example: (t as { example?: PaletteTemplate["example"] }).example,
     deprecated: t.deprecated,
   }));
   return (
-    <Designer key={version} pipelineId={pipelineId} version={version} source={source} templates={templates} secretNames={secretNames} />
+    <Designer
+      key={version}
+      pipelineId={pipelineId}
+      version={version}
+      source={source}
+      templates={templates}
+      secretNames={secretNames}
+      secretsHref={secretsHref}
+    />
   );
 }

@@ -42,14 +42,20 @@ export function Designer({
   version,
   source,
   templates,
-  secretNames = [],
+  secretNames,
+  secretsHref = null,
 }: {
   pipelineId: string;
   version: number;
   source: string;
   templates: PaletteTemplate[];
-  /** The project's secret names (never values), offered for the repository's credentials. */
+  /**
+   * The project's secret names (never values): offered for the repository's credentials and secret
+   * params, and references to other secrets are marked. Unknown (undefined): not checked.
+   */
   secretNames?: string[];
+  /** Where the project's secrets are created. */
+  secretsHref?: string | null;
 }) {
   const initial = useMemo(() => yamlToDoc(source) ?? { name: "pipeline", stages: [] }, [source]);
   const [history, dispatch] = useReducer(historyReducer, initial, initHistory);
@@ -86,6 +92,7 @@ export function Designer({
   const { problems, badgeErrors, allProblems, yamlErrors, showServerErrors } = useDesignerProblems({
     doc,
     templates: byName,
+    secretNames: secretNames ?? null,
     yaml: showYaml ? text : null,
   });
   const valid = brokenText === null && allProblems.length === 0;
@@ -384,7 +391,8 @@ export function Designer({
                 templates={byName}
                 problems={problems}
                 allProblems={allProblems}
-                secretNames={secretNames}
+                secretNames={secretNames ?? null}
+                secretsHref={secretsHref}
                 run={run}
                 onSelect={select}
                 onDuplicate={() => duplicateSelected()}

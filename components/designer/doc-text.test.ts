@@ -40,7 +40,7 @@ describe("YAML ↔ designer document", () => {
 });
 
 describe("generated params form", () => {
-  it("uses a password input for secret and password-format params, nested ones too", () => {
+  it("picks a secret param from the project's secrets over the uiSchema's widget; nested and password-format ones get a password input", () => {
     const ui = withSecretWidgets(
       {
         type: "object",
@@ -51,9 +51,9 @@ describe("generated params form", () => {
           auth: { type: "object", properties: { key: { type: "string", secret: true } } },
         },
       },
-      { plain: { "ui:widget": "textarea" } },
+      { plain: { "ui:widget": "textarea" }, token: { "ui:widget": "password" } },
     ) as Record<string, Record<string, unknown>>;
-    expect(ui.token["ui:widget"]).toBe("password");
+    expect(ui.token["ui:widget"]).toBe("secretRef");
     expect(ui.pass["ui:widget"]).toBe("password");
     expect(ui.plain["ui:widget"]).toBe("textarea");
     expect((ui.auth.key as Record<string, unknown>)["ui:widget"]).toBe("password");

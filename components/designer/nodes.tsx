@@ -1,7 +1,7 @@
 "use client";
 
 import { Handle, Position, type NodeProps } from "@xyflow/react";
-import { CircleAlert, ListOrdered, Plus, Rows3 } from "lucide-react";
+import { CircleAlert, ListOrdered, Plus, Rows3, Split } from "lucide-react";
 import { memo } from "react";
 import { StatusIcon, statusLabel } from "@/components/runs/status-badge";
 import { cn } from "@/components/ui/cn";
@@ -34,6 +34,24 @@ const STATUS_RING: Record<string, string> = {
   cancelled: "border-l-st-cancelled",
   skipped: "border-l-st-skipped opacity-70",
 };
+
+/** A task or stage that runs only when its condition holds: the condition shows on hover and to screen readers. */
+function ConditionMarker({ name, when, className }: { name: string; when: string; className?: string }) {
+  return (
+    <span
+      role="img"
+      aria-label={`${name} runs only when ${when}`}
+      title={`when: ${when}`}
+      className={cn(
+        "inline-flex h-4 max-w-28 items-center gap-0.5 rounded-full border border-st-waiting/50 bg-surface px-1 text-[10px] text-st-waiting shadow-xs",
+        className,
+      )}
+    >
+      <Split className="size-2.5 shrink-0 rotate-90" aria-hidden />
+      <span className="truncate font-mono">when</span>
+    </span>
+  );
+}
 
 export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>) {
   const { templates, onTaskClick } = useCanvas();
@@ -84,6 +102,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
           {data.step}
         </span>
       )}
+      {data.when && <ConditionMarker name={`Task ${data.name}`} when={data.when} className="absolute -top-2 left-3" />}
       {problems > 0 && (
         <span
           role="img"
@@ -131,6 +150,7 @@ export const StageNode = memo(function StageNode({ data }: NodeProps<StageNodeTy
             {data.name}
           </button>
         )}
+        {data.when && <ConditionMarker name={`Stage ${data.name}`} when={data.when} />}
         {problems > 0 && (
           <span
             role="img"

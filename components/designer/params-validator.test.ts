@@ -89,6 +89,14 @@ describe("params validator without eval", () => {
     expect(paramsValidator.isValid({ $ref: "#/$defs/port" }, 0, root)).toBe(false);
   });
 
+  it("leaves a param that holds a reference to be judged when its value is known, as saving does", async () => {
+    const { validateParams } = await import("@/server/templates/params");
+    const data = { script: "x", image: "registry/app:{{ git.shortSha }}", url: "{{ params.URL }}" };
+    expect(browserFindings(schema, data)).toEqual([]);
+    expect(validateParams(schema, data, "params", { deferRefs: true }).ok).toBe(true);
+    expect(browserFindings(schema, { script: "x", image: "Upper:{{ nope" })).toEqual([`.image: must match pattern "^[a-z0-9./:-]+$"`]);
+  });
+
   it("reports a broken schema as a problem instead of throwing", () => {
     expect(() => validateTaskParams({ type: "object", properties: { a: { $ref: "#/nowhere" } } }, { a: 1 })).not.toThrow();
   });

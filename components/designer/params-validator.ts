@@ -3,6 +3,7 @@ import type { ErrorObject } from "ajv";
 import processRawValidationErrors from "@rjsf/validator-ajv8/lib/processRawValidationErrors.js";
 import type { CustomValidator, ErrorTransformer, RJSFSchema, UiSchema, ValidationData, ValidatorType } from "@rjsf/utils";
 import type { Problem } from "@/lib/designer/problems";
+import { refsOf } from "@/lib/expressions/template";
 
 /**
  * The browser's check of task params, by JSON Schema draft 2020-12 like server/templates/params.ts.
@@ -144,12 +145,20 @@ function withoutUndefined(value: unknown): unknown {
   return out;
 }
 
+/**
+ * A string holding `{{ … }}` references is not judged by its schema here, as on save
+ * (server/templates/params.ts, `deferRefs`): its value exists only once the run is created or the
+ * task starts, and is checked then.
+ */
+const holdsRefs = (v: unknown) => typeof v === "string" && refsOf(v).length > 0;
+
 export function rawValidation(schema: Json, formData: unknown): { errors?: ErrorObject[]; validationError?: Error } {
   formData = withoutUndefined(formData);
   try {
     const r = validatorFor(schema).validate(formData);
     if (r.valid) return {};
-    return { errors: r.errors.map((u) => toAjvError(u, schema, formData)).filter((e): e is ErrorObject => e !== null) };
+    const errors = r.errors.map((u) => toAjvError(u, schema, formData)).filter((e): e is ErrorObject => e !== null);
+    return { errors: errors.filter((e) => !holdsRefs(at(formData, e.instancePath))) };
   } catch (e) {
     return { validationError: e as Error };
   }

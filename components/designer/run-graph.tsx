@@ -19,6 +19,12 @@ function selectionOf(run: RunJson, taskRunId: string | null): Selection {
   return null;
 }
 
+/** The `when` a task run (or its stage) ran under, as the spec wrote it, for the graph's marker. */
+function conditionOf(when: readonly { expr: string; from: "stage" | "task" }[], from: "stage" | "task"): { when?: string } {
+  const c = when.find((w) => w.from === from);
+  return c ? { when: c.expr } : {};
+}
+
 /**
  * The designer's graph on the run page: read-only, nodes coloured by the live task statuses,
  * a click selecting the task whose log shows next to it.
@@ -28,7 +34,15 @@ export function RunGraph({ run, selected, onSelect }: { run: RunJson; selected: 
   // is read back from its own text, so a live event that leaves the structure alone keeps it.
   const shape = JSON.stringify({
     name: run.pipelineName,
-    stages: run.stages.map((s) => ({ name: s.name, mode: s.mode, tasks: s.tasks.map((t) => ({ name: t.name, template: t.template })) })),
+    stages: run.stages.map((s) => ({
+      name: s.name,
+      mode: s.mode,
+      ...conditionOf(
+        s.tasks.flatMap((t) => t.when ?? []),
+        "stage",
+      ),
+      tasks: s.tasks.map((t) => ({ name: t.name, template: t.template, ...conditionOf(t.when ?? [], "task") })),
+    })),
   } satisfies PipelineDoc);
   const doc = useMemo(() => JSON.parse(shape) as PipelineDoc, [shape]);
   const statuses = useMemo(() => Object.fromEntries(run.stages.flatMap((s) => s.tasks.map((t) => [t.name, t.status]))), [run]);

@@ -16,6 +16,7 @@ import type { Action } from "@/lib/permissions";
 import { defaultTask, findTask, isRunActive } from "./run-events";
 import { ApprovalPanel, type Approver } from "./approval-panel";
 import { StageList } from "./stage-list";
+import { TaskValues } from "./task-values";
 import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
 import { RunTrigger } from "./run-trigger";
@@ -151,43 +152,46 @@ export function RunDetail({
             </section>
           )}
         </aside>
-        <section className="min-h-[24rem] overflow-hidden rounded-lg border bg-surface" aria-label="Task log">
+        <section className="flex min-h-[24rem] flex-col overflow-hidden rounded-lg border bg-surface" aria-label="Task log">
+          {task && !task.approval && <TaskValues task={task} />}
           {task?.approval ? (
             <ApprovalPanel task={task} approval={task.approval} me={me} />
           ) : task ? (
-            <LogViewer
-              taskRunId={task.id}
-              taskName={task.name}
-              waiting={task.status === "queued" || task.status === "waiting"}
-              emptyText={
-                task.reusedFrom
-                  ? "Not run again: this task's result was reused from an earlier run, where its log is."
-                  : task.status === "skipped"
-                    ? "This task was skipped, so it has no log."
-                    : undefined
-              }
-              downloadName={`${run.pipelineName}-${run.number}-${task.name}.log`}
-              header={
-                <>
-                  <h2 className="truncate text-sm font-semibold">{task.name}</h2>
-                  <StatusBadge status={task.status} />
-                  {/* The message usually says it better ("timed out after 600s"); the bare code only when it doesn't. */}
-                  {task.exitCode !== null && !task.message?.includes(`exit code ${task.exitCode}`) && (
-                    <span className="text-xs text-muted">exit code {task.exitCode}</span>
-                  )}
-                  {task.maxAttempts > 1 && task.attempt > 0 && (
-                    <span className="text-xs text-muted">
-                      attempt {task.attempt} of {task.maxAttempts}
-                    </span>
-                  )}
-                  {task.message && (
-                    <span className="min-w-0 truncate text-xs text-muted" title={task.message}>
-                      {task.message}
-                    </span>
-                  )}
-                </>
-              }
-            />
+            <div className="min-h-0 flex-1">
+              <LogViewer
+                taskRunId={task.id}
+                taskName={task.name}
+                waiting={task.status === "queued" || task.status === "waiting"}
+                emptyText={
+                  task.reusedFrom
+                    ? "Not run again: this task's result was reused from an earlier run, where its log is."
+                    : task.status === "skipped"
+                      ? "This task was skipped, so it has no log."
+                      : undefined
+                }
+                downloadName={`${run.pipelineName}-${run.number}-${task.name}.log`}
+                header={
+                  <>
+                    <h2 className="truncate text-sm font-semibold">{task.name}</h2>
+                    <StatusBadge status={task.status} />
+                    {/* The message usually says it better ("timed out after 600s"); the bare code only when it doesn't. */}
+                    {task.exitCode !== null && !task.message?.includes(`exit code ${task.exitCode}`) && (
+                      <span className="text-xs text-muted">exit code {task.exitCode}</span>
+                    )}
+                    {task.maxAttempts > 1 && task.attempt > 0 && (
+                      <span className="text-xs text-muted">
+                        attempt {task.attempt} of {task.maxAttempts}
+                      </span>
+                    )}
+                    {task.message && (
+                      <span className="min-w-0 truncate text-xs text-muted" title={task.message}>
+                        {task.message}
+                      </span>
+                    )}
+                  </>
+                }
+              />
+            </div>
           ) : (
             <EmptyState icon={SquareTerminal} title="Select a task to see its log">
               Logs follow live while a task runs.

@@ -35,6 +35,8 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                     type="button"
                     onClick={() => onSelect(t.id)}
                     aria-pressed={active}
+                    // Why it was skipped (its condition) shows on hover; selecting it shows it in full.
+                    title={t.status === "skipped" ? (t.message ?? undefined) : undefined}
                     aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}${t.reusedFrom ? ", reused from an earlier run" : ""}`}
                     className={cn(
                       "group flex h-8 w-full items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-surface-2",

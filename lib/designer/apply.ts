@@ -9,6 +9,7 @@ import { moveTask, type MoveTask } from "./operations/move-task";
 import { rename, type Rename } from "./operations/rename";
 import { replace, type Replace } from "./operations/replace";
 import { setRepository, type SetRepository } from "./operations/set-repository";
+import { setStageCondition, type SetStageCondition } from "./operations/set-stage-condition";
 import { setStageMode, type SetStageMode } from "./operations/set-stage-mode";
 import { updateTask, type UpdateTask } from "./operations/update-task";
 import type { PipelineDoc } from "./types";
@@ -22,6 +23,7 @@ export type Operation =
   | DeleteTask
   | DeleteStage
   | SetStageMode
+  | SetStageCondition
   | UpdateTask
   | AddStage
   | Rename
@@ -47,6 +49,8 @@ export function apply(doc: PipelineDoc, op: Operation): PipelineDoc {
       return deleteStage(doc, op);
     case "setStageMode":
       return setStageMode(doc, op);
+    case "setStageCondition":
+      return setStageCondition(doc, op);
     case "updateTask":
       return updateTask(doc, op);
     case "addStage":

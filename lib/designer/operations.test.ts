@@ -142,3 +142,30 @@ describe("designer operations", () => {
     expect(bare.stages[0].tasks[0]).not.toHaveProperty("kubernetes");
   });
 });
+
+describe("conditions and results in the designer", () => {
+  const at = { stage: 0, index: 0 };
+
+  it("sets a task's condition and results after its template, and removes them when emptied", async () => {
+    let d = apply(doc(), { type: "updateTask", task: at, patch: { results: [{ name: "digest", description: "" }] } });
+    d = apply(d, { type: "updateTask", task: at, patch: { when: 'git.branch == "main"' } });
+    expect(Object.keys(d.stages[0].tasks[0])).toEqual(["name", "template", "when", "results", "params"]);
+    expect(d.stages[0].tasks[0].results).toEqual([{ name: "digest" }]);
+    const { parseSpecText } = await import("../parse-spec");
+    const { stringify } = await import("yaml");
+    const r = parseSpecText(stringify(d));
+    expect(r.ok && r.spec.stages[0].tasks[0]).toMatchObject({ when: 'git.branch == "main"', results: [{ name: "digest" }] });
+    d = apply(d, { type: "updateTask", task: at, patch: { when: "", results: [] } });
+    expect(d.stages[0].tasks[0]).toEqual(doc().stages[0].tasks[0]);
+  });
+
+  it("sets a stage's condition before its tasks and removes it with null", () => {
+    const before = doc();
+    const d = apply(before, { type: "setStageCondition", stage: 1, when: "params.ENV == 'prod'" });
+    expect(Object.keys(d.stages[1])).toEqual(["name", "mode", "when", "tasks"]);
+    expect(d.stages[0], "the other stage keeps its identity").toBe(before.stages[0]);
+    const edited = apply(d, { type: "setStageCondition", stage: 1, when: "true" });
+    expect(Object.keys(edited.stages[1])).toEqual(["name", "mode", "when", "tasks"]);
+    expect(apply(edited, { type: "setStageCondition", stage: 1, when: null }).stages[1]).toEqual(doc().stages[1]);
+  });
+});

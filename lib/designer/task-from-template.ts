@@ -12,6 +12,8 @@ export interface PaletteTemplate {
   timeoutSeconds?: number;
   /** The container's default requests and limits (placeholders of the task's own). */
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  /** What the template's command writes to `$GANTRY_RESULTS/NAME`, for later tasks' references. */
+  results?: { name: string; description?: string }[];
   /** Kept for tasks that use it; not offered in the palette. */
   deprecated?: boolean;
   example?: {

@@ -113,6 +113,27 @@ describe("toGraph", () => {
     expect(nodes.every((n) => n.draggable === false)).toBe(true);
   });
 
+  it("carries a task's and a stage's condition to their nodes, for the graph's marker", () => {
+    const doc = {
+      name: "p",
+      stages: [
+        {
+          name: "deploy",
+          when: 'git.branch == "main"',
+          tasks: [
+            { name: "go", template: "shell", when: "params.DRY == 'no'" },
+            { name: "x", template: "shell" },
+          ],
+        },
+      ],
+    };
+    const { nodes } = toGraph(doc);
+    const data = (id: string) => nodes.find((n) => n.id === id)?.data;
+    expect(data("stage-0")).toMatchObject({ when: 'git.branch == "main"' });
+    expect(data("task-0-0")).toMatchObject({ when: "params.DRY == 'no'" });
+    expect(data("task-0-1")?.when).toBeUndefined();
+  });
+
   it("finds the lane and slot under a drop point", () => {
     const { nodes } = toGraph(demo);
     const lane1 = nodes.find((n) => n.id === "stage-1")!;

@@ -25,6 +25,8 @@ export interface StageNodeData extends Record<string, unknown> {
   name: string;
   mode: StageMode;
   taskCount: number;
+  /** The stage's `when` condition, if it has one. */
+  when?: string;
   status?: string;
   errors: string[];
   selected: boolean;
@@ -36,6 +38,8 @@ export interface TaskNodeData extends Record<string, unknown> {
   index: number;
   name: string;
   template: string;
+  /** The task's `when` condition, if it has one. */
+  when?: string;
   status?: string;
   errors: string[];
   selected: boolean;
@@ -128,6 +132,7 @@ export function toGraph(
         name: stage.name,
         mode,
         taskCount: stage.tasks.length,
+        when: typeof stage.when === "string" ? stage.when : undefined,
         status: opts.stageStatuses?.[stage.name],
         errors: opts.errors?.[String(si)] ?? [],
         selected: sel?.kind === "stage" && sel.stage === si,
@@ -151,6 +156,7 @@ export function toGraph(
           index: ti,
           name: task.name,
           template: task.template,
+          when: typeof task.when === "string" ? task.when : undefined,
           status: opts.statuses?.[task.name],
           errors: opts.errors?.[`${si}/${ti}`] ?? [],
           selected: sel?.kind === "task" && sel.stage === si && sel.index === ti,

@@ -23,6 +23,7 @@ export function Inspector({
   problems,
   allProblems,
   secretNames,
+  secretsHref,
   run,
   onSelect,
   onDuplicate,
@@ -37,7 +38,10 @@ export function Inspector({
   /** Problems by node key (`"stage/index"`, `"stage"`, `""`). */
   problems: Record<string, Problem[]>;
   allProblems: { key: string; problem: Problem }[];
-  secretNames: readonly string[];
+  /** The project's secret names, or null when they are not known. */
+  secretNames: readonly string[] | null;
+  /** Where the project's secrets are created, for the secret picker's hint. */
+  secretsHref: string | null;
   run: (op: Operation, coalesceKey?: string) => void;
   onSelect: (s: Selection) => void;
   /** Act on the selected stage or task. */
@@ -50,8 +54,13 @@ export function Inspector({
   return selectedTask && sel?.kind === "task" ? (
     <TaskInspector
       key={`${ids.tasks[sel.stage][sel.index]}/${selectedTask.template}`}
+      doc={doc}
+      at={{ stage: sel.stage, index: sel.index }}
       task={selectedTask}
       template={templates.get(selectedTask.template)}
+      templates={templates}
+      secretNames={secretNames}
+      secretsHref={secretsHref}
       problems={problems[`${sel.stage}/${sel.index}`] ?? []}
       onUpdate={(patch, field) =>
         run({ type: "updateTask", task: { stage: sel.stage, index: sel.index }, patch }, `${sel.stage}/${sel.index}/${field}`)
@@ -68,6 +77,7 @@ export function Inspector({
       problems={problems[String(sel.stage)] ?? []}
       onRename={(name) => run({ type: "rename", stage: sel.stage, name }, `stage/${sel.stage}/name`)}
       onMode={(mode) => run({ type: "setStageMode", stage: sel.stage, mode })}
+      onWhen={(when) => run({ type: "setStageCondition", stage: sel.stage, when }, `stage/${sel.stage}/when`)}
       onDuplicate={onDuplicate}
       onDelete={onDelete}
       onMove={onMove}
@@ -76,7 +86,7 @@ export function Inspector({
   ) : (
     <PipelineInspector
       doc={doc}
-      secretNames={secretNames}
+      secretNames={secretNames ?? []}
       problems={allProblems}
       onRename={(p) => run({ type: "rename", ...p }, `pipeline/${Object.keys(p)[0]}`)}
       onRepository={(patch) =>

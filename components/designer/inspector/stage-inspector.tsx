@@ -6,6 +6,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import type { Problem } from "@/lib/designer/problems";
 import type { StageDoc, StageMode } from "@/lib/designer/types";
+import { ConditionField } from "./condition-field";
 import { ProblemList, Section } from "./parts";
 
 export function StageInspector({
@@ -13,6 +14,7 @@ export function StageInspector({
   problems,
   onRename,
   onMode,
+  onWhen,
   onDuplicate,
   onDelete,
   onMove,
@@ -22,12 +24,15 @@ export function StageInspector({
   problems: Problem[];
   onRename: (name: string) => void;
   onMode: (m: StageMode) => void;
+  onWhen: (when: string) => void;
   onDuplicate: () => void;
   onDelete: () => void;
   onMove: (m: "left" | "right") => void;
   onClose: () => void;
 }) {
   const mode = stage.mode ?? "sequential";
+  // The condition's problems show under it; the rest up here.
+  const isWhen = (p: Problem) => /^stages\[\d+\]\.when$/.test(p.path);
   return (
     <div aria-label={`Stage ${stage.name} settings`} role="region">
       <header className="flex items-center gap-2 px-4 pt-3 pb-2">
@@ -50,7 +55,7 @@ export function StageInspector({
           <Trash2 /> Delete
         </Button>
       </div>
-      <ProblemList problems={problems} label="Stage problems" />
+      <ProblemList problems={problems.filter((p) => !isWhen(p))} label="Stage problems" />
       <Section title="Stage">
         <div className="flex flex-col gap-1">
           <Label htmlFor="stage-name">Stage name</Label>
@@ -73,6 +78,9 @@ export function StageInspector({
             ))}
           </div>
         </fieldset>
+        <div className="mt-3">
+          <ConditionField id="stage-when" what="stage" value={stage.when ?? ""} problems={problems.filter(isWhen)} onChange={onWhen} />
+        </div>
       </Section>
       <p className="px-4 pb-3 text-xs text-muted">
         {stage.tasks.length === 0

@@ -1,9 +1,9 @@
 import type { PipelineDoc, TaskDoc, TaskRef } from "../types";
-import { taskAt, withStage } from "./util";
+import { taskAt, withKey, withStage } from "./util";
 
 /**
- * Changes a task's own fields. `null` removes an optional field (timeout), and an empty env or
- * params map is dropped, so the YAML only says what the user set.
+ * Changes a task's own fields. `null` removes an optional field (timeout, condition), and an empty
+ * env, params map or results list is dropped, so the YAML only says what the user set.
  */
 export interface UpdateTask {
   type: "updateTask";
@@ -16,6 +16,10 @@ export interface UpdateTask {
     retries?: number | null;
     /** The task's Kubernetes requests and limits (over the template's); empty or null removes them. */
     resources?: { requests?: Record<string, string>; limits?: Record<string, string> } | null;
+    /** A CEL condition (lib/expressions/condition.ts); empty or null removes it. */
+    when?: string | null;
+    /** Results the task writes besides its template's; empty or null removes them. */
+    results?: { name: string; description?: string }[] | null;
   };
 }
 
@@ -28,7 +32,7 @@ export function updateTask(doc: PipelineDoc, op: UpdateTask): PipelineDoc {
 }
 
 function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {
-  const out: TaskDoc = { ...t };
+  let out: TaskDoc = { ...t };
   if (patch.name !== undefined) out.name = patch.name;
   if (patch.params !== undefined) out.params = patch.params;
   if (patch.env !== undefined) {
@@ -56,5 +60,16 @@ function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {
     if (Object.keys(k8s).length) out.kubernetes = k8s;
     else delete out.kubernetes;
   }
+  // New keys go after the template, where a reader of the YAML looks for what the task is.
+  if (patch.when !== undefined) out = withKey(out, "when", patch.when || undefined, ["name", "template"]);
+  if (patch.results !== undefined)
+    out = withKey(
+      out,
+      "results",
+      patch.results?.length
+        ? patch.results.map((r) => (r.description ? { name: r.name, description: r.description } : { name: r.name }))
+        : undefined,
+      ["name", "template", "when"],
+    );
   return out;
 }

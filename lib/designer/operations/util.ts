@@ -25,3 +25,22 @@ export function insertAt<T>(list: readonly T[], index: number, item: T): T[] {
   out.splice(clamp(index, 0, list.length), 0, item);
   return out;
 }
+
+/**
+ * `obj` with `key` set to `value` (removed when undefined). A key it already has keeps its place;
+ * a new one goes right after the last of `after` that `obj` has, so the YAML reads in a fixed order.
+ */
+export function withKey<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined, after: readonly (keyof T)[]): T {
+  if (value === undefined) {
+    const { [key]: _removed, ...rest } = obj;
+    return rest as T;
+  }
+  if (key in obj) return { ...obj, [key]: value };
+  const entries = Object.entries(obj) as [keyof T, unknown][];
+  let at = 0;
+  entries.forEach(([k], i) => {
+    if (after.includes(k)) at = i + 1;
+  });
+  entries.splice(at, 0, [key, value]);
+  return Object.fromEntries(entries) as T;
+}
