@@ -110,6 +110,41 @@ const condition = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
+/** Limits of a task's `matrix`: few axes and combinations, and task run names that fit their column. */
+export const MATRIX_MAX_AXES = 3;
+export const MATRIX_MAX_COMBINATIONS = 64;
+export const MATRIX_MAX_NAME = 255;
+
+/** `{NODE: [18, 20], OS: [linux]}`: each value is text, as an environment variable holds it. */
+const matrixSpec = z
+  .record(
+    paramName,
+    z
+      .array(
+        z
+          .union([z.string(), z.number(), z.boolean()], { error: "values are strings, numbers or booleans" })
+          .transform(String)
+          .refine((v) => v.length > 0 && v.length <= 64, "a value is 1 to 64 characters"),
+      )
+      .min(1, "an axis needs at least one value"),
+  )
+  .superRefine((m, ctx) => {
+    const axes = Object.entries(m);
+    if (axes.length === 0) ctx.addIssue({ code: "custom", message: "a matrix needs at least one axis" });
+    if (axes.length > MATRIX_MAX_AXES)
+      ctx.addIssue({ code: "custom", message: `at most ${MATRIX_MAX_AXES} axes (this one has ${axes.length})` });
+    const combinations = axes.reduce((n, [, vs]) => n * vs.length, 1);
+    if (combinations > MATRIX_MAX_COMBINATIONS)
+      ctx.addIssue({ code: "custom", message: `at most ${MATRIX_MAX_COMBINATIONS} combinations (this one makes ${combinations})` });
+    for (const [name, vs] of axes) {
+      const seen = new Set<string>();
+      vs.forEach((v, i) => {
+        if (seen.has(v)) ctx.addIssue({ code: "custom", path: [name, i], message: `value '${v}' is listed twice` });
+        seen.add(v);
+      });
+    }
+  });
+
 export const TaskSpecSchema = z.strictObject({
   name: dnsLabel,
   template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
@@ -143,6 +178,10 @@ export const TaskSpecSchema = z.strictObject({
   results: resultList.optional(),
   /** Runs the task only when this CEL condition holds when it is due; otherwise it is skipped. */
   when: condition.optional(),
+  /** Fans the task out into one task run per combination of these values (lib/matrix.ts). */
+  matrix: matrixSpec.optional(),
+  /** With a matrix: when one combination fails, the others still queued are skipped and the running ones cancelled (default true). */
+  failFast: z.boolean().optional(),
 });
 
 export const StageSpecSchema = z.strictObject({
@@ -164,6 +203,8 @@ export const ConcurrencySpecSchema = z.strictObject({
 });
 export type ConcurrencySpec = z.output<typeof ConcurrencySpecSchema>;
 
+export const FINALLY_MAX_TASKS = 20;
+
 export const PipelineSpecSchema = z
   .strictObject({
     name: dnsLabel,
@@ -177,6 +218,8 @@ export const PipelineSpecSchema = z
     /** Who hears about the run's end or wait (lib/notifications.ts). */
     notifications: z.array(NotificationSpecSchema).max(20, "at most 20 notifications").optional(),
     stages: z.array(StageSpecSchema).min(1, "a pipeline needs at least one stage"),
+    /** Tasks that run side by side after all stages, whatever the stages came to (cleanup, notify). */
+    finally: z.array(TaskSpecSchema).max(FINALLY_MAX_TASKS, `at most ${FINALLY_MAX_TASKS} finally tasks`).optional(),
   })
   .superRefine((spec, ctx) => {
     const dup = (names: string[], path: (i: number) => (string | number)[], what: string) => {
@@ -219,26 +262,67 @@ export const PipelineSpecSchema = z
       (i) => ["stages", i, "name"],
       "stage",
     );
-    const tasks = spec.stages.flatMap((s, si) => s.tasks.map((t, ti) => ({ name: t.name, si, ti })));
+    const tasks = specTasks(spec);
     dup(
-      tasks.map((t) => t.name),
-      (i) => ["stages", tasks[i].si, "tasks", tasks[i].ti, "name"],
+      tasks.map((t) => t.task.name),
+      (i) => [...tasks[i].path, "name"],
       "task",
     );
-    // A secret and an env entry of the same name would leave it unclear which one the task sees.
-    spec.stages.forEach((st, si) =>
-      st.tasks.forEach((t, ti) =>
-        (t.secrets ?? []).forEach((n, i) => {
-          if (n in t.env)
-            ctx.addIssue({
-              code: "custom",
-              path: ["stages", si, "tasks", ti, "secrets", i],
-              message: `'${n}' is also set in env; drop one of them`,
-            });
-        }),
-      ),
-    );
+    for (const { task: t, path } of tasks) {
+      // A secret and an env entry of the same name would leave it unclear which one the task sees.
+      (t.secrets ?? []).forEach((n, i) => {
+        if (n in t.env)
+          ctx.addIssue({ code: "custom", path: [...path, "secrets", i], message: `'${n}' is also set in env; drop one of them` });
+      });
+      // A matrix value reaches the task as an environment variable of the axis' name.
+      for (const axis of Object.keys(t.matrix ?? {})) {
+        if (axis in t.env)
+          ctx.addIssue({
+            code: "custom",
+            path: [...path, "env", axis],
+            message: `'${axis}' is a matrix axis of this task; drop one of them`,
+          });
+        if (t.secrets?.includes(axis))
+          ctx.addIssue({ code: "custom", path: [...path, "matrix", axis], message: `'${axis}' is also one of the task's secrets` });
+      }
+      if (t.failFast !== undefined && !t.matrix)
+        ctx.addIssue({ code: "custom", path: [...path, "failFast"], message: "failFast applies only to a task with a matrix" });
+      const longest = t.matrix && matrixTaskName(t.name, Object.fromEntries(Object.entries(t.matrix).map(([k, vs]) => [k, longestOf(vs)])));
+      if (longest && longest.length > MATRIX_MAX_NAME)
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "matrix"],
+          message: `the task run names would be up to ${longest.length} characters (at most ${MATRIX_MAX_NAME}): use shorter values`,
+        });
+    }
   });
+
+const longestOf = (vs: string[]) => vs.reduce((a, b) => (b.length > a.length ? b : a), "");
+
+/** `build (NODE=20, OS=linux)`: the name of one combination's task run. */
+export function matrixTaskName(task: string, values: Record<string, string>): string {
+  return `${task} (${Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ")})`;
+}
+
+/**
+ * Every task of a spec with its place: the stages' tasks, then the `finally` tasks. `at` is the
+ * path as field errors spell it (`stages[0].tasks[1]`, `finally[0]`).
+ */
+export function specTasks(spec: Pick<PipelineSpec, "stages" | "finally">): {
+  task: TaskSpec;
+  stage: StageSpec | null;
+  path: (string | number)[];
+  at: string;
+}[] {
+  return [
+    ...spec.stages.flatMap((stage, si) =>
+      stage.tasks.map((task, ti) => ({ task, stage, path: ["stages", si, "tasks", ti], at: `stages[${si}].tasks[${ti}]` })),
+    ),
+    ...(spec.finally ?? []).map((task, i) => ({ task, stage: null, path: ["finally", i], at: `finally[${i}]` })),
+  ];
+}
 
 export type PipelineSpec = z.output<typeof PipelineSpecSchema>;
 export type PipelineSpecInput = z.input<typeof PipelineSpecSchema>;

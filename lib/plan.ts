@@ -71,6 +71,10 @@ export const TaskPlanSchema = z.object({
   results: z.array(z.string()).optional(),
   /** Results of earlier tasks the plan uses: [task, result]; each must exist when the task is due. */
   needs: z.array(z.tuple([z.string(), z.string()])).optional(),
+  /** A `finally` task: it runs after all stages, whatever they came to (server/runs/state.ts). */
+  finally: z.literal(true).optional(),
+  /** One combination of a matrix task: the task's name, the values of this combination, and whether a failure stops the others. */
+  matrix: z.object({ task: z.string(), values: z.record(z.string(), z.string()), failFast: z.boolean() }).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
 });

@@ -144,3 +144,55 @@ describe("references in a pipeline, checked on save", () => {
     ]);
   });
 });
+
+describe("references of finally and matrix tasks", () => {
+  it("lets finally tasks see every stage task and run.status; stage tasks cannot read run.status", () => {
+    const errors = check({
+      stages: [{ name: "build", tasks: [{ name: "image", template: "kaniko", params: { script: "{{ run.status }}" } }] }],
+      finally: [
+        {
+          name: "notify",
+          template: "shell",
+          params: { script: "{{ run.status }} {{ tasks.image.results.digest }}" },
+          when: 'run.status == "failed" && tasks.image.status == "failed"',
+        },
+        { name: "other", template: "shell", params: { script: "{{ tasks.notify.status }}" } },
+      ],
+    });
+    expect(errors).toEqual([
+      { path: "stages[0].tasks[0].params.script", message: expect.stringContaining("only in `finally` tasks") },
+      { path: "finally[1].params.script", message: expect.stringContaining("task 'notify' does not end before this one") },
+    ]);
+  });
+
+  it("allows matrix.NAME only in a matrix task, for its axes, and refuses a matrix task's results", () => {
+    const errors = check({
+      stages: [
+        {
+          name: "build",
+          tasks: [
+            { name: "image", template: "kaniko", matrix: { ARCH: ["amd64", "arm64"] }, params: { a: "{{ matrix.ARCH }} {{ matrix.OS }}" } },
+            { name: "plain", template: "shell", params: { a: "{{ matrix.ARCH }}" } },
+          ],
+        },
+        {
+          name: "deploy",
+          tasks: [
+            {
+              name: "use",
+              template: "shell",
+              params: { a: "{{ tasks.image.results.digest }} {{ tasks.image.status }}" },
+              when: 'tasks.image.results.digest != ""',
+            },
+          ],
+        },
+      ],
+    });
+    expect(errors).toEqual([
+      { path: "stages[0].tasks[0].params.a", message: expect.stringContaining("unknown matrix axis 'OS' (this task's axes: ARCH)") },
+      { path: "stages[0].tasks[1].params.a", message: expect.stringContaining("only in a task with a `matrix`") },
+      { path: "stages[1].tasks[0].params.a", message: expect.stringContaining("'digest' is ambiguous") },
+      { path: "stages[1].tasks[0].when", message: expect.stringContaining("task 'image' has a matrix") },
+    ]);
+  });
+});

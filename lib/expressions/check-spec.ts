@@ -23,8 +23,9 @@ export const resultsOf = (task: Pick<TaskSpec, "results">, tpl: TemplateRefInfo 
 /**
  * Every `{{ … }}` reference and `when` condition of a shape-valid spec, checked against what it
  * may see at its place: declared params, tasks that end before it (earlier stages, and earlier
- * tasks of the same sequential stage) with their results, secrets only in secret fields. Each
- * problem has the field's path. Unknown templates are reported elsewhere and skipped here.
+ * tasks of the same sequential stage; every stage task for `finally` tasks) with their results,
+ * secrets only in secret fields, `matrix.NAME` only in a matrix task. Each problem has the
+ * field's path. Unknown templates are reported elsewhere and skipped here.
  */
 export function checkSpecExpressions(
   spec: PipelineSpec,
@@ -52,26 +53,58 @@ export function checkSpecExpressions(
         });
   };
 
+  // A matrix task's results are one per combination: references to them are refused.
+  const matrixTasks = new Set(
+    [...spec.stages.flatMap((st) => st.tasks), ...(spec.finally ?? [])].filter((t) => t.matrix).map((t) => t.name),
+  );
+  const matrixResults = (expr: string | undefined, path: string, visible: ReadonlyMap<string, readonly string[]>) => {
+    for (const name of expr ? conditionTasks(expr) : [])
+      if (visible.has(name) && matrixTasks.has(name) && resultsIn(expr ?? "", name))
+        errors.push({
+          path,
+          message: `task '${name}' has a matrix: it writes its results once per combination, so they are ambiguous (use tasks.${name}.status)`,
+        });
+  };
+  const checkTask = (task: TaskSpec, at: string, visible: ReadonlyMap<string, readonly string[]>, inFinally: boolean) => {
+    const tpl = template(task.template);
+    const scope: RefScope = {
+      ...base,
+      inFinally,
+      tasks: visible,
+      secretField: false,
+      matrixTasks,
+      ...(task.matrix ? { matrix: new Set(Object.keys(task.matrix)) } : {}),
+    };
+    for (const [k, v] of Object.entries(task.params)) {
+      if (tpl?.secretParams.has(k)) {
+        if (typeof v !== "string") errors.push({ path: `${at}.params.${k}`, message: "this param is secret: use {{ secrets.NAME }}" });
+        else text(v, `${at}.params.${k}`, { ...scope, secretField: true });
+      } else strings(v, `${at}.params.${k}`, scope);
+    }
+    for (const [k, v] of Object.entries(task.env)) text(v, `${at}.env.${k}`, scope);
+    condition(task.when, `${at}.when`, visible);
+    matrixResults(task.when, `${at}.when`, visible);
+    return resultsOf(task, tpl);
+  };
+
   spec.stages.forEach((stage, si) => {
     const before = new Map(done);
     condition(stage.when, `stages[${si}].when`, before);
+    matrixResults(stage.when, `stages[${si}].when`, before);
     const inStage = new Map<string, readonly string[]>();
     stage.tasks.forEach((task, ti) => {
-      const at = `stages[${si}].tasks[${ti}]`;
-      const tpl = template(task.template);
       const visible = stage.mode === "sequential" ? new Map([...before, ...inStage]) : before;
-      const scope: RefScope = { ...base, tasks: visible, secretField: false };
-      for (const [k, v] of Object.entries(task.params)) {
-        if (tpl?.secretParams.has(k)) {
-          if (typeof v !== "string") errors.push({ path: `${at}.params.${k}`, message: "this param is secret: use {{ secrets.NAME }}" });
-          else text(v, `${at}.params.${k}`, { ...scope, secretField: true });
-        } else strings(v, `${at}.params.${k}`, scope);
-      }
-      for (const [k, v] of Object.entries(task.env)) text(v, `${at}.env.${k}`, scope);
-      condition(task.when, `${at}.when`, visible);
-      inStage.set(task.name, resultsOf(task, tpl));
+      inStage.set(task.name, checkTask(task, `stages[${si}].tasks[${ti}]`, visible, false));
     });
     for (const [k, v] of inStage) done.set(k, v);
   });
+  // `finally` tasks run side by side after every stage: they see all stage tasks, not each other.
+  (spec.finally ?? []).forEach((task, i) => checkTask(task, `finally[${i}]`, done, true));
   return errors;
+}
+
+/** Whether a condition reads `tasks.NAME.results` (or `tasks["NAME"].results`). */
+function resultsIn(expr: string, name: string): boolean {
+  const n = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return new RegExp(`\\btasks\\s*(?:\\.\\s*${n}|\\[\\s*["']${n}["']\\s*\\])\\s*\\.\\s*results\\b`).test(expr);
 }

@@ -10,7 +10,13 @@ export type DueDecision = { kind: "run" } | { kind: "skip"; message: string } | 
  * exist, so the task is skipped too (as Tekton does); a task that ended without writing a result
  * it declared fails the one that needs it, naming both.
  */
-export function decideDue(plan: TaskPlan, tasks: Record<string, TaskOutcome>, run: { id: string; number: number }): DueDecision {
+export function decideDue(
+  plan: TaskPlan,
+  tasks: Record<string, TaskOutcome>,
+  run: { id: string; number: number },
+  /** For `finally` tasks: what the stages came to (`run.status` in their conditions). */
+  stagesStatus?: string,
+): DueDecision {
   for (const [task, result] of plan.needs ?? []) {
     const t = tasks[task];
     if (!t) return { kind: "fail", message: `task '${task}' is not in this run, so result '${result}' does not exist` };
@@ -22,7 +28,8 @@ export function decideDue(plan: TaskPlan, tasks: Record<string, TaskOutcome>, ru
   if (!plan.when) return { kind: "run" };
   const ctx = {
     ...(plan.when.context as Omit<ConditionContext, "run" | "tasks">),
-    run: { id: run.id, number: run.number },
+    // `run.status` exists for `finally` tasks only: what the stages came to.
+    run: { id: run.id, number: run.number, ...(stagesStatus ? { status: stagesStatus } : {}) },
     tasks,
   };
   for (const c of plan.when.conditions) {

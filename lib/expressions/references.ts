@@ -2,7 +2,7 @@ import { parseTemplate, type TemplatePart } from "./template";
 
 /**
  * What a `{{ … }}` reference may name, and when its value is known:
- * - `run`: when the run is created (params, git, event, pipeline, project);
+ * - `run`: when the run is created (params, git, event, pipeline, project, a matrix task's values);
  * - `start`: when the task starts (the run's id and number, results and status of earlier tasks,
  *   the run's status in `finally`);
  * - `secret`: never written anywhere; the operator hands the value to the process as env.
@@ -27,6 +27,10 @@ export interface RefScope {
   inFinally: boolean;
   /** Only values known when the run is created (timeouts, the repository's revision). */
   runPhaseOnly: boolean;
+  /** The axes of the task's `matrix` (`{{ matrix.NAME }}`); absent outside a matrix task. */
+  matrix?: ReadonlySet<string>;
+  /** Visible tasks that have a matrix: their results are one per combination, so naming one is ambiguous. */
+  matrixTasks?: ReadonlySet<string>;
 }
 
 export type RefCheck = { ok: true; phase: RefPhase } | { ok: false; message: string };
@@ -81,18 +85,27 @@ export function checkRef(path: readonly string[], scope: RefScope): RefCheck {
     case "project":
       if (rest.length !== 1 || rest[0] !== "slug") return bad("write {{ project.slug }}");
       return scope.secretField ? bad(literalSecret()) : at("run");
+    case "matrix":
+      if (!scope.matrix) return bad("{{ matrix.NAME }} is known only in a task with a `matrix`");
+      if (rest.length !== 1 || !scope.matrix.has(rest[0]))
+        return bad(`unknown matrix axis '${rest.join(".")}' (this task's axes: ${list([...scope.matrix])})`);
+      return scope.secretField ? bad(literalSecret()) : at("run");
     case "tasks": {
       const [task, kind, name, ...more] = rest;
       if (!task || !(kind === "status" ? name === undefined : kind === "results" && name !== undefined && more.length === 0))
         return bad("write {{ tasks.TASK.results.NAME }} or {{ tasks.TASK.status }}");
       const results = scope.tasks.get(task);
       if (!results) return bad(`task '${task}' does not end before this one (tasks it may use: ${list([...scope.tasks.keys()])})`);
+      if (kind === "results" && scope.matrixTasks?.has(task))
+        return bad(
+          `task '${task}' has a matrix: it writes its results once per combination, so '${name}' is ambiguous (use tasks.${task}.status)`,
+        );
       if (kind === "results" && !results.includes(name))
         return bad(`task '${task}' declares no result '${name}' (its results: ${list(results)})`);
       return scope.secretField ? bad(literalSecret()) : at("start");
     }
     default:
-      return bad(`unknown reference '${path.join(".")}' (use params, git, event, run, pipeline, project, tasks or secrets)`);
+      return bad(`unknown reference '${path.join(".")}' (use params, git, event, run, pipeline, project, tasks, matrix or secrets)`);
   }
 }
 

@@ -13,6 +13,8 @@ export interface RunValues {
   event: { type?: string | null; issueKeys?: readonly string[] | null; image?: string | null; mrIid?: number | null } | null;
   pipeline: { name: string };
   project: { slug: string };
+  /** The combination of a matrix task's task run (`{{ matrix.NODE }}`). */
+  matrix?: Record<string, string>;
 }
 
 export function runLookup(v: RunValues): (path: string[]) => Value | undefined {
@@ -38,6 +40,8 @@ export function runLookup(v: RunValues): (path: string[]) => Value | undefined {
         return a === "name" && path.length === 2 ? v.pipeline.name : undefined;
       case "project":
         return a === "slug" && path.length === 2 ? v.project.slug : undefined;
+      case "matrix":
+        return path.length === 2 ? v.matrix?.[a] : undefined;
       default:
         return undefined;
     }

@@ -9,6 +9,7 @@ import {
   setExecutorRef,
   setRunningMessage,
   setTaskAttempt,
+  stagesStatus,
   taskOutcomes,
   type ClaimedTask,
 } from "@/server/runs/operator-queries";
@@ -228,7 +229,9 @@ async function startPlan(db: Db, plan: TaskPlan, run: { id: string; number: numb
   if (!plan.templated) return plan;
   const usesTasks = [...planStrings(plan)].some((s) => refsOf(s).some((r) => r.path[0] === "tasks"));
   const tasks = usesTasks ? await taskOutcomes(db, run.id) : {};
-  return resolvePlan(plan, startLookup({ run: { id: run.id, number: run.number }, tasks }));
+  // A finally task sees what the stages came to as `{{ run.status }}`.
+  const status = plan.finally ? await stagesStatus(db, run.id) : undefined;
+  return resolvePlan(plan, startLookup({ run: { id: run.id, number: run.number, ...(status ? { status } : {}) }, tasks }));
 }
 
 /** Results that came through the output (the Kubernetes wrapper prints them) unless the executor read them itself. */

@@ -1,4 +1,4 @@
-import type { PipelineSpec } from "@/lib/pipeline-spec";
+import { specTasks, type PipelineSpec } from "@/lib/pipeline-spec";
 import { inArray } from "drizzle-orm";
 import { AppError, validationFailed } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
@@ -12,7 +12,7 @@ import { findTemplates, getTemplate, type TemplateView } from "../templates/cata
 
 export type TemplatePins = Record<string, number>;
 
-export const templateNames = (spec: PipelineSpec) => [...new Set(spec.stages.flatMap((s) => s.tasks.map((t) => t.template)))];
+export const templateNames = (spec: Pick<PipelineSpec, "stages" | "finally">) => [...new Set(specTasks(spec).map((t) => t.task.template))];
 
 /**
  * The templates a spec uses, each at its pinned version when `pins` names it, else the latest.

@@ -1,4 +1,4 @@
-import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
+import { specTasks, type FieldError, type PipelineSpec } from "@/lib/pipeline-spec";
 import { validationFailed } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
 import type { TemplateView } from "../templates/catalog";
@@ -33,51 +33,51 @@ export async function checkSpecAgainstCatalog(
   const found = await resolveTemplates(db, spec, opts.pins);
   const executor = opts.executor ?? config().GANTRY_EXECUTOR;
   const errors: FieldError[] = [];
-  spec.stages.forEach((stage, si) =>
-    stage.tasks.forEach((task, ti) => {
-      const at = `stages[${si}].tasks[${ti}]`;
-      const tpl = found.get(task.template);
-      if (!tpl) {
-        const pin = opts.pins?.[task.template];
-        errors.push({
-          path: `${at}.template`,
-          message: pin ? `template '${task.template}' version ${pin} no longer exists` : `unknown template '${task.template}'`,
-        });
-        return;
-      }
-      if (tpl.deprecated && !opts.previous?.has(tpl.name)) {
-        errors.push({
-          path: `${at}.template`,
-          message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot`,
-        });
-      }
-      if (tpl.gate) {
-        // Not a process on any executor: the scheduler decides it, so the executor check does not apply.
-        const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`);
-        if (!r.ok) errors.push(...r.errors);
-        else errors.push(...gateProblems(r.value, `${at}.params`));
-        return;
-      }
-      if (executor === "local") {
-        // Resources are only a request to a scheduler; these two cannot mean anything to a local process.
-        for (const k of ["envFrom", "jobSpec"] as const) {
-          if (task.kubernetes?.[k])
-            errors.push({
-              path: `${at}.kubernetes.${k}`,
-              message: `${k} needs the Kubernetes executor; this project's tasks run as local processes`,
-            });
-        }
-      }
-      if (executor === "local" && !tpl.local.supported) {
-        errors.push({
-          path: `${at}.template`,
-          message: `template '${tpl.name}' cannot run on the local executor${tpl.local.reason ? `: ${tpl.local.reason}` : ""}`,
-        });
-      }
-      const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`, { deferRefs: true });
+  for (const { task, at, stage } of specTasks(spec)) {
+    const tpl = found.get(task.template);
+    if (!tpl) {
+      const pin = opts.pins?.[task.template];
+      errors.push({
+        path: `${at}.template`,
+        message: pin ? `template '${task.template}' version ${pin} no longer exists` : `unknown template '${task.template}'`,
+      });
+      continue;
+    }
+    if (tpl.deprecated && !opts.previous?.has(tpl.name)) {
+      errors.push({
+        path: `${at}.template`,
+        message: `template '${tpl.name}' is deprecated: pipelines that use it keep it, new tasks cannot`,
+      });
+    }
+    if (tpl.gate) {
+      // An approval is asked of people once, for the run: not after it, not once per combination.
+      if (!stage) errors.push({ path: `${at}.template`, message: "an approval gate cannot be a finally task" });
+      if (task.matrix) errors.push({ path: `${at}.matrix`, message: "an approval gate cannot have a matrix" });
+      // Not a process on any executor: the scheduler decides it, so the executor check does not apply.
+      const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`);
       if (!r.ok) errors.push(...r.errors);
-    }),
-  );
+      else errors.push(...gateProblems(r.value, `${at}.params`));
+      continue;
+    }
+    if (executor === "local") {
+      // Resources are only a request to a scheduler; these two cannot mean anything to a local process.
+      for (const k of ["envFrom", "jobSpec"] as const) {
+        if (task.kubernetes?.[k])
+          errors.push({
+            path: `${at}.kubernetes.${k}`,
+            message: `${k} needs the Kubernetes executor; this project's tasks run as local processes`,
+          });
+      }
+    }
+    if (executor === "local" && !tpl.local.supported) {
+      errors.push({
+        path: `${at}.template`,
+        message: `template '${tpl.name}' cannot run on the local executor${tpl.local.reason ? `: ${tpl.local.reason}` : ""}`,
+      });
+    }
+    const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`, { deferRefs: true });
+    if (!r.ok) errors.push(...r.errors);
+  }
   if (errors.length) throw validationFailed(errors);
   return found;
 }

@@ -174,4 +174,19 @@ describe("compiling a task with references", () => {
       ),
     ).toThrow(expect.objectContaining({ details: { errors: [expect.objectContaining({ path: "stages[0].tasks[0].params.image" })] } }));
   });
+
+  it("gives one matrix combination its values as env and as {{ matrix.X }}, kept as text", () => {
+    const plan = compileTask(
+      task(
+        { image: "node:{{ matrix.NODE }}", token: "{{ secrets.X }}" },
+        { template: "deployer", matrix: { NODE: ["20", "{{ x }}"] }, failFast: false },
+      ),
+      tpl,
+      "stages[0].tasks[0]",
+      { ...values, matrix: { NODE: "20", ODD: "{{ x }}" } },
+    );
+    expect(plan.command).toContain("node:20");
+    expect(plan.env).toMatchObject({ NODE: "20", ODD: '{{ "{{" }} x }}' });
+    expect(plan.matrix).toEqual({ task: "t", values: { NODE: "20", ODD: "{{ x }}" }, failFast: false });
+  });
 });

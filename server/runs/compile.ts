@@ -6,7 +6,7 @@ import type { FieldError } from "@/lib/pipeline-spec";
 import type { TemplateView } from "../templates/catalog";
 import { validateParams } from "../templates/params";
 import { secretParamsOf } from "@/lib/expressions/check-spec";
-import { parseTemplate, refsOf, render, type Value } from "@/lib/expressions/template";
+import { escapeText, parseTemplate, refsOf, render, type Value } from "@/lib/expressions/template";
 import { runLookup, type RunValues } from "@/lib/expressions/values";
 import { planStrings } from "@/lib/expressions/plan";
 
@@ -19,6 +19,7 @@ const DEFAULT_TIMEOUT = 3600;
  * Values are substituted inside one argv element or env value at a time: a value never becomes
  * extra arguments or shell syntax of the template (the script of the `shell` template is, by
  * design, the script). A secret param reaches the plan only as the name of what to resolve.
+ * For one combination of a matrix task, `values.matrix` holds its values.
  */
 export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, values?: RunValues, stageWhen?: string): TaskPlan {
   const secretParams = secretParamsOf(tpl.paramsSchema);
@@ -70,6 +71,8 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
       if (source && !(k in task.env)) secretEnv[k] = source;
     } else env[k] = sub(v);
   }
+  // A matrix combination's values reach the task as env vars of the axes' names (never also in `env`: the spec refuses that).
+  for (const [k, v] of Object.entries(values?.matrix ?? {})) env[k] = escapeText(v);
   for (const [k, v] of Object.entries(task.env)) env[k] = render(v, lookup, false);
   const when = [
     ...(stageWhen ? [{ expr: stageWhen, from: "stage" as const }] : []),
@@ -94,6 +97,9 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     ...(Object.keys(secretEnv).length ? { secretEnv } : {}),
     ...(when.length ? { when: { conditions: when, context: conditionContext(values) } } : {}),
     ...(results.length ? { results } : {}),
+    ...(task.matrix && values?.matrix
+      ? { matrix: { task: task.name, values: { ...values.matrix }, failFast: task.failFast ?? true } }
+      : {}),
   };
   const needs = resultsNeeded(plan);
   return needs.length ? { ...plan, needs } : plan;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { eq, max } from "drizzle-orm";
 import { notFound, validationFailed } from "@/lib/errors";
-import type { FieldError } from "@/lib/pipeline-spec";
+import { matrixTaskName, specTasks, type FieldError } from "@/lib/pipeline-spec";
+import { matrixCombinations } from "@/lib/matrix";
 import { resolveSource, type SourceEvent } from "@/lib/repository";
 import type { Db } from "../db/client";
 import { pipelines, projects, runs, taskRuns } from "../db/schema";
@@ -48,14 +49,18 @@ export async function createRun(
   // The version's pinned template versions: a template changed since the save changes nothing.
   const found = await resolveTemplates(db, v.spec, v.templates);
   const missing: FieldError[] = [];
-  const tasks = v.spec.stages.flatMap((stage, si) =>
-    stage.tasks.flatMap((task, ti) => {
-      const template = found.get(task.template);
-      if (template) return [{ stage, si, task, ti, template }];
-      missing.push({ path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${task.template}'` });
-      return [];
-    }),
+  // `finally` tasks form a last, parallel stage after the spec's stages (server/runs/state.ts).
+  const places = specTasks(v.spec).map((t) =>
+    t.stage
+      ? { ...t, stageIndex: v.spec.stages.indexOf(t.stage), stageName: t.stage.name, stageMode: t.stage.mode, when: t.stage.when }
+      : { ...t, stageIndex: v.spec.stages.length, stageName: "finally", stageMode: "parallel" as const, when: undefined },
   );
+  const tasks = places.flatMap((place) => {
+    const template = found.get(place.task.template);
+    if (template) return [{ ...place, template }];
+    missing.push({ path: `${place.at}.template`, message: `unknown template '${place.task.template}'` });
+    return [];
+  });
   if (missing.length) throw validationFailed(missing);
   const checkout = resolveSource(v.spec.repository, runParams, input.event as SourceEvent | null | undefined);
   if (!checkout.ok) throw validationFailed(checkout.errors, "params");
@@ -74,17 +79,26 @@ export async function createRun(
     checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan;
 
   const id = randomUUID();
-  const taskRows = tasks.map(({ stage, si, task, ti, template }) => ({
-    id: randomUUID(),
-    runId: id,
-    stageIndex: si,
-    stageName: stage.name,
-    stageMode: stage.mode,
-    taskIndex: ti,
-    name: task.name,
-    status: "queued" as const,
-    plan: withEnv(withSource(compileTask(task, template, `stages[${si}].tasks[${ti}]`, values, stage.when)), input.env, input.files),
-  }));
+  // A matrix task becomes one task run per combination, numbered on within its stage.
+  const nextIndex = new Map<number, number>();
+  const taskRows = tasks.flatMap(({ stageIndex, stageName, stageMode, when, task, at, template, stage }) =>
+    (task.matrix ? matrixCombinations(task.matrix) : [null]).map((combination) => {
+      const taskIndex = nextIndex.get(stageIndex) ?? 0;
+      nextIndex.set(stageIndex, taskIndex + 1);
+      const plan = compileTask(task, template, at, combination ? { ...values, matrix: combination } : values, when);
+      return {
+        id: randomUUID(),
+        runId: id,
+        stageIndex,
+        stageName,
+        stageMode,
+        taskIndex,
+        name: combination ? matrixTaskName(task.name, combination) : task.name,
+        status: "queued" as const,
+        plan: withEnv(withSource(stage ? plan : { ...plan, finally: true as const }), input.env, input.files),
+      };
+    }),
+  );
   const number = await db.transaction(async (tx) => {
     // Lock the pipeline row so run numbers are handed out one at a time.
     await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId)).for("update");

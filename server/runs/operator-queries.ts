@@ -5,6 +5,8 @@ import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } fr
 import { MySqlLogStore } from "../logs/store";
 import { affectedRows } from "../db/result";
 import type { TaskOutcome } from "@/lib/expressions/values";
+import { withMatrixOutcomes } from "@/lib/matrix";
+import { FINALLY_CANCEL_GRACE_SECONDS, finallyGraceOver, stagesOutcome } from "@/lib/run-outcome";
 import { advanceRun, transitionTaskRun } from "./state";
 import { cancelReplaced, decideConcurrency } from "./concurrency";
 
@@ -192,15 +194,27 @@ export interface TaskRunControl {
   message: string;
 }
 
-/** Which of these task runs (all in flight here) should be stopped, and why. */
-export async function listTaskRunsToStop(db: DbOrTx, operatorId: string, taskRunIds: string[]): Promise<TaskRunControl[]> {
+/**
+ * Which of these task runs (all in flight here) should be stopped, and why: those of a cancelled
+ * run (its `finally` tasks only once their grace has run out), and the running combinations of a
+ * failFast matrix task one of whose combinations failed.
+ */
+export async function listTaskRunsToStop(
+  db: DbOrTx,
+  operatorId: string,
+  taskRunIds: string[],
+  now = new Date(),
+): Promise<TaskRunControl[]> {
   if (taskRunIds.length === 0) return [];
   const rows = await db
     .select({
       id: taskRuns.id,
+      runId: taskRuns.runId,
       status: taskRuns.status,
       claimedBy: taskRuns.claimedBy,
+      plan: taskRuns.plan,
       cancelRequested: runs.cancelRequested,
+      cancelRequestedAt: runs.cancelRequestedAt,
       runMessage: runs.message,
     })
     .from(taskRuns)
@@ -210,10 +224,26 @@ export async function listTaskRunsToStop(db: DbOrTx, operatorId: string, taskRun
   const out: TaskRunControl[] = taskRunIds
     .filter((id) => !found.has(id))
     .map((id) => ({ id, action: "lost" as const, message: "task run was deleted" }));
+  const failFastRuns = [...new Set(rows.filter((r) => r.plan.matrix?.failFast).map((r) => r.runId))];
+  const failed = failFastRuns.length
+    ? await db
+        .select({ runId: taskRuns.runId, name: taskRuns.name, plan: taskRuns.plan })
+        .from(taskRuns)
+        .where(and(inArray(taskRuns.runId, failFastRuns), eq(taskRuns.status, "failed")))
+    : [];
   for (const r of rows) {
+    const m = r.plan.matrix;
+    const sibling = m?.failFast && failed.find((f) => f.runId === r.runId && f.plan.matrix?.task === m.task);
     if (r.status !== "running" || r.claimedBy !== operatorId)
       out.push({ id: r.id, action: "lost", message: `task run is ${r.status} and owned by ${r.claimedBy ?? "nobody"}` });
-    else if (r.cancelRequested) out.push({ id: r.id, action: "cancel", message: r.runMessage || "cancelled" });
+    else if (r.cancelRequested && !r.plan.finally) out.push({ id: r.id, action: "cancel", message: r.runMessage || "cancelled" });
+    else if (r.cancelRequested && finallyGraceOver(r.cancelRequestedAt, now))
+      out.push({
+        id: r.id,
+        action: "cancel",
+        message: `${r.runMessage || "cancelled"}; the finally tasks' grace of ${FINALLY_CANCEL_GRACE_SECONDS / 60} minutes ran out`,
+      });
+    else if (sibling) out.push({ id: r.id, action: "cancel", message: `cancelled: combination '${sibling.name}' failed (failFast)` });
   }
   return out;
 }
@@ -417,11 +447,31 @@ export async function finishedRunIds(db: DbOrTx, runIds: string[]): Promise<stri
   return rows.filter((r) => !isActive(r.status)).map((r) => r.id);
 }
 
-/** What earlier tasks of a run ended with (status, results), by name: for references resolved at a task's start. */
+/**
+ * What earlier tasks of a run ended with (status, results), by name, with each matrix task's
+ * aggregate status under its own name: for references resolved at a task's start.
+ */
 export async function taskOutcomes(db: DbOrTx, runId: string): Promise<Record<string, TaskOutcome>> {
   const rows = await db
-    .select({ name: taskRuns.name, status: taskRuns.status, results: taskRuns.results })
+    .select({ name: taskRuns.name, status: taskRuns.status, results: taskRuns.results, plan: taskRuns.plan })
     .from(taskRuns)
     .where(eq(taskRuns.runId, runId));
-  return Object.fromEntries(rows.map((r) => [r.name, { status: r.status, results: r.results ?? {} }]));
+  return withMatrixOutcomes(rows);
+}
+
+/** What a run's stages came to (lib/run-outcome.ts): the `{{ run.status }}` its finally tasks see. */
+export async function stagesStatus(db: DbOrTx, runId: string): Promise<string> {
+  const [run] = await db.select({ cancelRequested: runs.cancelRequested, message: runs.message }).from(runs).where(eq(runs.id, runId));
+  const rows = await db
+    .select({
+      name: taskRuns.name,
+      status: taskRuns.status,
+      message: taskRuns.message,
+      startedAt: taskRuns.startedAt,
+      finishedAt: taskRuns.finishedAt,
+      plan: taskRuns.plan,
+    })
+    .from(taskRuns)
+    .where(eq(taskRuns.runId, runId));
+  return stagesOutcome(rows, run ?? { cancelRequested: false, message: null }).status;
 }

@@ -14,7 +14,7 @@ export type RerunMode = "all" | "failed" | "from-stage";
  * - `failed`: tasks that succeeded keep their result — the new task run is `succeeded` with
  *   `reusedFrom` pointing at the task run that did the work, and says so in its message; the
  *   others (failed, cancelled, skipped after a failure) run again. Approval gates are always
- *   asked again: an approval is given for one run.
+ *   asked again: an approval is given for one run, and `finally` tasks always run again.
  * - `from-stage`: tasks of earlier stages are `skipped` ("not run: …"), that stage and the later
  *   ones run.
  * Each re-run gets a fresh workspace: files written by reused or skipped tasks are not there.
@@ -110,7 +110,10 @@ export async function rerunRun(
   return { id, number, status: "queued", rerunOf: src.id, pipelineId: src.pipelineId };
 }
 
-/** A task whose result a `failed` re-run takes over: it succeeded, and it is not an approval gate. */
+/**
+ * A task whose result a `failed` re-run takes over: it succeeded, and it is not an approval gate
+ * or a `finally` task (those clean up after or report on this run, so they run again).
+ */
 function reusable(t: TaskRunRow): boolean {
-  return t.status === "succeeded" && !(t.plan as { gate?: unknown }).gate;
+  return t.status === "succeeded" && !t.plan.gate && !t.plan.finally;
 }

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { assertTransition, isBroken, isFinal, type RunStatus } from "@/lib/status";
+import { assertTransition, isFinal, type RunStatus } from "@/lib/status";
 import { enqueueRunNotifications } from "../notifications/outbox";
 import type { DbOrTx } from "../db/client";
 import { affectedRows } from "../db/result";
@@ -7,6 +7,15 @@ import { runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { decisionsOf } from "../approvals/decisions";
 import { decideGate } from "../approvals/gate";
 import { decideDue } from "@/lib/expressions/due";
+import { withMatrixOutcomes } from "@/lib/matrix";
+import {
+  brokenStageTask,
+  FINALLY_CANCEL_GRACE_SECONDS,
+  finalOutcome,
+  finallyGraceOver,
+  skippedGate,
+  stagesOutcome,
+} from "@/lib/run-outcome";
 
 /**
  * The one place where run and task-run statuses change (STYLE.md #6): every change is checked
@@ -109,6 +118,8 @@ export async function bumpRev(db: DbOrTx, runId: string) {
 /**
  * Decides what happens next for one run, from its current rows (level-based: calling it twice
  * changes nothing). Call with the run row locked. Returns the task runs that may start now.
+ * First the stages; once none of their tasks is active any more (done, failed, cancelled, or a
+ * gate skipped the rest), the `finally` tasks; then the run ends with what the stages came to.
  */
 export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]> {
   if (isFinal(run.status)) return [];
@@ -116,7 +127,24 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
   trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
   // Approval gates are decided here, from their decisions and deadline: no process runs them.
   if (!run.cancelRequested) trs = await settleGates(tx, trs);
+  const stages = await advanceStages(tx, run, trs);
+  if (stages.kind === "again") return advanceRun(tx, stages.run);
+  if (stages.kind === "going") return stages.ready;
+  return advanceFinally(tx, stages.run);
+}
+
+type StagesStep =
+  /** Stage tasks may start (or are running or waiting); the run is as given. */
+  | { kind: "going"; ready: TaskRunRow[] }
+  /** Statuses changed in a way that changes what is due: decide again. */
+  | { kind: "again"; run: RunRow }
+  /** No stage task is active any more. */
+  | { kind: "over"; run: RunRow };
+
+async function advanceStages(tx: DbOrTx, run: RunRow, all: TaskRunRow[]): Promise<StagesStep> {
+  const trs = all.filter((t) => !t.plan.finally);
   const active = trs.filter((t) => t.status === "running" || t.status === "waiting");
+  const going: StagesStep = { kind: "going", ready: [] };
 
   const skipQueued = async (message: string) => {
     const queued = trs.filter((t) => t.status === "queued").map((t) => t.id);
@@ -125,8 +153,7 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
 
   if (run.cancelRequested) {
     await skipQueued("skipped: the run was cancelled");
-    if (active.length === 0) await transitionRun(tx, run, "cancelled", run.message ?? "cancelled");
-    return [];
+    return active.length === 0 ? { kind: "over", run } : going;
   }
 
   // Gates still waiting beside a failure would hold the run for nothing: they are skipped too.
@@ -139,25 +166,19 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     return left;
   };
 
-  const broken = trs.find((t) => isBroken(t.status));
+  // (A combination of a matrix task without failFast fails the stages only once its siblings are over.)
+  const broken = brokenStageTask(trs);
   if (broken) {
     await skipQueued(`skipped: task '${broken.name}' ${broken.status}`);
-    if ((await skipWaitingGates(`skipped: task '${broken.name}' ${broken.status}`)) === 0) {
-      await transitionRun(tx, run, "failed", `task '${broken.name}' ${broken.status}${broken.message ? `: ${broken.message}` : ""}`);
-    }
-    return [];
+    return (await skipWaitingGates(`skipped: task '${broken.name}' ${broken.status}`)) === 0 ? { kind: "over", run } : going;
   }
 
   // A gate that timed out with `onTimeout: skip` skips the rest of the run, which then ends
-  // without failing. (Gates skipped for other reasons never started waiting: no startedAt.)
-  const skippedGate = trs.find((t) => t.plan.gate && t.status === "skipped" && t.startedAt && t.finishedAt);
-  if (skippedGate) {
-    await skipQueued(`skipped: approval gate '${skippedGate.name}' timed out`);
-    if ((await skipWaitingGates(`skipped: approval gate '${skippedGate.name}' timed out`)) === 0) {
-      if (run.status === "queued" && (await transitionRun(tx, run, "running"))) run = { ...run, status: "running" };
-      await transitionRun(tx, run, "succeeded", `approval gate '${skippedGate.name}' timed out: the rest of the run was skipped`);
-    }
-    return [];
+  // without failing.
+  const gate = skippedGate(trs);
+  if (gate) {
+    await skipQueued(`skipped: approval gate '${gate.name}' timed out`);
+    return (await skipWaitingGates(`skipped: approval gate '${gate.name}' timed out`)) === 0 ? { kind: "over", run } : going;
   }
 
   const stages = new Map<number, TaskRunRow[]>();
@@ -170,10 +191,12 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
       run = { ...run, status: "running" };
     }
     const parallel = tasks[0].stageMode === "parallel";
-    let ready = parallel ? tasks.filter((t) => t.status === "queued") : next.status === "queued" ? [next] : [];
+    // The combinations of a matrix task run side by side, in a sequential stage too.
+    const group = next.plan.matrix ? tasks.filter((t) => t.plan.matrix?.task === next.plan.matrix?.task) : [next];
+    let ready = (parallel ? tasks : group).filter((t) => t.status === "queued");
     // Conditions and the results a task uses are decided as it becomes due (lib/expressions/due.ts).
     if (ready.some((t) => t.plan.when || t.plan.needs)) {
-      const outcomes = Object.fromEntries(trs.map((t) => [t.name, { status: t.status, results: t.results ?? {} }]));
+      const outcomes = withMatrixOutcomes(all);
       let decided = 0;
       for (const t of ready) {
         const d = decideDue(t.plan, outcomes, run);
@@ -181,7 +204,7 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
         if (await transitionTaskRun(tx, t, d.kind === "skip" ? "skipped" : "failed", { message: d.message })) decided++;
       }
       // What is due next follows from the new statuses: decide again (each pass settles at least one task).
-      if (decided) return advanceRun(tx, run);
+      if (decided) return { kind: "again", run };
     }
     // Gates are not claimed by an operator: they start waiting here.
     let opened = 0;
@@ -192,12 +215,57 @@ export async function advanceRun(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]>
     const gated = opened > 0 || tasks.some((t) => t.status === "waiting");
     if (gated && !busy && run.status === "running") await transitionRun(tx, run, "waiting");
     else if (run.status === "waiting" && (busy || !gated)) await transitionRun(tx, run, "running");
-    return ready;
+    return { kind: "going", ready };
   }
-  // Every stage is done. (A run still `queued` here had nothing to run; it passes through
-  // `running` because queued → succeeded is not an allowed transition.)
-  if (run.status === "queued" && (await transitionRun(tx, run, "running"))) run = { ...run, status: "running" };
-  await transitionRun(tx, run, "succeeded", null);
+  return { kind: "over", run };
+}
+
+/**
+ * The `finally` tasks, side by side, once the stages are over; then the run's end. A cancelled
+ * run's finally tasks still start until its grace runs out (queued ones are skipped then, and the
+ * operator stops running ones: operator-queries.ts listTaskRunsToStop).
+ */
+async function advanceFinally(tx: DbOrTx, run: RunRow): Promise<TaskRunRow[]> {
+  // Rows as they are now: the stages' pass may have skipped some.
+  const trs = await tx.select().from(taskRuns).where(eq(taskRuns.runId, run.id));
+  trs.sort((a, b) => a.stageIndex - b.stageIndex || a.taskIndex - b.taskIndex);
+  const fin = trs.filter((t) => t.plan.finally);
+  const stages = stagesOutcome(trs, run);
+  if (fin.length && fin.some((t) => !isFinal(t.status))) {
+    const queued = fin.filter((t) => t.status === "queued");
+    if (run.cancelRequested && finallyGraceOver(run.cancelRequestedAt, new Date())) {
+      const grace = `skipped: the run was cancelled over ${FINALLY_CANCEL_GRACE_SECONDS / 60} minutes ago`;
+      await transitionTaskRuns(
+        tx,
+        run.id,
+        queued.map((t) => t.id),
+        "queued",
+        "skipped",
+        { message: grace },
+      );
+      if (fin.some((t) => t.status === "running")) return [];
+      return advanceRun(tx, run);
+    }
+    let decided = 0;
+    const outcomes = withMatrixOutcomes(trs);
+    for (const t of queued) {
+      // An approval gate has no place after the run (saving refuses one); it is not left waiting.
+      const d = t.plan.gate
+        ? { kind: "skip" as const, message: "skipped: approval gates do not run in finally" }
+        : decideDue(t.plan, outcomes, run, stages.status);
+      if (d.kind === "run") continue;
+      if (await transitionTaskRun(tx, t, d.kind === "skip" ? "skipped" : "failed", { message: d.message })) decided++;
+    }
+    if (decided) return advanceRun(tx, run);
+    if (run.status === "queued" || run.status === "waiting") await transitionRun(tx, run, "running");
+    return queued;
+  }
+  const end = finalOutcome(stages, fin);
+  // A run still `queued` here had nothing to run; it passes through `running` because
+  // queued → succeeded is not an allowed transition (queued → failed and → cancelled are).
+  if (end.status === "succeeded" && run.status === "queued" && (await transitionRun(tx, run, "running")))
+    run = { ...run, status: "running" };
+  await transitionRun(tx, run, end.status, end.message);
   return [];
 }
 

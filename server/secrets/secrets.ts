@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { AppError, notFound, validationFailed } from "@/lib/errors";
-import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
+import { specTasks, type FieldError, type PipelineSpec } from "@/lib/pipeline-spec";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, projects, secrets, users } from "../db/schema";
 import { audit } from "../audit/audit";
@@ -167,7 +167,7 @@ export async function resolveSecrets(db: DbOrTx, pipelineId: string, names: read
 /**
  * On save: every secret a task or the repository's credentials name exists in the pipeline's
  * project. A 422 lists each missing one at its field path (`stages[0].tasks[1].secrets[0]`,
- * `repository.credentials.secret`).
+ * `finally[0].secrets[0]`, `repository.credentials.secret`).
  */
 export async function checkSpecSecrets(
   db: DbOrTx,
@@ -175,10 +175,8 @@ export async function checkSpecSecrets(
   spec: PipelineSpec,
   templates?: ReadonlyMap<string, { env: Record<string, string> }>,
 ) {
-  const refs: { name: string; template?: string; path: string }[] = spec.stages.flatMap((st, si) =>
-    st.tasks.flatMap((t, ti) =>
-      (t.secrets ?? []).map((name, i) => ({ name, template: t.template, path: `stages[${si}].tasks[${ti}].secrets[${i}]` })),
-    ),
+  const refs: { name: string; template?: string; path: string }[] = specTasks(spec).flatMap(({ task: t, at }) =>
+    (t.secrets ?? []).map((name, i) => ({ name, template: t.template, path: `${at}.secrets[${i}]` })),
   );
   const cred = spec.repository?.credentials;
   for (const field of ["secret", "sshKey", "knownHosts"] as const) {

@@ -3,11 +3,12 @@ import { LineCounter, parseDocument } from "yaml";
 import { AppError, notFound, validationFailed } from "@/lib/errors";
 import { lineOf } from "@/lib/parse-spec";
 import { checkTemplateExpressions } from "@/lib/expressions/check-template";
-import { zodIssuesToFieldErrors, type FieldError } from "@/lib/pipeline-spec";
+import { zodIssuesToFieldErrors, type FieldError, type PipelineSpec } from "@/lib/pipeline-spec";
 import { TemplateDefinitionSchema, type TemplateDefinition } from "@/lib/template-schema";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, templates, templateVersions, users } from "../db/schema";
 import { isDuplicate } from "../pipelines/pipelines";
+import { templateNames } from "../pipelines/pins";
 import { getTemplate, upsertTemplate } from "./catalog";
 import { schemaErrors, validateParams } from "./params";
 
@@ -168,7 +169,7 @@ export async function templateUsage(db: DbOrTx, name: string): Promise<TemplateU
   const byId = new Map<string, TemplateUse>();
   for (const r of rows) {
     const spec = typeof r.spec === "string" ? JSON.parse(r.spec) : r.spec;
-    if (!spec.stages.some((s: { tasks: { template: string }[] }) => s.tasks.some((t) => t.template === name))) continue;
+    if (!templateNames(spec as PipelineSpec).includes(name)) continue;
     let u = byId.get(r.pid);
     if (!u) byId.set(r.pid, (u = { id: r.pid, name: r.pname, versions: [], current: false, pinnedVersion: null }));
     u.versions.push(r.version);

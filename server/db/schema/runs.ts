@@ -34,6 +34,8 @@ export const runs = mysqlTable(
     /** The run this one re-runs, if any. */
     rerunOf: id("rerun_of"),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
+    /** When the cancel was asked for: the run's `finally` tasks may run for a grace period after it (lib/run-outcome.ts). */
+    cancelRequestedAt: ts("cancel_requested_at"),
     /** Bumped on every change of the run or one of its task runs; SSE watchers poll it. */
     rev: int("rev").notNull().default(0),
     createdBy: id("created_by").references(() => users.id, { onDelete: "set null" }),
@@ -65,7 +67,8 @@ export const taskRuns = mysqlTable(
     stageName: varchar("stage_name", { length: 63 }).notNull(),
     stageMode: varchar("stage_mode", { length: 16 }).$type<"sequential" | "parallel">().notNull(),
     taskIndex: int("task_index").notNull(),
-    name: varchar("name", { length: 63 }).notNull(),
+    /** The task's name, or for one combination of a matrix task `build (NODE=20, OS=linux)`. */
+    name: varchar("name", { length: 255 }).notNull(),
     status: varchar("status", { length: 16 }).$type<RunStatus>().notNull(),
     message: varchar("message", { length: 1000 }),
     exitCode: int("exit_code"),
