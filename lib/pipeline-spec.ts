@@ -3,6 +3,10 @@ import { TriggerSpecSchema } from "./triggers";
 import { NotificationSpecSchema } from "./notifications";
 import { paramRefs, RepositorySpecSchema, revisionProblem } from "./repository";
 import { conditionProblem } from "./expressions/condition";
+import { refsOf } from "./expressions/template";
+
+/** The longest a task may run: a week. */
+export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;
 
 /** Pipeline-as-code: the one schema behind the REST API, the YAML editor and the designer. */
 
@@ -150,11 +154,12 @@ export const TaskSpecSchema = z.strictObject({
   template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
   params: z.record(z.string(), z.unknown()).default({}),
   env: envMap.default({}),
+  /** Seconds, or a reference known when the run is created (`{{ params.TIMEOUT }}`), checked then. */
   timeoutSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(7 * 24 * 3600)
+    .union([
+      z.number().int().positive().max(MAX_TIMEOUT_SECONDS),
+      z.string().refine((s) => refsOf(s).length > 0, "a whole number of seconds, or a reference such as {{ params.TIMEOUT }}"),
+    ])
     .optional(),
   retries: z.number().int().min(0).max(10).default(0),
   /**

@@ -195,4 +195,23 @@ describe("references of finally and matrix tasks", () => {
       { path: "stages[1].tasks[0].when", message: expect.stringContaining("task 'image' has a matrix") },
     ]);
   });
+
+  it("takes a timeout from a run param, but not from what only a task's start knows", () => {
+    const errors = check({
+      params: [{ name: "TIMEOUT", default: "600" }],
+      stages: [
+        { name: "a", tasks: [{ name: "one", template: "kaniko", params: { image: "x" }, timeoutSeconds: "{{ params.TIMEOUT }}" }] },
+        { name: "b", tasks: [{ name: "two", template: "shell", timeoutSeconds: "{{ tasks.one.results.digest }}" }] },
+      ],
+    });
+    expect(errors).toEqual([
+      { path: "stages[1].tasks[0].timeoutSeconds", message: expect.stringContaining("known only when a task starts") },
+    ]);
+    expect(
+      PipelineSpecSchema.safeParse({
+        name: "p",
+        stages: [{ name: "s", tasks: [{ name: "t", template: "shell", timeoutSeconds: "soon" }] }],
+      }).success,
+    ).toBe(false);
+  });
 });

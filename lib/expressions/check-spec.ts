@@ -82,6 +82,8 @@ export function checkSpecExpressions(
       } else strings(v, `${at}.params.${k}`, scope);
     }
     for (const [k, v] of Object.entries(task.env)) text(v, `${at}.env.${k}`, scope);
+    // A timeout is needed when the run is created: only values known then.
+    if (typeof task.timeoutSeconds === "string") text(task.timeoutSeconds, `${at}.timeoutSeconds`, { ...scope, runPhaseOnly: true });
     condition(task.when, `${at}.when`, visible);
     matrixResults(task.when, `${at}.when`, visible);
     return resultsOf(task, tpl);

@@ -164,6 +164,22 @@ describe("compiling a task with references", () => {
     expect(plan.command.at(-2)).toBe("reg/web:0123456");
   });
 
+  it("takes the timeout from a reference when the run is created, refusing what is not whole seconds", () => {
+    const at = (timeoutSeconds: string, TIMEOUT: string) =>
+      compileTask(task({ token: "{{ secrets.X }}", replicas: 1 }, { template: "deployer", timeoutSeconds }), tpl, "stages[0].tasks[0]", {
+        ...values,
+        params: { ...values.params, TIMEOUT },
+      });
+    expect(at("{{ params.TIMEOUT }}", "90").timeoutSeconds).toBe(90);
+    expect(() => at("{{ params.TIMEOUT }}", "1h")).toThrow(
+      expect.objectContaining({
+        details: {
+          errors: [expect.objectContaining({ path: "stages[0].tasks[0].timeoutSeconds", message: expect.stringContaining("gives '1h'") })],
+        },
+      }),
+    );
+  });
+
   it("checks a param's schema once its value is known, at the param", () => {
     expect(() =>
       compileTask(

@@ -1,4 +1,4 @@
-import type { PipelineSpec, TaskSpec } from "@/lib/pipeline-spec";
+import { MAX_TIMEOUT_SECONDS, type PipelineSpec, type TaskSpec } from "@/lib/pipeline-spec";
 import type { TaskPlan } from "@/lib/plan";
 import type { GatePlan } from "@/lib/approvals";
 import { validationFailed } from "@/lib/errors";
@@ -91,7 +91,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     command,
     localCommand: tpl.local.supported ? (tpl.local.command ? tpl.local.command.map(sub) : command) : null,
     env,
-    timeoutSeconds: task.timeoutSeconds ?? tpl.timeoutSeconds ?? DEFAULT_TIMEOUT,
+    timeoutSeconds: timeoutOf(task, lookup, at) ?? tpl.timeoutSeconds ?? DEFAULT_TIMEOUT,
     retries: task.retries,
     ...(values ? { templated: true as const } : {}),
     ...(Object.keys(secretEnv).length ? { secretEnv } : {}),
@@ -120,6 +120,19 @@ function conditionContext(v: RunValues | undefined): Record<string, unknown> {
 }
 
 const runGit = (v: RunValues) => ({ ...v.git, shortSha: (v.git.sha ?? "").slice(0, 7) });
+
+/** The task's timeout: a number, or a reference the run fills in now; anything but whole seconds is refused at the field. */
+function timeoutOf(task: TaskSpec, lookup: (path: string[]) => Value | undefined, at: string): number | undefined {
+  const t = task.timeoutSeconds;
+  if (t === undefined || typeof t === "number") return t;
+  const text = render(t, lookup, false);
+  const n = refsOf(text).length ? NaN : Number(text.trim());
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TIMEOUT_SECONDS)
+    throw validationFailed([
+      { path: `${at}.timeoutSeconds`, message: `'${t}' gives '${text}', not a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}` },
+    ]);
+  return n;
+}
 
 const pick = (o: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 

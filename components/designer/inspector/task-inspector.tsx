@@ -178,11 +178,14 @@ export function TaskInspector({
               <Label htmlFor="task-timeout">Timeout (seconds)</Label>
               <Input
                 id="task-timeout"
-                type="number"
-                min={1}
+                inputMode="numeric"
                 value={task.timeoutSeconds ?? ""}
                 placeholder={template?.timeoutSeconds ? `${template.timeoutSeconds} (template)` : "none"}
-                onChange={(e) => onUpdate({ timeoutSeconds: e.target.value === "" ? null : Number(e.target.value) }, "timeout")}
+                title="Whole seconds, or a reference known when the run starts, such as {{ params.TIMEOUT }}"
+                onChange={(e) => {
+                  const v = e.target.value.trim();
+                  onUpdate({ timeoutSeconds: v === "" ? null : /^\d+$/.test(v) ? Number(v) : v }, "timeout");
+                }}
               />
             </div>
             <div className="flex flex-col gap-1">

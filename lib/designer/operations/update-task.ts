@@ -12,7 +12,7 @@ export interface UpdateTask {
     name?: string;
     params?: Record<string, unknown>;
     env?: Record<string, string>;
-    timeoutSeconds?: number | null;
+    timeoutSeconds?: number | string | null;
     retries?: number | null;
     /** The task's Kubernetes requests and limits (over the template's); empty or null removes them. */
     resources?: { requests?: Record<string, string>; limits?: Record<string, string> } | null;
