@@ -1,11 +1,14 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pipelineVersions, pipelines, secrets as secretsTable, taskRuns } from "@/server/db/schema";
 import { migrateSecretLiterals } from "@/server/pipelines/secret-literals";
 import { resolveSecrets } from "@/server/secrets/secrets";
-import { call, get, post, put, uniqueName, waitForRun } from "./api-helpers";
+import { call, get, post, put, sandboxReadableDir, uniqueName, waitForRun } from "./api-helpers";
 import { createTestProject, type TestProject } from "./project-helpers";
 
 /**
@@ -103,6 +106,38 @@ describe("values in a pipeline", () => {
     expect(await log(task(run, "rollout").id)).toContain(
       `deploying ${image.results.digest} to staging as run ${run.number} of ${run.pipelineName}`,
     );
+  });
+
+  it("gives the commit git-clone checked out to a later task, as the template declares", async () => {
+    const repo = sandboxReadableDir("gantry-values-repo-");
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-C", repo, ...args], {
+        encoding: "utf8",
+        env: {
+          ...process.env,
+          GIT_CONFIG_NOSYSTEM: "1",
+          GIT_AUTHOR_NAME: "Dev",
+          GIT_AUTHOR_EMAIL: "d@x.test",
+          GIT_COMMITTER_NAME: "Dev",
+          GIT_COMMITTER_EMAIL: "d@x.test",
+        },
+      }).trim();
+    git("init", "-q", "-b", "main");
+    writeFileSync(path.join(repo, "README"), "hello\n");
+    git("add", "README");
+    git("commit", "-q", "-m", "first");
+    const sha = git("rev-parse", "HEAD");
+    const id = await create({
+      name: uniqueName("clone-result"),
+      stages: [
+        { name: "src", tasks: [{ name: "clone", template: "git-clone", params: { url: `file://${repo}`, dir: "code" } }] },
+        { name: "use", tasks: [{ name: "show", template: "shell", params: { script: "echo built {{ tasks.clone.results.commit }}" } }] },
+      ],
+    });
+    const run = await runIt(id);
+    expect(run.status, JSON.stringify(run)).toBe("succeeded");
+    expect(task(run, "clone").results).toEqual({ commit: sha });
+    expect(await log(task(run, "show").id)).toContain(`built ${sha}`);
   });
 
   it("substitutes values as data: a param with shell syntax stays a literal string", async () => {
