@@ -214,4 +214,14 @@ describe("references of finally and matrix tasks", () => {
       }).success,
     ).toBe(false);
   });
+
+  it("refuses run.status in a stage task's condition: only finally tasks know it", () => {
+    const errors = check({ stages: [{ name: "s", tasks: [{ name: "t", template: "shell", when: 'run.status == "failed"' }] }] });
+    expect(errors).toEqual([{ path: "stages[0].tasks[0].when", message: "run.status is known only in `finally` tasks" }]);
+    const fin = check({
+      stages: [{ name: "s", tasks: [{ name: "t", template: "shell" }] }],
+      finally: [{ name: "f", template: "shell", when: 'run.status == "failed"' }],
+    });
+    expect(fin).toEqual([]);
+  });
 });

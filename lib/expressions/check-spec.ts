@@ -44,7 +44,10 @@ export function checkSpecExpressions(
     else if (Array.isArray(v)) v.forEach((x, i) => strings(x, `${path}[${i}]`, scope));
     else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) strings(x, `${path}.${k}`, scope);
   };
-  const condition = (expr: string | undefined, path: string, visible: ReadonlyMap<string, readonly string[]>) => {
+  const condition = (expr: string | undefined, path: string, visible: ReadonlyMap<string, readonly string[]>, inFinally = false) => {
+    // The run's status is what the stages came to: only `finally` tasks run after they have.
+    if (expr && !inFinally && /\brun\s*(?:\.\s*status\b|\[\s*["']status["']\s*\])/.test(expr))
+      errors.push({ path, message: "run.status is known only in `finally` tasks" });
     for (const name of expr ? conditionTasks(expr) : [])
       if (!visible.has(name))
         errors.push({
@@ -84,7 +87,7 @@ export function checkSpecExpressions(
     for (const [k, v] of Object.entries(task.env)) text(v, `${at}.env.${k}`, scope);
     // A timeout is needed when the run is created: only values known then.
     if (typeof task.timeoutSeconds === "string") text(task.timeoutSeconds, `${at}.timeoutSeconds`, { ...scope, runPhaseOnly: true });
-    condition(task.when, `${at}.when`, visible);
+    condition(task.when, `${at}.when`, visible, inFinally);
     matrixResults(task.when, `${at}.when`, visible);
     return resultsOf(task, tpl);
   };
