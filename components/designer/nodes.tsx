@@ -259,7 +259,7 @@ export const FinallyNode = memo(function FinallyNode({ data }: NodeProps<Finally
   const dropping = dropTarget?.lane === "finally";
   return (
     <div
-      data-stage="finally"
+      data-lane="finally"
       role="group"
       aria-label="Finally tasks"
       className={cn(
