@@ -73,7 +73,7 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                       className="flex h-8 w-full items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-surface-2"
                     >
                       <StatusIcon status={matrixStatus(row.tasks.map((t) => t.status)) ?? "running"} />
-                      <span className="min-w-0 flex-1 truncate">
+                      <span className="min-w-0 flex-1 truncate" title={`${row.name} (${summary})`}>
                         {row.name} <span className="text-muted">({summary})</span>
                       </span>
                       {open ? (
@@ -137,7 +137,9 @@ function TaskButton({
       )}
     >
       <StatusIcon status={t.status} />
-      <span className={cn("min-w-0 flex-1 truncate", active && "font-medium")}>{label}</span>
+      <span className={cn("min-w-0 flex-1 truncate", active && "font-medium")} title={label}>
+        {label}
+      </span>
       {t.reusedFrom && (
         <span className="rounded border px-1 text-[11px] text-muted" title="not run again: the result of an earlier run was reused">
           reused
