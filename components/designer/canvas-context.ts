@@ -2,7 +2,7 @@
 
 import { createContext, useContext } from "react";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
-import type { StageMode } from "@/lib/designer/types";
+import type { StageMode, TaskPlace } from "@/lib/designer/types";
 
 /**
  * What the custom nodes need beyond their data: callbacks and lookups. Kept out of node data so
@@ -10,12 +10,12 @@ import type { StageMode } from "@/lib/designer/types";
  */
 export interface CanvasContextValue {
   templates: ReadonlyMap<string, PaletteTemplate>;
-  onTaskClick: (stage: number, index: number) => void;
+  onTaskClick: (stage: TaskPlace, index: number) => void;
   onStageClick?: (stage: number) => void;
   onStageMode?: (stage: number, mode: StageMode) => void;
   onAddStage?: () => void;
   /** The lane and slot a palette drag would drop into, for the insertion marker. */
-  dropTarget: { lane: number; slot: number } | null;
+  dropTarget: { lane: TaskPlace; slot: number } | null;
 }
 
 export const CanvasContext = createContext<CanvasContextValue | null>(null);

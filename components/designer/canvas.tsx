@@ -16,9 +16,20 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { cn } from "@/components/ui/cn";
-import { laneAt, LAYOUT, slotAt, toGraph, type DesignerNode, type GraphOptions } from "@/lib/designer/to-graph";
+import { tasksIn } from "@/lib/designer/places";
+import {
+  finallyLane,
+  laneAt,
+  laneLeft,
+  LAYOUT,
+  placeAt,
+  slotAt,
+  toGraph,
+  type DesignerNode,
+  type GraphOptions,
+} from "@/lib/designer/to-graph";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
-import type { PipelineDoc, StageMode, TaskRef } from "@/lib/designer/types";
+import type { PipelineDoc, StageMode, TaskPlace, TaskRef } from "@/lib/designer/types";
 import { CanvasContext, type CanvasContextValue } from "./canvas-context";
 import { nodeTypes } from "./nodes";
 
@@ -28,12 +39,12 @@ export const TEMPLATE_MIME = "application/x-gantry-template";
 export interface CanvasProps extends GraphOptions {
   doc: PipelineDoc;
   templates: ReadonlyMap<string, PaletteTemplate>;
-  onTaskClick: (stage: number, index: number) => void;
+  onTaskClick: (stage: TaskPlace, index: number) => void;
   onStageClick?: (stage: number) => void;
   onStageMode?: (stage: number, mode: StageMode) => void;
   onAddStage?: () => void;
-  /** A palette template dropped at `lane` (== stage count: a new stage) and `slot`. */
-  onDropTemplate?: (template: string, lane: number, slot: number) => void;
+  /** A palette template dropped at `lane` (== stage count: a new stage; or the finally lane) and `slot`. */
+  onDropTemplate?: (template: string, lane: TaskPlace, slot: number) => void;
   onMoveTask?: (from: TaskRef, to: TaskRef) => void;
   onMoveStage?: (from: number, to: number) => void;
   onPaneClick?: () => void;
@@ -120,7 +131,7 @@ function CanvasInner({
   // xyflow moves nodes while they are dragged; the document only changes when they are dropped.
   const [local, setLocal] = useState({ base: graph.nodes, nodes: graph.nodes as DesignerNode[] });
   if (local.base !== graph.nodes) setLocal({ base: graph.nodes, nodes: graph.nodes });
-  const [dropTarget, setDropTarget] = useState<{ lane: number; slot: number } | null>(null);
+  const [dropTarget, setDropTarget] = useState<{ lane: TaskPlace; slot: number } | null>(null);
   const flow = useReactFlow();
   const store = useStoreApi();
   const wrapRef = useRef<HTMLDivElement>(null);
@@ -158,7 +169,8 @@ function CanvasInner({
   const targetAt = useCallback(
     (clientX: number, clientY: number) => {
       const p = flow.screenToFlowPosition({ x: clientX, y: clientY });
-      const lane = laneAt(p.x, doc.stages.length);
+      const lane = placeAt(p.x, doc.stages.length);
+      if (lane === "finally") return { lane, slot: slotAt(p.y, tasksIn(doc, lane).length, "parallel") };
       const stage = doc.stages[lane];
       return { lane, slot: stage ? slotAt(p.y, stage.tasks.length, stage.mode ?? "sequential") : 0 };
     },
@@ -186,11 +198,13 @@ function CanvasInner({
       const n = node as DesignerNode;
       if (n.type === "task") {
         const from = { stage: n.data.stage, index: n.data.index };
-        const parentX = from.stage * (LAYOUT.laneWidth + LAYOUT.laneGap);
-        const lane = Math.min(laneAt(parentX + n.position.x + LAYOUT.taskWidth / 2, doc.stages.length), doc.stages.length - 1);
-        const target = doc.stages[lane];
-        const others = target.tasks.length - (lane === from.stage ? 1 : 0);
-        const index = slotAt(n.position.y + LAYOUT.taskHeight / 2, others, target.mode ?? "sequential");
+        const parentX = laneLeft(from.stage === "finally" ? finallyLane(doc.stages.length, false) : from.stage);
+        const place = placeAt(parentX + n.position.x + LAYOUT.taskWidth / 2, doc.stages.length);
+        // Dropped on the add-stage lane: into the last stage, as before.
+        const lane = place === "finally" ? place : Math.min(place, doc.stages.length - 1);
+        const mode = lane === "finally" ? "parallel" : (doc.stages[lane]?.mode ?? "sequential");
+        const others = tasksIn(doc, lane).length - (lane === from.stage ? 1 : 0);
+        const index = slotAt(n.position.y + LAYOUT.taskHeight / 2, others, mode);
         if (lane !== from.stage || index !== from.index) onMoveTask?.(from, { stage: lane, index });
       } else if (n.type === "stage") {
         const to = Math.min(laneAt(n.position.x + LAYOUT.laneWidth / 2, doc.stages.length), doc.stages.length - 1);
@@ -209,7 +223,7 @@ function CanvasInner({
   });
   const callbacks = useMemo(
     () => ({
-      onTaskClick: (stage: number, index: number) => latest.current.onTaskClick(stage, index),
+      onTaskClick: (stage: TaskPlace, index: number) => latest.current.onTaskClick(stage, index),
       onStageClick: (stage: number) => latest.current.onStageClick?.(stage),
       onStageMode: (stage: number, mode: StageMode) => latest.current.onStageMode?.(stage, mode),
       onAddStage: () => latest.current.onAddStage?.(),

@@ -14,9 +14,10 @@ import { SegmentedControl } from "@/components/ui/segmented";
 import { apply, type Operation } from "@/lib/designer/apply";
 import { canRedo, canUndo, historyReducer, initHistory } from "@/lib/designer/history";
 import { neighbour } from "@/lib/designer/navigate";
+import { placeBeside, tasksIn } from "@/lib/designer/places";
 import { taskFromTemplate, type PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { Selection } from "@/lib/designer/to-graph";
-import type { PipelineDoc, TaskRef } from "@/lib/designer/types";
+import type { PipelineDoc, TaskPlace, TaskRef } from "@/lib/designer/types";
 import { Canvas } from "./canvas";
 import { ConflictDiff } from "./conflict-diff";
 import { docToYaml, yamlToDoc } from "./doc-text";
@@ -109,10 +110,8 @@ export function Designer({
   // A selection that no longer exists (undo, YAML edit) is dropped.
   const sel: Selection = useMemo(() => {
     if (!selection) return null;
-    const stage = doc.stages[selection.stage];
-    if (!stage) return null;
-    if (selection.kind === "task" && !stage.tasks[selection.index]) return null;
-    return selection;
+    if (selection.kind === "stage") return doc.stages[selection.stage] ? selection : null;
+    return tasksIn(doc, selection.stage)[selection.index] ? selection : null;
   }, [selection, doc]);
 
   const run = useCallback((op: Operation, coalesceKey?: string) => dispatch({ type: "apply", op, coalesceKey }), []);
@@ -139,21 +138,21 @@ export function Designer({
   }, [sel, doc]);
 
   const addTemplate = useCallback(
-    (t: PaletteTemplate, lane?: number, slot?: number) => {
+    (t: PaletteTemplate, lane?: TaskPlace, slot?: number) => {
       const task = taskFromTemplate(t);
-      let stage: number;
+      let stage: TaskPlace;
       let index: number;
       if (lane !== undefined) {
         stage = lane;
         index = slot ?? 0;
       } else if (sel) {
         stage = sel.stage;
-        index = sel.kind === "task" ? sel.index + 1 : doc.stages[sel.stage].tasks.length;
+        index = sel.kind === "task" ? sel.index + 1 : tasksIn(doc, sel.stage).length;
       } else {
         stage = Math.max(0, doc.stages.length - 1);
         index = doc.stages[stage]?.tasks.length ?? 0;
       }
-      if (stage >= doc.stages.length) {
+      if (stage !== "finally" && stage >= doc.stages.length) {
         // A drop past the last lane: a new stage holding the task, as one undoable edit.
         const withStage = apply(doc, { type: "addStage", name: t.category === "general" ? "stage" : t.category });
         stage = withStage.stages.length - 1;
@@ -179,12 +178,13 @@ export function Designer({
       let to: TaskRef;
       if (m === "up" || m === "down") {
         const index = node.index + (m === "up" ? -1 : 1);
-        if (index < 0 || index >= doc.stages[node.stage].tasks.length) return;
+        if (index < 0 || index >= tasksIn(doc, node.stage).length) return;
         to = { stage: node.stage, index };
       } else {
-        const stage = node.stage + (m === "left" ? -1 : 1);
-        if (stage < 0 || stage >= doc.stages.length) return;
-        to = { stage, index: Math.min(node.index, doc.stages[stage].tasks.length) };
+        // Past the last stage, a task moves into `finally`, and back.
+        const stage = placeBeside(doc, node.stage, m);
+        if (stage === null) return;
+        to = { stage, index: Math.min(node.index, tasksIn(doc, stage).length) };
       }
       run({ type: "moveTask", from: { stage: node.stage, index: node.index }, to });
       select({ kind: "task", ...to }, focus);
@@ -215,9 +215,13 @@ export function Designer({
         return;
       }
       run({ type: "deleteTask", task: { stage: node.stage, index: node.index } });
-      const left = doc.stages[node.stage].tasks.length - 1;
+      const left = tasksIn(doc, node.stage).length - 1;
       select(
-        left > 0 ? { kind: "task", stage: node.stage, index: Math.min(node.index, left - 1) } : { kind: "stage", stage: node.stage },
+        left > 0
+          ? { kind: "task", stage: node.stage, index: Math.min(node.index, left - 1) }
+          : node.stage === "finally"
+            ? null
+            : { kind: "stage", stage: node.stage },
         focus,
       );
     },
@@ -257,7 +261,9 @@ export function Designer({
 
   const { conflict, theirs } = saving;
   const target = sel
-    ? `stage ${doc.stages[sel.stage].name}`
+    ? sel.stage === "finally"
+      ? "the finally tasks"
+      : `stage ${doc.stages[sel.stage].name}`
     : doc.stages.length
       ? `stage ${doc.stages[doc.stages.length - 1].name}`
       : "a new stage";

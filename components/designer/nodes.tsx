@@ -1,7 +1,7 @@
 "use client";
 
 import { Handle, Position, type NodeProps } from "@xyflow/react";
-import { CircleAlert, ListOrdered, Plus, Rows3, Split } from "lucide-react";
+import { CircleAlert, Flag, Grid2x2, ListOrdered, Plus, Rows3, Split } from "lucide-react";
 import { memo } from "react";
 import { StatusIcon, statusLabel } from "@/components/runs/status-badge";
 import { cn } from "@/components/ui/cn";
@@ -9,6 +9,7 @@ import {
   LAYOUT,
   taskTop,
   type AddStageNode as AddStageNodeType,
+  type FinallyNode as FinallyNodeType,
   type StageNode as StageNodeType,
   type TaskNode as TaskNodeType,
 } from "@/lib/designer/to-graph";
@@ -49,6 +50,22 @@ function ConditionMarker({ name, when, className }: { name: string; when: string
     >
       <Split className="size-2.5 shrink-0 rotate-90" aria-hidden />
       <span className="truncate font-mono">when</span>
+    </span>
+  );
+}
+
+/** A matrix task: how many task runs it fans out into, its axes on hover and to screen readers. */
+function MatrixMarker({ name, matrix }: { name: string; matrix: NonNullable<TaskNodeType["data"]["matrix"]> }) {
+  const label = `${name} runs ${matrix.combinations} ${matrix.combinations === 1 ? "combination" : "combinations"}: ${matrix.axes.join("; ")}`;
+  return (
+    <span
+      role="img"
+      aria-label={label}
+      title={`matrix: ${matrix.axes.join("; ")}`}
+      className="absolute -bottom-2 left-3 inline-flex h-4 max-w-36 items-center gap-0.5 rounded-full border border-accent/50 bg-surface px-1 text-[10px] text-accent shadow-xs"
+    >
+      <Grid2x2 className="size-2.5 shrink-0" aria-hidden />
+      <span className="truncate font-mono">×{matrix.combinations}</span>
     </span>
   );
 }
@@ -103,6 +120,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
         </span>
       )}
       {data.when && <ConditionMarker name={`Task ${data.name}`} when={data.when} className="absolute -top-2 left-3" />}
+      {data.matrix && <MatrixMarker name={data.name} matrix={data.matrix} />}
       {problems > 0 && (
         <span
           role="img"
@@ -232,4 +250,44 @@ export const AddStageNode = memo(function AddStageNode({ data }: NodeProps<AddSt
   );
 });
 
-export const nodeTypes = { task: TaskNode, stage: StageNode, addStage: AddStageNode };
+/**
+ * The lane of the `finally` tasks: after every stage, whatever they came to. Dashed and tinted
+ * apart from the stages; while editing, a drop target like an empty stage.
+ */
+export const FinallyNode = memo(function FinallyNode({ data }: NodeProps<FinallyNodeType>) {
+  const { dropTarget } = useCanvas();
+  const dropping = dropTarget?.lane === "finally";
+  return (
+    <div
+      data-lane="finally"
+      role="group"
+      aria-label="Finally tasks"
+      className={cn(
+        "relative h-full w-full rounded-xl border-2 border-dashed border-st-waiting/40 bg-st-waiting/5 transition-colors",
+        dropping && "border-accent bg-accent-soft/60",
+      )}
+    >
+      <Handle type="target" position={Position.Left} style={{ top: 24 }} className={hidden} isConnectable={false} />
+      <div className="flex h-8 items-center gap-1.5 px-3 pt-2">
+        {data.status ? <StatusIcon status={data.status} className="size-3.5" /> : <Flag className="size-3.5 text-st-waiting" aria-hidden />}
+        <span className="min-w-0 flex-1 truncate text-xs font-semibold tracking-wide uppercase">Finally</span>
+        <span className="text-[11px] text-muted tabular-nums">{data.taskCount}</span>
+      </div>
+      <p className="flex h-7 items-center px-3 pb-1 text-[11px] text-muted">after all stages, side by side</p>
+      {data.taskCount === 0 && !data.readOnly && (
+        <p className="absolute inset-x-4 text-center text-xs text-muted" style={{ top: LAYOUT.header + 12 }}>
+          Drop a template here to run it after all stages, whatever happened (cleanup, notify)
+        </p>
+      )}
+      {dropping && (
+        <div
+          aria-hidden
+          className="absolute inset-x-3 h-0.5 rounded bg-accent"
+          style={{ top: dropTarget.slot === 0 ? LAYOUT.header - 6 : taskTop(dropTarget.slot - 1, "parallel") + LAYOUT.taskHeight + 5 }}
+        />
+      )}
+    </div>
+  );
+});
+
+export const nodeTypes = { task: TaskNode, stage: StageNode, addStage: AddStageNode, finally: FinallyNode };

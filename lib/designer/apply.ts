@@ -8,6 +8,7 @@ import { moveStage, type MoveStage } from "./operations/move-stage";
 import { moveTask, type MoveTask } from "./operations/move-task";
 import { rename, type Rename } from "./operations/rename";
 import { replace, type Replace } from "./operations/replace";
+import { setMatrix, type SetMatrix } from "./operations/set-matrix";
 import { setRepository, type SetRepository } from "./operations/set-repository";
 import { setStageCondition, type SetStageCondition } from "./operations/set-stage-condition";
 import { setStageMode, type SetStageMode } from "./operations/set-stage-mode";
@@ -25,6 +26,7 @@ export type Operation =
   | SetStageMode
   | SetStageCondition
   | UpdateTask
+  | SetMatrix
   | AddStage
   | Rename
   | SetRepository
@@ -53,6 +55,8 @@ export function apply(doc: PipelineDoc, op: Operation): PipelineDoc {
       return setStageCondition(doc, op);
     case "updateTask":
       return updateTask(doc, op);
+    case "setMatrix":
+      return setMatrix(doc, op);
     case "addStage":
       return addStage(doc, op);
     case "rename":

@@ -48,9 +48,11 @@ const RUN: Suggestion[] = [
 
 /**
  * Tasks that end before the task at `at`: every task of the earlier stages, and the tasks before
- * it in its own stage when that stage runs one task after another.
+ * it in its own stage when that stage runs one task after another; every stage task for a
+ * `finally` task (finally tasks run side by side).
  */
 export function tasksBefore(doc: PipelineDoc, at: TaskRef): TaskDoc[] {
+  if (at.stage === "finally") return doc.stages.flatMap((s) => s.tasks);
   const stage = doc.stages[at.stage];
   const earlier = doc.stages.slice(0, at.stage).flatMap((s) => s.tasks);
   if (!stage || (stage.mode ?? "sequential") === "parallel") return earlier;
@@ -79,9 +81,13 @@ export function referenceSuggestions(doc: PipelineDoc, at: TaskRef, src: Suggest
   for (const [k, detail] of Object.entries(GIT)) out.push({ ref: `git.${k}`, detail });
   for (const [k, detail] of Object.entries(EVENT)) out.push({ ref: `event.${k}`, detail });
   out.push(...RUN);
+  if (at.stage === "finally") out.push({ ref: "run.status", detail: "what the stages came to: succeeded, failed or cancelled" });
+  const self = at.stage === "finally" ? doc.finally?.[at.index] : doc.stages[at.stage]?.tasks[at.index];
+  for (const axis of Object.keys(self?.matrix ?? {})) out.push({ ref: `matrix.${axis}`, detail: `this combination's ${axis}` });
   for (const t of tasksBefore(doc, at)) {
     if (!t.name) continue;
-    const results = [...(src.templateResults(t.template) ?? []), ...(t.results ?? [])];
+    // A matrix task writes its results once per combination: only its status is one value.
+    const results = t.matrix ? [] : [...(src.templateResults(t.template) ?? []), ...(t.results ?? [])];
     for (const r of results) out.push({ ref: `tasks.${t.name}.results.${r.name}`, detail: r.description || `a result of ${t.name}` });
     out.push({ ref: `tasks.${t.name}.status`, detail: `how ${t.name} ended: succeeded, failed, skipped…` });
   }

@@ -28,7 +28,13 @@ describe("stable designer ids", () => {
   const ids = carryIds(null, doc, fresh);
 
   it("gives every stage and task its own id", () => {
-    expect(ids).toEqual({ stages: ["n1", "n2"], tasks: [["n3", "n4", "n5"], ["n6"]] });
+    expect(ids).toEqual({ stages: ["n1", "n2"], tasks: [["n3", "n4", "n5"], ["n6"]], finally: [] });
+  });
+
+  it("a task moved into finally keeps its id, and is found there", () => {
+    const [, moved] = next(doc, { type: "moveTask", from: { stage: 0, index: 1 }, to: { stage: "finally", index: 0 } });
+    expect(moved.finally).toEqual(["n4"]);
+    expect(findId(moved, "n4")).toEqual({ stage: "finally", index: 0 });
   });
 
   const next = (d: PipelineDoc, op: Parameters<typeof apply>[1]): [PipelineDoc, DocIds] => {

@@ -1,4 +1,4 @@
-import type { PipelineDoc } from "./types";
+import type { PipelineDoc, TaskRef } from "./types";
 
 /**
  * Stable ids for the stages and tasks of a document while it is being designed, kept beside the
@@ -9,6 +9,8 @@ export interface DocIds {
   stages: string[];
   /** `tasks[stage][index]`. */
   tasks: string[][];
+  /** The `finally` tasks'. */
+  finally: string[];
 }
 
 /**
@@ -19,10 +21,11 @@ export interface DocIds {
  */
 export function carryIds(prev: { doc: PipelineDoc; ids: DocIds } | null, next: PipelineDoc, fresh: () => string): DocIds {
   const stages = match(next.stages, prev?.doc.stages ?? [], prev?.ids.stages ?? [], (s) => s.name, fresh);
-  const oldTasks = prev ? prev.doc.stages.flatMap((s) => s.tasks) : [];
-  const oldTaskIds = prev ? prev.ids.tasks.flat() : [];
+  // Stage and finally tasks are matched together: a task moved into `finally` keeps its id.
+  const oldTasks = prev ? allTasks(prev.doc) : [];
+  const oldTaskIds = prev ? [...prev.ids.tasks.flat(), ...prev.ids.finally] : [];
   const flat = match(
-    next.stages.flatMap((s) => s.tasks),
+    allTasks(next),
     oldTasks,
     oldTaskIds,
     (t) => t.name,
@@ -34,10 +37,14 @@ export function carryIds(prev: { doc: PipelineDoc; ids: DocIds } | null, next: P
   const tasks: string[][] = [];
   let k = 0;
   for (const s of next.stages) tasks.push(s.tasks.map(() => flat[k++]));
-  return { stages, tasks };
+  return { stages, tasks, finally: flat.slice(k) };
 }
 
-const positions = (doc: PipelineDoc) => doc.stages.flatMap((s, si) => s.tasks.map((_, ti) => `${si}/${ti}`));
+const allTasks = (doc: PipelineDoc) => [...doc.stages.flatMap((s) => s.tasks), ...(doc.finally ?? [])];
+const positions = (doc: PipelineDoc) => [
+  ...doc.stages.flatMap((s, si) => s.tasks.map((_, ti) => `${si}/${ti}`)),
+  ...(doc.finally ?? []).map((_, i) => `finally/${i}`),
+];
 
 function match<T extends object>(
   items: readonly T[],
@@ -87,9 +94,11 @@ function match<T extends object>(
 }
 
 /** Where the node with this id is now, or null when it is gone. */
-export function findId(ids: DocIds, id: string): { stage: number } | { stage: number; index: number } | null {
+export function findId(ids: DocIds, id: string): { stage: number } | TaskRef | null {
   const s = ids.stages.indexOf(id);
   if (s !== -1) return { stage: s };
+  const f = ids.finally.indexOf(id);
+  if (f !== -1) return { stage: "finally", index: f };
   for (let si = 0; si < ids.tasks.length; si++) {
     const ti = ids.tasks[si].indexOf(id);
     if (ti !== -1) return { stage: si, index: ti };

@@ -1,8 +1,8 @@
 import type { PipelineDoc } from "./types";
 
-/** Task names are unique across the pipeline, stage names within it (the spec's rule). */
+/** Task names are unique across the pipeline (its `finally` tasks too), stage names within it (the spec's rule). */
 export function taskNames(doc: PipelineDoc): Set<string> {
-  return new Set(doc.stages.flatMap((s) => s.tasks.map((t) => t.name)));
+  return new Set([...doc.stages.flatMap((s) => s.tasks), ...(doc.finally ?? [])].map((t) => t.name));
 }
 
 export function stageNames(doc: PipelineDoc): Set<string> {

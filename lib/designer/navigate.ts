@@ -1,18 +1,22 @@
+import { placeBeside, tasksIn } from "./places";
 import type { Selection } from "./to-graph";
 import type { PipelineDoc } from "./types";
 
-/** Arrow keys walk the canvas: up/down through a stage (its header first), left/right across stages. */
+/**
+ * Arrow keys walk the canvas: up/down through a stage (its header first), left/right across
+ * stages and on to the `finally` tasks (which have no header to select).
+ */
 export function neighbour(doc: PipelineDoc, sel: NonNullable<Selection>, m: "up" | "down" | "left" | "right"): Selection {
-  const stage = doc.stages[sel.stage];
   if (m === "left" || m === "right") {
-    const si = sel.stage + (m === "left" ? -1 : 1);
-    const other = doc.stages[si];
-    if (!other) return null;
-    if (sel.kind === "stage" || other.tasks.length === 0) return { kind: "stage", stage: si };
-    return { kind: "task", stage: si, index: Math.min(sel.index, other.tasks.length - 1) };
+    const place = placeBeside(doc, sel.stage, m);
+    if (place === null) return null;
+    const tasks = tasksIn(doc, place);
+    if (place !== "finally" && (sel.kind === "stage" || tasks.length === 0)) return { kind: "stage", stage: place };
+    if (tasks.length === 0) return null;
+    return { kind: "task", stage: place, index: Math.min(sel.kind === "task" ? sel.index : 0, tasks.length - 1) };
   }
-  if (sel.kind === "stage") return m === "down" && stage.tasks.length ? { kind: "task", stage: sel.stage, index: 0 } : null;
+  if (sel.kind === "stage") return m === "down" && tasksIn(doc, sel.stage).length ? { kind: "task", stage: sel.stage, index: 0 } : null;
   const index = sel.index + (m === "up" ? -1 : 1);
-  if (index < 0) return { kind: "stage", stage: sel.stage };
-  return index < stage.tasks.length ? { kind: "task", stage: sel.stage, index } : null;
+  if (index < 0) return sel.stage === "finally" ? null : { kind: "stage", stage: sel.stage };
+  return index < tasksIn(doc, sel.stage).length ? { kind: "task", stage: sel.stage, index } : null;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { formatPath, PipelineSpecSchema, StageSpecSchema, TaskSpecSchema } from "@/lib/pipeline-spec";
-import type { PipelineDoc } from "./types";
+import { FINALLY_MAX_TASKS, formatPath, PipelineSpecSchema, StageSpecSchema, TaskSpecSchema } from "@/lib/pipeline-spec";
+import type { PipelineDoc, TaskDoc } from "./types";
 
 const NO_PARAMS: Record<string, unknown> = Object.freeze({});
 
@@ -11,8 +11,8 @@ export interface Problem {
 
 /**
  * The spec's own rules plus each task's params against its template, grouped by the node they
- * belong to (`"stage/index"` for a task, `"stage"` for a stage, `""` for the pipeline), so a
- * node can show a badge and the inspector the messages.
+ * belong to (`"stage/index"` for a task, `"finally/index"` for a finally task, `"stage"` for a
+ * stage, `""` for the pipeline), so a node can show a badge and the inspector the messages.
  */
 export function problemsByNode(
   doc: PipelineDoc,
@@ -27,17 +27,16 @@ export function problemsByNode(
     const p = { path: formatPath(issue.path), message: issue.message };
     if (a === "stages" && typeof si === "number" && b === "tasks" && typeof ti === "number") add(`${si}/${ti}`, p);
     else if (a === "stages" && typeof si === "number") add(String(si), p);
+    else if (a === "finally" && typeof si === "number") add(`finally/${si}`, p);
     else add("", p);
   }
-  doc.stages.forEach((s, si) =>
-    s.tasks.forEach((t, ti) => {
-      const errs = checkParams(t.template, (t.params ?? NO_PARAMS) as Record<string, unknown>);
-      if (errs === null) add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].template`, message: `unknown template '${t.template}'` });
-      else
-        for (const e of errs)
-          add(`${si}/${ti}`, { path: `stages[${si}].tasks[${ti}].params${e.path ? `.${e.path}` : ""}`, message: e.message });
-    }),
-  );
+  const params = (t: TaskDoc, key: string, at: string) => {
+    const errs = checkParams(t.template, (t.params ?? NO_PARAMS) as Record<string, unknown>);
+    if (errs === null) add(key, { path: `${at}.template`, message: `unknown template '${t.template}'` });
+    else for (const e of errs) add(key, { path: `${at}.params${e.path ? `.${e.path}` : ""}`, message: e.message });
+  };
+  doc.stages.forEach((s, si) => s.tasks.forEach((t, ti) => params(t, `${si}/${ti}`, `stages[${si}].tasks[${ti}]`)));
+  (doc.finally ?? []).forEach((t, i) => params(t, `finally/${i}`, `finally[${i}]`));
   return out;
 }
 
@@ -62,6 +61,7 @@ export function otherSpecIssues(doc: PipelineDoc): Issue[] {
 const pipelineShell = z.strictObject({
   ...PipelineSpecSchema.shape,
   stages: z.array(z.unknown()).min(1, "a pipeline needs at least one stage"),
+  finally: z.array(z.unknown()).max(FINALLY_MAX_TASKS, `at most ${FINALLY_MAX_TASKS} finally tasks`).optional(),
 });
 const stageShell = StageSpecSchema.extend({ tasks: z.array(z.unknown()).min(1, "a stage needs at least one task") });
 const stageCache = new WeakMap<object, Issue[]>();
@@ -90,6 +90,10 @@ function specIssues(doc: PipelineDoc): Issue[] {
         out.push({ path: ["stages", si, "tasks", ti, ...i.path], message: i.message });
     });
   });
+  const finallyTasks = Array.isArray(doc.finally) ? doc.finally : [];
+  finallyTasks.forEach((task, i) => {
+    for (const issue of cached(taskCache, task, TaskSpecSchema)) out.push({ path: ["finally", i, ...issue.path], message: issue.message });
+  });
   // The cross-cutting rules of PipelineSpecSchema's refinement: names are unique.
   const dup = (names: { name: unknown; path: PropertyKey[] }[], what: string) => {
     const seen = new Set<unknown>();
@@ -109,9 +113,12 @@ function specIssues(doc: PipelineDoc): Issue[] {
     "stage",
   );
   dup(
-    stages.flatMap((s, si) =>
-      (Array.isArray(s?.tasks) ? s.tasks : []).map((t, ti) => ({ name: t?.name, path: ["stages", si, "tasks", ti, "name"] })),
-    ),
+    [
+      ...stages.flatMap((s, si) =>
+        (Array.isArray(s?.tasks) ? s.tasks : []).map((t, ti) => ({ name: t?.name, path: ["stages", si, "tasks", ti, "name"] })),
+      ),
+      ...finallyTasks.map((t, i) => ({ name: t?.name, path: ["finally", i, "name"] })),
+    ],
     "task",
   );
   return out;

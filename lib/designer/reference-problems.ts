@@ -37,6 +37,7 @@ function asSpec(doc: PipelineDoc): PipelineSpec {
     name: text(doc.name),
     params: params.filter(isRecord).map((p) => ({ name: text(p.name), secret: p.secret === true, required: p.required === true })),
     stages: (Array.isArray(doc.stages) ? doc.stages : []).map(asStage),
+    ...(Array.isArray(doc.finally) ? { finally: doc.finally.map(asTask) } : {}),
   };
 }
 
@@ -63,6 +64,7 @@ function asTask(t: TaskDoc | undefined): TaskSpec {
     retries: 0,
     ...(Array.isArray(t.results) ? { results: t.results.filter(isRecord).map((r) => ({ name: text(r.name) })) } : {}),
     ...(typeof t.when === "string" ? { when: t.when } : {}),
+    ...(isRecord(t.matrix) ? { matrix: Object.fromEntries(Object.keys(t.matrix).map((k) => [k, []])) } : {}),
   };
 }
 

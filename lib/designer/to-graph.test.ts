@@ -50,7 +50,7 @@ function templateExamples(): { file: string; doc: PipelineDoc }[] {
 const kinds = (nodes: DesignerNode[]) => nodes.map((n) => `${n.type}:${n.id}${n.parentId ? `<${n.parentId}` : ""}`);
 
 describe("toGraph", () => {
-  it("lays stages out as lanes left to right with their tasks inside, and ends with an add-stage lane", () => {
+  it("lays stages out as lanes left to right with their tasks inside, then an add-stage lane and the finally lane", () => {
     const { nodes } = toGraph(demo);
     expect(kinds(nodes)).toEqual([
       "stage:stage-0",
@@ -61,6 +61,7 @@ describe("toGraph", () => {
       "stage:stage-2",
       "task:task-2-0<stage-2",
       "addStage:add-stage",
+      "finally:finally",
     ]);
     const xs = nodes.filter((n) => n.type !== "task").map((n) => n.position.x);
     expect(xs).toEqual([...xs].sort((a, b) => a - b));

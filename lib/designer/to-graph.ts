@@ -1,11 +1,14 @@
 import type { Edge, Node } from "@xyflow/react";
 import type { DocIds } from "./ids";
-import type { PipelineDoc, StageMode } from "./types";
+import { matrixCombinations } from "@/lib/matrix";
+import type { PipelineDoc, StageMode, TaskDoc, TaskPlace, TaskRef } from "./types";
 
 /**
  * The canvas is derived from the document, never stored (STYLE.md #10): stages are lanes left to
  * right; a sequential stage chains its tasks top to bottom with edges, a parallel stage stacks
- * them side by side in time (no edges between them); one edge joins each stage to the next.
+ * them side by side in time (no edges between them); one edge joins each stage to the next. The
+ * `finally` tasks form a last lane of their own (after the add-stage lane while editing), joined
+ * to the last stage by a dashed edge: they run side by side whatever the stages came to.
  */
 
 export const LAYOUT = {
@@ -34,7 +37,7 @@ export interface StageNodeData extends Record<string, unknown> {
 }
 
 export interface TaskNodeData extends Record<string, unknown> {
-  stage: number;
+  stage: TaskPlace;
   index: number;
   name: string;
   template: string;
@@ -48,6 +51,8 @@ export interface TaskNodeData extends Record<string, unknown> {
   step?: number;
   /** Version diff: how this task differs from the other side. */
   change?: Change;
+  /** A matrix task: its axes (`NODE=18,20`) and how many task runs it fans out into. */
+  matrix?: { axes: string[]; combinations: number };
 }
 
 export type Change = "added" | "removed" | "changed";
@@ -56,12 +61,19 @@ export interface AddStageNodeData extends Record<string, unknown> {
   index: number;
 }
 
+export interface FinallyNodeData extends Record<string, unknown> {
+  taskCount: number;
+  status?: string;
+  readOnly: boolean;
+}
+
 export type StageNode = Node<StageNodeData, "stage">;
 export type TaskNode = Node<TaskNodeData, "task">;
 export type AddStageNode = Node<AddStageNodeData, "addStage">;
-export type DesignerNode = StageNode | TaskNode | AddStageNode;
+export type FinallyNode = Node<FinallyNodeData, "finally">;
+export type DesignerNode = StageNode | TaskNode | AddStageNode | FinallyNode;
 
-export type Selection = { kind: "stage"; stage: number } | { kind: "task"; stage: number; index: number } | null;
+export type Selection = { kind: "stage"; stage: number } | ({ kind: "task" } & TaskRef) | null;
 
 export interface GraphOptions {
   /** Live status by task name (run page). */
@@ -79,7 +91,8 @@ export interface GraphOptions {
 }
 
 export const stageId = (i: number) => `stage-${i}`;
-export const taskId = (stage: number, index: number) => `task-${stage}-${index}`;
+export const taskId = (stage: TaskPlace, index: number) => `task-${stage}-${index}`;
+export const FINALLY_ID = "finally";
 
 export function stageBodyHeight(count: number, mode: StageMode): number {
   if (count === 0) return LAYOUT.emptyBody;
@@ -95,6 +108,20 @@ export function taskTop(index: number, mode: StageMode): number {
 
 export const laneLeft = (i: number) => i * (LAYOUT.laneWidth + LAYOUT.laneGap);
 
+/** The lane of the `finally` tasks: after the stages, and after the add-stage lane while editing. */
+export const finallyLane = (stageCount: number, readOnly: boolean) => stageCount + (readOnly ? 0 : 1);
+
+/** The matrix marker of a task: `NODE=18,20` per axis and the number of combinations. */
+export function matrixSummary(task: TaskDoc): TaskNodeData["matrix"] {
+  if (!task.matrix || typeof task.matrix !== "object") return undefined;
+  const axes = Object.entries(task.matrix).map(([k, vs]) => [k, Array.isArray(vs) ? vs.map(String) : []] as const);
+  if (!axes.length) return undefined;
+  return {
+    axes: axes.map(([k, vs]) => `${k}=${vs.join(",")}`),
+    combinations: matrixCombinations(Object.fromEntries(axes)).length,
+  };
+}
+
 /**
  * Every node carries its size as `measured` too: sizes are fixed by the layout, and a node xyflow
  * thinks unmeasured is always rendered (to be measured), so without it each edit re-rendered and
@@ -108,13 +135,44 @@ export function toGraph(
   const edges: Edge[] = [];
   const sel = opts.selection ?? null;
   const readOnly = !!opts.readOnly;
+  const finallyTasks = doc.finally ?? [];
+  // Read-only (a run, a version), the lane shows only when there are finally tasks; while editing
+  // it is always there, to drop a template into.
+  const showFinally = !readOnly || finallyTasks.length > 0;
   const laneHeight = Math.max(
     LAYOUT.header + LAYOUT.emptyBody,
     ...doc.stages.map((s) => LAYOUT.header + stageBodyHeight(s.tasks.length, s.mode ?? "sequential")),
+    LAYOUT.header + stageBodyHeight(finallyTasks.length, "parallel"),
   );
 
   const sid = (si: number) => opts.ids?.stages[si] ?? stageId(si);
-  const tid = (si: number, ti: number) => opts.ids?.tasks[si]?.[ti] ?? taskId(si, ti);
+  const tid = (si: TaskPlace, ti: number) => (si === "finally" ? opts.ids?.finally[ti] : opts.ids?.tasks[si]?.[ti]) ?? taskId(si, ti);
+  const taskNode = (task: TaskDoc, si: TaskPlace, ti: number, parentId: string, mode: StageMode, count: number): TaskNode => ({
+    id: tid(si, ti),
+    type: "task",
+    parentId,
+    position: { x: (LAYOUT.laneWidth - LAYOUT.taskWidth) / 2, y: taskTop(ti, mode) },
+    width: LAYOUT.taskWidth,
+    height: LAYOUT.taskHeight,
+    measured: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
+    style: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
+    draggable: !readOnly,
+    selectable: false,
+    data: {
+      stage: si,
+      index: ti,
+      name: task.name,
+      template: task.template,
+      when: typeof task.when === "string" ? task.when : undefined,
+      status: opts.statuses?.[task.name],
+      errors: opts.errors?.[`${si}/${ti}`] ?? [],
+      selected: sel?.kind === "task" && sel.stage === si && sel.index === ti,
+      readOnly,
+      step: mode === "sequential" && count > 1 ? ti + 1 : undefined,
+      change: opts.changes?.[task.name],
+      matrix: matrixSummary(task),
+    },
+  });
   doc.stages.forEach((stage, si) => {
     const mode: StageMode = stage.mode ?? "sequential";
     nodes.push({
@@ -140,31 +198,7 @@ export function toGraph(
       },
     });
     stage.tasks.forEach((task, ti) => {
-      nodes.push({
-        id: tid(si, ti),
-        type: "task",
-        parentId: sid(si),
-        position: { x: (LAYOUT.laneWidth - LAYOUT.taskWidth) / 2, y: taskTop(ti, mode) },
-        width: LAYOUT.taskWidth,
-        height: LAYOUT.taskHeight,
-        measured: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
-        style: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
-        draggable: !readOnly,
-        selectable: false,
-        data: {
-          stage: si,
-          index: ti,
-          name: task.name,
-          template: task.template,
-          when: typeof task.when === "string" ? task.when : undefined,
-          status: opts.statuses?.[task.name],
-          errors: opts.errors?.[`${si}/${ti}`] ?? [],
-          selected: sel?.kind === "task" && sel.stage === si && sel.index === ti,
-          readOnly,
-          step: mode === "sequential" && stage.tasks.length > 1 ? ti + 1 : undefined,
-          change: opts.changes?.[task.name],
-        },
-      });
+      nodes.push(taskNode(task, si, ti, sid(si), mode, stage.tasks.length));
       if (mode === "sequential" && ti > 0)
         edges.push({
           id: `e-${tid(si, ti - 1)}-${tid(si, ti)}`,
@@ -192,15 +226,51 @@ export function toGraph(
       data: { index: doc.stages.length },
     });
 
-  const lanes = doc.stages.length + (readOnly ? 0 : 1);
+  if (showFinally) {
+    const lane = finallyLane(doc.stages.length, readOnly);
+    nodes.push({
+      id: FINALLY_ID,
+      type: "finally",
+      position: { x: laneLeft(lane), y: 0 },
+      width: LAYOUT.laneWidth,
+      height: laneHeight,
+      measured: { width: LAYOUT.laneWidth, height: laneHeight },
+      style: { width: LAYOUT.laneWidth, height: laneHeight },
+      draggable: false,
+      selectable: false,
+      data: { taskCount: finallyTasks.length, status: opts.stageStatuses?.finally, readOnly },
+    });
+    finallyTasks.forEach((task, i) => nodes.push(taskNode(task, "finally", i, FINALLY_ID, "parallel", finallyTasks.length)));
+    if (doc.stages.length && finallyTasks.length)
+      edges.push({
+        id: `e-${sid(doc.stages.length - 1)}-${FINALLY_ID}`,
+        source: sid(doc.stages.length - 1),
+        target: FINALLY_ID,
+        type: "smoothstep",
+        style: { strokeDasharray: "5 4" },
+        data: { kind: "finally" },
+      });
+  }
+
+  const lanes = doc.stages.length + (readOnly ? 0 : 1) + (showFinally ? 1 : 0);
   return { nodes, edges, width: Math.max(0, lanes * (LAYOUT.laneWidth + LAYOUT.laneGap) - LAYOUT.laneGap), height: laneHeight };
 }
 
 /** The stage lane under canvas x, or the end when past the last one (for drops and drags). */
 export function laneAt(x: number, stageCount: number): number {
-  const i = Math.floor((x + LAYOUT.laneGap / 2) / (LAYOUT.laneWidth + LAYOUT.laneGap));
-  return Math.min(Math.max(i, 0), stageCount);
+  return Math.min(rawLane(x), stageCount);
 }
+
+/**
+ * Where a drop or drag at canvas x lands while editing: a stage lane, the end (`stageCount`, a
+ * new stage: the add-stage lane), or the finally lane past it.
+ */
+export function placeAt(x: number, stageCount: number): TaskPlace {
+  const i = rawLane(x);
+  return i >= finallyLane(stageCount, false) ? "finally" : i;
+}
+
+const rawLane = (x: number) => Math.max(Math.floor((x + LAYOUT.laneGap / 2) / (LAYOUT.laneWidth + LAYOUT.laneGap)), 0);
 
 /** The insertion index in a lane for a point `y` (relative to the lane's top). */
 export function slotAt(y: number, count: number, mode: StageMode): number {

@@ -9,9 +9,12 @@ export type StageDoc = PipelineDoc["stages"][number];
 export type TaskDoc = StageDoc["tasks"][number];
 export type StageMode = "sequential" | "parallel";
 
-/** A task by position: stage index and index within the stage. */
+/** Where a task sits: a stage (by index), or the pipeline's `finally` list. */
+export type TaskPlace = number | "finally";
+
+/** A task by position: its place and its index there. */
 export interface TaskRef {
-  stage: number;
+  stage: TaskPlace;
   index: number;
 }
 

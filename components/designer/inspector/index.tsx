@@ -6,7 +6,8 @@ import type { Problem } from "@/lib/designer/problems";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { Selection } from "@/lib/designer/to-graph";
 import type { PipelineDoc } from "@/lib/designer/types";
-import type { Move } from "../selection";
+import { selectionFromKey, type Move } from "../selection";
+import { tasksIn } from "@/lib/designer/places";
 import { PipelineInspector } from "./pipeline-inspector";
 import { StageInspector } from "./stage-inspector";
 import { TaskInspector } from "./task-inspector";
@@ -35,7 +36,7 @@ export function Inspector({
   selection: Selection;
   ids: DocIds;
   templates: ReadonlyMap<string, PaletteTemplate>;
-  /** Problems by node key (`"stage/index"`, `"stage"`, `""`). */
+  /** Problems by node key (`"stage/index"`, `"finally/index"`, `"stage"`, `""`). */
   problems: Record<string, Problem[]>;
   allProblems: { key: string; problem: Problem }[];
   /** The project's secret names, or null when they are not known. */
@@ -50,10 +51,10 @@ export function Inspector({
   onMove: (m: Move) => void;
 }) {
   const sel = selection;
-  const selectedTask = sel?.kind === "task" ? doc.stages[sel.stage].tasks[sel.index] : null;
+  const selectedTask = sel?.kind === "task" ? tasksIn(doc, sel.stage)[sel.index] : null;
   return selectedTask && sel?.kind === "task" ? (
     <TaskInspector
-      key={`${ids.tasks[sel.stage][sel.index]}/${selectedTask.template}`}
+      key={`${(sel.stage === "finally" ? ids.finally : ids.tasks[sel.stage])[sel.index]}/${selectedTask.template}`}
       doc={doc}
       at={{ stage: sel.stage, index: sel.index }}
       task={selectedTask}
@@ -64,6 +65,9 @@ export function Inspector({
       problems={problems[`${sel.stage}/${sel.index}`] ?? []}
       onUpdate={(patch, field) =>
         run({ type: "updateTask", task: { stage: sel.stage, index: sel.index }, patch }, `${sel.stage}/${sel.index}/${field}`)
+      }
+      onMatrix={(change, field) =>
+        run({ type: "setMatrix", task: { stage: sel.stage, index: sel.index }, ...change }, `${sel.stage}/${sel.index}/matrix/${field}`)
       }
       onDuplicate={onDuplicate}
       onDelete={onDelete}
@@ -96,9 +100,7 @@ export function Inspector({
         )
       }
       onSelectProblem={(key) => {
-        const [s, i] = key.split("/").map(Number);
-        if (key === "" || !doc.stages[s]) return;
-        onSelect(i === undefined ? { kind: "stage", stage: s } : { kind: "task", stage: s, index: i });
+        if (key !== "") onSelect(selectionFromKey(key, doc));
       }}
     />
   );

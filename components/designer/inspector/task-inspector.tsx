@@ -9,7 +9,9 @@ import { referenceSuggestions } from "@/lib/designer/completions";
 import type { Problem } from "@/lib/designer/problems";
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { PipelineDoc, TaskDoc, TaskRef } from "@/lib/designer/types";
+import type { SetMatrix } from "@/lib/designer/operations/set-matrix";
 import type { UpdateTask } from "@/lib/designer/operations/update-task";
+import { taskPath } from "@/lib/designer/places";
 import { ParamsForm } from "../params-form";
 import { ReferenceOptionsContext, type ReferenceOptions } from "../references/reference-context";
 import type { Move } from "../selection";
@@ -17,6 +19,7 @@ import { TemplateIcon } from "../template-icon";
 import { ConditionField } from "./condition-field";
 import { ProblemList, Section } from "./parts";
 import { EnvEditor } from "./task-env";
+import { MatrixEditor } from "./task-matrix";
 import { ResourcesEditor, type Resources } from "./task-resources";
 import { ResultsEditor } from "./task-results";
 
@@ -30,6 +33,7 @@ export function TaskInspector({
   secretsHref,
   problems,
   onUpdate,
+  onMatrix,
   onDuplicate,
   onDelete,
   onMove,
@@ -46,6 +50,7 @@ export function TaskInspector({
   secretsHref: string | null;
   problems: Problem[];
   onUpdate: (patch: UpdateTask["patch"], field: string) => void;
+  onMatrix: (change: Omit<SetMatrix, "type" | "task">, field: string) => void;
   onDuplicate: () => void;
   onDelete: () => void;
   onMove: (m: Move) => void;
@@ -63,7 +68,7 @@ export function TaskInspector({
   }, [doc, at, templates, secretNames, secretsHref]);
   // Problems of params, env values, the condition and results show at their fields; the rest
   // (name, timeout…) up here.
-  const prefix = `stages[${at.stage}].tasks[${at.index}].`;
+  const prefix = `${taskPath(at)}.`;
   const under = (field: string) =>
     problems.filter((p) => p.path.startsWith(prefix + field)).map((p) => ({ ...p, path: p.path.slice((prefix + field).length) }));
   const paramProblems = under("params.");
@@ -71,10 +76,15 @@ export function TaskInspector({
   for (const p of under("env.")) if (p.path in env) (envProblems[p.path] ??= []).push(p.message);
   const whenProblems = problems.filter((p) => p.path === `${prefix}when`);
   const resultProblems = under("results");
+  const matrixProblems = problems
+    .filter((p) => p.path.startsWith(`${prefix}matrix`) || p.path === `${prefix}failFast`)
+    .map((p) => ({ ...p, path: p.path.slice(prefix.length) }));
   const other = problems.filter(
     (p) =>
       !p.path.startsWith(`${prefix}params.`) &&
       !p.path.startsWith(`${prefix}results`) &&
+      !p.path.startsWith(`${prefix}matrix`) &&
+      p.path !== `${prefix}failFast` &&
       p.path !== `${prefix}when` &&
       !(p.path.startsWith(`${prefix}env.`) && p.path.slice(`${prefix}env.`.length) in env),
   );
@@ -87,7 +97,10 @@ export function TaskInspector({
           </span>
           <div className="min-w-0 flex-1">
             <h2 className="truncate text-sm font-semibold">{task.name || "unnamed task"}</h2>
-            <p className="truncate text-xs text-muted">{template ? template.title : `unknown template ${task.template}`}</p>
+            <p className="truncate text-xs text-muted">
+              {template ? template.title : `unknown template ${task.template}`}
+              {at.stage === "finally" && " · finally: runs after all stages"}
+            </p>
           </div>
           <Button size="icon-sm" variant="ghost" onClick={onClose} aria-label="Close task settings">
             <X />
@@ -154,6 +167,9 @@ export function TaskInspector({
             problems={whenProblems}
             onChange={(when) => onUpdate({ when }, "when")}
           />
+        </Section>
+        <Section title="Matrix">
+          <MatrixEditor key={task.name} matrix={task.matrix} failFast={task.failFast} problems={matrixProblems} onChange={onMatrix} />
         </Section>
         <Section title="Results">
           <ResultsEditor

@@ -1,11 +1,11 @@
 import { taskNames, uniqueName } from "../names";
-import type { PipelineDoc, TaskDoc } from "../types";
-import { clamp, insertAt, withStage } from "./util";
+import type { PipelineDoc, TaskDoc, TaskPlace } from "../types";
+import { clamp, insertAt, withTasks } from "./util";
 
-/** Adds `task` (usually made from a template) to a stage at `index`, renamed if its name is taken. */
+/** Adds `task` (usually made from a template) to a stage or to `finally` at `index`, renamed if its name is taken. */
 export interface AddTask {
   type: "addTask";
-  stage: number;
+  stage: TaskPlace;
   /** Appends when omitted. */
   index?: number;
   task: TaskDoc;
@@ -13,5 +13,5 @@ export interface AddTask {
 
 export function addTask(doc: PipelineDoc, op: AddTask): PipelineDoc {
   const task = { ...structuredClone(op.task), name: uniqueName(op.task.name, taskNames(doc)) };
-  return withStage(doc, op.stage, (s) => ({ ...s, tasks: insertAt(s.tasks, clamp(op.index ?? s.tasks.length, 0, s.tasks.length), task) }));
+  return withTasks(doc, op.stage, (tasks) => insertAt(tasks, clamp(op.index ?? tasks.length, 0, tasks.length), task));
 }

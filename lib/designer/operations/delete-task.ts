@@ -1,5 +1,5 @@
 import type { PipelineDoc, TaskRef } from "../types";
-import { taskAt, withStage } from "./util";
+import { taskAt, withTasks } from "./util";
 
 /** Removes a task; its stage stays, even empty, so the user can drop another task into it. */
 export interface DeleteTask {
@@ -9,5 +9,5 @@ export interface DeleteTask {
 
 export function deleteTask(doc: PipelineDoc, op: DeleteTask): PipelineDoc {
   taskAt(doc, op.task);
-  return withStage(doc, op.task.stage, (s) => ({ ...s, tasks: s.tasks.filter((_, i) => i !== op.task.index) }));
+  return withTasks(doc, op.task.stage, (tasks) => tasks.filter((_, i) => i !== op.task.index));
 }

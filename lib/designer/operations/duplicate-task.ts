@@ -1,6 +1,6 @@
 import { taskNames, uniqueName } from "../names";
 import type { PipelineDoc, TaskRef } from "../types";
-import { taskAt, withStage } from "./util";
+import { taskAt, withTasks } from "./util";
 
 /** Copies a task right after itself, with a new unique name. */
 export interface DuplicateTask {
@@ -11,8 +11,5 @@ export interface DuplicateTask {
 export function duplicateTask(doc: PipelineDoc, op: DuplicateTask): PipelineDoc {
   const t = taskAt(doc, op.task);
   const copy = { ...structuredClone(t), name: uniqueName(t.name, taskNames(doc)) };
-  return withStage(doc, op.task.stage, (s) => ({
-    ...s,
-    tasks: [...s.tasks.slice(0, op.task.index + 1), copy, ...s.tasks.slice(op.task.index + 1)],
-  }));
+  return withTasks(doc, op.task.stage, (tasks) => [...tasks.slice(0, op.task.index + 1), copy, ...tasks.slice(op.task.index + 1)]);
 }

@@ -1,9 +1,9 @@
 import type { PipelineDoc, TaskRef } from "../types";
-import { clamp, stageAt, taskAt } from "./util";
+import { clamp, taskAt, tasksAt, withTasks } from "./util";
 
 /**
- * Moves a task within its stage or into another one. `to.index` is the position in the target
- * stage after the task has been taken out of its old place.
+ * Moves a task within its stage, into another one, or into or out of `finally`. `to.index` is the
+ * position at the target after the task has been taken out of its old place.
  */
 export interface MoveTask {
   type: "moveTask";
@@ -13,11 +13,11 @@ export interface MoveTask {
 
 export function moveTask(doc: PipelineDoc, op: MoveTask): PipelineDoc {
   const task = taskAt(doc, op.from);
-  stageAt(doc, op.to.stage);
-  const stages = doc.stages.map((s, i) => (i === op.from.stage ? { ...s, tasks: s.tasks.filter((_, j) => j !== op.from.index) } : s));
-  const target = stages[op.to.stage];
-  const tasks = target.tasks.slice();
-  tasks.splice(clamp(op.to.index, 0, tasks.length), 0, task);
-  stages[op.to.stage] = { ...target, tasks };
-  return { ...doc, stages };
+  tasksAt(doc, op.to.stage);
+  const without = withTasks(doc, op.from.stage, (tasks) => tasks.filter((_, j) => j !== op.from.index));
+  return withTasks(without, op.to.stage, (tasks) => {
+    const out = tasks.slice();
+    out.splice(clamp(op.to.index, 0, out.length), 0, task);
+    return out;
+  });
 }

@@ -1,5 +1,5 @@
 import type { PipelineDoc, TaskDoc, TaskRef } from "../types";
-import { taskAt, withKey, withStage } from "./util";
+import { taskAt, withKey, withTasks } from "./util";
 
 /**
  * Changes a task's own fields. `null` removes an optional field (timeout, condition), and an empty
@@ -25,10 +25,7 @@ export interface UpdateTask {
 
 export function updateTask(doc: PipelineDoc, op: UpdateTask): PipelineDoc {
   taskAt(doc, op.task);
-  return withStage(doc, op.task.stage, (s) => ({
-    ...s,
-    tasks: s.tasks.map((t, i) => (i === op.task.index ? patchTask(t, op.patch) : t)),
-  }));
+  return withTasks(doc, op.task.stage, (tasks) => tasks.map((t, i) => (i === op.task.index ? patchTask(t, op.patch) : t)));
 }
 
 function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {

@@ -1,4 +1,4 @@
-import { OperationError, type PipelineDoc, type StageDoc, type TaskRef } from "../types";
+import { OperationError, type PipelineDoc, type StageDoc, type TaskDoc, type TaskPlace, type TaskRef } from "../types";
 
 export function stageAt(doc: PipelineDoc, i: number): StageDoc {
   const s = doc.stages[i];
@@ -6,8 +6,13 @@ export function stageAt(doc: PipelineDoc, i: number): StageDoc {
   return s;
 }
 
-export function taskAt(doc: PipelineDoc, ref: TaskRef) {
-  const t = stageAt(doc, ref.stage).tasks[ref.index];
+/** The tasks at a place: a stage's, or the `finally` list (empty when the pipeline has none). */
+export function tasksAt(doc: PipelineDoc, place: TaskPlace): readonly TaskDoc[] {
+  return place === "finally" ? (doc.finally ?? []) : stageAt(doc, place).tasks;
+}
+
+export function taskAt(doc: PipelineDoc, ref: TaskRef): TaskDoc {
+  const t = tasksAt(doc, ref.stage)[ref.index];
   if (!t) throw new OperationError(`no task at ${ref.stage}/${ref.index}`);
   return t;
 }
@@ -16,6 +21,17 @@ export function taskAt(doc: PipelineDoc, ref: TaskRef) {
 export function withStage(doc: PipelineDoc, i: number, fn: (s: StageDoc) => StageDoc): PipelineDoc {
   stageAt(doc, i);
   return { ...doc, stages: doc.stages.map((s, j) => (j === i ? fn(s) : s)) };
+}
+
+/**
+ * A copy of the document with the tasks at `place` replaced. An emptied `finally` list goes, so
+ * the YAML only says what the user set; a new one is written last, after the stages.
+ */
+export function withTasks(doc: PipelineDoc, place: TaskPlace, fn: (tasks: readonly TaskDoc[]) => TaskDoc[]): PipelineDoc {
+  if (place !== "finally") return withStage(doc, place, (s) => ({ ...s, tasks: fn(s.tasks) }));
+  const { finally: current, ...rest } = doc;
+  const tasks = fn(current ?? []);
+  return tasks.length ? { ...doc, finally: tasks } : rest;
 }
 
 export const clamp = (n: number, lo: number, hi: number) => Math.min(Math.max(n, lo), hi);
