@@ -344,9 +344,14 @@ export const TaskRunSchema = z.object({
     .array(z.object({ expr: z.string(), from: z.enum(["stage", "task"]) }))
     .optional()
     .meta({ description: "the CEL conditions the task runs under; a task skipped by one says so in its message" }),
+  matrix: z
+    .object({ task: z.string(), values: z.record(z.string(), z.string()) })
+    .optional()
+    .meta({ description: "one combination of a matrix task: the task's name and this combination's values" }),
 });
 
 export const StageRunSchema = z.object({
+  finally: z.boolean().optional().meta({ description: "true for the stage the pipeline's `finally` tasks form (always the last)" }),
   name: z.string(),
   status: RunStatusSchema,
   mode: z.enum(["sequential", "parallel"]),

@@ -46,7 +46,8 @@ describe("finally", () => {
     expect(run.status, JSON.stringify(run)).toBe("failed");
     expect(run.message).toMatch(/^task 'compile' failed/);
     expect(task(run, "deploy").status).toBe("skipped");
-    expect(run.stages.at(-1)?.name).toBe("finally");
+    expect(run.stages.at(-1)).toMatchObject({ name: "finally", finally: true });
+    expect(run.stages.slice(0, -1).every((s) => !s.finally)).toBe(true);
     expect(task(run, "report").status).toBe("succeeded");
     expect(await log(task(run, "report").id)).toContain("the run failed, compile failed");
     expect(task(run, "on-failure").status).toBe("succeeded");
@@ -105,6 +106,12 @@ describe("matrix", () => {
     expect(run.status, JSON.stringify(run)).toBe("succeeded");
     const names = run.stages[0].tasks.map((t) => t.name);
     expect(names).toEqual(["unit (NODE=18, OS=linux)", "unit (NODE=18, OS=mac)", "unit (NODE=20, OS=linux)", "unit (NODE=20, OS=mac)"]);
+    expect(run.stages[0].tasks.map((t) => t.matrix)).toEqual([
+      { task: "unit", values: { NODE: "18", OS: "linux" } },
+      { task: "unit", values: { NODE: "18", OS: "mac" } },
+      { task: "unit", values: { NODE: "20", OS: "linux" } },
+      { task: "unit", values: { NODE: "20", OS: "mac" } },
+    ]);
     for (const t of run.stages[0].tasks) {
       expect(t.status).toBe("succeeded");
       const [, node, os] = /NODE=(\d+), OS=(\w+)/.exec(t.name) ?? [];

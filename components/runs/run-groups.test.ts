@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { RunStatus } from "@/lib/status";
 import { combinationOf, groupMatrixRuns, isFinallyStage, matrixSummary } from "./run-groups";
 
-const task = (name: string, status: RunStatus = "succeeded") =>
-  ({
+/** A task run; `test (NODE=18)` is a combination of matrix task `test`, as the API marks it. */
+const task = (name: string, status: RunStatus = "succeeded") => {
+  const m = /^(\S+) \((\w+)=(\w+)\)$/.exec(name);
+  return {
+    ...(m ? { matrix: { task: m[1], values: { [m[2]]: m[3] } } } : {}),
     id: name,
     name,
     status,
@@ -15,12 +18,16 @@ const task = (name: string, status: RunStatus = "succeeded") =>
     template: "shell",
     maxAttempts: 1,
     results: {},
-  }) as const;
+  } as const;
+};
 
 describe("run page groups", () => {
-  it("reads a combination's matrix task and values from its task run name", () => {
-    expect(combinationOf("build (NODE=20, OS=linux)")).toEqual({ task: "build", values: "NODE=20, OS=linux" });
-    expect(combinationOf("build")).toBeNull();
+  it("reads a combination's matrix task and values from what the API says of it", () => {
+    expect(combinationOf({ matrix: { task: "build", values: { NODE: "20", OS: "linux" } } })).toEqual({
+      task: "build",
+      values: "NODE=20, OS=linux",
+    });
+    expect(combinationOf({})).toBeNull();
   });
 
   it("gathers a matrix task's combinations under it, in the place of its first one", () => {
@@ -38,11 +45,15 @@ describe("run page groups", () => {
     );
   });
 
-  it("takes only a last stage named finally, after other stages, as the finally tasks' stage", () => {
-    const stages = (...names: string[]) => ({
-      stages: names.map((name) => ({ name, status: "queued" as const, mode: "parallel" as const, tasks: [] })),
+  it("takes the stage the API marks, not a user's stage that happens to be named finally", () => {
+    const stage = (name: string, fin?: boolean) => ({
+      ...(fin ? { finally: true } : {}),
+      name,
+      status: "queued" as const,
+      mode: "parallel" as const,
+      tasks: [],
     });
-    expect(isFinallyStage(stages("build", "finally"), 1)).toBe(true);
-    expect(isFinallyStage(stages("finally", "build"), 0)).toBe(false);
+    expect(isFinallyStage({ stages: [stage("build"), stage("finally", true)] }, 1)).toBe(true);
+    expect(isFinallyStage({ stages: [stage("finally"), stage("finally", true)] }, 0)).toBe(false);
   });
 });

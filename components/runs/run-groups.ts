@@ -1,11 +1,8 @@
 import type { RunJson } from "@/lib/api-schemas";
 
 /**
- * How the run page groups a run's task runs: the `finally` tasks' stage, and the task runs of a
- * matrix task under that task. The API does not say either yet, so both are read from the names
- * the server gives (server/runs/create-run.ts): the `finally` stage comes last and is named so,
- * and a combination's task run is named `task (NODE=20, OS=linux)` (lib/pipeline-spec.ts
- * `matrixTaskName`), which no task's own name can be (a task name is a DNS label).
+ * How the run page groups a run's task runs: the `finally` tasks' stage (`stage.finally`), and
+ * the task runs of a matrix task under that task (`task.matrix`), as the run API marks them.
  */
 
 type StageRunJson = RunJson["stages"][number];
@@ -13,15 +10,18 @@ type TaskRunJson = StageRunJson["tasks"][number];
 
 /** Whether the stage at `index` is the one the run's `finally` tasks form. */
 export function isFinallyStage(run: Pick<RunJson, "stages">, index: number): boolean {
-  return index > 0 && index === run.stages.length - 1 && run.stages[index].name === "finally";
+  return run.stages[index]?.finally === true;
 }
 
-const COMBINATION = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?) \((.+)\)$/;
-
-/** The matrix task and values of a combination's task run name, or null for a task's own run. */
-export function combinationOf(name: string): { task: string; values: string } | null {
-  const m = COMBINATION.exec(name);
-  return m ? { task: m[1], values: m[2] } : null;
+/** The matrix task and values (`NODE=20, OS=linux`) of a combination's task run, or null for a task's own run. */
+export function combinationOf(t: Pick<TaskRunJson, "matrix">): { task: string; values: string } | null {
+  if (!t.matrix) return null;
+  return {
+    task: t.matrix.task,
+    values: Object.entries(t.matrix.values)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(", "),
+  };
 }
 
 export type TaskRow = { kind: "task"; task: TaskRunJson } | { kind: "matrix"; name: string; tasks: TaskRunJson[] };
@@ -31,7 +31,7 @@ export function groupMatrixRuns(tasks: readonly TaskRunJson[]): TaskRow[] {
   const out: TaskRow[] = [];
   const groups = new Map<string, TaskRunJson[]>();
   for (const t of tasks) {
-    const c = combinationOf(t.name);
+    const c = combinationOf(t);
     if (!c) {
       out.push({ kind: "task", task: t });
       continue;

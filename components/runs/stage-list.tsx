@@ -92,7 +92,7 @@ export function StageList({ run, selected, onSelect }: { run: RunJson; selected:
                           <li key={t.id}>
                             <TaskButton
                               task={t}
-                              label={combinationOf(t.name)?.values ?? t.name}
+                              label={combinationOf(t)?.values ?? t.name}
                               active={t.id === selected}
                               onSelect={onSelect}
                             />

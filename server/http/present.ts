@@ -36,6 +36,7 @@ export function runJson(v: RunView): RunJson {
     startedAt: isoOrNull(v.startedAt),
     finishedAt: isoOrNull(v.finishedAt),
     stages: v.stages.map((s) => ({
+      ...(s.finally ? { finally: true } : {}),
       name: s.name,
       status: s.status,
       mode: s.mode,
@@ -54,6 +55,7 @@ export function runJson(v: RunView): RunJson {
         reusedFrom: t.reusedFrom,
         results: t.results,
         ...(t.when ? { when: t.when } : {}),
+        ...(t.matrix ? { matrix: t.matrix } : {}),
       })),
     })),
     pipelineName: v.pipelineName,

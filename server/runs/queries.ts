@@ -26,8 +26,12 @@ export interface TaskRunView {
   results: Record<string, string>;
   /** The conditions the task ran under (stage's, then task's), when it has any. */
   when?: { expr: string; from: "stage" | "task" }[];
+  /** One combination of a matrix task: the task's name and this combination's values. */
+  matrix?: { task: string; values: Record<string, string> };
 }
 export interface StageView {
+  /** The run's `finally` tasks form the last stage, marked so. */
+  finally?: boolean;
   name: string;
   mode: "sequential" | "parallel";
   status: RunStatus;
@@ -86,6 +90,7 @@ export function toTaskRunView(t: TaskRunRow, decisions: Parameters<typeof approv
     reusedFrom: t.reusedFrom ?? null,
     results: t.results ?? {},
     ...(t.plan.when ? { when: t.plan.when.conditions } : {}),
+    ...(t.plan.matrix ? { matrix: { task: t.plan.matrix.task, values: t.plan.matrix.values } } : {}),
   };
 }
 
@@ -106,7 +111,14 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
   const stages: StageView[] = [];
   for (const t of trs) {
     let s = stages[t.stageIndex];
-    if (!s) s = stages[t.stageIndex] = { name: t.stageName, mode: t.stageMode, status: "queued", tasks: [] };
+    if (!s)
+      s = stages[t.stageIndex] = {
+        ...(t.plan.finally ? { finally: true } : {}),
+        name: t.stageName,
+        mode: t.stageMode,
+        status: "queued",
+        tasks: [],
+      };
     s.tasks.push(
       toTaskRunView(
         t,
