@@ -7,8 +7,14 @@ import { collectSse, createPipeline, get, openSse, post, startRun, uniqueName, w
  * fans out into one task run per combination with its values; failFast stops the rest.
  */
 
-type TaskJson = { id: string; name: string; status: string; message: string | null };
-type RunJson = { status: string; message: string | null; stages: { name: string; tasks: TaskJson[] }[] };
+type TaskJson = {
+  id: string;
+  name: string;
+  status: string;
+  message: string | null;
+  matrix?: { task: string; values: Record<string, string> };
+};
+type RunJson = { status: string; message: string | null; stages: { name: string; finally?: boolean; tasks: TaskJson[] }[] };
 const tasksOf = (run: RunJson) => run.stages.flatMap((s) => s.tasks);
 const task = (run: RunJson, name: string): TaskJson => {
   const t = tasksOf(run).find((x) => x.name === name);
