@@ -1,4 +1,5 @@
 import type { TaskPlan } from "../plan";
+import type { TemplateSidecar } from "../template-schema";
 import { render, UnresolvedReference, type Value } from "./template";
 
 /** Every string of a plan that may hold references: argv, env values, sidecars. */
@@ -29,18 +30,19 @@ export function resolvePlan(plan: TaskPlan, lookup: (path: string[]) => Value | 
     command: plan.command.map(r),
     localCommand: plan.localCommand?.map(r) ?? null,
     env: Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, r(v)])),
-    ...(plan.sidecars
-      ? {
-          sidecars: plan.sidecars.map((sc) => ({
-            ...sc,
-            image: r(sc.image),
-            ...(sc.command ? { command: sc.command.map(r) } : {}),
-            ...(sc.args ? { args: sc.args.map(r) } : {}),
-            ...(sc.env ? { env: Object.fromEntries(Object.entries(sc.env).map(([k, v]) => [k, r(v)])) } : {}),
-            ...(sc.preStop ? { preStop: sc.preStop.map(r) } : {}),
-          })),
-        }
-      : {}),
+    ...(plan.sidecars ? { sidecars: plan.sidecars.map((sc) => mapSidecarStrings(sc, r)) } : {}),
+  };
+}
+
+/** A sidecar with `f` applied to each of its strings that may hold references (image, argv, env, preStop). */
+export function mapSidecarStrings<S extends TemplateSidecar>(sc: S, f: (s: string) => string): S {
+  return {
+    ...sc,
+    image: f(sc.image),
+    ...(sc.command ? { command: sc.command.map(f) } : {}),
+    ...(sc.args ? { args: sc.args.map(f) } : {}),
+    ...(sc.env ? { env: Object.fromEntries(Object.entries(sc.env).map(([k, v]) => [k, f(v)])) } : {}),
+    ...(sc.preStop ? { preStop: sc.preStop.map(f) } : {}),
   };
 }
 

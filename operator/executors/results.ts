@@ -39,3 +39,17 @@ export function collectResults(files: ReadonlyArray<{ name: string; content: str
   }
   return { ok: true, results, ignored };
 }
+
+/**
+ * An attempt's outcome with the results it wrote: kept when within the limits, else the attempt
+ * fails (permanently: writing the same results again would fail the same way) with the reason.
+ */
+export function withResults<R extends { exitCode: number | null; message: string; permanent: boolean }>(
+  r: R,
+  files: ReadonlyArray<{ name: string; content: string }>,
+  declared: readonly string[],
+): R & { results?: Record<string, string>; ignoredResults?: string[] } {
+  const c = collectResults(files, declared);
+  if (!c.ok) return { ...r, exitCode: r.exitCode === 0 ? null : r.exitCode, message: c.message, permanent: true };
+  return { ...r, results: c.results, ...(c.ignored.length ? { ignoredResults: c.ignored } : {}) };
+}

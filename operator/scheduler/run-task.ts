@@ -25,7 +25,7 @@ import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
 import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
 import { MetricsBlocks } from "./metrics-blocks";
-import { collectResults } from "../executors/results";
+import { withResults } from "../executors/results";
 
 /** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
 const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
@@ -237,8 +237,5 @@ async function startPlan(db: Db, plan: TaskPlan, run: { id: string; number: numb
 /** Results that came through the output (the Kubernetes wrapper prints them) unless the executor read them itself. */
 function withPrintedResults(r: ExecResult, output: MetricsBlocks, plan: TaskPlan): ExecResult {
   const printed = output.takeResults();
-  if (r.results || printed.length === 0) return r;
-  const c = collectResults(printed, plan.results ?? []);
-  if (!c.ok) return { ...r, exitCode: r.exitCode === 0 ? null : r.exitCode, message: c.message, permanent: true };
-  return { ...r, results: c.results, ...(c.ignored.length ? { ignoredResults: c.ignored } : {}) };
+  return r.results || printed.length === 0 ? r : withResults(r, printed, plan.results ?? []);
 }

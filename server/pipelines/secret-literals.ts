@@ -3,15 +3,15 @@ import { and, eq } from "drizzle-orm";
 import { stringify } from "yaml";
 import { secretParamsOf } from "@/lib/expressions/check-spec";
 import { refsOf } from "@/lib/expressions/template";
-import type { PipelineSpec } from "@/lib/pipeline-spec";
+import { specTasks, type PipelineSpec } from "@/lib/pipeline-spec";
 import { audit, SYSTEM_ACTOR } from "../audit/audit";
 import type { Db } from "../db/client";
-import { pipelines, secrets } from "../db/schema";
+import { pipelines, pipelineVersions, secrets } from "../db/schema";
 import { encrypt } from "../secrets/crypto";
 import { secretAad } from "../secrets/secrets";
 import { listTemplates, type TemplateView } from "../templates/catalog";
 import { logger } from "../logger";
-import { getVersion, savePipelineVersion } from "./pipelines";
+import { savePipelineVersion } from "./pipelines";
 import { resolveTemplates, type TemplatePins } from "./pins";
 
 /**
@@ -24,12 +24,25 @@ import { resolveTemplates, type TemplatePins } from "./pins";
  */
 export async function migrateSecretLiterals(db: Db): Promise<number> {
   const latest = new Map((await listTemplates(db)).map((t) => [t.name, t]));
+  const withSecrets = new Set([...latest.values()].filter((t) => secretParamsOf(t.paramsSchema).size).map((t) => t.name));
+  // One query for every current version; only those using a template with secret params are looked at further.
   const rows = await db
-    .select({ id: pipelines.id, projectId: pipelines.projectId, name: pipelines.name, version: pipelines.currentVersion })
-    .from(pipelines);
+    .select({
+      id: pipelines.id,
+      projectId: pipelines.projectId,
+      name: pipelines.name,
+      spec: pipelineVersions.spec,
+      templates: pipelineVersions.templates,
+    })
+    .from(pipelines)
+    .innerJoin(
+      pipelineVersions,
+      and(eq(pipelineVersions.pipelineId, pipelines.id), eq(pipelineVersions.version, pipelines.currentVersion)),
+    );
   let rewritten = 0;
   for (const p of rows) {
-    const v = await getVersion(db, p.id, p.version);
+    const v = { spec: p.spec, templates: p.templates };
+    if (!specTasks(v.spec).some((t) => withSecrets.has(t.task.template))) continue;
     const used = await resolveTemplates(db, v.spec, v.templates);
     const plan = literalSecrets(v.spec, used, latest);
     if (!plan.moves.length && !plan.upgrade.size) continue;

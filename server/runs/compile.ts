@@ -8,7 +8,7 @@ import { validateParams } from "../templates/params";
 import { secretParamsOf } from "@/lib/expressions/check-spec";
 import { escapeText, parseTemplate, refsOf, render, type Value } from "@/lib/expressions/template";
 import { runLookup, type RunValues } from "@/lib/expressions/values";
-import { planStrings } from "@/lib/expressions/plan";
+import { mapSidecarStrings, planStrings } from "@/lib/expressions/plan";
 
 const DEFAULT_TIMEOUT = 3600;
 
@@ -53,14 +53,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
   const sub = (s: string) => render(s, tplLookup, false);
   const command = [...tpl.command, ...tpl.args].map(sub);
   // Sidecars take params too (the integration-test template picks its database image from one).
-  const sidecars = tpl.sidecars?.map((sc) => ({
-    ...sc,
-    image: sub(sc.image),
-    ...(sc.command ? { command: sc.command.map(sub) } : {}),
-    ...(sc.args ? { args: sc.args.map(sub) } : {}),
-    ...(sc.env ? { env: Object.fromEntries(Object.entries(sc.env).map(([k, v]) => [k, sub(v)])) } : {}),
-    ...(sc.preStop ? { preStop: sc.preStop.map(sub) } : {}),
-  }));
+  const sidecars = tpl.sidecars?.map((sc) => mapSidecarStrings(sc, sub));
   // A template env entry that is exactly a secret param becomes a secret env var; the task's own env wins.
   const env: Record<string, string> = {};
   const secretEnv: NonNullable<TaskPlan["secretEnv"]> = {};

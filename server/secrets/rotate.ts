@@ -1,5 +1,6 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
+import { affectedRows } from "../db/result";
 import { runs, secrets } from "../db/schema";
 import { decrypt, encrypt, isSealed, keyring, seal, sealedKeyId, unseal, type Keyring } from "./crypto";
 import { runParamAad } from "./run-secrets";
@@ -39,7 +40,7 @@ export async function rotateSecrets(db: DbOrTx, kr: Keyring = keyring()): Promis
         .update(secrets)
         .set({ ciphertext: next.ciphertext, keyId: next.keyId })
         .where(and(eq(secrets.id, r.id), eq(secrets.ciphertext, r.ciphertext)));
-      if ((res as { affectedRows?: number }).affectedRows) out.secrets++;
+      if (affectedRows(res)) out.secrets++;
     }
     after = rows[rows.length - 1].id;
   }
@@ -73,7 +74,7 @@ export async function rotateSecrets(db: DbOrTx, kr: Keyring = keyring()): Promis
         .update(runs)
         .set({ params })
         .where(and(eq(runs.id, r.id), sql`${runs.params} = ${JSON.stringify(r.params)}`));
-      if ((res as { affectedRows?: number }).affectedRows) out.runs++;
+      if (affectedRows(res)) out.runs++;
     }
     after = rows[rows.length - 1].id;
   }

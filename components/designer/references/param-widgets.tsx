@@ -15,67 +15,37 @@ const asText = (v: unknown) => (v == null ? "" : String(v));
 /** rjsf's own text widget, for what is not free text. */
 const CoreTextWidget = getDefaultRegistry().widgets.TextWidget;
 
-/** A one-line string param: completions; anything else (numbers, examples lists) as rjsf draws it. */
-function TextWidget(props: WidgetProps) {
-  const { id, htmlName, value, readonly, disabled, autofocus, placeholder, required, onChange, onBlur, onFocus, options, schema } = props;
-  const { plain } = useReferenceOptions();
-  if (schema.type !== "string" || schema.examples) return <CoreTextWidget {...props} />;
-  return (
-    <ReferenceInput
-      id={id}
-      name={htmlName || id}
-      className="form-control"
-      value={asText(value)}
-      suggestions={plain}
-      readOnly={readonly}
-      disabled={disabled}
-      autoFocus={autofocus}
-      placeholder={placeholder}
-      required={required}
-      spellCheck={false}
-      onChange={(v) => onChange(v === "" ? options.emptyValue : v)}
-      onBlur={(e) => onBlur(id, e.target.value)}
-      onFocus={(e) => onFocus(id, e.target.value)}
-      aria-describedby={ariaDescribedByIds(id)}
-    />
-  );
+/** What both free-text widgets hand their field: rjsf's props as the input's, with the completions. */
+function fieldProps(p: WidgetProps, suggestions: ReturnType<typeof useReferenceOptions>["plain"]) {
+  return {
+    id: p.id,
+    name: p.htmlName || p.id,
+    className: "form-control",
+    value: asText(p.value),
+    suggestions,
+    readOnly: p.readonly,
+    disabled: p.disabled,
+    autoFocus: p.autofocus,
+    placeholder: p.placeholder,
+    required: p.required,
+    spellCheck: false,
+    onChange: (v: string) => p.onChange(v === "" ? p.options.emptyValue : v),
+    onBlur: (e: { target: { value: string } }) => p.onBlur(p.id, e.target.value),
+    onFocus: (e: { target: { value: string } }) => p.onFocus(p.id, e.target.value),
+    "aria-describedby": ariaDescribedByIds(p.id),
+  };
 }
 
-function TextareaWidget({
-  id,
-  htmlName,
-  value,
-  readonly,
-  disabled,
-  autofocus,
-  placeholder,
-  required,
-  onChange,
-  onBlur,
-  onFocus,
-  options,
-}: WidgetProps) {
+/** A one-line string param: completions; anything else (numbers, examples lists) as rjsf draws it. */
+function TextWidget(props: WidgetProps) {
   const { plain } = useReferenceOptions();
-  return (
-    <ReferenceTextarea
-      id={id}
-      name={htmlName || id}
-      className="form-control"
-      value={asText(value)}
-      suggestions={plain}
-      rows={options.rows}
-      readOnly={readonly}
-      disabled={disabled}
-      autoFocus={autofocus}
-      placeholder={placeholder}
-      required={required}
-      spellCheck={false}
-      onChange={(v) => onChange(v === "" ? options.emptyValue : v)}
-      onBlur={(e) => onBlur(id, e.target.value)}
-      onFocus={(e) => onFocus(id, e.target.value)}
-      aria-describedby={ariaDescribedByIds(id)}
-    />
-  );
+  if (props.schema.type !== "string" || props.schema.examples) return <CoreTextWidget {...props} />;
+  return <ReferenceInput {...fieldProps(props, plain)} />;
+}
+
+function TextareaWidget(props: WidgetProps) {
+  const { plain } = useReferenceOptions();
+  return <ReferenceTextarea {...fieldProps(props, plain)} rows={props.options.rows} />;
 }
 
 const REF = /^\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$/;

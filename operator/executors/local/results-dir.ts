@@ -1,6 +1,6 @@
 import { chown, mkdir, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { collectResults, MAX_RESULT_BYTES } from "../results";
+import { MAX_RESULT_BYTES, withResults } from "../results";
 import { ExecutorError, type ExecHandle, type ExecResult } from "../types";
 
 /**
@@ -54,9 +54,7 @@ export class ResultsHandle implements ExecHandle {
     const r = await this.inner.wait();
     const files = await readResultFiles(this.dir);
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
-    const c = collectResults(files, this.declared);
-    if (!c.ok) return { ...r, exitCode: r.exitCode === 0 ? null : r.exitCode, message: c.message, permanent: true };
-    return { ...r, results: c.results, ...(c.ignored.length ? { ignoredResults: c.ignored } : {}) };
+    return withResults(r, files, this.declared);
   }
 
   cancel(reason: string): void {
