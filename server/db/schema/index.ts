@@ -7,3 +7,4 @@ export * from "./approvals";
 export * from "./schedules";
 export * from "./hooks";
 export * from "./notifications";
+export * from "./artifacts";
