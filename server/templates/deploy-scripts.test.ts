@@ -36,7 +36,7 @@ function runTemplate(name: string, params: Record<string, string>) {
   const r = spawnSync(argv[0], argv.slice(1), {
     cwd: dir,
     encoding: "utf8",
-    env: { PATH: `${dir}/bin:/usr/bin:/bin`, GANTRY_RESULTS: results },
+    env: { PATH: `${dir}/bin:/usr/bin:/bin`, GANTRY_RESULTS: results } as unknown as NodeJS.ProcessEnv,
   });
   const calls = (tool: string) =>
     readFileSync(path.join(dir, `${tool}.log`), "utf8")
