@@ -202,95 +202,121 @@ async function expectTask(run: Awaited<ReturnType<typeof runOf>>, name: string, 
 describe("helm-deploy on the local executor", () => {
   let pipelineId: string;
 
-  it("installs the chart from the checkout with --set values, waits for it, and reports revision 1, then 2", async () => {
-    pipelineId = await pipelineIn(project.local, [checkout(), deploy({})]);
-    const first = await runOf(pipelineId, { TAG: "v1" });
-    expect((await expectTask(first, "deploy", "succeeded")).results).toEqual({ revision: "1" });
-    expect(await imageOf("web")).toBe("registry.example.test/web:v1");
-    const out = (await logText(t.db, taskOf(first, "deploy").id)).join("\n");
-    expect(out).toContain("--set image.tag=v1");
-    expect(out).toContain("--rollback-on-failure");
+  it(
+    "installs the chart from the checkout with --set values, waits for it, and reports revision 1, then 2",
+    async () => {
+      pipelineId = await pipelineIn(project.local, [checkout(), deploy({})]);
+      const first = await runOf(pipelineId, { TAG: "v1" });
+      expect((await expectTask(first, "deploy", "succeeded")).results).toEqual({ revision: "1" });
+      expect(await imageOf("web")).toBe("registry.example.test/web:v1");
+      const out = (await logText(t.db, taskOf(first, "deploy").id)).join("\n");
+      expect(out).toContain("--set image.tag=v1");
+      expect(out).toContain("--rollback-on-failure");
 
-    const second = await runOf(pipelineId, { TAG: "v2" });
-    expect((await expectTask(second, "deploy", "succeeded")).results).toEqual({ revision: "2" });
-    expect(await imageOf("web")).toBe("registry.example.test/web:v2");
-  }, 10 * 60_000);
+      const second = await runOf(pipelineId, { TAG: "v2" });
+      expect((await expectTask(second, "deploy", "succeeded")).results).toEqual({ revision: "2" });
+      expect(await imageOf("web")).toBe("registry.example.test/web:v2");
+    },
+    10 * 60_000,
+  );
 
-  it("rolls a failed upgrade back and fails saying so: the release keeps the old image", async () => {
-    expect(pipelineId, "the pipeline of the previous test").toBeDefined();
-    // No node has this label: the new pod is never scheduled, so it never becomes ready.
-    const failing = await pipelineIn(project.local, [
-      checkout(),
-      deploy({ timeout: "10s", set: "image.tag={{ params.TAG }}\nnodeSelector.gantry-test=nowhere" }),
-    ]);
-    const run = await runOf(failing, { TAG: "v3" });
-    const task = await expectTask(run, "deploy", "failed");
-    const log = (await logText(t.db, task.id)).join("\n");
-    expect(log).toContain("gantry: the upgrade of release web failed and was rolled back");
-    expect(await imageOf("web")).toBe("registry.example.test/web:v2");
-    const history = JSON.parse(await kubectl(["get", "secrets", "-n", ns, "-l", "owner=helm,name=web", "-o", "json"])) as {
-      items: { metadata: { labels: Record<string, string> } }[];
-    };
-    const byRevision = Object.fromEntries(history.items.map((s) => [s.metadata.labels.version, s.metadata.labels.status]));
-    // Revision 3 failed; revision 4 is the rollback to revision 2, now deployed.
-    expect(byRevision).toMatchObject({ "2": "superseded", "3": "failed", "4": "deployed" });
-  }, 10 * 60_000);
+  it(
+    "rolls a failed upgrade back and fails saying so: the release keeps the old image",
+    async () => {
+      expect(pipelineId, "the pipeline of the previous test").toBeDefined();
+      // No node has this label: the new pod is never scheduled, so it never becomes ready.
+      const failing = await pipelineIn(project.local, [
+        checkout(),
+        deploy({ timeout: "10s", set: "image.tag={{ params.TAG }}\nnodeSelector.gantry-test=nowhere" }),
+      ]);
+      const run = await runOf(failing, { TAG: "v3" });
+      const task = await expectTask(run, "deploy", "failed");
+      const log = (await logText(t.db, task.id)).join("\n");
+      expect(log).toContain("gantry: the upgrade of release web failed and was rolled back");
+      expect(await imageOf("web")).toBe("registry.example.test/web:v2");
+      const history = JSON.parse(await kubectl(["get", "secrets", "-n", ns, "-l", "owner=helm,name=web", "-o", "json"])) as {
+        items: { metadata: { labels: Record<string, string> } }[];
+      };
+      const byRevision = Object.fromEntries(history.items.map((s) => [s.metadata.labels.version, s.metadata.labels.status]));
+      // Revision 3 failed; revision 4 is the rollback to revision 2, now deployed.
+      expect(byRevision).toMatchObject({ "2": "superseded", "3": "failed", "4": "deployed" });
+    },
+    10 * 60_000,
+  );
 
-  it("uses the project's deploy account, not the operator's: an account without rights is forbidden", async () => {
-    const pipeline = await pipelineIn(project.locked, [checkout(), deploy({ release: "locked" })]);
-    const run = await runOf(pipeline, { TAG: "v1" });
-    const task = await expectTask(run, "deploy", "failed");
-    expect((await logText(t.db, task.id)).join("\n")).toMatch(/forbidden: User "system:serviceaccount:[^:]+:locked" cannot/);
-  }, 10 * 60_000);
+  it(
+    "uses the project's deploy account, not the operator's: an account without rights is forbidden",
+    async () => {
+      const pipeline = await pipelineIn(project.locked, [checkout(), deploy({ release: "locked" })]);
+      const run = await runOf(pipeline, { TAG: "v1" });
+      const task = await expectTask(run, "deploy", "failed");
+      expect((await logText(t.db, task.id)).join("\n")).toMatch(/forbidden: User "system:serviceaccount:[^:]+:locked" cannot/);
+    },
+    10 * 60_000,
+  );
 
   it("refuses, when the pipeline is saved, a deploy task in a project without a deploy account", async () => {
     await expect(pipelineIn(project.none, [checkout(), deploy({})])).rejects.toMatchObject({
       details: {
-        errors: [{ path: "stages[1].tasks[0].template", message: expect.stringContaining("'Deploy service account' in the project's settings") }],
+        errors: [
+          { path: "stages[1].tasks[0].template", message: expect.stringContaining("'Deploy service account' in the project's settings") },
+        ],
       },
     });
   });
 });
 
 describe("kubectl-apply on the local executor", () => {
-  it("applies the manifests and succeeds, without a rollout and waiting for one", async () => {
-    const apply = (rollout: string): Task => ({
-      name: rollout ? "apply-and-wait" : "apply",
-      template: "kubectl-apply",
-      params: { manifests: "src/k8s", namespace: ns, rollout, timeout: "60s" },
-    });
-    const pipeline = await pipelineIn(project.local, [checkout(), apply(""), apply("deployment/api")]);
-    const run = await runOf(pipeline, {});
-    await expectTask(run, "apply", "succeeded");
-    const waited = await expectTask(run, "apply-and-wait", "succeeded");
-    expect((await logText(t.db, waited.id)).join("\n")).toContain('deployment "api" successfully rolled out');
-    expect(await kubectl(["get", "configmap", "api-config", "-n", ns, "-o", "jsonpath={.data.greeting}"])).toBe("hello");
-    expect(await imageOf("api")).toBe("registry.example.test/api:1");
-  }, 10 * 60_000);
+  it(
+    "applies the manifests and succeeds, without a rollout and waiting for one",
+    async () => {
+      const apply = (rollout: string): Task => ({
+        name: rollout ? "apply-and-wait" : "apply",
+        template: "kubectl-apply",
+        params: { manifests: "src/k8s", namespace: ns, rollout, timeout: "60s" },
+      });
+      const pipeline = await pipelineIn(project.local, [checkout(), apply(""), apply("deployment/api")]);
+      const run = await runOf(pipeline, {});
+      await expectTask(run, "apply", "succeeded");
+      const waited = await expectTask(run, "apply-and-wait", "succeeded");
+      expect((await logText(t.db, waited.id)).join("\n")).toContain('deployment "api" successfully rolled out');
+      expect(await kubectl(["get", "configmap", "api-config", "-n", ns, "-o", "jsonpath={.data.greeting}"])).toBe("hello");
+      expect(await imageOf("api")).toBe("registry.example.test/api:1");
+    },
+    10 * 60_000,
+  );
 });
 
 describe("deploy credentials in Kubernetes mode", () => {
-  it("runs only the deploy task's pod as the project's deploy account with its token; other tasks get none", async () => {
-    const pipeline = await pipelineIn(project.kube, [
-      sh("build", "echo built"),
-      { name: "deploy", template: "helm-deploy", params: { release: "web", chart: "src/chart", namespace: kns } },
-    ], true);
-    await createRun(t.db, pipeline, { params: {} });
-    type Job = { metadata: { labels: Record<string, string> }; spec: { template: { spec: Record<string, unknown> } } };
-    const jobs = await waitFor(
-      "the build and deploy Jobs",
-      async () => {
-        const list = JSON.parse(await kubectl(["get", "jobs", "-n", kns, "-o", "json"])) as { items: Job[] };
-        const byTask = Object.fromEntries(list.items.map((j) => [j.metadata.labels["gantry.dev/task"], j.spec.template.spec]));
-        return byTask.build && byTask.deploy ? byTask : null;
-      },
-      4 * 60_000,
-      1000,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${op?.output().slice(-3000)}`);
-    });
-    expect(jobs.deploy).toMatchObject({ serviceAccountName: "deployer", automountServiceAccountToken: true });
-    expect(jobs.build.automountServiceAccountToken).toBe(false);
-    expect(jobs.build.serviceAccountName).toBeUndefined();
-  }, 10 * 60_000);
+  it(
+    "runs only the deploy task's pod as the project's deploy account with its token; other tasks get none",
+    async () => {
+      const pipeline = await pipelineIn(
+        project.kube,
+        [
+          sh("build", "echo built"),
+          { name: "deploy", template: "helm-deploy", params: { release: "web", chart: "src/chart", namespace: kns } },
+        ],
+        true,
+      );
+      await createRun(t.db, pipeline, { params: {} });
+      type Job = { metadata: { labels: Record<string, string> }; spec: { template: { spec: Record<string, unknown> } } };
+      const jobs = await waitFor(
+        "the build and deploy Jobs",
+        async () => {
+          const list = JSON.parse(await kubectl(["get", "jobs", "-n", kns, "-o", "json"])) as { items: Job[] };
+          const byTask = Object.fromEntries(list.items.map((j) => [j.metadata.labels["gantry.dev/task"], j.spec.template.spec]));
+          return byTask.build && byTask.deploy ? byTask : null;
+        },
+        4 * 60_000,
+        1000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}\n${op?.output().slice(-3000)}`);
+      });
+      expect(jobs.deploy).toMatchObject({ serviceAccountName: "deployer", automountServiceAccountToken: true });
+      expect(jobs.build.automountServiceAccountToken).toBe(false);
+      expect(jobs.build.serviceAccountName).toBeUndefined();
+    },
+    10 * 60_000,
+  );
 });

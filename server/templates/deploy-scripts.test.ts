@@ -53,9 +53,18 @@ describe("helm-deploy", () => {
     fakeTool("helm", 'case "$1" in status) echo "name: app"; echo "version: 3";; esac');
     const r = runTemplate("helm-deploy", helmParams);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.calls("helm")[0]).toEqual(
-      ["upgrade", "--install", "app", "src/chart", "--namespace", "staging", "--wait", "--rollback-on-failure", "--timeout", "2m"],
-    );
+    expect(r.calls("helm")[0]).toEqual([
+      "upgrade",
+      "--install",
+      "app",
+      "src/chart",
+      "--namespace",
+      "staging",
+      "--wait",
+      "--rollback-on-failure",
+      "--timeout",
+      "2m",
+    ]);
     expect(r.result("revision")).toBe("3");
   });
 
@@ -67,7 +76,10 @@ describe("helm-deploy", () => {
   });
 
   it("fails saying the release was rolled back when the upgrade fails", () => {
-    fakeTool("helm", 'case "$1" in upgrade) echo "Error: context deadline exceeded" >&2; exit 1;; history) printf -- "- app_version: 1.0\\n  revision: 4\\n";; esac');
+    fakeTool(
+      "helm",
+      'case "$1" in upgrade) echo "Error: context deadline exceeded" >&2; exit 1;; history) printf -- "- app_version: 1.0\\n  revision: 4\\n";; esac',
+    );
     const r = runTemplate("helm-deploy", helmParams);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("gantry: the upgrade of release app failed and was rolled back (now at revision 4)");
