@@ -29,6 +29,18 @@ import { recording, startReplay, type Exchange } from "./vendor-replay";
 
 let t: TestDatabase;
 let op: ReturnType<typeof startInProcessOperator>;
+/** Whose sh, awk, sed and grep the template's command runs with. */
+let tools: "debian" | "busybox" = "debian";
+
+/** Links busybox's applets (and curl) into the workspace's .busybox, for a later task's PATH. */
+const BUSYBOX_TOOLS: Task = {
+  name: "busybox-tools",
+  template: "shell",
+  params: {
+    script:
+      'mkdir -p .busybox && for a in sh awk sed grep tr head tail base64 mktemp date cat rm sleep mkdir; do ln -sf "$(command -v busybox)" .busybox/$a; done && ln -sf "$(command -v curl)" .busybox/curl',
+  },
+};
 
 beforeAll(async () => {
   t = await createTestDatabase("gantry_vendors");
@@ -55,10 +67,18 @@ interface Ran {
  */
 async function runTask(
   task: Task,
-  opts: { secrets?: Record<string, string>; event?: Record<string, unknown>; before?: Task[] } = {},
+  opts: { secrets?: Record<string, string>; event?: Record<string, unknown>; before?: Task[]; bin?: string } = {},
 ): Promise<Ran> {
   const secrets = opts.secrets ?? {};
-  const stages = [...(opts.before ? [{ name: "prepare", tasks: opts.before }] : []), { name: "call", tasks: [task] }];
+  // Programs the task's PATH finds first: directories of its workspace (`bin`), then the system's or busybox's tools.
+  const ws = `${op.workspaces}/{{ run.id }}`;
+  const dirs = [
+    ...(opts.bin ? [`${ws}/${opts.bin}`] : []),
+    ...(tools === "busybox" ? [`${ws}/.busybox`] : ["/usr/local/bin", "/usr/bin", "/bin"]),
+  ];
+  const before = [...(opts.before ?? []), ...(tools === "busybox" ? [BUSYBOX_TOOLS] : [])];
+  const called = { ...task, env: { ...task.env, PATH: dirs.join(":") } };
+  const stages = [...(before.length ? [{ name: "prepare", tasks: before }] : []), { name: "call", tasks: [called] }];
   const pipelineId = await createTestPipeline(
     t.db,
     stages,
@@ -85,7 +105,11 @@ async function againstRecording(
   const replay = await startReplay(`${vendor}/${scenario}`, opts.exchanges ?? recording(vendor, scenario, opts.fill));
   try {
     const r = await runTask(task(replay.url), opts);
-    replay.assertPlayed();
+    try {
+      replay.assertPlayed();
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n--- the task's log:\n${r.log}`);
+    }
     return r;
   } finally {
     await replay.close();
@@ -149,105 +173,6 @@ const parsedJson = (r: Received): unknown => {
   }
 };
 
-describe("notify", () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-  });
-
-  const cases: { channel: string; path: string; shape: (text: string) => unknown }[] = [
-    { channel: "webhook", path: "/hook/deploys", shape: (text) => ({ message: text }) },
-    {
-      channel: "slack",
-      path: "/slack/services/T000/B000/XXXX",
-      // Slack's message formatting: &, < and > escaped, the rest as it is.
-      shape: (text) => ({ text: text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;") }),
-    },
-    { channel: "dingtalk", path: "/robot/send?access_token=abc", shape: (text) => ({ msgtype: "text", text: { content: text } }) },
-    { channel: "wecom", path: "/cgi-bin/webhook/send?key=693a91f6", shape: (text) => ({ msgtype: "text", text: { content: text } }) },
-  ];
-  for (const c of cases) {
-    it(`posts a multi-line message with {{ }} values to ${c.channel} as valid JSON in its documented shape`, async () => {
-      const before = receiver.got.length;
-      const r = await runTask({
-        name: "tell",
-        template: "notify",
-        params: { channel: c.channel, to: receiver.url + c.path, message: MESSAGE },
-      });
-      expect(r.run.status, r.log).toBe("succeeded");
-      expect(r.log).toContain(`sent to ${c.channel}`);
-      const got = receiver.got.slice(before);
-      expect(got.map((g) => g.path)).toEqual([c.path]);
-      expect(got[0].headers["content-type"]).toMatch(/^application\/json/);
-      expect(parsedJson(got[0])).toEqual(c.shape(expectedMessage(r.run)));
-    });
-  }
-
-  it("fails when DingTalk answers 200 with an errcode, saying what it answered", async () => {
-    const r = await runTask({
-      name: "tell",
-      template: "notify",
-      params: { channel: "dingtalk", to: `${receiver.url}/robot/refuses`, message: "hi" },
-    });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain('notify: dingtalk refused the message: {"errcode":310000,"errmsg":"keywords not in content"}');
-  });
-
-  it("fails when the webhook answers an error status", async () => {
-    const r = await runTask({
-      name: "tell",
-      template: "notify",
-      params: { channel: "webhook", to: `${receiver.url}/nowhere`, message: "hi" },
-    });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("notify: the webhook refused the message (HTTP 404): no such hook");
-  });
-
-  describe("email", () => {
-    let smtp: TestSmtp;
-    let port: number;
-    beforeAll(async () => {
-      port = await freePort();
-      smtp = await startTestSmtp(port);
-    });
-    afterAll(async () => {
-      await smtp?.close();
-    });
-
-    it("mails the multi-line message with its subject in UTF-8, the password only in the environment", async () => {
-      const r = await runTask(
-        {
-          name: "mail",
-          template: "notify",
-          params: {
-            channel: "email",
-            to: "team@example.test",
-            from: "ci@example.test",
-            subject: "Run #{{ run.number }} of {{ pipeline.name }}: déployé ✓",
-            message: MESSAGE,
-            smtpUrl: `smtp://127.0.0.1:${port}`,
-            // The test receiver offers no TLS, as a relay on a trusted network might.
-            requireTls: false,
-            smtpPassword: "{{ params.SMTP_PW }}",
-          },
-        },
-        { secrets: { SMTP_PW: "smtp-pw-4711" } },
-      );
-      expect(r.run.status, r.log).toBe("succeeded");
-      const mail = await smtp.waitFor("team@example.test");
-      expect(mail.subject).toBe(`Run #${r.run.number} of ${r.run.pipelineName}: déployé ✓`);
-      expect(mail.text).toBe(expectedMessage(r.run) + "\n");
-      expect(mail.raw).toMatch(/^From: ci@example\.test\r?$/m);
-      expect(mail.raw).toMatch(/^Content-Type: text\/plain; charset=UTF-8\r?$/m);
-      expect(JSON.stringify(r.plan)).not.toContain("smtp-pw-4711");
-      expect(r.plan.secretEnv).toEqual({ SMTP_PASSWORD: { param: "SMTP_PW" } });
-    });
-  });
-});
-
 async function freePort(): Promise<number> {
   const s = createNetServer();
   await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
@@ -263,85 +188,8 @@ const jenkins = (params: Record<string, unknown>) => (url: string) => ({
   params: { jenkinsUrl: url, user: "ci-bot", apiToken: "{{ params.JENKINS_TOKEN }}", pollSeconds: 1, ...params },
 });
 
-describe("jenkins-job", () => {
-  it("starts the job, follows the queue item to the build and succeeds with its result", async () => {
-    const r = await againstRecording("jenkins", "build-succeeds", jenkins({ job: "app/deploy", parameters: "BRANCH=main&VERSION=1.4.2" }), {
-      secrets: { JENKINS_TOKEN },
-    });
-    expect(r.run.status, r.log).toBe("succeeded");
-    expect(r.log).toContain("waiting in the queue: In the quiet period. Expires in 4.9 sec");
-    expect(r.log).toMatch(/build 42 of 'app\/deploy' ended: SUCCESS/);
-    expect(r.task.results).toEqual({ build: "42", url: expect.stringMatching(/\/job\/app\/job\/deploy\/42\/$/), result: "SUCCESS" });
-    expect(r.log).not.toContain(JENKINS_TOKEN);
-  });
-
-  it("fails when the build fails, naming the build", async () => {
-    const r = await againstRecording("jenkins", "build-fails", jenkins({ job: "nightly" }), { secrets: { JENKINS_TOKEN } });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toMatch(/jenkins-job: build 7 ended FAILURE: http:\/\/127\.0\.0\.1:\d+\/job\/nightly\/7\//);
-    expect(r.task.results.result).toBe("FAILURE");
-  });
-
-  it("fails on bad credentials, saying so", async () => {
-    const r = await againstRecording(
-      "jenkins",
-      "bad-credentials",
-      jenkins({ job: "app/job/deploy", parameters: "BRANCH=main&VERSION=1.4.2" }),
-      {
-        secrets: { JENKINS_TOKEN: "not-the-token" },
-      },
-    );
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("jenkins-job: Jenkins refused the credentials of 'ci-bot' (HTTP 401): check the user and its API token");
-  });
-});
-
 const JIRA_TOKEN = "ATATT3xFfGF0-jira-token";
 const COMMENT = 'Released {{ git.branch }} in run #{{ run.number }}\n"quoted" and C:\\path\tüñí ✓';
-
-describe("jira-issue", () => {
-  const jira = (params: Record<string, unknown>) => (url: string) => ({
-    name: "jira",
-    template: "jira-issue",
-    params: { baseUrl: url, user: "ci-bot@example.com", apiToken: "{{ params.JIRA_TOKEN }}", issues: "{{ event.issueKeys }}", ...params },
-  });
-
-  it("transitions and comments on the issues the commits name, skips an unknown key, and fails naming a refused one", async () => {
-    const r = await againstRecording("jira", "transition-and-comment", jira({ transitionId: "31", comment: COMMENT }), {
-      secrets: { JIRA_TOKEN },
-      event: { type: "push", branch: "main", issueKeys: ["APP-12", "UTF-8", "APP-13"] },
-      // A fresh pipeline's first run, on the event's branch.
-      fill: { COMMENT: COMMENT.replace("{{ git.branch }}", "main").replace("{{ run.number }}", "1") },
-    });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("APP-12: transition 31");
-    expect(r.log).toContain("APP-12: comment");
-    expect(r.log).toContain("warning: UTF-8: Jira has no such issue, or the user may not see it (HTTP 404); skipped");
-    expect(r.log).toContain(
-      `APP-13: Jira refused to transition 31 (HTTP 400): {"errorMessages":["Transition id '31' is not valid for this issue."],"errors":{}}`,
-    );
-    expect(r.log).toContain("jira-issue: not updated: APP-13");
-    expect(r.log).not.toContain(JIRA_TOKEN);
-  });
-
-  it("does nothing, successfully, when the commits name no issue", async () => {
-    const r = await againstRecording("jira", "none", jira({ comment: "deployed" }), {
-      secrets: { JIRA_TOKEN },
-      event: { type: "push", issueKeys: [] },
-      exchanges: [],
-    });
-    expect(r.run.status, r.log).toBe("succeeded");
-    expect(r.log).toContain("no issue keys (the commits name none): nothing to do");
-  });
-
-  it("sends a Data Center personal access token as bearer, and fails when Jira refuses it", async () => {
-    const r = await againstRecording("jira", "bad-token", jira({ user: "", issues: "OPS-7", comment: "deployed" }), {
-      secrets: { JIRA_TOKEN: "expired-pat" },
-    });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("jira-issue: Jira refused the credentials (HTTP 401): check user and apiToken");
-  });
-});
 
 const HARBOR_PASSWORD = 's3cr"et\\pw';
 const harbor = (params: Record<string, unknown>) => (url: string) => ({
@@ -350,120 +198,316 @@ const harbor = (params: Record<string, unknown>) => (url: string) => ({
   params: { harborUrl: url, user: "robot$ci", password: "{{ params.HARBOR_PW }}", project: "acme", reference: "1.4.2", ...params },
 });
 
-describe("harbor-label", () => {
-  it("adds a label, removes another and locks the tag with an immutable tag rule", async () => {
-    const r = await againstRecording(
-      "harbor",
-      "label-unlabel-lock",
-      harbor({ repository: "team/app", labelId: 3, removeLabelId: 2, lock: true }),
-      {
-        secrets: { HARBOR_PW: HARBOR_PASSWORD },
-      },
-    );
-    expect(r.run.status, r.log).toBe("succeeded");
-    expect(r.log).toContain("labelled acme/team/app:1.4.2 with label 3");
-    expect(r.log).toContain("removed label 2 from acme/team/app:1.4.2");
-    expect(r.log).toContain("locked acme/team/app:1.4.2 (immutable tag rule)");
-  });
-
-  it("takes a label the artifact already has as done", async () => {
-    const r = await againstRecording("harbor", "already-labelled", harbor({ repository: "app", labelId: 3 }), {
-      secrets: { HARBOR_PW: HARBOR_PASSWORD },
-    });
-    expect(r.run.status, r.log).toBe("succeeded");
-    expect(r.log).toContain("acme/app:1.4.2 already has label 3");
-  });
-
-  it("fails on bad credentials, saying so", async () => {
-    const r = await againstRecording("harbor", "bad-credentials", harbor({ repository: "app", labelId: 3 }), {
-      secrets: { HARBOR_PW: "wrong" },
-    });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("harbor-label: Harbor refused the credentials of 'robot$ci' (HTTP 401): check user and password");
-  });
-});
-
 const SONAR_TOKEN = "squ_9f8e7d6c5b4a";
 const STANDIN = readFileSync(path.join(import.meta.dirname, "fixtures/vendors/bin/sonar-scanner"), "utf8");
 
-describe("sonarqube-scan", () => {
-  // The checkout, and the stand-in scanner put into the workspace and found first on PATH.
-  const prepare: Task = {
-    name: "checkout",
-    template: "shell",
-    params: {
-      script:
-        'mkdir -p src .bin && echo "x = 1" > src/app.py && printf "%s" "$STANDIN" > .bin/sonar-scanner && chmod +x .bin/sonar-scanner',
-    },
-    env: { STANDIN },
-  };
-  const sonar = (url: string) => ({
-    name: "sonar",
-    template: "sonarqube-scan",
-    params: { serverUrl: url, projectKey: "team-app", token: "{{ params.SONAR_TOKEN }}", pollSeconds: 1 },
-    env: { PATH: `${op.workspaces}/{{ run.id }}/.bin:/usr/local/bin:/usr/bin:/bin` },
-  });
+/**
+ * Every case twice: with this machine's tools, and with busybox's sh, awk, sed and grep (and the
+ * machine's curl), which is what the templates' image, curlimages/curl, has.
+ */
+for (const toolset of ["debian", "busybox"] as const) {
+  describe(`with ${toolset}'s tools`, () => {
+    beforeAll(() => {
+      tools = toolset;
+    });
+    describe("notify", () => {
+      let receiver: Awaited<ReturnType<typeof startReceiver>>;
+      beforeAll(async () => {
+        receiver = await startReceiver();
+      });
+      afterAll(async () => {
+        await receiver?.close();
+      });
 
-  it("waits for the background task and passes with the quality gate OK", async () => {
-    const r = await againstRecording("sonarqube", "gate-passes", sonar, { secrets: { SONAR_TOKEN }, before: [prepare] });
-    expect(r.run.status, r.log).toBe("succeeded");
-    expect(r.log).toContain("background task AVAn5RKqYwETbXvgas-I: IN_PROGRESS");
-    expect(r.log).toMatch(/quality gate: OK \(http:\/\/127\.0\.0\.1:\d+\/dashboard\?id=team-app\)/);
-    expect(r.task.results).toEqual({ gate: "OK", dashboard: expect.stringMatching(/\/dashboard\?id=team-app$/) });
-  });
-
-  it("fails when the quality gate is ERROR, naming the failed condition", async () => {
-    const r = await againstRecording("sonarqube", "gate-fails", sonar, { secrets: { SONAR_TOKEN }, before: [prepare] });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("  new_coverage is 62.5");
-    expect(r.log).not.toContain("new_duplicated_lines_density");
-    expect(r.log).toMatch(/sonarqube-scan: the quality gate of team-app failed: http:\/\/127\.0\.0\.1:\d+\/dashboard\?id=team-app/);
-    expect(r.task.results.gate).toBe("ERROR");
-  });
-
-  it("fails when SonarQube refuses the token, saying so", async () => {
-    const r = await againstRecording("sonarqube", "bad-token", sonar, { secrets: { SONAR_TOKEN: "squ_revoked" }, before: [prepare] });
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("sonarqube-scan: SonarQube refused the token (HTTP 401): check the token param");
-  });
-});
-
-describe("spinnaker-webhook", () => {
-  const sha = "4f1c2b9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c";
-
-  it("posts the payload with its values filled in to the webhook source and keeps Gate's event id", async () => {
-    const r = await againstRecording(
-      "spinnaker",
-      "triggered",
-      (url) => ({
-        name: "spin",
-        template: "spinnaker-webhook",
-        params: {
-          gateUrl: url,
-          source: "app-deploy",
-          payload:
-            '{"parameters":{"tag":"{{ git.shortSha }}"},"artifacts":[{"type":"docker/image","name":"registry.example.com/app","reference":"registry.example.com/app:{{ git.shortSha }}"}]}',
+      const cases: { channel: string; path: string; shape: (text: string) => unknown }[] = [
+        { channel: "webhook", path: "/hook/deploys", shape: (text) => ({ message: text }) },
+        {
+          channel: "slack",
+          path: "/slack/services/T000/B000/XXXX",
+          // Slack's message formatting: &, < and > escaped, the rest as it is.
+          shape: (text) => ({ text: text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;") }),
         },
-      }),
-      { event: { type: "push", branch: "main", sha }, fill: { TAG: sha.slice(0, 7) } },
-    );
-    expect(r.run.status, r.log).toBe("succeeded");
-    expect(r.log).toContain("triggered Spinnaker webhook app-deploy (event 5b3e1f2a-64a9-4c51-9d1c-8f0e2b7a4c10)");
-    expect(r.task.results).toEqual({ event: "5b3e1f2a-64a9-4c51-9d1c-8f0e2b7a4c10" });
-  });
+        { channel: "dingtalk", path: "/robot/send?access_token=abc", shape: (text) => ({ msgtype: "text", text: { content: text } }) },
+        { channel: "wecom", path: "/cgi-bin/webhook/send?key=693a91f6", shape: (text) => ({ msgtype: "text", text: { content: text } }) },
+      ];
+      for (const c of cases) {
+        it(`posts a multi-line message with {{ }} values to ${c.channel} as valid JSON in its documented shape`, async () => {
+          const before = receiver.got.length;
+          const r = await runTask({
+            name: "tell",
+            template: "notify",
+            params: { channel: c.channel, to: receiver.url + c.path, message: MESSAGE },
+          });
+          expect(r.run.status, r.log).toBe("succeeded");
+          expect(r.log).toContain(`sent to ${c.channel}`);
+          const got = receiver.got.slice(before);
+          expect(got.map((g) => g.path)).toEqual([c.path]);
+          expect(got[0].headers["content-type"]).toMatch(/^application\/json/);
+          expect(parsedJson(got[0])).toEqual(c.shape(expectedMessage(r.run)));
+        });
+      }
 
-  it("fails when Gate refuses the webhook, saying what it answered", async () => {
-    const r = await againstRecording(
-      "spinnaker",
-      "refused",
-      (url) => ({
-        name: "spin",
-        template: "spinnaker-webhook",
-        params: { gateUrl: url, source: "app-deploy", payload: '{"parameters":{"tag":"1.0.0"}}' },
-      }),
-      {},
-    );
-    expect(r.run.status).toBe("failed");
-    expect(r.log).toContain("spinnaker-webhook: Gate refused the webhook (HTTP 401):");
+      it("fails when DingTalk answers 200 with an errcode, saying what it answered", async () => {
+        const r = await runTask({
+          name: "tell",
+          template: "notify",
+          params: { channel: "dingtalk", to: `${receiver.url}/robot/refuses`, message: "hi" },
+        });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain('notify: dingtalk refused the message: {"errcode":310000,"errmsg":"keywords not in content"}');
+      });
+
+      it("fails when the webhook answers an error status", async () => {
+        const r = await runTask({
+          name: "tell",
+          template: "notify",
+          params: { channel: "webhook", to: `${receiver.url}/nowhere`, message: "hi" },
+        });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("notify: the webhook refused the message (HTTP 404): no such hook");
+      });
+
+      describe("email", () => {
+        let smtp: TestSmtp;
+        let port: number;
+        beforeAll(async () => {
+          port = await freePort();
+          smtp = await startTestSmtp(port);
+        });
+        afterAll(async () => {
+          await smtp?.close();
+        });
+
+        it("mails the multi-line message with its subject in UTF-8, the password only in the environment", async () => {
+          const r = await runTask(
+            {
+              name: "mail",
+              template: "notify",
+              params: {
+                channel: "email",
+                to: "team@example.test",
+                from: "ci@example.test",
+                subject: "Run #{{ run.number }} of {{ pipeline.name }}: déployé ✓",
+                message: MESSAGE,
+                smtpUrl: `smtp://127.0.0.1:${port}`,
+                // The test receiver offers no TLS, as a relay on a trusted network might.
+                requireTls: false,
+                smtpPassword: "{{ params.SMTP_PW }}",
+              },
+            },
+            { secrets: { SMTP_PW: "smtp-pw-4711" } },
+          );
+          expect(r.run.status, r.log).toBe("succeeded");
+          const mail = await smtp.waitFor("team@example.test");
+          expect(mail.subject).toBe(`Run #${r.run.number} of ${r.run.pipelineName}: déployé ✓`);
+          expect(mail.text).toBe(expectedMessage(r.run) + "\n");
+          expect(mail.raw).toMatch(/^From: ci@example\.test\r?$/m);
+          expect(mail.raw).toMatch(/^Content-Type: text\/plain; charset=UTF-8\r?$/m);
+          expect(JSON.stringify(r.plan)).not.toContain("smtp-pw-4711");
+          expect(r.plan.secretEnv).toEqual({ SMTP_PASSWORD: { param: "SMTP_PW" } });
+        });
+      });
+    });
+    describe("jenkins-job", () => {
+      it("starts the job, follows the queue item to the build and succeeds with its result", async () => {
+        const r = await againstRecording(
+          "jenkins",
+          "build-succeeds",
+          jenkins({ job: "app/deploy", parameters: "BRANCH=main&VERSION=1.4.2" }),
+          {
+            secrets: { JENKINS_TOKEN },
+          },
+        );
+        expect(r.run.status, r.log).toBe("succeeded");
+        expect(r.log).toContain("waiting in the queue: In the quiet period. Expires in 4.9 sec");
+        expect(r.log).toMatch(/build 42 of 'app\/deploy' ended: SUCCESS/);
+        expect(r.task.results).toEqual({ build: "42", url: expect.stringMatching(/\/job\/app\/job\/deploy\/42\/$/), result: "SUCCESS" });
+        expect(r.log).not.toContain(JENKINS_TOKEN);
+      });
+
+      it("fails when the build fails, naming the build", async () => {
+        const r = await againstRecording("jenkins", "build-fails", jenkins({ job: "nightly" }), { secrets: { JENKINS_TOKEN } });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toMatch(/jenkins-job: build 7 ended FAILURE: http:\/\/127\.0\.0\.1:\d+\/job\/nightly\/7\//);
+        expect(r.task.results.result).toBe("FAILURE");
+      });
+
+      it("fails on bad credentials, saying so", async () => {
+        const r = await againstRecording(
+          "jenkins",
+          "bad-credentials",
+          jenkins({ job: "app/job/deploy", parameters: "BRANCH=main&VERSION=1.4.2" }),
+          {
+            secrets: { JENKINS_TOKEN: "not-the-token" },
+          },
+        );
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("jenkins-job: Jenkins refused the credentials of 'ci-bot' (HTTP 401): check the user and its API token");
+      });
+    });
+    describe("jira-issue", () => {
+      const jira = (params: Record<string, unknown>) => (url: string) => ({
+        name: "jira",
+        template: "jira-issue",
+        params: {
+          baseUrl: url,
+          user: "ci-bot@example.com",
+          apiToken: "{{ params.JIRA_TOKEN }}",
+          issues: "{{ event.issueKeys }}",
+          ...params,
+        },
+      });
+
+      it("transitions and comments on the issues the commits name, skips an unknown key, and fails naming a refused one", async () => {
+        const r = await againstRecording("jira", "transition-and-comment", jira({ transitionId: "31", comment: COMMENT }), {
+          secrets: { JIRA_TOKEN },
+          event: { type: "push", branch: "main", issueKeys: ["APP-12", "UTF-8", "APP-13"] },
+          // A fresh pipeline's first run, on the event's branch.
+          fill: { COMMENT: COMMENT.replace("{{ git.branch }}", "main").replace("{{ run.number }}", "1") },
+        });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("APP-12: transition 31");
+        expect(r.log).toContain("APP-12: comment");
+        expect(r.log).toContain("warning: UTF-8: Jira has no such issue, or the user may not see it (HTTP 404); skipped");
+        expect(r.log).toContain(
+          `APP-13: Jira refused to transition 31 (HTTP 400): {"errorMessages":["Transition id '31' is not valid for this issue."],"errors":{}}`,
+        );
+        expect(r.log).toContain("jira-issue: not updated: APP-13");
+        expect(r.log).not.toContain(JIRA_TOKEN);
+      });
+
+      it("does nothing, successfully, when the commits name no issue", async () => {
+        const r = await againstRecording("jira", "none", jira({ comment: "deployed" }), {
+          secrets: { JIRA_TOKEN },
+          event: { type: "push", issueKeys: [] },
+          exchanges: [],
+        });
+        expect(r.run.status, r.log).toBe("succeeded");
+        expect(r.log).toContain("no issue keys (the commits name none): nothing to do");
+      });
+
+      it("sends a Data Center personal access token as bearer, and fails when Jira refuses it", async () => {
+        const r = await againstRecording("jira", "bad-token", jira({ user: "", issues: "OPS-7", comment: "deployed" }), {
+          secrets: { JIRA_TOKEN: "expired-pat" },
+        });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("jira-issue: Jira refused the credentials (HTTP 401): check user and apiToken");
+      });
+    });
+    describe("harbor-label", () => {
+      it("adds a label, removes another and locks the tag with an immutable tag rule", async () => {
+        const r = await againstRecording(
+          "harbor",
+          "label-unlabel-lock",
+          harbor({ repository: "team/app", labelId: 3, removeLabelId: 2, lock: true }),
+          {
+            secrets: { HARBOR_PW: HARBOR_PASSWORD },
+          },
+        );
+        expect(r.run.status, r.log).toBe("succeeded");
+        expect(r.log).toContain("labelled acme/team/app:1.4.2 with label 3");
+        expect(r.log).toContain("removed label 2 from acme/team/app:1.4.2");
+        expect(r.log).toContain("locked acme/team/app:1.4.2 (immutable tag rule)");
+      });
+
+      it("takes a label the artifact already has as done", async () => {
+        const r = await againstRecording("harbor", "already-labelled", harbor({ repository: "app", labelId: 3 }), {
+          secrets: { HARBOR_PW: HARBOR_PASSWORD },
+        });
+        expect(r.run.status, r.log).toBe("succeeded");
+        expect(r.log).toContain("acme/app:1.4.2 already has label 3");
+      });
+
+      it("fails on bad credentials, saying so", async () => {
+        const r = await againstRecording("harbor", "bad-credentials", harbor({ repository: "app", labelId: 3 }), {
+          secrets: { HARBOR_PW: "wrong" },
+        });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("harbor-label: Harbor refused the credentials of 'robot$ci' (HTTP 401): check user and password");
+      });
+    });
+    describe("sonarqube-scan", () => {
+      // The checkout, and the stand-in scanner put into the workspace and found first on PATH.
+      const prepare: Task = {
+        name: "checkout",
+        template: "shell",
+        params: {
+          script:
+            'mkdir -p src .bin && echo "x = 1" > src/app.py && printf "%s" "$STANDIN" > .bin/sonar-scanner && chmod +x .bin/sonar-scanner',
+        },
+        env: { STANDIN },
+      };
+      const sonar = (url: string) => ({
+        name: "sonar",
+        template: "sonarqube-scan",
+        params: { serverUrl: url, projectKey: "team-app", token: "{{ params.SONAR_TOKEN }}", pollSeconds: 1 },
+      });
+
+      it("waits for the background task and passes with the quality gate OK", async () => {
+        const r = await againstRecording("sonarqube", "gate-passes", sonar, { secrets: { SONAR_TOKEN }, before: [prepare], bin: ".bin" });
+        expect(r.run.status, r.log).toBe("succeeded");
+        expect(r.log).toContain("background task AVAn5RKqYwETbXvgas-I: IN_PROGRESS");
+        expect(r.log).toMatch(/quality gate: OK \(http:\/\/127\.0\.0\.1:\d+\/dashboard\?id=team-app\)/);
+        expect(r.task.results).toEqual({ gate: "OK", dashboard: expect.stringMatching(/\/dashboard\?id=team-app$/) });
+      });
+
+      it("fails when the quality gate is ERROR, naming the failed condition", async () => {
+        const r = await againstRecording("sonarqube", "gate-fails", sonar, { secrets: { SONAR_TOKEN }, before: [prepare], bin: ".bin" });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("  new_coverage is 62.5");
+        expect(r.log).not.toContain("new_duplicated_lines_density");
+        expect(r.log).toMatch(/sonarqube-scan: the quality gate of team-app failed: http:\/\/127\.0\.0\.1:\d+\/dashboard\?id=team-app/);
+        expect(r.task.results.gate).toBe("ERROR");
+      });
+
+      it("fails when SonarQube refuses the token, saying so", async () => {
+        const r = await againstRecording("sonarqube", "bad-token", sonar, {
+          secrets: { SONAR_TOKEN: "squ_revoked" },
+          before: [prepare],
+          bin: ".bin",
+        });
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("sonarqube-scan: SonarQube refused the token (HTTP 401): check the token param");
+      });
+    });
+    describe("spinnaker-webhook", () => {
+      const sha = "4f1c2b9e8d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c";
+
+      it("posts the payload with its values filled in to the webhook source and keeps Gate's event id", async () => {
+        const r = await againstRecording(
+          "spinnaker",
+          "triggered",
+          (url) => ({
+            name: "spin",
+            template: "spinnaker-webhook",
+            params: {
+              gateUrl: url,
+              source: "app-deploy",
+              payload:
+                '{"parameters":{"tag":"{{ git.shortSha }}"},"artifacts":[{"type":"docker/image","name":"registry.example.com/app","reference":"registry.example.com/app:{{ git.shortSha }}"}]}',
+            },
+          }),
+          { event: { type: "push", branch: "main", sha }, fill: { TAG: sha.slice(0, 7) } },
+        );
+        expect(r.run.status, r.log).toBe("succeeded");
+        expect(r.log).toContain("triggered Spinnaker webhook app-deploy (event 5b3e1f2a-64a9-4c51-9d1c-8f0e2b7a4c10)");
+        expect(r.task.results).toEqual({ event: "5b3e1f2a-64a9-4c51-9d1c-8f0e2b7a4c10" });
+      });
+
+      it("fails when Gate refuses the webhook, saying what it answered", async () => {
+        const r = await againstRecording(
+          "spinnaker",
+          "refused",
+          (url) => ({
+            name: "spin",
+            template: "spinnaker-webhook",
+            params: { gateUrl: url, source: "app-deploy", payload: '{"parameters":{"tag":"1.0.0"}}' },
+          }),
+          {},
+        );
+        expect(r.run.status).toBe("failed");
+        expect(r.log).toContain("spinnaker-webhook: Gate refused the webhook (HTTP 401):");
+      });
+    });
   });
-});
+}
