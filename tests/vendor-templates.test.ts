@@ -67,7 +67,13 @@ interface Ran {
  */
 async function runTask(
   task: Task,
-  opts: { secrets?: Record<string, string>; event?: Record<string, unknown>; before?: Task[]; bin?: string } = {},
+  opts: {
+    secrets?: Record<string, string>;
+    values?: Record<string, string>;
+    event?: Record<string, unknown>;
+    before?: Task[];
+    bin?: string;
+  } = {},
 ): Promise<Ran> {
   const secrets = opts.secrets ?? {};
   // Programs the task's PATH finds first: directories of its workspace (`bin`), then the system's or busybox's tools.
@@ -79,13 +85,12 @@ async function runTask(
   const before = [...(opts.before ?? []), ...(tools === "busybox" ? [BUSYBOX_TOOLS] : [])];
   const called = { ...task, env: { ...task.env, PATH: dirs.join(":") } };
   const stages = [...(before.length ? [{ name: "prepare", tasks: before }] : []), { name: "call", tasks: [called] }];
-  const pipelineId = await createTestPipeline(
-    t.db,
-    stages,
-    Object.keys(secrets).map((name) => ({ name, secret: true })),
-  );
+  const pipelineId = await createTestPipeline(t.db, stages, [
+    ...Object.keys(secrets).map((name) => ({ name, secret: true })),
+    ...Object.keys(opts.values ?? {}).map((name) => ({ name })),
+  ]);
   const { id } = await createRun(t.db, pipelineId, {
-    params: secrets,
+    params: { ...secrets, ...opts.values },
     ...(opts.event ? { event: opts.event, trigger: "webhook" } : {}),
   });
   const run = await waitForRunEnd(t.db, id, 90_000);
@@ -305,6 +310,26 @@ for (const toolset of ["debian", "busybox"] as const) {
           expect(mail.raw).toMatch(/^Content-Type: text\/plain; charset=UTF-8\r?$/m);
           expect(JSON.stringify(r.plan)).not.toContain("smtp-pw-4711");
           expect(r.plan.secretEnv).toEqual({ SMTP_PASSWORD: { param: "SMTP_PW" } });
+        });
+
+        it("refuses a recipient with a line break, which would add mail headers", async () => {
+          const r = await runTask(
+            {
+              name: "mail",
+              template: "notify",
+              params: {
+                channel: "email",
+                to: "{{ params.TO }}",
+                from: "ci@example.test",
+                message: "hi",
+                smtpUrl: `smtp://127.0.0.1:${port}`,
+                requireTls: false,
+              },
+            },
+            { values: { TO: "team@example.test\nBcc: all@example.test" } },
+          );
+          expect(r.run.status).toBe("failed");
+          expect(r.log).toContain("notify: the recipient and the sender must be one line each");
         });
       });
     });
