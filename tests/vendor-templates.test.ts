@@ -1,7 +1,6 @@
-import { createServer as createNetServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TaskPlan } from "@/lib/plan";
@@ -121,10 +120,10 @@ async function againstRecording(
   }
 }
 
-/** A message with what breaks hand-made JSON and mail: lines, quotes, backslashes, tabs, unicode, markup, and {{ }} values. */
+/** A message with what breaks hand-made JSON and mail: lines, quotes, backslashes, a tab and a control character, unicode, markup, and {{ }} values. */
 const MESSAGE = [
   'Deployed "{{ pipeline.name }}" #{{ run.number }} to staging',
-  "path C:\\builds\\{{ git.branch }}\tand a tab",
+  "path C:\\builds\\{{ git.branch }}\tand a tab, a bell \u0007",
   "ünïcødé ✓ 部署 <b>&amp;</b> 100% $HOME `id`",
   "",
   "last line",
