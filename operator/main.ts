@@ -47,7 +47,12 @@ const kubernetes = ProjectExecutors.lazy(async () => {
 if (cfg.GANTRY_EXECUTOR === "kubernetes") await kubernetes.get();
 const executor: Executor = new ProjectExecutors({
   defaultKind: cfg.GANTRY_EXECUTOR,
-  local: new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS, sandbox: sandboxSettings(cfg) }),
+  local: new LocalExecutor({
+    workspacesDir: cfg.workspacesDir,
+    cacheDir: cfg.cacheDir,
+    killGraceMs: cfg.GANTRY_KILL_GRACE_MS,
+    sandbox: sandboxSettings(cfg),
+  }),
   kubernetes,
   kindOfRun: async (runId) => executorOf((await runProject(db, runId))?.settings ?? {}, cfg.GANTRY_EXECUTOR),
 });

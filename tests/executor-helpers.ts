@@ -229,14 +229,27 @@ export const quietLogger = () => pino({ level: process.env.GANTRY_TEST_VERBOSE ?
  */
 export function startInProcessOperator(
   db: Db,
-  opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number; sandbox?: SandboxSettings } = {},
+  opts: {
+    concurrency?: number;
+    killGraceMs?: number;
+    operatorId?: string;
+    sweepMs?: number;
+    sandbox?: SandboxSettings;
+    /** Root of the pipelines' build caches (none: tasks get no $GANTRY_CACHE). */
+    cacheDir?: string;
+  } = {},
 ) {
   const workspaces = tempDir("ws");
   // mkdtemp's 0700 would keep the sandbox's uid out of its workspaces.
   if (opts.sandbox && opts.sandbox.mode !== "off") chmodSync(workspaces, 0o755);
   const scheduler = new Scheduler({
     db,
-    executor: new LocalExecutor({ workspacesDir: workspaces, killGraceMs: opts.killGraceMs ?? 500, sandbox: opts.sandbox ?? SANDBOX_OFF }),
+    executor: new LocalExecutor({
+      workspacesDir: workspaces,
+      cacheDir: opts.cacheDir,
+      killGraceMs: opts.killGraceMs ?? 500,
+      sandbox: opts.sandbox ?? SANDBOX_OFF,
+    }),
     operatorId: opts.operatorId ?? `test-inproc-${randomBytes(3).toString("hex")}`,
     concurrency: opts.concurrency ?? 8,
     pollMs: 50,
