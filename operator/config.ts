@@ -122,7 +122,13 @@ export function operatorConfig(env: NodeJS.ProcessEnv = process.env): OperatorCo
   const r = OperatorEnvSchema.safeParse(env);
   if (!r.success) throw new Error(`invalid environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const workspacesDir = path.resolve(base.GANTRY_WORKSPACES);
-  return { ...base, ...r.data, workspacesDir, cacheDir: path.resolve(r.data.GANTRY_CACHE_DIR), operatorId: base.GANTRY_OPERATOR_ID ?? defaultOperatorId(workspacesDir) };
+  return {
+    ...base,
+    ...r.data,
+    workspacesDir,
+    cacheDir: path.resolve(r.data.GANTRY_CACHE_DIR),
+    operatorId: base.GANTRY_OPERATOR_ID ?? defaultOperatorId(workspacesDir),
+  };
 }
 
 /**

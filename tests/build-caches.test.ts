@@ -11,7 +11,17 @@ import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
 import type { RunView } from "@/server/runs/queries";
 import { sandboxReadableDir } from "./api-helpers";
-import { createTestDatabase, logText, startInProcessOperator, taskOf, tempDir, waitFor, waitForRunEnd, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  gitEnv,
+  logText,
+  startInProcessOperator,
+  taskOf,
+  tempDir,
+  waitFor,
+  waitForRunEnd,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * The node, go and maven build templates on the local executor, in its sandbox, with the real
@@ -46,17 +56,7 @@ afterAll(async () => {
 function repository(files: Record<string, string>): { dir: string; commit: (files: Record<string, string>, message: string) => void } {
   const dir = sandboxReadableDir("gantry-cache-repo-");
   repos.push(dir);
-  const git = (...a: string[]) =>
-    execFileSync("git", ["-C", dir, ...a], {
-      env: {
-        ...process.env,
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_AUTHOR_NAME: "Dev",
-        GIT_AUTHOR_EMAIL: "dev@example.test",
-        GIT_COMMITTER_NAME: "Dev",
-        GIT_COMMITTER_EMAIL: "dev@example.test",
-      },
-    });
+  const git = (...a: string[]) => execFileSync("git", ["-C", dir, ...a], { env: gitEnv });
   const commit = (more: Record<string, string>, message: string) => {
     for (const [name, content] of Object.entries(more)) {
       mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
@@ -125,6 +125,29 @@ async function cacheCounts(pipeline: string, template: string, expected: { hit: 
   });
 }
 
+/**
+ * After a first run that missed: a commit with a failing test (same lockfile), whose run finds the
+ * cache under the same key and fails the task; then the metric's counts of the pipeline.
+ */
+async function failingTestHits(
+  p: { id: string; name: string },
+  template: string,
+  key: string,
+  breakTest: () => void,
+  failure: string,
+  counts: { hit: number; miss: number },
+) {
+  breakTest();
+  const run = await runBuild(p.id, 300_000);
+  expect(run.status, failed(run)).toBe("failed");
+  expect(cacheLine(run, "hit")).toBe(key);
+  expect(
+    run.out.some((l) => l.includes(failure)),
+    failed(run),
+  ).toBe(true);
+  await cacheCounts(p.name, template, counts);
+}
+
 const failed = (b: BuildOutcome) => `${b.status}: ${taskOf(b.run, "build").message}\n${b.out.join("\n")}`;
 
 describe("node-build", () => {
@@ -155,7 +178,11 @@ describe("node-build", () => {
     `const isNumber = require("is-number");\nif (isNumber(5) !== ${ok} || isNumber("x")) { console.error("greeter test failed"); process.exit(1); }\nconsole.log("greeter tests ok");\n`;
 
   it("installs from the registry into the pipeline's cache, then from the cache; old keys are pruned; a failing test fails the task", async () => {
-    const repo = repository({ "package.json": JSON.stringify(pkg, null, 2), "package-lock.json": JSON.stringify(lock, null, 2), "test.js": test(true) });
+    const repo = repository({
+      "package.json": JSON.stringify(pkg, null, 2),
+      "package-lock.json": JSON.stringify(lock, null, 2),
+      "test.js": test(true),
+    });
     const p = await buildPipeline(repo.dir, { name: "build", template: "node-build", params: { dir: "src" } });
     // Four keys of earlier lockfiles, older than anything this run does: the run keeps the newest two of them.
     const cache = path.join(cacheDir, p.id);
@@ -178,12 +205,10 @@ describe("node-build", () => {
     expect(second.status, failed(second)).toBe("succeeded");
     expect(cacheLine(second, "hit")).toBe(key);
 
-    repo.commit({ "test.js": test(false) }, "a test that fails");
-    const third = await runBuild(p.id, 180_000);
-    expect(third.status, failed(third)).toBe("failed");
-    expect(cacheLine(third, "hit")).toBe(key);
-    expect(third.out).toContain("greeter test failed");
-    await cacheCounts(p.name, "node-build", { hit: 2, miss: 1 });
+    await failingTestHits(p, "node-build", key, () => repo.commit({ "test.js": test(false) }, "a test that fails"), "greeter test failed", {
+      hit: 2,
+      miss: 1,
+    });
   }, 600_000);
 });
 
@@ -204,16 +229,17 @@ describe("go-build", () => {
     const first = await runBuild(p.id, 300_000);
     expect(first.status, failed(first)).toBe("succeeded");
     const key = cacheLine(first, "miss");
-    expect(first.out.some((l) => /^ok\s+example\.com\/greeter/.test(l)), failed(first)).toBe(true);
+    expect(
+      first.out.some((l) => /^ok\s+example\.com\/greeter/.test(l)),
+      failed(first),
+    ).toBe(true);
     const modules = path.join(cacheDir, p.id, `gomod-${key}`);
     expect(existsSync(path.join(modules, "github.com/google/uuid@v1.6.0")), "the module is in the cache").toBe(true);
 
-    repo.commit(files(false), "a test that fails");
-    const second = await runBuild(p.id, 300_000);
-    expect(second.status, failed(second)).toBe("failed");
-    expect(cacheLine(second, "hit")).toBe(key);
-    expect(second.out.some((l) => l.includes("greeter test failed"))).toBe(true);
-    await cacheCounts(p.name, "go-build", { hit: 1, miss: 1 });
+    await failingTestHits(p, "go-build", key, () => repo.commit(files(false), "a test that fails"), "greeter test failed", {
+      hit: 1,
+      miss: 1,
+    });
   }, 600_000);
 });
 
@@ -240,22 +266,28 @@ describe("maven-build", () => {
   it("resolves junit and the plugins into the pipeline's cache, then from the cache; a failing test fails the task", async () => {
     const repo = repository({
       "pom.xml": pom,
-      "src/main/java/example/Greeter.java": 'package example;\n\npublic class Greeter {\n  public static String greet() { return "hello"; }\n}\n',
+      "src/main/java/example/Greeter.java":
+        'package example;\n\npublic class Greeter {\n  public static String greet() { return "hello"; }\n}\n',
       "src/test/java/example/GreeterTest.java": test("hello"),
     });
     const p = await buildPipeline(repo.dir, { name: "build", template: "maven-build", params: { dir: "src" } });
     const first = await runBuild(p.id, 300_000);
     expect(first.status, failed(first)).toBe("succeeded");
     const key = cacheLine(first, "miss");
-    expect(first.out.some((l) => l.includes("Tests run: 1, Failures: 0")), failed(first)).toBe(true);
+    expect(
+      first.out.some((l) => l.includes("Tests run: 1, Failures: 0")),
+      failed(first),
+    ).toBe(true);
     expect(existsSync(path.join(cacheDir, p.id, `m2-${key}`, "junit/junit/4.13.2")), "junit is in the cache").toBe(true);
 
     // One pair only (Maven is slow): the second run finds the cache, and its test fails.
-    repo.commit({ "src/test/java/example/GreeterTest.java": test("bonjour") }, "a test that fails");
-    const second = await runBuild(p.id, 300_000);
-    expect(second.status, failed(second)).toBe("failed");
-    expect(cacheLine(second, "hit")).toBe(key);
-    expect(second.out.some((l) => l.includes("Tests run: 1, Failures: 1"))).toBe(true);
-    await cacheCounts(p.name, "maven-build", { hit: 1, miss: 1 });
+    await failingTestHits(
+      p,
+      "maven-build",
+      key,
+      () => repo.commit({ "src/test/java/example/GreeterTest.java": test("bonjour") }, "a test that fails"),
+      "Tests run: 1, Failures: 1",
+      { hit: 1, miss: 1 },
+    );
   }, 600_000);
 });

@@ -16,7 +16,16 @@ import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
-import { createTestDatabase, logLines, sh, startInProcessOperator, taskOf, waitForRunEnd, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  gitEnv,
+  logLines,
+  sh,
+  startInProcessOperator,
+  taskOf,
+  waitForRunEnd,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * A private repository in local mode, end to end: a real git server (git's own `http-backend`
@@ -51,15 +60,6 @@ function scanArgv(values: string[]) {
     if (values.some((v) => cmd.includes(v))) argvHits.push(`${pid}: ${cmd}`);
   }
 }
-
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.test",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.test",
-};
 
 /** git http-backend as a CGI: the request's body on stdin, headers and body on stdout. */
 function startGitServer(projectRoot: string, cert: { key: Buffer; cert: Buffer }): Promise<Server> {

@@ -164,7 +164,10 @@ describe("task run attempt → BuildJob", () => {
       expect(main.volumeMounts, t.name).toContainEqual({ name: "cache", mountPath: "/gantry/cache" });
       expect(main.env, t.name).toContainEqual({ name: "GANTRY_CACHE", value: "/gantry/cache" });
       // The templates write whether the cache held the lockfile's dependencies as a result: declared, so it is kept.
-      expect(t.results?.map((r) => r.name), t.name).toEqual(["cache", "cache-key"]);
+      expect(
+        t.results?.map((r) => r.name),
+        t.name,
+      ).toEqual(["cache", "cache-key"]);
     }
     expect(podOf(buildJobFor(input()).buildJob).containers[0].env!.map((e) => e.name)).not.toContain("GANTRY_CACHE");
   });
