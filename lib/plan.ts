@@ -17,6 +17,11 @@ export const TaskPlanSchema = z.object({
   retries: z.number().int().min(0),
   /** The template's sidecars with `{{params.x}}` filled in (Kubernetes executor). */
   sidecars: z.array(TemplateSidecarSchema).optional(),
+  /**
+   * The template keeps a build cache (its `cachePath`): the executor gives the task the pipeline's
+   * cache as `$GANTRY_CACHE` (a volume in Kubernetes, a directory of the operator locally).
+   */
+  cache: z.literal(true).optional(),
   /** Names of the project secrets the task gets as env; values are resolved by the operator at start. */
   secrets: z.array(z.string()).optional(),
   /**

@@ -51,6 +51,7 @@ const executor: Executor = new ProjectExecutors({
   defaultKind: cfg.GANTRY_EXECUTOR,
   local: new LocalExecutor({
     workspacesDir: cfg.workspacesDir,
+    cacheDir: cfg.cacheDir,
     killGraceMs: cfg.GANTRY_KILL_GRACE_MS,
     sandbox: sandboxSettings(cfg),
     clusterAccess: localClusterAccess(),

@@ -17,7 +17,16 @@ import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
 import { startGitHttpServer } from "./git-http-server";
-import { createTestDatabase, logLines, sh, startInProcessOperator, taskOf, waitForRunEnd, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  gitEnv,
+  logLines,
+  sh,
+  startInProcessOperator,
+  taskOf,
+  waitForRunEnd,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * A private repository in local mode, end to end: a real git server (git's own `http-backend`
@@ -52,15 +61,6 @@ function scanArgv(values: string[]) {
     if (values.some((v) => cmd.includes(v))) argvHits.push(`${pid}: ${cmd}`);
   }
 }
-
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.test",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.test",
-};
 
 async function addSecret(name: string, value: string) {
   const { ciphertext, keyId } = encrypt(value, secretAad(DEFAULT_PROJECT_ID, name));

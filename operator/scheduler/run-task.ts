@@ -134,6 +134,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   if (result.ignoredResults?.length)
     writer.system(`results not declared by the task or its template were ignored: ${result.ignoredResults.join(", ")}`);
   await metrics.collectPushed(writer, output.text(), mask);
+  metrics.cache(tr.plan.template, result.results);
   metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
   await writer.close();
@@ -181,6 +182,7 @@ async function runAttempt(
   const task = {
     taskRunId: tr.id,
     runId: run.id,
+    pipelineId: run.pipelineId,
     taskName: tr.name,
     stageName: tr.stageName,
     plan,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { loadBuiltinTemplates } from "@/server/templates/catalog";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
-import { BuildJobSchema } from "./buildjob-schema";
+import { BuildJobSchema, type BuildJob } from "./buildjob-schema";
 import { buildJobToJob, CLONE_CONTAINER, MAIN_CONTAINER } from "./job-spec";
 import { RUN_ID, TASK_RUN_ID } from "./test-fixtures";
 import { ExecutorError } from "../types";
@@ -28,6 +29,9 @@ const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
   singleTaskRun: false,
   ...over,
 });
+
+/** The pod of the Job a BuildJob read back from the API (with its uid) becomes. */
+const podOf = (bj: BuildJob) => buildJobToJob({ ...bj, metadata: { ...bj.metadata, uid: "u-1" } }).spec!.template.spec!;
 
 describe("task run attempt → BuildJob", () => {
   it("is a valid BuildJob named like its Job, labelled with run, task run and pipeline", () => {
@@ -169,6 +173,25 @@ describe("task run attempt → BuildJob", () => {
     expect(err).toBeInstanceOf(ExecutorError);
     expect((err as ExecutorError).permanent).toBe(true);
     expect((err as Error).message).toMatch(/needs the project's deploy service account: a maintainer sets 'Deploy service account'/);
+  });
+
+  it("mounts the pipeline's cache volume into the build templates' pods as $GANTRY_CACHE, the name local tasks get their cache directory by", () => {
+    const builds = loadBuiltinTemplates().filter((t) => ["node-build", "go-build", "maven-build"].includes(t.name));
+    expect(builds).toHaveLength(3);
+    for (const t of builds) {
+      const pod = podOf(buildJobFor(input({ template: t })).buildJob);
+      const main = pod.containers.find((c) => c.name === MAIN_CONTAINER)!;
+      expect(t.cachePath, t.name).toBe("/gantry/cache");
+      expect(pod.volumes, t.name).toContainEqual({ name: "cache", persistentVolumeClaim: { claimName: "gantry-cache-shop-backend" } });
+      expect(main.volumeMounts, t.name).toContainEqual({ name: "cache", mountPath: "/gantry/cache" });
+      expect(main.env, t.name).toContainEqual({ name: "GANTRY_CACHE", value: "/gantry/cache" });
+      // The templates write whether the cache held the lockfile's dependencies as a result: declared, so it is kept.
+      expect(
+        t.results?.map((r) => r.name),
+        t.name,
+      ).toEqual(["cache", "cache-key"]);
+    }
+    expect(podOf(buildJobFor(input()).buildJob).containers[0].env!.map((e) => e.name)).not.toContain("GANTRY_CACHE");
   });
 
   it("prefers the plan's sidecars, whose params were filled in when the run was created", () => {

@@ -29,6 +29,8 @@ export interface LocalExecutorOptions {
   sandbox: SandboxSettings;
   /** Kubeconfigs for tasks whose template needs cluster access; none: such tasks are refused. */
   clusterAccess?: ClusterAccess;
+  /** Root of the pipelines' build caches (`<root>/<pipeline id>`, `$GANTRY_CACHE`); none: tasks get no cache. */
+  cacheDir?: string;
 }
 
 /** Only what a program needs to find its tools and speak the locale: no operator secrets. */
@@ -41,6 +43,7 @@ const INHERIT = ["PATH", "HOME", "LANG"] as const;
 export class LocalExecutor implements Executor {
   readonly kind = "local" as const;
   private readonly root: string;
+  private readonly cacheRoot: string | null;
   private readonly host = hostname();
   private readonly bwrap: string | null;
   /** Set once the sandbox has been seen to work; a failed probe is retried by the next task. */
@@ -48,6 +51,7 @@ export class LocalExecutor implements Executor {
 
   constructor(private opts: LocalExecutorOptions) {
     this.root = path.resolve(opts.workspacesDir);
+    this.cacheRoot = opts.cacheDir ? path.resolve(opts.cacheDir) : null;
     this.bwrap = opts.sandbox.mode === "off" ? null : findBwrap();
   }
 
@@ -108,12 +112,14 @@ export class LocalExecutor implements Executor {
     // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
     if (this.sandboxed) inherited.HOME = "/tmp";
     const resultsDir = await prepareResultsDir(this.resultsDirOf(task), this.owner);
+    const cache = await this.cacheOf(task);
     const env: Record<string, string> = {
       ...inherited,
       ...task.env,
       ...gantryEnv(task, workspace),
       GANTRY_METRICS_FILE: this.metricsFileOf(task),
       GANTRY_RESULTS: resultsDir,
+      ...(cache ? { GANTRY_CACHE: cache } : {}),
     };
     Object.assign(env, await this.writeFiles(task));
     if (task.plan.clusterAccess) env.KUBECONFIG = await this.writeKubeconfig(task);
@@ -158,7 +164,11 @@ export class LocalExecutor implements Executor {
               ...bwrapArgs(
                 this.opts.sandbox,
                 this.hidden(),
-                { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir], readOnlyDirs: [this.filesDirOf(task.runId)] },
+                {
+                  workspace,
+                  writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir, ...(cache ? [cache] : [])],
+                  readOnlyDirs: [this.filesDirOf(task.runId)],
+                },
                 inner,
               ),
             ],
@@ -185,20 +195,40 @@ export class LocalExecutor implements Executor {
 
   /**
    * Paths the sandbox covers with an empty tmpfs: Gantry's state directory (keys, secrets, the
-   * private database and its socket), every workspace (the task's own is bound back), the log
-   * buffer, the operator's home, the system database's directories, and what the server adds.
+   * private database and its socket), every workspace and build cache (the task's own are bound
+   * back), the log buffer, the operator's home, the system database's directories, and what the
+   * server adds.
    */
   private hidden(): string[] {
     const logBuffer = process.env.GANTRY_LOG_BUFFER_DIR;
     return existingHidden([
       path.resolve(".gantry"),
       this.root,
+      ...(this.cacheRoot ? [this.cacheRoot] : []),
       ...(logBuffer ? [path.resolve(logBuffer)] : []),
       ...(process.env.HOME && process.env.HOME !== "/" ? [process.env.HOME] : []),
       "/run/mysqld",
       "/var/lib/mysql",
       ...this.opts.sandbox.hide,
     ]);
+  }
+
+  /**
+   * The pipeline's build cache for a task whose template keeps one (`plan.cache`): a directory
+   * that outlives runs, the task uid's, the only one of the cache root the sandbox shows. Null
+   * when the task wants none or the operator keeps none.
+   */
+  private async cacheOf(task: ExecTask): Promise<string | null> {
+    if (!task.plan.cache || !this.cacheRoot || !task.pipelineId) return null;
+    if (!/^[A-Za-z0-9_-]+$/.test(task.pipelineId)) throw new ExecutorError(`invalid pipeline id '${task.pipelineId}'`, true);
+    const dir = path.join(this.cacheRoot, task.pipelineId);
+    try {
+      await mkdir(dir, { recursive: true });
+      await this.handOver(dir);
+      return dir;
+    } catch (e) {
+      throw new ExecutorError(`cannot prepare the build cache ${dir}: ${(e as Error).message}`, false);
+    }
   }
 
   /** An empty metrics file the task may write (in the sandbox only existing files can be bound). */

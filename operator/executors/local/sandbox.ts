@@ -27,7 +27,7 @@ export const SANDBOX_OFF: SandboxSettings = { mode: "off", uid: 65534, gid: 6553
 export interface SandboxMounts {
   /** The run's workspace: read-write, the task's working directory. */
   workspace: string;
-  /** Existing files the task may write (its metrics file, the checkout's failure file). */
+  /** Existing files and directories the task may write (its metrics file and results, the checkout's failure file, the build cache). */
   writableFiles?: readonly string[];
   /** Existing directories the task may read (the run's event files). */
   readOnlyDirs?: readonly string[];
