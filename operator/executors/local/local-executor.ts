@@ -154,7 +154,12 @@ export class LocalExecutor implements Executor {
               ...bwrapArgs(
                 this.opts.sandbox,
                 this.hidden(),
-                { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir], readOnlyDirs: [this.filesDirOf(task.runId)] },
+                {
+                  workspace,
+                  writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir],
+                  readOnlyDirs: [this.filesDirOf(task.runId)],
+                  root: task.plan.runAsRoot,
+                },
                 inner,
               ),
             ],
