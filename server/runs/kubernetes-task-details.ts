@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { namespaceOf, type ProjectSettings } from "@/lib/projects";
+import { namespaceOf, privilegedBuilds, type ProjectSettings } from "@/lib/projects";
 import type { TemplateDefinition } from "@/lib/template-schema";
 import type { DbOrTx } from "../db/client";
 import { pipelines, projects, runs, taskRuns, templates, templateVersions } from "../db/schema";
@@ -88,7 +88,7 @@ export async function kubernetesTaskDetails(
     singleTaskRun: Number(run.tasks ?? 0) <= 1,
     secretParams: run.secretNames,
     namespace: namespaceOf({ id: run.projectId, slug: run.slug, settings: run.settings }, home),
-    project: { scheduling: schedulingOf(run.settings) },
+    project: { scheduling: schedulingOf(run.settings), ...(privilegedBuilds(run.settings) ? { privilegedBuilds: true } : {}) },
     ...(part ? { template: part } : {}),
   };
 }

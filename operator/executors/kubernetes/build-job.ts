@@ -22,6 +22,8 @@ export interface ProjectKubernetesSettings {
   /** emptyDir size limit of single-task runs' workspaces. */
   workspaceSizeLimit?: string;
   ttlSecondsAfterFinished?: number;
+  /** The project's `builds.privileged`: templates with `runAsRoot` may run as uid 0. */
+  privilegedBuilds?: boolean;
 }
 
 export interface BuildJobInput {
@@ -135,7 +137,14 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     ...(envFrom.length ? { envFrom } : {}),
     ...(k8s?.jobSpec ? { jobSpec: structuredClone(k8s.jobSpec) } : {}),
     ...(input.project?.scheduling ? { scheduling: structuredClone(input.project.scheduling) } : {}),
-    ...(t.automountServiceAccountToken ? { security: { automountServiceAccountToken: true } } : {}),
+    ...(t.automountServiceAccountToken || input.plan.runAsRoot
+      ? {
+          security: {
+            ...(t.automountServiceAccountToken ? { automountServiceAccountToken: true } : {}),
+            ...(input.plan.runAsRoot ? { runAsRoot: rootAllowed(input) } : {}),
+          },
+        }
+      : {}),
     ...(input.project?.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: input.project.ttlSecondsAfterFinished } : {}),
   };
   const labels = {
@@ -196,4 +205,14 @@ function gitSource(git: PlanGit, credentials: GitCredentials | undefined): NonNu
  */
 export function ownedSecret(secret: V1Secret, created: BuildJob): V1Secret {
   return { ...secret, metadata: { ...secret.metadata, ownerReferences: [ownerReference(created)] } };
+}
+
+/** A template asking for root runs as uid 0 only where the project allows it; anywhere else the task fails saying how to allow it. */
+function rootAllowed(input: BuildJobInput): true {
+  if (input.project?.privilegedBuilds) return true;
+  throw new ExecutorError(
+    `template '${input.plan.template}' runs as root (runAsRoot), and this project does not allow privileged builds: ` +
+      "a maintainer can turn on 'Privileged builds' (builds.privileged) in the project's settings",
+    true,
+  );
 }
