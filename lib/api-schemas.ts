@@ -59,7 +59,9 @@ export const UpdateProjectBodySchema = z.strictObject({
 });
 
 export const SetProjectBuildsBodySchema = z.strictObject({
-  privileged: z.boolean().meta({ description: "Let templates with `runAsRoot` (kaniko) run as uid 0; the namespace becomes Pod Security baseline" }),
+  privileged: z
+    .boolean()
+    .meta({ description: "Let templates with `runAsRoot` (kaniko) run as uid 0; the namespace becomes Pod Security baseline" }),
 });
 
 export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });

@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projects } from "@/server/db/schema";
 import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
-import { createTestDatabase, startRun, taskOf, tempDir, waitFor, waitForRunEnd, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  startRun,
+  taskOf,
+  tempDir,
+  waitFor,
+  waitForRunEnd,
+  type OperatorProcess,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * `builds.privileged` against the real control plane, whose PodSecurity admission is real: a

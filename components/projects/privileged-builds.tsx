@@ -34,9 +34,9 @@ export function PrivilegedBuilds({ slug, privileged, canManage }: { slug: string
         Privileged builds
       </label>
       <p className="text-xs text-muted">
-        Lets templates that need root (the kaniko image build) run as uid 0 in Kubernetes; the project&apos;s namespace is then Pod
-        Security <code>baseline</code> instead of <code>restricted</code>. Off by default; maintainers and owners change it, and each
-        change is in the audit trail.
+        Lets templates that need root (the kaniko image build) run as uid 0 in Kubernetes; the project&apos;s namespace is then Pod Security{" "}
+        <code>baseline</code> instead of <code>restricted</code>. Off by default; maintainers and owners change it, and each change is in
+        the audit trail.
       </p>
     </div>
   );

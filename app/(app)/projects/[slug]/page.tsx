@@ -74,7 +74,11 @@ export default async function ProjectPage({ params, searchParams }: Props) {
             />
           </Card>
           <Card className="mt-4">
-            <PrivilegedBuilds slug={project.slug} privileged={project.settings.builds?.privileged === true} canManage={can.includes("builds.manage")} />
+            <PrivilegedBuilds
+              slug={project.slug}
+              privileged={project.settings.builds?.privileged === true}
+              canManage={can.includes("builds.manage")}
+            />
           </Card>
         </TabsContent>
       </UrlTabs>
