@@ -108,6 +108,9 @@ beforeAll(async () => {
   git("add", ".");
   git("commit", "-q", "-m", "app");
   sha = git("rev-parse", "HEAD");
+  // The build task is uid 0 of its sandbox namespace (host uid 65534): git clones a local repository
+  // only from an owner it maps to itself (safe.directory), so the repository is the sandbox uid's.
+  execFileSync("chown", ["-R", "65534:65534", repo]);
 }, 300_000);
 
 afterAll(async () => {
