@@ -129,6 +129,8 @@ async function test(args: string[]) {
   }
   if (!want("integration") && !want("e2e")) return;
   await ensureBubblewrap();
+  // The outside-service templates' image (curlimages/curl) has busybox's sh, awk and sed: a suite runs them with those.
+  if (want("integration") && !which("busybox")) await aptInstall(["busybox"], "the template tests run shell code with busybox's tools");
 
   const chromium = want("e2e") ? await ensureChromium() : "";
   // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;

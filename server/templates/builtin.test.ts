@@ -74,13 +74,26 @@ describe("built-in templates", () => {
     expect(builtins.filter((t) => t.gate).map((t) => t.name)).toEqual(["manual-approval"]);
   });
 
-  it("run locally: shell, git clone, the Node, Go and Maven builds and the image build (buildah); the rest are cluster-only", () => {
+  it("run locally: shell, git clone, the Node, Go and Maven builds, the image build (buildah) and the outside-service templates; the rest are cluster-only", () => {
     expect(
       builtins
         .filter((t) => t.local.supported)
         .map((t) => t.name)
         .sort(),
-    ).toEqual(["git-clone", "go-build", "kaniko-build", "maven-build", "node-build", "shell"]);
+    ).toEqual([
+      "git-clone",
+      "go-build",
+      "harbor-label",
+      "jenkins-job",
+      "jira-issue",
+      "kaniko-build",
+      "maven-build",
+      "node-build",
+      "notify",
+      "shell",
+      "sonarqube-scan",
+      "spinnaker-webhook",
+    ]);
   });
 });
 
