@@ -80,6 +80,8 @@ export const TaskPlanSchema = z.object({
   finally: z.literal(true).optional(),
   /** One combination of a matrix task: the task's name, the values of this combination, and whether a failure stops the others. */
   matrix: z.object({ task: z.string(), values: z.record(z.string(), z.string()), failFast: z.boolean() }).optional(),
+  /** The template asks for uid 0 (template `runAsRoot`; Kubernetes: only where the project allows privileged builds). */
+  runAsRoot: z.literal(true).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
   /** The template needs the project's deploy service account (locally: a short-lived kubeconfig in KUBECONFIG). */

@@ -82,6 +82,12 @@ export const TemplateDefinitionSchema = z.object({
    */
   needsClusterAccess: z.boolean().optional(),
   /**
+   * The task runs as uid 0 (an image builder such as kaniko). Kubernetes: only in projects whose
+   * maintainers allow privileged builds (`builds.privileged`). Locally: uid 0 of the sandbox's own
+   * user namespace with the file capabilities a builder needs, never the host's root.
+   */
+  runAsRoot: z.boolean().optional(),
+  /**
    * Not a process: a gate the scheduler decides (manual approval, issue 5). Image and command are
    * ignored; until approvals exist, pipelines using such a template are refused at validation.
    */

@@ -14,6 +14,8 @@ import { deployToolsPath, provideKubectl } from "./lib/tools/deploy-tools";
 import { startCluster } from "./lib/cluster/lifecycle";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
+import { ensureBuildah } from "./lib/tools/buildah";
+import { ensureRegistry, registryUnavailableReason } from "./lib/tools/registry";
 
 const cmd = process.argv[2] ?? "start";
 const cleanups: (() => Promise<void>)[] = [];
@@ -251,6 +253,15 @@ async function test(args: string[]) {
       cleanups.push(prom.stop);
       Object.assign(env, { PROMETHEUS_TEST_URL: prom.url });
       ok(`Prometheus is up on ${prom.url}`);
+    }
+    // The image-build suite starts its own registry from this binary; built here, not under a test's timeout.
+    const noImageTools = registryUnavailableReason() ?? (await ensureBuildah());
+    if (noImageTools) {
+      if (process.env.CI === "true") fail(`the image-build suite cannot run: ${noImageTools}`);
+      console.warn(`\x1b[33m!\x1b[0m the image-build suite will fail: ${noImageTools}`);
+    } else {
+      step("the OCI registry (CNCF Distribution, built from its Go module the first time) and buildah…");
+      await ensureRegistry((m) => console.log(`  ${m}`));
     }
     step("integration tests (real MariaDB, real web app and operator, real Kubernetes API, real Prometheus)…");
     await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });

@@ -89,8 +89,10 @@ export function SettingsForm({
       toast({ tone: "error", title: "Settings not saved", description: "Fix the fields marked in red." });
       return;
     }
+    // Privileged builds have their own control and action (PrivilegedBuilds): left out, the server keeps them.
+    const { builds: _builds, ...kept } = settings;
     const next: ProjectSettings = {
-      ...settings,
+      ...kept,
       executor: (opt(f.executor) as ProjectSettings["executor"]) ?? undefined,
       namespace: opt(f.namespace),
       nodeSelector: f.nodeSelector.trim() ? fromLines(f.nodeSelector) : undefined,

@@ -80,6 +80,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     ...(task.kubernetes ? { kubernetes: structuredClone(task.kubernetes) } : {}),
     ...(tpl.needsClusterAccess ? { clusterAccess: true as const } : {}),
     ...(tpl.cachePath ? { cache: true as const } : {}),
+    ...(tpl.runAsRoot ? { runAsRoot: true as const } : {}),
     template: tpl.name,
     templateVersion: tpl.version,
     image: tpl.image,

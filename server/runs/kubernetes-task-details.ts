@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { namespaceOf, type ProjectSettings } from "@/lib/projects";
+import { namespaceOf, privilegedBuilds, type ProjectSettings } from "@/lib/projects";
 import type { TemplateDefinition } from "@/lib/template-schema";
 import type { DbOrTx } from "../db/client";
 import { pipelines, projects, runs, taskRuns, templates, templateVersions } from "../db/schema";
@@ -91,6 +91,7 @@ export async function kubernetesTaskDetails(
     project: {
       scheduling: schedulingOf(run.settings),
       ...(run.settings.deployServiceAccount ? { deployServiceAccount: run.settings.deployServiceAccount } : {}),
+      ...(privilegedBuilds(run.settings) ? { privilegedBuilds: true } : {}),
     },
     ...(part ? { template: part } : {}),
   };

@@ -74,7 +74,7 @@ describe("built-in templates", () => {
     expect(builtins.filter((t) => t.gate).map((t) => t.name)).toEqual(["manual-approval"]);
   });
 
-  it("run locally: shell, git clone, the Node, Go and Maven builds, the outside-service templates, helm and kubectl; the rest are cluster-only", () => {
+  it("run locally: shell, git clone, the Node, Go and Maven builds, the image build (buildah), the outside-service templates, helm and kubectl; the rest are cluster-only", () => {
     expect(
       builtins
         .filter((t) => t.local.supported)
@@ -87,6 +87,7 @@ describe("built-in templates", () => {
       "helm-deploy",
       "jenkins-job",
       "jira-issue",
+      "kaniko-build",
       "kubectl-apply",
       "maven-build",
       "node-build",

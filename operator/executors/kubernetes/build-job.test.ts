@@ -310,4 +310,19 @@ describe("task run attempt → BuildJob", () => {
       );
     });
   });
+
+  it("runs a runAsRoot template's main container as uid 0 only where the project allows privileged builds", () => {
+    const root = input({ plan: { ...input().plan, template: "kaniko-build", runAsRoot: true } });
+    expect(() => buildJobFor(root)).toThrow(/runs as root \(runAsRoot\), and this project does not allow privileged builds/);
+    const { buildJob } = buildJobFor({ ...root, project: { privilegedBuilds: true } });
+    expect(buildJob.spec.security).toEqual({ runAsRoot: true });
+    const pod = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-3" } }).spec!.template.spec!;
+    expect(pod.containers[0].securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 });
+    // The rest of the pod stays as restricted asks: the clone container and the pod's defaults.
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    for (const c of pod.initContainers ?? []) expect(c.securityContext?.runAsNonRoot).toBe(true);
+    // A template without runAsRoot is never root, privileged project or not.
+    const plain = buildJobFor({ ...input(), project: { privilegedBuilds: true } }).buildJob;
+    expect(plain.spec.security).toBeUndefined();
+  });
 });

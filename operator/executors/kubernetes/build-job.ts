@@ -25,6 +25,8 @@ export interface ProjectKubernetesSettings {
   ttlSecondsAfterFinished?: number;
   /** The account whose token tasks of templates with `needsClusterAccess` get; no other task gets one. */
   deployServiceAccount?: string;
+  /** The project's `builds.privileged`: templates with `runAsRoot` may run as uid 0. */
+  privilegedBuilds?: boolean;
 }
 
 export interface BuildJobInput {
@@ -137,7 +139,7 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     ...(resources ? { resources } : {}),
     ...(envFrom.length ? { envFrom } : {}),
     ...(k8s?.jobSpec ? { jobSpec: structuredClone(k8s.jobSpec) } : {}),
-    ...clusterAccess(input),
+    ...podIdentity(input),
     ...(input.project?.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: input.project.ttlSecondsAfterFinished } : {}),
   };
   const labels = {
@@ -166,12 +168,18 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
  * runs as the project's deploy service account with its token mounted; every other one keeps the
  * project's build account (if any) and no token. Never the operator's own account.
  */
-function clusterAccess(input: BuildJobInput): Pick<BuildJobSpec, "scheduling" | "security"> {
+/**
+ * Who the pod is: the project's deploy account with its token for templates that need cluster
+ * access (no token for any other task), and uid 0 for a `runAsRoot` template where the project
+ * allows privileged builds.
+ */
+function podIdentity(input: BuildJobInput): Pick<BuildJobSpec, "scheduling" | "security"> {
   const scheduling = input.project?.scheduling ? structuredClone(input.project.scheduling) : undefined;
-  if (!input.template?.needsClusterAccess) return scheduling ? { scheduling } : {};
+  const root = input.plan.runAsRoot ? { runAsRoot: rootAllowed(input) } : undefined;
+  if (!input.template?.needsClusterAccess) return { ...(scheduling ? { scheduling } : {}), ...(root ? { security: root } : {}) };
   const account = input.project?.deployServiceAccount;
   if (!account) throw new ExecutorError(noDeployAccountMessage(input.plan.template), true);
-  return { scheduling: { ...scheduling, serviceAccountName: account }, security: { automountServiceAccountToken: true } };
+  return { scheduling: { ...scheduling, serviceAccountName: account }, security: { automountServiceAccountToken: true, ...root } };
 }
 
 type PlanGit = NonNullable<NonNullable<BuildJobInput["plan"]["source"]>["git"]>;
@@ -211,4 +219,14 @@ function gitSource(git: PlanGit, credentials: GitCredentials | undefined): NonNu
  */
 export function ownedSecret(secret: V1Secret, created: BuildJob): V1Secret {
   return { ...secret, metadata: { ...secret.metadata, ownerReferences: [ownerReference(created)] } };
+}
+
+/** A template asking for root runs as uid 0 only where the project allows it; anywhere else the task fails saying how to allow it. */
+function rootAllowed(input: BuildJobInput): true {
+  if (input.project?.privilegedBuilds) return true;
+  throw new ExecutorError(
+    `template '${input.plan.template}' runs as root (runAsRoot), and this project does not allow privileged builds: ` +
+      "a maintainer can turn on 'Privileged builds' (builds.privileged) in the project's settings",
+    true,
+  );
 }

@@ -294,9 +294,16 @@ function mainContainer(spec: BuildJobSpec): V1Container {
     ...(from ? { envFrom: from } : {}),
     ...(spec.resources ? { resources: structuredClone(spec.resources) } : {}),
     volumeMounts: mounts,
-    securityContext: containerSecurityContext(),
+    securityContext: spec.security?.runAsRoot ? ROOT_CONTAINER : containerSecurityContext(),
   };
 }
+
+/**
+ * A template's root (kaniko) in a project allowing privileged builds: uid 0 with the runtime's
+ * default capabilities, which Pod Security `baseline` (that project's namespace) admits. Every
+ * other container of the pod stays `restricted`.
+ */
+const ROOT_CONTAINER: V1SecurityContext = { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 };
 
 function mainCommand(command: readonly string[]): string[] {
   return wrapsMetrics(command) ? [command[0], "-c", METRICS_WRAPPER, "gantry-task", ...command] : [...command];

@@ -168,6 +168,7 @@ export class LocalExecutor implements Executor {
                   workspace,
                   writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir, ...(cache ? [cache] : [])],
                   readOnlyDirs: [this.filesDirOf(task.runId)],
+                  root: task.plan.runAsRoot,
                 },
                 inner,
               ),
