@@ -35,6 +35,8 @@ const parser = new XMLParser({
   ignoreAttributes: false,
   attributeNamePrefix: "@",
   textNodeName: "#text",
+  // CDATA (surefire's stack traces) is literal: kept apart from text, which has references to decode.
+  cdataPropName: "#cdata",
   // Text stays text: a test named "1e3" or "true" is not a number.
   parseTagValue: false,
   parseAttributeValue: false,
@@ -99,7 +101,8 @@ function attr(n: Node | string, name: string): string | undefined {
 function text(n: Node | string): string {
   if (typeof n === "string") return decode(n);
   const t = n["#text"];
-  return typeof t === "string" ? decode(t) : "";
+  const cdata = n["#cdata"];
+  return (typeof t === "string" ? decode(t) : "") + (Array.isArray(cdata) ? cdata.join("") : typeof cdata === "string" ? cdata : "");
 }
 
 function walkSuite(s: Node | string, out: ParsedTestCase[]) {
