@@ -20,7 +20,8 @@ stages:
 
 describe("pipeline spec validation", () => {
   it("takes a task's JUnit report globs, one or a list, and says at the field what is wrong with one", () => {
-    const task = (reports: unknown) => validateSpec({ name: "p", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", reports }] }] });
+    const task = (reports: unknown) =>
+      validateSpec({ name: "p", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", reports }] }] });
     const one = task({ junit: "reports/*.xml" });
     expect(one.ok && one.spec.stages[0].tasks[0].reports).toEqual({ junit: "reports/*.xml" });
     expect(task({ junit: ["reports/*.xml", "*/target/surefire-reports/TEST-*.xml"] }).ok).toBe(true);

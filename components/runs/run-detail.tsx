@@ -17,6 +17,7 @@ import { defaultTask, findTask, isRunActive } from "./run-events";
 import { ApprovalPanel, type Approver } from "./approval-panel";
 import { StageList } from "./stage-list";
 import { TaskValues } from "./task-values";
+import { TestsPanel } from "./tests-panel";
 import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
 import { RunTrigger } from "./run-trigger";
@@ -199,6 +200,7 @@ export function RunDetail({
           )}
         </section>
       </div>
+      <TestsPanel runId={run.id} runStatus={run.status} />
     </div>
   );
 }

@@ -44,7 +44,12 @@ describe("collectWorkspaceReports", () => {
   });
 
   it("never follows a symbolic link out of the workspace", async () => {
-    const r = await collectWorkspaceReports(workspace, ["reports/link.xml", "linked-dir/*.xml", "linked-dir/TEST-secret.xml", "*/TEST-*.xml"]);
+    const r = await collectWorkspaceReports(workspace, [
+      "reports/link.xml",
+      "linked-dir/*.xml",
+      "linked-dir/TEST-secret.xml",
+      "*/TEST-*.xml",
+    ]);
     expect(r).toEqual({ files: [], problems: [] });
   });
 

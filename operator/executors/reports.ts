@@ -89,8 +89,7 @@ async function readReport(file: string, room: number): Promise<string | { proble
   try {
     const st = await fh.stat();
     if (!st.isFile()) return { problem: "not a regular file" };
-    if (st.size > room)
-      return { problem: `${st.size} bytes; a task's reports may have at most ${MAX_REPORT_BYTES} bytes together` };
+    if (st.size > room) return { problem: `${st.size} bytes; a task's reports may have at most ${MAX_REPORT_BYTES} bytes together` };
     const buf = Buffer.alloc(st.size);
     const { bytesRead } = await fh.read(buf, 0, st.size, 0);
     return buf.subarray(0, bytesRead).toString("utf8");

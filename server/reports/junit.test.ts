@@ -42,7 +42,7 @@ describe("parseJUnit on reports written by real tools", () => {
       "test_calc.TestClass test_method": "passed",
     });
     const sub = cs.find((c) => c.name === "test_sub")!;
-    expect(sub.failure).toMatch(/^AssertionError: subtraction is off\nassert \(5 - 3\) == 1\ndef test_sub\(\):\n>       assert 5 - 3 == 1/);
+    expect(sub.failure).toMatch(/^AssertionError: subtraction is off\nassert \(5 - 3\) == 1\ndef test_sub\(\):\n> {7}assert 5 - 3 == 1/);
     expect(cs.find((c) => c.name === "test_with_broken_fixture")!.failure).toContain("RuntimeError: fixture exploded");
   });
 
@@ -70,7 +70,9 @@ describe("parseJUnit on reports written by real tools", () => {
       "calc.CalcTest adds": "passed",
     });
     const err = cs.find((c) => c.name === "throwsUnexpectedly")!;
-    expect(err.failure).toMatch(/^java\.lang\.IllegalStateException: state is broken\n\tat calc\.CalcTest\.throwsUnexpectedly\(CalcTest\.java:21\)/);
+    expect(err.failure).toMatch(
+      /^java\.lang\.IllegalStateException: state is broken\n\tat calc\.CalcTest\.throwsUnexpectedly\(CalcTest\.java:21\)/,
+    );
     expect(cs.find((c) => c.name === "subtracts")!.failure).toContain("5 - 3 expected:<1> but was:<2>");
   });
 });

@@ -65,7 +65,11 @@ export function parseJUnit(xml: string): ParseResult {
   // Declared entities are the billion-laughs door; no test tool writes them.
   if (/<!ENTITY/i.test(xml)) return { ok: false, problem: "declares XML entities, which test reports never need: not read" };
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) return { ok: false, problem: `not well-formed XML: ${validationMessage(valid.err.msg)} (line ${valid.err.line}, column ${valid.err.col})` };
+  if (valid !== true)
+    return {
+      ok: false,
+      problem: `not well-formed XML: ${validationMessage(valid.err.msg)} (line ${valid.err.line}, column ${valid.err.col})`,
+    };
   let doc: Node;
   try {
     doc = parser.parse(xml) as Node;
@@ -116,7 +120,8 @@ function testCase(c: Node | string, suite: string): ParsedTestCase {
   const failure = children(c, "failure")[0];
   const error = children(c, "error")[0];
   const skipped = children(c, "skipped")[0];
-  const status: TestStatus = failure !== undefined ? "failed" : error !== undefined ? "error" : skipped !== undefined ? "skipped" : "passed";
+  const status: TestStatus =
+    failure !== undefined ? "failed" : error !== undefined ? "error" : skipped !== undefined ? "skipped" : "passed";
   const problem = failure ?? error;
   return {
     suite,
@@ -140,7 +145,11 @@ function seconds(v: string | undefined): number | null {
 function failureText(n: Node | string): string {
   const message = (attr(n, "message") ?? "").trim();
   const type = (attr(n, "type") ?? "").trim();
-  const body = dedent(text(n).replace(/^\s*\n/, "").trimEnd());
+  const body = dedent(
+    text(n)
+      .replace(/^\s*\n/, "")
+      .trimEnd(),
+  );
   const head = type && !message.startsWith(type) ? `${type}: ${message}` : message;
   const parts = [body.includes(message) && (!type || body.includes(type)) ? "" : head, body].filter(Boolean);
   return clip(parts.join("\n"), MAX_FAILURE_CHARS);
@@ -149,7 +158,7 @@ function failureText(n: Node | string): string {
 /** Pretty-printed reports indent the body like the XML around it; that indent is not the message's. */
 function dedent(s: string): string {
   const lines = s.split("\n");
-  const indents = lines.filter((l) => l.trim()).map((l) => /^[ \t]*/.exec(l)![0].length);
+  const indents = lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length);
   const cut = indents.length ? Math.min(...indents) : 0;
   return cut ? lines.map((l) => l.slice(cut)).join("\n") : s;
 }

@@ -42,7 +42,8 @@ export async function runTests(db: DbOrTx, runId: string, filter: { status?: Tes
 }
 
 /** A test listed by several task runs of one run (a matrix) counts by its worst status there. */
-const worse = (a: TestStatus | null, b: TestStatus): TestStatus => (a === null || TEST_STATUSES.indexOf(b) < TEST_STATUSES.indexOf(a) ? b : a);
+const worse = (a: TestStatus | null, b: TestStatus): TestStatus =>
+  a === null || TEST_STATUSES.indexOf(b) < TEST_STATUSES.indexOf(a) ? b : a;
 
 /**
  * The pipeline's latest runs with test reports, and the tests that failed in them (or one test)
@@ -88,10 +89,19 @@ export async function testHistory(db: DbOrTx, pipelineId: string, q: { runs: num
   for (const r of rows) {
     let t = tests.get(r.key);
     if (!t) {
-      t = { key: r.key, suite: r.suite, classname: r.classname, name: r.name, failures: 0, statuses: runIds.map(() => null), lastFailure: null, lastAt: -1 };
+      t = {
+        key: r.key,
+        suite: r.suite,
+        classname: r.classname,
+        name: r.name,
+        failures: 0,
+        statuses: runIds.map(() => null),
+        lastFailure: null,
+        lastAt: -1,
+      };
       tests.set(r.key, t);
     }
-    const i = at.get(r.runId)!;
+    const i = at.get(r.runId) ?? 0;
     t.statuses[i] = worse(t.statuses[i], r.status);
     if ((r.status === "failed" || r.status === "error") && i >= t.lastAt) {
       t.lastAt = i;
@@ -106,4 +116,8 @@ export async function testHistory(db: DbOrTx, pipelineId: string, q: { runs: num
   return { runs: runList.map(runJson), tests: list };
 }
 
-const runJson = (r: { id: string; number: number; createdAt: Date }) => ({ id: r.id, number: r.number, createdAt: r.createdAt.toISOString() });
+const runJson = (r: { id: string; number: number; createdAt: Date }) => ({
+  id: r.id,
+  number: r.number,
+  createdAt: r.createdAt.toISOString(),
+});

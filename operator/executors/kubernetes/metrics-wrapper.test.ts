@@ -173,7 +173,7 @@ describe.each(shells)("metrics wrapper run by %s", (shell) => {
     expect(problems).toEqual([]);
     expect(cases.filter((c) => c.status === "failed").map((c) => c.name)).toEqual([
       "test_sub",
-      "math > multiplies <big> & \"quoted\" numbers",
+      'math > multiplies <big> & "quoted" numbers',
       "strings > throws an error",
     ]);
   });
