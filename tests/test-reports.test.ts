@@ -13,7 +13,8 @@ const vitest = path.resolve("node_modules/vitest/vitest.mjs");
 
 /** Two tests that pass, one skipped, and one that fails unless the run's FIX param is 1. */
 const SCRIPT = [
-  "mkdir -p reports",
+  // Its own (empty) vitest config: else vitest would take this repository's, found above the workspace.
+  "mkdir -p reports; echo 'export default {};' > vitest.config.mjs",
   `cat > calc.test.js <<'EOF'
 test("adds", () => expect(1 + 1).toBe(2));
 test("multiplies", () => expect(6 * 7).toBe(Number(process.env.FIX) === 1 ? 42 : 41));
@@ -82,16 +83,16 @@ describe("JUnit test reports", () => {
     expect(one.body.tests).toEqual([expect.objectContaining({ name: "adds", failures: 0, statuses: ["passed", "passed"] })]);
   }, 240_000);
 
-  it("answers a bad filter with 422 at the field", async () => {
+  it("answers a bad filter with 400 naming the field, and a run without reports with no cases", async () => {
     const id = await createPipeline({
       name: uniqueName("junit-bad"),
       stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }],
     });
     const r = await get(`/api/v1/pipelines/${id}/tests/history?key=nope`);
-    expect(r.status).toBe(422);
+    expect(r.status).toBe(400);
     expect(r.text).toContain("key");
     const run = await waitForRun(await startRun(id));
     expect(await tests(run.id)).toEqual({ counts: { total: 0, passed: 0, failed: 0, error: 0, skipped: 0 }, cases: [], truncated: false });
-    expect((await get(`/api/v1/runs/${run.id}/tests?status=green`)).status).toBe(422);
+    expect((await get(`/api/v1/runs/${run.id}/tests?status=green`)).status).toBe(400);
   }, 120_000);
 });

@@ -19,10 +19,10 @@ export async function recordTestReports(
 ): Promise<void> {
   const globs = claimed.taskRun.plan.reports?.junit ?? [];
   for (const p of collected.problems) log.system(p);
-  const { cases, problems } = readReports(collected.files);
+  const { cases, read, problems } = readReports(collected.files);
   for (const p of problems) log.system(p);
   if (collected.files.length === 0) log.system(`test reports: no file matched ${globs.join(", ")}`);
-  else log.system(summaryLine(cases, collected.files.length));
+  else log.system(summaryLine(cases, read));
   // Stored like the log is shown: a secret a test printed in its failure is masked.
   const masked = cases.map((c) => ({ ...c, classname: mask(c.classname), name: mask(c.name), failure: c.failure && mask(c.failure) }));
   const at = { runId: claimed.run.id, taskRunId: claimed.taskRun.id, pipelineId: claimed.run.pipelineId };

@@ -109,8 +109,9 @@ describe("readReports", () => {
       { name: "reports/empty.xml", content: "" },
     ]);
     expect(r.cases).toHaveLength(6);
+    expect(r.read).toBe(1);
     expect(r.problems).toEqual([expect.stringMatching(/^test report reports\/empty\.xml: /)]);
-    expect(summaryLine(r.cases, 2)).toBe("test reports: 6 tests in 2 files (2 passed, 3 failed, 1 skipped)");
+    expect(summaryLine(r.cases, r.read)).toBe("test reports: 6 tests in 1 file (2 passed, 3 failed, 1 skipped)");
   });
 
   it("keeps at most the cases a task may report, and says how many more there were", () => {

@@ -21,6 +21,8 @@ export interface ReportFile {
 
 export interface ReadReports {
   cases: ParsedTestCase[];
+  /** How many files were JUnit reports. */
+  read: number;
   /** One line per file that could not be read, or per limit that cut something. */
   problems: string[];
 }
@@ -29,18 +31,20 @@ export function readReports(files: readonly ReportFile[]): ReadReports {
   const cases: ParsedTestCase[] = [];
   const problems: string[] = [];
   let dropped = 0;
+  let read = 0;
   for (const f of files) {
     const r = parseJUnit(f.content);
     if (!r.ok) {
       problems.push(`test report ${f.name}: ${r.problem}`);
       continue;
     }
+    read++;
     const room = MAX_CASES_PER_TASK - cases.length;
     cases.push(...r.cases.slice(0, Math.max(0, room)));
     dropped += Math.max(0, r.cases.length - room);
   }
   if (dropped) problems.push(`test reports: ${dropped} more test case(s) past the ${MAX_CASES_PER_TASK} a task may report were not kept`);
-  return { cases, problems };
+  return { cases, read, problems };
 }
 
 /** The task run's cases, replacing any it had (an operator that restarted stores them again). */
