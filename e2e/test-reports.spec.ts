@@ -40,7 +40,7 @@ test("the run page lists the failed test with its text, and the analytics tab it
       '            test("multiplies", () => expect(6 * 7).toBe(process.env.FIX === "1" ? 42 : 41));',
       '            test.skip("divides", () => expect(1 / 0).toBe(Infinity));',
       "            EOF",
-      `            node ${vitest} run --globals --reporter=junit --outputFile=reports/vitest.xml`,
+      `            node ${vitest} run --configLoader native --globals --reporter=junit --outputFile=reports/vitest.xml`,
       "",
     ].join("\n"),
   );

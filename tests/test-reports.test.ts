@@ -13,7 +13,8 @@ const vitest = path.resolve("node_modules/vitest/vitest.mjs");
 
 /** Two tests that pass, one skipped, and one that fails unless the run's FIX param is 1. */
 const SCRIPT = [
-  // Its own (empty) vitest config: else vitest would take this repository's, found above the workspace.
+  // Its own (empty) vitest config, loaded natively: else vitest would take this repository's, found
+  // above the workspace, or bundle its own into the repository's read-only node_modules.
   "mkdir -p reports; echo 'export default {};' > vitest.config.mjs",
   `cat > calc.test.js <<'EOF'
 test("adds", () => expect(1 + 1).toBe(2));
@@ -23,7 +24,7 @@ describe("strings", () => { test("joins", () => expect(["a", "b"].join("-")).toB
 EOF`,
   // A report that is cut off: named in the log, never the task's failure.
   "printf '<testsuites><testsuite name=\"cut\">' > reports/zz-broken.xml",
-  `node ${vitest} run --globals --reporter=junit --outputFile=reports/vitest.xml`,
+  `node ${vitest} run --configLoader native --globals --reporter=junit --outputFile=reports/vitest.xml`,
 ].join("\n");
 
 type Counts = { total: number; passed: number; failed: number; error: number; skipped: number };
