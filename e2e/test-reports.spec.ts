@@ -57,13 +57,14 @@ test("the run page lists the failed test with its text, and the analytics tab it
   const run = new RunPage(page);
   await run.waitForLoad();
   await expect(run.status, "vitest exits 1 for the failing test").toHaveText("Failed", { timeout: 90_000 });
+  await expect(page.getByRole("link", { name: "3 tests, 1 failed" }), "the header says it and links to the panel").toBeVisible();
   const tests = page.getByRole("region", { name: "Tests" });
   await expect(tests.getByLabel("Test counts")).toHaveText(/1 passed\s*1 failed\s*1 skipped/);
   const failed = tests.getByRole("list", { name: "Failed tests" }).getByRole("listitem");
   await expect(failed).toHaveCount(1);
   await expect(failed.first()).toContainText("multiplies");
   await expect(failed.first(), "the failure text is shown").toContainText("AssertionError: expected 42 to be 41");
-  await page.screenshot({ path: testInfo.outputPath("test-reports-run.png"), fullPage: true });
+  await tests.screenshot({ path: testInfo.outputPath("test-reports-run.png") });
   await testInfo.attach("run page", { path: testInfo.outputPath("test-reports-run.png"), contentType: "image/png" });
 
   // A second run with the fix.
@@ -83,6 +84,6 @@ test("the run page lists the failed test with its text, and the analytics tab it
   await expect(row.getByRole("link").nth(0)).toHaveAccessibleName(/: failed$/);
   await expect(row.getByRole("link").nth(1)).toHaveAccessibleName(/: passed$/);
   await expect(row).toContainText("1 of 2");
-  await page.screenshot({ path: testInfo.outputPath("test-reports-history.png"), fullPage: true });
+  await history.screenshot({ path: testInfo.outputPath("test-reports-history.png") });
   await testInfo.attach("test history", { path: testInfo.outputPath("test-reports-history.png"), contentType: "image/png" });
 });

@@ -23,11 +23,7 @@ export const TEST_STATUS_STYLE: Record<TestStatus, { label: string; text: string
  * ended); nothing is shown for a run without reports.
  */
 export function TestsPanel({ runId, runStatus }: { runId: string; runStatus: string }) {
-  const { data } = useQuery({
-    queryKey: ["run-tests", runId, runStatus],
-    queryFn: () => getJson<RunTests>(`/api/v1/runs/${runId}/tests`),
-    placeholderData: (prev) => prev,
-  });
+  const { data } = useRunTests(runId, runStatus);
   if (!data || data.counts.total === 0) return null;
   const { counts } = data;
   const failed = data.cases.filter((c) => c.status === "failed" || c.status === "error");
@@ -60,6 +56,27 @@ export function TestsPanel({ runId, runStatus }: { runId: string; runStatus: str
       )}
       {data.truncated && <p className="border-t px-3 py-2 text-xs text-muted">Only the first {data.cases.length} tests are listed.</p>}
     </Card>
+  );
+}
+
+/** One query per run and status, shared by the panel and the header's summary. */
+function useRunTests(runId: string, runStatus: string) {
+  return useQuery({
+    queryKey: ["run-tests", runId, runStatus],
+    queryFn: () => getJson<RunTests>(`/api/v1/runs/${runId}/tests`),
+    placeholderData: (prev) => prev,
+  });
+}
+
+/** "12 tests, 2 failed" in the run's header, linking down to the Tests panel below the log. */
+export function TestsSummary({ runId, runStatus }: { runId: string; runStatus: string }) {
+  const { data } = useRunTests(runId, runStatus);
+  if (!data || data.counts.total === 0) return null;
+  const bad = data.counts.failed + data.counts.error;
+  return (
+    <a href="#tests-heading" className={cn("underline", bad > 0 && "text-st-failed")}>
+      {data.counts.total} tests, {bad > 0 ? `${bad} failed` : "none failed"}
+    </a>
   );
 }
 
