@@ -79,5 +79,7 @@ export const TaskPlanSchema = z.object({
   matrix: z.object({ task: z.string(), values: z.record(z.string(), z.string()), failFast: z.boolean() }).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
+  /** The template needs the project's deploy service account (locally: a short-lived kubeconfig in KUBECONFIG). */
+  clusterAccess: z.literal(true).optional(),
 });
 export type TaskPlan = z.infer<typeof TaskPlanSchema>;

@@ -48,6 +48,16 @@ export const ProjectSettingsSchema = z
       .max(253)
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name: lower-case letters, digits, '-' and '.'")
       .optional(),
+    /**
+     * A service account in the project's namespace for deploy tasks (templates with
+     * `needsClusterAccess`: helm-deploy, kubectl-apply); only they get its token, never the
+     * operator's own credentials.
+     */
+    deployServiceAccount: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name: lower-case letters, digits, '-' and '.'")
+      .optional(),
     priorityClassName: z
       .string()
       .max(253)

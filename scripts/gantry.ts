@@ -9,7 +9,8 @@ import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { lint } from "./lib/lint";
-import { clusterUnavailableReason } from "./lib/cluster/build";
+import { cachedBinaries, clusterUnavailableReason } from "./lib/cluster/build";
+import { deployToolsPath, provideKubectl } from "./lib/tools/deploy-tools";
 import { startCluster } from "./lib/cluster/lifecycle";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
@@ -127,6 +128,8 @@ async function test(args: string[]) {
   }
   if (!want("integration") && !want("e2e")) return;
   await ensureBubblewrap();
+  // The outside-service templates' image (curlimages/curl) has busybox's sh, awk and sed: a suite runs them with those.
+  if (want("integration") && !which("busybox")) await aptInstall(["busybox"], "the template tests run shell code with busybox's tools");
 
   const chromium = want("e2e") ? await ensureChromium() : "";
   // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;
@@ -170,6 +173,8 @@ async function test(args: string[]) {
   const esEnv: Record<string, string> = process.env.GANTRY_TEST_LOG_STORE === "mysql" ? {} : { ELASTICSEARCH_URL: es.url };
   // Approval emails go to an SMTP server the approval suites start on this port (smtp-server).
   const smtpPort = await freePort();
+  // helm and the cluster's kubectl for the deploy templates, first on the PATH of the stack's local tasks and of the tests.
+  const deployPath = want("integration") ? await deployToolsPath(ROOT, (m) => console.log(`  ${m}`)) : {};
   step(`starting the stack under test on port ${port}…`);
   const stack: Stack = await startApp({
     databaseUrl: db.url,
@@ -177,6 +182,7 @@ async function test(args: string[]) {
     quiet: !process.env.GANTRY_TEST_VERBOSE,
     env: {
       GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
+      ...deployPath,
       ...esEnv,
       LOG_LEVEL: "warn",
       ...oidcEnv,
@@ -196,6 +202,7 @@ async function test(args: string[]) {
   cleanups.push(stack.stop);
   const env = {
     ...process.env,
+    ...deployPath,
     GANTRY_TEST_URL: stack.url,
     GANTRY_TEST_TOKEN: token,
     GANTRY_TEST_OIDC_ISSUER: oidc.issuer,
@@ -226,6 +233,7 @@ async function test(args: string[]) {
       const cluster = await startCluster({ name: "gantry-test", log: (m) => console.log(`  ${m}`) });
       cleanups.push(cluster.stop);
       Object.assign(env, { KUBECONFIG: cluster.kubeconfig });
+      provideKubectl(ROOT, cachedBinaries()?.kubectl ?? "");
       ok("Kubernetes control plane is up");
     }
     // A real Prometheus scraping the web app and the operator every second, for the metrics suite.

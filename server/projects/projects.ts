@@ -262,6 +262,15 @@ export async function listProjectSettings(db: DbOrTx): Promise<{ id: string; slu
 
 /** Which executor runs the project's tasks (its setting, else the server's GANTRY_EXECUTOR). */
 export async function projectExecutor(db: DbOrTx, projectId: string): Promise<"local" | "kubernetes"> {
+  return (await projectRunSettings(db, projectId)).executor;
+}
+
+/** What a pipeline's tasks are checked against on save: where they run, and whether deploy tasks have an account. */
+export async function projectRunSettings(
+  db: DbOrTx,
+  projectId: string,
+): Promise<{ executor: "local" | "kubernetes"; deployServiceAccount: string | null }> {
   const [p] = await db.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId));
-  return executorOf(p?.settings ?? {}, config().GANTRY_EXECUTOR);
+  const s = p?.settings ?? {};
+  return { executor: executorOf(s, config().GANTRY_EXECUTOR), deployServiceAccount: s.deployServiceAccount ?? null };
 }

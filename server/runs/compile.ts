@@ -78,6 +78,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     ...(task.secrets?.length ? { secrets: [...task.secrets] } : {}),
     ...(tpl.gate === "approval" ? { gate: approvalGate(r.value) } : {}),
     ...(task.kubernetes ? { kubernetes: structuredClone(task.kubernetes) } : {}),
+    ...(tpl.needsClusterAccess ? { clusterAccess: true as const } : {}),
     template: tpl.name,
     templateVersion: tpl.version,
     image: tpl.image,

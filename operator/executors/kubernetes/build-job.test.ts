@@ -3,6 +3,7 @@ import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
 import { BuildJobSchema } from "./buildjob-schema";
 import { buildJobToJob, CLONE_CONTAINER, MAIN_CONTAINER } from "./job-spec";
 import { RUN_ID, TASK_RUN_ID } from "./test-fixtures";
+import { ExecutorError } from "../types";
 
 const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
   namespace: "team-shop",
@@ -131,14 +132,13 @@ describe("task run attempt → BuildJob", () => {
     });
   });
 
-  it("takes cache path, sidecars, resources and the token flag from the template, with the task's resources on top", () => {
+  it("takes cache path, sidecars and resources from the template, with the task's resources on top", () => {
     const { buildJob } = buildJobFor(
       input({
         template: {
           cachePath: "/home/gantry/.npm",
           sidecars: [{ name: "redis", role: "service", image: "redis:7" }],
           resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } },
-          automountServiceAccountToken: true,
         },
         taskResources: { requests: { memory: "3Gi" } },
       }),
@@ -146,7 +146,29 @@ describe("task run attempt → BuildJob", () => {
     expect(buildJob.spec.cache).toEqual({ claimName: "gantry-cache-shop-backend", mountPath: "/home/gantry/.npm" });
     expect(buildJob.spec.sidecars).toEqual([{ name: "redis", role: "service", image: "redis:7" }]);
     expect(buildJob.spec.resources).toEqual({ requests: { cpu: "1", memory: "3Gi" }, limits: { memory: "3Gi" } });
-    expect(buildJob.spec.security).toEqual({ automountServiceAccountToken: true });
+    expect(buildJob.spec.security).toBeUndefined();
+  });
+
+  it("gives a template that needs cluster access the project's deploy account and its token, and no other task either", () => {
+    const project = { scheduling: { serviceAccountName: "builder", nodeSelector: { pool: "ci" } }, deployServiceAccount: "deployer" };
+    const deploy = buildJobFor(input({ template: { needsClusterAccess: true }, project })).buildJob.spec;
+    expect(deploy.scheduling).toEqual({ serviceAccountName: "deployer", nodeSelector: { pool: "ci" } });
+    expect(deploy.security).toEqual({ automountServiceAccountToken: true });
+    const build = buildJobFor(input({ template: {}, project })).buildJob.spec;
+    expect(build.scheduling).toEqual({ serviceAccountName: "builder", nodeSelector: { pool: "ci" } });
+    expect(build.security).toBeUndefined();
+  });
+
+  it("refuses a task that needs cluster access in a project without a deploy account, saying which setting is missing", () => {
+    let err: unknown;
+    try {
+      buildJobFor(input({ template: { needsClusterAccess: true }, project: { scheduling: { serviceAccountName: "builder" } } }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ExecutorError);
+    expect((err as ExecutorError).permanent).toBe(true);
+    expect((err as Error).message).toMatch(/needs the project's deploy service account: a maintainer sets 'Deploy service account'/);
   });
 
   it("prefers the plan's sidecars, whose params were filled in when the run was created", () => {

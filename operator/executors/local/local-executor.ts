@@ -14,6 +14,7 @@ import {
 } from "../types";
 import { LocalProcess } from "./local-process";
 import { prepareResultsDir, ReportsHandle, ResultsHandle } from "./results-dir";
+import type { ClusterAccess } from "./cluster-access";
 import { findTaskProcessGroup } from "./orphans";
 import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
 
@@ -26,6 +27,8 @@ export interface LocalExecutorOptions {
   inherit?: readonly string[];
   /** How tasks are confined (docs/security.md); `SANDBOX_OFF` runs them as the operator's user. */
   sandbox: SandboxSettings;
+  /** Kubeconfigs for tasks whose template needs cluster access; none: such tasks are refused. */
+  clusterAccess?: ClusterAccess;
 }
 
 /** Only what a program needs to find its tools and speak the locale: no operator secrets. */
@@ -105,7 +108,7 @@ export class LocalExecutor implements Executor {
     // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
     if (this.sandboxed) inherited.HOME = "/tmp";
     const resultsDir = await prepareResultsDir(this.resultsDirOf(task), this.owner);
-    const env = {
+    const env: Record<string, string> = {
       ...inherited,
       ...task.env,
       ...gantryEnv(task, workspace),
@@ -113,7 +116,8 @@ export class LocalExecutor implements Executor {
       GANTRY_RESULTS: resultsDir,
     };
     Object.assign(env, await this.writeFiles(task));
-    await this.prepareMetricsFile(env.GANTRY_METRICS_FILE);
+    if (task.plan.clusterAccess) env.KUBECONFIG = await this.writeKubeconfig(task);
+    await this.prepareMetricsFile(this.metricsFileOf(task));
     const reports = task.plan.reports?.junit;
     const withResults = (h: ExecHandle) => {
       const r = new ResultsHandle(h, resultsDir, task.plan.results ?? []);
@@ -247,6 +251,26 @@ export class LocalExecutor implements Executor {
     } catch (e) {
       throw new ExecutorError(`cannot write the task's files to ${dir}: ${(e as Error).message}`, false);
     }
+  }
+
+  /** The task's kubeconfig of the project's deploy account, readable by the task alone; removed with the run's files. */
+  private async writeKubeconfig(task: ExecTask): Promise<string> {
+    if (!this.opts.clusterAccess)
+      throw new ExecutorError(
+        `template '${task.plan.template}' talks to the Kubernetes API, and this operator has no kubeconfig (KUBECONFIG) to get it a token with`,
+        true,
+      );
+    const config = await this.opts.clusterAccess(task);
+    const dir = this.filesDirOf(task.runId);
+    const file = path.join(dir, `kubeconfig-${task.taskRunId.replace(/[^A-Za-z0-9_-]/g, "_")}-${task.attempt}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, config, { mode: 0o600 });
+      await this.handOver(file);
+    } catch (e) {
+      throw new ExecutorError(`cannot write the task's kubeconfig to ${dir}: ${(e as Error).message}`, false);
+    }
+    return file;
   }
 
   /**
