@@ -19,6 +19,26 @@ stages:
 `;
 
 describe("pipeline spec validation", () => {
+  it("takes a task's JUnit report globs, one or a list, and says at the field what is wrong with one", () => {
+    const task = (reports: unknown) =>
+      validateSpec({ name: "p", stages: [{ name: "s", tasks: [{ name: "t", template: "shell", reports }] }] });
+    const one = task({ junit: "reports/*.xml" });
+    expect(one.ok && one.spec.stages[0].tasks[0].reports).toEqual({ junit: "reports/*.xml" });
+    expect(task({ junit: ["reports/*.xml", "*/target/surefire-reports/TEST-*.xml"] }).ok).toBe(true);
+    const errors = (reports: unknown) => {
+      const r = task(reports);
+      return r.ok ? [] : r.errors.map((e) => `${e.path}: ${e.message}`);
+    };
+    expect(errors({ junit: ["/etc/passwd", "../x.xml", "**/*.xml", "my reports/*.xml"] })).toEqual([
+      "stages[0].tasks[0].reports.junit[0]: must be relative to the workspace, not absolute",
+      "stages[0].tasks[0].reports.junit[1]: must stay inside the workspace ('..' is not allowed)",
+      "stages[0].tasks[0].reports.junit[2]: '**' is not supported: name each directory level (reports/*.xml, */target/surefire-reports/*.xml)",
+      "stages[0].tasks[0].reports.junit[3]: letters, digits, '.', '_', '-', '/' and the glob characters * ? [ ] only (no spaces)",
+    ]);
+    expect(errors({ junit: [] })).toEqual(["stages[0].tasks[0].reports.junit: name at least one path"]);
+    expect(errors({ xunit: "a.xml" })[0]).toMatch(/^stages\[0\]\.tasks\[0\]\.reports/);
+  });
+
   it("accepts the documented example and fills defaults", () => {
     const r = parseSpecText(ok);
     expect(r.ok).toBe(true);

@@ -105,6 +105,38 @@ const resultList = z
     });
   });
 
+/**
+ * A report path relative to the workspace, expanded as sh expands it in the Kubernetes task
+ * wrapper: `*`, `?` and `[…]` within one directory level (`reports/*.xml`,
+ * `target/surefire-reports/TEST-*.xml`); no `**`, no spaces, nothing outside the workspace.
+ */
+export const REPORT_GLOB = /^[A-Za-z0-9._/*?[\]!@+=,-]+$/;
+const reportGlob = z
+  .string({ error: "must be a path (glob) relative to the workspace" })
+  .min(1, "required")
+  .max(255, "at most 255 characters")
+  .superRefine((g, ctx) => {
+    const problem = g.startsWith("/")
+      ? "must be relative to the workspace, not absolute"
+      : g.split("/").some((s) => s === "..")
+        ? "must stay inside the workspace ('..' is not allowed)"
+        : g.includes("**")
+          ? "'**' is not supported: name each directory level (reports/*.xml, */target/surefire-reports/*.xml)"
+          : !REPORT_GLOB.test(g)
+            ? "letters, digits, '.', '_', '-', '/' and the glob characters * ? [ ] only (no spaces)"
+            : null;
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+/** Test reports a task leaves in the workspace, parsed when it ends (server/reports). */
+export const ReportsSpecSchema = z.strictObject({
+  junit: z.union([reportGlob, z.array(reportGlob).min(1, "name at least one path").max(10, "at most 10 paths")]),
+});
+export type ReportsSpec = z.output<typeof ReportsSpecSchema>;
+
+/** The globs of a task's JUnit reports, as a list. */
+export const junitGlobs = (r: ReportsSpec | undefined): string[] => (r ? (typeof r.junit === "string" ? [r.junit] : [...r.junit]) : []);
+
 /** A CEL condition (lib/expressions/condition.ts); false skips the task (or every task of the stage). */
 const condition = z
   .string()
@@ -181,6 +213,8 @@ export const TaskSpecSchema = z.strictObject({
   kubernetes: TaskKubernetesSpecSchema.optional(),
   /** Results the task writes besides its template's (`$GANTRY_RESULTS/NAME`), for later tasks. */
   results: resultList.optional(),
+  /** Test reports the task writes into the workspace (`reports: {junit: "reports/*.xml"}`), shown on the run page. */
+  reports: ReportsSpecSchema.optional(),
   /** Runs the task only when this CEL condition holds when it is due; otherwise it is skipped. */
   when: condition.optional(),
   /** Fans the task out into one task run per combination of these values (lib/matrix.ts). */

@@ -74,6 +74,8 @@ export const TaskPlanSchema = z.object({
     .optional(),
   /** Results the task declares (its template's and its own): `$GANTRY_RESULTS/NAME`. */
   results: z.array(z.string()).optional(),
+  /** Globs (relative to the workspace) of the JUnit XML files the task writes: read when it ends (server/reports). */
+  reports: z.object({ junit: z.array(z.string()).min(1) }).optional(),
   /** Results of earlier tasks the plan uses: [task, result]; each must exist when the task is due. */
   needs: z.array(z.tuple([z.string(), z.string()])).optional(),
   /** A `finally` task: it runs after all stages, whatever they came to (server/runs/state.ts). */

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogLine } from "@/server/logs/store";
 import { LogWriter } from "@/server/logs/writer";
 import { parseTaskMetrics } from "@/server/metrics/task-metrics";
+import { runTests } from "@/server/reports/queries";
 import { MetricsBlocks } from "@/operator/scheduler/metrics-blocks";
 import { freePort } from "@/scripts/lib/proc";
 import { criLine, podLogsManifest } from "../scripts/lib/cluster/fixtures";
@@ -125,6 +126,43 @@ describe("metrics pushed by a task in Kubernetes mode", () => {
     expect(text).toContain(`app_bytes{kind="jar",${labels}} 2048\n`);
     expect(text).toContain(`tests_total{result="passed",${labels}} 42\n`);
     expect(text).toContain("# TYPE tests_total counter\n");
+  }, 120_000);
+
+  it("takes a task's test reports out of the pod's log and stores their cases (JUnit XML printed by the task wrapper)", async () => {
+    const fixtures = path.join(import.meta.dirname, "../server/reports/fixtures");
+    const report = (name: string) => [
+      `::gantry-report::begin reports/${name}`,
+      ...readFileSync(path.join(fixtures, name), "utf8").split("\n"),
+      "::gantry-report::end",
+    ];
+    // As METRICS_WRAPPER prints the files `reports/*.xml` matched (run for real in metrics-wrapper.test.ts).
+    const output = ["running the tests", ...report("gotestsum.xml"), ...report("pytest.xml")];
+    const file = path.join(logDir, "reports.log");
+    const base = Date.now() - 1_000;
+    writeFileSync(file, output.map((l, i) => criLine(l, new Date(base + i * 10))).join(""));
+    const runId = await startRun(t.db, [
+      { name: "test", tasks: [sh("unit", "go test ./...", { reports: { junit: "reports/*.xml" }, env: { KWOK_DURATION: "6s" } })] },
+    ]);
+    const tr = await waitForTask(t.db, runId, "unit", "running", 30_000);
+    await kubectl(["apply", "-f", "-"], JSON.stringify(podLogsManifest(ns, await podOf(tr.id), [{ containers: ["main"], file }])));
+    const run = await waitForRunEnd(t.db, runId, 60_000);
+    const task = taskOf(run, "unit");
+    expect(task.status, task.message ?? "").toBe("succeeded");
+    const lines = await logLines(t.db, task.id);
+    expect(
+      lines.filter((l) => l.stream === "out" && !l.text.startsWith("kwok:")).map((l) => l.text),
+      "the reports are not in the log",
+    ).toEqual(["running the tests"]);
+    expect(lines.filter((l) => l.stream === "sys").map((l) => l.text)).toContain(
+      "test reports: 11 tests in 2 files (4 passed, 4 failed, 1 error, 2 skipped)",
+    );
+    const tests = await runTests(t.db, runId, {});
+    expect(tests.counts).toEqual({ total: 11, passed: 4, failed: 4, error: 1, skipped: 2 });
+    expect(tests.cases.find((c) => c.name === "TestDivide")).toMatchObject({
+      status: "failed",
+      task: "unit",
+      failure: expect.stringContaining("7/2 = 3, want 4"),
+    });
   }, 120_000);
 
   it("reads a whole block through a pod log stream that is cut in the middle of its lines and resumed", async () => {

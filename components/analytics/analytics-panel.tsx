@@ -7,6 +7,7 @@ import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import type { AnalyticsJson } from "@/lib/api-schemas";
 import { AnalyticsView } from "./analytics-view";
+import { getJson } from "./get-json";
 
 const WINDOWS = [7, 30, 90] as const;
 
@@ -18,13 +19,7 @@ export function AnalyticsPanel({ endpoint, showPipeline = false }: { endpoint: s
   const [days, setDays] = useState<number>(30);
   const { data, error, isFetching } = useQuery({
     queryKey: ["analytics", endpoint, days],
-    queryFn: async (): Promise<AnalyticsJson> => {
-      const sep = endpoint.includes("?") ? "&" : "?";
-      const r = await fetch(`${endpoint}${sep}days=${days}`, { headers: { accept: "application/json" } });
-      const body = await r.json().catch(() => null);
-      if (!r.ok) throw new Error(body?.error?.message ?? r.statusText);
-      return body as AnalyticsJson;
-    },
+    queryFn: () => getJson<AnalyticsJson>(`${endpoint}${endpoint.includes("?") ? "&" : "?"}days=${days}`),
     placeholderData: (prev) => prev,
     staleTime: 30_000,
   });

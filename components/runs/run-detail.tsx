@@ -17,6 +17,7 @@ import { defaultTask, findTask, isRunActive } from "./run-events";
 import { ApprovalPanel, type Approver } from "./approval-panel";
 import { StageList } from "./stage-list";
 import { TaskValues } from "./task-values";
+import { TestsPanel, TestsSummary } from "./tests-panel";
 import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
 import { RunTrigger } from "./run-trigger";
@@ -90,6 +91,7 @@ export function RunDetail({
                 <Duration start={run.startedAt} end={run.finishedAt} className="tabular-nums" />
               </span>
             )}
+            <TestsSummary runId={run.id} runStatus={run.status} />
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">
@@ -199,6 +201,7 @@ export function RunDetail({
           )}
         </section>
       </div>
+      <TestsPanel runId={run.id} runStatus={run.status} />
     </div>
   );
 }

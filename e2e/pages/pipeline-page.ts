@@ -8,7 +8,7 @@ export class PipelinePage {
     this.editor = new SpecEditor(page);
   }
 
-  async tab(name: "Runs" | "Spec" | "Versions") {
+  async tab(name: "Runs" | "Spec" | "Versions" | "Analytics") {
     await this.page.getByRole("tab", { name: new RegExp(`^${name}`) }).click();
   }
 

@@ -159,6 +159,15 @@ describe("conditions and results in the designer", () => {
     expect(d.stages[0].tasks[0]).toEqual(doc().stages[0].tasks[0]);
   });
 
+  it("sets a task's JUnit report paths, one as a string and several as a list, and removes them when emptied", () => {
+    let d = apply(doc(), { type: "updateTask", task: at, patch: { junit: ["reports/*.xml"] } });
+    expect(Object.keys(d.stages[0].tasks[0])).toEqual(["name", "template", "reports", "params"]);
+    expect(d.stages[0].tasks[0].reports).toEqual({ junit: "reports/*.xml" });
+    d = apply(d, { type: "updateTask", task: at, patch: { junit: ["reports/*.xml", "go/*.xml"] } });
+    expect(d.stages[0].tasks[0].reports).toEqual({ junit: ["reports/*.xml", "go/*.xml"] });
+    expect(apply(d, { type: "updateTask", task: at, patch: { junit: [] } }).stages[0].tasks[0]).toEqual(doc().stages[0].tasks[0]);
+  });
+
   it("sets a stage's condition before its tasks and removes it with null", () => {
     const before = doc();
     const d = apply(before, { type: "setStageCondition", stage: 1, when: "params.ENV == 'prod'" });

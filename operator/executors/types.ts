@@ -1,6 +1,7 @@
 import type { TaskPlan } from "@/lib/plan";
 import type { LogLine } from "@/server/logs/store";
 import type { LogWriter } from "@/server/logs/writer";
+import type { CollectedReports } from "./reports";
 
 /**
  * The contract between the scheduler and whatever runs a task: local child processes today, a
@@ -60,6 +61,8 @@ export interface ExecResult {
   results?: Record<string, string>;
   /** Files in `$GANTRY_RESULTS` whose names the task does not declare (not kept; the log says so). */
   ignoredResults?: string[];
+  /** The test reports the task declared and wrote, when the executor read them itself (operator/executors/reports.ts). */
+  reports?: CollectedReports;
 }
 
 export interface ExecHandle {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { LogLine, LogStore } from "@/server/logs/store";
 import { LogWriter } from "@/server/logs/writer";
 import { MAX_FILE_BYTES, MAX_SAMPLES, parseTaskMetrics } from "@/server/metrics/task-metrics";
+import { MAX_REPORT_BYTES } from "../executors/reports";
 import { MetricsBlocks } from "./metrics-blocks";
 
 const BEGIN = "::gantry-metrics::begin";
@@ -191,5 +192,34 @@ describe("result blocks in a task's output (the Kubernetes wrapper prints $GANTR
     expect(texts(lines, "out")).toEqual(["::gantry-result::begin Bad Name", "x", "::gantry-result::begin cut", "partial"]);
     expect(texts(lines, "sys").join("\n")).toContain("::gantry-result::begin cut without ::gantry-result::end (the output ended first)");
     expect(blocks.takeResults()).toEqual([]);
+  });
+
+  it("takes each test report out of the log by its path, byte by byte too, reading a file two globs matched once", async () => {
+    const { blocks, end } = setUp();
+    const report = (p: string, body: string) => `::gantry-report::begin ${p}\n${body}\n::gantry-report::end\n`;
+    const out = Buffer.from(
+      `tested\n${report("reports/a b.xml", "<testsuites>\n</testsuites>")}${report("reports/a b.xml", "<again/>")}bye\n`,
+    );
+    for (let i = 0; i < out.length; i++) blocks.write("out", out.subarray(i, i + 1));
+    const lines = await end();
+    expect(texts(lines)).toEqual(["tested", "bye"]);
+    expect(blocks.takeReports()).toEqual({ files: [{ name: "reports/a b.xml", content: "<testsuites>\n</testsuites>" }], problems: [] });
+    expect(blocks.takeReports()).toEqual({ files: [], problems: [] });
+  });
+
+  it("skips a report past the task's size limit whole and names it, and gives an unended one back to the log", async () => {
+    const { blocks, end } = setUp();
+    const big = "x".repeat(1024 * 1024);
+    blocks.write("out", `::gantry-report::begin big.xml\n${Array(6).fill(big).join("\n")}\n::gantry-report::end\n`);
+    blocks.write(
+      "out",
+      "::gantry-report::begin small.xml\n<testsuite/>\n::gantry-report::end\n::gantry-report::begin cut.xml\n<testsuites>\n",
+    );
+    const lines = await end();
+    const r = blocks.takeReports();
+    expect(r.files).toEqual([{ name: "small.xml", content: "<testsuite/>" }]);
+    expect(r.problems).toEqual([`test report big.xml skipped: a task's reports may have at most ${MAX_REPORT_BYTES} bytes together`]);
+    expect(texts(lines, "out")).toEqual(["::gantry-report::begin cut.xml", "<testsuites>"]);
+    expect(texts(lines, "sys").join("\n")).toContain("not taken as a test report");
   });
 });

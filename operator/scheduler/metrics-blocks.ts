@@ -1,7 +1,9 @@
 import { StringDecoder } from "node:string_decoder";
 import { MAX_FILE_BYTES, METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
 import { TASK_CONTAINER, type LogSink } from "../executors/types";
+import type { CollectedReports } from "../executors/reports";
 import { RESULT_BEGIN, RESULT_END } from "../executors/results";
+import { MAX_REPORT_BYTES, REPORT_BEGIN, REPORT_END } from "../executors/reports";
 
 /**
  * Takes metrics blocks out of a task's output, for every executor: a line that is exactly
@@ -21,7 +23,7 @@ import { RESULT_BEGIN, RESULT_END } from "../executors/results";
 /** Blanks a marker line may end with (an echo with a space, `\r\n` output); more is output. */
 const MARKER_SLACK = 16;
 /** The most of one line kept inside a block: past the size limit it is only counted. */
-const LINE_LIMIT = MAX_FILE_BYTES + 1;
+const lineLimit = (b: Block) => (b.kind === "report" ? MAX_REPORT_BYTES : MAX_FILE_BYTES) + 1;
 
 function isMarker(line: string, marker: string): boolean {
   return line.length <= marker.length + MARKER_SLACK && line.startsWith(marker) && /^[ \t\r]*$/.test(line.slice(marker.length));
@@ -33,18 +35,25 @@ function mayBecome(partial: string, marker: string): boolean {
 }
 
 const RESULT_BEGIN_LINE = /^::gantry-result::begin ([a-z][a-z0-9_-]{0,62})[ \t\r]*$/;
+/** A test report's path relative to the workspace, as the wrapper's glob found it. */
+const REPORT_PATH_MAX = 512;
+const REPORT_BEGIN_LINE = new RegExp(`^::gantry-report::begin ([^\\r]{1,${REPORT_PATH_MAX}}?)[ \\t\\r]*$`);
 
 /** Which block a line opens, if it is a begin marker. */
-function beginOf(line: string): { result: string | null } | null {
-  if (isMarker(line, METRICS_BEGIN)) return { result: null };
+function beginOf(line: string): Pick<Block, "kind" | "name"> | null {
+  if (isMarker(line, METRICS_BEGIN)) return { kind: "metrics", name: "" };
   const m = RESULT_BEGIN_LINE.exec(line);
-  return m ? { result: m[1] } : null;
+  if (m) return { kind: "result", name: m[1] };
+  const r = REPORT_BEGIN_LINE.exec(line);
+  return r ? { kind: "report", name: r[1] } : null;
 }
 
-/** True while an unfinished line may still become a result's begin marker. */
-function mayBecomeResult(partial: string): boolean {
-  if (partial.length <= RESULT_BEGIN.length) return RESULT_BEGIN.startsWith(partial);
-  return partial.startsWith(RESULT_BEGIN) && partial.length <= RESULT_BEGIN.length + 63 + MARKER_SLACK;
+/** True while an unfinished line may still become a result's or a report's begin marker. */
+function mayBecomeNamed(partial: string): boolean {
+  return (
+    [RESULT_BEGIN, REPORT_BEGIN].some((m) => (partial.length <= m.length ? m.startsWith(partial) : partial.startsWith(m))) &&
+    partial.length <= REPORT_BEGIN.length + REPORT_PATH_MAX + MARKER_SLACK
+  );
 }
 
 interface HeldLine {
@@ -67,18 +76,24 @@ interface Track {
 }
 
 interface Block {
-  /** Metrics, or the result of that name (`::gantry-result::begin NAME`). */
-  result: string | null;
+  /** Metrics, the result of that name (`::gantry-result::begin NAME`) or a test report (`::gantry-report::begin PATH`). */
+  kind: "metrics" | "result" | "report";
+  name: string;
   begin: HeldLine;
   lines: HeldLine[];
   chars: number;
   dropped: number;
 }
 
+const END = { metrics: METRICS_END, result: RESULT_END, report: REPORT_END } as const;
+
 export class MetricsBlocks implements LogSink {
   private readonly tracks = new Map<string, Track>();
   private readonly collected: string[] = [];
   private readonly resultBlocks = new Map<string, string>();
+  private readonly reportBlocks = new Map<string, string>();
+  private readonly reportProblems: string[] = [];
+  private reportChars = 0;
   private chars = 0;
   private ended = 0;
 
@@ -114,6 +129,18 @@ export class MetricsBlocks implements LogSink {
   takeResults(): { name: string; content: string }[] {
     const out = [...this.resultBlocks].map(([name, content]) => ({ name, content }));
     this.resultBlocks.clear();
+    return out;
+  }
+
+  /**
+   * The test reports the attempt's output carried (the Kubernetes wrapper prints the files the
+   * task's `reports` globs match), and what was skipped; taken, like results.
+   */
+  takeReports(): CollectedReports {
+    const out = { files: [...this.reportBlocks].map(([name, content]) => ({ name, content })), problems: [...this.reportProblems] };
+    this.reportBlocks.clear();
+    this.reportProblems.length = 0;
+    this.reportChars = 0;
     return out;
   }
 
@@ -155,7 +182,7 @@ export class MetricsBlocks implements LogSink {
     // chunks hold many lines; the bench pushes 200,000 a second); its last, open line is looked at.
     if (!t.block && !t.line) {
       const lastNl = text.lastIndexOf("\n");
-      if (lastNl >= 0 && !text.includes(METRICS_BEGIN) && !text.includes(RESULT_BEGIN)) {
+      if (lastNl >= 0 && !text.includes(METRICS_BEGIN) && !text.includes(RESULT_BEGIN) && !text.includes(REPORT_BEGIN)) {
         this.inner.write(t.stream, text.slice(0, lastNl + 1), ts, t.container);
         t.passing = false;
         text = text.slice(lastNl + 1);
@@ -178,13 +205,13 @@ export class MetricsBlocks implements LogSink {
       }
       if (!t.lineCut) t.line += text.slice(i, nl < 0 ? end : nl);
       i = end;
-      if (t.block && t.line.length > LINE_LIMIT) {
-        t.line = t.line.slice(0, LINE_LIMIT);
+      if (t.block && t.line.length > lineLimit(t.block)) {
+        t.line = t.line.slice(0, lineLimit(t.block));
         t.lineCut = true;
       }
       if (nl < 0) {
         // Not a marker and not in a block: the rest of this line needs no looking at.
-        if (!t.block && !mayBecome(t.line, METRICS_BEGIN) && !mayBecomeResult(t.line)) {
+        if (!t.block && !mayBecome(t.line, METRICS_BEGIN) && !mayBecomeNamed(t.line)) {
           out += t.line;
           t.line = "";
           t.passing = true;
@@ -198,27 +225,44 @@ export class MetricsBlocks implements LogSink {
       if (!t.block) {
         if (opens) {
           flush();
-          t.block = { result: opens.result, begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
+          t.block = { ...opens, begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
         } else out += line + "\n";
-      } else if (isMarker(line, t.block.result === null ? METRICS_END : RESULT_END)) {
-        if (t.block.result === null) {
-          for (const l of t.block.lines) this.collected.push(l.text);
-          this.chars += t.block.chars;
-          this.ended++;
-        } else this.resultBlocks.set(t.block.result, t.block.lines.map((l) => l.text).join("\n"));
+      } else if (isMarker(line, END[t.block.kind])) {
+        this.endBlock(t.block);
         t.block = null;
       } else if (opens) {
         flush();
         this.restore(t, t.block, "another begin came first");
-        t.block = { result: opens.result, begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
+        t.block = { ...opens, begin: { text: line, ts }, lines: [], chars: 0, dropped: 0 };
       } else this.addToBlock(t.block, line, ts);
     }
     flush();
   }
 
-  /** A line of the open block, kept while the task's blocks stay within the size limit (the parser says what was cut). */
+  private endBlock(b: Block) {
+    const text = () => b.lines.map((l) => l.text).join("\n");
+    if (b.kind === "metrics") {
+      for (const l of b.lines) this.collected.push(l.text);
+      this.chars += b.chars;
+      this.ended++;
+    } else if (b.kind === "result") this.resultBlocks.set(b.name, text());
+    else if (b.dropped) {
+      this.reportProblems.push(`test report ${b.name} skipped: a task's reports may have at most ${MAX_REPORT_BYTES} bytes together`);
+    } else if (!this.reportBlocks.has(b.name)) {
+      // A file two globs match is printed twice: read once.
+      this.reportBlocks.set(b.name, text());
+      this.reportChars += b.chars;
+    }
+  }
+
+  /**
+   * A line of the open block, kept while the task's blocks stay within the size limit (the parser
+   * says what was cut); a report past its limit is dropped whole when it ends.
+   */
   private addToBlock(b: Block, text: string, ts?: number) {
-    if (this.chars + b.chars <= MAX_FILE_BYTES) {
+    const within =
+      b.kind === "report" ? this.reportChars + b.chars + text.length + 1 <= MAX_REPORT_BYTES : this.chars + b.chars <= MAX_FILE_BYTES;
+    if (within && !b.dropped) {
       b.lines.push({ text, ts });
       b.chars += text.length + 1;
     } else b.dropped++;
@@ -229,10 +273,15 @@ export class MetricsBlocks implements LogSink {
     t.block = null;
     const n = b.lines.length + b.dropped;
     const [begin, end, what] =
-      b.result === null ? [METRICS_BEGIN, METRICS_END, "metrics"] : [`${RESULT_BEGIN}${b.result}`, RESULT_END, "a result"];
+      b.kind === "metrics"
+        ? [METRICS_BEGIN, METRICS_END, "metrics"]
+        : b.kind === "result"
+          ? [`${RESULT_BEGIN}${b.name}`, RESULT_END, "a result"]
+          : [`${REPORT_BEGIN}${b.name}`, REPORT_END, "a test report"];
     this.inner.system(`${begin} without ${end} (${why}): the ${n} line(s) after it are shown as they came, not taken as ${what}`);
     this.inner.write(t.stream, b.begin.text + "\n", b.begin.ts, t.container);
     for (const l of b.lines) this.inner.write(t.stream, l.text + "\n", l.ts, t.container);
-    if (b.dropped) this.inner.system(`${b.dropped} more line(s) of it were past the ${MAX_FILE_BYTES}-byte limit and were not kept`);
+    const limit = b.kind === "report" ? MAX_REPORT_BYTES : MAX_FILE_BYTES;
+    if (b.dropped) this.inner.system(`${b.dropped} more line(s) of it were past the ${limit}-byte limit and were not kept`);
   }
 }

@@ -26,6 +26,8 @@ import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
 import { MetricsBlocks } from "./metrics-blocks";
 import { withResults } from "../executors/results";
+import type { CollectedReports } from "../executors/reports";
+import { recordTestReports } from "./test-reports";
 
 /** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
 const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
@@ -102,6 +104,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
 
   let attempt = Math.max(1, tr.attempt);
   let result: ExecResult;
+  /** The last attempt's test reports: an earlier attempt's are replaced by a retry's. */
+  let reports: CollectedReports | null = null;
   for (;;) {
     if (attempt > 1) {
       writer.system(`attempt ${attempt} of ${maxAttempts}`);
@@ -121,6 +125,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     result = await runAttempt(ctx, inf, attempt, output, log, mask, sec, plan);
     output.endOfOutput();
     result = withPrintedResults(result, output, plan);
+    const printed = output.takeReports();
+    reports = result.reports ?? printed;
     if (!retryAfter(policy, attempt, result, !!inf.stop)) break;
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
     attempt++;
@@ -135,6 +141,8 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     writer.system(`results not declared by the task or its template were ignored: ${result.ignoredResults.join(", ")}`);
   await metrics.collectPushed(writer, output.text(), mask);
   metrics.cache(tr.plan.template, result.results);
+  if (tr.plan.reports && reports && stop?.kind !== "lost")
+    await recordTestReports(ctx.db, inf.claimed, reports, writer, mask, dbRetry("storing the test reports"));
   metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
   await writer.close();

@@ -6,6 +6,7 @@ import { hookOperations } from "../hooks/operations";
 import { logOperations } from "../logs/operations";
 import { pipelineOperations } from "../pipelines/operations";
 import { projectOperations } from "../projects/operations";
+import { reportOperations } from "../reports/operations";
 import { runOperations } from "../runs/operations";
 import { scheduleOperations } from "../schedules/operations";
 import { secretOperations } from "../secrets/operations";
@@ -19,6 +20,7 @@ export const operations: AnyOperation[] = [
   ...pipelineOperations,
   ...scheduleOperations,
   ...runOperations,
+  ...reportOperations,
   ...hookOperations,
   ...analyticsOperations,
   ...logOperations,

@@ -1,4 +1,4 @@
-import { MAX_TIMEOUT_SECONDS, type PipelineSpec, type TaskSpec } from "@/lib/pipeline-spec";
+import { junitGlobs, MAX_TIMEOUT_SECONDS, type PipelineSpec, type TaskSpec } from "@/lib/pipeline-spec";
 import type { TaskPlan } from "@/lib/plan";
 import type { GatePlan } from "@/lib/approvals";
 import { validationFailed } from "@/lib/errors";
@@ -93,6 +93,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     ...(Object.keys(secretEnv).length ? { secretEnv } : {}),
     ...(when.length ? { when: { conditions: when, context: conditionContext(values) } } : {}),
     ...(results.length ? { results } : {}),
+    ...(task.reports ? { reports: { junit: junitGlobs(task.reports) } } : {}),
     ...(task.matrix && values?.matrix
       ? { matrix: { task: task.name, values: { ...values.matrix }, failFast: task.failFast ?? true } }
       : {}),

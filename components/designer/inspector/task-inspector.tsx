@@ -22,6 +22,8 @@ import { EnvEditor } from "./task-env";
 import { MatrixEditor } from "./task-matrix";
 import { ResourcesEditor, type Resources } from "./task-resources";
 import { ResultsEditor } from "./task-results";
+import { ReportsEditor } from "./task-reports";
+import { junitGlobs } from "@/lib/pipeline-spec";
 
 export function TaskInspector({
   doc,
@@ -76,6 +78,7 @@ export function TaskInspector({
   for (const p of under("env.")) if (p.path in env) (envProblems[p.path] ??= []).push(p.message);
   const whenProblems = problems.filter((p) => p.path === `${prefix}when`);
   const resultProblems = under("results");
+  const reportProblems = under("reports");
   const matrixProblems = problems
     .filter((p) => p.path.startsWith(`${prefix}matrix`) || p.path === `${prefix}failFast`)
     .map((p) => ({ ...p, path: p.path.slice(prefix.length) }));
@@ -83,6 +86,7 @@ export function TaskInspector({
     (p) =>
       !p.path.startsWith(`${prefix}params.`) &&
       !p.path.startsWith(`${prefix}results`) &&
+      !p.path.startsWith(`${prefix}reports`) &&
       !p.path.startsWith(`${prefix}matrix`) &&
       p.path !== `${prefix}failFast` &&
       p.path !== `${prefix}when` &&
@@ -177,6 +181,14 @@ export function TaskInspector({
             fromTemplate={template?.results ?? []}
             problems={resultProblems}
             onChange={(results) => onUpdate({ results }, "results")}
+          />
+        </Section>
+        <Section title="Test reports">
+          <ReportsEditor
+            key={task.name}
+            globs={junitGlobs(task.reports)}
+            problems={reportProblems}
+            onChange={(junit) => onUpdate({ junit }, "reports")}
           />
         </Section>
         <Section title="Environment">

@@ -20,6 +20,8 @@ export interface UpdateTask {
     when?: string | null;
     /** Results the task writes besides its template's; empty or null removes them. */
     results?: { name: string; description?: string }[] | null;
+    /** Globs of the task's JUnit reports: one is written as a string, several as a list; none removes `reports`. */
+    junit?: string[] | null;
   };
 }
 
@@ -68,5 +70,14 @@ function patchTask(t: TaskDoc, patch: UpdateTask["patch"]): TaskDoc {
         : undefined,
       ["name", "template", "when"],
     );
+  if (patch.junit !== undefined) {
+    const globs = patch.junit ?? [];
+    out = withKey(out, "reports", globs.length ? { junit: globs.length === 1 ? globs[0] : [...globs] } : undefined, [
+      "name",
+      "template",
+      "when",
+      "results",
+    ]);
+  }
   return out;
 }

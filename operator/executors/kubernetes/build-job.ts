@@ -119,6 +119,7 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
       env: { ...input.plan.env, ...fileEnv },
       timeoutSeconds: input.plan.timeoutSeconds,
       retries: input.plan.retries,
+      ...(input.plan.reports ? { reports: { junit: [...input.plan.reports.junit] } } : {}),
     },
     ...(Object.keys(params).length ? { params } : {}),
     ...(Object.keys(secretValues).length ? { secretEnv: Object.keys(secretValues).map((k) => ({ name: k, secretName, key: k })) } : {}),

@@ -46,6 +46,8 @@ export const ResolvedPlanSchema = z
     /** Per attempt, like the local executor. */
     timeoutSeconds: z.number().int().min(1),
     retries: z.number().int().min(0).max(10),
+    /** Globs of the task's JUnit reports in the workspace: the task wrapper prints the files when it ends. */
+    reports: z.object({ junit: z.array(z.string().min(1).max(255)).min(1).max(10) }).optional(),
   })
   .meta({ description: "The task resolved against its template when the run was created." });
 

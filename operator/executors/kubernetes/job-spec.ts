@@ -14,6 +14,7 @@ import type {
 import { retryPolicy } from "@/lib/retry-policy";
 import { METRICS_BEGIN, METRICS_END } from "@/server/metrics/task-metrics";
 import { RESULT_BEGIN, RESULT_END } from "../results";
+import { MAX_REPORT_BYTES, REPORT_BEGIN, REPORT_END } from "../reports";
 import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
 import { ExecutorError, gantryEnv, TASK_CONTAINER } from "../types";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type GitSource, type Sidecar } from "./buildjob-schema";
@@ -85,6 +86,17 @@ export const METRICS_WRAPPER = [
   `  printf '%s\\n' "${RESULT_BEGIN}\${f##*/}"`,
   `  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"`,
   `  printf '%s\\n' '${RESULT_END}'`,
+  "done; fi",
+  // Then the test reports: $GANTRY_REPORTS holds the task's globs (no spaces), expanded by this
+  // shell in the workspace; within the size limit (wc when the image has it; the operator checks too).
+  'if [ -n "$GANTRY_REPORTS" ] && cd "$GANTRY_WORKSPACE" 2>/dev/null; then t=0; for f in $GANTRY_REPORTS; do',
+  '  [ -f "$f" ] && [ ! -L "$f" ] || continue',
+  '  s=$(($(wc -c < "$f" 2>/dev/null || echo 0)+0))',
+  `  if [ $((t+s)) -gt ${MAX_REPORT_BYTES} ]; then printf '%s\\n' "gantry: test report $f ($s bytes) skipped: a task's reports may have at most ${MAX_REPORT_BYTES} bytes together"; continue; fi`,
+  "  t=$((t+s))",
+  `  printf '%s\\n' "${REPORT_BEGIN}$f"`,
+  `  while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l"; done < "$f"`,
+  `  printf '%s\\n' '${REPORT_END}'`,
   "done; fi",
   'exit "$code"',
 ].join("\n");
@@ -230,6 +242,7 @@ function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   if (wrapsMetrics(spec.plan.command)) {
     put({ name: "GANTRY_METRICS_FILE", value: METRICS_FILE });
     put({ name: "GANTRY_RESULTS", value: RESULTS_DIR });
+    if (spec.plan.reports) put({ name: "GANTRY_REPORTS", value: escapeExpansion(spec.plan.reports.junit.join(" ")) });
   }
   return [...env.values()];
 }

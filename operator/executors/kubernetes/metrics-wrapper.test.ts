@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,8 @@ import { LogWriter } from "@/server/logs/writer";
 import type { LogLine } from "@/server/logs/store";
 import { parseTaskMetrics } from "@/server/metrics/task-metrics";
 import { MetricsBlocks } from "@/operator/scheduler/metrics-blocks";
+import { readReports } from "@/server/reports/save";
+import { MAX_REPORT_BYTES, type CollectedReports } from "../reports";
 import { buildJobToJob, MAIN_CONTAINER } from "./job-spec";
 import { sampleBuildJob } from "./test-fixtures";
 
@@ -35,7 +37,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function runTask(
   shell: string,
   script: string,
-  opts: { termOn?: string; results?: string } = {},
+  opts: { termOn?: string; results?: string; env?: Record<string, string> } = {},
 ): Promise<{ code: number | null; out: string; file: string }> {
   const job = buildJobToJob(sampleBuildJob({ plan: { ...sampleBuildJob().spec.plan, command: [shellPath(shell), "-c", script] } }));
   const main = job.spec!.template.spec!.containers.find((c) => c.name === MAIN_CONTAINER)!;
@@ -48,6 +50,7 @@ function runTask(
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         GANTRY_METRICS_FILE: file,
         ...(opts.results ? { GANTRY_RESULTS: opts.results } : {}),
+        ...opts.env,
       } as unknown as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -76,14 +79,15 @@ function runTask(
 
 async function throughOperator(
   out: string,
-): Promise<{ log: string[]; metrics: string | null; results: { name: string; content: string }[] }> {
+): Promise<{ log: string[]; metrics: string | null; results: { name: string; content: string }[]; reports: CollectedReports }> {
   const stored: LogLine[] = [];
   const writer = new LogWriter({ append: async (_id, l) => void stored.push(...l), read: async () => [], lastSeq: async () => 0 }, "tr");
   const blocks = new MetricsBlocks(writer);
   blocks.write("out", out, undefined, MAIN_CONTAINER);
   blocks.endOfOutput();
+  const reports = blocks.takeReports();
   await writer.close();
-  return { log: stored.map((l) => l.text), metrics: blocks.text(), results: blocks.takeResults() };
+  return { log: stored.map((l) => l.text), metrics: blocks.text(), results: blocks.takeResults(), reports };
 }
 
 describe.each(shells)("metrics wrapper run by %s", (shell) => {
@@ -137,6 +141,40 @@ describe.each(shells)("metrics wrapper run by %s", (shell) => {
     expect(seen.results).toEqual([
       { name: "digest", content: "sha256:abc" },
       { name: "notes", content: "a\nb" },
+    ]);
+  });
+
+  it("prints the test reports the task's globs match in the workspace, which the operator takes out of the log and parses", async () => {
+    const workspace = mkdtempSync(path.join(root, "workspace-"));
+    const fixtures = path.join(import.meta.dirname, "../../../server/reports/fixtures");
+    const script = [
+      'cd "$GANTRY_WORKSPACE"',
+      "mkdir -p reports other",
+      `cp ${fixtures}/pytest.xml reports/pytest.xml`,
+      `cp ${fixtures}/vitest.xml other/TEST-vitest.xml`,
+      // A link out of the workspace is not a report; a file past the size limit is named and skipped.
+      "ln -s /etc/passwd reports/link.xml",
+      `head -c ${MAX_REPORT_BYTES + 1} /dev/zero > reports/zz-huge.xml`,
+      "echo tested; exit 1",
+    ].join("\n");
+    const r = await runTask(shell, script, {
+      env: { GANTRY_WORKSPACE: workspace, GANTRY_REPORTS: "reports/*.xml other/TEST-*.xml reports/missing-*.xml" },
+    });
+    // The task's code stands: reports never change it.
+    expect(r.code).toBe(1);
+    const seen = await throughOperator(r.out);
+    expect(seen.log).toEqual([
+      "tested",
+      `gantry: test report reports/zz-huge.xml (${MAX_REPORT_BYTES + 1} bytes) skipped: a task's reports may have at most ${MAX_REPORT_BYTES} bytes together`,
+    ]);
+    expect(seen.reports.files.map((f) => f.name)).toEqual(["reports/pytest.xml", "other/TEST-vitest.xml"]);
+    expect(seen.reports.files[0].content).toBe(readFileSync(path.join(fixtures, "pytest.xml"), "utf8"));
+    const { cases, problems } = readReports(seen.reports.files);
+    expect(problems).toEqual([]);
+    expect(cases.filter((c) => c.status === "failed").map((c) => c.name)).toEqual([
+      "test_sub",
+      'math > multiplies <big> & "quoted" numbers',
+      "strings > throws an error",
     ]);
   });
 });

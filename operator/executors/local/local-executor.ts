@@ -13,7 +13,7 @@ import {
   type OrphanTask,
 } from "../types";
 import { LocalProcess } from "./local-process";
-import { prepareResultsDir, ResultsHandle } from "./results-dir";
+import { prepareResultsDir, ReportsHandle, ResultsHandle } from "./results-dir";
 import type { ClusterAccess } from "./cluster-access";
 import { findTaskProcessGroup } from "./orphans";
 import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
@@ -124,7 +124,11 @@ export class LocalExecutor implements Executor {
     Object.assign(env, await this.writeFiles(task));
     if (task.plan.clusterAccess) env.KUBECONFIG = await this.writeKubeconfig(task);
     await this.prepareMetricsFile(this.metricsFileOf(task));
-    const withResults = (h: ExecHandle) => new ResultsHandle(h, resultsDir, task.plan.results ?? []);
+    const reports = task.plan.reports?.junit;
+    const withResults = (h: ExecHandle) => {
+      const r = new ResultsHandle(h, resultsDir, task.plan.results ?? []);
+      return reports ? new ReportsHandle(r, workspace, reports) : r;
+    };
     const git = task.plan.source?.git;
     try {
       const opts = {

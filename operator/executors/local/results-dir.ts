@@ -1,5 +1,6 @@
 import { chown, mkdir, open, readdir, rm } from "node:fs/promises";
 import path from "node:path";
+import { collectWorkspaceReports } from "../reports";
 import { MAX_RESULT_BYTES, withResults } from "../results";
 import { ExecutorError, type ExecHandle, type ExecResult } from "../types";
 
@@ -55,6 +56,32 @@ export class ResultsHandle implements ExecHandle {
     const files = await readResultFiles(this.dir);
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
     return withResults(r, files, this.declared);
+  }
+
+  cancel(reason: string): void {
+    this.inner.cancel(reason);
+  }
+}
+
+/** Wraps an attempt: once it is over, the test reports it declared are read from the workspace. */
+export class ReportsHandle implements ExecHandle {
+  constructor(
+    private readonly inner: ExecHandle,
+    private readonly workspace: string,
+    private readonly globs: readonly string[],
+  ) {}
+
+  get ref() {
+    return this.inner.ref;
+  }
+
+  async wait(): Promise<ExecResult> {
+    const r = await this.inner.wait();
+    const reports = await collectWorkspaceReports(this.workspace, this.globs).catch((e: unknown) => ({
+      files: [],
+      problems: [`test reports could not be read: ${(e as Error).message}`],
+    }));
+    return { ...r, reports };
   }
 
   cancel(reason: string): void {

@@ -2,6 +2,7 @@ import { CalendarClock, ChartColumn, Download, FileCode, History, PlayCircle, Wo
 import type { Metadata } from "next";
 import { stringify } from "yaml";
 import { AnalyticsPanel } from "@/components/analytics/analytics-panel";
+import { TestHistoryPanel } from "@/components/analytics/test-history";
 import { UpgradeBanner } from "@/components/pipelines/upgrade-banner";
 import { SchedulesPanel } from "@/components/schedules/schedules-panel";
 import { VersionsPanel } from "@/components/pipelines/versions-panel";
@@ -157,7 +158,10 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         {/* Fetched when the tab opens, so the designer never waits for it. */}
         <TabsContent value="analytics">
-          <AnalyticsPanel endpoint={`/api/v1/pipelines/${pipeline.id}/analytics`} />
+          <div className="flex flex-col gap-3">
+            <AnalyticsPanel endpoint={`/api/v1/pipelines/${pipeline.id}/analytics`} />
+            <TestHistoryPanel pipelineId={pipeline.id} />
+          </div>
         </TabsContent>
 
         {/* Loaded when the tab opens. */}
