@@ -1,5 +1,6 @@
 import type { AnyOperation } from "./define";
 import { analyticsOperations } from "../analytics/operations";
+import { artifactOperations } from "../artifacts/operations";
 import { auditOperations } from "../audit/operations";
 import { authOperations } from "../auth/operations";
 import { hookOperations } from "../hooks/operations";
@@ -19,6 +20,7 @@ export const operations: AnyOperation[] = [
   ...pipelineOperations,
   ...scheduleOperations,
   ...runOperations,
+  ...artifactOperations,
   ...hookOperations,
   ...analyticsOperations,
   ...logOperations,
