@@ -74,13 +74,13 @@ describe("built-in templates", () => {
     expect(builtins.filter((t) => t.gate).map((t) => t.name)).toEqual(["manual-approval"]);
   });
 
-  it("run locally: shell, git clone and the Node, Go and Maven builds; the rest are cluster-only", () => {
+  it("run locally: shell, git clone, the Node, Go and Maven builds and artifact upload; the rest are cluster-only", () => {
     expect(
       builtins
         .filter((t) => t.local.supported)
         .map((t) => t.name)
         .sort(),
-    ).toEqual(["git-clone", "go-build", "maven-build", "node-build", "shell"]);
+    ).toEqual(["artifact-upload", "git-clone", "go-build", "maven-build", "node-build", "shell"]);
   });
 });
 
