@@ -1,11 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebStream } from "node:stream/web";
 import { AppError } from "@/lib/errors";
 
 /**
@@ -23,23 +19,29 @@ export async function stageUpload(body: ReadableStream<Uint8Array> | null, maxBy
   const dir = path.join(os.tmpdir(), "gantry-uploads");
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, randomUUID());
+  const remove = () => rm(file, { force: true });
   const hash = createHash("sha256");
   let size = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size > maxBytes) return done(new AppError("payload_too_large", `the artifact exceeds the limit of ${maxBytes} bytes`));
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  const remove = () => rm(file, { force: true });
+  const out = await open(file, "wx", 0o600);
+  // Read with the stream's own reader: the request's body need not be Node's ReadableStream class.
+  const reader = body?.getReader();
   try {
-    const source = body ? Readable.fromWeb(body as WebStream<Uint8Array>) : Readable.from([]);
-    await pipeline(source, count, createWriteStream(file, { mode: 0o600 }));
+    for (;;) {
+      const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
+      if (chunk.done) break;
+      size += chunk.value.byteLength;
+      if (size > maxBytes) {
+        await reader?.cancel();
+        throw new AppError("payload_too_large", `the artifact exceeds the limit of ${maxBytes} bytes`);
+      }
+      hash.update(chunk.value);
+      await out.write(chunk.value);
+    }
   } catch (e) {
+    await out.close();
     await remove();
     throw e;
   }
+  await out.close();
   return { file, size, sha256: hash.digest("hex"), remove };
 }
