@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { Download } from "lucide-react";
+import { useState } from "react";
 import type { Artifact } from "@/lib/artifact-schemas";
 import { formatBytes } from "./format-bytes";
 
@@ -11,6 +12,8 @@ import { formatBytes } from "./format-bytes";
  * since uploads land while tasks run.
  */
 export function RunArtifacts({ runId, initial, finishedTasks }: { runId: string; initial: Artifact[]; finishedTasks: number }) {
+  // The server's list stands for the page's first state only; each later count is fetched.
+  const [first] = useState(finishedTasks);
   const { data } = useQuery({
     queryKey: ["artifacts", runId, finishedTasks],
     queryFn: async (): Promise<Artifact[]> => {
@@ -18,7 +21,7 @@ export function RunArtifacts({ runId, initial, finishedTasks }: { runId: string;
       if (!r.ok) throw new Error(`loading the artifacts failed (${r.status})`);
       return ((await r.json()) as { items: Artifact[] }).items;
     },
-    initialData: initial,
+    initialData: finishedTasks === first ? initial : undefined,
     placeholderData: (prev) => prev,
   });
   const items = data ?? initial;
