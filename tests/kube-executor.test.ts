@@ -185,7 +185,9 @@ describe("Kubernetes executor on a real control plane", () => {
         category: "test",
         image: "alpine:3",
         command: ["sh", "-c", "true"],
-        sidecars: [{ name: "upload", role: "upload", image: "curlimages/curl:8.11.1", preStop: ["sh", "-c", "true"], gracePeriodSeconds: 60 }],
+        sidecars: [
+          { name: "upload", role: "upload", image: "curlimages/curl:8.11.1", preStop: ["sh", "-c", "true"], gracePeriodSeconds: 60 },
+        ],
         paramsSchema: { type: "object", properties: {} },
         local: { supported: false, reason: "a sidecar" },
       }),
