@@ -143,7 +143,16 @@ describe.skipIf(!S3)("artifact upload into the S3 store", () => {
       {
         name: uniqueName("token"),
         params: [{ name: "OTHER_RUN" }],
-        stages: [{ name: "s", tasks: [{ name: "probe", template: "shell", params: { script } }] }],
+        stages: [
+          {
+            name: "s",
+            tasks: [
+              { name: "probe", template: "shell", params: { script } },
+              // A task that does not name the variable gets no token.
+              { name: "other", template: "shell", params: { script: 'echo "tokens: $(env | grep -c ^GANTRY_ARTIF || true)"' } },
+            ],
+          },
+        ],
       },
       { OTHER_RUN: runId },
     );
@@ -157,6 +166,7 @@ describe.skipIf(!S3)("artifact upload into the S3 store", () => {
       t.replace(/[a-z]/gi, (c) => String.fromCharCode((((c.charCodeAt(0) & 31) + 12) % 26) + (c.charCodeAt(0) & 96) + 1));
     const token = rot13(/rot13: (\S+)/.exec(log)?.[1] ?? "");
     expect(token).toMatch(/^gat1\./);
+    expect(await logOf(run.stages[0].tasks[1].id)).toContain("tokens: 0");
 
     const names = (await call("GET", `/api/v1/runs/${runId}/artifacts`, { token: as("viewer") })).body.items.map(
       (a: { name: string }) => a.name,

@@ -21,7 +21,7 @@ import { ExecutorError, type ExecHandle, type ExecResult, type Executor, type Lo
 import { retryUntilDone } from "./backoff";
 import { countingLogStore } from "@/server/metrics/operator";
 import { taskSecrets, type TaskSecrets } from "@/server/secrets/run-secrets";
-import { gantryUrl, uploadTokenEnv } from "@/server/artifacts/task-env";
+import { gantryUrl, uploadTokenEnv, wantsUploadToken } from "@/server/artifacts/task-env";
 import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
 import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
@@ -83,7 +83,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     },
   );
   // The task's artifact upload token rides with its secrets: masked, a Secret in Kubernetes.
-  if (!(sec instanceof Error)) {
+  if (!(sec instanceof Error) && wantsUploadToken(tr.plan)) {
     const upload = uploadTokenEnv(tr.id, retryPolicy(tr.plan).totalTimeoutSeconds, new Date());
     Object.assign(sec.env, upload);
     sec.values.push(upload.GANTRY_ARTIFACT_TOKEN);

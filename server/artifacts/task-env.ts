@@ -1,11 +1,15 @@
+import type { TaskPlan } from "@/lib/plan";
+import { planStrings } from "@/lib/expressions/plan";
 import { config } from "../config";
 import { keyring, type Keyring } from "../secrets/crypto";
 import { issueUploadToken } from "./token";
 
 /**
- * What the operator gives every task so it can upload artifacts of its run through Gantry:
- * Gantry's URL as tasks reach it and an upload token bound to the task run. The token is a
- * secret of the task (masked in its log, a Secret in Kubernetes); store credentials never are.
+ * What the operator gives tasks so they can upload artifacts of their run through Gantry:
+ * Gantry's URL as tasks reach it (every task) and an upload token bound to the task run (tasks
+ * whose command or env names `GANTRY_ARTIFACT_TOKEN`, as artifact-upload's does). The token is a
+ * secret of the task (masked in its log, a Secret in Kubernetes: one more API write, so only
+ * where it is used); store credentials never reach a task.
  */
 
 /** Room after the task's own time limit (queueing of a pod, a slow upload at the end). */
@@ -20,3 +24,6 @@ export function uploadTokenEnv(taskRunId: string, totalTimeoutSeconds: number, n
   const expiresAt = Math.floor(now.getTime() / 1000) + totalTimeoutSeconds + GRACE_SECONDS;
   return { GANTRY_ARTIFACT_TOKEN: issueUploadToken(kr, { taskRunId, expiresAt }) };
 }
+
+/** Whether the task asks for an upload token: its command, args or env name the variable. */
+export const wantsUploadToken = (plan: TaskPlan) => [...planStrings(plan)].some((s) => s.includes("GANTRY_ARTIFACT_TOKEN"));
