@@ -53,7 +53,15 @@ export const CreateProjectBodySchema = z.strictObject({
 export const UpdateProjectBodySchema = z.strictObject({
   name: z.string().trim().min(1).max(100).optional(),
   description: z.string().max(2000).nullable().optional(),
-  settings: ProjectSettingsSchema.optional().meta({ description: "Replaces the settings as a whole." }),
+  settings: ProjectSettingsSchema.optional().meta({
+    description: "Replaces the settings as a whole, except `builds` when left out (it has its own door: PUT …/builds).",
+  }),
+});
+
+export const SetProjectBuildsBodySchema = z.strictObject({
+  privileged: z
+    .boolean()
+    .meta({ description: "Let templates with `runAsRoot` (kaniko) run as uid 0; the namespace becomes Pod Security baseline" }),
 });
 
 export const SetMemberBodySchema = z.strictObject({ role: RoleSchema });

@@ -14,6 +14,7 @@ export const ACTIONS = [
   "secret.manage", //     create, replace, delete secrets (values are never shown again)
   "template.manage", //   add, edit, deprecate, delete the project's templates
   "audit.view", //        read the project's audit trail
+  "builds.manage", //     allow or forbid privileged builds (root image builders, Pod Security baseline)
   "member.manage", //     add, remove and change the role of members
   "project.manage", //    change settings (executor, namespace, quota), rename, delete the project
 ] as const;
@@ -29,6 +30,7 @@ export const MIN_ROLE: Record<Action, Role> = {
   "secret.manage": "maintainer",
   "template.manage": "maintainer",
   "audit.view": "maintainer",
+  "builds.manage": "maintainer",
   "member.manage": "owner",
   "project.manage": "owner",
 };
@@ -45,6 +47,7 @@ export const SCOPE_NEEDED: Record<Action, Scope> = {
   "pipeline.edit": "admin",
   "secret.manage": "admin",
   "template.manage": "admin",
+  "builds.manage": "admin",
   "member.manage": "admin",
   "project.manage": "admin",
 };
@@ -58,6 +61,7 @@ export const ACTION_LABELS: Record<Action, string> = {
   "secret.manage": "Manage secrets",
   "template.manage": "Manage the project's templates",
   "audit.view": "Read the audit trail",
+  "builds.manage": "Allow privileged builds",
   "member.manage": "Manage members",
   "project.manage": "Change project settings",
 };

@@ -17,6 +17,11 @@ export const TaskPlanSchema = z.object({
   retries: z.number().int().min(0),
   /** The template's sidecars with `{{params.x}}` filled in (Kubernetes executor). */
   sidecars: z.array(TemplateSidecarSchema).optional(),
+  /**
+   * The template keeps a build cache (its `cachePath`): the executor gives the task the pipeline's
+   * cache as `$GANTRY_CACHE` (a volume in Kubernetes, a directory of the operator locally).
+   */
+  cache: z.literal(true).optional(),
   /** Names of the project secrets the task gets as env; values are resolved by the operator at start. */
   secrets: z.array(z.string()).optional(),
   /**
@@ -75,7 +80,11 @@ export const TaskPlanSchema = z.object({
   finally: z.literal(true).optional(),
   /** One combination of a matrix task: the task's name, the values of this combination, and whether a failure stops the others. */
   matrix: z.object({ task: z.string(), values: z.record(z.string(), z.string()), failFast: z.boolean() }).optional(),
+  /** The template asks for uid 0 (template `runAsRoot`; Kubernetes: only where the project allows privileged builds). */
+  runAsRoot: z.literal(true).optional(),
   /** A manual-approval gate: decided by the scheduler from approvals and the clock, never run. */
   gate: GatePlanSchema.optional(),
+  /** The template needs the project's deploy service account (locally: a short-lived kubeconfig in KUBECONFIG). */
+  clusterAccess: z.literal(true).optional(),
 });
 export type TaskPlan = z.infer<typeof TaskPlanSchema>;

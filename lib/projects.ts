@@ -48,6 +48,16 @@ export const ProjectSettingsSchema = z
       .max(253)
       .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name: lower-case letters, digits, '-' and '.'")
       .optional(),
+    /**
+     * A service account in the project's namespace for deploy tasks (templates with
+     * `needsClusterAccess`: helm-deploy, kubectl-apply); only they get its token, never the
+     * operator's own credentials.
+     */
+    deployServiceAccount: z
+      .string()
+      .max(253)
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Kubernetes object name: lower-case letters, digits, '-' and '.'")
+      .optional(),
     priorityClassName: z
       .string()
       .max(253)
@@ -58,6 +68,12 @@ export const ProjectSettingsSchema = z
       .object({ cpu: Quantity.optional(), memory: Quantity.optional(), pods: z.number().int().positive().max(100000).optional() })
       .strict()
       .optional(),
+    /**
+     * `privileged`: tasks whose template asks for root (`runAsRoot`, image builders such as kaniko)
+     * may run as uid 0, and the project's namespace is Pod Security `baseline` instead of
+     * `restricted`. Off by default; only maintainers and owners change it (`PUT …/builds`), audited.
+     */
+    builds: z.object({ privileged: z.boolean().optional() }).strict().optional(),
     /** LimitRange defaults for containers that set none. */
     limitRange: z
       .object({
@@ -89,6 +105,9 @@ export const DEFAULT_PROJECT_SLUG = "default";
  */
 export const namespaceOf = (p: { id: string; slug: string; settings: ProjectSettings }, home = "gantry") =>
   p.settings.namespace ?? (p.id === DEFAULT_PROJECT_ID ? home : `gantry-${p.slug}`);
+
+/** Whether the project's maintainers allow builds as root (the `builds.privileged` setting). */
+export const privilegedBuilds = (settings: ProjectSettings): boolean => settings.builds?.privileged === true;
 
 /** Where a project's tasks run: its own setting, else the server's GANTRY_EXECUTOR. */
 export const executorOf = (settings: ProjectSettings, serverDefault: "local" | "kubernetes"): "local" | "kubernetes" =>

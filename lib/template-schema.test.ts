@@ -13,10 +13,10 @@ const base = {
 describe("template Kubernetes fields", () => {
   it("adds nothing to a template that does not use them, so its content hash and version stay the same", () => {
     const parsed = TemplateDefinitionSchema.parse(base);
-    for (const k of ["sidecars", "cachePath", "resources", "automountServiceAccountToken"]) expect(parsed, k).not.toHaveProperty(k);
+    for (const k of ["sidecars", "cachePath", "resources", "needsClusterAccess"]) expect(parsed, k).not.toHaveProperty(k);
   });
 
-  it("reads sidecars, cache path, resources and the token flag", () => {
+  it("reads sidecars, cache path, resources and the cluster-access flag", () => {
     const parsed = TemplateDefinitionSchema.parse({
       ...base,
       sidecars: [
@@ -25,12 +25,12 @@ describe("template Kubernetes fields", () => {
       ],
       cachePath: "/home/gantry/.npm",
       resources: { requests: { cpu: 1, memory: "512Mi" }, limits: { memory: "1Gi" } },
-      automountServiceAccountToken: true,
+      needsClusterAccess: true,
     });
     expect(parsed.sidecars!.map((s) => s.role)).toEqual(["service", "upload"]);
     // YAML numbers are quantities too: `cpu: 1` means one CPU.
     expect(parsed.resources).toEqual({ requests: { cpu: "1", memory: "512Mi" }, limits: { memory: "1Gi" } });
-    expect(parsed.automountServiceAccountToken).toBe(true);
+    expect(parsed.needsClusterAccess).toBe(true);
   });
 
   it("rejects a quantity Kubernetes would not accept and a relative cache path, naming the field", () => {

@@ -75,8 +75,18 @@ export const TemplateDefinitionSchema = z.object({
   cachePath: z.string().regex(/^\/./, "must be an absolute path").optional(),
   /** Default requests and limits of the task's container; a task may override them (Kubernetes only). */
   resources: TemplateResourcesSchema.optional(),
-  /** Mount the pod's service account token: only for tasks that call the Kubernetes API themselves. */
-  automountServiceAccountToken: z.boolean().optional(),
+  /**
+   * The task calls the Kubernetes API (helm, kubectl): it runs with the project's
+   * `deployServiceAccount` and that account's token (a pod's mounted token in Kubernetes mode, a
+   * short-lived kubeconfig in local mode); every other task gets no credentials at all.
+   */
+  needsClusterAccess: z.boolean().optional(),
+  /**
+   * The task runs as uid 0 (an image builder such as kaniko). Kubernetes: only in projects whose
+   * maintainers allow privileged builds (`builds.privileged`). Locally: uid 0 of the sandbox's own
+   * user namespace with the file capabilities a builder needs, never the host's root.
+   */
+  runAsRoot: z.boolean().optional(),
   /**
    * Not a process: a gate the scheduler decides (manual approval, issue 5). Image and command are
    * ignored; until approvals exist, pipelines using such a template are refused at validation.

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { operatorConfig } from "./config";
 
@@ -25,5 +26,13 @@ describe("operator settings for Kubernetes mode", () => {
   it("refuses a namespace that is not a DNS label and a malformed annotation list, naming the setting", () => {
     expect(() => cfg({ GANTRY_NAMESPACE: "Not_A_Namespace" })).toThrow(/GANTRY_NAMESPACE/);
     expect(() => cfg({ GANTRY_POD_ANNOTATIONS_FROM_ENV: "oops" })).toThrow(/GANTRY_POD_ANNOTATIONS_FROM_ENV/);
+  });
+});
+
+describe("operator settings for the local executor", () => {
+  it("keeps the pipelines' build caches in .gantry/cache unless GANTRY_CACHE_DIR says where", () => {
+    expect(cfg({}).cacheDir).toBe(path.resolve(".gantry/cache"));
+    expect(cfg({ GANTRY_CACHE_DIR: "/var/cache/gantry" }).cacheDir).toBe("/var/cache/gantry");
+    expect(() => cfg({ GANTRY_CACHE_DIR: "" })).toThrow(/GANTRY_CACHE_DIR/);
   });
 });

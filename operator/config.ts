@@ -41,6 +41,11 @@ const OperatorEnvSchema = z.object({
         if (!path.isAbsolute(p) || p === "/") ctx.addIssue({ code: "custom", message: `'${p}' is not an absolute path below /` });
       return out;
     }),
+  /**
+   * Local executor: root of the pipelines' build caches (a directory per pipeline, given to tasks
+   * whose template keeps a cache as $GANTRY_CACHE). Kubernetes mode has a volume per pipeline instead.
+   */
+  GANTRY_CACHE_DIR: z.string().min(1).default(".gantry/cache"),
   /** Kubernetes mode: the (default project's) namespace for BuildJobs, and where the leader Lease lives. */
   GANTRY_NAMESPACE: z
     .string()
@@ -109,6 +114,7 @@ export type OperatorConfig = Config &
   z.infer<typeof OperatorEnvSchema> & {
     operatorId: string;
     workspacesDir: string;
+    cacheDir: string;
   };
 
 export function operatorConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
@@ -116,7 +122,13 @@ export function operatorConfig(env: NodeJS.ProcessEnv = process.env): OperatorCo
   const r = OperatorEnvSchema.safeParse(env);
   if (!r.success) throw new Error(`invalid environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const workspacesDir = path.resolve(base.GANTRY_WORKSPACES);
-  return { ...base, ...r.data, workspacesDir, operatorId: base.GANTRY_OPERATOR_ID ?? defaultOperatorId(workspacesDir) };
+  return {
+    ...base,
+    ...r.data,
+    workspacesDir,
+    cacheDir: path.resolve(r.data.GANTRY_CACHE_DIR),
+    operatorId: base.GANTRY_OPERATOR_ID ?? defaultOperatorId(workspacesDir),
+  };
 }
 
 /**

@@ -14,6 +14,8 @@ import { metricsPortOf, startMetricsServer } from "@/server/metrics/operator";
 import { operatorConfig, sandboxSettings } from "./config";
 import { startKubernetesMode, type KubernetesMode } from "./executors/kubernetes/setup";
 import { LocalExecutor } from "./executors/local/local-executor";
+import { tokenRequestAccess } from "./executors/local/cluster-access";
+import { KubeApi, loadKubeConfig } from "./executors/kubernetes/kube-api";
 import { ProjectExecutors } from "./executors/project-executors";
 import type { Executor } from "./executors/types";
 import { executorOf } from "@/lib/projects";
@@ -47,10 +49,21 @@ const kubernetes = ProjectExecutors.lazy(async () => {
 if (cfg.GANTRY_EXECUTOR === "kubernetes") await kubernetes.get();
 const executor: Executor = new ProjectExecutors({
   defaultKind: cfg.GANTRY_EXECUTOR,
-  local: new LocalExecutor({ workspacesDir: cfg.workspacesDir, killGraceMs: cfg.GANTRY_KILL_GRACE_MS, sandbox: sandboxSettings(cfg) }),
+  local: new LocalExecutor({
+    workspacesDir: cfg.workspacesDir,
+    cacheDir: cfg.cacheDir,
+    killGraceMs: cfg.GANTRY_KILL_GRACE_MS,
+    sandbox: sandboxSettings(cfg),
+    clusterAccess: localClusterAccess(),
+  }),
   kubernetes,
   kindOfRun: async (runId) => executorOf((await runProject(db, runId))?.settings ?? {}, cfg.GANTRY_EXECUTOR),
 });
+/** Local deploy tasks get tokens of their project's deploy account through the operator's kubeconfig, when it has one. */
+function localClusterAccess() {
+  const kc = loadKubeConfig();
+  return kc ? tokenRequestAccess({ db, api: new KubeApi(kc), kc, home: cfg.GANTRY_NAMESPACE }) : undefined;
+}
 if (cfg.GANTRY_LOCAL_SANDBOX === "off")
   log.warn(
     "GANTRY_LOCAL_SANDBOX=off: local tasks run unconfined as the operator's user, able to read its secrets and database (single-user machines only)",

@@ -47,6 +47,8 @@ export interface TaskMetrics {
    */
   collectPushed(sink: Pick<LogSink, "system">, blocks: string | null, mask: (text: string) => string): Promise<void>;
   finished(status: string): void;
+  /** Counts the build cache look-up a task reports in its result `cache` (`hit` or `miss`: templates/*-build.yaml). */
+  cache(template: string, results: Record<string, string> | undefined): void;
 }
 
 export function trackTask(db: Db, executor: Executor, claimed: ClaimedTask, log: Logger, opts: { resumed: boolean }): TaskMetrics {
@@ -79,6 +81,11 @@ export function trackTask(db: Db, executor: Executor, claimed: ClaimedTask, log:
       } catch (e) {
         log.warn({ err: (e as Error).message }, "could not read the task's pushed metrics");
       }
+    },
+    cache(template, results) {
+      const result = results?.cache;
+      if (result !== "hit" && result !== "miss") return;
+      void labels.then((l) => m.taskCache.inc({ ...l, template, result }));
     },
     finished(status) {
       m.tasksRunning.dec();

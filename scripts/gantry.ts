@@ -9,11 +9,14 @@ import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { lint } from "./lib/lint";
-import { clusterUnavailableReason } from "./lib/cluster/build";
+import { cachedBinaries, clusterUnavailableReason } from "./lib/cluster/build";
+import { deployToolsPath, provideKubectl } from "./lib/tools/deploy-tools";
 import { startCluster } from "./lib/cluster/lifecycle";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
 import { s3Unavailable, startTestS3 } from "./lib/tools/s3";
+import { ensureBuildah } from "./lib/tools/buildah";
+import { ensureRegistry, registryUnavailableReason } from "./lib/tools/registry";
 
 const cmd = process.argv[2] ?? "start";
 const cleanups: (() => Promise<void>)[] = [];
@@ -128,6 +131,8 @@ async function test(args: string[]) {
   }
   if (!want("integration") && !want("e2e")) return;
   await ensureBubblewrap();
+  // The outside-service templates' image (curlimages/curl) has busybox's sh, awk and sed: a suite runs them with those.
+  if (want("integration") && !which("busybox")) await aptInstall(["busybox"], "the template tests run shell code with busybox's tools");
 
   const chromium = want("e2e") ? await ensureChromium() : "";
   // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;
@@ -177,6 +182,8 @@ async function test(args: string[]) {
   if (noS3) console.warn(`\x1b[33m!\x1b[0m the artifact suites will be skipped, the stack keeps artifacts in a directory: ${noS3}`);
   const s3 = noS3 ? null : await startTestS3(path.join(ROOT, ".gantry/test-s3"), await freePort(), (m) => console.log(`  ${m}`));
   if (s3) cleanups.push(s3.stop);
+  // helm and the cluster's kubectl for the deploy templates, first on the PATH of the stack's local tasks and of the tests.
+  const deployPath = want("integration") ? await deployToolsPath(ROOT, (m) => console.log(`  ${m}`)) : {};
   step(`starting the stack under test on port ${port}…`);
   const stack: Stack = await startApp({
     databaseUrl: db.url,
@@ -184,6 +191,7 @@ async function test(args: string[]) {
     quiet: !process.env.GANTRY_TEST_VERBOSE,
     env: {
       GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
+      ...deployPath,
       ...esEnv,
       LOG_LEVEL: "warn",
       ...oidcEnv,
@@ -205,6 +213,7 @@ async function test(args: string[]) {
   cleanups.push(stack.stop);
   const env = {
     ...process.env,
+    ...deployPath,
     GANTRY_TEST_URL: stack.url,
     GANTRY_TEST_TOKEN: token,
     GANTRY_TEST_OIDC_ISSUER: oidc.issuer,
@@ -236,6 +245,7 @@ async function test(args: string[]) {
       const cluster = await startCluster({ name: "gantry-test", log: (m) => console.log(`  ${m}`) });
       cleanups.push(cluster.stop);
       Object.assign(env, { KUBECONFIG: cluster.kubeconfig });
+      provideKubectl(ROOT, cachedBinaries()?.kubectl ?? "");
       ok("Kubernetes control plane is up");
     }
     // A real Prometheus scraping the web app and the operator every second, for the metrics suite.
@@ -253,6 +263,15 @@ async function test(args: string[]) {
       cleanups.push(prom.stop);
       Object.assign(env, { PROMETHEUS_TEST_URL: prom.url });
       ok(`Prometheus is up on ${prom.url}`);
+    }
+    // The image-build suite starts its own registry from this binary; built here, not under a test's timeout.
+    const noImageTools = registryUnavailableReason() ?? (await ensureBuildah());
+    if (noImageTools) {
+      if (process.env.CI === "true") fail(`the image-build suite cannot run: ${noImageTools}`);
+      console.warn(`\x1b[33m!\x1b[0m the image-build suite will fail: ${noImageTools}`);
+    } else {
+      step("the OCI registry (CNCF Distribution, built from its Go module the first time) and buildah…");
+      await ensureRegistry((m) => console.log(`  ${m}`));
     }
     step("integration tests (real MariaDB, real web app and operator, real Kubernetes API, real Prometheus)…");
     await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });

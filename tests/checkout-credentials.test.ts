@@ -1,7 +1,7 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:https";
+import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,7 +16,17 @@ import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
 import { encrypt } from "@/server/secrets/crypto";
 import { secretAad } from "@/server/secrets/secrets";
-import { createTestDatabase, logLines, sh, startInProcessOperator, taskOf, waitForRunEnd, type TestDatabase } from "./executor-helpers";
+import { startGitHttpServer } from "./git-http-server";
+import {
+  createTestDatabase,
+  gitEnv,
+  logLines,
+  sh,
+  startInProcessOperator,
+  taskOf,
+  waitForRunEnd,
+  type TestDatabase,
+} from "./executor-helpers";
 
 /**
  * A private repository in local mode, end to end: a real git server (git's own `http-backend`
@@ -50,69 +60,6 @@ function scanArgv(values: string[]) {
     }
     if (values.some((v) => cmd.includes(v))) argvHits.push(`${pid}: ${cmd}`);
   }
-}
-
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.test",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.test",
-};
-
-/** git http-backend as a CGI: the request's body on stdin, headers and body on stdout. */
-function startGitServer(projectRoot: string, cert: { key: Buffer; cert: Buffer }): Promise<Server> {
-  const s = createServer(cert, (req, res) => {
-    scanArgv([token, "not-the-token"]);
-    const auth = req.headers.authorization ?? "";
-    const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64")
-      .toString()
-      .split(":");
-    if (auth) seenUsers.push(user);
-    if (!auth.startsWith("Basic ") || user !== "x-access-token" || pass !== token) {
-      res.writeHead(401, { "WWW-Authenticate": 'Basic realm="git"' }).end("unauthorised");
-      return;
-    }
-    const u = new URL(req.url ?? "/", "https://x");
-    const cgi = spawn("git", ["http-backend"], {
-      env: {
-        PATH: process.env.PATH,
-        GIT_PROJECT_ROOT: projectRoot,
-        GIT_HTTP_EXPORT_ALL: "1",
-        PATH_INFO: decodeURIComponent(u.pathname),
-        QUERY_STRING: u.search.slice(1),
-        REQUEST_METHOD: req.method,
-        CONTENT_TYPE: req.headers["content-type"] ?? "",
-        REMOTE_USER: user,
-        REMOTE_ADDR: "127.0.0.1",
-        ...(req.headers["content-encoding"] ? { HTTP_CONTENT_ENCODING: String(req.headers["content-encoding"]) } : {}),
-        ...(req.headers["git-protocol"] ? { GIT_PROTOCOL: String(req.headers["git-protocol"]) } : {}),
-      } as unknown as NodeJS.ProcessEnv,
-    });
-    req.pipe(cgi.stdin);
-    let buf = Buffer.alloc(0);
-    let headersDone = false;
-    cgi.stdout.on("data", (d: Buffer) => {
-      if (headersDone) return void res.write(d);
-      buf = Buffer.concat([buf, d]);
-      const end = buf.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      headersDone = true;
-      let status = 200;
-      for (const line of buf.subarray(0, end).toString().split("\r\n")) {
-        const i = line.indexOf(":");
-        const name = line.slice(0, i).trim();
-        const value = line.slice(i + 1).trim();
-        if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
-        else res.setHeader(name, value);
-      }
-      res.writeHead(status);
-      res.write(buf.subarray(end + 4));
-    });
-    cgi.on("close", () => res.end());
-  });
-  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(s)));
 }
 
 async function addSecret(name: string, value: string) {
@@ -177,7 +124,16 @@ beforeAll(async () => {
   writeFileSync(path.join(home, ".gitconfig"), `[http]\n\tsslCAInfo = ${path.join(root, "cert.pem")}\n`);
   process.env.HOME = home;
 
-  server = await startGitServer(repos, { key: readFileSync(path.join(root, "key.pem")), cert: readFileSync(path.join(root, "cert.pem")) });
+  server = await startGitHttpServer({
+    projectRoot: repos,
+    tls: { key: readFileSync(path.join(root, "key.pem")), cert: readFileSync(path.join(root, "cert.pem")) },
+    user: "x-access-token",
+    password: token,
+    onRequest: (user) => {
+      scanArgv([token, "not-the-token"]);
+      if (user !== undefined) seenUsers.push(user);
+    },
+  });
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/web.git`;
   t = await createTestDatabase("gantry_private");
   await addSecret("GIT_TOKEN", token);
@@ -248,4 +204,42 @@ describe("checkout of a private repository over HTTPS (local executor)", () => {
       details: { errors: [{ path: "repository.credentials.secret", message: expect.stringContaining("no secret named 'NO_SUCH_TOKEN'") }] },
     });
   });
+});
+
+describe("the git-clone template on a private repository (local executor)", () => {
+  async function clonePipeline(secret: string): Promise<string> {
+    const spec = PipelineSpecSchema.parse({
+      name: `tpl-${randomBytes(4).toString("hex")}`,
+      stages: [
+        { name: "src", tasks: [{ name: "clone", template: "git-clone", params: { url, dir: "code", token: `{{ secrets.${secret} }}` } }] },
+        { name: "use", tasks: [sh("show", 'echo "built {{ tasks.clone.results.commit }} of version $(cat code/VERSION)"')] },
+      ],
+    });
+    return (await createPipeline(t.db, { spec, projectId: DEFAULT_PROJECT_ID })).id;
+  }
+
+  it("clones with the token secret param at the commit asked, gives result commit to the next task, and keeps the token out of logs and command lines", async () => {
+    seenUsers.length = 0;
+    const view = await waitForRunEnd(t.db, (await createRun(t.db, await clonePipeline("GIT_TOKEN"))).id, 60_000);
+    const clone = taskOf(view, "clone");
+    expect(view.status, clone.message ?? "").toBe("succeeded");
+    const [row] = await t.db.select().from(taskRuns).where(eq(taskRuns.id, clone.id));
+    expect(row.results).toEqual({ commit: head });
+    expect(await storedText(clone.id, clone.message)).toContain(`checked out ${head} (private)`);
+    const show = taskOf(view, "show");
+    expect(await storedText(show.id, show.message)).toContain(`built ${head} of version 7`);
+    expect(seenUsers).toContain("x-access-token");
+    for (const task of [clone, show]) expect(await storedText(task.id, task.message)).not.toContain(token);
+    expect(JSON.stringify(row.plan)).not.toContain(token);
+    expect(argvHits, "no process's command line may hold the token").toEqual([]);
+  }, 90_000);
+
+  it("fails the clone task with git's authentication error when the token is wrong", async () => {
+    const view = await waitForRunEnd(t.db, (await createRun(t.db, await clonePipeline("WRONG_TOKEN"))).id, 60_000);
+    const clone = taskOf(view, "clone");
+    expect(view.status).toBe("failed");
+    expect(clone.status).toBe("failed");
+    expect(await storedText(clone.id, clone.message)).toMatch(/fatal: Authentication failed for 'https:\/\/127\.0\.0\.1:\d+\/web\.git\/'/);
+    expect(taskOf(view, "show").status).not.toBe("succeeded");
+  }, 90_000);
 });

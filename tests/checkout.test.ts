@@ -10,6 +10,7 @@ import { createPipeline } from "@/server/pipelines/pipelines";
 import { createRun } from "@/server/runs/create-run";
 import {
   createTestDatabase,
+  gitEnv,
   logText,
   sh,
   startInProcessOperator,
@@ -32,14 +33,6 @@ let root: string;
 let repo: string;
 const sha: Record<"v1" | "main" | "feature", string> = { v1: "", main: "", feature: "" };
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.test",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.test",
-};
 const git = (...args: string[]) => execFileSync("git", ["-C", repo, ...args], { encoding: "utf8", env: gitEnv }).trim();
 const commit = (version: string, message: string) => {
   writeFileSync(path.join(repo, "VERSION"), `${version}\n`);

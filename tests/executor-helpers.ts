@@ -69,6 +69,16 @@ export async function createTestDatabase(prefix = "gantry_exec"): Promise<TestDa
   };
 }
 
+/** The environment of a test's own git commands: a fixed author, no system config. */
+export const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "Dev",
+  GIT_AUTHOR_EMAIL: "dev@example.test",
+  GIT_COMMITTER_NAME: "Dev",
+  GIT_COMMITTER_EMAIL: "dev@example.test",
+};
+
 export const tempDir = (label: string) => mkdtempSync(path.join(tmpdir(), `gantry-${label}-`));
 
 type StageInput = PipelineSpecInput["stages"][number];
@@ -229,14 +239,27 @@ export const quietLogger = () => pino({ level: process.env.GANTRY_TEST_VERBOSE ?
  */
 export function startInProcessOperator(
   db: Db,
-  opts: { concurrency?: number; killGraceMs?: number; operatorId?: string; sweepMs?: number; sandbox?: SandboxSettings } = {},
+  opts: {
+    concurrency?: number;
+    killGraceMs?: number;
+    operatorId?: string;
+    sweepMs?: number;
+    sandbox?: SandboxSettings;
+    /** Root of the pipelines' build caches (none: tasks get no $GANTRY_CACHE). */
+    cacheDir?: string;
+  } = {},
 ) {
   const workspaces = tempDir("ws");
   // mkdtemp's 0700 would keep the sandbox's uid out of its workspaces.
   if (opts.sandbox && opts.sandbox.mode !== "off") chmodSync(workspaces, 0o755);
   const scheduler = new Scheduler({
     db,
-    executor: new LocalExecutor({ workspacesDir: workspaces, killGraceMs: opts.killGraceMs ?? 500, sandbox: opts.sandbox ?? SANDBOX_OFF }),
+    executor: new LocalExecutor({
+      workspacesDir: workspaces,
+      cacheDir: opts.cacheDir,
+      killGraceMs: opts.killGraceMs ?? 500,
+      sandbox: opts.sandbox ?? SANDBOX_OFF,
+    }),
     operatorId: opts.operatorId ?? `test-inproc-${randomBytes(3).toString("hex")}`,
     concurrency: opts.concurrency ?? 8,
     pollMs: 50,

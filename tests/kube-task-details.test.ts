@@ -41,7 +41,7 @@ describe("kubernetesTaskDetails", () => {
         sidecars: tpl.sidecars,
         cachePath: tpl.cachePath,
         resources: tpl.resources,
-        automountServiceAccountToken: tpl.automountServiceAccountToken,
+        needsClusterAccess: tpl.needsClusterAccess,
       },
       // The default project builds in the operator's own namespace, placed nowhere in particular.
       namespace: "ops",

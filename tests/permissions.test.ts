@@ -54,6 +54,7 @@ const PROBES: Partial<Record<Action, (token: string) => Promise<ApiResponse>>> =
   },
   "template.manage": (t) => call("POST", `/api/v1/templates?project=${p.slug}`, { token: t, body: template(uniqueName("matrix-tpl")) }),
   "audit.view": (t) => call("GET", `/api/v1/projects/${p.slug}/audit`, { token: t }),
+  "builds.manage": (t) => call("PUT", `/api/v1/projects/${p.slug}/builds`, { token: t, body: { privileged: false } }),
   "member.manage": async (t) => {
     const u = await createUserWithToken(p.db, uniqueName("newbie"));
     return call("PUT", `/api/v1/projects/${p.slug}/members/${u.username}`, { token: t, body: { role: "viewer" } });

@@ -14,10 +14,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const kanikoPipeline = () => {
+/** A pipeline of a cluster-only template: the integration test's database is a sidecar container. */
+const clusterOnlyPipeline = () => {
   const r = validateSpec({
-    name: "image",
-    stages: [{ name: "build", tasks: [{ name: "image", template: "kaniko-build", params: { image: "registry.local/app:1" } }] }],
+    name: "itest",
+    stages: [{ name: "test", tasks: [{ name: "itest", template: "integration-test", params: { database: "postgres", script: "true" } }] }],
   });
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
   return r.spec;
@@ -25,7 +26,7 @@ const kanikoPipeline = () => {
 
 describe("cluster-only templates and the configured executor", () => {
   it("refuses a cluster-only template on the local executor, saying why and where", async () => {
-    const e = (await checkSpecAgainstCatalog(t.db, kanikoPipeline(), { executor: "local" }).catch((x) => x)) as AppError;
+    const e = (await checkSpecAgainstCatalog(t.db, clusterOnlyPipeline(), { executor: "local" }).catch((x) => x)) as AppError;
     expect(e.details?.errors?.[0]).toMatchObject({
       path: "stages[0].tasks[0].template",
       message: expect.stringMatching(/cannot run on the local executor/),
@@ -33,8 +34,8 @@ describe("cluster-only templates and the configured executor", () => {
   });
 
   it("accepts the same pipeline when tasks run on Kubernetes", async () => {
-    const found = await checkSpecAgainstCatalog(t.db, kanikoPipeline(), { executor: "kubernetes" });
-    expect(found.get("kaniko-build")?.local.supported).toBe(false);
+    const found = await checkSpecAgainstCatalog(t.db, clusterOnlyPipeline(), { executor: "kubernetes" });
+    expect(found.get("integration-test")?.local.supported).toBe(false);
   });
 });
 
@@ -42,10 +43,10 @@ describe("the project's executor decides", () => {
   it("saves a cluster-only template in a project that builds on Kubernetes, and refuses it where tasks run locally", async () => {
     const id = randomUUID();
     await t.db.insert(projects).values({ id, slug: `k-${id.slice(0, 6)}`, name: "on the cluster", settings: { executor: "kubernetes" } });
-    const saved = await createPipeline(t.db, { spec: kanikoPipeline(), projectId: id });
+    const saved = await createPipeline(t.db, { spec: clusterOnlyPipeline(), projectId: id });
     expect(saved.version).toBe(1);
     // The default project follows GANTRY_EXECUTOR, local in this process.
-    const e = (await createPipeline(t.db, { spec: kanikoPipeline(), projectId: DEFAULT_PROJECT_ID }).catch((x) => x)) as AppError;
+    const e = (await createPipeline(t.db, { spec: clusterOnlyPipeline(), projectId: DEFAULT_PROJECT_ID }).catch((x) => x)) as AppError;
     expect(e.details?.errors?.[0]).toMatchObject({
       path: "stages[0].tasks[0].template",
       message: expect.stringMatching(/cannot run on the local executor/),

@@ -68,6 +68,7 @@ export function SettingsForm({
     namespace: settings.namespace ?? "",
     nodeSelector: toLines(settings.nodeSelector),
     serviceAccount: settings.serviceAccount ?? "",
+    deployServiceAccount: settings.deployServiceAccount ?? "",
     tolerations: formatTolerations(settings.tolerations),
     affinity: settings.affinity ? toYaml(settings.affinity) : "",
     priorityClassName: settings.priorityClassName ?? "",
@@ -88,12 +89,15 @@ export function SettingsForm({
       toast({ tone: "error", title: "Settings not saved", description: "Fix the fields marked in red." });
       return;
     }
+    // Privileged builds have their own control and action (PrivilegedBuilds): left out, the server keeps them.
+    const { builds: _builds, ...kept } = settings;
     const next: ProjectSettings = {
-      ...settings,
+      ...kept,
       executor: (opt(f.executor) as ProjectSettings["executor"]) ?? undefined,
       namespace: opt(f.namespace),
       nodeSelector: f.nodeSelector.trim() ? fromLines(f.nodeSelector) : undefined,
       serviceAccount: opt(f.serviceAccount),
+      deployServiceAccount: opt(f.deployServiceAccount),
       tolerations: tolerations.value.length ? tolerations.value : undefined,
       affinity: affinity.value,
       priorityClassName: opt(f.priorityClassName),
@@ -175,6 +179,11 @@ export function SettingsForm({
       )}
       {text("priorityClassName", "Priority class", "PriorityClass of build pods; empty for the cluster default.")}
       {text("serviceAccount", "Service account", "Build pods run as this account (no API token is mounted unless a template asks).")}
+      {text(
+        "deployServiceAccount",
+        "Deploy service account",
+        "Deploy tasks (helm-deploy, kubectl-apply) get this account's token, and no other task does; empty: they cannot run.",
+      )}
       <fieldset className="grid grid-cols-3 gap-3">
         <legend className="mb-1 text-sm font-medium">Namespace quota</legend>
         {text("cpu", "CPU", "e.g. 8", "quota.cpu")}

@@ -12,6 +12,8 @@ import type { LogWriter } from "@/server/logs/writer";
 export interface ExecTask {
   taskRunId: string;
   runId: string;
+  /** The run's pipeline: whose build cache the task gets (`plan.cache`). */
+  pipelineId?: string;
   /** The task's name (`GANTRY_TASK`). */
   taskName: string;
   stageName: string;

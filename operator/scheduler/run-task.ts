@@ -141,6 +141,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   if (result.ignoredResults?.length)
     writer.system(`results not declared by the task or its template were ignored: ${result.ignoredResults.join(", ")}`);
   await metrics.collectPushed(writer, output.text(), mask);
+  metrics.cache(tr.plan.template, result.results);
   metrics.finished(stop?.kind === "lost" ? "lost" : status);
   // Logs first: whoever sees the task run end must be able to read all of its lines.
   await writer.close();
@@ -188,6 +189,7 @@ async function runAttempt(
   const task = {
     taskRunId: tr.id,
     runId: run.id,
+    pipelineId: run.pipelineId,
     taskName: tr.name,
     stageName: tr.stageName,
     plan,

@@ -7,7 +7,15 @@ import type { CreateProjectBodySchema, UpdateProjectBodySchema } from "@/lib/api
 import { ProjectSlugSchema } from "@/lib/projects";
 import { callAs } from "../operations/call";
 import { PROJECT_COOKIE } from "../projects/current";
-import { createProjectOp, deleteProjectOp, getProjectOp, removeMemberOp, setMemberOp, updateProjectOp } from "../projects/operations";
+import {
+  createProjectOp,
+  deleteProjectOp,
+  getProjectOp,
+  removeMemberOp,
+  setMemberOp,
+  setProjectBuildsOp,
+  updateProjectOp,
+} from "../projects/operations";
 import { action } from "./result";
 
 /** Project pages' actions: the same declared operations as the REST API (server/projects/operations.ts). */
@@ -39,6 +47,14 @@ export async function updateProjectAction(slug: string, input: z.input<typeof Up
     const r = await callAs(actor, updateProjectOp, { project: ProjectSlugSchema.parse(slug), body: input });
     revalidatePath(`/projects/${slug}`);
     return { slug: r.slug };
+  });
+}
+
+export async function setProjectBuildsAction(slug: string, privileged: boolean) {
+  return action("setProjectBuilds", async (actor) => {
+    await callAs(actor, setProjectBuildsOp, { project: ProjectSlugSchema.parse(slug), body: { privileged } });
+    revalidatePath(`/projects/${slug}`);
+    return { privileged };
   });
 }
 

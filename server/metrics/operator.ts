@@ -68,6 +68,12 @@ function make() {
       buckets: TASK_BUCKETS,
       registers: [registry],
     }),
+    taskCache: new Counter({
+      name: "gantry_task_cache_total",
+      help: "Build cache look-ups of finished task runs (their result `cache`), by template and result (hit, miss).",
+      labelNames: ["project", "pipeline", "template", "result"] as const,
+      registers: [registry],
+    }),
     tasksRunning: new Gauge({
       name: "gantry_task_runs_running",
       help: "Task runs in flight on this operator.",

@@ -7,7 +7,7 @@ import { pipelines, pipelineVersions, projects, runs, users } from "../db/schema
 import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog, checkSpecReferences } from "./validate";
 import { checkSpecSecrets } from "../secrets/secrets";
-import { projectExecutor } from "../projects/projects";
+import { projectRunSettings } from "../projects/projects";
 
 /** The pipeline exists but not that version: a typed error, so callers need not read the message. */
 export class VersionNotFound extends AppError {
@@ -35,7 +35,7 @@ export async function createPipeline(
 ): Promise<{ id: string; name: string; version: number }> {
   const used = await checkSpecAgainstCatalog(db, input.spec, {
     pins: input.templates,
-    executor: await projectExecutor(db, input.projectId),
+    ...(await projectRunSettings(db, input.projectId)),
   });
   await checkSpecSecrets(db, input.projectId, input.spec, used);
   await checkSpecReferences(db, input.projectId, input.spec, used);
@@ -69,11 +69,11 @@ export async function savePipelineVersion(db: Db, id: string, input: SaveInput &
   // Saving keeps the previous version's pins for templates still in use; new ones get the latest.
   const prev = await currentPins(db, id);
   const [owner] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, id));
-  const executor = owner ? await projectExecutor(db, owner.projectId) : undefined;
+  const project = owner ? await projectRunSettings(db, owner.projectId) : {};
   const used = await checkSpecAgainstCatalog(db, input.spec, {
     pins: { ...prev.pins, ...input.templates },
     previous: prev.names,
-    executor,
+    ...project,
   });
   if (owner) {
     await checkSpecSecrets(db, owner.projectId, input.spec, used);

@@ -9,6 +9,7 @@ import { roleOfEntry } from "@/lib/approvals";
 import { eq } from "drizzle-orm";
 import { checkSpecExpressions, secretParamsOf, type TemplateRefInfo } from "@/lib/expressions/check-spec";
 import { secrets } from "../db/schema";
+import { noDeployAccountMessage } from "@/lib/cluster-access";
 
 export interface CatalogCheckOptions {
   /** Template versions to check against (the pipeline's pins); unpinned templates use the latest. */
@@ -17,6 +18,8 @@ export interface CatalogCheckOptions {
   previous?: ReadonlySet<string>;
   /** The executor tasks will run on; cluster-only templates are refused on the local one. */
   executor?: "local" | "kubernetes";
+  /** The project's deploy service account; null: templates that need cluster access are refused. Unset: not checked. */
+  deployServiceAccount?: string | null;
 }
 
 /**
@@ -75,6 +78,8 @@ export async function checkSpecAgainstCatalog(
         message: `template '${tpl.name}' cannot run on the local executor${tpl.local.reason ? `: ${tpl.local.reason}` : ""}`,
       });
     }
+    if (tpl.needsClusterAccess && opts.deployServiceAccount === null)
+      errors.push({ path: `${at}.template`, message: noDeployAccountMessage(tpl.name) });
     const r = validateParams(tpl.paramsSchema, task.params, `${at}.params`, { deferRefs: true });
     if (!r.ok) errors.push(...r.errors);
   }

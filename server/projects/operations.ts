@@ -3,7 +3,17 @@ import * as S from "@/lib/api-schemas";
 import { memberJson, projectJson } from "../http/present";
 import { byProject, defineOperation, defineView } from "../operations/define";
 import { projectChoices } from "./projects";
-import { createProject, deleteProject, getProject, listMembers, listProjects, removeMember, setMember, updateProject } from "./projects";
+import {
+  createProject,
+  deleteProject,
+  getProject,
+  listMembers,
+  listProjects,
+  removeMember,
+  setMember,
+  setPrivilegedBuilds,
+  updateProject,
+} from "./projects";
 
 /** Projects and their members: what callers may do to them, declared once (server/operations). */
 
@@ -64,6 +74,21 @@ export const updateProjectOp = defineOperation({
   authorize: { permission: "project.manage", project: byProject("project") },
   // Audited in the same transaction as the change, inside updateProject.
   run: async ({ db, actor, project }, i) => projectJson(await updateProject(db, actor, project, i.body)),
+});
+
+export const setProjectBuildsOp = defineOperation({
+  name: "project.builds",
+  summary: "Allow or forbid privileged builds: templates with runAsRoot (kaniko) run as uid 0, the namespace is Pod Security baseline",
+  method: "PUT",
+  path: "/api/v1/projects/{project}/builds",
+  tags: ["projects"],
+  params: ProjectParams,
+  body: S.SetProjectBuildsBodySchema,
+  output: S.ProjectSchema,
+  errors: { 404: NOT_FOUND },
+  authorize: { permission: "builds.manage", project: byProject("project") },
+  // Audited in the same transaction as the change, inside setPrivilegedBuilds.
+  run: async ({ db, actor, project }, i) => projectJson(await setPrivilegedBuilds(db, actor, project, i.body.privileged)),
 });
 
 export const deleteProjectOp = defineOperation({
@@ -134,6 +159,7 @@ export const projectOperations = [
   createProjectOp,
   getProjectOp,
   updateProjectOp,
+  setProjectBuildsOp,
   deleteProjectOp,
   listMembersOp,
   setMemberOp,

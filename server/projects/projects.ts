@@ -112,8 +112,11 @@ export async function updateProject(
   access: ProjectAccess,
   input: { name?: string; description?: string | null; settings?: ProjectSettings },
 ) {
-  const settings = input.settings === undefined ? undefined : ProjectSettingsSchema.parse(input.settings);
+  const given = input.settings === undefined ? undefined : ProjectSettingsSchema.parse(input.settings);
   await db.transaction(async (tx) => {
+    // Privileged builds have their own door (setPrivilegedBuilds): a settings form that does not show them keeps them.
+    const stored = given && !given.builds ? await storedSettings(tx, access.projectId) : undefined;
+    const settings = given && stored?.builds ? { ...given, builds: stored.builds } : given;
     await tx
       .update(projects)
       .set({
@@ -262,6 +265,42 @@ export async function listProjectSettings(db: DbOrTx): Promise<{ id: string; slu
 
 /** Which executor runs the project's tasks (its setting, else the server's GANTRY_EXECUTOR). */
 export async function projectExecutor(db: DbOrTx, projectId: string): Promise<"local" | "kubernetes"> {
+  return (await projectRunSettings(db, projectId)).executor;
+}
+
+/** What a pipeline's tasks are checked against on save: where they run, and whether deploy tasks have an account. */
+export async function projectRunSettings(
+  db: DbOrTx,
+  projectId: string,
+): Promise<{ executor: "local" | "kubernetes"; deployServiceAccount: string | null }> {
   const [p] = await db.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId));
-  return executorOf(p?.settings ?? {}, config().GANTRY_EXECUTOR);
+  const s = p?.settings ?? {};
+  return { executor: executorOf(s, config().GANTRY_EXECUTOR), deployServiceAccount: s.deployServiceAccount ?? null };
+}
+
+async function storedSettings(db: DbOrTx, projectId: string): Promise<ProjectSettings> {
+  const [p] = await db.select({ settings: projects.settings }).from(projects).where(eq(projects.id, projectId)).for("update");
+  return p?.settings ?? {};
+}
+
+/**
+ * Turns the project's privileged builds on or off (maintainers: the `builds.manage` permission),
+ * audited in the same transaction with what it was before. The operator relabels the namespace.
+ */
+export async function setPrivilegedBuilds(db: Db, actor: Actor, access: ProjectAccess, privileged: boolean) {
+  await db.transaction(async (tx) => {
+    const before = await storedSettings(tx, access.projectId);
+    const { builds: _old, ...rest } = before;
+    const settings: ProjectSettings = privileged ? { ...rest, builds: { privileged: true } } : rest;
+    await tx.update(projects).set({ settings, updatedAt: new Date() }).where(eq(projects.id, access.projectId));
+    await audit(tx, actor, {
+      action: "project.builds",
+      targetType: "project",
+      targetId: access.projectId,
+      targetName: access.projectSlug,
+      projectId: access.projectId,
+      details: { privileged, before: before.builds?.privileged === true },
+    });
+  });
+  return getProject(db, actor, access);
 }

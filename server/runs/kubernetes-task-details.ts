@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { namespaceOf, type ProjectSettings } from "@/lib/projects";
+import { namespaceOf, privilegedBuilds, type ProjectSettings } from "@/lib/projects";
 import type { TemplateDefinition } from "@/lib/template-schema";
 import type { DbOrTx } from "../db/client";
 import { pipelines, projects, runs, taskRuns, templates, templateVersions } from "../db/schema";
@@ -17,10 +17,10 @@ export interface KubernetesTaskDetails {
   template?: TemplateKubernetesPart;
   /** Where the project's BuildJobs go, and where on the cluster their pods may run. */
   namespace: string;
-  project: { scheduling?: ProjectScheduling };
+  project: { scheduling?: ProjectScheduling; deployServiceAccount?: string };
 }
 
-type TemplateKubernetesPart = Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "automountServiceAccountToken">;
+type TemplateKubernetesPart = Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "needsClusterAccess">;
 
 /** The BuildJob `spec.scheduling` a project's settings ask for (none when they say nothing). */
 export interface ProjectScheduling {
@@ -88,7 +88,11 @@ export async function kubernetesTaskDetails(
     singleTaskRun: Number(run.tasks ?? 0) <= 1,
     secretParams: run.secretNames,
     namespace: namespaceOf({ id: run.projectId, slug: run.slug, settings: run.settings }, home),
-    project: { scheduling: schedulingOf(run.settings) },
+    project: {
+      scheduling: schedulingOf(run.settings),
+      ...(run.settings.deployServiceAccount ? { deployServiceAccount: run.settings.deployServiceAccount } : {}),
+      ...(privilegedBuilds(run.settings) ? { privilegedBuilds: true } : {}),
+    },
     ...(part ? { template: part } : {}),
   };
 }
@@ -110,7 +114,7 @@ async function templatePart(db: DbOrTx, id: string): Promise<TemplateKubernetesP
   const [tv] = await db.select({ definition: templateVersions.definition }).from(templateVersions).where(eq(templateVersions.id, id));
   const d = tv?.definition;
   const part = d
-    ? { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, automountServiceAccountToken: d.automountServiceAccountToken }
+    ? { sidecars: d.sidecars, cachePath: d.cachePath, resources: d.resources, needsClusterAccess: d.needsClusterAccess }
     : null;
   if (templateParts.size >= TEMPLATE_CACHE_SIZE) {
     const oldest = templateParts.keys().next();

@@ -74,13 +74,33 @@ describe("built-in templates", () => {
     expect(builtins.filter((t) => t.gate).map((t) => t.name)).toEqual(["manual-approval"]);
   });
 
-  it("run locally: shell, git clone, the Node, Go and Maven builds and artifact upload; the rest are cluster-only", () => {
+  it("run locally: shell, git clone, the Node, Go and Maven builds, artifact upload, the outside-service templates, helm and kubectl; the rest are cluster-only", () => {
     expect(
       builtins
         .filter((t) => t.local.supported)
         .map((t) => t.name)
         .sort(),
-    ).toEqual(["artifact-upload", "git-clone", "go-build", "maven-build", "node-build", "shell"]);
+    ).toEqual([
+      "artifact-upload",
+      "git-clone",
+      "go-build",
+      "harbor-label",
+      "helm-deploy",
+      "jenkins-job",
+      "jira-issue",
+      "kaniko-build",
+      "kubectl-apply",
+      "maven-build",
+      "node-build",
+      "notify",
+      "shell",
+      "sonarqube-scan",
+      "spinnaker-webhook",
+    ]);
+  });
+
+  it("give cluster credentials only to the deploy templates", () => {
+    expect(builtins.filter((t) => t.needsClusterAccess).map((t) => t.name)).toEqual(["helm-deploy", "kubectl-apply"]);
   });
 });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { loadBuiltinTemplates } from "@/server/templates/catalog";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
-import { BuildJobSchema } from "./buildjob-schema";
+import { BuildJobSchema, type BuildJob } from "./buildjob-schema";
 import { buildJobToJob, CLONE_CONTAINER, MAIN_CONTAINER } from "./job-spec";
 import { RUN_ID, TASK_RUN_ID } from "./test-fixtures";
+import { ExecutorError } from "../types";
 
 const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
   namespace: "team-shop",
@@ -27,6 +29,9 @@ const input = (over: Partial<BuildJobInput> = {}): BuildJobInput => ({
   singleTaskRun: false,
   ...over,
 });
+
+/** The pod of the Job a BuildJob read back from the API (with its uid) becomes. */
+const podOf = (bj: BuildJob) => buildJobToJob({ ...bj, metadata: { ...bj.metadata, uid: "u-1" } }).spec!.template.spec!;
 
 describe("task run attempt → BuildJob", () => {
   it("is a valid BuildJob named like its Job, labelled with run, task run and pipeline", () => {
@@ -131,14 +136,13 @@ describe("task run attempt → BuildJob", () => {
     });
   });
 
-  it("takes cache path, sidecars, resources and the token flag from the template, with the task's resources on top", () => {
+  it("takes cache path, sidecars and resources from the template, with the task's resources on top", () => {
     const { buildJob } = buildJobFor(
       input({
         template: {
           cachePath: "/home/gantry/.npm",
           sidecars: [{ name: "redis", role: "service", image: "redis:7" }],
           resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { memory: "2Gi" } },
-          automountServiceAccountToken: true,
         },
         taskResources: { requests: { memory: "3Gi" } },
       }),
@@ -146,7 +150,48 @@ describe("task run attempt → BuildJob", () => {
     expect(buildJob.spec.cache).toEqual({ claimName: "gantry-cache-shop-backend", mountPath: "/home/gantry/.npm" });
     expect(buildJob.spec.sidecars).toEqual([{ name: "redis", role: "service", image: "redis:7" }]);
     expect(buildJob.spec.resources).toEqual({ requests: { cpu: "1", memory: "3Gi" }, limits: { memory: "3Gi" } });
-    expect(buildJob.spec.security).toEqual({ automountServiceAccountToken: true });
+    expect(buildJob.spec.security).toBeUndefined();
+  });
+
+  it("gives a template that needs cluster access the project's deploy account and its token, and no other task either", () => {
+    const project = { scheduling: { serviceAccountName: "builder", nodeSelector: { pool: "ci" } }, deployServiceAccount: "deployer" };
+    const deploy = buildJobFor(input({ template: { needsClusterAccess: true }, project })).buildJob.spec;
+    expect(deploy.scheduling).toEqual({ serviceAccountName: "deployer", nodeSelector: { pool: "ci" } });
+    expect(deploy.security).toEqual({ automountServiceAccountToken: true });
+    const build = buildJobFor(input({ template: {}, project })).buildJob.spec;
+    expect(build.scheduling).toEqual({ serviceAccountName: "builder", nodeSelector: { pool: "ci" } });
+    expect(build.security).toBeUndefined();
+  });
+
+  it("refuses a task that needs cluster access in a project without a deploy account, saying which setting is missing", () => {
+    let err: unknown;
+    try {
+      buildJobFor(input({ template: { needsClusterAccess: true }, project: { scheduling: { serviceAccountName: "builder" } } }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ExecutorError);
+    expect((err as ExecutorError).permanent).toBe(true);
+    expect((err as Error).message).toMatch(/needs the project's deploy service account: a maintainer sets 'Deploy service account'/);
+  });
+
+  it("mounts the pipeline's cache volume into the build templates' pods as $GANTRY_CACHE, the name local tasks get their cache directory by", () => {
+    const builds = loadBuiltinTemplates().filter((t) => ["node-build", "go-build", "maven-build"].includes(t.name));
+    expect(builds).toHaveLength(3);
+    for (const t of builds) {
+      const pod = podOf(buildJobFor(input({ template: t })).buildJob);
+      const main = pod.containers.find((c) => c.name === MAIN_CONTAINER)!;
+      expect(t.cachePath, t.name).toBe("/gantry/cache");
+      expect(pod.volumes, t.name).toContainEqual({ name: "cache", persistentVolumeClaim: { claimName: "gantry-cache-shop-backend" } });
+      expect(main.volumeMounts, t.name).toContainEqual({ name: "cache", mountPath: "/gantry/cache" });
+      expect(main.env, t.name).toContainEqual({ name: "GANTRY_CACHE", value: "/gantry/cache" });
+      // The templates write whether the cache held the lockfile's dependencies as a result: declared, so it is kept.
+      expect(
+        t.results?.map((r) => r.name),
+        t.name,
+      ).toEqual(["cache", "cache-key"]);
+    }
+    expect(podOf(buildJobFor(input()).buildJob).containers[0].env!.map((e) => e.name)).not.toContain("GANTRY_CACHE");
   });
 
   it("prefers the plan's sidecars, whose params were filled in when the run was created", () => {
@@ -264,5 +309,20 @@ describe("task run attempt → BuildJob", () => {
         /secret 'DEPLOY_KEY' for the clone was not resolved/,
       );
     });
+  });
+
+  it("runs a runAsRoot template's main container as uid 0 only where the project allows privileged builds", () => {
+    const root = input({ plan: { ...input().plan, template: "kaniko-build", runAsRoot: true } });
+    expect(() => buildJobFor(root)).toThrow(/runs as root \(runAsRoot\), and this project does not allow privileged builds/);
+    const { buildJob } = buildJobFor({ ...root, project: { privilegedBuilds: true } });
+    expect(buildJob.spec.security).toEqual({ runAsRoot: true });
+    const pod = buildJobToJob({ ...buildJob, metadata: { ...buildJob.metadata, uid: "u-3" } }).spec!.template.spec!;
+    expect(pod.containers[0].securityContext).toEqual({ runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 });
+    // The rest of the pod stays as restricted asks: the clone container and the pod's defaults.
+    expect(pod.securityContext?.runAsNonRoot).toBe(true);
+    for (const c of pod.initContainers ?? []) expect(c.securityContext?.runAsNonRoot).toBe(true);
+    // A template without runAsRoot is never root, privileged project or not.
+    const plain = buildJobFor({ ...input(), project: { privilegedBuilds: true } }).buildJob;
+    expect(plain.spec.security).toBeUndefined();
   });
 });

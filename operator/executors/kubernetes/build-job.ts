@@ -3,6 +3,7 @@ import type { TaskPlan } from "@/lib/plan";
 import type { TemplateDefinition } from "@/lib/template-schema";
 import { API_VERSION, KIND, type BuildJob, type BuildJobSpec, type Resources } from "./buildjob-schema";
 import { ExecutorError } from "../types";
+import { noDeployAccountMessage } from "@/lib/cluster-access";
 import { ownerReference } from "./job-spec";
 import { buildJobName, cacheClaimName, LABEL, labelValue, MANAGED_BY, workspaceClaimName } from "./names";
 import { mergeResources } from "./resources";
@@ -14,7 +15,7 @@ import { mergeResources } from "./resources";
  */
 
 /** The Kubernetes part of a template definition. */
-export type TemplateKubernetes = Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "automountServiceAccountToken">;
+export type TemplateKubernetes = Pick<TemplateDefinition, "sidecars" | "cachePath" | "resources" | "needsClusterAccess">;
 
 /** A project's settings for its build pods (DESIGN.md: node pool, quota). */
 export interface ProjectKubernetesSettings {
@@ -22,6 +23,10 @@ export interface ProjectKubernetesSettings {
   /** emptyDir size limit of single-task runs' workspaces. */
   workspaceSizeLimit?: string;
   ttlSecondsAfterFinished?: number;
+  /** The account whose token tasks of templates with `needsClusterAccess` get; no other task gets one. */
+  deployServiceAccount?: string;
+  /** The project's `builds.privileged`: templates with `runAsRoot` may run as uid 0. */
+  privilegedBuilds?: boolean;
 }
 
 export interface BuildJobInput {
@@ -134,8 +139,7 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
     ...(resources ? { resources } : {}),
     ...(envFrom.length ? { envFrom } : {}),
     ...(k8s?.jobSpec ? { jobSpec: structuredClone(k8s.jobSpec) } : {}),
-    ...(input.project?.scheduling ? { scheduling: structuredClone(input.project.scheduling) } : {}),
-    ...(t.automountServiceAccountToken ? { security: { automountServiceAccountToken: true } } : {}),
+    ...podIdentity(input),
     ...(input.project?.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: input.project.ttlSecondsAfterFinished } : {}),
   };
   const labels = {
@@ -157,6 +161,25 @@ export function buildJobFor(input: BuildJobInput): { buildJob: BuildJob; paramsS
         }
       : null;
   return { buildJob, paramsSecret };
+}
+
+/**
+ * Where the pod runs and with which credentials: a task of a template that needs cluster access
+ * runs as the project's deploy service account with its token mounted; every other one keeps the
+ * project's build account (if any) and no token. Never the operator's own account.
+ */
+/**
+ * Who the pod is: the project's deploy account with its token for templates that need cluster
+ * access (no token for any other task), and uid 0 for a `runAsRoot` template where the project
+ * allows privileged builds.
+ */
+function podIdentity(input: BuildJobInput): Pick<BuildJobSpec, "scheduling" | "security"> {
+  const scheduling = input.project?.scheduling ? structuredClone(input.project.scheduling) : undefined;
+  const root = input.plan.runAsRoot ? { runAsRoot: rootAllowed(input) } : undefined;
+  if (!input.template?.needsClusterAccess) return { ...(scheduling ? { scheduling } : {}), ...(root ? { security: root } : {}) };
+  const account = input.project?.deployServiceAccount;
+  if (!account) throw new ExecutorError(noDeployAccountMessage(input.plan.template), true);
+  return { scheduling: { ...scheduling, serviceAccountName: account }, security: { automountServiceAccountToken: true, ...root } };
 }
 
 type PlanGit = NonNullable<NonNullable<BuildJobInput["plan"]["source"]>["git"]>;
@@ -196,4 +219,14 @@ function gitSource(git: PlanGit, credentials: GitCredentials | undefined): NonNu
  */
 export function ownedSecret(secret: V1Secret, created: BuildJob): V1Secret {
   return { ...secret, metadata: { ...secret.metadata, ownerReferences: [ownerReference(created)] } };
+}
+
+/** A template asking for root runs as uid 0 only where the project allows it; anywhere else the task fails saying how to allow it. */
+function rootAllowed(input: BuildJobInput): true {
+  if (input.project?.privilegedBuilds) return true;
+  throw new ExecutorError(
+    `template '${input.plan.template}' runs as root (runAsRoot), and this project does not allow privileged builds: ` +
+      "a maintainer can turn on 'Privileged builds' (builds.privileged) in the project's settings",
+    true,
+  );
 }

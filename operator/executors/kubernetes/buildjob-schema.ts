@@ -161,6 +161,8 @@ export const SchedulingSchema = z
 export const SecuritySchema = z.object({
   /** Off unless the template asks: a build should not hold API credentials by accident. */
   automountServiceAccountToken: z.boolean().optional(),
+  /** The main container runs as uid 0 (a template with `runAsRoot`, in a project allowing privileged builds). */
+  runAsRoot: z.boolean().optional(),
   runAsUser: z.number().int().min(1).optional(),
   runAsGroup: z.number().int().min(1).optional(),
   fsGroup: z.number().int().min(1).optional(),

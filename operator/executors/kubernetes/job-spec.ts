@@ -211,7 +211,8 @@ function scheduling(spec: BuildJobSpec): Partial<V1PodSpec> {
 
 /**
  * Variables in order of precedence, later ones winning: HOME, params, secret params, the task's
- * env, GANTRY_* (GANTRY_METRICS_FILE only with the metrics wrapper, which prints it).
+ * env, GANTRY_* (GANTRY_CACHE with a cache volume; GANTRY_METRICS_FILE only with the metrics
+ * wrapper, which prints it).
  */
 function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   const env = new Map<string, V1EnvVar>();
@@ -224,6 +225,8 @@ function mainEnv(spec: BuildJobSpec): V1EnvVar[] {
   for (const s of spec.secretEnv ?? []) put({ name: s.name, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } });
   for (const [name, value] of Object.entries(spec.plan.env)) put({ name, value: escapeExpansion(value) });
   for (const [name, value] of Object.entries(gantryVars(spec))) put({ name, value: escapeExpansion(value) });
+  // The pipeline's cache volume, by the name the local executor gives its cache directory.
+  if (spec.cache) put({ name: "GANTRY_CACHE", value: escapeExpansion(spec.cache.mountPath) });
   if (wrapsMetrics(spec.plan.command)) {
     put({ name: "GANTRY_METRICS_FILE", value: METRICS_FILE });
     put({ name: "GANTRY_RESULTS", value: RESULTS_DIR });
@@ -291,9 +294,16 @@ function mainContainer(spec: BuildJobSpec): V1Container {
     ...(from ? { envFrom: from } : {}),
     ...(spec.resources ? { resources: structuredClone(spec.resources) } : {}),
     volumeMounts: mounts,
-    securityContext: containerSecurityContext(),
+    securityContext: spec.security?.runAsRoot ? ROOT_CONTAINER : containerSecurityContext(),
   };
 }
+
+/**
+ * A template's root (kaniko) in a project allowing privileged builds: uid 0 with the runtime's
+ * default capabilities, which Pod Security `baseline` (that project's namespace) admits. Every
+ * other container of the pod stays `restricted`.
+ */
+const ROOT_CONTAINER: V1SecurityContext = { runAsNonRoot: false, runAsUser: 0, runAsGroup: 0 };
 
 function mainCommand(command: readonly string[]): string[] {
   return wrapsMetrics(command) ? [command[0], "-c", METRICS_WRAPPER, "gantry-task", ...command] : [...command];

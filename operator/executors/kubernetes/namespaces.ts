@@ -6,9 +6,11 @@ import { MANAGED_BY } from "./names";
 /**
  * A project's namespace (DESIGN.md: quota per project), applied server-side so that a second
  * operator or a restart changes nothing: the Pod Security "restricted" label (build pods are
- * made for it), and the project's ResourceQuota and LimitRange when its settings have them.
+ * made for it; "baseline" where the project allows privileged builds, for uid 0 image builders), and the project's ResourceQuota and LimitRange when its settings have them.
  */
 export interface NamespaceSettings {
+  /** The Pod Security level enforced: `restricted` unless the project allows privileged builds. */
+  podSecurity?: "restricted" | "baseline";
   /** ResourceQuota `spec.hard`, e.g. { "requests.cpu": "8", pods: "50" }. */
   quota?: Record<string, string>;
   /** LimitRange defaults for containers that say nothing. */
@@ -21,7 +23,7 @@ export const LIMIT_RANGE_NAME = "gantry-limits";
 export async function ensureProjectNamespace(api: Pick<KubeApi, "apply">, name: string, settings: NamespaceSettings = {}): Promise<void> {
   const labels = {
     "app.kubernetes.io/managed-by": MANAGED_BY,
-    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce": settings.podSecurity ?? "restricted",
     "pod-security.kubernetes.io/enforce-version": "latest",
   };
   await api.apply(paths.namespace(name), { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } });

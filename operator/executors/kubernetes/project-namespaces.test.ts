@@ -16,4 +16,8 @@ describe("project settings → namespace objects", () => {
   it("asks for nothing when the settings say nothing", () => {
     expect(namespaceSettingsOf({})).toEqual({});
   });
+  it("relaxes Pod Security to baseline only for a project allowing privileged builds", () => {
+    expect(namespaceSettingsOf({ builds: { privileged: true } })).toEqual({ podSecurity: "baseline" });
+    expect(namespaceSettingsOf({ builds: { privileged: false } })).toEqual({});
+  });
 });

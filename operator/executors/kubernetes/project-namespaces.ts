@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { executorOf, namespaceOf, type ProjectSettings } from "@/lib/projects";
+import { executorOf, namespaceOf, privilegedBuilds, type ProjectSettings } from "@/lib/projects";
 import type { Db } from "@/server/db/client";
 import { listProjectSettings } from "@/server/projects/projects";
 import type { KubeApi } from "./kube-api";
@@ -24,6 +24,7 @@ export function namespaceSettingsOf(s: ProjectSettings): NamespaceSettings {
   if (s.limitRange?.defaultRequestCpu) req.cpu = s.limitRange.defaultRequestCpu;
   if (s.limitRange?.defaultRequestMemory) req.memory = s.limitRange.defaultRequestMemory;
   return {
+    ...(privilegedBuilds(s) ? { podSecurity: "baseline" as const } : {}),
     ...(Object.keys(quota).length ? { quota } : {}),
     ...(Object.keys(def).length || Object.keys(req).length
       ? { limits: { ...(Object.keys(def).length ? { default: def } : {}), ...(Object.keys(req).length ? { defaultRequest: req } : {}) } }

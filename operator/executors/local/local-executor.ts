@@ -14,6 +14,7 @@ import {
 } from "../types";
 import { LocalProcess } from "./local-process";
 import { prepareResultsDir, ResultsHandle } from "./results-dir";
+import type { ClusterAccess } from "./cluster-access";
 import { findTaskProcessGroup } from "./orphans";
 import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
 
@@ -26,6 +27,10 @@ export interface LocalExecutorOptions {
   inherit?: readonly string[];
   /** How tasks are confined (docs/security.md); `SANDBOX_OFF` runs them as the operator's user. */
   sandbox: SandboxSettings;
+  /** Kubeconfigs for tasks whose template needs cluster access; none: such tasks are refused. */
+  clusterAccess?: ClusterAccess;
+  /** Root of the pipelines' build caches (`<root>/<pipeline id>`, `$GANTRY_CACHE`); none: tasks get no cache. */
+  cacheDir?: string;
 }
 
 /** Only what a program needs to find its tools and speak the locale: no operator secrets. */
@@ -38,6 +43,7 @@ const INHERIT = ["PATH", "HOME", "LANG"] as const;
 export class LocalExecutor implements Executor {
   readonly kind = "local" as const;
   private readonly root: string;
+  private readonly cacheRoot: string | null;
   private readonly host = hostname();
   private readonly bwrap: string | null;
   /** Set once the sandbox has been seen to work; a failed probe is retried by the next task. */
@@ -45,6 +51,7 @@ export class LocalExecutor implements Executor {
 
   constructor(private opts: LocalExecutorOptions) {
     this.root = path.resolve(opts.workspacesDir);
+    this.cacheRoot = opts.cacheDir ? path.resolve(opts.cacheDir) : null;
     this.bwrap = opts.sandbox.mode === "off" ? null : findBwrap();
   }
 
@@ -105,15 +112,18 @@ export class LocalExecutor implements Executor {
     // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
     if (this.sandboxed) inherited.HOME = "/tmp";
     const resultsDir = await prepareResultsDir(this.resultsDirOf(task), this.owner);
-    const env = {
+    const cache = await this.cacheOf(task);
+    const env: Record<string, string> = {
       ...inherited,
       ...task.env,
       ...gantryEnv(task, workspace),
       GANTRY_METRICS_FILE: this.metricsFileOf(task),
       GANTRY_RESULTS: resultsDir,
+      ...(cache ? { GANTRY_CACHE: cache } : {}),
     };
     Object.assign(env, await this.writeFiles(task));
-    await this.prepareMetricsFile(env.GANTRY_METRICS_FILE);
+    if (task.plan.clusterAccess) env.KUBECONFIG = await this.writeKubeconfig(task);
+    await this.prepareMetricsFile(this.metricsFileOf(task));
     const withResults = (h: ExecHandle) => new ResultsHandle(h, resultsDir, task.plan.results ?? []);
     const git = task.plan.source?.git;
     try {
@@ -154,7 +164,12 @@ export class LocalExecutor implements Executor {
               ...bwrapArgs(
                 this.opts.sandbox,
                 this.hidden(),
-                { workspace, writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir], readOnlyDirs: [this.filesDirOf(task.runId)] },
+                {
+                  workspace,
+                  writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir, ...(cache ? [cache] : [])],
+                  readOnlyDirs: [this.filesDirOf(task.runId)],
+                  root: task.plan.runAsRoot,
+                },
                 inner,
               ),
             ],
@@ -181,20 +196,40 @@ export class LocalExecutor implements Executor {
 
   /**
    * Paths the sandbox covers with an empty tmpfs: Gantry's state directory (keys, secrets, the
-   * private database and its socket), every workspace (the task's own is bound back), the log
-   * buffer, the operator's home, the system database's directories, and what the server adds.
+   * private database and its socket), every workspace and build cache (the task's own are bound
+   * back), the log buffer, the operator's home, the system database's directories, and what the
+   * server adds.
    */
   private hidden(): string[] {
     const logBuffer = process.env.GANTRY_LOG_BUFFER_DIR;
     return existingHidden([
       path.resolve(".gantry"),
       this.root,
+      ...(this.cacheRoot ? [this.cacheRoot] : []),
       ...(logBuffer ? [path.resolve(logBuffer)] : []),
       ...(process.env.HOME && process.env.HOME !== "/" ? [process.env.HOME] : []),
       "/run/mysqld",
       "/var/lib/mysql",
       ...this.opts.sandbox.hide,
     ]);
+  }
+
+  /**
+   * The pipeline's build cache for a task whose template keeps one (`plan.cache`): a directory
+   * that outlives runs, the task uid's, the only one of the cache root the sandbox shows. Null
+   * when the task wants none or the operator keeps none.
+   */
+  private async cacheOf(task: ExecTask): Promise<string | null> {
+    if (!task.plan.cache || !this.cacheRoot || !task.pipelineId) return null;
+    if (!/^[A-Za-z0-9_-]+$/.test(task.pipelineId)) throw new ExecutorError(`invalid pipeline id '${task.pipelineId}'`, true);
+    const dir = path.join(this.cacheRoot, task.pipelineId);
+    try {
+      await mkdir(dir, { recursive: true });
+      await this.handOver(dir);
+      return dir;
+    } catch (e) {
+      throw new ExecutorError(`cannot prepare the build cache ${dir}: ${(e as Error).message}`, false);
+    }
   }
 
   /** An empty metrics file the task may write (in the sandbox only existing files can be bound). */
@@ -243,6 +278,26 @@ export class LocalExecutor implements Executor {
     } catch (e) {
       throw new ExecutorError(`cannot write the task's files to ${dir}: ${(e as Error).message}`, false);
     }
+  }
+
+  /** The task's kubeconfig of the project's deploy account, readable by the task alone; removed with the run's files. */
+  private async writeKubeconfig(task: ExecTask): Promise<string> {
+    if (!this.opts.clusterAccess)
+      throw new ExecutorError(
+        `template '${task.plan.template}' talks to the Kubernetes API, and this operator has no kubeconfig (KUBECONFIG) to get it a token with`,
+        true,
+      );
+    const config = await this.opts.clusterAccess(task);
+    const dir = this.filesDirOf(task.runId);
+    const file = path.join(dir, `kubeconfig-${task.taskRunId.replace(/[^A-Za-z0-9_-]/g, "_")}-${task.attempt}`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, config, { mode: 0o600 });
+      await this.handOver(file);
+    } catch (e) {
+      throw new ExecutorError(`cannot write the task's kubeconfig to ${dir}: ${(e as Error).message}`, false);
+    }
+    return file;
   }
 
   /**

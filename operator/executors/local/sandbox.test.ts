@@ -29,6 +29,16 @@ describe("bwrapArgs", () => {
     expect(args.slice(args.indexOf("--"))).toEqual(["--", "sh", "-c", "echo hi"]);
   });
 
+  it("makes an image builder uid 0 of its own user namespace with file and chroot capabilities only, never CAP_SYS_ADMIN", () => {
+    const plain = bwrapArgs({ network: "none" }, [], mounts, ["true"]);
+    expect(plain).not.toContain("--uid");
+    expect(plain).not.toContain("--cap-add");
+    const root = bwrapArgs({ network: "none" }, [], { ...mounts, root: true }, ["true"]);
+    expect(root.join(" ")).toContain("--unshare-user --disable-userns --uid 0 --gid 0");
+    const caps = root.flatMap((a, i) => (a === "--cap-add" ? [root[i + 1]] : []));
+    expect(caps.sort()).toEqual(["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SYS_CHROOT"]);
+  });
+
   it("keeps the host's network only when told", () => {
     expect(bwrapArgs({ network: "host" }, [], mounts, ["true"])).toContain("--share-net");
   });

@@ -27,11 +27,20 @@ export const SANDBOX_OFF: SandboxSettings = { mode: "off", uid: 65534, gid: 6553
 export interface SandboxMounts {
   /** The run's workspace: read-write, the task's working directory. */
   workspace: string;
-  /** Existing files the task may write (its metrics file, the checkout's failure file). */
+  /** Existing files and directories the task may write (its metrics file and results, the checkout's failure file, the build cache). */
   writableFiles?: readonly string[];
   /** Existing directories the task may read (the run's event files). */
   readOnlyDirs?: readonly string[];
+  /**
+   * uid 0 of the task's own user namespace (still the unprivileged uid outside), with only the
+   * capabilities an image builder needs on its files and for chroot. Not CAP_SYS_ADMIN: a task
+   * cannot unmount the covers over hidden paths, mount anything or make namespaces.
+   */
+  root?: boolean;
 }
+
+/** What `root` tasks get (buildah's COPY and commit into its vfs storage, chroot isolation). */
+export const ROOT_CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_SYS_CHROOT"] as const;
 
 /** The descriptor bwrap reads the task's environment from (`--args`), see `envArgs`. */
 export const ENV_FD = 3;
@@ -55,6 +64,7 @@ export function bwrapArgs(
     // kernel surface for a task to probe.
     "--unshare-user",
     "--disable-userns",
+    ...(m.root ? ["--uid", "0", "--gid", "0", ...ROOT_CAPS.flatMap((c) => ["--cap-add", c])] : []),
     "--ro-bind",
     "/",
     "/",

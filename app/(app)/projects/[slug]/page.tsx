@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { MembersPanel } from "@/components/projects/members-panel";
 import { SecretsPanel } from "@/components/projects/secrets-panel";
 import { SettingsForm } from "@/components/projects/settings-form";
+import { PrivilegedBuilds } from "@/components/projects/privileged-builds";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
@@ -70,6 +71,13 @@ export default async function ProjectPage({ params, searchParams }: Props) {
               settings={project.settings}
               namespace={project.namespace}
               canManage={can.includes("project.manage")}
+            />
+          </Card>
+          <Card className="mt-4">
+            <PrivilegedBuilds
+              slug={project.slug}
+              privileged={project.settings.builds?.privileged === true}
+              canManage={can.includes("builds.manage")}
             />
           </Card>
         </TabsContent>
