@@ -11,8 +11,8 @@ const SECURITY_HEADERS = [
 ];
 
 const config: NextConfig = {
-  // mysql2 and pino use Node built-ins and dynamic requires; keep them out of the bundle.
-  serverExternalPackages: ["mysql2", "pino", "bcryptjs"],
+  // mysql2 and pino use Node built-ins and dynamic requires, the AWS SDK is large: keep them out of the bundle.
+  serverExternalPackages: ["mysql2", "pino", "bcryptjs", "@aws-sdk/client-s3"],
   poweredByHeader: false,
   // Build output lives with the rest of the local state so a clean checkout stays clean.
   distDir: process.env.GANTRY_NEXT_DIST ?? ".next",

@@ -14,6 +14,7 @@ import { deployToolsPath, provideKubectl } from "./lib/tools/deploy-tools";
 import { startCluster } from "./lib/cluster/lifecycle";
 import { startElasticsearch } from "./lib/elasticsearch";
 import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
+import { s3Unavailable, startTestS3 } from "./lib/tools/s3";
 import { ensureBuildah } from "./lib/tools/buildah";
 import { ensureRegistry, registryUnavailableReason } from "./lib/tools/registry";
 
@@ -175,6 +176,12 @@ async function test(args: string[]) {
   const esEnv: Record<string, string> = process.env.GANTRY_TEST_LOG_STORE === "mysql" ? {} : { ELASTICSEARCH_URL: es.url };
   // Approval emails go to an SMTP server the approval suites start on this port (smtp-server).
   const smtpPort = await freePort();
+  // A real S3 server (versitygw, built from its Go module) as the stack's artifact store.
+  const noS3 = s3Unavailable();
+  if (noS3 && process.env.CI === "true") fail(`the artifact suites cannot run: ${noS3}`);
+  if (noS3) console.warn(`\x1b[33m!\x1b[0m the artifact suites will be skipped, the stack keeps artifacts in a directory: ${noS3}`);
+  const s3 = noS3 ? null : await startTestS3(path.join(ROOT, ".gantry/test-s3"), await freePort(), (m) => console.log(`  ${m}`));
+  if (s3) cleanups.push(s3.stop);
   // helm and the cluster's kubectl for the deploy templates, first on the PATH of the stack's local tasks and of the tests.
   const deployPath = want("integration") ? await deployToolsPath(ROOT, (m) => console.log(`  ${m}`)) : {};
   step(`starting the stack under test on port ${port}…`);
@@ -199,6 +206,8 @@ async function test(args: string[]) {
       // Requests from 127.0.0.2 come "through a proxy" (tests/security/client-address.test.ts);
       // everything else, 127.0.0.1 included, is a client whose X-Forwarded-For is ignored.
       GANTRY_TRUSTED_PROXIES: "127.0.0.2",
+      GANTRY_ARTIFACTS_DIR: path.join(ROOT, ".gantry/test-artifacts"),
+      ...s3?.env,
     },
   });
   cleanups.push(stack.stop);
@@ -222,6 +231,7 @@ async function test(args: string[]) {
     GANTRY_E2E_URL: stack.url,
     GANTRY_E2E_PASSWORD: password,
     CHROMIUM_PATH: chromium,
+    ...s3?.testEnv,
   };
   if (want("integration")) {
     // One real control plane (kube-apiserver, controller-manager, scheduler, etcd + kwok) for the

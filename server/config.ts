@@ -46,6 +46,26 @@ const EnvSchema = z.object({
   GANTRY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
   /** Operator: where log lines wait while Elasticsearch is unreachable (default: <workspaces>/.log-buffer). */
   GANTRY_LOG_BUFFER_DIR: z.string().optional(),
+  /** Operator: Gantry's URL as tasks reach it (given to them as GANTRY_URL); default NEXTAUTH_URL. */
+  GANTRY_URL: z.string().url().optional(),
+  /** Web: the artifact store (docs/operations.md#artifact-store): a directory unless an S3 bucket is set. */
+  GANTRY_ARTIFACTS_DIR: z.string().default(".gantry/artifacts"),
+  GANTRY_ARTIFACTS_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1024 ** 3),
+  GANTRY_ARTIFACTS_S3_BUCKET: z.string().min(3).optional(),
+  GANTRY_ARTIFACTS_S3_PREFIX: z
+    .string()
+    .default("")
+    .transform((p) => (p && !p.endsWith("/") ? `${p}/` : p)),
+  GANTRY_ARTIFACTS_S3_ENDPOINT: z.string().url().optional(),
+  GANTRY_ARTIFACTS_S3_REGION: z.string().default("us-east-1"),
+  GANTRY_ARTIFACTS_S3_ACCESS_KEY: z.string().optional(),
+  GANTRY_ARTIFACTS_S3_SECRET_KEY: z.string().optional(),
+  /** Path-style URLs (`endpoint/bucket/key`), what S3-compatible stores want; default on with an endpoint. */
+  GANTRY_ARTIFACTS_S3_PATH_STYLE: z.enum(["true", "false"]).optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 

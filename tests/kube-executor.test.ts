@@ -8,6 +8,7 @@ import { runs, taskRuns } from "@/server/db/schema";
 import { compileTask } from "@/server/runs/compile";
 import { getRunView } from "@/server/runs/queries";
 import { getTemplate } from "@/server/templates/catalog";
+import { createTemplate, parseTemplateDefinition } from "@/server/templates/manage";
 import { cancelRun } from "@/server/runs/cancel-run";
 import { criLine, podLogsManifest } from "../scripts/lib/cluster/fixtures";
 import type { Cluster } from "../scripts/lib/cluster/lifecycle";
@@ -174,12 +175,30 @@ describe("Kubernetes executor on a real control plane", () => {
     await ready(op);
     // Pipelines are still checked against the local executor when saved (server/pipelines/validate.ts):
     // the run is made from the template's real plan directly.
-    const tpl = await getTemplate(t.db, "artifact-upload");
+    // A template of its own with an upload sidecar (the built-in artifact-upload uploads from the task itself now).
+    const name = `sidecar-upload-${randomBytes(3).toString("hex")}`;
+    await createTemplate(
+      t.db,
+      parseTemplateDefinition({
+        name,
+        title: "Upload on finish",
+        category: "test",
+        image: "alpine:3",
+        command: ["sh", "-c", "true"],
+        sidecars: [
+          { name: "upload", role: "upload", image: "curlimages/curl:8.11.1", preStop: ["sh", "-c", "true"], gracePeriodSeconds: 60 },
+        ],
+        paramsSchema: { type: "object", properties: {} },
+        local: { supported: false, reason: "a sidecar" },
+      }),
+      null,
+    );
+    const tpl = await getTemplate(t.db, name);
     const plan = compileTask(
       {
         name: "upload",
         template: tpl.name,
-        params: { store: "http", path: "dist", destination: "https://example.invalid/up" },
+        params: {},
         env: { KWOK_DURATION: "2s" },
         retries: 0,
       },

@@ -24,6 +24,9 @@ import { RunTrigger } from "./run-trigger";
 import { useRunLive } from "./use-run-live";
 import { SegmentedControl } from "@/components/ui/segmented";
 import { Breadcrumbs } from "@/components/ui/page-header";
+import type { Artifact } from "@/lib/artifact-schemas";
+import { isFinal } from "@/lib/status";
+import { RunArtifacts } from "./run-artifacts";
 
 /** The run page: header, stages and tasks with live status, and the selected task's log. */
 export function RunDetail({
@@ -31,11 +34,13 @@ export function RunDetail({
   initialTask,
   can = [],
   me = null,
+  artifacts = [],
 }: {
   initial: RunJson;
   initialTask: string | null;
   can?: Action[];
   me?: Approver;
+  artifacts?: Artifact[];
 }) {
   const { run, apply } = useRunLive(initial);
   const [selected, setSelected] = useState<string | null>(() => initialTask ?? defaultTask(initial)?.id ?? null);
@@ -136,6 +141,11 @@ export function RunDetail({
       >
         <aside className={cn("flex min-h-0 flex-col gap-4 overflow-y-auto rounded-lg border bg-surface p-2", view !== "list" && "hidden")}>
           <StageList run={run} selected={selected} onSelect={select} />
+          <RunArtifacts
+            runId={run.id}
+            initial={artifacts}
+            finishedTasks={run.stages.flatMap((s) => s.tasks).filter((t) => isFinal(t.status)).length}
+          />
           {Object.keys(run.params).length > 0 && (
             <section aria-labelledby="params-heading" className="border-t px-1 pt-3">
               <h3 id="params-heading" className="mb-1.5 text-xs font-semibold tracking-wide text-muted uppercase">

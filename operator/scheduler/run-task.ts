@@ -21,6 +21,7 @@ import { ExecutorError, type ExecHandle, type ExecResult, type Executor, type Lo
 import { retryUntilDone } from "./backoff";
 import { countingLogStore } from "@/server/metrics/operator";
 import { taskSecrets, type TaskSecrets } from "@/server/secrets/run-secrets";
+import { gantryUrl, uploadTokenEnv, wantsUploadToken } from "@/server/artifacts/task-env";
 import { DecryptError, SecretKeyError } from "@/server/secrets/crypto";
 import { AppError } from "@/lib/errors";
 import { trackTask } from "../metrics";
@@ -83,6 +84,12 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
         log.warn({ err: (e as Error).message, wait }, "resolving the task's secrets failed; retrying");
     },
   );
+  // The task's artifact upload token rides with its secrets: masked, a Secret in Kubernetes.
+  if (!(sec instanceof Error) && wantsUploadToken(tr.plan)) {
+    const upload = uploadTokenEnv(tr.id, retryPolicy(tr.plan).totalTimeoutSeconds, new Date());
+    Object.assign(sec.env, upload);
+    sec.values.push(upload.GANTRY_ARTIFACT_TOKEN);
+  }
   const mask = createMasker(sec instanceof Error ? [] : sec.values);
   // References left for the task's start (results of earlier tasks, the run's number) are filled in now.
   const plan = await retryUntilDone(
@@ -197,7 +204,7 @@ async function runAttempt(
     // Task env wins over pipeline params of the same name: it is the more specific setting; the
     // project secrets the task names win over both (the spec refuses a name in both env and
     // secrets), and secret template params (plan.secretEnv) over all.
-    env: { ...sec.params, ...plan.env, ...sec.secrets, ...sec.env },
+    env: { GANTRY_URL: gantryUrl(), ...sec.params, ...plan.env, ...sec.secrets, ...sec.env },
     attempt,
     secretParams: [...run.secretNames, ...Object.keys(sec.secrets), ...Object.keys(sec.env)],
     cloneSecrets: sec.clone,

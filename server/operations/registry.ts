@@ -1,5 +1,6 @@
 import type { AnyOperation } from "./define";
 import { analyticsOperations } from "../analytics/operations";
+import { artifactOperations } from "../artifacts/operations";
 import { auditOperations } from "../audit/operations";
 import { authOperations } from "../auth/operations";
 import { hookOperations } from "../hooks/operations";
@@ -21,6 +22,7 @@ export const operations: AnyOperation[] = [
   ...scheduleOperations,
   ...runOperations,
   ...reportOperations,
+  ...artifactOperations,
   ...hookOperations,
   ...analyticsOperations,
   ...logOperations,

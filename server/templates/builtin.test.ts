@@ -74,13 +74,14 @@ describe("built-in templates", () => {
     expect(builtins.filter((t) => t.gate).map((t) => t.name)).toEqual(["manual-approval"]);
   });
 
-  it("run locally: shell, git clone, the Node, Go and Maven builds, the image build (buildah), the outside-service templates, helm and kubectl; the rest are cluster-only", () => {
+  it("run locally: shell, git clone, the Node, Go and Maven builds, artifact upload, the outside-service templates, helm and kubectl; the rest are cluster-only", () => {
     expect(
       builtins
         .filter((t) => t.local.supported)
         .map((t) => t.name)
         .sort(),
     ).toEqual([
+      "artifact-upload",
       "git-clone",
       "go-build",
       "harbor-label",
