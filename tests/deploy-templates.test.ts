@@ -21,6 +21,7 @@ import {
   type OperatorProcess,
   type TestDatabase,
 } from "./executor-helpers";
+import { gitEnv } from "./git-env";
 
 /**
  * helm-deploy and kubectl-apply with the real helm (v4, built from source by the test set-up)
@@ -44,15 +45,6 @@ const ns = `deploy-${id}`;
 const kns = `deploy-k-${id}`;
 const home = `deploy-home-${id}`;
 const project = { local: randomUUID(), locked: randomUUID(), none: randomUUID(), kube: randomUUID() };
-
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.test",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.test",
-};
 
 /** A chart whose Deployment takes its image tag (and, to make it fail, a node selector) from values; and plain manifests. */
 function makeRepo(dir: string) {

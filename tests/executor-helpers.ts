@@ -69,15 +69,7 @@ export async function createTestDatabase(prefix = "gantry_exec"): Promise<TestDa
   };
 }
 
-/** The environment of a test's own git commands: a fixed author, no system config. */
-export const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: "1",
-  GIT_AUTHOR_NAME: "Dev",
-  GIT_AUTHOR_EMAIL: "dev@example.test",
-  GIT_COMMITTER_NAME: "Dev",
-  GIT_COMMITTER_EMAIL: "dev@example.test",
-};
+export { gitEnv } from "./git-env";
 
 export const tempDir = (label: string) => mkdtempSync(path.join(tmpdir(), `gantry-${label}-`));
 

@@ -6,6 +6,7 @@ import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRegistry, type Registry } from "@/scripts/lib/tools/registry";
 import { get, post, put, sandboxReadableDir, testEnv, uniqueName, waitForRun } from "./api-helpers";
+import { gitEnv } from "./git-env";
 import { createTestProject, type TestProject } from "./project-helpers";
 
 /**
@@ -89,14 +90,7 @@ beforeAll(async () => {
   const git = (...args: string[]) =>
     execFileSync("git", ["-C", repo, ...args], {
       encoding: "utf8",
-      env: {
-        ...process.env,
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_AUTHOR_NAME: "Dev",
-        GIT_AUTHOR_EMAIL: "d@x.test",
-        GIT_COMMITTER_NAME: "Dev",
-        GIT_COMMITTER_EMAIL: "d@x.test",
-      },
+      env: gitEnv,
     }).trim();
   git("init", "-q", "-b", "main");
   mkdirSync(path.join(repo, "app"));

@@ -32,6 +32,17 @@ describe("parseJUnit on reports written by real tools", () => {
     expect(cs.find((c) => c.name === "math > adds")!.durationMs).toBe(4);
   });
 
+  it("reads Node's test runner (node --test --test-reporter=junit): top-level tests right under <testsuites>, a describe as a nested suite", () => {
+    const cs = cases("node-test.xml");
+    expect(cs.map((c) => [c.suite, c.classname, c.name, c.status])).toEqual([
+      ["", "test", "adds", "passed"],
+      ["", "test", "multiplies", "failed"],
+      ["", "test", "divides", "skipped"],
+      ["strings", "test", "joins", "passed"],
+    ]);
+    expect(cs[1].failure).toContain("AssertionError [ERR_ASSERTION]: 42 == 41");
+  });
+
   it("reads pytest's --junitxml: error (a broken fixture) apart from failure, the message's &#10; as a newline", () => {
     const cs = cases("pytest.xml");
     expect(statuses(cs)).toEqual({

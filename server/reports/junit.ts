@@ -78,7 +78,8 @@ export function parseJUnit(xml: string): ParseResult {
   }
   const cases: ParsedTestCase[] = [];
   const roots = doc.testsuites as Node | string | undefined;
-  if (roots !== undefined) for (const s of children(roots, "testsuite")) walkSuite(s, cases);
+  // Node's test runner puts top-level tests right under <testsuites>: read it as a suite too.
+  if (roots !== undefined) walkSuite(roots, cases);
   else if (doc.testsuite !== undefined) for (const s of doc.testsuite as (Node | string)[]) walkSuite(s, cases);
   else return { ok: false, problem: "not a JUnit report: the root element is neither <testsuites> nor <testsuite>" };
   return { ok: true, cases };
