@@ -88,7 +88,7 @@ test("sets where a project's build pods run, refusing a bad toleration at its fi
     .fill(
       "nodeAffinity:\n  requiredDuringSchedulingIgnoredDuringExecution:\n    nodeSelectorTerms:\n      - matchExpressions:\n          - { key: zone, operator: In, values: [a] }\n",
     );
-  await page.getByLabel("Service account").fill("builder");
+  await page.getByLabel("Service account", { exact: true }).fill("builder");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText("line 2 ('spot:Sometimes')")).toBeVisible();
 

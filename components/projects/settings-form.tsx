@@ -178,7 +178,11 @@ export function SettingsForm({
         true,
       )}
       {text("priorityClassName", "Priority class", "PriorityClass of build pods; empty for the cluster default.")}
-      {text("serviceAccount", "Service account", "Build pods run as this account (no API token is mounted unless a template asks).")}
+      {text(
+        "serviceAccount",
+        "Service account",
+        "Build pods run as this account, without its API token (deploy tasks use the deploy service account below).",
+      )}
       {text(
         "deployServiceAccount",
         "Deploy service account",
