@@ -11,7 +11,9 @@ import { createPipeline, get, startRun, uniqueName, waitForRun } from "./api-hel
 /**
  * Two tests that pass, one skipped, and one that fails unless the run's FIX param is 1, run by
  * Node's own test runner with its junit reporter (the node on PATH: the repository's
- * node_modules may be under /tmp, which the sandbox replaces with its own).
+ * node_modules may be under /tmp, which the sandbox replaces with its own). The test file is
+ * CommonJS: the workspaces lie inside this checkout, whose package.json says "type": "module",
+ * and the executor's package.json at the workspaces root keeps that from reaching the tasks.
  */
 const SCRIPT = [
   "mkdir -p reports",

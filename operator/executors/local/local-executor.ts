@@ -48,6 +48,7 @@ export class LocalExecutor implements Executor {
   private readonly bwrap: string | null;
   /** Set once the sandbox has been seen to work; a failed probe is retried by the next task. */
   private sandboxWorks = false;
+  private rootFenced = false;
 
   constructor(private opts: LocalExecutorOptions) {
     this.root = path.resolve(opts.workspacesDir);
@@ -85,6 +86,27 @@ export class LocalExecutor implements Executor {
     if (uid !== undefined && gid !== undefined) await chown(p, uid, gid);
   }
 
+  /**
+   * A neutral package.json at the workspaces root: Node reads a file's module type from the
+   * nearest package.json above it, and the default root lies inside Gantry's own checkout
+   * (`"type": "module"`), so a checkout without its own package.json would have its `.js`
+   * files read as ES modules. Written once; one the operator finds there is left alone. The
+   * sandbox covers the root, so it binds this file back, read-only.
+   */
+  private get fencePath(): string {
+    return path.join(this.root, "package.json");
+  }
+
+  private async fenceRoot(): Promise<void> {
+    if (this.rootFenced) return;
+    const file = this.fencePath;
+    const body = { private: true, description: "Gantry's workspaces: keeps Node from reading the tasks' files as part of an enclosing package." };
+    await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+    this.rootFenced = true;
+  }
+
   workspaceOf(runId: string): string {
     // Run ids are UUIDs; refuse anything that could walk out of the root.
     if (!/^[A-Za-z0-9_-]+$/.test(runId)) throw new ExecutorError(`invalid run id '${runId}'`, true);
@@ -100,6 +122,7 @@ export class LocalExecutor implements Executor {
     const workspace = this.workspaceOf(task.runId);
     try {
       await mkdir(workspace, { recursive: true });
+      await this.fenceRoot();
       await this.handOver(workspace);
     } catch (e) {
       throw new ExecutorError(`cannot create the workspace ${workspace}: ${(e as Error).message}`, false);
@@ -171,7 +194,7 @@ export class LocalExecutor implements Executor {
                 {
                   workspace,
                   writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir, ...(cache ? [cache] : [])],
-                  readOnlyDirs: [this.filesDirOf(task.runId)],
+                  readOnlyDirs: [this.filesDirOf(task.runId), this.fencePath],
                   root: task.plan.runAsRoot,
                 },
                 inner,

@@ -29,7 +29,7 @@ export interface SandboxMounts {
   workspace: string;
   /** Existing files and directories the task may write (its metrics file and results, the checkout's failure file, the build cache). */
   writableFiles?: readonly string[];
-  /** Existing directories the task may read (the run's event files). */
+  /** Existing files and directories the task may read (the run's event files, the workspaces' package.json). */
   readOnlyDirs?: readonly string[];
   /**
    * uid 0 of the task's own user namespace (still the unprivileged uid outside), with only the
