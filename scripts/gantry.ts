@@ -117,6 +117,12 @@ function filesFor(dir: string): string[] {
   return (process.env.GANTRY_TEST_FILES ?? "").split(/\s+/).filter((f) => f.startsWith(dir));
 }
 
+/** The browser suites on the test cluster: Kubernetes mode (kube-*) and the deploy of the ship scenario. */
+function e2eNeedsCluster(): boolean {
+  const files = filesFor("e2e/");
+  return !files.length || files.some((f) => /\/(kube-|ship)/.test(f));
+}
+
 async function test(args: string[]) {
   const only = new Set(args.filter((a) => !a.startsWith("-")));
   const want = (s: string) => only.size === 0 || only.has(s);
@@ -182,8 +188,36 @@ async function test(args: string[]) {
   if (noS3) console.warn(`\x1b[33m!\x1b[0m the artifact suites will be skipped, the stack keeps artifacts in a directory: ${noS3}`);
   const s3 = noS3 ? null : await startTestS3(path.join(ROOT, ".gantry/test-s3"), await freePort(), (m) => console.log(`  ${m}`));
   if (s3) cleanups.push(s3.stop);
+  // The image-build suites start their own registry from this binary; built here, not under a test's timeout.
+  const noImageTools = registryUnavailableReason() ?? (await ensureBuildah());
+  if (noImageTools) {
+    if (process.env.CI === "true") fail(`the image-build suites cannot run: ${noImageTools}`);
+    console.warn(`\x1b[33m!\x1b[0m the image-build suites will fail: ${noImageTools}`);
+  } else {
+    step("the OCI registry (CNCF Distribution, built from its Go module the first time) and buildah…");
+    await ensureRegistry((m) => console.log(`  ${m}`));
+  }
   // helm and the cluster's kubectl for the deploy templates, first on the PATH of the stack's local tasks and of the tests.
-  const deployPath = want("integration") ? await deployToolsPath(ROOT, (m) => console.log(`  ${m}`)) : {};
+  const deployPath = await deployToolsPath(ROOT, (m) => console.log(`  ${m}`));
+  // One real control plane (kube-apiserver, controller-manager, scheduler, etcd + kwok) for the
+  // Kubernetes suites, and the cluster the stack's local deploy tasks deploy to (its operator
+  // mints their tokens through this kubeconfig); built from source into a cache outside the repo
+  // the first time.
+  const clusterEnv: Record<string, string> = {};
+  if (want("integration") || e2eNeedsCluster()) {
+    const noCluster = clusterUnavailableReason();
+    if (noCluster) {
+      if (process.env.CI === "true") fail(`the Kubernetes suites cannot run: ${noCluster}`);
+      console.warn(`\x1b[33m!\x1b[0m the Kubernetes suites will be skipped: ${noCluster}`);
+    } else {
+      step("starting the test Kubernetes control plane (kwok; the first build of its binaries takes ~30 min)…");
+      const cluster = await startCluster({ name: "gantry-test", log: (m) => console.log(`  ${m}`) });
+      cleanups.push(cluster.stop);
+      clusterEnv.KUBECONFIG = cluster.kubeconfig;
+      provideKubectl(ROOT, cachedBinaries()?.kubectl ?? "");
+      ok("Kubernetes control plane is up");
+    }
+  }
   step(`starting the stack under test on port ${port}…`);
   const stack: Stack = await startApp({
     databaseUrl: db.url,
@@ -192,6 +226,7 @@ async function test(args: string[]) {
     env: {
       GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
       ...deployPath,
+      ...clusterEnv,
       ...esEnv,
       LOG_LEVEL: "warn",
       ...oidcEnv,
@@ -214,6 +249,7 @@ async function test(args: string[]) {
   const env = {
     ...process.env,
     ...deployPath,
+    ...clusterEnv,
     GANTRY_TEST_URL: stack.url,
     GANTRY_TEST_TOKEN: token,
     GANTRY_TEST_OIDC_ISSUER: oidc.issuer,
@@ -234,20 +270,6 @@ async function test(args: string[]) {
     ...s3?.testEnv,
   };
   if (want("integration")) {
-    // One real control plane (kube-apiserver, controller-manager, scheduler, etcd + kwok) for the
-    // Kubernetes suites; built from source into a cache outside the repo the first time.
-    const noCluster = clusterUnavailableReason();
-    if (noCluster) {
-      if (process.env.CI === "true") fail(`the Kubernetes suite cannot run: ${noCluster}`);
-      console.warn(`\x1b[33m!\x1b[0m the Kubernetes suites will be skipped: ${noCluster}`);
-    } else {
-      step("starting the test Kubernetes control plane (kwok; the first build of its binaries takes ~30 min)…");
-      const cluster = await startCluster({ name: "gantry-test", log: (m) => console.log(`  ${m}`) });
-      cleanups.push(cluster.stop);
-      Object.assign(env, { KUBECONFIG: cluster.kubeconfig });
-      provideKubectl(ROOT, cachedBinaries()?.kubectl ?? "");
-      ok("Kubernetes control plane is up");
-    }
     // A real Prometheus scraping the web app and the operator every second, for the metrics suite.
     const noPrometheus = await ensurePrometheus();
     if (noPrometheus) {
@@ -264,15 +286,6 @@ async function test(args: string[]) {
       Object.assign(env, { PROMETHEUS_TEST_URL: prom.url });
       ok(`Prometheus is up on ${prom.url}`);
     }
-    // The image-build suite starts its own registry from this binary; built here, not under a test's timeout.
-    const noImageTools = registryUnavailableReason() ?? (await ensureBuildah());
-    if (noImageTools) {
-      if (process.env.CI === "true") fail(`the image-build suite cannot run: ${noImageTools}`);
-      console.warn(`\x1b[33m!\x1b[0m the image-build suite will fail: ${noImageTools}`);
-    } else {
-      step("the OCI registry (CNCF Distribution, built from its Go module the first time) and buildah…");
-      await ensureRegistry((m) => console.log(`  ${m}`));
-    }
     step("integration tests (real MariaDB, real web app and operator, real Kubernetes API, real Prometheus)…");
     await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });
   }
@@ -281,9 +294,7 @@ async function test(args: string[]) {
     const e2eFiles = filesFor("e2e/");
     if (!e2eFiles.length || e2eFiles.some((f) => f.includes("kube-"))) {
       const { startKubeE2eStack } = await import("./lib/kube-e2e");
-      const kubeconfig =
-        want("integration") && !clusterUnavailableReason() ? (env as Record<string, string | undefined>).KUBECONFIG : undefined;
-      Object.assign(env, await startKubeE2eStack({ adminUrl, password, kubeconfig, cleanups }));
+      Object.assign(env, await startKubeE2eStack({ adminUrl, password, kubeconfig: clusterEnv.KUBECONFIG, cleanups }));
     }
     step("browser end-to-end tests (Playwright + Chromium)…");
     await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test", ...filesFor("e2e/")], { cwd: ROOT, env });
