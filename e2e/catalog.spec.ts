@@ -18,6 +18,22 @@ test("finds a template in the catalog and shows its params, example and where it
   await expect(page.getByLabel("Example task YAML")).toContainText("template: kaniko-build");
   // Locally it builds with buildah (docs/templates.md#kaniko-build).
   await expect(page.getByText("Local process: yes")).toBeVisible();
+  // Tested against the real tool: no caveat.
+  await expect(page.getByRole("heading", { name: "How Gantry tests it" })).toHaveCount(0);
+});
+
+test("says which templates are not proven against their real tool, and why", async ({ page }) => {
+  await page.goto("/catalog");
+  const card = page.getByRole("link", { name: "Integration test with a database" });
+  await expect(card.getByText("not proven here")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Helm upgrade --install" }).getByText("not proven here")).toHaveCount(0);
+  await card.click();
+  const how = page.getByRole("region", { name: "How Gantry tests it" });
+  await expect(how).toContainText("Not proven against its real tool");
+  await expect(how).toContainText("kwok");
+
+  await page.goto("/catalog/jira-issue");
+  await expect(page.getByRole("region", { name: "How Gantry tests it" })).toContainText("Proven against recorded exchanges");
 });
 
 test("an admin adds a template from YAML after fixing a params schema error, then deprecates it", async ({ page }) => {

@@ -88,10 +88,16 @@ export const TemplateDefinitionSchema = z.object({
    */
   runAsRoot: z.boolean().optional(),
   /**
-   * Not a process: a gate the scheduler decides (manual approval, issue 5). Image and command are
-   * ignored; until approvals exist, pipelines using such a template are refused at validation.
+   * Not a process: a gate the scheduler decides (manual approval). Image and command are ignored.
    */
   gate: z.enum(["approval"]).optional(),
+  /**
+   * How Gantry's own tests prove the template, when not against its real tool: `recorded` (the
+   * vendor's server cannot run in the tests; its requests and answers are checked against
+   * exchanges taken from the vendor's published API documentation) or `not-proven` (nothing runs
+   * it for real). Shown in the catalog with the note. Absent: tested against the real tool.
+   */
+  verification: z.object({ status: z.enum(["recorded", "not-proven"]), note: z.string().min(1).max(600) }).optional(),
   local: z
     .object({
       supported: z.boolean(),

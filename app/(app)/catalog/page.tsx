@@ -85,6 +85,11 @@ export default async function CatalogPage({ searchParams }: Props) {
                         >
                           {t.local.supported ? "local + cluster" : "cluster only"}
                         </span>
+                        {t.verification?.status === "not-proven" && (
+                          <span className="rounded bg-warning-soft px-1.5 py-0.5 text-warning" title={t.verification.note}>
+                            not proven here
+                          </span>
+                        )}
                         {t.deprecated && <span className="rounded bg-danger-soft px-1.5 py-0.5 text-danger">deprecated</span>}
                         {!t.builtin && <span className="rounded border px-1.5 py-0.5 text-muted">custom</span>}
                       </span>

@@ -1,4 +1,4 @@
-import { Monitor, Pencil, Server, UserCheck } from "lucide-react";
+import { FlaskConical, Monitor, Pencil, Server, UserCheck } from "lucide-react";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { stringify } from "yaml";
@@ -107,9 +107,7 @@ export default async function TemplatePage({ params }: Props) {
                   <UserCheck className="mt-0.5 size-4 shrink-0 text-accent" aria-hidden />
                   <span>
                     Not a process: a manual {t.gate} gate that the scheduler decides.
-                    <span className="block text-xs text-muted">
-                      Gates are not supported on this server yet; pipelines using this template are refused.
-                    </span>
+                    <span className="block text-xs text-muted">The same on either executor: no pod, no process.</span>
                   </span>
                 </li>
               ) : (
@@ -131,6 +129,21 @@ export default async function TemplatePage({ params }: Props) {
               )}
             </ul>
           </Card>
+          {t.verification && (
+            <Card aria-labelledby="verification-h">
+              <CardHeader id="verification-h" title="How Gantry tests it" />
+              <p className="flex items-start gap-2 px-3 py-3 text-sm">
+                <FlaskConical
+                  className={`mt-0.5 size-4 shrink-0 ${t.verification.status === "not-proven" ? "text-warning" : "text-muted"}`}
+                  aria-hidden
+                />
+                <span>
+                  {t.verification.status === "not-proven" ? "Not proven against its real tool" : "Proven against recorded exchanges"}
+                  <span className="block text-xs text-muted">{t.verification.note}</span>
+                </span>
+              </p>
+            </Card>
+          )}
           <Card aria-labelledby="versions-h">
             <CardHeader id="versions-h" title="Versions" />
             <Table aria-label="Template versions">
