@@ -224,7 +224,8 @@ describe("helm-deploy on the local executor", () => {
       const run = await runOf(failing, { TAG: "v3" });
       const task = await expectTask(run, "deploy", "failed");
       const log = (await logText(t.db, task.id)).join("\n");
-      expect(log).toContain("gantry: the upgrade of release web failed and was rolled back");
+      expect(log).toContain("helm-deploy: the upgrade of release web failed and was rolled back");
+      expect(task.message).toBe("exit code 1: helm-deploy: the upgrade of release web failed and was rolled back (now at revision 4)");
       expect(await imageOf("web")).toBe("registry.example.test/web:v2");
       const history = JSON.parse(await kubectl(["get", "secrets", "-n", ns, "-l", "owner=helm,name=web", "-o", "json"])) as {
         items: { metadata: { labels: Record<string, string> } }[];

@@ -181,12 +181,13 @@ describe("local executor", () => {
     ]);
     const run = await waitForRunEnd(t.db, runId);
     expect(taskOf(run, "fine")).toMatchObject({ status: "succeeded", exitCode: 0, message: null });
-    expect(taskOf(run, "three")).toMatchObject({ status: "failed", exitCode: 3, message: "exit code 3" });
+    // The program's last stderr line says why, next to the exit code.
+    expect(taskOf(run, "three")).toMatchObject({ status: "failed", exitCode: 3, message: "exit code 3: about to fail" });
     expect(await logText(t.db, taskOf(run, "three").id, "err")).toEqual(["about to fail"]);
     expect(run.stages.map((s) => s.status)).toEqual(["succeeded", "failed", "skipped"]);
     expect(taskOf(run, "x").status).toBe("skipped");
     expect(run.status).toBe("failed");
-    expect(run.message).toBe("task 'three' failed: exit code 3");
+    expect(run.message).toBe("task 'three' failed: exit code 3: about to fail");
   });
 
   it("cancel stops the running process, skips the tasks after it, and cancels the run", async () => {

@@ -165,15 +165,16 @@ export class LocalExecutor implements Executor {
         killGraceMs: this.opts.killGraceMs,
         refPrefix: `local:${this.host}`,
       };
-      if (!git && !this.sandboxed) return withResults(new LocalProcess(argv, opts));
+      // The program's last stderr line completes a bare "exit code N" (helm's or a template's reason).
+      const tail = new ErrTail(sink);
+      if (!git && !this.sandboxed)
+        return withResults(new PreludeHandle(new LocalProcess(argv, { ...opts, sink: tail }), null, argv[0], tail));
       // What failed before the task's program could start is told through this file.
       const failed = await this.failureFile(task);
       let inner: string[];
       let procEnv = env;
-      let tail: ErrTail | null = null;
       if (git) {
         sink.system(`checking out ${git.url} at ${git.revision} into ${git.dir}`);
-        tail = new ErrTail(sink);
         // The clone's credentials ride in the wrapper's environment, which the clone step keeps
         // (dropping all else) and the task's program does not get.
         const creds = cloneCredentialEnv(task);
@@ -209,13 +210,13 @@ export class LocalExecutor implements Executor {
               // bwrap's own environment: nothing of the task's but what finds an orphaned task (orphans.ts).
               env: { PATH: "/usr/bin:/bin", GANTRY_RUN_ID: task.runId, GANTRY_TASK: task.taskName },
               fd3: envArgs(procEnv),
-              sink: tail ?? sink,
+              sink: tail,
               // bwrap can only be started from a directory the task uid may enter; it then goes to the workspace.
               cwd: "/",
               supervisedByLeader: true,
             },
           )
-        : new LocalProcess(inner, { ...opts, env: procEnv, sink: tail ?? sink });
+        : new LocalProcess(inner, { ...opts, env: procEnv, sink: tail });
       return withResults(new PreludeHandle(proc, failed, argv[0], tail));
     } catch (e) {
       if (e instanceof ExecutorError) throw e;
@@ -452,6 +453,17 @@ class ErrTail implements LogSink {
   waitForRoom() {
     return this.sink.waitForRoom();
   }
+  /** The last line written to stderr, without terminal colours, at most 300 characters. */
+  lastLine(): string {
+    const lines = this.text
+      .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const last = lines.pop() ?? "";
+    return last.length > 300 ? `${last.slice(0, 299)}…` : last;
+  }
+
   /** git's first `fatal:`/`error:` line (the cause; hints follow it), else the last line. */
   reason(): string {
     const lines = this.text
@@ -466,9 +478,10 @@ class ErrTail implements LogSink {
 class PreludeHandle implements ExecHandle {
   constructor(
     private readonly proc: LocalProcess,
-    private readonly failedFile: string,
+    /** The wrapper's failure file; null when the program runs without a wrapper. */
+    private readonly failedFile: string | null,
     private readonly program: string,
-    private readonly tail: ErrTail | null,
+    private readonly tail: ErrTail,
   ) {}
 
   get ref() {
@@ -478,14 +491,17 @@ class PreludeHandle implements ExecHandle {
   async wait(): Promise<ExecResult> {
     const r = await this.proc.wait();
     if (r.exitCode === 0 || r.cancelled || r.timedOut) return r;
-    const failed = (await readFile(this.failedFile, "utf8").catch(() => "")).trim();
-    await rm(this.failedFile, { force: true }).catch(() => undefined);
+    const failed = this.failedFile ? (await readFile(this.failedFile, "utf8").catch(() => "")).trim() : "";
+    if (this.failedFile) await rm(this.failedFile, { force: true }).catch(() => undefined);
     if (failed === "program")
       return { ...r, message: `cannot run '${this.program}': program not found (is it installed and on the PATH?)`, permanent: true };
     // Worded as in Kubernetes mode, where the clone init container fails.
-    const reason = this.tail?.reason();
-    if (failed === "clone") return { ...r, message: `clone failed with exit code ${r.exitCode}${reason ? `: ${reason}` : ""}` };
-    return r;
+    if (failed === "clone") {
+      const reason = this.tail.reason();
+      return { ...r, message: `clone failed with exit code ${r.exitCode}${reason ? `: ${reason}` : ""}` };
+    }
+    const last = this.tail.lastLine();
+    return last && r.message && /^exit code \d+$/.test(r.message) ? { ...r, message: `${r.message}: ${last}` } : r;
   }
 
   cancel(reason: string): void {
