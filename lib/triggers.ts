@@ -4,7 +4,8 @@ import { z } from "zod";
 /**
  * Webhook triggers of a pipeline (its spec's `triggers`): which provider may start it, the
  * project secret that authenticates the provider's deliveries, and filters on event type,
- * branch, tag and changed paths. A delivery that matches no trigger is recorded, not run.
+ * branch, tag, changed paths, pull/merge request action and draft state. A delivery that
+ * matches no trigger is recorded, not run.
  */
 export const PROVIDERS = ["github", "gitea", "gitlab", "registry", "generic"] as const;
 export type Provider = (typeof PROVIDERS)[number];

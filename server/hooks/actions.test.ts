@@ -15,7 +15,11 @@ import { deliveryId, normalise, verify } from "./providers";
 
 const GH_PR = new Headers({ "x-github-event": "pull_request" });
 const GH_PUSH = new Headers({ "x-github-event": "push" });
-const GITEA_PR = new Headers({ "x-gitea-event": "pull_request", "x-gitea-event-type": "pull_request_sync", "x-github-event": "pull_request" });
+const GITEA_PR = new Headers({
+  "x-gitea-event": "pull_request",
+  "x-gitea-event-type": "pull_request_sync",
+  "x-github-event": "pull_request",
+});
 const GL = new Headers({ "x-gitlab-event": "Merge Request Hook" });
 
 /** What a delivery to a pipeline with this one trigger comes to: null builds, else the reason it does not. */
@@ -81,13 +85,23 @@ describe("GitHub pushes", () => {
     const push = githubPush({ ref: "refs/heads/main", after: "c".repeat(40), commits });
     expect(normalise("github", GH_PUSH, push)).toMatchObject({ sha: "c".repeat(40), headMessage: "third" });
     expect(decide("github", GH_PUSH, push)).toBeNull();
-    const skipped = githubPush({ ref: "refs/heads/main", after: "c".repeat(40), commits: [...commits.slice(0, 2), { ...commits[2], message: "docs\n\n[CI SKIP]" }] });
+    const skipped = githubPush({
+      ref: "refs/heads/main",
+      after: "c".repeat(40),
+      commits: [...commits.slice(0, 2), { ...commits[2], message: "docs\n\n[CI SKIP]" }],
+    });
     expect(decide("github", GH_PUSH, skipped)).toBe("the head commit ccccccc says [CI SKIP]: not built");
-    expect(decide("github", GH_PUSH, { ...skipped, head_commit: { ...skipped.head_commit, message: "wip [ci skip]" } })).toMatch(/says \[ci skip\]/);
+    expect(decide("github", GH_PUSH, { ...skipped, head_commit: { ...skipped.head_commit, message: "wip [ci skip]" } })).toMatch(
+      /says \[ci skip\]/,
+    );
   });
 
   it("still build a tag whose commit says [skip ci] (a release's version bump)", () => {
-    const tag = githubPush({ ref: "refs/tags/v1.0.0", after: "d".repeat(40), commits: [{ id: "d".repeat(40), message: "chore(release): 1.0.0 [skip ci]" }] });
+    const tag = githubPush({
+      ref: "refs/tags/v1.0.0",
+      after: "d".repeat(40),
+      commits: [{ id: "d".repeat(40), message: "chore(release): 1.0.0 [skip ci]" }],
+    });
     expect(decide("github", GH_PUSH, tag)).toBeNull();
   });
 });
@@ -136,7 +150,11 @@ describe("GitLab", () => {
     expect(decide("gitlab", GL, gitlabPush({ kind: "tag_push", ref: "refs/tags/v1.0.0", after: ZERO_SHA }))).toBe(
       "the tag_push deletes tag 'v1.0.0': there is no commit to build",
     );
-    const skip = gitlabPush({ ref: "refs/heads/master", after: "e".repeat(40), commits: [{ id: "e".repeat(40), message: "typo [skip ci]" }] });
+    const skip = gitlabPush({
+      ref: "refs/heads/master",
+      after: "e".repeat(40),
+      commits: [{ id: "e".repeat(40), message: "typo [skip ci]" }],
+    });
     expect(decide("gitlab", GL, skip)).toBe("the head commit eeeeeee says [skip ci]: not built");
   });
 });
@@ -179,7 +197,10 @@ describe("trigger specs", () => {
   it("name the field and the known actions when an action is unknown", () => {
     const r = parse({ actions: ["opened", "labelled"] });
     expect(r.success).toBe(false);
-    expect(r.error?.issues[0]).toMatchObject({ path: ["actions", 1], message: expect.stringContaining("unknown pull request action 'labelled'") });
+    expect(r.error?.issues[0]).toMatchObject({
+      path: ["actions", 1],
+      message: expect.stringContaining("unknown pull request action 'labelled'"),
+    });
     expect(r.error?.issues[0].message).toContain("known: opened, synchronize");
   });
 
