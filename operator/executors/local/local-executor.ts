@@ -100,7 +100,10 @@ export class LocalExecutor implements Executor {
   private async fenceRoot(): Promise<void> {
     if (this.rootFenced) return;
     const file = this.fencePath;
-    const body = { private: true, description: "Gantry's workspaces: keeps Node from reading the tasks' files as part of an enclosing package." };
+    const body = {
+      private: true,
+      description: "Gantry's workspaces: keeps Node from reading the tasks' files as part of an enclosing package.",
+    };
     await writeFile(file, `${JSON.stringify(body, null, 2)}\n`, { flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== "EEXIST") throw e;
     });
