@@ -4,14 +4,51 @@ import { z } from "zod";
 /**
  * Webhook triggers of a pipeline (its spec's `triggers`): which provider may start it, the
  * project secret that authenticates the provider's deliveries, and filters on event type,
- * branch, tag and changed paths. A delivery that matches no trigger is recorded, not run.
+ * branch, tag, changed paths, pull/merge request action and draft state. A delivery that
+ * matches no trigger is recorded, not run.
  */
-export const PROVIDERS = ["github", "gitlab", "registry", "generic"] as const;
+export const PROVIDERS = ["github", "gitea", "gitlab", "registry", "generic"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 export const EVENT_TYPES = ["push", "tag", "merge_request", "pull_request", "image"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 const glob = z.string().min(1).max(200);
+
+/**
+ * Pull/merge request actions in GitHub's words; GitLab's and Gitea's are mapped onto them
+ * (server/hooks/actions.ts), so one `actions:` list means the same on every forge.
+ */
+export const PR_ACTIONS = [
+  "opened",
+  "synchronize",
+  "reopened",
+  "ready_for_review",
+  "converted_to_draft",
+  "edited",
+  "closed",
+  "merged",
+  "labeled",
+  "unlabeled",
+  "assigned",
+  "unassigned",
+  "review_requested",
+  "review_request_removed",
+  "reviewed",
+  "approved",
+  "unapproved",
+  "locked",
+  "unlocked",
+  "milestoned",
+  "demilestoned",
+  "auto_merge_enabled",
+  "auto_merge_disabled",
+  "enqueued",
+  "dequeued",
+  "deleted",
+] as const;
+export type PrAction = (typeof PR_ACTIONS)[number];
+/** New code to build: a request opened, given new commits, reopened or marked ready. */
+export const DEFAULT_PR_ACTIONS: readonly PrAction[] = ["opened", "synchronize", "reopened", "ready_for_review"];
 
 export const TriggerSpecSchema = z.strictObject({
   provider: z.enum(PROVIDERS),
@@ -24,6 +61,14 @@ export const TriggerSpecSchema = z.strictObject({
   tags: z.array(glob).max(50).optional(),
   /** Path globs (`src/**`): a push must change at least one matching file. */
   paths: z.array(glob).max(50).optional(),
+  /** Pull/merge request actions that build (default: DEFAULT_PR_ACTIONS); others are recorded, not run. */
+  actions: z
+    .array(z.enum(PR_ACTIONS, { error: (i) => `unknown pull request action '${String(i.input)}' (known: ${PR_ACTIONS.join(", ")})` }))
+    .min(1)
+    .max(PR_ACTIONS.length)
+    .optional(),
+  /** Whether draft pull/merge requests build (default true). */
+  drafts: z.boolean({ error: "drafts must be true or false" }).optional(),
 });
 export type TriggerSpec = z.output<typeof TriggerSpecSchema>;
 
@@ -32,6 +77,11 @@ export interface FilterInput {
   branch: string | null;
   tag: string | null;
   changedPaths: string[];
+  /** A pull/merge request's action in GitHub's words; null for other events and senders without one. */
+  action?: string | null;
+  /** The sender's own word for the action when it differs (GitLab's `update`, Gitea's `synchronized`). */
+  rawAction?: string | null;
+  draft?: boolean;
 }
 
 const matches = (globs: string[], value: string) => picomatch.isMatch(value, globs, { dot: true });
@@ -39,6 +89,15 @@ const matches = (globs: string[], value: string) => picomatch.isMatch(value, glo
 /** Why the event does not match the trigger, or null when it does. */
 export function filterMismatch(t: TriggerSpec, e: FilterInput): string | null {
   if (t.events && !t.events.includes(e.type)) return `event '${e.type}' is not one of ${t.events.join(", ")}`;
+  if ((e.type === "pull_request" || e.type === "merge_request") && e.action) {
+    const actions: readonly string[] = t.actions ?? DEFAULT_PR_ACTIONS;
+    if (!actions.includes(e.action)) {
+      const said = e.rawAction && e.rawAction !== e.action ? `'${e.rawAction}' (${e.action})` : `'${e.action}'`;
+      return `${e.type} action ${said} does not build (builds on: ${actions.join(", ")})`;
+    }
+  }
+  if (e.draft && t.drafts === false && (e.type === "pull_request" || e.type === "merge_request"))
+    return `the ${e.type} is a draft and the trigger says drafts: false`;
   if (t.branches && e.type !== "tag" && e.type !== "image") {
     if (!e.branch || !matches(t.branches, e.branch)) return `branch '${e.branch ?? ""}' matches none of ${t.branches.join(", ")}`;
   }

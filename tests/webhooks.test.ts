@@ -5,11 +5,21 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, get, put, sandboxReadableDir, testEnv, uniqueName, waitForRun } from "./api-helpers";
+import {
+  FORK_REPO,
+  ZERO_SHA,
+  giteaPullRequest,
+  githubPullRequest,
+  githubPush,
+  gitlabMergeRequest,
+  gitlabPush,
+} from "./fixtures/forge-payloads";
 
 /**
  * Webhooks with real signed HTTP deliveries: every provider (good, bad signature, duplicate,
  * replay, filters), hostile branch names that never reach a shell, and the commits between builds
- * taken from a real git repository made here.
+ * taken from a real git repository made here; which pull/merge request actions, drafts, deleted
+ * refs and [skip ci] pushes build, with GitHub's, GitLab's and Gitea's payload shapes.
  */
 
 const SECRET = `hook-${randomUUID()}`;
@@ -25,6 +35,7 @@ async function deliver(provider: string, payload: unknown, headers: Record<strin
   const h: Record<string, string> = { "content-type": "application/json", ...headers };
   if (provider === "github" && !("x-hub-signature-256" in h)) h["x-hub-signature-256"] = sign(body);
   if (provider === "generic" && !("x-gantry-signature" in h)) h["x-gantry-signature"] = sign(body);
+  if (provider === "gitea" && !("x-gitea-signature" in h)) h["x-gitea-signature"] = sign(body).slice("sha256=".length);
   if (provider === "gitlab" && !("x-gitlab-token" in h)) h["x-gitlab-token"] = SECRET;
   if (provider === "registry" && !("authorization" in h)) h.authorization = SECRET;
   return call("POST", `/api/v1/hooks/${provider}/${id}`, { raw: body, headers: h, token: null });
@@ -368,5 +379,215 @@ describe("the pipeline's repository", () => {
     expect(manual.status, manual.text).toBe(201);
     const byHand = await waitForRun(manual.body.id);
     expect(await logOf(byHand.id)).toContain(`found on-main at ${onMain}`);
+  });
+});
+
+describe("event semantics", () => {
+  let semantics: string;
+  let strict: string;
+  const runsOf = async (id: string) => (await get(`/api/v1/pipelines/${id}/runs`)).body.total as number;
+  const gh = (event: string) => ({ "x-github-event": event, "x-github-delivery": randomUUID() });
+  const gl = () => ({ "x-gitlab-event-uuid": randomUUID() });
+  const gitea = (event: string, type = event) => ({
+    "x-gitea-event": event,
+    "x-gitea-event-type": type,
+    "x-github-event": event,
+    "x-gitea-delivery": randomUUID(),
+  });
+  const taskLog = async (runId: string, name: string) => {
+    const run = (await get(`/api/v1/runs/${runId}`)).body;
+    const t = run.stages[0].tasks.find((x: { name: string }) => x.name === name);
+    return { task: t, log: (await get(`/api/v1/task-runs/${t.id}/logs`, { headers: { accept: "text/plain" } })).text as string };
+  };
+
+  beforeAll(async () => {
+    const stages = [
+      {
+        name: "build",
+        tasks: [
+          {
+            name: "show",
+            template: "shell",
+            env: { FORK: "{{ event.fork }}" },
+            params: { script: 'echo "type=$GANTRY_EVENT_TYPE sha=$GIT_SHA fork=$FORK"' },
+          },
+          { name: "trusted", template: "shell", when: "!event.fork", params: { script: "echo trusted" } },
+        ],
+      },
+    ];
+    const a = await call("POST", "/api/v1/pipelines", {
+      body: {
+        name: uniqueName("hooks-sem"),
+        triggers: [
+          { provider: "github", secret: secretName },
+          { provider: "gitlab", secret: secretName },
+          { provider: "gitea", secret: secretName },
+        ],
+        stages,
+      },
+    });
+    expect(a.status, a.text).toBe(201);
+    semantics = a.body.id;
+    const b = await call("POST", "/api/v1/pipelines", {
+      body: {
+        name: uniqueName("hooks-strict"),
+        triggers: [{ provider: "github", secret: secretName, actions: ["opened", "closed"], drafts: false }],
+        stages,
+      },
+    });
+    expect(b.status, b.text).toBe(201);
+    strict = b.body.id;
+  });
+
+  it("GitHub: builds opened and synchronized pull requests; records labels, assignments, review requests, locks, edits and closes with the reason", async () => {
+    const opened = await deliver("github", githubPullRequest({ action: "opened", sha: "1".repeat(40) }), gh("pull_request"), semantics);
+    expect(opened.status, opened.text).toBe(201);
+    const sync = await deliver("github", githubPullRequest({ action: "synchronize", sha: "2".repeat(40) }), gh("pull_request"), semantics);
+    expect(sync.status, sync.text).toBe(201);
+    const before = await runsOf(semantics);
+    for (const action of ["labeled", "assigned", "review_requested", "locked", "edited", "closed"]) {
+      const r = await deliver("github", githubPullRequest({ action }), gh("pull_request"), semantics);
+      expect(r.status, r.text).toBe(202);
+      expect(r.body.message).toContain(
+        `pull_request action '${action}' does not build (builds on: opened, synchronize, reopened, ready_for_review)`,
+      );
+    }
+    expect(await runsOf(semantics)).toBe(before);
+    const deliveries = (await get(`/api/v1/pipelines/${semantics}/deliveries`)).body.items;
+    expect(deliveries.find((d: { event: string }) => d.event === "pull_request.labeled")).toMatchObject({
+      result: "skipped",
+      message: expect.stringContaining("'labeled' does not build"),
+    });
+  });
+
+  it("follows a trigger's own actions and drafts: false", async () => {
+    const draft = await deliver("github", githubPullRequest({ action: "opened", draft: true }), gh("pull_request"), strict);
+    expect(draft.status).toBe(202);
+    expect(draft.body.message).toContain("the pull_request is a draft and the trigger says drafts: false");
+    const sync = await deliver("github", githubPullRequest({ action: "synchronize" }), gh("pull_request"), strict);
+    expect(sync.status).toBe(202);
+    expect(sync.body.message).toContain("pull_request action 'synchronize' does not build (builds on: opened, closed)");
+    const closed = await deliver("github", githubPullRequest({ action: "closed" }), gh("pull_request"), strict);
+    expect(closed.status, closed.text).toBe(201);
+    // The default trigger builds the same draft.
+    expect((await deliver("github", githubPullRequest({ action: "opened", draft: true }), gh("pull_request"), semantics)).status).toBe(201);
+  });
+
+  it("tells the tasks and their conditions whether a pull request comes from a fork", async () => {
+    const fork = await deliver("github", githubPullRequest({ action: "opened", headRepo: FORK_REPO }), gh("pull_request"), semantics);
+    expect(fork.status, fork.text).toBe(201);
+    await waitForRun(fork.body.runId);
+    expect((await taskLog(fork.body.runId, "show")).log).toContain(
+      "type=pull_request sha=ec26c3e57ca3a959ca5aad62de7213c562f8c821 fork=true",
+    );
+    expect((await taskLog(fork.body.runId, "trusted")).task.status).toBe("skipped");
+    const own = await deliver("github", githubPullRequest({ action: "reopened" }), gh("pull_request"), semantics);
+    expect(own.status, own.text).toBe(201);
+    expect((await waitForRun(own.body.runId)).status).toBe("succeeded");
+    expect((await taskLog(own.body.runId, "show")).log).toContain("fork=false");
+    expect((await taskLog(own.body.runId, "trusted")).log).toContain("trusted");
+  });
+
+  it("builds nothing for a push deleting a tag or a branch", async () => {
+    const before = await runsOf(semantics);
+    const tag = await deliver("github", githubPush({ ref: "refs/tags/simple-tag", after: ZERO_SHA, deleted: true }), gh("push"), semantics);
+    expect(tag.status).toBe(202);
+    expect(tag.body.message).toBe("the push deletes tag 'simple-tag': there is no commit to build");
+    const branch = await deliver("github", githubPush({ ref: "refs/heads/old", after: ZERO_SHA, deleted: true }), gh("push"), semantics);
+    expect(branch.body.message).toBe("the push deletes branch 'old': there is no commit to build");
+    const glTag = await deliver("gitlab", gitlabPush({ kind: "tag_push", ref: "refs/tags/v1.0.0", after: ZERO_SHA }), gl(), semantics);
+    expect(glTag.status).toBe(202);
+    expect(glTag.body.message).toBe("the tag_push deletes tag 'v1.0.0': there is no commit to build");
+    const glBranch = await deliver("gitlab", gitlabPush({ ref: "refs/heads/old", after: ZERO_SHA }), gl(), semantics);
+    expect(glBranch.status).toBe(202);
+    expect(await runsOf(semantics)).toBe(before);
+  });
+
+  it("builds the head commit of a many-commit push once, and skips a head commit that says [skip ci]", async () => {
+    const commits = ["a", "b", "c"].map((x, i) => ({
+      id: x.repeat(40),
+      message: i === 0 ? "old [skip ci]" : `change ${x}`,
+      added: [`src/${x}`],
+    }));
+    const before = await runsOf(semantics);
+    const push = await deliver("github", githubPush({ ref: "refs/heads/main", after: "c".repeat(40), commits }), gh("push"), semantics);
+    expect(push.status, push.text).toBe(201);
+    expect(await runsOf(semantics)).toBe(before + 1);
+    await waitForRun(push.body.runId);
+    expect((await taskLog(push.body.runId, "show")).log).toContain(`type=push sha=${"c".repeat(40)} fork=false`);
+    const skip = await deliver(
+      "github",
+      githubPush({ ref: "refs/heads/main", after: "d".repeat(40), commits: [{ id: "d".repeat(40), message: "Docs only\n\n[CI Skip]" }] }),
+      gh("push"),
+      semantics,
+    );
+    expect(skip.status).toBe(202);
+    expect(skip.body.message).toBe("the head commit ddddddd says [CI Skip]: not built");
+    const glSkip = await deliver(
+      "gitlab",
+      gitlabPush({ ref: "refs/heads/main", after: "e".repeat(40), commits: [{ id: "e".repeat(40), message: "typo [skip ci]" }] }),
+      gl(),
+      semantics,
+    );
+    expect(glSkip.status).toBe(202);
+    expect(await runsOf(semantics)).toBe(before + 1);
+  });
+
+  it("GitLab: builds merge requests opened, reopened and updated with new commits only", async () => {
+    for (const mr of [
+      gitlabMergeRequest({ action: "open" }),
+      gitlabMergeRequest({ action: "reopen" }),
+      gitlabMergeRequest({ action: "update", oldrev: "95790bf891e76fee5e1747ab589903a6a1f80f22", sha: "f".repeat(40) }),
+    ]) {
+      const r = await deliver("gitlab", mr, gl(), semantics);
+      expect(r.status, `${mr.object_attributes.action}: ${r.text}`).toBe(201);
+    }
+    const edit = await deliver("gitlab", gitlabMergeRequest({ action: "update" }), gl(), semantics);
+    expect(edit.status).toBe(202);
+    expect(edit.body.message).toContain("merge_request action 'update' (edited) does not build");
+    const close = await deliver("gitlab", gitlabMergeRequest({ action: "close" }), gl(), semantics);
+    expect(close.status).toBe(202);
+    const fork = await deliver("gitlab", gitlabMergeRequest({ action: "open", sourceProjectId: 15 }), gl(), semantics);
+    await waitForRun(fork.body.runId);
+    expect((await taskLog(fork.body.runId, "show")).log).toContain("fork=true");
+  });
+
+  it("Gitea: its signature, its action words and its synchronize", async () => {
+    const sync = await deliver(
+      "gitea",
+      giteaPullRequest({ action: "synchronized" }),
+      gitea("pull_request", "pull_request_sync"),
+      semantics,
+    );
+    expect(sync.status, sync.text).toBe(201);
+    const label = await deliver(
+      "gitea",
+      giteaPullRequest({ action: "label_updated" }),
+      gitea("pull_request", "pull_request_label"),
+      semantics,
+    );
+    expect(label.status).toBe(202);
+    expect(label.body.message).toContain("pull_request action 'label_updated' (labeled) does not build");
+    const bad = await deliver(
+      "gitea",
+      giteaPullRequest({ action: "opened" }),
+      { ...gitea("pull_request"), "x-gitea-signature": "0".repeat(64) },
+      semantics,
+    );
+    expect(bad.status).toBe(404);
+  });
+
+  it("refuses a trigger with an unknown action or a drafts that is not true or false, at the field", async () => {
+    const r = await call("POST", "/api/v1/pipelines", {
+      body: {
+        name: uniqueName("hooks-bad"),
+        triggers: [{ provider: "github", secret: secretName, actions: ["opened", "labelled"], drafts: "no" }],
+        stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: "true" } }] }],
+      },
+    });
+    expect(r.status).toBe(422);
+    const errors = r.body.error.details.errors as { path: string; message: string }[];
+    expect(errors.find((e) => e.path === "triggers[0].actions[1]")?.message).toContain("unknown pull request action 'labelled'");
+    expect(errors).toContainEqual(expect.objectContaining({ path: "triggers[0].drafts", message: "drafts must be true or false" }));
   });
 });

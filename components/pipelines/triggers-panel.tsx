@@ -35,6 +35,7 @@ const RESULT_TONE: Record<string, string> = {
 
 const HOW: Record<string, string> = {
   github: "GitHub → Settings → Webhooks: content type application/json, the secret below, events push and pull requests.",
+  gitea: "Gitea → Settings → Webhooks → Gitea: content type application/json, the secret below, push and pull request events.",
   gitlab: "GitLab → Settings → Webhooks: secret token = the secret below; push, tag push and merge request events.",
   registry: "Harbor (webhook, auth header) or the Docker registry (notifications endpoint headers): Authorization = the secret.",
   generic: "POST JSON with X-Gantry-Signature: sha256=<HMAC-SHA256 of the body with the secret>.",

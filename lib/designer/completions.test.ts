@@ -57,6 +57,7 @@ describe("referenceSuggestions", () => {
       "event.issueKeys",
       "event.mr.iid",
       "event.image",
+      "event.fork",
       "run.id",
       "run.number",
       "pipeline.name",

@@ -37,6 +37,7 @@ const EVENT: Record<(typeof EVENT_FIELDS)[number] | "mr.iid", string> = {
   issueKeys: "issue keys of the commits since the last success, comma separated",
   "mr.iid": "the merge request's number",
   image: "the pushed image of a registry event",
+  fork: "true when the pull/merge request comes from another repository (a fork), else false",
 };
 
 const RUN: Suggestion[] = [

@@ -10,7 +10,7 @@ import { parseTemplate, type TemplatePart } from "./template";
 export type RefPhase = "run" | "start" | "secret";
 
 export const GIT_FIELDS = ["sha", "shortSha", "branch", "tag", "ref", "url"] as const;
-export const EVENT_FIELDS = ["type", "issueKeys", "image"] as const;
+export const EVENT_FIELDS = ["type", "issueKeys", "image", "fork"] as const;
 const RUN_FIELDS = ["id", "number"] as const;
 
 /** What a reference may see at one field of the spec. */

@@ -10,7 +10,14 @@ export interface RunValues {
   /** The run's non-secret params (secret ones never enter a plan). */
   params: Record<string, string>;
   git: { sha?: string | null; branch?: string | null; tag?: string | null; ref?: string | null; url?: string | null };
-  event: { type?: string | null; issueKeys?: readonly string[] | null; image?: string | null; mrIid?: number | null } | null;
+  event: {
+    type?: string | null;
+    issueKeys?: readonly string[] | null;
+    image?: string | null;
+    mrIid?: number | null;
+    /** A pull/merge request from another repository (server/hooks/providers.ts). */
+    fork?: boolean | null;
+  } | null;
   pipeline: { name: string };
   project: { slug: string };
   /** The combination of a matrix task's task run (`{{ matrix.NODE }}`). */
@@ -35,6 +42,7 @@ export function runLookup(v: RunValues): (path: string[]) => Value | undefined {
         if (a === "type") return v.event?.type ?? "manual";
         if (a === "issueKeys") return (v.event?.issueKeys ?? []).join(",");
         if (a === "image") return v.event?.image ?? "";
+        if (a === "fork") return v.event?.fork === true ? "true" : "false";
         return undefined;
       case "pipeline":
         return a === "name" && path.length === 2 ? v.pipeline.name : undefined;

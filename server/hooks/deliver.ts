@@ -11,6 +11,7 @@ import type { Actor } from "../authz/authz";
 import { getPipeline, isDuplicate } from "../pipelines/pipelines";
 import { createRun } from "../runs/create-run";
 import { resolveSecrets } from "../secrets/secrets";
+import { noBuildReason } from "./actions";
 import { deliveryId, eventEnv, issueKeys, normalise, verify, type Commit, type HookEvent } from "./providers";
 
 /**
@@ -179,10 +180,19 @@ async function process(
     throw e;
   }
   if (!event) {
-    const raw = d.rawHeaders.get("x-github-event") ?? (payload as { object_kind?: string }).object_kind ?? "event";
+    const raw =
+      d.rawHeaders.get("x-gitea-event") ??
+      d.rawHeaders.get("x-github-event") ??
+      (payload as { object_kind?: string }).object_kind ??
+      "event";
     const message = `'${raw}' deliveries do not start runs`;
     await record("skipped", message, String(raw));
     return done(202, "skipped", message);
+  }
+  const nothing = noBuildReason(event);
+  if (nothing) {
+    await record("skipped", nothing, event.rawType);
+    return done(202, "skipped", nothing);
   }
   const reasons: string[] = [];
   let match: TriggerSpec | undefined;

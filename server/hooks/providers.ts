@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { AppError } from "@/lib/errors";
 import { safeCloneUrl, safeHttpUrl } from "@/lib/safe-url";
 import { EVENT_TYPES, type EventType, type Provider } from "@/lib/triggers";
+import { githubAction, gitlabAction } from "./actions";
 
 /**
  * Webhook providers: how each proves a delivery came from the configured sender, how it names a
@@ -36,6 +37,17 @@ export interface HookEvent {
   image: string | null;
   changedPaths: string[];
   commits: Commit[];
+  /** A pull/merge request's action in GitHub's words (server/hooks/actions.ts); null otherwise. */
+  action: string | null;
+  /** The sender's own word for it (GitLab's `update`, Gitea's `synchronized`). */
+  rawAction: string | null;
+  draft: boolean;
+  /** A pull/merge request whose head repository is not its base repository (or is unknown). */
+  fork: boolean;
+  /** A push that deletes its branch or tag. */
+  deleted: boolean;
+  /** The message of the commit a push builds, when the payload has it. */
+  headMessage: string | null;
 }
 
 const eq = (a: string, b: string) => {
@@ -53,6 +65,14 @@ const hmacHex = (secret: string, body: string) => createHmac("sha256", secret).u
 export function verify(provider: Provider, headers: Headers, body: string, secret: string) {
   const bad = (why: string) => new AppError("unauthorized", `webhook rejected: ${why}`);
   switch (provider) {
+    case "gitea": {
+      // Gitea signs with a bare hex HMAC, and also GitHub's way since 1.17.
+      const hex = headers.get("x-gitea-signature") ?? headers.get("x-hub-signature-256")?.replace(/^\s*sha256=/i, "");
+      if (!hex) throw bad("missing X-Gitea-Signature header");
+      if (!eq(hex.trim().toLowerCase(), hmacHex(secret, body)))
+        throw bad("X-Gitea-Signature does not match the payload and the trigger's secret");
+      return;
+    }
     case "github":
     case "generic": {
       const header = provider === "github" ? "x-hub-signature-256" : "x-gantry-signature";
@@ -83,9 +103,11 @@ export function deliveryId(provider: Provider, headers: Headers, body: string): 
   const h =
     provider === "github"
       ? headers.get("x-github-delivery")
-      : provider === "gitlab"
-        ? (headers.get("x-gitlab-event-uuid") ?? headers.get("idempotency-key"))
-        : (headers.get("x-gantry-delivery") ?? headers.get("x-request-id"));
+      : provider === "gitea"
+        ? (headers.get("x-gitea-delivery") ?? headers.get("x-github-delivery"))
+        : provider === "gitlab"
+          ? (headers.get("x-gitlab-event-uuid") ?? headers.get("idempotency-key"))
+          : (headers.get("x-gantry-delivery") ?? headers.get("x-request-id"));
   return (h?.trim().slice(0, 190) || `sha256:${createHash("sha256").update(body).digest("hex")}`).slice(0, 200);
 }
 
@@ -124,15 +146,44 @@ function commitsOf(list: unknown): { commits: Commit[]; paths: string[] } {
   return { commits, paths: [...paths].slice(0, 5000) };
 }
 
+/** The message of the commit a push builds: the head commit, else the listed one with its sha, else the last. */
+function headMessage(p: J, commits: Commit[], sha: string | null): string | null {
+  const head = str(obj(p.head_commit).message);
+  if (head) return head;
+  return (commits.find((c) => c.sha === sha) ?? commits.at(-1))?.message ?? null;
+}
+
+/** Whether head and base are different repositories; unknown counts as a fork (the cautious answer). */
+function differ(head: { id: number | null; name: string | null }, base: { id: number | null; name: string | null }): boolean {
+  if (head.id !== null && base.id !== null) return head.id !== base.id;
+  if (head.name && base.name) return head.name !== base.name;
+  return true;
+}
+
 const fail = (why: string) => new AppError("bad_request", `malformed webhook payload: ${why}`);
 
 /** Maps a payload onto an event; null when the provider's event is one Gantry does not act on. */
 export function normalise(provider: Provider, headers: Headers, payload: unknown): HookEvent | null {
   const p = obj(payload);
   if (Object.keys(p).length === 0) throw fail("expected a JSON object");
-  const base = { provider, changedPaths: [] as string[], commits: [] as Commit[], mrIid: null, title: null, image: null };
-  if (provider === "github") {
-    const kind = headers.get("x-github-event") ?? "";
+  const base = {
+    provider,
+    changedPaths: [] as string[],
+    commits: [] as Commit[],
+    mrIid: null,
+    title: null,
+    image: null,
+    action: null,
+    rawAction: null,
+    draft: false,
+    fork: false,
+    deleted: false,
+    headMessage: null,
+  };
+  // Gitea sends its own headers and GitHub's to every hook, whichever format it was given.
+  const fromGitea = headers.has("x-gitea-event");
+  if (provider === "github" || provider === "gitea") {
+    const kind = (provider === "gitea" ? headers.get("x-gitea-event") : null) ?? headers.get("x-github-event") ?? "";
     if (kind === "ping") return null;
     const repo = obj(p.repository);
     const repoUrl = safeCloneUrl(repo.clone_url) ?? safeCloneUrl(repo.html_url);
@@ -142,6 +193,7 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
       const { branch, tag } = refParts(ref);
       const { commits, paths } = commitsOf(p.commits);
       const after = str(p.after);
+      const sha = after && !ZERO.test(after) ? after : null;
       return {
         ...base,
         type: tag ? "tag" : "push",
@@ -149,27 +201,36 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
         ref,
         branch,
         tag,
-        sha: after && !ZERO.test(after) ? after : null,
+        sha,
         beforeSha: str(p.before),
         repoUrl,
-        author: str(obj(p.pusher).name) ?? str(obj(p.sender).login),
+        author: str(obj(p.pusher).name) ?? str(obj(p.pusher).login) ?? str(obj(p.sender).login),
         changedPaths: paths,
         commits,
+        deleted: p.deleted === true || (after !== null && ZERO.test(after)),
+        headMessage: headMessage(p, commits, sha),
       };
     }
     if (kind === "pull_request") {
       const pr = obj(p.pull_request);
       const head = obj(pr.head);
+      const prBase = obj(pr.base);
       const branch = str(head.ref);
+      const rawAction = str(p.action);
+      const repoOf = (side: J) => ({ id: num(obj(side.repo).id) ?? num(side.repo_id), name: str(obj(side.repo).full_name) });
       return {
         ...base,
         type: "pull_request",
-        rawType: `${kind}.${str(p.action) ?? ""}`,
+        rawType: `${kind}.${rawAction ?? ""}`,
+        action: rawAction && githubAction(rawAction, pr, obj(p.changes), fromGitea),
+        rawAction,
+        draft: pr.draft === true,
+        fork: differ(repoOf(head), repoOf(prBase)),
         ref: branch ? `refs/heads/${branch}` : null,
         branch,
         tag: null,
         sha: str(head.sha),
-        beforeSha: str(obj(pr.base).sha),
+        beforeSha: str(prBase.sha),
         repoUrl,
         author: str(obj(pr.user).login),
         mrIid: num(pr.number) ?? num(p.number),
@@ -188,6 +249,8 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
       const { branch, tag } = refParts(ref);
       const { commits, paths } = commitsOf(p.commits);
       const after = str(p.checkout_sha) ?? str(p.after);
+      const sha = after && !ZERO.test(after) ? after : null;
+      const pushed = str(p.after);
       return {
         ...base,
         type: kind === "tag_push" ? "tag" : "push",
@@ -195,21 +258,29 @@ export function normalise(provider: Provider, headers: Headers, payload: unknown
         ref,
         branch,
         tag,
-        sha: after && !ZERO.test(after) ? after : null,
+        sha,
         beforeSha: str(p.before),
         repoUrl,
         author: str(p.user_username) ?? str(p.user_name),
         changedPaths: paths,
         commits,
+        deleted: pushed !== null && ZERO.test(pushed),
+        headMessage: headMessage(p, commits, sha),
       };
     }
     if (kind === "merge_request") {
       const a = obj(p.object_attributes);
       const branch = str(a.source_branch);
+      const rawAction = str(a.action);
+      const side = (s: "source" | "target") => ({ id: num(a[`${s}_project_id`]), name: str(obj(a[s]).path_with_namespace) });
       return {
         ...base,
         type: "merge_request",
-        rawType: `${kind}.${str(a.action) ?? ""}`,
+        rawType: `${kind}.${rawAction ?? ""}`,
+        action: rawAction && gitlabAction(a, obj(p.changes)),
+        rawAction,
+        draft: a.draft === true || a.work_in_progress === true,
+        fork: differ(side("source"), side("target")),
         ref: branch ? `refs/heads/${branch}` : null,
         branch,
         tag: null,

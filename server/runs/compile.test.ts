@@ -180,6 +180,20 @@ describe("compiling a task with references", () => {
     );
   });
 
+  it("tells a task and its condition whether the pull request comes from a fork", () => {
+    const build = (fork: boolean | undefined) =>
+      compileTask(
+        task({ token: "{{ secrets.X }}", replicas: 1 }, { template: "deployer", env: { FORK: "{{ event.fork }}" }, when: "!event.fork" }),
+        tpl,
+        "stages[0].tasks[0]",
+        { ...values, event: { type: "pull_request", fork } },
+      );
+    expect(build(true).env.FORK).toBe("true");
+    expect(build(true).when?.context).toMatchObject({ event: { fork: true } });
+    expect(build(false).env.FORK).toBe("false");
+    expect(build(undefined).when?.context).toMatchObject({ event: { fork: false } });
+  });
+
   it("checks a param's schema once its value is known, at the param", () => {
     expect(() =>
       compileTask(

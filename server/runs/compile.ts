@@ -112,6 +112,7 @@ function conditionContext(v: RunValues | undefined): Record<string, unknown> {
     issueKeys: [...(e?.issueKeys ?? [])],
     image: e?.image ?? "",
     mr: { iid: e?.mrIid ?? 0 },
+    fork: e?.fork === true,
   };
   return { params: v.params, git, event, pipeline: v.pipeline, project: v.project };
 }
