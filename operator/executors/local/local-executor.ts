@@ -456,6 +456,7 @@ class ErrTail implements LogSink {
   /** The last line written to stderr, without terminal colours, at most 300 characters. */
   lastLine(): string {
     const lines = this.text
+      // eslint-disable-next-line no-control-regex -- terminal colour codes are what is removed
       .replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")
       .split("\n")
       .map((l) => l.trim())
