@@ -82,7 +82,7 @@ describe("helm-deploy", () => {
     );
     const r = runTemplate("helm-deploy", helmParams);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("gantry: the upgrade of release app failed and was rolled back (now at revision 4)");
+    expect(r.stderr).toContain("helm-deploy: the upgrade of release app failed and was rolled back (now at revision 4)");
   });
 });
 
