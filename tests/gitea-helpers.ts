@@ -130,15 +130,11 @@ export function createRepo(env: GiteaEnv, owner: Actor, name: string, opts: { pr
 /** Adds (or replaces) a file on a branch through the contents API, as a commit of `as`; returns the commit's sha. */
 export async function putFile(env: GiteaEnv, repo: GiteaRepo, as: Actor, file: string, content: string, message: string, branch = "main") {
   const path = `/repos/${repo.full_name}/contents/${file.split("/").map(encodeURIComponent).join("/")}`;
-  const existing = await giteaApi<{ sha: string } | []>(env, "GET", `${path}?ref=${encodeURIComponent(branch)}`, undefined, as).catch(
+  // The file's blob sha when it exists on the branch (a replacement must name it), else a new file.
+  const existing = await giteaApi<{ sha: string }>(env, "GET", `${path}?ref=${encodeURIComponent(branch)}`, undefined, as).catch(
     () => null,
   );
-  const body = {
-    content: Buffer.from(content).toString("base64"),
-    message,
-    branch,
-    ...(existing && "sha" in existing && { sha: existing.sha }),
-  };
+  const body = { content: Buffer.from(content).toString("base64"), message, branch, ...(existing && { sha: existing.sha }) };
   const r = await giteaApi<{ commit: { sha: string } }>(env, existing ? "PUT" : "POST", path, body, as);
   return r.commit.sha;
 }

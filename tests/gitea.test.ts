@@ -5,12 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { get, post, put, sandboxReadableDir, testEnv, uniqueName, waitForRun } from "./api-helpers";
 import {
   adminOf,
+  createBranch,
   createRepo,
   createUser,
   createWebhook,
   gitAs,
   giteaEnv,
+  openPullRequest,
   postStatus,
+  putFile,
   statusesOf,
   type Actor,
   type GiteaEnv,
@@ -90,6 +93,14 @@ describe.skipIf(!gitea)("Gitea as the forge", () => {
     // The token reached git through the secret param only: not in any stored line.
     expect(Object.values(logs).join("\n")).not.toContain(dev.token);
   }, 180_000);
+
+  it("makes a branch, a commit on it and a pull request through Gitea's API", async () => {
+    const branch = await createBranch(env, repo, "feature/api");
+    expect(branch.name).toBe("feature/api");
+    const sha = await putFile(env, repo, dev, "docs/notes.md", "# notes\n", "Add notes", "feature/api");
+    const pull = await openPullRequest(env, repo, { head: "feature/api", title: "Add notes" }, dev);
+    expect(pull).toMatchObject({ state: "open", title: "Add notes", head: { ref: "feature/api", sha }, base: { ref: "main" } });
+  });
 
   it("takes a commit status posted with the admin's token and lists it on the commit", async () => {
     const sha = gitAs(env, adminOf(env), "ls-remote", repo.clone_url, "refs/heads/main").split(/\s+/)[0];
