@@ -24,8 +24,7 @@ import {
  * A real forge end to end: a private repository on the Gitea the test set-up runs, its webhook
  * pointing at Gantry, a real `git push` over HTTP, Gitea's own signed delivery starting the run,
  * and the run's git-clone task cloning the pushed commit back from Gitea with a token from a
- * project secret. Gitea's "gitea" webhooks carry GitHub's headers, so Gantry's github trigger
- * takes them as they are today.
+ * project secret, through Gantry's gitea trigger (Gitea's own signature and delivery id).
  */
 
 const gitea = giteaEnv();
@@ -57,7 +56,7 @@ describe.skipIf(!gitea)("Gitea as the forge", () => {
     expect((await put(`/api/v1/projects/default/secrets/${tokenSecret}`, { value: dev.token })).status).toBeLessThan(300);
     const created = await post("/api/v1/pipelines", {
       name: uniqueName("gitea"),
-      triggers: [{ provider: "github", secret: hookSecret, branches: ["main"] }],
+      triggers: [{ provider: "gitea", secret: hookSecret, branches: ["main"] }],
       stages: [
         {
           name: "checkout",
@@ -71,7 +70,7 @@ describe.skipIf(!gitea)("Gitea as the forge", () => {
     });
     expect(created.status, created.text).toBe(201);
     const pipelineId: string = created.body.id;
-    const hook = await createWebhook(env, repo, { url: `${testEnv().url}/api/v1/hooks/github/${pipelineId}`, secret: secretValue });
+    const hook = await createWebhook(env, repo, { url: `${testEnv().url}/api/v1/hooks/gitea/${pipelineId}`, secret: secretValue });
     expect(hook).toMatchObject({ type: "gitea", active: true, events: ["push"] });
 
     // A developer's clone, a commit and a push, all over HTTP with the developer's token.
@@ -87,7 +86,7 @@ describe.skipIf(!gitea)("Gitea as the forge", () => {
     const run = await waitForRun(runId, 120_000);
     const logs = await taskLogs(run);
     expect(run.status, JSON.stringify(logs)).toBe("succeeded");
-    expect(run.trigger).toBe("github");
+    expect(run.trigger).toBe("gitea");
     expect(logs.clone).toContain(`checked out ${sha} (Release 4.2)`);
     expect(logs.show).toContain("version 4.2 of main");
     // The token reached git through the secret param only: not in any stored line.
