@@ -55,6 +55,8 @@ const OperatorEnvSchema = z.object({
   /** Kubernetes mode: `emptyDir` when the cluster has no volume provisioner (runs then share no workspace). */
   GANTRY_KUBE_WORKSPACE: z.enum(["pvc", "emptyDir"]).default("pvc"),
   GANTRY_KUBE_STORAGE_CLASS: z.string().optional(),
+  /** Kubernetes mode: how long a task's pod may wait for its volumes to bind before the task fails saying why. */
+  GANTRY_KUBE_VOLUME_BIND_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Kubernetes mode: how long finished BuildJobs stay (history stays in MySQL). */
   GANTRY_BUILDJOB_RETENTION_SECONDS: z.coerce.number().int().min(0).default(3600),
   /** Kubernetes mode: apply the BuildJob CRD on start (needs the permission; else it must be there). */

@@ -37,6 +37,7 @@ const kubernetes = ProjectExecutors.lazy(async () => {
     operatorId: cfg.operatorId,
     workspace: cfg.GANTRY_KUBE_WORKSPACE,
     storageClassName: cfg.GANTRY_KUBE_STORAGE_CLASS,
+    volumeBindMs: cfg.GANTRY_KUBE_VOLUME_BIND_SECONDS * 1000,
     retentionSeconds: cfg.GANTRY_BUILDJOB_RETENTION_SECONDS,
     applyCrd: cfg.GANTRY_APPLY_CRD,
     projectNamespaceSyncMs: cfg.GANTRY_PROJECT_NAMESPACE_SYNC_SECONDS * 1000,

@@ -27,7 +27,7 @@ import { operatorMetrics } from "@/server/metrics/operator";
 
 export interface ControllerOptions extends Pick<
   ReconcilerOptions,
-  "retentionMs" | "workspaceSize" | "storageClassName" | "decorateJob" | "resyncMs"
+  "retentionMs" | "workspaceSize" | "storageClassName" | "decorateJob" | "resyncMs" | "unboundLimitMs"
 > {
   api: KubeApi;
   kc: KubeConfig;
@@ -143,6 +143,7 @@ export class Controller {
       retentionMs: o.retentionMs,
       workspaceSize: o.workspaceSize,
       storageClassName: o.storageClassName,
+      unboundLimitMs: o.unboundLimitMs,
       decorateJob: o.decorateJob,
       resyncMs: o.resyncMs,
       log: o.log,

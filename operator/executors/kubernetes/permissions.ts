@@ -29,6 +29,8 @@ export const REQUIRED_PERMISSIONS: readonly Permission[] = [
   { group: "", resource: "events", verbs: ["get", "list", "watch"] },
   { group: "", resource: "persistentvolumeclaims", verbs: ["get", "list", "watch", "create", "delete"] },
   { group: "", resource: "secrets", verbs: ["create"] },
+  // At start: whether the runs' workspace volumes can bind (a default StorageClass, or the configured one).
+  { group: "storage.k8s.io", resource: "storageclasses", verbs: ["list"] },
   { group: "", resource: "namespaces", verbs: ["get", "create", "patch"] },
   { group: "", resource: "resourcequotas", verbs: ["get", "create", "update", "patch"] },
   { group: "", resource: "limitranges", verbs: ["get", "create", "update", "patch"] },

@@ -6,6 +6,7 @@ import { buildJobToJob } from "./job-spec";
 import { isAlreadyExists, isNotFound, paths, type KubeApi } from "./kube-api";
 import { childLabels, jobName, LABEL, labelValue, MANAGED_BY } from "./names";
 import { deriveStatus, SUCCEEDED } from "./status";
+import { unboundVolumes } from "./unbound-workspace";
 import type { WorkResult } from "./work-queue";
 
 /**
@@ -37,6 +38,8 @@ export interface ReconcilerOptions {
   decorateJob?: (job: V1Job, bj: BuildJob) => V1Job;
   /** How often a BuildJob that is still going is looked at again, events or not. */
   resyncMs?: number;
+  /** How long a pod may wait for unbound volumes before its task fails (default 60 s). */
+  unboundLimitMs?: number;
   now?: () => Date;
   log?: Logger;
 }
@@ -138,7 +141,17 @@ export class Reconciler {
     const status = deriveStatus({ buildJob: bj, job, jobDeleted, pods, events, now });
     // The Job was created by this call: say so in the status, or a restart would not know it.
     if (job && !status.jobName) status.jobName = jn;
+    const unbound = unboundVolumes(bj, job, status, now, { limitMs: this.o.unboundLimitMs, storageClassName: this.o.storageClassName });
+    if (unbound && "failure" in unbound) {
+      // The pod would wait for its volumes until the Job's deadline: end it now, with the cause.
+      await this.o.api.delete(paths.job(namespace, jn), { propagationPolicy: "Background" }).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
+      await this.writeIfChanged(namespace, bj, failedStatus("VolumesUnbound", unbound.failure, now, bj.metadata.generation));
+      return { requeueAfterMs: this.o.retentionMs };
+    }
     await this.writeIfChanged(namespace, bj, status);
+    if (unbound) return { requeueAfterMs: Math.min(unbound.recheckInMs, this.o.resyncMs ?? 30_000) };
     if (FINAL_PHASES.includes(status.phase)) return { requeueAfterMs: this.o.retentionMs };
     return { requeueAfterMs: this.o.resyncMs ?? 30_000 };
   }

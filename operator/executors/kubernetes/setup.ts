@@ -10,6 +10,7 @@ import { KubernetesExecutor } from "./kubernetes-executor";
 import { ensureCrd, ensureProjectNamespace } from "./namespaces";
 import { kubernetesProjects, startProjectNamespaceSync, syncProjectNamespaces } from "./project-namespaces";
 import { LEADER_LEASE } from "./permissions";
+import { storageProblem } from "./unbound-workspace";
 
 /** Everything Kubernetes mode needs, put together from the operator's settings. */
 
@@ -22,6 +23,8 @@ export interface KubernetesModeOptions {
   operatorId: string;
   workspace: "pvc" | "emptyDir";
   storageClassName?: string;
+  /** How long a pod may wait for unbound volumes before its task fails. */
+  volumeBindMs?: number;
   retentionSeconds: number;
   applyCrd: boolean;
   /** Apply every project's namespace with its quota and limits this often (0: never). */
@@ -50,6 +53,9 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     const outcome = await ensureCrd(api, o.log);
     o.log.info({ outcome }, "BuildJob CRD ready");
   }
+  const storage = await storageProblem(api, o);
+  // Found out now rather than by a first task waiting for its volume (it fails after volumeBindMs saying the same).
+  if (storage) o.log.error({ workspace: o.workspace }, storage);
   await ensureProjectNamespace(api, o.namespace).catch((e) =>
     // Least privilege may leave namespaces to an administrator: the BuildJobs tell if it is missing.
     o.log.warn({ err: (e as Error).message, namespace: o.namespace }, "could not apply the project namespace"),
@@ -67,6 +73,7 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     namespaces,
     retentionMs: o.retentionSeconds * 1000,
     storageClassName: o.storageClassName,
+    unboundLimitMs: o.volumeBindMs,
     decorateJob:
       o.podAnnotationsFromEnv && Object.keys(o.podAnnotationsFromEnv).length ? annotateFromEnv(o.podAnnotationsFromEnv) : undefined,
     leaderElection: o.leaderElection
