@@ -1,15 +1,17 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, get, post, put, shellSpec, startRun, testEnv, uniqueName, waitForRun } from "./api-helpers";
+import { call, get, post, put, sandboxReadableDir, shellSpec, startRun, testEnv, uniqueName, waitForRun } from "./api-helpers";
 import { githubPullRequest, githubPush, gitlabPush } from "./fixtures/forge-payloads";
 
 /**
  * Status back to the forge, received for real: a local HTTP server plays GitHub's and GitLab's
  * APIs (the trigger's apiUrl points at it; the stack may call 127.0.0.1 through
  * GANTRY_OUTBOUND_ALLOW) and records the commit statuses and comments of runs started by signed
- * deliveries. And the status badge, public and private.
+ * deliveries. A run's task waits until the test releases its commit, so what the forge hears while
+ * the run is going is seen for sure. And the status badge, public and private.
  */
 
 interface Hit {
@@ -23,6 +25,8 @@ let server: Server;
 let base: string;
 let failFirst = true;
 let nextCommentId = 100;
+/** Where the tasks look for their go-ahead: a file named after the commit. */
+let gates: string;
 
 const HOOK_SECRET = `hook-${randomUUID()}`;
 const FORGE_TOKEN = `ghp_${randomUUID().replace(/-/g, "")}`;
@@ -32,6 +36,7 @@ const TOKEN = `FORGE_${suffix}`;
 
 beforeAll(async () => {
   testEnv();
+  gates = sandboxReadableDir("gantry-forge-status-");
   server = createServer((req, res) => {
     let data = "";
     req.on("data", (c) => (data += c));
@@ -62,7 +67,11 @@ beforeAll(async () => {
 });
 afterAll(() => {
   server?.close();
+  if (gates) rmSync(gates, { recursive: true, force: true });
 });
+
+/** Lets the task of the run for this commit go on. */
+const release = (sha: string) => writeFileSync(`${gates}/go-${sha}`, "");
 
 const sign = (body: string) => `sha256=${createHmac("sha256", HOOK_SECRET).update(body).digest("hex")}`;
 
@@ -91,11 +100,14 @@ async function until<T>(what: string, f: () => T | undefined | false, timeoutMs 
 /** The statuses posted for one commit, in order. */
 const statusesOf = (path: string) => hits.filter((h) => h.method === "POST" && h.path === path);
 
-/** A pipeline whose task fails on the branch `broken`, with a trigger reporting to the receiver under `prefix`. */
+/**
+ * A pipeline whose task waits for its commit's release, then fails on the branch `broken`, with a
+ * trigger reporting to the receiver under `prefix`.
+ */
 async function forgePipeline(provider: "github" | "gitlab", prefix: string, extra: Record<string, unknown> = {}) {
   const name = uniqueName("forge");
   const spec = {
-    ...shellSpec(name, 'test "$GIT_BRANCH" != broken'),
+    ...shellSpec(name, `until [ -e "${gates}/go-$GIT_SHA" ]; do sleep 0.2; done; test "$GIT_BRANCH" != broken`),
     triggers: [{ provider, secret: HOOK, statusToken: TOKEN, apiUrl: `${base}${prefix}`, ...extra }],
   };
   const r = await post("/api/v1/pipelines", spec);
@@ -110,11 +122,13 @@ describe("commit statuses on GitHub", () => {
     const p = await forgePipeline("github", "/gh");
     const after = sha();
     const runId = await deliver("github", p.id, "push", githubPush({ ref: "refs/heads/main", after }));
-    expect((await waitForRun(runId)).status).toBe("succeeded");
     const path = `/gh/repos/Codertocat/Hello-World/statuses/${after}`;
+    const pending = await until("the pending status", () => statusesOf(path)[0]);
+    expect(pending.body).toMatchObject({ state: "pending", context: `gantry/${p.name}` });
+    release(after);
+    expect((await waitForRun(runId)).status).toBe("succeeded");
     const last = await until("the success status", () => statusesOf(path).find((h) => h.body.state === "success"));
     const all = statusesOf(path);
-    expect(all[0].body.state).toBe("pending");
     expect(last.headers.authorization).toBe(`Bearer ${FORGE_TOKEN}`);
     expect(last.headers["x-github-api-version"]).toBe("2022-11-28");
     expect(last.body).toMatchObject({ context: `gantry/${p.name}`, description: expect.stringMatching(/^Run #1 succeeded in /) });
@@ -126,6 +140,7 @@ describe("commit statuses on GitHub", () => {
   it("reports failure, naming the failed task, for a run that fails", async () => {
     const p = await forgePipeline("github", "/gh");
     const after = sha();
+    release(after);
     const runId = await deliver("github", p.id, "push", githubPush({ ref: "refs/heads/broken", after }));
     expect((await waitForRun(runId)).status).toBe("failed");
     const path = `/gh/repos/Codertocat/Hello-World/statuses/${after}`;
@@ -137,6 +152,7 @@ describe("commit statuses on GitHub", () => {
   it("retries a status the forge answered 500 through the outbox", async () => {
     const p = await forgePipeline("github", "/flaky");
     const after = sha();
+    release(after);
     const runId = await deliver("github", p.id, "push", githubPush({ ref: "refs/heads/main", after }));
     expect((await waitForRun(runId)).status).toBe("succeeded");
     const path = `/flaky/repos/Codertocat/Hello-World/statuses/${after}`;
@@ -147,7 +163,10 @@ describe("commit statuses on GitHub", () => {
 
   it("keeps one summary comment on a pull request: created once, then edited, also by the next run", async () => {
     const p = await forgePipeline("github", "/pr", { comment: true });
-    const first = await deliver("github", p.id, "pull_request", githubPullRequest({ action: "opened", number: 7, sha: sha() }));
+    const [one, two] = [sha(), sha()];
+    release(one);
+    release(two);
+    const first = await deliver("github", p.id, "pull_request", githubPullRequest({ action: "opened", number: 7, sha: one }));
     expect((await waitForRun(first)).status).toBe("succeeded");
     const created = await until("the comment", () =>
       hits.find((h) => h.method === "POST" && h.path === "/pr/repos/Codertocat/Hello-World/issues/7/comments"),
@@ -162,7 +181,7 @@ describe("commit statuses on GitHub", () => {
     expect(edited.body.body).toContain(`/runs/${first})`);
     expect(edited.body.body).toMatch(/Duration: \d+/);
 
-    const second = await deliver("github", p.id, "pull_request", githubPullRequest({ action: "synchronize", number: 7, sha: sha() }));
+    const second = await deliver("github", p.id, "pull_request", githubPullRequest({ action: "synchronize", number: 7, sha: two }));
     expect((await waitForRun(second)).status).toBe("succeeded");
     await until("the same comment edited by run #2", () =>
       hits.find((h) => h.method === "PATCH" && h.path.endsWith(`/issues/comments/${id}`) && h.body.body.includes(`/runs/${second})`)),
@@ -176,10 +195,13 @@ describe("commit statuses on GitLab", () => {
     const p = await forgePipeline("gitlab", "/gl");
     const after = sha();
     const runId = await deliver("gitlab", p.id, "Push Hook", gitlabPush({ ref: "refs/heads/main", after }));
-    expect((await waitForRun(runId)).status).toBe("succeeded");
     const path = `/gl/projects/15/statuses/${after}`;
+    // Queued is `pending`; running (by the time the operator sends it) is GitLab's `running`.
+    const going = await until("the first status", () => statusesOf(path)[0]);
+    expect(["pending", "running"]).toContain(going.body.state);
+    release(after);
+    expect((await waitForRun(runId)).status).toBe("succeeded");
     const done = await until("GitLab's success status", () => statusesOf(path).find((h) => h.body.state === "success"));
-    expect(statusesOf(path)[0].body.state).toBe("pending");
     expect(done.headers["private-token"]).toBe(FORGE_TOKEN);
     expect(done.body).toMatchObject({ name: `gantry/${p.name}`, ref: "main" });
   });
