@@ -74,6 +74,8 @@ export const ProjectSettingsSchema = z
      * `restricted`. Off by default; only maintainers and owners change it (`PUT …/builds`), audited.
      */
     builds: z.object({ privileged: z.boolean().optional() }).strict().optional(),
+    /** Anyone may fetch the project's pipeline badges (`GET /api/v1/pipelines/{id}/badge.svg`) without signing in. */
+    publicBadges: z.boolean().optional(),
     /** LimitRange defaults for containers that set none. */
     limitRange: z
       .object({

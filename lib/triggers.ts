@@ -9,6 +9,9 @@ import { z } from "zod";
  */
 export const PROVIDERS = ["github", "gitea", "gitlab", "registry", "generic"] as const;
 export type Provider = (typeof PROVIDERS)[number];
+/** The providers that are forges: commit statuses and comments go back to them. */
+export const FORGES = ["github", "gitea", "gitlab"] as const;
+export type Forge = (typeof FORGES)[number];
 export const EVENT_TYPES = ["push", "tag", "merge_request", "pull_request", "image"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -50,7 +53,7 @@ export type PrAction = (typeof PR_ACTIONS)[number];
 /** New code to build: a request opened, given new commits, reopened or marked ready. */
 export const DEFAULT_PR_ACTIONS: readonly PrAction[] = ["opened", "synchronize", "reopened", "ready_for_review"];
 
-export const TriggerSpecSchema = z.strictObject({
+const TriggerFields = z.strictObject({
   provider: z.enum(PROVIDERS),
   /** Name of the project secret holding the shared webhook secret. */
   secret: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "a secret name: upper-case letters, digits and '_'"),
@@ -69,6 +72,34 @@ export const TriggerSpecSchema = z.strictObject({
     .optional(),
   /** Whether draft pull/merge requests build (default true). */
   drafts: z.boolean({ error: "drafts must be true or false" }).optional(),
+  /**
+   * Status back to the forge (server/forge/): the project secret holding an API token; with it,
+   * each run of this trigger sets a commit status `gantry/<pipeline>` on the event's commit.
+   */
+  statusToken: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, "a secret name: upper-case letters, digits and '_'")
+    .optional(),
+  /** Pull/merge requests also get one summary comment, edited as runs move (needs statusToken). */
+  comment: z.boolean({ error: "comment must be true or false" }).optional(),
+  /** The forge's API base URL when it is not derived from the repository (`https://ghe.example.com/api/v3`). */
+  apiUrl: z
+    .url({ protocol: /^https?$/, error: "an http(s) URL" })
+    .max(500)
+    .optional(),
+});
+
+/** Reporting back needs a forge and the token's secret. */
+export const TriggerSpecSchema = TriggerFields.superRefine((t, ctx) => {
+  const reports = t.statusToken !== undefined || t.comment || t.apiUrl !== undefined;
+  if (reports && !(FORGES as readonly string[]).includes(t.provider))
+    ctx.addIssue({
+      code: "custom",
+      path: ["statusToken"],
+      message: `statuses go back to a forge only: ${FORGES.join(", ")}, not ${t.provider}`,
+    });
+  else if ((t.comment || t.apiUrl !== undefined) && t.statusToken === undefined)
+    ctx.addIssue({ code: "custom", path: ["statusToken"], message: "name the project secret holding the forge's API token" });
 });
 export type TriggerSpec = z.output<typeof TriggerSpecSchema>;
 

@@ -78,6 +78,7 @@ export function SettingsForm({
     defaultCpu: settings.limitRange?.defaultCpu ?? "",
     defaultMemory: settings.limitRange?.defaultMemory ?? "",
   });
+  const [publicBadges, setPublicBadges] = useState(settings.publicBadges === true);
   const opt = (v: string) => v.trim() || undefined;
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
@@ -107,6 +108,7 @@ export function SettingsForm({
         f.defaultCpu || f.defaultMemory
           ? { ...settings.limitRange, defaultCpu: opt(f.defaultCpu), defaultMemory: opt(f.defaultMemory) }
           : undefined,
+      publicBadges: publicBadges || undefined,
     };
     start(async () => {
       const r = await updateProjectAction(slug, { name: f.name, description: f.description || null, settings: next });
@@ -199,6 +201,22 @@ export function SettingsForm({
         {text("defaultCpu", "CPU limit", "e.g. 1", "limitRange.defaultCpu")}
         {text("defaultMemory", "Memory limit", "e.g. 1Gi", "limitRange.defaultMemory")}
       </fieldset>
+      <div className="grid gap-1">
+        <label className="flex items-center gap-2 text-sm font-medium">
+          <input
+            type="checkbox"
+            checked={publicBadges}
+            disabled={!canManage}
+            onChange={(e) => setPublicBadges(e.target.checked)}
+            className="size-4 accent-[var(--accent)]"
+          />
+          Public status badges
+        </label>
+        <p className="text-xs text-muted">
+          Anyone may load the pipelines&apos; badges (<code>/api/v1/pipelines/&lt;id&gt;/badge.svg?branch=main</code>) without signing in,
+          for a README; they show only the pipeline&apos;s name and whether its newest run passed.
+        </p>
+      </div>
       {canManage && (
         <div>
           <Button type="submit" variant="primary" disabled={pending}>

@@ -12,6 +12,8 @@ import { getPipeline, isDuplicate } from "../pipelines/pipelines";
 import { createRun } from "../runs/create-run";
 import { resolveSecrets } from "../secrets/secrets";
 import { noBuildReason } from "./actions";
+import { forgeTarget } from "../forge/target";
+import { startForgeReports } from "../forge/report";
 import { deliveryId, eventEnv, issueKeys, normalise, verify, type Commit, type HookEvent } from "./providers";
 
 /**
@@ -235,6 +237,7 @@ async function process(
     });
     const message = `started run #${run.number} for ${event.type}${event.ref ? ` of ${event.ref}` : event.image ? ` of ${event.image}` : ""}`;
     await record("accepted", message, event.rawType, run.id);
+    await reportToForge(db, d, payload, event, match, run.id);
     const [p] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, d.pipelineId));
     await audit(db, d.actor, {
       action: d.replayOf ? "webhook.replay" : "run.start",
@@ -249,6 +252,28 @@ async function process(
     const message = e instanceof AppError ? e.message : "the run could not be created";
     await record("failed", message, event.rawType);
     throw e;
+  }
+}
+
+/** Queues the run's first commit status when the trigger asks for them; reporting never keeps a run from starting. */
+async function reportToForge(
+  db: Db,
+  d: { provider: Provider; pipelineId: string; rawHeaders: Headers },
+  payload: unknown,
+  event: HookEvent,
+  trigger: TriggerSpec,
+  runId: string,
+) {
+  const found = forgeTarget({ provider: d.provider, headers: d.rawHeaders, payload, event, trigger });
+  try {
+    if ("skip" in found) {
+      if (trigger.statusToken) logger.warn({ runId, reason: found.skip }, "no commit status for this run");
+      return;
+    }
+    if (!(await startForgeReports(db, runId, d.pipelineId, found.target)))
+      logger.warn({ runId }, "no commit status for this run: its target is too long");
+  } catch (e) {
+    logger.error({ runId, err: (e as Error).message }, "queueing the run's commit status failed");
   }
 }
 

@@ -114,8 +114,9 @@ function permission(op: AnyOperation): { text: string; value: string } {
   if (a === "authenticated") return { text: "Any signed-in caller; the answer is limited to what they may see.", value: "authenticated" };
   if ("siteAdmin" in a) return { text: "Site administrators only (token scope `admin`).", value: "site-admin" };
   const where = a.project ? ` in the project` : "";
+  const open = a.public ? ` No credentials are needed when ${a.public.when}.` : "";
   return {
-    text: `Needs \`${a.permission}\` (${ACTION_LABELS[a.permission].toLowerCase()}): role \`${MIN_ROLE[a.permission]}\` or above${where}, token scope \`${SCOPE_NEEDED[a.permission]}\`.`,
+    text: `Needs \`${a.permission}\` (${ACTION_LABELS[a.permission].toLowerCase()}): role \`${MIN_ROLE[a.permission]}\` or above${where}, token scope \`${SCOPE_NEEDED[a.permission]}\`.${open}`,
     value: a.permission,
   };
 }
@@ -208,6 +209,10 @@ export function openApiDocument(serverUrl?: string) {
       description: [op.description, perm.text].filter(Boolean).join("\n\n"),
       "x-gantry-permission": perm.value,
       ...(op.authorize === "public-signed" ? { security: [] } : {}),
+      // Optional credentials: a bearer token, or none when the operation's `public` condition holds.
+      ...(typeof op.authorize === "object" && "permission" in op.authorize && op.authorize.public
+        ? { security: [{ bearer: [] }, {}] }
+        : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(body
         ? {

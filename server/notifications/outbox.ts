@@ -7,12 +7,14 @@ import { notificationOutbox, pipelineVersions, pipelines, projects, runs } from 
 import type { Mailer } from "../approvals/mail";
 import { APPROVAL_EVENT, approvalMailFor } from "../approvals/notify";
 import { outboundFetch } from "../net/outbound";
+import { enqueueForgeReport, FORGE_CHANNEL, sendForgeReport } from "../forge/report";
 
 /**
  * Run notifications through an outbox: `enqueueRunNotifications` runs inside the transaction
  * that changes the run's status, `sendDueNotifications` (the operator's loop) delivers them with
  * retries and backoff. A send that keeps failing ends as `failed` with its last error. Approval
- * gates' mails to their approvers come the same way (`queueApprovalMails`).
+ * gates' mails to their approvers come the same way (`queueApprovalMails`), and so do the commit
+ * statuses and pull request comments of runs a forge started (channel `forge`, server/forge/).
  */
 
 export const MAX_ATTEMPTS = 5;
@@ -20,6 +22,8 @@ const NO_SMTP = "no SMTP server is configured (GANTRY_SMTP_URL or GANTRY_SMTP_HO
 
 /** Queues what the pipeline's `notifications` ask for, for a run that just became `to`. */
 export async function enqueueRunNotifications(db: DbOrTx, runId: string, to: RunStatus) {
+  // Commit statuses follow every change of a run a forge's event started (server/forge/report.ts).
+  await enqueueForgeReport(db, runId, to);
   if (!(isFinal(to) || to === "waiting")) return;
   const [row] = await db
     .select({ spec: pipelineVersions.spec, pipelineId: runs.pipelineId, ref: runs.ref, createdAt: runs.createdAt })
@@ -98,6 +102,8 @@ export async function sendDueNotifications(db: Db, deps: SendDeps, limit = 20): 
         if (!deps.mailer) throw new Error(NO_SMTP);
         if (!n.taskRunId) throw new Error("approval notification without its gate");
         await deps.mailer.send(await approvalMailFor(db, n.taskRunId, n.target, deps.publicUrl));
+      } else if (n.channel === FORGE_CHANNEL) {
+        await sendForgeReport(db, n, deps);
       } else {
         const msg = await messageOf(db, n.runId, n.event as NotifyEvent, deps.publicUrl);
         await deliver(n.channel as Channel, n.target, msg, deps);

@@ -33,9 +33,16 @@ export type Access = ProjectAccess | null;
  */
 export type Locator<I> = (db: Db, actor: Actor, action: Action, input: I) => Promise<Access>;
 
+/** When a project-permission operation needs no caller at all (a badge of a project that publishes its badges). */
+export interface PublicWhen<I> {
+  /** For the document: "… without credentials when <when>". */
+  when: string;
+  check: (db: Db, input: I) => Promise<boolean>;
+}
+
 export type Authorize<I> =
   /** A project permission; without `project` (or when it finds none) only the token's scope is checked. */
-  | { permission: Action; project?: Locator<I>; scope?: Action }
+  | { permission: Action; project?: Locator<I>; scope?: Action; public?: PublicWhen<I> }
   /** Site administrators only; `what` completes "only site administrators may …". */
   | { siteAdmin: string }
   /** Any signed-in caller; the operation limits what it returns to what the caller may see. */
@@ -179,6 +186,7 @@ export function defineView<
 export async function authorizeOperation<I>(op: Callable<I, unknown>, db: Db, actor: Actor | null, input: I): Promise<Access> {
   const a = op.authorize;
   if (a === "public-signed") return null;
+  if (await isPublic(op, db, input)) return null;
   if (!actor) throw new Error(`operation ${op.name} needs a caller`);
   if (a === "authenticated") return null;
   if ("siteAdmin" in a) {
@@ -190,6 +198,12 @@ export async function authorizeOperation<I>(op: Callable<I, unknown>, db: Db, ac
   // A token's scope may be checked for a stronger action than the role (approvers named by the gate).
   if (a.scope) checkScope(actor, a.scope);
   return access;
+}
+
+/** Whether this call needs no caller: the declaration's `public` condition holds for this input. */
+export async function isPublic<I>(op: Callable<I, unknown>, db: Db, input: I): Promise<boolean> {
+  const a = op.authorize;
+  return typeof a === "object" && "permission" in a && a.public !== undefined && (await a.public.check(db, input));
 }
 
 /** Authorise, run, audit: the core every adapter goes through. */

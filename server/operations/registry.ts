@@ -2,6 +2,7 @@ import type { AnyOperation } from "./define";
 import { analyticsOperations } from "../analytics/operations";
 import { artifactOperations } from "../artifacts/operations";
 import { auditOperations } from "../audit/operations";
+import { badgeOperations } from "../badges/operations";
 import { authOperations } from "../auth/operations";
 import { hookOperations } from "../hooks/operations";
 import { logOperations } from "../logs/operations";
@@ -19,6 +20,7 @@ export const operations: AnyOperation[] = [
   ...secretOperations,
   ...templateOperations,
   ...pipelineOperations,
+  ...badgeOperations,
   ...scheduleOperations,
   ...runOperations,
   ...reportOperations,

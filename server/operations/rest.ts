@@ -4,7 +4,8 @@ import { authenticate } from "../auth/authenticate";
 import { getDb } from "../db/client";
 import { api, json, readBody, readRawBody } from "../http/handler";
 import { parseQuery } from "../http/request";
-import { authorizeOperation, execute, type AnyOperation, type Operation } from "./define";
+import type { Actor } from "../authz/authz";
+import { authorizeOperation, execute, isPublic, type AnyOperation, type Operation } from "./define";
 
 /**
  * The REST adapter: a Next route handler from a declared operation. It authenticates, reads the
@@ -27,13 +28,23 @@ type RouteCtx = { params: Promise<Record<string, string>> };
 
 export function rest<I, O>(op: Operation<I, O>, opts: RestOptions<I, O> = {}) {
   return api<Record<string, string>>(async (req, ctx: RouteCtx) => {
-    const actor = op.authorize === "public-signed" ? null : await authenticate(req);
-    const fields = { ...parsePath(op, await ctx.params), ...(op.query ? parseQuery(req, op.query) : {}) };
+    // Path and query are read after the caller is known, except to find out whether a caller is needed.
+    let parsed: Record<string, unknown> | undefined;
+    const fields = async () => (parsed ??= { ...parsePath(op, await ctx.params), ...(op.query ? parseQuery(req, op.query) : {}) });
     const db = getDb();
-    const access = await authorizeOperation(op, db, actor, fields as I);
+    let actor: Actor | null = null;
+    if (op.authorize !== "public-signed") {
+      try {
+        actor = await authenticate(req);
+      } catch (e) {
+        // An operation public for some inputs (a published badge) answers those without credentials.
+        if (!(await isPublic(op, db, (await fields()) as I))) throw e;
+      }
+    }
+    const access = await authorizeOperation(op, db, actor, (await fields()) as I);
     const extra = opts.read ? await opts.read(req) : {};
     const { locate, ...read } = extra as Record<string, unknown> & { locate?: (e: unknown) => unknown };
-    const input = { ...fields, ...read } as Record<string, unknown>;
+    const input = { ...(await fields()), ...read } as Record<string, unknown>;
     if (op.body && !("body" in read)) {
       // A raw body is the bytes as sent (a webhook's signature covers them), read within the size limit.
       input.body = op.bodyTypes?.includes("raw") ? await readRawBody(req) : (op.body as z.ZodType).parse((await readBody(req)).value ?? {});
