@@ -318,7 +318,8 @@ async function test(args: string[]) {
     // "Sign in with Gitea": a second stack whose OIDC provider is Gitea, for e2e/gitea-sso.spec.ts.
     if (!e2eFiles.length || e2eFiles.some((f) => f.includes("gitea-"))) {
       const { startGiteaSsoStack } = await import("./lib/gitea-e2e");
-      const gitea = env.GANTRY_TEST_GITEA_URL ? { url: env.GANTRY_TEST_GITEA_URL, token: env.GANTRY_TEST_GITEA_TOKEN! } : undefined;
+      const { GANTRY_TEST_GITEA_URL: giteaUrl, GANTRY_TEST_GITEA_TOKEN: giteaToken } = env as NodeJS.ProcessEnv;
+      const gitea = giteaUrl && giteaToken ? { url: giteaUrl, token: giteaToken } : undefined;
       Object.assign(env, await startGiteaSsoStack({ adminUrl, password, gitea, cleanups }));
     }
     step("browser end-to-end tests (Playwright + Chromium)…");

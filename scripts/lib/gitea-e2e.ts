@@ -32,7 +32,11 @@ export async function startGiteaSsoStack(o: {
       return {};
     }
     step("starting Gitea for the browser suite (built from its Go module the first time)…");
-    const started = await startGitea({ dir: path.join(ROOT, ".gantry/test-gitea-e2e"), port: await freePort(), log: (m) => console.log(`  ${m}`) });
+    const started = await startGitea({
+      dir: path.join(ROOT, ".gantry/test-gitea-e2e"),
+      port: await freePort(),
+      log: (m) => console.log(`  ${m}`),
+    });
     o.cleanups.push(started.stop);
     gitea = { url: started.url, token: started.admin.token };
   }
