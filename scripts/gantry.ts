@@ -315,6 +315,13 @@ async function test(args: string[]) {
       const { startKubeE2eStack } = await import("./lib/kube-e2e");
       Object.assign(env, await startKubeE2eStack({ adminUrl, password, kubeconfig: clusterEnv.KUBECONFIG, cleanups }));
     }
+    // "Sign in with Gitea": a second stack whose OIDC provider is Gitea, for e2e/gitea-sso.spec.ts.
+    if (!e2eFiles.length || e2eFiles.some((f) => f.includes("gitea-"))) {
+      const { startGiteaSsoStack } = await import("./lib/gitea-e2e");
+      const { GANTRY_TEST_GITEA_URL: giteaUrl, GANTRY_TEST_GITEA_TOKEN: giteaToken } = env as NodeJS.ProcessEnv;
+      const gitea = giteaUrl && giteaToken ? { url: giteaUrl, token: giteaToken } : undefined;
+      Object.assign(env, await startGiteaSsoStack({ adminUrl, password, gitea, cleanups }));
+    }
     step("browser end-to-end tests (Playwright + Chromium)…");
     await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test", ...filesFor("e2e/")], { cwd: ROOT, env });
   }

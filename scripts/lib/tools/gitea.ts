@@ -74,7 +74,9 @@ export function giteaConfig(o: { dir: string; port: number; staticRoot: string }
       // Gantry under test listens on loopback; Gitea refuses to deliver webhooks anywhere else here.
       ALLOWED_HOST_LIST: "loopback",
     },
-    oauth2: { JWT_SECRET: secret() },
+    // Its OAuth2/OpenID Connect provider ("Sign in with Gitea", e2e/gitea-sso.spec.ts); ID tokens are
+    // signed RS256 with a key it makes under APP_DATA_PATH, JWT_SECRET is for HS256 only.
+    oauth2: { ENABLED: true, JWT_SECRET: secret() },
     service: { DISABLE_REGISTRATION: true, REQUIRE_SIGNIN_VIEW: false, ENABLE_NOTIFY_MAIL: false },
     mailer: { ENABLED: false },
     webhook: { DELIVER_TIMEOUT: 30, SKIP_TLS_VERIFY: true },
