@@ -36,6 +36,8 @@ async function main() {
       const c = await startCluster({ name, log });
       ok(`cluster '${c.name}' is ready (${((Date.now() - t0) / 1000).toFixed(1)}s in all); 'npm run cluster:down' stops it`);
       console.log(`  try: ${c.bins.kubectl} --kubeconfig ${c.kubeconfig} get nodes`);
+      // The test cluster has no volume provisioner: per-run workspace volumes would never bind.
+      console.log(`  run Gantry on it: GANTRY_EXECUTOR=kubernetes GANTRY_KUBE_WORKSPACE=emptyDir KUBECONFIG=${c.kubeconfig} npm start`);
       console.log(c.kubeconfig);
       return;
     }
