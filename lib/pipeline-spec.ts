@@ -271,7 +271,7 @@ export const PipelineSpecSchema = z
     /** `{from: repository, path: .gantry.yaml}`: the pipeline is kept in its repository; its stages may be left empty here. */
     source: PipelineSourceSchema.optional(),
     /** At least one, unless the pipeline comes from its repository (`source`). */
-    stages: z.array(StageSpecSchema),
+    stages: z.array(StageSpecSchema, { error: (i) => (i.input === undefined ? "required" : "must be a list of stages") }),
     /** Tasks that run side by side after all stages, whatever the stages came to (cleanup, notify). */
     finally: z.array(TaskSpecSchema).max(FINALLY_MAX_TASKS, `at most ${FINALLY_MAX_TASKS} finally tasks`).optional(),
   })
