@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -34,6 +34,7 @@ export async function readRepositoryFile(db: DbOrTx, pipelineId: string, source:
   const env = await credentialEnv(db, pipelineId, source);
   await checkHost(source.url);
   const dir = await mkdtemp(path.join(tmpdir(), "gantry-pipeline-file-"));
+  const work = path.join(dir, "repo");
   // No user or system configuration: only what is set here applies (no stored credential helpers, no url rewrites).
   const base = {
     PATH: process.env.PATH ?? "/usr/bin:/bin",
@@ -43,15 +44,16 @@ export async function readRepositoryFile(db: DbOrTx, pipelineId: string, source:
     LANG: "C",
   } as Record<string, string> as NodeJS.ProcessEnv;
   const git = async (args: string[]) =>
-    (await run("git", args, { cwd: dir, env: base, timeout: TIMEOUT_MS, maxBuffer: MAX_FILE_BYTES * 2 })).stdout;
+    (await run("git", args, { cwd: work, env: base, timeout: TIMEOUT_MS, maxBuffer: MAX_FILE_BYTES * 2 })).stdout;
   try {
+    await mkdir(work);
     await git(["init", "--quiet"]);
     // A redirect to another host would skip the host check below.
     await git(["config", "http.followRedirects", "false"]);
     try {
       await run("sh", ["-c", FETCH_SCRIPT, "gantry-fetch", source.url, source.revision], {
-        cwd: dir,
-        env: { ...base, ...env },
+        cwd: work,
+        env: { ...base, ...env, ...(await localRepositoryConfig(source.url, dir)) },
         timeout: TIMEOUT_MS,
       });
     } catch (e) {
@@ -107,6 +109,23 @@ async function checkHost(url: string) {
     throw new RepositoryFileError((e as Error).message);
   }
 }
+
+/**
+ * A file:/// repository belongs to whoever made it: for a local executor's sandbox that is its
+ * uid, not the web app's, and git refuses to read another user's repository unless it is named
+ * safe. It is named in this fetch's own global config (git drops GIT_CONFIG_COUNT settings on the
+ * way to a local upload-pack): the pipeline names that path itself (single-machine and test
+ * set-ups; docs/repository.md).
+ */
+async function localRepositoryConfig(url: string, dir: string): Promise<Record<string, string>> {
+  if (credentialKind(url) !== "none") return {};
+  const repo = decodeURIComponent(url.replace(/^file:\/\//i, ""));
+  const file = path.join(dir, "gitconfig");
+  await writeFile(file, `[safe]\n\tdirectory = ${quote(repo)}\n\tdirectory = ${quote(path.join(repo, ".git"))}\n`);
+  return { GIT_CONFIG_GLOBAL: file };
+}
+
+const quote = (v: string) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
 /** git's own last line (`fatal: couldn't find remote ref nope`), without the script's noise. */
 function gitReason(e: unknown): string {
