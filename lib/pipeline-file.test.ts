@@ -34,7 +34,9 @@ describe("pipeline file (pipeline as code)", () => {
 
   it("still needs a stage in a pipeline kept in Gantry", () => {
     const r = PipelineSpecSchema.safeParse({ name: "x", stages: [] });
-    expect(r.success || r.error.issues).toEqual([expect.objectContaining({ path: ["stages"], message: "a pipeline needs at least one stage" })]);
+    expect(r.success || r.error.issues).toEqual([
+      expect.objectContaining({ path: ["stages"], message: "a pipeline needs at least one stage" }),
+    ]);
   });
 
   it("takes the stages from the file and the name, repository, triggers and source from Gantry", () => {
@@ -52,7 +54,10 @@ describe("pipeline file (pipeline as code)", () => {
   });
 
   it("gives each problem the line of the file it is on", () => {
-    const r = parsePipelineFile(FILE.replace("template: shell", "template: shell\n        retries: many").replace("name: build", "name: Build"), shell);
+    const r = parsePipelineFile(
+      FILE.replace("template: shell", "template: shell\n        retries: many").replace("name: build", "name: Build"),
+      shell,
+    );
     expect(r.ok).toBe(false);
     expect(!r.ok && r.errors).toEqual(
       expect.arrayContaining([

@@ -21,7 +21,8 @@ export function parsePipelineFile(text: string, shell: PipelineSpec): PipelineFi
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length)
     return { ok: false, errors: doc.errors.map((e) => ({ path: "", message: e.message.split("\n")[0], line: e.linePos?.[0]?.line })) };
-  if (!isMap(doc.contents)) return { ok: false, errors: [{ path: "", message: "the pipeline file must be a mapping with stages", line: 1 }] };
+  if (!isMap(doc.contents))
+    return { ok: false, errors: [{ path: "", message: "the pipeline file must be a mapping with stages", line: 1 }] };
   for (const k of GANTRY_KEYS) {
     if (shell[k] === undefined) doc.delete(k);
     else doc.set(k, doc.createNode(shell[k]));

@@ -24,7 +24,9 @@ async function push(sha: string) {
     after: sha,
     repository: { clone_url: repo.url },
     pusher: { name: "dev" },
-    commits: [{ id: sha, message: repo.git("log", "-1", "--format=%s", sha), author: { name: "Dev" }, url: `https://git.example.test/c/${sha}` }],
+    commits: [
+      { id: sha, message: repo.git("log", "-1", "--format=%s", sha), author: { name: "Dev" }, url: `https://git.example.test/c/${sha}` },
+    ],
   });
   const r = await call("POST", `/api/v1/hooks/github/${pipelineId}`, {
     raw: body,
@@ -108,7 +110,9 @@ describe("pipeline as code", () => {
     expect((await versions()).length).toBe(before);
 
     // What only the catalog knows (the template) gets its line too.
-    const unknown = repo.commit("unknown template", { ".gantry.yaml": shellFile("never").replace("template: shell", "template: no-such-template") });
+    const unknown = repo.commit("unknown template", {
+      ".gantry.yaml": shellFile("never").replace("template: shell", "template: no-such-template"),
+    });
     const run2 = await waitForRun((await push(unknown)).runId);
     expect(run2.status).toBe("failed");
     expect(run2.errors).toEqual([{ path: "stages[0].tasks[0].template", message: "unknown template 'no-such-template'", line: 6 }]);

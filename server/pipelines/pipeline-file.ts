@@ -13,8 +13,7 @@ import { readRepositoryFile, RepositoryFileError } from "./repository-file";
  */
 
 export type FileSync =
-  | { ok: true; version: number; changed: boolean }
-  | { ok: false; version: number; message: string; errors: FieldError[] };
+  { ok: true; version: number; changed: boolean } | { ok: false; version: number; message: string; errors: FieldError[] };
 
 /** What of a trigger event the read depends on: its repository and commit, and the commits' links. */
 export type FileEvent = SourceEvent & { commits?: { sha: string; url?: string }[] };
