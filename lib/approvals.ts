@@ -20,6 +20,8 @@ export const GatePlanSchema = z.object({
   timeoutSeconds: z.number().positive(),
   onTimeout: z.enum(["fail", "approve", "skip"]),
   instructions: z.string(),
+  /** The automatic gate of a pull request from a fork (server/runs/fork-gate.ts): a re-run never skips it. */
+  fork: z.literal(true).optional(),
 });
 export type GatePlan = z.infer<typeof GatePlanSchema>;
 

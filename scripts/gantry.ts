@@ -17,6 +17,7 @@ import { ensurePrometheus, startPrometheus } from "./lib/prometheus";
 import { s3Unavailable, startTestS3 } from "./lib/tools/s3";
 import { ensureBuildah } from "./lib/tools/buildah";
 import { ensureRegistry, registryUnavailableReason } from "./lib/tools/registry";
+import { giteaUnavailableReason, startGitea } from "./lib/tools/gitea";
 
 const cmd = process.argv[2] ?? "start";
 const cleanups: (() => Promise<void>)[] = [];
@@ -285,6 +286,24 @@ async function test(args: string[]) {
       cleanups.push(prom.stop);
       Object.assign(env, { PROMETHEUS_TEST_URL: prom.url });
       ok(`Prometheus is up on ${prom.url}`);
+    }
+    // A real forge (Gitea, built from its Go module the first time) whose webhooks reach the stack on loopback.
+    const noGitea = giteaUnavailableReason();
+    if (noGitea && process.env.CI === "true") fail(`the Gitea suites cannot run: ${noGitea}`);
+    if (noGitea) console.warn(`\x1b[33m!\x1b[0m the Gitea suites will be skipped: ${noGitea}`);
+    else {
+      step("starting Gitea (built from its Go module the first time)…");
+      const gitea = await startGitea({
+        dir: path.join(ROOT, ".gantry/test-gitea"),
+        port: await freePort(),
+        log: (m) => console.log(`  ${m}`),
+      });
+      cleanups.push(gitea.stop);
+      Object.assign(env, {
+        GANTRY_TEST_GITEA_URL: gitea.url,
+        GANTRY_TEST_GITEA_ADMIN: gitea.admin.user,
+        GANTRY_TEST_GITEA_TOKEN: gitea.admin.token,
+      });
     }
     step("integration tests (real MariaDB, real web app and operator, real Kubernetes API, real Prometheus)…");
     await run(vitest, ["run", "--project", "integration", ...filesFor("tests/")], { cwd: ROOT, env });

@@ -1,4 +1,4 @@
-import { call, get } from "./api-helpers";
+import { call, get, testEnv } from "./api-helpers";
 
 /** Pipelines with a manual-approval gate, and waiting for the gate, for the approval suites. */
 
@@ -39,4 +39,20 @@ export async function startGatedRun(pipelineId: string, timeoutMs = 20_000): Pro
 
 export function decide(gateId: string, token: string, decision: "approve" | "deny", comment?: string) {
   return call("POST", `/api/v1/task-runs/${gateId}/approval`, { token, body: { decision, ...(comment ? { comment } : {}) } });
+}
+
+/** Waits for the fork gate of a pull request's run (server/runs/fork-gate.ts) and approves it as the site admin. */
+export async function approveForkGate(runId: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await get(`/api/v1/runs/${runId}`);
+    const gate = v.body?.stages?.[0]?.tasks?.find((t: { name: string }) => t.name === "approve-fork-run");
+    if (gate?.status === "waiting") {
+      const r = await decide(gate.id, testEnv().token, "approve");
+      if (r.status !== 200) throw new Error(`approving the fork gate of run ${runId}: ${r.status} ${r.text}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error(`run ${runId} has no waiting fork gate: ${v.text}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
 }

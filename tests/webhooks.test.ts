@@ -14,6 +14,7 @@ import {
   gitlabMergeRequest,
   gitlabPush,
 } from "./fixtures/forge-payloads";
+import { approveForkGate } from "./approval-helpers";
 
 /**
  * Webhooks with real signed HTTP deliveries: every provider (good, bad signature, duplicate,
@@ -285,7 +286,16 @@ describe("other providers", () => {
         object_kind: "merge_request",
         user: { username: "rev" },
         project: {},
-        object_attributes: { iid: 42, action: "open", source_branch: "topic", title: "Add $(reboot)", last_commit: { id: "c".repeat(40) } },
+        object_attributes: {
+          iid: 42,
+          action: "open",
+          source_branch: "topic",
+          // The same project on both sides: not a fork, so it runs at once.
+          source_project_id: 3,
+          target_project_id: 3,
+          title: "Add $(reboot)",
+          last_commit: { id: "c".repeat(40) },
+        },
       },
       { "x-gitlab-event-uuid": randomUUID() },
     );
@@ -396,7 +406,7 @@ describe("event semantics", () => {
   });
   const taskLog = async (runId: string, name: string) => {
     const run = (await get(`/api/v1/runs/${runId}`)).body;
-    const t = run.stages[0].tasks.find((x: { name: string }) => x.name === name);
+    const t = run.stages.flatMap((s: { tasks: { name: string; id: string }[] }) => s.tasks).find((x: { name: string }) => x.name === name);
     return { task: t, log: (await get(`/api/v1/task-runs/${t.id}/logs`, { headers: { accept: "text/plain" } })).text as string };
   };
 
@@ -476,6 +486,8 @@ describe("event semantics", () => {
   it("tells the tasks and their conditions whether a pull request comes from a fork", async () => {
     const fork = await deliver("github", githubPullRequest({ action: "opened", headRepo: FORK_REPO }), gh("pull_request"), semantics);
     expect(fork.status, fork.text).toBe(201);
+    // A fork's run waits for a maintainer first (tests/fork-approval.test.ts).
+    await approveForkGate(fork.body.runId);
     await waitForRun(fork.body.runId);
     expect((await taskLog(fork.body.runId, "show")).log).toContain(
       "type=pull_request sha=ec26c3e57ca3a959ca5aad62de7213c562f8c821 fork=true",
@@ -548,6 +560,7 @@ describe("event semantics", () => {
     const close = await deliver("gitlab", gitlabMergeRequest({ action: "close" }), gl(), semantics);
     expect(close.status).toBe(202);
     const fork = await deliver("gitlab", gitlabMergeRequest({ action: "open", sourceProjectId: 15 }), gl(), semantics);
+    await approveForkGate(fork.body.runId);
     await waitForRun(fork.body.runId);
     expect((await taskLog(fork.body.runId, "show")).log).toContain("fork=true");
   });

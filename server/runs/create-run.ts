@@ -13,6 +13,9 @@ import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
 import { sealRunParams } from "../secrets/run-secrets";
 import { transitionRun } from "./state";
+import { withForkGate } from "./fork-gate";
+
+type ForkEvent = Parameters<typeof withForkGate>[1];
 
 export interface CreateRunInput {
   params?: Record<string, unknown>;
@@ -47,14 +50,16 @@ export async function createRun(
   const version = input.version ?? p.currentVersion;
   const v = await getVersion(db, pipelineId, version);
   const { values: runParams, secrets } = resolveRunParams(v.spec, input.params ?? {});
+  // A pull request from a fork waits for a maintainer before any task (server/runs/fork-gate.ts).
+  const { spec, gate: forkStage } = withForkGate(v.spec, input.event as ForkEvent | null | undefined);
   // The version's pinned template versions: a template changed since the save changes nothing.
-  const found = await resolveTemplates(db, v.spec, v.templates);
+  const found = await resolveTemplates(db, spec, v.templates);
   const missing: FieldError[] = [];
   // `finally` tasks form a last, parallel stage after the spec's stages (server/runs/state.ts).
-  const places = specTasks(v.spec).map((t) =>
+  const places = specTasks(spec).map((t) =>
     t.stage
-      ? { ...t, stageIndex: v.spec.stages.indexOf(t.stage), stageName: t.stage.name, stageMode: t.stage.mode, when: t.stage.when }
-      : { ...t, stageIndex: v.spec.stages.length, stageName: "finally", stageMode: "parallel" as const, when: undefined },
+      ? { ...t, stageIndex: spec.stages.indexOf(t.stage), stageName: t.stage.name, stageMode: t.stage.mode, when: t.stage.when }
+      : { ...t, stageIndex: spec.stages.length, stageName: "finally", stageMode: "parallel" as const, when: undefined },
   );
   const tasks = places.flatMap((place) => {
     const template = found.get(place.task.template);
@@ -86,7 +91,8 @@ export async function createRun(
     (task.matrix ? matrixCombinations(task.matrix) : [null]).map((combination) => {
       const taskIndex = nextIndex.get(stageIndex) ?? 0;
       nextIndex.set(stageIndex, taskIndex + 1);
-      const plan = compileTask(task, template, at, combination ? { ...values, matrix: combination } : values, when);
+      const compiled = compileTask(task, template, at, combination ? { ...values, matrix: combination } : values, when);
+      const plan = stage === forkStage && compiled.gate ? { ...compiled, gate: { ...compiled.gate, fork: true as const } } : compiled;
       return {
         id: randomUUID(),
         runId: id,

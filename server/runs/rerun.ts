@@ -76,7 +76,8 @@ export async function rerunRun(
         finishedAt: t.finishedAt,
       };
     }
-    if (opts.mode === "from-stage" && t.stageIndex < fromStage) {
+    // A fork's gate stands before every stage: starting later does not get around it.
+    if (opts.mode === "from-stage" && t.stageIndex < fromStage && !t.plan.gate?.fork) {
       const now = new Date();
       return { ...base, status: "skipped" as RunStatus, message: `not run: the re-run starts at stage '${opts.stage}'`, finishedAt: now };
     }
