@@ -252,7 +252,12 @@ export const VersionSavedSchema = z.object({ version: z.number().int() });
 export const VersionSummarySchema = z.object({
   version: z.number().int(),
   message: z.string().nullable(),
-  author: z.string().nullable(),
+  author: z.string().nullable().meta({ description: "who saved it, or the author of the commit it was read from" }),
+  commit: z
+    .object({ sha: z.string(), author: z.string(), email: z.string().optional(), url: z.string().optional() })
+    .nullable()
+    .optional()
+    .meta({ description: "the commit a pipeline kept in its repository was read from" }),
   createdAt: dateTime(),
 });
 
@@ -372,6 +377,10 @@ export const RunSchema = z.object({
   version: z.number().int(),
   status: RunStatusSchema,
   message: z.string().nullable(),
+  errors: z
+    .array(z.object({ path: z.string(), message: z.string(), line: z.number().int().optional() }))
+    .optional()
+    .meta({ description: "why the run failed before any task: the problems of its pipeline file, with their lines" }),
   startedAt: dateTime().nullable(),
   finishedAt: dateTime().nullable(),
   stages: z.array(StageRunSchema),

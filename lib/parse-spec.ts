@@ -28,7 +28,7 @@ export function parseSpecText(text: string): ParseResult {
 }
 
 /** "unknown field 'x'" is about the key itself, so it points at the key's line, not its parent's. */
-function linePath(e: FieldError): string {
+export function linePath(e: FieldError): string {
   const key = /^unknown fields? '([^']+)'/.exec(e.message)?.[1];
   return key ? (e.path ? `${e.path}.${key}` : key) : e.path;
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { TriggerSpecSchema } from "./triggers";
 import { NotificationSpecSchema } from "./notifications";
-import { paramRefs, RepositorySpecSchema, revisionProblem } from "./repository";
+import { DEFAULT_PIPELINE_FILE, paramRefs, repositoryFilePath, RepositorySpecSchema, revisionProblem } from "./repository";
 import { conditionProblem } from "./expressions/condition";
 import { refsOf } from "./expressions/template";
 
@@ -244,6 +244,18 @@ export type ConcurrencySpec = z.output<typeof ConcurrencySpecSchema>;
 
 export const FINALLY_MAX_TASKS = 20;
 
+/**
+ * Pipeline as code (docs/repository.md): the stages, params and the rest come from a file of the
+ * pipeline's `repository`, read at each event's commit (server/pipelines/pipeline-file.ts).
+ */
+export const PipelineSourceSchema = z
+  .strictObject({
+    from: z.literal("repository", { error: "must be 'repository' (the only source besides Gantry's own database)" }),
+    path: repositoryFilePath.default(DEFAULT_PIPELINE_FILE).meta({ description: `The pipeline file (default ${DEFAULT_PIPELINE_FILE})` }),
+  })
+  .meta({ description: "Read the pipeline from a file of its repository at each event's commit" });
+export type PipelineSource = z.output<typeof PipelineSourceSchema>;
+
 export const PipelineSpecSchema = z
   .strictObject({
     name: dnsLabel,
@@ -256,11 +268,18 @@ export const PipelineSpecSchema = z
     triggers: z.array(TriggerSpecSchema).max(20, "at most 20 triggers").optional(),
     /** Who hears about the run's end or wait (lib/notifications.ts). */
     notifications: z.array(NotificationSpecSchema).max(20, "at most 20 notifications").optional(),
-    stages: z.array(StageSpecSchema).min(1, "a pipeline needs at least one stage"),
+    /** `{from: repository, path: .gantry.yaml}`: the pipeline is kept in its repository; its stages may be left empty here. */
+    source: PipelineSourceSchema.optional(),
+    /** At least one, unless the pipeline comes from its repository (`source`). */
+    stages: z.array(StageSpecSchema, { error: (i) => (i.input === undefined ? "required" : "must be a list of stages") }),
     /** Tasks that run side by side after all stages, whatever the stages came to (cleanup, notify). */
     finally: z.array(TaskSpecSchema).max(FINALLY_MAX_TASKS, `at most ${FINALLY_MAX_TASKS} finally tasks`).optional(),
   })
   .superRefine((spec, ctx) => {
+    if (spec.stages.length === 0 && !spec.source)
+      ctx.addIssue({ code: "custom", path: ["stages"], message: "a pipeline needs at least one stage" });
+    if (spec.source && !spec.repository)
+      ctx.addIssue({ code: "custom", path: ["source"], message: "a pipeline read from its repository needs `repository` (its url)" });
     const dup = (names: string[], path: (i: number) => (string | number)[], what: string) => {
       const seen = new Set<string>();
       names.forEach((n, i) => {

@@ -57,6 +57,18 @@ export const repositoryDir = text("dir")
 
 export const DEFAULT_REPOSITORY_DIR = "src";
 
+/** Where a pipeline kept in its repository lives (`source.path`), by default. */
+export const DEFAULT_PIPELINE_FILE = ".gantry.yaml";
+
+/** A file of the repository: a relative path with the same safe characters as `dir`. */
+export const repositoryFilePath = text("path")
+  .min(1, "required")
+  .max(200, "must be at most 200 characters")
+  .refine(
+    (d) => d.split("/").every((s) => SEGMENT.test(s) && s !== "." && s !== ".."),
+    "must be a relative path in the repository: letters, digits, '.', '_', '-' and '/', no '.' or '..' parts",
+  );
+
 /** What an HTTPS credential's user name is when neither the spec nor the URL gives one; GitHub, Gitea and GitLab take any with a token. */
 export const DEFAULT_GIT_USERNAME = "x-access-token";
 

@@ -18,6 +18,8 @@ export interface VersionRow {
   version: number;
   message: string | null;
   author: string | null;
+  /** The commit a pipeline kept in its repository was read from. */
+  commit?: { sha: string; url?: string } | null;
   createdAt: Date;
   runs: number;
   lastRun: { id: string; number: number } | null;
@@ -130,7 +132,21 @@ export function VersionsPanel({
                   )}
                 </Td>
                 <Td className="max-w-0 truncate text-muted">{v.message ?? <span className="italic">no message</span>}</Td>
-                <Td className="text-muted">{v.author ?? "—"}</Td>
+                <Td className="text-muted">
+                  {v.author ?? "—"}
+                  {v.commit && (
+                    <span className="ml-1.5 font-mono text-xs">
+                      {/* safeHttpUrl'd when the webhook was received */}
+                      {v.commit.url ? (
+                        <a href={v.commit.url} className="text-accent hover:underline" rel="noreferrer">
+                          {v.commit.sha.slice(0, 7)}
+                        </a>
+                      ) : (
+                        v.commit.sha.slice(0, 7)
+                      )}
+                    </span>
+                  )}
+                </Td>
                 <Td className="text-muted">
                   <RelativeTime date={v.createdAt} />
                 </Td>

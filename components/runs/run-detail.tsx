@@ -113,8 +113,23 @@ export function RunDetail({
             run.status === "failed" ? "border-danger/30 bg-danger-soft text-danger" : "bg-surface",
           )}
         >
-          {run.message}
+          {/* The list below has the file's problems one by one. */}
+          {run.errors?.length ? run.message.split("\n")[0] : run.message}
         </p>
+      )}
+
+      {run.errors && run.errors.length > 0 && (
+        <section aria-label="Pipeline file problems" className="rounded-md border border-danger/30 px-3 py-2 text-sm">
+          <ul className="flex flex-col gap-1">
+            {run.errors.map((e, i) => (
+              <li key={i} className="font-mono text-xs">
+                {e.line !== undefined && <span className="text-muted">line {e.line}: </span>}
+                {e.path && <span className="font-medium">{e.path}: </span>}
+                {e.message}
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
 
       {run.event && <RunTrigger event={run.event} />}

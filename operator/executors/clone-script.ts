@@ -69,3 +69,17 @@ export const CLONE_SCRIPT = [
   "git -C \"$dir\" log -1 --format='checked out %H (%s)'",
   'touch "$dir/.git/gantry-checkout"',
 ].join("\n");
+
+/**
+ * Fetches one revision, shallow, into the git repository of the current directory (the web app
+ * reading a pipeline kept in its repository, server/pipelines/repository-file.ts), with the same
+ * credentials as the clone. URL and revision are positional arguments; FETCH_HEAD is the result.
+ */
+export const FETCH_SCRIPT = [
+  "set -eu",
+  "url=$1 rev=$2",
+  "export GIT_TERMINAL_PROMPT=0",
+  ...HTTPS_CREDENTIALS,
+  ...SSH_CREDENTIALS,
+  'git fetch --quiet --depth 1 --no-tags -- "$url" "$rev"',
+].join("\n");

@@ -9,7 +9,7 @@ import { audit, SYSTEM_ACTOR } from "../audit/audit";
 import { logger } from "../logger";
 import type { Actor } from "../authz/authz";
 import { getPipeline, isDuplicate } from "../pipelines/pipelines";
-import { createRun } from "../runs/create-run";
+import { startRun } from "../runs/start-run";
 import { resolveSecrets } from "../secrets/secrets";
 import { noBuildReason } from "./actions";
 import { forgeTarget } from "../forge/target";
@@ -216,7 +216,7 @@ async function process(
   const keys = issueKeys(commits.map((c) => c.message));
   const stored = { ...event, commits, issueKeys: keys, deliveryId: d.deliveryId };
   try {
-    const run = await createRun(db, d.pipelineId, {
+    const run = await startRun(db, d.pipelineId, {
       trigger: d.provider,
       ref: event.ref,
       event: stored,
@@ -235,7 +235,11 @@ async function process(
         { env: "GANTRY_COMMITS_PATH", name: "commits.json", content: JSON.stringify({ commits, issueKeys: keys }, null, 2) },
       ],
     });
-    const message = `started run #${run.number} for ${event.type}${event.ref ? ` of ${event.ref}` : event.image ? ` of ${event.image}` : ""}`;
+    const what = `${event.type}${event.ref ? ` of ${event.ref}` : event.image ? ` of ${event.image}` : ""}`;
+    const message =
+      run.status === "failed"
+        ? `run #${run.number} for ${what} failed before any task: its pipeline file is not valid (see the run)`
+        : `started run #${run.number} for ${what}`;
     await record("accepted", message, event.rawType, run.id);
     await reportToForge(db, d, payload, event, match, run.id);
     const [p] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, d.pipelineId));

@@ -33,6 +33,7 @@ export function runJson(v: RunView): RunJson {
     version: v.version,
     status: v.status,
     message: v.message,
+    ...(v.errors ? { errors: v.errors } : {}),
     startedAt: isoOrNull(v.startedAt),
     finishedAt: isoOrNull(v.finishedAt),
     stages: v.stages.map((s) => ({

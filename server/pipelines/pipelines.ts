@@ -4,6 +4,7 @@ import type { PipelineSpec } from "@/lib/pipeline-spec";
 import { AppError, notFound } from "@/lib/errors";
 import type { Db, DbOrTx } from "../db/client";
 import { pipelines, pipelineVersions, projects, runs, users } from "../db/schema";
+import type { VersionCommit } from "../db/schema/pipelines";
 import { lockPinnedTemplates, pinsOf, templateNames, type TemplatePins } from "./pins";
 import { checkSpecAgainstCatalog, checkSpecReferences } from "./validate";
 import { checkSpecSecrets } from "../secrets/secrets";
@@ -27,6 +28,8 @@ export interface SaveInput {
    * restore). Templates the previous version did not use are pinned to their latest version.
    */
   templates?: TemplatePins;
+  /** The commit a pipeline kept in its repository was read from; its author stands for the version's. */
+  commit?: VersionCommit;
 }
 
 export async function createPipeline(
@@ -127,6 +130,7 @@ async function insertVersion(db: DbOrTx, pipelineId: string, version: number, in
     message: input.message?.slice(0, 500) ?? null,
     authorId: input.userId ?? null,
     templates: pins,
+    commit: input.commit ?? null,
   });
 }
 
@@ -218,7 +222,9 @@ export async function findPipelineByName(db: DbOrTx, projectId: string, name: st
 export interface VersionSummary {
   version: number;
   message: string | null;
+  /** The Gantry user who saved it, or the author of the commit it was read from. */
   author: string | null;
+  commit: VersionCommit | null;
   createdAt: Date;
 }
 
@@ -229,12 +235,14 @@ export async function listVersions(db: DbOrTx, pipelineId: string): Promise<Vers
       version: pipelineVersions.version,
       message: pipelineVersions.message,
       author: users.username,
+      commit: pipelineVersions.commit,
       createdAt: pipelineVersions.createdAt,
     })
     .from(pipelineVersions)
     .leftJoin(users, eq(users.id, pipelineVersions.authorId))
     .where(eq(pipelineVersions.pipelineId, pipelineId))
-    .orderBy(desc(pipelineVersions.version));
+    .orderBy(desc(pipelineVersions.version))
+    .then((rows) => rows.map((r) => ({ ...r, author: r.author ?? r.commit?.author ?? null })));
 }
 
 export async function getVersion(db: DbOrTx, pipelineId: string, version: number) {
@@ -254,7 +262,8 @@ export async function getVersion(db: DbOrTx, pipelineId: string, version: number
     source: row.v.source,
     templates: row.v.templates,
     message: row.v.message,
-    author: row.author,
+    author: row.author ?? row.v.commit?.author ?? null,
+    commit: row.v.commit,
     createdAt: row.v.createdAt,
   };
 }

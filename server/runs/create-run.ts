@@ -4,7 +4,7 @@ import { notFound, validationFailed } from "@/lib/errors";
 import { matrixTaskName, specTasks, type FieldError } from "@/lib/pipeline-spec";
 import { matrixCombinations } from "@/lib/matrix";
 import { resolveSource, type SourceEvent } from "@/lib/repository";
-import type { Db } from "../db/client";
+import type { Db, DbOrTx } from "../db/client";
 import { pipelines, projects, runs, taskRuns } from "../db/schema";
 import { gitValues, type RunValues } from "@/lib/expressions/values";
 import { escapeText } from "@/lib/expressions/template";
@@ -12,6 +12,7 @@ import { getVersion } from "../pipelines/pipelines";
 import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
 import { sealRunParams } from "../secrets/run-secrets";
+import { transitionRun } from "./state";
 import { withForkGate } from "./fork-gate";
 
 type ForkEvent = Parameters<typeof withForkGate>[1];
@@ -106,13 +107,7 @@ export async function createRun(
     }),
   );
   const number = await db.transaction(async (tx) => {
-    // Lock the pipeline row so run numbers are handed out one at a time.
-    await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId)).for("update");
-    const [m] = await tx
-      .select({ n: max(runs.number) })
-      .from(runs)
-      .where(eq(runs.pipelineId, pipelineId));
-    const n = (m?.n ?? 0) + 1;
+    const n = await nextRunNumber(tx, pipelineId);
     await tx.insert(runs).values({
       id,
       pipelineId,
@@ -132,6 +127,50 @@ export async function createRun(
     return n;
   });
   return { id, number, status: "queued" };
+}
+
+/** The pipeline's next run number; locks the pipeline row (call in a transaction) so numbers are handed out one at a time. */
+async function nextRunNumber(tx: DbOrTx, pipelineId: string): Promise<number> {
+  await tx.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.id, pipelineId)).for("update");
+  const [m] = await tx
+    .select({ n: max(runs.number) })
+    .from(runs)
+    .where(eq(runs.pipelineId, pipelineId));
+  return (m?.n ?? 0) + 1;
+}
+
+/**
+ * A run that fails before any task (its pipeline file cannot be read or does not validate): it
+ * exists, with the reason and the file's problems, so the run page and the run's notifications say
+ * what went wrong; it has no task runs.
+ */
+export async function createFailedRun(
+  db: Db,
+  pipelineId: string,
+  input: Pick<CreateRunInput, "trigger" | "ref" | "event" | "userId"> & { version: number; message: string; errors: FieldError[] },
+): Promise<{ id: string; number: number; status: "failed" }> {
+  const id = randomUUID();
+  const number = await db.transaction(async (tx) => {
+    const n = await nextRunNumber(tx, pipelineId);
+    await tx.insert(runs).values({
+      id,
+      pipelineId,
+      number: n,
+      version: input.version,
+      status: "queued",
+      // Which params are secret is the file's to say, and it did not: none are kept.
+      params: {},
+      secretNames: [],
+      trigger: input.trigger ?? "manual",
+      ref: input.ref ?? null,
+      event: input.event ?? null,
+      errors: input.errors.slice(0, 100),
+      createdBy: input.userId ?? null,
+    });
+    await transitionRun(tx, { id, status: "queued" }, "failed", input.message);
+    return n;
+  });
+  return { id, number, status: "failed" };
 }
 
 /** Trigger data is text, never references: in a templated plan it is escaped (a branch may be named `{{ x }}`). */

@@ -9,7 +9,7 @@ import { byPipeline, byRun, byTaskRun, defineOperation, pathId } from "../operat
 import { VersionNotFound } from "../pipelines/pipelines";
 import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { cancelRun } from "./cancel-run";
-import { createRun } from "./create-run";
+import { startRun } from "./start-run";
 import { listRecentRuns } from "./list-recent-runs";
 import { getRunRev, getRunView, getTaskRun, listRuns } from "./queries";
 import { rerunRun } from "./rerun";
@@ -76,7 +76,7 @@ export const startRunOp = defineOperation({
   run: async ({ db, actor, entry }, i) => {
     const b = i.body;
     try {
-      return await createRun(db, i.id, { params: b.params, version: b.version, trigger: trigger(entry), ref: b.ref, userId: actor.id });
+      return await startRun(db, i.id, { params: b.params, version: b.version, trigger: trigger(entry), ref: b.ref, userId: actor.id });
     } catch (e) {
       // The pipeline exists but not that version: the body is wrong, not the URL.
       if (b.version !== undefined && e instanceof VersionNotFound) {

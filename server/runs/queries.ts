@@ -1,5 +1,6 @@
 import { count, desc, eq, inArray } from "drizzle-orm";
 import { retryPolicy } from "@/lib/retry-policy";
+import type { FieldError } from "@/lib/pipeline-spec";
 import type { RunStatus } from "@/lib/status";
 import { notFound } from "@/lib/errors";
 import type { DbOrTx } from "../db/client";
@@ -45,6 +46,8 @@ export interface RunView {
   version: number;
   status: RunStatus;
   message: string | null;
+  /** The problems of the pipeline file a run failed on before any task. */
+  errors?: FieldError[];
   params: Record<string, string>;
   trigger: string;
   /** Branch or tag the run is for, if given. */
@@ -137,6 +140,7 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
     version: r.version,
     status: r.status,
     message: r.message,
+    ...(r.errors?.length ? { errors: r.errors } : {}),
     params: maskParams(r.params, r.secretNames),
     trigger: r.trigger,
     ref: r.ref,

@@ -10,8 +10,9 @@ import { decrypt, encrypt } from "./crypto";
 
 /**
  * Project secrets: named values, encrypted at rest (./crypto.ts), that tasks receive as
- * environment variables. No function here returns a value except `resolveSecrets`, which only
- * the operator calls when a task starts.
+ * environment variables. No function here returns a value except `resolveSecrets`, which the
+ * operator calls when a task starts, and the web app for a webhook's signature and for reading a
+ * pipeline file with the repository's credentials (server/pipelines/repository-file.ts).
  */
 
 export interface SecretView {

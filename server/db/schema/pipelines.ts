@@ -27,6 +27,14 @@ export const pipelines = mysqlTable(
   (t) => [uniqueIndex("pipelines_project_name").on(t.projectId, t.name)],
 );
 
+export interface VersionCommit {
+  sha: string;
+  author: string;
+  email?: string;
+  /** The commit's page on the forge, when the event gave one. */
+  url?: string;
+}
+
 /** Immutable: rows are only ever inserted. */
 export const pipelineVersions = mysqlTable(
   "pipeline_versions",
@@ -46,6 +54,8 @@ export const pipelineVersions = mysqlTable(
      * Null on versions saved before pinning existed: they follow the latest template versions.
      */
     templates: json("templates").$type<Record<string, number>>(),
+    /** The commit a pipeline kept in its repository was read from (docs/repository.md, "Pipeline as code"). */
+    commit: json("commit").$type<VersionCommit>(),
     createdAt: ts("created_at")
       .notNull()
       .default(sql`CURRENT_TIMESTAMP(3)`),

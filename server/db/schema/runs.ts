@@ -6,6 +6,7 @@ import { users } from "./users";
 import { schedules } from "./schedules";
 import type { RunStatus } from "@/lib/status";
 import type { TaskPlan } from "@/lib/plan";
+import type { FieldError } from "@/lib/pipeline-spec";
 
 export const runs = mysqlTable(
   "runs",
@@ -18,6 +19,8 @@ export const runs = mysqlTable(
     version: int("version").notNull(),
     status: varchar("status", { length: 16 }).$type<RunStatus>().notNull(),
     message: varchar("message", { length: 1000 }),
+    /** Why a run failed before any task: the problems of its pipeline file, each with path and line. */
+    errors: json("errors").$type<FieldError[]>(),
     /** Param values as given; secret ones are never returned by the API. */
     params: json("params").$type<Record<string, string>>().notNull(),
     secretNames: json("secret_names").$type<string[]>().notNull(),

@@ -1,0 +1,33 @@
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { PipelineRepo, shellFile } from "../tests/pipeline-repo";
+import { RunPage } from "./pages/run-page";
+
+test("a run of a broken pipeline file shows the file's problems with their lines on the run page", async ({ page }) => {
+  const dir = mkdtempSync(path.join("/var/tmp", "gantry-e2e-pac-"));
+  chmodSync(dir, 0o755);
+  try {
+    const repo = new PipelineRepo(dir);
+    repo.commit("a broken pipeline", { ".gantry.yaml": shellFile("never").replace("name: say", "name: Say") });
+    const created = await page.request.post("/api/v1/pipelines", {
+      data: { name: `e2e-pac-${Date.now().toString(36)}`, repository: { url: repo.url }, source: { from: "repository" }, stages: [] },
+    });
+    expect(created.status(), await created.text()).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+
+    await page.goto(`/pipelines/${id}`);
+    await page.getByRole("button", { name: "Run", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Start run" }).click();
+
+    const run = new RunPage(page);
+    await run.waitForLoad();
+    await expect(run.status).toHaveText("Failed");
+    await expect(page.getByRole("status").filter({ hasText: ".gantry.yaml at" })).toContainText("is not a valid pipeline (1 problem)");
+    const problems = page.getByRole("region", { name: "Pipeline file problems" });
+    await expect(problems.getByRole("listitem")).toHaveCount(1);
+    await expect(problems.getByRole("listitem")).toContainText("line 5: stages[0].tasks[0].name: must be a DNS-1123 label");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
