@@ -7,7 +7,8 @@ import { call, get, post, put, sandboxReadableDir, shellSpec, startRun, testEnv,
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/server/db/client";
 import { notificationOutbox } from "@/server/db/schema";
-import { githubPullRequest, githubPush, gitlabPush } from "./fixtures/forge-payloads";
+import { FORK_REPO, githubPullRequest, githubPush, gitlabPush } from "./fixtures/forge-payloads";
+import { approveForkGate } from "./approval-helpers";
 import { openDb } from "./project-helpers";
 
 /**
@@ -215,6 +216,35 @@ describe("commit statuses on GitHub", () => {
       hits.find((h) => h.method === "PATCH" && h.path.endsWith(`/issues/comments/${id}`) && h.body.body.includes(`/runs/${second})`)),
     );
     expect(hits.filter((h) => h.method === "POST" && h.path.startsWith("/pr/") && h.path.endsWith("/comments"))).toHaveLength(1);
+  });
+
+  it("announces in the comment that a fork's run waits for a maintainer, and reports it pending", async () => {
+    const p = await forgePipeline("github", "/fork", { comment: true });
+    const head = sha();
+    release(head);
+    const runId = await deliver(
+      "github",
+      p.id,
+      "pull_request",
+      githubPullRequest({ action: "opened", number: 9, sha: head, headRepo: FORK_REPO }),
+    );
+    const comment = await until("the comment about the fork", () =>
+      hits.find((h) => h.path.startsWith("/fork/") && /comments/.test(h.path) && h.body?.body?.includes("comes from a fork")),
+    );
+    expect(comment.body.body).toContain(`[run #1](`);
+    expect(comment.body.body).toContain("is waiting for approval");
+    expect(statusesOf(`/fork/repos/Codertocat/Hello-World/statuses/${head}`).at(-1)?.body.state).toBe("pending");
+    await approveForkGate(runId);
+    expect((await waitForRun(runId)).status).toBe("succeeded");
+    await until("the comment edited to success, without the fork notice", () =>
+      hits.find(
+        (h) =>
+          h.method === "PATCH" &&
+          h.path.startsWith("/fork/") &&
+          /succeeded/.test(h.body.body) &&
+          !h.body.body.includes("comes from a fork"),
+      ),
+    );
   });
 });
 

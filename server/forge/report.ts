@@ -4,6 +4,7 @@ import { isActive, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { notificationOutbox, pipelines, runs, taskRuns } from "../db/schema";
 import { outboundFetch } from "../net/outbound";
+import { FORK_GATE_TASK } from "../runs/fork-gate";
 import { resolveSecrets } from "../secrets/secrets";
 import { createCommentRequest, editCommentRequest, statusRequest, type ForgeRequest, type RunReport } from "./requests";
 import { ForgeTargetSchema, type ForgeTarget } from "./target";
@@ -105,6 +106,10 @@ async function reportOf(db: DbOrTx, runId: string, publicUrl: string, now: Date)
     .from(taskRuns)
     .where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "failed")))
     .orderBy(asc(taskRuns.stageIndex), asc(taskRuns.taskIndex));
+  const [gate] = await db
+    .select({ id: taskRuns.id })
+    .from(taskRuns)
+    .where(and(eq(taskRuns.runId, runId), eq(taskRuns.name, FORK_GATE_TASK), eq(taskRuns.status, "waiting")));
   const end = r.finishedAt ?? (isActive(r.status) ? now : null);
   return {
     pipeline: r.pipeline,
@@ -114,6 +119,7 @@ async function reportOf(db: DbOrTx, runId: string, publicUrl: string, now: Date)
     url: `${publicUrl}/runs/${runId}`,
     seconds: r.startedAt && end ? Math.max(0, (end.getTime() - r.startedAt.getTime()) / 1000) : null,
     failedTasks: failed.map((f) => f.name),
+    ...(gate ? { forkGate: true } : {}),
   };
 }
 

@@ -123,6 +123,13 @@ describe("summary comment requests", () => {
     expect(body).toContain("[run #7](https://gantry.example.com/runs/r-1) failed");
     expect(body).toContain("Duration: 95s");
     expect(body).toContain("Failed tasks: `unit 'tests'`, `lint`");
+    expect(body).not.toContain("fork");
+  });
+
+  it("announces that a fork's run waits for a maintainer's approval", () => {
+    const body = commentBody(report({ status: "waiting", seconds: 3, forkGate: true }));
+    expect(body).toContain("[run #7](https://gantry.example.com/runs/r-1) is waiting for approval");
+    expect(body).toContain("comes from a fork, so nothing of it runs until a maintainer of the project reads the change and approves");
   });
 });
 

@@ -20,6 +20,8 @@ export interface RunReport {
   /** Seconds from start to end (or to now while it runs); null before it started. */
   seconds: number | null;
   failedTasks: string[];
+  /** The run waits at its fork gate (server/runs/fork-gate.ts): a maintainer must approve it first. */
+  forkGate?: boolean;
 }
 
 export interface ForgeRequest {
@@ -127,6 +129,11 @@ export function commentBody(r: RunReport): string {
   ];
   if (r.seconds !== null) lines.push("", `Duration: ${formatDuration(r.seconds)}`);
   if (r.failedTasks.length) lines.push("", `Failed tasks: ${r.failedTasks.map(code).join(", ")}`);
+  if (r.forkGate)
+    lines.push(
+      "",
+      "This pull request comes from a fork, so nothing of it runs until a maintainer of the project reads the change and approves the run on its page (denying it ends the run).",
+    );
   lines.push("", `[Open the run in Gantry](${r.url})`);
   return lines.join("\n");
 }
