@@ -1,8 +1,7 @@
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { ensureDatabase } from "./mariadb";
 import { fail, freePort, ok, step } from "./proc";
-import { migrateAndSeed, ROOT, startApp } from "./stack";
+import { ROOT, seedSecondDatabase, startApp } from "./stack";
 import { giteaUnavailableReason, startGitea } from "./tools/gitea";
 
 /**
@@ -63,18 +62,12 @@ export async function startGiteaSsoStack(o: {
     confidential_client: true,
   });
 
-  const name = "gantry_test_gitea_sso";
-  await ensureDatabase(o.adminUrl, name, true);
-  const url = o.adminUrl + name;
-  const token = `gtr_gitea_${randomBytes(16).toString("hex")}`;
-  // migrateAndSeed points DATABASE_URL at what it seeds: keep the main stack's.
-  const mainDb = process.env.DATABASE_URL;
-  try {
-    await migrateAndSeed(url, { adminPassword: o.password, adminToken: token });
-  } finally {
-    if (mainDb === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = mainDb;
-  }
+  const { url, token } = await seedSecondDatabase({
+    adminUrl: o.adminUrl,
+    name: "gantry_test_gitea_sso",
+    password: o.password,
+    tokenPrefix: "gtr_gitea_",
+  });
   step(`starting a stack that signs in with Gitea for the browser suite on port ${port}…`);
   const stack = await startApp({
     databaseUrl: url,

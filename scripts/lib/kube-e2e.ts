@@ -1,10 +1,8 @@
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { clusterUnavailableReason } from "./cluster/build";
 import { startCluster } from "./cluster/lifecycle";
-import { ensureDatabase } from "./mariadb";
 import { fail, freePort, ok, step } from "./proc";
-import { migrateAndSeed, ROOT, startApp } from "./stack";
+import { ROOT, seedSecondDatabase, startApp } from "./stack";
 
 /**
  * For the browser suite's Kubernetes test (e2e/kube-run.spec.ts): a second stack (web app and
@@ -36,18 +34,12 @@ export async function startKubeE2eStack(o: {
     o.cleanups.push(cluster.stop);
     kubeconfig = cluster.kubeconfig;
   }
-  const name = "gantry_test_kube";
-  await ensureDatabase(o.adminUrl, name, true);
-  const url = o.adminUrl + name;
-  const token = `gtr_kube_${randomBytes(16).toString("hex")}`;
-  // migrateAndSeed points DATABASE_URL at what it seeds: keep the main stack's.
-  const mainDb = process.env.DATABASE_URL;
-  try {
-    await migrateAndSeed(url, { adminPassword: o.password, adminToken: token });
-  } finally {
-    if (mainDb === undefined) delete process.env.DATABASE_URL;
-    else process.env.DATABASE_URL = mainDb;
-  }
+  const { url, token } = await seedSecondDatabase({
+    adminUrl: o.adminUrl,
+    name: "gantry_test_kube",
+    password: o.password,
+    tokenPrefix: "gtr_kube_",
+  });
   const port = await freePort();
   step(`starting a Kubernetes-mode stack for the browser suite on port ${port}…`);
   const stack = await startApp({

@@ -27,6 +27,26 @@ export async function provideDatabase(opts: { dir: string; port: number; name: s
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 
+/**
+ * A database of its own on the test MariaDB server for a second stack of the browser suite
+ * (Kubernetes mode, Gitea sign-in), migrated and seeded with the admin's password and a token;
+ * the main stack's DATABASE_URL is left as it was. Returns its URL and the admin token.
+ */
+export async function seedSecondDatabase(o: { adminUrl: string; name: string; password: string; tokenPrefix: string }) {
+  await ensureDatabase(o.adminUrl, o.name, true);
+  const url = o.adminUrl + o.name;
+  const token = `${o.tokenPrefix}${randomBytes(16).toString("hex")}`;
+  // migrateAndSeed points DATABASE_URL at what it seeds: keep the main stack's.
+  const mainDb = process.env.DATABASE_URL;
+  try {
+    await migrateAndSeed(url, { adminPassword: o.password, adminToken: token });
+  } finally {
+    if (mainDb === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = mainDb;
+  }
+  return { url, token };
+}
+
 /** Migrations and seed run in this process (tsx), against the given database. */
 export async function migrateAndSeed(url: string, opts: { adminPassword?: string; adminToken?: string }) {
   process.env.DATABASE_URL = url;
