@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { startMariaDb, ensureDatabase, type MariaDb } from "./mariadb";
-import { ok, startChild, step, stopChild, waitFor } from "./proc";
+import { ok, startChild, step, stopChild } from "./proc";
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 
@@ -139,17 +139,22 @@ export async function startApp(opts: {
     await stopChild(operator, "SIGTERM", 20_000);
     await stopChild(web, "SIGTERM", 10_000);
   };
+  // Ready when /api/readyz says so; an exit ends the wait at once, and a timeout says what readyz last answered.
+  const deadline = Date.now() + (opts.dev ? 180_000 : 120_000);
+  let last = "no answer yet";
   try {
-    await waitFor(
-      `the web app on ${url}`,
-      async () => {
-        if (web.exitCode !== null) throw new Error(`web app exited with ${web.exitCode}`);
-        const r = await fetch(`${url}/api/readyz`);
-        return r.ok;
-      },
-      opts.dev ? 180_000 : 60_000,
-      250,
-    );
+    for (;;) {
+      if (web.exitCode !== null) throw new Error(`the web app on ${url} exited with ${web.exitCode} before it was ready`);
+      if (operator.exitCode !== null) throw new Error(`the operator exited with ${operator.exitCode} before the web app was ready`);
+      const r = await fetch(`${url}/api/readyz`).catch((e: Error) => e);
+      if (r instanceof Response && r.ok) break;
+      last = r instanceof Response ? `${r.status} ${(await r.text().catch(() => "")).slice(0, 300)}` : r.message;
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out after ${Math.round((opts.dev ? 180_000 : 120_000) / 1000)}s waiting for the web app on ${url}; /api/readyz: ${last}`,
+        );
+      await new Promise((res) => setTimeout(res, 250));
+    }
   } catch (e) {
     await stop();
     throw e;
