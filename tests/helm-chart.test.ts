@@ -26,7 +26,7 @@ interface K8sObject {
   kind: string;
   metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   // Rendered manifests are checked field by field below; their shapes are Kubernetes', not ours.
-   
+
   spec?: any;
   data?: Record<string, string>;
   rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
