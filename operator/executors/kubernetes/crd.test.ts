@@ -6,16 +6,18 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
 import { BuildJobSchema } from "./buildjob-schema";
-import { buildJobCrd, CRD_FILE, renderCrdYaml, structuralProblems, toStructuralSchema, type SchemaNode } from "./crd";
+import { buildJobCrd, CHART_CRD_FILE, CRD_FILE, renderCrdYaml, structuralProblems, toStructuralSchema, type SchemaNode } from "./crd";
 import { sampleBuildJob } from "./test-fixtures";
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const openAPI = () => buildJobCrd().spec.versions[0].schema.openAPIV3Schema;
 
 describe("BuildJob CRD", () => {
-  it("is committed exactly as generated from the operator's schemas", () => {
-    const committed = readFileSync(path.join(root, CRD_FILE), "utf8");
-    expect(committed === renderCrdYaml(), `${CRD_FILE} is out of date: run \`npm run gen:crds\` and commit it`).toBe(true);
+  it("is committed exactly as generated from the operator's schemas, in deploy/crds and in the Helm chart", () => {
+    for (const file of [CRD_FILE, CHART_CRD_FILE]) {
+      const committed = readFileSync(path.join(root, file), "utf8");
+      expect(committed === renderCrdYaml(), `${file} is out of date: run \`npm run gen:crds\` and commit it`).toBe(true);
+    }
   });
 
   it("has a structural schema the API server accepts", () => {

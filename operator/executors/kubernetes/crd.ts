@@ -270,6 +270,8 @@ export function buildJobCrd() {
 }
 
 export const CRD_FILE = `deploy/crds/${CRD_NAME}.yaml`;
+/** The same file in the Helm chart, which installs it from its crds/ folder. */
+export const CHART_CRD_FILE = `deploy/helm/gantry/crds/${CRD_NAME}.yaml`;
 
 /** The committed file's exact text: stable key order and no line folding, so diffs stay small. */
 export function renderCrdYaml(): string {

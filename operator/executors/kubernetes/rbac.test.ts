@@ -18,15 +18,26 @@ interface Doc {
   subjects?: { kind: string; name: string; namespace?: string }[];
 }
 
-const docs = parseAllDocuments(readFileSync(path.resolve(import.meta.dirname, "../../../deploy/rbac.yaml"), "utf8")).map(
-  (d) => d.toJS() as Doc,
+const root = path.resolve(import.meta.dirname, "../../..");
+const parseDocs = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as Doc);
+const docs = parseDocs(readFileSync(path.join(root, "deploy/rbac.yaml"), "utf8"));
+
+/**
+ * The Helm chart's RBAC template read as plain YAML: its rules are literal, only names and labels
+ * are templated, so dropping the directive lines and blanking the expressions keeps every rule
+ * (the optional CRD role included). tests/helm-chart.test.ts checks the rendered chart as well.
+ */
+const chartDocs = parseDocs(
+  readFileSync(path.join(root, "deploy/helm/gantry/templates/rbac.yaml"), "utf8")
+    .replace(/\{\{-?\s*\/\*[\s\S]*?\*\/\s*-?\}\}/g, "")
+    .replace(/^\s*\{\{.*\}\}\s*$/gm, "")
+    .replace(/\{\{.*?\}\}/g, "x"),
 );
-const roles = docs.filter((d) => d.kind === "ClusterRole" || d.kind === "Role");
 
 /** Each granted (group, resource, verb, name) as one string, with where it is granted. */
-function grants(filter: (d: Doc) => boolean): string[] {
-  return roles
-    .filter(filter)
+function grants(from: Doc[], filter: (d: Doc) => boolean = () => true): string[] {
+  return from
+    .filter((d) => (d.kind === "ClusterRole" || d.kind === "Role") && filter(d))
     .flatMap((r) =>
       r.rules!.flatMap((rule) =>
         rule.apiGroups.flatMap((g) =>
@@ -45,24 +56,31 @@ function needed(filter: (p: (typeof REQUIRED_PERMISSIONS)[number]) => boolean): 
   );
 }
 
-describe("operator RBAC (deploy/rbac.yaml)", () => {
+describe.each([
+  ["deploy/rbac.yaml", docs],
+  ["the Helm chart's templates/rbac.yaml", chartDocs],
+])("operator RBAC (%s)", (_, from) => {
+  const roles = from.filter((d) => d.kind === "ClusterRole" || d.kind === "Role");
   it("grants exactly what the executor uses: nothing missing, nothing more", () => {
-    expect(grants(() => true).sort()).toEqual(needed(() => true).sort());
+    expect(grants(from).sort()).toEqual(needed(() => true).sort());
   });
 
   it("has no wildcards and never lets the operator read Secrets", () => {
     for (const r of roles)
       for (const rule of r.rules!)
         for (const v of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) expect(v, `${r.metadata.name}`).not.toBe("*");
-    expect(grants(() => true).filter((g) => g.startsWith("/secrets:"))).toEqual(["/secrets:create"]);
+    expect(grants(from).filter((g) => g.startsWith("/secrets:"))).toEqual(["/secrets:create"]);
   });
 
   it("keeps the optional CRD installation in its own ClusterRole, so it can be left out", () => {
-    const crd = roles.find((r) => r.metadata.name === "gantry-operator-crd-install")!;
-    expect(grants((d) => d === crd).sort()).toEqual(needed((p) => !!p.optional).sort());
-    expect(grants((d) => d !== crd).some((g) => g.includes("customresourcedefinitions"))).toBe(false);
+    const crd = roles.find((r) => r.metadata.name.endsWith("-crd-install"))!;
+    expect(grants(from, (d) => d === crd).sort()).toEqual(needed((p) => !!p.optional).sort());
+    expect(grants(from, (d) => d !== crd).some((g) => g.includes("customresourcedefinitions"))).toBe(false);
   });
+});
 
+describe("operator RBAC bindings (deploy/rbac.yaml)", () => {
+  const roles = docs.filter((d) => d.kind === "ClusterRole" || d.kind === "Role");
   it("binds every role to the operator's service account, the lease role only in its own namespace", () => {
     for (const b of docs.filter((d) => d.kind.endsWith("Binding"))) {
       expect(b.subjects, b.metadata.name).toEqual([{ kind: "ServiceAccount", name: "gantry-operator", namespace: OPERATOR_NAMESPACE }]);
