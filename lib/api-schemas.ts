@@ -270,7 +270,11 @@ export const VersionDetailSchema = VersionSummarySchema.extend({
 });
 
 export const ProposeChangeSchema = z.object({
-  source: z.string().min(1, "required").max(1_000_000, "the design is larger than 1 MB").meta({ description: "The designed pipeline as YAML" }),
+  source: z
+    .string()
+    .min(1, "required")
+    .max(1_000_000, "the design is larger than 1 MB")
+    .meta({ description: "The designed pipeline as YAML" }),
   message: z.string().max(500).optional().meta({ description: "The pull request's title (and the commit's message)" }),
 });
 

@@ -25,7 +25,6 @@ stages:
       timeoutSeconds: *shell_defaults_timeout
 `;
 
-
 const designOf = (text: string, change: (spec: Record<string, unknown>) => void) => {
   const spec = parse(text) as Record<string, unknown>;
   change(spec);
@@ -72,7 +71,10 @@ describe("applyDesignToFile (the designer's change written into a pipeline file)
   });
 
   it("keeps an alias while its value is unchanged and replaces only the alias (never its anchor) when the design changes it", () => {
-    const same = applyDesignToFile(FILE, designOf(FILE, () => {}));
+    const same = applyDesignToFile(
+      FILE,
+      designOf(FILE, () => {}),
+    );
     expect(same).toEqual({ ok: true, changed: false, text: FILE });
     const designed = designOf(FILE, (s) => {
       tasks(s, 1)[0].timeoutSeconds = 900;
@@ -108,13 +110,14 @@ describe("applyDesignToFile (the designer's change written into a pipeline file)
       t.env = { A: "1" };
     });
     const r = applyDesignToFile(file, designed);
-    expect(r.ok && r.text).toBe(
-      file.replace("make install\n", "make check\n").replace("env: [A, B]", 'env: { A: "1" }'),
-    );
+    expect(r.ok && r.text).toBe(file.replace("make install\n", "make check\n").replace("env: [A, B]", 'env: { A: "1" }'));
   });
 
   it("says what is wrong with a file or a design it cannot edit", () => {
-    expect(applyDesignToFile("stages: [\n", "stages: []")).toMatchObject({ ok: false, message: expect.stringMatching(/repository is not valid YAML/) });
+    expect(applyDesignToFile("stages: [\n", "stages: []")).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/repository is not valid YAML/),
+    });
     expect(applyDesignToFile("- a\n", "stages: []")).toEqual({ ok: false, message: "the file in the repository is not a mapping" });
     expect(applyDesignToFile(FILE, "- a\n")).toEqual({ ok: false, message: "the designed pipeline is not a mapping" });
   });

@@ -1,4 +1,18 @@
-import { isAlias, isCollection, isMap, isScalar, isSeq, parse, parseDocument, Scalar, stringify, type Document, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  parse,
+  parseDocument,
+  Scalar,
+  stringify,
+  type Document,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
 import { GANTRY_KEYS } from "./pipeline-file";
 
 /**
@@ -126,9 +140,10 @@ class TextEdit {
     const end = valueRange ? valueRange[1] : keyRange[2];
     const colon = this.text.indexOf(":", keyRange[1]);
     const pad = ctx.indent + 2;
-    const rendered = isCollectionValue(wanted) && Object.keys(wanted as object).length
-      ? `:\n${" ".repeat(pad)}${this.block(wanted, pad)}`
-      : `: ${this.scalarText(wanted, null, false)}`;
+    const rendered =
+      isCollectionValue(wanted) && Object.keys(wanted as object).length
+        ? `:\n${" ".repeat(pad)}${this.block(wanted, pad)}`
+        : `: ${this.scalarText(wanted, null, false)}`;
     const newline = this.text[end - 1] === "\n" ? "\n" : "";
     this.splice(colon, end, rendered + newline);
   }
@@ -158,22 +173,27 @@ class TextEdit {
 
   seq(seq: YAMLSeq, wanted: unknown[]) {
     const items = seq.items as ({ range?: number[] } | null)[];
-    const ranges = items.map((i) => i?.range);
-    if (ranges.some((r) => !r) || !ranges.length) throw new Error("a block sequence without places");
-    const dash = this.text.lastIndexOf("-", ranges[0]![0]);
+    const ranges: number[][] = [];
+    for (const i of items) {
+      if (!i?.range) throw new Error("a block sequence item without a place");
+      ranges.push(i.range);
+    }
+    if (!ranges.length) throw new Error("an empty block sequence");
+    const dash = this.text.lastIndexOf("-", ranges[0][0]);
     const dashCol = this.column(dash);
-    const contentCol = this.column(ranges[0]![0]);
+    const contentCol = this.column(ranges[0][0]);
     wanted.forEach((v, i) => {
-      if (i < items.length && !same(this.js(items[i]), v)) {
-        const item = items[i];
-        if (isCollection(item) && !item.flow && isCollectionValue(v) && isMap(item) === isPlain(v)) this.value(item, v, { inFlow: false, indent: contentCol });
-        else if (isCollectionValue(v)) this.splice(ranges[i]![0], ranges[i]![1], `${this.block(v, contentCol)}${this.text[ranges[i]![1] - 1] === "\n" ? "\n" : ""}`);
-        else this.value(item, v, { inFlow: false, indent: contentCol });
-      }
+      if (i >= items.length || same(this.js(items[i]), v)) return;
+      const item = items[i];
+      const [start, end] = ranges[i];
+      if (isCollection(item) && !item.flow && isCollectionValue(v) && isMap(item) === isPlain(v))
+        this.value(item, v, { inFlow: false, indent: contentCol });
+      else if (isCollectionValue(v)) this.splice(start, end, `${this.block(v, contentCol)}${this.text[end - 1] === "\n" ? "\n" : ""}`);
+      else this.value(item, v, { inFlow: false, indent: contentCol });
     });
-    for (let i = wanted.length; i < items.length; i++) this.splice(this.lineStart(ranges[i]![0]), this.lineEnd(ranges[i]![2]), "");
+    for (let i = wanted.length; i < items.length; i++) this.splice(this.lineStart(ranges[i][0]), this.lineEnd(ranges[i][2]), "");
     if (wanted.length <= items.length) return;
-    const end = this.lineEnd(ranges[ranges.length - 1]![2]);
+    const end = this.lineEnd(ranges[ranges.length - 1][2]);
     const gap = " ".repeat(contentCol - dashCol - 1);
     const lead = this.text[end - 1] !== "\n" ? "\n" : "";
     const more = wanted.slice(items.length).map((v) => `${" ".repeat(dashCol)}-${gap}${this.block(v, contentCol)}\n`);
@@ -223,7 +243,8 @@ function editDocumentMap(doc: Document, map: YAMLMap, wanted: Plain, skip: reado
  */
 export function applyDesignToFile(fileText: string, designed: string): EditResult {
   const doc = parseDocument(fileText, { uniqueKeys: true });
-  if (doc.errors.length) return { ok: false, message: `the file in the repository is not valid YAML: ${doc.errors[0].message.split("\n")[0]}` };
+  if (doc.errors.length)
+    return { ok: false, message: `the file in the repository is not valid YAML: ${doc.errors[0].message.split("\n")[0]}` };
   if (!isMap(doc.contents) || doc.contents.flow) return { ok: false, message: "the file in the repository is not a mapping" };
   let wanted: unknown;
   try {

@@ -376,7 +376,13 @@ export function Designer({
           }
           onClick={saving.requestSave}
         >
-          {saving.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : repositoryFile ? <GitPullRequest aria-hidden /> : <Save aria-hidden />}
+          {saving.pending ? (
+            <LoaderCircle className="animate-spin" aria-hidden />
+          ) : repositoryFile ? (
+            <GitPullRequest aria-hidden />
+          ) : (
+            <Save aria-hidden />
+          )}
           {repositoryFile ? "Propose change (pull request)…" : "Save…"}
         </Button>
       </div>

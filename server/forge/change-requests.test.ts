@@ -38,8 +38,16 @@ const b64 = Buffer.from("stages: []\n").toString("base64");
 
 describe("where the repository's API is", () => {
   it("takes owner/name from an https, ssh or scp-style URL; a Gitea under a path keeps it; GitLab names the whole path", () => {
-    expect(forgeRepoOf("github", "https://github.com/team/web.git")).toEqual({ forge: "github", api: "https://api.github.com", repo: "team/web" });
-    expect(forgeRepoOf("github", "git@github.com:team/web.git")).toEqual({ forge: "github", api: "https://api.github.com", repo: "team/web" });
+    expect(forgeRepoOf("github", "https://github.com/team/web.git")).toEqual({
+      forge: "github",
+      api: "https://api.github.com",
+      repo: "team/web",
+    });
+    expect(forgeRepoOf("github", "git@github.com:team/web.git")).toEqual({
+      forge: "github",
+      api: "https://api.github.com",
+      repo: "team/web",
+    });
     expect(forgeRepoOf("gitea", "https://example.test/git/team/web.git")).toEqual({
       forge: "gitea",
       api: "https://example.test/git/api/v1",
@@ -47,7 +55,9 @@ describe("where the repository's API is", () => {
     });
     expect(forgeRepoOf("gitea", "ssh://git@example.test:2222/team/web.git")?.api).toBe("https://example.test/api/v1");
     expect(forgeRepoOf("gitlab", "https://gitlab.com/group/sub/web.git")).toEqual(gitlab);
-    expect(forgeRepoOf("gitea", "https://127.0.0.1:3000/team/web.git", "http://127.0.0.1:3000/api/v1/")?.api).toBe("http://127.0.0.1:3000/api/v1");
+    expect(forgeRepoOf("gitea", "https://127.0.0.1:3000/team/web.git", "http://127.0.0.1:3000/api/v1/")?.api).toBe(
+      "http://127.0.0.1:3000/api/v1",
+    );
     expect(forgeRepoOf("gitea", "file:///srv/git/web.git")).toBeNull();
   });
 
@@ -57,7 +67,9 @@ describe("where the repository's API is", () => {
     expect(forgeOf(spec(url("git@github.com:team/web.git")))).toBe("github");
     expect(forgeOf(spec(url("https://gitlab.com/team/web.git")))).toBe("gitlab");
     expect(forgeOf(spec(url("https://git.example.test/team/web.git")))).toBeNull();
-    expect(forgeOf(spec({ ...url("https://git.example.test/team/web.git"), triggers: [{ provider: "gitea", secret: "HOOK" }] }))).toBe("gitea");
+    expect(forgeOf(spec({ ...url("https://git.example.test/team/web.git"), triggers: [{ provider: "gitea", secret: "HOOK" }] }))).toBe(
+      "gitea",
+    );
     expect(forgeOf(spec({ ...url("https://github.com/team/web.git"), source: { from: "repository", forge: "gitea" } }))).toBe("gitea");
   });
 });
@@ -69,11 +81,16 @@ describe("proposing a change", () => {
       url: "https://git.example.test/api/v1/repos/team/web",
       headers: expect.objectContaining({ authorization: "token t" }),
     });
-    expect(fileRequest(gitea, "t", "ci/.gantry.yaml", "main").url).toBe("https://git.example.test/api/v1/repos/team/web/contents/ci/.gantry.yaml?ref=main");
+    expect(fileRequest(gitea, "t", "ci/.gantry.yaml", "main").url).toBe(
+      "https://git.example.test/api/v1/repos/team/web/contents/ci/.gantry.yaml?ref=main",
+    );
     const c = commitRequest(gitea, "t", change);
     expect(c).toMatchObject({ method: "PUT", url: "https://git.example.test/api/v1/repos/team/web/contents/ci/.gantry.yaml" });
     expect(c.body).toEqual({ message: "Add a lint task", content: b64, branch: "main", new_branch: "gantry/web-abc123", sha: change.sha });
-    expect(commitRequest(gitea, "t", { ...change, sha: null })).toMatchObject({ method: "POST", body: expect.not.objectContaining({ sha: expect.anything() }) });
+    expect(commitRequest(gitea, "t", { ...change, sha: null })).toMatchObject({
+      method: "POST",
+      body: expect.not.objectContaining({ sha: expect.anything() }),
+    });
     const pr = pullRequest(gitea, "t", { branch: change.branch, into: "main", title: "Add a lint task", body: "why" });
     expect(pr).toMatchObject({ method: "POST", url: "https://git.example.test/api/v1/repos/team/web/pulls" });
     expect(pr.body).toEqual({ head: "gantry/web-abc123", base: "main", title: "Add a lint task", body: "why" });
@@ -93,7 +110,9 @@ describe("proposing a change", () => {
     const c = commitRequest(github, "t", change);
     expect(c).toMatchObject({ method: "PUT", url: "https://api.github.com/repos/team/web/contents/ci/.gantry.yaml" });
     expect(c.body).toEqual({ message: "Add a lint task", content: b64, branch: "gantry/web-abc123", sha: change.sha });
-    expect(pullRequest(github, "t", { branch: change.branch, into: "main", title: "x", body: "y" }).url).toBe("https://api.github.com/repos/team/web/pulls");
+    expect(pullRequest(github, "t", { branch: change.branch, into: "main", title: "x", body: "y" }).url).toBe(
+      "https://api.github.com/repos/team/web/pulls",
+    );
     expect(pullUrlOf("github", { html_url: "https://github.com/team/web/pull/5" })).toBe("https://github.com/team/web/pull/5");
   });
 

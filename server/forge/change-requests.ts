@@ -35,7 +35,11 @@ const segments = (path: string) =>
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 
 /** The repository itself: its `default_branch`. */
-export const repoRequest = (r: ForgeRepo, token: string): ApiRequest => ({ method: "GET", url: base(r), headers: authHeaders(r.forge, token) });
+export const repoRequest = (r: ForgeRepo, token: string): ApiRequest => ({
+  method: "GET",
+  url: base(r),
+  headers: authHeaders(r.forge, token),
+});
 
 /** The file at `ref`: base64 `content` (and GitHub's and Gitea's blob `sha`, needed to replace it). */
 export function fileRequest(r: ForgeRepo, token: string, path: string, ref: string): ApiRequest {
@@ -87,7 +91,8 @@ export function commitRequest(r: ForgeRepo, token: string, c: FileCommit): ApiRe
     };
   const url = `${base(r)}/contents/${segments(c.path)}`;
   const sha = c.sha === null ? {} : { sha: c.sha };
-  if (r.forge === "github") return { method: "PUT", url, headers, body: { message: c.message, content: b64(c.text), branch: c.branch, ...sha } };
+  if (r.forge === "github")
+    return { method: "PUT", url, headers, body: { message: c.message, content: b64(c.text), branch: c.branch, ...sha } };
   // Gitea: POST creates a file, PUT replaces one; either may start a new branch from `branch`.
   return {
     method: c.sha === null ? "POST" : "PUT",

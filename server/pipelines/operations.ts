@@ -241,7 +241,8 @@ export const proposeChangeOp = defineOperation({
     422: "The changed file does not validate (`details.errors`, with lines)",
   },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
-  run: ({ db, actor }, i) => proposePipelineChange(db, i.id, { source: i.body.source, message: i.body.message, by: actor.name || actor.username }),
+  run: ({ db, actor }, i) =>
+    proposePipelineChange(db, i.id, { source: i.body.source, message: i.body.message, by: actor.name || actor.username }),
   audit: (i, r) => ({
     action: "pipeline.propose_change",
     targetType: "pipeline",

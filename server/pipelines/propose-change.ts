@@ -59,7 +59,12 @@ export function forgeOf(spec: PipelineSpec): Forge | null {
 
 const bad = (message: string) => new AppError("bad_request", message);
 
-export async function proposePipelineChange(db: DbOrTx, pipelineId: string, input: ProposeInput, deps: ProposeDeps = {}): Promise<Proposed> {
+export async function proposePipelineChange(
+  db: DbOrTx,
+  pipelineId: string,
+  input: ProposeInput,
+  deps: ProposeDeps = {},
+): Promise<Proposed> {
   const p = await getPipeline(db, pipelineId);
   const src = p.spec.source;
   if (!src) throw bad(`pipeline '${p.name}' is kept in Gantry, not in its repository: save it instead`);
@@ -67,7 +72,8 @@ export async function proposePipelineChange(db: DbOrTx, pipelineId: string, inpu
   const forge = forgeOf(p.spec);
   if (!forge) throw bad(`cannot tell which forge ${p.spec.repository?.url} is on: set source.forge (${FORGES.join(", ")})`);
   const repo = forgeRepoOf(forge, p.spec.repository?.url ?? "", src.apiUrl);
-  if (!repo) throw bad(`cannot find the ${forge} repository of ${p.spec.repository?.url}: set source.apiUrl, or use the repository's https:// URL`);
+  if (!repo)
+    throw bad(`cannot find the ${forge} repository of ${p.spec.repository?.url}: set source.apiUrl, or use the repository's https:// URL`);
   const token = (await resolveSecrets(db, pipelineId, [src.token]))[src.token];
   const call = caller(repo, deps);
 
@@ -92,7 +98,14 @@ export async function proposePipelineChange(db: DbOrTx, pipelineId: string, inpu
   }
   await call(
     "committing the file",
-    commitRequest(repo, token, { path: src.path, text: edit.text, message: title, from, branch, sha: forge === "gitlab" ? "" : (file.sha ?? null) }),
+    commitRequest(repo, token, {
+      path: src.path,
+      text: edit.text,
+      message: title,
+      from,
+      branch,
+      sha: forge === "gitlab" ? "" : (file.sha ?? null),
+    }),
   );
   const body = `Proposed by ${input.by} in Gantry's pipeline designer, for the pipeline \`${p.name}\` (${src.path}). This request's own run shows the change working.`;
   const pr = await call<unknown>("opening the pull request", pullRequest(repo, token, { branch, into: from, title, body }));
