@@ -128,7 +128,7 @@ describe.skipIf(!gitea)("the designer proposes a change to a pipeline file on a 
       source: design((s) => (s.stages[1].tasks[0].template = "no-such-template")),
     });
     expect(broken.status).toBe(422);
-    expect(broken.body.error.details.errors).toEqual([expect.objectContaining({ path: "stages[1].tasks[0].template", line: 17 })]);
+    expect(broken.body.error.details.errors).toEqual([expect.objectContaining({ path: "stages[1].tasks[0].template", line: 18 })]);
     expect((await giteaApi<GiteaPull[]>(env, "GET", `/repos/${repo.full_name}/pulls?state=open`)).length).toBe(before);
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { AppError, validationFailed } from "@/lib/errors";
 import { applyDesignToFile } from "@/lib/pipeline-file-edit";
-import { parsePipelineFile } from "@/lib/pipeline-file";
+import { parsePipelineFile, withFileLines } from "@/lib/pipeline-file";
 import type { PipelineSpec } from "@/lib/pipeline-spec";
 import { FORGES, type Forge } from "@/lib/triggers";
 import type { DbOrTx } from "../db/client";
@@ -18,7 +18,10 @@ import {
   type ForgeRepo,
 } from "../forge/change-requests";
 import { outboundFetch } from "../net/outbound";
-import { resolveSecrets } from "../secrets/secrets";
+import { projectRunSettings } from "../projects/projects";
+import { checkSpecSecrets, resolveSecrets } from "../secrets/secrets";
+import type { TemplatePins } from "./pins";
+import { checkSpecAgainstCatalog } from "./validate";
 import { getPipeline } from "./pipelines";
 
 /**
@@ -88,6 +91,7 @@ export async function proposePipelineChange(
   if (!edit.changed) throw bad(`nothing to propose: ${src.path} on ${from} already says what the design says`);
   const parsed = parsePipelineFile(edit.text, p.spec);
   if (!parsed.ok) throw validationFailed(parsed.errors, "pipeline file");
+  await checkAsSaved(db, p.project.id, p.templates, parsed.spec, edit.text);
 
   const branch = `gantry/${p.name}-${randomBytes(3).toString("hex")}`;
   const title = input.message?.trim() || `Update ${src.path} (pipeline ${p.name})`;
@@ -112,6 +116,17 @@ export async function proposePipelineChange(
   const url = pullUrlOf(forge, pr);
   if (!url) throw bad(`the ${forge} answer names no page of the pull request`);
   return { url, branch };
+}
+
+/** The catalog and the secrets, checked as the file's next push will save it; problems carry the file's lines. */
+async function checkAsSaved(db: DbOrTx, projectId: string, pins: TemplatePins | null, spec: PipelineSpec, text: string) {
+  try {
+    const used = await checkSpecAgainstCatalog(db, spec, { pins, ...(await projectRunSettings(db, projectId)) });
+    await checkSpecSecrets(db, projectId, spec, used);
+  } catch (e) {
+    if (!(e instanceof AppError) || e.code !== "validation_failed") throw e;
+    throw validationFailed(withFileLines(text, e.details?.errors ?? []), "pipeline file");
+  }
 }
 
 /** Sends a request through the outbound guard; a refusal becomes a 400 that quotes the forge. */
