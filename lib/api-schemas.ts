@@ -276,6 +276,11 @@ export const ProposeChangeSchema = z.object({
     .max(1_000_000, "the design is larger than 1 MB")
     .meta({ description: "The designed pipeline as YAML" }),
   message: z.string().max(500).optional().meta({ description: "The pull request's title (and the commit's message)" }),
+  base: z
+    .string()
+    .max(1_000_000, "the base is larger than 1 MB")
+    .optional()
+    .meta({ description: "The text the design started from: only changes from it are applied (default: the current version's)" }),
 });
 
 export const ProposedSchema = z.object({

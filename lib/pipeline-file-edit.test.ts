@@ -113,6 +113,23 @@ describe("applyDesignToFile (the designer's change written into a pipeline file)
     expect(r.ok && r.text).toBe(file.replace("make install\n", "make check\n").replace("env: [A, B]", 'env: { A: "1" }'));
   });
 
+  it("with the text the designer started from, applies only the designer's changes: a newer commit's edits to the file stay", () => {
+    const base = FILE;
+    const designed = designOf(base, (s) => {
+      tasks(s, 0)[0].retries = 2;
+    });
+    // Since the designer loaded the file, a push added a task to the test stage and a param's default changed.
+    const now = FILE.replace("default: 'staging'", "default: 'production'").replace(
+      "      timeoutSeconds: *shell_defaults_timeout\n",
+      "      timeoutSeconds: *shell_defaults_timeout\n    - name: e2e\n      template: shell\n",
+    );
+    const r = applyDesignToFile(now, designed, base);
+    expect(r.ok && r.text).toBe(now.replace("retries: 1", "retries: 2"));
+    // Without the base, the design is taken whole: the newer commit's edits would be undone.
+    const whole = applyDesignToFile(now, designed);
+    expect(whole.ok && whole.text).not.toContain("name: e2e");
+  });
+
   it("says what is wrong with a file or a design it cannot edit", () => {
     expect(applyDesignToFile("stages: [\n", "stages: []")).toMatchObject({
       ok: false,

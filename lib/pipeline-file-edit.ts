@@ -237,11 +237,37 @@ function editDocumentMap(doc: Document, map: YAMLMap, wanted: Plain, skip: reado
 }
 
 /**
- * Applies the designer's YAML (`designed`, what it would save) to the repository's `fileText`.
- * The designed text is read as plain data (no defaults filled in), so a key the file leaves out
- * is not added just because the designer's schema knows its default.
+ * What the file should say: the designer's changes (from `base`, the text it started from, to
+ * `design`) over the file as it is now. Where the design left a value as it found it, the file's
+ * value stands, so a commit the designer never saw is not undone; where both changed a value,
+ * the design wins.
  */
-export function applyDesignToFile(fileText: string, designed: string): EditResult {
+export function mergeDesign(base: unknown, design: unknown, file: unknown): unknown {
+  if (same(design, base)) return file;
+  if (isPlain(base) && isPlain(design) && isPlain(file)) {
+    const out: Plain = {};
+    for (const k of new Set([...Object.keys(file), ...Object.keys(design)])) {
+      const inBase = Object.hasOwn(base, k);
+      if (Object.hasOwn(design, k)) {
+        if (!inBase || Object.hasOwn(file, k)) out[k] = inBase ? mergeDesign(base[k], design[k], file[k]) : design[k];
+        // The file dropped it since: it stays dropped unless the design changed it.
+        else if (!same(design[k], base[k])) out[k] = design[k];
+      } else if (!inBase) out[k] = file[k];
+    }
+    return out;
+  }
+  if (Array.isArray(base) && Array.isArray(design) && Array.isArray(file) && base.length === design.length && design.length === file.length)
+    return design.map((d, i) => mergeDesign(base[i], d, file[i]));
+  return design;
+}
+
+/**
+ * Applies the designer's YAML (`designed`, what it would save) to the repository's `fileText`;
+ * with `base` (the text the designer started from) only the designer's changes are applied
+ * (mergeDesign). The designed text is read as plain data (no defaults filled in), so a key the
+ * file leaves out is not added just because the designer's schema knows its default.
+ */
+export function applyDesignToFile(fileText: string, designed: string, base?: string): EditResult {
   const doc = parseDocument(fileText, { uniqueKeys: true });
   if (doc.errors.length)
     return { ok: false, message: `the file in the repository is not valid YAML: ${doc.errors[0].message.split("\n")[0]}` };
@@ -253,19 +279,29 @@ export function applyDesignToFile(fileText: string, designed: string): EditResul
     return { ok: false, message: `the designed pipeline is not valid YAML: ${(e as Error).message.split("\n")[0]}` };
   }
   if (!isPlain(wanted)) return { ok: false, message: "the designed pipeline is not a mapping" };
+  let target: Plain = wanted;
   const before = doc.toJS({ maxAliasCount: 100 }) as Plain;
-  const expected: Plain = Object.fromEntries(Object.entries(wanted).filter(([k]) => !(GANTRY_KEYS as readonly string[]).includes(k)));
+  if (base !== undefined) {
+    let from: unknown;
+    try {
+      from = parse(base, { maxAliasCount: 100 });
+    } catch {
+      from = null;
+    }
+    if (isPlain(from)) target = mergeDesign(from, wanted, before) as Plain;
+  }
+  const expected: Plain = Object.fromEntries(Object.entries(target).filter(([k]) => !(GANTRY_KEYS as readonly string[]).includes(k)));
   for (const k of GANTRY_KEYS) if (Object.hasOwn(before, k)) expected[k] = before[k];
   if (same(before, expected)) return { ok: true, text: fileText, changed: false };
 
   try {
     const edit = new TextEdit(doc, fileText);
-    edit.map(doc.contents, wanted, GANTRY_KEYS);
+    edit.map(doc.contents, target, GANTRY_KEYS);
     const text = edit.result();
     if (same(parse(text, { maxAliasCount: 100 }), expected)) return { ok: true, text, changed: true };
   } catch {
     // A construct the text edits do not handle: the Document API below.
   }
-  editDocumentMap(doc, doc.contents, wanted, GANTRY_KEYS);
+  editDocumentMap(doc, doc.contents, target, GANTRY_KEYS);
   return { ok: true, text: doc.toString(), changed: true };
 }

@@ -76,7 +76,7 @@ export function useDesignerSave({
 
   const propose = () =>
     start(async () => {
-      const r = await proposePipelineChangeAction({ pipelineId, source: currentText(), message });
+      const r = await proposePipelineChangeAction({ pipelineId, source: currentText(), base: source, message });
       setDialogOpen(false);
       if (r.ok) {
         setProposed(r.data);

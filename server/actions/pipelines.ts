@@ -53,12 +53,20 @@ export async function savePipelineAction(input: z.input<typeof SaveInput>) {
   });
 }
 
-const ProposeInput = z.object({ pipelineId: z.string().min(1), source: SpecText, message: z.string().max(500).optional() });
+const ProposeInput = z.object({
+  pipelineId: z.string().min(1),
+  source: SpecText,
+  base: SpecText.optional(),
+  message: z.string().max(500).optional(),
+});
 
 /** The designer's save for a pipeline kept in its repository: a pull request on its forge. */
 export async function proposePipelineChangeAction(input: z.input<typeof ProposeInput>) {
   return action("proposePipelineChange", async (actor) => {
     const i = ProposeInput.parse(input);
-    return callAs(actor, proposeChangeOp, { id: i.pipelineId, body: { source: i.source, message: i.message?.trim() || undefined } });
+    return callAs(actor, proposeChangeOp, {
+      id: i.pipelineId,
+      body: { source: i.source, base: i.base, message: i.message?.trim() || undefined },
+    });
   });
 }

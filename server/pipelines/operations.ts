@@ -242,7 +242,12 @@ export const proposeChangeOp = defineOperation({
   },
   authorize: { permission: "pipeline.edit", project: byPipeline("id") },
   run: ({ db, actor }, i) =>
-    proposePipelineChange(db, i.id, { source: i.body.source, message: i.body.message, by: actor.name || actor.username }),
+    proposePipelineChange(db, i.id, {
+      source: i.body.source,
+      message: i.body.message,
+      base: i.body.base,
+      by: actor.name || actor.username,
+    }),
   audit: (i, r) => ({
     action: "pipeline.propose_change",
     targetType: "pipeline",

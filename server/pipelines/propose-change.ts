@@ -36,6 +36,8 @@ export interface ProposeInput {
   /** The designer's YAML, what it would save. */
   source: string;
   message?: string;
+  /** The text the design started from (default: the current version's). */
+  base?: string;
   /** Who proposes it, for the pull request's text. */
   by: string;
 }
@@ -86,7 +88,8 @@ export async function proposePipelineChange(
   const file = await call<{ content?: string; sha?: string }>(`reading ${src.path} on ${from}`, fileRequest(repo, token, src.path, from));
   const text = Buffer.from(file.content ?? "", "base64").toString("utf8");
 
-  const edit = applyDesignToFile(text, input.source);
+  // Only what the designer changed from the version it loaded: a commit since then is not undone.
+  const edit = applyDesignToFile(text, input.source, input.base ?? p.source ?? undefined);
   if (!edit.ok) throw bad(edit.message);
   if (!edit.changed) throw bad(`nothing to propose: ${src.path} on ${from} already says what the design says`);
   const parsed = parsePipelineFile(edit.text, p.spec);
