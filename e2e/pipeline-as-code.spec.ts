@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { PipelineRepo, shellFile } from "../tests/pipeline-repo";
+import { DesignerPage } from "./pages/designer-page";
 import { RunPage } from "./pages/run-page";
 
 test("a run of a broken pipeline file shows the file's problems with their lines on the run page", async ({ page }) => {
@@ -30,4 +31,33 @@ test("a run of a broken pipeline file shows the file's problems with their lines
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the designer of a pipeline kept in its repository proposes a pull request instead of saving, and says what it needs", async ({
+  page,
+}) => {
+  const name = `e2e-pac-pr-${Date.now().toString(36)}`;
+  const stages = [{ name: "build", tasks: [{ name: "compile", template: "shell", params: { script: "make" } }] }];
+  const created = await page.request.post("/api/v1/pipelines", {
+    data: { name, repository: { url: "https://git.example.test/team/web.git" }, source: { from: "repository" }, stages },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+
+  await page.goto(`/pipelines/${id}`);
+  const d = new DesignerPage(page);
+  await expect(d.saveButton).toHaveCount(0);
+  const propose = page.getByRole("button", { name: "Propose change (pull request)…" });
+  await expect(propose, "nothing to propose before an edit").toBeDisabled();
+  await d.view("YAML");
+  await d.yaml.setText(
+    `name: ${name}\nrepository:\n  url: https://git.example.test/team/web.git\nsource:\n  from: repository\nstages:\n  - name: build\n    tasks:\n      - name: compile\n        template: shell\n        params:\n          script: make all\n`,
+  );
+  await propose.click();
+  const dialog = page.getByRole("dialog", { name: "Propose the change as a pull request" });
+  await dialog.getByLabel("Pull request title").fill("Build everything");
+  await dialog.getByRole("button", { name: "Open pull request" }).click();
+  // No token named: nothing is sent to the forge, and the message says what to set.
+  await expect(page.getByText("No pull request opened")).toBeVisible();
+  await expect(page.getByText(/source\.token names no project secret/)).toBeVisible();
 });

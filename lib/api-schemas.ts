@@ -269,6 +269,25 @@ export const VersionDetailSchema = VersionSummarySchema.extend({
   templates: templatePins(),
 });
 
+export const ProposeChangeSchema = z.object({
+  source: z
+    .string()
+    .min(1, "required")
+    .max(1_000_000, "the design is larger than 1 MB")
+    .meta({ description: "The designed pipeline as YAML" }),
+  message: z.string().max(500).optional().meta({ description: "The pull request's title (and the commit's message)" }),
+  base: z
+    .string()
+    .max(1_000_000, "the base is larger than 1 MB")
+    .optional()
+    .meta({ description: "The text the design started from: only changes from it are applied (default: the current version's)" }),
+});
+
+export const ProposedSchema = z.object({
+  url: z.string().meta({ description: "The opened pull/merge request's page" }),
+  branch: z.string().meta({ description: "The new branch holding the changed file" }),
+});
+
 export const RestoredSchema = z.object({
   version: z.number().int().meta({ description: "the new version" }),
   restoredFrom: z.number().int(),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TriggerSpecSchema } from "./triggers";
+import { FORGES, TriggerSpecSchema } from "./triggers";
 import { NotificationSpecSchema } from "./notifications";
 import { DEFAULT_PIPELINE_FILE, paramRefs, repositoryFilePath, RepositorySpecSchema, revisionProblem } from "./repository";
 import { conditionProblem } from "./expressions/condition";
@@ -252,6 +252,19 @@ export const PipelineSourceSchema = z
   .strictObject({
     from: z.literal("repository", { error: "must be 'repository' (the only source besides Gantry's own database)" }),
     path: repositoryFilePath.default(DEFAULT_PIPELINE_FILE).meta({ description: `The pipeline file (default ${DEFAULT_PIPELINE_FILE})` }),
+    /** The designer proposes its changes as a pull request (server/pipelines/propose-change.ts) with this project secret's token. */
+    token: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, "a secret name: upper-case letters, digits and '_'")
+      .optional()
+      .meta({ description: "Project secret with a forge API token: the designer saves by opening a pull request" }),
+    /** Which forge's API the repository is on, when neither a trigger's provider nor the host (github.com, gitlab.com) says. */
+    forge: z.enum(FORGES).optional(),
+    /** The forge's API base URL when it is not derived from the repository URL. */
+    apiUrl: z
+      .url({ protocol: /^https?$/, error: "an http(s) URL" })
+      .max(500)
+      .optional(),
   })
   .meta({ description: "Read the pipeline from a file of its repository at each event's commit" });
 export type PipelineSource = z.output<typeof PipelineSourceSchema>;

@@ -10,6 +10,7 @@ export function DesignTab({
   pipelineId,
   version,
   source,
+  repositoryFile,
   secretNames,
   secretsHref,
   catalog,
@@ -17,6 +18,8 @@ export function DesignTab({
   pipelineId: string;
   version: number;
   source: string;
+  /** The pipeline file of a pipeline kept in its repository: saving proposes a pull request. */
+  repositoryFile?: string;
   secretNames?: string[];
   /** Where the project's secrets are created, for the secret picker's hint. */
   secretsHref?: string;
@@ -44,6 +47,7 @@ export function DesignTab({
       pipelineId={pipelineId}
       version={version}
       source={source}
+      repositoryFile={repositoryFile}
       templates={templates}
       secretNames={secretNames}
       secretsHref={secretsHref}

@@ -1,7 +1,7 @@
 "use client";
 
 import "./designer.css";
-import { Code2, Columns2, GitCompare, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
+import { Code2, Columns2, GitCompare, GitPullRequest, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { SaveConflictBanner } from "@/components/pipelines/save-conflict";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
@@ -42,6 +42,7 @@ export function Designer({
   pipelineId,
   version,
   source,
+  repositoryFile,
   templates,
   secretNames,
   secretsHref = null,
@@ -49,6 +50,8 @@ export function Designer({
   pipelineId: string;
   version: number;
   source: string;
+  /** The pipeline file of a pipeline kept in its repository: saving proposes the change as a pull request. */
+  repositoryFile?: string;
   templates: PaletteTemplate[];
   /**
    * The project's secret names (never values): offered for the repository's credentials and secret
@@ -100,6 +103,7 @@ export function Designer({
   const saving = useDesignerSave({
     pipelineId,
     source,
+    repositoryFile,
     doc,
     typedText: brokenText ?? known,
     currentText,
@@ -361,13 +365,37 @@ export function Designer({
         <Button
           variant="primary"
           disabled={!saving.dirty || !valid || saving.pending}
-          title={!valid ? "Fix the problems first" : !saving.dirty ? "Nothing to save" : "Save a new version (Ctrl+S)"}
+          title={
+            !valid
+              ? "Fix the problems first"
+              : !saving.dirty
+                ? "Nothing to save"
+                : repositoryFile
+                  ? `Commit ${repositoryFile} to a new branch and open a pull request (Ctrl+S)`
+                  : "Save a new version (Ctrl+S)"
+          }
           onClick={saving.requestSave}
         >
-          {saving.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
-          Save…
+          {saving.pending ? (
+            <LoaderCircle className="animate-spin" aria-hidden />
+          ) : repositoryFile ? (
+            <GitPullRequest aria-hidden />
+          ) : (
+            <Save aria-hidden />
+          )}
+          {repositoryFile ? "Propose change (pull request)…" : "Save…"}
         </Button>
       </div>
+
+      {saving.proposed && (
+        <p role="status" className="rounded-md border bg-st-succeeded/10 px-3 py-2 text-sm">
+          Pull request opened:{" "}
+          <a className="font-medium text-primary underline" href={saving.proposed.url} target="_blank" rel="noreferrer">
+            {saving.proposed.url}
+          </a>{" "}
+          (branch <code>{saving.proposed.branch}</code>). Its run shows the change working; merging it saves the new version.
+        </p>
+      )}
 
       {conflict && (
         <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="design" onSaveOnTop={saving.save} onDiscard={saving.discard}>
@@ -423,8 +451,12 @@ export function Designer({
 
       <Dialog open={saving.dialogOpen} onOpenChange={saving.setDialogOpen}>
         <DialogContent
-          title="Save a new version"
-          description={`Saves on top of version ${version}. The message shows in the version history.`}
+          title={repositoryFile ? "Propose the change as a pull request" : "Save a new version"}
+          description={
+            repositoryFile
+              ? `Commits ${repositoryFile} to a new branch, comments and layout kept, and opens a pull request on the forge. The title names the change.`
+              : `Saves on top of version ${version}. The message shows in the version history.`
+          }
         >
           <form
             className="flex flex-col gap-3 p-4"
@@ -434,7 +466,7 @@ export function Designer({
             }}
           >
             <div className="flex flex-col gap-1">
-              <Label htmlFor="designer-save-message">Change message</Label>
+              <Label htmlFor="designer-save-message">{repositoryFile ? "Pull request title" : "Change message"}</Label>
               <Input
                 id="designer-save-message"
                 autoFocus
@@ -450,7 +482,7 @@ export function Designer({
               </Button>
               <Button type="submit" variant="primary" disabled={saving.pending}>
                 {saving.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
-                Save version
+                {repositoryFile ? "Open pull request" : "Save version"}
               </Button>
             </div>
           </form>

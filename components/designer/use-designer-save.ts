@@ -5,7 +5,7 @@ import { useState, useTransition } from "react";
 import { useToast } from "@/components/ui/toast";
 import type { PipelineDoc } from "@/lib/designer/types";
 import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
-import { savePipelineAction } from "@/server/actions/pipelines";
+import { proposePipelineChangeAction, savePipelineAction } from "@/server/actions/pipelines";
 import { docToYaml } from "./doc-text";
 import { useLeaveGuard } from "./use-leave-guard";
 
@@ -30,6 +30,7 @@ export interface TheirVersion {
 export function useDesignerSave({
   pipelineId,
   source,
+  repositoryFile,
   doc,
   typedText,
   currentText,
@@ -39,6 +40,8 @@ export function useDesignerSave({
   pipelineId: string;
   /** The saved YAML the designer started from. */
   source: string;
+  /** A pipeline kept in its repository: saving opens a pull request that changes this file. */
+  repositoryFile?: string;
   doc: PipelineDoc;
   /** The design's text when it is known without writing the document out; undefined when it is not. */
   typedText: string | undefined;
@@ -56,6 +59,7 @@ export function useDesignerSave({
   const [dialogOpen, setDialogOpen] = useState(false);
   const [message, setMessage] = useState("");
   const [pending, start] = useTransition();
+  const [proposed, setProposed] = useState<{ url: string; branch: string } | null>(null);
   // A document written out from the graph differs from the source by definition.
   const dirty = typedText === undefined || typedText !== source;
   useLeaveGuard(dirty);
@@ -70,7 +74,21 @@ export function useDesignerSave({
     setTheirs({ version: n, text: v.source ?? docToYaml(v.spec), spec: v.spec });
   };
 
-  const save = (baseVersion: number) =>
+  const propose = () =>
+    start(async () => {
+      const r = await proposePipelineChangeAction({ pipelineId, source: currentText(), base: source, message });
+      setDialogOpen(false);
+      if (r.ok) {
+        setProposed(r.data);
+        toast({ tone: "success", title: "Pull request opened" });
+        return;
+      }
+      const e = r.error;
+      if (e.code === "validation_failed" && e.errors?.length) onRefused(doc, e.errors);
+      toast({ tone: "error", title: "No pull request opened", description: e.message });
+    });
+
+  const saveVersion = (baseVersion: number) =>
     start(async () => {
       const source = currentText();
       const r = await savePipelineAction({ pipelineId, source, message, baseVersion });
@@ -90,6 +108,8 @@ export function useDesignerSave({
       } else toast({ tone: "error", title: "Not saved", description: e.message });
     });
 
+  const save = (baseVersion: number) => (repositoryFile ? propose() : saveVersion(baseVersion));
+
   return {
     dirty,
     pending,
@@ -102,6 +122,8 @@ export function useDesignerSave({
     message,
     setMessage,
     save,
+    /** The pull request the last save opened (a pipeline kept in its repository). */
+    proposed,
     conflict,
     /** Drops the design for the newest saved version. */
     discard: () => router.refresh(),

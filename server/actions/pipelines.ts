@@ -6,7 +6,7 @@ import { validationFailed } from "@/lib/errors";
 import { parseSpecText } from "@/lib/parse-spec";
 import { ProjectSlugSchema } from "@/lib/projects";
 import { callAs } from "../operations/call";
-import { createPipelineOp, savePipelineOp } from "../pipelines/operations";
+import { createPipelineOp, proposeChangeOp, savePipelineOp } from "../pipelines/operations";
 import { action } from "./result";
 import { currentProjectSlug } from "../projects/current";
 
@@ -50,5 +50,23 @@ export async function savePipelineAction(input: z.input<typeof SaveInput>) {
     revalidatePath(`/pipelines/${i.pipelineId}`);
     revalidatePath("/pipelines");
     return saved;
+  });
+}
+
+const ProposeInput = z.object({
+  pipelineId: z.string().min(1),
+  source: SpecText,
+  base: SpecText.optional(),
+  message: z.string().max(500).optional(),
+});
+
+/** The designer's save for a pipeline kept in its repository: a pull request on its forge. */
+export async function proposePipelineChangeAction(input: z.input<typeof ProposeInput>) {
+  return action("proposePipelineChange", async (actor) => {
+    const i = ProposeInput.parse(input);
+    return callAs(actor, proposeChangeOp, {
+      id: i.pipelineId,
+      body: { source: i.source, base: i.base, message: i.message?.trim() || undefined },
+    });
   });
 }

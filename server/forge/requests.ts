@@ -71,7 +71,7 @@ export function describe(r: RunReport): string {
   return line.length > 140 ? `${line.slice(0, 139)}…` : line;
 }
 
-function authHeaders(forge: Forge, token: string): Record<string, string> {
+export function authHeaders(forge: Forge, token: string): Record<string, string> {
   const common = { "content-type": "application/json", "user-agent": "Gantry" };
   if (forge === "github")
     return { ...common, authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" };
@@ -80,7 +80,7 @@ function authHeaders(forge: Forge, token: string): Record<string, string> {
 }
 
 /** `owner/name` as path segments, each encoded; GitLab's project id or already encoded path as it is. */
-const repoPath = (t: ForgeTarget) =>
+export const repoPath = (t: Pick<ForgeTarget, "forge" | "repo">) =>
   t.forge === "gitlab"
     ? `projects/${t.repo}`
     : `repos/${t.repo

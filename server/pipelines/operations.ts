@@ -8,6 +8,7 @@ import { intParam } from "../http/request";
 import { byPipeline, defineOperation, defineView, pathId, versionNumber, type Locator } from "../operations/define";
 import { byListScope, SwitcherInput } from "../projects/list-scope";
 import { createPipeline, getPipeline, getVersion, listPipelines, listVersions, savePipelineVersion } from "./pipelines";
+import { proposePipelineChange } from "./propose-change";
 import { listVersionsWithRuns, pipelineOutdatedTemplates, restoreVersion, upgradeTemplates } from "./versions";
 
 /** Pipelines and their versions: what callers may do to them, declared once (server/operations). */
@@ -222,6 +223,39 @@ export const exportPipelineOp = defineOperation({
   },
 });
 
+export const proposeChangeOp = defineOperation({
+  name: "pipeline.proposeChange",
+  summary: "Propose the designed pipeline as a pull request on its forge (a pipeline kept in its repository)",
+  description:
+    "Writes the design into the pipeline file of the default branch (comments and layout kept), commits it to a new branch and opens a pull/merge request, with the token of the project secret `source.token`. Nothing is saved in Gantry.",
+  method: "POST",
+  path: "/api/v1/pipelines/{id}/propose",
+  tags: ["pipelines"],
+  params: PipelineParams,
+  body: S.ProposeChangeSchema,
+  output: S.ProposedSchema,
+  status: 201,
+  errors: {
+    400: "The pipeline is not kept in its repository, names no token, or the forge refused (its answer quoted)",
+    404: "No such pipeline, or its token secret does not exist",
+    422: "The changed file does not validate (`details.errors`, with lines)",
+  },
+  authorize: { permission: "pipeline.edit", project: byPipeline("id") },
+  run: ({ db, actor }, i) =>
+    proposePipelineChange(db, i.id, {
+      source: i.body.source,
+      message: i.body.message,
+      base: i.body.base,
+      by: actor.name || actor.username,
+    }),
+  audit: (i, r) => ({
+    action: "pipeline.propose_change",
+    targetType: "pipeline",
+    targetId: i.id,
+    details: { url: r.url, branch: r.branch },
+  }),
+});
+
 // Views: what the pipeline page shows beside the operations above; no REST route serves them.
 
 export const versionHistoryView = defineView({
@@ -250,4 +284,5 @@ export const pipelineOperations = [
   restoreVersionOp,
   upgradeTemplatesOp,
   exportPipelineOp,
+  proposeChangeOp,
 ];

@@ -112,6 +112,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
             pipelineId={pipeline.id}
             version={pipeline.version}
             source={source}
+            repositoryFile={pipeline.spec.source?.path}
             secretNames={secrets.items.map((s) => s.name)}
             secretsHref={`/projects/${pipeline.project.slug}?tab=secrets`}
             catalog={catalog.items}
