@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, like } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, like } from "drizzle-orm";
 import { isActive, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { notificationOutbox, pipelines, runs, taskRuns } from "../db/schema";
@@ -101,15 +101,14 @@ async function reportOf(db: DbOrTx, runId: string, publicUrl: string, now: Date)
     .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
     .where(eq(runs.id, runId));
   if (!r) throw new Error(`run ${runId} no longer exists`);
-  const failed = await db
-    .select({ name: taskRuns.name })
+  // One read of the tasks that matter to a report: the failed ones, and a waiting fork gate.
+  const notable = await db
+    .select({ name: taskRuns.name, status: taskRuns.status })
     .from(taskRuns)
-    .where(and(eq(taskRuns.runId, runId), eq(taskRuns.status, "failed")))
+    .where(and(eq(taskRuns.runId, runId), inArray(taskRuns.status, ["failed", "waiting"])))
     .orderBy(asc(taskRuns.stageIndex), asc(taskRuns.taskIndex));
-  const [gate] = await db
-    .select({ id: taskRuns.id })
-    .from(taskRuns)
-    .where(and(eq(taskRuns.runId, runId), eq(taskRuns.name, FORK_GATE_TASK), eq(taskRuns.status, "waiting")));
+  const failed = notable.filter((t) => t.status === "failed");
+  const gate = notable.some((t) => t.status === "waiting" && t.name === FORK_GATE_TASK);
   const end = r.finishedAt ?? (isActive(r.status) ? now : null);
   return {
     pipeline: r.pipeline,
