@@ -16,7 +16,7 @@ import { LocalProcess } from "./local-process";
 import { prepareResultsDir, ReportsHandle, ResultsHandle } from "./results-dir";
 import type { ClusterAccess } from "./cluster-access";
 import { findTaskProcessGroup } from "./orphans";
-import { bwrapArgs, envArgs, existingHidden, findBwrap, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
+import { bwrapArgs, envArgs, existingHidden, findBwrap, pathDirsToShow, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
 
 export interface LocalExecutorOptions {
   /** Root of the per-run workspaces (absolute, or relative to the working directory). */
@@ -198,7 +198,7 @@ export class LocalExecutor implements Executor {
                 {
                   workspace,
                   writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir, ...(cache ? [cache] : [])],
-                  readOnlyDirs: [this.filesDirOf(task.runId), this.fencePath],
+                  readOnlyDirs: [this.filesDirOf(task.runId), this.fencePath, ...this.pathDirs()],
                   root: task.plan.runAsRoot,
                 },
                 inner,
@@ -232,17 +232,35 @@ export class LocalExecutor implements Executor {
    * server adds.
    */
   private hidden(): string[] {
+    return existingHidden([...this.secretPaths(), ...this.homeCover()]);
+  }
+
+  /** What no task may see, whatever the PATH says. */
+  private secretPaths(): string[] {
     const logBuffer = process.env.GANTRY_LOG_BUFFER_DIR;
-    return existingHidden([
+    return [
       path.resolve(".gantry"),
       this.root,
       ...(this.cacheRoot ? [this.cacheRoot] : []),
       ...(logBuffer ? [path.resolve(logBuffer)] : []),
-      ...(process.env.HOME && process.env.HOME !== "/" ? [process.env.HOME] : []),
       "/run/mysqld",
       "/var/lib/mysql",
       ...this.opts.sandbox.hide,
-    ]);
+    ].map((p) => path.resolve(p));
+  }
+
+  private homeCover(): string[] {
+    return process.env.HOME && process.env.HOME !== "/" ? [path.resolve(process.env.HOME)] : [];
+  }
+
+  /**
+   * The operator's own PATH directories under /tmp or its home, shown read-only so the tools it
+   * finds are the tools its tasks find. The operator's PATH, never the task's: a task must not
+   * choose what of the home it sees.
+   */
+  private pathDirs(): string[] {
+    if (!(this.opts.inherit ?? INHERIT).includes("PATH")) return [];
+    return pathDirsToShow(process.env.PATH ?? "", ["/tmp", ...this.homeCover()], this.secretPaths());
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bwrapArgs, envArgs, ENV_FD, existingHidden, spawnIdentity, SANDBOX_OFF } from "./sandbox";
+import { bwrapArgs, envArgs, ENV_FD, existingHidden, pathDirsToShow, spawnIdentity, SANDBOX_OFF } from "./sandbox";
 
 /** The pairs `--flag a b` of an argument list, as strings, for order-insensitive checks. */
 const ops = (args: string[]) => {
@@ -97,5 +97,26 @@ describe("spawnIdentity", () => {
     const s = { ...SANDBOX_OFF, mode: "required" as const, uid: 1234, gid: 5678 };
     expect(spawnIdentity(s, 0)).toEqual({ uid: 1234, gid: 5678 });
     expect(spawnIdentity(s, 1000)).toEqual({});
+  });
+});
+
+describe("pathDirsToShow", () => {
+  const dirs = new Set(["/home/op/.local/bin", "/tmp/ci/node_modules/.cache/gantry/bin", "/home/op", "/home/op/app/.gantry/bin", "/usr/bin"]);
+  const isDir = (p: string) => dirs.has(p);
+  const show = (pathVar: string) => pathDirsToShow(pathVar, ["/tmp", "/home/op"], ["/home/op/app/.gantry", "/srv/ws"], isDir);
+
+  it("shows the operator's tool directories that the covers over /tmp and the home would take away", () => {
+    expect(show("/home/op/.local/bin:/usr/bin:/tmp/ci/node_modules/.cache/gantry/bin")).toEqual([
+      "/home/op/.local/bin",
+      "/tmp/ci/node_modules/.cache/gantry/bin",
+    ]);
+  });
+
+  it("never shows a directory inside a secret path, nor one that holds one (the home itself)", () => {
+    expect(show("/home/op/app/.gantry/bin:/home/op")).toEqual([]);
+  });
+
+  it("skips relative and empty entries, and directories that do not exist", () => {
+    expect(show(":bin:./x:/home/op/missing")).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@
  * a private /tmp are writable and Gantry's own state (secrets, database, other workspaces) is gone.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 
@@ -108,6 +108,37 @@ export function envArgs(env: Record<string, string>): Buffer {
 export function existingHidden(paths: readonly string[], exists: (p: string) => boolean = existsSync): string[] {
   const abs = [...new Set(paths.map((p) => path.resolve(p)))].filter((p) => p !== "/" && exists(p)).sort();
   return abs.filter((p) => !abs.some((q) => q !== p && p.startsWith(q + "/")));
+}
+
+/**
+ * The directories of the task's PATH that the sandbox's covers over /tmp and the operator's home
+ * would take away (tools an operator installed under ~/.local/bin, or a checkout's own bin
+ * directory under /tmp), to be shown again read-only. Never one inside, or above, a path kept
+ * secret (Gantry's state, the workspaces, the caches, the database, the settings' `hide`):
+ * showing it would show the secret.
+ */
+export function pathDirsToShow(
+  pathVar: string,
+  covers: readonly string[],
+  secret: readonly string[],
+  isDir: (p: string) => boolean = (p) => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+): string[] {
+  const inside = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : root + "/");
+  const out = new Set<string>();
+  for (const entry of pathVar.split(":")) {
+    if (!path.isAbsolute(entry)) continue; // "" and relative entries mean the working directory: the workspace
+    const d = path.resolve(entry);
+    if (!covers.some((c) => inside(d, c))) continue;
+    if (secret.some((s) => inside(d, s) || inside(s, d))) continue;
+    if (isDir(d)) out.add(d);
+  }
+  return [...out];
 }
 
 /** bwrap on the operator's PATH, resolved once: a task's own PATH must never choose it. */

@@ -1,8 +1,9 @@
 /**
  * helm and kubectl for the deploy templates in the test set-up: one directory, put first on the
  * PATH of the stack under test and of the tests, holding links to helm (built from source) and
- * to the test cluster's kubectl. It sits in the repository's node_modules/.cache, not in the
- * user's home, because the local executor's sandbox hides the home and runs tasks as nobody.
+ * to the test cluster's kubectl. It sits in the repository's node_modules/.cache, readable by the
+ * sandbox's `nobody` (the home may not be); the sandbox shows it to tasks as a directory of the
+ * operator's PATH, wherever the checkout lies (under /tmp too).
  */
 import { copyFileSync, existsSync, linkSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
