@@ -1,10 +1,8 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
 import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import { kubectlFor } from "../scripts/lib/cluster/lifecycle";
 import { cachedBinaries } from "../scripts/lib/cluster/build";
@@ -20,7 +18,7 @@ import {
   type OperatorProcess,
   type TestDatabase,
 } from "./executor-helpers";
-import { endKubeTest, startKubeOperator, testCluster, type Kubectl } from "./kube-helpers";
+import { endKubeTest, serviceAccountKubeconfig, startKubeOperator, testCluster, type Kubectl } from "./kube-helpers";
 
 /**
  * The chart's RBAC is enough and no more, on the real control plane: the chart is installed, the
@@ -55,28 +53,6 @@ async function helm(args: string[]) {
   } catch (e) {
     throw new Error(`helm ${args.join(" ")}: ${(e as { stderr?: string }).stderr || (e as Error).message}`);
   }
-}
-
-/** A kubeconfig for the chart's operator account: the cluster of the admin's, a bound token from the TokenRequest API. */
-async function serviceAccountKubeconfig(): Promise<string> {
-  const admin = JSON.parse(await kubectl(["config", "view", "--raw", "--minify", "--flatten", "-o", "json"])) as {
-    clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
-  };
-  const token = (await kubectl(["create", "token", `${fullname}-operator`, "-n", ns, "--duration", "1h"])).trim();
-  const file = path.join(dir, "operator-kubeconfig.yaml");
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "test", cluster: admin.clusters[0].cluster }],
-      users: [{ name: "gantry-operator", user: { token } }],
-      contexts: [{ name: "operator", context: { cluster: "test", user: "gantry-operator", namespace: builds } }],
-      "current-context": "operator",
-    }),
-    { mode: 0o600 },
-  );
-  return file;
 }
 
 /** The chart's operator container environment, as rendered (GANTRY_* settings only; the process is on this machine). */
@@ -124,7 +100,12 @@ beforeAll(async () => {
     // kwok has no volume provisioner.
     ...["--set", "operator.workspace=emptyDir"],
   ]);
-  saKubeconfig = await serviceAccountKubeconfig();
+  saKubeconfig = await serviceAccountKubeconfig(kubectl, {
+    namespace: ns,
+    account: `${fullname}-operator`,
+    file: path.join(dir, "operator-kubeconfig.yaml"),
+    defaultNamespace: builds,
+  });
   asOperator = kubectlFor(saKubeconfig, cachedBinaries()?.kubectl ?? "kubectl");
 }, 60 * 60_000);
 
