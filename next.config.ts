@@ -27,4 +27,6 @@ const config: NextConfig = {
 
 // Every build also writes `.next/standalone` (server.js and the modules it traces), which the
 // container image runs; said only while building, since `next start` (npm start) warns about it.
-export default (phase: string): NextConfig => (phase === PHASE_PRODUCTION_BUILD ? { ...config, output: "standalone" } : config);
+export default function nextConfig(phase: string): NextConfig {
+  return phase === PHASE_PRODUCTION_BUILD ? { ...config, output: "standalone" } : config;
+}
