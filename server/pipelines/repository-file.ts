@@ -48,10 +48,15 @@ export async function readRepositoryFile(db: DbOrTx, pipelineId: string, source:
   const git = async (args: string[]) =>
     (await run("git", args, { cwd: work, env: base, timeout: TIMEOUT_MS, maxBuffer: MAX_FILE_BYTES * 2 })).stdout;
   try {
-    await mkdir(work);
-    await git(["init", "--quiet"]);
-    // A redirect to another host would skip the host check below.
-    await git(["config", "http.followRedirects", "false"]);
+    try {
+      await mkdir(work);
+      await git(["init", "--quiet"]);
+      // A redirect to another host would skip the host check below.
+      await git(["config", "http.followRedirects", "false"]);
+    } catch (e) {
+      // No git where the operator runs (or no room in the temporary directory): waiting would not help.
+      throw new RepositoryFileError(`cannot read ${file}: git cannot run here: ${(e as Error).message.split("\n")[0]}`);
+    }
     try {
       await run("sh", ["-c", FETCH_SCRIPT, "gantry-fetch", source.url, source.revision], {
         cwd: work,
