@@ -83,7 +83,7 @@ test("the Spec tab of a pipeline kept in its repository offers to propose the ch
   await p.saveMessage.fill("Build everything");
   await propose.click();
   // No token named: nothing is sent to the forge, nothing is saved, and the page says what to set.
-  await expect(page.getByRole("alert")).toContainText("source.token names no project secret");
+  await expect(page.getByRole("tabpanel", { name: "Spec" }).getByRole("alert")).toContainText("source.token names no project secret");
   await expect(page.getByRole("status").filter({ hasText: "No pull request opened" })).toBeVisible();
   await expect(page.getByText("Pull request opened:")).toHaveCount(0);
   // Gantry's own keys are still saved here, as a version.
