@@ -44,8 +44,9 @@ test("a new pipeline starts in the designer: a name, an empty stage, tasks by ke
   await d.inspector.getByLabel("Task name").fill("compile");
   await d.inspector.getByLabel("Script").fill("echo compiled by the designer");
 
-  // Mouse: drag a second one onto the same stage.
-  await d.paletteItem("Shell script").dragTo(d.lane("build"));
+  // Mouse: drag a second one past the last lane, which makes a new stage holding it.
+  await d.paletteItem("Shell script").dragTo(d.canvas.getByText("or drop a template here"));
+  await d.expectLanes(["build", "stage"]);
   await expect(d.canvas.locator("[data-task]")).toHaveCount(2);
   await d.inspector.getByLabel("Task name").fill("check");
   await d.inspector.getByLabel("Script").fill("echo checked");
@@ -55,7 +56,7 @@ test("a new pipeline starts in the designer: a name, an empty stage, tasks by ke
   await expect(page.getByRole("heading", { name, level: 1 }), "saving creates the pipeline and opens it").toBeVisible();
   await expect(page).toHaveURL(/\/pipelines\/[^/?]+$/);
   const saved = new DesignerPage(page);
-  await saved.expectLanes(["build"]);
+  await saved.expectLanes(["build", "stage"]);
   await expect(saved.task("compile")).toBeVisible();
   await expect(saved.task("check")).toBeVisible();
 
