@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSpecText } from "./parse-spec";
 import { PipelineSpecSchema } from "./pipeline-spec";
-import { repositoryKey, resolveSource, sameRepository, type RepositorySpec } from "./repository";
+import { defaultRunRef, repositoryKey, resolveSource, sameRepository, type RepositorySpec } from "./repository";
 
 const spec = (repository: string, params = "") => `
 name: web
@@ -207,5 +207,21 @@ describe("credentials of a private repository", () => {
       ok: true,
       source: { url: "git@github.com:acme/web.git", revision: "0123abcd", dir: "src", credentials: { sshKey: "K", knownHosts: "H" } },
     });
+  });
+});
+
+describe("defaultRunRef", () => {
+  it("offers the repository's branch or tag for a run started by hand", () => {
+    expect(defaultRunRef({ revision: "release/2.x" })).toBe("release/2.x");
+    expect(defaultRunRef({ revision: "refs/heads/main" })).toBe("main");
+    expect(defaultRunRef({ revision: "refs/tags/v1.2.0" })).toBe("refs/tags/v1.2.0");
+  });
+
+  it("offers nothing when the revision is not known before the run", () => {
+    expect(defaultRunRef(undefined)).toBeUndefined();
+    expect(defaultRunRef({})).toBeUndefined();
+    expect(defaultRunRef({ revision: "{{ params.BRANCH }}" })).toBeUndefined();
+    expect(defaultRunRef({ revision: "0123456789abcdef0123456789abcdef01234567" })).toBeUndefined();
+    expect(defaultRunRef({ revision: "HEAD" })).toBeUndefined();
   });
 });

@@ -256,3 +256,14 @@ export function resolveSource(
   if (problem) return { ok: false, errors: [{ path: "repository.revision", message: `'${rev}' with the run's params ${problem}` }] };
   return { ok: true, source: withCredentials({ url: repository.url, revision: rev || "HEAD", dir }) };
 }
+
+/**
+ * The branch or tag a run started by hand is for, before the user changes it: the repository's
+ * `revision` when it is a plain branch or tag. Unknown (undefined) when it is a commit, depends on
+ * a param, or is absent (the forge's default branch, which Gantry learns only from a webhook).
+ */
+export function defaultRunRef(repository: { revision?: string } | undefined): string | undefined {
+  const rev = repository?.revision?.trim();
+  if (!rev || rev === "HEAD" || paramRefs(rev).length || /^[0-9a-f]{40}$/i.test(rev)) return undefined;
+  return rev.replace(/^refs\/heads\//, "");
+}

@@ -2,6 +2,24 @@ import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { TemplateView } from "@/server/templates/catalog";
 import { Designer } from "./designer";
 
+/** The catalog trimmed to what the palette and forms need: no commands or images. Deprecated ones still edit existing tasks. */
+export function paletteTemplates(catalog: readonly TemplateView[]): PaletteTemplate[] {
+  return catalog.map((t) => ({
+    name: t.name,
+    title: t.title,
+    category: t.category,
+    description: t.description,
+    icon: t.icon,
+    paramsSchema: t.paramsSchema,
+    uiSchema: t.uiSchema,
+    timeoutSeconds: t.timeoutSeconds,
+    ...(t.resources ? { resources: t.resources } : {}),
+    ...(t.results?.length ? { results: t.results } : {}),
+    example: (t as { example?: PaletteTemplate["example"] }).example,
+    deprecated: t.deprecated,
+  }));
+}
+
 /**
  * Server half of the Design tab: the catalog (read by the page, through its operation) trimmed to
  * what the palette and forms need, then the client designer.
@@ -25,22 +43,7 @@ export function DesignTab({
   secretsHref?: string;
   catalog: readonly TemplateView[];
 }) {
-  const all = catalog;
-  // Only what the browser needs: no commands or images. Deprecated ones still edit existing tasks.
-  const templates: PaletteTemplate[] = all.map((t) => ({
-    name: t.name,
-    title: t.title,
-    category: t.category,
-    description: t.description,
-    icon: t.icon,
-    paramsSchema: t.paramsSchema,
-    uiSchema: t.uiSchema,
-    timeoutSeconds: t.timeoutSeconds,
-    ...(t.resources ? { resources: t.resources } : {}),
-    ...(t.results?.length ? { results: t.results } : {}),
-    example: (t as { example?: PaletteTemplate["example"] }).example,
-    deprecated: t.deprecated,
-  }));
+  const templates = paletteTemplates(catalog);
   return (
     <Designer
       key={version}

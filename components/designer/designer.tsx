@@ -48,8 +48,10 @@ export function Designer({
   secretNames,
   secretsHref = null,
 }: {
-  pipelineId: string;
-  version: number;
+  /** Null: a new pipeline (the New pipeline page), created by saving. */
+  pipelineId: string | null;
+  /** The saved version the design starts from; none for a new pipeline. */
+  version?: number;
   source: string;
   /** The pipeline file of a pipeline kept in its repository: saving proposes the change as a pull request. */
   repositoryFile?: string;
@@ -72,9 +74,10 @@ export function Designer({
   const [typedFor] = useState(() => new WeakMap<PipelineDoc, string>([[initial, source]]));
   const [broken, setBroken] = useState<{ doc: PipelineDoc; text: string } | null>(null);
   // Saving remounts the designer on the new version; the view the user picked survives that.
-  const [view, setViewState] = useState<View>(() => lastView.get(pipelineId) ?? "design");
+  const viewKey = pipelineId ?? "new";
+  const [view, setViewState] = useState<View>(() => lastView.get(viewKey) ?? "design");
   const setView = (v: View) => {
-    lastView.set(pipelineId, v);
+    lastView.set(viewKey, v);
     setViewState(v);
   };
   const showYaml = view !== "design";
@@ -350,7 +353,7 @@ export function Designer({
           ]}
         />
         <div className="ml-auto flex items-center gap-2 text-xs text-muted">
-          <span>Version {version}</span>
+          {version !== undefined && <span>Version {version}</span>}
           {saving.dirty && <span className="rounded bg-st-waiting/15 px-1.5 py-0.5 text-st-waiting">unsaved changes</span>}
           <span
             role="status"
@@ -363,34 +366,46 @@ export function Designer({
                 : `${allProblems.length} problem${allProblems.length === 1 ? "" : "s"}`}
           </span>
         </div>
-        <Button
-          variant="primary"
-          disabled={!saving.dirty || !valid || saving.pending}
-          title={
-            !valid
-              ? "Fix the problems first"
-              : !saving.dirty
-                ? "Nothing to save"
-                : repositoryFile
-                  ? `Commit ${repositoryFile} to a new branch and open a pull request (Ctrl+S)`
-                  : "Save a new version (Ctrl+S)"
-          }
-          onClick={saving.requestSave}
-        >
-          {saving.pending ? (
-            <LoaderCircle className="animate-spin" aria-hidden />
-          ) : repositoryFile ? (
-            <GitPullRequest aria-hidden />
-          ) : (
-            <Save aria-hidden />
-          )}
-          {repositoryFile ? "Propose change (pull request)…" : "Save…"}
-        </Button>
+        {saving.creates ? (
+          <Button
+            variant="primary"
+            disabled={!valid || saving.pending}
+            title={valid ? "Create the pipeline (Ctrl+S)" : "Fix the problems first"}
+            onClick={saving.requestSave}
+          >
+            {saving.pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Plus aria-hidden />}
+            Create pipeline
+          </Button>
+        ) : (
+          <Button
+            variant="primary"
+            disabled={!saving.dirty || !valid || saving.pending}
+            title={
+              !valid
+                ? "Fix the problems first"
+                : !saving.dirty
+                  ? "Nothing to save"
+                  : repositoryFile
+                    ? `Commit ${repositoryFile} to a new branch and open a pull request (Ctrl+S)`
+                    : "Save a new version (Ctrl+S)"
+            }
+            onClick={saving.requestSave}
+          >
+            {saving.pending ? (
+              <LoaderCircle className="animate-spin" aria-hidden />
+            ) : repositoryFile ? (
+              <GitPullRequest aria-hidden />
+            ) : (
+              <Save aria-hidden />
+            )}
+            {repositoryFile ? "Propose change (pull request)…" : "Save…"}
+          </Button>
+        )}
       </div>
 
       {saving.proposed && <ProposedChange proposed={saving.proposed} />}
 
-      {conflict && (
+      {conflict && pipelineId && (
         <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="design" onSaveOnTop={saving.save} onDiscard={saving.discard}>
           <Button size="sm" variant="ghost" onClick={() => saving.showTheirs(conflict.currentVersion)}>
             <GitCompare /> See the difference
@@ -455,7 +470,7 @@ export function Designer({
             className="flex flex-col gap-3 p-4"
             onSubmit={(e) => {
               e.preventDefault();
-              saving.save(version);
+              if (version !== undefined) saving.save(version);
             }}
           >
             <div className="flex flex-col gap-1">

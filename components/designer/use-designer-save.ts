@@ -5,7 +5,7 @@ import { useState, useTransition } from "react";
 import { useToast } from "@/components/ui/toast";
 import type { PipelineDoc } from "@/lib/designer/types";
 import type { FieldError, PipelineSpec } from "@/lib/pipeline-spec";
-import { proposePipelineChangeAction, savePipelineAction } from "@/server/actions/pipelines";
+import { createPipelineAction, proposePipelineChangeAction, savePipelineAction } from "@/server/actions/pipelines";
 import { docToYaml } from "./doc-text";
 import { useLeaveGuard } from "./use-leave-guard";
 
@@ -25,7 +25,8 @@ export interface TheirVersion {
 /**
  * Saving the design as a new version, like the Spec editor: the YAML with the version it started
  * from and a message. Knows whether there is anything unsaved (and guards leaving the page then),
- * keeps a refusal because of a newer version, and loads that version to compare.
+ * keeps a refusal because of a newer version, and loads that version to compare. A design not yet
+ * saved anywhere (no `pipelineId`, the New pipeline page) is created as a pipeline instead.
  */
 export function useDesignerSave({
   pipelineId,
@@ -37,7 +38,8 @@ export function useDesignerSave({
   valid,
   onRefused,
 }: {
-  pipelineId: string;
+  /** Null: a new pipeline, created by the first save. */
+  pipelineId: string | null;
   /** The saved YAML the designer started from. */
   source: string;
   /** A pipeline kept in its repository: saving opens a pull request that changes this file. */
@@ -65,6 +67,7 @@ export function useDesignerSave({
   useLeaveGuard(dirty);
 
   const showTheirs = async (n: number) => {
+    if (!pipelineId) return;
     const res = await fetch(`/api/v1/pipelines/${pipelineId}/versions/${n}`);
     const v = await res.json().catch(() => null);
     if (!res.ok || !v) {
@@ -76,6 +79,7 @@ export function useDesignerSave({
 
   const propose = () =>
     start(async () => {
+      if (!pipelineId) return;
       const r = await proposePipelineChangeAction({ pipelineId, source: currentText(), base: source, message });
       setDialogOpen(false);
       if (r.ok) {
@@ -88,8 +92,22 @@ export function useDesignerSave({
       toast({ tone: "error", title: "No pull request opened", description: e.message });
     });
 
+  const create = () =>
+    start(async () => {
+      const r = await createPipelineAction({ source: currentText() });
+      if (r.ok) {
+        toast({ tone: "success", title: `Created ${r.data.name}` });
+        router.push(`/pipelines/${r.data.id}`);
+        return;
+      }
+      const e = r.error;
+      if (e.code === "validation_failed" && e.errors?.length) onRefused(doc, e.errors);
+      toast({ tone: "error", title: "Not created", description: e.message });
+    });
+
   const saveVersion = (baseVersion: number) =>
     start(async () => {
+      if (!pipelineId) return;
       const source = currentText();
       const r = await savePipelineAction({ pipelineId, source, message, baseVersion });
       setDialogOpen(false);
@@ -113,9 +131,13 @@ export function useDesignerSave({
   return {
     dirty,
     pending,
-    /** Opens the save dialog when there is something valid to save (the button, Ctrl+S). */
+    /** Whether saving creates the pipeline (no message asked, nothing older to compare with). */
+    creates: pipelineId === null,
+    /** Opens the save dialog when there is something valid to save (the button, Ctrl+S); creates a new pipeline right away. */
     requestSave: () => {
-      if (dirty && valid) setDialogOpen(true);
+      if (pipelineId === null) {
+        if (valid && !pending) create();
+      } else if (dirty && valid) setDialogOpen(true);
     },
     dialogOpen,
     setDialogOpen,

@@ -27,10 +27,11 @@ stages:
             echo "$GREETING from my pipeline"
 `;
 
-export function NewPipelineForm() {
+/** A pipeline created from YAML: typed from the starter spec, or a pasted exported file (`initial` ""). */
+export function NewPipelineForm({ initial = STARTER_SPEC, label }: { initial?: string; label?: string }) {
   const router = useRouter();
   const toast = useToast();
-  const [text, setText] = useState(STARTER_SPEC);
+  const [text, setText] = useState(initial);
   const [server, setServer] = useState<{ text: string; errors: FieldError[] } | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
   const [pending, start] = useTransition();
@@ -62,7 +63,7 @@ export function NewPipelineForm() {
           {failure}
         </p>
       )}
-      <SpecEditor value={text} onChange={setText} errors={errors} onSave={create} className="h-[62vh] min-h-80" />
+      <SpecEditor value={text} onChange={setText} errors={errors} onSave={create} label={label} className="h-[62vh] min-h-80" />
       <div className="flex justify-end gap-2">
         <Button variant="ghost" onClick={() => router.back()}>
           Cancel

@@ -13,18 +13,27 @@ import { createRunAction } from "@/server/actions/runs";
 
 type Param = PipelineSpec["params"][number];
 
-/** "Run" → a form with one field per declared param (defaults filled) → the new run's page. */
+/** Not a param name: those match [A-Za-z_][A-Za-z0-9_]*. */
+const REF_FIELD = "run-ref";
+
+/**
+ * "Run" → a form with the branch or tag and one field per declared param (defaults filled) → the
+ * new run's page.
+ */
 export function RunDialog({
   pipelineId,
   pipelineName,
   params,
   version,
+  defaultRef,
   label = "Run",
 }: {
   pipelineId: string;
   pipelineName: string;
   params: Param[];
   version?: number;
+  /** The repository's branch or tag, when known (lib/repository.ts `defaultRunRef`). */
+  defaultRef?: string;
   label?: string;
 }) {
   const router = useRouter();
@@ -38,8 +47,9 @@ export function RunDialog({
     e.preventDefault();
     const form = new FormData(e.currentTarget);
     const values = Object.fromEntries(params.map((p) => [p.name, String(form.get(p.name) ?? "")]));
+    const ref = String(form.get(REF_FIELD) ?? "").trim();
     start(async () => {
-      const r = await createRunAction(pipelineId, { params: values, version });
+      const r = await createRunAction(pipelineId, { params: values, version, ...(ref ? { ref } : {}) });
       if (r.ok) {
         toast({ tone: "success", title: `Run #${r.data.number} started` });
         router.push(`/runs/${r.data.id}`);
@@ -49,6 +59,7 @@ export function RunDialog({
       for (const fe of r.error.errors ?? []) {
         const m = /^params\.(.+)$/.exec(fe.path);
         if (m) byField[m[1]] = fe.message;
+        else if (fe.path === "ref") byField[REF_FIELD] = fe.message;
       }
       setFieldErrors(byField);
       setFailure(Object.keys(byField).length ? null : r.error.message);
@@ -73,9 +84,28 @@ export function RunDialog({
       </DialogTrigger>
       <DialogContent
         title={`Run ${pipelineName}${version ? ` (version ${version})` : ""}`}
-        description={params.length ? "Values for this run; defaults are filled in." : undefined}
+        description="The branch or tag and values for this run; defaults are filled in."
       >
         <form onSubmit={onSubmit} className="flex flex-col gap-4 p-4">
+          <div className="flex flex-col gap-1.5">
+            <Label htmlFor={REF_FIELD}>Branch or tag</Label>
+            <Input
+              id={REF_FIELD}
+              name={REF_FIELD}
+              defaultValue={defaultRef ?? ""}
+              placeholder="main"
+              maxLength={255}
+              autoComplete="off"
+              spellCheck={false}
+              className="font-mono"
+              aria-invalid={fieldErrors[REF_FIELD] ? true : undefined}
+              aria-describedby={`${REF_FIELD}-help`}
+            />
+            <p id={`${REF_FIELD}-help`} className={fieldErrors[REF_FIELD] ? "text-xs text-danger" : "text-xs text-muted"}>
+              {fieldErrors[REF_FIELD] ??
+                "Shown on the run and available as {{ git.ref }}; runs of the same ref follow the pipeline's concurrency rule."}
+            </p>
+          </div>
           {params.length === 0 && <p className="text-sm text-muted">This pipeline has no params.</p>}
           {params.map((p) => {
             const id = `param-${p.name}`;

@@ -39,6 +39,10 @@ export class RunDialog {
     return this.dialog.getByLabel(param);
   }
 
+  get ref() {
+    return this.dialog.getByLabel("Branch or tag");
+  }
+
   async start() {
     await this.dialog.getByRole("button", { name: "Start run" }).click();
   }

@@ -18,10 +18,16 @@ export class PipelinesPage {
     await expect(this.page.getByRole("heading", { name, level: 1 })).toBeVisible();
   }
 
-  /** "New pipeline" → editor page; returns its editor. */
-  async startNew() {
+  /** "New pipeline" → the new pipeline page, which opens on the designer's name step. */
+  async openNew() {
     await this.page.getByRole("link", { name: "New pipeline" }).first().click();
     await expect(this.page.getByRole("heading", { name: "New pipeline" })).toBeVisible();
+  }
+
+  /** "New pipeline" → "Start from YAML"; returns its editor. */
+  async startNew() {
+    await this.openNew();
+    await this.page.getByRole("tab", { name: "Start from YAML" }).click();
     return new SpecEditor(this.page);
   }
 

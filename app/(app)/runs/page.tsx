@@ -11,7 +11,7 @@ import { ACTIVE_STATUSES, type RunStatus } from "@/lib/status";
 import { pageCall } from "@/server/operations/page";
 import { currentProjectSlug } from "@/server/projects/current";
 import { listRecentRunsOp } from "@/server/runs/operations";
-import { runRows } from "./run-rows";
+import { runRows } from "@/components/runs/run-rows";
 
 export const metadata: Metadata = { title: "Runs" };
 

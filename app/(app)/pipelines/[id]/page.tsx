@@ -10,21 +10,19 @@ import { buttonVariants } from "@/components/ui/button";
 import { DesignTab } from "@/components/designer/design-tab";
 import { EditSpec } from "@/components/pipelines/edit-spec";
 import { RunDialog } from "@/components/pipelines/run-dialog";
-import { RunsTable } from "@/components/runs/runs-table";
+import { LivePipelineRuns } from "@/components/runs/live-pipeline-runs";
 import { Card } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
-import { Pagination } from "@/components/ui/pagination";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { UrlTabs } from "@/components/ui/url-tabs";
 import { TriggersLink } from "@/components/pipelines/triggers-link";
+import { defaultRunRef } from "@/lib/repository";
 import { pageCall } from "@/server/operations/page";
 import { getPipelineOp, outdatedTemplatesView, versionHistoryView } from "@/server/pipelines/operations";
 import { listPipelineRunsOp } from "@/server/runs/operations";
 import { listSecretsOp } from "@/server/secrets/operations";
 import { listTemplatesOp } from "@/server/templates/operations";
-import { runRows } from "../../runs/run-rows";
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ tab?: string; page?: string }> };
 
@@ -77,7 +75,14 @@ export default async function PipelinePage({ params, searchParams }: Props) {
               <Download aria-hidden /> Export YAML
             </a>
             <TriggersLink pipelineId={pipeline.id} count={pipeline.spec.triggers?.length ?? 0} />
-            {can.includes("run.start") && <RunDialog pipelineId={pipeline.id} pipelineName={pipeline.name} params={pipeline.spec.params} />}
+            {can.includes("run.start") && (
+              <RunDialog
+                pipelineId={pipeline.id}
+                pipelineName={pipeline.name}
+                params={pipeline.spec.params}
+                defaultRef={defaultRunRef(pipeline.spec.repository)}
+              />
+            )}
           </>
         }
       />
@@ -121,24 +126,7 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         <TabsContent value="runs">
           <Card>
-            {runs.total === 0 ? (
-              <EmptyState icon={PlayCircle} title="No runs yet">
-                Start one with the Run button; its stages and live logs open right away.
-              </EmptyState>
-            ) : (
-              <>
-                <RunsTable runs={runRows(runs.items)} label={`Runs of ${pipeline.name}`} />
-                <div className="border-t">
-                  <Pagination
-                    page={runs.page}
-                    perPage={runs.perPage}
-                    total={runs.total}
-                    href={(p) => `/pipelines/${id}?tab=runs&page=${p}`}
-                    label="Runs pages"
-                  />
-                </div>
-              </>
-            )}
+            <LivePipelineRuns pipelineId={pipeline.id} pipelineName={pipeline.name} initial={runs} />
           </Card>
         </TabsContent>
 

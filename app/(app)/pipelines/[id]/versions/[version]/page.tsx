@@ -7,6 +7,7 @@ import { SpecEditor } from "@/components/pipelines/spec-editor";
 import { buttonVariants } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
+import { defaultRunRef } from "@/lib/repository";
 import { pageCall } from "@/server/operations/page";
 import { getPipelineOp, getVersionOp } from "@/server/pipelines/operations";
 
@@ -80,6 +81,7 @@ export default async function VersionPage(props: Props) {
                 pipelineName={pipeline.name}
                 params={v.spec.params}
                 version={v.version}
+                defaultRef={defaultRunRef(v.spec.repository)}
                 label={current ? "Run" : `Run version ${v.version}`}
               />
             )}
