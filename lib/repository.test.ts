@@ -107,6 +107,17 @@ describe("the checkout a run gets", () => {
     expect(resolveSource({ url: repo.url, dir: "app" }, {})).toEqual({ ok: true, source: { url: repo.url, revision: "HEAD", dir: "app" } });
   });
 
+  it("is the run's branch or tag when one was given (the Run dialog, the API's ref), never an option for git", () => {
+    expect(resolveSource(repo, {}, null, "release/1.2")).toEqual({
+      ok: true,
+      source: { url: repo.url, revision: "release/1.2", dir: "src" },
+    });
+    expect(resolveSource(repo, {}, null, "refs/tags/v2.0.0")).toMatchObject({ ok: true, source: { revision: "v2.0.0" } });
+    expect(resolveSource(repo, {}, null, "--upload-pack=evil")).toMatchObject({ ok: false, errors: [{ path: "ref" }] });
+    // A webhook's own commit wins over a label.
+    expect(resolveSource(repo, {}, { repoUrl: repo.url, sha: "0123abcd" }, "main")).toMatchObject({ source: { revision: "0123abcd" } });
+  });
+
   it("is the pushed commit when a webhook of the same repository started the run, however the URL is spelt", () => {
     const r = resolveSource(repo, {}, { repoUrl: "git@GitHub.com:acme/web", sha: "0123abcd", branch: "feature/x" });
     expect(r).toEqual({ ok: true, source: { url: repo.url, revision: "0123abcd", dir: "src" } });

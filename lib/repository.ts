@@ -234,6 +234,7 @@ export function resolveSource(
   repository: RepositorySpec | undefined,
   params: Record<string, string>,
   event?: SourceEvent | null,
+  ref?: string | null,
 ): ResolveResult {
   if (!repository) return { ok: true, source: null };
   const dir = repository.dir ?? DEFAULT_REPOSITORY_DIR;
@@ -243,6 +244,13 @@ export function resolveSource(
     const rev = event.sha || event.tag || event.branch;
     // Event text is untrusted: it must pass the same check as a spec's revision.
     if (rev && !revisionProblem(rev)) return { ok: true, source: withCredentials({ url: repository.url, revision: rev, dir }) };
+  }
+  // A run started for a branch or tag (the Run dialog, the API's `ref`, a schedule's) builds it.
+  if (ref && !event) {
+    const rev = ref.replace(/^refs\/(heads|tags)\//, "");
+    const problem = revisionProblem(rev);
+    if (problem) return { ok: false, errors: [{ path: "ref", message: `'${ref}' ${problem}` }] };
+    return { ok: true, source: withCredentials({ url: repository.url, revision: rev, dir }) };
   }
   const spec = repository.revision ?? "";
   const errors: { path: string; message: string }[] = [];

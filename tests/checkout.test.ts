@@ -106,6 +106,14 @@ describe("checkout of the pipeline's repository (local executor)", () => {
     expect(await logText(t.db, taskOf(head, "build").id, "out")).toContain(`found version 2 at ${sha.main}`);
   }, 90_000);
 
+  it("checks out the branch or tag a run was started for (the Run dialog's, the API's ref), over the spec's revision", async () => {
+    const id = await pipeline({ url: `file://${repo}`, revision: "main" }, [{ name: "build", tasks: [sh("build", SHOW)] }]);
+    const branch = await waitForRunEnd(t.db, (await createRun(t.db, id, { ref: "feature/x" })).id, 60_000);
+    expect(await logText(t.db, taskOf(branch, "build").id, "out")).toContain(`found version 3 at ${sha.feature}`);
+    const tag = await waitForRunEnd(t.db, (await createRun(t.db, id, { ref: "refs/tags/v1" })).id, 60_000);
+    expect(await logText(t.db, taskOf(tag, "build").id, "out")).toContain(`found version 1 at ${sha.v1}`);
+  }, 90_000);
+
   it("checks out the pushed commit when a webhook of the same repository started the run", async () => {
     const id = await pipeline({ url: `file://${repo}`, revision: "main" }, [{ name: "build", tasks: [sh("build", SHOW)] }]);
     // As server/hooks/deliver.ts creates it: the normalised event, spelt the provider's way.

@@ -22,13 +22,13 @@ export type FileEvent = SourceEvent & { commits?: { sha: string; url?: string }[
 export async function syncPipelineFile(
   db: Db,
   pipelineId: string,
-  opts: { event?: FileEvent | null; params?: Record<string, string> } = {},
+  opts: { event?: FileEvent | null; params?: Record<string, string>; ref?: string | null } = {},
 ): Promise<FileSync | null> {
   const p = await getPipeline(db, pipelineId);
   const from = p.spec.source;
   if (!from) return null;
   const failed = (message: string, errors: FieldError[]): FileSync => ({ ok: false, version: p.version, message, errors });
-  const checkout = resolveSource(p.spec.repository, { ...defaults(p.spec.params), ...opts.params }, opts.event);
+  const checkout = resolveSource(p.spec.repository, { ...defaults(p.spec.params), ...opts.params }, opts.event, opts.ref);
   if (!checkout.ok) return failed(`cannot tell which revision to read ${from.path} at`, checkout.errors);
   if (!checkout.source) return failed(`${from.path} cannot be read: the pipeline has no repository`, []);
   let file;

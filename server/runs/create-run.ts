@@ -84,7 +84,7 @@ export async function planRun(db: DbOrTx, pipelineId: string, id: string, input:
     return [];
   });
   if (missing.length) throw validationFailed(missing);
-  const checkout = resolveSource(v.spec.repository, runParams, input.event as SourceEvent | null | undefined);
+  const checkout = resolveSource(v.spec.repository, runParams, input.event as SourceEvent | null | undefined, input.ref);
   if (!checkout.ok) throw validationFailed(checkout.errors, "params");
   // What `{{ … }}` references see now (lib/expressions); secret params never enter a plan.
   const event = input.event as

@@ -61,7 +61,7 @@ export async function resolvePendingRun(db: Db, runId: string, operatorId: strin
   if (!pending) return "skipped";
   const params = openRunParams(pending.params);
   const event = run.event as FileEvent | null;
-  const sync = await syncPipelineFile(db, run.pipelineId, { event, params });
+  const sync = await syncPipelineFile(db, run.pipelineId, { event, params, ref: run.ref });
   let outcome:
     { ok: true; planned: Awaited<ReturnType<typeof planRun>> } | { ok: false; version: number; message: string; errors: FieldError[] };
   if (sync && !sync.ok) outcome = { ok: false, version: sync.version, message: sync.message, errors: sync.errors };
