@@ -354,6 +354,45 @@ export type ApprovalJson = z.input<typeof ApprovalSchema>;
 export type ApprovalResultJson = z.input<typeof ApprovalResultSchema>;
 export type PendingApprovalJson = z.input<typeof PendingApprovalSchema>;
 
+export const FailureReasonSchema = z.enum(["OOMKilled", "ImagePullBackOff", "DeadlineExceeded", "Evicted", "Unschedulable"]);
+
+export const TriageSchema = z
+  .object({
+    firstError: z
+      .object({
+        line: z.number().int().meta({ description: "the line's number in the task run's log (its `seq`): link to it" }),
+        text: z.string(),
+        context: z.array(z.object({ line: z.number().int(), text: z.string() })),
+        rule: z.string().meta({ description: "which pattern found it (server/triage/rules.json); `last-output` when none did" }),
+        headline: z.string().optional().meta({ description: "the line it explains: a failed test's name, a traceback's start" }),
+      })
+      .nullable(),
+    reason: FailureReasonSchema.nullable().meta({ description: "a Kubernetes reason, which takes precedence over the log" }),
+    fingerprint: z.string().meta({ description: "the same value for the same failure in any run of the project" }),
+    flaky: z.object({
+      flaky: z.boolean(),
+      failures: z.number().int().meta({ description: "runs in the window where the task failed on code it also passed" }),
+      runs: z.number().int().meta({ description: "runs of the task looked at (the last 20)" }),
+    }),
+    similarRuns: z.object({
+      count: z.number().int().meta({ description: "other failed task runs of the project with the same fingerprint" }),
+      firstSeen: dateTime().nullable(),
+      runs: z.array(
+        z.object({
+          runId: z.string(),
+          number: z.number().int(),
+          pipelineId: z.string(),
+          pipelineName: z.string(),
+          taskName: z.string(),
+          at: dateTime(),
+        }),
+      ),
+    }),
+  })
+  .meta({ description: "failed task runs only: why it failed (docs/triage.md)" });
+
+export type TriageJson = z.input<typeof TriageSchema>;
+
 export const TaskRunSchema = z.object({
   id: z.string().meta({ description: "task run id, for /api/v1/task-runs/{id}/logs" }),
   name: z.string(),
@@ -380,6 +419,7 @@ export const TaskRunSchema = z.object({
     .object({ task: z.string(), values: z.record(z.string(), z.string()) })
     .optional()
     .meta({ description: "one combination of a matrix task: the task's name and this combination's values" }),
+  triage: TriageSchema.optional(),
 });
 
 export const StageRunSchema = z.object({
@@ -711,6 +751,18 @@ export const AnalyticsSchema = z.object({
       }),
     )
     .meta({ description: "flakiest first (at most 10); see docs/analytics.md" }),
+  flakyTests: z
+    .array(
+      z.object({
+        pipelineId: z.string(),
+        pipelineName: z.string(),
+        classname: z.string(),
+        name: z.string(),
+        flakyFailures: z.number().int().meta({ description: "failures on a version and commit on which the test also passed" }),
+        commits: z.number().int().meta({ description: "(version, commit) pairs on which it both failed and passed" }),
+      }),
+    )
+    .meta({ description: "JUnit tests that failed and passed on unchanged code in the window, flakiest first (at most 10)" }),
 });
 export type AnalyticsJson = z.infer<typeof AnalyticsSchema>;
 export type UserJson = z.infer<typeof UserSchema>;

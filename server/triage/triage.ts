@@ -78,15 +78,16 @@ export interface FlakyHistory {
 }
 
 /**
- * Whether a task of a pipeline is flaky: in its last FLAKY_WINDOW runs, it failed on a commit
- * on which it also passed, or passed only on a retry. Runs without a commit (manual runs of a
- * pipeline without repository) count only through their retries.
+ * Whether a task of a pipeline is flaky: in its last FLAKY_WINDOW runs, it failed on unchanged
+ * code (the same pipeline version and commit) on which it also passed, or passed only on a
+ * retry. The same rule as the analytics page's flaky tasks (server/analytics/maths.ts).
  */
 export async function flakyHistory(db: DbOrTx, pipelineId: string, taskName: string): Promise<FlakyHistory> {
   const rows = await db
     .select({
       status: taskRuns.status,
       attempt: taskRuns.attempt,
+      version: runs.version,
       sha: sql<string | null>`json_unquote(json_extract(${runs.event}, '$.sha'))`,
     })
     .from(taskRuns)
@@ -94,10 +95,11 @@ export async function flakyHistory(db: DbOrTx, pipelineId: string, taskName: str
     .where(and(eq(runs.pipelineId, pipelineId), eq(taskRuns.name, taskName), inArray(taskRuns.status, ["succeeded", "failed"])))
     .orderBy(desc(runs.createdAt))
     .limit(FLAKY_WINDOW);
-  const passedOn = new Set(rows.filter((r) => r.status === "succeeded" && r.sha && r.sha !== "null").map((r) => r.sha));
+  const code = (r: (typeof rows)[number]) => `${r.version} ${r.sha ?? ""}`;
+  const passedOn = new Set(rows.filter((r) => r.status === "succeeded").map(code));
   let failures = 0;
   for (const r of rows) {
-    if (r.status === "failed" && r.sha && passedOn.has(r.sha)) failures++;
+    if (r.status === "failed" && passedOn.has(code(r))) failures++;
     else if (r.status === "succeeded" && r.attempt > 1) failures++;
   }
   return { flaky: failures > 0, failures, runs: rows.length };
@@ -286,4 +288,19 @@ export async function firstErrorOfRun(
     text: row.firstError?.text.trim() ?? "",
     reason: (row.reason as FailureReason | null) ?? null,
   };
+}
+
+/** Puts each failed task run's triage on a run view (GET /api/v1/runs/{id}, the run page). */
+export async function withTriage<V extends { id: string; pipelineId: string; stages: { tasks: { id: string; name: string; status: string; triage?: Triage }[] }[] }>(
+  db: DbOrTx,
+  store: LogStore,
+  view: V,
+): Promise<V> {
+  const tasks = view.stages.flatMap((s) => s.tasks);
+  const found = await triageOfRun(db, store, view, tasks as Pick<TaskRunRow, "id" | "name" | "status">[]);
+  for (const t of tasks) {
+    const tr = found.get(t.id);
+    if (tr) t.triage = tr;
+  }
+  return view;
 }
