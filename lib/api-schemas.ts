@@ -393,6 +393,51 @@ export const TriageSchema = z
 
 export type TriageJson = z.input<typeof TriageSchema>;
 
+const LogDiffLineSchema = z.object({
+  op: z.enum(["same", "add", "del"]).meta({ description: "`add`: only in the failed run; `del`: only in the green one" }),
+  line: z.number().int().meta({ description: "the line's number in its own run's log" }),
+  text: z.string(),
+});
+
+export const ComparisonSchema = z.object({
+  baseline: z
+    .object({ runId: z.string(), number: z.number().int(), taskRunId: z.string(), finishedAt: dateTime().nullable() })
+    .nullable()
+    .meta({ description: "the same task in the last successful run of the same pipeline and ref; null when there is none" }),
+  log: z
+    .object({
+      hunks: z.array(z.array(LogDiffLineSchema)),
+      added: z.number().int(),
+      removed: z.number().int(),
+      truncated: z.boolean().meta({ description: "only the last 5,000 lines of each log were compared" }),
+      tooDifferent: z.boolean().meta({ description: "the logs have too little in common for a line diff" }),
+    })
+    .nullable()
+    .meta({ description: "lines compared after taking out times, durations, temporary paths, hashes and numbers" }),
+  changes: z
+    .object({
+      commits: z.array(z.object({ sha: z.string(), message: z.string(), author: z.string(), url: z.string().optional() })),
+      pipelineVersion: z
+        .object({
+          from: z.number().int(),
+          to: z.number().int(),
+          diff: z.object({
+            stages: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }),
+            tasks: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }),
+            pipeline: z.array(z.string()),
+            same: z.boolean(),
+          }),
+        })
+        .nullable(),
+      templates: z.array(z.object({ task: z.string(), from: z.string(), to: z.string() })),
+      params: z.array(z.object({ name: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
+      runner: z.object({ from: z.string().nullable(), to: z.string().nullable() }).nullable(),
+      images: z.array(z.object({ task: z.string(), from: z.string(), to: z.string() })),
+    })
+    .nullable(),
+});
+export type ComparisonJson = z.input<typeof ComparisonSchema>;
+
 export const TaskRunSchema = z.object({
   id: z.string().meta({ description: "task run id, for /api/v1/task-runs/{id}/logs" }),
   name: z.string(),
