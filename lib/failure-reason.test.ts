@@ -9,11 +9,14 @@ describe("failureReason", () => {
 
   it("prefers what a timed-out pod was waiting for over the time-out", () => {
     expect(
-      failureReason("DeadlineExceeded", "timed out after 60s while the pod was waiting (ImagePullBackOff: cannot pull image x:1 for the task's container)"),
+      failureReason(
+        "DeadlineExceeded",
+        "timed out after 60s while the pod was waiting (ImagePullBackOff: cannot pull image x:1 for the task's container)",
+      ),
     ).toBe("ImagePullBackOff");
-    expect(failureReason("DeadlineExceeded", "timed out after 60s while the pod was waiting (Unschedulable: 0/3 nodes are available)")).toBe(
-      "Unschedulable",
-    );
+    expect(
+      failureReason("DeadlineExceeded", "timed out after 60s while the pod was waiting (Unschedulable: 0/3 nodes are available)"),
+    ).toBe("Unschedulable");
     expect(failureReason("DeadlineExceeded", "timed out after 60s")).toBe("DeadlineExceeded");
   });
 

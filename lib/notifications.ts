@@ -86,6 +86,13 @@ export function chatBody(channel: Exclude<Channel, "email">, m: NotificationMess
     case "wecom":
       return { msgtype: "markdown", markdown: { content: `**${title}**\n${detail}\n[Open the run](${m.run.url})` } };
     case "webhook":
-      return { event: m.event, title, pipeline: m.pipeline, project: m.project, run: m.run, ...(m.firstError ? { firstError: m.firstError } : {}) };
+      return {
+        event: m.event,
+        title,
+        pipeline: m.pipeline,
+        project: m.project,
+        run: m.run,
+        ...(m.firstError ? { firstError: m.firstError } : {}),
+      };
   }
 }

@@ -132,7 +132,11 @@ describe("summary comment requests", () => {
     expect(commentBody(r)).toContain("First error, in `unit` ([line 42](https://gantry.example.com/runs/r-1?task=tr-9#L42)):");
     expect(commentBody(r)).toContain("```\nE       assert 0.0 == 180\n```");
     expect(statusRequest(target({}), "t", r).body.description).toBe("Run #7 failed in 95s: unit: E assert 0.0 == 180");
-    const oom = report({ status: "failed", failedTasks: ["build"], firstError: { ...firstError, task: "build", reason: "OOMKilled", text: "" } });
+    const oom = report({
+      status: "failed",
+      failedTasks: ["build"],
+      firstError: { ...firstError, task: "build", reason: "OOMKilled", text: "" },
+    });
     expect(statusRequest(target({}), "t", oom).body.description).toContain(": build: OOMKilled");
   });
 

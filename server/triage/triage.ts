@@ -115,7 +115,10 @@ export interface SimilarRuns {
 export async function similarRuns(db: DbOrTx, t: { projectId: string; fingerprint: string; runId: string }): Promise<SimilarRuns> {
   const where = and(eq(taskTriage.projectId, t.projectId), eq(taskTriage.fingerprint, t.fingerprint), ne(taskTriage.runId, t.runId));
   const [[agg], recent] = await Promise.all([
-    db.select({ n: count(), first: min(taskTriage.createdAt) }).from(taskTriage).where(where),
+    db
+      .select({ n: count(), first: min(taskTriage.createdAt) })
+      .from(taskTriage)
+      .where(where),
     db
       .select({
         runId: taskTriage.runId,
@@ -229,7 +232,12 @@ export async function compareWithLastGreen(db: DbOrTx, store: LogStore, taskRunI
       : await db
           .select({ version: pipelineVersions.version, spec: pipelineVersions.spec })
           .from(pipelineVersions)
-          .where(and(eq(pipelineVersions.pipelineId, cur.run.pipelineId), inArray(pipelineVersions.version, [base.run.version, cur.run.version])));
+          .where(
+            and(
+              eq(pipelineVersions.pipelineId, cur.run.pipelineId),
+              inArray(pipelineVersions.version, [base.run.version, cur.run.version]),
+            ),
+          );
   const specOf = (v: number) => versions?.find((x) => x.version === v)?.spec;
   const [fromSpec, toSpec] = [specOf(base.run.version), specOf(cur.run.version)];
   const plans = await db
@@ -258,8 +266,7 @@ export async function compareWithLastGreen(db: DbOrTx, store: LogStore, taskRunI
     log: diffLogs(failedLines, greenLines),
     changes: {
       commits: Array.isArray(event?.commits) ? event.commits : [],
-      pipelineVersion:
-        fromSpec && toSpec ? { from: base.run.version, to: cur.run.version, diff: diffSpecs(fromSpec, toSpec) } : null,
+      pipelineVersion: fromSpec && toSpec ? { from: base.run.version, to: cur.run.version, diff: diffSpecs(fromSpec, toSpec) } : null,
       templates,
       params,
       runner: runnerOf(base.tr) === runnerOf(cur.tr) ? null : { from: runnerOf(base.tr), to: runnerOf(cur.tr) },
@@ -291,11 +298,9 @@ export async function firstErrorOfRun(
 }
 
 /** Puts each failed task run's triage on a run view (GET /api/v1/runs/{id}, the run page). */
-export async function withTriage<V extends { id: string; pipelineId: string; stages: { tasks: { id: string; name: string; status: string; triage?: Triage }[] }[] }>(
-  db: DbOrTx,
-  store: LogStore,
-  view: V,
-): Promise<V> {
+export async function withTriage<
+  V extends { id: string; pipelineId: string; stages: { tasks: { id: string; name: string; status: string; triage?: Triage }[] }[] },
+>(db: DbOrTx, store: LogStore, view: V): Promise<V> {
   const tasks = view.stages.flatMap((s) => s.tasks);
   const found = await triageOfRun(db, store, view, tasks as Pick<TaskRunRow, "id" | "name" | "status">[]);
   for (const t of tasks) {
