@@ -16,7 +16,16 @@ import { LocalProcess } from "./local-process";
 import { prepareResultsDir, ReportsHandle, ResultsHandle } from "./results-dir";
 import type { ClusterAccess } from "./cluster-access";
 import { findTaskProcessGroup } from "./orphans";
-import { bwrapArgs, envArgs, existingHidden, findBwrap, pathDirsToShow, probeSandbox, spawnIdentity, type SandboxSettings } from "./sandbox";
+import {
+  bwrapArgs,
+  envArgs,
+  existingHidden,
+  findBwrap,
+  pathDirsToShow,
+  probeSandbox,
+  spawnIdentity,
+  type SandboxSettings,
+} from "./sandbox";
 
 export interface LocalExecutorOptions {
   /** Root of the per-run workspaces (absolute, or relative to the working directory). */

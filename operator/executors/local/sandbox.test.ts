@@ -101,7 +101,13 @@ describe("spawnIdentity", () => {
 });
 
 describe("pathDirsToShow", () => {
-  const dirs = new Set(["/home/op/.local/bin", "/tmp/ci/node_modules/.cache/gantry/bin", "/home/op", "/home/op/app/.gantry/bin", "/usr/bin"]);
+  const dirs = new Set([
+    "/home/op/.local/bin",
+    "/tmp/ci/node_modules/.cache/gantry/bin",
+    "/home/op",
+    "/home/op/app/.gantry/bin",
+    "/usr/bin",
+  ]);
   const isDir = (p: string) => dirs.has(p);
   const show = (pathVar: string) => pathDirsToShow(pathVar, ["/tmp", "/home/op"], ["/home/op/app/.gantry", "/srv/ws"], isDir);
 
