@@ -17,8 +17,7 @@ const secretName = `TRIAGE_${randomUUID().slice(0, 8).toUpperCase().replace(/-/g
 let repo: PipelineRepo;
 let pipelineId: string;
 
-const CART = (bug: boolean) =>
-  `module.exports.total = (items) => items.reduce((s, i) => s + i.price * i.qty, 0)${bug ? " + 1" : ""};\n`;
+const CART = (bug: boolean) => `module.exports.total = (items) => items.reduce((s, i) => s + i.price * i.qty, 0)${bug ? " + 1" : ""};\n`;
 const CART_TEST = `const test = require("node:test");
 const assert = require("node:assert");
 const { total } = require("./cart");
@@ -56,7 +55,8 @@ async function push(sha: string, author: string) {
   return waitForRun((r.body as { runId: string }).runId, 60_000);
 }
 
-const taskOf = (run: { stages: { tasks: Record<string, any>[] }[] }) => run.stages[0].tasks[0];
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers, checked by the assertions
+const taskOf = (run: any) => run.stages[0].tasks[0];
 const logLines = async (taskRunId: string) =>
   (await get(`/api/v1/task-runs/${taskRunId}/logs`, { headers: { accept: "text/plain" } })).text.split("\n");
 
@@ -128,7 +128,10 @@ describe("failure triage", () => {
     expect(again.status).toBe("failed");
     const t = taskOf(again).triage;
     expect(t.fingerprint).toBe(taskOf(red).triage.fingerprint);
-    expect(t.similarRuns).toMatchObject({ count: 1, runs: [expect.objectContaining({ runId: red.id, number: red.number, taskName: "unit" })] });
+    expect(t.similarRuns).toMatchObject({
+      count: 1,
+      runs: [expect.objectContaining({ runId: red.id, number: red.number, taskName: "unit" })],
+    });
     expect(t.similarRuns.firstSeen).toBeTruthy();
   });
 });
@@ -152,7 +155,9 @@ echo fetched`;
       name: uniqueName("flaky"),
       params: [{ name: "MODE", default: "ok" }],
       retry: { onFlaky: 1 },
-      stages: [{ name: "test", tasks: [{ name: "net", template: "shell", params: { script: SCRIPT }, reports: { junit: "reports/*.xml" } }] }],
+      stages: [
+        { name: "test", tasks: [{ name: "net", template: "shell", params: { script: SCRIPT }, reports: { junit: "reports/*.xml" } }] },
+      ],
     });
     expect(r.status, r.text).toBe(201);
     id = r.body.id;
@@ -171,7 +176,9 @@ echo fetched`;
     const third = await run("fail");
     expect(third.status, JSON.stringify(third)).toBe("succeeded");
     expect(taskOf(third).attempt).toBe(2);
-    expect((await logLines(taskOf(third).id)).join("\n")).toMatch(/the task is flaky \(it failed 1 of its last 2 runs on code that also passed it\): retrying \(flaky retry 1 of 1\)/);
+    expect((await logLines(taskOf(third).id)).join("\n")).toMatch(
+      /the task is flaky \(it failed 1 of its last 2 runs on code that also passed it\): retrying \(flaky retry 1 of 1\)/,
+    );
 
     // The analytics lists the task and its JUnit test among the flakiest.
     const a = (await get(`/api/v1/pipelines/${id}/analytics?days=1`)).body;
