@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { PHASE_PRODUCTION_BUILD } from "next/constants";
 import { API_CSP } from "./lib/csp";
 
 /** Sent with every response; pages add their nonce-based Content-Security-Policy in proxy.ts. */
@@ -24,4 +25,8 @@ const config: NextConfig = {
   },
 };
 
-export default config;
+// Every build also writes `.next/standalone` (server.js and the modules it traces), which the
+// container image runs; said only while building, since `next start` (npm start) warns about it.
+export default function nextConfig(phase: string): NextConfig {
+  return phase === PHASE_PRODUCTION_BUILD ? { ...config, output: "standalone" } : config;
+}

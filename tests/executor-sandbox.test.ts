@@ -128,6 +128,27 @@ describe("the local executor in the sandbox", () => {
     await waitFor("every process of the task to be gone", async () => processesOf(runId).length === 0, 5000);
   });
 
+  it("finds the operator's tools on PATH directories under /tmp, and skips one its uid cannot enter instead of failing", async () => {
+    // A checkout under /tmp links its tools there (npm test does); root's own directories are closed to nobody.
+    const open = mkdtempSync(path.join(tmpdir(), "gantry-path-open-"));
+    const closed = mkdtempSync(path.join(tmpdir(), "gantry-path-closed-"));
+    chmodSync(open, 0o755);
+    chmodSync(closed, 0o700);
+    writeFileSync(path.join(open, "gantry-path-tool"), "#!/bin/sh\necho tool from the operator PATH\n", { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${closed}:${open}:${saved}`;
+    try {
+      const runId = await startRun(t.db, [{ name: "s", tasks: [sh("tool", "gantry-path-tool")] }]);
+      const run = await waitForRunEnd(t.db, runId);
+      expect(taskOf(run, "tool").status, taskOf(run, "tool").message ?? "").toBe("succeeded");
+      expect(await logText(t.db, taskOf(run, "tool").id, "out")).toEqual(["tool from the operator PATH"]);
+    } finally {
+      process.env.PATH = saved;
+      rmSync(open, { recursive: true, force: true });
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   it("says a missing program is missing, permanently", async () => {
     const runId = await startRunWithPlans(t.db, [{ name: "ghost", plan: { localCommand: ["no-such-program-xyz"], retries: 2 } }]);
     const run = await waitForRunEnd(t.db, runId);

@@ -114,7 +114,18 @@ describe("the Helm chart rendered", () => {
     expect(o.args).toEqual(["operator"]);
     expect(env(o, "GANTRY_LEADER_ELECTION")?.value).toBe("true");
     expect(env(o, "GANTRY_EXECUTOR")?.value).toBe("kubernetes");
-    expect(env(o, "GANTRY_NAMESPACE")?.value).toBe("gantry");
+    // The default project builds in a namespace of its own, with a quota and container defaults.
+    expect(env(o, "GANTRY_NAMESPACE")?.value).toBe("gantry-builds");
+    expect(env(w, "GANTRY_NAMESPACE")?.value).toBe("gantry-builds");
+    expect(find(objs, "Namespace", "gantry-builds").metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    const quota = find(objs, "ResourceQuota", `${fullname}-builds`);
+    expect(quota.metadata.namespace).toBe("gantry-builds");
+    expect(quota.spec.hard).toEqual({ "requests.cpu": "8", "requests.memory": "16Gi", pods: "50" });
+    const limits = find(objs, "LimitRange", `${fullname}-builds`);
+    expect(limits.metadata.namespace).toBe("gantry-builds");
+    expect(limits.spec.limits[0].defaultRequest).toEqual({ cpu: "250m", memory: "256Mi" });
+    // The Lease lives in the operator's GANTRY_NAMESPACE, so its Role does too.
+    expect(find(objs, "Role", `${fullname}-operator-leader-election`).metadata.namespace).toBe("gantry-builds");
     expect(o.ports?.map((p) => [p.name, p.containerPort])).toEqual([
       ["health", 8081],
       ["metrics", 9464],
@@ -228,6 +239,11 @@ describe("the Helm chart rendered", () => {
     expect(await refused("--set", "web.replicas=-1")).toContain("/web/replicas");
     expect(await refused("--set", "operator.executr=local")).toMatch(/\/operator.*additional properties 'executr'/s);
     expect(await refused("--set", "operator.workspace=hostPath")).toContain("/operator/workspace");
+    expect(await refused("--set", "builds.quota.hard.pods=lots")).toContain("/builds/quota/hard/pods");
+    expect(await refused("--set", "builds.limitRange.default.gpu=1")).toMatch(
+      /\/builds\/limitRange\/default.*additional properties 'gpu'/s,
+    );
+    expect(await refused("--set", "builds.namespace=Builds")).toContain("/builds/namespace");
     expect(await refused("--set", "ingress.enabled=true")).toContain("/ingress/host");
     expect(await refused("--set", "database.url=postgres://x@y/z", "--set", "mariadb.enabled=false")).toContain("/database/url");
     expect(await refused("--set", "database.url=mysql://x@y/z")).toContain(
@@ -252,6 +268,7 @@ describe("the Helm chart on the test cluster", () => {
     "--set",
     "ingress.tls.enabled=true",
   ];
+  const builds = `${ns}-builds`;
   const secretKey = async () =>
     JSON.parse(await kubectl(["get", "secret", "-n", ns, `${fullname}-keys`, "-o", "json"])).data as Record<string, string>;
 
@@ -260,20 +277,37 @@ describe("the Helm chart on the test cluster", () => {
   }, 60 * 60_000);
   afterAll(async () => {
     await helm(["uninstall", release, "-n", ns, "--no-hooks"]).catch(() => {});
-    await kubectl?.(["delete", "namespace", ns, "--wait=false"]).catch(() => {});
+    for (const n of [ns, builds]) await kubectl?.(["delete", "namespace", n, "--wait=false"]).catch(() => {});
     await own?.stop();
   });
 
   it("the apiserver accepts every object of the three value sets (server-side dry run)", async () => {
     await kubectl(["create", "namespace", ns]);
     for (const set of ["trial", "production", "air-gapped"]) {
-      const manifests = (await helm(["template", release, chart, "-n", ns, "-f", valueSet(set)]))
+      // The builds' objects go into the release's namespace here: a dry run creates no Namespace to put them in.
+      const manifests = (
+        await helm([
+          "template",
+          release,
+          chart,
+          "-n",
+          ns,
+          "-f",
+          valueSet(set),
+          "--set",
+          "builds.create=false",
+          "--set",
+          `builds.namespace=${ns}`,
+        ])
+      )
         .split(/^---$/m)
         // The Prometheus Operator's CRDs are not on the test cluster.
         .filter((d) => !/^kind: ServiceMonitor$/m.test(d))
         .join("\n---\n");
       const out = await kubectl(["apply", "--dry-run=server", "-f", "-"], manifests);
       expect(out, set).toContain(`deployment.apps/${fullname}-web created (server dry run)`);
+      expect(out, set).toContain(`resourcequota/${fullname}-builds created (server dry run)`);
+      expect(out, set).toContain(`limitrange/${fullname}-builds created (server dry run)`);
     }
   });
 
@@ -287,7 +321,9 @@ describe("the Helm chart on the test cluster", () => {
     for (const o of objs) {
       const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["", o.apiVersion];
       const resource = group ? `${o.kind}.${version}.${group}` : o.kind;
-      const got = JSON.parse(await kubectl(["get", resource, o.metadata.name, "-n", ns, "-o", "json"])) as K8sObject;
+      const got = JSON.parse(
+        await kubectl(["get", resource, o.metadata.name, "-n", o.metadata.namespace ?? ns, "-o", "json"]),
+      ) as K8sObject;
       expect(got.metadata.name).toBe(o.metadata.name);
     }
     await expect
@@ -301,6 +337,34 @@ describe("the Helm chart on the test cluster", () => {
         { timeout: 60_000, message: "web (1), operator (1) and MariaDB (1) pods scheduled on nodes" },
       )
       .toBe(3);
+  });
+
+  it("the builds' namespace gives a container without resources the default request and counts it against the quota", async () => {
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "no-resources", namespace: builds },
+      spec: { containers: [{ name: "build", image: "busybox" }] },
+    };
+    const created = JSON.parse(await kubectl(["create", "-o", "json", "-f", "-"], JSON.stringify(pod))) as {
+      spec: { containers: { resources: { requests: Record<string, string>; limits: Record<string, string> } }[] };
+    };
+    expect(created.spec.containers[0].resources).toEqual({
+      requests: { cpu: "250m", memory: "256Mi" },
+      limits: { cpu: "2", memory: "2Gi" },
+    });
+    await expect
+      .poll(
+        async () =>
+          (
+            JSON.parse(await kubectl(["get", "resourcequota", "-n", builds, `${fullname}-builds`, "-o", "json"])) as {
+              status?: { used?: Record<string, string> };
+            }
+          ).status?.used?.["requests.cpu"],
+        { timeout: 30_000, message: "the quota counts the pod's default CPU request" },
+      )
+      .toBe("250m");
+    await kubectl(["delete", "pod", "-n", builds, "no-resources", "--wait=false"]);
   });
 
   it("upgrades with a changed value and keeps the generated keys; rolls back", async () => {
@@ -320,10 +384,12 @@ describe("the Helm chart on the test cluster", () => {
     expect(await helm(["history", release, "-n", ns])).toMatch(/Rollback to 1/);
   });
 
-  it("uninstall leaves the keys' Secret behind", async () => {
+  it("uninstall leaves the keys' Secret and the builds' namespace behind", async () => {
     await helm(["uninstall", release, "-n", ns, "--no-hooks"]);
     expect(Object.keys(await secretKey()).sort()).toEqual(["GANTRY_SECRET_KEY", "NEXTAUTH_SECRET"]);
     const left = await kubectl(["get", "deployments", "-n", ns, "-o", "name"]);
     expect(left.trim()).toBe("");
+    // Kept: BuildJobs in it may still carry the operator's finalizers.
+    expect(JSON.parse(await kubectl(["get", "namespace", builds, "-o", "json"])).status.phase).toBe("Active");
   });
 });

@@ -1,4 +1,5 @@
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { stringify } from "yaml";
 import { cachedBinaries } from "../scripts/lib/cluster/build";
 import { kubectlFor, startCluster, type Cluster } from "../scripts/lib/cluster/lifecycle";
 import { startOperatorProcess, type OperatorProcess, type TestDatabase } from "./executor-helpers";
@@ -65,4 +66,32 @@ export async function endKubeTest(o: {
   await o.db?.close();
   await o.own?.stop();
   if (o.dir) rmSync(o.dir, { recursive: true, force: true });
+}
+
+/**
+ * A kubeconfig file for a ServiceAccount: the cluster of the admin's kubeconfig (`kubectl`), a
+ * bound token from the TokenRequest API, as a pod of that account would have it.
+ */
+export async function serviceAccountKubeconfig(
+  kubectl: Kubectl,
+  o: { namespace: string; account: string; file: string; defaultNamespace?: string },
+): Promise<string> {
+  const admin = JSON.parse(await kubectl(["config", "view", "--raw", "--minify", "--flatten", "-o", "json"])) as {
+    clusters: { cluster: { server: string; "certificate-authority-data": string } }[];
+  };
+  const token = (await kubectl(["create", "token", o.account, "-n", o.namespace, "--duration", "1h"])).trim();
+  const context = { cluster: "test", user: o.account, ...(o.defaultNamespace ? { namespace: o.defaultNamespace } : {}) };
+  writeFileSync(
+    o.file,
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "test", cluster: admin.clusters[0].cluster }],
+      users: [{ name: o.account, user: { token } }],
+      contexts: [{ name: o.account, context }],
+      "current-context": o.account,
+    }),
+    { mode: 0o600 },
+  );
+  return o.file;
 }

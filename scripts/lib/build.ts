@@ -37,7 +37,12 @@ export async function buildIfStale(root: string, force = false) {
   const fp = fingerprint(root);
   const stamp = path.join(root, STAMP);
   const have = existsSync(stamp) ? readFileSync(stamp, "utf8") : "";
-  if (!force && have === fp && existsSync(path.join(root, ".next/BUILD_ID")) && existsSync(path.join(root, ".gantry/build/operator.mjs"))) {
+  if (
+    !force &&
+    have === fp &&
+    existsSync(path.join(root, ".next/standalone/server.js")) &&
+    existsSync(path.join(root, ".gantry/build/migrate.mjs"))
+  ) {
     ok("production build is up to date");
     return;
   }
@@ -52,12 +57,16 @@ export async function buildIfStale(root: string, force = false) {
   ok("build finished");
 }
 
-/** Bundles the operator into one ESM file; npm packages stay external and load from node_modules. */
+/**
+ * Bundles the operator and the container image's `migrate` command (server/seed/migrate-main.ts)
+ * into one ESM file each; npm packages stay external and load from node_modules.
+ */
 export async function buildOperator(root: string) {
-  step("bundling the operator…");
+  step("bundling the operator and the migrate command…");
   await build({
-    entryPoints: [path.join(root, "operator/main.ts")],
-    outfile: path.join(root, ".gantry/build/operator.mjs"),
+    entryPoints: { operator: path.join(root, "operator/main.ts"), migrate: path.join(root, "server/seed/migrate-main.ts") },
+    outdir: path.join(root, ".gantry/build"),
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     format: "esm",

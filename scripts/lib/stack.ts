@@ -50,18 +50,8 @@ export async function seedSecondDatabase(o: { adminUrl: string; name: string; pa
 /** Migrations and seed run in this process (tsx), against the given database. */
 export async function migrateAndSeed(url: string, opts: { adminPassword?: string; adminToken?: string }) {
   process.env.DATABASE_URL = url;
-  const { createDb } = await import("../../server/db/client");
-  const { applyMigrations } = await import("../../server/db/migrate");
-  const { seed } = await import("../../server/seed/seed");
-  const { db, pool } = createDb(url);
-  try {
-    step("applying database migrations…");
-    await applyMigrations(db);
-    step("seeding templates, the admin user and the demo pipeline…");
-    return await seed(db, opts);
-  } finally {
-    await pool.end();
-  }
+  const { migrateAndSeed: run } = await import("../../server/seed/migrate-and-seed");
+  return run(url, opts, step);
 }
 
 /** A random next-auth secret kept in `.gantry/`, so sessions survive restarts. */

@@ -18,13 +18,19 @@ export interface TemplateView extends TemplateDefinition {
   deprecated: boolean;
 }
 
-/** Reads and validates `templates/*.yaml`; a broken built-in is a programming error, so it throws. */
+/**
+ * Reads and validates `templates/*.yaml`; a broken built-in is a programming error, so it throws.
+ * The directory is not traced into the web app's build (the Dockerfile copies it): a traced
+ * dynamic path would pull the whole repository into `.next/standalone`.
+ */
 export function loadBuiltinTemplates(dir = BUILTIN_DIR): TemplateDefinition[] {
-  return readdirSync(dir)
+  return readdirSync(/* turbopackIgnore: true */ dir)
     .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
     .sort()
     .map((f) => {
-      const r = TemplateDefinitionSchema.safeParse(parse(readFileSync(path.join(dir, f), "utf8")));
+      const r = TemplateDefinitionSchema.safeParse(
+        parse(readFileSync(/* turbopackIgnore: true */ path.join(/* turbopackIgnore: true */ dir, f), "utf8")),
+      );
       if (!r.success) throw validationFailed(zodIssuesToFieldErrors(r.error.issues), `template ${f}`);
       const refs = checkTemplateExpressions(r.data);
       if (refs.length) throw validationFailed(refs, `template ${f}`);

@@ -23,6 +23,7 @@ import {
   findBwrap,
   pathDirsToShow,
   probeSandbox,
+  reachableBy,
   spawnIdentity,
   type SandboxSettings,
 } from "./sandbox";
@@ -269,7 +270,8 @@ export class LocalExecutor implements Executor {
    */
   private pathDirs(): string[] {
     if (!(this.opts.inherit ?? INHERIT).includes("PATH")) return [];
-    return pathDirsToShow(process.env.PATH ?? "", ["/tmp", ...this.homeCover()], this.secretPaths());
+    const { uid = process.getuid?.() ?? 0, gid = process.getgid?.() ?? 0 } = this.owner;
+    return pathDirsToShow(process.env.PATH ?? "", ["/tmp", ...this.homeCover()], this.secretPaths(), (d) => reachableBy(d, uid, gid));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bwrapArgs, envArgs, ENV_FD, existingHidden, pathDirsToShow, spawnIdentity, SANDBOX_OFF } from "./sandbox";
+import { bwrapArgs, envArgs, ENV_FD, existingHidden, pathDirsToShow, reachableBy, spawnIdentity, SANDBOX_OFF } from "./sandbox";
 
 /** The pairs `--flag a b` of an argument list, as strings, for order-insensitive checks. */
 const ops = (args: string[]) => {
@@ -109,6 +109,7 @@ describe("pathDirsToShow", () => {
     "/usr/bin",
   ]);
   const isDir = (p: string) => dirs.has(p);
+  // The sandbox's uid reaches them all here: reachableBy is tried on its own below.
   const show = (pathVar: string) => pathDirsToShow(pathVar, ["/tmp", "/home/op"], ["/home/op/app/.gantry", "/srv/ws"], isDir);
 
   it("shows the operator's tool directories that the covers over /tmp and the home would take away", () => {
@@ -124,5 +125,36 @@ describe("pathDirsToShow", () => {
 
   it("skips relative and empty entries, and directories that do not exist", () => {
     expect(show(":bin:./x:/home/op/missing")).toEqual([]);
+  });
+});
+
+describe("reachableBy", () => {
+  // root:root directories: / and /root 0755 and 0700 as on Debian, /tmp 1777, a checkout 0755.
+  const modes: Record<string, [number, number]> = {
+    "/": [0o40755, 0],
+    "/root": [0o40700, 0],
+    "/root/.cargo": [0o40755, 0],
+    "/root/.cargo/bin": [0o40755, 0],
+    "/tmp": [0o41777, 0],
+    "/tmp/ci": [0o40755, 0],
+    "/tmp/ci/bin": [0o40755, 0],
+    "/tmp/mine": [0o40700, 1000],
+  };
+  const stat = (p: string) => {
+    const m = modes[p];
+    if (!m) throw new Error(`ENOENT ${p}`);
+    return { mode: m[0], uid: m[1], gid: m[1], isDirectory: () => true };
+  };
+
+  it("refuses a directory under root's closed home for the sandbox's nobody (bwrap could not bind it)", () => {
+    expect(reachableBy("/root/.cargo/bin", 65534, 65534, stat)).toBe(false);
+    expect(reachableBy("/root/.cargo/bin", 0, 0, stat)).toBe(true);
+  });
+
+  it("accepts an open path, and a closed one its owner may enter", () => {
+    expect(reachableBy("/tmp/ci/bin", 65534, 65534, stat)).toBe(true);
+    expect(reachableBy("/tmp/mine", 1000, 1000, stat)).toBe(true);
+    expect(reachableBy("/tmp/mine", 65534, 65534, stat)).toBe(false);
+    expect(reachableBy("/tmp/none", 65534, 65534, stat)).toBe(false);
   });
 });

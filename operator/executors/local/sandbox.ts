@@ -115,19 +115,14 @@ export function existingHidden(paths: readonly string[], exists: (p: string) => 
  * would take away (tools an operator installed under ~/.local/bin, or a checkout's own bin
  * directory under /tmp), to be shown again read-only. Never one inside, or above, a path kept
  * secret (Gantry's state, the workspaces, the caches, the database, the settings' `hide`):
- * showing it would show the secret.
+ * showing it would show the secret. Never one the task's uid cannot reach either (root's home is
+ * closed to `nobody`): bwrap, which binds as that uid, would refuse to start the task.
  */
 export function pathDirsToShow(
   pathVar: string,
   covers: readonly string[],
   secret: readonly string[],
-  isDir: (p: string) => boolean = (p) => {
-    try {
-      return statSync(p).isDirectory();
-    } catch {
-      return false;
-    }
-  },
+  reachable: (p: string) => boolean,
 ): string[] {
   const inside = (p: string, root: string) => p === root || p.startsWith(root.endsWith("/") ? root : root + "/");
   const out = new Set<string>();
@@ -136,9 +131,37 @@ export function pathDirsToShow(
     const d = path.resolve(entry);
     if (!covers.some((c) => inside(d, c))) continue;
     if (secret.some((s) => inside(d, s) || inside(s, d))) continue;
-    if (isDir(d)) out.add(d);
+    if (reachable(d)) out.add(d);
   }
   return [...out];
+}
+
+/**
+ * Whether `uid`/`gid` may list and enter the directory `p`: search permission on every directory
+ * above it and read and search on itself, by the mode bits (root passes everything).
+ */
+export function reachableBy(
+  p: string,
+  uid: number,
+  gid: number,
+  stat: (p: string) => { mode: number; uid: number; gid: number; isDirectory(): boolean } = statSync,
+): boolean {
+  if (uid === 0) return true;
+  const allowed = (st: { mode: number; uid: number; gid: number }, bits: number) => {
+    const shift = st.uid === uid ? 6 : st.gid === gid ? 3 : 0;
+    return ((st.mode >> shift) & bits) === bits;
+  };
+  try {
+    const parts = path.resolve(p).split("/").filter(Boolean);
+    for (let i = 0; i < parts.length; i++) {
+      const dir = `/${parts.slice(0, i).join("/")}`;
+      if (!allowed(stat(dir), 0o1)) return false;
+    }
+    const st = stat(p);
+    return st.isDirectory() && allowed(st, 0o5);
+  } catch {
+    return false;
+  }
 }
 
 /** bwrap on the operator's PATH, resolved once: a task's own PATH must never choose it. */

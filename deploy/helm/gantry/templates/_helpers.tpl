@@ -47,6 +47,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.database.existingSecret -}}{{ .Values.database.existingSecretKey }}{{- else -}}DATABASE_URL{{- end -}}
 {{- end -}}
 
+{{/* The default project's builds and the operator's Lease (GANTRY_NAMESPACE). */}}
+{{- define "gantry.buildsNamespace" -}}
+{{- .Values.builds.namespace | default (printf "%s-builds" .Release.Namespace) -}}
+{{- end -}}
+
 {{- define "gantry.webHost" -}}
 {{ include "gantry.fullname" . }}-web.{{ .Release.Namespace }}.svc
 {{- end -}}
@@ -66,7 +71,7 @@ app.kubernetes.io/component: {{ .component }}
 - name: GANTRY_EXECUTOR
   value: {{ .Values.operator.executor | quote }}
 - name: GANTRY_NAMESPACE
-  value: {{ .Release.Namespace | quote }}
+  value: {{ include "gantry.buildsNamespace" . | quote }}
 - name: GANTRY_WORKSPACES
   value: /var/lib/gantry/workspaces
 - name: GANTRY_CACHE_DIR
