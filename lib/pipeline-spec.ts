@@ -181,9 +181,10 @@ const matrixSpec = z
     }
   });
 
-export const RetrySpecSchema = z.strictObject({
-  onFlaky: z.number().int().min(0).max(5, "at most 5 retries of a flaky task"),
-});
+export const RetrySpecSchema = z.strictObject(
+  { onFlaky: z.number().int().min(0).max(5, "at most 5 retries of a flaky task") },
+  { error: (i) => (i.code === "invalid_type" ? "an object such as { onFlaky: 2 } (a plain number of retries is `retries`)" : undefined) },
+);
 
 export const TaskSpecSchema = z.strictObject({
   name: dnsLabel,
