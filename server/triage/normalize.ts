@@ -14,7 +14,7 @@ const RULES: [RegExp, string][] = [
   [/\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b/g, "<time>"],
   // Temporary directories and Gantry's workspaces, whatever follows in the same path.
   [/(?:\/tmp|\/var\/tmp|\/var\/folders|\/private\/var\/folders)\/[^\s'":)\]]*/g, "<tmp>"],
-  [/\/[^\s'":]*\/workspaces\/[0-9a-f-]{8,}/g, "<workspace>"],
+  [/\/[^\s'":]*workspaces\/[0-9a-f-]{8,}/g, "<workspace>"],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, "<uuid>"],
   [/\bsha256:[0-9a-f]{64}\b/g, "<digest>"],
   // Commit hashes and other hex ids: at least 7 hex digits with at least one letter and one digit.

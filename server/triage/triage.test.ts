@@ -115,6 +115,9 @@ describe("normalizeLine", () => {
     expect(normalizeLine("ok  \texample.com/shop\t0.007s")).toBe("ok example.com/shop <dur>");
     expect(normalizeLine("1 failed, 1 passed in 0.13s")).toBe("<n> failed, <n> passed in <dur>");
     expect(normalizeLine("wrote /tmp/go-build3391/b001/x.a")).toBe("wrote <tmp>");
+    expect(normalizeLine("  location: '/srv/gantry/.gantry/test-workspaces/2bcbb8eb-c3d3-4654-9687-a78c63725685/cart.test.js:3:1'")).toBe(
+      "location: '<workspace>/cart.test.js:<n>:<n>'",
+    );
     expect(normalizeLine("HEAD is now at 3f9a2c1 fix")).toBe("HEAD is now at <hash> fix");
     expect(normalizeLine("image sha256:" + "ab".repeat(32))).toBe("image <digest>");
     // Words that merely look like hex stay: "added" and "deadbeef" have no digit.
