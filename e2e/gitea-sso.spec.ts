@@ -17,8 +17,9 @@ const gitea = {
   email: process.env.GANTRY_E2E_GITEA_EMAIL ?? "",
 };
 
-// Its own sign-in: the saved session belongs to the main stack.
-test.use({ storageState: { cookies: [], origins: [] } });
+// Its own sign-in: the saved session belongs to the main stack. The test Gitea's certificate comes
+// from the test CA, which the stack trusts (NODE_EXTRA_CA_CERTS) and Chromium does not know.
+test.use({ storageState: { cookies: [], origins: [] }, ignoreHTTPSErrors: true });
 
 /** Clicks "Sign in with Gitea"; signs in on Gitea and authorizes the application when Gitea asks. */
 async function signInWithGitea(page: Page, callbackPath: string) {

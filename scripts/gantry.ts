@@ -18,6 +18,7 @@ import { s3Unavailable, startTestS3 } from "./lib/tools/s3";
 import { ensureBuildah } from "./lib/tools/buildah";
 import { ensureRegistry, registryUnavailableReason } from "./lib/tools/registry";
 import { giteaUnavailableReason, startGitea } from "./lib/tools/gitea";
+import { makeTestCa } from "./lib/test-ca";
 
 const cmd = process.argv[2] ?? "start";
 const cleanups: (() => Promise<void>)[] = [];
@@ -142,6 +143,12 @@ async function test(args: string[]) {
   if (want("integration") && !which("busybox")) await aptInstall(["busybox"], "the template tests run shell code with busybox's tools");
 
   const chromium = want("e2e") ? await ensureChromium() : "";
+  // The test forge serves https with a certificate of this CA; every process started from here
+  // trusts it as an administrator would a private forge's CA (docs/repository.md): Node through
+  // NODE_EXTRA_CA_CERTS (it adds to Node's list), the stack's git through GIT_SSL_CAINFO (the
+  // system's CAs and this one); the tests' own git commands for the forge get it alone (tests/gitea-helpers.ts).
+  const ca = makeTestCa(path.join(ROOT, ".gantry/test-ca"));
+  process.env.NODE_EXTRA_CA_CERTS = ca.caFile;
   // A real Elasticsearch node (one JVM, ~10 s), started while the database and the build get ready;
   // stopped on the way out even when a later step (the build) fails.
   const esStarting = startElasticsearch({ dir: path.join(ROOT, ".gantry/test-es"), port: await freePort(), fresh: true, quiet: true });
@@ -226,6 +233,7 @@ async function test(args: string[]) {
     quiet: !process.env.GANTRY_TEST_VERBOSE,
     env: {
       GANTRY_WORKSPACES: path.join(ROOT, ".gantry/test-workspaces"),
+      GIT_SSL_CAINFO: ca.bundleFile,
       ...deployPath,
       ...clusterEnv,
       ...esEnv,
@@ -296,6 +304,7 @@ async function test(args: string[]) {
       const gitea = await startGitea({
         dir: path.join(ROOT, ".gantry/test-gitea"),
         port: await freePort(),
+        tls: ca,
         log: (m) => console.log(`  ${m}`),
       });
       cleanups.push(gitea.stop);
@@ -303,6 +312,7 @@ async function test(args: string[]) {
         GANTRY_TEST_GITEA_URL: gitea.url,
         GANTRY_TEST_GITEA_ADMIN: gitea.admin.user,
         GANTRY_TEST_GITEA_TOKEN: gitea.admin.token,
+        GANTRY_TEST_GITEA_CA: ca.caFile,
       });
     }
     step("integration tests (real MariaDB, real web app and operator, real Kubernetes API, real Prometheus)…");
@@ -320,7 +330,7 @@ async function test(args: string[]) {
       const { startGiteaSsoStack } = await import("./lib/gitea-e2e");
       const { GANTRY_TEST_GITEA_URL: giteaUrl, GANTRY_TEST_GITEA_TOKEN: giteaToken } = env as NodeJS.ProcessEnv;
       const gitea = giteaUrl && giteaToken ? { url: giteaUrl, token: giteaToken } : undefined;
-      Object.assign(env, await startGiteaSsoStack({ adminUrl, password, gitea, cleanups }));
+      Object.assign(env, await startGiteaSsoStack({ adminUrl, password, gitea, ca, cleanups }));
     }
     step("browser end-to-end tests (Playwright + Chromium)…");
     await run(path.join(ROOT, "node_modules/.bin/playwright"), ["test", ...filesFor("e2e/")], { cwd: ROOT, env });

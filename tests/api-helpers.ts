@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync } from "node:fs";
 import path from "node:path";
 
@@ -164,4 +164,32 @@ export function sandboxReadableDir(prefix: string): string {
   const dir = mkdtempSync(path.join("/var/tmp", prefix));
   chmodSync(dir, 0o755);
   return dir;
+}
+
+/** Delivers a GitHub `push` of `sha` (its subject `message`) from the repository at `cloneUrl` to the pipeline's github trigger, signed with `secret`. */
+export function postGithubPush(
+  pipelineId: string,
+  secret: string,
+  push: { sha: string; message: string; cloneUrl: string; commitUrl?: string; author?: string },
+) {
+  const body = JSON.stringify({
+    ref: "refs/heads/main",
+    before: "0".repeat(39) + "1",
+    after: push.sha,
+    repository: { clone_url: push.cloneUrl },
+    pusher: { name: "dev" },
+    commits: [
+      { id: push.sha, message: push.message, author: { name: push.author ?? "Dev" }, ...(push.commitUrl ? { url: push.commitUrl } : {}) },
+    ],
+  });
+  return call("POST", `/api/v1/hooks/github/${pipelineId}`, {
+    raw: body,
+    token: null,
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "push",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`,
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -42,7 +42,7 @@ let root: string;
 let server: Server;
 let url: string;
 let head: string;
-const savedHome = process.env.HOME;
+const savedCa = process.env.GIT_SSL_CAINFO;
 const token = `tok-${randomBytes(12).toString("hex")}`;
 /** Authorization headers the server was sent, to show what git used. */
 const seenUsers: string[] = [];
@@ -93,8 +93,8 @@ beforeAll(async () => {
   head = execFileSync("git", ["-C", work, "rev-parse", "HEAD"], { env: gitEnv, encoding: "utf8" }).trim();
   execFileSync("git", ["clone", "-q", "--bare", work, repo], { env: gitEnv });
 
-  // A certificate of its own, trusted by the operator user's git config: in local mode the clone
-  // runs with the operator's HOME, as docs/repository.md says.
+  // A certificate of its own, trusted as docs/repository.md tells an administrator to trust a
+  // private CA: GIT_SSL_CAINFO in the operator's environment, which local clones get.
   execFileSync(
     "openssl",
     [
@@ -119,10 +119,7 @@ beforeAll(async () => {
       stdio: "ignore",
     },
   );
-  const home = path.join(root, "home");
-  mkdirSync(home);
-  writeFileSync(path.join(home, ".gitconfig"), `[http]\n\tsslCAInfo = ${path.join(root, "cert.pem")}\n`);
-  process.env.HOME = home;
+  process.env.GIT_SSL_CAINFO = path.join(root, "cert.pem");
 
   server = await startGitHttpServer({
     projectRoot: repos,
@@ -142,7 +139,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  process.env.HOME = savedHome;
+  if (savedCa === undefined) delete process.env.GIT_SSL_CAINFO;
+  else process.env.GIT_SSL_CAINFO = savedCa;
   await op?.stop();
   await t?.close();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));

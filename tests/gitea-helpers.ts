@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { get, put } from "./api-helpers";
 import { gitEnv } from "./git-env";
 
 /**
@@ -9,10 +10,12 @@ import { gitEnv } from "./git-env";
  */
 
 export interface GiteaEnv {
-  /** `http://127.0.0.1:PORT/` */
+  /** `https://127.0.0.1:PORT/` */
   url: string;
   admin: string;
   token: string;
+  /** The test CA that signed its certificate (Node trusts it through NODE_EXTRA_CA_CERTS; gitAs gives it to git). */
+  ca: string;
 }
 
 /** The running Gitea, or null when the set-up could not start one (no Go): suites skip then, except under CI. */
@@ -20,11 +23,12 @@ export function giteaEnv(): GiteaEnv | null {
   const url = process.env.GANTRY_TEST_GITEA_URL;
   const token = process.env.GANTRY_TEST_GITEA_TOKEN;
   const admin = process.env.GANTRY_TEST_GITEA_ADMIN;
-  if (!url || !token || !admin) {
+  const ca = process.env.GANTRY_TEST_GITEA_CA;
+  if (!url || !token || !admin || !ca) {
     if (process.env.CI === "true") throw new Error("GANTRY_TEST_GITEA_URL is not set: the Gitea suites cannot run under CI");
     return null;
   }
-  return { url: url.endsWith("/") ? url : `${url}/`, admin, token };
+  return { url: url.endsWith("/") ? url : `${url}/`, admin, token, ca };
 }
 
 export interface GiteaUser {
@@ -193,13 +197,67 @@ export function statusesOf(env: GiteaEnv, repo: GiteaRepo, ref: string): Promise
 }
 
 /**
- * Runs git with `as`'s token sent as HTTP basic auth to the Gitea (never in a URL or on disk), e.g.
+ * Runs git with `as`'s token sent as HTTP basic auth to the Gitea (never in a URL or on disk), and
+ * the test CA trusted (GIT_SSL_CAINFO: git here ignores an http.sslCAInfo given with -c), e.g.
  * `git(env, as, "-C", dir, "push", "origin", "main")`.
  */
 export function gitAs(env: GiteaEnv, as: Actor, ...args: string[]): string {
   const basic = Buffer.from(`${as.login}:${as.token}`).toString("base64");
   return execFileSync("git", ["-c", `http.${env.url}.extraHeader=Authorization: Basic ${basic}`, ...args], {
     encoding: "utf8",
-    env: { ...gitEnv, GIT_TERMINAL_PROMPT: "0" },
+    env: { ...gitEnv, GIT_TERMINAL_PROMPT: "0", GIT_SSL_CAINFO: env.ca },
   }).trim();
+}
+
+/** The run of the pipeline that Gitea's delivery started for the commit (its event's sha). */
+export async function runForCommit(pipelineId: string, sha: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = await get(`/api/v1/pipelines/${pipelineId}/runs`);
+    for (const item of r.body.items ?? []) {
+      const run = (await get(`/api/v1/runs/${item.id}`)).body;
+      if (run.event?.sha === sha) return run.id;
+    }
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  throw new Error(`no run for ${sha} within 60 s; deliveries: ${(await get(`/api/v1/pipelines/${pipelineId}/deliveries`)).text}`);
+}
+
+/** Gitea's newest status of `context` on the commit, once it is `state`. */
+export async function giteaStatusOnceIs(
+  env: GiteaEnv,
+  repo: GiteaRepo,
+  sha: string,
+  context: string,
+  state: GiteaStatusState,
+): Promise<GiteaStatus> {
+  const deadline = Date.now() + 60_000;
+  let seen: GiteaStatus[] = [];
+  while (Date.now() < deadline) {
+    seen = (await statusesOf(env, repo, sha)).filter((s) => s.context === context);
+    if (seen[0]?.status === state) return seen[0];
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  throw new Error(`Gitea has no '${state}' status of ${context} on ${sha}; it has ${JSON.stringify(seen)}`);
+}
+
+/**
+ * Project secrets for a Gitea trigger of the stack's default project: the webhook's shared secret
+ * (its value, for Gitea's hook) and the API token of `owner`, for commit statuses and pull requests.
+ */
+export async function forgeSecrets(owner: Actor): Promise<{ hookSecret: string; hookValue: string; tokenSecret: string }> {
+  const suffix = randomBytes(4).toString("hex").toUpperCase();
+  const out = {
+    hookSecret: `HOOK_${suffix}`,
+    hookValue: `gitea-hook-${randomBytes(12).toString("hex")}`,
+    tokenSecret: `GITEA_TOKEN_${suffix}`,
+  };
+  for (const [name, value] of [
+    [out.hookSecret, out.hookValue],
+    [out.tokenSecret, owner.token],
+  ]) {
+    const r = await put(`/api/v1/projects/default/secrets/${name}`, { value });
+    if (r.status >= 300) throw new Error(`creating the secret ${name} answered ${r.status}: ${r.text}`);
+  }
+  return out;
 }

@@ -19,8 +19,7 @@ import {
  * written into the file of the default branch as a document (comments, anchors and odd
  * indentation kept), committed to a new branch through Gitea's contents API with the token of
  * the project secret `source.token`, and proposed as a pull request, all read back through
- * Gitea's API. The test Gitea serves plain http, which a repository URL may not name: the
- * pipeline's URL is its https form and `source.apiUrl` says where the API is (no clone is needed).
+ * Gitea's API, whose address `source.apiUrl` gives here.
  */
 
 const gitea = giteaEnv();
@@ -70,11 +69,10 @@ beforeAll(async () => {
   await putFile(gitea, repo, dev, ".gantry.yaml", FILE, "Add the pipeline");
   const tokenSecret = `GITEA_PROPOSE_${randomBytes(4).toString("hex").toUpperCase()}`;
   expect((await put(`/api/v1/projects/default/secrets/${tokenSecret}`, { value: dev.token })).status).toBeLessThan(300);
-  const base = new URL(gitea.url);
   name = uniqueName("propose");
   const created = await post("/api/v1/pipelines", {
     name,
-    repository: { url: `https://${base.host}/${repo.full_name}.git` },
+    repository: { url: repo.clone_url },
     source: { from: "repository", token: tokenSecret, forge: "gitea", apiUrl: `${gitea.url}api/v1` },
     stages: [],
   });

@@ -1,21 +1,22 @@
-import { randomBytes } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { get, post, put, sandboxReadableDir, testEnv, uniqueName, waitForRun } from "./api-helpers";
+import { post, sandboxReadableDir, testEnv, uniqueName, waitForRun } from "./api-helpers";
 import {
   createRepo,
   createUser,
   createWebhook,
+  forgeSecrets,
   gitAs,
   giteaApi,
   giteaEnv,
+  giteaStatusOnceIs,
   openPullRequest,
-  statusesOf,
+  runForCommit,
   type Actor,
   type GiteaEnv,
   type GiteaRepo,
-  type GiteaStatus,
+  type GiteaStatusState,
 } from "./gitea-helpers";
 
 /**
@@ -37,12 +38,7 @@ beforeAll(async () => {
   dev = await createUser(gitea);
   repo = await createRepo(gitea, dev, uniqueName("status"));
   work = sandboxReadableDir("gantry-gitea-status-");
-  const suffix = randomBytes(4).toString("hex").toUpperCase();
-  const hookSecret = `HOOK_${suffix}`;
-  const tokenSecret = `GITEA_TOKEN_${suffix}`;
-  const hookValue = `gitea-hook-${randomBytes(12).toString("hex")}`;
-  expect((await put(`/api/v1/projects/default/secrets/${hookSecret}`, { value: hookValue })).status).toBeLessThan(300);
-  expect((await put(`/api/v1/projects/default/secrets/${tokenSecret}`, { value: dev.token })).status).toBeLessThan(300);
+  const { hookSecret, hookValue, tokenSecret } = await forgeSecrets(dev);
   pipelineName = uniqueName("gitea-status");
   const created = await post("/api/v1/pipelines", {
     name: pipelineName,
@@ -87,31 +83,9 @@ function pushCommit(env: GiteaEnv, branch: string, file: string): string {
 
 const release = (sha: string) => writeFileSync(path.join(work, `go-${sha}`), "");
 
-/** The run Gitea's delivery started for the commit. */
-async function runOf(sha: string): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const r = await get(`/api/v1/pipelines/${pipelineId}/runs`);
-    for (const item of r.body.items ?? []) {
-      const run = (await get(`/api/v1/runs/${item.id}`)).body;
-      if (run.event?.sha === sha) return run.id;
-    }
-    await new Promise((res) => setTimeout(res, 250));
-  }
-  throw new Error(`no run for ${sha} within 60 s; deliveries: ${(await get(`/api/v1/pipelines/${pipelineId}/deliveries`)).text}`);
-}
-
-/** Gitea's newest status of our context on the commit, once it is `state`. */
-async function statusOnGitea(env: GiteaEnv, sha: string, state: string): Promise<GiteaStatus> {
-  const deadline = Date.now() + 60_000;
-  let seen: GiteaStatus[] = [];
-  while (Date.now() < deadline) {
-    seen = (await statusesOf(env, repo, sha)).filter((s) => s.context === `gantry/${pipelineName}`);
-    if (seen[0]?.status === state) return seen[0];
-    await new Promise((res) => setTimeout(res, 500));
-  }
-  throw new Error(`Gitea has no '${state}' status of gantry/${pipelineName} on ${sha}; it has ${JSON.stringify(seen)}`);
-}
+const runOf = (sha: string) => runForCommit(pipelineId, sha);
+const statusOnGitea = (env: GiteaEnv, sha: string, state: GiteaStatusState) =>
+  giteaStatusOnceIs(env, repo, sha, `gantry/${pipelineName}`, state);
 
 describe.skipIf(!gitea)("commit statuses on a real Gitea", () => {
   const env = gitea as GiteaEnv;

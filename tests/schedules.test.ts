@@ -16,6 +16,13 @@ import { LocalExecutor } from "@/operator/executors/local/local-executor";
 import { SANDBOX_OFF } from "@/operator/executors/local/sandbox";
 import { Scheduler } from "@/operator/scheduler/scheduler";
 import pino from "pino";
+import { rmSync } from "node:fs";
+import { PipelineSpecSchema } from "@/lib/pipeline-spec";
+import { DEFAULT_PROJECT_ID } from "@/lib/projects";
+import { createPipeline } from "@/server/pipelines/pipelines";
+import { resolvePendingRun } from "@/server/runs/pending-runs";
+import { sandboxReadableDir } from "./api-helpers";
+import { PipelineRepo, shellFile } from "./pipeline-repo";
 import { del, get, patch, post, uniqueName } from "./schedule-api";
 
 /**
@@ -230,6 +237,50 @@ describe("firing ticks", () => {
     expect(o).toMatchObject({ result: "error", message: expect.stringContaining("params.NEEDED: required") });
     expect(await runsOf(id)).toHaveLength(0);
     expect((await fire(clock, id)).length).toBe(0);
+  });
+});
+
+describe("a pipeline kept in its repository", () => {
+  it("runs the file at the branch head of each tick, not the saved version", async () => {
+    const repo = new PipelineRepo(sandboxReadableDir("gantry-sched-repo-"));
+    try {
+      repo.commit("first", { ".gantry.yaml": shellFile("first head") });
+      const spec = PipelineSpecSchema.parse({
+        name: `sched-${randomBytes(4).toString("hex")}`,
+        repository: { url: repo.url },
+        source: { from: "repository" },
+        stages: [],
+      });
+      const { id: pipelineId } = await createPipeline(t.db, { spec, projectId: DEFAULT_PROJECT_ID });
+      const clock = new FakeClock(new Date("2026-05-01T00:00:30Z"));
+      const s = await createSchedule(
+        t.db,
+        admin,
+        await editAccess(pipelineId),
+        pipelineId,
+        ScheduleBodySchema.parse({ cron: "* * * * *" }),
+        clock,
+      );
+      /** Fires the next tick and reads the run's file as the operator does; answers the run's one task's script. */
+      const tick = async (at: string) => {
+        clock.set(at);
+        expect((await fire(clock, s.id))[0]).toMatchObject({ result: "started" });
+        const run = (await runsOf(s.id)).at(-1)!;
+        expect(run).toMatchObject({ status: "queued", message: "reading .gantry.yaml before the first task" });
+        expect(await resolvePendingRun(t.db, run.id, "op-sched")).toBe("resolved");
+        const [task] = await t.db.select().from(taskRuns).where(eq(taskRuns.runId, run.id));
+        const [after] = await t.db.select().from(runs).where(eq(runs.id, run.id));
+        return { version: after.version, command: task.plan.command.join(" ") };
+      };
+      const first = await tick("2026-05-01T00:01:00Z");
+      expect(first.command).toContain("first head");
+      repo.commit("second", { ".gantry.yaml": shellFile("second head") });
+      const second = await tick("2026-05-01T00:02:00Z");
+      expect(second.command).toContain("second head");
+      expect(second.version).toBe(first.version + 1);
+    } finally {
+      rmSync(repo.dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 import "./designer.css";
 import { Code2, Columns2, GitCompare, GitPullRequest, LoaderCircle, Plus, Redo2, Save, Undo2, Workflow } from "lucide-react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { ProposedChange } from "@/components/pipelines/proposed-change";
 import { SaveConflictBanner } from "@/components/pipelines/save-conflict";
 import { SpecEditor } from "@/components/pipelines/spec-editor";
 import { Button } from "@/components/ui/button";
@@ -387,15 +388,7 @@ export function Designer({
         </Button>
       </div>
 
-      {saving.proposed && (
-        <p role="status" className="rounded-md border bg-st-succeeded/10 px-3 py-2 text-sm">
-          Pull request opened:{" "}
-          <a className="font-medium text-primary underline" href={saving.proposed.url} target="_blank" rel="noreferrer">
-            {saving.proposed.url}
-          </a>{" "}
-          (branch <code>{saving.proposed.branch}</code>). Its run shows the change working; merging it saves the new version.
-        </p>
-      )}
+      {saving.proposed && <ProposedChange proposed={saving.proposed} />}
 
       {conflict && (
         <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="design" onSaveOnTop={saving.save} onDiscard={saving.discard}>

@@ -1,6 +1,6 @@
 "use client";
 
-import { LoaderCircle, Save } from "lucide-react";
+import { GitPullRequest, LoaderCircle, Save } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useCallback, useMemo, useState, useTransition } from "react";
 import { Button } from "@/components/ui/button";
@@ -8,7 +8,8 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { useToast } from "@/components/ui/toast";
 import type { FieldError } from "@/lib/pipeline-spec";
-import { savePipelineAction } from "@/server/actions/pipelines";
+import { proposePipelineChangeAction, savePipelineAction } from "@/server/actions/pipelines";
+import { ProposedChange } from "./proposed-change";
 import { SpecEditor } from "./spec-editor";
 import { withLines } from "./spec-errors";
 import { useSpecValidation } from "./use-spec-validation";
@@ -16,9 +17,22 @@ import { SaveConflictBanner, type SaveConflict } from "@/components/pipelines/sa
 
 /**
  * Edits the current version and saves a new one. The save names the version it started from,
- * so a save on top of someone else's newer version is refused and says so (409).
+ * so a save on top of someone else's newer version is refused and says so (409). For a pipeline
+ * kept in its repository the change can also be proposed as a pull request to its file, as from
+ * the designer (server/pipelines/propose-change.ts).
  */
-export function EditSpec({ pipelineId, version, source }: { pipelineId: string; version: number; source: string }) {
+export function EditSpec({
+  pipelineId,
+  version,
+  source,
+  repositoryFile,
+}: {
+  pipelineId: string;
+  version: number;
+  source: string;
+  /** The pipeline file of a pipeline kept in its repository. */
+  repositoryFile?: string;
+}) {
   const router = useRouter();
   const toast = useToast();
   const [text, setText] = useState(source);
@@ -26,6 +40,7 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
   const [server, setServer] = useState<{ text: string; errors: FieldError[] } | null>(null);
   const [conflict, setConflict] = useState<SaveConflict | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
+  const [proposed, setProposed] = useState<{ url: string; branch: string } | null>(null);
   const [pending, start] = useTransition();
   const local = useSpecValidation(text);
   const dirty = text !== source;
@@ -35,6 +50,23 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
     [local, server, text],
   );
   const canSave = dirty && local.ok && !pending;
+
+  const propose = useCallback(() => {
+    if (!local.ok) return;
+    start(async () => {
+      const r = await proposePipelineChangeAction({ pipelineId, source: text, base: source, message });
+      if (r.ok) {
+        setFailure(null);
+        setProposed(r.data);
+        toast({ tone: "success", title: "Pull request opened" });
+        return;
+      }
+      const e = r.error;
+      if (e.code === "validation_failed" && e.errors?.length) setServer({ text, errors: withLines(text, e.errors) });
+      else setFailure(e.message);
+      toast({ tone: "error", title: "No pull request opened", description: e.message });
+    });
+  }, [local.ok, pipelineId, text, source, message, toast]);
 
   const save = useCallback(
     (baseVersion: number) => {
@@ -83,14 +115,31 @@ export function EditSpec({ pipelineId, version, source }: { pipelineId: string; 
             value={message}
             onChange={(e) => setMessage(e.target.value)}
             maxLength={500}
-            placeholder="What changed, for the version history"
+            placeholder={
+              repositoryFile ? "What changed: the version's message, or the pull request's title" : "What changed, for the version history"
+            }
           />
         </div>
-        <Button type="submit" variant="primary" disabled={!canSave} title="Save a new version (Ctrl+S)">
+        {/* Gantry's own keys (name, triggers, repository) are saved here; the rest belongs to the file and its next push. */}
+        {repositoryFile && (
+          <Button
+            type="button"
+            variant="primary"
+            disabled={!canSave}
+            title={`Commit ${repositoryFile} to a new branch and open a pull request`}
+            onClick={propose}
+          >
+            {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <GitPullRequest aria-hidden />}
+            Propose change (pull request)
+          </Button>
+        )}
+        <Button type="submit" variant={repositoryFile ? "secondary" : "primary"} disabled={!canSave} title="Save a new version (Ctrl+S)">
           {pending ? <LoaderCircle className="animate-spin" aria-hidden /> : <Save aria-hidden />}
           Save
         </Button>
       </form>
+
+      {proposed && <ProposedChange proposed={proposed} />}
 
       {conflict && (
         <SaveConflictBanner conflict={conflict} pipelineId={pipelineId} kept="text" onSaveOnTop={save} onDiscard={() => router.refresh()} />

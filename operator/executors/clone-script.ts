@@ -20,6 +20,19 @@ export const GIT_CREDENTIAL_ENV = {
 } as const;
 
 /**
+ * A forge whose certificate comes from a private CA: git's own variables for it, set in the
+ * environment of the web app and the operator (docs/repository.md), reach every fetch of a
+ * pipeline file and every local task, its checkout and its own git (the sandbox shows those paths
+ * read-only). An image's clone trusts what its image trusts.
+ */
+export const GIT_TRUST_ENV = ["GIT_SSL_CAINFO", "GIT_SSL_CAPATH"] as const;
+
+/** The private-CA settings of this process's environment, by name. */
+export function gitTrustEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(GIT_TRUST_ENV.flatMap((k) => (env[k] ? [[k, env[k]]] : [])));
+}
+
+/**
  * An https token: git asks this credential helper, whose text names the variables and never holds
  * their values. The empty helper before it drops the user's own (a `store` helper would write the
  * token to ~/.git-credentials); set through GIT_CONFIG_* so every git command of the script has it.

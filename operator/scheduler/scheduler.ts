@@ -29,6 +29,7 @@ import { fireDueSchedules } from "@/server/schedules/fire";
 import type { Clock } from "@/server/schedules/clock";
 import { Dispatcher } from "./dispatcher";
 import { Housekeeping } from "./housekeeping";
+import { PipelineFiles } from "./pipeline-files";
 
 export interface SchedulerOptions {
   db: Db;
@@ -78,6 +79,7 @@ export class Scheduler {
   private readonly gates: GateWatcher;
   private readonly housekeeping: Housekeeping;
   private readonly dispatcher: Dispatcher;
+  private readonly files: PipelineFiles;
 
   private phase: Phase = "new";
   private inflight = new Map<string, InFlight>();
@@ -116,6 +118,7 @@ export class Scheduler {
       runEnded: (runId) => void runFinished(this.db, runId, this.log),
     });
     this.notifier = new Notifier(opts.db, this.log);
+    this.files = new PipelineFiles({ db: opts.db, operatorId: opts.operatorId, log: this.log, parallel: 2, settled: () => this.wake() });
     this.gates = new GateWatcher(opts.db, this.log, opts.gates);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
     const running = () => this.phase === "running";
@@ -131,6 +134,8 @@ export class Scheduler {
         when: running,
         run: () => fireDueSchedules(this.db, { clock: this.opts.clock, log: this.log }),
       },
+      // Runs of pipelines kept in their repository: their file is read before their first task (server/runs/pending-runs.ts).
+      { name: "pipeline files", every: 0, when: running, run: (now) => this.files.tick(now) },
       { name: "notifications", every: 0, run: (now) => this.notifier.tick(now) },
       // Runs whose approval gate passed its deadline are advanced at the next tick, not at their re-check.
       {
@@ -200,6 +205,8 @@ export class Scheduler {
       this.wake();
       await this.loopDone;
       await this.dispatcher.settled();
+      // A file being read is read again after the restart if it is not done by then.
+      await Promise.race([this.files.settled(), sleep(drainMs)]);
       await this.notifier.drain();
       if (this.registered) await removeOperator(this.db, this.me.id).catch(() => undefined);
       this.log.info("operator stopped");

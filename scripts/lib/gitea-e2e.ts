@@ -2,6 +2,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { fail, freePort, ok, step } from "./proc";
 import { ROOT, seedSecondDatabase, startApp } from "./stack";
+import { fetchWithCa, type TestCa } from "./test-ca";
 import { giteaUnavailableReason, startGitea } from "./tools/gitea";
 
 /**
@@ -20,6 +21,8 @@ export async function startGiteaSsoStack(o: {
   password: string;
   /** The integration suite's Gitea (its URL ending with `/` and an admin API token), if it started one. */
   gitea?: { url: string; token: string };
+  /** The test CA Gitea's certificate comes from (the stacks trust it through NODE_EXTRA_CA_CERTS). */
+  ca: TestCa;
   cleanups: (() => Promise<void>)[];
 }): Promise<Record<string, string>> {
   let gitea = o.gitea;
@@ -34,19 +37,20 @@ export async function startGiteaSsoStack(o: {
     const started = await startGitea({
       dir: path.join(ROOT, ".gantry/test-gitea-e2e"),
       port: await freePort(),
+      tls: o.ca,
       log: (m) => console.log(`  ${m}`),
     });
     o.cleanups.push(started.stop);
     gitea = { url: started.url, token: started.admin.token };
   }
   const api = async <T>(method: string, apiPath: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${gitea.url}api/v1${apiPath}`, {
+    const res = await fetchWithCa(o.ca.caFile, `${gitea.url}api/v1${apiPath}`, {
       method,
       headers: { authorization: `token ${gitea.token}`, "content-type": "application/json" },
       body: JSON.stringify(body),
     });
-    if (!res.ok) throw new Error(`Gitea ${method} ${apiPath} answered ${res.status}: ${await res.text()}`);
-    return (await res.json()) as T;
+    if (!res.ok) throw new Error(`Gitea ${method} ${apiPath} answered ${res.status}: ${res.text}`);
+    return JSON.parse(res.text) as T;
   };
 
   // The person who signs in: a Gitea user with a password (active, so Gitea vouches for the email).

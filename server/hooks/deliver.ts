@@ -236,10 +236,7 @@ async function process(
       ],
     });
     const what = `${event.type}${event.ref ? ` of ${event.ref}` : event.image ? ` of ${event.image}` : ""}`;
-    const message =
-      run.status === "failed"
-        ? `run #${run.number} for ${what} failed before any task: its pipeline file is not valid (see the run)`
-        : `started run #${run.number} for ${what}`;
+    const message = `started run #${run.number} for ${what}`;
     await record("accepted", message, event.rawType, run.id);
     await reportToForge(db, d, payload, event, match, run.id);
     const [p] = await db.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, d.pipelineId));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { credentialKind, credentialSecretNames, type GitSource } from "@/lib/repository";
-import { FETCH_SCRIPT, GIT_CREDENTIAL_ENV } from "@/operator/executors/clone-script";
+import { FETCH_SCRIPT, GIT_CREDENTIAL_ENV, gitTrustEnv } from "@/operator/executors/clone-script";
 import type { DbOrTx } from "../db/client";
 import { checkOutboundUrl } from "../net/outbound";
 import { resolveSecrets } from "../secrets/secrets";
@@ -35,8 +35,10 @@ export async function readRepositoryFile(db: DbOrTx, pipelineId: string, source:
   await checkHost(source.url);
   const dir = await mkdtemp(path.join(tmpdir(), "gantry-pipeline-file-"));
   const work = path.join(dir, "repo");
-  // No user or system configuration: only what is set here applies (no stored credential helpers, no url rewrites).
+  // No user or system configuration: only what is set here applies (no stored credential helpers,
+  // no url rewrites), and a private CA the administrator named (GIT_SSL_CAINFO).
   const base = {
+    ...gitTrustEnv(),
     PATH: process.env.PATH ?? "/usr/bin:/bin",
     HOME: dir,
     GIT_CONFIG_NOSYSTEM: "1",
@@ -46,10 +48,15 @@ export async function readRepositoryFile(db: DbOrTx, pipelineId: string, source:
   const git = async (args: string[]) =>
     (await run("git", args, { cwd: work, env: base, timeout: TIMEOUT_MS, maxBuffer: MAX_FILE_BYTES * 2 })).stdout;
   try {
-    await mkdir(work);
-    await git(["init", "--quiet"]);
-    // A redirect to another host would skip the host check below.
-    await git(["config", "http.followRedirects", "false"]);
+    try {
+      await mkdir(work);
+      await git(["init", "--quiet"]);
+      // A redirect to another host would skip the host check below.
+      await git(["config", "http.followRedirects", "false"]);
+    } catch (e) {
+      // No git where the operator runs (or no room in the temporary directory): waiting would not help.
+      throw new RepositoryFileError(`cannot read ${file}: git cannot run here: ${(e as Error).message.split("\n")[0]}`);
+    }
     try {
       await run("sh", ["-c", FETCH_SCRIPT, "gantry-fetch", source.url, source.revision], {
         cwd: work,

@@ -5,14 +5,13 @@ import { matrixTaskName, specTasks, type FieldError } from "@/lib/pipeline-spec"
 import { matrixCombinations } from "@/lib/matrix";
 import { resolveSource, type SourceEvent } from "@/lib/repository";
 import type { Db, DbOrTx } from "../db/client";
-import { pipelines, projects, runs, taskRuns } from "../db/schema";
+import { pipelines, projects, runs, taskRuns, type PendingStart } from "../db/schema";
 import { gitValues, type RunValues } from "@/lib/expressions/values";
 import { escapeText } from "@/lib/expressions/template";
 import { getVersion } from "../pipelines/pipelines";
 import { resolveTemplates } from "../pipelines/pins";
 import { compileTask, resolveRunParams } from "./compile";
 import { sealRunParams } from "../secrets/run-secrets";
-import { transitionRun } from "./state";
 import { withForkGate } from "./fork-gate";
 
 type ForkEvent = Parameters<typeof withForkGate>[1];
@@ -40,6 +39,23 @@ export async function createRun(
   pipelineId: string,
   input: CreateRunInput = {},
 ): Promise<{ id: string; number: number; status: "queued" }> {
+  const id = randomUUID();
+  const planned = await planRun(db, pipelineId, id, input);
+  const number = await insertRun(
+    db,
+    input,
+    { id, pipelineId, version: planned.version, params: planned.params, secretNames: planned.secretNames },
+    planned.taskRows,
+  );
+  return { id, number, status: "queued" };
+}
+
+/**
+ * A run's rows for one pipeline version (the current one by default): its params, secret ones
+ * sealed, and its task runs, compiled. Throws a validation error (unknown template, a param git
+ * would refuse as a revision) before anything is written.
+ */
+export async function planRun(db: DbOrTx, pipelineId: string, id: string, input: CreateRunInput) {
   const [row] = await db
     .select({ p: pipelines, projectSlug: projects.slug })
     .from(pipelines)
@@ -84,7 +100,6 @@ export async function createRun(
   const withSource = <P extends { gate?: unknown }>(plan: P): P =>
     checkout.source && !plan.gate ? { ...plan, source: { git: checkout.source } } : plan;
 
-  const id = randomUUID();
   // A matrix task becomes one task run per combination, numbered on within its stage.
   const nextIndex = new Map<number, number>();
   const taskRows = tasks.flatMap(({ stageIndex, stageName, stageMode, when, task, at, template, stage }) =>
@@ -112,27 +127,32 @@ export async function createRun(
       };
     }),
   );
-  const number = await db.transaction(async (tx) => {
-    const n = await nextRunNumber(tx, pipelineId);
+  // Secret param values are sealed (server/secrets): the database never holds them in clear.
+  return { version, params: sealRunParams(runParams, secrets), secretNames: secrets, taskRows };
+}
+
+/** Inserts a queued run, numbered next, with its task runs (if any yet); answers its number. */
+async function insertRun(
+  db: Db,
+  input: CreateRunInput,
+  row: Pick<typeof runs.$inferInsert, "id" | "pipelineId" | "version" | "params" | "secretNames" | "message" | "pendingStart">,
+  taskRows: (typeof taskRuns.$inferInsert)[],
+): Promise<number> {
+  return db.transaction(async (tx) => {
+    const n = await nextRunNumber(tx, row.pipelineId);
     await tx.insert(runs).values({
-      id,
-      pipelineId,
+      ...row,
       number: n,
-      version,
       status: "queued",
-      // Secret param values are sealed (server/secrets): the database never holds them in clear.
-      params: sealRunParams(runParams, secrets),
-      secretNames: secrets,
       trigger: input.trigger ?? "manual",
       ref: input.ref ?? null,
       scheduleId: input.scheduleId ?? null,
       event: input.event ?? null,
       createdBy: input.userId ?? null,
     });
-    await tx.insert(taskRuns).values(taskRows);
+    if (taskRows.length) await tx.insert(taskRuns).values(taskRows);
     return n;
   });
-  return { id, number, status: "queued" };
 }
 
 /** The pipeline's next run number; locks the pipeline row (call in a transaction) so numbers are handed out one at a time. */
@@ -146,37 +166,26 @@ async function nextRunNumber(tx: DbOrTx, pipelineId: string): Promise<number> {
 }
 
 /**
- * A run that fails before any task (its pipeline file cannot be read or does not validate): it
- * exists, with the reason and the file's problems, so the run page and the run's notifications say
- * what went wrong; it has no task runs.
+ * A run of a pipeline kept in its repository, queued without task runs: the operator reads its
+ * file first (server/runs/pending-runs.ts), then makes them or fails the run with the file's
+ * problems. The caller does not wait for git. All param values are sealed until then, since
+ * only the file says which are secret.
  */
-export async function createFailedRun(
+export async function createPendingRun(
   db: Db,
   pipelineId: string,
-  input: Pick<CreateRunInput, "trigger" | "ref" | "event" | "userId"> & { version: number; message: string; errors: FieldError[] },
-): Promise<{ id: string; number: number; status: "failed" }> {
+  input: CreateRunInput & { version: number; message: string },
+): Promise<{ id: string; number: number; status: "queued" }> {
   const id = randomUUID();
-  const number = await db.transaction(async (tx) => {
-    const n = await nextRunNumber(tx, pipelineId);
-    await tx.insert(runs).values({
-      id,
-      pipelineId,
-      number: n,
-      version: input.version,
-      status: "queued",
-      // Which params are secret is the file's to say, and it did not: none are kept.
-      params: {},
-      secretNames: [],
-      trigger: input.trigger ?? "manual",
-      ref: input.ref ?? null,
-      event: input.event ?? null,
-      errors: input.errors.slice(0, 100),
-      createdBy: input.userId ?? null,
-    });
-    await transitionRun(tx, { id, status: "queued" }, "failed", input.message);
-    return n;
-  });
-  return { id, number, status: "failed" };
+  const given = Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)]));
+  const pendingStart: PendingStart = {
+    params: sealRunParams(given, Object.keys(given)),
+    ...(input.env ? { env: input.env } : {}),
+    ...(input.files?.length ? { files: input.files } : {}),
+  };
+  const row = { id, pipelineId, version: input.version, message: input.message, params: {}, secretNames: [], pendingStart };
+  const number = await insertRun(db, input, row, []);
+  return { id, number, status: "queued" };
 }
 
 /** Trigger data is text, never references: in a templated plan it is escaped (a branch may be named `{{ x }}`). */

@@ -67,12 +67,15 @@ export async function removeOperator(db: Db, id: string) {
   await db.delete(operators).where(eq(operators.id, id));
 }
 
-/** Runs that may have something to do, oldest first, with their `rev` (bumped on every change). */
+/**
+ * Runs that may have something to do, oldest first, with their `rev` (bumped on every change).
+ * A run still waiting for its pipeline file has no task runs yet: the file's reader (pending-runs.ts) has it.
+ */
 export async function listActiveRuns(db: DbOrTx, limit = 1000): Promise<{ id: string; rev: number; status: RunStatus }[]> {
   return db
     .select({ id: runs.id, rev: runs.rev, status: runs.status })
     .from(runs)
-    .where(inArray(runs.status, [...ACTIVE_STATUSES]))
+    .where(and(inArray(runs.status, [...ACTIVE_STATUSES]), isNull(runs.pendingStart)))
     .orderBy(asc(runs.createdAt))
     .limit(limit);
 }

@@ -1,22 +1,20 @@
 import type { Db } from "../db/client";
-import { syncPipelineFile, type FileEvent } from "../pipelines/pipeline-file";
-import { createFailedRun, createRun, type CreateRunInput } from "./create-run";
+import { getPipeline } from "../pipelines/pipelines";
+import { createPendingRun, createRun, type CreateRunInput } from "./create-run";
 
 /**
- * A new run (manual, API or webhook) of the pipeline's current version; for a pipeline kept in
- * its repository, of the version its file says at the event's commit or the pipeline's revision
- * (saved first when it changed). A file that cannot be read or does not validate gives a run that
- * failed before any task, with the file's problems. An explicit `version` is run as it is.
+ * A new run (manual, API, schedule or webhook) of the pipeline's current version. A pipeline kept
+ * in its repository gets a run queued without task runs: the operator reads its file at the
+ * event's commit, else at the branch head, before the first task (server/runs/pending-runs.ts),
+ * so the caller (a webhook delivery) never waits for git. An explicit `version` is run as it is.
  */
 export async function startRun(
   db: Db,
   pipelineId: string,
   input: CreateRunInput,
-): Promise<{ id: string; number: number; status: "queued" | "failed" }> {
+): Promise<{ id: string; number: number; status: "queued" }> {
   if (input.version !== undefined) return createRun(db, pipelineId, input);
-  const params = Object.fromEntries(Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)]));
-  const sync = await syncPipelineFile(db, pipelineId, { event: input.event as FileEvent | null | undefined, params });
-  if (!sync) return createRun(db, pipelineId, input);
-  if (!sync.ok) return createFailedRun(db, pipelineId, { ...input, version: sync.version, message: sync.message, errors: sync.errors });
-  return createRun(db, pipelineId, { ...input, version: sync.version });
+  const p = await getPipeline(db, pipelineId);
+  if (!p.spec.source) return createRun(db, pipelineId, input);
+  return createPendingRun(db, pipelineId, { ...input, version: p.version, message: `reading ${p.spec.source.path} before the first task` });
 }

@@ -7,7 +7,7 @@ import type { Db } from "../db/client";
 import { pipelines, runs, schedules, type ScheduleRow } from "../db/schema";
 import { audit, SYSTEM_ACTOR } from "../audit/audit";
 import { cancelRun } from "../runs/cancel-run";
-import { createRun } from "../runs/create-run";
+import { startRun as startPipelineRun } from "../runs/start-run";
 import { openRunParams } from "../secrets/run-secrets";
 import { systemClock, type Clock } from "./clock";
 
@@ -129,8 +129,9 @@ async function startRun(tx: Db, s: ScheduleRow, tick: Date, skippedTicks: number
   }
   try {
     // A savepoint inside the claim's transaction: a run that cannot be created leaves the tick handled.
-    // Secret values are stored sealed; createRun seals them again for the run.
-    const run = await createRun(tx, s.pipelineId, { params, trigger: "schedule", scheduleId: s.id, userId: s.createdBy });
+    // Secret values are stored sealed; the run seals them again. A pipeline kept in its repository
+    // runs its file at the branch head, read by the operator before the first task.
+    const run = await startPipelineRun(tx, s.pipelineId, { params, trigger: "schedule", scheduleId: s.id, userId: s.createdBy });
     const [p] = await tx.select({ projectId: pipelines.projectId }).from(pipelines).where(eq(pipelines.id, s.pipelineId));
     await audit(tx, SYSTEM_ACTOR, {
       action: "run.start",

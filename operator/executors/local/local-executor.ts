@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { chown, mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
-import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV } from "../clone-script";
+import { CLONE_SCRIPT, GIT_CREDENTIAL_ENV, GIT_TRUST_ENV, gitTrustEnv } from "../clone-script";
 import {
   ExecutorError,
   gantryEnv,
@@ -147,6 +148,8 @@ export class LocalExecutor implements Executor {
     }
     // The operator's home is hidden in the sandbox: the private /tmp is the task's (as an image's HOME would be).
     if (this.sandboxed) inherited.HOME = "/tmp";
+    // A forge's private CA (docs/repository.md): for the checkout and for a task that runs git itself.
+    Object.assign(inherited, gitTrustEnv());
     const resultsDir = await prepareResultsDir(this.resultsDirOf(task), this.owner);
     const cache = await this.cacheOf(task);
     const env: Record<string, string> = {
@@ -188,7 +191,7 @@ export class LocalExecutor implements Executor {
         // The clone's credentials ride in the wrapper's environment, which the clone step keeps
         // (dropping all else) and the task's program does not get.
         const creds = cloneCredentialEnv(task);
-        const keep = new Set(["PATH", "HOME", ...Object.keys(creds)]);
+        const keep = new Set<string>(["PATH", "HOME", ...GIT_TRUST_ENV, ...Object.keys(creds)]);
         const drop = Object.keys(env)
           .filter((k) => !keep.has(k))
           .join(" ");
@@ -208,7 +211,7 @@ export class LocalExecutor implements Executor {
                 {
                   workspace,
                   writableFiles: [failed, env.GANTRY_METRICS_FILE, resultsDir, ...(cache ? [cache] : [])],
-                  readOnlyDirs: [this.filesDirOf(task.runId), this.fencePath, ...this.pathDirs()],
+                  readOnlyDirs: [this.filesDirOf(task.runId), this.fencePath, ...this.pathDirs(), ...this.trustPaths()],
                   root: task.plan.runAsRoot,
                 },
                 inner,
@@ -257,6 +260,13 @@ export class LocalExecutor implements Executor {
       "/var/lib/mysql",
       ...this.opts.sandbox.hide,
     ].map((p) => path.resolve(p));
+  }
+
+  /** The private CA files git is told of (GIT_SSL_CAINFO…), shown read-only: the checkout and a task's own git use them. */
+  private trustPaths(): string[] {
+    return Object.values(gitTrustEnv())
+      .map((p) => path.resolve(p))
+      .filter((p) => existsSync(p));
   }
 
   private homeCover(): string[] {

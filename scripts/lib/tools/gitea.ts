@@ -12,6 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { startChild, stopChild, waitFor } from "../proc";
 import { quietLog, type Log } from "../go-build";
+import { fetchWithCa, type TestCa } from "../test-ca";
 import { ensureGoTool, toolUnavailableReason, type GoTool } from "./go-tool";
 
 /**
@@ -31,7 +32,7 @@ export const ensureGitea = (log: Log = quietLog) => ensureGoTool(GITEA_TOOL, log
 export const giteaUnavailableReason = () => toolUnavailableReason(GITEA_TOOL);
 
 export interface Gitea {
-  /** `http://127.0.0.1:PORT/`: ROOT_URL, the API under `api/v1/`, repositories under `<owner>/<name>.git`. */
+  /** `https://127.0.0.1:PORT/`: ROOT_URL, the API under `api/v1/`, repositories under `<owner>/<name>.git`. */
   url: string;
   admin: { user: string; password: string; token: string };
   stop: () => Promise<void>;
@@ -39,8 +40,11 @@ export interface Gitea {
 
 const sh = promisify(execFile);
 
-/** app.ini: loopback only, SQLite, no mail, no SSH, no Actions or packages, webhooks allowed to loopback. */
-export function giteaConfig(o: { dir: string; port: number; staticRoot: string }): string {
+/**
+ * app.ini: loopback only, https with the test CA's certificate (a repository URL must be https://,
+ * as a real forge's is), SQLite, no mail, no SSH, no Actions or packages, webhooks allowed to loopback.
+ */
+export function giteaConfig(o: { dir: string; port: number; staticRoot: string; tls: Pick<TestCa, "certFile" | "keyFile"> }): string {
   const secret = () => randomBytes(32).toString("base64url");
   const sections: Record<string, Record<string, string | number | boolean>> = {
     "": {
@@ -52,10 +56,12 @@ export function giteaConfig(o: { dir: string; port: number; staticRoot: string }
       I_AM_BEING_UNSAFE_RUNNING_AS_ROOT: true,
     },
     server: {
-      PROTOCOL: "http",
+      PROTOCOL: "https",
+      CERT_FILE: o.tls.certFile,
+      KEY_FILE: o.tls.keyFile,
       HTTP_ADDR: "127.0.0.1",
       HTTP_PORT: o.port,
-      ROOT_URL: `http://127.0.0.1:${o.port}/`,
+      ROOT_URL: `https://127.0.0.1:${o.port}/`,
       DISABLE_SSH: true,
       START_SSH_SERVER: false,
       OFFLINE_MODE: true,
@@ -105,14 +111,14 @@ export function giteaConfig(o: { dir: string; port: number; staticRoot: string }
  * database, creates the admin user and its API token with `gitea admin user create`, then serves
  * and waits until the API answers with that token.
  */
-export async function startGitea(o: { dir: string; port: number; log?: Log }): Promise<Gitea> {
+export async function startGitea(o: { dir: string; port: number; tls: TestCa; log?: Log }): Promise<Gitea> {
   const log = o.log ?? quietLog;
   const bin = await ensureGitea(log);
   const dir = path.resolve(o.dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(path.join(dir, "data"), { recursive: true });
   const config = path.join(dir, "app.ini");
-  writeFileSync(config, giteaConfig({ dir, port: o.port, staticRoot: path.dirname(bin) }), { mode: 0o600 });
+  writeFileSync(config, giteaConfig({ dir, port: o.port, staticRoot: path.dirname(bin), tls: o.tls }), { mode: 0o600 });
   const args = ["--config", config, "--work-path", dir];
   const cli = async (...rest: string[]) => {
     try {
@@ -146,14 +152,16 @@ export async function startGitea(o: { dir: string; port: number; log?: Log }): P
   if (!admin.token) throw new Error(`gitea admin user create printed no access token:\n${created}`);
 
   const child: ChildProcess = startChild("gitea", bin, ["web", ...args], { cwd: dir, quiet: !process.env.GANTRY_TEST_VERBOSE });
-  const url = `http://127.0.0.1:${o.port}/`;
+  const url = `https://127.0.0.1:${o.port}/`;
   const stop = () => stopChild(child, "SIGTERM", 15_000);
   try {
     await waitFor(
       `Gitea on ${url}`,
       async () => {
         if (child.exitCode !== null) throw new Error(`gitea exited with ${child.exitCode}; see ${path.join(dir, "log")}`);
-        const r = await fetch(`${url}api/v1/user`, { headers: { authorization: `token ${admin.token}` } }).catch(() => null);
+        const r = await fetchWithCa(o.tls.caFile, `${url}api/v1/user`, { headers: { authorization: `token ${admin.token}` } }).catch(
+          () => null,
+        );
         return r?.ok ?? false;
       },
       60_000,

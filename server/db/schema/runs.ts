@@ -8,6 +8,17 @@ import type { RunStatus } from "@/lib/status";
 import type { TaskPlan } from "@/lib/plan";
 import type { FieldError } from "@/lib/pipeline-spec";
 
+/**
+ * What a run of a pipeline kept in its repository was started with, kept until the operator has
+ * read the file (server/runs/pending-runs.ts). Param values are all sealed: which are secret is
+ * the file's to say.
+ */
+export interface PendingStart {
+  params: Record<string, string>;
+  env?: Record<string, string>;
+  files?: { env: string; name: string; content: string }[];
+}
+
 export const runs = mysqlTable(
   "runs",
   {
@@ -21,6 +32,11 @@ export const runs = mysqlTable(
     message: varchar("message", { length: 1000 }),
     /** Why a run failed before any task: the problems of its pipeline file, each with path and line. */
     errors: json("errors").$type<FieldError[]>(),
+    /** Set while the run waits for its pipeline file to be read: it has no task runs yet. */
+    pendingStart: json("pending_start").$type<PendingStart>(),
+    /** The operator reading that file, and since when: another takes over once this lease lapses. */
+    resolvingBy: varchar("resolving_by", { length: 100 }),
+    resolvingAt: ts("resolving_at"),
     /** Param values as given; secret ones are never returned by the API. */
     params: json("params").$type<Record<string, string>>().notNull(),
     secretNames: json("secret_names").$type<string[]>().notNull(),

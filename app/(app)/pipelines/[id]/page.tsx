@@ -144,7 +144,13 @@ export default async function PipelinePage({ params, searchParams }: Props) {
 
         <TabsContent value="spec">
           {/* A new current version (ours or someone else's) starts the editor over from it. */}
-          <EditSpec key={pipeline.version} pipelineId={pipeline.id} version={pipeline.version} source={source} />
+          <EditSpec
+            key={pipeline.version}
+            pipelineId={pipeline.id}
+            version={pipeline.version}
+            source={source}
+            repositoryFile={pipeline.spec.source?.path}
+          />
         </TabsContent>
 
         <TabsContent value="versions">
