@@ -128,17 +128,15 @@ async function load(db: ReturnType<typeof createDb>["db"], runId: string, taskRu
       const created = new Date(run.createdAt.getTime() - (i + 1) * 60_000);
       return { runId: randomUUID(), taskRunId: randomUUID(), i, created };
     });
-    await db
-      .insert(runs)
-      .values(
-        rows.map((r) => ({
-          ...run,
-          id: r.runId,
-          number: run.number + 1 + r.i,
-          createdAt: r.created,
-          event: { sha: `${r.i % 50}`.padStart(40, "0") },
-        })),
-      );
+    await db.insert(runs).values(
+      rows.map((r) => ({
+        ...run,
+        id: r.runId,
+        number: run.number + 1 + r.i,
+        createdAt: r.created,
+        event: { sha: `${r.i % 50}`.padStart(40, "0") },
+      })),
+    );
     await db.insert(taskRuns).values(rows.map((r) => ({ ...tr, id: r.taskRunId, runId: r.runId, updatedAt: r.created })));
     await db.insert(taskTriage).values(
       rows.map((r) => ({
