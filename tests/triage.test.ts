@@ -55,7 +55,6 @@ async function push(sha: string, author: string) {
   return waitForRun((r.body as { runId: string }).runId, 60_000);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers, checked by the assertions
 const taskOf = (run: any) => run.stages[0].tasks[0];
 const logLines = async (taskRunId: string) =>
   (await get(`/api/v1/task-runs/${taskRunId}/logs`, { headers: { accept: "text/plain" } })).text.split("\n");
