@@ -197,7 +197,11 @@ function LogDiffView({ log }: { log: ComparisonJson["log"] }) {
         {log.hunks.map((h, i) => (
           <div key={i} className={cn(i > 0 && "border-t border-dashed")}>
             {h.map((l, j) => (
-              <div key={j} className={cn("px-2", l.op === "add" && "bg-st-failed/15", l.op === "del" && "bg-st-succeeded/15 text-muted")}>
+              <div
+                key={j}
+                data-op={l.op}
+                className={cn("px-2", l.op === "add" && "bg-st-failed/15", l.op === "del" && "bg-st-succeeded/15 text-muted")}
+              >
                 <span className="mr-2 inline-block w-3 select-none">{l.op === "add" ? "+" : l.op === "del" ? "−" : " "}</span>
                 {l.op === "del" ? l.text : <a href={`#L${l.line}`}>{l.text}</a>}
               </div>
