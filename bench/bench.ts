@@ -6,9 +6,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { isFinal, type RunStatus } from "@/lib/status";
 import { benchDesigner } from "./designer";
 import { benchFanout, printFanout } from "./fanout";
+import { benchTriage, printTriage } from "./triage";
 
-interface Opts {
+export interface Opts {
   url: string;
+  /** The stack's database, for benches that load data straight into it. */
+  databaseUrl: string;
   token: string;
   webPid: number;
   operatorPid: number;
@@ -25,6 +28,8 @@ export async function runBench(o: Opts) {
     return printDesigner(await benchDesigner({ url: o.url, token: o.token, password: o.password, chromium: o.chromium }));
   // GANTRY_BENCH=fanout measures only the SSE fan-out (500 viewers on 50 task runs).
   if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
+  // GANTRY_BENCH=triage measures only failure triage (10,000 failed runs loaded; a few minutes).
+  if (process.env.GANTRY_BENCH === "triage") return printTriage(await benchTriage(o));
   const api = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(o.url + path, {
       method,
@@ -140,7 +145,7 @@ async function runStartLatency(
   return ms;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 function printDesigner(d: { loadMs: number[]; editMs: number[] }) {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -153,7 +158,7 @@ designer, pipeline of 20 stages × 15 tasks, Chromium (median of ${d.loadMs.leng
 }
 
 /** Reads an SSE log stream until `event: end` (or until onLine returns true). */
-async function followLog(o: Opts, taskRunId: string, onLine: () => boolean) {
+export async function followLog(o: Opts, taskRunId: string, onLine: () => boolean) {
   const ctrl = new AbortController();
   const r = await fetch(`${o.url}/api/v1/task-runs/${taskRunId}/logs?follow=true`, {
     headers: { authorization: `Bearer ${o.token}`, accept: "text/event-stream" },

@@ -354,6 +354,90 @@ export type ApprovalJson = z.input<typeof ApprovalSchema>;
 export type ApprovalResultJson = z.input<typeof ApprovalResultSchema>;
 export type PendingApprovalJson = z.input<typeof PendingApprovalSchema>;
 
+export const FailureReasonSchema = z.enum(["OOMKilled", "ImagePullBackOff", "DeadlineExceeded", "Evicted", "Unschedulable"]);
+
+export const TriageSchema = z
+  .object({
+    firstError: z
+      .object({
+        line: z.number().int().meta({ description: "the line's number in the task run's log (its `seq`): link to it" }),
+        text: z.string(),
+        context: z.array(z.object({ line: z.number().int(), text: z.string() })),
+        rule: z.string().meta({ description: "which pattern found it (server/triage/rules.json); `last-output` when none did" }),
+        headline: z.string().optional().meta({ description: "the line it explains: a failed test's name, a traceback's start" }),
+      })
+      .nullable(),
+    reason: FailureReasonSchema.nullable().meta({ description: "a Kubernetes reason, which takes precedence over the log" }),
+    fingerprint: z.string().meta({ description: "the same value for the same failure in any run of the project" }),
+    flaky: z.object({
+      flaky: z.boolean(),
+      failures: z.number().int().meta({ description: "runs in the window where the task failed on code it also passed" }),
+      runs: z.number().int().meta({ description: "runs of the task looked at (the last 20)" }),
+    }),
+    similarRuns: z.object({
+      count: z.number().int().meta({ description: "other failed task runs of the project with the same fingerprint" }),
+      firstSeen: dateTime().nullable(),
+      runs: z.array(
+        z.object({
+          runId: z.string(),
+          number: z.number().int(),
+          pipelineId: z.string(),
+          pipelineName: z.string(),
+          taskName: z.string(),
+          at: dateTime(),
+        }),
+      ),
+    }),
+  })
+  .meta({ description: "failed task runs only: why it failed (docs/triage.md)" });
+
+export type TriageJson = z.input<typeof TriageSchema>;
+
+const LogDiffLineSchema = z.object({
+  op: z.enum(["same", "add", "del"]).meta({ description: "`add`: only in the failed run; `del`: only in the green one" }),
+  line: z.number().int().meta({ description: "the line's number in its own run's log" }),
+  text: z.string(),
+});
+
+export const ComparisonSchema = z.object({
+  baseline: z
+    .object({ runId: z.string(), number: z.number().int(), taskRunId: z.string(), finishedAt: dateTime().nullable() })
+    .nullable()
+    .meta({ description: "the same task in the last successful run of the same pipeline and ref; null when there is none" }),
+  log: z
+    .object({
+      hunks: z.array(z.array(LogDiffLineSchema)),
+      added: z.number().int(),
+      removed: z.number().int(),
+      truncated: z.boolean().meta({ description: "only the last 5,000 lines of each log were compared" }),
+      tooDifferent: z.boolean().meta({ description: "the logs have too little in common for a line diff" }),
+    })
+    .nullable()
+    .meta({ description: "lines compared after taking out times, durations, temporary paths, hashes and numbers" }),
+  changes: z
+    .object({
+      commits: z.array(z.object({ sha: z.string(), message: z.string(), author: z.string(), url: z.string().optional() })),
+      pipelineVersion: z
+        .object({
+          from: z.number().int(),
+          to: z.number().int(),
+          diff: z.object({
+            stages: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }),
+            tasks: z.object({ added: z.array(z.string()), removed: z.array(z.string()), changed: z.array(z.string()) }),
+            pipeline: z.array(z.string()),
+            same: z.boolean(),
+          }),
+        })
+        .nullable(),
+      templates: z.array(z.object({ task: z.string(), from: z.string(), to: z.string() })),
+      params: z.array(z.object({ name: z.string(), from: z.string().nullable(), to: z.string().nullable() })),
+      runner: z.object({ from: z.string().nullable(), to: z.string().nullable() }).nullable(),
+      images: z.array(z.object({ task: z.string(), from: z.string(), to: z.string() })),
+    })
+    .nullable(),
+});
+export type ComparisonJson = z.input<typeof ComparisonSchema>;
+
 export const TaskRunSchema = z.object({
   id: z.string().meta({ description: "task run id, for /api/v1/task-runs/{id}/logs" }),
   name: z.string(),
@@ -380,6 +464,7 @@ export const TaskRunSchema = z.object({
     .object({ task: z.string(), values: z.record(z.string(), z.string()) })
     .optional()
     .meta({ description: "one combination of a matrix task: the task's name and this combination's values" }),
+  triage: TriageSchema.optional(),
 });
 
 export const StageRunSchema = z.object({
@@ -711,6 +796,18 @@ export const AnalyticsSchema = z.object({
       }),
     )
     .meta({ description: "flakiest first (at most 10); see docs/analytics.md" }),
+  flakyTests: z
+    .array(
+      z.object({
+        pipelineId: z.string(),
+        pipelineName: z.string(),
+        classname: z.string(),
+        name: z.string(),
+        flakyFailures: z.number().int().meta({ description: "failures on a version and commit on which the test also passed" }),
+        commits: z.number().int().meta({ description: "(version, commit) pairs on which it both failed and passed" }),
+      }),
+    )
+    .meta({ description: "JUnit tests that failed and passed on unchanged code in the window, flakiest first (at most 10)" }),
 });
 export type AnalyticsJson = z.infer<typeof AnalyticsSchema>;
 export type UserJson = z.infer<typeof UserSchema>;

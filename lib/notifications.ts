@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { firstErrorText, firstErrorUrl, type RunFirstError } from "./first-error-text";
 
 /**
  * A pipeline's notifications (its spec's `notifications`): on which run events, to which
@@ -48,6 +49,16 @@ export interface NotificationMessage {
   pipeline: string;
   project: string;
   run: { id: string; number: number; status: string; url: string; ref: string | null; trigger: string; message: string | null };
+  /** Why the first failed task failed (server/triage), when it is known. */
+  firstError?: RunFirstError | null;
+}
+
+/** The run's message and its first error, as the lines of a notification. */
+export function detailLines(m: NotificationMessage): string[] {
+  return [
+    ...(m.run.message ? [m.run.message] : []),
+    ...(m.firstError ? [`First error: ${firstErrorText(m.firstError)}`, `Line: ${firstErrorUrl(m.run.url, m.firstError)}`] : []),
+  ];
 }
 
 const TITLE: Record<NotifyEvent, string> = {
@@ -63,7 +74,7 @@ export const headline = (m: NotificationMessage) =>
 /** The request body each chat service expects (their incoming-webhook formats). */
 export function chatBody(channel: Exclude<Channel, "email">, m: NotificationMessage): unknown {
   const title = headline(m);
-  const detail = `${m.run.message ? `${m.run.message}\n` : ""}Project ${m.project} · trigger ${m.run.trigger}`;
+  const detail = [...detailLines(m), `Project ${m.project} · trigger ${m.run.trigger}`].join("\n");
   switch (channel) {
     case "slack":
       return {
@@ -75,6 +86,13 @@ export function chatBody(channel: Exclude<Channel, "email">, m: NotificationMess
     case "wecom":
       return { msgtype: "markdown", markdown: { content: `**${title}**\n${detail}\n[Open the run](${m.run.url})` } };
     case "webhook":
-      return { event: m.event, title, pipeline: m.pipeline, project: m.project, run: m.run };
+      return {
+        event: m.event,
+        title,
+        pipeline: m.pipeline,
+        project: m.project,
+        run: m.run,
+        ...(m.firstError ? { firstError: m.firstError } : {}),
+      };
   }
 }

@@ -98,9 +98,17 @@ describe("pipeline spec validation", () => {
 
   it("points an unknown field at the key's own line", () => {
     const r = parseSpecText(
-      ok.replace("        retries: 0\n", "").replace("        env: { FOO: bar, N: 3 }\n", "        env: { FOO: bar }\n        retry: 2\n"),
+      ok.replace("        retries: 0\n", "").replace("        env: { FOO: bar, N: 3 }\n", "        env: { FOO: bar }\n        retrys: 2\n"),
     );
-    expect(!r.ok && r.errors[0]).toMatchObject({ path: "stages[0].tasks[0]", message: "unknown field 'retry'", line: 16 });
+    expect(!r.ok && r.errors[0]).toMatchObject({ path: "stages[0].tasks[0]", message: "unknown field 'retrys'", line: 16 });
+  });
+
+  it("says what `retry` takes when it is given a number", () => {
+    const r = parseSpecText(ok.replace("        env: { FOO: bar, N: 3 }\n", "        env: { FOO: bar }\n        retry: 2\n"));
+    expect(!r.ok && r.errors[0]).toMatchObject({
+      path: "stages[0].tasks[0].retry",
+      message: "an object such as { onFlaky: 2 } (a plain number of retries is `retries`)",
+    });
   });
 
   it("points YAML syntax errors at their line", () => {

@@ -181,6 +181,11 @@ const matrixSpec = z
     }
   });
 
+export const RetrySpecSchema = z.strictObject(
+  { onFlaky: z.number().int().min(0).max(5, "at most 5 retries of a flaky task") },
+  { error: (i) => (i.code === "invalid_type" ? "an object such as { onFlaky: 2 } (a plain number of retries is `retries`)" : undefined) },
+);
+
 export const TaskSpecSchema = z.strictObject({
   name: dnsLabel,
   template: z.string({ error: (i) => (i.input === undefined ? "required" : "must be a string") }).min(1, "required"),
@@ -194,6 +199,8 @@ export const TaskSpecSchema = z.strictObject({
     ])
     .optional(),
   retries: z.number().int().min(0).max(10).default(0),
+  /** `onFlaky: N`: a failure of a task known to be flaky (docs/triage.md) is tried again up to N times. */
+  retry: RetrySpecSchema.optional(),
   /**
    * Project secrets the task gets as environment variables of the same name (README.md, "Pipeline spec").
    * Names only: values are resolved when the task starts and never appear in the spec or plan.
@@ -275,6 +282,8 @@ export const PipelineSpecSchema = z
     description: z.string().max(2000).optional(),
     params: z.array(ParamSpecSchema).default([]),
     concurrency: ConcurrencySpecSchema.optional(),
+    /** Every task's `retry` unless it sets its own: `{onFlaky: N}` tries a flaky task's failure again. */
+    retry: RetrySpecSchema.optional(),
     /** Cloned into the run's workspace before each task starts (lib/repository.ts). */
     repository: RepositorySpecSchema.optional(),
     /** Webhook triggers (lib/triggers.ts): provider, secret, filters. */

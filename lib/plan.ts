@@ -15,6 +15,8 @@ export const TaskPlanSchema = z.object({
   env: z.record(z.string(), z.string()),
   timeoutSeconds: z.number().int().positive(),
   retries: z.number().int().min(0),
+  /** More attempts when the task fails and its history says it is flaky (`retry: {onFlaky}`, docs/triage.md). */
+  flakyRetries: z.number().int().min(1).optional(),
   /** The template's sidecars with `{{params.x}}` filled in (Kubernetes executor). */
   sidecars: z.array(TemplateSidecarSchema).optional(),
   /**

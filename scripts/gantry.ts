@@ -371,6 +371,7 @@ async function bench() {
   const { runBench } = await import("../bench/bench");
   await runBench({
     url: stack.url,
+    databaseUrl: db.url,
     token,
     webPid,
     operatorPid,

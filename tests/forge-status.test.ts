@@ -166,7 +166,8 @@ describe("commit statuses on GitHub", () => {
     expect((await waitForRun(runId)).status).toBe("failed");
     const path = `/gh/repos/Codertocat/Hello-World/statuses/${after}`;
     const failure = await until("the failure status", () => statusesOf(path).find((h) => h.body.state === "failure"));
-    expect(failure.body.description).toMatch(/^Run #1 failed in .*: work$/);
+    // The failed task, then its first error when its log has one (docs/triage.md).
+    expect(failure.body.description).toMatch(/^Run #1 failed in .*: work($|: )/);
     expect(statusesOf(path).some((h) => h.body.state === "success")).toBe(false);
   });
 

@@ -72,7 +72,18 @@ describe("run notifications", () => {
         },
         { on: ["success"], webhook: `${base}/flaky` },
       ],
-      stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script: '[ "$OUTCOME" = ok ]' } }] }],
+      stages: [
+        {
+          name: "s",
+          tasks: [
+            {
+              name: "t",
+              template: "shell",
+              params: { script: '[ "$OUTCOME" = ok ] || { echo "error: the outcome is $OUTCOME"; exit 1; }' },
+            },
+          ],
+        },
+      ],
     };
     const created = await call("POST", "/api/v1/pipelines", { body: spec });
     expect(created.status, created.text).toBe(201);
@@ -83,6 +94,8 @@ describe("run notifications", () => {
     const hook = await until("the failure webhook", () => hits.find((h) => h.path === "/hook" && h.body.run.id === failed.body.id));
     expect(hook.body).toMatchObject({ event: "failure", pipeline: name, project: "default", run: { number: 1, status: "failed" } });
     expect(hook.body.run.url).toMatch(new RegExp(`/runs/${failed.body.id}$`));
+    // Why it failed comes with it (docs/triage.md): the first error and its line.
+    expect(hook.body.firstError).toMatchObject({ task: "t", text: "error: the outcome is fail", reason: null });
     const slack = await until("Slack", () => hits.find((h) => h.path === "/slack"));
     expect(slack.body.text).toContain(`${name} #1 failed`);
     const ding = await until("DingTalk", () => hits.find((h) => h.path === "/dingtalk"));
@@ -92,6 +105,8 @@ describe("run notifications", () => {
     expect(wecom.body.markdown.content).toContain(`${name} #1 failed`);
     const mail = await smtp.waitFor("oncall@example.test", (m) => m.subject.includes(`${name} #1 failed`));
     expect(mail.text).toContain(`/runs/${failed.body.id}`);
+    expect(mail.text).toContain("First error: t: error: the outcome is fail");
+    expect(mail.text).toMatch(new RegExp(`/runs/${failed.body.id}\\?task=[^#]+#L\\d+`));
 
     const fixed = await call("POST", `/api/v1/pipelines/${id}/runs`, { body: { params: { OUTCOME: "ok" } } });
     expect((await waitForRun(fixed.body.id)).status).toBe("succeeded");

@@ -157,10 +157,41 @@ export function AnalyticsView({
               />
             )}
             <p className="mt-3 text-[11px] text-muted">
-              Flaky: failed and passed on the same pipeline version in this window, or passed only after a retry.
+              Flaky: failed and passed on unchanged code (the same pipeline version and commit) in this window, or passed only after a
+              retry.
             </p>
           </div>
         </Card>
+        {data.flakyTests.length > 0 && (
+          <Card>
+            <CardHeader title="Flakiest tests" actions={<Shuffle className="size-4 text-muted" aria-hidden />} />
+            <ul aria-label="Flakiest tests" className="divide-y text-sm">
+              {data.flakyTests.map((t) => (
+                <li key={`${t.pipelineId}/${t.classname}/${t.name}`} className="flex items-baseline justify-between gap-3 px-3 py-2">
+                  <span className="min-w-0">
+                    <span className="block truncate font-medium" title={`${t.classname} › ${t.name}`}>
+                      {t.name}
+                    </span>
+                    <span className="block truncate text-xs text-muted">
+                      {showPipeline && (
+                        <>
+                          <Link href={`/pipelines/${t.pipelineId}?tab=analytics`} className="hover:text-foreground hover:underline">
+                            {t.pipelineName}
+                          </Link>{" "}
+                          ·{" "}
+                        </>
+                      )}
+                      {t.classname}
+                    </span>
+                  </span>
+                  <span className="shrink-0 text-xs text-muted tabular-nums">
+                    {t.flakyFailures} flaky failure{t.flakyFailures === 1 ? "" : "s"} on {t.commits} commit{t.commits === 1 ? "" : "s"}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        )}
       </div>
     </div>
   );

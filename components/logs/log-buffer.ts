@@ -1,4 +1,4 @@
-import { parseAnsi, PLAIN, stripAnsi, type AnsiStyle } from "./ansi";
+import { parseAnsi, PLAIN, stripAnsi, type AnsiStyle } from "@/lib/ansi";
 
 /**
  * The log viewer's line store. Lines arrive one SSE event at a time and are appended in batches

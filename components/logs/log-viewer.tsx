@@ -6,7 +6,7 @@ import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type K
 import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { formatClock, formatExact } from "@/components/ui/time";
-import { parseAnsi, spanStyle } from "./ansi";
+import { parseAnsi, spanStyle } from "@/lib/ansi";
 import type { LogLine } from "./log-buffer";
 import { useLogStream, type StreamState } from "./use-log-stream";
 import { useArchiveLag } from "./use-archive-lag";

@@ -17,6 +17,7 @@ import { defaultTask, findTask, isRunActive } from "./run-events";
 import { ApprovalPanel, type Approver } from "./approval-panel";
 import { StageList } from "./stage-list";
 import { TaskValues } from "./task-values";
+import { TriagePanel } from "./triage-panel";
 import { TestsPanel, TestsSummary } from "./tests-panel";
 import { RerunControls } from "./rerun-controls";
 import { StatusBadge } from "./status-badge";
@@ -181,6 +182,7 @@ export function RunDetail({
         </aside>
         <section className="flex min-h-[24rem] flex-col overflow-hidden rounded-lg border bg-surface" aria-label="Task log">
           {task && !task.approval && <TaskValues task={task} />}
+          {task?.triage && <TriagePanel key={task.id} taskRunId={task.id} triage={task.triage} />}
           {task?.approval ? (
             <ApprovalPanel task={task} approval={task.approval} me={me} />
           ) : task ? (

@@ -21,6 +21,14 @@ export function diffLines(aText: string, bText: string): LineOp[] {
 }
 
 export function diffArrays(a: string[], b: string[]): LineOp[] {
+  return diffArraysBounded(a, b, Infinity) as LineOp[];
+}
+
+/**
+ * `diffArrays`, or null when more than `maxEdits` lines differ: the search's memory grows with
+ * the edits times the length, too much for two long logs that have little in common.
+ */
+export function diffArraysBounded(a: string[], b: string[], maxEdits: number): LineOp[] | null {
   // Common prefix and suffix are cheap and usually most of a spec.
   let start = 0;
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
@@ -30,9 +38,11 @@ export function diffArrays(a: string[], b: string[]): LineOp[] {
     endA--;
     endB--;
   }
+  const middle = myers(a.slice(start, endA), b.slice(start, endB), maxEdits);
+  if (!middle) return null;
   const ops: LineOp[] = [];
   for (let i = 0; i < start; i++) ops.push({ kind: "same", text: a[i], a: i + 1, b: i + 1 });
-  for (const op of myers(a.slice(start, endA), b.slice(start, endB))) {
+  for (const op of middle) {
     if (op.kind === "same") ops.push({ ...op, a: op.a + start, b: op.b + start });
     else if (op.kind === "del") ops.push({ ...op, a: op.a + start });
     else ops.push({ ...op, b: op.b + start });
@@ -41,7 +51,7 @@ export function diffArrays(a: string[], b: string[]): LineOp[] {
   return ops;
 }
 
-function myers(a: string[], b: string[]): LineOp[] {
+function myers(a: string[], b: string[], maxEdits: number): LineOp[] | null {
   const n = a.length;
   const m = b.length;
   const max = n + m;
@@ -50,6 +60,7 @@ function myers(a: string[], b: string[]): LineOp[] {
   const trace: Int32Array[] = [];
   let found = max === 0;
   for (let d = 0; d <= max && !found; d++) {
+    if (d > maxEdits) return null;
     trace.push(v.slice());
     for (let k = -d; k <= d; k += 2) {
       let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;

@@ -1,3 +1,4 @@
+import type { FailureReason } from "@/lib/failure-reason";
 import type { TaskPlan } from "@/lib/plan";
 import type { LogLine } from "@/server/logs/store";
 import type { LogWriter } from "@/server/logs/writer";
@@ -57,6 +58,8 @@ export interface ExecResult {
   message: string;
   /** A failure that retrying cannot fix (the program doesn't exist, the template can't run here). */
   permanent: boolean;
+  /** A Kubernetes reason that explains the failure (OOMKilled, Evicted…), for the triage. */
+  reason?: FailureReason | null;
   /** What the task wrote to `$GANTRY_RESULTS` (declared names only: operator/executors/results.ts). */
   results?: Record<string, string>;
   /** Files in `$GANTRY_RESULTS` whose names the task does not declare (not kept; the log says so). */

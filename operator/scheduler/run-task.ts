@@ -29,6 +29,8 @@ import { MetricsBlocks } from "./metrics-blocks";
 import { withResults } from "../executors/results";
 import type { CollectedReports } from "../executors/reports";
 import { recordTestReports } from "./test-reports";
+import { flakyHistory, triageTaskRun, type FlakyHistory } from "@/server/triage/triage";
+import { failureReason } from "@/lib/failure-reason";
 
 /** Retrying cannot fix these: the secret was deleted, or the key to open it is missing or wrong. */
 const isPermanentSecretError = (e: unknown) => e instanceof AppError || e instanceof DecryptError || e instanceof SecretKeyError;
@@ -113,6 +115,7 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
   let result: ExecResult;
   /** The last attempt's test reports: an earlier attempt's are replaced by a retry's. */
   let reports: CollectedReports | null = null;
+  let flakyRetried = 0;
   for (;;) {
     if (attempt > 1) {
       writer.system(`attempt ${attempt} of ${maxAttempts}`);
@@ -134,7 +137,16 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     result = withPrintedResults(result, output, plan);
     const printed = output.takeReports();
     reports = result.reports ?? printed;
-    if (!retryAfter(policy, attempt, result, !!inf.stop)) break;
+    if (!retryAfter(policy, attempt, result, !!inf.stop)) {
+      const flaky = await flakyRetry(ctx, inf, result, flakyRetried, log);
+      if (!flaky) break;
+      flakyRetried++;
+      writer.system(
+        `attempt ${attempt} failed: ${result.message}; the task is flaky (it failed ${flaky.failures} of its last ${flaky.runs} runs on code that also passed it): retrying (flaky retry ${flakyRetried} of ${tr.plan.flakyRetries})`,
+      );
+      attempt++;
+      continue;
+    }
     writer.system(`attempt ${attempt} of ${maxAttempts} failed: ${result.message}; retrying`);
     attempt++;
   }
@@ -157,6 +169,12 @@ export async function runTask(ctx: TaskContext, inf: InFlight): Promise<void> {
     log.warn({ reason: stop.message }, "task run was finished elsewhere; its result is dropped");
     return;
   }
+  // Before the final status: whoever hears of the failure (a notification, the commit status) hears why.
+  if (status === "failed")
+    await triageTaskRun(ctx.db, ctx.store, tr.id, {
+      reason: result.reason ?? failureReason(result.timedOut ? "DeadlineExceeded" : null, message),
+      message: message ? mask(message) : null,
+    }).catch((e: unknown) => log.warn({ err: (e as Error).message }, "triage of the failed task failed; the run page will try again"));
   const written = await retryUntilDone(
     () =>
       finishTaskRun(ctx.db, tr, {
@@ -239,6 +257,25 @@ async function runAttempt(
   const result = await handle.wait();
   inf.handle = null;
   return result;
+}
+
+/**
+ * Whether a failed task gets one more attempt because it is flaky: the pipeline asks for it
+ * (`retry: {onFlaky: N}`), retries are left, the attempt failed on its own (an exit code or a
+ * time-out, not a stop or a task that cannot start), and its history says it fails and passes
+ * on the same code. The history's answer, or null.
+ */
+async function flakyRetry(ctx: TaskContext, inf: InFlight, r: ExecResult, used: number, log: Logger): Promise<FlakyHistory | null> {
+  const { taskRun: tr, run } = inf.claimed;
+  const allowed = tr.plan.flakyRetries ?? 0;
+  if (used >= allowed || inf.stop || r.cancelled || attemptSucceeded(r) || (r.exitCode === null && !r.timedOut)) return null;
+  try {
+    const h = await flakyHistory(ctx.db, run.pipelineId, tr.name);
+    return h.flaky ? h : null;
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, "could not read the task's history to retry it as flaky");
+    return null;
+  }
 }
 
 /** The plan with the references known at start filled in (lib/expressions/plan.ts). */

@@ -23,6 +23,7 @@ export interface RunRow {
   id: string;
   pipelineId: string;
   version: number;
+  sha?: string | null;
   status: string;
   createdAt: number;
   startedAt: number | null;
@@ -33,6 +34,8 @@ export interface TaskRow {
   runId: string;
   pipelineId: string;
   version: number;
+  /** The commit the run built, when it knows one: with the version, what "unchanged code" means. */
+  sha?: string | null;
   stageName: string;
   name: string;
   status: string;
@@ -198,16 +201,19 @@ export interface FlakyTask extends TaskKey {
 }
 
 /**
- * A task is flaky when, in the window, it both failed and succeeded on the same pipeline version
- * (same definition, different outcome: the failure was not caused by a change), or when it
- * succeeded only after a retry. Cancelled and skipped task runs say nothing and are left out.
+ * A task is flaky when, in the window, it both failed and succeeded on unchanged code: the same
+ * pipeline version and the same commit (same definition and source, different outcome: the
+ * failure was not caused by a change), or when it succeeded only after a retry. Cancelled and skipped task runs say nothing and are left out.
  * Ranked by flake rate, then by the number of flaky outcomes.
  */
 export function flakyTasks(tasks: readonly TaskRow[], limit = 10): FlakyTask[] {
   const out: FlakyTask[] = [];
   for (const list of groupTasks(tasks.filter((t) => t.status === "succeeded" || t.status === "failed")).values()) {
-    const byVersion = new Map<number, TaskRow[]>();
-    for (const t of list) byVersion.set(t.version, [...(byVersion.get(t.version) ?? []), t]);
+    const byVersion = new Map<string, TaskRow[]>();
+    for (const t of list) {
+      const code = `${t.version} ${t.sha ?? ""}`;
+      byVersion.set(code, [...(byVersion.get(code) ?? []), t]);
+    }
     let flakyFailures = 0;
     let flips = 0;
     for (const runs of byVersion.values()) {

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gte, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import type { DbOrTx } from "../db/client";
-import { pipelines, runs, taskRuns } from "../db/schema";
+import { pipelines, runs, taskRuns, testCases } from "../db/schema";
 import {
   DAY_MS,
   dailyBuckets,
@@ -45,6 +45,7 @@ export interface Analytics {
   daily: DayBucket[];
   slowestTasks: (SlowTask & TaskStat)[];
   flakyTasks: (FlakyTask & TaskStat)[];
+  flakyTests: (FlakyTest & TaskStat)[];
   /** More finished runs than MAX_RUNS in the window: the oldest were left out. */
   truncated: boolean;
 }
@@ -56,7 +57,7 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
   const from = today - (days - 1) * DAY_MS;
   const empty = { days, from: new Date(from).toISOString(), to: new Date(to).toISOString(), truncated: false };
   if (scope.projectIds && scope.projectIds.length === 0 && !scope.pipelineId) {
-    return { ...empty, summary: summarize([]), daily: dailyBuckets([], from, to), slowestTasks: [], flakyTasks: [] };
+    return { ...empty, summary: summarize([]), daily: dailyBuckets([], from, to), slowestTasks: [], flakyTasks: [], flakyTests: [] };
   }
 
   const where = and(
@@ -71,6 +72,7 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
       pipelineId: runs.pipelineId,
       pipelineName: pipelines.name,
       version: runs.version,
+      sha: runSha,
       status: runs.status,
       createdAt: runs.createdAt,
       startedAt: runs.startedAt,
@@ -117,6 +119,7 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
         ...t,
         pipelineId: run.pipelineId,
         version: run.version,
+        sha: run.sha,
         startedAt: ms(t.startedAt),
         finishedAt: ms(t.finishedAt),
         runCreatedAt: run.createdAt,
@@ -131,5 +134,53 @@ export async function loadAnalytics(db: DbOrTx, scope: AnalyticsScope, days: num
     daily: dailyBuckets(runRows, from, to),
     slowestTasks: named(slowestTasks(taskRows)),
     flakyTasks: named(flakyTasks(taskRows)),
+    flakyTests: named(await flakyTests(db, [...names.keys()], new Date(from))),
   };
+}
+
+/** The commit a run built (its trigger event's), if any. */
+const runSha = sql<string | null>`json_unquote(json_extract(${runs.event}, '$.sha'))`;
+
+export interface FlakyTest {
+  pipelineId: string;
+  classname: string;
+  name: string;
+  /** Failures (and errors) on code on which the test also passed in the window. */
+  flakyFailures: number;
+  /** Distinct (version, commit) pairs on which it both failed and passed. */
+  commits: number;
+}
+
+/**
+ * Tests of the JUnit reports that failed and passed on unchanged code (the same pipeline version
+ * and commit) in the window, most flaky failures first. Counted by the database: one grouped
+ * query over the test cases' history index.
+ */
+export async function flakyTests(db: DbOrTx, pipelineIds: string[], from: Date, limit = 10): Promise<FlakyTest[]> {
+  if (pipelineIds.length === 0) return [];
+  const failed = sql<number>`sum(${testCases.status} in ('failed', 'error'))`;
+  const passed = sql<number>`sum(${testCases.status} = 'passed')`;
+  const groups = await db
+    .select({
+      pipelineId: testCases.pipelineId,
+      testKey: testCases.testKey,
+      classname: sql<string>`max(${testCases.classname})`,
+      name: sql<string>`max(${testCases.name})`,
+      failed,
+      passed,
+    })
+    .from(testCases)
+    .innerJoin(runs, eq(runs.id, testCases.runId))
+    .where(and(inArray(testCases.pipelineId, pipelineIds), gte(testCases.createdAt, from)))
+    .groupBy(testCases.pipelineId, testCases.testKey, runs.version, runSha)
+    .having(and(sql`${failed} > 0`, sql`${passed} > 0`));
+  const byTest = new Map<string, FlakyTest>();
+  for (const g of groups) {
+    const key = `${g.pipelineId} ${g.testKey}`;
+    const t = byTest.get(key) ?? { pipelineId: g.pipelineId, classname: g.classname, name: g.name, flakyFailures: 0, commits: 0 };
+    t.flakyFailures += Number(g.failed);
+    t.commits += 1;
+    byTest.set(key, t);
+  }
+  return [...byTest.values()].sort((a, b) => b.flakyFailures - a.flakyFailures || b.commits - a.commits).slice(0, limit);
 }

@@ -1,3 +1,4 @@
+import { firstErrorOfRun } from "../triage/triage";
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, inArray, like } from "drizzle-orm";
 import { isActive, type RunStatus } from "@/lib/status";
@@ -118,6 +119,7 @@ async function reportOf(db: DbOrTx, runId: string, publicUrl: string, now: Date)
     url: `${publicUrl}/runs/${runId}`,
     seconds: r.startedAt && end ? Math.max(0, (end.getTime() - r.startedAt.getTime()) / 1000) : null,
     failedTasks: failed.map((f) => f.name),
+    ...(failed.length ? { firstError: await firstErrorOfRun(db, runId) } : {}),
     ...(gate ? { forkGate: true } : {}),
   };
 }

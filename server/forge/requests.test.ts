@@ -126,6 +126,20 @@ describe("summary comment requests", () => {
     expect(body).not.toContain("fork");
   });
 
+  it("quotes the first error with a link to its line, and puts it in the status description", () => {
+    const firstError = { task: "unit", taskRunId: "tr-9", line: 42, text: "E       assert 0.0 == 180", reason: null };
+    const r = report({ status: "failed", seconds: 95, failedTasks: ["unit"], firstError });
+    expect(commentBody(r)).toContain("First error, in `unit` ([line 42](https://gantry.example.com/runs/r-1?task=tr-9#L42)):");
+    expect(commentBody(r)).toContain("```\nE       assert 0.0 == 180\n```");
+    expect(statusRequest(target({}), "t", r).body.description).toBe("Run #7 failed in 95s: unit: E assert 0.0 == 180");
+    const oom = report({
+      status: "failed",
+      failedTasks: ["build"],
+      firstError: { ...firstError, task: "build", reason: "OOMKilled", text: "" },
+    });
+    expect(statusRequest(target({}), "t", oom).body.description).toContain(": build: OOMKilled");
+  });
+
   it("announces that a fork's run waits for a maintainer's approval", () => {
     const body = commentBody(report({ status: "waiting", seconds: 3, forkGate: true }));
     expect(body).toContain("[run #7](https://gantry.example.com/runs/r-1) is waiting for approval");

@@ -1,3 +1,4 @@
+import { firstErrorText, firstErrorUrl, type RunFirstError } from "@/lib/first-error-text";
 import type { RunStatus } from "@/lib/status";
 import type { Forge } from "@/lib/triggers";
 import { formatDuration } from "../approvals/gate";
@@ -20,6 +21,8 @@ export interface RunReport {
   /** Seconds from start to end (or to now while it runs); null before it started. */
   seconds: number | null;
   failedTasks: string[];
+  /** Why the first failed task failed (server/triage), when it is known. */
+  firstError?: RunFirstError | null;
   /** The run waits at its fork gate (server/runs/fork-gate.ts): a maintainer must approve it first. */
   forkGate?: boolean;
 }
@@ -66,7 +69,7 @@ const WORDS: Record<RunStatus, string> = {
 /** One line for the status's description (GitHub keeps 140 characters). */
 export function describe(r: RunReport): string {
   const took = r.seconds !== null && (r.status === "succeeded" || r.status === "failed") ? ` in ${formatDuration(r.seconds)}` : "";
-  const failed = r.failedTasks.length ? `: ${r.failedTasks.join(", ")}` : "";
+  const failed = r.firstError ? `: ${firstErrorText(r.firstError)}` : r.failedTasks.length ? `: ${r.failedTasks.join(", ")}` : "";
   const line = `Run #${r.number} ${WORDS[r.status]}${took}${failed}`;
   return line.length > 140 ? `${line.slice(0, 139)}…` : line;
 }
@@ -129,6 +132,15 @@ export function commentBody(r: RunReport): string {
   ];
   if (r.seconds !== null) lines.push("", `Duration: ${formatDuration(r.seconds)}`);
   if (r.failedTasks.length) lines.push("", `Failed tasks: ${r.failedTasks.map(code).join(", ")}`);
+  if (r.firstError)
+    lines.push(
+      "",
+      `First error, in ${code(r.firstError.task)}${r.firstError.reason ? ` (${r.firstError.reason})` : ""} ([line ${r.firstError.line ?? "?"}](${firstErrorUrl(r.url, r.firstError)})):`,
+      "",
+      "```",
+      r.firstError.text.replace(/```/g, "ʼʼʼ"),
+      "```",
+    );
   if (r.forkGate)
     lines.push(
       "",

@@ -12,11 +12,13 @@ import type {
   PipelineSummaryJson,
   RunJson,
   RunSummaryJson,
+  TriageJson,
   VersionDetailJson,
   VersionSummaryJson,
 } from "@/lib/api-schemas";
 import type { PipelineDetail, PipelineSummary, VersionSummary, getVersion } from "../pipelines/pipelines";
 import type { RunSummary, RunView } from "../runs/queries";
+import type { Triage } from "../triage/triage";
 
 /**
  * Server views → the JSON shapes of REST API v1 (lib/api-schemas.ts). Dates become ISO strings
@@ -57,6 +59,7 @@ export function runJson(v: RunView): RunJson {
         results: t.results,
         ...(t.when ? { when: t.when } : {}),
         ...(t.matrix ? { matrix: t.matrix } : {}),
+        ...(t.triage ? { triage: triageJson(t.triage) } : {}),
       })),
     })),
     pipelineName: v.pipelineName,
@@ -140,4 +143,15 @@ export function userJson(u: UserView) {
 
 export function auditJson(page: Awaited<ReturnType<typeof listAudit>>) {
   return { ...page, items: page.items.map((e) => ({ ...e, createdAt: iso(e.createdAt) })) };
+}
+
+export function triageJson(t: Triage): TriageJson {
+  return {
+    ...t,
+    similarRuns: {
+      ...t.similarRuns,
+      firstSeen: isoOrNull(t.similarRuns.firstSeen),
+      runs: t.similarRuns.runs.map((r) => ({ ...r, at: iso(r.at) })),
+    },
+  };
 }

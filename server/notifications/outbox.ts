@@ -1,6 +1,7 @@
+import { firstErrorOfRun } from "../triage/triage";
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, inArray, lte, ne, sql } from "drizzle-orm";
-import { chatBody, headline, targetsFor, type Channel, type NotificationMessage, type NotifyEvent } from "@/lib/notifications";
+import { chatBody, detailLines, headline, targetsFor, type Channel, type NotificationMessage, type NotifyEvent } from "@/lib/notifications";
 import { isFinal, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
 import { notificationOutbox, pipelineVersions, pipelines, projects, runs } from "../db/schema";
@@ -157,6 +158,7 @@ async function messageOf(db: DbOrTx, runId: string, event: NotifyEvent, publicUr
       trigger: r.trigger,
       message: r.message,
     },
+    ...(r.status === "failed" ? { firstError: await firstErrorOfRun(db, runId) } : {}),
   };
 }
 
@@ -166,7 +168,7 @@ async function deliver(channel: Channel, target: string, m: NotificationMessage,
     await deps.mailer.send({
       to: target,
       subject: `[Gantry] ${headline(m)}`,
-      text: `${headline(m)}\n\n${m.run.message ?? ""}\n\nProject: ${m.project}\nTrigger: ${m.run.trigger}\n\n${m.run.url}\n`,
+      text: `${headline(m)}\n\n${detailLines(m).join("\n")}\n\nProject: ${m.project}\nTrigger: ${m.run.trigger}\n\n${m.run.url}\n`,
     });
     return;
   }

@@ -13,6 +13,7 @@ import { runOperations } from "../runs/operations";
 import { scheduleOperations } from "../schedules/operations";
 import { secretOperations } from "../secrets/operations";
 import { templateOperations } from "../templates/operations";
+import { triageOperations } from "../triage/operations";
 
 /** Every declared operation, in the order the OpenAPI document lists them (its own is added there). */
 export const operations: AnyOperation[] = [
@@ -23,6 +24,7 @@ export const operations: AnyOperation[] = [
   ...badgeOperations,
   ...scheduleOperations,
   ...runOperations,
+  ...triageOperations,
   ...reportOperations,
   ...artifactOperations,
   ...hookOperations,

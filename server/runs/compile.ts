@@ -89,6 +89,7 @@ export function compileTask(task: TaskSpec, tpl: TemplateView, at: string, value
     env,
     timeoutSeconds: timeoutOf(task, lookup, at) ?? tpl.timeoutSeconds ?? DEFAULT_TIMEOUT,
     retries: task.retries,
+    ...(task.retry?.onFlaky ? { flakyRetries: task.retry.onFlaky } : {}),
     ...(values ? { templated: true as const } : {}),
     ...(Object.keys(secretEnv).length ? { secretEnv } : {}),
     ...(when.length ? { when: { conditions: when, context: conditionContext(values) } } : {}),

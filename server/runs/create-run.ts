@@ -106,7 +106,13 @@ export async function planRun(db: DbOrTx, pipelineId: string, id: string, input:
     (task.matrix ? matrixCombinations(task.matrix) : [null]).map((combination) => {
       const taskIndex = nextIndex.get(stageIndex) ?? 0;
       nextIndex.set(stageIndex, taskIndex + 1);
-      const compiled = compileTask(task, template, at, combination ? { ...values, matrix: combination } : values, when);
+      const compiled = compileTask(
+        task.retry || !spec.retry ? task : { ...task, retry: spec.retry },
+        template,
+        at,
+        combination ? { ...values, matrix: combination } : values,
+        when,
+      );
       const plan = stage === forkStage && compiled.gate ? { ...compiled, gate: { ...compiled.gate, fork: true as const } } : compiled;
       return {
         id: randomUUID(),

@@ -5,6 +5,8 @@ import { approverIdentity, decideApproval, listPendingApprovals, markDecidable }
 import { visibleProjectIds } from "../authz/authz";
 import { approvalResultJson, pendingApprovalJson, runJson, runSummaryJson } from "../http/present";
 import { logStatus } from "../logs/status";
+import { logStore } from "../logs/select";
+import { withTriage } from "../triage/triage";
 import { byPipeline, byRun, byTaskRun, defineOperation, pathId } from "../operations/define";
 import { VersionNotFound } from "../pipelines/pipelines";
 import { byListScope, SwitcherInput } from "../projects/list-scope";
@@ -114,7 +116,7 @@ export const getRunOp = defineOperation({
   authorize: { permission: "project.view", project: byRun("id") },
   // Approval gates say whether this caller may decide them now.
   run: async ({ db, actor, access }, i) =>
-    runJson(markDecidable(await getRunView(db, i.id), approverIdentity(actor, access?.role ?? null))),
+    runJson(markDecidable(await withTriage(db, logStore(db), await getRunView(db, i.id)), approverIdentity(actor, access?.role ?? null))),
 });
 
 export const cancelRunOp = defineOperation({

@@ -1,3 +1,4 @@
+import type { Triage } from "../triage/triage";
 import { count, desc, eq, inArray } from "drizzle-orm";
 import { retryPolicy } from "@/lib/retry-policy";
 import type { FieldError } from "@/lib/pipeline-spec";
@@ -29,6 +30,8 @@ export interface TaskRunView {
   when?: { expr: string; from: "stage" | "task" }[];
   /** One combination of a matrix task: the task's name and this combination's values. */
   matrix?: { task: string; values: Record<string, string> };
+  /** Failed task runs: why (server/triage). */
+  triage?: Triage;
 }
 export interface StageView {
   /** The run's `finally` tasks form the last stage, marked so. */

@@ -330,13 +330,20 @@ describe("task run from the BuildJob", () => {
       cancelled: false,
       message: "",
       permanent: false,
+      reason: null,
     });
     expect(execResultOf(status("Failed", "DeadlineExceeded", "timed out after 600s"))).toMatchObject({
       timedOut: true,
       permanent: true,
       message: "timed out after 600s",
+      reason: "DeadlineExceeded",
     });
-    expect(execResultOf(status("Failed", "OOMKilled", "out of memory", 137))).toMatchObject({ exitCode: 137, permanent: true });
+    // The triage shows the Kubernetes reason before any log line.
+    expect(execResultOf(status("Failed", "OOMKilled", "out of memory", 137))).toMatchObject({
+      exitCode: 137,
+      permanent: true,
+      reason: "OOMKilled",
+    });
     expect(execResultOf(status("Failed", "JobDeleted", "the Job was deleted before it finished"))).toMatchObject({ permanent: false });
     expect(execResultOf(status("Cancelled", "Cancelled", "cancelled by alice"))).toMatchObject({
       cancelled: true,

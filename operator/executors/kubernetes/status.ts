@@ -2,6 +2,7 @@ import type { CoreV1Event, V1ContainerStatus, V1Job, V1Pod } from "@kubernetes/c
 import { retryPolicy } from "@/lib/retry-policy";
 import type { RunStatus } from "@/lib/status";
 import { exitMessage } from "@/lib/exit-message";
+import { failureReason } from "@/lib/failure-reason";
 import type { ExecResult } from "../types";
 import { FINAL_PHASES, type BuildJob, type BuildJobStatus, type Condition, type Phase } from "./buildjob-schema";
 import { MAIN_CONTAINER } from "./job-spec";
@@ -287,5 +288,6 @@ export function execResultOf(status: BuildJobStatus): ExecResult | null {
     cancelled: status.phase === "Cancelled",
     message: view.message ?? "",
     permanent: status.phase === "Failed" && reason !== "JobDeleted",
+    reason: status.phase === "Failed" ? failureReason(reason, view.message) : null,
   };
 }

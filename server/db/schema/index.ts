@@ -8,3 +8,4 @@ export * from "./schedules";
 export * from "./hooks";
 export * from "./notifications";
 export * from "./artifacts";
+export * from "./triage";
