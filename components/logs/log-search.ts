@@ -51,6 +51,19 @@ export function matchRanges(text: string, re: RegExp): [number, number][] {
   return out;
 }
 
+/** matchRanges for one query, remembered per line: rows scrolled back into view are not searched again. */
+export function rangesPerLine(re: RegExp): (index: number, line: LogLine) => [number, number][] {
+  const seen = new Map<number, [number, number][]>();
+  return (index, line) => {
+    let r = seen.get(index);
+    if (!r) {
+      r = matchRanges(visibleText(line), re);
+      seen.set(index, r);
+    }
+    return r;
+  };
+}
+
 export interface SearchResult {
   /** The compiled query's key: a result is extended only by the same query. */
   key: string;
@@ -68,7 +81,12 @@ export interface SearchResult {
  * over fewer lines (the log grew), only the new lines are searched. `lines` is only appended to
  * by the buffer, so the lines already searched cannot have changed.
  */
-export function searchLog(lines: readonly LogLine[], upTo: number, query: CompiledQuery & { ok: true }, prev?: SearchResult | null): SearchResult {
+export function searchLog(
+  lines: readonly LogLine[],
+  upTo: number,
+  query: CompiledQuery & { ok: true },
+  prev?: SearchResult | null,
+): SearchResult {
   const end = Math.min(upTo, lines.length);
   const from = prev && prev.key === query.key && prev.scanned <= end ? prev : null;
   if (from && from.scanned === end) return from;
@@ -121,12 +139,6 @@ export function firstMatchFrom(r: SearchResult, line: number): number {
     else hi = mid;
   }
   return lo < r.lines.length ? r.before[lo] : 0;
-}
-
-/** The index of match k's first sibling on its line, if `line` has matches; else -1. */
-export function firstMatchOfLine(r: SearchResult, line: number): number {
-  const k = firstMatchFrom(r, line);
-  return k >= 0 && locateMatch(r, k)?.line === line ? k : -1;
 }
 
 export interface MarkedSpan extends AnsiSpan {
