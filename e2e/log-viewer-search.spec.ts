@@ -27,7 +27,7 @@ function searchBar(page: Page) {
   };
 }
 
-// 20,000 lines: every 1000th a red "ERROR" checkpoint, one needle at line 15,000.
+// 20,000 lines: every 1000th a red "ERROR" checkpoint (19 of them), but line 15,000 is a needle.
 const BIG = String.raw`seq 1 20000 | awk '{ if ($1 == 15000) print "needle-kea at line " $1; else if ($1 % 1000 == 0) print "\033[31mERROR\033[0m checkpoint " $1; else print "line " $1 " fine" }'`;
 
 test("Ctrl+F in the log finds lines that are not rendered, steps through them and highlights the current one", async ({ page }) => {
@@ -48,17 +48,17 @@ test("Ctrl+F in the log finds lines that are not rendered, steps through them an
 
   // The view is at the end of the log: the first match from there is the last checkpoint.
   await s.box.fill("checkpoint");
-  await expect(s.count).toHaveText("20 of 20");
+  await expect(s.count).toHaveText("19 of 19");
   await s.box.press("Enter");
-  await expect(s.count).toHaveText("1 of 20");
+  await expect(s.count).toHaveText("1 of 19");
   const current = log.locator("mark[data-current]");
   await expect(current).toHaveText("checkpoint");
   await expect(log.locator("[data-index='999']"), "match 1 is on line 1000").toContainText("ERROR checkpoint 1000");
   await expect(current).toBeInViewport();
   await s.box.press("Shift+Enter");
-  await expect(s.count).toHaveText("20 of 20");
+  await expect(s.count).toHaveText("19 of 19");
   await page.getByRole("button", { name: "Previous match" }).click();
-  await expect(s.count).toHaveText("19 of 20");
+  await expect(s.count).toHaveText("18 of 19");
   await expect(current.locator("xpath=ancestor::*[@data-index][1]")).toContainText("checkpoint 19000");
 
   // A match far from the rendered rows: the viewer scrolls there and highlights it.
@@ -71,7 +71,7 @@ test("Ctrl+F in the log finds lines that are not rendered, steps through them an
   // Coloured text matches what is shown, across the colour change.
   await s.box.fill("error checkpoint 5000");
   await expect(s.count).toHaveText("1 of 1");
-  await expect(log.locator("mark")).toHaveText(["ERROR", " checkpoint 5000"]);
+  await expect(log.locator("mark")).toHaveText(["ERROR", /^\s?checkpoint 5000$/]);
   await s.matchCase.click();
   await expect(s.matchCase).toHaveAttribute("aria-pressed", "true");
   await expect(s.count).toHaveText("No matches");
@@ -98,7 +98,7 @@ test("Ctrl+F in the log finds lines that are not rendered, steps through them an
 });
 
 test("searching a log that is still being followed counts new matches without leaving the end", async ({ page }) => {
-  const script = `for i in $(seq 1 150); do echo "tick $i"; if [ $((i % 10)) = 0 ]; then echo "beacon $i"; fi; sleep 0.1; done`;
+  const script = `for i in $(seq 1 150); do echo "tick $i"; if [ $((i % 5)) = 0 ]; then echo "beacon $i"; fi; sleep 0.1; done`;
   const runId = await startRun(page.request, "live", script);
   const run = new RunPage(page);
   await page.goto(`/runs/${runId}`);
@@ -106,7 +106,7 @@ test("searching a log that is still being followed counts new matches without le
   await run.openTaskLog("live");
   const log = run.log("live");
   await expect(log).toContainText("beacon 10", { timeout: 30_000 });
-  const follow = page.getByRole("button", { name: "Follow" });
+  const follow = page.getByRole("button", { name: "Follow", exact: true });
   await expect(follow).toHaveAttribute("aria-pressed", "true");
 
   await log.click();
@@ -115,7 +115,7 @@ test("searching a log that is still being followed counts new matches without le
   await s.box.fill("beacon");
   await expect(s.count).toHaveText(/^\d+ match(es)?$/);
   const first = Number((await s.count.textContent())!.split(" ")[0]);
-  expect(first, "the run is still printing beacons").toBeLessThan(15);
+  expect(first, "the run is still printing beacons").toBeLessThan(30);
   await expect
     .poll(async () => Number((await s.count.textContent())!.split(" ")[0]), { message: "new matching lines are counted", timeout: 20_000 })
     .toBeGreaterThan(first);
@@ -123,9 +123,9 @@ test("searching a log that is still being followed counts new matches without le
   await expect(log.locator("mark").last(), "matches are highlighted as they arrive at the end").toBeInViewport();
 
   await expect(run.status).toHaveText("Succeeded", { timeout: 45_000 });
-  await expect(s.count).toHaveText("15 matches");
+  await expect(s.count).toHaveText("30 matches");
   await s.box.press("Shift+Enter");
-  await expect(s.count).toHaveText("15 of 15");
+  await expect(s.count).toHaveText("30 of 30");
   await expect(log.locator("mark[data-current]")).toHaveText("beacon");
   await expect(log.locator("mark[data-current]").locator("xpath=ancestor::*[@data-index][1]")).toContainText("beacon 150");
 });
