@@ -7,6 +7,7 @@ import { isFinal, type RunStatus } from "@/lib/status";
 import { benchDesigner } from "./designer";
 import { benchFanout, printFanout } from "./fanout";
 import { benchTriage, printTriage } from "./triage";
+import { benchLogSearch, printLogSearch } from "./logsearch";
 
 export interface Opts {
   url: string;
@@ -26,6 +27,9 @@ export async function runBench(o: Opts) {
   // GANTRY_BENCH=designer measures only the designer (a minute instead of several).
   if (process.env.GANTRY_BENCH === "designer")
     return printDesigner(await benchDesigner({ url: o.url, token: o.token, password: o.password, chromium: o.chromium }));
+  // GANTRY_BENCH=logsearch measures only the log viewer's search on a 100,000-line log.
+  if (process.env.GANTRY_BENCH === "logsearch")
+    return printLogSearch(await benchLogSearch({ url: o.url, token: o.token, password: o.password, chromium: o.chromium }));
   // GANTRY_BENCH=fanout measures only the SSE fan-out (500 viewers on 50 task runs).
   if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
   // GANTRY_BENCH=triage measures only failure triage (10,000 failed runs loaded; a few minutes).
@@ -126,7 +130,10 @@ designer, pipeline of 20 stages × 15 tasks, Chromium (median of ${designer.load
 `);
   if (count !== LOG_LINES) throw new Error(`expected ${LOG_LINES} lines over SSE, got ${count}`);
 
-  // 4. SSE fan-out: 500 viewers on 50 running task runs.
+  // 4. Log viewer search on a 100,000-line log, beside the viewer figures above.
+  printLogSearch(await benchLogSearch({ url: o.url, token: o.token, password: o.password, chromium: o.chromium }));
+
+  // 5. SSE fan-out: 500 viewers on 50 running task runs.
   printFanout(await benchFanout({ url: o.url, token: o.token }));
 }
 

@@ -2,7 +2,8 @@
  * Designer figures for `npm run bench` (issue 4): navigation → interactive for a pipeline of
  * 20 stages × 15 tasks, and the time of one drag-and-drop edit on it, in Debian's Chromium.
  */
-import { chromium, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { signedInPage } from "./browser";
 
 const STAGES = 20;
 const TASKS = 15;
@@ -31,27 +32,11 @@ export async function benchDesigner(o: { url: string; token: string; password: s
   if (!r.ok) throw new Error(`creating the designer bench pipeline → ${r.status} ${await r.text()}`);
   const { id } = (await r.json()) as { id: string };
 
-  const browser = await chromium.launch({
-    executablePath: o.chromium,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  const { browser, page } = await signedInPage(o);
   try {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     if (process.env.GANTRY_BENCH_PROFILE) page.on("console", (m) => m.text().startsWith("edit mutations") && console.log(`  ${m.text()}`));
     // Leaving after an unsaved edit asks first; the bench always means to leave.
     page.on("dialog", (d) => void d.accept());
-    await page.goto(`${o.url}/login`);
-    await page.getByLabel("Username").fill("admin");
-    await page.getByLabel("Password").fill(o.password);
-    await page.getByRole("button", { name: /sign in/i }).click();
-    await page.waitForURL(/\/pipelines/);
 
     const loadMs: number[] = [];
     const editMs: number[] = [];

@@ -33,6 +33,11 @@ const SPECIAL = /\x1b(?:\[([0-?]*)[ -/]*([@-~])|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[
 const HAS_SPECIAL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/;
 /* eslint-enable no-control-regex */
 
+/** Whether a line holds anything parseAnsi changes (escapes, carriage returns, control bytes). */
+export function hasSpecial(text: string): boolean {
+  return HAS_SPECIAL.test(text);
+}
+
 export function parseAnsi(text: string, start: AnsiStyle = PLAIN): { spans: AnsiSpan[]; end: AnsiStyle } {
   if (!HAS_SPECIAL.test(text)) return { spans: text ? [{ text, style: start }] : [], end: start };
   let spans: AnsiSpan[] = [];

@@ -1,4 +1,4 @@
-import { parseAnsi, PLAIN, stripAnsi, type AnsiStyle } from "@/lib/ansi";
+import { hasSpecial, parseAnsi, PLAIN, stripAnsi, type AnsiStyle } from "@/lib/ansi";
 
 /**
  * The log viewer's line store. Lines arrive one SSE event at a time and are appended in batches
@@ -24,6 +24,8 @@ export interface LogLine {
   start: AnsiStyle;
   /** Length of the original line when `text` was cut. */
   fullLength?: number;
+  /** What the line shows, when that differs from `text` (escapes, control bytes): what search sees. */
+  visible?: string;
 }
 
 /** Longer lines are cut for display; "Download raw log" has them whole. */
@@ -82,17 +84,21 @@ export class LogBuffer {
       // Don't leave half an escape sequence at the cut.
       // eslint-disable-next-line no-control-regex -- an escape sequence starts with ESC and may hold BEL
       text = raw.slice(0, MAX_LINE_CHARS).replace(/\x1b[^A-Za-z\x07]*$/, "");
-      visible = hasEsc ? stripAnsi(text, start) : text;
+      visible = hasSpecial(text) ? stripAnsi(text, start) : text;
       if (hasEsc) this.style = parseAnsi(raw, start).end;
     } else if (hasEsc) {
       const p = parseAnsi(raw, start);
       this.style = p.end;
       visible = p.spans.map((s) => s.text).join("");
+    } else if (hasSpecial(raw)) {
+      visible = stripAnsi(raw, start);
     }
     const cols = visible.length + countTabs(visible) * 7 + (fullLength ? 40 : 0);
     if (cols > this.maxColumns) this.maxColumns = cols;
     const ts = typeof e.ts === "number" ? e.ts : Date.parse(e.ts);
-    return { seq: e.seq, ts, stream: e.stream, text, start, fullLength };
+    const line: LogLine = { seq: e.seq, ts, stream: e.stream, text, start, fullLength };
+    if (visible !== text) line.visible = visible;
+    return line;
   }
 }
 

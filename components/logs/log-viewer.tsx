@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { ArrowDownToLine, Clock, Download, RotateCw, WrapText } from "lucide-react";
+import { ArrowDownToLine, Clock, Download, RotateCw, Search, WrapText } from "lucide-react";
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
@@ -11,6 +11,9 @@ import type { LogLine } from "./log-buffer";
 import { useLogStream, type StreamState } from "./use-log-stream";
 import { useArchiveLag } from "./use-archive-lag";
 import { useLineAnchor } from "./use-line-anchor";
+import { markSpans } from "./log-search";
+import { LogSearchBar } from "./log-search-bar";
+import { useLogSearch } from "./use-log-search";
 
 const ROW = 20;
 
@@ -66,6 +69,38 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
     virtualizer.scrollToIndex(target - 1, { align: "center" });
   }, [target, count, virtualizer]);
 
+  // Search over every line held, not only the rendered rows (the browser's find sees only those).
+  const search = useLogSearch(buffer.lines, count, follow && state !== "ended");
+  const [searchFocus, setSearchFocus] = useState(0);
+  const openSearch = () => {
+    search.show(virtualizer.getVirtualItems().find((v) => v.end > (scrollRef.current?.scrollTop ?? 0))?.index ?? 0);
+    setSearchFocus((n) => n + 1);
+  };
+  const closeSearch = () => {
+    search.close();
+    scrollRef.current?.focus();
+  };
+  // Bring the current match into view: its row first (it may not be rendered), then, once the row
+  // is in the DOM, the match itself (a long unwrapped line scrolls sideways).
+  const revealMark = useRef(false);
+  const at = search.at;
+  useEffect(() => {
+    if (search.reveal === 0 || !at) return;
+    setFollow(false);
+    virtualizer.scrollToIndex(at.line, { align: "center" });
+    revealMark.current = true;
+    // Only a new reveal request moves the view, not a match that moved because lines arrived.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [search.reveal]);
+  useEffect(() => {
+    if (!revealMark.current) return;
+    const mark = scrollRef.current?.querySelector("mark[data-current]");
+    if (mark) {
+      revealMark.current = false;
+      mark.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  });
+
   // Wrapped rows have their own heights; unwrapped ones are all ROW tall again.
   useEffect(() => virtualizer.measure(), [wrap, virtualizer]);
 
@@ -104,12 +139,34 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
   const items = virtualizer.getVirtualItems();
   const lines = buffer.lines;
 
+  // Ctrl+F / Cmd+F anywhere in the viewer opens its own search; Escape closes it.
+  const onViewerKeyDown = (e: KeyboardEvent) => {
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "f") {
+      e.preventDefault();
+      openSearch();
+    } else if (e.key === "Escape" && search.open) {
+      e.preventDefault();
+      closeSearch();
+    }
+  };
+
   return (
-    <div className="flex h-full min-h-0 flex-col">
+    <div className="flex h-full min-h-0 flex-col" onKeyDown={onViewerKeyDown}>
       <div className="flex flex-wrap items-center gap-2 border-b px-3 py-2">
         <div className="flex min-w-0 flex-1 flex-wrap items-center gap-2">{header}</div>
         <StreamBadge state={state} count={count} error={error} onRetry={retry} />
         <div className="flex items-center gap-1" role="toolbar" aria-label="Log options">
+          <Button
+            size="sm"
+            variant="ghost"
+            aria-pressed={search.open}
+            onClick={() => (search.open ? closeSearch() : openSearch())}
+            className={cn(search.open && "bg-surface-2")}
+            title="Search this log (Ctrl+F)"
+            aria-keyshortcuts="Control+F Meta+F"
+          >
+            <Search /> Search
+          </Button>
           <Button
             size="sm"
             variant={follow ? "primary" : "secondary"}
@@ -151,6 +208,9 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
           </a>
         </div>
       </div>
+      {search.open && (
+        <LogSearchBar search={search} focusKey={searchFocus} held={dropped > 0 ? lines.length : null} onClose={closeSearch} />
+      )}
       {behind > 0 && (
         <p role="status" className="border-b bg-st-waiting/10 px-3 py-1.5 text-xs text-fg">
           The log archive is behind: {behind.toLocaleString()} line{behind === 1 ? " is" : "s are"} written but not stored yet (the log
@@ -199,6 +259,8 @@ function LogViewerInner({ taskRunId, taskName, waiting, downloadName, header, em
                 showTime={showTimes}
                 gutter={gutter}
                 marked={target === v.index + 1}
+                matches={search.open ? search.rangesOf(v.index) : undefined}
+                currentMatch={at?.line === v.index ? at.nth : -1}
                 measure={wrap ? virtualizer.measureElement : undefined}
               />
             ))}
@@ -217,6 +279,8 @@ const LogRow = memo(function LogRow({
   showTime,
   gutter,
   marked,
+  matches,
+  currentMatch,
   measure,
 }: {
   index: number;
@@ -226,9 +290,13 @@ const LogRow = memo(function LogRow({
   showTime: boolean;
   gutter: number;
   marked: boolean;
+  /** [start, end) of the search matches in what the line shows. */
+  matches?: readonly [number, number][];
+  /** Which of them is the current match, or -1. */
+  currentMatch: number;
   measure?: (el: HTMLElement | null) => void;
 }) {
-  const spans = parseAnsi(line.text, line.start).spans;
+  const spans = markSpans(parseAnsi(line.text, line.start).spans, matches ?? []);
   const err = line.stream === "err";
   const sys = line.stream === "sys";
   return (
@@ -257,11 +325,25 @@ const LogRow = memo(function LogRow({
       </span>
       {showTime && <span className="shrink-0 pr-3 text-log-gutter select-none">{formatClock(line.ts)}</span>}
       <span className={cn("min-w-0 flex-1 pr-4", wrap ? "break-all whitespace-pre-wrap" : "whitespace-pre", sys && "text-muted italic")}>
-        {spans.map((s, i) => (
-          <span key={i} style={spanStyle(s.style)}>
-            {s.text}
-          </span>
-        ))}
+        {spans.map((s, i) =>
+          s.match === undefined ? (
+            <span key={i} style={spanStyle(s.style)}>
+              {s.text}
+            </span>
+          ) : (
+            <mark
+              key={i}
+              style={spanStyle(s.style)}
+              data-current={s.match === currentMatch ? "" : undefined}
+              className={cn(
+                "rounded-[2px] text-inherit",
+                s.match === currentMatch ? "bg-st-waiting text-black! ring-1 ring-log-fg" : "bg-st-waiting/35",
+              )}
+            >
+              {s.text}
+            </mark>
+          ),
+        )}
         {line.fullLength !== undefined && (
           <span className="ml-2 rounded bg-surface-2 px-1.5 font-sans text-[11px] text-muted not-italic select-none">
             line cut at {line.text.length.toLocaleString()} of {line.fullLength.toLocaleString()} characters — download the raw log for all
