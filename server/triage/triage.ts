@@ -93,7 +93,9 @@ export async function flakyHistory(db: DbOrTx, pipelineId: string, taskName: str
     .from(taskRuns)
     .innerJoin(runs, eq(runs.id, taskRuns.runId))
     .where(and(eq(runs.pipelineId, pipelineId), eq(taskRuns.name, taskName), inArray(taskRuns.status, ["succeeded", "failed"])))
-    .orderBy(desc(runs.createdAt))
+    // Newest first by number, not creation time: (pipeline_id, number) is an index, so the
+    // database walks back from the newest run and stops at the window instead of sorting them all.
+    .orderBy(desc(runs.number))
     .limit(FLAKY_WINDOW);
   const code = (r: (typeof rows)[number]) => `${r.version} ${r.sha ?? ""}`;
   const passedOn = new Set(rows.filter((r) => r.status === "succeeded").map(code));
@@ -216,10 +218,10 @@ export async function compareWithLastGreen(db: DbOrTx, store: LogStore, taskRunI
         eq(runs.pipelineId, cur.run.pipelineId),
         eq(runs.status, "succeeded"),
         cur.run.ref === null ? sql`${runs.ref} is null` : eq(runs.ref, cur.run.ref),
-        lt(runs.createdAt, cur.run.createdAt),
+        lt(runs.number, cur.run.number),
       ),
     )
-    .orderBy(desc(runs.createdAt))
+    .orderBy(desc(runs.number))
     .limit(1);
   if (!base) return { baseline: null, log: null, changes: null };
   const [failedLines, greenLines] = await Promise.all([
