@@ -39,9 +39,9 @@ export async function untilNoNamespaceTerminates(api: KubeApi) {
   }
 }
 
-/** p-th percentile (nearest rank) of the finite values. */
+/** p-th percentile (nearest rank) of the values; NaN ones are left out, Infinity ones count. */
 export function pct(xs: number[], p: number): number {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  const v = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (!v.length) return NaN;
   return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
 }

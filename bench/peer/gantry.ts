@@ -1,0 +1,115 @@
+/**
+ * Gantry as the peer benchmark drives it: a private database, a real operator process in
+ * Kubernetes mode, runs created as the web app creates them (createRun), their end read from
+ * the runs table (finished_at, milliseconds, written by the operator).
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { inArray, sql } from "drizzle-orm";
+import mysql from "mysql2/promise";
+import { ACTIVE_STATUSES } from "@/lib/status";
+import { createDb } from "@/server/db/client";
+import { runs } from "@/server/db/schema";
+import { createRun } from "@/server/runs/create-run";
+import { LABEL } from "@/operator/executors/kubernetes/names";
+import { startMariaDb } from "../../scripts/lib/mariadb";
+import { freePort, step } from "../../scripts/lib/proc";
+import { migrateAndSeed, ROOT } from "../../scripts/lib/stack";
+import { createTestPipeline, sh } from "../../tests/executor-helpers";
+import { startOperator } from "../lib/kube-bench";
+import type { Kind, RunSystem } from "./harness";
+
+export interface GantrySystem extends RunSystem {
+  stop: () => Promise<void>;
+}
+
+/** The most task runs one operator runs at once (GANTRY_CONCURRENCY's upper bound). */
+export const GANTRY_CONCURRENCY = 256;
+
+export async function startGantry(o: {
+  kubeconfig: string;
+  namespace: string;
+  operatorEnv?: Record<string, string>;
+}): Promise<GantrySystem> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch((e: Error) => console.error(`clean-up: ${e.message}`));
+  };
+  try {
+    let adminUrl = process.env.GANTRY_TEST_DB_ADMIN_URL;
+    if (!adminUrl) {
+      step("starting a private MariaDB server…");
+      const m = await startMariaDb(path.join(ROOT, ".gantry/bench-peer-db"), await freePort());
+      stops.push(() => m.stop());
+      adminUrl = m.adminUrl;
+    }
+    adminUrl = adminUrl.endsWith("/") ? adminUrl : `${adminUrl}/`;
+    const dbName = `gantry_bench_peer_${randomBytes(3).toString("hex")}`;
+    const admin = await mysql.createConnection(adminUrl);
+    await admin.query(`CREATE DATABASE \`${dbName}\``);
+    await admin.end();
+    stops.push(async () => {
+      const c = await mysql.createConnection(adminUrl);
+      await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+      await c.end();
+    });
+    const url = adminUrl + dbName;
+    await migrateAndSeed(url, { adminPassword: "bench-peer-admin-password" });
+    const { db, pool } = createDb(url);
+    stops.push(() => pool.end());
+
+    // The same work as Tekton's pipelines: the shell template's image and `bash -c true`.
+    const task = (name: string) => sh(name, "true");
+    const steady = await createTestPipeline(db, [
+      { name: "build", mode: "parallel", tasks: [task("a1"), task("a2"), task("a3")] },
+      { name: "test", mode: "parallel", tasks: [task("b1"), task("b2"), task("b3")] },
+    ]);
+    const burst = await createTestPipeline(db, [{ name: "only", tasks: [task("t")] }]);
+
+    step(`starting the Gantry operator in Kubernetes mode (namespace ${o.namespace})…`);
+    const op = startOperator({
+      DATABASE_URL: url,
+      KUBECONFIG: o.kubeconfig,
+      GANTRY_EXECUTOR: "kubernetes",
+      GANTRY_NAMESPACE: o.namespace,
+      GANTRY_KUBE_WORKSPACE: "emptyDir",
+      GANTRY_OPERATOR_ID: "bench-peer",
+      GANTRY_CONCURRENCY: String(GANTRY_CONCURRENCY),
+      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-peer-workspaces"),
+      ...o.operatorEnv,
+    });
+    stops.push(() => op.stop());
+    if (process.env.BENCH_PEER_DEBUG) op.child.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
+    await op.registered;
+
+    return {
+      label: "Gantry",
+      pid: op.child.pid!,
+      tasksPerRun: (kind: Kind) => (kind === "steady" ? 6 : 1),
+      submit: async (kind: Kind) => (await createRun(db, kind === "steady" ? steady : burst)).id,
+      runOfPod: (pod) => pod.metadata?.labels?.[LABEL.run],
+      finished: async (ids, deadline) => {
+        const active = sql`${inArray(runs.status, [...ACTIVE_STATUSES])}`;
+        while (Date.now() < deadline) {
+          const [{ n }] = await db
+            .select({ n: sql<number>`count(*)` })
+            .from(runs)
+            .where(sql`${inArray(runs.id, ids)} and ${active}`);
+          if (Number(n) === 0) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+        const rows = await db
+          .select({ id: runs.id, status: runs.status, finishedAt: runs.finishedAt })
+          .from(runs)
+          .where(inArray(runs.id, ids));
+        const out = new Map<string, { at: number; ok: boolean }>();
+        for (const r of rows) if (r.finishedAt) out.set(r.id, { at: r.finishedAt.getTime(), ok: r.status === "succeeded" });
+        return out;
+      },
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
