@@ -10,12 +10,15 @@
  * 2. Burst: BENCH_PEER_BURST (1,000) single-task runs submitted at once.
  *
  * BENCH_PEER_SYSTEMS picks systems (gantry,tekton,tekton-tuned); BENCH_PEER_TIMEOUT (900 s) bounds
- * each phase. The figures go to the terminal, .gantry/bench-peer/results.json and, unless
- * BENCH_PEER_DOCS=0, docs/benchmarks.md and docs/benchmarks-peer.svg.
+ * each phase. BENCH_PEER_KCM_QPS starts the bench's cluster with kube-controller-manager's client
+ * QPS and burst raised to that (Gantry's Jobs become pods there). The figures go to the terminal,
+ * .gantry/bench-peer/results-<variant>.json and, unless
+ * BENCH_PEER_DOCS=0, docs/benchmarks.md and docs/benchmarks-peer.svg; BENCH_PEER_REPORT_ONLY=1
+ * rewrites those two from the saved results without running anything.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -48,6 +51,8 @@ async function cleanUp() {
 const log = (m: string) => (m.startsWith("  ") ? console.log(m) : step(m));
 
 async function main() {
+  const outDir = path.join(ROOT, ".gantry/bench-peer");
+  if (process.env.BENCH_PEER_REPORT_ONLY) return writeDocs(outDir, null);
   for (const s of SYSTEMS)
     if (!["gantry", "tekton", "tekton-tuned"].includes(s))
       throw new Error(`BENCH_PEER_SYSTEMS: unknown system '${s}' (gantry, tekton, tekton-tuned)`);
@@ -73,14 +78,15 @@ async function main() {
   const clock = new PodClock(api, paths.pods(), ac.signal);
   const v = versions();
   const results: SystemResult[] = [];
+  const variant = KCM_QPS ? `kcm-qps-${KCM_QPS}` : "default";
   const report = (): Report => ({
+    variant,
     date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     machine: `${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, Node ${process.versions.node}`,
     cluster: `kwok test cluster: Kubernetes v${v.kubernetes}, etcd v${v.etcd}, kwok v${v.kwok}, one fake node; pods Running at once and Succeeded 1 s later; kube-controller-manager's client QPS/burst ${KCM_QPS ? `${KCM_QPS}/${KCM_QPS}` : "20/30 (defaults)"}`,
     sizes: { runs: RUNS, rate: RATE, burst: BURST },
     systems: results,
   });
-  const outDir = path.join(ROOT, ".gantry/bench-peer");
   mkdirSync(outDir, { recursive: true });
 
   for (const which of SYSTEMS) {
@@ -96,7 +102,13 @@ async function main() {
       step(`${system.label}: one run to warm up…`);
       await warmUp(system);
       const label = KCM_QPS ? `${system.label}, kcm QPS ${KCM_QPS}` : system.label;
-      const result: SystemResult = { label, version: versionOf(which), settings: settingsOf(which), phases: {} };
+      const result: SystemResult = {
+        label,
+        date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+        version: versionOf(which),
+        settings: settingsOf(which),
+        phases: {},
+      };
       step(`${system.label}: steady load, ${RUNS} runs at ${RATE}/s…`);
       result.phases.steady = await runPhase({
         api,
@@ -122,7 +134,7 @@ async function main() {
         log,
       });
       results.push(result);
-      writeFileSync(path.join(outDir, "results.json"), JSON.stringify(report(), null, 2));
+      saveResults(outDir, report());
       console.log(text({ ...report(), systems: [result] }));
     } finally {
       await system.stop();
@@ -134,11 +146,35 @@ async function main() {
 
   const r = report();
   console.log(`\nPeer benchmark (${r.date}; ${r.machine})\n${r.cluster}${text(r)}\n`);
-  if (process.env.BENCH_PEER_DOCS !== "0") {
-    writeDoc(path.join(ROOT, "docs/benchmarks.md"), r);
-    writeFileSync(path.join(ROOT, "docs/benchmarks-peer.svg"), svg(r));
-    ok("figures written to docs/benchmarks.md and docs/benchmarks-peer.svg");
-  }
+  if (process.env.BENCH_PEER_DOCS !== "0") writeDocs(outDir, saveResults(outDir, r));
+}
+
+/**
+ * Saves the run's figures, merged into the earlier ones of the same cluster set-up: a system
+ * measured again replaces its column, the others stay (each with the date it was measured).
+ */
+function saveResults(outDir: string, r: Report): Report {
+  const file = path.join(outDir, `results-${r.variant}.json`);
+  const old = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Report) : null;
+  const order = ["Gantry", "Tekton (defaults)", "Tekton (tuned)"];
+  const rank = (s: SystemResult) => order.findIndex((o) => s.label.startsWith(o));
+  const systems = [...(old?.systems ?? []).filter((s) => !r.systems.some((n) => n.label === s.label)), ...r.systems].sort(
+    (a, b) => rank(a) - rank(b),
+  );
+  const merged = { ...r, systems };
+  writeFileSync(file, JSON.stringify(merged, null, 2));
+  return merged;
+}
+
+/** docs/benchmarks.md's block for this run, and the chart of every cluster set-up measured so far (default first). */
+function writeDocs(outDir: string, r: Report | null) {
+  const all = readdirSync(outDir)
+    .filter((f) => /^results-.*\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(path.join(outDir, f), "utf8")) as Report)
+    .sort((a, b) => Number(b.variant === "default") - Number(a.variant === "default") || a.variant.localeCompare(b.variant));
+  for (const x of r ? [r] : all) writeDoc(path.join(ROOT, "docs/benchmarks.md"), x);
+  writeFileSync(path.join(ROOT, "docs/benchmarks-peer.svg"), svg(all));
+  ok(`figures written to docs/benchmarks.md and docs/benchmarks-peer.svg (${all.map((x) => `${x.variant} of ${x.date}`).join(", ")})`);
 }
 
 async function untilDefaultServiceAccount(api: KubeApi, ns: string) {

@@ -89,8 +89,13 @@ export interface Operator {
   stop: () => Promise<void>;
 }
 
-export function startOperator(env: Record<string, string>): Operator {
-  const child = spawn(process.execPath, ["--import", "tsx", "operator/main.ts"], {
+/**
+ * The operator as a child process: from its sources through tsx by default, or the bundle that
+ * `npm start` runs (`node --enable-source-maps .gantry/build/operator.mjs`) when `bundle` names it.
+ */
+export function startOperator(env: Record<string, string>, bundle?: string): Operator {
+  const argv = bundle ? ["--enable-source-maps", bundle] : ["--import", "tsx", "operator/main.ts"];
+  const child = spawn(process.execPath, argv, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     env: {

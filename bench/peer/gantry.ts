@@ -1,6 +1,6 @@
 /**
  * Gantry as the peer benchmark drives it: a private database, a real operator process in
- * Kubernetes mode, runs created as the web app creates them (createRun), their end read from
+ * Kubernetes mode (the bundle `npm start` runs), runs created as the web app creates them (createRun), their end read from
  * the runs table (finished_at, milliseconds, written by the operator).
  */
 import { randomBytes } from "node:crypto";
@@ -12,6 +12,7 @@ import { createDb } from "@/server/db/client";
 import { runs } from "@/server/db/schema";
 import { createRun } from "@/server/runs/create-run";
 import { LABEL } from "@/operator/executors/kubernetes/names";
+import { buildOperator } from "../../scripts/lib/build";
 import { startMariaDb } from "../../scripts/lib/mariadb";
 import { freePort, step } from "../../scripts/lib/proc";
 import { migrateAndSeed, ROOT } from "../../scripts/lib/stack";
@@ -66,18 +67,23 @@ export async function startGantry(o: {
     ]);
     const burst = await createTestPipeline(db, [{ name: "only", tasks: [task("t")] }]);
 
+    // The operator as `npm start` runs it: bundled, not through tsx (whose loader costs memory).
+    await buildOperator(ROOT);
     step(`starting the Gantry operator in Kubernetes mode (namespace ${o.namespace})…`);
-    const op = startOperator({
-      DATABASE_URL: url,
-      KUBECONFIG: o.kubeconfig,
-      GANTRY_EXECUTOR: "kubernetes",
-      GANTRY_NAMESPACE: o.namespace,
-      GANTRY_KUBE_WORKSPACE: "emptyDir",
-      GANTRY_OPERATOR_ID: "bench-peer",
-      GANTRY_CONCURRENCY: String(GANTRY_CONCURRENCY),
-      GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-peer-workspaces"),
-      ...o.operatorEnv,
-    });
+    const op = startOperator(
+      {
+        DATABASE_URL: url,
+        KUBECONFIG: o.kubeconfig,
+        GANTRY_EXECUTOR: "kubernetes",
+        GANTRY_NAMESPACE: o.namespace,
+        GANTRY_KUBE_WORKSPACE: "emptyDir",
+        GANTRY_OPERATOR_ID: "bench-peer",
+        GANTRY_CONCURRENCY: String(GANTRY_CONCURRENCY),
+        GANTRY_WORKSPACES: path.join(ROOT, ".gantry/bench-peer-workspaces"),
+        ...o.operatorEnv,
+      },
+      path.join(ROOT, ".gantry/build/operator.mjs"),
+    );
     stops.push(() => op.stop());
     if (process.env.BENCH_PEER_DEBUG) op.child.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
     await op.registered;

@@ -30,15 +30,23 @@ function phase(kind: "steady" | "burst", over: Partial<PhaseResult> = {}): Phase
   };
 }
 
-const report = (): Report => ({
+const report = (variant = "default"): Report => ({
+  variant,
   date: "2026-12-07T18:00:00Z",
   machine: "2 CPUs",
   cluster: "kwok",
   sizes: { runs: 10, rate: 5, burst: 10 },
   systems: [
-    { label: "Gantry", version: "Gantry 0.1.0", settings: "defaults", phases: { steady: phase("steady"), burst: phase("burst") } },
+    {
+      label: "Gantry",
+      date: "2026-12-07T18:00:00Z",
+      version: "Gantry 0.1.0",
+      settings: "defaults",
+      phases: { steady: phase("steady"), burst: phase("burst") },
+    },
     {
       label: "Tekton <tuned>",
+      date: "2026-12-07T18:00:00Z",
       version: "v1.6.0",
       settings: "tuned",
       phases: { steady: phase("steady", { makespan: NaN, unfinished: 2 }) },
@@ -68,17 +76,24 @@ describe("the peer benchmark's report", () => {
     // Others add prose to the section and sections of their own; a new run keeps them.
     const edited = first.replace(SECTION, `${SECTION}\n\nHow to read it.`) + "\n## Scale\n\nTheirs.\n";
     writeFileSync(file, edited);
-    writeDoc(file, { ...report(), date: "2026-12-08T09:00:00Z" });
+    writeDoc(file, { ...report(), machine: "a bigger machine" });
     const second = readFileSync(file, "utf8");
     expect(second).toContain("How to read it.");
     expect(second).toContain("## Scale\n\nTheirs.");
-    expect(second).toContain("Measured 2026-12-08T09:00:00Z");
-    expect(second).not.toContain("Measured 2026-12-07T18:00:00Z");
+    expect(second).toContain("On a bigger machine");
+    expect(second).not.toContain("On 2 CPUs");
     expect(second.split(SECTION).length).toBe(2);
+
+    // A run on another cluster set-up adds a block of its own beside the first.
+    writeDoc(file, { ...report("kcm-qps-100"), machine: "a third machine" });
+    const third = readFileSync(file, "utf8");
+    expect(third).toContain("On a bigger machine");
+    expect(third).toContain("On a third machine");
+    expect(third.indexOf("On a third machine")).toBeLessThan(third.indexOf("## Scale"));
   });
 
   it("draws a bar per system in each panel, escaping labels, and n/a for a missing figure", () => {
-    const out = svg(report());
+    const out = svg([report()]);
     expect(out.startsWith("<svg")).toBe(true);
     expect(out).toContain("Tekton &lt;tuned&gt;");
     expect(out).not.toContain("Tekton <tuned>");

@@ -7,12 +7,16 @@ import type { Kind, PhaseResult } from "./harness";
 
 export interface SystemResult {
   label: string;
+  /** When this system was measured (a report may merge systems measured at different times). */
+  date: string;
   version: string;
   settings: string;
   phases: Partial<Record<Kind, PhaseResult>>;
 }
 
 export interface Report {
+  /** Which cluster set-up the figures are for ("default", "kcm-qps-100"): one block of the page each. */
+  variant: string;
   date: string;
   machine: string;
   cluster: string;
@@ -24,7 +28,7 @@ type Row = [string, (p: PhaseResult) => string];
 
 /** Infinity is a figure of a run that did not finish (or got no pod) within the phase's time limit. */
 const fmt = (n: number, f: (n: number) => string) => (Number.isFinite(n) ? f(n) : n === Infinity ? "unfinished" : "n/a");
-const ms = (n: number) => fmt(n, (x) => `${Math.round(x)} ms`);
+const ms = (n: number) => fmt(n, (x) => (x < 10_000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`));
 const s1 = (n: number) => fmt(n, (x) => `${x.toFixed(1)} s`);
 const f2 = (n: number | undefined) => (n === undefined ? "0" : n.toFixed(2));
 const VERBS = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE", "APPLY"];
@@ -88,8 +92,9 @@ export function text(r: Report): string {
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Horizontal bars, one panel per measure, one bar per system. */
-export function svg(r: Report): string {
+/** Horizontal bars, one panel per measure, one bar per system of every report. */
+export function svg(reports: Report[]): string {
+  const r = { date: reports[0].date, systems: reports.flatMap((x) => x.systems) };
   const colours = ["#2563eb", "#d97706", "#059669", "#7c3aed"];
   const panels: { title: string; unit: string; get: (s: SystemResult) => number }[] = [
     { title: "steady: submit → run finished, p50", unit: "ms", get: (s) => s.phases.steady?.finish.p50 ?? NaN },
@@ -137,32 +142,35 @@ export function svg(r: Report): string {
 }
 
 export const SECTION = "## Peer benchmark: Gantry and Tekton";
-const START = "<!-- bench:peer:start (written by npm run bench:peer) -->";
+const start = (variant: string) => `<!-- bench:peer:start ${variant} (written by npm run bench:peer) -->`;
 const END = "<!-- bench:peer:end -->";
 
-/** Writes the figures between the section's markers, creating the file or the section if needed. */
+/**
+ * Writes the report's figures between its variant's markers in the section, creating the file,
+ * the section or the block as needed; other blocks, the section's prose and other sections stay.
+ */
 export function writeDoc(file: string, r: Report) {
+  const START = start(r.variant);
   const body = [
     START,
     "",
-    `Measured ${r.date} on ${r.machine}; ${r.cluster}.`,
+    `On ${r.machine}; ${r.cluster}.`,
     "",
-    "| system | version | settings |",
-    "| --- | --- | --- |",
-    ...r.systems.map((s) => `| ${s.label} | ${s.version} | ${s.settings} |`),
+    "| system | version | settings | measured |",
+    "| --- | --- | --- | --- |",
+    ...r.systems.map((s) => `| ${s.label} | ${s.version} | ${s.settings} | ${s.date} |`),
     "",
     markdown(r),
-    "![Gantry and Tekton side by side](benchmarks-peer.svg)",
-    "",
     END,
   ].join("\n");
   let doc = existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n";
-  if (doc.includes(START) && doc.includes(END)) {
-    doc = doc.slice(0, doc.indexOf(START)) + body + doc.slice(doc.indexOf(END) + END.length);
+  const at = doc.indexOf(START);
+  if (at >= 0 && doc.indexOf(END, at) > at) {
+    doc = doc.slice(0, at) + body + doc.slice(doc.indexOf(END, at) + END.length);
   } else {
     if (!doc.includes(SECTION)) doc = `${doc.trimEnd()}\n\n${SECTION}\n`;
-    const at = doc.indexOf(SECTION) + SECTION.length;
-    const next = doc.indexOf("\n## ", at);
+    const from = doc.indexOf(SECTION) + SECTION.length;
+    const next = doc.indexOf("\n## ", from);
     const end = next < 0 ? doc.length : next;
     doc = `${doc.slice(0, end).trimEnd()}\n\n${body}\n${doc.slice(end)}`;
   }

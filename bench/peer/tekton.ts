@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, readdirSync } from "node:fs";
 import path from "node:path";
 import type { KubeApi } from "@/operator/executors/kubernetes/kube-api";
-import { freePort, step } from "../../scripts/lib/proc";
+import { portFree, step } from "../../scripts/lib/proc";
 import { ROOT } from "../../scripts/lib/stack";
 import { TEKTON_VERSION } from "../../scripts/lib/tools/tekton";
 import { watch, type KubeObject } from "../lib/kube-bench";
@@ -84,6 +84,17 @@ function pipelines(namespace: string) {
   ];
 }
 
+/**
+ * A free port below 32768: knative's metrics code parses METRICS_PROMETHEUS_PORT as a signed
+ * 16-bit number, and with a higher one Tekton runs without its Prometheus exporter.
+ */
+async function freeLowPort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await portFree(port)) return port;
+  }
+}
+
 export async function startTekton(o: {
   api: KubeApi;
   kubeconfig: string;
@@ -114,9 +125,9 @@ export async function startTekton(o: {
     CONFIG_LEADERELECTION_NAME: "config-leader-election-controller",
     CONFIG_SPIRE: "config-spire",
     METRICS_DOMAIN: "tekton.dev/pipeline",
-    PROBES_PORT: String(await freePort()),
-    METRICS_PROMETHEUS_PORT: String(await freePort()),
-    PROFILING_PORT: String(await freePort()),
+    PROBES_PORT: String(await freeLowPort()),
+    METRICS_PROMETHEUS_PORT: String(await freeLowPort()),
+    PROFILING_PORT: String(await freeLowPort()),
   };
   const child = spawn(o.binary, args, { env: env as unknown as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
   const out = createWriteStream(logFile);
