@@ -18,9 +18,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import { inArray, sql } from "drizzle-orm";
-import mysql from "mysql2/promise";
 import { ACTIVE_STATUSES } from "@/lib/status";
-import { createDb } from "@/server/db/client";
 import { runs } from "@/server/db/schema";
 import { compileTask } from "@/server/runs/compile";
 import { createRun } from "@/server/runs/create-run";
@@ -30,20 +28,27 @@ import { KubeApi, paths } from "@/operator/executors/kubernetes/kube-api";
 import { LABEL } from "@/operator/executors/kubernetes/names";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startCluster, type Cluster } from "../scripts/lib/cluster/lifecycle";
-import { startMariaDb, type MariaDb } from "../scripts/lib/mariadb";
-import { freePort, ok, step } from "../scripts/lib/proc";
-import { migrateAndSeed, ROOT } from "../scripts/lib/stack";
+import { step } from "../scripts/lib/proc";
+import { ROOT } from "../scripts/lib/stack";
 import { createTestPipeline } from "../tests/executor-helpers";
-import { apiserverRequests, cpuSeconds, pct, sampleRss, startOperator, untilNoNamespaceTerminates, watch } from "./lib/kube-bench";
+import { benchDatabase } from "./lib/database";
+import {
+  apiserverRequests,
+  cpuSeconds,
+  pct,
+  runBench,
+  sampleRss,
+  startOperator,
+  untilNoNamespaceTerminates,
+  watch,
+  type CleanUps,
+} from "./lib/kube-bench";
 
 const RATE = Number(process.env.BENCH_KUBE_RATE ?? 5);
 const SECONDS = Number(process.env.BENCH_KUBE_SECONDS ?? 120);
 const BURST = Number(process.env.BENCH_KUBE_BURST ?? 1000);
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-async function cleanUp() {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((e) => console.error(`clean-up: ${(e as Error).message}`));
-}
+const cleanups: CleanUps = [];
 
 async function main() {
   const t0 = Date.now();
@@ -60,27 +65,7 @@ async function main() {
   const ns = `bench-${randomBytes(3).toString("hex")}`;
 
   // --- database
-  let adminUrl = process.env.GANTRY_TEST_DB_ADMIN_URL;
-  if (!adminUrl) {
-    step("starting a private MariaDB server…");
-    const m: MariaDb = await startMariaDb(path.join(ROOT, ".gantry/bench-kube-db"), await freePort());
-    cleanups.push(() => m.stop());
-    adminUrl = m.adminUrl;
-  }
-  adminUrl = adminUrl.endsWith("/") ? adminUrl : `${adminUrl}/`;
-  const dbName = `gantry_bench_kube_${randomBytes(3).toString("hex")}`;
-  const admin = await mysql.createConnection(adminUrl);
-  await admin.query(`CREATE DATABASE \`${dbName}\``);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = await mysql.createConnection(adminUrl);
-    await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await c.end();
-  });
-  const url = adminUrl + dbName;
-  await migrateAndSeed(url, { adminPassword: "bench-kube-admin-password" });
-  const { db, pool } = createDb(url);
-  cleanups.push(() => pool.end());
+  const { url, db } = await benchDatabase("bench-kube", (fn) => cleanups.push(fn));
 
   // --- operator (one process: node with tsx as a loader, so its RSS is the operator's)
   step(`starting the operator in Kubernetes mode (namespace ${ns})…`);
@@ -264,14 +249,4 @@ async function operatorWrites(api: KubeApi): Promise<Record<string, number>> {
   return n;
 }
 
-main()
-  .then(async () => {
-    ok("bench:kube done");
-    await cleanUp();
-    process.exit(0);
-  })
-  .catch(async (e) => {
-    console.error(`\x1b[31m✗\x1b[0m ${(e as Error).stack ?? e}`);
-    await cleanUp();
-    process.exit(1);
-  });
+runBench("bench:kube", main, cleanups);

@@ -29,7 +29,7 @@ import { kubectlFor, startCluster } from "../scripts/lib/cluster/lifecycle";
 import { ok, step } from "../scripts/lib/proc";
 import { ROOT } from "../scripts/lib/stack";
 import { ensureTektonController, TEKTON_VERSION } from "../scripts/lib/tools/tekton";
-import { untilNoNamespaceTerminates } from "./lib/kube-bench";
+import { runBench, untilNoNamespaceTerminates, type CleanUps } from "./lib/kube-bench";
 import { GANTRY_CONCURRENCY, startGantry } from "./peer/gantry";
 import { PodClock, runPhase, type RunSystem } from "./peer/harness";
 import { svg, text, writeDoc, type Report, type SystemResult } from "./peer/report";
@@ -43,10 +43,7 @@ const TIMEOUT = Number(process.env.BENCH_PEER_TIMEOUT ?? 900);
 const KCM_QPS = process.env.BENCH_PEER_KCM_QPS;
 const SYSTEMS = (process.env.BENCH_PEER_SYSTEMS ?? "gantry,tekton,tekton-tuned").split(",").map((s) => s.trim());
 
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-async function cleanUp() {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((e) => console.error(`clean-up: ${(e as Error).message}`));
-}
+const cleanups: CleanUps = [];
 
 const log = (m: string) => (m.startsWith("  ") ? console.log(m) : step(m));
 
@@ -214,14 +211,4 @@ function settingsOf(which: string): string {
   return `documented tuning: \`${TEKTON_TUNED_FLAGS.join(" ")}\` (QPS/burst 100/100 after doubling)`;
 }
 
-main()
-  .then(async () => {
-    ok("bench:peer done");
-    await cleanUp();
-    process.exit(0);
-  })
-  .catch(async (e) => {
-    console.error(`\x1b[31m✗\x1b[0m ${(e as Error).stack ?? e}`);
-    await cleanUp();
-    process.exit(1);
-  });
+runBench("bench:peer", main, cleanups);

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import type http from "node:http";
 import { createInterface } from "node:readline";
 import type { KubeApi } from "@/operator/executors/kubernetes/kube-api";
-import { step } from "../../scripts/lib/proc";
+import { ok, step } from "../../scripts/lib/proc";
 import { ROOT } from "../../scripts/lib/stack";
 
 /** The parts of a Kubernetes object the benchmarks look at. */
@@ -191,4 +191,26 @@ export async function apiserverRequests(api: KubeApi): Promise<RequestCount[]> {
     });
   }
   return out;
+}
+
+/** What a benchmark started, undone in reverse order when it ends, whether it succeeded or not. */
+export type CleanUps = (() => Promise<unknown> | unknown)[];
+
+/** Runs a benchmark's main, then its clean-ups, and exits 0 or 1. */
+export function runBench(name: string, main: () => Promise<void>, cleanups: CleanUps) {
+  const cleanUp = async () => {
+    for (const c of cleanups.splice(0).reverse())
+      await Promise.resolve(c()).catch((e) => console.error(`clean-up: ${(e as Error).message}`));
+  };
+  main()
+    .then(async () => {
+      ok(`${name} done`);
+      await cleanUp();
+      process.exit(0);
+    })
+    .catch(async (e) => {
+      console.error(`\x1b[31m✗\x1b[0m ${(e as Error).stack ?? e}`);
+      await cleanUp();
+      process.exit(1);
+    });
 }

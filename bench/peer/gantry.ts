@@ -3,20 +3,17 @@
  * Kubernetes mode (the bundle `npm start` runs), runs created as the web app creates them (createRun), their end read from
  * the runs table (finished_at, milliseconds, written by the operator).
  */
-import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { inArray, sql } from "drizzle-orm";
-import mysql from "mysql2/promise";
 import { ACTIVE_STATUSES } from "@/lib/status";
-import { createDb } from "@/server/db/client";
 import { runs } from "@/server/db/schema";
 import { createRun } from "@/server/runs/create-run";
 import { LABEL } from "@/operator/executors/kubernetes/names";
 import { buildOperator } from "../../scripts/lib/build";
-import { startMariaDb } from "../../scripts/lib/mariadb";
-import { freePort, step } from "../../scripts/lib/proc";
-import { migrateAndSeed, ROOT } from "../../scripts/lib/stack";
+import { step } from "../../scripts/lib/proc";
+import { ROOT } from "../../scripts/lib/stack";
 import { createTestPipeline, sh } from "../../tests/executor-helpers";
+import { benchDatabase } from "../lib/database";
 import { startOperator } from "../lib/kube-bench";
 import type { Kind, RunSystem } from "./harness";
 
@@ -37,27 +34,7 @@ export async function startGantry(o: {
     for (const s of stops.splice(0).reverse()) await s().catch((e: Error) => console.error(`clean-up: ${e.message}`));
   };
   try {
-    let adminUrl = process.env.GANTRY_TEST_DB_ADMIN_URL;
-    if (!adminUrl) {
-      step("starting a private MariaDB server…");
-      const m = await startMariaDb(path.join(ROOT, ".gantry/bench-peer-db"), await freePort());
-      stops.push(() => m.stop());
-      adminUrl = m.adminUrl;
-    }
-    adminUrl = adminUrl.endsWith("/") ? adminUrl : `${adminUrl}/`;
-    const dbName = `gantry_bench_peer_${randomBytes(3).toString("hex")}`;
-    const admin = await mysql.createConnection(adminUrl);
-    await admin.query(`CREATE DATABASE \`${dbName}\``);
-    await admin.end();
-    stops.push(async () => {
-      const c = await mysql.createConnection(adminUrl);
-      await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-      await c.end();
-    });
-    const url = adminUrl + dbName;
-    await migrateAndSeed(url, { adminPassword: "bench-peer-admin-password" });
-    const { db, pool } = createDb(url);
-    stops.push(() => pool.end());
+    const { url, db } = await benchDatabase("bench-peer", (fn) => stops.push(fn));
 
     // The same work as Tekton's pipelines: the shell template's image and `bash -c true`.
     const task = (name: string) => sh(name, "true");

@@ -122,11 +122,11 @@ export function svg(reports: Report[]): string {
       const y = y0 + 24 + j * (barH + 4);
       const v = values[j];
       const w = Number.isFinite(v) ? Math.max(1, (v / max) * (width - labelW - 110)) : 0;
-      const shown = fmt(v, (x) => `${p.unit === "ms" ? Math.round(x) : x.toFixed(p.unit === "s" ? 1 : 2)}${p.unit ? ` ${p.unit}` : ""}`);
+      const shown = p.unit === "ms" ? ms(v) : fmt(v, (x) => `${x.toFixed(p.unit === "s" ? 1 : 2)}${p.unit ? ` ${p.unit}` : ""}`);
       parts.push(
         `<text x="${labelW - 6}" y="${y + barH - 4}" text-anchor="end">${esc(s.label)}</text>`,
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${colours[j % colours.length]}"/>`,
-        `<text x="${labelW + w + 6}" y="${y + barH - 4}">${esc(shown)}</text>`,
+        `<text x="${(labelW + w + 6).toFixed(1)}" y="${y + barH - 4}">${esc(shown)}</text>`,
       );
     });
   });
