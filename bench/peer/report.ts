@@ -31,7 +31,7 @@ const fmt = (n: number, f: (n: number) => string) => (Number.isFinite(n) ? f(n) 
 const ms = (n: number) => fmt(n, (x) => (x < 10_000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`));
 const s1 = (n: number) => fmt(n, (x) => `${x.toFixed(1)} s`);
 const f2 = (n: number | undefined) => (n === undefined ? "0" : n.toFixed(2));
-const VERBS = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE", "APPLY"];
+const VERBS = ["GET", "LIST", "WATCH", "CONNECT", "POST", "PUT", "PATCH", "DELETE", "APPLY"];
 
 function rows(kind: Kind, systems: SystemResult[]): Row[] {
   const verbs = VERBS.filter((v) => systems.some((s) => (s.phases[kind]?.requestsPerTask[v] ?? 0) >= 0.005));
