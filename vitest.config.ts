@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: "unit",
           environment: "node",
-          include: ["{lib,server,operator,components,scripts,cli}/**/*.test.{ts,tsx}"],
+          include: ["{lib,server,operator,components,scripts,cli,bench}/**/*.test.{ts,tsx}"],
         },
       },
       {

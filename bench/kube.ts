@@ -15,16 +15,10 @@
  * Uses the cluster in KUBECONFIG, else starts (and stops) its own; a private MariaDB under
  * .gantry/bench-kube-db (or the server at GANTRY_TEST_DB_ADMIN_URL).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import type http from "node:http";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { inArray, sql } from "drizzle-orm";
-import mysql from "mysql2/promise";
 import { ACTIVE_STATUSES } from "@/lib/status";
-import { createDb } from "@/server/db/client";
 import { runs } from "@/server/db/schema";
 import { compileTask } from "@/server/runs/compile";
 import { createRun } from "@/server/runs/create-run";
@@ -34,21 +28,27 @@ import { KubeApi, paths } from "@/operator/executors/kubernetes/kube-api";
 import { LABEL } from "@/operator/executors/kubernetes/names";
 import { KubeConfig } from "@kubernetes/client-node";
 import { startCluster, type Cluster } from "../scripts/lib/cluster/lifecycle";
-import { startMariaDb, type MariaDb } from "../scripts/lib/mariadb";
-import { freePort, ok, step } from "../scripts/lib/proc";
-import { migrateAndSeed, ROOT } from "../scripts/lib/stack";
+import { step } from "../scripts/lib/proc";
+import { ROOT } from "../scripts/lib/stack";
 import { createTestPipeline } from "../tests/executor-helpers";
+import { benchDatabase } from "./lib/database";
+import {
+  apiserverRequests,
+  cpuSeconds,
+  pct,
+  runBench,
+  sampleRss,
+  startOperator,
+  untilNoNamespaceTerminates,
+  watch,
+  type CleanUps,
+} from "./lib/kube-bench";
 
 const RATE = Number(process.env.BENCH_KUBE_RATE ?? 5);
 const SECONDS = Number(process.env.BENCH_KUBE_SECONDS ?? 120);
 const BURST = Number(process.env.BENCH_KUBE_BURST ?? 1000);
 
-type Obj = { metadata?: { name?: string; labels?: Record<string, string>; resourceVersion?: string }; status?: { phase?: string } };
-
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
-async function cleanUp() {
-  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch((e) => console.error(`clean-up: ${(e as Error).message}`));
-}
+const cleanups: CleanUps = [];
 
 async function main() {
   const t0 = Date.now();
@@ -65,27 +65,7 @@ async function main() {
   const ns = `bench-${randomBytes(3).toString("hex")}`;
 
   // --- database
-  let adminUrl = process.env.GANTRY_TEST_DB_ADMIN_URL;
-  if (!adminUrl) {
-    step("starting a private MariaDB server…");
-    const m: MariaDb = await startMariaDb(path.join(ROOT, ".gantry/bench-kube-db"), await freePort());
-    cleanups.push(() => m.stop());
-    adminUrl = m.adminUrl;
-  }
-  adminUrl = adminUrl.endsWith("/") ? adminUrl : `${adminUrl}/`;
-  const dbName = `gantry_bench_kube_${randomBytes(3).toString("hex")}`;
-  const admin = await mysql.createConnection(adminUrl);
-  await admin.query(`CREATE DATABASE \`${dbName}\``);
-  await admin.end();
-  cleanups.push(async () => {
-    const c = await mysql.createConnection(adminUrl);
-    await c.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
-    await c.end();
-  });
-  const url = adminUrl + dbName;
-  await migrateAndSeed(url, { adminPassword: "bench-kube-admin-password" });
-  const { db, pool } = createDb(url);
-  cleanups.push(() => pool.end());
+  const { url, db } = await benchDatabase("bench-kube", (fn) => cleanups.push(fn));
 
   // --- operator (one process: node with tsx as a loader, so its RSS is the operator's)
   step(`starting the operator in Kubernetes mode (namespace ${ns})…`);
@@ -246,29 +226,6 @@ steady load: ${ids.length} runs at ${RATE}/s for ${SECONDS}s (created in ${creat
   console.log("");
 }
 
-/**
- * Waits while a namespace is being deleted (the previous run's, with its burst of 1,000
- * BuildJobs, Jobs and pods): the garbage collector's deletes keep the apiserver and kwok so busy
- * that pods take minutes to run, tasks pile up to GANTRY_CONCURRENCY, and new runs then wait for
- * capacity, which is not what this measures.
- */
-async function untilNoNamespaceTerminates(api: KubeApi) {
-  for (let waited = 0; ; waited += 5) {
-    const list = await api.get<{ items: { metadata?: { name?: string }; status?: { phase?: string } }[] }>("/api/v1/namespaces");
-    const busy = list.items.filter((n) => n.status?.phase === "Terminating").map((n) => n.metadata?.name);
-    if (!busy.length) return;
-    if (waited % 30 === 0) step(`waiting for namespace${busy.length > 1 ? "s" : ""} ${busy.join(", ")} to be deleted…`);
-    await new Promise((r) => setTimeout(r, 5000));
-  }
-}
-
-/** p-th percentile (nearest rank) of the finite values. */
-function pct(xs: number[], p: number): number {
-  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!v.length) return NaN;
-  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
-}
-
 function diff(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(a)) if (v - (b[k] ?? 0) > 0) out[k] = v - (b[k] ?? 0);
@@ -281,144 +238,15 @@ function diff(a: Record<string, number>, b: Record<string, number>): Record<stri
  * (pods, jobs/status) and lease renewals (per operator, not per task run) are not counted.
  */
 async function operatorWrites(api: KubeApi): Promise<Record<string, number>> {
-  const text = await readAll(await api.stream("/metrics", {}));
   const n: Record<string, number> = {};
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("apiserver_request_total{")) continue;
-    const label = (k: string) => new RegExp(`[{,]${k}="([^"]*)"`).exec(line)?.[1] ?? "";
-    if (!["POST", "PUT", "PATCH", "DELETE", "APPLY"].includes(label("verb"))) continue;
-    const r = label("resource");
-    const sub = label("subresource");
-    if (!(r === "buildjobs" || (r === "jobs" && sub === "") || r === "secrets" || r === "persistentvolumeclaims")) continue;
-    const key = `${label("verb")} ${r}${sub ? `/${sub}` : ""} ${label("code")}`;
-    n[key] = (n[key] ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1));
+  for (const c of await apiserverRequests(api)) {
+    if (!["POST", "PUT", "PATCH", "DELETE", "APPLY"].includes(c.verb)) continue;
+    const r = c.resource;
+    if (!(r === "buildjobs" || (r === "jobs" && c.subresource === "") || r === "secrets" || r === "persistentvolumeclaims")) continue;
+    const key = `${c.verb} ${r}${c.subresource ? `/${c.subresource}` : ""} ${c.code}`;
+    n[key] = (n[key] ?? 0) + c.n;
   }
   return n;
 }
 
-function readAll(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    res.on("data", (d: Buffer) => parts.push(d));
-    res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
-    res.on("error", reject);
-  });
-}
-
-/** A list, then a watch from its resourceVersion, re-opened when it ends; events to `on`. */
-async function watch(api: KubeApi, p: string, signal: AbortSignal, on: (type: string, o: Obj) => void) {
-  let rv = "";
-  while (!signal.aborted) {
-    try {
-      if (!rv) {
-        const list = await api.get<{ metadata: { resourceVersion: string }; items: Obj[] }>(p);
-        for (const o of list.items) on("ADDED", o);
-        rv = list.metadata.resourceVersion;
-      }
-      const res = await api.stream(p, { watch: true, resourceVersion: rv, allowWatchBookmarks: true }, signal);
-      for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
-        if (!line) continue;
-        const ev = JSON.parse(line) as { type: string; object: Obj & { code?: number } };
-        if (ev.type === "ERROR") {
-          rv = "";
-          break;
-        }
-        if (ev.object.metadata?.resourceVersion) rv = ev.object.metadata.resourceVersion;
-        if (ev.type !== "BOOKMARK") on(ev.type, ev.object);
-      }
-    } catch (e) {
-      if (signal.aborted) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
-
-interface Operator {
-  child: ChildProcess;
-  registered: Promise<void>;
-  stop: () => Promise<void>;
-}
-
-function startOperator(env: Record<string, string>): Operator {
-  const child = spawn(process.execPath, ["--import", "tsx", "operator/main.ts"], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: process.env.HOME ?? "/tmp",
-      LOG_LEVEL: "info",
-      ...env,
-    } as unknown as NodeJS.ProcessEnv,
-  });
-  let tail = "";
-  const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-20_000));
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
-  const exited = new Promise<void>((r) => child.on("exit", () => r()));
-  const registered = new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      if (tail.includes('"operator registered"')) {
-        clearInterval(t);
-        resolve();
-      } else if (child.exitCode !== null) {
-        clearInterval(t);
-        reject(new Error(`the operator exited:\n${tail.slice(-4000)}`));
-      }
-    }, 100);
-  });
-  return {
-    child,
-    registered,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      const t = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
-/** CPU time (user + system, seconds) a process has used. */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Peak RSS (KiB) of one process, sampled every 100 ms. */
-function sampleRss(pid: number): { stop: () => number } {
-  let peak = 0;
-  const sample = () => {
-    try {
-      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m) peak = Math.max(peak, Number(m[1]));
-    } catch {
-      // gone
-    }
-  };
-  sample();
-  const t = setInterval(sample, 100);
-  return {
-    stop: () => {
-      clearInterval(t);
-      sample();
-      return peak;
-    },
-  };
-}
-
-main()
-  .then(async () => {
-    ok("bench:kube done");
-    await cleanUp();
-    process.exit(0);
-  })
-  .catch(async (e) => {
-    console.error(`\x1b[31m✗\x1b[0m ${(e as Error).stack ?? e}`);
-    await cleanUp();
-    process.exit(1);
-  });
+runBench("bench:kube", main, cleanups);

@@ -88,6 +88,23 @@ describe("informer", () => {
     t.informer.stop();
   });
 
+  it("caches listed and watched objects without their managedFields, keeping everything else", async () => {
+    const managed = (o: Obj) => ({
+      ...o,
+      metadata: { ...o.metadata, labels: { app: "x" }, managedFields: [{ manager: "kubectl", fieldsV1: { "f:spec": {} } }] },
+    });
+    const t = setup([[managed(obj("a", "1"))]]);
+    t.informer.start();
+    await t.informer.synced;
+    t.calls[0].emit("ADDED", managed(obj("b", "101")));
+    for (const name of ["a", "b"]) {
+      const cached = t.informer.get("team", name)!;
+      expect(cached.metadata).not.toHaveProperty("managedFields");
+      expect(cached.metadata.labels).toEqual({ app: "x" });
+    }
+    t.informer.stop();
+  });
+
   it("resumes a dropped watch from the last resourceVersion it saw, without listing again", async () => {
     const t = setup([[obj("a", "1")]]);
     t.informer.start();

@@ -29,11 +29,19 @@ function stageFiles(): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** Extra flags per control-plane component, e.g. `{ "kube-controller-manager": { "kube-api-qps": "100" } }`. */
+export type ComponentArgs = Record<string, Record<string, string>>;
+
 /**
  * The kwokctl --config: bind to loopback only, and our stages (kwok's defaults are dropped as
  * soon as the config names any Stage, so the node and pod stages we need are copied in).
  */
-export function kwokConfig(): string {
+export function kwokConfig(componentArgs: ComponentArgs = {}): string {
+  const patches = Object.entries(componentArgs).flatMap(([name, args]) => [
+    `- name: ${name}`,
+    "  extraArgs:",
+    ...Object.entries(args).flatMap(([key, value]) => [`  - key: ${key}`, `    value: ${JSON.stringify(value)}`]),
+  ]);
   const docs = [
     [
       "apiVersion: config.kwok.x-k8s.io/v1alpha1",
@@ -45,6 +53,7 @@ export function kwokConfig(): string {
       "  enableCRDs:",
       "  - Logs",
       "  - ClusterLogs",
+      ...(patches.length ? ["componentsPatches:", ...patches] : []),
     ].join("\n"),
     ...stageFiles().map((f) => readFileSync(f, "utf8").trim()),
   ];

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { cachedBinaries, ensureBinaries, fmtDuration, quietLog, ROOT, type Binaries, type Log } from "./build";
-import { baseFixtures, criLine, kwokConfig, NODE_NAME } from "./fixtures";
+import { baseFixtures, criLine, kwokConfig, NODE_NAME, type ComponentArgs } from "./fixtures";
 
 export interface Cluster {
   name: string;
@@ -183,7 +183,9 @@ async function createCluster(
  * Builds what is missing, starts a cluster and waits until it can run pods: the apiserver
  * answers, the kwok node is Ready and the `default` service account exists.
  */
-export async function startCluster(opts: { name?: string; workdir?: string; log?: Log } = {}): Promise<Cluster> {
+export async function startCluster(
+  opts: { name?: string; workdir?: string; log?: Log; componentArgs?: ComponentArgs } = {},
+): Promise<Cluster> {
   const name = opts.name ?? process.env.GANTRY_CLUSTER_NAME ?? "gantry";
   const workdir = opts.workdir ?? defaultWorkdir();
   const log = opts.log ?? quietLog;
@@ -198,7 +200,7 @@ export async function startCluster(opts: { name?: string; workdir?: string; log?
   }
 
   const configFile = path.join(workdir, `${name}.kwok.yaml`);
-  writeFileSync(configFile, kwokConfig());
+  writeFileSync(configFile, kwokConfig(opts.componentArgs));
 
   const t0 = Date.now();
   // A loaded machine (a build beside it) can keep the apiserver from answering within kwokctl's

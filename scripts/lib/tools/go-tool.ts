@@ -32,9 +32,9 @@ export interface GoTool {
   /**
    * Build `pkg` (the module path) with `go build` in a writable copy of the module's tree, as its
    * own main module; `keep` are directories of that tree the program reads at run time, copied
-   * next to the binary.
+   * next to the binary; `dir` is the main package's directory in that tree (default: its root).
    */
-  fromSource?: { keep: string[] };
+  fromSource?: { keep: string[]; dir?: string };
 }
 
 export function toolsCache(): string {
@@ -76,7 +76,8 @@ export async function ensureGoTool(t: GoTool, log: Log = quietLog): Promise<stri
         cpSync(tree, src, { recursive: true });
         // The module cache's files are read-only; the copy must be writable to be built in and removed.
         await run("chmod", ["-R", "u+w", src]);
-        await goRun(t.name, ["build", ...flags, "-o", path.join(out, t.name), "."], { cwd: src, env, log });
+        const main = t.fromSource.dir ? `./${t.fromSource.dir}` : ".";
+        await goRun(t.name, ["build", ...flags, "-o", path.join(out, t.name), main], { cwd: src, env, log });
         for (const d of t.fromSource.keep) cpSync(path.join(src, d), path.join(out, d), { recursive: true });
       } finally {
         rmSync(src, { recursive: true, force: true });
