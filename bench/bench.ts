@@ -34,17 +34,7 @@ export async function runBench(o: Opts) {
   if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
   // GANTRY_BENCH=triage measures only failure triage (10,000 failed runs loaded; a few minutes).
   if (process.env.GANTRY_BENCH === "triage") return printTriage(await benchTriage(o));
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(o.url + path, {
-      method,
-      headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-    return r.json();
-  };
-  const pipeline = (name: string, script: string) =>
-    api("POST", "/api/v1/pipelines", { name, stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script } }] }] });
+  const { api, pipeline } = benchApi(o);
 
   // 1. Run-start latency: POST run → first log line received over SSE.
   const quick = await pipeline(`bench-start-${Date.now()}`, "echo started");
@@ -135,6 +125,22 @@ designer, pipeline of 20 stages × 15 tasks, Chromium (median of ${designer.load
 
   // 5. SSE fan-out: 500 viewers on 50 running task runs.
   printFanout(await benchFanout({ url: o.url, token: o.token }));
+}
+
+/** The stack's REST API as the admin token, and a one-task shell pipeline maker. */
+export function benchApi(o: Pick<Opts, "url" | "token">) {
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(o.url + path, {
+      method,
+      headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
+    return r.json() as Promise<any>;
+  };
+  const pipeline = (name: string, script: string) =>
+    api("POST", "/api/v1/pipelines", { name, stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script } }] }] });
+  return { api, pipeline };
 }
 
 /** One run: POST it, then wait for its first log line over SSE; the time between, in ms. */

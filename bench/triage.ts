@@ -17,7 +17,7 @@ import { createDb } from "@/server/db/client";
 import { runs, taskRuns, taskTriage } from "@/server/db/schema";
 import { MySqlLogStore } from "@/server/logs/store";
 import { triageTaskRun } from "@/server/triage/triage";
-import { followLog, percentile, type Opts } from "./bench";
+import { benchApi, followLog, percentile, type Opts } from "./bench";
 
 const FAILED_RUNS = Number(process.env.BENCH_TRIAGE_RUNS ?? 10_000);
 const LOG_LINES = 200_000;
@@ -27,8 +27,6 @@ const failingScript = (lines: number) =>
   `i=0; while [ $i -lt ${lines} ]; do echo "ok $i - case $i passes in 0.0$((i % 9))s"; i=$((i+1)); done; ` +
   `echo "not ok ${lines} - total sums price times quantity"; echo "  error: 'Expected 7 to equal 6'"; exit 1`;
 
-type Api = (method: string, path: string, body?: unknown) => Promise<any>;
-
 export interface TriageFigures {
   loaded: number;
   triageMs: { lines: number; ms: number[] }[];
@@ -37,17 +35,7 @@ export interface TriageFigures {
 }
 
 export async function benchTriage(o: Opts): Promise<TriageFigures> {
-  const api: Api = async (method, path, body) => {
-    const r = await fetch(o.url + path, {
-      method,
-      headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${method} ${path} → ${r.status} ${await r.text()}`);
-    return r.json();
-  };
-  const pipeline = (name: string, script: string) =>
-    api("POST", "/api/v1/pipelines", { name, stages: [{ name: "s", tasks: [{ name: "t", template: "shell", params: { script } }] }] });
+  const { api, pipeline } = benchApi(o);
   const finished = async (runId: string) => {
     for (;;) {
       const v = await api("GET", `/api/v1/runs/${runId}`);
