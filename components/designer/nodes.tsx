@@ -105,13 +105,16 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
       <button
         type="button"
         aria-label={label}
+        title={t?.title ?? data.template}
         aria-pressed={data.selected}
         data-node-key={`${data.stage}/${data.index}`}
         onClick={() => onTaskClick(data.stage, data.index)}
         className="min-w-0 flex-1 text-left outline-none after:absolute after:inset-0 after:rounded-lg focus-visible:after:ring-2 focus-visible:after:ring-ring"
       >
         <span className="block truncate text-sm font-medium">{data.name}</span>
-        <span className="block truncate text-xs text-muted">{t?.title ?? data.template}</span>
+        <span aria-hidden className="block truncate text-xs text-muted">
+          {t?.title ?? data.template}
+        </span>
       </button>
       {data.change && <span className="text-[10px] font-medium text-muted uppercase">{data.change}</span>}
       {data.step !== undefined && (

@@ -79,7 +79,10 @@ export function Palette({
                     </span>
                     <span className="min-w-0">
                       <span className="block truncate text-xs font-medium">{t.title}</span>
-                      <span className="block truncate text-[11px] text-muted">{t.description.split("\n")[0]}</span>
+                      {/* Read out as the description (title), so it is kept out of the name "Add …". */}
+                      <span aria-hidden className="block truncate text-[11px] text-muted">
+                        {t.description.split("\n")[0]}
+                      </span>
                     </span>
                   </button>
                 </li>

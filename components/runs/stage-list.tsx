@@ -130,7 +130,8 @@ function TaskButton({
       aria-pressed={active}
       // Why it was skipped (its condition) shows on hover; selecting it shows it in full.
       title={t.status === "skipped" ? (t.message ?? undefined) : undefined}
-      aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}${t.reusedFrom ? ", reused from an earlier run" : ""}`}
+      // The label says what the row shows; the row's small extras are left out of it (label in name).
+      aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}${t.reusedFrom ? ", reused from an earlier run" : ""}${t.maxAttempts > 1 && t.attempt > 1 ? `, attempt ${t.attempt} of ${t.maxAttempts}` : ""}`}
       className={cn(
         "group flex h-8 w-full items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-surface-2",
         active && "bg-accent-soft hover:bg-accent-soft",
@@ -141,16 +142,22 @@ function TaskButton({
         {label}
       </span>
       {t.reusedFrom && (
-        <span className="rounded border px-1 text-[11px] text-muted" title="not run again: the result of an earlier run was reused">
+        <span
+          aria-hidden
+          className="rounded border px-1 text-[11px] text-muted"
+          title="not run again: the result of an earlier run was reused"
+        >
           reused
         </span>
       )}
       {t.maxAttempts > 1 && t.attempt > 1 && (
-        <span className="text-[11px] text-muted" title={`attempt ${t.attempt} of ${t.maxAttempts}`}>
+        <span aria-hidden className="text-[11px] text-muted" title={`attempt ${t.attempt} of ${t.maxAttempts}`}>
           #{t.attempt}
         </span>
       )}
-      <Duration start={t.startedAt} end={t.finishedAt} className="text-xs text-muted tabular-nums" />
+      <span aria-hidden>
+        <Duration start={t.startedAt} end={t.finishedAt} className="text-xs text-muted tabular-nums" />
+      </span>
       <ChevronRight className={cn("size-3.5 text-muted opacity-0 group-hover:opacity-100", active && "opacity-100")} aria-hidden />
     </button>
   );
