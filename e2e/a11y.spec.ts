@@ -182,10 +182,11 @@ async function tabTo(page: Page, target: Locator, max = 80) {
     if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) {
       const outline = await target.evaluate((el) => {
         const s = getComputedStyle(el);
-        return { style: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow };
+        // Stretched buttons (a row or a node clickable throughout) draw their ring on ::after.
+        return { style: s.outlineStyle, width: s.outlineWidth, shadow: s.boxShadow, after: getComputedStyle(el, "::after").boxShadow };
       });
       expect(
-        outline.style !== "none" && outline.width !== "0px" ? true : outline.shadow !== "none",
+        (outline.style !== "none" && outline.width !== "0px") || outline.shadow !== "none" || outline.after !== "none",
         `the focused element shows a focus indicator (${JSON.stringify(outline)})`,
       ).toBe(true);
       return;

@@ -41,8 +41,7 @@ export function UserMenu({ user }: { user: ShellUser }) {
         type="button"
         aria-expanded={open}
         aria-controls={panelId}
-        // The name stays "User menu for <username>" (label in name: the visible text below is hidden from it).
-        aria-label={`User menu for ${user.username} (${user.name}, ${user.role})`}
+        // Named by what it shows (label in name), after a prefix for screen readers: "User menu for <username> …".
         onClick={() => setOpen((o) => !o)}
         className="flex h-9 w-full min-w-0 items-center gap-2 rounded-md px-1.5 text-left hover:bg-surface-2"
       >
@@ -52,7 +51,8 @@ export function UserMenu({ user }: { user: ShellUser }) {
         >
           {initials}
         </span>
-        <span aria-hidden className="min-w-0 flex-1">
+        <span className="sr-only">User menu for {user.username}: </span>
+        <span className="min-w-0 flex-1">
           <span className="block truncate text-xs font-medium">{user.name}</span>
           <span className="block truncate text-[11px] text-muted">
             {user.username} · {user.role}
