@@ -102,17 +102,20 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskNodeType>
       >
         {data.status ? <StatusIcon status={data.status} className="size-4.5" /> : <TemplateIcon icon={t?.icon} className="size-4.5" />}
       </span>
-      <button
-        type="button"
-        aria-label={label}
-        aria-pressed={data.selected}
-        data-node-key={`${data.stage}/${data.index}`}
-        onClick={() => onTaskClick(data.stage, data.index)}
-        className="min-w-0 flex-1 text-left outline-none after:absolute after:inset-0 after:rounded-lg focus-visible:after:ring-2 focus-visible:after:ring-ring"
-      >
-        <span className="block truncate text-sm font-medium">{data.name}</span>
+      <div className="min-w-0 flex-1">
+        <button
+          type="button"
+          aria-label={label}
+          aria-pressed={data.selected}
+          data-node-key={`${data.stage}/${data.index}`}
+          onClick={() => onTaskClick(data.stage, data.index)}
+          className="block w-full truncate text-left text-sm font-medium outline-none after:absolute after:inset-0 after:rounded-lg focus-visible:after:ring-2 focus-visible:after:ring-ring"
+        >
+          {data.name}
+        </button>
+        {/* Outside the button, so its name is only what its label says (label in name). */}
         <span className="block truncate text-xs text-muted">{t?.title ?? data.template}</span>
-      </button>
+      </div>
       {data.change && <span className="text-[10px] font-medium text-muted uppercase">{data.change}</span>}
       {data.step !== undefined && (
         <span className="text-[10px] text-muted tabular-nums" aria-hidden>

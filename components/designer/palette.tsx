@@ -70,7 +70,6 @@ export function Palette({
                       e.dataTransfer.effectAllowed = "copy";
                     }}
                     onClick={() => onPick(t)}
-                    aria-label={`Add ${t.title}`}
                     title={t.description}
                     className="flex w-full cursor-grab items-center gap-2 rounded-md px-1.5 py-1.5 text-left hover:bg-surface-2 focus-visible:bg-surface-2 focus-visible:outline-2 focus-visible:outline-ring active:cursor-grabbing"
                   >
@@ -78,7 +77,10 @@ export function Palette({
                       <TemplateIcon icon={t.icon} className="size-4" />
                     </span>
                     <span className="min-w-0">
-                      <span className="block truncate text-xs font-medium">{t.title}</span>
+                      <span className="block truncate text-xs font-medium">
+                        <span className="sr-only">Add </span>
+                        {t.title}
+                      </span>
                       <span className="block truncate text-[11px] text-muted">{t.description.split("\n")[0]}</span>
                     </span>
                   </button>

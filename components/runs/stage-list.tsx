@@ -124,22 +124,29 @@ function TaskButton({
   onSelect: (taskRunId: string) => void;
 }) {
   return (
-    <button
-      type="button"
-      onClick={() => onSelect(t.id)}
-      aria-pressed={active}
-      // Why it was skipped (its condition) shows on hover; selecting it shows it in full.
-      title={t.status === "skipped" ? (t.message ?? undefined) : undefined}
-      aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}${t.reusedFrom ? ", reused from an earlier run" : ""}`}
+    // The row is clickable throughout (the button's ::after covers it), but the button holds only
+    // what its label says; the extras sit beside it (label in name).
+    <div
       className={cn(
-        "group flex h-8 w-full items-center gap-2 rounded-md px-2 text-left text-sm hover:bg-surface-2",
+        "group relative flex h-8 w-full items-center gap-2 rounded-md px-2 text-sm hover:bg-surface-2",
         active && "bg-accent-soft hover:bg-accent-soft",
       )}
     >
       <StatusIcon status={t.status} />
-      <span className={cn("min-w-0 flex-1 truncate", active && "font-medium")} title={label}>
+      <button
+        type="button"
+        onClick={() => onSelect(t.id)}
+        aria-pressed={active}
+        // Why it was skipped (its condition) shows on hover; selecting it shows it in full.
+        title={t.status === "skipped" ? (t.message ?? label) : label}
+        aria-label={`${t.name}, ${statusLabel(t.status).toLowerCase()}${t.reusedFrom ? ", reused from an earlier run" : ""}${t.maxAttempts > 1 && t.attempt > 1 ? `, attempt ${t.attempt} of ${t.maxAttempts}` : ""}`}
+        className={cn(
+          "min-w-0 flex-1 truncate text-left outline-none after:absolute after:inset-0 after:rounded-md focus-visible:after:ring-2 focus-visible:after:ring-ring",
+          active && "font-medium",
+        )}
+      >
         {label}
-      </span>
+      </button>
       {t.reusedFrom && (
         <span className="rounded border px-1 text-[11px] text-muted" title="not run again: the result of an earlier run was reused">
           reused
@@ -152,6 +159,6 @@ function TaskButton({
       )}
       <Duration start={t.startedAt} end={t.finishedAt} className="text-xs text-muted tabular-nums" />
       <ChevronRight className={cn("size-3.5 text-muted opacity-0 group-hover:opacity-100", active && "opacity-100")} aria-hidden />
-    </button>
+    </div>
   );
 }

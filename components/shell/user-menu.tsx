@@ -11,15 +11,21 @@ export interface ShellUser {
   role: string;
 }
 
-/** A disclosure (button + panel): closes on Escape and on a click outside. */
+/** A disclosure (button + panel): closes on Escape (focus goes back to the button) and on a click outside. */
 export function UserMenu({ user }: { user: ShellUser }) {
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
+  const buttonRef = useRef<HTMLButtonElement>(null);
   const panelId = useId();
   useEffect(() => {
     if (!open) return;
     const onDown = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      // Focus inside the panel would otherwise fall to <body> when the panel goes away.
+      if (ref.current?.contains(document.activeElement)) buttonRef.current?.focus();
+    };
     document.addEventListener("mousedown", onDown);
     document.addEventListener("keydown", onKey);
     return () => {
@@ -31,16 +37,21 @@ export function UserMenu({ user }: { user: ShellUser }) {
   return (
     <div ref={ref} className="relative min-w-0 flex-1">
       <button
+        ref={buttonRef}
         type="button"
         aria-expanded={open}
         aria-controls={panelId}
-        aria-label={`User menu for ${user.username}`}
+        // Named by what it shows (label in name), after a prefix for screen readers: "User menu for <username> …".
         onClick={() => setOpen((o) => !o)}
         className="flex h-9 w-full min-w-0 items-center gap-2 rounded-md px-1.5 text-left hover:bg-surface-2"
       >
-        <span className="flex size-6 shrink-0 items-center justify-center rounded-full bg-accent-soft text-[10px] font-semibold text-accent">
+        <span
+          aria-hidden
+          className="flex size-6 shrink-0 items-center justify-center rounded-full bg-accent-soft text-[10px] font-semibold text-accent"
+        >
           {initials}
         </span>
+        <span className="sr-only">User menu for {user.username}: </span>
         <span className="min-w-0 flex-1">
           <span className="block truncate text-xs font-medium">{user.name}</span>
           <span className="block truncate text-[11px] text-muted">

@@ -67,7 +67,6 @@ export default async function CatalogPage({ searchParams }: Props) {
                     <Link
                       href={`/catalog/${t.name}`}
                       className="flex h-full flex-col gap-1.5 rounded-lg border bg-surface p-3 hover:border-accent/60 hover:bg-surface-2"
-                      aria-label={t.title}
                     >
                       <span className="flex items-center gap-2">
                         <TemplateIcon name={t.icon} className="size-5 shrink-0 text-accent" />

@@ -71,11 +71,8 @@ export default async function PipelinesPage() {
                   <Td className="text-muted tabular-nums">v{p.version}</Td>
                   <Td>
                     {p.lastRun ? (
-                      <Link
-                        href={`/runs/${p.lastRun.id}`}
-                        className="inline-flex items-center gap-2 hover:underline"
-                        aria-label={`Last run #${p.lastRun.number}: ${p.lastRun.status}`}
-                      >
+                      <Link href={`/runs/${p.lastRun.id}`} className="inline-flex items-center gap-2 hover:underline">
+                        <span className="sr-only">Last run</span>
                         <StatusBadge status={p.lastRun.status} />
                         <span className="text-xs text-muted">
                           #{p.lastRun.number} · <RelativeTime date={p.lastRun.createdAt} />
