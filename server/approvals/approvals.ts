@@ -1,3 +1,4 @@
+import { retryOnLockConflict } from "../db/errors";
 import { randomUUID } from "node:crypto";
 import { and, desc, eq, inArray } from "drizzle-orm";
 import { canDecideNow, describeApprovers, gateDeadline, isApprover, type Decision, type GateDecision } from "@/lib/approvals";
@@ -58,6 +59,18 @@ export interface DecideInput {
 export async function decideApproval(db: Db, actor: Actor, access: ProjectAccess, taskRunId: string, input: DecideInput) {
   const comment = input.comment?.trim() ? input.comment.trim().slice(0, 2000) : null;
 
+  // The operator advances the same run in its own transactions: a deadlock rolls this one back whole.
+  return retryOnLockConflict(() => decideInTransaction(db, actor, access, taskRunId, input, comment));
+}
+
+async function decideInTransaction(
+  db: Db,
+  actor: Actor,
+  access: ProjectAccess,
+  taskRunId: string,
+  input: DecideInput,
+  comment: string | null,
+) {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({ tr: taskRuns, run: runs, pipelineName: pipelines.name })
