@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FAILURE_REASONS } from "./failure-reason";
 import { RunStatusSchema } from "./status";
 import { PipelineSpecSchema } from "./pipeline-spec";
 import { TemplateDefinitionSchema } from "./template-schema";
@@ -354,7 +355,7 @@ export type ApprovalJson = z.input<typeof ApprovalSchema>;
 export type ApprovalResultJson = z.input<typeof ApprovalResultSchema>;
 export type PendingApprovalJson = z.input<typeof PendingApprovalSchema>;
 
-export const FailureReasonSchema = z.enum(["OOMKilled", "ImagePullBackOff", "DeadlineExceeded", "Evicted", "Unschedulable"]);
+export const FailureReasonSchema = z.enum(FAILURE_REASONS);
 
 export const TriageSchema = z
   .object({
