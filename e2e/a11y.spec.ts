@@ -33,12 +33,19 @@ async function arrange(page: Page): Promise<Fixture> {
   });
   expect(created.status(), await created.text()).toBe(201);
   const { id: pipelineId } = (await created.json()) as { id: string };
-  const started = await page.request.post(`/api/v1/pipelines/${pipelineId}/runs`, { data: {} });
-  expect(started.status(), await started.text()).toBe(201);
-  const { id: runId } = (await started.json()) as { id: string };
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/v1/runs/${runId}`)).json()) as { status: string }).status, { timeout: 45_000 })
-    .toBe("failed");
+  // Two runs failing the same way: the second one's triage lists the first as a similar failure (links inside a sentence).
+  let runId = "";
+  for (let i = 0; i < 2; i++) {
+    const started = await page.request.post(`/api/v1/pipelines/${pipelineId}/runs`, { data: {} });
+    expect(started.status(), await started.text()).toBe(201);
+    runId = ((await started.json()) as { id: string }).id;
+    await expect
+      .poll(async () => ((await (await page.request.get(`/api/v1/runs/${runId}`)).json()) as { status: string }).status, {
+        timeout: 45_000,
+      })
+      .toBe("failed");
+  }
+  await moreThanOnePageOfRuns(page);
 
   const projects = (await (await page.request.get("/api/v1/projects")).json()) as { items: { slug: string }[] };
   const project = projects.items[0]?.slug;
@@ -52,6 +59,26 @@ async function arrange(page: Page): Promise<Fixture> {
   });
   expect(user.status(), await user.text()).toBe(201);
   return { pipelineId, pipelineName, runId, project, username };
+}
+
+/** /runs shows 25 a page: runs held at an approval and cancelled make sure its pagination is on the page audited. */
+async function moreThanOnePageOfRuns(page: Page) {
+  const { total } = (await (await page.request.get("/api/v1/runs?perPage=1")).json()) as { total: number };
+  if (total > 25) return;
+  const created = await page.request.post("/api/v1/pipelines", {
+    data: {
+      name: `e2e-a11y-gate-${uid()}`,
+      stages: [{ name: "gate", tasks: [{ name: "hold", template: "manual-approval", params: { approvers: ["role:owner"] } }] }],
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  for (let i = total; i <= 25; i++) {
+    const started = await page.request.post(`/api/v1/pipelines/${id}/runs`, { data: {} });
+    expect(started.status(), await started.text()).toBe(201);
+    const cancelled = await page.request.post(`/api/v1/runs/${((await started.json()) as { id: string }).id}/cancel`);
+    expect(cancelled.ok(), await cancelled.text()).toBe(true);
+  }
 }
 
 /** Runs axe on what the page shows now; a soft failure per state lists every violation with its targets. */

@@ -134,7 +134,7 @@ export function TriggersPanel({
                   <Td className={RESULT_TONE[d.result] ?? ""}>{d.result}</Td>
                   <Td className="max-w-0 truncate" title={d.message ?? undefined}>
                     {d.runId ? (
-                      <Link href={`/runs/${d.runId}`} className="text-accent hover:underline">
+                      <Link href={`/runs/${d.runId}`} className="text-accent underline underline-offset-2">
                         run #{d.runNumber}
                       </Link>
                     ) : null}{" "}

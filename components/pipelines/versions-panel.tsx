@@ -138,7 +138,7 @@ export function VersionsPanel({
                     <span className="ml-1.5 font-mono text-xs">
                       {/* safeHttpUrl'd when the webhook was received */}
                       {v.commit.url ? (
-                        <a href={v.commit.url} className="text-accent hover:underline" rel="noreferrer">
+                        <a href={v.commit.url} className="text-accent underline underline-offset-2" rel="noreferrer">
                           {v.commit.sha.slice(0, 7)}
                         </a>
                       ) : (

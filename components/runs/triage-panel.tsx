@@ -74,7 +74,7 @@ export function TriagePanel({ taskRunId, triage }: { taskRunId: string; triage: 
           {similarRuns.runs.map((r, i) => (
             <span key={`${r.runId}-${r.taskName}`}>
               {i > 0 && ", "}
-              <Link href={`/runs/${r.runId}`} className="text-accent hover:underline">
+              <Link href={`/runs/${r.runId}`} className="text-accent underline underline-offset-2">
                 {r.pipelineName} #{r.number}
               </Link>{" "}
               <span className="text-muted">({r.taskName})</span>
@@ -119,7 +119,7 @@ function Comparison({ taskRunId }: { taskRunId: string }) {
     <div className="mt-1 flex flex-col gap-2" data-testid="comparison">
       <p>
         Compared with{" "}
-        <Link href={`/runs/${data.baseline.runId}?task=${data.baseline.taskRunId}`} className="text-accent hover:underline">
+        <Link href={`/runs/${data.baseline.runId}?task=${data.baseline.taskRunId}`} className="text-accent underline underline-offset-2">
           run #{data.baseline.number}
         </Link>
         , the last green run of this task on the same branch.

@@ -22,10 +22,12 @@ export function Pagination({
   if (pages <= 1) return null;
   const first = (page - 1) * perPage + 1;
   const last = Math.min(total, page * perPage);
+  // The visible word ("Newer", "Older") starts the accessible name, so speech users can say what they see.
   const link = (p: number, children: ReactNode, rel: string, name: string) =>
     p >= 1 && p <= pages ? (
-      <Link href={href(p)} rel={rel} aria-label={name} className={buttonVariants({ size: "sm" })}>
+      <Link href={href(p)} rel={rel} className={buttonVariants({ size: "sm" })}>
         {children}
+        <span className="sr-only"> ({name})</span>
       </Link>
     ) : (
       <span aria-disabled className={cn(buttonVariants({ size: "sm" }), "pointer-events-none opacity-40")}>
@@ -44,7 +46,7 @@ export function Pagination({
             <ChevronLeft aria-hidden /> Newer
           </>,
           "prev",
-          "Previous page",
+          "previous page",
         )}
         <span className="px-2">
           Page {page} of {pages}
@@ -55,7 +57,7 @@ export function Pagination({
             Older <ChevronRight aria-hidden />
           </>,
           "next",
-          "Next page",
+          "next page",
         )}
       </div>
     </nav>

@@ -60,7 +60,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
             {filter.key === "all" ? (
               <>
                 Open a{" "}
-                <Link href="/pipelines" className="text-accent hover:underline">
+                <Link href="/pipelines" className="text-accent underline underline-offset-2">
                   pipeline
                 </Link>{" "}
                 and press Run.
