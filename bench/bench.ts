@@ -144,7 +144,7 @@ export function benchApi(o: Pick<Opts, "url" | "token">) {
 }
 
 /** One run: POST it, then wait for its first log line over SSE; the time between, in ms. */
-async function runStartLatency(
+export async function runStartLatency(
   o: Opts,
   api: (method: string, path: string, body?: unknown) => Promise<any>,
   pipelineId: string,
@@ -209,7 +209,7 @@ async function waitFinal(api: (m: string, p: string) => Promise<{ status: RunSta
   }
 }
 
-function sampleMemory(pids: Record<string, number>) {
+export function sampleMemory(pids: Record<string, number>) {
   const peaks: Record<string, number> = Object.fromEntries(Object.keys(pids).map((k) => [k, 0]));
   const t = setInterval(() => {
     const tree = processTree();

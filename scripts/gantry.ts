@@ -348,6 +348,19 @@ async function bench() {
   await migrateAndSeed(db.url, { adminPassword: "bench-admin-password", adminToken: token });
   // GANTRY_BENCH=elasticsearch: only the Elasticsearch log store (on its own node; no stack needed).
   if (process.env.GANTRY_BENCH === "elasticsearch") return benchElasticsearchStore();
+  // GANTRY_BENCH=scale (`npm run bench:scale`): the stack keeps its logs in Elasticsearch, as at scale.
+  const scale = process.env.GANTRY_BENCH === "scale";
+  const es = scale
+    ? await startElasticsearch({
+        dir: path.join(ROOT, ".gantry/bench-scale/es"),
+        port: await freePort(),
+        fresh: true,
+        heapMb: 2048,
+        fullJit: true,
+        quiet: true,
+      })
+    : null;
+  if (es) cleanups.push(es.stop);
   await buildIfStale(ROOT);
   const port = await freePort();
   const stack = await startApp({
@@ -361,6 +374,7 @@ async function bench() {
       GANTRY_CONCURRENCY: "64",
       GANTRY_METRICS_PORT: String(await freePort()),
       GANTRY_METRICS_ADDRESS: "127.0.0.1",
+      ...(es ? { ELASTICSEARCH_URL: es.url } : {}),
     },
   });
   cleanups.push(stack.stop);
@@ -368,16 +382,14 @@ async function bench() {
   const operatorPid = stack.operator.pid;
   if (webPid === undefined || operatorPid === undefined)
     throw new Error("the web app or the operator has no pid (spawn failed): nothing to measure");
+  const opts = { url: stack.url, databaseUrl: db.url, token, webPid, operatorPid, password: "bench-admin-password", chromium };
+  if (es) {
+    const { runScale } = await import("../bench/scale-all");
+    await runScale({ ...opts, esUrl: es.url });
+    return shutdown(0);
+  }
   const { runBench } = await import("../bench/bench");
-  await runBench({
-    url: stack.url,
-    databaseUrl: db.url,
-    token,
-    webPid,
-    operatorPid,
-    password: "bench-admin-password",
-    chromium,
-  });
+  await runBench(opts);
   if (!process.env.GANTRY_BENCH) await benchElasticsearchStore();
   await shutdown(0);
 }
