@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, max, ne, notExists, notInArray, or, sql } from "drizzle-orm";
 import { ACTIVE_STATUSES, isActive, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
-import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
+import { logChunks, operators, pipelines, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { MySqlLogStore } from "../logs/store";
 import { affectedRows } from "../db/result";
 import type { TaskOutcome } from "@/lib/expressions/values";
@@ -67,17 +67,82 @@ export async function removeOperator(db: Db, id: string) {
   await db.delete(operators).where(eq(operators.id, id));
 }
 
+/** An active run as the scheduler sees it (operator/scheduler/dispatch.ts ActiveRun). */
+export interface SchedulableRun {
+  id: string;
+  rev: number;
+  status: RunStatus;
+  projectId: string;
+  priority: number;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+export interface ActiveRunsListing {
+  runs: SchedulableRun[];
+  /** Task runs running now (any operator) per project: the fair-share load. */
+  load: Map<string, number>;
+}
+
 /**
- * Runs that may have something to do, oldest first, with their `rev` (bumped on every change).
+ * Runs that may have something to do, with their `rev` (bumped on every change), project and
+ * priority, and each project's running task runs. Every started run (running or waiting, up to
+ * `activeLimit`, oldest first) is listed: its gates, cancels and next stages move on. Queued runs
+ * are listed per project, its best `perProject` by priority then age (ROW_NUMBER() OVER
+ * (PARTITION BY project), MariaDB 10.2+ / MySQL 8), at most `queuedLimit` in all, every
+ * project's first before any project's second: a project's backlog of thousands never hides
+ * another project's runs (docs/operations.md, "Scheduling").
  * A run still waiting for its pipeline file has no task runs yet: the file's reader (pending-runs.ts) has it.
  */
-export async function listActiveRuns(db: DbOrTx, limit = 1000): Promise<{ id: string; rev: number; status: RunStatus }[]> {
-  return db
-    .select({ id: runs.id, rev: runs.rev, status: runs.status })
+export async function listActiveRuns(
+  db: DbOrTx,
+  o: { perProject?: number; queuedLimit?: number; activeLimit?: number } = {},
+): Promise<ActiveRunsListing> {
+  const perProject = o.perProject ?? 100;
+  const queuedLimit = o.queuedLimit ?? 2000;
+  const started = await db
+    .select({
+      id: runs.id,
+      rev: runs.rev,
+      status: runs.status,
+      projectId: pipelines.projectId,
+      priority: runs.priority,
+      createdAt: runs.createdAt,
+    })
     .from(runs)
-    .where(and(inArray(runs.status, [...ACTIVE_STATUSES]), isNull(runs.pendingStart)))
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .where(and(inArray(runs.status, ["running", "waiting"]), isNull(runs.pendingStart)))
     .orderBy(asc(runs.createdAt))
-    .limit(limit);
+    .limit(o.activeLimit ?? 1000);
+  // The window runs over the queued runs only (served by runs_queue); each project's are numbered in queue order.
+  const [queued] = (await db.execute(sql`
+    SELECT q.id, q.rev, q.status, q.project_id AS projectId, q.priority, q.created_at AS createdAt FROM (
+      SELECT r.id, r.rev, r.status, p.project_id, r.priority, r.created_at,
+        ROW_NUMBER() OVER (PARTITION BY p.project_id ORDER BY r.priority DESC, r.created_at, r.id) AS rn
+      FROM runs r JOIN pipelines p ON p.id = r.pipeline_id
+      WHERE r.status = 'queued' AND r.pending_start IS NULL
+    ) q
+    WHERE q.rn <= ${perProject}
+    ORDER BY q.rn, q.priority DESC, q.created_at
+    LIMIT ${queuedLimit}`)) as unknown as [
+    { id: string; rev: number; status: RunStatus; projectId: string; priority: number; createdAt: Date }[],
+  ];
+  const running = await db
+    .select({ projectId: pipelines.projectId, n: sql<number>`count(*)` })
+    .from(taskRuns)
+    .innerJoin(runs, eq(runs.id, taskRuns.runId))
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .where(eq(taskRuns.status, "running"))
+    .groupBy(pipelines.projectId);
+  return {
+    runs: [...started, ...queued].map((r) => ({
+      ...r,
+      rev: Number(r.rev),
+      priority: Number(r.priority),
+      createdAt: r.createdAt.getTime(),
+    })),
+    load: new Map(running.map((r) => [r.projectId, Number(r.n)])),
+  };
 }
 
 export interface AdvanceResult {
