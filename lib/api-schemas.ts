@@ -497,7 +497,7 @@ export const RunSchema = z.object({
   number: z.number().int(),
   params: z.record(z.string(), z.string()).meta({ description: "secret params show as ***" }),
   trigger: z.string().meta({ description: "manual, api, schedule, rerun, …" }),
-  priority: z.number().int().meta({ description: "its priority within the project's queue (-100..100, higher first)" }),
+  priority: RunPrioritySchema.meta({ description: "its priority within the project's queue (-100..100, higher first)" }),
   ref: z.string().nullable().optional().meta({ description: "branch or tag the run is for, if given" }),
   scheduleId: z.string().nullable().optional().meta({ description: "the schedule that started it, if any" }),
   rerunOf: z
