@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { FAILURE_REASONS } from "./failure-reason";
 import { RunStatusSchema } from "./status";
-import { PipelineSpecSchema } from "./pipeline-spec";
+import { PipelineSpecSchema, RunPrioritySchema } from "./pipeline-spec";
 import { TemplateDefinitionSchema } from "./template-schema";
 import { ProjectSettingsSchema, ProjectSlugSchema, RoleSchema } from "./projects";
 
@@ -30,6 +30,10 @@ export const CreateRunBodySchema = z.strictObject({
   version: z.number().int().min(1).optional().meta({ description: "Pipeline version to run; the current one by default." }),
   ref: z.string().trim().min(1).max(255).optional().meta({
     description: "Branch or tag the run is for; the pipeline's `concurrency.sameRef` queues or cancels older runs of the same ref.",
+  }),
+  priority: RunPrioritySchema.optional().meta({
+    description:
+      "This run's priority within its project's queue (-100..100, higher first); the pipeline's `priority` (default 0) otherwise.",
   }),
 });
 
@@ -493,6 +497,7 @@ export const RunSchema = z.object({
   number: z.number().int(),
   params: z.record(z.string(), z.string()).meta({ description: "secret params show as ***" }),
   trigger: z.string().meta({ description: "manual, api, schedule, rerun, …" }),
+  priority: RunPrioritySchema.meta({ description: "its priority within the project's queue (-100..100, higher first)" }),
   ref: z.string().nullable().optional().meta({ description: "branch or tag the run is for, if given" }),
   scheduleId: z.string().nullable().optional().meta({ description: "the schedule that started it, if any" }),
   rerunOf: z

@@ -249,6 +249,18 @@ export const ConcurrencySpecSchema = z.strictObject({
 });
 export type ConcurrencySpec = z.output<typeof ConcurrencySpecSchema>;
 
+/**
+ * A run's place in its project's queue when capacity is short: an integer from -100 to 100,
+ * higher first, 0 by default (Buildkite's job priority). Projects share capacity fairly first
+ * (docs/operations.md, "Scheduling"), so a priority orders a project's own runs only.
+ */
+export const RUN_PRIORITY = { min: -100, max: 100, default: 0 } as const;
+export const RunPrioritySchema = z
+  .number({ error: "must be a whole number from -100 to 100" })
+  .int("must be a whole number from -100 to 100")
+  .min(RUN_PRIORITY.min, "must be at least -100")
+  .max(RUN_PRIORITY.max, "must be at most 100");
+
 export const FINALLY_MAX_TASKS = 20;
 
 /**
@@ -282,6 +294,10 @@ export const PipelineSpecSchema = z
     description: z.string().max(2000).optional(),
     params: z.array(ParamSpecSchema).default([]),
     concurrency: ConcurrencySpecSchema.optional(),
+    /** Its runs' priority in the project's queue (-100..100, higher first; default 0); a start request may override it. */
+    priority: RunPrioritySchema.optional().meta({
+      description: "Runs' priority within the project's queue: -100..100, higher first, default 0",
+    }),
     /** Every task's `retry` unless it sets its own: `{onFlaky: N}` tries a flaky task's failure again. */
     retry: RetrySpecSchema.optional(),
     /** Cloned into the run's workspace before each task starts (lib/repository.ts). */

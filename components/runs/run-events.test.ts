@@ -13,6 +13,7 @@ function run(rev: number, over: Partial<RunJson> = {}): RunJson {
     message: null,
     params: { GREETING: "hello", TOKEN: "***" },
     trigger: "manual",
+    priority: 0,
     createdBy: "admin",
     createdAt: "2025-01-01T00:00:00.000Z",
     startedAt: "2025-01-01T00:00:01.000Z",

@@ -1,9 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { RunStatus } from "@/lib/status";
-import { dueRuns, planDispatch, type ActiveRun, type SeenRun } from "./dispatch";
+import { dueRuns, planDispatch, type ActiveRun, type DispatchInput, type SeenRun } from "./dispatch";
 
 const NOW = 1_000_000;
-const run = (id: string, rev = 1, status: RunStatus = "running"): ActiveRun => ({ id, rev, status });
+/** Each run made is a millisecond younger than the one before. */
+let clock = 0;
+const run = (id: string, rev = 1, status: RunStatus = "running", over: Partial<ActiveRun> = {}): ActiveRun => ({
+  id,
+  rev,
+  status,
+  projectId: "p",
+  priority: 0,
+  createdAt: ++clock,
+  ...over,
+});
+const queued = (id: string, projectId: string, priority = 0) => run(id, 1, "queued", { projectId, priority });
 const seen = (rev: number, over: Partial<SeenRun> = {}): SeenRun => ({ rev, waitingForCapacity: false, recheckAt: NOW + 5000, ...over });
 const ids = (rs: { id: string }[]) => rs.map((r) => r.id);
 
@@ -25,10 +36,16 @@ describe("which active runs are due for an advance", () => {
       want: ["a"],
     },
     {
-      name: "moved runs go first, then those waiting for capacity, then re-checks, each oldest first",
+      name: "runs that may claim work (moved, new, waiting for capacity) go first, oldest first, then re-checks",
       active: [run("recheck", 1), run("waiting", 1), run("moved", 2), run("new")],
       seen: { recheck: seen(1, { recheckAt: NOW - 1 }), waiting: seen(1, { waitingForCapacity: true }), moved: seen(1) },
-      want: ["moved", "new", "waiting", "recheck"],
+      want: ["waiting", "moved", "new", "recheck"],
+    },
+    {
+      name: "a higher priority goes before an older run",
+      active: [run("old"), run("urgent", 1, "queued", { priority: 50 }), run("low", 1, "queued", { priority: -10 })],
+      seen: {},
+      want: ["urgent", "old", "low"],
     },
     { name: "a run being advanced is not handed out twice", active: [run("a"), run("b")], seen: {}, advancing: ["a"], want: ["b"] },
     { name: "a run cooling down after a bug is left alone", active: [run("a")], seen: {}, cooldown: { a: NOW + 1 }, want: [] },
@@ -62,7 +79,15 @@ describe("which active runs are due for an advance", () => {
 });
 
 describe("handing due runs to workers", () => {
-  const base = { advancing: [] as string[], seen: {} as Record<string, SeenRun>, workers: 1, concurrency: 4, inFlight: 0, reserved: 0 };
+  const base = {
+    advancing: [] as string[],
+    seen: {} as Record<string, SeenRun>,
+    workers: 1,
+    concurrency: 4,
+    inFlight: 0,
+    reserved: 0,
+    load: {} as Record<string, number>,
+  };
   it.each([
     { name: "one worker takes the first run with all the free capacity", pending: [run("a"), run("b")], want: [["a", 4]], left: ["b"] },
     {
@@ -117,9 +142,60 @@ describe("handing due runs to workers", () => {
       want: [["a", 4]],
       left: [],
     },
+    {
+      name: "the project with the fewest task runs in flight goes first, however old the other's runs",
+      pending: [queued("a1", "A"), queued("a2", "A"), queued("b1", "B")],
+      load: { A: 2 },
+      want: [["b1", 4]],
+      left: ["a1", "a2"],
+    },
+    {
+      name: "at equal load the higher priority goes first, whatever the project",
+      pending: [queued("a1", "A"), queued("b1", "B", 10)],
+      want: [["b1", 4]],
+      left: ["a1"],
+    },
+    {
+      name: "at equal load and priority the older run goes first",
+      pending: [queued("a1", "A"), queued("b1", "B")],
+      load: { A: 1, B: 1 },
+      want: [["a1", 4]],
+      left: ["b1"],
+    },
+    {
+      name: "workers of one plan spread over the projects, each pick counting towards its project's load",
+      pending: [queued("a1", "A"), queued("a2", "A"), queued("a3", "A"), queued("b1", "B"), queued("c1", "C")],
+      workers: 3,
+      concurrency: 6,
+      want: [
+        ["a1", 2],
+        ["b1", 1],
+        ["c1", 1],
+      ],
+      left: ["a2", "a3"],
+    },
+    {
+      name: "within a project a high-priority run overtakes older ones",
+      pending: [queued("a1", "A"), queued("a2", "A"), queued("urgent", "A", 100)],
+      want: [["urgent", 4]],
+      left: ["a1", "a2"],
+    },
+    {
+      name: "a settled run's re-check does not take a turn before a run that may claim work",
+      pending: [run("a1", 1, "queued", { projectId: "A" }), run("settled", 3, "running", { projectId: "B" })],
+      load: { A: 3 },
+      seen: { settled: seen(3, { recheckAt: NOW - 1 }) },
+      want: [["a1", 4]],
+      left: ["settled"],
+    },
   ])("$name", (c) => {
     const s = { ...base, ...c };
-    const plan = planDispatch({ ...s, advancing: new Set(s.advancing), seen: new Map(Object.entries(s.seen)) });
+    const plan = planDispatch({
+      ...s,
+      advancing: new Set(s.advancing),
+      seen: new Map(Object.entries(s.seen)),
+      load: new Map(Object.entries(s.load)),
+    });
     expect(plan.starts.map((x) => [x.run.id, x.capacity])).toEqual(c.want);
     expect(ids(plan.pending)).toEqual(c.left);
   });
@@ -132,7 +208,59 @@ describe("handing due runs to workers", () => {
       seen: new Map(),
       workers: 8,
       concurrency: 10,
+      load: new Map(),
     });
     expect(plan.starts.reduce((n, s) => n + s.capacity, 0)).toBeLessThanOrEqual(10);
+  });
+});
+
+describe("fair share over a long backlog", () => {
+  /**
+   * One operator (1 worker, 4 slots) drains the queue: each run it advances claims its one task,
+   * and a task ends every time a new one starts once the slots are full. Answers the order in
+   * which runs started.
+   */
+  function drain(pending: ActiveRun[]): string[] {
+    const started: string[] = [];
+    const inFlight: ActiveRun[] = [];
+    let left = [...dueRuns({ active: pending, seen: new Map(), cooldown: new Map(), advancing: new Set(), now: NOW }).pending];
+    while (left.length) {
+      if (inFlight.length >= 4) inFlight.shift();
+      const load = new Map<string, number>();
+      for (const r of inFlight) load.set(r.projectId, (load.get(r.projectId) ?? 0) + 1);
+      const s: DispatchInput = {
+        pending: left,
+        advancing: new Set(),
+        seen: new Map(),
+        workers: 1,
+        concurrency: 4,
+        inFlight: inFlight.length,
+        reserved: 0,
+        load,
+      };
+      const plan = planDispatch(s);
+      const [start] = plan.starts;
+      left = plan.pending;
+      inFlight.push(start.run);
+      started.push(start.run.id);
+    }
+    return started;
+  }
+
+  it("starts a project's few runs submitted after another's thousands before that backlog drains", () => {
+    const a = Array.from({ length: 5000 }, (_, i) => queued(`a${i}`, "A"));
+    const b = Array.from({ length: 10 }, (_, i) => queued(`b${i}`, "B"));
+    const order = drain([...a, ...b]);
+    const lastB = Math.max(...b.map((r) => order.indexOf(r.id)));
+    // B gets every other slot while it has runs: its ten start among the first twenty-odd.
+    expect(lastB).toBeLessThan(25);
+    expect(order.filter((id) => id.startsWith("a"))).toEqual(a.map((r) => r.id));
+  });
+
+  it("starts a high-priority run of the busy project before that project's older runs", () => {
+    const a = Array.from({ length: 100 }, (_, i) => queued(`a${i}`, "A"));
+    const urgent = queued("urgent", "A", 50);
+    const order = drain([...a, urgent]);
+    expect(order.indexOf("urgent")).toBe(0);
   });
 });

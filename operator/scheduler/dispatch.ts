@@ -4,12 +4,27 @@ import type { RunStatus } from "@/lib/status";
  * The scheduler's dispatch decisions, pure: which active runs are due for an advance and in which
  * order, and which of them start now with how much of the free capacity. The scheduler
  * (scheduler.ts) keeps the state these read and carries the plans out.
+ *
+ * When capacity is short it goes by fair share: the project with the fewest task runs in flight
+ * (across all operators, plus what this one has promised since) gets the next slot; within a
+ * project, higher priority first, then the oldest. A project's backlog therefore never holds
+ * another project's runs back, and a high-priority run waits only for its project's turn.
  */
 
 export interface ActiveRun {
   id: string;
   rev: number;
   status: RunStatus;
+  projectId: string;
+  /** -100..100, higher first (lib/pipeline-spec.ts RUN_PRIORITY). */
+  priority: number;
+  /** Epoch ms: the older run of a project goes first at equal priority. */
+  createdAt: number;
+}
+
+/** Within a project: higher priority first, then older, then by id (a stable order for ties). */
+export function queueOrder(a: ActiveRun, b: ActiveRun): number {
+  return b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** A run advanced with nothing left to start, at this rev. */
@@ -22,7 +37,7 @@ export interface SeenRun {
 }
 
 export interface DueInput {
-  /** The active runs, oldest first. */
+  /** The active runs, in any order. */
   active: readonly ActiveRun[];
   seen: ReadonlyMap<string, SeenRun>;
   /** Runs left alone until this time (epoch ms) after their advance hit a bug. */
@@ -33,7 +48,10 @@ export interface DueInput {
 }
 
 export interface DuePlan {
-  /** Runs due for an advance: those whose rev moved first, then those waiting for capacity, then re-checks. */
+  /**
+   * Runs due for an advance: those that may claim work (rev moved, never seen, or waiting for
+   * capacity) by priority then age, then the settled ones due for a re-check.
+   */
   pending: ActiveRun[];
   /** Seen entries of runs that are no longer active. */
   forget: string[];
@@ -46,17 +64,15 @@ export function dueRuns(s: DueInput): DuePlan {
   const forget = [...s.seen.keys()].filter((id) => !live.has(id));
   const cooled = [...s.cooldown].filter(([id, until]) => until <= s.now || !live.has(id)).map(([id]) => id);
   const cooling = new Set([...s.cooldown.keys()].filter((id) => !cooled.includes(id)));
-  const fresh: ActiveRun[] = [];
-  const waiting: ActiveRun[] = [];
+  const claimers: ActiveRun[] = [];
   const rechecks: ActiveRun[] = [];
   for (const r of s.active) {
     if (s.advancing.has(r.id) || cooling.has(r.id)) continue;
     const seen = s.seen.get(r.id);
-    if (!seen || seen.rev !== r.rev) fresh.push(r);
-    else if (seen.waitingForCapacity) waiting.push(r);
+    if (!seen || seen.rev !== r.rev || seen.waitingForCapacity) claimers.push(r);
     else if (seen.recheckAt <= s.now) rechecks.push(r);
   }
-  return { pending: [...fresh, ...waiting, ...rechecks], forget, cooled };
+  return { pending: [...claimers.sort(queueOrder), ...rechecks.sort(queueOrder)], forget, cooled };
 }
 
 export interface DispatchInput {
@@ -72,6 +88,11 @@ export interface DispatchInput {
   inFlight: number;
   /** … and this many are promised to advances in progress. */
   reserved: number;
+  /**
+   * Task runs in flight per project: running anywhere (as last listed), plus those claimed here
+   * since and the capacity promised to advances in progress. A project not in it has none.
+   */
+  load: ReadonlyMap<string, number>;
 }
 
 export interface DispatchPlan {
@@ -83,20 +104,24 @@ export interface DispatchPlan {
 
 /**
  * Hands due runs to free workers. Each may claim an equal share of the capacity left, reserved
- * before it starts, so that together they never claim more than it. Without free capacity a
- * queued run is passed over (it stays queued until one of its tasks can really start here), and
+ * before it starts, so that together they never claim more than it. While there is free
+ * capacity the next run is the fair-share pick (nextFair); each pick counts its capacity towards
+ * its project's load, so the workers of one plan spread over the projects. Without free capacity
+ * a queued run is passed over (it stays queued until one of its tasks can really start here), and
  * so is a run already known to wait for capacity at this rev; other runs are still advanced
- * (capacity 0) so that gates, cancels and ends move on.
+ * (capacity 0), in order, so that gates, cancels and ends move on.
  */
 export function planDispatch(s: DispatchInput): DispatchPlan {
   const workers = Math.max(1, s.workers);
   const advancing = new Set(s.advancing);
   const pending = [...s.pending];
   const starts: DispatchPlan["starts"] = [];
+  const load = new Map(s.load);
   let reserved = s.reserved;
   while (advancing.size < workers) {
-    const r = pending.shift();
-    if (!r) break;
+    const i = s.concurrency - s.inFlight - reserved > 0 ? nextFair(pending, load, s.seen) : 0;
+    if (i < 0 || !pending.length) break;
+    const [r] = pending.splice(i, 1);
     if (advancing.has(r.id)) continue;
     const free = s.concurrency - s.inFlight - reserved;
     if (free <= 0 && r.status === "queued") continue;
@@ -105,7 +130,30 @@ export function planDispatch(s: DispatchInput): DispatchPlan {
     const capacity = free <= 0 ? 0 : workers === 1 ? free : Math.max(1, Math.floor(free / workers));
     advancing.add(r.id);
     reserved += capacity;
+    load.set(r.projectId, (load.get(r.projectId) ?? 0) + capacity);
     starts.push({ run: r, capacity });
   }
   return { starts, pending };
+}
+
+/**
+ * Which pending run gets free capacity next (its index): of the runs that may claim work (all
+ * but settled re-checks, which come after them), the first in queue order of the project with
+ * the least load; ties go to the higher priority, then the older run. Re-checks claim nothing
+ * as a rule, so they follow in their order.
+ */
+export function nextFair(pending: readonly ActiveRun[], load: ReadonlyMap<string, number>, seen: ReadonlyMap<string, SeenRun>): number {
+  let best = -1;
+  let bestLoad = Infinity;
+  for (let i = 0; i < pending.length; i++) {
+    const r = pending[i];
+    const k = seen.get(r.id);
+    if (k && k.rev === r.rev && !k.waitingForCapacity) continue; // a re-check
+    const l = load.get(r.projectId) ?? 0;
+    if (l < bestLoad || (l === bestLoad && queueOrder(r, pending[best]) < 0)) {
+      best = i;
+      bestLoad = l;
+    }
+  }
+  return best >= 0 ? best : pending.length ? 0 : -1;
 }

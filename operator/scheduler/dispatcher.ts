@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   launch: (c: ClaimedTask) => void;
   /** A run got its final status from one of these advances. */
   runEnded: (runId: string) => void;
+  /** The claim transaction (advanceAndClaim unless told: bench/scale/queue.ts times it). */
+  advance?: typeof advanceAndClaim;
 }
 
 /**
@@ -46,8 +48,12 @@ export class Dispatcher {
   /** Runs being advanced now, and those calls. */
   private readonly advancing = new Set<string>();
   private readonly advances = new Set<Promise<void>>();
-  /** Capacity promised to advances in progress. */
+  /** Capacity promised to advances in progress, in all and per project. */
   private reserved = 0;
+  private readonly reservedBy = new Map<string, number>();
+  /** Task runs running per project at the last listing, and claimed here since (fair share). */
+  private listedLoad = new Map<string, number>();
+  private readonly claimedSince = new Map<string, number>();
   /** A database error from an advance: the next tick fails with it and backs off. */
   private error: unknown = null;
   /** Runs whose advance hit a bug: left alone for a while, not retried hot. */
@@ -62,7 +68,9 @@ export class Dispatcher {
    */
   async claim() {
     const now = Date.now();
-    const active = await listActiveRuns(this.o.db);
+    const { runs: active, load } = await listActiveRuns(this.o.db);
+    this.listedLoad = load;
+    this.claimedSince.clear();
     const due = dueRuns({ active, seen: this.seen, cooldown: this.cooldown, advancing: this.advancing, now });
     for (const id of due.forget) this.seen.delete(id);
     for (const id of due.cooled) this.cooldown.delete(id);
@@ -93,6 +101,13 @@ export class Dispatcher {
     while (this.advances.size) await Promise.all([...this.advances]);
   }
 
+  /** Each project's task runs in flight as fair share counts them: listed, claimed since, promised. */
+  private load(): Map<string, number> {
+    const load = new Map(this.listedLoad);
+    for (const m of [this.claimedSince, this.reservedBy]) for (const [p, n] of m) bump(load, p, n);
+    return load;
+  }
+
   private dispatch() {
     if (!this.o.accepting() || this.error !== null || !this.pending.length) return;
     const plan = planDispatch({
@@ -103,11 +118,13 @@ export class Dispatcher {
       concurrency: this.o.concurrency,
       inFlight: this.o.inFlight(),
       reserved: this.reserved,
+      load: this.load(),
     });
     this.pending = plan.pending;
     for (const { run: r, capacity } of plan.starts) {
       this.advancing.add(r.id);
       this.reserved += capacity;
+      bump(this.reservedBy, r.projectId, capacity);
       const p = this.advanceOne(r, capacity)
         .catch((e) => {
           this.error ??= e;
@@ -115,6 +132,7 @@ export class Dispatcher {
         })
         .finally(() => {
           this.reserved -= capacity;
+          bump(this.reservedBy, r.projectId, -capacity);
           this.advancing.delete(r.id);
           this.advances.delete(p);
           this.dispatch();
@@ -126,13 +144,14 @@ export class Dispatcher {
   private async advanceOne(r: ActiveRun, capacity: number) {
     let res;
     try {
-      res = await advanceAndClaim(this.o.db, r.id, { operatorId: this.o.operatorId, capacity });
+      res = await (this.o.advance ?? advanceAndClaim)(this.o.db, r.id, { operatorId: this.o.operatorId, capacity });
     } catch (e) {
       if (!(e instanceof AppError)) throw e; // the database: the next tick backs off and retries
       this.o.log.error({ err: e.message, runId: r.id }, "could not advance the run; trying again later");
       this.cooldown.set(r.id, Date.now() + COOLDOWN_MS);
       return;
     }
+    bump(this.claimedSince, r.projectId, res.claimed.length);
     for (const c of res.claimed) this.o.launch(c);
     // Only active runs are advanced, so a final status here means this call ended the run.
     if (res.status && isFinal(res.status)) this.o.runEnded(r.id);
@@ -144,4 +163,10 @@ export class Dispatcher {
         recheckAt: Date.now() + RECHECK_MS * (1 + Math.random() / 2),
       });
   }
+}
+
+function bump(m: Map<string, number>, key: string, by: number) {
+  const n = (m.get(key) ?? 0) + by;
+  if (n === 0) m.delete(key);
+  else m.set(key, n);
 }

@@ -66,6 +66,7 @@ export function runJson(v: RunView): RunJson {
     number: v.number,
     params: v.params,
     trigger: v.trigger,
+    priority: v.priority,
     ref: v.ref,
     scheduleId: v.scheduleId,
     rerunOf: v.rerunOf,

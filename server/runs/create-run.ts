@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, max } from "drizzle-orm";
 import { notFound, validationFailed } from "@/lib/errors";
-import { matrixTaskName, specTasks, type FieldError } from "@/lib/pipeline-spec";
+import { matrixTaskName, RUN_PRIORITY, specTasks, type FieldError } from "@/lib/pipeline-spec";
 import { matrixCombinations } from "@/lib/matrix";
 import { resolveSource, type SourceEvent } from "@/lib/repository";
 import type { Db, DbOrTx } from "../db/client";
@@ -31,6 +31,8 @@ export interface CreateRunInput {
   env?: Record<string, string>;
   /** Files every task gets (the trigger event, its commits), each named by an env var. */
   files?: { env: string; name: string; content: string }[];
+  /** Its place in the project's queue (-100..100, higher first); the pipeline's `priority` (default 0) otherwise. */
+  priority?: number;
 }
 
 /** Queues a run of a pipeline version (the current one by default) with all its task runs. */
@@ -44,7 +46,14 @@ export async function createRun(
   const number = await insertRun(
     db,
     input,
-    { id, pipelineId, version: planned.version, params: planned.params, secretNames: planned.secretNames },
+    {
+      id,
+      pipelineId,
+      version: planned.version,
+      params: planned.params,
+      secretNames: planned.secretNames,
+      priority: input.priority ?? planned.priority,
+    },
     planned.taskRows,
   );
   return { id, number, status: "queued" };
@@ -128,14 +137,20 @@ export async function planRun(db: DbOrTx, pipelineId: string, id: string, input:
     }),
   );
   // Secret param values are sealed (server/secrets): the database never holds them in clear.
-  return { version, params: sealRunParams(runParams, secrets), secretNames: secrets, taskRows };
+  return {
+    version,
+    params: sealRunParams(runParams, secrets),
+    secretNames: secrets,
+    taskRows,
+    priority: v.spec.priority ?? RUN_PRIORITY.default,
+  };
 }
 
 /** Inserts a queued run, numbered next, with its task runs (if any yet); answers its number. */
 async function insertRun(
   db: Db,
   input: CreateRunInput,
-  row: Pick<typeof runs.$inferInsert, "id" | "pipelineId" | "version" | "params" | "secretNames" | "message" | "pendingStart">,
+  row: Pick<typeof runs.$inferInsert, "id" | "pipelineId" | "version" | "params" | "secretNames" | "message" | "pendingStart" | "priority">,
   taskRows: (typeof taskRuns.$inferInsert)[],
 ): Promise<number> {
   return db.transaction(async (tx) => {
@@ -183,7 +198,16 @@ export async function createPendingRun(
     ...(input.env ? { env: input.env } : {}),
     ...(input.files?.length ? { files: input.files } : {}),
   };
-  const row = { id, pipelineId, version: input.version, message: input.message, params: {}, secretNames: [], pendingStart };
+  const row = {
+    id,
+    pipelineId,
+    version: input.version,
+    message: input.message,
+    params: {},
+    secretNames: [],
+    pendingStart,
+    priority: input.priority ?? RUN_PRIORITY.default,
+  };
   const number = await insertRun(db, input, row, []);
   return { id, number, status: "queued" };
 }

@@ -78,7 +78,14 @@ export const startRunOp = defineOperation({
   run: async ({ db, actor, entry }, i) => {
     const b = i.body;
     try {
-      return await startRun(db, i.id, { params: b.params, version: b.version, trigger: trigger(entry), ref: b.ref, userId: actor.id });
+      return await startRun(db, i.id, {
+        params: b.params,
+        version: b.version,
+        trigger: trigger(entry),
+        ref: b.ref,
+        priority: b.priority,
+        userId: actor.id,
+      });
     } catch (e) {
       // The pipeline exists but not that version: the body is wrong, not the URL.
       if (b.version !== undefined && e instanceof VersionNotFound) {
@@ -100,6 +107,7 @@ export const startRunOp = defineOperation({
       trigger: trigger(entry),
       params: Object.keys(i.body.params ?? {}),
       ...(i.body.ref ? { ref: i.body.ref } : {}),
+      ...(i.body.priority !== undefined ? { priority: i.body.priority } : {}),
     },
   }),
 });

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull, lt, max, ne, notExists, notInArray, or, sql } from "drizzle-orm";
 import { ACTIVE_STATUSES, isActive, type RunStatus } from "@/lib/status";
 import type { Db, DbOrTx } from "../db/client";
-import { logChunks, operators, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
+import { logChunks, operators, pipelines, runs, taskRuns, type RunRow, type TaskRunRow } from "../db/schema";
 import { MySqlLogStore } from "../logs/store";
 import { affectedRows } from "../db/result";
 import type { TaskOutcome } from "@/lib/expressions/values";
@@ -67,17 +67,96 @@ export async function removeOperator(db: Db, id: string) {
   await db.delete(operators).where(eq(operators.id, id));
 }
 
+/** An active run as the scheduler sees it (operator/scheduler/dispatch.ts ActiveRun). */
+export interface SchedulableRun {
+  id: string;
+  rev: number;
+  status: RunStatus;
+  projectId: string;
+  priority: number;
+  /** Epoch ms. */
+  createdAt: number;
+}
+
+export interface ActiveRunsListing {
+  runs: SchedulableRun[];
+  /** Task runs running now (any operator) per project: the fair-share load. */
+  load: Map<string, number>;
+}
+
 /**
- * Runs that may have something to do, oldest first, with their `rev` (bumped on every change).
+ * Runs that may have something to do, with their `rev` (bumped on every change), project and
+ * priority, and each project's running task runs. Every started run (running or waiting, up to
+ * `activeLimit`, oldest first) is listed: its gates, cancels and next stages move on. Queued runs
+ * are listed per project, its best `perProject` by priority then age (ROW_NUMBER() OVER
+ * (PARTITION BY project), MariaDB 10.2+ / MySQL 8), at most `queuedLimit` in all, every
+ * project's first before any project's second: a project's backlog of thousands never hides
+ * another project's runs (docs/operations.md, "Scheduling").
  * A run still waiting for its pipeline file has no task runs yet: the file's reader (pending-runs.ts) has it.
  */
-export async function listActiveRuns(db: DbOrTx, limit = 1000): Promise<{ id: string; rev: number; status: RunStatus }[]> {
-  return db
-    .select({ id: runs.id, rev: runs.rev, status: runs.status })
+export async function listActiveRuns(
+  db: DbOrTx,
+  o: { perProject?: number; queuedLimit?: number; activeLimit?: number } = {},
+): Promise<ActiveRunsListing> {
+  const perProject = o.perProject ?? 100;
+  const queuedLimit = o.queuedLimit ?? 2000;
+  const started = await db
+    .select({
+      id: runs.id,
+      rev: runs.rev,
+      status: runs.status,
+      projectId: pipelines.projectId,
+      priority: runs.priority,
+      createdAt: runs.createdAt,
+    })
     .from(runs)
-    .where(and(inArray(runs.status, [...ACTIVE_STATUSES]), isNull(runs.pendingStart)))
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .where(and(inArray(runs.status, ["running", "waiting"]), isNull(runs.pendingStart)))
     .orderBy(asc(runs.createdAt))
-    .limit(limit);
+    .limit(o.activeLimit ?? 1000);
+  const [queued] = (await db.execute(queuedRunsQuery(perProject, queuedLimit))) as unknown as [
+    { id: string; rev: number; status: RunStatus; projectId: string; priority: number; createdAt: Date | string }[],
+  ];
+  const running = await db
+    .select({ projectId: pipelines.projectId, n: sql<number>`count(*)` })
+    .from(taskRuns)
+    .innerJoin(runs, eq(runs.id, taskRuns.runId))
+    .innerJoin(pipelines, eq(pipelines.id, runs.pipelineId))
+    .where(eq(taskRuns.status, "running"))
+    .groupBy(pipelines.projectId);
+  return {
+    runs: [...started, ...queued].map((r) => ({
+      ...r,
+      rev: Number(r.rev),
+      priority: Number(r.priority),
+      createdAt: epochMs(r.createdAt),
+    })),
+    load: new Map(running.map((r) => [r.projectId, Number(r.n)])),
+  };
+}
+
+/**
+ * Each project's best `perProject` queued runs by priority then age, every project's first before
+ * any project's second, `limit` in all. The window runs over the queued runs only, read through
+ * runs_queue (status, priority, created_at) from runs to their pipeline (STRAIGHT_JOIN, FORCE
+ * INDEX): never through a pipeline's runs, finished ones included. Exported for the bench's EXPLAIN.
+ */
+export function queuedRunsQuery(perProject: number, limit: number) {
+  return sql`
+    SELECT q.id, q.rev, q.status, q.project_id AS projectId, q.priority, q.created_at AS createdAt FROM (
+      SELECT r.id, r.rev, r.status, p.project_id, r.priority, r.created_at,
+        ROW_NUMBER() OVER (PARTITION BY p.project_id ORDER BY r.priority DESC, r.created_at, r.id) AS rn
+      FROM runs r FORCE INDEX (runs_queue) STRAIGHT_JOIN pipelines p ON p.id = r.pipeline_id
+      WHERE r.status = 'queued' AND r.pending_start IS NULL
+    ) q
+    WHERE q.rn <= ${perProject}
+    ORDER BY q.rn, q.priority DESC, q.created_at
+    LIMIT ${limit}`;
+}
+
+/** A DATETIME(3) as Drizzle maps it (a Date), or as a raw query gives it (UTC text, the pool's time zone). */
+function epochMs(v: Date | string): number {
+  return v instanceof Date ? v.getTime() : Date.parse(`${v.replace(" ", "T")}Z`);
 }
 
 export interface AdvanceResult {

@@ -57,6 +57,8 @@ export interface RunView {
   ref: string | null;
   scheduleId: string | null;
   /** The run this one re-runs. */
+  /** Its place in the project's queue (-100..100, higher first). */
+  priority: number;
   rerunOf: { id: string; number: number } | null;
   /** The trigger event of a webhook-started run (provider, ref, sha, commits, issue keys). */
   event: RunEvent | null;
@@ -146,6 +148,7 @@ export async function getRunView(db: DbOrTx, id: string): Promise<RunView> {
     ...(r.errors?.length ? { errors: r.errors } : {}),
     params: maskParams(r.params, r.secretNames),
     trigger: r.trigger,
+    priority: r.priority,
     ref: r.ref,
     scheduleId: r.scheduleId,
     rerunOf: source ?? null,

@@ -101,6 +101,8 @@ export async function rerunRun(
       params: src.params,
       secretNames: src.secretNames,
       trigger: "rerun",
+      // A re-run keeps its source's place in the queue.
+      priority: src.priority,
       ref: src.ref,
       rerunOf: src.id,
       createdBy: opts.userId ?? null,

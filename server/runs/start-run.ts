@@ -16,5 +16,11 @@ export async function startRun(
   if (input.version !== undefined) return createRun(db, pipelineId, input);
   const p = await getPipeline(db, pipelineId);
   if (!p.spec.source) return createRun(db, pipelineId, input);
-  return createPendingRun(db, pipelineId, { ...input, version: p.version, message: `reading ${p.spec.source.path} before the first task` });
+  // The stored spec's priority: the file is read later, after the run has its place in the queue.
+  return createPendingRun(db, pipelineId, {
+    ...input,
+    priority: input.priority ?? p.spec.priority,
+    version: p.version,
+    message: `reading ${p.spec.source.path} before the first task`,
+  });
 }

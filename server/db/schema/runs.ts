@@ -52,6 +52,11 @@ export const runs = mysqlTable(
     scheduleId: id("schedule_id").references(() => schedules.id, { onDelete: "set null" }),
     /** The run this one re-runs, if any. */
     rerunOf: id("rerun_of"),
+    /**
+     * Who gets capacity first within the run's project when it is short (-100..100, higher first;
+     * the pipeline's `priority` or the start request's): operator/scheduler/dispatch.ts.
+     */
+    priority: int("priority").notNull().default(0),
     cancelRequested: boolean("cancel_requested").notNull().default(false),
     /** When the cancel was asked for: the run's `finally` tasks may run for a grace period after it (lib/run-outcome.ts). */
     cancelRequestedAt: ts("cancel_requested_at"),
@@ -72,6 +77,8 @@ export const runs = mysqlTable(
     // Concurrency limits count a pipeline's active runs; schedules list and check their own.
     index("runs_pipeline_status").on(t.pipelineId, t.status),
     index("runs_schedule").on(t.scheduleId),
+    // The scheduler's listing: a project's queued runs by priority, then age (listActiveRuns).
+    index("runs_queue").on(t.status, t.priority, t.createdAt),
   ],
 );
 
