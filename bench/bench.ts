@@ -35,7 +35,7 @@ export async function runBench(o: Opts) {
   if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
   // GANTRY_BENCH=triage measures only failure triage (10,000 failed runs loaded; a few minutes).
   if (process.env.GANTRY_BENCH === "triage") return printTriage(await benchTriage(o));
-  // GANTRY_BENCH=queue measures only the scheduler at 5,000 queued runs (bench/scale/queue.ts; `npm run bench:scale` will call it).
+  // GANTRY_BENCH=queue measures only the scheduler at 5,000 queued runs (bench/scale/queue.ts; also part of `npm run bench:scale`).
   if (process.env.GANTRY_BENCH === "queue") return printQueue(await benchQueue({ databaseUrl: o.databaseUrl }));
   const { api, pipeline } = benchApi(o);
 

@@ -5,15 +5,18 @@
  * - `history`: 20,000 finished runs with their logs, pages and API calls over them, run start and
  *   the operator's memory (bench/scale.ts);
  * - `designer`: the designer's 20 × 15 pipeline, navigation → interactive (bench/designer.ts);
+ * - `queue`: 5,000 queued runs drained by two replicas' dispatchers: claim latency, fair share
+ *   and order (bench/scale/queue.ts);
  * - `ingest`: Elasticsearch ingestion through the log store on a node of its own (bench/elasticsearch.ts).
  */
 import path from "node:path";
 import { benchDesigner } from "./designer";
 import { benchElasticsearch } from "./elasticsearch";
 import { benchScale, printScale, saveScale, type ScaleOpts } from "./scale";
+import { benchQueue, printQueue } from "./scale/queue";
 import { ROOT } from "../scripts/lib/stack";
 
-const PARTS = ["history", "designer", "ingest"] as const;
+const PARTS = ["history", "queue", "designer", "ingest"] as const;
 type Part = (typeof PARTS)[number];
 
 function parts(): Part[] {
@@ -33,6 +36,7 @@ export async function runScale(o: ScaleOpts) {
     printScale(f);
     saveScale(ROOT, f);
   }
+  if (chosen.includes("queue")) printQueue(await benchQueue({ databaseUrl: o.databaseUrl }));
   if (chosen.includes("designer")) {
     const d = await benchDesigner(o);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
