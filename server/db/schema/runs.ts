@@ -72,6 +72,8 @@ export const runs = mysqlTable(
     // Concurrency limits count a pipeline's active runs; schedules list and check their own.
     index("runs_pipeline_status").on(t.pipelineId, t.status),
     index("runs_schedule").on(t.scheduleId),
+    // Run retention walks a pipeline's finished runs oldest first, and counts back `keep` from the newest.
+    index("runs_pipeline_finished").on(t.pipelineId, t.finishedAt),
   ],
 );
 
