@@ -25,7 +25,8 @@ import {
 import { MySqlLogStore } from "@/server/logs/store";
 import { createPipeline } from "@/server/pipelines/pipelines";
 import { pruneRuns, RETENTION_LOCK, withRetentionLock } from "@/server/runs/retention";
-import { createTestDatabase, tempDir, type TestDatabase } from "./executor-helpers";
+import { operatorMetrics } from "@/server/metrics/operator";
+import { createTestDatabase, startInProcessOperator, tempDir, waitFor, type TestDatabase } from "./executor-helpers";
 
 /**
  * Run retention on a real MariaDB with the local artifact store: old runs go with their task
@@ -309,6 +310,28 @@ describe("run retention", () => {
       expect(await withRetentionLock(t.db, async () => "pruned")).toBe("pruned");
     } finally {
       await other.end();
+    }
+  });
+});
+
+describe("run retention in the operator", () => {
+  it("prunes in the background of its housekeeping and counts what it deleted", async () => {
+    const p = await pipeline("by-operator", { keep: 1 });
+    const older = await run(p, "failed", ago(2));
+    const newer = await run(p, "failed", ago(1));
+    const counted = async () => (await operatorMetrics().retentionDeleted.get()).values.find((v) => v.labels.kind === "runs")?.value ?? 0;
+    const before = await counted();
+    const op = startInProcessOperator(t.db, { retention: { days: 0, store: () => store, everyMs: 100 } });
+    try {
+      await waitFor(
+        "the operator to prune the older run",
+        async () => (await count("select count(*) n from runs where id = ?", [older.id])) === 0,
+      );
+      expect(await count("select count(*) n from runs where id = ?", [newer.id])).toBe(1);
+      expect(existsSync(older.files[0])).toBe(false);
+      expect(await counted()).toBeGreaterThanOrEqual(before + 1);
+    } finally {
+      await op.stop();
     }
   });
 });
