@@ -8,6 +8,7 @@ import { benchDesigner } from "./designer";
 import { benchFanout, printFanout } from "./fanout";
 import { benchTriage, printTriage } from "./triage";
 import { benchLogSearch, printLogSearch } from "./logsearch";
+import { benchRetention, printRetention } from "./scale/retention";
 
 export interface Opts {
   url: string;
@@ -34,6 +35,8 @@ export async function runBench(o: Opts) {
   if (process.env.GANTRY_BENCH === "fanout") return printFanout(await benchFanout({ url: o.url, token: o.token }));
   // GANTRY_BENCH=triage measures only failure triage (10,000 failed runs loaded; a few minutes).
   if (process.env.GANTRY_BENCH === "triage") return printTriage(await benchTriage(o));
+  // GANTRY_BENCH=retention measures only run retention (20,000 runs loaded, half pruned; a few minutes).
+  if (process.env.GANTRY_BENCH === "retention") return printRetention(await benchRetention(o));
   const { api, pipeline } = benchApi(o);
 
   // 1. Run-start latency: POST run → first log line received over SSE.
