@@ -9,6 +9,7 @@ import { benchFanout, printFanout } from "./fanout";
 import { benchTriage, printTriage } from "./triage";
 import { benchLogSearch, printLogSearch } from "./logsearch";
 import { benchQueue, printQueue } from "./scale/queue";
+import { benchRetention, printRetention } from "./scale/retention";
 
 export interface Opts {
   url: string;
@@ -37,6 +38,8 @@ export async function runBench(o: Opts) {
   if (process.env.GANTRY_BENCH === "triage") return printTriage(await benchTriage(o));
   // GANTRY_BENCH=queue measures only the scheduler at 5,000 queued runs (bench/scale/queue.ts; also part of `npm run bench:scale`).
   if (process.env.GANTRY_BENCH === "queue") return printQueue(await benchQueue({ databaseUrl: o.databaseUrl }));
+  // GANTRY_BENCH=retention measures only run retention (20,000 runs loaded, half pruned; a few minutes).
+  if (process.env.GANTRY_BENCH === "retention") return printRetention(await benchRetention(o));
   const { api, pipeline } = benchApi(o);
 
   // 1. Run-start latency: POST run → first log line received over SSE.

@@ -4,6 +4,8 @@
  *
  * - `history`: 20,000 finished runs with their logs, pages and API calls over them, run start and
  *   the operator's memory (bench/scale.ts);
+ * - `retention`: 20,000 runs loaded and the older half pruned: pass speed, transaction lengths
+ *   and whether readers were held up (bench/scale/retention.ts);
  * - `designer`: the designer's 20 × 15 pipeline, navigation → interactive (bench/designer.ts);
  * - `queue`: 5,000 queued runs drained by two replicas' dispatchers: claim latency, fair share
  *   and order (bench/scale/queue.ts);
@@ -14,9 +16,10 @@ import { benchDesigner } from "./designer";
 import { benchElasticsearch } from "./elasticsearch";
 import { benchScale, printScale, saveScale, type ScaleOpts } from "./scale";
 import { benchQueue, printQueue } from "./scale/queue";
+import { benchRetention, printRetention } from "./scale/retention";
 import { ROOT } from "../scripts/lib/stack";
 
-const PARTS = ["history", "queue", "designer", "ingest"] as const;
+const PARTS = ["history", "queue", "retention", "designer", "ingest"] as const;
 type Part = (typeof PARTS)[number];
 
 function parts(): Part[] {
@@ -37,6 +40,7 @@ export async function runScale(o: ScaleOpts) {
     saveScale(ROOT, f);
   }
   if (chosen.includes("queue")) printQueue(await benchQueue({ databaseUrl: o.databaseUrl }));
+  if (chosen.includes("retention")) printRetention(await benchRetention(o));
   if (chosen.includes("designer")) {
     const d = await benchDesigner(o);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -261,6 +261,34 @@ export const RunPrioritySchema = z
   .min(RUN_PRIORITY.min, "must be at least -100")
   .max(RUN_PRIORITY.max, "must be at most 100");
 
+/**
+ * How long finished runs of the pipeline are kept (server/runs/retention.ts, docs/operations.md):
+ * the newest `keep` finished runs, and none older than `days` (which replaces
+ * GANTRY_RUN_RETENTION_DAYS for this pipeline; 0: never by age). A run is pruned when either rule
+ * says so, as Jenkins' "discard old builds" does; active runs and the pipeline's newest
+ * succeeded run are always kept.
+ */
+export const RetentionSpecSchema = z
+  .strictObject({
+    keep: z
+      .number({ error: "must be a whole number of runs" })
+      .int("must be a whole number of runs")
+      .min(1, "must be at least 1 (leave `keep` out to keep any number)")
+      .max(100_000, "must be at most 100000")
+      .optional()
+      .meta({ description: "The newest finished runs kept; older ones are pruned" }),
+    days: z
+      .number({ error: "must be a whole number of days" })
+      .int("must be a whole number of days")
+      .min(0, "must be 0 (never by age) or more")
+      .max(36_500, "must be at most 36500")
+      .optional()
+      .meta({ description: "Days a finished run is kept (replaces GANTRY_RUN_RETENTION_DAYS here; 0: never pruned by age)" }),
+  })
+  .refine((r) => r.keep !== undefined || r.days !== undefined, "say `keep` (runs), `days`, or both")
+  .meta({ description: "Which finished runs (with their logs and artifacts) are kept" });
+export type RetentionSpec = z.output<typeof RetentionSpecSchema>;
+
 export const FINALLY_MAX_TASKS = 20;
 
 /**
@@ -298,6 +326,8 @@ export const PipelineSpecSchema = z
     priority: RunPrioritySchema.optional().meta({
       description: "Runs' priority within the project's queue: -100..100, higher first, default 0",
     }),
+    /** Which finished runs are kept: `{keep: 50}`, `{days: 90}` or both (RetentionSpecSchema). */
+    retention: RetentionSpecSchema.optional(),
     /** Every task's `retry` unless it sets its own: `{onFlaky: N}` tries a flaky task's failure again. */
     retry: RetrySpecSchema.optional(),
     /** Cloned into the run's workspace before each task starts (lib/repository.ts). */

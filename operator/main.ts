@@ -6,6 +6,7 @@
  */
 import "./process-name";
 import type { Server } from "node:http";
+import { artifactStore } from "@/server/artifacts/store";
 import { createDb } from "@/server/db/client";
 import { logger } from "@/server/logger";
 import { operatorLogStore } from "@/server/logs/select";
@@ -82,6 +83,7 @@ const scheduler = new Scheduler({
   pollMs: cfg.GANTRY_POLL_MS,
   staleSeconds: cfg.GANTRY_OPERATOR_STALE_SECONDS,
   log: logger,
+  retention: { days: cfg.GANTRY_RUN_RETENTION_DAYS, store: artifactStore },
 });
 
 // A broken promise somewhere must not take running tasks down with the process.

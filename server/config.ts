@@ -44,6 +44,11 @@ const EnvSchema = z.object({
     .default("gantry-logs"),
   /** Elasticsearch: days of logs kept (whole daily indices are deleted after); 0 keeps all. */
   GANTRY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  /**
+   * Operator: finished runs older than this many days are deleted with their task runs, logs and
+   * artifacts (server/runs/retention.ts; a pipeline's `retention` overrides it); 0 keeps them forever.
+   */
+  GANTRY_RUN_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** Operator: where log lines wait while Elasticsearch is unreachable (default: <workspaces>/.log-buffer). */
   GANTRY_LOG_BUFFER_DIR: z.string().optional(),
   /** Operator: Gantry's URL as tasks reach it (given to them as GANTRY_URL); default NEXTAUTH_URL. */

@@ -20,7 +20,7 @@ import { getRunView, type RunView, type TaskRunView } from "@/server/runs/querie
 import { seed } from "@/server/seed/seed";
 import { LocalExecutor } from "@/operator/executors/local/local-executor";
 import { SANDBOX_OFF, type SandboxSettings } from "@/operator/executors/local/sandbox";
-import { Scheduler } from "@/operator/scheduler/scheduler";
+import { Scheduler, type SchedulerOptions } from "@/operator/scheduler/scheduler";
 
 /**
  * Helpers for the executor integration tests: a private database per test file on the test
@@ -239,6 +239,8 @@ export function startInProcessOperator(
     sandbox?: SandboxSettings;
     /** Root of the pipelines' build caches (none: tasks get no $GANTRY_CACHE). */
     cacheDir?: string;
+    /** Run retention, as operator/main.ts sets it up (none: off). */
+    retention?: SchedulerOptions["retention"];
   } = {},
 ) {
   const workspaces = tempDir("ws");
@@ -256,6 +258,7 @@ export function startInProcessOperator(
     concurrency: opts.concurrency ?? 8,
     pollMs: 50,
     sweepMs: opts.sweepMs,
+    retention: opts.retention,
     log: quietLogger(),
   });
   scheduler.start();

@@ -30,6 +30,7 @@ import type { Clock } from "@/server/schedules/clock";
 import { Dispatcher } from "./dispatcher";
 import { Housekeeping } from "./housekeeping";
 import { PipelineFiles } from "./pipeline-files";
+import { RetentionJob, type RetentionJobOptions } from "./retention";
 
 export interface SchedulerOptions {
   db: Db;
@@ -54,6 +55,8 @@ export interface SchedulerOptions {
   /** How often due pipeline schedules are looked for (default 1 s), and the clock they are read with. */
   schedulesMs?: number;
   clock?: Clock;
+  /** Run retention (server/runs/retention.ts) every `everyMs` (default 15 min); off when not given. */
+  retention?: Omit<RetentionJobOptions, "db" | "log"> & { everyMs?: number };
 }
 
 type Phase = "new" | "running" | "draining" | "stopped";
@@ -80,6 +83,7 @@ export class Scheduler {
   private readonly housekeeping: Housekeeping;
   private readonly dispatcher: Dispatcher;
   private readonly files: PipelineFiles;
+  private readonly retention: RetentionJob | null;
 
   private phase: Phase = "new";
   private inflight = new Map<string, InFlight>();
@@ -121,6 +125,7 @@ export class Scheduler {
     this.files = new PipelineFiles({ db: opts.db, operatorId: opts.operatorId, log: this.log, parallel: 2, settled: () => this.wake() });
     this.gates = new GateWatcher(opts.db, this.log, opts.gates);
     this.ctx = { db: opts.db, executor: opts.executor, store: opts.store ?? new MySqlLogStore(opts.db), log: this.log };
+    this.retention = opts.retention ? new RetentionJob({ ...opts.retention, db: opts.db, log: this.log }) : null;
     const running = () => this.phase === "running";
     this.housekeeping = new Housekeeping([
       { name: "heartbeat", every: this.heartbeatMs, run: () => heartbeatOperator(this.db, this.me) },
@@ -145,9 +150,14 @@ export class Scheduler {
         run: async (now) => (await this.gates.tick(now)).forEach((runId) => this.dispatcher.recheck(runId)),
       },
       { name: "sweep", every: opts.sweepMs ?? 60_000, run: () => this.sweepWorkspaces() },
+      // Starts a pass in the background (operator/scheduler/retention.ts): a long one never holds up this tick.
+      ...(this.retention
+        ? [{ name: "retention", every: opts.retention?.everyMs ?? 15 * 60_000, when: running, run: () => this.retention?.start() }]
+        : []),
     ]);
-    // The first sweep comes a full period after the start.
+    // The first sweep and retention pass come a full period after the start.
     this.housekeeping.ranAt("sweep", Date.now());
+    this.housekeeping.ranAt("retention", Date.now());
   }
 
   start() {
@@ -208,6 +218,7 @@ export class Scheduler {
       // A file being read is read again after the restart if it is not done by then.
       await Promise.race([this.files.settled(), sleep(drainMs)]);
       await this.notifier.drain();
+      await this.retention?.stop();
       if (this.registered) await removeOperator(this.db, this.me.id).catch(() => undefined);
       this.log.info("operator stopped");
     })();

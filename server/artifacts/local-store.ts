@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, rename, stat } from "node:fs/promises";
+import { copyFile, mkdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { AppError } from "@/lib/errors";
@@ -29,5 +29,25 @@ export class LocalArtifactStore implements ArtifactStore {
     const f = this.fileOf(key);
     if (!(await stat(f).catch(() => null))?.isFile()) throw new AppError("not_found", `artifact object '${key}' is not in the store`);
     return createReadStream(f);
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    const dirs = new Set<string>();
+    for (const key of keys) {
+      const f = this.fileOf(key);
+      await rm(f, { force: true });
+      dirs.add(path.dirname(f));
+    }
+    // A run's directory (and its pipeline's, once empty) goes too, deepest first; one still in use stays.
+    const byDepth = [...dirs].sort((a, b) => b.length - a.length);
+    for (const d of byDepth) {
+      for (let dir = d; dir.startsWith(this.root + path.sep); dir = path.dirname(dir)) {
+        const gone = await rmdir(dir).then(
+          () => true,
+          () => false,
+        );
+        if (!gone) break;
+      }
+    }
   }
 }

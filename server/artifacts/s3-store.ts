@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AppError } from "@/lib/errors";
 import type { ArtifactStore } from "./store";
 
@@ -50,6 +50,24 @@ export class S3ArtifactStore implements ArtifactStore {
     } catch (e) {
       if (e instanceof NoSuchKey) throw new AppError("not_found", `artifact object '${key}' is not in the store`);
       throw e;
+    }
+  }
+
+  /** DeleteObjects takes at most 1,000 keys per request; S3 answers a missing key as deleted. */
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const part = keys.slice(i, i + 1000);
+      const r = await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.opts.bucket,
+          Delete: { Objects: part.map((k) => ({ Key: this.opts.prefix + k })), Quiet: true },
+        }),
+      );
+      const failed = (r.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
+      if (failed.length)
+        throw new Error(
+          `could not delete ${failed.length} artifact object(s), e.g. '${failed[0].Key}': ${failed[0].Code} ${failed[0].Message ?? ""}`,
+        );
     }
   }
 }

@@ -14,6 +14,8 @@ export interface ArtifactStore {
   put(key: string, file: string, meta: { size: number; contentType: string | null }): Promise<void>;
   /** The object's bytes; throws `not_found` when it is gone. */
   get(key: string): Promise<Readable>;
+  /** Deletes these objects; one already gone is no error (run retention retries a pass). */
+  delete(keys: readonly string[]): Promise<void>;
 }
 
 /** The store settings (server/config.ts, README's configuration table). */

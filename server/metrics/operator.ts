@@ -134,6 +134,18 @@ function make() {
       help: "Lines pushed by tasks (GANTRY_METRICS_FILE or metrics blocks) that were skipped (invalid, reserved name, over the limit).",
       registers: [registry],
     }),
+    retentionDeleted: new Counter({
+      name: "gantry_retention_deleted_total",
+      help: "What run retention deleted, by kind (runs, task_runs, log_chunks, test_cases, artifacts).",
+      labelNames: ["kind"] as const,
+      registers: [registry],
+    }),
+    retentionPasses: new Counter({
+      name: "gantry_retention_passes_total",
+      help: "Run retention passes by result: done, capped (more left for the next pass), locked (another replica was pruning), error.",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
     /** Pushed metrics of recent runs, rendered after the registry's own. */
     taskMetrics: pushed,
     /** A work queue whose depth is exposed (replaces one of the same name). */

@@ -79,6 +79,8 @@ export const runs = mysqlTable(
     index("runs_schedule").on(t.scheduleId),
     // The scheduler's listing: a project's queued runs by priority, then age (listActiveRuns).
     index("runs_queue").on(t.status, t.priority, t.createdAt),
+    // Run retention walks a pipeline's finished runs oldest first, and counts back `keep` from the newest.
+    index("runs_pipeline_finished").on(t.pipelineId, t.finishedAt),
   ],
 );
 

@@ -1,0 +1,1 @@
+CREATE INDEX `runs_pipeline_finished` ON `runs` (`pipeline_id`,`finished_at`);
