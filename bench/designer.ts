@@ -38,13 +38,53 @@ export async function benchDesigner(o: { url: string; token: string; password: s
     // Leaving after an unsaved edit asks first; the bench always means to leave.
     page.on("dialog", (d) => void d.accept());
 
+    // With the load profile: when the task node first shows, and when a click on it first lands.
+    if (process.env.GANTRY_BENCH_PROFILE === "load")
+      await page.addInitScript(`(() => {
+        const seen = (window.__seen = {});
+        const mo = new MutationObserver(() => {
+          if (!seen.node && document.querySelector('[data-task="t-0-0"]')) seen.node = Math.round(performance.now());
+        });
+        document.addEventListener("DOMContentLoaded", () => mo.observe(document.body, { subtree: true, childList: true }));
+        window.addEventListener("click", () => { seen.click ??= Math.round(performance.now()); }, true);
+      })()`);
     const loadMs: number[] = [];
     const editMs: number[] = [];
     // One warm-up load (first compile of the route's server code), then the measured ones.
     for (let i = 0; i <= REPEAT; i++) {
+      // GANTRY_BENCH_PROFILE=load: a CPU profile of the last load, and where its time went.
+      const profile = process.env.GANTRY_BENCH_PROFILE === "load" && i === REPEAT ? await startProfile(page, "load") : null;
+      if (profile) await browser.startTracing(page, { categories: ["devtools.timeline", "blink.user_timing"] });
       const t0 = Date.now();
-      await openInteractive(page, `${o.url}/pipelines/${id}`);
+      const phases = await openInteractive(page, `${o.url}/pipelines/${id}`);
       if (i > 0) loadMs.push(Date.now() - t0);
+      if (profile) {
+        console.log(
+          `  load phases: ${Object.entries(phases)
+            .map(([k, v]) => `${k} ${Math.round(v - t0)} ms`)
+            .join(", ")}`,
+        );
+        const nav = await page.evaluate(() => {
+          const n = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+          return {
+            responseStart: n.responseStart,
+            responseEnd: n.responseEnd,
+            domInteractive: n.domInteractive,
+            domContentLoaded: n.domContentLoadedEventEnd,
+            load: n.loadEventEnd,
+          };
+        });
+        console.log(
+          `  navigation timing (ms from navigation start): ${Object.entries(nav)
+            .map(([k, v]) => `${k} ${Math.round(v)}`)
+            .join(", ")}`,
+        );
+        console.log(
+          `  in the page (ms from navigation start): ${await page.evaluate(() => JSON.stringify((window as unknown as { __seen?: unknown }).__seen))}`,
+        );
+        await profile.stop();
+        printTrace(await browser.stopTracing());
+      }
       editMs.push(await dragOneTask(page));
     }
     return { loadMs, editMs };
@@ -56,8 +96,11 @@ export async function benchDesigner(o: { url: string; token: string; password: s
 /** Interactive = hydrated: a click on a task node opens its form in the inspector. */
 async function openInteractive(page: Page, url: string) {
   await page.goto(url);
+  const loaded = Date.now();
   await page.getByRole("button", { name: "Task t-0-0", exact: true }).click();
+  const clicked = Date.now();
   await page.getByLabel("Task name").waitFor();
+  return { "load event": loaded, clicked, "form shown": Date.now() };
 }
 
 /**
@@ -105,6 +148,30 @@ async function dragOneTask(page: Page): Promise<number> {
   return ms;
 }
 
+/** The main thread's time during the profiled load, by kind of work (Chromium's own trace events). */
+function printTrace(buf: Buffer) {
+  const events = (
+    JSON.parse(buf.toString()) as {
+      traceEvents: { name: string; ph: string; dur?: number; tid: number; pid: number; ts: number; args?: any }[];
+    }
+  ).traceEvents;
+  const main = events.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain");
+  const mine = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur);
+  const total = new Map<string, number>();
+  for (const e of mine) total.set(e.name, (total.get(e.name) ?? 0) + (e.dur ?? 0) / 1000);
+  const top = [...total].sort((a, b) => b[1] - a[1]).slice(0, 14);
+  console.log(
+    `  load trace, main thread (nested events overlap):\n${top.map(([k, v]) => `    ${v.toFixed(1).padStart(7)} ms  ${k}`).join("\n")}`,
+  );
+  const t0 = Math.min(...mine.map((e) => e.ts));
+  const long = mine.filter((e) => e.name === "RunTask" && (e.dur ?? 0) > 50_000);
+  console.log(
+    `  long tasks (> 50 ms): ${long.map((e) => `${Math.round((e.ts - t0) / 1000)}+${Math.round((e.dur ?? 0) / 1000)}`).join(", ")}`,
+  );
+  const marks = events.filter((e) => e.name.startsWith("gantry:") && e.ph !== "X");
+  if (marks.length) console.log(`  marks: ${marks.map((e) => `${e.name} ${Math.round((e.ts - t0) / 1000)}`).join(", ")}`);
+}
+
 /** With the profile: how many DOM nodes and attributes the edit touched, by where they are. */
 async function countMutations(page: Page) {
   // A string, not a function: tsx would wrap the named helpers in a `__name` the page lacks.
@@ -138,7 +205,7 @@ async function countMutations(page: Page) {
  * GANTRY_BENCH_PROFILE=cpu: a CPU profile of each edit (mouse-up to the edited DOM, plus 200 ms of
  * effects after it), printed as self time per script and per function, to see where an edit goes.
  */
-async function startProfile(page: Page) {
+async function startProfile(page: Page, what = "edit") {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
@@ -170,7 +237,7 @@ async function startProfile(page: Page) {
           .slice(0, n)
           .map(([k, v]) => `    ${v.toFixed(1).padStart(6)} ms  ${k}`)
           .join("\n");
-      console.log(`  edit profile, self time by script:\n${top(perUrl, 8)}\n  by function:\n${top(self, 25)}`);
+      console.log(`  ${what} profile, self time by script:\n${top(perUrl, 8)}\n  by function:\n${top(self, 25)}`);
       await cdp.detach();
     },
   };

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { ElasticsearchLogStore } from "@/server/logs/elasticsearch-store";
@@ -49,6 +51,17 @@ function lineText(i: number, rnd: () => number): string {
   return `[${String(i).padStart(7, "0")}] ${w.join(" ")} src/pkg${i % 97}/file${i % 1009}.ts (${Math.floor(rnd() * 1000)} ms)`;
 }
 
+/** User + system CPU seconds a process has used (0 once it is gone). */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function rng(seed: number) {
   let s = seed >>> 0;
   return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
@@ -90,6 +103,8 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
       id: `tr-${k}-${randomBytes(4).toString("hex")}`,
       meta: { runId: `run-${k}`, pipelineId: pipelines[k % pipelines.length], projectId: null },
     }));
+    const jvm0 = cpuSeconds(es.child.pid);
+    const own0 = process.cpuUsage();
     const t0 = performance.now();
     let written = 0;
     await Promise.all(
@@ -106,8 +121,15 @@ export async function benchElasticsearch(o: { dir: string; lines?: number }): Pr
     );
     const ingestSecs = (performance.now() - t0) / 1000;
     const ingestLinesPerSec = written / ingestSecs;
+    // CPU per line, which the load of a shared machine moves much less than the wall-clock rate.
+    const jvmUs = ((cpuSeconds(es.child.pid) - jvm0) * 1e6) / written;
+    const own = process.cpuUsage(own0);
+    const ownUs = (own.user + own.system) / written;
     console.log(
-      `  Elasticsearch ingestion: ${written.toLocaleString()} lines from ${taskRuns} task runs in ${ingestSecs.toFixed(1)} s → ${Math.round(ingestLinesPerSec).toLocaleString()} lines/s`,
+      `  Elasticsearch ingestion: ${written.toLocaleString()} lines from ${taskRuns} task runs in ${ingestSecs.toFixed(1)} s → ${Math.round(ingestLinesPerSec).toLocaleString()} lines/s (load average ${loadavg()[0].toFixed(1)})`,
+    );
+    console.log(
+      `  CPU per line: Elasticsearch ${jvmUs.toFixed(1)} µs, this process (lines made, store, client) ${ownUs.toFixed(1)} µs → at most ${Math.round((availableParallelism() * 1e6) / (jvmUs + ownUs)).toLocaleString()} lines/s on ${availableParallelism()} idle cores`,
     );
 
     await client.indices.forcemerge({ index: "bench-logs-*", max_num_segments: 1 }).catch(() => undefined);

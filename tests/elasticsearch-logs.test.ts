@@ -252,6 +252,36 @@ describe("Elasticsearch outage", () => {
     }
   }, 240_000);
 
+  it("sends again only the lines the node refused with 429, once it takes them: none lost, none indexed twice", async () => {
+    const tr = await taskRun();
+    const store = new ElasticsearchLogStore(client, t.db, { prefix });
+    // Two days of their own (no other test writes there): one index is blocked the way a node
+    // out of disk blocks it, which refuses each write into it with 429; the other takes its lines.
+    const blockedDay = Date.UTC(2031, 0, 1, 12);
+    const openDay = Date.UTC(2031, 0, 2, 12);
+    const blocked = indexFor(prefix, blockedDay);
+    const open = indexFor(prefix, openDay);
+    await store.append(
+      tr.id,
+      lines(1, 1, () => "first", blockedDay),
+    ); // creates the index
+    await client.indices.putSettings({ index: blocked, settings: { "index.blocks.read_only_allow_delete": true } });
+    const batch = lines(2, 201, (i) => `line ${i}`).map((l) => ({ ...l, ts: l.seq <= 101 ? blockedDay : openDay }));
+    let settled = false;
+    const appended = store.append(tr.id, batch).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(settled).toBe(false); // the refused lines are still being retried
+    await client.indices.putSettings({ index: blocked, settings: { "index.blocks.read_only_allow_delete": null } });
+    await appended;
+
+    expect(await indexedSeqs(tr.id)).toEqual(Array.from({ length: 201 }, (_, i) => i + 1));
+    const stats = await client.indices.stats({ index: `${blocked},${open}`, metric: "indexing" });
+    // Every line of the open day was indexed exactly once: the retries carried only the refused ones.
+    expect(stats.indices?.[open]?.primaries?.indexing?.index_total).toBe(100);
+    expect(stats.indices?.[blocked]?.primaries?.indexing?.index_total).toBe(101);
+    expect(await store.lastSeq(tr.id)).toBe(201);
+  });
+
   it("replays what an earlier operator process left in its buffer", async () => {
     const dir = tempDir("es-replay");
     try {

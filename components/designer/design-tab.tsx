@@ -1,6 +1,7 @@
 import type { PaletteTemplate } from "@/lib/designer/task-from-template";
 import type { TemplateView } from "@/server/templates/catalog";
 import { Designer } from "./designer";
+import { yamlToDoc } from "./doc-text";
 
 /** The catalog trimmed to what the palette and forms need: no commands or images. Deprecated ones still edit existing tasks. */
 export function paletteTemplates(catalog: readonly TemplateView[]): PaletteTemplate[] {
@@ -22,7 +23,7 @@ export function paletteTemplates(catalog: readonly TemplateView[]): PaletteTempl
 
 /**
  * Server half of the Design tab: the catalog (read by the page, through its operation) trimmed to
- * what the palette and forms need, then the client designer.
+ * what the palette and forms need, the saved YAML as a document, then the client designer.
  */
 export function DesignTab({
   pipelineId,
@@ -44,9 +45,13 @@ export function DesignTab({
   catalog: readonly TemplateView[];
 }) {
   const templates = paletteTemplates(catalog);
+  // Parsed here, once: the browser gets the document as data instead of parsing 300 tasks of YAML
+  // while the page hydrates.
+  const initialDoc = yamlToDoc(source);
   return (
     <Designer
       key={version}
+      initialDoc={initialDoc}
       pipelineId={pipelineId}
       version={version}
       source={source}

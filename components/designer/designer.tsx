@@ -5,7 +5,7 @@ import { Code2, Columns2, GitCompare, GitPullRequest, LoaderCircle, Plus, Redo2,
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { ProposedChange } from "@/components/pipelines/proposed-change";
 import { SaveConflictBanner } from "@/components/pipelines/save-conflict";
-import { SpecEditor } from "@/components/pipelines/spec-editor";
+import { LazySpecEditor as SpecEditor } from "@/components/pipelines/lazy-spec-editor";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";
 import { Dialog, DialogContent } from "@/components/ui/dialog";
@@ -43,6 +43,7 @@ export function Designer({
   pipelineId,
   version,
   source,
+  initialDoc,
   repositoryFile,
   templates,
   secretNames,
@@ -53,6 +54,8 @@ export function Designer({
   /** The saved version the design starts from; none for a new pipeline. */
   version?: number;
   source: string;
+  /** `yamlToDoc(source)`, when the server has parsed it already (undefined: parsed here). */
+  initialDoc?: PipelineDoc | null;
   /** The pipeline file of a pipeline kept in its repository: saving proposes the change as a pull request. */
   repositoryFile?: string;
   templates: PaletteTemplate[];
@@ -64,7 +67,10 @@ export function Designer({
   /** Where the project's secrets are created. */
   secretsHref?: string | null;
 }) {
-  const initial = useMemo(() => yamlToDoc(source) ?? { name: "pipeline", stages: [] }, [source]);
+  const initial = useMemo(
+    () => (initialDoc === undefined ? yamlToDoc(source) : initialDoc) ?? { name: "pipeline", stages: [] },
+    [initialDoc, source],
+  );
   const [history, dispatch] = useReducer(historyReducer, initial, initHistory);
   const doc = history.present;
   // Text the user typed stays as typed (comments and all) for the document it parsed to; other

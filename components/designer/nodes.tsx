@@ -6,6 +6,7 @@ import { memo } from "react";
 import { StatusIcon, statusLabel } from "@/components/runs/status-badge";
 import { cn } from "@/components/ui/cn";
 import {
+  LANE_HANDLE_Y,
   LAYOUT,
   taskTop,
   type AddStageNode as AddStageNodeType,
@@ -154,7 +155,7 @@ export const StageNode = memo(function StageNode({ data }: NodeProps<StageNodeTy
         data.selected && "border-accent ring-2 ring-accent/40",
       )}
     >
-      <Handle type="target" position={Position.Left} style={{ top: 24 }} className={hidden} isConnectable={false} />
+      <Handle type="target" position={Position.Left} style={{ top: LANE_HANDLE_Y }} className={hidden} isConnectable={false} />
       <div className="flex h-8 items-center gap-1.5 px-3 pt-2">
         {data.status && <StatusIcon status={data.status} className="size-3.5" />}
         {data.readOnly ? (
@@ -226,7 +227,7 @@ export const StageNode = memo(function StageNode({ data }: NodeProps<StageNodeTy
           style={{ top: dropTarget.slot === 0 ? LAYOUT.header - 6 : taskTop(dropTarget.slot - 1, data.mode) + LAYOUT.taskHeight + 5 }}
         />
       )}
-      <Handle type="source" position={Position.Right} style={{ top: 24 }} className={hidden} isConnectable={false} />
+      <Handle type="source" position={Position.Right} style={{ top: LANE_HANDLE_Y }} className={hidden} isConnectable={false} />
     </div>
   );
 });
@@ -270,7 +271,7 @@ export const FinallyNode = memo(function FinallyNode({ data }: NodeProps<Finally
         dropping && "border-accent bg-accent-soft/60",
       )}
     >
-      <Handle type="target" position={Position.Left} style={{ top: 24 }} className={hidden} isConnectable={false} />
+      <Handle type="target" position={Position.Left} style={{ top: LANE_HANDLE_Y }} className={hidden} isConnectable={false} />
       <div className="flex h-8 items-center gap-1.5 px-3 pt-2">
         {data.status ? <StatusIcon status={data.status} className="size-3.5" /> : <Flag className="size-3.5 text-st-waiting" aria-hidden />}
         <span className="min-w-0 flex-1 truncate text-xs font-semibold tracking-wide uppercase">Finally</span>

@@ -45,10 +45,14 @@ export function useDesignerProblems({
   const projectSecrets = useMemo(() => (secretNames ? new Set(secretNames) : null), [secretNames]);
 
   // The whole-spec parse (for cross-field rules) and the reference check (which looks at every
-  // task before each one) follow a frame later, off the edit's critical path.
-  const checkedDoc = useDeferredValue(doc);
+  // task before each one) follow a frame later, off the edit's critical path; on the first render
+  // too (NOT_YET), so that the page is drawn and usable before they have looked at 300 tasks.
+  const checkedDoc = useDeferredValue<PipelineDoc>(doc, NOT_YET);
   const wholeSpec = useMemo(
-    () => ({ doc: checkedDoc, issues: otherSpecIssues(checkedDoc), refs: referenceIssues(checkedDoc, refInfo, projectSecrets) }),
+    () =>
+      checkedDoc === NOT_YET
+        ? { doc: checkedDoc, issues: [], refs: [] }
+        : { doc: checkedDoc, issues: otherSpecIssues(checkedDoc), refs: referenceIssues(checkedDoc, refInfo, projectSecrets) },
     [checkedDoc, refInfo, projectSecrets],
   );
   // Until the check catches up, a reference problem of the last checked document stays on its
@@ -88,6 +92,9 @@ export function useDesignerProblems({
 
   return { problems, badgeErrors, allProblems, yamlErrors, showServerErrors };
 }
+
+/** What the deferred whole-spec check has looked at before its first run: nothing. */
+const NOT_YET: PipelineDoc = { name: "", stages: [] };
 
 /** Whether the stage or task an issue is at is still in the document. */
 function nodeExists(doc: PipelineDoc, issue: Issue): boolean {

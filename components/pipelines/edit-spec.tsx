@@ -10,7 +10,7 @@ import { useToast } from "@/components/ui/toast";
 import type { FieldError } from "@/lib/pipeline-spec";
 import { proposePipelineChangeAction, savePipelineAction } from "@/server/actions/pipelines";
 import { ProposedChange } from "./proposed-change";
-import { SpecEditor } from "./spec-editor";
+import { LazySpecEditor as SpecEditor } from "./lazy-spec-editor";
 import { withLines } from "./spec-errors";
 import { useSpecValidation } from "./use-spec-validation";
 import { SaveConflictBanner, type SaveConflict } from "@/components/pipelines/save-conflict";

@@ -1,4 +1,4 @@
-import type { Edge, Node } from "@xyflow/react";
+import { Position, type Edge, type Node, type NodeHandle } from "@xyflow/react";
 import type { DocIds } from "./ids";
 import { matrixCombinations } from "@/lib/matrix";
 import type { PipelineDoc, StageMode, TaskDoc, TaskPlace, TaskRef } from "./types";
@@ -122,10 +122,35 @@ export function matrixSummary(task: TaskDoc): TaskNodeData["matrix"] {
   };
 }
 
+/** Side of a handle box: `size-1` in nodes.tsx. */
+const HANDLE = 4;
+const handle = (type: "source" | "target", position: Position, cx: number, cy: number): NodeHandle => ({
+  type,
+  position,
+  x: cx - HANDLE / 2,
+  y: cy - HANDLE / 2,
+  width: HANDLE,
+  height: HANDLE,
+});
+/** The handles nodes.tsx draws (centred on an edge of the node, as xyflow's CSS puts them). */
+const TASK_HANDLES = [
+  handle("target", Position.Top, LAYOUT.taskWidth / 2, 0),
+  handle("source", Position.Bottom, LAYOUT.taskWidth / 2, LAYOUT.taskHeight),
+];
+export const LANE_HANDLE_Y = 24;
+const STAGE_HANDLES = [
+  handle("target", Position.Left, 0, LANE_HANDLE_Y),
+  handle("source", Position.Right, LAYOUT.laneWidth, LANE_HANDLE_Y),
+];
+const FINALLY_HANDLES = [handle("target", Position.Left, 0, LANE_HANDLE_Y)];
+
 /**
  * Every node carries its size as `measured` too: sizes are fixed by the layout, and a node xyflow
  * thinks unmeasured is always rendered (to be measured), so without it each edit re-rendered and
- * re-measured all 300 nodes of a big pipeline instead of the few on screen that changed.
+ * re-measured all 300 nodes of a big pipeline instead of the few on screen that changed. Its
+ * handles are given too: xyflow renders every node whose handles it has not measured, so without
+ * them a big pipeline's first render drew and measured all its nodes, off screen too, only to
+ * drop most of them a frame later.
  */
 export function toGraph(
   doc: PipelineDoc,
@@ -156,6 +181,7 @@ export function toGraph(
     height: LAYOUT.taskHeight,
     measured: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
     style: { width: LAYOUT.taskWidth, height: LAYOUT.taskHeight },
+    handles: TASK_HANDLES,
     draggable: !readOnly,
     selectable: false,
     data: {
@@ -183,6 +209,7 @@ export function toGraph(
       height: laneHeight,
       measured: { width: LAYOUT.laneWidth, height: laneHeight },
       style: { width: LAYOUT.laneWidth, height: laneHeight },
+      handles: STAGE_HANDLES,
       draggable: !readOnly,
       selectable: false,
       data: {
@@ -236,6 +263,7 @@ export function toGraph(
       height: laneHeight,
       measured: { width: LAYOUT.laneWidth, height: laneHeight },
       style: { width: LAYOUT.laneWidth, height: laneHeight },
+      handles: FINALLY_HANDLES,
       draggable: false,
       selectable: false,
       data: { taskCount: finallyTasks.length, status: opts.stageStatuses?.finally, readOnly },

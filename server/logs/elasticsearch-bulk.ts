@@ -5,13 +5,28 @@ import type { LogDoc } from "./elasticsearch-index";
 /** Largest bulk request (documents); a bigger append is split. */
 export const BULK_DOCS = 10_000;
 const BULK_BYTES = 8 * 1024 * 1024;
-/** Bulk requests in flight at once per process: beyond that, appends wait (back-pressure). */
-const BULK_CONCURRENCY = 2;
+/**
+ * Bulk requests in flight at once per process: beyond that, appends wait (back-pressure). Each
+ * request is answered only after the refresh that makes its lines searchable (up to the index's
+ * refresh interval after Elasticsearch has indexed them), and the node's write threads are idle
+ * for such a request meanwhile: with two in flight the node spent most of its time waiting for
+ * refreshes (docs/benchmarks.md). Six keep it busy while others wait; at most 6 × 8 MiB queued.
+ */
+const BULK_CONCURRENCY = 6;
+
+/**
+ * A bulk item refused with 429 (the node's write queue is full, or an index is blocked for lack of
+ * disk) is sent again on its own after these waits; only then does its caller see the failure
+ * (and the operator buffers its lines on disk). Items the node took are never sent twice.
+ */
+const ITEM_RETRY_MS = [100, 250, 500, 1000, 2000];
 
 interface Pending {
   ops: unknown[];
   docs: number;
   bytes: number;
+  /** How many times these items were refused with 429 already. */
+  retries: number;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
@@ -28,10 +43,8 @@ export class BulkPipe {
 
   /** `ops`: bulk `index` actions, each followed by its LogDoc; `docs`: how many documents. */
   send(ops: unknown[], docs: number): Promise<void> {
-    let bytes = 0;
-    for (let i = 1; i < ops.length; i += 2) bytes += (ops[i] as LogDoc).message.length + 200;
     return new Promise((resolve, reject) => {
-      this.queue.push({ ops, docs, bytes, resolve, reject });
+      this.queue.push({ ops, docs, bytes: sizeOf(ops), retries: 0, resolve, reject });
       this.pump();
     });
   }
@@ -61,16 +74,26 @@ export class BulkPipe {
   private async run(batch: Pending[]) {
     try {
       const operations = batch.length === 1 ? batch[0].ops : batch.flatMap((p) => p.ops);
-      const r = await this.client.bulk({ operations, refresh: "wait_for" });
+      // The answer carries only each item's status and error, not its index, id, version and
+      // shards: about a tenth of the bytes for the operator to parse, 10,000 items at a time.
+      const r = await this.client.bulk({ operations, refresh: "wait_for", filter_path: ["errors", "items.*.status", "items.*.error"] });
       if (!r.errors) return batch.forEach((p) => p.resolve());
       // Item errors: per caller, so one bad line does not fail the others' batches.
       let i = 0;
       for (const p of batch) {
         const items = r.items.slice(i, i + p.docs);
         i += p.docs;
-        const failed = items.flatMap((it) => (it.index?.error ? [{ status: it.index.status, error: it.index.error }] : []));
+        const failed = items.flatMap((it, k) => (it.index?.error ? [{ k, status: it.index.status, error: it.index.error }] : []));
         if (failed.length === 0) p.resolve();
-        else {
+        else if (failed.every((x) => x.status === 429) && p.retries < ITEM_RETRY_MS.length) {
+          // Only the refused items go again, ahead of newer work; the caller waits for them.
+          const ops = failed.flatMap((x) => [p.ops[2 * x.k], p.ops[2 * x.k + 1]]);
+          const again: Pending = { ...p, ops, docs: failed.length, bytes: sizeOf(ops), retries: p.retries + 1 };
+          setTimeout(() => {
+            this.queue.unshift(again);
+            this.pump();
+          }, ITEM_RETRY_MS[p.retries]);
+        } else {
           const retriable = failed.some((x) => x.status === 429 || x.status >= 500);
           const reason = failed[0].error.reason ?? failed[0].error.type ?? "unknown";
           p.reject(
@@ -84,6 +107,13 @@ export class BulkPipe {
       batch.forEach((p) => p.reject(e));
     }
   }
+}
+
+/** Roughly how many bytes a caller's part of a bulk request takes (the documents' text dominates). */
+function sizeOf(ops: unknown[]): number {
+  let bytes = 0;
+  for (let i = 1; i < ops.length; i += 2) bytes += (ops[i] as LogDoc).message.length + 200;
+  return bytes;
 }
 
 const pipes = new WeakMap<Client, BulkPipe>();

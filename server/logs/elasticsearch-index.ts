@@ -32,26 +32,35 @@ export function indexTemplate(prefix: string) {
     index_patterns: [`${prefix}-*`],
     priority: 100,
     template: {
+      // Tuned for ingestion (docs/operations.md#logs-in-elasticsearch says what each costs).
       settings: {
         number_of_shards: 1,
         number_of_replicas: 0,
         // Appends wait for a refresh before log_seq moves: this bounds the live view's delay.
         refresh_interval: "500ms",
+        // The translog stays synced per request (the default), on purpose: an acknowledged line
+        // must survive a node crash, since log_seq already counts it and readers wait at a hole.
+        // Big bulks make that one fsync per ~10,000 lines.
       },
       mappings: {
         dynamic: "strict" as const,
+        // Reads return lines from _source; it is what the viewer and the search show.
         _source: { enabled: true },
         properties: {
-          taskRunId: { type: "keyword" as const },
-          runId: { type: "keyword" as const },
-          pipelineId: { type: "keyword" as const },
-          projectId: { type: "keyword" as const },
-          container: { type: "keyword" as const },
-          stream: { type: "keyword" as const },
+          // Keywords are only filtered on (term/terms), never sorted or aggregated: no doc values.
+          taskRunId: { type: "keyword" as const, doc_values: false },
+          runId: { type: "keyword" as const, doc_values: false },
+          pipelineId: { type: "keyword" as const, doc_values: false },
+          projectId: { type: "keyword" as const, doc_values: false },
+          container: { type: "keyword" as const, doc_values: false },
+          stream: { type: "keyword" as const, doc_values: false },
+          // Sorted on (reads in order, the last indexed line, newest hits first): doc values kept.
           seq: { type: "long" as const },
           ts: { type: "date" as const, format: "epoch_millis" },
-          // Standard analyzer (in the server itself); offsets make highlighting long lines cheap.
-          message: { type: "text" as const, norms: false, index_options: "offsets" as const },
+          // Standard analyzer (in the server itself). Positions (for phrases) but no offsets: the
+          // highlighter re-reads the few lines of a result page instead of every line carrying
+          // its offsets in the index.
+          message: { type: "text" as const, norms: false, index_options: "positions" as const },
         },
       },
     },
