@@ -143,9 +143,10 @@ async function main() {
           const jobsBefore = lastJobAt;
           const again = start(id);
           const runEnd = nextRunEnd(endedBefore);
+          // No next Job at all when every remaining task run already had one when the leader died.
           for (;;) {
             if (lastJobAt !== jobsBefore && lastJobAt > killedAt) break;
-            if ((await active()) === 0) break;
+            if ((await active()) === 0 || Date.now() - killedAt > 60_000) break;
             await new Promise((r) => setTimeout(r, 100));
           }
           const jobAt = lastJobAt > killedAt ? lastJobAt : NaN;
