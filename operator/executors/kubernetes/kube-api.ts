@@ -39,13 +39,14 @@ export function isTransient(e: unknown): boolean {
 }
 
 /**
- * Calls `fn` again while it fails transiently, with exponential back-off (a second at least after
+ * Calls `fn` again while it fails transiently (`transient`: the apiserver's trouble by default), with exponential back-off (a second at least after
  * a 429), for up to `forMs`; then, or on any other error, throws what it threw last.
  */
 export async function retryTransient<T>(
   fn: () => Promise<T>,
   forMs: number,
   sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  transient: (e: unknown) => boolean = isTransient,
 ) {
   const deadline = Date.now() + forMs;
   for (let attempt = 0; ; attempt++) {
@@ -53,7 +54,7 @@ export async function retryTransient<T>(
       return await fn();
     } catch (e) {
       const delay = Math.min(5000, Math.max(e instanceof KubeApiError && e.code === 429 ? 1000 : 0, 200 * 2 ** attempt));
-      if (!isTransient(e) || Date.now() + delay > deadline) throw e;
+      if (!transient(e) || Date.now() + delay > deadline) throw e;
       await sleep(delay);
     }
   }

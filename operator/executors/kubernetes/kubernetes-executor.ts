@@ -1,5 +1,6 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { isDbDown } from "@/server/http/errors";
 import type { LogLine } from "@/server/logs/store";
 import { ExecutorError, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
@@ -60,7 +61,8 @@ export class KubernetesExecutor implements Executor {
   async start(task: ExecTask, sink: LogSink): Promise<ExecHandle> {
     let details: TaskDetails;
     try {
-      details = await this.o.describe(task);
+      // A database that restarts (its connections lost) comes back: wait for it as for the apiserver.
+      details = await retryTransient(() => this.o.describe(task), START_RETRY_MS, undefined, isDbDown);
     } catch (e) {
       throw new ExecutorError(`cannot prepare the BuildJob: ${(e as Error).message}`, false);
     }
