@@ -34,9 +34,12 @@ if (cmd === "test" || cmd === "lint") install(path.join(root, "tools/lint"), "th
 
 // tsx as a loader in this same node process rather than its CLI: the CLI relays Ctrl-C and kills
 // its child if it doesn't exit at once, which would cut the orderly shutdown (database last) short.
+// File descriptor 3 is a lifeline: the orchestrator reads it, we never write it, and the kernel
+// closes it when we die, a SIGKILL included, so the orchestrator then stops everything it started.
 const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/gantry.ts"), cmd, ...process.argv.slice(3)], {
   cwd: root,
-  stdio: "inherit",
+  stdio: ["inherit", "inherit", "inherit", "pipe"],
+  env: { ...process.env, GANTRY_PARENT_FD: "3" },
 });
 // The orchestrator handles Ctrl-C itself (it shares our process group); just wait for it.
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => child.kill(sig));

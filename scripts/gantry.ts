@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { aptInstall, fail, freePort, ok, run, step, which } from "./lib/proc";
+import { aptInstall, fail, freePort, ok, onParentGone, run, step, which } from "./lib/proc";
 import { migrateAndSeed, provideDatabase, ROOT, secretKey, startApp, type Database, type Stack } from "./lib/stack";
 import { buildIfStale } from "./lib/build";
 import { lint } from "./lib/lint";
@@ -33,6 +33,16 @@ async function shutdown(code: number) {
   process.exit(code);
 }
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(sig, () => void shutdown(130));
+// `npm start` killed outright (SIGKILL, an OOM kill): its lifeline closes, and we stop as on Ctrl-C.
+// Should we be killed too, the watchdog (lib/reaper.mjs) stops what we started.
+if (process.env.GANTRY_PARENT_FD) {
+  const fd = Number(process.env.GANTRY_PARENT_FD);
+  delete process.env.GANTRY_PARENT_FD;
+  onParentGone(fd, () => {
+    if (!stopping) console.error("the process that started Gantry is gone; stopping");
+    void shutdown(130);
+  });
+}
 
 async function main() {
   mkdirSync(path.join(ROOT, ".gantry"), { recursive: true });
@@ -55,7 +65,7 @@ async function serve(dev: boolean) {
   const port = Number(process.env.PORT ?? 3000);
   await ensureBubblewrap();
   const db = await provideDatabase({
-    dir: path.join(ROOT, ".gantry/db"),
+    dir: path.resolve(ROOT, process.env.GANTRY_DB_DIR || ".gantry/db"),
     port: Number(process.env.GANTRY_DB_PORT ?? 3307),
     name: "gantry",
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync, readFileSync, rmSync } from "node
 import path from "node:path";
 import { spawnSync, type ChildProcess } from "node:child_process";
 import mysql from "mysql2/promise";
-import { aptInstall, fail, portFree, startChild, step, stopChild, waitFor, which } from "./proc";
+import { aptInstall, fail, guardProcess, portFree, startChild, step, stopChild, waitFor, which } from "./proc";
 
 /**
  * A private MariaDB server whose data lives under `.gantry/`: no root daemon, no system config.
@@ -55,6 +55,7 @@ export async function startMariaDb(dir: string, port: number): Promise<MariaDb> 
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     const oldUrl = privateServerUrl(dir, readFileSync(portFile, "utf8").trim());
     if (pid && alive(pid) && (await canConnect(oldUrl))) {
+      guardProcess("mariadbd", pid, { signal: "SIGTERM", graceMs: 30_000 });
       return { url: (db) => oldUrl + db, adminUrl: oldUrl, stop: () => shutdown(sock, password, pid) };
     }
     rmSync(pidFile, { force: true });
@@ -94,7 +95,8 @@ export async function startMariaDb(dir: string, port: number): Promise<MariaDb> 
       "--character-set-server=utf8mb4",
       "--collation-server=utf8mb4_unicode_ci",
     ],
-    { quiet: true },
+    // On SIGTERM mariadbd shuts down cleanly, as `mariadb-admin shutdown` would.
+    { quiet: true, reap: { signal: "SIGTERM", graceMs: 30_000 } },
   );
   try {
     await waitFor(

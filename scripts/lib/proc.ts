@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Small helpers for the orchestration scripts: step output, commands, ports, child processes. */
 
@@ -72,11 +75,81 @@ export async function aptInstall(pkgs: string[], why: string) {
   }
 }
 
-/** Children in their own process group, so that Ctrl-C reaches us first and we stop them in order. */
-export function startChild(name: string, cmd: string, args: string[], opts: SpawnOptions & { quiet?: boolean } = {}) {
-  const child = spawn(cmd, args, { detached: true, stdio: opts.quiet ? "ignore" : "inherit", ...opts });
+/** How the watchdog stops a child when we die without stopping it: this signal, then SIGKILL after the grace. */
+export interface ReapAs {
+  signal?: NodeJS.Signals;
+  graceMs?: number;
+}
+
+/**
+ * Children in their own process group, so that Ctrl-C reaches us first and we stop them in order.
+ * Each is also handed to the watchdog (reaper.mjs), which stops it should we be killed first.
+ */
+export function startChild(name: string, cmd: string, args: string[], opts: SpawnOptions & { quiet?: boolean; reap?: ReapAs } = {}) {
+  const { reap, quiet, ...spawnOpts } = opts;
+  const child = spawn(cmd, args, { detached: true, stdio: quiet ? "ignore" : "inherit", ...spawnOpts });
   child.on("error", (e) => console.error(`${name}: ${e.message}`));
+  if (child.pid) {
+    const pid = child.pid;
+    guardProcess(name, pid, { group: true, ...reap });
+    child.once("exit", () => forgetProcess(pid));
+  }
   return child;
+}
+
+let reaper: ChildProcess | null = null;
+
+function tellReaper(message: object) {
+  if (!reaper) {
+    const script = path.join(path.dirname(fileURLToPath(import.meta.url)), "reaper.mjs");
+    reaper = spawn(process.execPath, [script], { detached: true, stdio: ["pipe", "ignore", "ignore"], cwd: "/" });
+    reaper.on("error", (e) => console.error(`the watchdog did not start: ${e.message}`));
+    // Neither it nor its pipe keeps us alive: our exit, orderly or not, is what it waits for.
+    reaper.unref();
+    (reaper.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    reaper.stdin?.on("error", () => undefined);
+  }
+  reaper.stdin?.write(JSON.stringify(message) + "\n");
+}
+
+/** The start time of a process (Linux /proc), so that the watchdog never signals a reused pid. */
+function startTime(pid: number): string | null {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Has the watchdog stop `pid` (its process group with `group`) if this process dies before it does. */
+export function guardProcess(name: string, pid: number, o: ReapAs & { group?: boolean } = {}) {
+  tellReaper({
+    op: "watch",
+    pid,
+    name,
+    group: o.group ?? false,
+    signal: o.signal ?? "SIGTERM",
+    graceMs: o.graceMs ?? 15_000,
+    start: startTime(pid),
+  });
+}
+
+export function forgetProcess(pid: number) {
+  if (reaper) tellReaper({ op: "forget", pid });
+}
+
+/**
+ * Calls `onGone` when the process that started us dies, however it died (a SIGKILL too): it gives
+ * us the read end of a pipe as file descriptor `fd` and keeps the write end, which the kernel
+ * closes with it. (Node cannot ask for PR_SET_PDEATHSIG, and process.ppid is read once.)
+ */
+export function onParentGone(fd: number, onGone: () => void) {
+  const s = new net.Socket({ fd, readable: true, writable: false });
+  s.on("data", () => undefined);
+  s.on("end", onGone);
+  s.on("error", onGone);
+  s.unref();
 }
 
 export function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<void> {

@@ -112,17 +112,20 @@ export async function startApp(opts: {
     cwd: ROOT,
     env: { ...env, GANTRY_PROCESS: "web" },
     stdio,
+    reap: { graceMs: 10_000 },
   });
   const operator = opts.dev
     ? startChild("operator", path.join(ROOT, "node_modules/.bin/tsx"), ["watch", "--clear-screen=false", "operator/main.ts"], {
         cwd: ROOT,
         env: { ...env, GANTRY_PROCESS: "operator" },
         stdio,
+        reap: { graceMs: 20_000 },
       })
     : startChild("operator", process.execPath, ["--enable-source-maps", path.join(ROOT, ".gantry/build/operator.mjs")], {
         cwd: ROOT,
         env: { ...env, GANTRY_PROCESS: "operator" },
         stdio,
+        reap: { graceMs: 20_000 },
       });
   const stop = async () => {
     // Operator first: it drains its tasks while the database is still there.

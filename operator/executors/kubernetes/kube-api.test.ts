@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
-import { KubeApi } from "./kube-api";
+import { KubeApi, KubeApiError, retryTransient } from "./kube-api";
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -46,5 +46,48 @@ describe("KubeApi", () => {
     await Promise.all([api.get("/a"), api.get("/b"), api.get("/c")]);
     await Promise.all([api.get("/a"), api.get("/b"), api.get("/c")]);
     expect(connections()).toBe(3);
+  });
+});
+
+describe("retryTransient", () => {
+  const noSleep = () => Promise.resolve();
+
+  it("tries again while the apiserver throttles (429) or fails for a moment (5xx, a refused connection), then returns", async () => {
+    const errors = [
+      new KubeApiError(429, "TooManyRequests", "POST /x: 429 too many requests"),
+      new KubeApiError(503, "ServiceUnavailable", "POST /x: 503"),
+      Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" }),
+    ];
+    let calls = 0;
+    const r = await retryTransient(
+      async () => {
+        calls++;
+        const e = errors.shift();
+        if (e) throw e;
+        return "created";
+      },
+      60_000,
+      noSleep,
+    );
+    expect([r, calls]).toEqual(["created", 4]);
+  });
+
+  it("gives up at once on an error about the request itself, and after its time on a lasting outage", async () => {
+    let calls = 0;
+    const invalid = new KubeApiError(422, "Invalid", "POST /x: 422 invalid");
+    await expect(
+      retryTransient(
+        async () => {
+          calls++;
+          throw invalid;
+        },
+        60_000,
+        noSleep,
+      ),
+    ).rejects.toBe(invalid);
+    expect(calls).toBe(1);
+    await expect(retryTransient(() => Promise.reject(new KubeApiError(429, "TooManyRequests", "throttled")), 0, noSleep)).rejects.toThrow(
+      "throttled",
+    );
   });
 });

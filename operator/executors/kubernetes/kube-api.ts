@@ -26,6 +26,39 @@ export class KubeApiError extends Error {
 }
 
 export const isNotFound = (e: unknown) => e instanceof KubeApiError && e.code === 404;
+
+/**
+ * Trouble that passes: the apiserver throttling (429, API Priority and Fairness), failing for a
+ * moment (5xx), or not reachable or not answering (a restart, a pause). Anything else, a 4xx
+ * about the request itself among them, would fail the same way again.
+ */
+export function isTransient(e: unknown): boolean {
+  if (e instanceof KubeApiError) return e.code === 429 || e.code >= 500;
+  // Socket errors (ECONNREFUSED, ECONNRESET…) carry a code; a request nobody answered says so.
+  return e instanceof Error && ("code" in e || /: no answer in \d+s$/.test(e.message));
+}
+
+/**
+ * Calls `fn` again while it fails transiently (`transient`: the apiserver's trouble by default), with exponential back-off (a second at least after
+ * a 429), for up to `forMs`; then, or on any other error, throws what it threw last.
+ */
+export async function retryTransient<T>(
+  fn: () => Promise<T>,
+  forMs: number,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  transient: (e: unknown) => boolean = isTransient,
+) {
+  const deadline = Date.now() + forMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const delay = Math.min(5000, Math.max(e instanceof KubeApiError && e.code === 429 ? 1000 : 0, 200 * 2 ** attempt));
+      if (!transient(e) || Date.now() + delay > deadline) throw e;
+      await sleep(delay);
+    }
+  }
+}
 export const isAlreadyExists = (e: unknown) => e instanceof KubeApiError && e.code === 409 && e.reason === "AlreadyExists";
 export const isConflict = (e: unknown) => e instanceof KubeApiError && e.code === 409;
 

@@ -1,12 +1,13 @@
 import type { V1Secret } from "@kubernetes/client-node";
 import type { Logger } from "pino";
+import { isDbDown } from "@/server/http/errors";
 import type { LogLine } from "@/server/logs/store";
 import { ExecutorError, type ExecHandle, type ExecResult, type ExecTask, type Executor, type LogSink, type OrphanTask } from "../types";
 import { buildJobFor, ownedSecret, type BuildJobInput } from "./build-job";
 import { BuildJobSchema, type BuildJob, type BuildJobStatus } from "./buildjob-schema";
 import type { Controller } from "./controller";
 import { EventLines } from "./events";
-import { isAlreadyExists, isNotFound, KubeApiError, paths, type KubeApi } from "./kube-api";
+import { isAlreadyExists, isNotFound, KubeApiError, paths, retryTransient, type KubeApi } from "./kube-api";
 import { PodLogs } from "./log-follower";
 import { buildJobName, workspaceClaimName } from "./names";
 import { execResultOf, SUCCEEDED } from "./status";
@@ -40,6 +41,8 @@ export interface KubernetesExecutorOptions {
 }
 
 export const REF_PREFIX = "k8s:";
+/** How long starting a task rides out a throttling or unreachable apiserver before it fails the task. */
+const START_RETRY_MS = 120_000;
 const QUIET = new Set(["Creating", "Pending", "Running", "Initializing", "ContainerCreating", "PodInitializing", "Succeeded"]);
 
 export function parseRef(ref: string | null | undefined): { namespace: string; name: string } | null {
@@ -58,14 +61,15 @@ export class KubernetesExecutor implements Executor {
   async start(task: ExecTask, sink: LogSink): Promise<ExecHandle> {
     let details: TaskDetails;
     try {
-      details = await this.o.describe(task);
+      // A database that restarts (its connections lost) comes back: wait for it as for the apiserver.
+      details = await retryTransient(() => this.o.describe(task), START_RETRY_MS, undefined, isDbDown);
     } catch (e) {
       throw new ExecutorError(`cannot prepare the BuildJob: ${(e as Error).message}`, false);
     }
     const ns = details.namespace;
     this.runNamespaces.set(task.runId, ns);
     // Its informers first: the handle waits on the BuildJob through their caches.
-    await this.o.controller.watchNamespace(ns).catch((e: unknown) => {
+    await retryTransient(() => this.o.controller.watchNamespace(ns), START_RETRY_MS).catch((e: unknown) => {
       throw new ExecutorError((e as Error).message, false);
     });
     const { buildJob, paramsSecret } = buildJobFor({
@@ -85,7 +89,9 @@ export class KubernetesExecutor implements Executor {
     const name = buildJob.metadata.name;
     let created: BuildJob;
     try {
-      created = await this.createBuildJob(ns, buildJob);
+      // A throttling (429) or briefly unreachable apiserver must not fail the task: it is tried
+      // again for a while. AlreadyExists after a lost answer is handled below.
+      created = await retryTransient(() => this.createBuildJob(ns, buildJob), START_RETRY_MS);
     } catch (e) {
       if (isAlreadyExists(e)) {
         // An earlier start of this attempt whose answer was lost: the same object, by its name.
@@ -97,8 +103,14 @@ export class KubernetesExecutor implements Executor {
       }
     }
     if (paramsSecret) {
-      await this.o.api.create<V1Secret>(paths.secrets(ns), ownedSecret(paramsSecret, created)).catch((e) => {
-        if (!isAlreadyExists(e)) throw new ExecutorError(`cannot create the params Secret: ${(e as Error).message}`, false);
+      await retryTransient(
+        () =>
+          this.o.api.create<V1Secret>(paths.secrets(ns), ownedSecret(paramsSecret, created)).catch((e) => {
+            if (!isAlreadyExists(e)) throw e;
+          }),
+        START_RETRY_MS,
+      ).catch((e: Error) => {
+        throw new ExecutorError(`cannot create the params Secret: ${e.message}`, false);
       });
     }
     sink.system(`BuildJob ${ns}/${name} created`);

@@ -213,6 +213,30 @@ describe("BuildJob status from the Job, its pods and events", () => {
     expect([s.phase, reasonOf(s), s.message]).toEqual(["Failed", "Evicted", "the pod was evicted: The node was low on resource: memory."]);
   });
 
+  it("names the node and the cause when the pod was stopped from outside (its node NotReady), not the exit code it died with", () => {
+    const onLostNode: V1Pod = {
+      ...pod("p1", {
+        phase: "Failed",
+        conditions: [
+          { type: "Ready", status: "False" },
+          {
+            type: "DisruptionTarget",
+            status: "True",
+            reason: "DeletionByTaintManager",
+            message: "Taint manager: deleting due to NoExecute taint",
+          },
+        ],
+        containerStatuses: [container("main", exited(137))],
+      }),
+      spec: { nodeName: "kwok-node-1", containers: [] },
+    };
+    const text = "the pod was evicted from node kwok-node-1: DeletionByTaintManager: Taint manager: deleting due to NoExecute taint";
+    const again = observe({ job: job([], { failed: 1 }), pods: [onLostNode] });
+    expect([again.phase, reasonOf(again), again.message]).toEqual(["Running", "Evicted", `${text}; starting it again`]);
+    const s = observe({ job: job([cond("Failed", "BackoffLimitExceeded")], { failed: 1 }), pods: [onLostNode] });
+    expect([s.phase, reasonOf(s), s.message, s.exitCode]).toEqual(["Failed", "Evicted", text, 137]);
+  });
+
   it("says a failed attempt is being retried, from the newest pod", () => {
     const first = pod("p1", { phase: "Failed", containerStatuses: [container("main", exited(1))] }, 1);
     const s = observe({ job: job([], { failed: 1 }), pods: [first] });

@@ -119,8 +119,7 @@ function podProgress(o: Observed, pod: V1Pod): Verdict {
 
   if (st.phase === "Failed") {
     // An earlier attempt failed and the Job controller is about to start the next one.
-    const why =
-      st.reason === "Evicted" ? { reason: "Evicted", text: `the pod was evicted: ${st.message ?? ""}`.trim() } : podFailureText(o, pod);
+    const why = podFailureText(o, pod);
     return { phase: "Running", reason: why.reason === "Evicted" ? "Evicted" : "Retrying", message: `${why.text}; starting it again`, pod };
   }
   const scheduled = (st.conditions ?? []).find((c) => c.type === "PodScheduled");
@@ -168,6 +167,14 @@ function failure(o: Observed, jobReason: string, jobMessage: string, pods: V1Pod
 function podFailureText(o: Observed, pod: V1Pod): { reason: string; text: string } {
   const st = pod.status ?? {};
   if (st.reason === "Evicted") return { reason: "Evicted", text: `the pod was evicted: ${st.message ?? ""}`.trim() };
+  // Stopped from outside (its node became NotReady or unreachable and the taint manager deleted it,
+  // a drain, preemption): the container's exit code is a consequence, the node and the cause are the news.
+  const disrupted = (st.conditions ?? []).find((c) => c.type === "DisruptionTarget" && c.status === "True");
+  if (disrupted) {
+    const node = pod.spec?.nodeName ? ` from node ${pod.spec.nodeName}` : "";
+    const why = [disrupted.reason, disrupted.message].filter(Boolean).join(": ");
+    return { reason: "Evicted", text: `the pod was evicted${node}${why ? `: ${why}` : ""}` };
+  }
   if (st.reason === "DeadlineExceeded")
     return { reason: "DeadlineExceeded", text: `timed out after ${o.buildJob.spec.plan.timeoutSeconds}s` };
   const main = mainTerminated(pod);
