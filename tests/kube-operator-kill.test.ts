@@ -3,11 +3,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeConfig } from "@kubernetes/client-node";
 import { KubeApi } from "@/operator/executors/kubernetes/kube-api";
 import { LABEL } from "@/operator/executors/kubernetes/names";
+import { eq } from "drizzle-orm";
+import { taskRuns } from "@/server/db/schema";
 import { getRunView, type RunView } from "@/server/runs/queries";
 import { createRun } from "@/server/runs/create-run";
 import type { Cluster } from "../scripts/lib/cluster/lifecycle";
 import { watch } from "../bench/lib/kube-bench";
-import { createTestDatabase, createTestPipeline, sh, tempDir, waitFor, type OperatorProcess, type TestDatabase } from "./executor-helpers";
+import {
+  createTestDatabase,
+  createTestPipeline,
+  sh,
+  tempDir,
+  waitFor,
+  waitForRunEnd,
+  type OperatorProcess,
+  type TestDatabase,
+} from "./executor-helpers";
 import { endKubeTest, startKubeOperator, testCluster } from "./kube-helpers";
 
 /**
@@ -141,5 +152,49 @@ describe("Kubernetes mode: the leading operator SIGKILLed during a burst", () =>
       ).toEqual([]);
     },
     15 * 60_000,
+  );
+
+  it(
+    "an operator frozen past the stale period lets go of the task the other adopted, and the task still succeeds",
+    async () => {
+      const ids = ["kfreeze-a", "kfreeze-b"];
+      const ops = ids.map(operator);
+      await Promise.all(ops.map(ready));
+      const pipelineId = await createTestPipeline(t.db, [{ name: "s", tasks: [sh("t", "make", { env: { KWOK_DURATION: "25s" } })] }]);
+      const { id: runId } = await createRun(t.db, pipelineId, {});
+      const owner = await waitFor(
+        "the task to run on one of the operators",
+        async () => {
+          const [tr] = await t.db.select().from(taskRuns).where(eq(taskRuns.runId, runId));
+          return tr?.status === "running" && tr.executorRef ? tr : null;
+        },
+        60_000,
+        200,
+      );
+      const at = ids.indexOf(owner.claimedBy ?? "");
+      expect(at, `the task run's owner '${owner.claimedBy}' is one of ${ids.join(", ")}`).toBeGreaterThanOrEqual(0);
+      const frozen = ops[at];
+      // Frozen, not dead: no heartbeat, so the other presumes it dead and adopts its task run;
+      // thawed, it finds the task run owned by the other and must not cancel the BuildJob they share.
+      process.kill(-frozen.child.pid!, "SIGSTOP");
+      try {
+        await waitFor(
+          "the other operator to adopt the task run",
+          async () => {
+            const [tr] = await t.db.select().from(taskRuns).where(eq(taskRuns.id, owner.id));
+            return tr.claimedBy !== owner.claimedBy && tr.status === "running";
+          },
+          60_000,
+          250,
+        );
+      } finally {
+        process.kill(-frozen.child.pid!, "SIGCONT");
+      }
+      const view = await waitForRunEnd(t.db, runId, 120_000);
+      const task = view.stages[0].tasks[0];
+      expect(`${view.status}: ${task.message ?? ""}`).toBe("succeeded: ");
+      expect(task.attempt, "the same attempt, followed by the other operator").toBe(1);
+    },
+    5 * 60_000,
   );
 });

@@ -75,6 +75,12 @@ export interface ExecHandle {
   wait(): Promise<ExecResult>;
   /** Stops the attempt (TERM, then KILL after the grace period); `wait()` then reports `cancelled`. */
   cancel(reason: string): void;
+  /**
+   * Stops following the attempt and leaves it running, for attempts that outlive the operator (a
+   * BuildJob): another operator owns the task run now and follows the same attempt, which a
+   * `cancel` would end under it. `wait()` then resolves at once. Without it, `cancel` is used.
+   */
+  release?(): void;
 }
 
 export interface Executor {

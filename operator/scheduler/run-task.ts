@@ -67,7 +67,18 @@ export interface TaskContext {
 export function stopTask(inf: InFlight, reason: StopReason) {
   if (inf.stop) return;
   inf.stop = reason;
-  inf.handle?.cancel(reason.message);
+  if (inf.handle) halt(inf.handle, reason);
+}
+
+/**
+ * A lost task run's attempt is someone else's now: an operator that adopted it follows the same
+ * BuildJob, and one that failed it as orphaned has stopped what it could (reapOrphan). So an
+ * attempt that outlives this process is only let go of; a local process, this operator's own
+ * child, is stopped.
+ */
+function halt(handle: ExecHandle, reason: StopReason) {
+  if (reason.kind === "lost" && handle.release) handle.release();
+  else handle.cancel(reason.message);
 }
 
 /**
@@ -249,7 +260,7 @@ async function runAttempt(
     return { exitCode: null, signal: null, timedOut: false, cancelled: false, message: (e as Error).message, permanent };
   }
   inf.handle = handle;
-  if (inf.stop) handle.cancel((inf.stop as StopReason).message);
+  if (inf.stop) halt(handle, inf.stop as StopReason);
   if (handle.ref !== tr.executorRef)
     void setExecutorRef(ctx.db, tr.id, handle.ref).catch((e) =>
       log.debug({ err: (e as Error).message }, "could not record the executor ref"),

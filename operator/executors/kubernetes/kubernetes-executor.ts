@@ -217,6 +217,8 @@ class BuildJobHandle implements ExecHandle {
   readonly ref: string;
   private readonly result: Promise<ExecResult>;
   private cancelMessage: string | null = null;
+  private released = false;
+  private wakeWatch: () => void = () => {};
 
   constructor(
     private readonly o: KubernetesExecutorOptions,
@@ -262,6 +264,13 @@ class BuildJobHandle implements ExecHandle {
     })();
   }
 
+  /** Stops following the BuildJob (another operator follows it now); it goes on in the cluster. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.wakeWatch();
+  }
+
   private async watch(): Promise<ExecResult> {
     const { controller } = this.o;
     const key = `${this.namespace}/${this.name}`;
@@ -271,9 +280,19 @@ class BuildJobHandle implements ExecHandle {
     let lastReason = "";
     let missingSince = 0;
     let wake: () => void = () => {};
+    this.wakeWatch = () => wake();
     const off = controller.onChange((k) => k === key && wake());
     try {
       for (;;) {
+        if (this.released)
+          return {
+            exitCode: null,
+            signal: null,
+            timedOut: false,
+            cancelled: false,
+            message: "another operator follows this BuildJob now",
+            permanent: false,
+          };
         const raw = controller.buildJob(this.namespace, this.name);
         let status: BuildJobStatus | undefined;
         if (!raw) {
