@@ -237,6 +237,32 @@ describe("BuildJob status from the Job, its pods and events", () => {
     expect([s.phase, reasonOf(s), s.message, s.exitCode]).toEqual(["Failed", "Evicted", text, 137]);
   });
 
+  it("says a pod deleted from outside but not yet stopped (its node lost) was evicted, instead of 'running'", () => {
+    const terminating: V1Pod = {
+      ...pod("p1", {
+        phase: "Running",
+        conditions: [
+          { type: "Ready", status: "True" },
+          {
+            type: "DisruptionTarget",
+            status: "True",
+            reason: "DeletionByTaintManager",
+            message: "Taint manager: deleting due to NoExecute taint",
+          },
+        ],
+        containerStatuses: [container("main", running())],
+      }),
+      spec: { nodeName: "kwok-node-1", containers: [] },
+    };
+    terminating.metadata = { ...terminating.metadata, deletionTimestamp: new Date() };
+    const s = observe({ job: job([], {}), pods: [terminating] });
+    expect([s.phase, reasonOf(s), s.message]).toEqual([
+      "Running",
+      "Evicted",
+      "the pod was evicted from node kwok-node-1: DeletionByTaintManager: Taint manager: deleting due to NoExecute taint; starting it again once it has stopped",
+    ]);
+  });
+
   it("says a failed attempt is being retried, from the newest pod", () => {
     const first = pod("p1", { phase: "Failed", containerStatuses: [container("main", exited(1))] }, 1);
     const s = observe({ job: job([], { failed: 1 }), pods: [first] });

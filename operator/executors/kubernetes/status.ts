@@ -122,6 +122,13 @@ function podProgress(o: Observed, pod: V1Pod): Verdict {
     const why = podFailureText(o, pod);
     return { phase: "Running", reason: why.reason === "Evicted" ? "Evicted" : "Retrying", message: `${why.text}; starting it again`, pod };
   }
+  if (st.phase !== "Succeeded" && isDisrupted(pod)) {
+    // Deleted from outside (the taint manager, as its node went NotReady; a drain) but not yet
+    // stopped: on a lost node nothing stops it until the node returns or is removed, and the Job
+    // starts the next pod only then (podReplacementPolicy: Failed). Say so rather than "running".
+    const why = podFailureText(o, pod);
+    return { phase: "Running", reason: "Evicted", message: `${why.text}; starting it again once it has stopped`, pod };
+  }
   const scheduled = (st.conditions ?? []).find((c) => c.type === "PodScheduled");
   if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
     const ev = lastWarning(o.events, "Pod", name, ["FailedScheduling"]);
@@ -169,7 +176,7 @@ function podFailureText(o: Observed, pod: V1Pod): { reason: string; text: string
   if (st.reason === "Evicted") return { reason: "Evicted", text: `the pod was evicted: ${st.message ?? ""}`.trim() };
   // Stopped from outside (its node became NotReady or unreachable and the taint manager deleted it,
   // a drain, preemption): the container's exit code is a consequence, the node and the cause are the news.
-  const disrupted = (st.conditions ?? []).find((c) => c.type === "DisruptionTarget" && c.status === "True");
+  const disrupted = isDisrupted(pod);
   if (disrupted) {
     const node = pod.spec?.nodeName ? ` from node ${pod.spec.nodeName}` : "";
     const why = [disrupted.reason, disrupted.message].filter(Boolean).join(": ");
@@ -195,6 +202,10 @@ function podFailureText(o: Observed, pod: V1Pod): { reason: string; text: string
     }
   }
   return { reason: "Failed", text: st.message || "the pod failed" };
+}
+
+function isDisrupted(pod: V1Pod) {
+  return (pod.status?.conditions ?? []).find((c) => c.type === "DisruptionTarget" && c.status === "True");
 }
 
 function waitingText(c: V1ContainerStatus, reason: string, message: string | undefined): string {
