@@ -4,6 +4,7 @@ import { ChevronDown, KeyRound, LogOut, Users } from "lucide-react";
 import Link from "next/link";
 import { signOut } from "next-auth/react";
 import { useEffect, useId, useRef, useState } from "react";
+import { useHydrated } from "@/components/ui/use-hydrated";
 
 export interface ShellUser {
   name: string;
@@ -17,6 +18,9 @@ export function UserMenu({ user }: { user: ShellUser }) {
   const ref = useRef<HTMLDivElement>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const panelId = useId();
+  // Until React has hydrated the button does nothing: disabled till then, so that a click that
+  // early is not silently lost (browsers, and Playwright, wait for it to be enabled).
+  const hydrated = useHydrated();
   useEffect(() => {
     if (!open) return;
     const onDown = (e: MouseEvent) => ref.current && !ref.current.contains(e.target as Node) && setOpen(false);
@@ -41,6 +45,7 @@ export function UserMenu({ user }: { user: ShellUser }) {
         type="button"
         aria-expanded={open}
         aria-controls={panelId}
+        disabled={!hydrated}
         // Named by what it shows (label in name), after a prefix for screen readers: "User menu for <username> …".
         onClick={() => setOpen((o) => !o)}
         className="flex h-9 w-full min-w-0 items-center gap-2 rounded-md px-1.5 text-left hover:bg-surface-2"
