@@ -51,6 +51,29 @@ function setup(kinds: Record<string, "local" | "kubernetes">, o: { defaultKind?:
 }
 
 describe("ProjectExecutors", () => {
+  it("waits for a database that is restarting before it can tell a task's executor, and fails on any other error", async () => {
+    const local = recorder("local");
+    let lookups = 0;
+    const router = new ProjectExecutors({
+      defaultKind: "local",
+      local: local.e,
+      kubernetes: ProjectExecutors.lazy(async () => local.e),
+      kindOfRun: async (runId) => {
+        lookups++;
+        if (runId === "down" && lookups < 3)
+          throw Object.assign(new Error("Connection lost: The server closed the connection."), { code: "PROTOCOL_CONNECTION_LOST" });
+        if (runId === "bad") throw new Error("Unknown column 'x'");
+        return "local";
+      },
+    });
+    await router.start(task("down"), sink);
+    expect(lookups, "two lost connections, then the answer").toBe(3);
+    expect(local.calls).toEqual(["start down"]);
+    await expect(router.start(task("bad"), sink)).rejects.toThrow(
+      "cannot tell which executor runs this project's tasks: Unknown column 'x'",
+    );
+  });
+
   it("runs each task on its project's executor, looking the run up once", async () => {
     const s = setup({ a: "local", b: "kubernetes" });
     await s.router.start(task("a"), sink);

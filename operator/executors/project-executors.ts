@@ -1,5 +1,10 @@
 import { ExecutorError, type ExecHandle, type ExecTask, type Executor, type LogSink, type OrphanTask } from "./types";
 import type { LogLine } from "@/server/logs/store";
+import { isDbDown } from "@/server/http/errors";
+import { retryTransient } from "./kubernetes/kube-api";
+
+/** How long a task's start waits for a database that is restarting (its connections lost). */
+const DB_WAIT_MS = 120_000;
 
 /**
  * Runs each task on its project's executor (the project setting, else GANTRY_EXECUTOR): one
@@ -61,7 +66,7 @@ export class ProjectExecutors implements Executor {
   private async kindOf(runId: string): Promise<Kind> {
     let k = this.kinds.get(runId);
     if (!k) {
-      k = await this.o.kindOfRun(runId).catch((e: unknown) => {
+      k = await retryTransient(() => this.o.kindOfRun(runId), DB_WAIT_MS, undefined, isDbDown).catch((e: unknown) => {
         throw new ExecutorError(`cannot tell which executor runs this project's tasks: ${(e as Error).message}`, false);
       });
       this.kinds.set(runId, k);
