@@ -1,4 +1,4 @@
-import type { RunStatus } from "@/lib/status";
+import type { SchedulableRun } from "@/server/runs/operator-queries";
 
 /**
  * The scheduler's dispatch decisions, pure: which active runs are due for an advance and in which
@@ -11,16 +11,8 @@ import type { RunStatus } from "@/lib/status";
  * another project's runs back, and a high-priority run waits only for its project's turn.
  */
 
-export interface ActiveRun {
-  id: string;
-  rev: number;
-  status: RunStatus;
-  projectId: string;
-  /** -100..100, higher first (lib/pipeline-spec.ts RUN_PRIORITY). */
-  priority: number;
-  /** Epoch ms: the older run of a project goes first at equal priority. */
-  createdAt: number;
-}
+/** An active run as listed for the scheduler (server/runs/operator-queries.ts). */
+export type ActiveRun = SchedulableRun;
 
 /** Within a project: higher priority first, then older, then by id (a stable order for ties). */
 export function queueOrder(a: ActiveRun, b: ActiveRun): number {
